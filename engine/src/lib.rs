@@ -1,0 +1,17 @@
+//! `perp-engine`: the exchange's pure core.
+//!
+//! Owns typed quantities, checked fixed-point math and the trading/margin rules. It never sees
+//! Solana: no `AccountInfo`, no `Clock`, no token program. The on-chain program loads accounts,
+//! calls into this crate with plain values (time included) and writes the results back, so the
+//! same code runs on-chain, in the keeper, in the SDK and in tests.
+#![no_std]
+
+pub mod collateral;
+pub mod error;
+pub mod math;
+pub mod price;
+pub mod units;
+
+pub use error::{EngineError, MathError};
+pub use price::Price;
+pub use units::*;

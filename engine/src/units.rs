@@ -1,0 +1,171 @@
+//! Typed quantities. A size cannot be added to a price, and only the products that mean
+//! something exist (Phoenix's `quantities.rs` idea):
+//!
+//! - `Ticks × QuoteLotsPerBaseLotPerTick → QuoteLotsPerBaseLot` (an order's price per lot)
+//! - `QuoteLotsPerBaseLot × BaseLots → QuoteLots` (an order's notional)
+//! - `QuoteLots × QuoteNativePerQuoteLot → QuoteNative` (token units)
+//!
+//! All are `#[repr(transparent)]` over an unsigned integer and `bytemuck::Pod`, so they can sit
+//! inside zero-copy account data. Arithmetic is checked and reports where it failed.
+
+use crate::error::MathError;
+use crate::math::SafeMath;
+use bytemuck::{Pod, Zeroable};
+
+macro_rules! quantity {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[repr(transparent)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Pod, Zeroable)]
+        pub struct $name(u64);
+
+        impl $name {
+            /// Zero of this unit.
+            pub const ZERO: Self = Self(0);
+            /// The largest representable amount.
+            pub const MAX: Self = Self(u64::MAX);
+            /// Wraps a raw integer that is known to be in this unit.
+            #[inline]
+            pub const fn new(raw: u64) -> Self {
+                Self(raw)
+            }
+            /// The raw integer, for storage and display.
+            #[inline]
+            pub const fn get(self) -> u64 {
+                self.0
+            }
+            /// True when the amount is zero.
+            #[inline]
+            pub const fn is_zero(self) -> bool {
+                self.0 == 0
+            }
+            /// Checked sum of two amounts in the same unit.
+            #[track_caller]
+            #[inline]
+            pub fn checked_add(self, rhs: Self) -> Result<Self, MathError> {
+                self.0.safe_add(rhs.0).map(Self)
+            }
+            /// Checked difference of two amounts in the same unit.
+            #[track_caller]
+            #[inline]
+            pub fn checked_sub(self, rhs: Self) -> Result<Self, MathError> {
+                self.0.safe_sub(rhs.0).map(Self)
+            }
+            /// Difference clamped at zero.
+            #[inline]
+            pub fn saturating_sub(self, rhs: Self) -> Self {
+                Self(self.0.saturating_sub(rhs.0))
+            }
+        }
+    };
+}
+
+quantity!(
+    /// An amount of the base asset in lots (the market's size increment).
+    BaseLots
+);
+quantity!(
+    /// An amount of quote in quote lots (the market's quote increment).
+    QuoteLots
+);
+quantity!(
+    /// A price in ticks (the market's price increment).
+    Ticks
+);
+quantity!(
+    /// An amount of the quote token in its native (smallest) units, as the token program counts.
+    QuoteNative
+);
+quantity!(
+    /// Tick size: how many quote lots one tick adds to the price of one base lot.
+    QuoteLotsPerBaseLotPerTick
+);
+quantity!(
+    /// A price expressed as quote lots per base lot (ticks × tick size).
+    QuoteLotsPerBaseLot
+);
+quantity!(
+    /// Quote lot size: native quote units in one quote lot.
+    QuoteNativePerQuoteLot
+);
+
+impl Ticks {
+    /// The price per base lot this many ticks stands for.
+    #[track_caller]
+    #[inline]
+    pub fn checked_mul_tick_size(
+        self,
+        tick_size: QuoteLotsPerBaseLotPerTick,
+    ) -> Result<QuoteLotsPerBaseLot, MathError> {
+        self.0.safe_mul(tick_size.0).map(QuoteLotsPerBaseLot)
+    }
+}
+
+impl QuoteLotsPerBaseLot {
+    /// The quote value of `lots` at this price.
+    #[track_caller]
+    #[inline]
+    pub fn checked_mul_lots(self, lots: BaseLots) -> Result<QuoteLots, MathError> {
+        self.0.safe_mul(lots.0).map(QuoteLots)
+    }
+}
+
+impl QuoteLots {
+    /// These quote lots in native token units.
+    #[track_caller]
+    #[inline]
+    pub fn checked_to_native(
+        self,
+        lot_size: QuoteNativePerQuoteLot,
+    ) -> Result<QuoteNative, MathError> {
+        self.0.safe_mul(lot_size.0).map(QuoteNative)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notional_chain_multiplies_through() {
+        // 1,234 ticks × 5 quote lots/tick = 6,170 quote lots per base lot; × 3 lots = 18,510 quote
+        // lots; × 10 native per quote lot = 185,100 native.
+        let per_lot = Ticks::new(1_234)
+            .checked_mul_tick_size(QuoteLotsPerBaseLotPerTick::new(5))
+            .unwrap();
+        assert_eq!(per_lot, QuoteLotsPerBaseLot::new(1_234 * 5));
+        let quote = per_lot.checked_mul_lots(BaseLots::new(3)).unwrap();
+        assert_eq!(quote, QuoteLots::new(1_234 * 5 * 3));
+        assert_eq!(
+            quote
+                .checked_to_native(QuoteNativePerQuoteLot::new(10))
+                .unwrap(),
+            QuoteNative::new(1_234 * 5 * 3 * 10)
+        );
+    }
+
+    #[test]
+    fn same_unit_arithmetic_is_checked() {
+        assert_eq!(
+            BaseLots::new(3).checked_add(BaseLots::new(4)),
+            Ok(BaseLots::new(7))
+        );
+        assert!(BaseLots::new(3).checked_sub(BaseLots::new(4)).is_err());
+        assert!(QuoteNative::MAX.checked_add(QuoteNative::new(1)).is_err());
+        assert_eq!(
+            QuoteNative::new(3).saturating_sub(QuoteNative::new(4)),
+            QuoteNative::ZERO
+        );
+        assert!(
+            Ticks::new(u64::MAX)
+                .checked_mul_tick_size(QuoteLotsPerBaseLotPerTick::new(2))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn quantities_are_transparent_pod() {
+        assert_eq!(core::mem::size_of::<BaseLots>(), 8);
+        assert_eq!(bytemuck::cast::<u64, Ticks>(42), Ticks::new(42));
+    }
+}

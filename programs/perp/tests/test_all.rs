@@ -1,0 +1,6 @@
+#![allow(deprecated)]
+use solana_program_test::*;
+#[tokio::test]
+async fn boots() {
+    let _ = ProgramTest::default();
+}
