@@ -1,11 +1,65 @@
+//! The perp exchange program: account validation, token CPIs and events over `perp-engine`.
+//!
+//! `lib.rs` only delegates; each instruction lives in `instructions/<domain_verb>.rs`.
+
+// Anchor's macros expand to cfg names it does not declare.
+#![allow(unexpected_cfgs)]
+
 use anchor_lang::prelude::*;
+
+pub mod constants;
+pub mod error;
+pub mod events;
+pub mod instructions;
+pub mod state;
+pub mod util;
+
+pub use instructions::*;
+pub use state::MarketParams;
+
 declare_id!("PerpXQ6Pq5cCHVbVTm9ssBPc6kPqJfqjJ2P8eyLLcXp");
+
 #[program]
 pub mod perp {
     use super::*;
-    pub fn noop(_ctx: Context<Noop>) -> Result<()> {
-        Ok(())
+
+    /// Creates the singleton Exchange with three distinct authorities.
+    pub fn exchange_initialize(
+        ctx: Context<ExchangeInitialize>,
+        governance: Pubkey,
+        risk_council: Pubkey,
+        guardian: Pubkey,
+    ) -> Result<()> {
+        instructions::exchange_initialize::handler(ctx, governance, risk_council, guardian)
+    }
+
+    /// Lists a market with its own collateral and insurance vaults (governance signs).
+    pub fn market_create(ctx: Context<MarketCreate>, params: MarketParams) -> Result<()> {
+        instructions::market_create::handler(ctx, params)
+    }
+
+    /// Opens a margin account for the signer in a market.
+    pub fn margin_account_create(ctx: Context<MarginAccountCreate>, sub_account_id: u16) -> Result<()> {
+        instructions::margin_account_create::handler(ctx, sub_account_id)
+    }
+
+    /// Closes an empty margin account, returning its rent to the owner.
+    pub fn margin_account_close(ctx: Context<MarginAccountClose>) -> Result<()> {
+        instructions::margin_account_close::handler(ctx)
+    }
+
+    /// Sets or clears (default key) the account's trading delegate.
+    pub fn margin_account_set_delegate(ctx: Context<MarginAccountSetDelegate>, delegate: Pubkey) -> Result<()> {
+        instructions::margin_account_set_delegate::handler(ctx, delegate)
+    }
+
+    /// Deposits quote tokens as collateral into a margin account.
+    pub fn collateral_deposit(ctx: Context<CollateralDeposit>, amount: u64) -> Result<()> {
+        instructions::collateral_deposit::handler(ctx, amount)
+    }
+
+    /// Withdraws collateral to any token account of the quote mint (owner only).
+    pub fn collateral_withdraw(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
+        instructions::collateral_withdraw::handler(ctx, amount)
     }
 }
-#[derive(Accounts)]
-pub struct Noop {}

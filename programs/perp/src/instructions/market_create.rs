@@ -1,0 +1,89 @@
+//! `market_create`: lists a market with its **own** collateral and insurance vaults.
+//!
+//! Governance signs (for now; the governance issue moves this behind the timelock). Parameters
+//! are checked against the program's hard bounds and the quote mint against the extension
+//! allowlist before anything is created.
+
+use crate::constants::{COLLATERAL_VAULT_SEED, INSURANCE_VAULT_SEED, MARKET_SEED};
+use crate::error::ErrorCode;
+use crate::events::MarketCreated;
+use crate::state::{Exchange, Market, MarketParams, MarketStatus};
+use crate::util::pda::{create_pda_account, init_zero_copy};
+use crate::util::token::{create_vault, vault_account_len};
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenInterface};
+
+#[derive(Accounts)]
+pub struct MarketCreate<'info> {
+    #[account(mut, seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump,
+        has_one = governance @ ErrorCode::NotGovernance)]
+    pub exchange: Account<'info, Exchange>,
+    pub governance: Signer<'info>,
+    #[account(mut)]
+    pub payer: Signer<'info>,
+    /// CHECK: created by the handler at the PDA of the next market index.
+    #[account(mut, seeds = [MARKET_SEED, &exchange.market_count.to_le_bytes()], bump)]
+    pub market: UncheckedAccount<'info>,
+    #[account(constraint = quote_mint.to_account_info().owner == token_program.key @ ErrorCode::WrongTokenProgram)]
+    pub quote_mint: InterfaceAccount<'info, Mint>,
+    /// CHECK: created by the handler as a token account of `quote_mint`, authority `market`.
+    #[account(mut, seeds = [COLLATERAL_VAULT_SEED, market.key().as_ref()], bump)]
+    pub collateral_vault: UncheckedAccount<'info>,
+    /// CHECK: created by the handler as a token account of `quote_mint`, authority `market`.
+    #[account(mut, seeds = [INSURANCE_VAULT_SEED, market.key().as_ref()], bump)]
+    pub insurance_vault: UncheckedAccount<'info>,
+    pub token_program: Interface<'info, TokenInterface>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn handler(ctx: Context<MarketCreate>, params: MarketParams) -> Result<()> {
+    params.validate()?;
+    let a = &ctx.accounts;
+    let mint_info = a.quote_mint.to_account_info();
+    let vault_len = vault_account_len(&mint_info)?;
+    let index = a.exchange.market_count;
+    let next_count = index.checked_add(1).ok_or(ErrorCode::TooManyMarkets)?;
+
+    let market_key = a.market.key();
+    let index_bytes = index.to_le_bytes();
+    create_pda_account(
+        &a.payer,
+        &a.market,
+        &a.system_program,
+        &crate::ID,
+        Market::SPACE,
+        &[MARKET_SEED, &index_bytes, &[ctx.bumps.market]],
+    )?;
+    let token_program = a.token_program.to_account_info();
+    let system_program = a.system_program.to_account_info();
+    for (vault, seed, bump) in [
+        (&a.collateral_vault, COLLATERAL_VAULT_SEED, ctx.bumps.collateral_vault),
+        (&a.insurance_vault, INSURANCE_VAULT_SEED, ctx.bumps.insurance_vault),
+    ] {
+        let seeds: &[&[u8]] = &[seed, market_key.as_ref(), &[bump]];
+        create_vault(&a.payer, vault, seeds, &mint_info, &a.market, &token_program, &system_program, vault_len)?;
+    }
+
+    let mut market = init_zero_copy::<Market>(&a.market)?;
+    market.quote_mint = a.quote_mint.key();
+    market.quote_token_program = a.token_program.key();
+    market.collateral_vault = a.collateral_vault.key();
+    market.insurance_vault = a.insurance_vault.key();
+    market.params = params;
+    market.index = index;
+    market.bump = ctx.bumps.market;
+    market.status = MarketStatus::Active as u8;
+    market.quote_decimals = a.quote_mint.decimals;
+    drop(market);
+
+    ctx.accounts.exchange.market_count = next_count;
+    emit!(MarketCreated {
+        market: market_key,
+        index,
+        quote_mint: ctx.accounts.quote_mint.key(),
+        collateral_vault: ctx.accounts.collateral_vault.key(),
+        insurance_vault: ctx.accounts.insurance_vault.key(),
+        params,
+    });
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! A trader's margin account in one market. Zero-copy: positions and open-order slots join it.
+
+use anchor_lang::prelude::*;
+use perp_engine::QuoteNative;
+
+/// Margin account at `["margin_account", market, owner, sub_account_id]`.
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct MarginAccount {
+    /// The wallet that owns the account: the only key that may withdraw or close.
+    pub owner: Pubkey,
+    /// The market this account trades in; it can only ever touch that market's vaults.
+    pub market: Pubkey,
+    /// A key that may trade for the owner but never withdraw or close (default key = none).
+    pub delegate: Pubkey,
+    /// Deposited collateral in native quote units.
+    pub collateral: u64,
+    /// Distinguishes several accounts of one owner in one market.
+    pub sub_account_id: u16,
+    /// Bump of this PDA.
+    pub bump: u8,
+    /// Explicit padding.
+    pub padding: [u8; 5],
+    /// Room for the position and open-order slots without a migration.
+    pub reserved: [u8; 256],
+}
+static_assertions::const_assert_eq!(core::mem::size_of::<MarginAccount>(), 3 * 32 + 8 + 8 + 256);
+
+impl MarginAccount {
+    /// Account size including Anchor's discriminator.
+    pub const SPACE: usize = 8 + core::mem::size_of::<MarginAccount>();
+
+    /// Collateral as the engine's typed unit.
+    pub fn collateral(&self) -> QuoteNative {
+        QuoteNative::new(self.collateral)
+    }
+
+    /// True when nothing remains that the owner could lose by closing.
+    pub fn is_empty(&self) -> bool {
+        self.collateral == 0
+    }
+}

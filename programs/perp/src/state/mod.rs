@@ -1,0 +1,12 @@
+//! Account layouts. Stored fields are plain integers and keys (so the IDL describes them and
+//! clients decode them); typed engine quantities are built from them at the boundary.
+
+pub mod exchange;
+pub mod margin_account;
+pub mod market;
+pub mod market_params;
+
+pub use exchange::*;
+pub use margin_account::*;
+pub use market::*;
+pub use market_params::*;

@@ -1,0 +1,4 @@
+//! Helpers shared by instructions: PDA creation and token movements.
+
+pub mod pda;
+pub mod token;

@@ -1,0 +1,84 @@
+//! Token rules: which quote mints a market accepts, how its vaults are created, and the checked
+//! transfers in and out of them.
+
+use crate::error::ErrorCode;
+use crate::util::pda::create_pda_account;
+use anchor_lang::prelude::*;
+use anchor_lang::solana_program::program_pack::Pack;
+use anchor_spl::token_2022::spl_token_2022::{
+    extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions},
+    state::{Account as Token2022Account, Mint as Token2022Mint},
+};
+use anchor_spl::token_interface::{self, InitializeAccount3, TransferChecked};
+
+/// Token-2022 mint extensions that leave amounts moved equal to amounts received and cannot
+/// freeze, claw back or hook into vault transfers. Everything else (transfer fee, transfer hook,
+/// confidential transfer, permanent delegate, non-transferable, default-frozen accounts, pausable,
+/// scaled or interest-bearing amounts, …) is refused: an allowlist, so a new extension is refused
+/// until someone has checked it.
+const ALLOWED_MINT_EXTENSIONS: &[ExtensionType] = &[
+    ExtensionType::MintCloseAuthority,
+    ExtensionType::MetadataPointer,
+    ExtensionType::TokenMetadata,
+    ExtensionType::GroupPointer,
+    ExtensionType::TokenGroup,
+    ExtensionType::GroupMemberPointer,
+    ExtensionType::TokenGroupMember,
+];
+
+/// Size of a token account for `mint`: the classic 165 bytes, or what Token-2022 requires for
+/// the mint's extensions. Refuses mints whose extensions would break vault accounting.
+pub fn vault_account_len(mint: &AccountInfo) -> Result<usize> {
+    if *mint.owner == anchor_spl::token::ID {
+        return Ok(anchor_spl::token::spl_token::state::Account::LEN);
+    }
+    let data = mint.try_borrow_data()?;
+    let state = StateWithExtensions::<Token2022Mint>::unpack(&data)?;
+    let extensions = state.get_extension_types()?;
+    if let Some(bad) = extensions.iter().find(|e| !ALLOWED_MINT_EXTENSIONS.contains(e)) {
+        msg!("unsupported mint extension: {:?}", bad);
+        return err!(ErrorCode::UnsupportedMintExtension);
+    }
+    let required = ExtensionType::get_required_init_account_extensions(&extensions);
+    Ok(ExtensionType::try_calculate_account_len::<Token2022Account>(&required)?)
+}
+
+/// Creates a vault token account at a PDA of this program, owned by the market PDA.
+pub fn create_vault<'info>(
+    payer: &AccountInfo<'info>,
+    vault: &AccountInfo<'info>,
+    vault_seeds: &[&[u8]],
+    mint: &AccountInfo<'info>,
+    market: &AccountInfo<'info>,
+    token_program: &AccountInfo<'info>,
+    system_program: &AccountInfo<'info>,
+    space: usize,
+) -> Result<()> {
+    create_pda_account(payer, vault, system_program, token_program.key, space, vault_seeds)?;
+    let accounts = InitializeAccount3 { account: vault.clone(), mint: mint.clone(), authority: market.clone() };
+    token_interface::initialize_account3(CpiContext::new(token_program.key(), accounts))
+}
+
+/// Everything a checked transfer needs; `authority` signs (with `signer_seeds` for a PDA).
+pub struct TokenMove<'a, 'info> {
+    pub token_program: &'a AccountInfo<'info>,
+    pub mint: &'a AccountInfo<'info>,
+    pub decimals: u8,
+    pub from: &'a AccountInfo<'info>,
+    pub to: &'a AccountInfo<'info>,
+    pub authority: &'a AccountInfo<'info>,
+}
+
+impl TokenMove<'_, '_> {
+    /// `transfer_checked` of `amount`, signed by `signer_seeds` when the authority is a PDA.
+    pub fn transfer(&self, amount: u64, signer_seeds: &[&[&[u8]]]) -> Result<()> {
+        let accounts = TransferChecked {
+            from: self.from.clone(),
+            mint: self.mint.clone(),
+            to: self.to.clone(),
+            authority: self.authority.clone(),
+        };
+        let ctx = CpiContext::new_with_signer(self.token_program.key(), accounts, signer_seeds);
+        token_interface::transfer_checked(ctx, amount, self.decimals)
+    }
+}
