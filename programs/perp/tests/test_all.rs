@@ -1,6 +1,6 @@
+//! The one program-test binary: the perp program runs natively inside `solana-program-test`
+//! with the real SPL Token and Token-2022 programs (DESIGN.md §3).
 #![allow(deprecated)]
-use solana_program_test::*;
-#[tokio::test]
-async fn boots() {
-    let _ = ProgramTest::default();
-}
+
+mod cases;
+mod program_test;

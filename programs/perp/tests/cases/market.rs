@@ -1,0 +1,136 @@
+//! `market_create`: governance only, hard-bounded parameters, own vaults, mint allowlist, and
+//! immune to address pre-funding.
+
+use crate::program_test::tokens::MintExtension;
+use crate::program_test::*;
+use anchor_spl::token::spl_token;
+use perp::error::ErrorCode;
+use perp::state::MarketStatus;
+use solana_sdk::signature::Keypair;
+use solana_sdk::signer::Signer;
+
+#[tokio::test]
+async fn market_gets_its_own_vaults_and_parameters() {
+    let mut env = TestEnv::new().await;
+    let a = env.create_market().await;
+    let b = env.create_market().await;
+    assert_eq!((a.index, b.index), (0, 1));
+    assert_eq!(env.exchange().await.market_count, 2);
+
+    for keys in [a, b] {
+        let m = env.market(&keys.market).await;
+        assert_eq!(m.params, default_params());
+        assert_eq!(m.quote_mint, keys.quote_mint);
+        assert_eq!(m.quote_token_program, spl_token::ID);
+        assert_eq!(m.collateral_vault, keys.collateral_vault);
+        assert_eq!(m.insurance_vault, keys.insurance_vault);
+        assert_eq!(m.status, MarketStatus::Active as u8);
+        assert_eq!(m.quote_decimals, 6);
+        assert_eq!(m.collateral_total, 0);
+        for vault in [keys.collateral_vault, keys.insurance_vault] {
+            let t = env.token_account(&vault).await;
+            assert_eq!(t.owner, keys.market, "vault authority is the market PDA");
+            assert_eq!(t.mint, keys.quote_mint);
+            assert_eq!(t.amount, 0);
+        }
+    }
+    assert_ne!(a.collateral_vault, b.collateral_vault);
+    assert_ne!(a.insurance_vault, b.insurance_vault);
+}
+
+#[tokio::test]
+async fn only_governance_can_create_a_market() {
+    let mut env = TestEnv::new().await;
+    let mint = env.create_mint(6, false, &[]).await;
+    let mut a = env.market_create_accounts(&mint).await;
+    for impostor in [env.risk_council.insecure_clone(), env.guardian.insecure_clone(), Keypair::new()] {
+        a.governance = impostor.pubkey();
+        let result = env.send(&[ix::market_create(&a, default_params())], &[&impostor]).await;
+        assert_error(result, ErrorCode::NotGovernance);
+    }
+    assert!(env.ctx.banks_client.get_account(a.market).await.unwrap().is_none(), "nothing created");
+    assert_eq!(env.exchange().await.market_count, 0);
+}
+
+#[tokio::test]
+async fn out_of_bounds_parameters_are_refused_by_name() {
+    let mut env = TestEnv::new().await;
+    let mint = env.create_mint(6, false, &[]).await;
+    let cases: &[(fn(&mut perp::MarketParams), ErrorCode)] = &[
+        (|p| p.initial_margin_bps = 0, ErrorCode::InvalidInitialMargin),
+        (|p| p.maintenance_margin_bps = p.initial_margin_bps, ErrorCode::InvalidMaintenanceMargin),
+        (|p| p.taker_fee_bps = 1_000, ErrorCode::InvalidTakerFee),
+        (|p| p.maker_fee_bps = -100, ErrorCode::InvalidMakerFee),
+        (|p| p.tick_size = 0, ErrorCode::InvalidTickSize),
+        (|p| p.base_lot_size = 0, ErrorCode::InvalidBaseLotSize),
+        (|p| p.quote_lot_size = 0, ErrorCode::InvalidQuoteLotSize),
+        (|p| p.base_decimals = 19, ErrorCode::InvalidBaseDecimals),
+        (|p| p.deposit_cap = 0, ErrorCode::InvalidDepositCap),
+        (|p| p.withdraw_limit_bps = 0, ErrorCode::InvalidWithdrawLimit),
+    ];
+    for (mutate, expected) in cases {
+        let mut params = default_params();
+        mutate(&mut params);
+        assert_error(env.try_create_market(&mint, params).await.map(|_| ()), *expected);
+    }
+    assert_eq!(env.exchange().await.market_count, 0);
+}
+
+#[tokio::test]
+async fn token_2022_mints_with_accounting_breaking_extensions_are_refused() {
+    let mut env = TestEnv::new().await;
+    for ext in [
+        MintExtension::TransferFee,
+        MintExtension::PermanentDelegate,
+        MintExtension::NonTransferable,
+        MintExtension::TransferHook,
+    ] {
+        let mint = env.create_mint(6, true, &[ext]).await;
+        let result = env.try_create_market(&mint, default_params()).await.map(|_| ());
+        assert_error(result, ErrorCode::UnsupportedMintExtension);
+    }
+    assert_eq!(env.exchange().await.market_count, 0);
+}
+
+#[tokio::test]
+async fn token_2022_mints_without_harmful_extensions_work_end_to_end() {
+    let mut env = TestEnv::new().await;
+    for exts in [vec![], vec![MintExtension::MintCloseAuthority, MintExtension::MetadataPointer]] {
+        let mint = env.create_mint(9, true, &exts).await;
+        let market = env.try_create_market(&mint, default_params()).await.expect("allowed Token-2022 mint");
+        assert_eq!(env.market(&market.market).await.quote_token_program, anchor_spl::token_2022::ID);
+        let trader = env.trader(&market, 5_000).await;
+        env.deposit(&trader, 5_000).await.expect("deposit");
+        env.withdraw(&trader, 1_000).await.expect("withdraw");
+        assert_eq!(env.token_balance(&trader.token_account).await, 1_000);
+        env.assert_conservation(&market).await;
+    }
+}
+
+#[tokio::test]
+async fn mint_and_token_program_must_match() {
+    let mut env = TestEnv::new().await;
+    let mint = env.create_mint(6, false, &[]).await;
+    let mut a = env.market_create_accounts(&mint).await;
+    a.token_program = anchor_spl::token_2022::ID;
+    let governance = env.governance.insecure_clone();
+    let result = env.send(&[ix::market_create(&a, default_params())], &[&governance]).await;
+    assert_error(result, ErrorCode::WrongTokenProgram);
+}
+
+#[tokio::test]
+async fn prefunded_market_and_vault_addresses_do_not_block_creation() {
+    let mut env = TestEnv::new().await;
+    let mint = env.create_mint(6, false, &[]).await;
+    let market = ix::market_pda(0);
+    // A griefer sends lamports to all three addresses the listing will use.
+    for key in [market, ix::collateral_vault_pda(&market), ix::insurance_vault_pda(&market)] {
+        env.prefund(&key).await;
+    }
+    let keys = env.try_create_market(&mint, default_params()).await.expect("created despite prefunding");
+    assert_eq!(env.market(&keys.market).await.index, 0);
+    assert_eq!(env.token_account(&keys.collateral_vault).await.owner, keys.market);
+    let trader = env.trader(&keys, 100).await;
+    env.deposit(&trader, 100).await.expect("vault works");
+    env.assert_conservation(&keys).await;
+}

@@ -1,0 +1,6 @@
+//! Scenarios, one module per domain.
+
+mod collateral;
+mod exchange;
+mod margin_account;
+mod market;

@@ -1,0 +1,341 @@
+//! `TestEnv`: a running bank with the perp program, the exchange's three authorities, and
+//! helpers that every scenario uses. Tracks every margin account it creates so the
+//! conservation check can sum them (program-test cannot list program accounts).
+
+use super::ix::{self, CollateralAccounts, MarketCreateAccounts};
+use super::tokens::{MintExtension, TestMint, create_mint_ixs, create_token_account_ixs};
+use anchor_lang::AccountDeserialize;
+use anchor_spl::token::spl_token;
+use anchor_spl::token_2022::spl_token_2022::{extension::StateWithExtensions, state::Account as TokenState};
+use perp::error::ErrorCode;
+use perp::state::{Exchange, MarginAccount, Market, MarketParams};
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_program_test::{BanksClientError, ProgramTest, ProgramTestContext, processor};
+use solana_sdk::account_info::AccountInfo;
+use solana_sdk::clock::Clock;
+use solana_sdk::entrypoint::ProgramResult;
+use solana_sdk::instruction::{Instruction, InstructionError};
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Keypair;
+use solana_sdk::signer::Signer;
+use anchor_lang::solana_program::system_instruction;
+use solana_sdk::transaction::{Transaction, TransactionError};
+use std::collections::HashMap;
+
+/// Runs Anchor's generated entrypoint natively. `entry` wants one lifetime for all three
+/// borrows; they all point into the same parameter buffer, so unifying them is sound.
+fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    perp::entry(program_id, accounts, data)
+}
+
+/// Why a transaction failed, reduced to what tests assert on.
+pub type TxResult = Result<(), BanksClientError>;
+
+/// Asserts that `result` failed with exactly the program's `expected` error.
+#[track_caller]
+pub fn assert_error(result: TxResult, expected: ErrorCode) {
+    assert_custom_error(result, u32::from(expected), &format!("{expected:?}"));
+}
+
+/// Asserts that `result` failed with exactly Anchor's built-in `expected` error.
+#[track_caller]
+pub fn assert_anchor_error(result: TxResult, expected: anchor_lang::error::ErrorCode) {
+    assert_custom_error(result, u32::from(expected), &format!("{expected:?}"));
+}
+
+#[track_caller]
+fn assert_custom_error(result: TxResult, code: u32, name: &str) {
+    match result {
+        Err(BanksClientError::TransactionError(TransactionError::InstructionError(_, InstructionError::Custom(c))))
+            if c == code => {}
+        Err(BanksClientError::SimulationError {
+            err: TransactionError::InstructionError(_, InstructionError::Custom(c)), ..
+        }) if c == code => {}
+        other => panic!("expected {name} ({code}), got {other:?}"),
+    }
+}
+
+/// Default parameters of a test market: 10% initial / 5% maintenance, 20% daily outflow.
+pub fn default_params() -> MarketParams {
+    MarketParams {
+        base_lot_size: 1_000_000,
+        quote_lot_size: 1,
+        tick_size: 100,
+        deposit_cap: 1_000_000_000_000,
+        maker_fee_bps: -1,
+        taker_fee_bps: 5,
+        initial_margin_bps: 1_000,
+        maintenance_margin_bps: 500,
+        withdraw_limit_bps: 2_000,
+        base_decimals: 9,
+    }
+}
+
+/// A listed market's addresses.
+#[derive(Clone, Copy, Debug)]
+pub struct MarketKeys {
+    pub market: Pubkey,
+    pub index: u16,
+    pub quote_mint: Pubkey,
+    pub token_program: Pubkey,
+    pub collateral_vault: Pubkey,
+    pub insurance_vault: Pubkey,
+}
+
+/// A trader with a wallet, a funded quote token account and a margin account in one market.
+pub struct Trader {
+    pub wallet: Keypair,
+    pub token_account: Pubkey,
+    pub margin_account: Pubkey,
+    pub market: MarketKeys,
+}
+
+impl Trader {
+    /// Deposit/withdraw accounts for this trader signing with their own wallet.
+    pub fn collateral_accounts(&self) -> CollateralAccounts {
+        CollateralAccounts {
+            signer: self.wallet.pubkey(),
+            market: self.market.market,
+            margin_account: self.margin_account,
+            collateral_vault: self.market.collateral_vault,
+            quote_mint: self.market.quote_mint,
+            user_token: self.token_account,
+            token_program: self.market.token_program,
+        }
+    }
+}
+
+pub struct TestEnv {
+    pub ctx: ProgramTestContext,
+    pub governance: Keypair,
+    pub risk_council: Keypair,
+    pub guardian: Keypair,
+    nonce: u64,
+    mints: HashMap<Pubkey, TestMint>,
+    margin_accounts: HashMap<Pubkey, Vec<Pubkey>>,
+}
+
+impl TestEnv {
+    /// A bank with the program and an initialized exchange.
+    pub async fn new() -> Self {
+        let mut env = Self::uninitialized().await;
+        let ix = ix::exchange_initialize(
+            env.payer(),
+            env.governance.pubkey(),
+            env.risk_council.pubkey(),
+            env.guardian.pubkey(),
+        );
+        env.send(&[ix], &[]).await.expect("exchange_initialize");
+        env
+    }
+
+    /// A bank with the program but no exchange yet.
+    pub async fn uninitialized() -> Self {
+        let pt = ProgramTest::new("perp", perp::ID, processor!(process));
+        let ctx = pt.start_with_context().await;
+        Self {
+            ctx,
+            governance: Keypair::new(),
+            risk_council: Keypair::new(),
+            guardian: Keypair::new(),
+            nonce: 0,
+            mints: HashMap::new(),
+            margin_accounts: HashMap::new(),
+        }
+    }
+
+    /// The fee payer's key.
+    pub fn payer(&self) -> Pubkey {
+        self.ctx.payer.pubkey()
+    }
+
+    /// Sends `ixs` signed by the payer and `signers`. A unique compute-unit price makes every
+    /// transaction distinct, since the bank silently de-duplicates identical ones.
+    pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxResult {
+        self.nonce += 1;
+        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_price(self.nonce)];
+        all.extend_from_slice(ixs);
+        let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];
+        keys.extend_from_slice(signers);
+        let tx = Transaction::new_signed_with_payer(&all, Some(&self.ctx.payer.pubkey()), &keys, self.ctx.last_blockhash);
+        self.ctx.banks_client.process_transaction(tx).await
+    }
+
+    /// Moves the bank clock forward by `seconds`.
+    pub async fn warp_seconds(&mut self, seconds: i64) {
+        let mut clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock");
+        clock.unix_timestamp += seconds;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// The bank clock's unix time.
+    pub async fn now(&mut self) -> i64 {
+        let clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock");
+        clock.unix_timestamp
+    }
+
+    /// Sends `lamports` from the payer to `to`.
+    pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
+        let ix = system_instruction::transfer(&self.payer(), to, lamports);
+        self.send(&[ix], &[]).await.expect("airdrop");
+    }
+
+    /// What a griefer sends to an address to try to block its creation: the smallest transfer
+    /// the runtime accepts to a new address (rent exemption of an empty account).
+    pub async fn prefund(&mut self, key: &Pubkey) {
+        let lamports = self.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(0);
+        self.airdrop(key, lamports).await;
+    }
+
+    /// Lamports held by `key` (0 when the account does not exist).
+    pub async fn lamports(&mut self, key: &Pubkey) -> u64 {
+        self.ctx.banks_client.get_balance(*key).await.expect("balance")
+    }
+
+    /// Creates a mint; `extensions` non-empty (or `token_2022`) makes it a Token-2022 mint.
+    pub async fn create_mint(&mut self, decimals: u8, token_2022: bool, extensions: &[MintExtension]) -> Pubkey {
+        let mint = Keypair::new();
+        let authority = Keypair::new();
+        let token_program = if token_2022 || !extensions.is_empty() { anchor_spl::token_2022::ID } else { spl_token::ID };
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let ixs = create_mint_ixs(&self.payer(), &mint.pubkey(), &authority.pubkey(), decimals, &token_program, extensions, &rent);
+        self.send(&ixs, &[&mint]).await.expect("create mint");
+        let key = mint.pubkey();
+        self.mints.insert(key, TestMint { key, authority, decimals, token_program, extensions: extensions.to_vec() });
+        key
+    }
+
+    /// Creates a token account of `mint` owned by `owner`, holding `amount` freshly minted.
+    pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Pubkey {
+        let account = Keypair::new();
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let m = &self.mints[mint];
+        let mut ixs = create_token_account_ixs(&self.ctx.payer.pubkey(), &account.pubkey(), mint, owner, &m.token_program, &m.extensions, &rent);
+        if amount > 0 {
+            ixs.push(m.mint_to_ix(&account.pubkey(), amount));
+        }
+        let authority = m.authority.insecure_clone();
+        self.send(&ixs, &[&account, &authority]).await.expect("create token account");
+        account.pubkey()
+    }
+
+    /// Token balance of a token account (classic or Token-2022).
+    pub async fn token_balance(&mut self, account: &Pubkey) -> u64 {
+        let acc = self.ctx.banks_client.get_account(*account).await.expect("get").expect("token account exists");
+        StateWithExtensions::<TokenState>::unpack(&acc.data).expect("token account").base.amount
+    }
+
+    /// Raw token account state (owner, mint, amount…).
+    pub async fn token_account(&mut self, account: &Pubkey) -> TokenState {
+        let acc = self.ctx.banks_client.get_account(*account).await.expect("get").expect("token account exists");
+        StateWithExtensions::<TokenState>::unpack(&acc.data).expect("token account").base
+    }
+
+    /// Accounts for listing a market with `quote_mint`, signed by governance.
+    pub async fn market_create_accounts(&mut self, quote_mint: &Pubkey) -> MarketCreateAccounts {
+        let index = self.exchange().await.market_count;
+        MarketCreateAccounts {
+            governance: self.governance.pubkey(),
+            payer: self.payer(),
+            market: ix::market_pda(index),
+            quote_mint: *quote_mint,
+            token_program: self.mints[quote_mint].token_program,
+        }
+    }
+
+    /// Lists a market for `quote_mint` with `params`, signed by governance.
+    pub async fn try_create_market(&mut self, quote_mint: &Pubkey, params: MarketParams) -> Result<MarketKeys, BanksClientError> {
+        let a = self.market_create_accounts(quote_mint).await;
+        let index = self.exchange().await.market_count;
+        let governance = self.governance.insecure_clone();
+        self.send(&[ix::market_create(&a, params)], &[&governance]).await?;
+        Ok(MarketKeys {
+            market: a.market,
+            index,
+            quote_mint: *quote_mint,
+            token_program: a.token_program,
+            collateral_vault: ix::collateral_vault_pda(&a.market),
+            insurance_vault: ix::insurance_vault_pda(&a.market),
+        })
+    }
+
+    /// A new classic-SPL quote mint (6 decimals) and a market for it with default parameters.
+    pub async fn create_market(&mut self) -> MarketKeys {
+        let mint = self.create_mint(6, false, &[]).await;
+        self.try_create_market(&mint, default_params()).await.expect("market_create")
+    }
+
+    /// Opens margin account `sub_account_id` of `owner` in `market`.
+    pub async fn try_create_margin_account(&mut self, owner: &Keypair, market: &Pubkey, sub_account_id: u16) -> Result<Pubkey, BanksClientError> {
+        let ix = ix::margin_account_create(owner.pubkey(), self.payer(), *market, sub_account_id);
+        self.send(&[ix], &[owner]).await?;
+        let key = ix::margin_account_pda(market, &owner.pubkey(), sub_account_id);
+        let accounts = self.margin_accounts.entry(*market).or_default();
+        if !accounts.contains(&key) {
+            accounts.push(key);
+        }
+        Ok(key)
+    }
+
+    /// A new wallet with SOL, `tokens` of the market's quote mint and a margin account.
+    pub async fn trader(&mut self, market: &MarketKeys, tokens: u64) -> Trader {
+        let wallet = Keypair::new();
+        self.airdrop(&wallet.pubkey(), 1_000_000_000).await;
+        let token_account = self.create_token_account(&market.quote_mint, &wallet.pubkey(), tokens).await;
+        let margin_account = self.try_create_margin_account(&wallet, &market.market, 0).await.expect("margin_account_create");
+        Trader { wallet, token_account, margin_account, market: *market }
+    }
+
+    /// Deposits `amount` from the trader's token account into their margin account.
+    pub async fn deposit(&mut self, trader: &Trader, amount: u64) -> TxResult {
+        let ix = ix::collateral_deposit(&trader.collateral_accounts(), amount);
+        self.send(&[ix], &[&trader.wallet]).await
+    }
+
+    /// Withdraws `amount` from the trader's margin account to their token account.
+    pub async fn withdraw(&mut self, trader: &Trader, amount: u64) -> TxResult {
+        let ix = ix::collateral_withdraw(&trader.collateral_accounts(), amount);
+        self.send(&[ix], &[&trader.wallet]).await
+    }
+
+    /// The exchange account.
+    pub async fn exchange(&mut self) -> Exchange {
+        let acc = self.ctx.banks_client.get_account(ix::exchange_pda()).await.unwrap().expect("exchange exists");
+        Exchange::try_deserialize(&mut &acc.data[..]).expect("exchange")
+    }
+
+    /// A zero-copy account's body (after the 8-byte discriminator).
+    async fn zero_copy<T: bytemuck::Pod>(&mut self, key: &Pubkey) -> T {
+        let acc = self.ctx.banks_client.get_account(*key).await.unwrap().expect("account exists");
+        assert_eq!(acc.owner, perp::ID, "owned by the program");
+        bytemuck::pod_read_unaligned(&acc.data[8..8 + std::mem::size_of::<T>()])
+    }
+
+    /// The market account.
+    pub async fn market(&mut self, key: &Pubkey) -> Market {
+        self.zero_copy(key).await
+    }
+
+    /// A margin account.
+    pub async fn margin_account(&mut self, key: &Pubkey) -> MarginAccount {
+        self.zero_copy(key).await
+    }
+
+    /// Token conservation for one market: its collateral vault holds exactly the collateral of
+    /// all its margin accounts, and the market's running total agrees with their sum. (Later
+    /// capabilities add their separately accounted balances — fees, insurance — here.)
+    pub async fn assert_conservation(&mut self, market: &MarketKeys) {
+        let m = self.market(&market.market).await;
+        let mut sum: u128 = 0;
+        for key in self.margin_accounts.get(&market.market).cloned().unwrap_or_default() {
+            let exists = self.ctx.banks_client.get_account(key).await.unwrap().is_some_and(|a| a.owner == perp::ID);
+            if exists {
+                sum += u128::from(self.margin_account(&key).await.collateral);
+            }
+        }
+        let vault = self.token_balance(&market.collateral_vault).await;
+        assert_eq!(u128::from(m.collateral_total), sum, "market total equals the sum of its accounts");
+        assert_eq!(u128::from(vault), sum, "collateral vault holds exactly the accounts' collateral");
+    }
+}

@@ -1,0 +1,139 @@
+//! Client-side builders for every instruction, from Anchor's generated account and data types.
+
+use anchor_lang::{InstructionData, ToAccountMetas};
+use perp::constants::*;
+use perp::state::MarketParams;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction { program_id: perp::ID, accounts: accounts.to_account_metas(None), data: data.data() }
+}
+
+/// The exchange PDA.
+pub fn exchange_pda() -> Pubkey {
+    Pubkey::find_program_address(&[EXCHANGE_SEED], &perp::ID).0
+}
+/// The market PDA of `index`.
+pub fn market_pda(index: u16) -> Pubkey {
+    Pubkey::find_program_address(&[MARKET_SEED, &index.to_le_bytes()], &perp::ID).0
+}
+/// The collateral vault PDA of `market`.
+pub fn collateral_vault_pda(market: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[COLLATERAL_VAULT_SEED, market.as_ref()], &perp::ID).0
+}
+/// The insurance vault PDA of `market`.
+pub fn insurance_vault_pda(market: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[INSURANCE_VAULT_SEED, market.as_ref()], &perp::ID).0
+}
+/// The margin account PDA of `owner` in `market`.
+pub fn margin_account_pda(market: &Pubkey, owner: &Pubkey, sub_account_id: u16) -> Pubkey {
+    let seeds: &[&[u8]] = &[MARGIN_ACCOUNT_SEED, market.as_ref(), owner.as_ref(), &sub_account_id.to_le_bytes()];
+    Pubkey::find_program_address(seeds, &perp::ID).0
+}
+
+pub fn exchange_initialize(payer: Pubkey, governance: Pubkey, risk_council: Pubkey, guardian: Pubkey) -> Instruction {
+    build(
+        perp::accounts::ExchangeInitialize {
+            payer,
+            exchange: exchange_pda(),
+            program: perp::ID,
+            // Unused on a native host; any account will do.
+            program_data: perp::ID,
+            system_program: anchor_lang::system_program::ID,
+        },
+        perp::instruction::ExchangeInitialize { governance, risk_council, guardian },
+    )
+}
+
+/// Accounts of `market_create`, so tests can substitute any of them.
+pub struct MarketCreateAccounts {
+    pub governance: Pubkey,
+    pub payer: Pubkey,
+    pub market: Pubkey,
+    pub quote_mint: Pubkey,
+    pub token_program: Pubkey,
+}
+
+pub fn market_create(a: &MarketCreateAccounts, params: MarketParams) -> Instruction {
+    build(
+        perp::accounts::MarketCreate {
+            exchange: exchange_pda(),
+            governance: a.governance,
+            payer: a.payer,
+            market: a.market,
+            quote_mint: a.quote_mint,
+            collateral_vault: collateral_vault_pda(&a.market),
+            insurance_vault: insurance_vault_pda(&a.market),
+            token_program: a.token_program,
+            system_program: anchor_lang::system_program::ID,
+        },
+        perp::instruction::MarketCreate { params },
+    )
+}
+
+pub fn margin_account_create(owner: Pubkey, payer: Pubkey, market: Pubkey, sub_account_id: u16) -> Instruction {
+    build(
+        perp::accounts::MarginAccountCreate {
+            owner,
+            payer,
+            market,
+            margin_account: margin_account_pda(&market, &owner, sub_account_id),
+            system_program: anchor_lang::system_program::ID,
+        },
+        perp::instruction::MarginAccountCreate { sub_account_id },
+    )
+}
+
+pub fn margin_account_close(owner: Pubkey, margin_account: Pubkey) -> Instruction {
+    build(perp::accounts::MarginAccountClose { owner, margin_account }, perp::instruction::MarginAccountClose {})
+}
+
+pub fn margin_account_set_delegate(owner: Pubkey, margin_account: Pubkey, delegate: Pubkey) -> Instruction {
+    build(
+        perp::accounts::MarginAccountSetDelegate { owner, margin_account },
+        perp::instruction::MarginAccountSetDelegate { delegate },
+    )
+}
+
+/// Accounts of a deposit or withdrawal; `user_token` is the source or the destination.
+#[derive(Clone, Copy, Debug)]
+pub struct CollateralAccounts {
+    pub signer: Pubkey,
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    pub collateral_vault: Pubkey,
+    pub quote_mint: Pubkey,
+    pub user_token: Pubkey,
+    pub token_program: Pubkey,
+}
+
+pub fn collateral_deposit(a: &CollateralAccounts, amount: u64) -> Instruction {
+    build(
+        perp::accounts::CollateralDeposit {
+            depositor: a.signer,
+            market: a.market,
+            margin_account: a.margin_account,
+            collateral_vault: a.collateral_vault,
+            quote_mint: a.quote_mint,
+            source: a.user_token,
+            token_program: a.token_program,
+        },
+        perp::instruction::CollateralDeposit { amount },
+    )
+}
+
+pub fn collateral_withdraw(a: &CollateralAccounts, amount: u64) -> Instruction {
+    build(
+        perp::accounts::CollateralWithdraw {
+            owner: a.signer,
+            market: a.market,
+            margin_account: a.margin_account,
+            collateral_vault: a.collateral_vault,
+            quote_mint: a.quote_mint,
+            destination: a.user_token,
+            token_program: a.token_program,
+        },
+        perp::instruction::CollateralWithdraw { amount },
+    )
+}

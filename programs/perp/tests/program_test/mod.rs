@@ -1,0 +1,8 @@
+//! Harness shared by every program test: a bank with the program, mints and funded users,
+//! instruction builders, clock warps, exact error assertions and the conservation check.
+
+pub mod env;
+pub mod ix;
+pub mod tokens;
+
+pub use env::*;
