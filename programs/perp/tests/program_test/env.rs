@@ -169,12 +169,6 @@ impl TestEnv {
         self.ctx.set_sysvar(&clock);
     }
 
-    /// The bank clock's unix time.
-    pub async fn now(&mut self) -> i64 {
-        let clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock");
-        clock.unix_timestamp
-    }
-
     /// Sends `lamports` from the payer to `to`.
     pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
         let ix = system_instruction::transfer(&self.payer(), to, lamports);
@@ -202,7 +196,7 @@ impl TestEnv {
         let ixs = create_mint_ixs(&self.payer(), &mint.pubkey(), &authority.pubkey(), decimals, &token_program, extensions, &rent);
         self.send(&ixs, &[&mint]).await.expect("create mint");
         let key = mint.pubkey();
-        self.mints.insert(key, TestMint { key, authority, decimals, token_program, extensions: extensions.to_vec() });
+        self.mints.insert(key, TestMint { key, authority, token_program, extensions: extensions.to_vec() });
         key
     }
 
@@ -212,11 +206,13 @@ impl TestEnv {
         let rent = self.ctx.banks_client.get_rent().await.expect("rent");
         let m = &self.mints[mint];
         let mut ixs = create_token_account_ixs(&self.ctx.payer.pubkey(), &account.pubkey(), mint, owner, &m.token_program, &m.extensions, &rent);
+        let authority = m.authority.insecure_clone();
+        let mut signers = vec![&account];
         if amount > 0 {
             ixs.push(m.mint_to_ix(&account.pubkey(), amount));
+            signers.push(&authority);
         }
-        let authority = m.authority.insecure_clone();
-        self.send(&ixs, &[&account, &authority]).await.expect("create token account");
+        self.send(&ixs, &signers).await.expect("create token account");
         account.pubkey()
     }
 

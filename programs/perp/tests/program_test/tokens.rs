@@ -126,7 +126,6 @@ pub fn create_token_account_ixs(
 pub struct TestMint {
     pub key: Pubkey,
     pub authority: Keypair,
-    pub decimals: u8,
     pub token_program: Pubkey,
     pub extensions: Vec<MintExtension>,
 }
