@@ -133,6 +133,9 @@ impl TestEnv {
     /// A bank with the program but no exchange yet.
     pub async fn uninitialized() -> Self {
         let pt = ProgramTest::new("perp", perp::ID, processor!(process));
+        // program-test turns on debug logging of every instruction; keep test output readable
+        // unless RUST_LOG asks for more.
+        agave_logger::setup_with_default("error");
         let ctx = pt.start_with_context().await;
         Self {
             ctx,
