@@ -117,7 +117,7 @@ impl OutflowWindow {
         now: i64,
         amount: QuoteNative,
         vault_balance: QuoteNative,
-        limit_bps: u16,
+        limit_bps: u32,
     ) -> Result<(), EngineError> {
         let outflow = i128::from(self.net_outflow(now)?);
         let reference = i128::from(vault_balance.get()).safe_add(outflow)?.max(0);

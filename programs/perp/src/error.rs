@@ -60,7 +60,9 @@ pub enum ErrorCode {
     InvalidMakerFee,
     #[msg("Initial margin fraction is outside its hard bounds")]
     InvalidInitialMargin,
-    #[msg("Maintenance margin fraction is outside its hard bounds (below initial, at least a quarter of it)")]
+    #[msg(
+        "Maintenance margin fraction is outside its hard bounds (below initial, at least a quarter of it)"
+    )]
     InvalidMaintenanceMargin,
     #[msg("Deposit cap is outside its hard bounds")]
     InvalidDepositCap,

@@ -39,7 +39,10 @@ pub mod perp {
     }
 
     /// Opens a margin account for the signer in a market.
-    pub fn margin_account_create(ctx: Context<MarginAccountCreate>, sub_account_id: u16) -> Result<()> {
+    pub fn margin_account_create(
+        ctx: Context<MarginAccountCreate>,
+        sub_account_id: u16,
+    ) -> Result<()> {
         instructions::margin_account_create::handler(ctx, sub_account_id)
     }
 
@@ -49,7 +52,10 @@ pub mod perp {
     }
 
     /// Sets or clears (default key) the account's trading delegate.
-    pub fn margin_account_set_delegate(ctx: Context<MarginAccountSetDelegate>, delegate: Pubkey) -> Result<()> {
+    pub fn margin_account_set_delegate(
+        ctx: Context<MarginAccountSetDelegate>,
+        delegate: Pubkey,
+    ) -> Result<()> {
         instructions::margin_account_set_delegate::handler(ctx, delegate)
     }
 

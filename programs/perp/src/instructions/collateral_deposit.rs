@@ -34,8 +34,12 @@ pub fn handler(ctx: Context<CollateralDeposit>, amount: u64) -> Result<()> {
     let collateral_after = {
         let mut market = ctx.accounts.market.load_mut()?;
         let mut account = ctx.accounts.margin_account.load_mut()?;
-        let before = collateral::Balances { account: account.collateral(), market_total: market.collateral_total() };
-        let after = collateral::deposit(before, amount, market.params.deposit_cap()).map_err(ErrorCode::from)?;
+        let before = collateral::Balances {
+            account: account.collateral(),
+            market_total: market.collateral_total(),
+        };
+        let after = collateral::deposit(before, amount, market.params.deposit_cap())
+            .map_err(ErrorCode::from)?;
         let mut window: collateral::OutflowWindow = market.withdraw_window.into();
         window.record_inflow(now, amount).map_err(ErrorCode::from)?;
         market.withdraw_window = window.into();
@@ -44,7 +48,10 @@ pub fn handler(ctx: Context<CollateralDeposit>, amount: u64) -> Result<()> {
         after.account.get()
     };
 
-    let a = &ctx.accounts;
+    let vault_expected = vault_before
+        .checked_add(amount.get())
+        .ok_or(ErrorCode::MathOverflow)?;
+    let a = &mut *ctx.accounts;
     TokenMove {
         token_program: &a.token_program.to_account_info(),
         mint: &a.quote_mint.to_account_info(),
@@ -53,13 +60,7 @@ pub fn handler(ctx: Context<CollateralDeposit>, amount: u64) -> Result<()> {
         to: &a.collateral_vault.to_account_info(),
         authority: &a.depositor.to_account_info(),
     }
-    .transfer(amount.get(), &[])?;
-    // The allowlist rules out fee-on-transfer mints; check anyway, since conservation depends on it.
-    ctx.accounts.collateral_vault.reload()?;
-    require!(
-        ctx.accounts.collateral_vault.amount == vault_before.checked_add(amount.get()).ok_or(ErrorCode::MathOverflow)?,
-        ErrorCode::VaultBalanceMismatch
-    );
+    .transfer_verified(amount.get(), &[], &mut a.collateral_vault, vault_expected)?;
 
     emit!(CollateralDeposited {
         market: ctx.accounts.market.key(),

@@ -38,10 +38,19 @@ pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
     let (collateral_after, index, bump) = {
         let mut market = ctx.accounts.market.load_mut()?;
         let mut account = ctx.accounts.margin_account.load_mut()?;
-        let before = collateral::Balances { account: account.collateral(), market_total: market.collateral_total() };
+        let before = collateral::Balances {
+            account: account.collateral(),
+            market_total: market.collateral_total(),
+        };
         let after = collateral::withdraw(before, amount).map_err(ErrorCode::from)?;
         let mut window: collateral::OutflowWindow = market.withdraw_window.into();
-        window.record_outflow(now, amount, QuoteNative::new(vault_before), market.params.withdraw_limit_bps as u16)
+        window
+            .record_outflow(
+                now,
+                amount,
+                QuoteNative::new(vault_before),
+                market.params.withdraw_limit_bps,
+            )
             .map_err(ErrorCode::from)?;
         market.withdraw_window = window.into();
         market.collateral_total = after.market_total.get();
@@ -49,9 +58,12 @@ pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
         (after.account.get(), market.index, market.bump)
     };
 
-    let a = &ctx.accounts;
+    let vault_expected = vault_before
+        .checked_sub(amount.get())
+        .ok_or(ErrorCode::MathOverflow)?;
     let index_bytes = index.to_le_bytes();
     let market_seeds: &[&[u8]] = &[crate::constants::MARKET_SEED, &index_bytes, &[bump]];
+    let a = &mut *ctx.accounts;
     TokenMove {
         token_program: &a.token_program.to_account_info(),
         mint: &a.quote_mint.to_account_info(),
@@ -60,12 +72,12 @@ pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
         to: &a.destination.to_account_info(),
         authority: &a.market.to_account_info(),
     }
-    .transfer(amount.get(), &[market_seeds])?;
-    ctx.accounts.collateral_vault.reload()?;
-    require!(
-        ctx.accounts.collateral_vault.amount == vault_before.checked_sub(amount.get()).ok_or(ErrorCode::MathOverflow)?,
-        ErrorCode::VaultBalanceMismatch
-    );
+    .transfer_verified(
+        amount.get(),
+        &[market_seeds],
+        &mut a.collateral_vault,
+        vault_expected,
+    )?;
 
     emit!(CollateralWithdrawn {
         market: ctx.accounts.market.key(),

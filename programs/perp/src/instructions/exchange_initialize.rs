@@ -13,7 +13,8 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::bpf_loader_upgradeable;
 
 /// Owner of native builtin programs (how program-test and the local cluster host this program).
-const NATIVE_LOADER_ID: Pubkey = Pubkey::from_str_const("NativeLoader1111111111111111111111111111111");
+const NATIVE_LOADER_ID: Pubkey =
+    Pubkey::from_str_const("NativeLoader1111111111111111111111111111111");
 
 #[derive(Accounts)]
 pub struct ExchangeInitialize<'info> {
@@ -38,10 +39,23 @@ fn require_upgrade_authority(accounts: &ExchangeInitialize) -> Result<()> {
     if owner == NATIVE_LOADER_ID {
         return Ok(());
     }
-    require_keys_eq!(owner, bpf_loader_upgradeable::ID, ErrorCode::NotUpgradeAuthority);
-    let (expected, _) = Pubkey::find_program_address(&[crate::ID.as_ref()], &bpf_loader_upgradeable::ID);
-    require_keys_eq!(accounts.program_data.key(), expected, ErrorCode::NotUpgradeAuthority);
-    require_keys_eq!(*accounts.program_data.owner, bpf_loader_upgradeable::ID, ErrorCode::NotUpgradeAuthority);
+    require_keys_eq!(
+        owner,
+        bpf_loader_upgradeable::ID,
+        ErrorCode::NotUpgradeAuthority
+    );
+    let (expected, _) =
+        Pubkey::find_program_address(&[crate::ID.as_ref()], &bpf_loader_upgradeable::ID);
+    require_keys_eq!(
+        accounts.program_data.key(),
+        expected,
+        ErrorCode::NotUpgradeAuthority
+    );
+    require_keys_eq!(
+        *accounts.program_data.owner,
+        bpf_loader_upgradeable::ID,
+        ErrorCode::NotUpgradeAuthority
+    );
     let data = accounts.program_data.try_borrow_data()?;
     let program_data = ProgramData::try_deserialize(&mut &data[..])?;
     require!(
@@ -51,7 +65,12 @@ fn require_upgrade_authority(accounts: &ExchangeInitialize) -> Result<()> {
     Ok(())
 }
 
-pub fn handler(ctx: Context<ExchangeInitialize>, governance: Pubkey, risk_council: Pubkey, guardian: Pubkey) -> Result<()> {
+pub fn handler(
+    ctx: Context<ExchangeInitialize>,
+    governance: Pubkey,
+    risk_council: Pubkey,
+    guardian: Pubkey,
+) -> Result<()> {
     require_upgrade_authority(ctx.accounts)?;
     // Separation of duties: one key holding two roles would defeat it.
     require!(
@@ -68,8 +87,18 @@ pub fn handler(ctx: Context<ExchangeInitialize>, governance: Pubkey, risk_counci
         Exchange::SPACE,
         &[EXCHANGE_SEED, &[bump]],
     )?;
-    let exchange = Exchange { governance, risk_council, guardian, market_count: 0, bump };
+    let exchange = Exchange {
+        governance,
+        risk_council,
+        guardian,
+        market_count: 0,
+        bump,
+    };
     exchange.try_serialize(&mut &mut accounts.exchange.try_borrow_mut_data()?[..])?;
-    emit!(ExchangeInitialized { governance, risk_council, guardian });
+    emit!(ExchangeInitialized {
+        governance,
+        risk_council,
+        guardian
+    });
     Ok(())
 }

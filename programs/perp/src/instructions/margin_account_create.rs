@@ -30,7 +30,13 @@ pub fn handler(ctx: Context<MarginAccountCreate>, sub_account_id: u16) -> Result
         &a.system_program,
         &crate::ID,
         MarginAccount::SPACE,
-        &[MARGIN_ACCOUNT_SEED, market.as_ref(), owner.as_ref(), &sub_account_id.to_le_bytes(), &[bump]],
+        &[
+            MARGIN_ACCOUNT_SEED,
+            market.as_ref(),
+            owner.as_ref(),
+            &sub_account_id.to_le_bytes(),
+            &[bump],
+        ],
     )?;
     let mut account = init_zero_copy::<MarginAccount>(&a.margin_account)?;
     account.owner = owner;
@@ -38,6 +44,11 @@ pub fn handler(ctx: Context<MarginAccountCreate>, sub_account_id: u16) -> Result
     account.sub_account_id = sub_account_id;
     account.bump = bump;
     drop(account);
-    emit!(MarginAccountCreated { margin_account: a.margin_account.key(), market, owner, sub_account_id });
+    emit!(MarginAccountCreated {
+        margin_account: a.margin_account.key(),
+        market,
+        owner,
+        sub_account_id
+    });
     Ok(())
 }

@@ -17,6 +17,10 @@ pub fn handler(ctx: Context<MarginAccountSetDelegate>, delegate: Pubkey) -> Resu
     let mut account = ctx.accounts.margin_account.load_mut()?;
     let old_delegate = account.delegate;
     account.delegate = delegate;
-    emit!(DelegateSet { margin_account: ctx.accounts.margin_account.key(), old_delegate, new_delegate: delegate });
+    emit!(DelegateSet {
+        margin_account: ctx.accounts.margin_account.key(),
+        old_delegate,
+        new_delegate: delegate
+    });
     Ok(())
 }

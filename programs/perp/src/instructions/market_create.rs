@@ -57,11 +57,28 @@ pub fn handler(ctx: Context<MarketCreate>, params: MarketParams) -> Result<()> {
     let token_program = a.token_program.to_account_info();
     let system_program = a.system_program.to_account_info();
     for (vault, seed, bump) in [
-        (&a.collateral_vault, COLLATERAL_VAULT_SEED, ctx.bumps.collateral_vault),
-        (&a.insurance_vault, INSURANCE_VAULT_SEED, ctx.bumps.insurance_vault),
+        (
+            &a.collateral_vault,
+            COLLATERAL_VAULT_SEED,
+            ctx.bumps.collateral_vault,
+        ),
+        (
+            &a.insurance_vault,
+            INSURANCE_VAULT_SEED,
+            ctx.bumps.insurance_vault,
+        ),
     ] {
         let seeds: &[&[u8]] = &[seed, market_key.as_ref(), &[bump]];
-        create_vault(&a.payer, vault, seeds, &mint_info, &a.market, &token_program, &system_program, vault_len)?;
+        create_vault(
+            &a.payer,
+            vault,
+            seeds,
+            &mint_info,
+            &a.market,
+            &token_program,
+            &system_program,
+            vault_len,
+        )?;
     }
 
     let mut market = init_zero_copy::<Market>(&a.market)?;

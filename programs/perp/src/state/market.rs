@@ -30,13 +30,19 @@ pub struct WithdrawWindow {
 
 impl From<WithdrawWindow> for OutflowWindow {
     fn from(w: WithdrawWindow) -> Self {
-        OutflowWindow { hour: w.hour, buckets: w.buckets }
+        OutflowWindow {
+            hour: w.hour,
+            buckets: w.buckets,
+        }
     }
 }
 
 impl From<OutflowWindow> for WithdrawWindow {
     fn from(w: OutflowWindow) -> Self {
-        WithdrawWindow { hour: w.hour, buckets: w.buckets }
+        WithdrawWindow {
+            hour: w.hour,
+            buckets: w.buckets,
+        }
     }
 }
 
@@ -71,7 +77,10 @@ pub struct Market {
     /// Room for later fields without a migration.
     pub reserved: [u8; 512],
 }
-static_assertions::const_assert_eq!(core::mem::size_of::<Market>(), 4 * 32 + 56 + 8 + 200 + 8 + 512);
+static_assertions::const_assert_eq!(
+    core::mem::size_of::<Market>(),
+    4 * 32 + 56 + 8 + 200 + 8 + 512
+);
 static_assertions::const_assert_eq!(core::mem::align_of::<Market>(), 8);
 
 impl Market {
@@ -85,6 +94,10 @@ impl Market {
 
     /// Signer seeds of the market PDA (it is the authority of both vaults).
     pub fn signer_seeds(&self) -> [&[u8]; 3] {
-        [crate::constants::MARKET_SEED, bytemuck::bytes_of(&self.index), core::slice::from_ref(&self.bump)]
+        [
+            crate::constants::MARKET_SEED,
+            bytemuck::bytes_of(&self.index),
+            core::slice::from_ref(&self.bump),
+        ]
     }
 }

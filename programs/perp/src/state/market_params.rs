@@ -61,11 +61,26 @@ pub mod bounds {
 impl MarketParams {
     /// Checks every parameter against its hard bound, naming the first that is out of bounds.
     pub fn validate(&self) -> Result<()> {
-        require!(bounds::BASE_LOT_SIZE.contains(&self.base_lot_size), ErrorCode::InvalidBaseLotSize);
-        require!(bounds::BASE_DECIMALS.contains(&self.base_decimals), ErrorCode::InvalidBaseDecimals);
-        require!(bounds::QUOTE_LOT_SIZE.contains(&self.quote_lot_size), ErrorCode::InvalidQuoteLotSize);
-        require!(bounds::TICK_SIZE.contains(&self.tick_size), ErrorCode::InvalidTickSize);
-        require!(bounds::TAKER_FEE_BPS.contains(&self.taker_fee_bps), ErrorCode::InvalidTakerFee);
+        require!(
+            bounds::BASE_LOT_SIZE.contains(&self.base_lot_size),
+            ErrorCode::InvalidBaseLotSize
+        );
+        require!(
+            bounds::BASE_DECIMALS.contains(&self.base_decimals),
+            ErrorCode::InvalidBaseDecimals
+        );
+        require!(
+            bounds::QUOTE_LOT_SIZE.contains(&self.quote_lot_size),
+            ErrorCode::InvalidQuoteLotSize
+        );
+        require!(
+            bounds::TICK_SIZE.contains(&self.tick_size),
+            ErrorCode::InvalidTickSize
+        );
+        require!(
+            bounds::TAKER_FEE_BPS.contains(&self.taker_fee_bps),
+            ErrorCode::InvalidTakerFee
+        );
         // A maker rebate is paid out of the taker fee, so it may never exceed it.
         require!(
             (-self.taker_fee_bps..=self.taker_fee_bps).contains(&self.maker_fee_bps),
@@ -79,12 +94,18 @@ impl MarketParams {
         // of initial keeps liquidation from arriving only after equity is gone.
         let mm = self.maintenance_margin_bps;
         require!(
-            mm >= bounds::MIN_MAINTENANCE_MARGIN_BPS && mm < self.initial_margin_bps && mm * 4 >= self.initial_margin_bps,
+            mm >= bounds::MIN_MAINTENANCE_MARGIN_BPS
+                && mm < self.initial_margin_bps
+                && mm * 4 >= self.initial_margin_bps,
             ErrorCode::InvalidMaintenanceMargin
         );
-        require!(bounds::DEPOSIT_CAP.contains(&self.deposit_cap), ErrorCode::InvalidDepositCap);
         require!(
-            bounds::WITHDRAW_LIMIT_BPS.contains(&self.withdraw_limit_bps) && u64::from(self.withdraw_limit_bps) <= BPS,
+            bounds::DEPOSIT_CAP.contains(&self.deposit_cap),
+            ErrorCode::InvalidDepositCap
+        );
+        require!(
+            bounds::WITHDRAW_LIMIT_BPS.contains(&self.withdraw_limit_bps)
+                && u64::from(self.withdraw_limit_bps) <= BPS,
             ErrorCode::InvalidWithdrawLimit
         );
         Ok(())
@@ -110,18 +131,19 @@ impl MarketParams {
 mod tests {
     use super::*;
 
+    /// A BTC-like market: 0.0001 BTC lots, $0.10 ticks with a 6-decimal quote, 20× leverage.
     fn valid() -> MarketParams {
         MarketParams {
-            base_lot_size: 1_000_000,
-            quote_lot_size: 1,
-            tick_size: 100,
-            deposit_cap: 1_000_000_000_000,
-            maker_fee_bps: -1,
-            taker_fee_bps: 5,
-            initial_margin_bps: 1_000,
-            maintenance_margin_bps: 500,
-            withdraw_limit_bps: 2_000,
-            base_decimals: 9,
+            base_lot_size: 10_000,
+            quote_lot_size: 100,
+            tick_size: 1_000,
+            deposit_cap: 50_000_000_000_000,
+            maker_fee_bps: 0,
+            taker_fee_bps: 4,
+            initial_margin_bps: 500,
+            maintenance_margin_bps: 250,
+            withdraw_limit_bps: 1_500,
+            base_decimals: 8,
         }
     }
 
@@ -137,22 +159,49 @@ mod tests {
         assert_eq!(code(valid()), None);
         let cases: &[(fn(&mut MarketParams), ErrorCode)] = &[
             (|p| p.base_lot_size = 0, ErrorCode::InvalidBaseLotSize),
-            (|p| p.base_lot_size = 1_000_000_000_001, ErrorCode::InvalidBaseLotSize),
+            (
+                |p| p.base_lot_size = 1_000_000_000_001,
+                ErrorCode::InvalidBaseLotSize,
+            ),
             (|p| p.base_decimals = 13, ErrorCode::InvalidBaseDecimals),
             (|p| p.quote_lot_size = 0, ErrorCode::InvalidQuoteLotSize),
             (|p| p.tick_size = 0, ErrorCode::InvalidTickSize),
             (|p| p.taker_fee_bps = 101, ErrorCode::InvalidTakerFee),
             (|p| p.taker_fee_bps = -1, ErrorCode::InvalidTakerFee),
-            (|p| p.maker_fee_bps = -6, ErrorCode::InvalidMakerFee),
-            (|p| p.maker_fee_bps = 6, ErrorCode::InvalidMakerFee),
-            (|p| p.initial_margin_bps = 99, ErrorCode::InvalidInitialMargin),
-            (|p| p.initial_margin_bps = 10_001, ErrorCode::InvalidInitialMargin),
-            (|p| p.maintenance_margin_bps = 1_000, ErrorCode::InvalidMaintenanceMargin),
-            (|p| p.maintenance_margin_bps = 249, ErrorCode::InvalidMaintenanceMargin),
-            (|p| { p.initial_margin_bps = 100; p.maintenance_margin_bps = 49 }, ErrorCode::InvalidMaintenanceMargin),
+            (|p| p.maker_fee_bps = -5, ErrorCode::InvalidMakerFee),
+            (|p| p.maker_fee_bps = 5, ErrorCode::InvalidMakerFee),
+            (
+                |p| p.initial_margin_bps = 99,
+                ErrorCode::InvalidInitialMargin,
+            ),
+            (
+                |p| p.initial_margin_bps = 10_001,
+                ErrorCode::InvalidInitialMargin,
+            ),
+            (
+                |p| p.maintenance_margin_bps = 500,
+                ErrorCode::InvalidMaintenanceMargin,
+            ),
+            (
+                |p| p.maintenance_margin_bps = 124,
+                ErrorCode::InvalidMaintenanceMargin,
+            ),
+            (
+                |p| {
+                    p.initial_margin_bps = 100;
+                    p.maintenance_margin_bps = 49
+                },
+                ErrorCode::InvalidMaintenanceMargin,
+            ),
             (|p| p.deposit_cap = 0, ErrorCode::InvalidDepositCap),
-            (|p| p.withdraw_limit_bps = 99, ErrorCode::InvalidWithdrawLimit),
-            (|p| p.withdraw_limit_bps = 10_001, ErrorCode::InvalidWithdrawLimit),
+            (
+                |p| p.withdraw_limit_bps = 99,
+                ErrorCode::InvalidWithdrawLimit,
+            ),
+            (
+                |p| p.withdraw_limit_bps = 10_001,
+                ErrorCode::InvalidWithdrawLimit,
+            ),
         ];
         for (mutate, expected) in cases {
             let mut p = valid();
@@ -167,7 +216,9 @@ mod tests {
         p.maker_fee_bps = -p.taker_fee_bps;
         p.maintenance_margin_bps = p.initial_margin_bps / 4;
         p.withdraw_limit_bps = 10_000;
-        p.initial_margin_bps = 1_000;
+        assert_eq!(code(p), None);
+        p.initial_margin_bps = 10_000;
+        p.maintenance_margin_bps = 9_999;
         assert_eq!(code(p), None);
     }
 

@@ -28,18 +28,37 @@ pub fn create_pda_account<'info>(
     let rent_exempt = Rent::get()?.minimum_balance(space);
     let current = target.lamports();
     if current == 0 {
-        let accounts = CreateAccount { from: payer.clone(), to: target.clone() };
+        let accounts = CreateAccount {
+            from: payer.clone(),
+            to: target.clone(),
+        };
         let ctx = CpiContext::new_with_signer(system_program.key(), accounts, signer);
         return system_program::create_account(ctx, rent_exempt, space as u64, owner);
     }
     if rent_exempt > current {
-        let accounts = Transfer { from: payer.clone(), to: target.clone() };
-        system_program::transfer(CpiContext::new(system_program.key(), accounts), rent_exempt - current)?;
+        let accounts = Transfer {
+            from: payer.clone(),
+            to: target.clone(),
+        };
+        system_program::transfer(
+            CpiContext::new(system_program.key(), accounts),
+            rent_exempt - current,
+        )?;
     }
-    let accounts = Allocate { account_to_allocate: target.clone() };
-    system_program::allocate(CpiContext::new_with_signer(system_program.key(), accounts, signer), space as u64)?;
-    let accounts = Assign { account_to_assign: target.clone() };
-    system_program::assign(CpiContext::new_with_signer(system_program.key(), accounts, signer), owner)
+    let accounts = Allocate {
+        account_to_allocate: target.clone(),
+    };
+    system_program::allocate(
+        CpiContext::new_with_signer(system_program.key(), accounts, signer),
+        space as u64,
+    )?;
+    let accounts = Assign {
+        account_to_assign: target.clone(),
+    };
+    system_program::assign(
+        CpiContext::new_with_signer(system_program.key(), accounts, signer),
+        owner,
+    )
 }
 
 /// Writes `T`'s discriminator into a freshly created account and returns its zeroed body.
@@ -47,7 +66,11 @@ pub fn init_zero_copy<'a, T>(target: &'a AccountInfo<'_>) -> Result<core::cell::
 where
     T: anchor_lang::ZeroCopy + Owner,
 {
-    require_keys_eq!(*target.owner, T::owner(), ErrorCode::AccountAlreadyInitialized);
+    require_keys_eq!(
+        *target.owner,
+        T::owner(),
+        ErrorCode::AccountAlreadyInitialized
+    );
     let data = target.try_borrow_mut_data()?;
     let disc = T::DISCRIMINATOR;
     let body_end = disc.len() + core::mem::size_of::<T>();

@@ -9,7 +9,7 @@ use anchor_spl::token_2022::spl_token_2022::{
     extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions},
     state::{Account as Token2022Account, Mint as Token2022Mint},
 };
-use anchor_spl::token_interface::{self, InitializeAccount3, TransferChecked};
+use anchor_spl::token_interface::{self, InitializeAccount3, TokenAccount, TransferChecked};
 
 /// Token-2022 mint extensions that leave amounts moved equal to amounts received and cannot
 /// freeze, claw back or hook into vault transfers. Everything else (transfer fee, transfer hook,
@@ -35,7 +35,10 @@ pub fn vault_account_len(mint: &AccountInfo) -> Result<usize> {
     let data = mint.try_borrow_data()?;
     let state = StateWithExtensions::<Token2022Mint>::unpack(&data)?;
     let extensions = state.get_extension_types()?;
-    if let Some(bad) = extensions.iter().find(|e| !ALLOWED_MINT_EXTENSIONS.contains(e)) {
+    if let Some(bad) = extensions
+        .iter()
+        .find(|e| !ALLOWED_MINT_EXTENSIONS.contains(e))
+    {
         msg!("unsupported mint extension: {:?}", bad);
         return err!(ErrorCode::UnsupportedMintExtension);
     }
@@ -54,8 +57,19 @@ pub fn create_vault<'info>(
     system_program: &AccountInfo<'info>,
     space: usize,
 ) -> Result<()> {
-    create_pda_account(payer, vault, system_program, token_program.key, space, vault_seeds)?;
-    let accounts = InitializeAccount3 { account: vault.clone(), mint: mint.clone(), authority: market.clone() };
+    create_pda_account(
+        payer,
+        vault,
+        system_program,
+        token_program.key,
+        space,
+        vault_seeds,
+    )?;
+    let accounts = InitializeAccount3 {
+        account: vault.clone(),
+        mint: mint.clone(),
+        authority: market.clone(),
+    };
     token_interface::initialize_account3(CpiContext::new(token_program.key(), accounts))
 }
 
@@ -69,9 +83,28 @@ pub struct TokenMove<'a, 'info> {
     pub authority: &'a AccountInfo<'info>,
 }
 
-impl TokenMove<'_, '_> {
+impl<'info> TokenMove<'_, 'info> {
+    /// Transfers `amount` and then checks that `vault` (the `from` or `to` side) now holds
+    /// exactly `vault_expected`. The mint allowlist already rules out fee-on-transfer and hooks;
+    /// conservation depends on this, so it is checked anyway.
+    pub fn transfer_verified(
+        &self,
+        amount: u64,
+        signer_seeds: &[&[&[u8]]],
+        vault: &mut InterfaceAccount<'info, TokenAccount>,
+        vault_expected: u64,
+    ) -> Result<()> {
+        self.transfer(amount, signer_seeds)?;
+        vault.reload()?;
+        require!(
+            vault.amount == vault_expected,
+            ErrorCode::VaultBalanceMismatch
+        );
+        Ok(())
+    }
+
     /// `transfer_checked` of `amount`, signed by `signer_seeds` when the authority is a PDA.
-    pub fn transfer(&self, amount: u64, signer_seeds: &[&[&[u8]]]) -> Result<()> {
+    fn transfer(&self, amount: u64, signer_seeds: &[&[&[u8]]]) -> Result<()> {
         let accounts = TransferChecked {
             from: self.from.clone(),
             mint: self.mint.clone(),

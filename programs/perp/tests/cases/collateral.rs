@@ -39,7 +39,10 @@ async fn deposit_withdraw_round_trip_conserves_tokens() {
     env.deposit(&alice, 10_000).await.unwrap();
     env.deposit(&bob, 4_000).await.unwrap();
     env.assert_conservation(&market).await;
-    assert_eq!(env.margin_account(&alice.margin_account).await.collateral, 10_000);
+    assert_eq!(
+        env.margin_account(&alice.margin_account).await.collateral,
+        10_000
+    );
     assert_eq!(env.market(&market.market).await.collateral_total, 14_000);
 
     env.withdraw(&alice, 1_500).await.unwrap();
@@ -47,13 +50,20 @@ async fn deposit_withdraw_round_trip_conserves_tokens() {
     env.assert_conservation(&market).await;
     assert_eq!(env.token_balance(&alice.token_account).await, 1_500);
     assert_eq!(env.token_balance(&bob.token_account).await, 1_600);
-    assert_eq!(env.token_balance(&market.collateral_vault).await, 8_500 + 3_400);
+    assert_eq!(
+        env.token_balance(&market.collateral_vault).await,
+        8_500 + 3_400
+    );
 
     // Withdrawing to any token account of the quote mint, e.g. a fresh one of another wallet.
-    let elsewhere = env.create_token_account(&market.quote_mint, &Keypair::new().pubkey(), 0).await;
+    let elsewhere = env
+        .create_token_account(&market.quote_mint, &Keypair::new().pubkey(), 0)
+        .await;
     let mut a = alice.collateral_accounts();
     a.user_token = elsewhere;
-    env.send(&[ix::collateral_withdraw(&a, 500)], &[&alice.wallet]).await.unwrap();
+    env.send(&[ix::collateral_withdraw(&a, 500)], &[&alice.wallet])
+        .await
+        .unwrap();
     assert_eq!(env.token_balance(&elsewhere).await, 500);
     env.assert_conservation(&market).await;
 }
@@ -68,26 +78,109 @@ async fn refused_withdrawals_change_nothing() {
     env.deposit(&trader, 1_000).await.unwrap();
     env.deposit(&rich, 1_000).await.unwrap();
     let delegate = Keypair::new();
-    let ix = ix::margin_account_set_delegate(trader.wallet.pubkey(), trader.margin_account, delegate.pubkey());
+    let ix = ix::margin_account_set_delegate(
+        trader.wallet.pubkey(),
+        trader.margin_account,
+        delegate.pubkey(),
+    );
     env.send(&[ix], &[&trader.wallet]).await.unwrap();
 
     let stranger = Keypair::new();
     let foreign_mint = env.create_mint(6, false, &[]).await;
-    let foreign_token = env.create_token_account(&foreign_mint, &trader.wallet.pubkey(), 0).await;
-    let fake_vault = env.create_token_account(&market.quote_mint, &stranger.pubkey(), 0).await;
+    let foreign_token = env
+        .create_token_account(&foreign_mint, &trader.wallet.pubkey(), 0)
+        .await;
+    let fake_vault = env
+        .create_token_account(&market.quote_mint, &stranger.pubkey(), 0)
+        .await;
     let base = trader.collateral_accounts();
 
     type Mutate = Box<dyn Fn(&mut ix::CollateralAccounts)>;
     let cases: Vec<(&str, Mutate, Option<Keypair>, u64, ErrorCode)> = vec![
-        ("stranger signs as owner", Box::new({ let k = stranger.pubkey(); move |a| a.signer = k }), Some(stranger.insecure_clone()), 100, ErrorCode::NotAccountOwner),
-        ("delegate signs", Box::new({ let k = delegate.pubkey(); move |a| a.signer = k }), Some(delegate.insecure_clone()), 100, ErrorCode::NotAccountOwner),
-        ("destination of another mint", Box::new(move |a| a.user_token = foreign_token), None, 100, ErrorCode::WrongMint),
-        ("another market's vault", Box::new({ let v = other.collateral_vault; move |a| a.collateral_vault = v }), None, 100, ErrorCode::WrongVault),
-        ("a fake vault", Box::new(move |a| a.collateral_vault = fake_vault), None, 100, ErrorCode::WrongVault),
-        ("the insurance vault as vault", Box::new({ let v = market.insurance_vault; move |a| a.collateral_vault = v }), None, 100, ErrorCode::WrongVault),
-        ("another market with its vault", Box::new({ let o = other; move |a| { a.market = o.market; a.collateral_vault = o.collateral_vault } }), None, 100, ErrorCode::WrongMarket),
-        ("the insurance vault as destination", Box::new({ let v = market.insurance_vault; move |a| a.user_token = v }), None, 100, ErrorCode::InvalidDestination),
-        ("more than the balance", Box::new(|_| {}), None, 1_001, ErrorCode::InsufficientCollateral),
+        (
+            "stranger signs as owner",
+            Box::new({
+                let k = stranger.pubkey();
+                move |a| a.signer = k
+            }),
+            Some(stranger.insecure_clone()),
+            100,
+            ErrorCode::NotAccountOwner,
+        ),
+        (
+            "delegate signs",
+            Box::new({
+                let k = delegate.pubkey();
+                move |a| a.signer = k
+            }),
+            Some(delegate.insecure_clone()),
+            100,
+            ErrorCode::NotAccountOwner,
+        ),
+        (
+            "destination of another mint",
+            Box::new(move |a| a.user_token = foreign_token),
+            None,
+            100,
+            ErrorCode::WrongMint,
+        ),
+        (
+            "another market's vault",
+            Box::new({
+                let v = other.collateral_vault;
+                move |a| a.collateral_vault = v
+            }),
+            None,
+            100,
+            ErrorCode::WrongVault,
+        ),
+        (
+            "a fake vault",
+            Box::new(move |a| a.collateral_vault = fake_vault),
+            None,
+            100,
+            ErrorCode::WrongVault,
+        ),
+        (
+            "the insurance vault as vault",
+            Box::new({
+                let v = market.insurance_vault;
+                move |a| a.collateral_vault = v
+            }),
+            None,
+            100,
+            ErrorCode::WrongVault,
+        ),
+        (
+            "another market with its vault",
+            Box::new({
+                let o = other;
+                move |a| {
+                    a.market = o.market;
+                    a.collateral_vault = o.collateral_vault
+                }
+            }),
+            None,
+            100,
+            ErrorCode::WrongMarket,
+        ),
+        (
+            "the insurance vault as destination",
+            Box::new({
+                let v = market.insurance_vault;
+                move |a| a.user_token = v
+            }),
+            None,
+            100,
+            ErrorCode::InvalidDestination,
+        ),
+        (
+            "more than the balance",
+            Box::new(|_| {}),
+            None,
+            1_001,
+            ErrorCode::InsufficientCollateral,
+        ),
         ("zero", Box::new(|_| {}), None, 0, ErrorCode::ZeroAmount),
     ];
 
@@ -97,18 +190,36 @@ async fn refused_withdrawals_change_nothing() {
         let mut a = base;
         mutate(&mut a);
         let signer = signer.unwrap_or_else(|| trader.wallet.insecure_clone());
-        let result = env.send(&[ix::collateral_withdraw(&a, amount)], &[&signer]).await;
+        let result = env
+            .send(&[ix::collateral_withdraw(&a, amount)], &[&signer])
+            .await;
         assert_error(result, expected);
-        assert_eq!(snapshot(&mut env, &trader).await, before, "{name}: nothing changed");
+        assert_eq!(
+            snapshot(&mut env, &trader).await,
+            before,
+            "{name}: nothing changed"
+        );
     }
     // The vault as its own destination is caught by Anchor's duplicate-mutable-account check.
     let mut a = base;
     a.user_token = market.collateral_vault;
-    let result = env.send(&[ix::collateral_withdraw(&a, 100)], &[&trader.wallet]).await;
-    assert_anchor_error(result, anchor_lang::error::ErrorCode::ConstraintDuplicateMutableAccount);
-    assert_eq!(snapshot(&mut env, &trader).await, before, "vault as destination: nothing changed");
+    let result = env
+        .send(&[ix::collateral_withdraw(&a, 100)], &[&trader.wallet])
+        .await;
+    assert_anchor_error(
+        result,
+        anchor_lang::error::ErrorCode::ConstraintDuplicateMutableAccount,
+    );
+    assert_eq!(
+        snapshot(&mut env, &trader).await,
+        before,
+        "vault as destination: nothing changed"
+    );
 
-    assert_eq!(env.token_balance(&other.collateral_vault).await, other_vault_before);
+    assert_eq!(
+        env.token_balance(&other.collateral_vault).await,
+        other_vault_before
+    );
     assert_eq!(env.token_balance(&fake_vault).await, 0);
     env.assert_conservation(&market).await;
     env.assert_conservation(&other).await;
@@ -127,20 +238,42 @@ async fn margin_accounts_of_two_markets_cannot_touch_each_others_vaults() {
     let mut x = ta.collateral_accounts();
     (x.market, x.collateral_vault, x.quote_mint) = (b.market, b.collateral_vault, b.quote_mint);
     let mut source_b = x;
-    source_b.user_token = env.create_token_account(&b.quote_mint, &ta.wallet.pubkey(), 100).await;
-    assert_error(env.send(&[ix::collateral_withdraw(&x, 100)], &[&ta.wallet]).await, ErrorCode::WrongMarket);
-    assert_error(env.send(&[ix::collateral_deposit(&source_b, 100)], &[&ta.wallet]).await, ErrorCode::WrongMarket);
+    source_b.user_token = env
+        .create_token_account(&b.quote_mint, &ta.wallet.pubkey(), 100)
+        .await;
+    assert_error(
+        env.send(&[ix::collateral_withdraw(&x, 100)], &[&ta.wallet])
+            .await,
+        ErrorCode::WrongMarket,
+    );
+    assert_error(
+        env.send(&[ix::collateral_deposit(&source_b, 100)], &[&ta.wallet])
+            .await,
+        ErrorCode::WrongMarket,
+    );
 
     // A's account with market A but B's vault.
     let mut y = ta.collateral_accounts();
     y.collateral_vault = b.collateral_vault;
-    assert_error(env.send(&[ix::collateral_withdraw(&y, 100)], &[&ta.wallet]).await, ErrorCode::WrongVault);
-    assert_error(env.send(&[ix::collateral_deposit(&y, 100)], &[&ta.wallet]).await, ErrorCode::WrongVault);
+    assert_error(
+        env.send(&[ix::collateral_withdraw(&y, 100)], &[&ta.wallet])
+            .await,
+        ErrorCode::WrongVault,
+    );
+    assert_error(
+        env.send(&[ix::collateral_deposit(&y, 100)], &[&ta.wallet])
+            .await,
+        ErrorCode::WrongVault,
+    );
 
     // Deposit with a source of another mint than the market's.
     let mut z = ta.collateral_accounts();
     z.user_token = source_b.user_token;
-    assert_error(env.send(&[ix::collateral_deposit(&z, 100)], &[&ta.wallet]).await, ErrorCode::WrongMint);
+    assert_error(
+        env.send(&[ix::collateral_deposit(&z, 100)], &[&ta.wallet])
+            .await,
+        ErrorCode::WrongMint,
+    );
 
     assert_eq!(env.token_balance(&a.collateral_vault).await, 500);
     assert_eq!(env.token_balance(&b.collateral_vault).await, 500);
@@ -160,7 +293,11 @@ async fn deposit_cap_is_enforced_on_the_market_total() {
     env.deposit(&alice, 700).await.unwrap();
     let before = snapshot(&mut env, &bob).await;
     assert_error(env.deposit(&bob, 301).await, ErrorCode::DepositCapExceeded);
-    assert_eq!(snapshot(&mut env, &bob).await, before, "refused deposit changed nothing");
+    assert_eq!(
+        snapshot(&mut env, &bob).await,
+        before,
+        "refused deposit changed nothing"
+    );
     env.deposit(&bob, 300).await.unwrap();
     assert_error(env.deposit(&alice, 1).await, ErrorCode::DepositCapExceeded);
     // Withdrawing frees room under the cap.
@@ -187,24 +324,43 @@ async fn daily_withdrawal_limit_is_enforced_and_rolls_off_after_24_hours() {
     env.withdraw(&whale, 600).await.unwrap();
     env.warp_seconds(5 * HOUR).await;
     let before = snapshot(&mut env, &minnow).await;
-    assert_error(env.withdraw(&minnow, 401).await, ErrorCode::WithdrawLimitExceeded);
-    assert_eq!(snapshot(&mut env, &minnow).await, before, "refused withdrawal changed nothing");
+    assert_error(
+        env.withdraw(&minnow, 401).await,
+        ErrorCode::WithdrawLimitExceeded,
+    );
+    assert_eq!(
+        snapshot(&mut env, &minnow).await,
+        before,
+        "refused withdrawal changed nothing"
+    );
     env.withdraw(&minnow, 400).await.unwrap();
-    assert_error(env.withdraw(&whale, 1).await, ErrorCode::WithdrawLimitExceeded);
+    assert_error(
+        env.withdraw(&whale, 1).await,
+        ErrorCode::WithdrawLimitExceeded,
+    );
 
     // 23 h after the first withdrawal it still counts.
     env.warp_seconds(18 * HOUR).await;
-    assert_error(env.withdraw(&whale, 1).await, ErrorCode::WithdrawLimitExceeded);
+    assert_error(
+        env.withdraw(&whale, 1).await,
+        ErrorCode::WithdrawLimitExceeded,
+    );
     // Past 24 h the first withdrawal (600) rolled off; the second (400, 5 h later) has not.
     env.warp_seconds(HOUR).await;
     env.withdraw(&whale, 500).await.unwrap();
     // Vault now 8,500; window outflow 900 against reference 9,400 → limit 940.
-    assert_error(env.withdraw(&whale, 41).await, ErrorCode::WithdrawLimitExceeded);
+    assert_error(
+        env.withdraw(&whale, 41).await,
+        ErrorCode::WithdrawLimitExceeded,
+    );
     env.withdraw(&whale, 40).await.unwrap();
     // A full day later everything has rolled off.
     env.warp_seconds(24 * HOUR).await;
     env.withdraw(&whale, 846).await.unwrap(); // 10% of 8,460
-    assert_error(env.withdraw(&whale, 1).await, ErrorCode::WithdrawLimitExceeded);
+    assert_error(
+        env.withdraw(&whale, 1).await,
+        ErrorCode::WithdrawLimitExceeded,
+    );
     env.assert_conservation(&market).await;
 }
 
@@ -216,14 +372,27 @@ async fn deposits_from_any_wallet_credit_only_the_named_account() {
     let friend = env.trader(&market, 500).await;
     let mut a = friend.collateral_accounts();
     a.margin_account = owner.margin_account;
-    env.send(&[ix::collateral_deposit(&a, 500)], &[&friend.wallet]).await.unwrap();
-    assert_eq!(env.margin_account(&owner.margin_account).await.collateral, 500);
-    assert_eq!(env.margin_account(&friend.margin_account).await.collateral, 0);
+    env.send(&[ix::collateral_deposit(&a, 500)], &[&friend.wallet])
+        .await
+        .unwrap();
+    assert_eq!(
+        env.margin_account(&owner.margin_account).await.collateral,
+        500
+    );
+    assert_eq!(
+        env.margin_account(&friend.margin_account).await.collateral,
+        0
+    );
     // A depositor cannot spend someone else's tokens.
     let mut steal = owner.collateral_accounts();
     steal.user_token = friend.token_account;
-    let result = env.send(&[ix::collateral_deposit(&steal, 1)], &[&owner.wallet]).await;
-    assert!(result.is_err(), "token program refuses a transfer the depositor does not own");
+    let result = env
+        .send(&[ix::collateral_deposit(&steal, 1)], &[&owner.wallet])
+        .await;
+    assert!(
+        result.is_err(),
+        "token program refuses a transfer the depositor does not own"
+    );
     assert_eq!(env.token_balance(&friend.token_account).await, 0);
     env.assert_conservation(&market).await;
 }

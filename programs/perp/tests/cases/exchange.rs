@@ -23,23 +23,49 @@ async fn any_two_equal_authorities_are_refused() {
         let ix = ix::exchange_initialize(env.payer(), g, r, gu);
         assert_error(env.send(&[ix], &[]).await, ErrorCode::DuplicateAuthority);
     }
-    assert!(env.ctx.banks_client.get_account(ix::exchange_pda()).await.unwrap().is_none(), "nothing created");
+    assert!(
+        env.ctx
+            .banks_client
+            .get_account(ix::exchange_pda())
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing created"
+    );
 }
 
 #[tokio::test]
 async fn cannot_initialize_twice() {
     let mut env = TestEnv::new().await;
     let attacker = Keypair::new();
-    let ix = ix::exchange_initialize(env.payer(), attacker.pubkey(), Keypair::new().pubkey(), Keypair::new().pubkey());
-    assert_error(env.send(&[ix], &[]).await, ErrorCode::AccountAlreadyInitialized);
-    assert_eq!(env.exchange().await.governance, env.governance.pubkey(), "governance unchanged");
+    let ix = ix::exchange_initialize(
+        env.payer(),
+        attacker.pubkey(),
+        Keypair::new().pubkey(),
+        Keypair::new().pubkey(),
+    );
+    assert_error(
+        env.send(&[ix], &[]).await,
+        ErrorCode::AccountAlreadyInitialized,
+    );
+    assert_eq!(
+        env.exchange().await.governance,
+        env.governance.pubkey(),
+        "governance unchanged"
+    );
 }
 
 #[tokio::test]
 async fn prefunded_exchange_address_does_not_block_initialize() {
     let mut env = TestEnv::uninitialized().await;
     env.prefund(&ix::exchange_pda()).await;
-    let (g, r, gu) = (env.governance.pubkey(), env.risk_council.pubkey(), env.guardian.pubkey());
-    env.send(&[ix::exchange_initialize(env.payer(), g, r, gu)], &[]).await.expect("initialize despite prefunding");
+    let (g, r, gu) = (
+        env.governance.pubkey(),
+        env.risk_council.pubkey(),
+        env.guardian.pubkey(),
+    );
+    env.send(&[ix::exchange_initialize(env.payer(), g, r, gu)], &[])
+        .await
+        .expect("initialize despite prefunding");
     assert_eq!(env.exchange().await.governance, g);
 }

@@ -43,12 +43,26 @@ async fn only_governance_can_create_a_market() {
     let mut env = TestEnv::new().await;
     let mint = env.create_mint(6, false, &[]).await;
     let mut a = env.market_create_accounts(&mint).await;
-    for impostor in [env.risk_council.insecure_clone(), env.guardian.insecure_clone(), Keypair::new()] {
+    for impostor in [
+        env.risk_council.insecure_clone(),
+        env.guardian.insecure_clone(),
+        Keypair::new(),
+    ] {
         a.governance = impostor.pubkey();
-        let result = env.send(&[ix::market_create(&a, default_params())], &[&impostor]).await;
+        let result = env
+            .send(&[ix::market_create(&a, default_params())], &[&impostor])
+            .await;
         assert_error(result, ErrorCode::NotGovernance);
     }
-    assert!(env.ctx.banks_client.get_account(a.market).await.unwrap().is_none(), "nothing created");
+    assert!(
+        env.ctx
+            .banks_client
+            .get_account(a.market)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing created"
+    );
     assert_eq!(env.exchange().await.market_count, 0);
 }
 
@@ -57,8 +71,14 @@ async fn out_of_bounds_parameters_are_refused_by_name() {
     let mut env = TestEnv::new().await;
     let mint = env.create_mint(6, false, &[]).await;
     let cases: &[(fn(&mut perp::MarketParams), ErrorCode)] = &[
-        (|p| p.initial_margin_bps = 0, ErrorCode::InvalidInitialMargin),
-        (|p| p.maintenance_margin_bps = p.initial_margin_bps, ErrorCode::InvalidMaintenanceMargin),
+        (
+            |p| p.initial_margin_bps = 0,
+            ErrorCode::InvalidInitialMargin,
+        ),
+        (
+            |p| p.maintenance_margin_bps = p.initial_margin_bps,
+            ErrorCode::InvalidMaintenanceMargin,
+        ),
         (|p| p.taker_fee_bps = 1_000, ErrorCode::InvalidTakerFee),
         (|p| p.maker_fee_bps = -100, ErrorCode::InvalidMakerFee),
         (|p| p.tick_size = 0, ErrorCode::InvalidTickSize),
@@ -66,12 +86,18 @@ async fn out_of_bounds_parameters_are_refused_by_name() {
         (|p| p.quote_lot_size = 0, ErrorCode::InvalidQuoteLotSize),
         (|p| p.base_decimals = 19, ErrorCode::InvalidBaseDecimals),
         (|p| p.deposit_cap = 0, ErrorCode::InvalidDepositCap),
-        (|p| p.withdraw_limit_bps = 0, ErrorCode::InvalidWithdrawLimit),
+        (
+            |p| p.withdraw_limit_bps = 0,
+            ErrorCode::InvalidWithdrawLimit,
+        ),
     ];
     for (mutate, expected) in cases {
         let mut params = default_params();
         mutate(&mut params);
-        assert_error(env.try_create_market(&mint, params).await.map(|_| ()), *expected);
+        assert_error(
+            env.try_create_market(&mint, params).await.map(|_| ()),
+            *expected,
+        );
     }
     assert_eq!(env.exchange().await.market_count, 0);
 }
@@ -86,7 +112,10 @@ async fn token_2022_mints_with_accounting_breaking_extensions_are_refused() {
         MintExtension::TransferHook,
     ] {
         let mint = env.create_mint(6, true, &[ext]).await;
-        let result = env.try_create_market(&mint, default_params()).await.map(|_| ());
+        let result = env
+            .try_create_market(&mint, default_params())
+            .await
+            .map(|_| ());
         assert_error(result, ErrorCode::UnsupportedMintExtension);
     }
     assert_eq!(env.exchange().await.market_count, 0);
@@ -95,10 +124,22 @@ async fn token_2022_mints_with_accounting_breaking_extensions_are_refused() {
 #[tokio::test]
 async fn token_2022_mints_without_harmful_extensions_work_end_to_end() {
     let mut env = TestEnv::new().await;
-    for exts in [vec![], vec![MintExtension::MintCloseAuthority, MintExtension::MetadataPointer]] {
+    for exts in [
+        vec![],
+        vec![
+            MintExtension::MintCloseAuthority,
+            MintExtension::MetadataPointer,
+        ],
+    ] {
         let mint = env.create_mint(9, true, &exts).await;
-        let market = env.try_create_market(&mint, default_params()).await.expect("allowed Token-2022 mint");
-        assert_eq!(env.market(&market.market).await.quote_token_program, anchor_spl::token_2022::ID);
+        let market = env
+            .try_create_market(&mint, default_params())
+            .await
+            .expect("allowed Token-2022 mint");
+        assert_eq!(
+            env.market(&market.market).await.quote_token_program,
+            anchor_spl::token_2022::ID
+        );
         let trader = env.trader(&market, 5_000).await;
         env.deposit(&trader, 5_000).await.expect("deposit");
         env.withdraw(&trader, 1_000).await.expect("withdraw");
@@ -114,7 +155,9 @@ async fn mint_and_token_program_must_match() {
     let mut a = env.market_create_accounts(&mint).await;
     a.token_program = anchor_spl::token_2022::ID;
     let governance = env.governance.insecure_clone();
-    let result = env.send(&[ix::market_create(&a, default_params())], &[&governance]).await;
+    let result = env
+        .send(&[ix::market_create(&a, default_params())], &[&governance])
+        .await;
     assert_error(result, ErrorCode::WrongTokenProgram);
 }
 
@@ -124,12 +167,22 @@ async fn prefunded_market_and_vault_addresses_do_not_block_creation() {
     let mint = env.create_mint(6, false, &[]).await;
     let market = ix::market_pda(0);
     // A griefer sends lamports to all three addresses the listing will use.
-    for key in [market, ix::collateral_vault_pda(&market), ix::insurance_vault_pda(&market)] {
+    for key in [
+        market,
+        ix::collateral_vault_pda(&market),
+        ix::insurance_vault_pda(&market),
+    ] {
         env.prefund(&key).await;
     }
-    let keys = env.try_create_market(&mint, default_params()).await.expect("created despite prefunding");
+    let keys = env
+        .try_create_market(&mint, default_params())
+        .await
+        .expect("created despite prefunding");
     assert_eq!(env.market(&keys.market).await.index, 0);
-    assert_eq!(env.token_account(&keys.collateral_vault).await.owner, keys.market);
+    assert_eq!(
+        env.token_account(&keys.collateral_vault).await.owner,
+        keys.market
+    );
     let trader = env.trader(&keys, 100).await;
     env.deposit(&trader, 100).await.expect("vault works");
     env.assert_conservation(&keys).await;

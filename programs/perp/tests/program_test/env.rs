@@ -5,8 +5,11 @@
 use super::ix::{self, CollateralAccounts, MarketCreateAccounts};
 use super::tokens::{MintExtension, TestMint, create_mint_ixs, create_token_account_ixs};
 use anchor_lang::AccountDeserialize;
+use anchor_lang::solana_program::system_instruction;
 use anchor_spl::token::spl_token;
-use anchor_spl::token_2022::spl_token_2022::{extension::StateWithExtensions, state::Account as TokenState};
+use anchor_spl::token_2022::spl_token_2022::{
+    extension::StateWithExtensions, state::Account as TokenState,
+};
 use perp::error::ErrorCode;
 use perp::state::{Exchange, MarginAccount, Market, MarketParams};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
@@ -18,7 +21,6 @@ use solana_sdk::instruction::{Instruction, InstructionError};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
-use anchor_lang::solana_program::system_instruction;
 use solana_sdk::transaction::{Transaction, TransactionError};
 use std::collections::HashMap;
 
@@ -47,10 +49,13 @@ pub fn assert_anchor_error(result: TxResult, expected: anchor_lang::error::Error
 #[track_caller]
 fn assert_custom_error(result: TxResult, code: u32, name: &str) {
     match result {
-        Err(BanksClientError::TransactionError(TransactionError::InstructionError(_, InstructionError::Custom(c))))
-            if c == code => {}
+        Err(BanksClientError::TransactionError(TransactionError::InstructionError(
+            _,
+            InstructionError::Custom(c),
+        ))) if c == code => {}
         Err(BanksClientError::SimulationError {
-            err: TransactionError::InstructionError(_, InstructionError::Custom(c)), ..
+            err: TransactionError::InstructionError(_, InstructionError::Custom(c)),
+            ..
         }) if c == code => {}
         other => panic!("expected {name} ({code}), got {other:?}"),
     }
@@ -161,7 +166,12 @@ impl TestEnv {
         all.extend_from_slice(ixs);
         let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];
         keys.extend_from_slice(signers);
-        let tx = Transaction::new_signed_with_payer(&all, Some(&self.ctx.payer.pubkey()), &keys, self.ctx.last_blockhash);
+        let tx = Transaction::new_signed_with_payer(
+            &all,
+            Some(&self.ctx.payer.pubkey()),
+            &keys,
+            self.ctx.last_blockhash,
+        );
         self.ctx.banks_client.process_transaction(tx).await
     }
 
@@ -181,54 +191,121 @@ impl TestEnv {
     /// What a griefer sends to an address to try to block its creation: the smallest transfer
     /// the runtime accepts to a new address (rent exemption of an empty account).
     pub async fn prefund(&mut self, key: &Pubkey) {
-        let lamports = self.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(0);
+        let lamports = self
+            .ctx
+            .banks_client
+            .get_rent()
+            .await
+            .expect("rent")
+            .minimum_balance(0);
         self.airdrop(key, lamports).await;
     }
 
     /// Lamports held by `key` (0 when the account does not exist).
     pub async fn lamports(&mut self, key: &Pubkey) -> u64 {
-        self.ctx.banks_client.get_balance(*key).await.expect("balance")
+        self.ctx
+            .banks_client
+            .get_balance(*key)
+            .await
+            .expect("balance")
     }
 
     /// Creates a mint; `extensions` non-empty (or `token_2022`) makes it a Token-2022 mint.
-    pub async fn create_mint(&mut self, decimals: u8, token_2022: bool, extensions: &[MintExtension]) -> Pubkey {
+    pub async fn create_mint(
+        &mut self,
+        decimals: u8,
+        token_2022: bool,
+        extensions: &[MintExtension],
+    ) -> Pubkey {
         let mint = Keypair::new();
         let authority = Keypair::new();
-        let token_program = if token_2022 || !extensions.is_empty() { anchor_spl::token_2022::ID } else { spl_token::ID };
+        let token_program = if token_2022 || !extensions.is_empty() {
+            anchor_spl::token_2022::ID
+        } else {
+            spl_token::ID
+        };
         let rent = self.ctx.banks_client.get_rent().await.expect("rent");
-        let ixs = create_mint_ixs(&self.payer(), &mint.pubkey(), &authority.pubkey(), decimals, &token_program, extensions, &rent);
+        let ixs = create_mint_ixs(
+            &self.payer(),
+            &mint.pubkey(),
+            &authority.pubkey(),
+            decimals,
+            &token_program,
+            extensions,
+            &rent,
+        );
         self.send(&ixs, &[&mint]).await.expect("create mint");
         let key = mint.pubkey();
-        self.mints.insert(key, TestMint { key, authority, token_program, extensions: extensions.to_vec() });
+        self.mints.insert(
+            key,
+            TestMint {
+                key,
+                authority,
+                token_program,
+                extensions: extensions.to_vec(),
+            },
+        );
         key
     }
 
     /// Creates a token account of `mint` owned by `owner`, holding `amount` freshly minted.
-    pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Pubkey {
+    pub async fn create_token_account(
+        &mut self,
+        mint: &Pubkey,
+        owner: &Pubkey,
+        amount: u64,
+    ) -> Pubkey {
         let account = Keypair::new();
         let rent = self.ctx.banks_client.get_rent().await.expect("rent");
         let m = &self.mints[mint];
-        let mut ixs = create_token_account_ixs(&self.ctx.payer.pubkey(), &account.pubkey(), mint, owner, &m.token_program, &m.extensions, &rent);
+        let mut ixs = create_token_account_ixs(
+            &self.ctx.payer.pubkey(),
+            &account.pubkey(),
+            mint,
+            owner,
+            &m.token_program,
+            &m.extensions,
+            &rent,
+        );
         let authority = m.authority.insecure_clone();
         let mut signers = vec![&account];
         if amount > 0 {
             ixs.push(m.mint_to_ix(&account.pubkey(), amount));
             signers.push(&authority);
         }
-        self.send(&ixs, &signers).await.expect("create token account");
+        self.send(&ixs, &signers)
+            .await
+            .expect("create token account");
         account.pubkey()
     }
 
     /// Token balance of a token account (classic or Token-2022).
     pub async fn token_balance(&mut self, account: &Pubkey) -> u64 {
-        let acc = self.ctx.banks_client.get_account(*account).await.expect("get").expect("token account exists");
-        StateWithExtensions::<TokenState>::unpack(&acc.data).expect("token account").base.amount
+        let acc = self
+            .ctx
+            .banks_client
+            .get_account(*account)
+            .await
+            .expect("get")
+            .expect("token account exists");
+        StateWithExtensions::<TokenState>::unpack(&acc.data)
+            .expect("token account")
+            .base
+            .amount
     }
 
     /// Raw token account state (owner, mint, amount…).
     pub async fn token_account(&mut self, account: &Pubkey) -> TokenState {
-        let acc = self.ctx.banks_client.get_account(*account).await.expect("get").expect("token account exists");
-        StateWithExtensions::<TokenState>::unpack(&acc.data).expect("token account").base
+        let acc = self
+            .ctx
+            .banks_client
+            .get_account(*account)
+            .await
+            .expect("get")
+            .expect("token account exists");
+        StateWithExtensions::<TokenState>::unpack(&acc.data)
+            .expect("token account")
+            .base
     }
 
     /// Accounts for listing a market with `quote_mint`, signed by governance.
@@ -244,11 +321,16 @@ impl TestEnv {
     }
 
     /// Lists a market for `quote_mint` with `params`, signed by governance.
-    pub async fn try_create_market(&mut self, quote_mint: &Pubkey, params: MarketParams) -> Result<MarketKeys, BanksClientError> {
+    pub async fn try_create_market(
+        &mut self,
+        quote_mint: &Pubkey,
+        params: MarketParams,
+    ) -> Result<MarketKeys, BanksClientError> {
         let a = self.market_create_accounts(quote_mint).await;
         let index = self.exchange().await.market_count;
         let governance = self.governance.insecure_clone();
-        self.send(&[ix::market_create(&a, params)], &[&governance]).await?;
+        self.send(&[ix::market_create(&a, params)], &[&governance])
+            .await?;
         Ok(MarketKeys {
             market: a.market,
             index,
@@ -262,11 +344,18 @@ impl TestEnv {
     /// A new classic-SPL quote mint (6 decimals) and a market for it with default parameters.
     pub async fn create_market(&mut self) -> MarketKeys {
         let mint = self.create_mint(6, false, &[]).await;
-        self.try_create_market(&mint, default_params()).await.expect("market_create")
+        self.try_create_market(&mint, default_params())
+            .await
+            .expect("market_create")
     }
 
     /// Opens margin account `sub_account_id` of `owner` in `market`.
-    pub async fn try_create_margin_account(&mut self, owner: &Keypair, market: &Pubkey, sub_account_id: u16) -> Result<Pubkey, BanksClientError> {
+    pub async fn try_create_margin_account(
+        &mut self,
+        owner: &Keypair,
+        market: &Pubkey,
+        sub_account_id: u16,
+    ) -> Result<Pubkey, BanksClientError> {
         let ix = ix::margin_account_create(owner.pubkey(), self.payer(), *market, sub_account_id);
         self.send(&[ix], &[owner]).await?;
         let key = ix::margin_account_pda(market, &owner.pubkey(), sub_account_id);
@@ -281,9 +370,19 @@ impl TestEnv {
     pub async fn trader(&mut self, market: &MarketKeys, tokens: u64) -> Trader {
         let wallet = Keypair::new();
         self.airdrop(&wallet.pubkey(), 1_000_000_000).await;
-        let token_account = self.create_token_account(&market.quote_mint, &wallet.pubkey(), tokens).await;
-        let margin_account = self.try_create_margin_account(&wallet, &market.market, 0).await.expect("margin_account_create");
-        Trader { wallet, token_account, margin_account, market: *market }
+        let token_account = self
+            .create_token_account(&market.quote_mint, &wallet.pubkey(), tokens)
+            .await;
+        let margin_account = self
+            .try_create_margin_account(&wallet, &market.market, 0)
+            .await
+            .expect("margin_account_create");
+        Trader {
+            wallet,
+            token_account,
+            margin_account,
+            market: *market,
+        }
     }
 
     /// Deposits `amount` from the trader's token account into their margin account.
@@ -300,13 +399,25 @@ impl TestEnv {
 
     /// The exchange account.
     pub async fn exchange(&mut self) -> Exchange {
-        let acc = self.ctx.banks_client.get_account(ix::exchange_pda()).await.unwrap().expect("exchange exists");
+        let acc = self
+            .ctx
+            .banks_client
+            .get_account(ix::exchange_pda())
+            .await
+            .unwrap()
+            .expect("exchange exists");
         Exchange::try_deserialize(&mut &acc.data[..]).expect("exchange")
     }
 
     /// A zero-copy account's body (after the 8-byte discriminator).
     async fn zero_copy<T: bytemuck::Pod>(&mut self, key: &Pubkey) -> T {
-        let acc = self.ctx.banks_client.get_account(*key).await.unwrap().expect("account exists");
+        let acc = self
+            .ctx
+            .banks_client
+            .get_account(*key)
+            .await
+            .unwrap()
+            .expect("account exists");
         assert_eq!(acc.owner, perp::ID, "owned by the program");
         bytemuck::pod_read_unaligned(&acc.data[8..8 + std::mem::size_of::<T>()])
     }
@@ -327,14 +438,33 @@ impl TestEnv {
     pub async fn assert_conservation(&mut self, market: &MarketKeys) {
         let m = self.market(&market.market).await;
         let mut sum: u128 = 0;
-        for key in self.margin_accounts.get(&market.market).cloned().unwrap_or_default() {
-            let exists = self.ctx.banks_client.get_account(key).await.unwrap().is_some_and(|a| a.owner == perp::ID);
+        for key in self
+            .margin_accounts
+            .get(&market.market)
+            .cloned()
+            .unwrap_or_default()
+        {
+            let exists = self
+                .ctx
+                .banks_client
+                .get_account(key)
+                .await
+                .unwrap()
+                .is_some_and(|a| a.owner == perp::ID);
             if exists {
                 sum += u128::from(self.margin_account(&key).await.collateral);
             }
         }
         let vault = self.token_balance(&market.collateral_vault).await;
-        assert_eq!(u128::from(m.collateral_total), sum, "market total equals the sum of its accounts");
-        assert_eq!(u128::from(vault), sum, "collateral vault holds exactly the accounts' collateral");
+        assert_eq!(
+            u128::from(m.collateral_total),
+            sum,
+            "market total equals the sum of its accounts"
+        );
+        assert_eq!(
+            u128::from(vault),
+            sum,
+            "collateral vault holds exactly the accounts' collateral"
+        );
     }
 }

@@ -7,7 +7,11 @@ use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
-    Instruction { program_id: perp::ID, accounts: accounts.to_account_metas(None), data: data.data() }
+    Instruction {
+        program_id: perp::ID,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
 }
 
 /// The exchange PDA.
@@ -28,11 +32,21 @@ pub fn insurance_vault_pda(market: &Pubkey) -> Pubkey {
 }
 /// The margin account PDA of `owner` in `market`.
 pub fn margin_account_pda(market: &Pubkey, owner: &Pubkey, sub_account_id: u16) -> Pubkey {
-    let seeds: &[&[u8]] = &[MARGIN_ACCOUNT_SEED, market.as_ref(), owner.as_ref(), &sub_account_id.to_le_bytes()];
+    let seeds: &[&[u8]] = &[
+        MARGIN_ACCOUNT_SEED,
+        market.as_ref(),
+        owner.as_ref(),
+        &sub_account_id.to_le_bytes(),
+    ];
     Pubkey::find_program_address(seeds, &perp::ID).0
 }
 
-pub fn exchange_initialize(payer: Pubkey, governance: Pubkey, risk_council: Pubkey, guardian: Pubkey) -> Instruction {
+pub fn exchange_initialize(
+    payer: Pubkey,
+    governance: Pubkey,
+    risk_council: Pubkey,
+    guardian: Pubkey,
+) -> Instruction {
     build(
         perp::accounts::ExchangeInitialize {
             payer,
@@ -42,7 +56,11 @@ pub fn exchange_initialize(payer: Pubkey, governance: Pubkey, risk_council: Pubk
             program_data: perp::ID,
             system_program: anchor_lang::system_program::ID,
         },
-        perp::instruction::ExchangeInitialize { governance, risk_council, guardian },
+        perp::instruction::ExchangeInitialize {
+            governance,
+            risk_council,
+            guardian,
+        },
     )
 }
 
@@ -72,7 +90,12 @@ pub fn market_create(a: &MarketCreateAccounts, params: MarketParams) -> Instruct
     )
 }
 
-pub fn margin_account_create(owner: Pubkey, payer: Pubkey, market: Pubkey, sub_account_id: u16) -> Instruction {
+pub fn margin_account_create(
+    owner: Pubkey,
+    payer: Pubkey,
+    market: Pubkey,
+    sub_account_id: u16,
+) -> Instruction {
     build(
         perp::accounts::MarginAccountCreate {
             owner,
@@ -86,12 +109,25 @@ pub fn margin_account_create(owner: Pubkey, payer: Pubkey, market: Pubkey, sub_a
 }
 
 pub fn margin_account_close(owner: Pubkey, margin_account: Pubkey) -> Instruction {
-    build(perp::accounts::MarginAccountClose { owner, margin_account }, perp::instruction::MarginAccountClose {})
+    build(
+        perp::accounts::MarginAccountClose {
+            owner,
+            margin_account,
+        },
+        perp::instruction::MarginAccountClose {},
+    )
 }
 
-pub fn margin_account_set_delegate(owner: Pubkey, margin_account: Pubkey, delegate: Pubkey) -> Instruction {
+pub fn margin_account_set_delegate(
+    owner: Pubkey,
+    margin_account: Pubkey,
+    delegate: Pubkey,
+) -> Instruction {
     build(
-        perp::accounts::MarginAccountSetDelegate { owner, margin_account },
+        perp::accounts::MarginAccountSetDelegate {
+            owner,
+            margin_account,
+        },
         perp::instruction::MarginAccountSetDelegate { delegate },
     )
 }

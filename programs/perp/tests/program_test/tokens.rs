@@ -1,10 +1,11 @@
 //! Real SPL Token / Token-2022 mints and token accounts, built with the token programs' own
 //! instruction builders and executed by the real token programs in the bank.
 
+use anchor_lang::solana_program::system_instruction;
 use anchor_spl::token::spl_token;
 use anchor_spl::token_2022::spl_token_2022::{
     self,
-    extension::{ExtensionType, transfer_fee, transfer_hook, metadata_pointer},
+    extension::{ExtensionType, metadata_pointer, transfer_fee, transfer_hook},
     state::Mint as Mint2022,
 };
 use solana_sdk::instruction::Instruction;
@@ -12,7 +13,6 @@ use solana_sdk::program_pack::Pack;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
-use anchor_lang::solana_program::system_instruction;
 
 /// A Token-2022 mint extension a test can put on a quote mint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,9 +47,15 @@ impl MintExtension {
         let id = spl_token_2022::ID;
         match self {
             Self::MintCloseAuthority => {
-                spl_token_2022::instruction::initialize_mint_close_authority(&id, mint, Some(authority))
+                spl_token_2022::instruction::initialize_mint_close_authority(
+                    &id,
+                    mint,
+                    Some(authority),
+                )
             }
-            Self::MetadataPointer => metadata_pointer::instruction::initialize(&id, mint, Some(*authority), Some(*mint)),
+            Self::MetadataPointer => {
+                metadata_pointer::instruction::initialize(&id, mint, Some(*authority), Some(*mint))
+            }
             Self::TransferFee => transfer_fee::instruction::initialize_transfer_fee_config(
                 &id,
                 mint,
@@ -58,9 +64,18 @@ impl MintExtension {
                 50,
                 1_000_000,
             ),
-            Self::PermanentDelegate => spl_token_2022::instruction::initialize_permanent_delegate(&id, mint, authority),
-            Self::NonTransferable => spl_token_2022::instruction::initialize_non_transferable_mint(&id, mint),
-            Self::TransferHook => transfer_hook::instruction::initialize(&id, mint, Some(*authority), Some(*authority)),
+            Self::PermanentDelegate => {
+                spl_token_2022::instruction::initialize_permanent_delegate(&id, mint, authority)
+            }
+            Self::NonTransferable => {
+                spl_token_2022::instruction::initialize_non_transferable_mint(&id, mint)
+            }
+            Self::TransferHook => transfer_hook::instruction::initialize(
+                &id,
+                mint,
+                Some(*authority),
+                Some(*authority),
+            ),
         }
         .expect("extension instruction")
     }
@@ -78,7 +93,10 @@ pub fn create_mint_ixs(
     rent: &solana_sdk::rent::Rent,
 ) -> Vec<Instruction> {
     let space = if *token_program == spl_token::ID {
-        assert!(extensions.is_empty(), "classic SPL Token mints have no extensions");
+        assert!(
+            extensions.is_empty(),
+            "classic SPL Token mints have no extensions"
+        );
         spl_token::state::Mint::LEN
     } else {
         let kinds: Vec<_> = extensions.iter().map(|e| e.kind()).collect();
@@ -93,8 +111,14 @@ pub fn create_mint_ixs(
     )];
     ixs.extend(extensions.iter().map(|e| e.init_ix(mint, authority)));
     ixs.push(
-        spl_token_2022::instruction::initialize_mint2(token_program, mint, authority, None, decimals)
-            .expect("initialize_mint2"),
+        spl_token_2022::instruction::initialize_mint2(
+            token_program,
+            mint,
+            authority,
+            None,
+            decimals,
+        )
+        .expect("initialize_mint2"),
     );
     ixs
 }
@@ -114,11 +138,19 @@ pub fn create_token_account_ixs(
     } else {
         let kinds: Vec<_> = mint_extensions.iter().map(|e| e.kind()).collect();
         let required = ExtensionType::get_required_init_account_extensions(&kinds);
-        ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(&required).unwrap()
+        ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(&required)
+            .unwrap()
     };
     vec![
-        system_instruction::create_account(payer, account, rent.minimum_balance(space), space as u64, token_program),
-        spl_token_2022::instruction::initialize_account3(token_program, account, mint, owner).expect("init account"),
+        system_instruction::create_account(
+            payer,
+            account,
+            rent.minimum_balance(space),
+            space as u64,
+            token_program,
+        ),
+        spl_token_2022::instruction::initialize_account3(token_program, account, mint, owner)
+            .expect("init account"),
     ]
 }
 
@@ -133,7 +165,14 @@ pub struct TestMint {
 impl TestMint {
     /// A `mint_to` of `amount` into `account`.
     pub fn mint_to_ix(&self, account: &Pubkey, amount: u64) -> Instruction {
-        spl_token_2022::instruction::mint_to(&self.token_program, &self.key, account, &self.authority.pubkey(), &[], amount)
-            .expect("mint_to")
+        spl_token_2022::instruction::mint_to(
+            &self.token_program,
+            &self.key,
+            account,
+            &self.authority.pubkey(),
+            &[],
+            amount,
+        )
+        .expect("mint_to")
     }
 }
