@@ -281,17 +281,7 @@ impl TestEnv {
 
     /// Token balance of a token account (classic or Token-2022).
     pub async fn token_balance(&mut self, account: &Pubkey) -> u64 {
-        let acc = self
-            .ctx
-            .banks_client
-            .get_account(*account)
-            .await
-            .expect("get")
-            .expect("token account exists");
-        StateWithExtensions::<TokenState>::unpack(&acc.data)
-            .expect("token account")
-            .base
-            .amount
+        self.token_account(account).await.amount
     }
 
     /// Raw token account state (owner, mint, amount…).
