@@ -91,13 +91,4 @@ impl Market {
     pub fn collateral_total(&self) -> QuoteNative {
         QuoteNative::new(self.collateral_total)
     }
-
-    /// Signer seeds of the market PDA (it is the authority of both vaults).
-    pub fn signer_seeds(&self) -> [&[u8]; 3] {
-        [
-            crate::constants::MARKET_SEED,
-            bytemuck::bytes_of(&self.index),
-            core::slice::from_ref(&self.bump),
-        ]
-    }
 }
