@@ -243,3 +243,73 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! The hourly-bucket window against a reference that keeps every event: the net outflow of
+    //! the events whose hour is within the last 24 hours.
+    use super::*;
+    use proptest::prelude::*;
+
+    extern crate std;
+    use std::vec::Vec;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Wait(i64),
+        Deposit(u64),
+        Withdraw(u64),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (0i64..6 * SECONDS_PER_HOUR).prop_map(Step::Wait),
+            (0i64..40 * SECONDS_PER_HOUR).prop_map(Step::Wait),
+            (1u64..1_000).prop_map(Step::Deposit),
+            (1u64..400).prop_map(Step::Withdraw),
+        ]
+    }
+
+    fn model_outflow(events: &[(i64, i64)], now: i64) -> i64 {
+        let hour = now.div_euclid(SECONDS_PER_HOUR);
+        events
+            .iter()
+            .filter(|(t, _)| hour - t.div_euclid(SECONDS_PER_HOUR) < WINDOW_HOURS as i64)
+            .map(|(_, a)| a)
+            .sum()
+    }
+
+    proptest! {
+        #[test]
+        fn window_matches_reference(steps in proptest::collection::vec(step(), 1..200), start in 0i64..1_000_000_000) {
+            let mut w = OutflowWindow::default();
+            let mut events: Vec<(i64, i64)> = Vec::new();
+            let mut now = start;
+            let mut vault: u64 = 5_000;
+            for s in steps {
+                match s {
+                    Step::Wait(dt) => now += dt,
+                    Step::Deposit(a) => {
+                        w.record_inflow(now, QuoteNative::new(a)).unwrap();
+                        events.push((now, -(a as i64)));
+                        vault += a;
+                    }
+                    Step::Withdraw(a) => {
+                        let outflow = model_outflow(&events, now);
+                        let limit = (vault as i64 + outflow).max(0) * 2_000 / 10_000;
+                        let allowed = a <= vault && outflow + a as i64 <= limit;
+                        let result = w.record_outflow(now, QuoteNative::new(a), QuoteNative::new(vault), 2_000);
+                        if a <= vault {
+                            prop_assert_eq!(result.is_ok(), allowed);
+                        }
+                        if result.is_ok() {
+                            events.push((now, a as i64));
+                            vault -= a;
+                        }
+                    }
+                }
+                prop_assert_eq!(w.net_outflow(now).unwrap(), model_outflow(&events, now));
+            }
+        }
+    }
+}
