@@ -78,12 +78,7 @@ async fn refused_withdrawals_change_nothing() {
     env.deposit(&trader, 1_000).await.unwrap();
     env.deposit(&rich, 1_000).await.unwrap();
     let delegate = Keypair::new();
-    let ix = ix::margin_account_set_delegate(
-        trader.wallet.pubkey(),
-        trader.margin_account,
-        delegate.pubkey(),
-    );
-    env.send(&[ix], &[&trader.wallet]).await.unwrap();
+    env.set_delegate(&trader, &delegate.pubkey()).await;
 
     let stranger = Keypair::new();
     let foreign_mint = env.create_mint(6, false, &[]).await;

@@ -54,12 +54,7 @@ async fn only_the_owner_sets_the_delegate() {
     let market = env.create_market().await;
     let trader = env.trader(&market, 0).await;
     let delegate = Keypair::new();
-    let ix = ix::margin_account_set_delegate(
-        trader.wallet.pubkey(),
-        trader.margin_account,
-        delegate.pubkey(),
-    );
-    env.send(&[ix], &[&trader.wallet]).await.unwrap();
+    env.set_delegate(&trader, &delegate.pubkey()).await;
     assert_eq!(
         env.margin_account(&trader.margin_account).await.delegate,
         delegate.pubkey()
@@ -101,12 +96,7 @@ async fn close_only_when_empty_and_only_by_owner_with_rent_back() {
     let market = env.create_market().await;
     let trader = env.trader(&market, 1_000).await;
     let delegate = Keypair::new();
-    let ix = ix::margin_account_set_delegate(
-        trader.wallet.pubkey(),
-        trader.margin_account,
-        delegate.pubkey(),
-    );
-    env.send(&[ix], &[&trader.wallet]).await.unwrap();
+    env.set_delegate(&trader, &delegate.pubkey()).await;
     env.deposit(&trader, 1_000).await.unwrap();
 
     let close = ix::margin_account_close(trader.wallet.pubkey(), trader.margin_account);

@@ -375,6 +375,18 @@ impl TestEnv {
         }
     }
 
+    /// The trader (as owner) names `delegate` on their margin account.
+    pub async fn set_delegate(&mut self, trader: &Trader, delegate: &Pubkey) {
+        let ix = ix::margin_account_set_delegate(
+            trader.wallet.pubkey(),
+            trader.margin_account,
+            *delegate,
+        );
+        self.send(&[ix], &[&trader.wallet])
+            .await
+            .expect("margin_account_set_delegate");
+    }
+
     /// Deposits `amount` from the trader's token account into their margin account.
     pub async fn deposit(&mut self, trader: &Trader, amount: u64) -> TxResult {
         let ix = ix::collateral_deposit(&trader.collateral_accounts(), amount);
