@@ -9,7 +9,7 @@ use crate::error::ErrorCode;
 use crate::events::MarketCreated;
 use crate::state::{Exchange, Market, MarketParams, MarketStatus};
 use crate::util::pda::{create_pda_account, init_zero_copy};
-use crate::util::token::{create_vault, vault_account_len};
+use crate::util::token::{VaultFactory, vault_account_len};
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenInterface};
 
@@ -54,32 +54,24 @@ pub fn handler(ctx: Context<MarketCreate>, params: MarketParams) -> Result<()> {
         Market::SPACE,
         &[MARKET_SEED, &index_bytes, &[ctx.bumps.market]],
     )?;
-    let token_program = a.token_program.to_account_info();
-    let system_program = a.system_program.to_account_info();
-    for (vault, seed, bump) in [
-        (
-            &a.collateral_vault,
-            COLLATERAL_VAULT_SEED,
-            ctx.bumps.collateral_vault,
-        ),
-        (
-            &a.insurance_vault,
-            INSURANCE_VAULT_SEED,
-            ctx.bumps.insurance_vault,
-        ),
-    ] {
-        let seeds: &[&[u8]] = &[seed, market_key.as_ref(), &[bump]];
-        create_vault(
-            &a.payer,
-            vault,
-            seeds,
-            &mint_info,
-            &a.market,
-            &token_program,
-            &system_program,
-            vault_len,
-        )?;
-    }
+    let vaults = VaultFactory {
+        payer: &a.payer,
+        mint: &mint_info,
+        market: &a.market,
+        token_program: &a.token_program.to_account_info(),
+        system_program: &a.system_program.to_account_info(),
+        space: vault_len,
+    };
+    let collateral_bump = [ctx.bumps.collateral_vault];
+    vaults.create(
+        &a.collateral_vault,
+        &[COLLATERAL_VAULT_SEED, market_key.as_ref(), &collateral_bump],
+    )?;
+    let insurance_bump = [ctx.bumps.insurance_vault];
+    vaults.create(
+        &a.insurance_vault,
+        &[INSURANCE_VAULT_SEED, market_key.as_ref(), &insurance_bump],
+    )?;
 
     let mut market = init_zero_copy::<Market>(&a.market)?;
     market.quote_mint = a.quote_mint.key();

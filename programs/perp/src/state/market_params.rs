@@ -4,8 +4,7 @@
 use crate::error::ErrorCode;
 use anchor_lang::prelude::*;
 use bytemuck::{Pod, Zeroable};
-use perp_engine::collateral::BPS;
-use perp_engine::{QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot};
+use perp_engine::QuoteNative;
 
 /// Parameters chosen when a market is listed. Stored inside the zero-copy `Market`, and also the
 /// instruction argument of `market_create` (borsh and bytemuck agree: no padding, all LE).
@@ -96,7 +95,7 @@ impl MarketParams {
         require!(
             mm >= bounds::MIN_MAINTENANCE_MARGIN_BPS
                 && mm < self.initial_margin_bps
-                && mm * 4 >= self.initial_margin_bps,
+                && u64::from(mm) * 4 >= u64::from(self.initial_margin_bps),
             ErrorCode::InvalidMaintenanceMargin
         );
         require!(
@@ -104,21 +103,10 @@ impl MarketParams {
             ErrorCode::InvalidDepositCap
         );
         require!(
-            bounds::WITHDRAW_LIMIT_BPS.contains(&self.withdraw_limit_bps)
-                && u64::from(self.withdraw_limit_bps) <= BPS,
+            bounds::WITHDRAW_LIMIT_BPS.contains(&self.withdraw_limit_bps),
             ErrorCode::InvalidWithdrawLimit
         );
         Ok(())
-    }
-
-    /// Tick size as the engine's typed unit.
-    pub fn tick_size(&self) -> QuoteLotsPerBaseLotPerTick {
-        QuoteLotsPerBaseLotPerTick::new(self.tick_size)
-    }
-
-    /// Quote lot size as the engine's typed unit.
-    pub fn quote_lot_size(&self) -> QuoteNativePerQuoteLot {
-        QuoteNativePerQuoteLot::new(self.quote_lot_size)
     }
 
     /// Deposit cap as the engine's typed unit.
@@ -157,7 +145,8 @@ mod tests {
     #[test]
     fn each_bound_has_its_own_error() {
         assert_eq!(code(valid()), None);
-        let cases: &[(fn(&mut MarketParams), ErrorCode)] = &[
+        type Case = (fn(&mut MarketParams), ErrorCode);
+        let cases: &[Case] = &[
             (|p| p.base_lot_size = 0, ErrorCode::InvalidBaseLotSize),
             (
                 |p| p.base_lot_size = 1_000_000_000_001,
@@ -191,6 +180,10 @@ mod tests {
                     p.initial_margin_bps = 100;
                     p.maintenance_margin_bps = 49
                 },
+                ErrorCode::InvalidMaintenanceMargin,
+            ),
+            (
+                |p| p.maintenance_margin_bps = u32::MAX,
                 ErrorCode::InvalidMaintenanceMargin,
             ),
             (|p| p.deposit_cap = 0, ErrorCode::InvalidDepositCap),

@@ -46,31 +46,35 @@ pub fn vault_account_len(mint: &AccountInfo) -> Result<usize> {
     Ok(ExtensionType::try_calculate_account_len::<Token2022Account>(&required)?)
 }
 
-/// Creates a vault token account at a PDA of this program, owned by the market PDA.
-pub fn create_vault<'info>(
-    payer: &AccountInfo<'info>,
-    vault: &AccountInfo<'info>,
-    vault_seeds: &[&[u8]],
-    mint: &AccountInfo<'info>,
-    market: &AccountInfo<'info>,
-    token_program: &AccountInfo<'info>,
-    system_program: &AccountInfo<'info>,
-    space: usize,
-) -> Result<()> {
-    create_pda_account(
-        payer,
-        vault,
-        system_program,
-        token_program.key,
-        space,
-        vault_seeds,
-    )?;
-    let accounts = InitializeAccount3 {
-        account: vault.clone(),
-        mint: mint.clone(),
-        authority: market.clone(),
-    };
-    token_interface::initialize_account3(CpiContext::new(token_program.key(), accounts))
+/// What every vault of one market shares: the market PDA is the authority of each, all hold
+/// `mint`, and all have the size `vault_account_len` computed for it.
+pub struct VaultFactory<'a, 'info> {
+    pub payer: &'a AccountInfo<'info>,
+    pub mint: &'a AccountInfo<'info>,
+    pub market: &'a AccountInfo<'info>,
+    pub token_program: &'a AccountInfo<'info>,
+    pub system_program: &'a AccountInfo<'info>,
+    pub space: usize,
+}
+
+impl<'info> VaultFactory<'_, 'info> {
+    /// Creates `vault` (a PDA of this program signed for by `vault_seeds`) as a token account.
+    pub fn create(&self, vault: &AccountInfo<'info>, vault_seeds: &[&[u8]]) -> Result<()> {
+        create_pda_account(
+            self.payer,
+            vault,
+            self.system_program,
+            self.token_program.key,
+            self.space,
+            vault_seeds,
+        )?;
+        let accounts = InitializeAccount3 {
+            account: vault.clone(),
+            mint: self.mint.clone(),
+            authority: self.market.clone(),
+        };
+        token_interface::initialize_account3(CpiContext::new(self.token_program.key(), accounts))
+    }
 }
 
 /// Everything a checked transfer needs; `authority` signs (with `signer_seeds` for a PDA).

@@ -101,7 +101,8 @@ async fn close_only_when_empty_and_only_by_owner_with_rent_back() {
 
     let close = ix::margin_account_close(trader.wallet.pubkey(), trader.margin_account);
     assert_error(
-        env.send(&[close.clone()], &[&trader.wallet]).await,
+        env.send(std::slice::from_ref(&close), &[&trader.wallet])
+            .await,
         ErrorCode::AccountNotEmpty,
     );
     for signer in [delegate.insecure_clone(), Keypair::new()] {

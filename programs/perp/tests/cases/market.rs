@@ -70,7 +70,8 @@ async fn only_governance_can_create_a_market() {
 async fn out_of_bounds_parameters_are_refused_by_name() {
     let mut env = TestEnv::new().await;
     let mint = env.create_mint(6, false, &[]).await;
-    let cases: &[(fn(&mut perp::MarketParams), ErrorCode)] = &[
+    type Case = (fn(&mut perp::MarketParams), ErrorCode);
+    let cases: &[Case] = &[
         (
             |p| p.initial_margin_bps = 0,
             ErrorCode::InvalidInitialMargin,
