@@ -46,6 +46,12 @@ pub fn assert_anchor_error(result: TxResult, expected: anchor_lang::error::Error
     assert_custom_error(result, u32::from(expected), &format!("{expected:?}"));
 }
 
+/// Asserts that `result` failed with custom error `code` of any program (e.g. SPL Token's).
+#[track_caller]
+pub fn assert_program_error(result: TxResult, code: u32, name: &str) {
+    assert_custom_error(result, code, name);
+}
+
 #[track_caller]
 fn assert_custom_error(result: TxResult, code: u32, name: &str) {
     match result {
