@@ -9,6 +9,7 @@
 pub mod collateral;
 pub mod error;
 pub mod math;
+pub mod oracle;
 pub mod price;
 pub mod units;
 

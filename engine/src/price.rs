@@ -121,7 +121,7 @@ impl Price {
     /// unit, as oracles publish it) into a `Price`, rounding down. A non-positive mantissa is a
     /// math error: callers grade such a source invalid before converting.
     #[track_caller]
-    pub fn from_decimal(mantissa: i64, expo: i32, scale: LotScale) -> Result<Self, MathError> {
+    pub fn from_decimal(mantissa: i128, expo: i32, scale: LotScale) -> Result<Self, MathError> {
         let mantissa: u128 = safe_cast(mantissa)?;
         if mantissa == 0 {
             return Err(MathError::at_caller());
@@ -223,6 +223,9 @@ mod tests {
         );
         assert!(Price::from_decimal(0, 0, unit).is_err());
         assert!(Price::from_decimal(-5, 0, unit).is_err());
-        assert!(Price::from_decimal(i64::MAX, 30, unit).is_err());
+        assert!(Price::from_decimal(i128::from(i64::MAX), 30, unit).is_err());
+        // Switchboard publishes 18-decimal i128 values: $150 SOL is 1.5 × 10^20, beyond i64.
+        let sb = Price::from_decimal(150 * 10i128.pow(18), -18, scale).unwrap();
+        assert_eq!(sb.raw(), 150 * 1_000_000 * PRICE_SCALE / 1_000);
     }
 }

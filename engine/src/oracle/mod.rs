@@ -1,0 +1,30 @@
+//! Oracle aggregation: grading each external source, combining the valid ones, and deciding per
+//! action which price may be used (DESIGN §6). Also owns the market's stable price and its
+//! circuit breaker.
+//!
+//! This module never reads accounts. The program decodes Pyth / Switchboard bytes into
+//! [`SourceReading`]s and reports account-level faults (owner, account type, feed id,
+//! verification) itself as a [`SourceFault`]; from there on everything is plain values.
+
+mod aggregate;
+mod breaker;
+mod source;
+mod stable;
+
+pub use aggregate::{Action, OracleError, PriceBand, agreed_price, price_for};
+pub use breaker::{Breaker, BreakerConfig, BreakerTransition};
+pub use source::{Graded, MAX_SOURCES, Now, Published, SourceFault, SourceLimits, SourceReading};
+pub use stable::{StablePrice, StablePriceConfig};
+
+use crate::error::MathError;
+use crate::math::SafeMath;
+use crate::price::Price;
+
+/// Whether `a` and `b` lie within `bps` of `reference`: |a − b| × 10⁴ ≤ bps × reference.
+#[track_caller]
+fn within_bps(a: Price, b: Price, bps: u32, reference: Price) -> Result<bool, MathError> {
+    let diff = u128::from(a.raw().abs_diff(b.raw()));
+    let lhs = diff.safe_mul(u128::from(crate::collateral::BPS))?;
+    let rhs = u128::from(bps).safe_mul(u128::from(reference.raw()))?;
+    Ok(lhs <= rhs)
+}

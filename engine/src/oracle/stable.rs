@@ -1,0 +1,171 @@
+//! The market's stable price: an exponential moving average of the aggregate oracle price whose
+//! movement is also capped per second, so a short-lived spike (or a manipulated feed) barely moves
+//! it. It anchors conservative valuation of new risk and the circuit breaker.
+
+use crate::collateral::BPS;
+use crate::error::MathError;
+use crate::math::{SafeMath, safe_cast};
+use crate::price::Price;
+
+/// How fast the stable price may follow the oracle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StablePriceConfig {
+    /// Time constant of the moving average, in seconds.
+    pub window_secs: u32,
+    /// Largest move per elapsed second, in bps of the current stable price.
+    pub max_growth_bps_per_sec: u32,
+}
+
+/// The stable price and when it last moved. A zero price means "not set yet".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StablePrice {
+    /// Current stable price (zero until the first agreeing oracle update).
+    pub price: Price,
+    /// Unix time of the last update.
+    pub updated_at: i64,
+}
+
+impl StablePrice {
+    /// The stable price, if one has been set.
+    pub fn get(&self) -> Option<Price> {
+        (self.price != Price::ZERO).then_some(self.price)
+    }
+
+    /// Moves the stable price toward `oracle` for the time elapsed since the last update.
+    ///
+    /// With `dt = min(now − updated_at, window)` (capping keeps a long silence from turning into
+    /// an unbounded jump):
+    /// - average step = (oracle − stable) × dt / window (the first-order EMA step, truncated
+    ///   toward the current value);
+    /// - growth cap = stable × max_growth_bps_per_sec × dt / 10⁴ (floored);
+    /// - stable += the average step clamped to ±cap.
+    ///
+    /// The first update sets the price outright. An update in the same second (or with a clock
+    /// that went backwards) changes nothing.
+    pub fn update(
+        &mut self,
+        oracle: Price,
+        now: i64,
+        cfg: StablePriceConfig,
+    ) -> Result<(), MathError> {
+        if self.price == Price::ZERO {
+            *self = StablePrice {
+                price: oracle,
+                updated_at: now,
+            };
+            return Ok(());
+        }
+        if now <= self.updated_at {
+            return Ok(());
+        }
+        let elapsed: u64 = safe_cast(now.safe_sub(self.updated_at)?)?;
+        let dt = i128::from(elapsed.min(u64::from(cfg.window_secs)));
+        let current = i128::from(self.price.raw());
+        let average_step = i128::from(oracle.raw())
+            .safe_sub(current)?
+            .safe_mul(dt)?
+            .safe_div(i128::from(cfg.window_secs))?;
+        let cap = current
+            .safe_mul(i128::from(cfg.max_growth_bps_per_sec))?
+            .safe_mul(dt)?
+            .safe_div(i128::from(BPS))?;
+        let step = average_step.clamp(-cap, cap);
+        self.price = Price::from_raw(safe_cast(current.safe_add(step)?)?);
+        self.updated_at = now;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CFG: StablePriceConfig = StablePriceConfig {
+        window_secs: 600,
+        max_growth_bps_per_sec: 10,
+    };
+    const S: u64 = 100_000_000;
+    const T0: i64 = 1_000_000;
+
+    fn at(price: u64) -> StablePrice {
+        StablePrice {
+            price: Price::from_raw(price),
+            updated_at: T0,
+        }
+    }
+
+    fn stepped(start: u64, oracle: u64, dt: i64, cfg: StablePriceConfig) -> u64 {
+        let mut s = at(start);
+        s.update(Price::from_raw(oracle), T0 + dt, cfg).unwrap();
+        assert_eq!(s.updated_at, T0 + dt);
+        s.price.raw()
+    }
+
+    #[test]
+    fn follows_the_oracle_within_the_growth_cap() {
+        let w = u64::from(CFG.window_secs);
+        let g = u64::from(CFG.max_growth_bps_per_sec);
+        let slow = StablePriceConfig {
+            max_growth_bps_per_sec: 1,
+            ..CFG
+        };
+        // (start, oracle, dt, cfg, expected)
+        let cases: &[(u64, u64, u64, StablePriceConfig, u64)] = &[
+            // +0.5% over 60 s: the average step (0.5% × 60/600) is inside the cap.
+            (S, S + S / 200, 60, CFG, S + (S / 200) * 60 / w),
+            // −0.5%: symmetric.
+            (S, S - S / 200, 60, CFG, S - (S / 200) * 60 / w),
+            // +40% over 60 s with a 1 bps/s cap: the cap binds (S × 1 × 60 / 10⁴).
+            (S, S * 14 / 10, 60, slow, S + S * 60 / 10_000),
+            // −40%: the cap binds downward too.
+            (S, S * 6 / 10, 60, slow, S - S * 60 / 10_000),
+            // A silence longer than the window counts as one window: full average step,
+            // capped at S × g × w / 10⁴ = 60% here, so +10% lands exactly.
+            (S, S + S / 10, 10 * w, CFG, S + S / 10),
+            // … and +100% is capped at 60%.
+            (S, 2 * S, 10 * w, CFG, S + S * g * w / 10_000),
+            // One second: average step of 1/600 of a 1,200-unit gap.
+            (S, S + 1_200, 1, CFG, S + 2),
+            // A gap smaller than window/dt truncates to no move.
+            (S, S + 1, 1, CFG, S),
+        ];
+        for &(start, oracle, dt, cfg, expected) in cases {
+            assert_eq!(
+                stepped(start, oracle, dt as i64, cfg),
+                expected,
+                "{start} → {oracle} over {dt}s"
+            );
+        }
+    }
+
+    #[test]
+    fn first_update_sets_and_same_second_is_a_no_op() {
+        let mut s = StablePrice::default();
+        assert_eq!(s.get(), None);
+        s.update(Price::from_raw(S), T0, CFG).unwrap();
+        assert_eq!(s, at(S));
+        assert_eq!(s.get(), Some(Price::from_raw(S)));
+        s.update(Price::from_raw(2 * S), T0, CFG).unwrap();
+        assert_eq!(s, at(S));
+        s.update(Price::from_raw(2 * S), T0 - 10, CFG).unwrap();
+        assert_eq!(s, at(S));
+    }
+
+    #[test]
+    fn converges_without_overshooting() {
+        // Ten minutes of one update per second toward a 5% higher price: every step moves
+        // toward the oracle, never past it, and never by more than the cap.
+        let target = Price::from_raw(S + S / 20);
+        let mut s = at(S);
+        for i in 1..=600 {
+            let before = s.price.raw();
+            s.update(target, T0 + i, CFG).unwrap();
+            let after = s.price.raw();
+            assert!(after >= before && after <= target.raw());
+            assert!(after - before <= before * u64::from(CFG.max_growth_bps_per_sec) / 10_000);
+        }
+        // A continuous EMA would close 1 − e^-1 ≈ 63% of the gap in one window.
+        let closed = (s.price.raw() - S) * 100 / (target.raw() - S);
+        assert!((60..=64).contains(&closed), "closed {closed}%");
+    }
+}
