@@ -3,6 +3,7 @@
 
 use anchor_lang::prelude::*;
 use perp_engine::EngineError;
+use perp_engine::oracle::{OracleError, SourceFault};
 
 /// Every named refusal of the perp program (codes start at 6000).
 #[error_code]
@@ -68,6 +69,56 @@ pub enum ErrorCode {
     InvalidDepositCap,
     #[msg("Withdrawal limit is outside its hard bounds")]
     InvalidWithdrawLimit,
+    #[msg("The oracle account is not the one this market is configured with")]
+    WrongOracleAccount,
+    #[msg("An oracle account this market is configured with was not passed")]
+    MissingOracleAccount,
+    #[msg("The oracle account is not owned by the oracle's program")]
+    OracleWrongOwner,
+    #[msg("The oracle account is not the expected account type")]
+    OracleWrongAccountType,
+    #[msg("The oracle account carries another feed than the one configured")]
+    OracleWrongFeed,
+    #[msg("The oracle update is not fully verified")]
+    OracleUnverified,
+    #[msg("The oracle price is older than the market's staleness limit")]
+    OracleStale,
+    #[msg("The oracle's confidence interval is wider than the market allows")]
+    OracleTooUncertain,
+    #[msg("The oracle price is zero or negative")]
+    OracleNonPositive,
+    #[msg("The oracle price is outside the market's representable range")]
+    OracleOutOfRange,
+    #[msg("The oracle sources disagree by more than the market's max deviation")]
+    OracleSourcesDiverge,
+    #[msg("No oracle source of this market is valid")]
+    OracleNoValidSource,
+    #[msg("The market has no stable price yet; run market_update_price first")]
+    StablePriceUnset,
+    #[msg("The market is not active: only risk-reducing actions are allowed")]
+    MarketNotActive,
+    #[msg("A market needs at least one oracle source")]
+    NoOracleSource,
+    #[msg("The same account cannot be two oracle sources")]
+    DuplicateOracleSource,
+    #[msg("A Pyth source needs a non-zero feed id")]
+    InvalidPythFeedId,
+    #[msg("Oracle staleness in seconds is outside its hard bounds")]
+    InvalidOracleMaxAgeSecs,
+    #[msg("Oracle staleness in slots is outside its hard bounds")]
+    InvalidOracleMaxAgeSlots,
+    #[msg("Oracle max confidence is outside its hard bounds")]
+    InvalidOracleConfidence,
+    #[msg("Oracle max deviation is outside its hard bounds")]
+    InvalidOracleDeviation,
+    #[msg("Stable price window is outside its hard bounds")]
+    InvalidStablePriceWindow,
+    #[msg("Stable price growth limit is outside its hard bounds")]
+    InvalidStablePriceGrowth,
+    #[msg("Circuit breaker band is outside its hard bounds")]
+    InvalidBreakerBand,
+    #[msg("Circuit breaker cool-down is outside its hard bounds")]
+    InvalidBreakerCooldown,
 }
 
 impl From<EngineError> for ErrorCode {
@@ -89,5 +140,32 @@ impl From<EngineError> for ErrorCode {
 impl From<perp_engine::MathError> for ErrorCode {
     fn from(e: perp_engine::MathError) -> Self {
         ErrorCode::from(EngineError::Math(e))
+    }
+}
+
+impl From<SourceFault> for ErrorCode {
+    fn from(f: SourceFault) -> Self {
+        match f {
+            SourceFault::WrongOwner => ErrorCode::OracleWrongOwner,
+            SourceFault::WrongAccountType => ErrorCode::OracleWrongAccountType,
+            SourceFault::WrongFeed => ErrorCode::OracleWrongFeed,
+            SourceFault::Unverified => ErrorCode::OracleUnverified,
+            SourceFault::Stale => ErrorCode::OracleStale,
+            SourceFault::TooUncertain => ErrorCode::OracleTooUncertain,
+            SourceFault::NonPositive => ErrorCode::OracleNonPositive,
+            SourceFault::OutOfRange => ErrorCode::OracleOutOfRange,
+        }
+    }
+}
+
+impl From<OracleError> for ErrorCode {
+    fn from(e: OracleError) -> Self {
+        match e {
+            OracleError::Source(f) => ErrorCode::from(f),
+            OracleError::SourcesDiverge => ErrorCode::OracleSourcesDiverge,
+            OracleError::NoValidSource => ErrorCode::OracleNoValidSource,
+            OracleError::StablePriceUnset => ErrorCode::StablePriceUnset,
+            OracleError::Math(at) => ErrorCode::from(at),
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Events, emitted to the program log so indexers and the keeper can follow every state change.
 
-use crate::state::MarketParams;
+use crate::state::{MarketParams, OracleConfig};
 use anchor_lang::prelude::*;
 
 /// The exchange was created with its three authorities.
@@ -20,6 +20,7 @@ pub struct MarketCreated {
     pub collateral_vault: Pubkey,
     pub insurance_vault: Pubkey,
     pub params: MarketParams,
+    pub oracle: OracleConfig,
 }
 
 /// A margin account was opened.
@@ -65,4 +66,26 @@ pub struct CollateralWithdrawn {
     pub destination: Pubkey,
     pub amount: u64,
     pub collateral_after: u64,
+}
+
+/// `market_update_price` refreshed a market's price state.
+#[event]
+pub struct PriceUpdated {
+    pub market: Pubkey,
+    /// The aggregate of agreeing sources (`Price` raw value), or 0 if they did not agree.
+    pub index_price: u64,
+    /// The stable price after the update (`Price` raw value).
+    pub stable_price: u64,
+    /// How many configured sources were valid.
+    pub valid_sources: u8,
+}
+
+/// The circuit breaker engaged, extended its cool-down, or released.
+#[event]
+pub struct BreakerChanged {
+    pub market: Pubkey,
+    pub engaged: bool,
+    pub cooldown_until: i64,
+    /// The stable price the sources were judged against (`Price` raw value).
+    pub stable_price: u64,
 }

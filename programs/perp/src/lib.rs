@@ -11,11 +11,13 @@ pub mod constants;
 pub mod error;
 pub mod events;
 pub mod instructions;
+pub mod oracle;
 pub mod state;
 pub mod util;
 
 pub use instructions::*;
-pub use state::MarketParams;
+pub use oracle::{ActionPrice, PriceAction};
+pub use state::{MarketParams, OracleConfig};
 
 declare_id!("PerpXQ6Pq5cCHVbVTm9ssBPc6kPqJfqjJ2P8eyLLcXp");
 
@@ -34,8 +36,25 @@ pub mod perp {
     }
 
     /// Lists a market with its own collateral and insurance vaults (governance signs).
-    pub fn market_create(ctx: Context<MarketCreate>, params: MarketParams) -> Result<()> {
-        instructions::market_create::handler(ctx, params)
+    pub fn market_create(
+        ctx: Context<MarketCreate>,
+        params: MarketParams,
+        oracle: OracleConfig,
+    ) -> Result<()> {
+        instructions::market_create::handler(ctx, params, oracle)
+    }
+
+    /// Refreshes a market's stable price and circuit breaker from its oracles (permissionless).
+    pub fn market_update_price(ctx: Context<MarketUpdatePrice>) -> Result<()> {
+        instructions::market_update_price::handler(ctx)
+    }
+
+    /// Returns the prices `action` would use now, or fails with the error it would get.
+    pub fn market_preview_price(
+        ctx: Context<MarketPreviewPrice>,
+        action: PriceAction,
+    ) -> Result<Option<ActionPrice>> {
+        instructions::market_preview_price::handler(ctx, action)
     }
 
     /// Opens a margin account for the signer in a market.

@@ -1,13 +1,14 @@
 //! `market_create`: lists a market with its **own** collateral and insurance vaults.
 //!
 //! Governance signs (for now; the governance issue moves this behind the timelock). Parameters
-//! are checked against the program's hard bounds and the quote mint against the extension
-//! allowlist before anything is created.
+//! and the oracle configuration are checked against the program's hard bounds and the quote mint
+//! against the extension allowlist before anything is created. The oracle accounts themselves
+//! are not read here: a source that is down at listing simply grades invalid until it recovers.
 
 use crate::constants::{COLLATERAL_VAULT_SEED, INSURANCE_VAULT_SEED, MARKET_SEED};
 use crate::error::ErrorCode;
 use crate::events::MarketCreated;
-use crate::state::{Exchange, Market, MarketParams, MarketStatus};
+use crate::state::{Exchange, Market, MarketParams, MarketStatus, OracleConfig};
 use crate::util::pda::{create_pda_account, init_zero_copy};
 use crate::util::token::{VaultFactory, vault_account_len};
 use anchor_lang::prelude::*;
@@ -36,8 +37,13 @@ pub struct MarketCreate<'info> {
     pub system_program: Program<'info, System>,
 }
 
-pub fn handler(ctx: Context<MarketCreate>, params: MarketParams) -> Result<()> {
+pub fn handler(
+    ctx: Context<MarketCreate>,
+    params: MarketParams,
+    oracle: OracleConfig,
+) -> Result<()> {
     params.validate()?;
+    oracle.validate()?;
     let a = &ctx.accounts;
     let mint_info = a.quote_mint.to_account_info();
     let vault_len = vault_account_len(&mint_info)?;
@@ -79,6 +85,7 @@ pub fn handler(ctx: Context<MarketCreate>, params: MarketParams) -> Result<()> {
     market.collateral_vault = a.collateral_vault.key();
     market.insurance_vault = a.insurance_vault.key();
     market.params = params;
+    market.oracle = oracle;
     market.index = index;
     market.bump = ctx.bumps.market;
     market.status = MarketStatus::Active as u8;
@@ -93,6 +100,7 @@ pub fn handler(ctx: Context<MarketCreate>, params: MarketParams) -> Result<()> {
         collateral_vault: ctx.accounts.collateral_vault.key(),
         insurance_vault: ctx.accounts.insurance_vault.key(),
         params,
+        oracle,
     });
     Ok(())
 }

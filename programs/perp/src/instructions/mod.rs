@@ -11,6 +11,8 @@ pub mod margin_account_close;
 pub mod margin_account_create;
 pub mod margin_account_set_delegate;
 pub mod market_create;
+pub mod market_preview_price;
+pub mod market_update_price;
 
 pub use collateral_deposit::*;
 pub use collateral_withdraw::*;
@@ -19,3 +21,5 @@ pub use margin_account_close::*;
 pub use margin_account_create::*;
 pub use margin_account_set_delegate::*;
 pub use market_create::*;
+pub use market_preview_price::*;
+pub use market_update_price::*;

@@ -1,10 +1,13 @@
 //! A market: its own vaults, parameters and collateral accounting. Zero-copy because later
 //! capabilities (oracle config, price and funding state, open interest) make it large.
 
-use crate::state::MarketParams;
+use crate::error::ErrorCode;
+use crate::state::{MarketParams, OracleConfig};
 use anchor_lang::prelude::*;
-use perp_engine::QuoteNative;
 use perp_engine::collateral::{OutflowWindow, WINDOW_HOURS};
+use perp_engine::oracle::{Breaker, StablePrice};
+use perp_engine::price::LotScale;
+use perp_engine::{Price, QuoteNative};
 
 /// Trading status of a market.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +19,68 @@ pub enum MarketStatus {
     ReduceOnly = 1,
     /// Only cancels and withdrawals of free collateral.
     Paused = 2,
+}
+
+impl MarketStatus {
+    /// Decodes the stored byte; an unknown value reads as `Paused` (fail closed).
+    pub fn from_byte(b: u8) -> Self {
+        match b {
+            0 => MarketStatus::Active,
+            1 => MarketStatus::ReduceOnly,
+            _ => MarketStatus::Paused,
+        }
+    }
+}
+
+/// The market's own view of its price: the stable price and the circuit breaker, refreshed by
+/// `market_update_price` (stored form of the engine's `StablePrice` and `Breaker`).
+#[zero_copy]
+#[derive(Debug, PartialEq, Eq)]
+pub struct PriceState {
+    /// Stable price (`Price` raw value); zero until the first agreeing oracle update.
+    pub stable_price: u64,
+    /// Unix time the stable price last moved.
+    pub stable_updated_at: i64,
+    /// The last aggregate of agreeing sources `market_update_price` saw (`Price` raw value).
+    pub index_price: u64,
+    /// Unix time of `index_price`.
+    pub index_updated_at: i64,
+    /// Earliest unix time an in-band observation may release the breaker.
+    pub breaker_cooldown_until: i64,
+    /// 1 while the breaker holds the market reduce-only.
+    pub breaker_engaged: u8,
+    /// Explicit padding.
+    pub padding: [u8; 7],
+}
+
+impl PriceState {
+    /// The stable price as the engine's type.
+    pub fn stable(&self) -> StablePrice {
+        StablePrice {
+            price: Price::from_raw(self.stable_price),
+            updated_at: self.stable_updated_at,
+        }
+    }
+
+    /// Stores the engine's stable price.
+    pub fn set_stable(&mut self, s: StablePrice) {
+        self.stable_price = s.price.raw();
+        self.stable_updated_at = s.updated_at;
+    }
+
+    /// The breaker as the engine's type.
+    pub fn breaker(&self) -> Breaker {
+        Breaker {
+            engaged: self.breaker_engaged != 0,
+            cooldown_until: self.breaker_cooldown_until,
+        }
+    }
+
+    /// Stores the engine's breaker.
+    pub fn set_breaker(&mut self, b: Breaker) {
+        self.breaker_engaged = u8::from(b.engaged);
+        self.breaker_cooldown_until = b.cooldown_until;
+    }
 }
 
 /// Net outflow of the collateral vault per clock hour (stored form of `OutflowWindow`).
@@ -60,10 +125,14 @@ pub struct Market {
     pub insurance_vault: Pubkey,
     /// Parameters, within the program's hard bounds.
     pub params: MarketParams,
+    /// Oracle sources and limits, within the program's hard bounds.
+    pub oracle: OracleConfig,
     /// Sum of the collateral of all this market's margin accounts, in native quote units.
     pub collateral_total: u64,
     /// Rolling 24 h record of the collateral vault's net outflow.
     pub withdraw_window: WithdrawWindow,
+    /// Stable price and circuit breaker.
+    pub price: PriceState,
     /// The market's index (its PDA seed).
     pub index: u16,
     /// Bump of the market PDA.
@@ -79,7 +148,7 @@ pub struct Market {
 }
 static_assertions::const_assert_eq!(
     core::mem::size_of::<Market>(),
-    4 * 32 + 56 + 8 + 200 + 8 + 512
+    4 * 32 + 56 + 128 + 8 + 200 + 48 + 8 + 512
 );
 static_assertions::const_assert_eq!(core::mem::align_of::<Market>(), 8);
 
@@ -90,5 +159,24 @@ impl Market {
     /// Total collateral as the engine's typed unit.
     pub fn collateral_total(&self) -> QuoteNative {
         QuoteNative::new(self.collateral_total)
+    }
+
+    /// The status instructions obey: the governance/guardian status, tightened to ReduceOnly
+    /// while the circuit breaker is engaged.
+    pub fn effective_status(&self) -> MarketStatus {
+        match MarketStatus::from_byte(self.status) {
+            MarketStatus::Active if self.price.breaker_engaged != 0 => MarketStatus::ReduceOnly,
+            status => status,
+        }
+    }
+
+    /// How this market's lots relate to whole units, for reading external prices.
+    pub fn lot_scale(&self) -> Result<LotScale> {
+        Ok(LotScale {
+            base_lot_size: self.params.base_lot_size,
+            base_decimals: u8::try_from(self.params.base_decimals)
+                .map_err(|_| ErrorCode::InvalidBaseDecimals)?,
+            quote_decimals: self.quote_decimals,
+        })
     }
 }

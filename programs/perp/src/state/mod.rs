@@ -5,8 +5,10 @@ pub mod exchange;
 pub mod margin_account;
 pub mod market;
 pub mod market_params;
+pub mod oracle_config;
 
 pub use exchange::*;
 pub use margin_account::*;
 pub use market::*;
 pub use market_params::*;
+pub use oracle_config::*;

@@ -50,7 +50,14 @@ async fn only_governance_can_create_a_market() {
     ] {
         a.governance = impostor.pubkey();
         let result = env
-            .send(&[ix::market_create(&a, default_params())], &[&impostor])
+            .send(
+                &[ix::market_create(
+                    &a,
+                    default_params(),
+                    OracleKeys::new_unique().config(),
+                )],
+                &[&impostor],
+            )
             .await;
         assert_error(result, ErrorCode::NotGovernance);
     }
@@ -157,7 +164,14 @@ async fn mint_and_token_program_must_match() {
     a.token_program = anchor_spl::token_2022::ID;
     let governance = env.governance.insecure_clone();
     let result = env
-        .send(&[ix::market_create(&a, default_params())], &[&governance])
+        .send(
+            &[ix::market_create(
+                &a,
+                default_params(),
+                OracleKeys::new_unique().config(),
+            )],
+            &[&governance],
+        )
         .await;
     assert_error(result, ErrorCode::WrongTokenProgram);
 }

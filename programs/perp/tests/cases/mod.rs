@@ -4,3 +4,4 @@ mod collateral;
 mod exchange;
 mod margin_account;
 mod market;
+mod oracle;

@@ -2,7 +2,8 @@
 //! helpers that every scenario uses. Tracks every margin account it creates so the
 //! conservation check can sum them (program-test cannot list program accounts).
 
-use super::ix::{self, CollateralAccounts, MarketCreateAccounts};
+use super::ix::{self, CollateralAccounts, MarketCreateAccounts, OracleMetas};
+use super::oracles::OracleKeys;
 use super::tokens::{MintExtension, TestMint, create_mint_ixs, create_token_account_ixs};
 use anchor_lang::AccountDeserialize;
 use anchor_lang::solana_program::system_instruction;
@@ -11,7 +12,8 @@ use anchor_spl::token_2022::spl_token_2022::{
     extension::StateWithExtensions, state::Account as TokenState,
 };
 use perp::error::ErrorCode;
-use perp::state::{Exchange, MarginAccount, Market, MarketParams};
+use perp::state::{Exchange, MarginAccount, Market, MarketParams, OracleConfig};
+use perp::{ActionPrice, PriceAction};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_program_test::{BanksClientError, ProgramTest, ProgramTestContext, processor};
 use solana_sdk::account_info::AccountInfo;
@@ -36,7 +38,7 @@ pub type TxResult = Result<(), BanksClientError>;
 
 /// Asserts that `result` failed with exactly the program's `expected` error.
 #[track_caller]
-pub fn assert_error(result: TxResult, expected: ErrorCode) {
+pub fn assert_error<T: std::fmt::Debug>(result: Result<T, BanksClientError>, expected: ErrorCode) {
     assert_custom_error(result, u32::from(expected), &format!("{expected:?}"));
 }
 
@@ -53,7 +55,11 @@ pub fn assert_program_error(result: TxResult, code: u32, name: &str) {
 }
 
 #[track_caller]
-fn assert_custom_error(result: TxResult, code: u32, name: &str) {
+fn assert_custom_error<T: std::fmt::Debug>(
+    result: Result<T, BanksClientError>,
+    code: u32,
+    name: &str,
+) {
     match result {
         Err(BanksClientError::TransactionError(TransactionError::InstructionError(
             _,
@@ -92,7 +98,21 @@ pub struct MarketKeys {
     pub token_program: Pubkey,
     pub collateral_vault: Pubkey,
     pub insurance_vault: Pubkey,
+    pub oracles: OracleKeys,
 }
+
+impl MarketKeys {
+    /// Both oracle accounts, as every price-reading instruction passes them.
+    pub fn oracle_metas(&self) -> OracleMetas {
+        OracleMetas {
+            pyth: Some(self.oracles.pyth),
+            switchboard: Some(self.oracles.switchboard),
+        }
+    }
+}
+
+/// The test markets' opening price: 150.00 quote per base, × 10^8.
+pub const OPENING_PRICE_E8: i64 = 15_000_000_000;
 
 /// A trader with a wallet, a funded quote token account and a margin account in one market.
 pub struct Trader {
@@ -183,8 +203,14 @@ impl TestEnv {
 
     /// Moves the bank clock forward by `seconds`.
     pub async fn warp_seconds(&mut self, seconds: i64) {
+        self.warp(seconds, 0).await;
+    }
+
+    /// Moves the bank clock forward by `seconds` and its slot by `slots`.
+    pub async fn warp(&mut self, seconds: i64, slots: u64) {
         let mut clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock");
         clock.unix_timestamp += seconds;
+        clock.slot += slots;
         self.ctx.set_sysvar(&clock);
     }
 
@@ -316,16 +342,35 @@ impl TestEnv {
         }
     }
 
-    /// Lists a market for `quote_mint` with `params`, signed by governance.
+    /// Lists a market for `quote_mint` with `params` and fresh oracle accounts (both quoting
+    /// `OPENING_PRICE_E8`), signed by governance.
     pub async fn try_create_market(
         &mut self,
         quote_mint: &Pubkey,
         params: MarketParams,
     ) -> Result<MarketKeys, BanksClientError> {
+        let oracles = OracleKeys::new_unique();
+        self.try_create_market_with(quote_mint, params, oracles, oracles.config())
+            .await
+    }
+
+    /// Lists a market with an explicit oracle configuration; writes `oracles`' accounts with
+    /// `OPENING_PRICE_E8` first.
+    pub async fn try_create_market_with(
+        &mut self,
+        quote_mint: &Pubkey,
+        params: MarketParams,
+        oracles: OracleKeys,
+        oracle: OracleConfig,
+    ) -> Result<MarketKeys, BanksClientError> {
         let a = self.market_create_accounts(quote_mint).await;
         let index = self.exchange().await.market_count;
         let governance = self.governance.insecure_clone();
-        self.send(&[ix::market_create(&a, params)], &[&governance])
+        let q = self.pyth_quote(&oracles, OPENING_PRICE_E8).await;
+        self.set_pyth(&oracles.pyth, q).await;
+        let q = self.switchboard_quote(OPENING_PRICE_E8).await;
+        self.set_switchboard(&oracles.switchboard, q).await;
+        self.send(&[ix::market_create(&a, params, oracle)], &[&governance])
             .await?;
         Ok(MarketKeys {
             market: a.market,
@@ -334,6 +379,7 @@ impl TestEnv {
             token_program: a.token_program,
             collateral_vault: ix::collateral_vault_pda(&a.market),
             insurance_vault: ix::insurance_vault_pda(&a.market),
+            oracles,
         })
     }
 
@@ -343,6 +389,52 @@ impl TestEnv {
         self.try_create_market(&mint, default_params())
             .await
             .expect("market_create")
+    }
+
+    /// Runs the permissionless `market_update_price` crank with `market`'s oracle accounts.
+    pub async fn update_price(&mut self, market: &MarketKeys) -> TxResult {
+        let ix = ix::market_update_price(market.market, market.oracle_metas());
+        self.send(&[ix], &[]).await
+    }
+
+    /// Simulates `market_preview_price` with `oracles` and decodes its return data.
+    pub async fn preview_price_with(
+        &mut self,
+        market: &MarketKeys,
+        oracles: OracleMetas,
+        action: PriceAction,
+    ) -> Result<Option<ActionPrice>, BanksClientError> {
+        self.nonce += 1;
+        let ixs = [
+            ComputeBudgetInstruction::set_compute_unit_price(self.nonce),
+            ix::market_preview_price(market.market, oracles, action),
+        ];
+        let tx = Transaction::new_signed_with_payer(
+            &ixs,
+            Some(&self.ctx.payer.pubkey()),
+            &[&self.ctx.payer],
+            self.ctx.last_blockhash,
+        );
+        let sim = self.ctx.banks_client.simulate_transaction(tx).await?;
+        if let Some(Err(err)) = sim.result {
+            return Err(BanksClientError::TransactionError(err));
+        }
+        let data = sim
+            .simulation_details
+            .and_then(|d| d.return_data)
+            .expect("market_preview_price sets return data")
+            .data;
+        Ok(anchor_lang::AnchorDeserialize::deserialize(&mut data.as_slice()).expect("decode"))
+    }
+
+    /// `market_preview_price` with `market`'s own oracle accounts.
+    pub async fn preview_price(
+        &mut self,
+        market: &MarketKeys,
+        action: PriceAction,
+    ) -> Result<Option<ActionPrice>, BanksClientError> {
+        self.preview_price_with(market, market.oracle_metas(), action)
+            .await
     }
 
     /// Opens margin account `sub_account_id` of `owner` in `market`.

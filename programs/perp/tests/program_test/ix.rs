@@ -1,8 +1,10 @@
 //! Client-side builders for every instruction, from Anchor's generated account and data types.
 
 use anchor_lang::{InstructionData, ToAccountMetas};
+use perp::PriceAction;
 use perp::constants::*;
-use perp::state::MarketParams;
+use perp::oracle::__client_accounts_oracle_accounts::OracleAccounts;
+use perp::state::{MarketParams, OracleConfig};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 
@@ -73,7 +75,11 @@ pub struct MarketCreateAccounts {
     pub token_program: Pubkey,
 }
 
-pub fn market_create(a: &MarketCreateAccounts, params: MarketParams) -> Instruction {
+pub fn market_create(
+    a: &MarketCreateAccounts,
+    params: MarketParams,
+    oracle: OracleConfig,
+) -> Instruction {
     build(
         perp::accounts::MarketCreate {
             exchange: exchange_pda(),
@@ -86,7 +92,7 @@ pub fn market_create(a: &MarketCreateAccounts, params: MarketParams) -> Instruct
             token_program: a.token_program,
             system_program: anchor_lang::system_program::ID,
         },
-        perp::instruction::MarketCreate { params },
+        perp::instruction::MarketCreate { params, oracle },
     )
 }
 
@@ -171,5 +177,45 @@ pub fn collateral_withdraw(a: &CollateralAccounts, amount: u64) -> Instruction {
             token_program: a.token_program,
         },
         perp::instruction::CollateralWithdraw { amount },
+    )
+}
+
+/// The oracle accounts an instruction passes; `None` is Anchor's "absent optional account".
+#[derive(Clone, Copy, Debug)]
+pub struct OracleMetas {
+    pub pyth: Option<Pubkey>,
+    pub switchboard: Option<Pubkey>,
+}
+
+impl OracleMetas {
+    fn accounts(self) -> OracleAccounts {
+        OracleAccounts {
+            pyth_price_update: self.pyth,
+            switchboard_feed: self.switchboard,
+        }
+    }
+}
+
+pub fn market_update_price(market: Pubkey, oracles: OracleMetas) -> Instruction {
+    build(
+        perp::accounts::MarketUpdatePrice {
+            market,
+            oracles: oracles.accounts(),
+        },
+        perp::instruction::MarketUpdatePrice {},
+    )
+}
+
+pub fn market_preview_price(
+    market: Pubkey,
+    oracles: OracleMetas,
+    action: PriceAction,
+) -> Instruction {
+    build(
+        perp::accounts::MarketPreviewPrice {
+            market,
+            oracles: oracles.accounts(),
+        },
+        perp::instruction::MarketPreviewPrice { action },
     )
 }

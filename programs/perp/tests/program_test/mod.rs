@@ -1,8 +1,10 @@
 //! Harness shared by every program test: a bank with the program, mints and funded users,
-//! instruction builders, clock warps, exact error assertions and the conservation check.
+//! instruction builders, clock warps, oracle account writers, exact error assertions and the conservation check.
 
 pub mod env;
 pub mod ix;
+pub mod oracles;
 pub mod tokens;
 
 pub use env::*;
+pub use oracles::*;

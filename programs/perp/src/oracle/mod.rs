@@ -1,0 +1,158 @@
+//! The program's side of oracle aggregation: which accounts an instruction must pass, and turning
+//! them into graded sources for the engine. Account faults (owner, type, feed, verification) make
+//! a source invalid; passing an account other than the configured one is the caller's error.
+
+pub mod pyth;
+pub mod switchboard;
+
+use crate::error::ErrorCode;
+use crate::state::{Market, MarketStatus};
+use anchor_lang::prelude::*;
+use perp_engine::Price;
+use perp_engine::oracle::{
+    Action, Graded, MAX_SOURCES, Now, PriceBand, SourceFault, SourceReading, price_for,
+};
+
+/// The oracle accounts of a market, passed to every instruction that needs a price. Each is
+/// optional only when the market does not configure that source; a configured one must be passed
+/// (otherwise a liquidator could drop the source most favourable to the account).
+#[derive(Accounts)]
+pub struct OracleAccounts<'info> {
+    /// CHECK: must equal the market's `oracle.pyth_price_update`; decoded by `pyth::read`.
+    pub pyth_price_update: Option<UncheckedAccount<'info>>,
+    /// CHECK: must equal the market's `oracle.switchboard_feed`; decoded by `switchboard::read`.
+    pub switchboard_feed: Option<UncheckedAccount<'info>>,
+}
+
+/// The configured sources, graded, in configuration order (Pyth, then Switchboard).
+pub struct GradedSources {
+    graded: [Graded; MAX_SOURCES],
+    len: usize,
+}
+
+impl GradedSources {
+    /// Every configured source's grade.
+    pub fn all(&self) -> &[Graded] {
+        &self.graded[..self.len]
+    }
+
+    /// The prices of the valid sources (at most `MAX_SOURCES`).
+    pub fn valid(&self) -> ([Price; MAX_SOURCES], usize) {
+        let mut out = [Price::ZERO; MAX_SOURCES];
+        let mut n = 0;
+        for price in self.all().iter().filter_map(|g| g.ok()) {
+            out[n] = price;
+            n += 1;
+        }
+        (out, n)
+    }
+}
+
+/// Checks that `passed` is the configured account, or absent when nothing is configured (the
+/// default key is the system program's, so it must never match "not configured").
+fn configured<'a, 'info>(
+    configured: Pubkey,
+    passed: &'a Option<UncheckedAccount<'info>>,
+) -> Result<Option<&'a AccountInfo<'info>>> {
+    let is_configured = configured != Pubkey::default();
+    match passed {
+        None if is_configured => err!(ErrorCode::MissingOracleAccount),
+        None => Ok(None),
+        Some(acc) if is_configured && acc.key() == configured => Ok(Some(acc.as_ref())),
+        Some(_) => err!(ErrorCode::WrongOracleAccount),
+    }
+}
+
+impl<'info> OracleAccounts<'info> {
+    /// Reads and grades every source `market` configures against the bank clock.
+    pub fn grade(&self, market: &Market, clock: &Clock) -> Result<GradedSources> {
+        let cfg = &market.oracle;
+        let scale = market.lot_scale()?;
+        let now = Now {
+            unix_time: clock.unix_timestamp,
+            slot: clock.slot,
+        };
+        let mut sources = GradedSources {
+            graded: [Err(SourceFault::WrongAccountType); MAX_SOURCES],
+            len: 0,
+        };
+        let pyth = configured(cfg.pyth_price_update, &self.pyth_price_update)?
+            .map(|info| ("pyth", pyth::read(info, &cfg.pyth_feed_id)));
+        let switchboard = configured(cfg.switchboard_feed, &self.switchboard_feed)?
+            .map(|info| ("switchboard", switchboard::read(info)));
+        for (name, reading) in [pyth, switchboard].into_iter().flatten() {
+            let graded =
+                reading.and_then(|r: SourceReading| r.grade(cfg.source_limits(), now, scale));
+            if let Err(fault) = graded {
+                // Keepers and users see which source was refused and why.
+                msg!("oracle {} unusable: {:?}", name, fault);
+            }
+            sources.graded[sources.len] = graded;
+            sources.len += 1;
+        }
+        Ok(sources)
+    }
+}
+
+/// An instruction's action class, as clients name it (the engine's `Action`).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriceAction {
+    /// Open or increase a position, place a risk-increasing order, withdraw.
+    IncreaseRisk,
+    /// Reduce a position, cancel, deposit.
+    ReduceRisk,
+    /// Liquidate an account.
+    Liquidate,
+    /// Sample the index for funding.
+    Funding,
+}
+
+impl From<PriceAction> for Action {
+    fn from(a: PriceAction) -> Self {
+        match a {
+            PriceAction::IncreaseRisk => Action::IncreaseRisk,
+            PriceAction::ReduceRisk => Action::ReduceRisk,
+            PriceAction::Liquidate => Action::Liquidate,
+            PriceAction::Funding => Action::Funding,
+        }
+    }
+}
+
+/// The prices an action may use (`Price` raw values); see the engine's `PriceBand` for which end
+/// applies to which side.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActionPrice {
+    /// Lower end.
+    pub low: u64,
+    /// Upper end.
+    pub high: u64,
+}
+
+/// The one gate every price-consuming instruction goes through: the market's status for
+/// risk-increasing actions, then the per-action oracle rule over freshly read sources. `None`:
+/// the action needs no price (the oracle accounts are not even read).
+pub fn price_for_action(
+    market: &Market,
+    oracles: &OracleAccounts,
+    clock: &Clock,
+    action: Action,
+) -> Result<Option<PriceBand>> {
+    if action == Action::ReduceRisk {
+        return Ok(None);
+    }
+    if action == Action::IncreaseRisk {
+        require!(
+            market.effective_status() == MarketStatus::Active,
+            ErrorCode::MarketNotActive
+        );
+    }
+    let sources = oracles.grade(market, clock)?;
+    let band = price_for(
+        action,
+        sources.all(),
+        market.price.stable().get(),
+        market.oracle.max_deviation_bps,
+    )
+    .map_err(ErrorCode::from)?;
+    Ok(band)
+}

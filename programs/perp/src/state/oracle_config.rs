@@ -1,0 +1,192 @@
+//! Which oracle accounts price a market, the limits a reading must meet, and the stable-price and
+//! circuit-breaker settings, with the hard bounds compiled into the program.
+
+use crate::error::ErrorCode;
+use anchor_lang::prelude::*;
+use bytemuck::{Pod, Zeroable};
+use perp_engine::oracle::{BreakerConfig, SourceLimits, StablePriceConfig};
+
+/// A market's oracle configuration. Stored inside the zero-copy `Market`, and also the argument
+/// of `market_create` (borsh and bytemuck agree: no padding, all LE).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+#[repr(C)]
+pub struct OracleConfig {
+    /// Pyth `PriceUpdateV2` account (owned by the Pyth receiver program); default key = no Pyth.
+    pub pyth_price_update: Pubkey,
+    /// The Pyth feed id the account must carry.
+    pub pyth_feed_id: [u8; 32],
+    /// Switchboard On-Demand `PullFeedAccountData` account; default key = no Switchboard.
+    pub switchboard_feed: Pubkey,
+    /// Oldest acceptable Pyth publish time, in seconds before the bank clock.
+    pub max_age_secs: u32,
+    /// Oldest acceptable Switchboard result, in slots before the bank's slot.
+    pub max_age_slots: u32,
+    /// Widest acceptable confidence (Pyth interval, Switchboard std-dev), in bps of the price.
+    pub max_confidence_bps: u32,
+    /// Largest disagreement between sources for them to count as agreeing, in bps.
+    pub max_deviation_bps: u32,
+    /// Time constant of the stable price's moving average, in seconds.
+    pub stable_window_secs: u32,
+    /// Largest stable-price move per second, in bps.
+    pub stable_growth_bps_per_sec: u32,
+    /// Distance from the stable price, in bps, beyond which the breaker engages.
+    pub breaker_band_bps: u32,
+    /// How long the breaker holds the market reduce-only, in seconds.
+    pub breaker_cooldown_secs: u32,
+}
+static_assertions::const_assert_eq!(core::mem::size_of::<OracleConfig>(), 3 * 32 + 8 * 4);
+
+/// Hard bounds on the oracle configuration.
+pub mod oracle_bounds {
+    use core::ops::RangeInclusive;
+    /// Pyth staleness: 1 s to 5 min.
+    pub const MAX_AGE_SECS: RangeInclusive<u32> = 1..=300;
+    /// Switchboard staleness: 1 to 750 slots (~5 min).
+    pub const MAX_AGE_SLOTS: RangeInclusive<u32> = 1..=750;
+    /// Confidence: at most 5% of the price.
+    pub const MAX_CONFIDENCE_BPS: RangeInclusive<u32> = 1..=500;
+    /// Source disagreement: at most 5%.
+    pub const MAX_DEVIATION_BPS: RangeInclusive<u32> = 1..=500;
+    /// Stable-price window: 1 min to 1 day.
+    pub const STABLE_WINDOW_SECS: RangeInclusive<u32> = 60..=86_400;
+    /// Stable-price growth: 0.01% to 1% per second.
+    pub const STABLE_GROWTH_BPS_PER_SEC: RangeInclusive<u32> = 1..=100;
+    /// Breaker band: 1% to 50% around the stable price.
+    pub const BREAKER_BAND_BPS: RangeInclusive<u32> = 100..=5_000;
+    /// Breaker cool-down: 1 min to 1 day.
+    pub const BREAKER_COOLDOWN_SECS: RangeInclusive<u32> = 60..=86_400;
+}
+
+impl OracleConfig {
+    /// Whether a Pyth source is configured.
+    pub fn has_pyth(&self) -> bool {
+        self.pyth_price_update != Pubkey::default()
+    }
+
+    /// Whether a Switchboard source is configured.
+    pub fn has_switchboard(&self) -> bool {
+        self.switchboard_feed != Pubkey::default()
+    }
+
+    /// Checks the sources and every limit against its hard bound, naming the first violation.
+    pub fn validate(&self) -> Result<()> {
+        require!(
+            self.has_pyth() || self.has_switchboard(),
+            ErrorCode::NoOracleSource
+        );
+        // One account configured twice would "agree" with itself.
+        require!(
+            !(self.has_pyth() && self.pyth_price_update == self.switchboard_feed),
+            ErrorCode::DuplicateOracleSource
+        );
+        require!(
+            !self.has_pyth() || self.pyth_feed_id != [0; 32],
+            ErrorCode::InvalidPythFeedId
+        );
+        let checks = [
+            (
+                oracle_bounds::MAX_AGE_SECS.contains(&self.max_age_secs),
+                ErrorCode::InvalidOracleMaxAgeSecs,
+            ),
+            (
+                oracle_bounds::MAX_AGE_SLOTS.contains(&self.max_age_slots),
+                ErrorCode::InvalidOracleMaxAgeSlots,
+            ),
+            (
+                oracle_bounds::MAX_CONFIDENCE_BPS.contains(&self.max_confidence_bps),
+                ErrorCode::InvalidOracleConfidence,
+            ),
+            (
+                oracle_bounds::MAX_DEVIATION_BPS.contains(&self.max_deviation_bps),
+                ErrorCode::InvalidOracleDeviation,
+            ),
+            (
+                oracle_bounds::STABLE_WINDOW_SECS.contains(&self.stable_window_secs),
+                ErrorCode::InvalidStablePriceWindow,
+            ),
+            (
+                oracle_bounds::STABLE_GROWTH_BPS_PER_SEC.contains(&self.stable_growth_bps_per_sec),
+                ErrorCode::InvalidStablePriceGrowth,
+            ),
+            (
+                oracle_bounds::BREAKER_BAND_BPS.contains(&self.breaker_band_bps),
+                ErrorCode::InvalidBreakerBand,
+            ),
+            (
+                oracle_bounds::BREAKER_COOLDOWN_SECS.contains(&self.breaker_cooldown_secs),
+                ErrorCode::InvalidBreakerCooldown,
+            ),
+        ];
+        for (ok, error) in checks {
+            if !ok {
+                return Err(error.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The limits each reading must meet.
+    pub fn source_limits(&self) -> SourceLimits {
+        SourceLimits {
+            max_age_secs: self.max_age_secs,
+            max_age_slots: self.max_age_slots,
+            max_confidence_bps: self.max_confidence_bps,
+        }
+    }
+
+    /// The stable price's settings.
+    pub fn stable_price(&self) -> StablePriceConfig {
+        StablePriceConfig {
+            window_secs: self.stable_window_secs,
+            max_growth_bps_per_sec: self.stable_growth_bps_per_sec,
+        }
+    }
+
+    /// The breaker's settings.
+    pub fn breaker(&self) -> BreakerConfig {
+        BreakerConfig {
+            band_bps: self.breaker_band_bps,
+            cooldown_secs: self.breaker_cooldown_secs,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> OracleConfig {
+        OracleConfig {
+            pyth_price_update: Pubkey::new_unique(),
+            pyth_feed_id: [7; 32],
+            switchboard_feed: Pubkey::new_unique(),
+            max_age_secs: 30,
+            max_age_slots: 75,
+            max_confidence_bps: 100,
+            max_deviation_bps: 150,
+            stable_window_secs: 600,
+            stable_growth_bps_per_sec: 5,
+            breaker_band_bps: 1_000,
+            breaker_cooldown_secs: 300,
+        }
+    }
+
+    #[test]
+    fn borsh_and_bytemuck_layouts_agree() {
+        let c = valid();
+        let mut borsh = Vec::new();
+        c.serialize(&mut borsh).unwrap();
+        assert_eq!(borsh.as_slice(), bytemuck::bytes_of(&c));
+    }
+
+    #[test]
+    fn either_source_alone_is_enough() {
+        let mut c = valid();
+        c.switchboard_feed = Pubkey::default();
+        assert!(c.validate().is_ok());
+        let mut c = valid();
+        c.pyth_price_update = Pubkey::default();
+        c.pyth_feed_id = [0; 32];
+        assert!(c.validate().is_ok());
+    }
+}
