@@ -175,12 +175,22 @@ enum Fault {
     PythPartial,
     /// Pyth stale and Switchboard owned by another program.
     BothDown,
+    /// An account owned by the Pyth receiver that is not a `PriceUpdateV2` (a fake oracle).
+    PythNotAPriceUpdate,
+    /// Switchboard reports a negative value.
+    SwitchboardNegative,
 }
 
+/// Switchboard's price in the fault rows: 0.2% above Pyth's, so the matrix shows which source
+/// a liquidation used.
+const SB_E8: i64 = 15_030_000_000;
+
+/// Publishes agreeing prices (Pyth `OPENING_PRICE_E8`, Switchboard `SB_E8`), then breaks one or
+/// both sources as `fault` says.
 async fn apply(env: &mut TestEnv, market: &MarketKeys, fault: Fault) {
     let keys = market.oracles;
     let base = OPENING_PRICE_E8;
-    env.set_prices(market, base, base).await;
+    env.set_prices(market, base, SB_E8).await;
     match fault {
         Fault::Agreeing => env.set_prices(market, base, 15_090_000_000).await,
         Fault::Diverging => env.set_prices(market, base, 15_500_000_000).await,
@@ -214,6 +224,16 @@ async fn apply(env: &mut TestEnv, market: &MarketKeys, fault: Fault) {
             q.feed_id = [9; 32];
             env.set_pyth(&keys.pyth, q).await;
         }
+        Fault::PythNotAPriceUpdate => {
+            let data = vec![7u8; pyth_solana_receiver_sdk::price_update::PriceUpdateV2::LEN];
+            env.set_raw_account(&keys.pyth, &perp::oracle::pyth::RECEIVER_PROGRAM_ID, data)
+                .await;
+        }
+        Fault::SwitchboardNegative => {
+            let mut q = env.switchboard_quote(base).await;
+            q.value = -q.value;
+            env.set_switchboard(&keys.switchboard, q).await;
+        }
         Fault::PythPartial => {
             let mut q = env.pyth_quote(&keys, base).await;
             q.verification = VerificationLevel::Partial { num_signatures: 12 };
@@ -231,11 +251,12 @@ async fn fault_matrix_decides_each_action_class() {
     env.warp(0, 1_000).await;
     let market = market_with_stable_price(&mut env).await;
     let stable = px(OPENING_PRICE_E8);
-    let (p, sb_agree, sb_far) = (px(OPENING_PRICE_E8), px(15_090_000_000), px(15_500_000_000));
+    let (p, sb) = (px(OPENING_PRICE_E8), px(SB_E8));
+    let (sb_agree, sb_far) = (px(15_090_000_000), px(15_500_000_000));
     let index = (p + sb_agree) / 2;
     let reduce: Outcome = Ok(None);
     // (fault, increase risk, liquidate, funding); reducing risk always needs nothing.
-    let matrix: [(Fault, Outcome, Outcome, Outcome); 9] = [
+    let matrix: [(Fault, Outcome, Outcome, Outcome); 11] = [
         (
             Fault::Agreeing,
             Ok(band(stable, index)),
@@ -251,7 +272,7 @@ async fn fault_matrix_decides_each_action_class() {
         (
             Fault::PythStale,
             Err(ErrorCode::OracleStale),
-            Ok(band(p, p)),
+            Ok(band(sb, sb)),
             Err(ErrorCode::OracleStale),
         ),
         (
@@ -263,7 +284,7 @@ async fn fault_matrix_decides_each_action_class() {
         (
             Fault::PythTooUncertain,
             Err(ErrorCode::OracleTooUncertain),
-            Ok(band(p, p)),
+            Ok(band(sb, sb)),
             Err(ErrorCode::OracleTooUncertain),
         ),
         (
@@ -275,14 +296,26 @@ async fn fault_matrix_decides_each_action_class() {
         (
             Fault::PythWrongFeed,
             Err(ErrorCode::OracleWrongFeed),
-            Ok(band(p, p)),
+            Ok(band(sb, sb)),
             Err(ErrorCode::OracleWrongFeed),
         ),
         (
             Fault::PythPartial,
             Err(ErrorCode::OracleUnverified),
-            Ok(band(p, p)),
+            Ok(band(sb, sb)),
             Err(ErrorCode::OracleUnverified),
+        ),
+        (
+            Fault::PythNotAPriceUpdate,
+            Err(ErrorCode::OracleWrongAccountType),
+            Ok(band(sb, sb)),
+            Err(ErrorCode::OracleWrongAccountType),
+        ),
+        (
+            Fault::SwitchboardNegative,
+            Err(ErrorCode::OracleNonPositive),
+            Ok(band(p, p)),
+            Err(ErrorCode::OracleNonPositive),
         ),
         (
             Fault::BothDown,
@@ -502,4 +535,28 @@ async fn crank_with_every_source_down_changes_nothing() {
     let result = env.update_price(&market).await;
     assert_error(result, ErrorCode::OracleNoValidSource);
     assert_eq!(env.market(&market.market).await.price, before);
+}
+
+#[tokio::test]
+async fn price_instructions_refuse_a_fake_market_or_another_markets_oracles() {
+    use anchor_lang::error::ErrorCode as Anchor;
+    let mut env = TestEnv::new().await;
+    let market = market_with_stable_price(&mut env).await;
+    let other = env.create_market().await;
+    let trader = env.trader(&market, 0).await;
+    // A program-owned account of another type, and an account of another program (the vault).
+    for (fake, error) in [
+        (trader.margin_account, Anchor::AccountDiscriminatorMismatch),
+        (market.collateral_vault, Anchor::AccountOwnedByWrongProgram),
+    ] {
+        let ix = ix::market_update_price(fake, market.oracle_metas());
+        assert_anchor_error(env.send(&[ix], &[]).await, error);
+    }
+    // Another market's genuine oracles are not this market's.
+    let ix = ix::market_update_price(market.market, other.oracle_metas());
+    assert_error(env.send(&[ix], &[]).await, ErrorCode::WrongOracleAccount);
+    let r = env
+        .preview_price_with(&market, other.oracle_metas(), PriceAction::Liquidate)
+        .await;
+    assert_error(r, ErrorCode::WrongOracleAccount);
 }
