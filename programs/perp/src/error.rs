@@ -119,6 +119,10 @@ pub enum ErrorCode {
     InvalidBreakerBand,
     #[msg("Circuit breaker cool-down is outside its hard bounds")]
     InvalidBreakerCooldown,
+    #[msg("Only the guardian or governance may restrict a market")]
+    NotGuardian,
+    #[msg("The market is paused: only withdrawals of free collateral and cancels are allowed")]
+    MarketPaused,
 }
 
 impl From<EngineError> for ErrorCode {

@@ -89,3 +89,12 @@ pub struct BreakerChanged {
     /// The stable price the sources were judged against (`Price` raw value).
     pub stable_price: u64,
 }
+
+/// A market's governance/guardian status changed (`MarketStatus` bytes).
+#[event]
+pub struct MarketStatusChanged {
+    pub market: Pubkey,
+    pub authority: Pubkey,
+    pub old_status: u8,
+    pub new_status: u8,
+}

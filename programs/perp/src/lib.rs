@@ -44,6 +44,14 @@ pub mod perp {
         instructions::market_create::handler(ctx, params, oracle)
     }
 
+    /// Restricts a market (guardian or governance) or loosens it (governance only).
+    pub fn market_set_status(
+        ctx: Context<MarketSetStatus>,
+        status: state::MarketStatus,
+    ) -> Result<()> {
+        instructions::market_set_status::handler(ctx, status)
+    }
+
     /// Refreshes a market's stable price and circuit breaker from its oracles (permissionless).
     pub fn market_update_price(ctx: Context<MarketUpdatePrice>) -> Result<()> {
         instructions::market_update_price::handler(ctx)

@@ -1,9 +1,10 @@
 //! `collateral_deposit`: moves quote tokens into the market's collateral vault and credits a
-//! margin account of that market. Anyone may deposit into any account (it can only add).
+//! margin account of that market. Anyone may deposit into any account (it can only add); a paused
+//! market takes no deposits.
 
 use crate::error::ErrorCode;
 use crate::events::CollateralDeposited;
-use crate::state::{MarginAccount, Market};
+use crate::state::{MarginAccount, Market, MarketStatus};
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
@@ -33,6 +34,10 @@ pub fn handler(ctx: Context<CollateralDeposit>, amount: u64) -> Result<()> {
     let vault_before = ctx.accounts.collateral_vault.amount;
     let collateral_after = {
         let mut market = ctx.accounts.market.load_mut()?;
+        require!(
+            market.effective_status() != MarketStatus::Paused,
+            ErrorCode::MarketPaused
+        );
         let mut account = ctx.accounts.margin_account.load_mut()?;
         let before = collateral::Balances {
             account: account.collateral(),

@@ -12,6 +12,7 @@ pub mod margin_account_create;
 pub mod margin_account_set_delegate;
 pub mod market_create;
 pub mod market_preview_price;
+pub mod market_set_status;
 pub mod market_update_price;
 
 pub use collateral_deposit::*;
@@ -22,4 +23,5 @@ pub use margin_account_create::*;
 pub use margin_account_set_delegate::*;
 pub use market_create::*;
 pub use market_preview_price::*;
+pub use market_set_status::*;
 pub use market_update_price::*;

@@ -9,15 +9,16 @@ use perp_engine::oracle::{Breaker, StablePrice};
 use perp_engine::price::LotScale;
 use perp_engine::{Price, QuoteNative};
 
-/// Trading status of a market.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Trading status of a market, in increasing strictness (the byte value is the rank).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[borsh(use_discriminant = true)]
 #[repr(u8)]
 pub enum MarketStatus {
     /// Everything allowed.
     Active = 0,
     /// Only risk-reducing actions.
     ReduceOnly = 1,
-    /// Only cancels and withdrawals of free collateral.
+    /// Only cancels and withdrawals of free collateral (deposits refused).
     Paused = 2,
 }
 
@@ -29,6 +30,11 @@ impl MarketStatus {
             1 => MarketStatus::ReduceOnly,
             _ => MarketStatus::Paused,
         }
+    }
+
+    /// Whether moving from `self` to `to` allows nothing new (same or stricter).
+    pub fn is_tightening_to(self, to: MarketStatus) -> bool {
+        to as u8 >= self as u8
     }
 }
 

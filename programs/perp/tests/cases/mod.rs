@@ -4,4 +4,5 @@ mod collateral;
 mod exchange;
 mod margin_account;
 mod market;
+mod market_status;
 mod oracle;

@@ -4,7 +4,7 @@ use anchor_lang::{InstructionData, ToAccountMetas};
 use perp::PriceAction;
 use perp::constants::*;
 use perp::oracle::__client_accounts_oracle_accounts::OracleAccounts;
-use perp::state::{MarketParams, OracleConfig};
+use perp::state::{MarketParams, MarketStatus, OracleConfig};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 
@@ -217,5 +217,16 @@ pub fn market_preview_price(
             oracles: oracles.accounts(),
         },
         perp::instruction::MarketPreviewPrice { action },
+    )
+}
+
+pub fn market_set_status(authority: Pubkey, market: Pubkey, status: MarketStatus) -> Instruction {
+    build(
+        perp::accounts::MarketSetStatus {
+            exchange: exchange_pda(),
+            authority,
+            market,
+        },
+        perp::instruction::MarketSetStatus { status },
     )
 }
