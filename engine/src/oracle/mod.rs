@@ -1,6 +1,6 @@
 //! Oracle aggregation: grading each external source, combining the valid ones, and deciding per
 //! action which price may be used (DESIGN §6). Also owns the market's stable price and its
-//! circuit breaker.
+//! circuit breaker, and the rule that refreshes both (`PriceTracker::refresh`).
 //!
 //! This module never reads accounts. The program decodes Pyth / Switchboard bytes into
 //! [`SourceReading`]s and reports account-level faults (owner, account type, feed id,
@@ -10,11 +10,13 @@ mod aggregate;
 mod breaker;
 mod source;
 mod stable;
+mod tracker;
 
 pub use aggregate::{Action, OracleError, PriceBand, agreed_price, price_for};
 pub use breaker::{Breaker, BreakerConfig, BreakerTransition};
 pub use source::{Graded, MAX_SOURCES, Now, Published, SourceFault, SourceLimits, SourceReading};
 pub use stable::{StablePrice, StablePriceConfig};
+pub use tracker::{PriceTracker, Refresh, TrackerConfig};
 
 use crate::error::MathError;
 use crate::math::SafeMath;

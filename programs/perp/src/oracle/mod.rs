@@ -8,7 +8,6 @@ pub mod switchboard;
 use crate::error::ErrorCode;
 use crate::state::{Market, MarketStatus};
 use anchor_lang::prelude::*;
-use perp_engine::Price;
 use perp_engine::oracle::{
     Action, Graded, MAX_SOURCES, Now, PriceBand, SourceFault, SourceReading, price_for,
 };
@@ -34,17 +33,6 @@ impl GradedSources {
     /// Every configured source's grade.
     pub fn all(&self) -> &[Graded] {
         &self.graded[..self.len]
-    }
-
-    /// The prices of the valid sources (at most `MAX_SOURCES`).
-    pub fn valid(&self) -> ([Price; MAX_SOURCES], usize) {
-        let mut out = [Price::ZERO; MAX_SOURCES];
-        let mut n = 0;
-        for price in self.all().iter().filter_map(|g| g.ok()) {
-            out[n] = price;
-            n += 1;
-        }
-        (out, n)
     }
 }
 
@@ -150,7 +138,7 @@ pub fn price_for_action(
     let band = price_for(
         action,
         sources.all(),
-        market.price.stable().get(),
+        market.price.tracker().stable.get(),
         market.oracle.max_deviation_bps,
     )
     .map_err(ErrorCode::from)?;

@@ -5,7 +5,7 @@ use crate::error::ErrorCode;
 use crate::state::{MarketParams, OracleConfig};
 use anchor_lang::prelude::*;
 use perp_engine::collateral::{OutflowWindow, WINDOW_HOURS};
-use perp_engine::oracle::{Breaker, StablePrice};
+use perp_engine::oracle::{Breaker, PriceTracker, StablePrice};
 use perp_engine::price::LotScale;
 use perp_engine::{Price, QuoteNative};
 
@@ -60,32 +60,26 @@ pub struct PriceState {
 }
 
 impl PriceState {
-    /// The stable price as the engine's type.
-    pub fn stable(&self) -> StablePrice {
-        StablePrice {
-            price: Price::from_raw(self.stable_price),
-            updated_at: self.stable_updated_at,
+    /// The stable price and breaker as the engine's type.
+    pub fn tracker(&self) -> PriceTracker {
+        PriceTracker {
+            stable: StablePrice {
+                price: Price::from_raw(self.stable_price),
+                updated_at: self.stable_updated_at,
+            },
+            breaker: Breaker {
+                engaged: self.breaker_engaged != 0,
+                cooldown_until: self.breaker_cooldown_until,
+            },
         }
     }
 
-    /// Stores the engine's stable price.
-    pub fn set_stable(&mut self, s: StablePrice) {
-        self.stable_price = s.price.raw();
-        self.stable_updated_at = s.updated_at;
-    }
-
-    /// The breaker as the engine's type.
-    pub fn breaker(&self) -> Breaker {
-        Breaker {
-            engaged: self.breaker_engaged != 0,
-            cooldown_until: self.breaker_cooldown_until,
-        }
-    }
-
-    /// Stores the engine's breaker.
-    pub fn set_breaker(&mut self, b: Breaker) {
-        self.breaker_engaged = u8::from(b.engaged);
-        self.breaker_cooldown_until = b.cooldown_until;
+    /// Stores the engine's stable price and breaker.
+    pub fn set_tracker(&mut self, t: PriceTracker) {
+        self.stable_price = t.stable.price.raw();
+        self.stable_updated_at = t.stable.updated_at;
+        self.breaker_engaged = u8::from(t.breaker.engaged);
+        self.breaker_cooldown_until = t.breaker.cooldown_until;
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::error::ErrorCode;
 use anchor_lang::prelude::*;
 use bytemuck::{Pod, Zeroable};
-use perp_engine::oracle::{BreakerConfig, SourceLimits, StablePriceConfig};
+use perp_engine::oracle::{BreakerConfig, SourceLimits, StablePriceConfig, TrackerConfig};
 
 /// A market's oracle configuration. Stored inside the zero-copy `Market`, and also the argument
 /// of `market_create` (borsh and bytemuck agree: no padding, all LE).
@@ -134,19 +134,18 @@ impl OracleConfig {
         }
     }
 
-    /// The stable price's settings.
-    pub fn stable_price(&self) -> StablePriceConfig {
-        StablePriceConfig {
-            window_secs: self.stable_window_secs,
-            max_growth_bps_per_sec: self.stable_growth_bps_per_sec,
-        }
-    }
-
-    /// The breaker's settings.
-    pub fn breaker(&self) -> BreakerConfig {
-        BreakerConfig {
-            band_bps: self.breaker_band_bps,
-            cooldown_secs: self.breaker_cooldown_secs,
+    /// The settings of the stable price, breaker and agreement rule.
+    pub fn tracker(&self) -> TrackerConfig {
+        TrackerConfig {
+            max_deviation_bps: self.max_deviation_bps,
+            stable: StablePriceConfig {
+                window_secs: self.stable_window_secs,
+                max_growth_bps_per_sec: self.stable_growth_bps_per_sec,
+            },
+            breaker: BreakerConfig {
+                band_bps: self.breaker_band_bps,
+                cooldown_secs: self.breaker_cooldown_secs,
+            },
         }
     }
 }
