@@ -119,10 +119,88 @@ pub enum ErrorCode {
     InvalidBreakerBand,
     #[msg("Circuit breaker cool-down is outside its hard bounds")]
     InvalidBreakerCooldown,
-    #[msg("Only the guardian or governance may restrict a market")]
+    #[msg("Only the guardian or governance may restrict a market or close a gate")]
     NotGuardian,
     #[msg("The market is paused: only withdrawals of free collateral and cancels are allowed")]
     MarketPaused,
+    #[msg("An authority cannot be the default key")]
+    InvalidAuthority,
+    #[msg("The guardian has closed this instruction; only governance can reopen it")]
+    GateClosed,
+    #[msg("Timelock delay is outside its hard bounds")]
+    InvalidTimelock,
+    #[msg("Execution window is outside its hard bounds")]
+    InvalidExecutionWindow,
+    #[msg("The market passed is not the one the change targets")]
+    WrongChangeTarget,
+    #[msg("Lot size, tick size and base decimals cannot change after listing")]
+    LotSizesImmutable,
+    #[msg("A market already exists at the listing's index")]
+    ListingIndexTaken,
+    #[msg("A listing must execute at the exchange's next market index")]
+    ListingOutOfOrder,
+    #[msg("The change's timelock has not elapsed yet")]
+    TimelockNotElapsed,
+    #[msg("The change's execution window has passed; queue it again")]
+    ChangeExpired,
+    #[msg("A change to this target is already pending; cancel it or wait for it to expire")]
+    ChangePending,
+    #[msg("This instruction does not execute this kind of change")]
+    WrongChangeKind,
+    #[msg("The rent receiver is not the account that paid for the change")]
+    WrongRentPayer,
+    #[msg("Only governance or the guardian may cancel a queued change")]
+    NotCanceller,
+    #[msg(
+        "A change replacing the guardian can only be cancelled by governance or the risk council"
+    )]
+    GuardianCannotCancelOwnReplacement,
+    #[msg("Only the risk council may tighten parameters")]
+    NotRiskCouncil,
+    #[msg("Only the key named by an executed transfer may accept this role")]
+    NotPendingAuthority,
+    #[msg("The insurance vault holds less than the withdrawal")]
+    InsufficientInsurance,
+    #[msg("The new values equal the current ones")]
+    NoChange,
+    #[msg("The risk council cannot change the base lot size")]
+    CouncilCannotChangeBaseLotSize,
+    #[msg("The risk council cannot change the quote lot size")]
+    CouncilCannotChangeQuoteLotSize,
+    #[msg("The risk council cannot change the tick size")]
+    CouncilCannotChangeTickSize,
+    #[msg("The risk council cannot change the base decimals")]
+    CouncilCannotChangeBaseDecimals,
+    #[msg("The risk council cannot change the maker fee")]
+    CouncilCannotChangeMakerFee,
+    #[msg("The risk council cannot change the taker fee")]
+    CouncilCannotChangeTakerFee,
+    #[msg("The risk council cannot change the oracle sources")]
+    CouncilCannotChangeOracleSources,
+    #[msg("Raising the deposit cap adds risk; it needs a timelocked change")]
+    LoosensDepositCap,
+    #[msg("Lowering the initial margin adds risk; it needs a timelocked change")]
+    LoosensInitialMargin,
+    #[msg("Lowering the maintenance margin adds risk; it needs a timelocked change")]
+    LoosensMaintenanceMargin,
+    #[msg("Raising the withdrawal limit adds risk; it needs a timelocked change")]
+    LoosensWithdrawLimit,
+    #[msg("Allowing older Pyth prices adds risk; it needs a timelocked change")]
+    LoosensOracleMaxAgeSecs,
+    #[msg("Allowing older Switchboard results adds risk; it needs a timelocked change")]
+    LoosensOracleMaxAgeSlots,
+    #[msg("Allowing wider oracle confidence adds risk; it needs a timelocked change")]
+    LoosensOracleConfidence,
+    #[msg("Allowing more oracle disagreement adds risk; it needs a timelocked change")]
+    LoosensOracleDeviation,
+    #[msg("Shortening the stable price window adds risk; it needs a timelocked change")]
+    LoosensStablePriceWindow,
+    #[msg("Raising the stable price growth limit adds risk; it needs a timelocked change")]
+    LoosensStablePriceGrowth,
+    #[msg("Widening the circuit breaker band adds risk; it needs a timelocked change")]
+    LoosensBreakerBand,
+    #[msg("Shortening the circuit breaker cool-down adds risk; it needs a timelocked change")]
+    LoosensBreakerCooldown,
 }
 
 impl From<EngineError> for ErrorCode {

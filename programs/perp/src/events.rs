@@ -1,6 +1,6 @@
 //! Events, emitted to the program log so indexers and the keeper can follow every state change.
 
-use crate::state::{MarketParams, OracleConfig};
+use crate::state::{Change, MarketParams, OracleConfig, Role};
 use anchor_lang::prelude::*;
 
 /// The exchange was created with its three authorities.
@@ -97,4 +97,79 @@ pub struct MarketStatusChanged {
     pub authority: Pubkey,
     pub old_status: u8,
     pub new_status: u8,
+}
+
+/// Governance queued a change. `current` holds the target's values now (none for a listing or
+/// an insurance withdrawal), so anyone can see old → new before `eta`.
+#[event]
+pub struct ChangeQueued {
+    pub id: u64,
+    pub param_change: Pubkey,
+    pub change: Change,
+    pub current: Option<Change>,
+    pub queued_at: i64,
+    pub eta: i64,
+    pub expires_at: i64,
+}
+
+/// A queued change took effect; `previous` holds the values it replaced.
+#[event]
+pub struct ChangeExecuted {
+    pub id: u64,
+    pub param_change: Pubkey,
+    pub change: Change,
+    pub previous: Option<Change>,
+}
+
+/// A queued change was cancelled and will never execute; `current` is what stays in force.
+#[event]
+pub struct ChangeCancelled {
+    pub id: u64,
+    pub param_change: Pubkey,
+    pub authority: Pubkey,
+    pub change: Change,
+    pub current: Option<Change>,
+}
+
+/// The risk council tightened a market at once.
+#[event]
+pub struct MarketTightened {
+    pub market: Pubkey,
+    pub old_params: MarketParams,
+    pub new_params: MarketParams,
+    pub old_oracle: OracleConfig,
+    pub new_oracle: OracleConfig,
+}
+
+/// An instruction gate was closed or reopened (`Exchange::closed_gates` before and after).
+#[event]
+pub struct GatesChanged {
+    pub authority: Pubkey,
+    pub old_closed_gates: u32,
+    pub new_closed_gates: u32,
+}
+
+/// A timelocked transfer named `pending` for `role`; it takes effect when that key accepts.
+#[event]
+pub struct AuthorityProposed {
+    pub role: Role,
+    pub current: Pubkey,
+    pub pending: Pubkey,
+}
+
+/// The pending key accepted `role`.
+#[event]
+pub struct AuthorityAccepted {
+    pub role: Role,
+    pub old: Pubkey,
+    pub new: Pubkey,
+}
+
+/// An executed governance change paid out of a market's insurance vault.
+#[event]
+pub struct InsuranceWithdrawn {
+    pub market: Pubkey,
+    pub destination: Pubkey,
+    pub amount: u64,
+    pub insurance_after: u64,
 }

@@ -35,13 +35,53 @@ pub mod perp {
         instructions::exchange_initialize::handler(ctx, governance, risk_council, guardian)
     }
 
-    /// Lists a market with its own collateral and insurance vaults (governance signs).
-    pub fn market_create(
-        ctx: Context<MarketCreate>,
+    /// Queues a change for one target behind the timelock (governance signs).
+    pub fn params_queue(ctx: Context<ParamsQueue>, change: state::Change) -> Result<()> {
+        instructions::params_queue::handler(ctx, change)
+    }
+
+    /// Applies a queued parameter, oracle, authority or timelock change in its window
+    /// (permissionless).
+    pub fn params_execute(ctx: Context<ParamsExecute>) -> Result<()> {
+        instructions::params_execute::handler(ctx)
+    }
+
+    /// Drops a queued change (governance or guardian).
+    pub fn params_cancel(ctx: Context<ParamsCancel>) -> Result<()> {
+        instructions::params_cancel::handler(ctx)
+    }
+
+    /// Applies risk-reducing parameter and oracle changes at once (risk council signs).
+    pub fn params_tighten(
+        ctx: Context<ParamsTighten>,
         params: MarketParams,
         oracle: OracleConfig,
     ) -> Result<()> {
-        instructions::market_create::handler(ctx, params, oracle)
+        instructions::params_tighten::handler(ctx, params, oracle)
+    }
+
+    /// Takes a role the pending-authority slot names (the named key signs).
+    pub fn authority_accept(ctx: Context<AuthorityAccept>, role: state::Role) -> Result<()> {
+        instructions::authority_accept::handler(ctx, role)
+    }
+
+    /// Closes an instruction gate (guardian or governance) or reopens it (governance).
+    pub fn exchange_set_gate(
+        ctx: Context<ExchangeSetGate>,
+        gate: state::Gate,
+        open: bool,
+    ) -> Result<()> {
+        instructions::exchange_set_gate::handler(ctx, gate, open)
+    }
+
+    /// Executes a queued listing: the market with its own vaults (permissionless).
+    pub fn market_create(ctx: Context<MarketCreate>) -> Result<()> {
+        instructions::market_create::handler(ctx)
+    }
+
+    /// Executes a queued insurance-fund withdrawal (permissionless).
+    pub fn insurance_withdraw(ctx: Context<InsuranceWithdraw>) -> Result<()> {
+        instructions::insurance_withdraw::handler(ctx)
     }
 
     /// Restricts a market (guardian or governance) or loosens it (governance only).

@@ -4,7 +4,7 @@
 
 use crate::error::ErrorCode;
 use crate::events::CollateralDeposited;
-use crate::state::{MarginAccount, Market, MarketStatus};
+use crate::state::{Exchange, Gate, MarginAccount, Market, MarketStatus};
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
@@ -12,6 +12,9 @@ use perp_engine::{QuoteNative, collateral};
 
 #[derive(Accounts)]
 pub struct CollateralDeposit<'info> {
+    #[account(seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump,
+        constraint = exchange.is_open(Gate::Deposit) @ ErrorCode::GateClosed)]
+    pub exchange: Account<'info, Exchange>,
     /// Authority of `source`.
     pub depositor: Signer<'info>,
     #[account(mut)]

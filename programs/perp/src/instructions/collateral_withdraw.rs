@@ -4,7 +4,7 @@
 
 use crate::error::ErrorCode;
 use crate::events::CollateralWithdrawn;
-use crate::state::{MarginAccount, Market};
+use crate::state::{Exchange, Gate, MarginAccount, Market};
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
@@ -12,6 +12,9 @@ use perp_engine::{QuoteNative, collateral};
 
 #[derive(Accounts)]
 pub struct CollateralWithdraw<'info> {
+    #[account(seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump,
+        constraint = exchange.is_open(Gate::Withdraw) @ ErrorCode::GateClosed)]
+    pub exchange: Account<'info, Exchange>,
     pub owner: Signer<'info>,
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,

@@ -7,7 +7,7 @@
 use crate::constants::EXCHANGE_SEED;
 use crate::error::ErrorCode;
 use crate::events::ExchangeInitialized;
-use crate::state::Exchange;
+use crate::state::{Exchange, timelock_bounds};
 use crate::util::pda::create_pda_account;
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::bpf_loader_upgradeable;
@@ -91,6 +91,11 @@ pub fn handler(
         governance,
         risk_council,
         guardian,
+        pending: [Pubkey::default(); 3],
+        timelock_secs: timelock_bounds::DEFAULT_DELAY_SECS,
+        execution_window_secs: timelock_bounds::DEFAULT_WINDOW_SECS,
+        closed_gates: 0,
+        next_change_id: 0,
         market_count: 0,
         bump,
     };

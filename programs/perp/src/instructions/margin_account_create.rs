@@ -1,17 +1,23 @@
 //! `margin_account_create`: opens a margin account for `owner` in one market, per sub-account id.
+//! A paused market opens no new accounts.
 
 use crate::constants::MARGIN_ACCOUNT_SEED;
+use crate::error::ErrorCode;
 use crate::events::MarginAccountCreated;
-use crate::state::{MarginAccount, Market};
+use crate::state::{Exchange, Gate, MarginAccount, Market, MarketStatus};
 use crate::util::pda::{create_pda_account, init_zero_copy};
 use anchor_lang::prelude::*;
 
 #[derive(Accounts)]
 #[instruction(sub_account_id: u16)]
 pub struct MarginAccountCreate<'info> {
+    #[account(seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump,
+        constraint = exchange.is_open(Gate::MarginAccountCreate) @ ErrorCode::GateClosed)]
+    pub exchange: Account<'info, Exchange>,
     pub owner: Signer<'info>,
     #[account(mut)]
     pub payer: Signer<'info>,
+    #[account(constraint = market.load()?.effective_status() != MarketStatus::Paused @ ErrorCode::MarketPaused)]
     pub market: AccountLoader<'info, Market>,
     /// CHECK: created by the handler; address fixed by the seeds.
     #[account(mut, seeds = [MARGIN_ACCOUNT_SEED, market.key().as_ref(), owner.key().as_ref(),

@@ -1,14 +1,16 @@
-//! `market_create`: lists a market with its **own** collateral and insurance vaults.
+//! `market_create` (permissionless): executes a queued `ListMarket` change, creating the market
+//! with its **own** collateral and insurance vaults.
 //!
-//! Governance signs (for now; the governance issue moves this behind the timelock). Parameters
-//! and the oracle configuration are checked against the program's hard bounds and the quote mint
-//! against the extension allowlist before anything is created. The oracle accounts themselves
-//! are not read here: a source that is down at listing simply grades invalid until it recovers.
+//! Nobody can list directly: governance queues the listing (`params_queue`) and anyone executes
+//! it inside its window. Parameters and the oracle configuration are checked against the hard
+//! bounds again, and the quote mint against the extension allowlist, before anything is
+//! created. The oracle accounts themselves are not read here: a source that is down at listing
+//! simply grades invalid until it recovers.
 
 use crate::constants::{COLLATERAL_VAULT_SEED, INSURANCE_VAULT_SEED, MARKET_SEED};
 use crate::error::ErrorCode;
-use crate::events::MarketCreated;
-use crate::state::{Exchange, Market, MarketParams, MarketStatus, OracleConfig};
+use crate::events::{ChangeExecuted, MarketCreated};
+use crate::state::{Change, Exchange, Market, MarketStatus, ParamChange};
 use crate::util::pda::{create_pda_account, init_zero_copy};
 use crate::util::token::{VaultFactory, vault_account_len};
 use anchor_lang::prelude::*;
@@ -16,10 +18,15 @@ use anchor_spl::token_interface::{Mint, TokenInterface};
 
 #[derive(Accounts)]
 pub struct MarketCreate<'info> {
-    #[account(mut, seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump,
-        has_one = governance @ ErrorCode::NotGovernance)]
+    #[account(mut, seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump)]
     pub exchange: Account<'info, Exchange>,
-    pub governance: Signer<'info>,
+    /// The queued listing.
+    #[account(mut, close = rent_payer, has_one = rent_payer @ ErrorCode::WrongRentPayer)]
+    pub param_change: Account<'info, ParamChange>,
+    /// CHECK: receives the change account's rent; must be the recorded payer (has_one).
+    #[account(mut)]
+    pub rent_payer: UncheckedAccount<'info>,
+    /// Pays the market's and vaults' rent.
     #[account(mut)]
     pub payer: Signer<'info>,
     /// CHECK: created by the handler at the PDA of the next market index.
@@ -37,14 +44,26 @@ pub struct MarketCreate<'info> {
     pub system_program: Program<'info, System>,
 }
 
-pub fn handler(
-    ctx: Context<MarketCreate>,
-    params: MarketParams,
-    oracle: OracleConfig,
-) -> Result<()> {
-    params.validate()?;
-    oracle.validate()?;
+pub fn handler(ctx: Context<MarketCreate>) -> Result<()> {
     let a = &ctx.accounts;
+    let listing = &a.param_change;
+    listing.require_executable(Clock::get()?.unix_timestamp)?;
+    let Change::ListMarket {
+        market_index,
+        quote_mint,
+        params,
+        oracle,
+    } = listing.change
+    else {
+        return err!(ErrorCode::WrongChangeKind);
+    };
+    listing.change.validate(&a.exchange, None)?;
+    require_eq!(
+        market_index,
+        a.exchange.market_count,
+        ErrorCode::ListingOutOfOrder
+    );
+    require_keys_eq!(a.quote_mint.key(), quote_mint, ErrorCode::WrongMint);
     let mint_info = a.quote_mint.to_account_info();
     let vault_len = vault_account_len(&mint_info)?;
     let index = a.exchange.market_count;
@@ -93,6 +112,13 @@ pub fn handler(
     drop(market);
 
     ctx.accounts.exchange.market_count = next_count;
+    let listing = &ctx.accounts.param_change;
+    emit!(ChangeExecuted {
+        id: listing.id,
+        param_change: listing.key(),
+        change: listing.change,
+        previous: None,
+    });
     emit!(MarketCreated {
         market: market_key,
         index,

@@ -4,9 +4,12 @@
 //! the `handler` names they also re-export are never used unqualified.
 #![allow(ambiguous_glob_reexports)]
 
+pub mod authority_accept;
 pub mod collateral_deposit;
 pub mod collateral_withdraw;
 pub mod exchange_initialize;
+pub mod exchange_set_gate;
+pub mod insurance_withdraw;
 pub mod margin_account_close;
 pub mod margin_account_create;
 pub mod margin_account_set_delegate;
@@ -14,10 +17,17 @@ pub mod market_create;
 pub mod market_preview_price;
 pub mod market_set_status;
 pub mod market_update_price;
+pub mod params_cancel;
+pub mod params_execute;
+pub mod params_queue;
+pub mod params_tighten;
 
+pub use authority_accept::*;
 pub use collateral_deposit::*;
 pub use collateral_withdraw::*;
 pub use exchange_initialize::*;
+pub use exchange_set_gate::*;
+pub use insurance_withdraw::*;
 pub use margin_account_close::*;
 pub use margin_account_create::*;
 pub use margin_account_set_delegate::*;
@@ -25,3 +35,7 @@ pub use market_create::*;
 pub use market_preview_price::*;
 pub use market_set_status::*;
 pub use market_update_price::*;
+pub use params_cancel::*;
+pub use params_execute::*;
+pub use params_queue::*;
+pub use params_tighten::*;

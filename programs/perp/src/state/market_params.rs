@@ -2,13 +2,16 @@
 //! only ever choose values inside these bounds, whoever holds its key.
 
 use crate::error::ErrorCode;
+use crate::state::tighten::{Safe, check_fields, field};
 use anchor_lang::prelude::*;
 use bytemuck::{Pod, Zeroable};
 use perp_engine::QuoteNative;
 
 /// Parameters chosen when a market is listed. Stored inside the zero-copy `Market`, and also the
 /// instruction argument of `market_create` (borsh and bytemuck agree: no padding, all LE).
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable,
+)]
 #[repr(C)]
 pub struct MarketParams {
     /// Base atoms in one base lot (the size increment).
@@ -107,6 +110,87 @@ impl MarketParams {
             ErrorCode::InvalidWithdrawLimit
         );
         Ok(())
+    }
+
+    /// Refuses a change of the fields positions and orders are denominated in: changing them
+    /// after listing would silently rescale every open position.
+    pub fn require_same_lots(&self, listed: &MarketParams) -> Result<()> {
+        require!(
+            self.base_lot_size == listed.base_lot_size
+                && self.quote_lot_size == listed.quote_lot_size
+                && self.tick_size == listed.tick_size
+                && self.base_decimals == listed.base_decimals,
+            ErrorCode::LotSizesImmutable
+        );
+        Ok(())
+    }
+
+    /// Refuses `new` unless every field that differs moves in its risk-reducing direction,
+    /// naming the first field that does not (the risk council's rule).
+    pub fn require_tightening(&self, new: &MarketParams) -> Result<()> {
+        use Safe::*;
+        check_fields(&[
+            field(
+                self.base_lot_size,
+                new.base_lot_size,
+                Fixed,
+                ErrorCode::CouncilCannotChangeBaseLotSize,
+            ),
+            field(
+                self.quote_lot_size,
+                new.quote_lot_size,
+                Fixed,
+                ErrorCode::CouncilCannotChangeQuoteLotSize,
+            ),
+            field(
+                self.tick_size,
+                new.tick_size,
+                Fixed,
+                ErrorCode::CouncilCannotChangeTickSize,
+            ),
+            field(
+                self.base_decimals,
+                new.base_decimals,
+                Fixed,
+                ErrorCode::CouncilCannotChangeBaseDecimals,
+            ),
+            field(
+                self.maker_fee_bps,
+                new.maker_fee_bps,
+                Fixed,
+                ErrorCode::CouncilCannotChangeMakerFee,
+            ),
+            field(
+                self.taker_fee_bps,
+                new.taker_fee_bps,
+                Fixed,
+                ErrorCode::CouncilCannotChangeTakerFee,
+            ),
+            field(
+                self.deposit_cap,
+                new.deposit_cap,
+                Lower,
+                ErrorCode::LoosensDepositCap,
+            ),
+            field(
+                self.initial_margin_bps,
+                new.initial_margin_bps,
+                Higher,
+                ErrorCode::LoosensInitialMargin,
+            ),
+            field(
+                self.maintenance_margin_bps,
+                new.maintenance_margin_bps,
+                Higher,
+                ErrorCode::LoosensMaintenanceMargin,
+            ),
+            field(
+                self.withdraw_limit_bps,
+                new.withdraw_limit_bps,
+                Lower,
+                ErrorCode::LoosensWithdrawLimit,
+            ),
+        ])
     }
 
     /// Deposit cap as the engine's typed unit.

@@ -6,9 +6,12 @@ pub mod margin_account;
 pub mod market;
 pub mod market_params;
 pub mod oracle_config;
+pub mod param_change;
+pub mod tighten;
 
 pub use exchange::*;
 pub use margin_account::*;
 pub use market::*;
 pub use market_params::*;
 pub use oracle_config::*;
+pub use param_change::*;

@@ -2,13 +2,16 @@
 //! circuit-breaker settings, with the hard bounds compiled into the program.
 
 use crate::error::ErrorCode;
+use crate::state::tighten::{Safe, check_fields, field};
 use anchor_lang::prelude::*;
 use bytemuck::{Pod, Zeroable};
 use perp_engine::oracle::{BreakerConfig, SourceLimits, StablePriceConfig, TrackerConfig};
 
 /// A market's oracle configuration. Stored inside the zero-copy `Market`, and also the argument
 /// of `market_create` (borsh and bytemuck agree: no padding, all LE).
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable,
+)]
 #[repr(C)]
 pub struct OracleConfig {
     /// Pyth `PriceUpdateV2` account (owned by the Pyth receiver program); default key = no Pyth.
@@ -123,6 +126,67 @@ impl OracleConfig {
             }
         }
         Ok(())
+    }
+
+    /// Refuses `new` unless every field that differs moves in its risk-reducing direction,
+    /// naming the first that does not. Sources are never the council's to change; a slower
+    /// stable price and a narrower breaker band hold new risk back sooner.
+    pub fn require_tightening(&self, new: &OracleConfig) -> Result<()> {
+        use Safe::*;
+        let same_sources = self.pyth_price_update == new.pyth_price_update
+            && self.pyth_feed_id == new.pyth_feed_id
+            && self.switchboard_feed == new.switchboard_feed;
+        require!(same_sources, ErrorCode::CouncilCannotChangeOracleSources);
+        check_fields(&[
+            field(
+                self.max_age_secs,
+                new.max_age_secs,
+                Lower,
+                ErrorCode::LoosensOracleMaxAgeSecs,
+            ),
+            field(
+                self.max_age_slots,
+                new.max_age_slots,
+                Lower,
+                ErrorCode::LoosensOracleMaxAgeSlots,
+            ),
+            field(
+                self.max_confidence_bps,
+                new.max_confidence_bps,
+                Lower,
+                ErrorCode::LoosensOracleConfidence,
+            ),
+            field(
+                self.max_deviation_bps,
+                new.max_deviation_bps,
+                Lower,
+                ErrorCode::LoosensOracleDeviation,
+            ),
+            field(
+                self.stable_window_secs,
+                new.stable_window_secs,
+                Higher,
+                ErrorCode::LoosensStablePriceWindow,
+            ),
+            field(
+                self.stable_growth_bps_per_sec,
+                new.stable_growth_bps_per_sec,
+                Lower,
+                ErrorCode::LoosensStablePriceGrowth,
+            ),
+            field(
+                self.breaker_band_bps,
+                new.breaker_band_bps,
+                Lower,
+                ErrorCode::LoosensBreakerBand,
+            ),
+            field(
+                self.breaker_cooldown_secs,
+                new.breaker_cooldown_secs,
+                Higher,
+                ErrorCode::LoosensBreakerCooldown,
+            ),
+        ])
     }
 
     /// The limits each reading must meet.

@@ -1,13 +1,11 @@
-//! `market_create`: governance only, hard-bounded parameters, own vaults, mint allowlist, and
-//! immune to address pre-funding.
+//! `market_create`: only a queued listing, hard-bounded parameters, own vaults, mint allowlist,
+//! and immune to address pre-funding.
 
 use crate::program_test::tokens::MintExtension;
 use crate::program_test::*;
 use anchor_spl::token::spl_token;
 use perp::error::ErrorCode;
-use perp::state::MarketStatus;
-use solana_sdk::signature::Keypair;
-use solana_sdk::signer::Signer;
+use perp::state::{Change, MarketStatus};
 
 #[tokio::test]
 async fn market_gets_its_own_vaults_and_parameters() {
@@ -39,38 +37,61 @@ async fn market_gets_its_own_vaults_and_parameters() {
 }
 
 #[tokio::test]
-async fn only_governance_can_create_a_market() {
+async fn a_market_is_listed_only_by_executing_a_queued_listing() {
     let mut env = TestEnv::new().await;
     let mint = env.create_mint(6, false, &[]).await;
-    let mut a = env.market_create_accounts(&mint).await;
-    for impostor in [
-        env.risk_council.insecure_clone(),
-        env.guardian.insecure_clone(),
-        Keypair::new(),
-    ] {
-        a.governance = impostor.pubkey();
-        let result = env
-            .send(
-                &[ix::market_create(
-                    &a,
-                    default_params(),
-                    OracleKeys::new_unique().config(),
-                )],
-                &[&impostor],
-            )
-            .await;
-        assert_error(result, ErrorCode::NotGovernance);
-    }
-    assert!(
-        env.ctx
-            .banks_client
-            .get_account(a.market)
-            .await
-            .unwrap()
-            .is_none(),
-        "nothing created"
+    let oracle = OracleKeys::new_unique().config();
+    let listing = env.listing(&mint, default_params(), oracle).await;
+    let a = env.market_create_accounts(&listing);
+    // Nothing queued: there is no listing to execute.
+    assert_anchor_error(
+        env.send(&[ix::market_create(&a)], &[]).await,
+        anchor_lang::error::ErrorCode::AccountNotInitialized,
+    );
+    // A queued change of another kind cannot be executed as a listing.
+    let timelock = Change::Timelock {
+        delay_secs: 3 * 86_400,
+        window_secs: 3 * 86_400,
+    };
+    env.queue(timelock, None).await.expect("queue timelock");
+    env.queue(listing, None).await.expect("queue listing");
+    env.warp_past_timelock().await;
+    let wrong = MarketCreateAccounts {
+        param_change: ix::param_change_pda(&timelock),
+        ..env.market_create_accounts(&listing)
+    };
+    assert_error(
+        env.send(&[ix::market_create(&wrong)], &[]).await,
+        ErrorCode::WrongChangeKind,
+    );
+    // Another mint than the listing names is refused.
+    let other = env.create_mint(6, false, &[]).await;
+    let swapped = MarketCreateAccounts {
+        quote_mint: other,
+        ..env.market_create_accounts(&listing)
+    };
+    assert_error(
+        env.send(&[ix::market_create(&swapped)], &[]).await,
+        ErrorCode::WrongMint,
     );
     assert_eq!(env.exchange().await.market_count, 0);
+
+    // Anyone may execute the real one; its account closes and the rent returns to its payer.
+    let payer_before = env.lamports(&env.payer()).await;
+    env.send(&[ix::market_create(&a)], &[])
+        .await
+        .expect("executed by anyone");
+    assert_eq!(env.exchange().await.market_count, 1);
+    assert_eq!(env.market(&a.market).await.params, default_params());
+    assert_eq!(
+        env.lamports(&a.param_change).await,
+        0,
+        "change account closed"
+    );
+    assert!(
+        env.lamports(&env.payer()).await > payer_before - 20_000_000,
+        "rent refunded"
+    );
 }
 
 #[tokio::test]
@@ -160,19 +181,14 @@ async fn token_2022_mints_without_harmful_extensions_work_end_to_end() {
 async fn mint_and_token_program_must_match() {
     let mut env = TestEnv::new().await;
     let mint = env.create_mint(6, false, &[]).await;
-    let mut a = env.market_create_accounts(&mint).await;
-    a.token_program = anchor_spl::token_2022::ID;
-    let governance = env.governance.insecure_clone();
-    let result = env
-        .send(
-            &[ix::market_create(
-                &a,
-                default_params(),
-                OracleKeys::new_unique().config(),
-            )],
-            &[&governance],
-        )
+    let listing = env
+        .listing(&mint, default_params(), OracleKeys::new_unique().config())
         .await;
+    env.queue(listing, None).await.expect("queue");
+    env.warp_past_timelock().await;
+    let mut a = env.market_create_accounts(&listing);
+    a.token_program = anchor_spl::token_2022::ID;
+    let result = env.send(&[ix::market_create(&a)], &[]).await;
     assert_error(result, ErrorCode::WrongTokenProgram);
 }
 

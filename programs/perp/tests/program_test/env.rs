@@ -12,7 +12,7 @@ use anchor_spl::token_2022::spl_token_2022::{
     extension::StateWithExtensions, state::Account as TokenState,
 };
 use perp::error::ErrorCode;
-use perp::state::{Exchange, MarginAccount, Market, MarketParams, OracleConfig};
+use perp::state::{Change, Exchange, MarginAccount, Market, MarketParams, OracleConfig};
 use perp::{ActionPrice, PriceAction};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_program_test::{BanksClientError, ProgramTest, ProgramTestContext, processor};
@@ -330,20 +330,74 @@ impl TestEnv {
             .base
     }
 
-    /// Accounts for listing a market with `quote_mint`, signed by governance.
-    pub async fn market_create_accounts(&mut self, quote_mint: &Pubkey) -> MarketCreateAccounts {
-        let index = self.exchange().await.market_count;
-        MarketCreateAccounts {
-            governance: self.governance.pubkey(),
-            payer: self.payer(),
-            market: ix::market_pda(index),
+    /// Queues `change` signed by governance (the fee payer pays its rent); returns its address.
+    pub async fn queue(
+        &mut self,
+        change: Change,
+        market: Option<Pubkey>,
+    ) -> Result<Pubkey, BanksClientError> {
+        let governance = self.governance.insecure_clone();
+        let ix = ix::params_queue(governance.pubkey(), self.payer(), change, market);
+        self.send(&[ix], &[&governance]).await?;
+        Ok(ix::param_change_pda(&change))
+    }
+
+    /// Moves the clock forward by exactly the exchange's timelock.
+    pub async fn warp_past_timelock(&mut self) {
+        let delay = self.exchange().await.timelock_secs;
+        self.warp_seconds(i64::from(delay)).await;
+    }
+
+    /// Runs the permissionless `params_execute` on `change`'s pending account.
+    pub async fn execute(&mut self, change: &Change, market: Option<Pubkey>) -> TxResult {
+        let ix = ix::params_execute(ix::param_change_pda(change), self.payer(), market);
+        self.send(&[ix], &[]).await
+    }
+
+    /// The whole governance path: queue, wait out the timelock, execute.
+    pub async fn govern(&mut self, change: Change, market: Option<Pubkey>) -> TxResult {
+        self.queue(change, market).await?;
+        self.warp_past_timelock().await;
+        self.execute(&change, market).await
+    }
+
+    /// The listing of `quote_mint` at the exchange's next market index.
+    pub async fn listing(
+        &mut self,
+        quote_mint: &Pubkey,
+        params: MarketParams,
+        oracle: OracleConfig,
+    ) -> Change {
+        Change::ListMarket {
+            market_index: self.exchange().await.market_count,
             quote_mint: *quote_mint,
-            token_program: self.mints[quote_mint].token_program,
+            params,
+            oracle,
+        }
+    }
+
+    /// `market_create` accounts executing the queued `listing` (a `Change::ListMarket`).
+    pub fn market_create_accounts(&self, listing: &Change) -> MarketCreateAccounts {
+        let Change::ListMarket {
+            market_index,
+            quote_mint,
+            ..
+        } = *listing
+        else {
+            panic!("not a listing: {listing:?}");
+        };
+        MarketCreateAccounts {
+            param_change: ix::param_change_pda(listing),
+            rent_payer: self.payer(),
+            payer: self.payer(),
+            market: ix::market_pda(market_index),
+            quote_mint,
+            token_program: self.mints[&quote_mint].token_program,
         }
     }
 
     /// Lists a market for `quote_mint` with `params` and fresh oracle accounts (both quoting
-    /// `OPENING_PRICE_E8`), signed by governance.
+    /// `OPENING_PRICE_E8`) through governance's timelocked path.
     pub async fn try_create_market(
         &mut self,
         quote_mint: &Pubkey,
@@ -354,8 +408,8 @@ impl TestEnv {
             .await
     }
 
-    /// Lists a market with an explicit oracle configuration; writes `oracles`' accounts with
-    /// `OPENING_PRICE_E8` first.
+    /// Lists a market with an explicit oracle configuration: queues the listing, waits out the
+    /// timelock, writes `oracles`' accounts with `OPENING_PRICE_E8`, and executes it.
     pub async fn try_create_market_with(
         &mut self,
         quote_mint: &Pubkey,
@@ -363,18 +417,21 @@ impl TestEnv {
         oracles: OracleKeys,
         oracle: OracleConfig,
     ) -> Result<MarketKeys, BanksClientError> {
-        let a = self.market_create_accounts(quote_mint).await;
-        let index = self.exchange().await.market_count;
-        let governance = self.governance.insecure_clone();
+        let listing = self.listing(quote_mint, params, oracle).await;
+        self.queue(listing, None).await?;
+        self.warp_past_timelock().await;
         let q = self.pyth_quote(&oracles, OPENING_PRICE_E8).await;
         self.set_pyth(&oracles.pyth, q).await;
         let q = self.switchboard_quote(OPENING_PRICE_E8).await;
         self.set_switchboard(&oracles.switchboard, q).await;
-        self.send(&[ix::market_create(&a, params, oracle)], &[&governance])
-            .await?;
+        let a = self.market_create_accounts(&listing);
+        self.send(&[ix::market_create(&a)], &[]).await?;
+        let Change::ListMarket { market_index, .. } = listing else {
+            unreachable!()
+        };
         Ok(MarketKeys {
             market: a.market,
-            index,
+            index: market_index,
             quote_mint: *quote_mint,
             token_program: a.token_program,
             collateral_vault: ix::collateral_vault_pda(&a.market),

@@ -4,7 +4,7 @@ use anchor_lang::{InstructionData, ToAccountMetas};
 use perp::PriceAction;
 use perp::constants::*;
 use perp::oracle::__client_accounts_oracle_accounts::OracleAccounts;
-use perp::state::{MarketParams, MarketStatus, OracleConfig};
+use perp::state::{Change, Gate, MarketParams, MarketStatus, OracleConfig, Role};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 
@@ -31,6 +31,10 @@ pub fn collateral_vault_pda(market: &Pubkey) -> Pubkey {
 /// The insurance vault PDA of `market`.
 pub fn insurance_vault_pda(market: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[INSURANCE_VAULT_SEED, market.as_ref()], &perp::ID).0
+}
+/// The pending-change PDA of `change`'s target.
+pub fn param_change_pda(change: &Change) -> Pubkey {
+    Pubkey::find_program_address(&[PARAM_CHANGE_SEED, &change.target_seed()], &perp::ID).0
 }
 /// The margin account PDA of `owner` in `market`.
 pub fn margin_account_pda(market: &Pubkey, owner: &Pubkey, sub_account_id: u16) -> Pubkey {
@@ -68,22 +72,20 @@ pub fn exchange_initialize(
 
 /// Accounts of `market_create`, so tests can substitute any of them.
 pub struct MarketCreateAccounts {
-    pub governance: Pubkey,
+    pub param_change: Pubkey,
+    pub rent_payer: Pubkey,
     pub payer: Pubkey,
     pub market: Pubkey,
     pub quote_mint: Pubkey,
     pub token_program: Pubkey,
 }
 
-pub fn market_create(
-    a: &MarketCreateAccounts,
-    params: MarketParams,
-    oracle: OracleConfig,
-) -> Instruction {
+pub fn market_create(a: &MarketCreateAccounts) -> Instruction {
     build(
         perp::accounts::MarketCreate {
             exchange: exchange_pda(),
-            governance: a.governance,
+            param_change: a.param_change,
+            rent_payer: a.rent_payer,
             payer: a.payer,
             market: a.market,
             quote_mint: a.quote_mint,
@@ -92,7 +94,7 @@ pub fn market_create(
             token_program: a.token_program,
             system_program: anchor_lang::system_program::ID,
         },
-        perp::instruction::MarketCreate { params, oracle },
+        perp::instruction::MarketCreate {},
     )
 }
 
@@ -104,6 +106,7 @@ pub fn margin_account_create(
 ) -> Instruction {
     build(
         perp::accounts::MarginAccountCreate {
+            exchange: exchange_pda(),
             owner,
             payer,
             market,
@@ -153,6 +156,7 @@ pub struct CollateralAccounts {
 pub fn collateral_deposit(a: &CollateralAccounts, amount: u64) -> Instruction {
     build(
         perp::accounts::CollateralDeposit {
+            exchange: exchange_pda(),
             depositor: a.signer,
             market: a.market,
             margin_account: a.margin_account,
@@ -168,6 +172,7 @@ pub fn collateral_deposit(a: &CollateralAccounts, amount: u64) -> Instruction {
 pub fn collateral_withdraw(a: &CollateralAccounts, amount: u64) -> Instruction {
     build(
         perp::accounts::CollateralWithdraw {
+            exchange: exchange_pda(),
             owner: a.signer,
             market: a.market,
             margin_account: a.margin_account,
@@ -228,5 +233,127 @@ pub fn market_set_status(authority: Pubkey, market: Pubkey, status: MarketStatus
             market,
         },
         perp::instruction::MarketSetStatus { status },
+    )
+}
+
+/// `params_queue`; a listing passes its quote mint, a market change `market`.
+pub fn params_queue(
+    governance: Pubkey,
+    payer: Pubkey,
+    change: Change,
+    market: Option<Pubkey>,
+) -> Instruction {
+    let quote_mint = match change {
+        Change::ListMarket { quote_mint, .. } => Some(quote_mint),
+        _ => None,
+    };
+    build(
+        perp::accounts::ParamsQueue {
+            exchange: exchange_pda(),
+            governance,
+            payer,
+            param_change: param_change_pda(&change),
+            market,
+            quote_mint,
+            system_program: anchor_lang::system_program::ID,
+        },
+        perp::instruction::ParamsQueue { change },
+    )
+}
+
+pub fn params_execute(
+    param_change: Pubkey,
+    rent_payer: Pubkey,
+    market: Option<Pubkey>,
+) -> Instruction {
+    build(
+        perp::accounts::ParamsExecute {
+            exchange: exchange_pda(),
+            param_change,
+            rent_payer,
+            market,
+        },
+        perp::instruction::ParamsExecute {},
+    )
+}
+
+pub fn params_cancel(
+    authority: Pubkey,
+    param_change: Pubkey,
+    rent_payer: Pubkey,
+    market: Option<Pubkey>,
+) -> Instruction {
+    build(
+        perp::accounts::ParamsCancel {
+            exchange: exchange_pda(),
+            authority,
+            param_change,
+            rent_payer,
+            market,
+        },
+        perp::instruction::ParamsCancel {},
+    )
+}
+
+pub fn params_tighten(
+    risk_council: Pubkey,
+    market: Pubkey,
+    params: MarketParams,
+    oracle: OracleConfig,
+) -> Instruction {
+    build(
+        perp::accounts::ParamsTighten {
+            exchange: exchange_pda(),
+            risk_council,
+            market,
+        },
+        perp::instruction::ParamsTighten { params, oracle },
+    )
+}
+
+pub fn authority_accept(new_authority: Pubkey, role: Role) -> Instruction {
+    build(
+        perp::accounts::AuthorityAccept {
+            exchange: exchange_pda(),
+            new_authority,
+        },
+        perp::instruction::AuthorityAccept { role },
+    )
+}
+
+pub fn exchange_set_gate(authority: Pubkey, gate: Gate, open: bool) -> Instruction {
+    build(
+        perp::accounts::ExchangeSetGate {
+            exchange: exchange_pda(),
+            authority,
+        },
+        perp::instruction::ExchangeSetGate { gate, open },
+    )
+}
+
+/// Accounts of `insurance_withdraw`.
+pub struct InsuranceWithdrawAccounts {
+    pub param_change: Pubkey,
+    pub rent_payer: Pubkey,
+    pub market: Pubkey,
+    pub insurance_vault: Pubkey,
+    pub quote_mint: Pubkey,
+    pub destination: Pubkey,
+    pub token_program: Pubkey,
+}
+
+pub fn insurance_withdraw(a: &InsuranceWithdrawAccounts) -> Instruction {
+    build(
+        perp::accounts::InsuranceWithdraw {
+            exchange: exchange_pda(),
+            param_change: a.param_change,
+            rent_payer: a.rent_payer,
+            market: a.market,
+            insurance_vault: a.insurance_vault,
+            quote_mint: a.quote_mint,
+            destination: a.destination,
+            token_program: a.token_program,
+        },
+        perp::instruction::InsuranceWithdraw {},
     )
 }

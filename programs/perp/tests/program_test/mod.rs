@@ -7,4 +7,5 @@ pub mod oracles;
 pub mod tokens;
 
 pub use env::*;
+pub use ix::{InsuranceWithdrawAccounts, MarketCreateAccounts};
 pub use oracles::*;

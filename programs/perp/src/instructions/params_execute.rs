@@ -1,0 +1,70 @@
+//! `params_execute` (permissionless): applies a queued change to a market's parameters or
+//! oracle, an authority or the timelock, inside `[eta, expires_at]`, after checking its bounds
+//! again. Listings execute through `market_create` and insurance withdrawals through
+//! `insurance_withdraw`, which need token accounts. The change's account closes, refunding rent.
+
+use crate::constants::EXCHANGE_SEED;
+use crate::error::ErrorCode;
+use crate::events::{AuthorityProposed, ChangeExecuted};
+use crate::state::{Change, Exchange, Market, ParamChange};
+use anchor_lang::prelude::*;
+
+#[derive(Accounts)]
+pub struct ParamsExecute<'info> {
+    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.bump)]
+    pub exchange: Account<'info, Exchange>,
+    #[account(mut, close = rent_payer, has_one = rent_payer @ ErrorCode::WrongRentPayer)]
+    pub param_change: Account<'info, ParamChange>,
+    /// CHECK: receives the change account's rent; must be the recorded payer (has_one).
+    #[account(mut)]
+    pub rent_payer: UncheckedAccount<'info>,
+    /// The target market, for changes to an existing market.
+    #[account(mut)]
+    pub market: Option<AccountLoader<'info, Market>>,
+}
+
+pub fn handler(ctx: Context<ParamsExecute>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let a = &mut *ctx.accounts;
+    let pending = &a.param_change;
+    pending.require_executable(now)?;
+    let change = pending.change;
+    let mut market = a.market.as_ref().map(|m| m.load_mut()).transpose()?;
+    change.validate(&a.exchange, market.as_deref())?;
+    let previous = change.current(&a.exchange, market.as_deref());
+
+    let exchange = &mut a.exchange;
+    match change {
+        Change::MarketParams { params, .. } => {
+            market.as_mut().ok_or(ErrorCode::WrongChangeTarget)?.params = params;
+        }
+        Change::MarketOracle { oracle, .. } => {
+            market.as_mut().ok_or(ErrorCode::WrongChangeTarget)?.oracle = oracle;
+        }
+        Change::Authority { role, new } => {
+            exchange.pending[role as usize] = new;
+            emit!(AuthorityProposed {
+                role,
+                current: exchange.authority(role),
+                pending: new,
+            });
+        }
+        Change::Timelock {
+            delay_secs,
+            window_secs,
+        } => {
+            exchange.timelock_secs = delay_secs;
+            exchange.execution_window_secs = window_secs;
+        }
+        Change::ListMarket { .. } | Change::InsuranceWithdraw { .. } => {
+            return err!(ErrorCode::WrongChangeKind);
+        }
+    }
+    emit!(ChangeExecuted {
+        id: pending.id,
+        param_change: pending.key(),
+        change,
+        previous,
+    });
+    Ok(())
+}
