@@ -173,3 +173,11 @@ pub struct InsuranceWithdrawn {
     pub amount: u64,
     pub insurance_after: u64,
 }
+
+/// Emits `event` to the program log as `Program data: <base64>` (what Anchor's `emit!` does on
+/// chain). Anchor 1.x's `emit!` compiles to nothing off-chain, which would hide every event from
+/// program-test and the native local cluster; `sol_log_data` is the same syscall on chain and
+/// goes through the runtime's syscall stubs natively.
+pub fn log_event<E: anchor_lang::Event>(event: &E) {
+    solana_program::log::sol_log_data(&[&event.data()]);
+}

@@ -4,7 +4,7 @@
 
 use crate::constants::EXCHANGE_SEED;
 use crate::error::ErrorCode;
-use crate::events::AuthorityAccepted;
+use crate::events::{AuthorityAccepted, log_event};
 use crate::state::{Exchange, Role};
 use anchor_lang::prelude::*;
 
@@ -26,6 +26,6 @@ pub fn handler(ctx: Context<AuthorityAccept>, role: Role) -> Result<()> {
     exchange.require_assignable(role, new)?;
     let old = exchange.authority(role);
     exchange.set_authority(role, new);
-    emit!(AuthorityAccepted { role, old, new });
+    log_event(&AuthorityAccepted { role, old, new });
     Ok(())
 }

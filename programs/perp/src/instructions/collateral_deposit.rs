@@ -3,7 +3,7 @@
 //! market takes no deposits.
 
 use crate::error::ErrorCode;
-use crate::events::CollateralDeposited;
+use crate::events::{CollateralDeposited, log_event};
 use crate::state::{Exchange, Gate, MarginAccount, Market, MarketStatus};
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
@@ -70,7 +70,7 @@ pub fn handler(ctx: Context<CollateralDeposit>, amount: u64) -> Result<()> {
     }
     .transfer_verified(amount.get(), &[], &mut a.collateral_vault, vault_expected)?;
 
-    emit!(CollateralDeposited {
+    log_event(&CollateralDeposited {
         market: ctx.accounts.market.key(),
         margin_account: ctx.accounts.margin_account.key(),
         depositor: ctx.accounts.depositor.key(),

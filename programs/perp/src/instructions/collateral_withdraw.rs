@@ -3,7 +3,7 @@
 //! outflow limit bounds how fast any vault can be drained, whoever is withdrawing.
 
 use crate::error::ErrorCode;
-use crate::events::CollateralWithdrawn;
+use crate::events::{CollateralWithdrawn, log_event};
 use crate::state::{Exchange, Gate, MarginAccount, Market};
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
@@ -82,7 +82,7 @@ pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
         vault_expected,
     )?;
 
-    emit!(CollateralWithdrawn {
+    log_event(&CollateralWithdrawn {
         market: ctx.accounts.market.key(),
         margin_account: ctx.accounts.margin_account.key(),
         destination: ctx.accounts.destination.key(),

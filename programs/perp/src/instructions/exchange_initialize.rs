@@ -6,7 +6,7 @@
 
 use crate::constants::EXCHANGE_SEED;
 use crate::error::ErrorCode;
-use crate::events::ExchangeInitialized;
+use crate::events::{ExchangeInitialized, log_event};
 use crate::state::{Exchange, timelock_bounds};
 use crate::util::pda::create_pda_account;
 use anchor_lang::prelude::*;
@@ -100,10 +100,10 @@ pub fn handler(
         bump,
     };
     exchange.try_serialize(&mut &mut accounts.exchange.try_borrow_mut_data()?[..])?;
-    emit!(ExchangeInitialized {
+    log_event(&ExchangeInitialized {
         governance,
         risk_council,
-        guardian
+        guardian,
     });
     Ok(())
 }

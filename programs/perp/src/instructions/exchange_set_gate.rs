@@ -3,7 +3,7 @@
 
 use crate::constants::EXCHANGE_SEED;
 use crate::error::ErrorCode;
-use crate::events::GatesChanged;
+use crate::events::{GatesChanged, log_event};
 use crate::state::{Exchange, Gate};
 use anchor_lang::prelude::*;
 
@@ -29,7 +29,7 @@ pub fn handler(ctx: Context<ExchangeSetGate>, gate: Gate, open: bool) -> Result<
         );
         exchange.closed_gates |= gate.bit();
     }
-    emit!(GatesChanged {
+    log_event(&GatesChanged {
         authority: who,
         old_closed_gates: old,
         new_closed_gates: exchange.closed_gates,

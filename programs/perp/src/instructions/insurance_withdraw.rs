@@ -4,7 +4,7 @@
 //! plain sight, and the guardian can cancel.
 
 use crate::error::ErrorCode;
-use crate::events::{ChangeExecuted, InsuranceWithdrawn};
+use crate::events::{ChangeExecuted, InsuranceWithdrawn, log_event};
 use crate::state::{Change, Exchange, Market, ParamChange};
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
@@ -79,13 +79,13 @@ pub fn handler(ctx: Context<InsuranceWithdraw>) -> Result<()> {
         vault_expected,
     )?;
 
-    emit!(ChangeExecuted {
+    log_event(&ChangeExecuted {
         id: a.param_change.id,
         param_change: a.param_change.key(),
         change,
         previous: None,
     });
-    emit!(InsuranceWithdrawn {
+    log_event(&InsuranceWithdrawn {
         market: a.market.key(),
         destination,
         amount,

@@ -1,7 +1,7 @@
 //! `margin_account_close`: closes an empty margin account; the rent goes back to its owner.
 
 use crate::error::ErrorCode;
-use crate::events::MarginAccountClosed;
+use crate::events::{MarginAccountClosed, log_event};
 use crate::state::MarginAccount;
 use anchor_lang::prelude::*;
 
@@ -17,7 +17,7 @@ pub struct MarginAccountClose<'info> {
 pub fn handler(ctx: Context<MarginAccountClose>) -> Result<()> {
     let account = ctx.accounts.margin_account.load()?;
     require!(account.is_empty(), ErrorCode::AccountNotEmpty);
-    emit!(MarginAccountClosed {
+    log_event(&MarginAccountClosed {
         margin_account: ctx.accounts.margin_account.key(),
         market: account.market,
         owner: account.owner,

@@ -3,7 +3,7 @@
 
 use crate::constants::MARGIN_ACCOUNT_SEED;
 use crate::error::ErrorCode;
-use crate::events::MarginAccountCreated;
+use crate::events::{MarginAccountCreated, log_event};
 use crate::state::{Exchange, Gate, MarginAccount, Market, MarketStatus};
 use crate::util::pda::{create_pda_account, init_zero_copy};
 use anchor_lang::prelude::*;
@@ -50,11 +50,11 @@ pub fn handler(ctx: Context<MarginAccountCreate>, sub_account_id: u16) -> Result
     account.sub_account_id = sub_account_id;
     account.bump = bump;
     drop(account);
-    emit!(MarginAccountCreated {
+    log_event(&MarginAccountCreated {
         margin_account: a.margin_account.key(),
         market,
         owner,
-        sub_account_id
+        sub_account_id,
     });
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! that may trade for the account but can never withdraw or close it.
 
 use crate::error::ErrorCode;
-use crate::events::DelegateSet;
+use crate::events::{DelegateSet, log_event};
 use crate::state::MarginAccount;
 use anchor_lang::prelude::*;
 
@@ -17,10 +17,10 @@ pub fn handler(ctx: Context<MarginAccountSetDelegate>, delegate: Pubkey) -> Resu
     let mut account = ctx.accounts.margin_account.load_mut()?;
     let old_delegate = account.delegate;
     account.delegate = delegate;
-    emit!(DelegateSet {
+    log_event(&DelegateSet {
         margin_account: ctx.accounts.margin_account.key(),
         old_delegate,
-        new_delegate: delegate
+        new_delegate: delegate,
     });
     Ok(())
 }

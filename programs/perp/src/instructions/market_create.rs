@@ -9,7 +9,7 @@
 
 use crate::constants::{COLLATERAL_VAULT_SEED, INSURANCE_VAULT_SEED, MARKET_SEED};
 use crate::error::ErrorCode;
-use crate::events::{ChangeExecuted, MarketCreated};
+use crate::events::{ChangeExecuted, MarketCreated, log_event};
 use crate::state::{Change, Exchange, Market, MarketStatus, ParamChange};
 use crate::util::pda::{create_pda_account, init_zero_copy};
 use crate::util::token::{VaultFactory, vault_account_len};
@@ -113,13 +113,13 @@ pub fn handler(ctx: Context<MarketCreate>) -> Result<()> {
 
     ctx.accounts.exchange.market_count = next_count;
     let listing = &ctx.accounts.param_change;
-    emit!(ChangeExecuted {
+    log_event(&ChangeExecuted {
         id: listing.id,
         param_change: listing.key(),
         change: listing.change,
         previous: None,
     });
-    emit!(MarketCreated {
+    log_event(&MarketCreated {
         market: market_key,
         index,
         quote_mint: ctx.accounts.quote_mint.key(),

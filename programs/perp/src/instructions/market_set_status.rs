@@ -4,7 +4,7 @@
 
 use crate::constants::EXCHANGE_SEED;
 use crate::error::ErrorCode;
-use crate::events::MarketStatusChanged;
+use crate::events::{MarketStatusChanged, log_event};
 use crate::state::{Exchange, Market, MarketStatus};
 use anchor_lang::prelude::*;
 
@@ -32,7 +32,7 @@ pub fn handler(ctx: Context<MarketSetStatus>, status: MarketStatus) -> Result<()
         require_keys_eq!(authority, exchange.governance, ErrorCode::NotGovernance);
     }
     market.status = status as u8;
-    emit!(MarketStatusChanged {
+    log_event(&MarketStatusChanged {
         market: ctx.accounts.market.key(),
         authority,
         old_status: old as u8,

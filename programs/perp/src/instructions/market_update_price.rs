@@ -3,7 +3,7 @@
 //! it was, then the stable price moved only by agreeing sources).
 
 use crate::error::ErrorCode;
-use crate::events::{BreakerChanged, PriceUpdated};
+use crate::events::{BreakerChanged, PriceUpdated, log_event};
 // Glob: the nested `OracleAccounts` derive needs its generated client modules in scope.
 use crate::oracle::*;
 use crate::state::Market;
@@ -33,14 +33,14 @@ pub fn handler(ctx: Context<MarketUpdatePrice>) -> Result<()> {
         market.price.index_updated_at = clock.unix_timestamp;
     }
 
-    emit!(PriceUpdated {
+    log_event(&PriceUpdated {
         market: market_key,
         index_price: refresh.index.map_or(0, |p| p.raw()),
         stable_price: market.price.stable_price,
         valid_sources: refresh.valid_sources,
     });
     if refresh.transition != BreakerTransition::Unchanged {
-        emit!(BreakerChanged {
+        log_event(&BreakerChanged {
             market: market_key,
             engaged: tracker.breaker.engaged,
             cooldown_until: tracker.breaker.cooldown_until,

@@ -5,7 +5,7 @@
 
 use crate::constants::EXCHANGE_SEED;
 use crate::error::ErrorCode;
-use crate::events::ChangeCancelled;
+use crate::events::{ChangeCancelled, log_event};
 use crate::state::{Change, Exchange, Market, ParamChange, Role};
 use anchor_lang::prelude::*;
 
@@ -54,7 +54,7 @@ pub fn handler(ctx: Context<ParamsCancel>) -> Result<()> {
     // Bounds are not checked: a change that no longer fits them must still be cancellable.
     let market = a.market.as_ref().map(|m| m.load()).transpose()?;
     change.require_target(market.as_deref())?;
-    emit!(ChangeCancelled {
+    log_event(&ChangeCancelled {
         id: a.param_change.id,
         param_change: a.param_change.key(),
         authority: who,

@@ -5,7 +5,7 @@
 
 use crate::constants::EXCHANGE_SEED;
 use crate::error::ErrorCode;
-use crate::events::{AuthorityProposed, ChangeExecuted};
+use crate::events::{AuthorityProposed, ChangeExecuted, log_event};
 use crate::state::{Change, Exchange, Market, ParamChange};
 use anchor_lang::prelude::*;
 
@@ -43,7 +43,7 @@ pub fn handler(ctx: Context<ParamsExecute>) -> Result<()> {
         }
         Change::Authority { role, new } => {
             exchange.pending[role as usize] = new;
-            emit!(AuthorityProposed {
+            log_event(&AuthorityProposed {
                 role,
                 current: exchange.authority(role),
                 pending: new,
@@ -60,7 +60,7 @@ pub fn handler(ctx: Context<ParamsExecute>) -> Result<()> {
             return err!(ErrorCode::WrongChangeKind);
         }
     }
-    emit!(ChangeExecuted {
+    log_event(&ChangeExecuted {
         id: pending.id,
         param_change: pending.key(),
         change,

@@ -8,7 +8,7 @@
 
 use crate::constants::{EXCHANGE_SEED, PARAM_CHANGE_SEED};
 use crate::error::ErrorCode;
-use crate::events::ChangeQueued;
+use crate::events::{ChangeQueued, log_event};
 use crate::state::{Change, Exchange, Market, ParamChange};
 use crate::util::pda::create_pda_account;
 use crate::util::token::vault_account_len;
@@ -89,7 +89,7 @@ pub fn handler(ctx: Context<ParamsQueue>, change: Change) -> Result<()> {
     let key = slot.key();
     let exchange = &mut ctx.accounts.exchange;
     exchange.next_change_id = id.checked_add(1).ok_or(ErrorCode::MathOverflow)?;
-    emit!(ChangeQueued {
+    log_event(&ChangeQueued {
         id,
         param_change: key,
         change,

@@ -5,7 +5,7 @@
 
 use crate::constants::EXCHANGE_SEED;
 use crate::error::ErrorCode;
-use crate::events::MarketTightened;
+use crate::events::{MarketTightened, log_event};
 use crate::state::{Exchange, Market, MarketParams, OracleConfig};
 use anchor_lang::prelude::*;
 
@@ -36,7 +36,7 @@ pub fn handler(
     oracle.validate()?;
     market.params = params;
     market.oracle = oracle;
-    emit!(MarketTightened {
+    log_event(&MarketTightened {
         market: ctx.accounts.market.key(),
         old_params,
         new_params: params,

@@ -2,6 +2,8 @@
 
 mod collateral;
 mod exchange;
+mod governance;
+mod governance_matrix;
 mod margin_account;
 mod market;
 mod market_status;

@@ -5,14 +5,16 @@
 use super::ix::{self, CollateralAccounts, MarketCreateAccounts, OracleMetas};
 use super::oracles::OracleKeys;
 use super::tokens::{MintExtension, TestMint, create_mint_ixs, create_token_account_ixs};
-use anchor_lang::AccountDeserialize;
 use anchor_lang::solana_program::system_instruction;
+use anchor_lang::{AccountDeserialize, AnchorDeserialize};
 use anchor_spl::token::spl_token;
 use anchor_spl::token_2022::spl_token_2022::{
     extension::StateWithExtensions, state::Account as TokenState,
 };
 use perp::error::ErrorCode;
-use perp::state::{Change, Exchange, MarginAccount, Market, MarketParams, OracleConfig};
+use perp::state::{
+    Change, Exchange, MarginAccount, Market, MarketParams, OracleConfig, ParamChange,
+};
 use perp::{ActionPrice, PriceAction};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_program_test::{BanksClientError, ProgramTest, ProgramTestContext, processor};
@@ -168,6 +170,7 @@ impl TestEnv {
         // unless RUST_LOG asks for more.
         agave_logger::setup_with_default("error");
         let ctx = pt.start_with_context().await;
+        super::stubs::route_events_to_logs();
         Self {
             ctx,
             governance: Keypair::new(),
@@ -199,6 +202,57 @@ impl TestEnv {
             self.ctx.last_blockhash,
         );
         self.ctx.banks_client.process_transaction(tx).await
+    }
+
+    /// Sends `ixs` with `fee_payer` paying (and signing) instead of the harness's payer, for
+    /// showing that a permissionless instruction needs nobody in particular.
+    pub async fn send_paid_by(&mut self, fee_payer: &Keypair, ixs: &[Instruction]) -> TxResult {
+        self.nonce += 1;
+        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_price(self.nonce)];
+        all.extend_from_slice(ixs);
+        let tx = Transaction::new_signed_with_payer(
+            &all,
+            Some(&fee_payer.pubkey()),
+            &[fee_payer],
+            self.ctx.last_blockhash,
+        );
+        self.ctx.banks_client.process_transaction(tx).await
+    }
+
+    /// Like `send`, but returns the events of type `E` the transaction emitted.
+    pub async fn send_for_events<E: anchor_lang::Event + AnchorDeserialize>(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Vec<E>, BanksClientError> {
+        use base64::Engine;
+        self.nonce += 1;
+        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_price(self.nonce)];
+        all.extend_from_slice(ixs);
+        let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];
+        keys.extend_from_slice(signers);
+        let tx = Transaction::new_signed_with_payer(
+            &all,
+            Some(&self.ctx.payer.pubkey()),
+            &keys,
+            self.ctx.last_blockhash,
+        );
+        let out = self
+            .ctx
+            .banks_client
+            .process_transaction_with_metadata(tx)
+            .await?;
+        out.result.map_err(BanksClientError::TransactionError)?;
+        let logs = out.metadata.map(|m| m.log_messages).unwrap_or_default();
+        Ok(logs
+            .iter()
+            .filter_map(|line| line.strip_prefix(super::stubs::EVENT_LOG_PREFIX))
+            .filter_map(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+            .filter_map(|data| {
+                let body = data.strip_prefix(E::DISCRIMINATOR)?;
+                E::deserialize(&mut &body[..]).ok()
+            })
+            .collect())
     }
 
     /// Moves the bank clock forward by `seconds`.
@@ -309,6 +363,14 @@ impl TestEnv {
             .await
             .expect("create token account");
         account.pubkey()
+    }
+
+    /// Mints `amount` of `mint` into any token account of it (e.g. a market's insurance vault).
+    pub async fn mint_to(&mut self, mint: &Pubkey, account: &Pubkey, amount: u64) {
+        let m = &self.mints[mint];
+        let ix = m.mint_to_ix(account, amount);
+        let authority = m.authority.insecure_clone();
+        self.send(&[ix], &[&authority]).await.expect("mint_to");
     }
 
     /// Token balance of a token account (classic or Token-2022).
@@ -564,6 +626,18 @@ impl TestEnv {
             .unwrap()
             .expect("exchange exists");
         Exchange::try_deserialize(&mut &acc.data[..]).expect("exchange")
+    }
+
+    /// A pending governance change.
+    pub async fn param_change(&mut self, key: &Pubkey) -> ParamChange {
+        let acc = self
+            .ctx
+            .banks_client
+            .get_account(*key)
+            .await
+            .unwrap()
+            .expect("change is pending");
+        ParamChange::try_deserialize(&mut &acc.data[..]).expect("param change")
     }
 
     /// A zero-copy account's body (after the 8-byte discriminator).
