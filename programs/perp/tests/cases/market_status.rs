@@ -1,7 +1,9 @@
-//! `market_set_status`: who may restrict or loosen a market, and what a paused market refuses.
+//! `market_set_status` and `exchange_set_gate`: who may restrict or loosen a market or close and
+//! reopen an instruction, and what a paused market or a closed gate refuses.
 
 use crate::program_test::*;
 use perp::error::ErrorCode;
+use perp::state::Gate;
 use perp::state::MarketStatus::{self, Active, Paused, ReduceOnly};
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
@@ -96,6 +98,113 @@ async fn paused_market_refuses_deposits_but_pays_out_free_collateral() {
     assert_eq!(
         env.margin_account(&trader.margin_account).await.collateral,
         450_000
+    );
+    env.assert_conservation(&market).await;
+}
+
+#[tokio::test]
+async fn paused_market_opens_no_accounts_and_guardian_cannot_resume() {
+    let mut env = TestEnv::new().await;
+    let market = env.create_market().await;
+    let guardian = env.guardian.insecure_clone();
+    let ix = ix::market_set_status(guardian.pubkey(), market.market, Paused);
+    env.send(&[ix], &[&guardian]).await.expect("pause");
+    let newcomer = Keypair::new();
+    assert_error(
+        env.try_create_margin_account(&newcomer, &market.market, 0)
+            .await,
+        ErrorCode::MarketPaused,
+    );
+    for to in [Active, ReduceOnly] {
+        let ix = ix::market_set_status(guardian.pubkey(), market.market, to);
+        assert_error(
+            env.send(&[ix], &[&guardian]).await,
+            ErrorCode::NotGovernance,
+        );
+    }
+    let governance = env.governance.insecure_clone();
+    let ix = ix::market_set_status(governance.pubkey(), market.market, Active);
+    env.send(&[ix], &[&governance]).await.expect("resume");
+    env.try_create_margin_account(&newcomer, &market.market, 0)
+        .await
+        .expect("open again");
+}
+
+/// Closes (`open == false`) or reopens `gate` as `signer`.
+async fn set_gate(env: &mut TestEnv, signer: &Keypair, gate: Gate, open: bool) -> TxResult {
+    let ix = ix::exchange_set_gate(signer.pubkey(), gate, open);
+    env.send(&[ix], &[signer]).await
+}
+
+#[tokio::test]
+async fn guardian_closes_gates_only_governance_reopens() {
+    let mut env = TestEnv::new().await;
+    let market = env.create_market().await;
+    let other = env.create_market().await;
+    let trader = env.trader(&market, 1_000_000).await;
+    let elsewhere = env.trader(&other, 1_000_000).await;
+    env.deposit(&trader, 500_000).await.expect("deposit");
+    let guardian = env.guardian.insecure_clone();
+    let governance = env.governance.insecure_clone();
+    let council = env.risk_council.insecure_clone();
+
+    // Deposit gate: exchange-wide, every market.
+    assert_error(
+        set_gate(&mut env, &council, Gate::Deposit, false).await,
+        ErrorCode::NotGuardian,
+    );
+    set_gate(&mut env, &guardian, Gate::Deposit, false)
+        .await
+        .expect("close");
+    assert_error(env.deposit(&trader, 1).await, ErrorCode::GateClosed);
+    assert_error(env.deposit(&elsewhere, 1).await, ErrorCode::GateClosed);
+    env.withdraw(&trader, 1_000)
+        .await
+        .expect("withdrawals unaffected");
+    for signer in [&guardian, &council] {
+        assert_error(
+            set_gate(&mut env, signer, Gate::Deposit, true).await,
+            ErrorCode::NotGovernance,
+        );
+    }
+    assert_error(env.deposit(&trader, 1).await, ErrorCode::GateClosed);
+    set_gate(&mut env, &governance, Gate::Deposit, true)
+        .await
+        .expect("reopen");
+    env.deposit(&trader, 1).await.expect("deposits again");
+
+    // Withdraw gate.
+    set_gate(&mut env, &guardian, Gate::Withdraw, false)
+        .await
+        .expect("close");
+    let before = env.margin_account(&trader.margin_account).await.collateral;
+    assert_error(env.withdraw(&trader, 1_000).await, ErrorCode::GateClosed);
+    assert_eq!(
+        env.margin_account(&trader.margin_account).await.collateral,
+        before
+    );
+    env.deposit(&trader, 1).await.expect("deposits unaffected");
+    set_gate(&mut env, &governance, Gate::Withdraw, true)
+        .await
+        .expect("reopen");
+    env.withdraw(&trader, 1_000).await.expect("withdraws again");
+
+    // Account-creation gate; closing twice is harmless.
+    set_gate(&mut env, &guardian, Gate::MarginAccountCreate, false)
+        .await
+        .expect("close");
+    set_gate(&mut env, &governance, Gate::MarginAccountCreate, false)
+        .await
+        .expect("again");
+    let newcomer = Keypair::new();
+    assert_error(
+        env.try_create_margin_account(&newcomer, &market.market, 0)
+            .await,
+        ErrorCode::GateClosed,
+    );
+    assert_eq!(
+        env.exchange().await.closed_gates,
+        Gate::MarginAccountCreate.bit()
     );
     env.assert_conservation(&market).await;
 }

@@ -8,3 +8,4 @@ mod margin_account;
 mod market;
 mod market_status;
 mod oracle;
+mod risk_council;
