@@ -10,6 +10,7 @@ use anchor_lang::prelude::*;
 pub mod constants;
 pub mod error;
 pub mod events;
+pub mod governance;
 pub mod instructions;
 pub mod oracle;
 pub mod state;

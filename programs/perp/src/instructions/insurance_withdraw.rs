@@ -5,7 +5,8 @@
 
 use crate::error::ErrorCode;
 use crate::events::{ChangeExecuted, InsuranceWithdrawn, log_event};
-use crate::state::{Change, Exchange, Market, ParamChange};
+use crate::governance::*;
+use crate::state::{Change, Exchange, Market};
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
@@ -14,12 +15,8 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 pub struct InsuranceWithdraw<'info> {
     #[account(seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump)]
     pub exchange: Account<'info, Exchange>,
-    /// The queued withdrawal.
-    #[account(mut, close = rent_payer, has_one = rent_payer @ ErrorCode::WrongRentPayer)]
-    pub param_change: Account<'info, ParamChange>,
-    /// CHECK: receives the change account's rent; must be the recorded payer (has_one).
-    #[account(mut)]
-    pub rent_payer: UncheckedAccount<'info>,
+    /// The queued change; closes, refunding its rent.
+    pub pending: PendingChange<'info>,
     pub market: AccountLoader<'info, Market>,
     #[account(mut, address = market.load()?.insurance_vault @ ErrorCode::WrongVault)]
     pub insurance_vault: InterfaceAccount<'info, TokenAccount>,
@@ -36,7 +33,7 @@ pub struct InsuranceWithdraw<'info> {
 
 pub fn handler(ctx: Context<InsuranceWithdraw>) -> Result<()> {
     let a = &mut *ctx.accounts;
-    let pending = &a.param_change;
+    let pending = &a.pending.param_change;
     pending.require_executable(Clock::get()?.unix_timestamp)?;
     let change = pending.change;
     let Change::InsuranceWithdraw {
@@ -80,8 +77,8 @@ pub fn handler(ctx: Context<InsuranceWithdraw>) -> Result<()> {
     )?;
 
     log_event(&ChangeExecuted {
-        id: a.param_change.id,
-        param_change: a.param_change.key(),
+        id: a.pending.param_change.id,
+        param_change: a.pending.param_change.key(),
         change,
         previous: None,
     });

@@ -10,7 +10,8 @@
 use crate::constants::{COLLATERAL_VAULT_SEED, INSURANCE_VAULT_SEED, MARKET_SEED};
 use crate::error::ErrorCode;
 use crate::events::{ChangeExecuted, MarketCreated, log_event};
-use crate::state::{Change, Exchange, Market, MarketStatus, ParamChange};
+use crate::governance::*;
+use crate::state::{Change, Exchange, Market, MarketStatus};
 use crate::util::pda::{create_pda_account, init_zero_copy};
 use crate::util::token::{VaultFactory, vault_account_len};
 use anchor_lang::prelude::*;
@@ -20,12 +21,8 @@ use anchor_spl::token_interface::{Mint, TokenInterface};
 pub struct MarketCreate<'info> {
     #[account(mut, seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump)]
     pub exchange: Account<'info, Exchange>,
-    /// The queued listing.
-    #[account(mut, close = rent_payer, has_one = rent_payer @ ErrorCode::WrongRentPayer)]
-    pub param_change: Account<'info, ParamChange>,
-    /// CHECK: receives the change account's rent; must be the recorded payer (has_one).
-    #[account(mut)]
-    pub rent_payer: UncheckedAccount<'info>,
+    /// The queued change; closes, refunding its rent.
+    pub pending: PendingChange<'info>,
     /// Pays the market's and vaults' rent.
     #[account(mut)]
     pub payer: Signer<'info>,
@@ -46,7 +43,7 @@ pub struct MarketCreate<'info> {
 
 pub fn handler(ctx: Context<MarketCreate>) -> Result<()> {
     let a = &ctx.accounts;
-    let listing = &a.param_change;
+    let listing = &a.pending.param_change;
     listing.require_executable(Clock::get()?.unix_timestamp)?;
     let Change::ListMarket {
         market_index,
@@ -112,7 +109,7 @@ pub fn handler(ctx: Context<MarketCreate>) -> Result<()> {
     drop(market);
 
     ctx.accounts.exchange.market_count = next_count;
-    let listing = &ctx.accounts.param_change;
+    let listing = &ctx.accounts.pending.param_change;
     log_event(&ChangeExecuted {
         id: listing.id,
         param_change: listing.key(),

@@ -6,7 +6,8 @@
 use crate::constants::EXCHANGE_SEED;
 use crate::error::ErrorCode;
 use crate::events::{ChangeCancelled, log_event};
-use crate::state::{Change, Exchange, Market, ParamChange, Role};
+use crate::governance::*;
+use crate::state::{Change, Exchange, Market, Role};
 use anchor_lang::prelude::*;
 
 #[derive(Accounts)]
@@ -15,11 +16,8 @@ pub struct ParamsCancel<'info> {
     pub exchange: Account<'info, Exchange>,
     /// Governance or the guardian (the risk council for a guardian replacement).
     pub authority: Signer<'info>,
-    #[account(mut, close = rent_payer, has_one = rent_payer @ ErrorCode::WrongRentPayer)]
-    pub param_change: Account<'info, ParamChange>,
-    /// CHECK: receives the change account's rent; must be the recorded payer (has_one).
-    #[account(mut)]
-    pub rent_payer: UncheckedAccount<'info>,
+    /// The queued change; closes, refunding its rent.
+    pub pending: PendingChange<'info>,
     /// The target market, for changes to an existing market (its values stay in force).
     pub market: Option<AccountLoader<'info, Market>>,
 }
@@ -27,7 +25,7 @@ pub struct ParamsCancel<'info> {
 pub fn handler(ctx: Context<ParamsCancel>) -> Result<()> {
     let a = &ctx.accounts;
     let (ex, who) = (&a.exchange, a.authority.key());
-    let change = a.param_change.change;
+    let change = a.pending.param_change.change;
     let replaces_guardian = matches!(
         change,
         Change::Authority {
@@ -55,8 +53,8 @@ pub fn handler(ctx: Context<ParamsCancel>) -> Result<()> {
     let market = a.market.as_ref().map(|m| m.load()).transpose()?;
     change.require_target(market.as_deref())?;
     log_event(&ChangeCancelled {
-        id: a.param_change.id,
-        param_change: a.param_change.key(),
+        id: a.pending.param_change.id,
+        param_change: a.pending.param_change.key(),
         authority: who,
         change,
         current: change.current(ex, market.as_deref()),

@@ -6,18 +6,16 @@
 use crate::constants::EXCHANGE_SEED;
 use crate::error::ErrorCode;
 use crate::events::{AuthorityProposed, ChangeExecuted, log_event};
-use crate::state::{Change, Exchange, Market, ParamChange};
+use crate::governance::*;
+use crate::state::{Change, Exchange, Market};
 use anchor_lang::prelude::*;
 
 #[derive(Accounts)]
 pub struct ParamsExecute<'info> {
     #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.bump)]
     pub exchange: Account<'info, Exchange>,
-    #[account(mut, close = rent_payer, has_one = rent_payer @ ErrorCode::WrongRentPayer)]
-    pub param_change: Account<'info, ParamChange>,
-    /// CHECK: receives the change account's rent; must be the recorded payer (has_one).
-    #[account(mut)]
-    pub rent_payer: UncheckedAccount<'info>,
+    /// The queued change; closes, refunding its rent.
+    pub pending: PendingChange<'info>,
     /// The target market, for changes to an existing market.
     #[account(mut)]
     pub market: Option<AccountLoader<'info, Market>>,
@@ -26,7 +24,7 @@ pub struct ParamsExecute<'info> {
 pub fn handler(ctx: Context<ParamsExecute>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut *ctx.accounts;
-    let pending = &a.param_change;
+    let pending = &a.pending.param_change;
     pending.require_executable(now)?;
     let change = pending.change;
     let mut market = a.market.as_ref().map(|m| m.load_mut()).transpose()?;

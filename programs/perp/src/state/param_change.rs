@@ -167,3 +167,70 @@ impl ParamChange {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytemuck::Zeroable;
+
+    #[test]
+    fn every_target_has_its_own_slot() {
+        let params = MarketParams::zeroed();
+        let oracle = OracleConfig::zeroed();
+        let key = Pubkey::new_unique();
+        let changes = [
+            Change::MarketParams {
+                market_index: 1,
+                params,
+            },
+            Change::MarketParams {
+                market_index: 2,
+                params,
+            },
+            Change::MarketOracle {
+                market_index: 1,
+                oracle,
+            },
+            Change::InsuranceWithdraw {
+                market_index: 1,
+                destination: key,
+                amount: 1,
+            },
+            Change::ListMarket {
+                market_index: 1,
+                quote_mint: key,
+                params,
+                oracle,
+            },
+            Change::Authority {
+                role: Role::Governance,
+                new: key,
+            },
+            Change::Authority {
+                role: Role::RiskCouncil,
+                new: key,
+            },
+            Change::Authority {
+                role: Role::Guardian,
+                new: key,
+            },
+            Change::Timelock {
+                delay_secs: 1,
+                window_secs: 1,
+            },
+        ];
+        let mut seeds: Vec<[u8; 3]> = changes.iter().map(Change::target_seed).collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        assert_eq!(seeds.len(), changes.len());
+        // Same target, other values: same slot (one pending change per target).
+        let other = Change::MarketParams {
+            market_index: 1,
+            params: MarketParams {
+                deposit_cap: 9,
+                ..params
+            },
+        };
+        assert_eq!(other.target_seed(), changes[0].target_seed());
+    }
+}

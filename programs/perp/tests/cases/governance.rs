@@ -49,6 +49,10 @@ async fn executes_only_inside_its_window() {
     assert_error(env.execute(&change, m).await, ErrorCode::TimelockNotElapsed);
     assert_eq!(initial_margin(&mut env, &market).await, 1_000);
     env.warp_seconds(1).await;
+    // The rent goes back to whoever paid it, not to the executor.
+    let stranger = Pubkey::new_unique();
+    let ix = ix::params_execute(ix::param_change_pda(&change), stranger, m);
+    assert_error(env.send(&[ix], &[]).await, ErrorCode::WrongRentPayer);
     env.execute(&change, m).await.expect("at eta");
     assert_eq!(initial_margin(&mut env, &market).await, 800);
     // Executed once: the account is gone, so it cannot run again.

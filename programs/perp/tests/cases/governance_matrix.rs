@@ -9,15 +9,6 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Role {
-    Governance,
-    RiskCouncil,
-    Guardian,
-    Stranger,
-    MarketUser,
-}
-
 #[derive(Clone, Copy, Debug)]
 enum Action {
     Queue,
@@ -48,9 +39,9 @@ const ACTIONS: [Action; 11] = [
 ];
 
 /// The rule under test: `None` = allowed.
-fn expected(action: Action, role: Role) -> Option<ErrorCode> {
-    use Role::*;
-    let only = |allowed: &[Role], error: ErrorCode| (!allowed.contains(&role)).then_some(error);
+fn expected(action: Action, role: Actor) -> Option<ErrorCode> {
+    use Actor::*;
+    let only = |allowed: &[Actor], error: ErrorCode| (!allowed.contains(&role)).then_some(error);
     match action {
         Action::Queue => only(&[Governance], ErrorCode::NotGovernance),
         Action::Execute | Action::ExecuteListing | Action::ExecuteInsuranceWithdraw => None,
@@ -82,13 +73,6 @@ const INSURANCE: u64 = 5_000;
 async fn stage(env: &mut TestEnv) -> Stage {
     let market = env.create_market().await;
     let user = env.trader(&market, 1_000).await;
-    for key in [
-        env.governance.pubkey(),
-        env.risk_council.pubkey(),
-        env.guardian.pubkey(),
-    ] {
-        env.airdrop(&key, 1_000_000_000).await;
-    }
     env.mint_to(&market.quote_mint, &market.insurance_vault, INSURANCE)
         .await;
     let destination = env
@@ -250,21 +234,10 @@ async fn took_effect(env: &mut TestEnv, s: &Stage, action: Action) -> bool {
 
 #[tokio::test]
 async fn role_by_governance_instruction_matrix() {
-    use Role::*;
-    for role in [Governance, RiskCouncil, Guardian, Stranger, MarketUser] {
+    for role in ACTORS {
         let mut env = TestEnv::new().await;
         let s = stage(&mut env).await;
-        let signer = match role {
-            Governance => env.governance.insecure_clone(),
-            RiskCouncil => env.risk_council.insecure_clone(),
-            Guardian => env.guardian.insecure_clone(),
-            Stranger => {
-                let k = Keypair::new();
-                env.airdrop(&k.pubkey(), 1_000_000_000).await;
-                k
-            }
-            MarketUser => s.user.wallet.insecure_clone(),
-        };
+        let signer = env.actor(role, &s.user).await;
         for action in ACTIONS {
             let result = attempt(&mut env, &s, action, &signer).await;
             let effect = took_effect(&mut env, &s, action).await;

@@ -8,29 +8,20 @@ use perp::state::MarketStatus::{self, Active, Paused, ReduceOnly};
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Role {
-    Governance,
-    RiskCouncil,
-    Guardian,
-    Stranger,
-    MarketUser,
-}
-
 #[tokio::test]
 async fn role_by_transition_matrix() {
-    use Role::*;
+    use Actor::*;
     let ok: Option<ErrorCode> = None;
-    let restrict = |role: Role| match role {
+    let restrict = |role: Actor| match role {
         Governance | Guardian => ok,
         _ => Some(ErrorCode::NotGuardian),
     };
-    let loosen = |role: Role| match role {
+    let loosen = |role: Actor| match role {
         Governance => ok,
         _ => Some(ErrorCode::NotGovernance),
     };
     // (from, to, who may)
-    type Rule<'a> = &'a dyn Fn(Role) -> Option<ErrorCode>;
+    type Rule<'a> = &'a dyn Fn(Actor) -> Option<ErrorCode>;
     let transitions: [(MarketStatus, MarketStatus, Rule); 6] = [
         (Active, ReduceOnly, &restrict),
         (Active, Paused, &restrict),
@@ -39,17 +30,11 @@ async fn role_by_transition_matrix() {
         (Paused, Active, &loosen),
         (Paused, ReduceOnly, &loosen),
     ];
-    for role in [Governance, RiskCouncil, Guardian, Stranger, MarketUser] {
+    for role in ACTORS {
         let mut env = TestEnv::new().await;
         let market = env.create_market().await;
         let user = env.trader(&market, 1_000).await;
-        let signer = match role {
-            Governance => env.governance.insecure_clone(),
-            RiskCouncil => env.risk_council.insecure_clone(),
-            Guardian => env.guardian.insecure_clone(),
-            Stranger => Keypair::new(),
-            MarketUser => user.wallet.insecure_clone(),
-        };
+        let signer = env.actor(role, &user).await;
         let governance = env.governance.insecure_clone();
         for (from, to, rule) in &transitions {
             // Governance puts the market in `from` first.

@@ -139,6 +139,25 @@ impl Trader {
     }
 }
 
+/// Who tries an instruction in the role matrices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    Governance,
+    RiskCouncil,
+    Guardian,
+    Stranger,
+    MarketUser,
+}
+
+/// Every actor, in matrix order.
+pub const ACTORS: [Actor; 5] = [
+    Actor::Governance,
+    Actor::RiskCouncil,
+    Actor::Guardian,
+    Actor::Stranger,
+    Actor::MarketUser,
+];
+
 pub struct TestEnv {
     pub ctx: ProgramTestContext,
     pub governance: Keypair,
@@ -182,40 +201,57 @@ impl TestEnv {
         }
     }
 
+    /// `actor`'s keypair (with SOL): an authority, a fresh stranger, or `user`'s wallet.
+    pub async fn actor(&mut self, actor: Actor, user: &Trader) -> Keypair {
+        let key = match actor {
+            Actor::Governance => self.governance.insecure_clone(),
+            Actor::RiskCouncil => self.risk_council.insecure_clone(),
+            Actor::Guardian => self.guardian.insecure_clone(),
+            Actor::Stranger => Keypair::new(),
+            Actor::MarketUser => return user.wallet.insecure_clone(),
+        };
+        self.airdrop(&key.pubkey(), 1_000_000_000).await;
+        key
+    }
+
     /// The fee payer's key.
     pub fn payer(&self) -> Pubkey {
         self.ctx.payer.pubkey()
     }
 
-    /// Sends `ixs` signed by the payer and `signers`. A unique compute-unit price makes every
-    /// transaction distinct, since the bank silently de-duplicates identical ones.
-    pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxResult {
+    /// A transaction of `ixs` paid by `fee_payer` (default: the harness's payer) and signed by
+    /// it and `signers`. A unique compute-unit price makes every transaction distinct, since the
+    /// bank silently de-duplicates identical ones.
+    fn transaction(
+        &mut self,
+        ixs: &[Instruction],
+        fee_payer: Option<&Keypair>,
+        signers: &[&Keypair],
+    ) -> Transaction {
         self.nonce += 1;
         let mut all = vec![ComputeBudgetInstruction::set_compute_unit_price(self.nonce)];
         all.extend_from_slice(ixs);
-        let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];
+        let fee_payer = fee_payer.unwrap_or(&self.ctx.payer);
+        let mut keys: Vec<&Keypair> = vec![fee_payer];
         keys.extend_from_slice(signers);
-        let tx = Transaction::new_signed_with_payer(
+        Transaction::new_signed_with_payer(
             &all,
-            Some(&self.ctx.payer.pubkey()),
+            Some(&fee_payer.pubkey()),
             &keys,
             self.ctx.last_blockhash,
-        );
+        )
+    }
+
+    /// Sends `ixs` signed by the payer and `signers`.
+    pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxResult {
+        let tx = self.transaction(ixs, None, signers);
         self.ctx.banks_client.process_transaction(tx).await
     }
 
     /// Sends `ixs` with `fee_payer` paying (and signing) instead of the harness's payer, for
     /// showing that a permissionless instruction needs nobody in particular.
     pub async fn send_paid_by(&mut self, fee_payer: &Keypair, ixs: &[Instruction]) -> TxResult {
-        self.nonce += 1;
-        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_price(self.nonce)];
-        all.extend_from_slice(ixs);
-        let tx = Transaction::new_signed_with_payer(
-            &all,
-            Some(&fee_payer.pubkey()),
-            &[fee_payer],
-            self.ctx.last_blockhash,
-        );
+        let tx = self.transaction(ixs, Some(fee_payer), &[]);
         self.ctx.banks_client.process_transaction(tx).await
     }
 
@@ -226,17 +262,7 @@ impl TestEnv {
         signers: &[&Keypair],
     ) -> Result<Vec<E>, BanksClientError> {
         use base64::Engine;
-        self.nonce += 1;
-        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_price(self.nonce)];
-        all.extend_from_slice(ixs);
-        let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];
-        keys.extend_from_slice(signers);
-        let tx = Transaction::new_signed_with_payer(
-            &all,
-            Some(&self.ctx.payer.pubkey()),
-            &keys,
-            self.ctx.last_blockhash,
-        );
+        let tx = self.transaction(ixs, None, signers);
         let out = self
             .ctx
             .banks_client
@@ -373,6 +399,12 @@ impl TestEnv {
         self.send(&[ix], &[&authority]).await.expect("mint_to");
     }
 
+    /// The account at `key`, which the test expects to exist (`what` names it if not).
+    async fn existing_account(&mut self, key: Pubkey, what: &str) -> solana_sdk::account::Account {
+        let account = self.ctx.banks_client.get_account(key).await.expect("get");
+        account.unwrap_or_else(|| panic!("{what}: no account at {key}"))
+    }
+
     /// Token balance of a token account (classic or Token-2022).
     pub async fn token_balance(&mut self, account: &Pubkey) -> u64 {
         self.token_account(account).await.amount
@@ -381,12 +413,8 @@ impl TestEnv {
     /// Raw token account state (owner, mint, amount…).
     pub async fn token_account(&mut self, account: &Pubkey) -> TokenState {
         let acc = self
-            .ctx
-            .banks_client
-            .get_account(*account)
-            .await
-            .expect("get")
-            .expect("token account exists");
+            .existing_account(*account, "token account exists")
+            .await;
         StateWithExtensions::<TokenState>::unpack(&acc.data)
             .expect("token account")
             .base
@@ -523,17 +551,8 @@ impl TestEnv {
         oracles: OracleMetas,
         action: PriceAction,
     ) -> Result<Option<ActionPrice>, BanksClientError> {
-        self.nonce += 1;
-        let ixs = [
-            ComputeBudgetInstruction::set_compute_unit_price(self.nonce),
-            ix::market_preview_price(market.market, oracles, action),
-        ];
-        let tx = Transaction::new_signed_with_payer(
-            &ixs,
-            Some(&self.ctx.payer.pubkey()),
-            &[&self.ctx.payer],
-            self.ctx.last_blockhash,
-        );
+        let ix = ix::market_preview_price(market.market, oracles, action);
+        let tx = self.transaction(&[ix], None, &[]);
         let sim = self.ctx.banks_client.simulate_transaction(tx).await?;
         if let Some(Err(err)) = sim.result {
             return Err(BanksClientError::TransactionError(err));
@@ -618,37 +637,19 @@ impl TestEnv {
 
     /// The exchange account.
     pub async fn exchange(&mut self) -> Exchange {
-        let acc = self
-            .ctx
-            .banks_client
-            .get_account(ix::exchange_pda())
-            .await
-            .unwrap()
-            .expect("exchange exists");
+        let acc = self.existing_account(ix::exchange_pda(), "exchange").await;
         Exchange::try_deserialize(&mut &acc.data[..]).expect("exchange")
     }
 
     /// A pending governance change.
     pub async fn param_change(&mut self, key: &Pubkey) -> ParamChange {
-        let acc = self
-            .ctx
-            .banks_client
-            .get_account(*key)
-            .await
-            .unwrap()
-            .expect("change is pending");
+        let acc = self.existing_account(*key, "change is pending").await;
         ParamChange::try_deserialize(&mut &acc.data[..]).expect("param change")
     }
 
     /// A zero-copy account's body (after the 8-byte discriminator).
     async fn zero_copy<T: bytemuck::Pod>(&mut self, key: &Pubkey) -> T {
-        let acc = self
-            .ctx
-            .banks_client
-            .get_account(*key)
-            .await
-            .unwrap()
-            .expect("account exists");
+        let acc = self.existing_account(*key, "account exists").await;
         assert_eq!(acc.owner, perp::ID, "owned by the program");
         bytemuck::pod_read_unaligned(&acc.data[8..8 + std::mem::size_of::<T>()])
     }

@@ -3,6 +3,7 @@
 use anchor_lang::{InstructionData, ToAccountMetas};
 use perp::PriceAction;
 use perp::constants::*;
+use perp::governance::__client_accounts_pending_change::PendingChange;
 use perp::oracle::__client_accounts_oracle_accounts::OracleAccounts;
 use perp::state::{Change, Gate, MarketParams, MarketStatus, OracleConfig, Role};
 use solana_sdk::instruction::Instruction;
@@ -70,6 +71,14 @@ pub fn exchange_initialize(
     )
 }
 
+/// The queued change an executing or cancelling instruction consumes.
+fn pending(param_change: Pubkey, rent_payer: Pubkey) -> PendingChange {
+    PendingChange {
+        param_change,
+        rent_payer,
+    }
+}
+
 /// Accounts of `market_create`, so tests can substitute any of them.
 pub struct MarketCreateAccounts {
     pub param_change: Pubkey,
@@ -84,8 +93,7 @@ pub fn market_create(a: &MarketCreateAccounts) -> Instruction {
     build(
         perp::accounts::MarketCreate {
             exchange: exchange_pda(),
-            param_change: a.param_change,
-            rent_payer: a.rent_payer,
+            pending: pending(a.param_change, a.rent_payer),
             payer: a.payer,
             market: a.market,
             quote_mint: a.quote_mint,
@@ -269,8 +277,7 @@ pub fn params_execute(
     build(
         perp::accounts::ParamsExecute {
             exchange: exchange_pda(),
-            param_change,
-            rent_payer,
+            pending: pending(param_change, rent_payer),
             market,
         },
         perp::instruction::ParamsExecute {},
@@ -287,8 +294,7 @@ pub fn params_cancel(
         perp::accounts::ParamsCancel {
             exchange: exchange_pda(),
             authority,
-            param_change,
-            rent_payer,
+            pending: pending(param_change, rent_payer),
             market,
         },
         perp::instruction::ParamsCancel {},
@@ -346,8 +352,7 @@ pub fn insurance_withdraw(a: &InsuranceWithdrawAccounts) -> Instruction {
     build(
         perp::accounts::InsuranceWithdraw {
             exchange: exchange_pda(),
-            param_change: a.param_change,
-            rent_payer: a.rent_payer,
+            pending: pending(a.param_change, a.rent_payer),
             market: a.market,
             insurance_vault: a.insurance_vault,
             quote_mint: a.quote_mint,
