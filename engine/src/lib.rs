@@ -6,6 +6,7 @@
 //! same code runs on-chain, in the keeper, in the SDK and in tests.
 #![no_std]
 
+pub mod book;
 pub mod collateral;
 pub mod error;
 pub mod math;

@@ -1,0 +1,476 @@
+//! A crit-bit tree over a fixed pool of nodes: the ordered index of one side of the order book.
+//!
+//! Keys are `u128` (price and sequence number packed so that the best order has the smallest key);
+//! each leaf carries a `u32` value (the order's slot). Every operation walks at most one path
+//! from the root, and a path is at most 128 inner nodes deep (one per key bit), so every loop is
+//! bounded whatever keys an attacker chooses. Nodes live in an array inside the zero-copy account;
+//! freed nodes go on a free list, and never-used nodes are handed out by a bump index, so a zeroed
+//! account is an empty tree without any initialisation pass.
+
+use bytemuck::{Pod, Zeroable};
+
+/// "No node" in child, root and free-list links.
+pub const NIL: u32 = u32::MAX;
+/// Node tags.
+const FREE: u32 = 0;
+const INNER: u32 = 1;
+const LEAF: u32 = 2;
+/// Bits in a key, and so the deepest any path can be.
+pub const KEY_BITS: u32 = 128;
+
+/// One node: an inner node (`crit_bit`, two children) or a leaf (`key`, `value`). 32 bytes, and
+/// only 8-byte aligned fields, so the layout is the same on x86-64 and SBF.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+pub struct Node {
+    /// Leaf: the key, high half. Inner: unused.
+    key_hi: u64,
+    /// Leaf: the key, low half.
+    key_lo: u64,
+    /// Inner: children for bit 0 and bit 1. Leaf: `[value, _]`. Free: `[next free, _]`.
+    links: [u32; 2],
+    /// Inner: the bit (0 = most significant) where the two subtrees first differ.
+    crit_bit: u32,
+    /// `FREE`, `INNER` or `LEAF`.
+    tag: u32,
+}
+static_assertions::const_assert_eq!(core::mem::size_of::<Node>(), 32);
+
+impl Node {
+    fn key(&self) -> u128 {
+        (u128::from(self.key_hi) << 64) | u128::from(self.key_lo)
+    }
+}
+
+/// Bit `bit` of `key`, counting from the most significant (0) to the least (127).
+#[inline(always)]
+fn bit_at(key: u128, bit: u32) -> usize {
+    ((key >> (KEY_BITS - 1 - bit)) & 1) as usize
+}
+
+/// Where a node hangs: the root slot or one child slot of an inner node.
+#[derive(Clone, Copy)]
+enum Link {
+    Root,
+    Child(u32, usize),
+}
+
+/// Why the tree refused an insert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TreeError {
+    /// The key is already present.
+    DuplicateKey,
+    /// Every leaf slot is in use.
+    Full,
+}
+
+/// A crit-bit tree of at most `LEAVES` leaves, in a pool of `2 × LEAVES` nodes (a tree with n
+/// leaves has n − 1 inner nodes). `NODES` must equal `2 * LEAVES`; `new_checked` asserts it.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CritbitTree<const LEAVES: usize, const NODES: usize> {
+    root: u32,
+    leaf_count: u32,
+    /// Head of the free list (nodes released by `remove`); meaningful once `bump > 0` (in a
+    /// zeroed account it reads 0, and the first insert resets it).
+    free_head: u32,
+    /// Nodes `bump..NODES` have never been used.
+    bump: u32,
+    nodes: [Node; NODES],
+}
+
+// SAFETY: `repr(C)`, four `u32` headers (16 bytes, so `nodes` starts 8-aligned with no padding)
+// followed by an array of a padding-free `Pod` type; every bit pattern is a valid value (an
+// out-of-range link is caught by bounds-checked indexing, never trusted).
+unsafe impl<const L: usize, const N: usize> Zeroable for CritbitTree<L, N> {}
+unsafe impl<const L: usize, const N: usize> Pod for CritbitTree<L, N> {}
+
+impl<const LEAVES: usize, const NODES: usize> CritbitTree<LEAVES, NODES> {
+    const VALID: () = assert!(NODES == 2 * LEAVES && NODES < NIL as usize);
+
+    /// Resets to the empty tree (a zeroed tree reads as empty too, see `root`).
+    pub fn clear(&mut self) {
+        self.root = NIL;
+        self.leaf_count = 0;
+        self.free_head = NIL;
+        self.bump = 0;
+    }
+
+    /// Number of keys held.
+    pub fn len(&self) -> u32 {
+        self.leaf_count
+    }
+
+    /// True when no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.leaf_count == 0
+    }
+
+    /// True when another key would not fit.
+    pub fn is_full(&self) -> bool {
+        self.leaf_count as usize >= LEAVES
+    }
+
+    /// The root, treating a zeroed (never cleared) tree as empty.
+    fn root(&self) -> u32 {
+        if self.leaf_count == 0 { NIL } else { self.root }
+    }
+
+    fn alloc(&mut self) -> u32 {
+        if self.free_head != NIL {
+            let i = self.free_head;
+            self.free_head = self.nodes[i as usize].links[0];
+            return i;
+        }
+        let i = self.bump;
+        self.bump += 1;
+        i
+    }
+
+    fn release(&mut self, i: u32) {
+        self.nodes[i as usize] = Node {
+            links: [self.free_head, NIL],
+            tag: FREE,
+            ..Node::zeroed()
+        };
+        self.free_head = i;
+    }
+
+    fn set_link(&mut self, link: Link, to: u32) {
+        match link {
+            Link::Root => self.root = to,
+            Link::Child(node, side) => self.nodes[node as usize].links[side] = to,
+        }
+    }
+
+    /// The leaf a search for `key` ends at (the closest key), or `NIL` when empty.
+    #[inline(always)]
+    fn descend(&self, key: u128) -> u32 {
+        let mut i = self.root();
+        // Crit bits strictly increase down a path, so a path has at most KEY_BITS inner nodes.
+        for _ in 0..=KEY_BITS {
+            if i == NIL {
+                break;
+            }
+            let n = &self.nodes[i as usize];
+            if n.tag != INNER {
+                return i;
+            }
+            i = n.links[bit_at(key, n.crit_bit)];
+        }
+        NIL
+    }
+
+    /// Inserts `key → value`. The tree is unchanged on error.
+    pub fn insert(&mut self, key: u128, value: u32) -> Result<(), TreeError> {
+        let () = Self::VALID;
+        let leaf_node = Node {
+            key_hi: (key >> 64) as u64,
+            key_lo: key as u64,
+            links: [value, NIL],
+            crit_bit: 0,
+            tag: LEAF,
+        };
+        if self.leaf_count == 0 {
+            // No leaves means no nodes in use: start from a clean pool (also a zeroed account).
+            self.clear();
+            let leaf = self.alloc();
+            self.nodes[leaf as usize] = leaf_node;
+            self.root = leaf;
+            self.leaf_count = 1;
+            return Ok(());
+        }
+        let closest = self.descend(key);
+        let diff = self.nodes[closest as usize].key() ^ key;
+        if diff == 0 {
+            return Err(TreeError::DuplicateKey);
+        }
+        if self.is_full() {
+            return Err(TreeError::Full);
+        }
+        let crit = diff.leading_zeros();
+        // The new inner node goes above the first node on the path that splits at a later bit
+        // (or is a leaf): everything below it shares `key`'s first `crit` bits.
+        let mut link = Link::Root;
+        let mut i = self.root;
+        for _ in 0..=KEY_BITS {
+            let n = &self.nodes[i as usize];
+            if n.tag != INNER || n.crit_bit > crit {
+                break;
+            }
+            let side = bit_at(key, n.crit_bit);
+            link = Link::Child(i, side);
+            i = n.links[side];
+        }
+        let leaf = self.alloc();
+        self.nodes[leaf as usize] = leaf_node;
+        let inner = self.alloc();
+        let mut links = [i, i];
+        links[bit_at(key, crit)] = leaf;
+        self.nodes[inner as usize] = Node {
+            key_hi: 0,
+            key_lo: 0,
+            links,
+            crit_bit: crit,
+            tag: INNER,
+        };
+        self.set_link(link, inner);
+        self.leaf_count += 1;
+        Ok(())
+    }
+
+    /// Removes `key`, returning its value, or `None` if absent (tree unchanged).
+    pub fn remove(&mut self, key: u128) -> Option<u32> {
+        let mut i = self.root();
+        // The link pointing at `parent`, and `parent` with the side taken from it.
+        let mut grand_link = Link::Root;
+        let mut parent: Option<(u32, usize)> = None;
+        for _ in 0..=KEY_BITS {
+            if i == NIL {
+                return None;
+            }
+            let n = &self.nodes[i as usize];
+            if n.tag != INNER {
+                break;
+            }
+            let side = bit_at(key, n.crit_bit);
+            if let Some((p, p_side)) = parent {
+                grand_link = Link::Child(p, p_side);
+            }
+            parent = Some((i, side));
+            i = n.links[side];
+        }
+        let leaf = self.nodes[i as usize];
+        if leaf.tag != LEAF || leaf.key() != key {
+            return None;
+        }
+        match parent {
+            None => self.root = NIL,
+            Some((p, side)) => {
+                let sibling = self.nodes[p as usize].links[1 - side];
+                self.set_link(grand_link, sibling);
+                self.release(p);
+            }
+        }
+        self.release(i);
+        self.leaf_count -= 1;
+        Some(leaf.links[0])
+    }
+
+    /// The value stored under `key`.
+    pub fn get(&self, key: u128) -> Option<u32> {
+        let i = self.descend(key);
+        if i == NIL {
+            return None;
+        }
+        let n = &self.nodes[i as usize];
+        (n.key() == key).then_some(n.links[0])
+    }
+
+    fn extreme(&self, side: usize) -> Option<(u128, u32)> {
+        let mut i = self.root();
+        for _ in 0..=KEY_BITS {
+            if i == NIL {
+                return None;
+            }
+            let n = &self.nodes[i as usize];
+            if n.tag != INNER {
+                return Some((n.key(), n.links[0]));
+            }
+            i = n.links[side];
+        }
+        None
+    }
+
+    /// The smallest key (the best order) and its value.
+    pub fn min(&self) -> Option<(u128, u32)> {
+        self.extreme(0)
+    }
+
+    /// The largest key (the worst order) and its value.
+    pub fn max(&self) -> Option<(u128, u32)> {
+        self.extreme(1)
+    }
+
+    /// Visits keys in increasing order until `f` returns false. Uses an explicit stack of at most
+    /// `KEY_BITS` entries (the deepest path), so it is bounded and allocation-free.
+    pub fn for_each_in_order(&self, mut f: impl FnMut(u128, u32) -> bool) {
+        let mut stack = [NIL; KEY_BITS as usize + 1];
+        let mut top = 0;
+        let root = self.root();
+        if root == NIL {
+            return;
+        }
+        stack[0] = root;
+        top += 1;
+        while top > 0 {
+            top -= 1;
+            let n = &self.nodes[stack[top] as usize];
+            if n.tag == INNER {
+                stack[top] = n.links[1];
+                stack[top + 1] = n.links[0];
+                top += 2;
+            } else if !f(n.key(), n.links[0]) {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use proptest::prelude::*;
+    use std::boxed::Box;
+    use std::collections::BTreeMap;
+    use std::vec::Vec;
+
+    type Small = CritbitTree<16, 32>;
+    type Full = CritbitTree<4096, 8192>;
+
+    fn new<T: Pod>() -> Box<T> {
+        bytemuck::allocation::zeroed_box()
+    }
+
+    fn assert_same<const L: usize, const N: usize>(
+        t: &CritbitTree<L, N>,
+        model: &BTreeMap<u128, u32>,
+    ) {
+        assert_eq!(t.len() as usize, model.len());
+        assert_eq!(t.min(), model.iter().next().map(|(k, v)| (*k, *v)));
+        assert_eq!(t.max(), model.iter().next_back().map(|(k, v)| (*k, *v)));
+        let mut seen = Vec::new();
+        t.for_each_in_order(|k, v| {
+            seen.push((k, v));
+            true
+        });
+        let expected: Vec<(u128, u32)> = model.iter().map(|(k, v)| (*k, *v)).collect();
+        assert_eq!(seen, expected);
+        // Nodes in use: n leaves and n − 1 inner nodes; the rest are free or never used.
+        if t.bump == 0 {
+            return; // never used: a zeroed account, whose free-list head means nothing yet
+        }
+        let mut free = 0;
+        let mut f = t.free_head;
+        while f != NIL {
+            free += 1;
+            f = t.nodes[f as usize].links[0];
+        }
+        let used = t.bump as usize - free;
+        assert_eq!(used, (2 * model.len()).saturating_sub(1), "no node leaks");
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Insert(u128, u32),
+        Remove(u128),
+        RemoveMin,
+        RemoveMax,
+    }
+
+    /// Keys from a small space so that inserts collide and removes hit, with price-like high
+    /// bits and sequence-like low bits.
+    fn key() -> impl Strategy<Value = u128> {
+        (0u64..24, 0u64..4).prop_map(|(price, seq)| (u128::from(price) << 64) | u128::from(seq))
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (key(), any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
+            2 => key().prop_map(Op::Remove),
+            1 => Just(Op::RemoveMin),
+            1 => Just(Op::RemoveMax),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+        #[test]
+        fn agrees_with_a_btreemap(ops in proptest::collection::vec(op(), 1..200)) {
+            let mut t: Box<Small> = new();
+            let mut model = BTreeMap::new();
+            for op in ops {
+                match op {
+                    Op::Insert(k, v) => {
+                        let expected = if model.contains_key(&k) {
+                            Err(TreeError::DuplicateKey)
+                        } else if model.len() == 16 {
+                            Err(TreeError::Full)
+                        } else {
+                            model.insert(k, v);
+                            Ok(())
+                        };
+                        prop_assert_eq!(t.insert(k, v), expected);
+                    }
+                    Op::Remove(k) => prop_assert_eq!(t.remove(k), model.remove(&k)),
+                    Op::RemoveMin => {
+                        let best = model.iter().next().map(|(k, v)| (*k, *v));
+                        if let Some((k, v)) = best {
+                            model.remove(&k);
+                            prop_assert_eq!(t.remove(t.min().unwrap().0), Some(v));
+                        } else {
+                            prop_assert_eq!(t.min(), None);
+                        }
+                    }
+                    Op::RemoveMax => {
+                        let worst = model.iter().next_back().map(|(k, v)| (*k, *v));
+                        if let Some((k, v)) = worst {
+                            model.remove(&k);
+                            prop_assert_eq!(t.remove(t.max().unwrap().0), Some(v));
+                        } else {
+                            prop_assert_eq!(t.max(), None);
+                        }
+                    }
+                }
+                assert_same(&t, &model);
+                for (k, v) in &model {
+                    prop_assert_eq!(t.get(*k), Some(*v));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn zeroed_memory_is_an_empty_tree() {
+        let mut t: Box<Small> = new();
+        assert!(t.is_empty());
+        assert_eq!(
+            (t.min(), t.max(), t.get(0), t.remove(0)),
+            (None, None, None, None)
+        );
+        t.insert(0, 7).unwrap();
+        assert_eq!(t.get(0), Some(7));
+    }
+
+    #[test]
+    fn full_capacity_and_adversarial_depth() {
+        let mut t: Box<Full> = new();
+        let mut model = BTreeMap::new();
+        // Keys that differ in one bit each build the deepest possible path.
+        for bit in 0..128u32 {
+            let k = 1u128 << bit;
+            t.insert(k, bit).unwrap();
+            model.insert(k, bit);
+        }
+        assert_same(&t, &model);
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        while model.len() < 4096 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let k = u128::from(x) << 20 | u128::from(x & 0xfffff);
+            if model.insert(k, x as u32).is_none() {
+                t.insert(k, x as u32).unwrap();
+            }
+        }
+        assert!(t.is_full());
+        assert_eq!(t.insert(12_345, 0), Err(TreeError::Full));
+        assert_same(&t, &model);
+        let keys: Vec<u128> = model.keys().copied().step_by(3).collect();
+        for k in keys {
+            assert_eq!(t.remove(k), model.remove(&k));
+        }
+        assert_same(&t, &model);
+    }
+}
