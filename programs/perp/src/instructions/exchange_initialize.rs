@@ -7,7 +7,7 @@
 use crate::constants::EXCHANGE_SEED;
 use crate::error::ErrorCode;
 use crate::events::{ExchangeInitialized, log_event};
-use crate::state::{Exchange, timelock_bounds};
+use crate::state::{Exchange, Role, timelock_bounds};
 use crate::util::pda::create_pda_account;
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::bpf_loader_upgradeable;
@@ -72,21 +72,8 @@ pub fn handler(
     guardian: Pubkey,
 ) -> Result<()> {
     require_upgrade_authority(ctx.accounts)?;
-    // Separation of duties: one key holding two roles would defeat it.
-    require!(
-        governance != risk_council && governance != guardian && risk_council != guardian,
-        ErrorCode::DuplicateAuthority
-    );
     let accounts = &ctx.accounts;
     let bump = ctx.bumps.exchange;
-    create_pda_account(
-        &accounts.payer,
-        &accounts.exchange,
-        &accounts.system_program,
-        &crate::ID,
-        Exchange::SPACE,
-        &[EXCHANGE_SEED, &[bump]],
-    )?;
     let exchange = Exchange {
         governance,
         risk_council,
@@ -99,6 +86,19 @@ pub fn handler(
         market_count: 0,
         bump,
     };
+    // Separation of duties, by the same rule every later transfer obeys: no empty key, and no
+    // key holding two roles.
+    for role in [Role::Governance, Role::RiskCouncil, Role::Guardian] {
+        exchange.require_assignable(role, exchange.authority(role))?;
+    }
+    create_pda_account(
+        &accounts.payer,
+        &accounts.exchange,
+        &accounts.system_program,
+        &crate::ID,
+        Exchange::SPACE,
+        &[EXCHANGE_SEED, &[bump]],
+    )?;
     exchange.try_serialize(&mut &mut accounts.exchange.try_borrow_mut_data()?[..])?;
     log_event(&ExchangeInitialized {
         governance,

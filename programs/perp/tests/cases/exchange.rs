@@ -2,6 +2,7 @@
 
 use crate::program_test::*;
 use perp::error::ErrorCode;
+use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
 
@@ -16,12 +17,18 @@ async fn initialize_records_three_authorities() {
 }
 
 #[tokio::test]
-async fn any_two_equal_authorities_are_refused() {
+async fn equal_or_empty_authorities_are_refused() {
     let mut env = TestEnv::uninitialized().await;
     let (a, b) = (Keypair::new().pubkey(), Keypair::new().pubkey());
     for (g, r, gu) in [(a, a, b), (a, b, a), (b, a, a), (a, a, a)] {
         let ix = ix::exchange_initialize(env.payer(), g, r, gu);
         assert_error(env.send(&[ix], &[]).await, ErrorCode::DuplicateAuthority);
+    }
+    // Nobody holds the default key's secret: a role given to it would be lost for good.
+    let none = Pubkey::default();
+    for (g, r, gu) in [(none, a, b), (a, none, b), (a, b, none)] {
+        let ix = ix::exchange_initialize(env.payer(), g, r, gu);
+        assert_error(env.send(&[ix], &[]).await, ErrorCode::InvalidAuthority);
     }
     assert!(
         env.ctx
