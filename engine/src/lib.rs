@@ -12,6 +12,7 @@ pub mod error;
 pub mod math;
 pub mod oracle;
 pub mod price;
+pub mod trader;
 pub mod units;
 
 pub use error::{EngineError, MathError};

@@ -1,0 +1,177 @@
+//! The event queue: a ring buffer of fills and outs for makers whose margin accounts were not at
+//! hand when their orders traded or left the book. Keepers drain it permissionlessly; until then
+//! the maker's open-order slot keeps reserving margin for the pending quantity.
+
+use super::order::{BookError, OrderId, Side, TraderKey};
+use crate::units::{BaseLots, Ticks};
+use bytemuck::{Pod, Zeroable};
+
+/// `Event::kind` of a fill.
+pub const EVENT_FILL: u8 = 1;
+/// `Event::kind` of an out (an order left the book without trading: expired or evicted).
+pub const EVENT_OUT: u8 = 2;
+
+/// A fill or an out, addressed to the maker. 136 bytes, 8-aligned fields only.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
+pub struct Event {
+    /// `EVENT_FILL` or `EVENT_OUT`.
+    pub kind: u8,
+    /// Side of the maker's order.
+    pub maker_side: u8,
+    /// Explicit padding.
+    pub padding: [u8; 6],
+    /// Unix time of the event.
+    pub timestamp: i64,
+    /// Position in the queue's history (monotonic per market).
+    pub seq: u64,
+    /// Owner of the resting order.
+    pub maker: TraderKey,
+    /// The taking trader (fills only).
+    pub taker: TraderKey,
+    /// The resting order's id.
+    pub order_id: [u64; 2],
+    /// The resting order's client id.
+    pub client_order_id: u64,
+    /// Fill price in ticks (outs: the order's price).
+    pub price: u64,
+    /// Fill size, or for an out the size that left the book.
+    pub base_lots: u64,
+    /// Maker fee in quote lots, negative for a rebate (fills only).
+    pub maker_fee: i64,
+}
+static_assertions::const_assert_eq!(core::mem::size_of::<Event>(), 136);
+
+impl Event {
+    /// The maker's order id.
+    #[inline]
+    pub fn order_id(&self) -> OrderId {
+        OrderId::from_parts(self.order_id)
+    }
+    /// The maker order's side.
+    #[inline]
+    pub fn maker_side(&self) -> Side {
+        Side::from_byte(self.maker_side)
+    }
+    /// Fill or out size.
+    #[inline]
+    pub fn base_lots(&self) -> BaseLots {
+        BaseLots::new(self.base_lots)
+    }
+    /// Price in ticks.
+    #[inline]
+    pub fn price(&self) -> Ticks {
+        Ticks::new(self.price)
+    }
+}
+
+/// A ring buffer of at most `N` events, oldest first. A zeroed account is an empty queue.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct EventQueue<const N: usize> {
+    head: u32,
+    len: u32,
+    next_seq: u64,
+    events: [Event; N],
+}
+
+// SAFETY: `repr(C)`, two u32 and a u64 header (16 bytes, no padding) then an array of a
+// padding-free Pod type; every bit pattern is valid (`head` is reduced modulo `N` on use).
+unsafe impl<const N: usize> Zeroable for EventQueue<N> {}
+unsafe impl<const N: usize> Pod for EventQueue<N> {}
+
+impl<const N: usize> EventQueue<N> {
+    const VALID: () = assert!(N > 0 && N < u32::MAX as usize);
+
+    /// Events waiting.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// True when no event waits.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Slots left.
+    #[inline]
+    pub fn free(&self) -> usize {
+        N - (self.len as usize).min(N)
+    }
+
+    /// True when at least `1 + reserve` slots are free: an action that must keep `reserve`
+    /// slots for risk-reducing orders may push one more event.
+    #[inline]
+    pub fn has_room(&self, reserve: usize) -> bool {
+        self.free() > reserve
+    }
+
+    /// Appends `event` (its `seq` is assigned here) or refuses when full.
+    pub fn push(&mut self, mut event: Event) -> Result<(), BookError> {
+        let () = Self::VALID;
+        if self.free() == 0 {
+            return Err(BookError::EventQueueFull);
+        }
+        event.seq = self.next_seq;
+        self.next_seq = self.next_seq.wrapping_add(1);
+        let at = (self.head as usize % N + self.len as usize) % N;
+        self.events[at] = event;
+        self.len += 1;
+        Ok(())
+    }
+
+    /// The `i`-th oldest waiting event.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&Event> {
+        (i < self.len()).then(|| &self.events[(self.head as usize % N + i) % N])
+    }
+
+    /// The oldest waiting event.
+    #[inline]
+    pub fn front(&self) -> Option<&Event> {
+        self.get(0)
+    }
+
+    /// Drops the oldest event.
+    pub fn pop_front(&mut self) -> Option<Event> {
+        let e = *self.front()?;
+        self.head = ((self.head as usize % N + 1) % N) as u32;
+        self.len -= 1;
+        Some(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(lots: u64) -> Event {
+        Event {
+            kind: EVENT_FILL,
+            base_lots: lots,
+            ..Event::zeroed()
+        }
+    }
+
+    #[test]
+    fn ring_wraps_keeps_order_and_numbers_events() {
+        let mut q = EventQueue::<3>::zeroed();
+        assert!(q.is_empty());
+        for i in 0..3 {
+            q.push(ev(i)).unwrap();
+        }
+        assert_eq!(q.push(ev(9)), Err(BookError::EventQueueFull));
+        assert!(!q.has_room(0));
+        assert_eq!(q.pop_front().unwrap().base_lots, 0);
+        q.push(ev(3)).unwrap(); // wraps into slot 0
+        let got: [u64; 3] = core::array::from_fn(|i| q.get(i).unwrap().base_lots);
+        assert_eq!(got, [1, 2, 3]);
+        let seqs: [u64; 3] = core::array::from_fn(|i| q.get(i).unwrap().seq);
+        assert_eq!(seqs, [1, 2, 3]);
+        assert!(q.get(3).is_none());
+        while q.pop_front().is_some() {}
+        assert!(q.is_empty() && q.has_room(2) && !q.has_room(3));
+    }
+}

@@ -1,0 +1,236 @@
+//! What an order is: the request a trader sends, the order resting on the book, its id, and every
+//! reason the book can refuse one.
+
+use crate::error::MathError;
+use crate::units::{BaseLots, Ticks};
+use bytemuck::{Pod, Zeroable};
+
+/// The key that identifies a trader to the book: the margin account's address.
+pub type TraderKey = [u8; 32];
+
+/// Which side of the book: a bid buys, an ask sells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Side {
+    /// Buy.
+    Bid = 0,
+    /// Sell.
+    Ask = 1,
+}
+
+impl Side {
+    /// The side an order of this side trades against.
+    #[inline]
+    pub fn opposite(self) -> Side {
+        match self {
+            Side::Bid => Side::Ask,
+            Side::Ask => Side::Bid,
+        }
+    }
+
+    /// Decodes a stored byte; anything but 0 reads as `Ask`.
+    #[inline]
+    pub fn from_byte(b: u8) -> Side {
+        if b == 0 { Side::Bid } else { Side::Ask }
+    }
+
+    /// True when an order of this side at `limit` trades with a resting order at `resting`.
+    #[inline]
+    pub fn crosses(self, limit: Ticks, resting: Ticks) -> bool {
+        match self {
+            Side::Bid => resting <= limit,
+            Side::Ask => resting >= limit,
+        }
+    }
+}
+
+/// How an order treats the book (DESIGN §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderKind {
+    /// Takes what crosses, rests the remainder.
+    Limit,
+    /// Rests only; refused if it would take.
+    PostOnly,
+    /// Rests only; if it would take, it is repriced one tick behind the best opposite order.
+    PostOnlySlide,
+    /// Takes what crosses, cancels the remainder.
+    ImmediateOrCancel,
+    /// Takes its whole size or is refused.
+    FillOrKill,
+    /// Immediate-or-cancel whose limit is the edge of the oracle price band.
+    Market,
+}
+
+impl OrderKind {
+    /// Whether a remainder of this kind rests on the book.
+    #[inline]
+    pub fn rests(self) -> bool {
+        matches!(
+            self,
+            OrderKind::Limit | OrderKind::PostOnly | OrderKind::PostOnlySlide
+        )
+    }
+}
+
+/// What happens when an order meets a resting order of the same trader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SelfTrade {
+    /// Both shrink by the overlap; nothing trades.
+    DecrementTake,
+    /// The resting order is cancelled; matching continues.
+    CancelProvide,
+    /// The whole order is refused.
+    Abort,
+}
+
+/// An order as a trader submits it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderRequest {
+    /// Buy or sell.
+    pub side: Side,
+    /// Order type.
+    pub kind: OrderKind,
+    /// Limit price; for `Market`, an optional tighter limit (zero = the band edge).
+    pub price: Ticks,
+    /// Size.
+    pub base_lots: BaseLots,
+    /// Only reduce the position: clamped to what the position and other orders leave.
+    pub reduce_only: bool,
+    /// The trader's own id, echoed in events and usable to cancel.
+    pub client_order_id: u64,
+    /// Unix time after which the order no longer trades (0 = good till cancelled).
+    pub expires_at: i64,
+    /// Self-trade prevention.
+    pub self_trade: SelfTrade,
+    /// Most resting orders this order may touch (fills, self-trade steps, expired removals).
+    pub fill_limit: u8,
+}
+
+/// The price range orders may use, in ticks (from the oracle band).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TickBand {
+    /// Lowest allowed price.
+    pub low: Ticks,
+    /// Highest allowed price.
+    pub high: Ticks,
+}
+
+/// An order id: the order's key in its side's tree. The high 64 bits order by price (best first),
+/// the low 64 bits are `sequence << SLOT_BITS | owner slot`, so time priority follows the
+/// sequence and the owner's open-order slot is recoverable from the id without a search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct OrderId(pub u128);
+
+/// Bits of an order id's low half that hold the owner's open-order slot.
+pub const SLOT_BITS: u32 = 5;
+
+impl OrderId {
+    /// The id of an order of `side` at `price`, with sequence number `seq`, in slot `slot`.
+    #[inline]
+    pub fn new(side: Side, price: Ticks, seq: u64, slot: u8) -> OrderId {
+        let price_bits = match side {
+            Side::Bid => !price.get(),
+            Side::Ask => price.get(),
+        };
+        let low = (seq << SLOT_BITS) | u64::from(slot);
+        OrderId((u128::from(price_bits) << 64) | u128::from(low))
+    }
+
+    /// The price of an order with this id on `side`.
+    #[inline]
+    pub fn price(self, side: Side) -> Ticks {
+        let bits = (self.0 >> 64) as u64;
+        Ticks::new(match side {
+            Side::Bid => !bits,
+            Side::Ask => bits,
+        })
+    }
+
+    /// The owner's open-order slot.
+    #[inline]
+    pub fn slot(self) -> usize {
+        (self.0 as u64 & ((1 << SLOT_BITS) - 1)) as usize
+    }
+
+    /// The id as two u64 halves (high, low), for 8-aligned storage.
+    #[inline]
+    pub fn to_parts(self) -> [u64; 2] {
+        [(self.0 >> 64) as u64, self.0 as u64]
+    }
+
+    /// Rebuilds an id from `to_parts`.
+    #[inline]
+    pub fn from_parts(parts: [u64; 2]) -> OrderId {
+        OrderId((u128::from(parts[0]) << 64) | u128::from(parts[1]))
+    }
+}
+
+/// An order resting on the book. Its price and sequence live in its id (the tree key). 64 bytes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
+pub struct RestingOrder {
+    /// The margin account that placed it.
+    pub owner: TraderKey,
+    /// Size still on the book. In a free pool slot: the next free slot.
+    pub base_lots: u64,
+    /// The owner's id for it.
+    pub client_order_id: u64,
+    /// Unix time after which it no longer trades (0 = never).
+    pub expires_at: i64,
+    /// 1 when placed reduce-only.
+    pub reduce_only: u8,
+    /// Explicit padding.
+    pub padding: [u8; 7],
+}
+static_assertions::const_assert_eq!(core::mem::size_of::<RestingOrder>(), 64);
+
+impl RestingOrder {
+    /// True when the order may no longer trade at `now`.
+    #[inline]
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires_at != 0 && self.expires_at <= now
+    }
+}
+
+/// Why the book refused an action. One variant per reason, mapped one-to-one to program errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookError {
+    /// Checked arithmetic failed.
+    Math(MathError),
+    /// The order's size is zero.
+    ZeroSize,
+    /// The price is zero or too large to represent.
+    InvalidPrice,
+    /// The price lies outside the oracle price band.
+    PriceOutsideBand,
+    /// A market order needs a price band (or its own limit) and has neither.
+    PriceBandRequired,
+    /// The order's expiry is already in the past.
+    AlreadyExpired,
+    /// A post-only order would have taken liquidity.
+    PostOnlyWouldCross,
+    /// A fill-or-kill order could not be filled completely.
+    FillOrKillNotFilled,
+    /// The order met a resting order of the same trader under `SelfTrade::Abort`.
+    SelfTradeAborted,
+    /// The side is full and the order is not better than its worst order.
+    BookSideFull,
+    /// The trader's open-order slots are all in use.
+    TooManyOpenOrders,
+    /// A reduce-only order has no position (left) to reduce in its direction.
+    ReduceOnlyNothingToReduce,
+    /// The event queue has no room for an event this action must record.
+    EventQueueFull,
+    /// No open order of this trader has that id (or it is no longer on the book).
+    OrderNotFound,
+    /// An event or order does not match the bookkeeping it names (an invariant broke; never expected).
+    StateMismatch,
+    /// Equity would not cover the initial margin of the position and open orders.
+    InsufficientMargin,
+}
+
+impl From<MathError> for BookError {
+    fn from(e: MathError) -> Self {
+        BookError::Math(e)
+    }
+}

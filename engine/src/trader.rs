@@ -1,0 +1,487 @@
+//! A trader's state in one market: position, realised PnL, fees, and open-order slots with the
+//! margin they reserve. It lives inside the program's zero-copy margin account; the book updates it
+//! when the trader takes, and when fills or outs of its resting orders are settled (inline, or
+//! later from the event queue).
+//!
+//! Accounting identity: `realised_pnl − quote_entry` is the trader's net quote cash flow from
+//! trading (fills and fees). It is exact, so across all traders of a market it sums to minus the
+//! fees the market kept: trading creates and destroys no value.
+
+use crate::book::events::{EVENT_FILL, EVENT_OUT, Event};
+use crate::book::order::{BookError, OrderId, Side};
+use crate::error::MathError;
+use crate::math::{SafeMath, safe_cast};
+use crate::price::{PRICE_SCALE, Price};
+use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks};
+use bytemuck::{Pod, Zeroable};
+
+/// Open-order slots per trader (per margin account). An order id carries its slot, so this
+/// must fit in `order::SLOT_BITS` bits.
+pub const MAX_OPEN_ORDERS: usize = 32;
+static_assertions::const_assert!(MAX_OPEN_ORDERS <= 1 << crate::book::order::SLOT_BITS);
+static_assertions::const_assert!(MAX_OPEN_ORDERS <= 32); // `slots_in_use` is a u32 bitmask
+
+/// Basis points in one.
+const BPS: i128 = 10_000;
+
+/// One open order as its owner sees it. `base_lots` is what is still on the book plus fills not yet
+/// settled from the event queue, so the slot (and its margin) is held until the last event for
+/// the order is settled. 48 bytes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
+pub struct OpenOrder {
+    /// The order id (high, low).
+    pub order_id: [u64; 2],
+    /// The owner's id for it.
+    pub client_order_id: u64,
+    /// Limit price in ticks.
+    pub price: u64,
+    /// Size on the book plus unsettled fills.
+    pub base_lots: u64,
+    /// `Side` as a byte.
+    pub side: u8,
+    /// Explicit padding.
+    pub padding: [u8; 7],
+}
+static_assertions::const_assert_eq!(core::mem::size_of::<OpenOrder>(), 48);
+
+/// Maker and taker fees in basis points of notional (maker may be negative: a rebate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeeRates {
+    /// Maker fee, bps; negative is a rebate. |maker| ≤ taker keeps the market's take ≥ 0.
+    pub maker_bps: i32,
+    /// Taker fee, bps.
+    pub taker_bps: i32,
+}
+
+impl FeeRates {
+    /// The taker's fee on `notional` quote lots, rounded up (in the venue's favour).
+    pub fn taker_fee(&self, notional: u64) -> Result<i64, MathError> {
+        fee(notional, self.taker_bps)
+    }
+    /// The maker's fee on `notional`, rounded in the venue's favour (a rebate rounds down).
+    pub fn maker_fee(&self, notional: u64) -> Result<i64, MathError> {
+        fee(notional, self.maker_bps)
+    }
+}
+
+fn fee(notional: u64, bps: i32) -> Result<i64, MathError> {
+    let raw = i128::from(notional).safe_mul(i128::from(bps))?;
+    // Ceiling division for both signs: a charge rounds up, a rebate rounds toward zero.
+    let f = if raw >= 0 {
+        raw.safe_add(BPS - 1)?.safe_div(BPS)?
+    } else {
+        raw.safe_div(BPS)?
+    };
+    safe_cast(f)
+}
+
+/// The market numbers margin needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MarginScale {
+    /// Quote lots per base lot per tick.
+    pub tick_size: QuoteLotsPerBaseLotPerTick,
+    /// Native quote units per quote lot.
+    pub quote_lot_size: QuoteNativePerQuoteLot,
+    /// Initial margin fraction in bps (static; dynamic margin replaces it).
+    pub initial_margin_bps: u32,
+}
+
+/// A trader's position, PnL and open orders in one market. 1,608 bytes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
+pub struct Trader {
+    /// Position in base lots; positive is long.
+    pub base_position: i64,
+    /// Cost basis of the position in quote lots, same sign as the position.
+    pub quote_entry: i64,
+    /// Realised PnL in quote lots, after fees.
+    pub realised_pnl: i64,
+    /// Fees paid in quote lots (negative: net rebates received).
+    pub fees_paid: i64,
+    /// Base lots on the bid side of the open orders.
+    pub bids_base_lots: u64,
+    /// Quote lots (price × size) of the bids.
+    pub bids_quote_lots: u64,
+    /// Base lots on the ask side of the open orders.
+    pub asks_base_lots: u64,
+    /// Quote lots of the asks.
+    pub asks_quote_lots: u64,
+    /// Bit i set: `orders[i]` is in use.
+    pub slots_in_use: u32,
+    /// Explicit padding.
+    pub padding: u32,
+    /// Open-order slots.
+    pub orders: [OpenOrder; MAX_OPEN_ORDERS],
+}
+static_assertions::const_assert_eq!(core::mem::size_of::<Trader>(), 8 * 8 + 8 + 32 * 48);
+
+/// Quote lots of `lots` at `price` ticks.
+#[inline]
+pub fn notional(
+    price: Ticks,
+    lots: BaseLots,
+    tick_size: QuoteLotsPerBaseLotPerTick,
+) -> Result<u64, MathError> {
+    Ok(price
+        .checked_mul_tick_size(tick_size)?
+        .checked_mul_lots(lots)?
+        .get())
+}
+
+impl Trader {
+    /// True when slot `slot` holds an order.
+    #[inline]
+    pub fn slot_in_use(&self, slot: usize) -> bool {
+        slot < MAX_OPEN_ORDERS && self.slots_in_use & (1 << slot) != 0
+    }
+
+    /// A free open-order slot.
+    #[inline]
+    pub fn free_slot(&self) -> Option<u8> {
+        let i = (!self.slots_in_use).trailing_zeros();
+        (i < MAX_OPEN_ORDERS as u32).then_some(i as u8)
+    }
+
+    /// Number of open orders (including fully filled ones whose fills await settlement).
+    #[inline]
+    pub fn open_order_count(&self) -> u32 {
+        self.slots_in_use.count_ones()
+    }
+
+    /// True when nothing is open: no position, no orders, no unsettled fills.
+    pub fn is_flat(&self) -> bool {
+        self.base_position == 0 && self.slots_in_use == 0
+    }
+
+    /// The open order in `slot` if it has id `id`.
+    #[inline]
+    pub fn order_with_id(&self, id: OrderId) -> Option<&OpenOrder> {
+        let slot = id.slot();
+        (self.slot_in_use(slot) && OrderId::from_parts(self.orders[slot].order_id) == id)
+            .then(|| &self.orders[slot])
+    }
+
+    /// Records a new resting order in `slot` and reserves for it.
+    pub fn open_order(
+        &mut self,
+        slot: u8,
+        id: OrderId,
+        side: Side,
+        lots: BaseLots,
+        client_order_id: u64,
+        tick_size: QuoteLotsPerBaseLotPerTick,
+    ) -> Result<(), MathError> {
+        let price = id.price(side);
+        let quote = notional(price, lots, tick_size)?;
+        match side {
+            Side::Bid => {
+                self.bids_base_lots = self.bids_base_lots.safe_add(lots.get())?;
+                self.bids_quote_lots = self.bids_quote_lots.safe_add(quote)?;
+            }
+            Side::Ask => {
+                self.asks_base_lots = self.asks_base_lots.safe_add(lots.get())?;
+                self.asks_quote_lots = self.asks_quote_lots.safe_add(quote)?;
+            }
+        }
+        self.orders[slot as usize] = OpenOrder {
+            order_id: id.to_parts(),
+            client_order_id,
+            price: price.get(),
+            base_lots: lots.get(),
+            side: side as u8,
+            padding: [0; 7],
+        };
+        self.slots_in_use |= 1 << slot;
+        Ok(())
+    }
+
+    /// Releases `lots` of the order `id` (cancelled, filled or out); frees its slot at zero.
+    pub fn release_order(
+        &mut self,
+        id: OrderId,
+        lots: BaseLots,
+        tick_size: QuoteLotsPerBaseLotPerTick,
+    ) -> Result<(), BookError> {
+        let slot = id.slot();
+        let order = *self.order_with_id(id).ok_or(BookError::StateMismatch)?;
+        let quote = notional(Ticks::new(order.price), lots, tick_size)?;
+        let left = order
+            .base_lots
+            .checked_sub(lots.get())
+            .ok_or(BookError::StateMismatch)?;
+        match Side::from_byte(order.side) {
+            Side::Bid => {
+                self.bids_base_lots = self.bids_base_lots.safe_sub(lots.get())?;
+                self.bids_quote_lots = self.bids_quote_lots.safe_sub(quote)?;
+            }
+            Side::Ask => {
+                self.asks_base_lots = self.asks_base_lots.safe_sub(lots.get())?;
+                self.asks_quote_lots = self.asks_quote_lots.safe_sub(quote)?;
+            }
+        }
+        self.orders[slot].base_lots = left;
+        if left == 0 {
+            self.slots_in_use &= !(1 << slot);
+        }
+        Ok(())
+    }
+
+    /// Applies a trade of `lots` at `price` on `side` for this trader, and its `fee`.
+    pub fn apply_trade(
+        &mut self,
+        side: Side,
+        price: Ticks,
+        lots: BaseLots,
+        fee: i64,
+        tick_size: QuoteLotsPerBaseLotPerTick,
+    ) -> Result<(), MathError> {
+        let q: i64 = safe_cast(lots.get())?;
+        let n: i64 = safe_cast(notional(price, lots, tick_size)?)?;
+        // Signed by direction: buying adds base and cost basis, selling removes them.
+        let (dq, dn) = match side {
+            Side::Bid => (q, n),
+            Side::Ask => (q.safe_mul(-1)?, n.safe_mul(-1)?),
+        };
+        let pos = self.base_position;
+        if pos == 0 || (pos > 0) == (dq > 0) {
+            self.base_position = pos.safe_add(dq)?;
+            self.quote_entry = self.quote_entry.safe_add(dn)?;
+        } else {
+            // Closes `closed` lots (and opens the rest the other way).
+            let closed = q.min(pos.unsigned_abs() as i64);
+            let opened = q.safe_sub(closed)?;
+            let entry_removed: i64 = if closed == pos.abs() {
+                self.quote_entry
+            } else {
+                safe_cast(
+                    i128::from(self.quote_entry)
+                        .safe_mul(i128::from(closed))?
+                        .safe_div(i128::from(pos.abs()))?,
+                )?
+            };
+            let closed_n: i64 = safe_cast(notional(price, BaseLots::new(closed as u64), tick_size)?)?;
+            let opened_n = n.safe_sub(closed_n)?;
+            // Cash of the closing part minus the cost basis it retires.
+            let cash = match side {
+                Side::Bid => closed_n.safe_mul(-1)?,
+                Side::Ask => closed_n,
+            };
+            self.realised_pnl = self.realised_pnl.safe_add(cash.safe_sub(entry_removed)?)?;
+            self.quote_entry = self.quote_entry.safe_sub(entry_removed)?;
+            let sign = if dq > 0 { 1 } else { -1 };
+            self.base_position = pos.safe_add(closed.safe_mul(sign)?)?;
+            if opened > 0 {
+                self.base_position = self.base_position.safe_add(opened.safe_mul(sign)?)?;
+                self.quote_entry = self.quote_entry.safe_add(opened_n.safe_mul(sign)?)?;
+            }
+        }
+        self.realised_pnl = self.realised_pnl.safe_sub(fee)?;
+        self.fees_paid = self.fees_paid.safe_add(fee)?;
+        Ok(())
+    }
+
+    /// Settles an event addressed to this trader as maker.
+    pub fn apply_maker_event(
+        &mut self,
+        event: &Event,
+        tick_size: QuoteLotsPerBaseLotPerTick,
+    ) -> Result<(), BookError> {
+        let id = event.order_id();
+        let lots = event.base_lots();
+        match event.kind {
+            EVENT_FILL => {
+                self.release_order(id, lots, tick_size)?;
+                self.apply_trade(
+                    event.maker_side(),
+                    event.price(),
+                    lots,
+                    event.maker_fee,
+                    tick_size,
+                )?;
+            }
+            EVENT_OUT => self.release_order(id, lots, tick_size)?,
+            _ => return Err(BookError::StateMismatch),
+        }
+        Ok(())
+    }
+
+    /// How much a reduce-only order on `side` may still take: the position in the other
+    /// direction, less what the trader's resting orders on `side` could already close.
+    pub fn reducible(&self, side: Side) -> BaseLots {
+        let (exposure, resting) = match side {
+            Side::Ask => (self.base_position, self.asks_base_lots),
+            Side::Bid => (self.base_position.saturating_neg(), self.bids_base_lots),
+        };
+        BaseLots::new((exposure.max(0) as u64).saturating_sub(resting))
+    }
+
+    /// Net quote cash flow from trading, in quote lots (see the module doc).
+    pub fn cash_flow(&self) -> Result<i64, MathError> {
+        self.realised_pnl.safe_sub(self.quote_entry)
+    }
+
+    /// Equity minus the initial margin of the position and the worst case of each side's orders
+    /// filling, in native quote units, with the position valued at `price`.
+    pub fn initial_margin_surplus(
+        &self,
+        collateral: QuoteNative,
+        scale: &MarginScale,
+        price: Price,
+    ) -> Result<i128, MathError> {
+        let qls = i128::from(scale.quote_lot_size.get());
+        let scaled_position = i128::from(self.base_position).safe_mul(i128::from(price.raw()))?;
+        // Floor division, so a position's value is rounded against its holder.
+        let position_value = scaled_position.div_euclid(i128::from(PRICE_SCALE));
+        let equity = i128::from(collateral.get())
+            .safe_add(i128::from(self.cash_flow()?).safe_mul(qls)?)?
+            .safe_add(position_value)?;
+        let bids = i128::from(self.bids_quote_lots).safe_mul(qls)?;
+        let asks = i128::from(self.asks_quote_lots).safe_mul(qls)?;
+        let worst = position_value
+            .safe_add(bids)?
+            .abs()
+            .max(position_value.safe_sub(asks)?.abs());
+        let required = worst
+            .safe_mul(i128::from(scale.initial_margin_bps))?
+            .safe_div_ceil(BPS)?;
+        equity.safe_sub(required)
+    }
+
+    /// Refuses unless equity covers initial margin at every price in `[low, high]` (checked at
+    /// both ends: the surplus is piecewise linear in the price).
+    pub fn require_initial_margin(
+        &self,
+        collateral: QuoteNative,
+        scale: &MarginScale,
+        low: Price,
+        high: Price,
+    ) -> Result<(), BookError> {
+        for p in [low, high] {
+            if self.initial_margin_surplus(collateral, scale, p)? < 0 {
+                return Err(BookError::InsufficientMargin);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TICK: QuoteLotsPerBaseLotPerTick = QuoteLotsPerBaseLotPerTick::new(1);
+
+    fn trade(t: &mut Trader, side: Side, price: u64, lots: u64) {
+        t.apply_trade(side, Ticks::new(price), BaseLots::new(lots), 0, TICK)
+            .unwrap();
+    }
+
+    #[test]
+    fn position_entry_and_realised_pnl_follow_the_cash() {
+        let mut t = Trader::zeroed();
+        trade(&mut t, Side::Bid, 100, 10); // long 10 @ 100
+        assert_eq!((t.base_position, t.quote_entry, t.realised_pnl), (10, 1_000, 0));
+        trade(&mut t, Side::Ask, 110, 4); // close 4: +4 × 10
+        assert_eq!((t.base_position, t.quote_entry, t.realised_pnl), (6, 600, 40));
+        trade(&mut t, Side::Ask, 90, 10); // close 6 at −10 each, open short 4 @ 90
+        assert_eq!(
+            (t.base_position, t.quote_entry, t.realised_pnl),
+            (-4, -360, 40 - 60)
+        );
+        trade(&mut t, Side::Bid, 80, 4); // short closed: +4 × 10
+        assert_eq!((t.base_position, t.quote_entry, t.realised_pnl), (0, 0, -20 + 40));
+        // Cash flow: −1000 + 440 + 900 − 320 = 20.
+        assert_eq!(t.cash_flow().unwrap(), 20);
+    }
+
+    #[test]
+    fn partial_close_rounds_into_realised_keeping_cash_exact() {
+        let mut t = Trader::zeroed();
+        trade(&mut t, Side::Bid, 100, 3);
+        trade(&mut t, Side::Bid, 101, 0);
+        trade(&mut t, Side::Bid, 101, 1); // long 4, entry 401
+        trade(&mut t, Side::Ask, 100, 1); // entry removed = 401 / 4 = 100 (truncated)
+        assert_eq!((t.quote_entry, t.realised_pnl), (301, 0));
+        assert_eq!(t.cash_flow().unwrap(), -401 + 100);
+    }
+
+    #[test]
+    fn fees_round_in_the_venues_favour() {
+        let f = FeeRates {
+            maker_bps: -2,
+            taker_bps: 5,
+        };
+        assert_eq!(f.taker_fee(10_000).unwrap(), 5);
+        assert_eq!(f.taker_fee(10_001).unwrap(), 6);
+        assert_eq!(f.maker_fee(10_001).unwrap(), -2);
+        assert_eq!(f.maker_fee(4_999).unwrap(), 0);
+        let mut t = Trader::zeroed();
+        t.apply_trade(Side::Bid, Ticks::new(100), BaseLots::new(1), 7, TICK)
+            .unwrap();
+        assert_eq!((t.realised_pnl, t.fees_paid), (-7, 7));
+    }
+
+    #[test]
+    fn reducible_nets_resting_orders_on_the_closing_side() {
+        let mut t = Trader::zeroed();
+        trade(&mut t, Side::Bid, 100, 10);
+        assert_eq!(t.reducible(Side::Ask), BaseLots::new(10));
+        assert_eq!(t.reducible(Side::Bid), BaseLots::ZERO);
+        let id = OrderId::new(Side::Ask, Ticks::new(120), 1, 0);
+        t.open_order(0, id, Side::Ask, BaseLots::new(7), 0, TICK).unwrap();
+        assert_eq!(t.reducible(Side::Ask), BaseLots::new(3));
+    }
+
+    #[test]
+    fn open_and_release_keep_side_totals_and_free_the_slot_at_zero() {
+        let mut t = Trader::zeroed();
+        let id = OrderId::new(Side::Bid, Ticks::new(50), 9, 3);
+        assert_eq!(id.slot(), 3);
+        assert_eq!(id.price(Side::Bid), Ticks::new(50));
+        t.open_order(3, id, Side::Bid, BaseLots::new(4), 77, TICK).unwrap();
+        assert_eq!((t.bids_base_lots, t.bids_quote_lots), (4, 200));
+        assert_eq!(t.free_slot(), Some(0));
+        t.release_order(id, BaseLots::new(1), TICK).unwrap();
+        assert!(t.slot_in_use(3));
+        assert_eq!(
+            t.release_order(id, BaseLots::new(4), TICK),
+            Err(BookError::StateMismatch)
+        );
+        t.release_order(id, BaseLots::new(3), TICK).unwrap();
+        assert!(!t.slot_in_use(3));
+        assert_eq!((t.bids_base_lots, t.bids_quote_lots), (0, 0));
+        assert!(t.order_with_id(id).is_none());
+    }
+
+    #[test]
+    fn initial_margin_covers_the_worse_side_of_position_plus_orders() {
+        // Price 100 native per lot (one tick = one quote lot = one native unit), IM 10%.
+        let scale = MarginScale {
+            tick_size: TICK,
+            quote_lot_size: QuoteNativePerQuoteLot::new(1),
+            initial_margin_bps: 1_000,
+        };
+        let p = Price::from_raw(100 * PRICE_SCALE);
+        let mut t = Trader::zeroed();
+        trade(&mut t, Side::Bid, 100, 10); // long 1,000 of notional
+        let bid = OrderId::new(Side::Bid, Ticks::new(90), 1, 0);
+        t.open_order(0, bid, Side::Bid, BaseLots::new(5), 0, TICK).unwrap(); // +450
+        let ask = OrderId::new(Side::Ask, Ticks::new(110), 2, 1);
+        t.open_order(1, ask, Side::Ask, BaseLots::new(30), 0, TICK).unwrap(); // −3,300
+        // Equity = 500 collateral + cash (−1,000) + position 1,000 = 500.
+        // Worst = max(|1,000 + 450|, |1,000 − 3,300|) = 2,300 → 230 required.
+        let surplus = t
+            .initial_margin_surplus(QuoteNative::new(500), &scale, p)
+            .unwrap();
+        assert_eq!(surplus, 500 - 230);
+        assert_eq!(
+            t.require_initial_margin(QuoteNative::new(0), &scale, p, p),
+            Err(BookError::InsufficientMargin)
+        );
+        assert_eq!(
+            t.require_initial_margin(QuoteNative::new(230), &scale, p, p),
+            Ok(())
+        );
+    }
+}
