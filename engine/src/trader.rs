@@ -41,7 +41,10 @@ pub struct OpenOrder {
     /// `Side` as a byte.
     pub side: u8,
     /// Explicit padding.
-    pub padding: [u8; 7],
+    pub padding: [u8; 3],
+    /// The order's leaf in its side's tree while it rests (a handle for O(1) cancel; checked
+    /// against the id before use, since the leaf is reused once the order leaves the book).
+    pub book_leaf: u32,
 }
 static_assertions::const_assert_eq!(core::mem::size_of::<OpenOrder>(), 48);
 
@@ -66,14 +69,14 @@ impl FeeRates {
 }
 
 fn fee(notional: u64, bps: i32) -> Result<i64, MathError> {
-    let raw = i128::from(notional).safe_mul(i128::from(bps))?;
-    // Ceiling division for both signs: a charge rounds up, a rebate rounds toward zero.
-    let f = if raw >= 0 {
-        raw.safe_add(BPS - 1)?.safe_div(BPS)?
+    // u64 arithmetic (division by a constant, no 128-bit helper): a charge rounds up, a rebate
+    // rounds toward zero.
+    let raw = notional.safe_mul(u64::from(bps.unsigned_abs()))?;
+    if bps >= 0 {
+        safe_cast(raw.div_ceil(BPS as u64))
     } else {
-        raw.safe_div(BPS)?
-    };
-    safe_cast(f)
+        safe_cast::<u64, i64>(raw / BPS as u64)?.safe_mul(-1)
+    }
 }
 
 /// The market numbers margin needs.
@@ -115,6 +118,13 @@ pub struct Trader {
     pub orders: [OpenOrder; MAX_OPEN_ORDERS],
 }
 static_assertions::const_assert_eq!(core::mem::size_of::<Trader>(), 8 * 8 + 8 + 32 * 48);
+
+/// `a × b` as a signed 128-bit value, checked.
+#[inline]
+fn mul_signed(a: i64, b: u128) -> Result<i128, MathError> {
+    let magnitude: i128 = safe_cast(u128::from(a.unsigned_abs()).safe_mul(b)?)?;
+    Ok(if a < 0 { -magnitude } else { magnitude })
+}
 
 /// Quote lots of `lots` at `price` ticks.
 #[inline]
@@ -163,6 +173,7 @@ impl Trader {
     }
 
     /// Records a new resting order in `slot` and reserves for it.
+    #[allow(clippy::too_many_arguments)]
     pub fn open_order(
         &mut self,
         slot: u8,
@@ -170,6 +181,7 @@ impl Trader {
         side: Side,
         lots: BaseLots,
         client_order_id: u64,
+        book_leaf: u32,
         tick_size: QuoteLotsPerBaseLotPerTick,
     ) -> Result<(), MathError> {
         let price = id.price(side);
@@ -190,7 +202,8 @@ impl Trader {
             price: price.get(),
             base_lots: lots.get(),
             side: side as u8,
-            padding: [0; 7],
+            padding: [0; 3],
+            book_leaf,
         };
         self.slots_in_use |= 1 << slot;
         Ok(())
@@ -254,11 +267,16 @@ impl Trader {
             let entry_removed: i64 = if closed == pos.abs() {
                 self.quote_entry
             } else {
-                safe_cast(
-                    i128::from(self.quote_entry)
-                        .safe_mul(i128::from(closed))?
-                        .safe_div(i128::from(pos.abs()))?,
-                )?
+                // Truncating toward zero; i64 when the product fits (the common case, and one
+                // division instruction instead of a 128-bit helper call).
+                match self.quote_entry.checked_mul(closed) {
+                    Some(product) => product / pos.abs(),
+                    None => safe_cast(
+                        i128::from(self.quote_entry)
+                            .safe_mul(i128::from(closed))?
+                            .safe_div(i128::from(pos.abs()))?,
+                    )?,
+                }
             };
             let closed_n: i64 = safe_cast(notional(price, BaseLots::new(closed as u64), tick_size)?)?;
             let opened_n = n.safe_sub(closed_n)?;
@@ -321,35 +339,47 @@ impl Trader {
         self.realised_pnl.safe_sub(self.quote_entry)
     }
 
-    /// Equity minus the initial margin of the position and the worst case of each side's orders
-    /// filling, in native quote units, with the position valued at `price`.
+    /// Equity and the initial-margin exposure at `price`, both in native quote units scaled by
+    /// `PRICE_SCALE` (exact, no rounding): the exposure is the position plus the worse of all
+    /// bids or all asks filling.
+    fn margin_terms(
+        &self,
+        collateral: QuoteNative,
+        scale: &MarginScale,
+        price: Price,
+    ) -> Result<(i128, i128), MathError> {
+        // Unsigned 128-bit products where possible: their overflow check is a few inline
+        // instructions, a signed one is a helper call (this runs after every placement).
+        let qls_scaled = u128::from(scale.quote_lot_size.get()) * u128::from(PRICE_SCALE);
+        // i64 × u64 always fits in i128, so this product is exact.
+        let position = i128::from(self.base_position).wrapping_mul(i128::from(price.raw()));
+        let equity = safe_cast::<u128, i128>(u128::from(collateral.get()) * u128::from(PRICE_SCALE))?
+            .safe_add(mul_signed(self.cash_flow()?, qls_scaled)?)?
+            .safe_add(position)?;
+        let bids: i128 = safe_cast(u128::from(self.bids_quote_lots).safe_mul(qls_scaled)?)?;
+        let asks: i128 = safe_cast(u128::from(self.asks_quote_lots).safe_mul(qls_scaled)?)?;
+        let exposure = position
+            .safe_add(bids)?
+            .abs()
+            .max(position.safe_sub(asks)?.abs());
+        Ok((equity, exposure))
+    }
+
+    /// Equity minus initial margin at `price`, in native quote units (rounded down, for
+    /// display; `require_initial_margin` decides on the exact values).
     pub fn initial_margin_surplus(
         &self,
         collateral: QuoteNative,
         scale: &MarginScale,
         price: Price,
     ) -> Result<i128, MathError> {
-        let qls = i128::from(scale.quote_lot_size.get());
-        let scaled_position = i128::from(self.base_position).safe_mul(i128::from(price.raw()))?;
-        // Floor division, so a position's value is rounded against its holder.
-        let position_value = scaled_position.div_euclid(i128::from(PRICE_SCALE));
-        let equity = i128::from(collateral.get())
-            .safe_add(i128::from(self.cash_flow()?).safe_mul(qls)?)?
-            .safe_add(position_value)?;
-        let bids = i128::from(self.bids_quote_lots).safe_mul(qls)?;
-        let asks = i128::from(self.asks_quote_lots).safe_mul(qls)?;
-        let worst = position_value
-            .safe_add(bids)?
-            .abs()
-            .max(position_value.safe_sub(asks)?.abs());
-        let required = worst
-            .safe_mul(i128::from(scale.initial_margin_bps))?
-            .safe_div_ceil(BPS)?;
-        equity.safe_sub(required)
+        let (equity, exposure) = self.margin_terms(collateral, scale, price)?;
+        let required = exposure.safe_mul(i128::from(scale.initial_margin_bps))?.safe_div(BPS)?;
+        Ok(equity.safe_sub(required)?.div_euclid(i128::from(PRICE_SCALE)))
     }
 
     /// Refuses unless equity covers initial margin at every price in `[low, high]` (checked at
-    /// both ends: the surplus is piecewise linear in the price).
+    /// both ends: equity and exposure are piecewise linear in the price). Multiplications only.
     pub fn require_initial_margin(
         &self,
         collateral: QuoteNative,
@@ -357,8 +387,18 @@ impl Trader {
         low: Price,
         high: Price,
     ) -> Result<(), BookError> {
-        for p in [low, high] {
-            if self.initial_margin_surplus(collateral, scale, p)? < 0 {
+        for p in [low, high].into_iter().take(if low == high { 1 } else { 2 }) {
+            let (equity, exposure) = self.margin_terms(collateral, scale, p)?;
+            // exposure ≥ 0, so a negative equity always fails.
+            let covered = u128::try_from(equity).is_ok_and(|e| {
+                let required = exposure
+                    .unsigned_abs()
+                    .checked_mul(u128::from(scale.initial_margin_bps));
+                e.checked_mul(BPS as u128)
+                    .zip(required)
+                    .is_some_and(|(have, need)| have >= need)
+            });
+            if !covered {
                 return Err(BookError::InsufficientMargin);
             }
         }
@@ -429,7 +469,7 @@ mod tests {
         assert_eq!(t.reducible(Side::Ask), BaseLots::new(10));
         assert_eq!(t.reducible(Side::Bid), BaseLots::ZERO);
         let id = OrderId::new(Side::Ask, Ticks::new(120), 1, 0);
-        t.open_order(0, id, Side::Ask, BaseLots::new(7), 0, TICK).unwrap();
+        t.open_order(0, id, Side::Ask, BaseLots::new(7), 0, 0, TICK).unwrap();
         assert_eq!(t.reducible(Side::Ask), BaseLots::new(3));
     }
 
@@ -439,7 +479,7 @@ mod tests {
         let id = OrderId::new(Side::Bid, Ticks::new(50), 9, 3);
         assert_eq!(id.slot(), 3);
         assert_eq!(id.price(Side::Bid), Ticks::new(50));
-        t.open_order(3, id, Side::Bid, BaseLots::new(4), 77, TICK).unwrap();
+        t.open_order(3, id, Side::Bid, BaseLots::new(4), 77, 0, TICK).unwrap();
         assert_eq!((t.bids_base_lots, t.bids_quote_lots), (4, 200));
         assert_eq!(t.free_slot(), Some(0));
         t.release_order(id, BaseLots::new(1), TICK).unwrap();
@@ -466,9 +506,9 @@ mod tests {
         let mut t = Trader::zeroed();
         trade(&mut t, Side::Bid, 100, 10); // long 1,000 of notional
         let bid = OrderId::new(Side::Bid, Ticks::new(90), 1, 0);
-        t.open_order(0, bid, Side::Bid, BaseLots::new(5), 0, TICK).unwrap(); // +450
+        t.open_order(0, bid, Side::Bid, BaseLots::new(5), 0, 0, TICK).unwrap(); // +450
         let ask = OrderId::new(Side::Ask, Ticks::new(110), 2, 1);
-        t.open_order(1, ask, Side::Ask, BaseLots::new(30), 0, TICK).unwrap(); // −3,300
+        t.open_order(1, ask, Side::Ask, BaseLots::new(30), 0, 0, TICK).unwrap(); // −3,300
         // Equity = 500 collateral + cash (−1,000) + position 1,000 = 500.
         // Worst = max(|1,000 + 450|, |1,000 − 3,300|) = 2,300 → 230 required.
         let surplus = t

@@ -6,53 +6,62 @@
 //! bounded whatever keys an attacker chooses. Nodes live in an array inside the zero-copy account;
 //! freed nodes go on a free list, and never-used nodes are handed out by a bump index, so a zeroed
 //! account is an empty tree without any initialisation pass.
+//!
+//! Three things keep the hot paths short (they are the book's cost, measured by the `book` bench):
+//! - nodes link to their parent, so a leaf whose handle is known (the best order, or an order
+//!   its owner's slot points at) is removed in O(1) without a walk from the root;
+//! - `insert` descends once (one bit test per level) and then climbs from the closest leaf to
+//!   the branch point, instead of walking down a second time;
+//! - the smallest leaf (the best order) is cached, so `min` is O(1), and removing the minimum
+//!   finds the next one under the removed leaf's sibling, usually a step or two away.
 
 use bytemuck::{Pod, Zeroable};
 
 /// "No node" in child, root and free-list links.
 pub const NIL: u32 = u32::MAX;
 /// Node tags.
-const FREE: u32 = 0;
-const INNER: u32 = 1;
-const LEAF: u32 = 2;
+const FREE: u8 = 0;
+const INNER: u8 = 1;
+const LEAF: u8 = 2;
 /// Bits in a key, and so the deepest any path can be.
 pub const KEY_BITS: u32 = 128;
 
-/// One node: an inner node (`crit_bit`, two children) or a leaf (`key`, `value`). 32 bytes, and
-/// only 8-byte aligned fields, so the layout is the same on x86-64 and SBF.
+/// One node: an inner node (`crit_bit`, two children, a key from its subtree) or a leaf (`key`,
+/// `value`). 32 bytes, and only 8-byte aligned fields, so the layout is the same on x86-64 and SBF.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
 pub struct Node {
-    /// Leaf: the key, high half. Inner: unused.
+    /// Leaf: the key, high half. Inner: the high half of a key in its subtree.
     key_hi: u64,
-    /// Leaf: the key, low half.
+    /// Low half of that key.
     key_lo: u64,
     /// Inner: children for bit 0 and bit 1. Leaf: `[value, _]`. Free: `[next free, _]`.
     links: [u32; 2],
+    /// The inner node above (`NIL` at the root), so a leaf whose index is known is removed
+    /// without a walk.
+    parent: u32,
     /// Inner: the bit (0 = most significant) where the two subtrees first differ.
-    crit_bit: u32,
+    crit_bit: u8,
     /// `FREE`, `INNER` or `LEAF`.
-    tag: u32,
+    tag: u8,
+    /// Explicit padding.
+    padding: [u8; 2],
 }
 static_assertions::const_assert_eq!(core::mem::size_of::<Node>(), 32);
 
 impl Node {
+    #[inline(always)]
     fn key(&self) -> u128 {
         (u128::from(self.key_hi) << 64) | u128::from(self.key_lo)
     }
 }
 
-/// Bit `bit` of `key`, counting from the most significant (0) to the least (127).
+/// Bit `bit` of `key`, counting from the most significant (0) to the least (127). Works on the
+/// 64-bit half that holds the bit: a select and one shift instead of a 128-bit shift.
 #[inline(always)]
-fn bit_at(key: u128, bit: u32) -> usize {
-    ((key >> (KEY_BITS - 1 - bit)) & 1) as usize
-}
-
-/// Where a node hangs: the root slot or one child slot of an inner node.
-#[derive(Clone, Copy)]
-enum Link {
-    Root,
-    Child(u32, usize),
+fn bit_at(key: u128, bit: u8) -> usize {
+    let word = if bit < 64 { (key >> 64) as u64 } else { key as u64 };
+    ((word >> (!bit & 63)) & 1) as usize
 }
 
 /// Why the tree refused an insert.
@@ -65,7 +74,8 @@ pub enum TreeError {
 }
 
 /// A crit-bit tree of at most `LEAVES` leaves, in a pool of `2 × LEAVES` nodes (a tree with n
-/// leaves has n − 1 inner nodes). `NODES` must equal `2 * LEAVES`; `new_checked` asserts it.
+/// leaves has n − 1 inner nodes). `NODES` must equal `2 * LEAVES` and be a power of two, so a
+/// node index is reduced with a mask instead of a bounds check (compile-time asserted).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct CritbitTree<const LEAVES: usize, const NODES: usize> {
@@ -76,17 +86,35 @@ pub struct CritbitTree<const LEAVES: usize, const NODES: usize> {
     free_head: u32,
     /// Nodes `bump..NODES` have never been used.
     bump: u32,
+    /// The leaf holding the smallest key (meaningful while `leaf_count > 0`).
+    min_leaf: u32,
+    /// Explicit padding.
+    padding: u32,
     nodes: [Node; NODES],
 }
 
-// SAFETY: `repr(C)`, four `u32` headers (16 bytes, so `nodes` starts 8-aligned with no padding)
-// followed by an array of a padding-free `Pod` type; every bit pattern is a valid value (an
-// out-of-range link is caught by bounds-checked indexing, never trusted).
+// SAFETY: `repr(C)`, six `u32` headers (24 bytes, so `nodes` starts 8-aligned with no padding)
+// followed by an array of a padding-free `Pod` type; every bit pattern is a valid value (links
+// are masked into range on use, never trusted).
 unsafe impl<const L: usize, const N: usize> Zeroable for CritbitTree<L, N> {}
 unsafe impl<const L: usize, const N: usize> Pod for CritbitTree<L, N> {}
 
 impl<const LEAVES: usize, const NODES: usize> CritbitTree<LEAVES, NODES> {
-    const VALID: () = assert!(NODES == 2 * LEAVES && NODES < NIL as usize);
+    const VALID: () = assert!(
+        NODES == 2 * LEAVES && NODES.is_power_of_two() && NODES < NIL as usize
+    );
+
+    /// The node at index `i`. The mask keeps any index in range (valid links are already), so
+    /// the hot loops carry no bounds check and never panic.
+    #[inline(always)]
+    fn node(&self, i: u32) -> &Node {
+        &self.nodes[i as usize & (NODES - 1)]
+    }
+
+    #[inline(always)]
+    fn node_mut(&mut self, i: u32) -> &mut Node {
+        &mut self.nodes[i as usize & (NODES - 1)]
+    }
 
     /// Resets to the empty tree (a zeroed tree reads as empty too, see `root`).
     pub fn clear(&mut self) {
@@ -94,24 +122,29 @@ impl<const LEAVES: usize, const NODES: usize> CritbitTree<LEAVES, NODES> {
         self.leaf_count = 0;
         self.free_head = NIL;
         self.bump = 0;
+        self.min_leaf = NIL;
     }
 
     /// Number of keys held.
+    #[inline]
     pub fn len(&self) -> u32 {
         self.leaf_count
     }
 
     /// True when no key is held.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.leaf_count == 0
     }
 
     /// True when another key would not fit.
+    #[inline]
     pub fn is_full(&self) -> bool {
         self.leaf_count as usize >= LEAVES
     }
 
     /// The root, treating a zeroed (never cleared) tree as empty.
+    #[inline(always)]
     fn root(&self) -> u32 {
         if self.leaf_count == 0 { NIL } else { self.root }
     }
@@ -119,7 +152,7 @@ impl<const LEAVES: usize, const NODES: usize> CritbitTree<LEAVES, NODES> {
     fn alloc(&mut self) -> u32 {
         if self.free_head != NIL {
             let i = self.free_head;
-            self.free_head = self.nodes[i as usize].links[0];
+            self.free_head = self.node(i).links[0];
             return i;
         }
         let i = self.bump;
@@ -128,31 +161,38 @@ impl<const LEAVES: usize, const NODES: usize> CritbitTree<LEAVES, NODES> {
     }
 
     fn release(&mut self, i: u32) {
-        self.nodes[i as usize] = Node {
-            links: [self.free_head, NIL],
+        let head = self.free_head;
+        *self.node_mut(i) = Node {
+            links: [head, NIL],
             tag: FREE,
             ..Node::zeroed()
         };
         self.free_head = i;
     }
 
-    fn set_link(&mut self, link: Link, to: u32) {
-        match link {
-            Link::Root => self.root = to,
-            Link::Child(node, side) => self.nodes[node as usize].links[side] = to,
+    /// Points whatever pointed at `old` (inner node `parent`'s child slot, or the root) at `new`.
+    #[inline(always)]
+    fn replace_child(&mut self, parent: u32, old: u32, new: u32) {
+        if parent == NIL {
+            self.root = new;
+        } else {
+            let p = self.node_mut(parent);
+            let side = usize::from(p.links[0] != old);
+            p.links[side] = new;
         }
+        self.node_mut(new).parent = parent;
     }
 
     /// The leaf a search for `key` ends at (the closest key), or `NIL` when empty.
     #[inline(always)]
     fn descend(&self, key: u128) -> u32 {
         let mut i = self.root();
+        if i == NIL {
+            return NIL;
+        }
         // Crit bits strictly increase down a path, so a path has at most KEY_BITS inner nodes.
-        for _ in 0..=KEY_BITS {
-            if i == NIL {
-                break;
-            }
-            let n = &self.nodes[i as usize];
+        for _ in 0..KEY_BITS + 1 {
+            let n = self.node(i);
             if n.tag != INNER {
                 return i;
             }
@@ -161,100 +201,123 @@ impl<const LEAVES: usize, const NODES: usize> CritbitTree<LEAVES, NODES> {
         NIL
     }
 
-    /// Inserts `key → value`. The tree is unchanged on error.
-    pub fn insert(&mut self, key: u128, value: u32) -> Result<(), TreeError> {
+    /// The leftmost (smallest) leaf under node `i`.
+    #[inline(always)]
+    fn leftmost(&self, mut i: u32) -> u32 {
+        for _ in 0..KEY_BITS + 1 {
+            let n = self.node(i);
+            if n.tag != INNER {
+                break;
+            }
+            i = n.links[0];
+        }
+        i
+    }
+
+    /// Inserts `key → value` and returns the leaf's handle (for `remove_leaf`). The tree is
+    /// unchanged on error.
+    pub fn insert(&mut self, key: u128, value: u32) -> Result<u32, TreeError> {
         let () = Self::VALID;
         let leaf_node = Node {
             key_hi: (key >> 64) as u64,
             key_lo: key as u64,
             links: [value, NIL],
+            parent: NIL,
             crit_bit: 0,
             tag: LEAF,
+            padding: [0; 2],
         };
         if self.leaf_count == 0 {
             // No leaves means no nodes in use: start from a clean pool (also a zeroed account).
             self.clear();
             let leaf = self.alloc();
-            self.nodes[leaf as usize] = leaf_node;
+            *self.node_mut(leaf) = leaf_node;
             self.root = leaf;
+            self.min_leaf = leaf;
             self.leaf_count = 1;
-            return Ok(());
+            return Ok(leaf);
         }
+        // Descend to the closest leaf (cheap steps: one bit test each), find where `key` first
+        // differs from it, then climb from that leaf to the highest node that splits below that
+        // bit: the new key branches off right above it. Crit bits strictly increase downward, so
+        // the climb stops at the first parent splitting above `crit` (usually a step or two).
         let closest = self.descend(key);
-        let diff = self.nodes[closest as usize].key() ^ key;
+        let diff = self.node(closest).key() ^ key;
         if diff == 0 {
             return Err(TreeError::DuplicateKey);
+        }
+        let crit = diff.leading_zeros() as u8;
+        let mut i = closest;
+        for _ in 0..KEY_BITS + 1 {
+            let p = self.node(i).parent;
+            if p == NIL || self.node(p).crit_bit < crit {
+                break;
+            }
+            i = p;
         }
         if self.is_full() {
             return Err(TreeError::Full);
         }
-        let crit = diff.leading_zeros();
-        // The new inner node goes above the first node on the path that splits at a later bit
-        // (or is a leaf): everything below it shares `key`'s first `crit` bits.
-        let mut link = Link::Root;
-        let mut i = self.root;
-        for _ in 0..=KEY_BITS {
-            let n = &self.nodes[i as usize];
-            if n.tag != INNER || n.crit_bit > crit {
-                break;
-            }
-            let side = bit_at(key, n.crit_bit);
-            link = Link::Child(i, side);
-            i = n.links[side];
-        }
+        let above = self.node(i).parent;
         let leaf = self.alloc();
-        self.nodes[leaf as usize] = leaf_node;
         let inner = self.alloc();
+        *self.node_mut(leaf) = Node {
+            parent: inner,
+            ..leaf_node
+        };
         let mut links = [i, i];
         links[bit_at(key, crit)] = leaf;
-        self.nodes[inner as usize] = Node {
-            key_hi: 0,
-            key_lo: 0,
+        *self.node_mut(inner) = Node {
             links,
             crit_bit: crit,
             tag: INNER,
+            ..leaf_node
         };
-        self.set_link(link, inner);
+        self.replace_child(above, i, inner);
+        self.node_mut(i).parent = inner;
         self.leaf_count += 1;
-        Ok(())
+        if key < self.node(self.min_leaf).key() {
+            self.min_leaf = leaf;
+        }
+        Ok(leaf)
     }
 
     /// Removes `key`, returning its value, or `None` if absent (tree unchanged).
     pub fn remove(&mut self, key: u128) -> Option<u32> {
-        let mut i = self.root();
-        // The link pointing at `parent`, and `parent` with the side taken from it.
-        let mut grand_link = Link::Root;
-        let mut parent: Option<(u32, usize)> = None;
-        for _ in 0..=KEY_BITS {
-            if i == NIL {
-                return None;
-            }
-            let n = &self.nodes[i as usize];
-            if n.tag != INNER {
-                break;
-            }
-            let side = bit_at(key, n.crit_bit);
-            if let Some((p, p_side)) = parent {
-                grand_link = Link::Child(p, p_side);
-            }
-            parent = Some((i, side));
-            i = n.links[side];
-        }
-        let leaf = self.nodes[i as usize];
-        if leaf.tag != LEAF || leaf.key() != key {
+        let leaf = self.descend(key);
+        if leaf == NIL {
             return None;
         }
-        match parent {
-            None => self.root = NIL,
-            Some((p, side)) => {
-                let sibling = self.nodes[p as usize].links[1 - side];
-                self.set_link(grand_link, sibling);
-                self.release(p);
+        self.remove_leaf(leaf, key)
+    }
+
+    /// Removes the leaf `leaf` (a handle from `insert`, `min_leaf` or `max_leaf`) if it holds
+    /// `key`, returning its value; otherwise `None` and the tree is unchanged. No walk: O(1),
+    /// plus finding the next minimum when the minimum goes.
+    pub fn remove_leaf(&mut self, leaf: u32, key: u128) -> Option<u32> {
+        if self.leaf_count == 0 {
+            return None;
+        }
+        let n = *self.node(leaf);
+        if n.tag != LEAF || n.key() != key {
+            return None;
+        }
+        if n.parent == NIL {
+            self.root = NIL;
+        } else {
+            let p = *self.node(n.parent);
+            let sibling = p.links[usize::from(p.links[0] == leaf)];
+            self.replace_child(p.parent, n.parent, sibling);
+            self.release(n.parent);
+            if leaf == self.min_leaf {
+                // The minimum was a leftmost child: the next one is the smallest key of the
+                // sibling subtree that took its parent's place.
+                self.min_leaf = self.leftmost(sibling);
             }
         }
-        self.release(i);
+        self.release(leaf);
         self.leaf_count -= 1;
-        Some(leaf.links[0])
+        Some(n.links[0])
     }
 
     /// The value stored under `key`.
@@ -263,33 +326,48 @@ impl<const LEAVES: usize, const NODES: usize> CritbitTree<LEAVES, NODES> {
         if i == NIL {
             return None;
         }
-        let n = &self.nodes[i as usize];
-        (n.key() == key).then_some(n.links[0])
+        let n = self.node(i);
+        (n.tag == LEAF && n.key() == key).then_some(n.links[0])
     }
 
-    fn extreme(&self, side: usize) -> Option<(u128, u32)> {
+    /// The key and value of leaf `leaf`.
+    #[inline]
+    pub fn leaf(&self, leaf: u32) -> (u128, u32) {
+        let n = self.node(leaf);
+        (n.key(), n.links[0])
+    }
+
+    /// The handle of the leaf with the smallest key (the best order). O(1).
+    #[inline]
+    pub fn min_leaf(&self) -> Option<u32> {
+        (self.leaf_count != 0).then_some(self.min_leaf)
+    }
+
+    /// The handle of the leaf with the largest key (the worst order).
+    pub fn max_leaf(&self) -> Option<u32> {
         let mut i = self.root();
-        for _ in 0..=KEY_BITS {
-            if i == NIL {
-                return None;
-            }
-            let n = &self.nodes[i as usize];
-            if n.tag != INNER {
-                return Some((n.key(), n.links[0]));
-            }
-            i = n.links[side];
+        if i == NIL {
+            return None;
         }
-        None
+        for _ in 0..KEY_BITS + 1 {
+            let n = self.node(i);
+            if n.tag != INNER {
+                break;
+            }
+            i = n.links[1];
+        }
+        Some(i)
     }
 
-    /// The smallest key (the best order) and its value.
+    /// The smallest key (the best order) and its value. O(1).
+    #[inline]
     pub fn min(&self) -> Option<(u128, u32)> {
-        self.extreme(0)
+        self.min_leaf().map(|l| self.leaf(l))
     }
 
     /// The largest key (the worst order) and its value.
     pub fn max(&self) -> Option<(u128, u32)> {
-        self.extreme(1)
+        self.max_leaf().map(|l| self.leaf(l))
     }
 
     /// Visits keys in increasing order until `f` returns false. Uses an explicit stack of at most
@@ -305,7 +383,7 @@ impl<const LEAVES: usize, const NODES: usize> CritbitTree<LEAVES, NODES> {
         top += 1;
         while top > 0 {
             top -= 1;
-            let n = &self.nodes[stack[top] as usize];
+            let n = self.node(stack[top]);
             if n.tag == INNER {
                 stack[top] = n.links[1];
                 stack[top + 1] = n.links[0];
@@ -359,6 +437,20 @@ mod tests {
         }
         let used = t.bump as usize - free;
         assert_eq!(used, (2 * model.len()).saturating_sub(1), "no node leaks");
+        // Parent links mirror child links.
+        if let Some(root) = (!model.is_empty()).then_some(t.root) {
+            assert_eq!(t.nodes[root as usize].parent, NIL);
+            let mut stack = std::vec![root];
+            while let Some(i) = stack.pop() {
+                let n = t.nodes[i as usize];
+                if n.tag == INNER {
+                    for c in n.links {
+                        assert_eq!(t.nodes[c as usize].parent, i, "parent link");
+                        stack.push(c);
+                    }
+                }
+            }
+        }
     }
 
     #[derive(Clone, Debug)]
@@ -401,14 +493,16 @@ mod tests {
                             model.insert(k, v);
                             Ok(())
                         };
-                        prop_assert_eq!(t.insert(k, v), expected);
+                        prop_assert_eq!(t.insert(k, v).map(|_| ()), expected);
                     }
                     Op::Remove(k) => prop_assert_eq!(t.remove(k), model.remove(&k)),
                     Op::RemoveMin => {
                         let best = model.iter().next().map(|(k, v)| (*k, *v));
                         if let Some((k, v)) = best {
                             model.remove(&k);
-                            prop_assert_eq!(t.remove(t.min().unwrap().0), Some(v));
+                            let leaf = t.min_leaf().unwrap();
+                            prop_assert_eq!(t.remove_leaf(leaf, k ^ 1), None);
+                            prop_assert_eq!(t.remove_leaf(leaf, k), Some(v));
                         } else {
                             prop_assert_eq!(t.min(), None);
                         }

@@ -189,7 +189,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
     /// The best price on `side`, expired orders included (they still block crossing until
     /// removed).
     pub fn best_price(&self, side: Side) -> Option<Ticks> {
-        self.side(side).best().map(|(id, _)| id.price(side))
+        self.side(side).best().map(|(id, ..)| id.price(side))
     }
 
     /// The order's limit after order-type rules and the band.
@@ -311,7 +311,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         let id = OrderId::new(req.side, limit, self.next_seq, slot);
         self.make_room(req.side, id, ctx.now, &mut settle)?;
         self.next_seq = self.next_seq.safe_add(1)?;
-        self.side_mut(req.side).insert(
+        let leaf = self.side_mut(req.side).insert(
             id,
             RestingOrder {
                 owner: *taker_key,
@@ -328,6 +328,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
             req.side,
             remaining,
             req.client_order_id,
+            leaf,
             ctx.tick_size,
         )?;
         outcome.remainder = Remainder::Rested(id);
@@ -353,7 +354,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         let opp = req.side.opposite();
         let mut budget = req.fill_limit;
         loop {
-            let Some((id, pool)) = self.side(opp).best() else {
+            let Some((id, pool, leaf)) = self.side(opp).best() else {
                 return Ok(None);
             };
             let price = id.price(opp);
@@ -361,7 +362,10 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
                 return Ok(None);
             }
             let order = *self.side(opp).order(pool);
-            if budget == 0 || !order.is_expired(now) || !self.remove_out(opp, id, &order, now, settle)? {
+            if budget == 0
+                || !order.is_expired(now)
+                || !self.remove_out(opp, id, leaf, &order, now, settle)?
+            {
                 return Ok(Some(price));
             }
             budget -= 1;
@@ -370,10 +374,12 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
 
     /// Removes `order` from the book and delivers its out event. `Ok(false)`: no queue room,
     /// nothing changed.
+    #[allow(clippy::too_many_arguments)]
     fn remove_out<M: Makers, const Q: usize>(
         &mut self,
         side: Side,
         id: OrderId,
+        leaf: u32,
         order: &RestingOrder,
         now: i64,
         settle: &mut Settle<'_, M, Q>,
@@ -381,7 +387,9 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         if !settle.deliver(&out_event(side, id, order, now))? {
             return Ok(false);
         }
-        self.side_mut(side).remove(id).ok_or(BookError::StateMismatch)?;
+        self.side_mut(side)
+            .remove_at(leaf, id)
+            .ok_or(BookError::StateMismatch)?;
         Ok(true)
     }
 
@@ -398,7 +406,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         let opp = req.side.opposite();
         let mut touched = 0u8;
         while !remaining.is_zero() && touched < req.fill_limit {
-            let Some((id, pool)) = self.side(opp).best() else {
+            let Some((id, pool, leaf)) = self.side(opp).best() else {
                 break;
             };
             let price = id.price(opp);
@@ -408,7 +416,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
             touched += 1;
             let order = *self.side(opp).order(pool);
             if order.is_expired(ctx.now) {
-                if !self.remove_out(opp, id, &order, ctx.now, settle)? {
+                if !self.remove_out(opp, id, leaf, &order, ctx.now, settle)? {
                     break;
                 }
                 continue;
@@ -418,12 +426,12 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
                 match req.self_trade {
                     SelfTrade::Abort => return Err(BookError::SelfTradeAborted),
                     SelfTrade::CancelProvide => {
-                        self.side_mut(opp).remove(id);
+                        self.side_mut(opp).remove_at(leaf, id);
                         settle.taker.release_order(id, resting, ctx.tick_size)?;
                     }
                     SelfTrade::DecrementTake => {
                         let d = remaining.min(resting);
-                        self.reduce_resting(opp, id, pool, resting, d)?;
+                        self.reduce_resting(opp, id, pool, leaf, resting, d)?;
                         settle.taker.release_order(id, d, ctx.tick_size)?;
                         remaining = remaining.checked_sub(d)?;
                         outcome.self_decremented = outcome.self_decremented.checked_add(d)?;
@@ -450,7 +458,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
             if !settle.deliver(&fill)? {
                 break;
             }
-            self.reduce_resting(opp, id, pool, resting, q)?;
+            self.reduce_resting(opp, id, pool, leaf, resting, q)?;
             let taker_fee = ctx.fees.taker_fee(quote)?;
             settle
                 .taker
@@ -475,12 +483,13 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         side: Side,
         id: OrderId,
         pool: u32,
+        leaf: u32,
         resting: BaseLots,
         q: BaseLots,
     ) -> Result<(), MathError> {
         let left = resting.checked_sub(q)?;
         if left.is_zero() {
-            self.side_mut(side).remove(id);
+            self.side_mut(side).remove_at(leaf, id);
         } else {
             self.side_mut(side).order_mut(pool).base_lots = left.get();
         }
@@ -498,12 +507,12 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         if !self.side(side).is_full() {
             return Ok(());
         }
-        let (worst, pool) = self.side(side).worst().ok_or(BookError::StateMismatch)?;
+        let (worst, pool, leaf) = self.side(side).worst().ok_or(BookError::StateMismatch)?;
         if id >= worst {
             return Err(BookError::BookSideFull);
         }
         let order = *self.side(side).order(pool);
-        if !self.remove_out(side, worst, &order, now, settle)? {
+        if !self.remove_out(side, worst, leaf, &order, now, settle)? {
             return Err(BookError::EventQueueFull);
         }
         Ok(())
@@ -521,7 +530,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         let side = Side::from_byte(open.side);
         let order = self
             .side_mut(side)
-            .remove(id)
+            .remove_at(open.book_leaf, id)
             .ok_or(BookError::OrderNotFound)?;
         if order.owner != *key {
             return Err(BookError::StateMismatch);

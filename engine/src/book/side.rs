@@ -42,16 +42,20 @@ impl<const CAP: usize, const NODES: usize> BookSide<CAP, NODES> {
         self.tree.is_full()
     }
 
-    /// The best order's id and pool slot.
+    /// The best order: its id, pool slot and tree leaf (O(1)).
     #[inline]
-    pub fn best(&self) -> Option<(OrderId, u32)> {
-        self.tree.min().map(|(k, v)| (OrderId(k), v))
+    pub fn best(&self) -> Option<(OrderId, u32, u32)> {
+        let leaf = self.tree.min_leaf()?;
+        let (k, v) = self.tree.leaf(leaf);
+        Some((OrderId(k), v, leaf))
     }
 
-    /// The worst order's id and pool slot.
+    /// The worst order: its id, pool slot and tree leaf.
     #[inline]
-    pub fn worst(&self) -> Option<(OrderId, u32)> {
-        self.tree.max().map(|(k, v)| (OrderId(k), v))
+    pub fn worst(&self) -> Option<(OrderId, u32, u32)> {
+        let leaf = self.tree.max_leaf()?;
+        let (k, v) = self.tree.leaf(leaf);
+        Some((OrderId(k), v, leaf))
     }
 
     /// The order in pool slot `slot`.
@@ -71,8 +75,8 @@ impl<const CAP: usize, const NODES: usize> BookSide<CAP, NODES> {
         self.tree.get(id.0).map(|slot| self.order(slot))
     }
 
-    /// Adds `order` under `id`.
-    pub fn insert(&mut self, id: OrderId, order: RestingOrder) -> Result<(), BookError> {
+    /// Adds `order` under `id`; returns its tree leaf (for `remove_at`).
+    pub fn insert(&mut self, id: OrderId, order: RestingOrder) -> Result<u32, BookError> {
         if self.is_full() {
             return Err(BookError::BookSideFull);
         }
@@ -90,24 +94,35 @@ impl<const CAP: usize, const NODES: usize> BookSide<CAP, NODES> {
             self.bump += 1;
             s
         };
-        self.tree.insert(id.0, slot).map_err(|e| match e {
+        let leaf = self.tree.insert(id.0, slot).map_err(|e| match e {
             TreeError::Full => BookError::BookSideFull,
             TreeError::DuplicateKey => BookError::StateMismatch,
         })?;
         self.orders[slot as usize] = order;
-        Ok(())
+        Ok(leaf)
     }
 
     /// Removes the order `id`, returning it.
     pub fn remove(&mut self, id: OrderId) -> Option<RestingOrder> {
         let slot = self.tree.remove(id.0)?;
+        Some(self.release(slot))
+    }
+
+    /// Removes the order `id` held at tree leaf `leaf` without a walk; `None` (nothing changed)
+    /// if that leaf does not hold `id` (the order has left the book and the leaf was reused).
+    pub fn remove_at(&mut self, leaf: u32, id: OrderId) -> Option<RestingOrder> {
+        let slot = self.tree.remove_leaf(leaf, id.0)?;
+        Some(self.release(slot))
+    }
+
+    fn release(&mut self, slot: u32) -> RestingOrder {
         let order = self.orders[slot as usize];
         self.orders[slot as usize] = RestingOrder {
             base_lots: u64::from(self.free_head),
             ..RestingOrder::zeroed()
         };
         self.free_head = slot;
-        Some(order)
+        order
     }
 
     /// Visits orders best first until `f` returns false.
