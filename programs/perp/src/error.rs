@@ -3,6 +3,7 @@
 
 use anchor_lang::prelude::*;
 use perp_engine::EngineError;
+use perp_engine::book::order::BookError;
 use perp_engine::oracle::{OracleError, SourceFault};
 
 /// Every named refusal of the perp program (codes start at 6000).
@@ -201,6 +202,48 @@ pub enum ErrorCode {
     LoosensBreakerBand,
     #[msg("Shortening the circuit breaker cool-down adds risk; it needs a timelocked change")]
     LoosensBreakerCooldown,
+    #[msg("The account does not have the size this account type needs")]
+    WrongAccountSize,
+    #[msg("The order book account is not this market's")]
+    WrongBook,
+    #[msg("The event queue account is not this market's")]
+    WrongEventQueue,
+    #[msg("Only the margin account's owner or delegate may trade it")]
+    NotOwnerOrDelegate,
+    #[msg("Order size must be positive")]
+    OrderZeroSize,
+    #[msg("Order price must be positive and within the representable range")]
+    InvalidOrderPrice,
+    #[msg("Order price lies outside the oracle price band")]
+    PriceOutsideBand,
+    #[msg("A market order needs a price band or a limit price")]
+    PriceBandRequired,
+    #[msg("The order's expiry is already past")]
+    OrderAlreadyExpired,
+    #[msg("A post-only order would have taken liquidity")]
+    PostOnlyWouldCross,
+    #[msg("A fill-or-kill order could not be filled completely")]
+    FillOrKillNotFilled,
+    #[msg("The order met a resting order of the same account (self-trade abort)")]
+    SelfTradeAborted,
+    #[msg("The book side is full and the order is not better than its worst order")]
+    BookSideFull,
+    #[msg("The margin account's open-order slots are all in use")]
+    TooManyOpenOrders,
+    #[msg("A reduce-only order has no position left to reduce in its direction")]
+    ReduceOnlyNothingToReduce,
+    #[msg("The event queue has no room for this action's events")]
+    EventQueueFull,
+    #[msg("No open order of this account has that id")]
+    OrderNotFound,
+    #[msg("Book and account bookkeeping disagree (invariant broken)")]
+    BookStateMismatch,
+    #[msg("Equity would not cover the initial margin of the position and open orders")]
+    InsufficientMargin,
+    #[msg("The margin account has a position or open orders; settle them first")]
+    PositionOpen,
+    #[msg("A maker account passed is not a margin account of this market")]
+    WrongMakerAccount,
 }
 
 impl From<EngineError> for ErrorCode {
@@ -248,6 +291,29 @@ impl From<OracleError> for ErrorCode {
             OracleError::NoValidSource => ErrorCode::OracleNoValidSource,
             OracleError::StablePriceUnset => ErrorCode::StablePriceUnset,
             OracleError::Math(at) => ErrorCode::from(at),
+        }
+    }
+}
+
+impl From<BookError> for ErrorCode {
+    fn from(e: BookError) -> Self {
+        match e {
+            BookError::Math(at) => ErrorCode::from(at),
+            BookError::ZeroSize => ErrorCode::OrderZeroSize,
+            BookError::InvalidPrice => ErrorCode::InvalidOrderPrice,
+            BookError::PriceOutsideBand => ErrorCode::PriceOutsideBand,
+            BookError::PriceBandRequired => ErrorCode::PriceBandRequired,
+            BookError::AlreadyExpired => ErrorCode::OrderAlreadyExpired,
+            BookError::PostOnlyWouldCross => ErrorCode::PostOnlyWouldCross,
+            BookError::FillOrKillNotFilled => ErrorCode::FillOrKillNotFilled,
+            BookError::SelfTradeAborted => ErrorCode::SelfTradeAborted,
+            BookError::BookSideFull => ErrorCode::BookSideFull,
+            BookError::TooManyOpenOrders => ErrorCode::TooManyOpenOrders,
+            BookError::ReduceOnlyNothingToReduce => ErrorCode::ReduceOnlyNothingToReduce,
+            BookError::EventQueueFull => ErrorCode::EventQueueFull,
+            BookError::OrderNotFound => ErrorCode::OrderNotFound,
+            BookError::StateMismatch => ErrorCode::BookStateMismatch,
+            BookError::InsufficientMargin => ErrorCode::InsufficientMargin,
         }
     }
 }

@@ -181,3 +181,54 @@ pub struct InsuranceWithdrawn {
 pub fn log_event<E: anchor_lang::Event>(event: &E) {
     solana_program::log::sol_log_data(&[&event.data()]);
 }
+
+/// A fill or out from the book (`kind` 1 = fill, 2 = out), whether settled into the maker's
+/// account at once or queued for `events_consume`.
+#[event]
+pub struct BookEventLogged {
+    pub market: Pubkey,
+    pub kind: u8,
+    pub maker_side: u8,
+    pub maker: Pubkey,
+    pub taker: Pubkey,
+    pub order_id: u128,
+    pub client_order_id: u64,
+    pub price_ticks: u64,
+    pub base_lots: u64,
+    pub maker_fee: i64,
+    pub timestamp: i64,
+}
+
+/// An order was placed: what it took, and whether a remainder rests.
+#[event]
+pub struct OrderPlaced {
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    pub client_order_id: u64,
+    pub filled_base_lots: u64,
+    pub filled_quote_lots: u64,
+    pub taker_fee: i64,
+    pub fills: u32,
+    /// The final limit in ticks (a sliding post-only order may have moved).
+    pub price_ticks: u64,
+    /// The resting order's id, if a remainder rests.
+    pub resting_order_id: Option<u128>,
+    /// Size cancelled instead of resting.
+    pub cancelled_base_lots: u64,
+}
+
+/// Orders of one account left the book at its request.
+#[event]
+pub struct OrdersCancelled {
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    pub count: u32,
+}
+
+/// Queued events were settled into their makers' accounts.
+#[event]
+pub struct EventsConsumed {
+    pub market: Pubkey,
+    pub count: u32,
+    pub remaining: u32,
+}

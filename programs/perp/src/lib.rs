@@ -136,4 +136,36 @@ pub mod perp {
     pub fn collateral_withdraw(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
         instructions::collateral_withdraw::handler(ctx, amount)
     }
+
+    /// Places an order for a margin account (owner or delegate). Maker margin accounts in
+    /// `remaining_accounts` settle inline.
+    pub fn order_place<'info>(
+        ctx: Context<'info, OrderPlace<'info>>,
+        args: OrderArgs,
+    ) -> Result<()> {
+        instructions::order_place::handler(ctx, args)
+    }
+
+    /// Cancels one order by id.
+    pub fn order_cancel(ctx: Context<OrderCancel>, order_id: u128) -> Result<()> {
+        instructions::order_cancel::handler(ctx, order_id)
+    }
+
+    /// Cancels the account's orders with this client order id.
+    pub fn order_cancel_by_client_id(ctx: Context<OrderCancel>, client_order_id: u64) -> Result<()> {
+        instructions::order_cancel_by_client_id::handler(ctx, client_order_id)
+    }
+
+    /// Cancels all the account's orders (or one side's).
+    pub fn order_cancel_all(ctx: Context<OrderCancel>, side: Option<OrderSide>) -> Result<()> {
+        instructions::order_cancel_all::handler(ctx, side)
+    }
+
+    /// Settles queued fills and outs into the maker accounts passed (permissionless).
+    pub fn events_consume<'info>(
+        ctx: Context<'info, EventsConsume<'info>>,
+        limit: u16,
+    ) -> Result<()> {
+        instructions::events_consume::handler(ctx, limit)
+    }
 }

@@ -5,13 +5,14 @@
 //! it inside its window. Parameters and the oracle configuration are checked against the hard
 //! bounds again, and the quote mint against the extension allowlist, before anything is
 //! created. The oracle accounts themselves are not read here: a source that is down at listing
-//! simply grades invalid until it recovers.
+//! simply grades invalid until it recovers. The order book and event queue accounts, which the
+//! client allocates at full size, are bound to the new market here.
 
 use crate::constants::{COLLATERAL_VAULT_SEED, INSURANCE_VAULT_SEED, MARKET_SEED};
 use crate::error::ErrorCode;
 use crate::events::{ChangeExecuted, MarketCreated, log_event};
 use crate::governance::*;
-use crate::state::{Change, Exchange, Market, MarketStatus};
+use crate::state::{Change, EventQueueAccount, Exchange, Market, MarketStatus, OrderBookAccount};
 use crate::util::pda::{create_pda_account, init_zero_copy};
 use crate::util::token::{VaultFactory, vault_account_len};
 use anchor_lang::prelude::*;
@@ -37,6 +38,14 @@ pub struct MarketCreate<'info> {
     /// CHECK: created by the handler as a token account of `quote_mint`, authority `market`.
     #[account(mut, seeds = [INSURANCE_VAULT_SEED, market.key().as_ref()], bump)]
     pub insurance_vault: UncheckedAccount<'info>,
+    /// The market's order book: allocated by the client at `OrderBookAccount::SPACE`, owned by
+    /// this program and never initialised (`zero`: an account bound to another market is
+    /// refused, so a book can never serve two markets).
+    #[account(zero, constraint = book.as_ref().data_len() == OrderBookAccount::SPACE @ ErrorCode::WrongAccountSize)]
+    pub book: AccountLoader<'info, OrderBookAccount>,
+    /// The market's event queue, allocated likewise at `EventQueueAccount::SPACE`.
+    #[account(zero, constraint = event_queue.as_ref().data_len() == EventQueueAccount::SPACE @ ErrorCode::WrongAccountSize)]
+    pub event_queue: AccountLoader<'info, EventQueueAccount>,
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
 }
@@ -106,7 +115,12 @@ pub fn handler(ctx: Context<MarketCreate>) -> Result<()> {
     market.bump = ctx.bumps.market;
     market.status = MarketStatus::Active as u8;
     market.quote_decimals = a.quote_mint.decimals;
+    market.book = a.book.key();
+    market.event_queue = a.event_queue.key();
     drop(market);
+    // Zeroed engine types are empty: binding is all the initialisation they need.
+    a.book.load_init()?.market = market_key;
+    a.event_queue.load_init()?.market = market_key;
 
     ctx.accounts.exchange.market_count = next_count;
     let listing = &ctx.accounts.pending.param_change;

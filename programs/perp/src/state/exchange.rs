@@ -29,6 +29,10 @@ pub enum Gate {
     Withdraw = 1,
     /// `margin_account_create`.
     MarginAccountCreate = 2,
+    /// `order_place` (cancels are never gated).
+    OrderPlace = 3,
+    /// `events_consume`.
+    EventsConsume = 4,
 }
 
 impl Gate {

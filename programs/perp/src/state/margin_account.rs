@@ -2,6 +2,7 @@
 
 use anchor_lang::prelude::*;
 use perp_engine::QuoteNative;
+use perp_engine::trader::Trader;
 
 /// Margin account at `["margin_account", market, owner, sub_account_id]`.
 #[account(zero_copy)]
@@ -21,10 +22,15 @@ pub struct MarginAccount {
     pub bump: u8,
     /// Explicit padding.
     pub padding: [u8; 5],
-    /// Room for the position and open-order slots without a migration.
-    pub reserved: [u8; 256],
+    /// Position, PnL, fees and open orders in this market (the engine's bookkeeping).
+    pub trader: Trader,
+    /// Room for later fields without a migration.
+    pub reserved: [u8; 128],
 }
-static_assertions::const_assert_eq!(core::mem::size_of::<MarginAccount>(), 3 * 32 + 8 + 8 + 256);
+static_assertions::const_assert_eq!(
+    core::mem::size_of::<MarginAccount>(),
+    3 * 32 + 8 + 8 + core::mem::size_of::<Trader>() + 128
+);
 
 impl MarginAccount {
     /// Account size including Anchor's discriminator.
@@ -35,8 +41,14 @@ impl MarginAccount {
         QuoteNative::new(self.collateral)
     }
 
-    /// True when nothing remains that the owner could lose by closing.
+    /// True when nothing remains that the owner could lose by closing: no collateral, no
+    /// position, no open orders or unsettled fills, no unsettled realised PnL.
     pub fn is_empty(&self) -> bool {
-        self.collateral == 0
+        self.collateral == 0 && self.trader.is_flat() && self.trader.realised_pnl == 0
+    }
+
+    /// True when `key` may trade for this account (the owner or its delegate).
+    pub fn may_trade(&self, key: &Pubkey) -> bool {
+        *key == self.owner || (*key == self.delegate && self.delegate != Pubkey::default())
     }
 }

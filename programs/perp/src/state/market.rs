@@ -133,6 +133,10 @@ pub struct Market {
     pub withdraw_window: WithdrawWindow,
     /// Stable price and circuit breaker.
     pub price: PriceState,
+    /// This market's order book account.
+    pub book: Pubkey,
+    /// This market's event queue account.
+    pub event_queue: Pubkey,
     /// The market's index (its PDA seed).
     pub index: u16,
     /// Bump of the market PDA.
@@ -144,11 +148,11 @@ pub struct Market {
     /// Explicit padding to keep the layout free of implicit holes.
     pub padding: [u8; 3],
     /// Room for later fields without a migration.
-    pub reserved: [u8; 512],
+    pub reserved: [u8; 448],
 }
 static_assertions::const_assert_eq!(
     core::mem::size_of::<Market>(),
-    4 * 32 + 56 + 128 + 8 + 200 + 48 + 8 + 512
+    4 * 32 + 56 + 128 + 8 + 200 + 48 + 64 + 8 + 448
 );
 static_assertions::const_assert_eq!(core::mem::align_of::<Market>(), 8);
 

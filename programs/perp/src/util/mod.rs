@@ -1,4 +1,5 @@
 //! Helpers shared by instructions: PDA creation and token movements.
 
+pub mod makers;
 pub mod pda;
 pub mod token;

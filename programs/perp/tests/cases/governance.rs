@@ -216,17 +216,17 @@ async fn execution_checks_target_and_bounds_again() {
     env.warp_past_timelock().await;
     let early = MarketCreateAccounts {
         market: ix::market_pda(market_index),
-        ..env.market_create_accounts(&after_next)
+        ..env.market_create_accounts(&after_next).await
     };
     assert_error(
         env.send(&[ix::market_create(&early)], &[]).await,
         ErrorCode::ListingOutOfOrder,
     );
-    let a_next = env.market_create_accounts(&next);
+    let a_next = env.market_create_accounts(&next).await;
     env.send(&[ix::market_create(&a_next)], &[])
         .await
         .expect("next");
-    let a_after = env.market_create_accounts(&after_next);
+    let a_after = env.market_create_accounts(&after_next).await;
     env.send(&[ix::market_create(&a_after)], &[])
         .await
         .expect("then the one after");

@@ -150,7 +150,7 @@ async fn attempt(env: &mut TestEnv, s: &Stage, action: Action, signer: &Keypair)
         Action::ExecuteListing => {
             let ix = ix::market_create(&MarketCreateAccounts {
                 payer: me,
-                ..env.market_create_accounts(&s.listing)
+                ..env.market_create_accounts(&s.listing).await
             });
             env.send_paid_by(signer, &[ix]).await
         }

@@ -42,7 +42,7 @@ async fn a_market_is_listed_only_by_executing_a_queued_listing() {
     let mint = env.create_mint(6, false, &[]).await;
     let oracle = OracleKeys::new_unique().config();
     let listing = env.listing(&mint, default_params(), oracle).await;
-    let a = env.market_create_accounts(&listing);
+    let a = env.market_create_accounts(&listing).await;
     // Nothing queued: there is no listing to execute.
     assert_anchor_error(
         env.send(&[ix::market_create(&a)], &[]).await,
@@ -58,7 +58,7 @@ async fn a_market_is_listed_only_by_executing_a_queued_listing() {
     env.warp_past_timelock().await;
     let wrong = MarketCreateAccounts {
         param_change: ix::param_change_pda(&timelock),
-        ..env.market_create_accounts(&listing)
+        ..env.market_create_accounts(&listing).await
     };
     assert_error(
         env.send(&[ix::market_create(&wrong)], &[]).await,
@@ -68,7 +68,7 @@ async fn a_market_is_listed_only_by_executing_a_queued_listing() {
     let other = env.create_mint(6, false, &[]).await;
     let swapped = MarketCreateAccounts {
         quote_mint: other,
-        ..env.market_create_accounts(&listing)
+        ..env.market_create_accounts(&listing).await
     };
     assert_error(
         env.send(&[ix::market_create(&swapped)], &[]).await,
@@ -186,7 +186,7 @@ async fn mint_and_token_program_must_match() {
         .await;
     env.queue(listing, None).await.expect("queue");
     env.warp_past_timelock().await;
-    let mut a = env.market_create_accounts(&listing);
+    let mut a = env.market_create_accounts(&listing).await;
     a.token_program = anchor_spl::token_2022::ID;
     let result = env.send(&[ix::market_create(&a)], &[]).await;
     assert_error(result, ErrorCode::WrongTokenProgram);

@@ -13,7 +13,8 @@ use anchor_spl::token_2022::spl_token_2022::{
 };
 use perp::error::ErrorCode;
 use perp::state::{
-    Change, Exchange, MarginAccount, Market, MarketParams, OracleConfig, ParamChange,
+    Change, EventQueueAccount, Exchange, MarginAccount, Market, MarketParams, OracleConfig,
+    OrderBookAccount, ParamChange,
 };
 use perp::{ActionPrice, PriceAction};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
@@ -467,7 +468,24 @@ impl TestEnv {
     }
 
     /// `market_create` accounts executing the queued `listing` (a `Change::ListMarket`).
-    pub fn market_create_accounts(&self, listing: &Change) -> MarketCreateAccounts {
+    /// Allocates a zeroed account of `space` bytes owned by the program, as a client does for a
+    /// market's order book and event queue (too large for the program to create by CPI).
+    pub async fn allocate_program_account(&mut self, space: usize) -> Pubkey {
+        let account = Keypair::new();
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let ix = system_instruction::create_account(
+            &self.payer(),
+            &account.pubkey(),
+            rent.minimum_balance(space),
+            space as u64,
+            &perp::ID,
+        );
+        self.send(&[ix], &[&account]).await.expect("allocate");
+        account.pubkey()
+    }
+
+    /// `market_create`'s accounts for `listing`, with a freshly allocated book and event queue.
+    pub async fn market_create_accounts(&mut self, listing: &Change) -> MarketCreateAccounts {
         let Change::ListMarket {
             market_index,
             quote_mint,
@@ -483,6 +501,10 @@ impl TestEnv {
             market: ix::market_pda(market_index),
             quote_mint,
             token_program: self.mints[&quote_mint].token_program,
+            book: self.allocate_program_account(OrderBookAccount::SPACE).await,
+            event_queue: self
+                .allocate_program_account(EventQueueAccount::SPACE)
+                .await,
         }
     }
 
@@ -514,7 +536,7 @@ impl TestEnv {
         self.set_pyth(&oracles.pyth, q).await;
         let q = self.switchboard_quote(OPENING_PRICE_E8).await;
         self.set_switchboard(&oracles.switchboard, q).await;
-        let a = self.market_create_accounts(&listing);
+        let a = self.market_create_accounts(&listing).await;
         self.send(&[ix::market_create(&a)], &[]).await?;
         let Change::ListMarket { market_index, .. } = listing else {
             unreachable!()

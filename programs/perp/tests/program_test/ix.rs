@@ -87,6 +87,8 @@ pub struct MarketCreateAccounts {
     pub market: Pubkey,
     pub quote_mint: Pubkey,
     pub token_program: Pubkey,
+    pub book: Pubkey,
+    pub event_queue: Pubkey,
 }
 
 pub fn market_create(a: &MarketCreateAccounts) -> Instruction {
@@ -101,6 +103,8 @@ pub fn market_create(a: &MarketCreateAccounts) -> Instruction {
             insurance_vault: insurance_vault_pda(&a.market),
             token_program: a.token_program,
             system_program: anchor_lang::system_program::ID,
+            book: a.book,
+            event_queue: a.event_queue,
         },
         perp::instruction::MarketCreate {},
     )

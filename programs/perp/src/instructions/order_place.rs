@@ -1,0 +1,220 @@
+//! `order_place`: places an order on the market's book for a margin account, signed by its owner
+//! or delegate. Load → validate (status, oracle band) → engine match → margin check → events.
+//!
+//! Risk-increasing orders need the oracle rule for increasing risk (fresh, agreeing sources; the
+//! market Active) and must be priced inside the band: the increase-risk price range widened by
+//! the market's `breaker_band_bps` (the same band that trips the circuit breaker, so no order
+//! can sit where the breaker would already have fired). After matching, the account must cover
+//! initial margin for its position and the worse side of its open orders at both ends of the
+//! oracle range. Reduce-only orders need no oracle (they stay possible when oracles are down or
+//! the market is reduce-only) and can only shrink the position. Makers whose margin accounts are
+//! passed in `remaining_accounts` settle at once; other fills go to the event queue.
+
+use crate::error::ErrorCode;
+use crate::events::{OrderPlaced, log_event};
+use crate::oracle::*;
+use crate::state::{EventQueueAccount, Exchange, Gate, MarginAccount, Market, MarketStatus, OrderBookAccount};
+use crate::util::makers::MakerAccounts;
+use anchor_lang::prelude::*;
+use perp_engine::book::order::{OrderKind, OrderRequest, SelfTrade, Side, TickBand};
+use perp_engine::book::{PlaceContext, Remainder};
+use perp_engine::oracle::{Action, PriceBand};
+use perp_engine::trader::{FeeRates, MarginScale};
+use perp_engine::{BaseLots, Price, QuoteLotsPerBaseLotPerTick, QuoteNativePerQuoteLot, Ticks};
+
+#[derive(Accounts)]
+pub struct OrderPlace<'info> {
+    #[account(seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump,
+        constraint = exchange.is_open(Gate::OrderPlace) @ ErrorCode::GateClosed)]
+    pub exchange: Account<'info, Exchange>,
+    /// The account's owner or delegate.
+    pub signer: Signer<'info>,
+    pub market: AccountLoader<'info, Market>,
+    #[account(mut, has_one = market @ ErrorCode::WrongMarket,
+        constraint = margin_account.load()?.may_trade(signer.key) @ ErrorCode::NotOwnerOrDelegate)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    #[account(mut, address = market.load()?.book @ ErrorCode::WrongBook)]
+    pub book: AccountLoader<'info, OrderBookAccount>,
+    #[account(mut, address = market.load()?.event_queue @ ErrorCode::WrongEventQueue)]
+    pub event_queue: AccountLoader<'info, EventQueueAccount>,
+    pub oracles: OracleAccounts<'info>,
+}
+
+/// Buy or sell (the engine's `Side`).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderSide {
+    Bid,
+    Ask,
+}
+
+/// Order type (the engine's `OrderKind`, DESIGN §5).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderType {
+    Limit,
+    PostOnly,
+    PostOnlySlide,
+    ImmediateOrCancel,
+    FillOrKill,
+    Market,
+}
+
+/// Self-trade prevention (the engine's `SelfTrade`).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelfTradeBehavior {
+    DecrementTake,
+    CancelProvide,
+    Abort,
+}
+
+/// An order as clients send it.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderArgs {
+    pub side: OrderSide,
+    pub order_type: OrderType,
+    /// Limit price in ticks (for `Market`: an optional tighter limit, 0 = the band edge).
+    pub price_ticks: u64,
+    pub base_lots: u64,
+    pub reduce_only: bool,
+    pub client_order_id: u64,
+    /// Unix time after which the order no longer trades (0 = good till cancelled).
+    pub expires_at: i64,
+    pub self_trade: SelfTradeBehavior,
+    /// Most resting orders this order may touch.
+    pub fill_limit: u8,
+}
+
+impl From<OrderSide> for Side {
+    fn from(s: OrderSide) -> Self {
+        match s {
+            OrderSide::Bid => Side::Bid,
+            OrderSide::Ask => Side::Ask,
+        }
+    }
+}
+
+impl OrderArgs {
+    /// The engine's request.
+    pub fn request(&self) -> OrderRequest {
+        OrderRequest {
+            side: self.side.into(),
+            kind: match self.order_type {
+                OrderType::Limit => OrderKind::Limit,
+                OrderType::PostOnly => OrderKind::PostOnly,
+                OrderType::PostOnlySlide => OrderKind::PostOnlySlide,
+                OrderType::ImmediateOrCancel => OrderKind::ImmediateOrCancel,
+                OrderType::FillOrKill => OrderKind::FillOrKill,
+                OrderType::Market => OrderKind::Market,
+            },
+            price: Ticks::new(self.price_ticks),
+            base_lots: BaseLots::new(self.base_lots),
+            reduce_only: self.reduce_only,
+            client_order_id: self.client_order_id,
+            expires_at: self.expires_at,
+            self_trade: match self.self_trade {
+                SelfTradeBehavior::DecrementTake => SelfTrade::DecrementTake,
+                SelfTradeBehavior::CancelProvide => SelfTrade::CancelProvide,
+                SelfTradeBehavior::Abort => SelfTrade::Abort,
+            },
+            fill_limit: self.fill_limit,
+        }
+    }
+}
+
+/// The ticks an order may use: the oracle range widened by `breaker_band_bps` on each side.
+fn tick_band(market: &Market, band: &PriceBand) -> Result<TickBand> {
+    let tick = QuoteLotsPerBaseLotPerTick::new(market.params.tick_size);
+    let qls = QuoteNativePerQuoteLot::new(market.params.quote_lot_size);
+    let width = u128::from(market.oracle.breaker_band_bps);
+    let scale = |p: Price, bps: u128| -> Result<Price> {
+        let raw = u128::from(p.raw())
+            .checked_mul(bps)
+            .map(|x| x / 10_000)
+            .and_then(|x| u64::try_from(x).ok())
+            .ok_or(ErrorCode::MathOverflow)?;
+        Ok(Price::from_raw(raw))
+    };
+    let low = scale(band.low, 10_000u128.saturating_sub(width))?;
+    let high = scale(band.high, 10_000 + width)?;
+    Ok(TickBand {
+        low: low.to_ticks_ceil(tick, qls).map_err(ErrorCode::from)?,
+        high: high.to_ticks_floor(tick, qls).map_err(ErrorCode::from)?,
+    })
+}
+
+pub fn handler<'info>(
+    ctx: Context<'info, OrderPlace<'info>>,
+    args: OrderArgs,
+) -> Result<()> {
+    let clock = Clock::get()?;
+    let market_key = ctx.accounts.market.key();
+    let market = ctx.accounts.market.load()?;
+    require!(
+        market.effective_status() != MarketStatus::Paused,
+        ErrorCode::MarketPaused
+    );
+    let oracle_band = if args.reduce_only {
+        None
+    } else {
+        price_for_action(&market, &ctx.accounts.oracles, &clock, Action::IncreaseRisk)?
+    };
+    let place = PlaceContext {
+        now: clock.unix_timestamp,
+        tick_size: QuoteLotsPerBaseLotPerTick::new(market.params.tick_size),
+        fees: FeeRates {
+            maker_bps: market.params.maker_fee_bps,
+            taker_bps: market.params.taker_fee_bps,
+        },
+        band: oracle_band
+            .as_ref()
+            .map(|b| tick_band(&market, b))
+            .transpose()?,
+    };
+    let scale = MarginScale {
+        tick_size: place.tick_size,
+        quote_lot_size: QuoteNativePerQuoteLot::new(market.params.quote_lot_size),
+        initial_margin_bps: market.params.initial_margin_bps,
+    };
+    drop(market);
+
+    let account_key = ctx.accounts.margin_account.key();
+    let mut account = ctx.accounts.margin_account.load_mut()?;
+    let mut book = ctx.accounts.book.load_mut()?;
+    let mut queue = ctx.accounts.event_queue.load_mut()?;
+    let mut makers = MakerAccounts::load(ctx.remaining_accounts, market_key)?;
+    let outcome = book
+        .book
+        .place(
+            &account_key.to_bytes(),
+            &mut account.trader,
+            &args.request(),
+            &place,
+            &mut makers,
+            &mut queue.queue,
+        )
+        .map_err(ErrorCode::from)?;
+    if let Some(b) = oracle_band {
+        account
+            .trader
+            .require_initial_margin(account.collateral(), &scale, b.low, b.high)
+            .map_err(ErrorCode::from)?;
+    }
+
+    let (resting_order_id, cancelled) = match outcome.remainder {
+        Remainder::Rested(id) => (Some(id.0), 0),
+        Remainder::Cancelled(lots) => (None, lots.get()),
+        Remainder::None => (None, 0),
+    };
+    log_event(&OrderPlaced {
+        market: market_key,
+        margin_account: account_key,
+        client_order_id: args.client_order_id,
+        filled_base_lots: outcome.filled.get(),
+        filled_quote_lots: outcome.filled_quote_lots,
+        taker_fee: outcome.taker_fee,
+        fills: outcome.fills,
+        price_ticks: outcome.price.get(),
+        resting_order_id,
+        cancelled_base_lots: cancelled,
+    });
+    Ok(())
+}
