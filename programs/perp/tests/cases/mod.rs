@@ -8,4 +8,5 @@ mod margin_account;
 mod market;
 mod market_status;
 mod oracle;
+mod orders;
 mod risk_council;

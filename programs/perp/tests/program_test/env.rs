@@ -102,6 +102,8 @@ pub struct MarketKeys {
     pub collateral_vault: Pubkey,
     pub insurance_vault: Pubkey,
     pub oracles: OracleKeys,
+    pub book: Pubkey,
+    pub event_queue: Pubkey,
 }
 
 impl MarketKeys {
@@ -126,6 +128,23 @@ pub struct Trader {
 }
 
 impl Trader {
+    /// Order accounts for this trader, signed by `signer` (the owner or a delegate).
+    pub fn orders_signed_by(&self, signer: Pubkey) -> ix::OrderAccounts {
+        ix::OrderAccounts {
+            signer,
+            market: self.market.market,
+            margin_account: self.margin_account,
+            book: self.market.book,
+            event_queue: self.market.event_queue,
+            oracles: self.market.oracle_metas(),
+        }
+    }
+
+    /// Order accounts for this trader signing with their own wallet.
+    pub fn orders(&self) -> ix::OrderAccounts {
+        self.orders_signed_by(self.wallet.pubkey())
+    }
+
     /// Deposit/withdraw accounts for this trader signing with their own wallet.
     pub fn collateral_accounts(&self) -> CollateralAccounts {
         CollateralAccounts {
@@ -549,6 +568,8 @@ impl TestEnv {
             collateral_vault: ix::collateral_vault_pda(&a.market),
             insurance_vault: ix::insurance_vault_pda(&a.market),
             oracles,
+            book: a.book,
+            event_queue: a.event_queue,
         })
     }
 
@@ -684,6 +705,39 @@ impl TestEnv {
     /// A margin account.
     pub async fn margin_account(&mut self, key: &Pubkey) -> MarginAccount {
         self.zero_copy(key).await
+    }
+
+    /// The fees the market's book has kept, in quote lots (the book header's second field).
+    pub async fn book_fees(&mut self, market: &MarketKeys) -> i64 {
+        let acc = self.existing_account(market.book, "book exists").await;
+        let at = 8 + 32 + 8;
+        i64::from_le_bytes(acc.data[at..at + 8].try_into().unwrap())
+    }
+
+    /// Events waiting in the market's queue (the ring header's second field).
+    pub async fn queue_len(&mut self, market: &MarketKeys) -> u32 {
+        let acc = self.existing_account(market.event_queue, "queue exists").await;
+        let at = 8 + 32 + 4;
+        u32::from_le_bytes(acc.data[at..at + 4].try_into().unwrap())
+    }
+
+    /// Trading is zero-sum once the queue is drained: positions sum to zero, and the traders'
+    /// net cash flows plus the fees the market kept sum to zero.
+    pub async fn assert_zero_sum(&mut self, market: &MarketKeys) {
+        assert_eq!(self.queue_len(market).await, 0, "drain the queue first");
+        let (mut base, mut cash) = (0i64, 0i64);
+        for key in self
+            .margin_accounts
+            .get(&market.market)
+            .cloned()
+            .unwrap_or_default()
+        {
+            let t = self.margin_account(&key).await.trader;
+            base += t.base_position;
+            cash += t.cash_flow().unwrap();
+        }
+        assert_eq!(base, 0, "positions are zero-sum");
+        assert_eq!(cash + self.book_fees(market).await, 0, "cash and fees are zero-sum");
     }
 
     /// Token conservation for one market: its collateral vault holds exactly the collateral of

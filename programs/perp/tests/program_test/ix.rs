@@ -6,7 +6,7 @@ use perp::constants::*;
 use perp::governance::__client_accounts_pending_change::PendingChange;
 use perp::oracle::__client_accounts_oracle_accounts::OracleAccounts;
 use perp::state::{Change, Gate, MarketParams, MarketStatus, OracleConfig, Role};
-use solana_sdk::instruction::Instruction;
+use solana_sdk::instruction::{AccountMeta, Instruction};
 use solana_sdk::pubkey::Pubkey;
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
@@ -365,4 +365,71 @@ pub fn insurance_withdraw(a: &InsuranceWithdrawAccounts) -> Instruction {
         },
         perp::instruction::InsuranceWithdraw {},
     )
+}
+
+/// The accounts every order instruction names for one trader.
+pub struct OrderAccounts {
+    pub signer: Pubkey,
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    pub book: Pubkey,
+    pub event_queue: Pubkey,
+    pub oracles: OracleMetas,
+}
+
+/// `order_place`, with `makers` (margin accounts) appended for inline settlement.
+pub fn order_place(a: &OrderAccounts, args: perp::OrderArgs, makers: &[Pubkey]) -> Instruction {
+    let mut ix = build(
+        perp::accounts::OrderPlace {
+            exchange: exchange_pda(),
+            signer: a.signer,
+            market: a.market,
+            margin_account: a.margin_account,
+            book: a.book,
+            event_queue: a.event_queue,
+            oracles: a.oracles.accounts(),
+        },
+        perp::instruction::OrderPlace { args },
+    );
+    ix.accounts
+        .extend(makers.iter().map(|m| AccountMeta::new(*m, false)));
+    ix
+}
+
+fn order_cancel_accounts(a: &OrderAccounts) -> perp::accounts::OrderCancel {
+    perp::accounts::OrderCancel {
+        signer: a.signer,
+        market: a.market,
+        margin_account: a.margin_account,
+        book: a.book,
+    }
+}
+
+pub fn order_cancel(a: &OrderAccounts, order_id: u128) -> Instruction {
+    build(order_cancel_accounts(a), perp::instruction::OrderCancel { order_id })
+}
+
+pub fn order_cancel_by_client_id(a: &OrderAccounts, client_order_id: u64) -> Instruction {
+    build(
+        order_cancel_accounts(a),
+        perp::instruction::OrderCancelByClientId { client_order_id },
+    )
+}
+
+pub fn order_cancel_all(a: &OrderAccounts, side: Option<perp::OrderSide>) -> Instruction {
+    build(order_cancel_accounts(a), perp::instruction::OrderCancelAll { side })
+}
+
+pub fn events_consume(market: Pubkey, event_queue: Pubkey, limit: u16, makers: &[Pubkey]) -> Instruction {
+    let mut ix = build(
+        perp::accounts::EventsConsume {
+            exchange: exchange_pda(),
+            market,
+            event_queue,
+        },
+        perp::instruction::EventsConsume { limit },
+    );
+    ix.accounts
+        .extend(makers.iter().map(|m| AccountMeta::new(*m, false)));
+    ix
 }
