@@ -244,3 +244,67 @@ async fn market_create_binds_a_fresh_full_size_book_only() {
     }
     env.send(&[ix::market_create(&good)], &[]).await.expect("fresh accounts bind");
 }
+
+#[tokio::test]
+async fn self_trade_modes_slots_and_status_refusals() {
+    let (mut env, maker, taker) = setup().await;
+    let market = maker.market;
+    place(&mut env, &maker, order(OrderSide::Ask, OrderType::Limit, 1_510, 5), &[]).await;
+    // Decrement-take: 3 of the maker's own ask vanish with its bid; nothing trades.
+    let dec = place(&mut env, &maker, order(OrderSide::Bid, OrderType::Limit, 1_510, 3), &[]).await;
+    assert_eq!((dec.filled_base_lots, dec.resting_order_id), (0, None));
+    let m = env.margin_account(&maker.margin_account).await.trader;
+    assert_eq!((m.base_position, m.asks_base_lots, m.bids_base_lots), (0, 2, 0));
+    // Cancel-provide: the rest of the ask is cancelled and the bid rests.
+    let cp = OrderArgs {
+        self_trade: SelfTradeBehavior::CancelProvide,
+        ..order(OrderSide::Bid, OrderType::Limit, 1_510, 1)
+    };
+    let cp = place(&mut env, &maker, cp, &[]).await;
+    assert!(cp.resting_order_id.is_some());
+    let m = env.margin_account(&maker.margin_account).await.trader;
+    assert_eq!((m.asks_base_lots, m.bids_base_lots), (0, 1));
+
+    // Bad prices and a market order with neither band nor limit.
+    let bid = |o: OrderType, p, l| order(OrderSide::Bid, o, p, l);
+    assert_error(try_place(&mut env, &taker, bid(OrderType::Limit, 0, 1)).await, ErrorCode::InvalidOrderPrice);
+    let ro_market = OrderArgs { reduce_only: true, ..bid(OrderType::Market, 0, 1) };
+    assert_error(try_place(&mut env, &taker, ro_market).await, ErrorCode::PriceBandRequired);
+
+    // 32 open-order slots per account.
+    for i in 0..32 {
+        place(&mut env, &taker, bid(OrderType::PostOnly, 1_400 + i, 1), &[]).await;
+    }
+    assert_error(
+        try_place(&mut env, &taker, bid(OrderType::PostOnly, 1_450, 1)).await,
+        ErrorCode::TooManyOpenOrders,
+    );
+    env.send(&[ix::order_cancel_all(&taker.orders(), Some(OrderSide::Bid))], &[&taker.wallet])
+        .await
+        .expect("cancel all bids");
+
+    // Substituted accounts (a maker that is not a margin account; another market's queue —
+    // listing it waits out the timelock, so this comes last among the oracle-priced orders).
+    let ix = ix::order_place(&taker.orders(), bid(OrderType::Limit, 1_500, 1), &[market.market]);
+    assert_error(env.send(&[ix], &[&taker.wallet]).await, ErrorCode::WrongMakerAccount);
+    let other = env.create_market().await;
+    let mut wrong = taker.orders();
+    wrong.event_queue = other.event_queue;
+    let ix = ix::order_place(&wrong, bid(OrderType::Limit, 1_500, 1), &[]);
+    assert_error(env.send(&[ix], &[&taker.wallet]).await, ErrorCode::WrongEventQueue);
+
+    // A reduce-only market takes only reduce-only orders; a paused one takes none.
+    let guardian = env.guardian.insecure_clone();
+    for (status, expected) in [
+        (perp::state::MarketStatus::ReduceOnly, ErrorCode::MarketNotActive),
+        (perp::state::MarketStatus::Paused, ErrorCode::MarketPaused),
+    ] {
+        let ix = ix::market_set_status(guardian.pubkey(), market.market, status);
+        env.send(&[ix], &[&guardian]).await.expect("set status");
+        assert_error(try_place(&mut env, &taker, bid(OrderType::Limit, 1_500, 1)).await, expected);
+    }
+    env.send(&[ix::order_cancel_all(&maker.orders(), None)], &[&maker.wallet])
+        .await
+        .expect("cancels work while paused");
+    finish(&mut env, &market, &[]).await;
+}
