@@ -26,7 +26,9 @@ use perp_engine::book::{
 };
 use perp_engine::price::{PRICE_SCALE, Price};
 use perp_engine::trader::{FeeRates, MarginScale, Trader};
-use perp_engine::{BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks};
+use perp_engine::{
+    BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
+};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -112,7 +114,12 @@ fn mark() -> Price {
 // attributes exactly one call's inclusive cost to it.
 
 #[inline(never)]
-fn op_place(book: &mut MarketBook, q: &mut Queue, taker: &mut Trader, req: &OrderRequest) -> OrderId {
+fn op_place(
+    book: &mut MarketBook,
+    q: &mut Queue,
+    taker: &mut Trader,
+    req: &OrderRequest,
+) -> OrderId {
     let out = book
         .place(&key(TAKER), taker, req, &ctx(), &mut NoMakers, q)
         .unwrap();
@@ -140,7 +147,9 @@ fn take<const K: u32>(
     makers: &mut impl Makers,
     req: &OrderRequest,
 ) {
-    let out = book.place(&key(TAKER), taker, req, &ctx(), makers, q).unwrap();
+    let out = book
+        .place(&key(TAKER), taker, req, &ctx(), makers, q)
+        .unwrap();
     taker
         .require_initial_margin(COLLATERAL, &SCALE, mark(), mark())
         .unwrap();
@@ -158,7 +167,13 @@ fn op_take_8(b: &mut MarketBook, q: &mut Queue, t: &mut Trader, r: &OrderRequest
 }
 
 #[inline(never)]
-fn op_take_8_inline(b: &mut MarketBook, q: &mut Queue, t: &mut Trader, m: &mut Traders, r: &OrderRequest) {
+fn op_take_8_inline(
+    b: &mut MarketBook,
+    q: &mut Queue,
+    t: &mut Trader,
+    m: &mut Traders,
+    r: &OrderRequest,
+) {
     take::<8>(b, q, t, m, r)
 }
 
@@ -206,7 +221,14 @@ impl Bench {
         let req = limit(side, price, LOTS, OrderKind::PostOnly);
         let out = self
             .book
-            .place(&key(owner), &mut self.traders.0[owner], &req, &ctx(), &mut NoMakers, &mut *self.queue)
+            .place(
+                &key(owner),
+                &mut self.traders.0[owner],
+                &req,
+                &ctx(),
+                &mut NoMakers,
+                &mut *self.queue,
+            )
             .unwrap();
         let Remainder::Rested(id) = out.remainder else {
             panic!("setup order did not rest")
@@ -268,7 +290,9 @@ fn run(depth: u64, mut time: impl FnMut(&'static str, u64, &mut dyn FnMut())) {
         let req = b.place_request();
         let mut id = OrderId::default();
         let taker = &mut b.traders.0[TAKER];
-        time("place", 1, &mut || id = op_place(&mut b.book, &mut b.queue, taker, &req));
+        time("place", 1, &mut || {
+            id = op_place(&mut b.book, &mut b.queue, taker, &req)
+        });
         b.undo_place(id);
     }
     for _ in 0..M {
@@ -276,7 +300,9 @@ fn run(depth: u64, mut time: impl FnMut(&'static str, u64, &mut dyn FnMut())) {
         let (owner, id) = b.resting[at];
         let side = Side::from_byte(b.traders.0[owner].order_with_id(id).unwrap().side);
         let trader = &mut b.traders.0[owner];
-        time("cancel", 1, &mut || op_cancel(&mut b.book, owner, trader, id));
+        time("cancel", 1, &mut || {
+            op_cancel(&mut b.book, owner, trader, id)
+        });
         b.replace(at, side, id.price(side));
     }
     for (name, k) in [("take 1", 1usize), ("take 8", 8)] {
@@ -310,11 +336,20 @@ fn run(depth: u64, mut time: impl FnMut(&'static str, u64, &mut dyn FnMut())) {
         let (req, taken) = b.take_request(Side::Bid, 8);
         let mut taker = b.traders.0[TAKER];
         b.book
-            .place(&key(TAKER), &mut taker, &req, &ctx(), &mut NoMakers, &mut *b.queue)
+            .place(
+                &key(TAKER),
+                &mut taker,
+                &req,
+                &ctx(),
+                &mut NoMakers,
+                &mut *b.queue,
+            )
             .unwrap();
         b.traders.0[TAKER] = taker;
         while !b.queue.is_empty() && consumed < M {
-            time("consume", 1, &mut || assert_eq!(op_consume(&mut b.queue, &mut b.traders), 1));
+            time("consume", 1, &mut || {
+                assert_eq!(op_consume(&mut b.queue, &mut b.traders), 1)
+            });
             consumed += 1;
         }
         b.refill(&taken);
@@ -322,7 +357,14 @@ fn run(depth: u64, mut time: impl FnMut(&'static str, u64, &mut dyn FnMut())) {
         let (req, taken) = b.take_request(Side::Ask, 8);
         let mut taker = b.traders.0[TAKER];
         b.book
-            .place(&key(TAKER), &mut taker, &req, &ctx(), &mut b.traders, &mut *b.queue)
+            .place(
+                &key(TAKER),
+                &mut taker,
+                &req,
+                &ctx(),
+                &mut b.traders,
+                &mut *b.queue,
+            )
             .unwrap();
         b.traders.0[TAKER] = taker;
         b.refill(&taken);
@@ -330,7 +372,14 @@ fn run(depth: u64, mut time: impl FnMut(&'static str, u64, &mut dyn FnMut())) {
 }
 
 const DEPTHS: [u64; 3] = [64, 1_024, 4_096];
-const OPS: [&str; 6] = ["place", "cancel", "take 1", "take 8", "take 8 inline", "consume"];
+const OPS: [&str; 6] = [
+    "place",
+    "cancel",
+    "take 1",
+    "take 8",
+    "take 8 inline",
+    "consume",
+];
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -352,7 +401,9 @@ fn main() {
         s.sort_unstable();
         s[M / 2]
     };
-    println!("order book, median ns per op over {M} calls (per fill for take k); timer overhead {overhead} ns included");
+    println!(
+        "order book, median ns per op over {M} calls (per fill for take k); timer overhead {overhead} ns included"
+    );
     print!("{:<16}", "op \\ depth");
     for d in DEPTHS {
         print!("{d:>10}");

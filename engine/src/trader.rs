@@ -12,7 +12,9 @@ use crate::book::order::{BookError, OrderId, Side};
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::price::{PRICE_SCALE, Price};
-use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks};
+use crate::units::{
+    BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
+};
 use bytemuck::{Pod, Zeroable};
 
 /// Open-order slots per trader (per margin account). An order id carries its slot, so this
@@ -278,7 +280,8 @@ impl Trader {
                     )?,
                 }
             };
-            let closed_n: i64 = safe_cast(notional(price, BaseLots::new(closed as u64), tick_size)?)?;
+            let closed_n: i64 =
+                safe_cast(notional(price, BaseLots::new(closed as u64), tick_size)?)?;
             let opened_n = n.safe_sub(closed_n)?;
             // Cash of the closing part minus the cost basis it retires.
             let cash = match side {
@@ -353,9 +356,10 @@ impl Trader {
         let qls_scaled = u128::from(scale.quote_lot_size.get()) * u128::from(PRICE_SCALE);
         // i64 × u64 always fits in i128, so this product is exact.
         let position = i128::from(self.base_position).wrapping_mul(i128::from(price.raw()));
-        let equity = safe_cast::<u128, i128>(u128::from(collateral.get()) * u128::from(PRICE_SCALE))?
-            .safe_add(mul_signed(self.cash_flow()?, qls_scaled)?)?
-            .safe_add(position)?;
+        let equity =
+            safe_cast::<u128, i128>(u128::from(collateral.get()) * u128::from(PRICE_SCALE))?
+                .safe_add(mul_signed(self.cash_flow()?, qls_scaled)?)?
+                .safe_add(position)?;
         let bids: i128 = safe_cast(u128::from(self.bids_quote_lots).safe_mul(qls_scaled)?)?;
         let asks: i128 = safe_cast(u128::from(self.asks_quote_lots).safe_mul(qls_scaled)?)?;
         let exposure = position
@@ -374,8 +378,12 @@ impl Trader {
         price: Price,
     ) -> Result<i128, MathError> {
         let (equity, exposure) = self.margin_terms(collateral, scale, price)?;
-        let required = exposure.safe_mul(i128::from(scale.initial_margin_bps))?.safe_div(BPS)?;
-        Ok(equity.safe_sub(required)?.div_euclid(i128::from(PRICE_SCALE)))
+        let required = exposure
+            .safe_mul(i128::from(scale.initial_margin_bps))?
+            .safe_div(BPS)?;
+        Ok(equity
+            .safe_sub(required)?
+            .div_euclid(i128::from(PRICE_SCALE)))
     }
 
     /// Refuses unless equity covers initial margin at every price in `[low, high]` (checked at
@@ -387,7 +395,10 @@ impl Trader {
         low: Price,
         high: Price,
     ) -> Result<(), BookError> {
-        for p in [low, high].into_iter().take(if low == high { 1 } else { 2 }) {
+        for p in [low, high]
+            .into_iter()
+            .take(if low == high { 1 } else { 2 })
+        {
             let (equity, exposure) = self.margin_terms(collateral, scale, p)?;
             // exposure ≥ 0, so a negative equity always fails.
             let covered = u128::try_from(equity).is_ok_and(|e| {
@@ -421,16 +432,25 @@ mod tests {
     fn position_entry_and_realised_pnl_follow_the_cash() {
         let mut t = Trader::zeroed();
         trade(&mut t, Side::Bid, 100, 10); // long 10 @ 100
-        assert_eq!((t.base_position, t.quote_entry, t.realised_pnl), (10, 1_000, 0));
+        assert_eq!(
+            (t.base_position, t.quote_entry, t.realised_pnl),
+            (10, 1_000, 0)
+        );
         trade(&mut t, Side::Ask, 110, 4); // close 4: +4 × 10
-        assert_eq!((t.base_position, t.quote_entry, t.realised_pnl), (6, 600, 40));
+        assert_eq!(
+            (t.base_position, t.quote_entry, t.realised_pnl),
+            (6, 600, 40)
+        );
         trade(&mut t, Side::Ask, 90, 10); // close 6 at −10 each, open short 4 @ 90
         assert_eq!(
             (t.base_position, t.quote_entry, t.realised_pnl),
             (-4, -360, 40 - 60)
         );
         trade(&mut t, Side::Bid, 80, 4); // short closed: +4 × 10
-        assert_eq!((t.base_position, t.quote_entry, t.realised_pnl), (0, 0, -20 + 40));
+        assert_eq!(
+            (t.base_position, t.quote_entry, t.realised_pnl),
+            (0, 0, -20 + 40)
+        );
         // Cash flow: −1000 + 440 + 900 − 320 = 20.
         assert_eq!(t.cash_flow().unwrap(), 20);
     }
@@ -469,7 +489,8 @@ mod tests {
         assert_eq!(t.reducible(Side::Ask), BaseLots::new(10));
         assert_eq!(t.reducible(Side::Bid), BaseLots::ZERO);
         let id = OrderId::new(Side::Ask, Ticks::new(120), 1, 0);
-        t.open_order(0, id, Side::Ask, BaseLots::new(7), 0, 0, TICK).unwrap();
+        t.open_order(0, id, Side::Ask, BaseLots::new(7), 0, 0, TICK)
+            .unwrap();
         assert_eq!(t.reducible(Side::Ask), BaseLots::new(3));
     }
 
@@ -479,7 +500,8 @@ mod tests {
         let id = OrderId::new(Side::Bid, Ticks::new(50), 9, 3);
         assert_eq!(id.slot(), 3);
         assert_eq!(id.price(Side::Bid), Ticks::new(50));
-        t.open_order(3, id, Side::Bid, BaseLots::new(4), 77, 0, TICK).unwrap();
+        t.open_order(3, id, Side::Bid, BaseLots::new(4), 77, 0, TICK)
+            .unwrap();
         assert_eq!((t.bids_base_lots, t.bids_quote_lots), (4, 200));
         assert_eq!(t.free_slot(), Some(0));
         t.release_order(id, BaseLots::new(1), TICK).unwrap();
@@ -506,9 +528,11 @@ mod tests {
         let mut t = Trader::zeroed();
         trade(&mut t, Side::Bid, 100, 10); // long 1,000 of notional
         let bid = OrderId::new(Side::Bid, Ticks::new(90), 1, 0);
-        t.open_order(0, bid, Side::Bid, BaseLots::new(5), 0, 0, TICK).unwrap(); // +450
+        t.open_order(0, bid, Side::Bid, BaseLots::new(5), 0, 0, TICK)
+            .unwrap(); // +450
         let ask = OrderId::new(Side::Ask, Ticks::new(110), 2, 1);
-        t.open_order(1, ask, Side::Ask, BaseLots::new(30), 0, 0, TICK).unwrap(); // −3,300
+        t.open_order(1, ask, Side::Ask, BaseLots::new(30), 0, 0, TICK)
+            .unwrap(); // −3,300
         // Equity = 500 collateral + cash (−1,000) + position 1,000 = 500.
         // Worst = max(|1,000 + 450|, |1,000 − 3,300|) = 2,300 → 230 required.
         let surplus = t

@@ -89,7 +89,10 @@ impl MTrader {
         self.fees += fee;
     }
     fn release(&mut self, id: OrderId, lots: u64) {
-        let o = self.open.get_mut(&id).expect("model: release of unknown order");
+        let o = self
+            .open
+            .get_mut(&id)
+            .expect("model: release of unknown order");
         o.2 -= lots;
         if o.2 == 0 {
             self.open.remove(&id);
@@ -123,7 +126,11 @@ struct Model {
 
 fn fee(n: u64, bps: i32) -> i64 {
     let raw = n as i128 * bps as i128;
-    (if raw >= 0 { (raw + 9_999) / 10_000 } else { raw / 10_000 }) as i64
+    (if raw >= 0 {
+        (raw + 9_999) / 10_000
+    } else {
+        raw / 10_000
+    }) as i64
 }
 
 impl Model {
@@ -155,7 +162,15 @@ impl Model {
         }
         true
     }
-    fn out(&mut self, side: Side, k: (u64, u64), now: i64, taker: usize, inline: u8, reserve: usize) -> bool {
+    fn out(
+        &mut self,
+        side: Side,
+        k: (u64, u64),
+        now: i64,
+        taker: usize,
+        inline: u8,
+        reserve: usize,
+    ) -> bool {
         let o = self.sides[side as usize][&k].clone();
         let e = Event {
             kind: EVENT_OUT,
@@ -252,7 +267,11 @@ impl Model {
                 if !crosses(limit, p) {
                     break;
                 }
-                if budget > 0 && o.expires != 0 && o.expires <= ctx.now && self.out(opp, k, ctx.now, t, inline, reserve) {
+                if budget > 0
+                    && o.expires != 0
+                    && o.expires <= ctx.now
+                    && self.out(opp, k, ctx.now, t, inline, reserve)
+                {
                     budget -= 1;
                     continue;
                 }
@@ -397,13 +416,17 @@ impl Model {
             .filter(|(_, o)| side.is_none_or(|s| s == o.0) && client.is_none_or(|c| c == o.3))
             .map(|(id, _)| *id)
             .collect();
-        ids.into_iter().filter(|id| self.cancel(t, *id).is_ok()).count() as u32
+        ids.into_iter()
+            .filter(|id| self.cancel(t, *id).is_ok())
+            .count() as u32
     }
 
     fn consume(&mut self, inline: u8, limit: usize) -> usize {
         let mut done = 0;
         while done < limit {
-            let Some(e) = self.queue.front().copied() else { break };
+            let Some(e) = self.queue.front().copied() else {
+                break;
+            };
             let m = owner_of(&e.maker);
             if inline & (1 << m) == 0 {
                 break;
@@ -446,11 +469,25 @@ enum Op {
         banded: bool,
         inline: u8,
     },
-    Cancel { t: usize, pick: usize },
-    CancelByClient { t: usize, client: u64 },
-    CancelAll { t: usize, side: Option<Side> },
-    Consume { inline: u8, limit: usize },
-    Wait { secs: i64 },
+    Cancel {
+        t: usize,
+        pick: usize,
+    },
+    CancelByClient {
+        t: usize,
+        client: u64,
+    },
+    CancelAll {
+        t: usize,
+        side: Option<Side>,
+    },
+    Consume {
+        inline: u8,
+        limit: usize,
+    },
+    Wait {
+        secs: i64,
+    },
 }
 
 fn side_strategy() -> impl Strategy<Value = Side> {
@@ -486,7 +523,20 @@ fn op_strategy() -> impl Strategy<Value = Op> {
         0u8..16,
     )
         .prop_map(
-            |(t, side, kind, price, lots, reduce_only, client, exp, self_trade, fill_limit, banded, inline)| {
+            |(
+                t,
+                side,
+                kind,
+                price,
+                lots,
+                reduce_only,
+                client,
+                exp,
+                self_trade,
+                fill_limit,
+                banded,
+                inline,
+            )| {
                 Op::Place {
                     t,
                     req: OrderRequest {
@@ -587,15 +637,17 @@ impl World {
             }
             Op::CancelByClient { t, client } => {
                 let e = &mut self.engine;
-                let got = e
-                    .book
-                    .cancel_matching(&key(*t), &mut e.traders[*t], None, Some(*client), TICK);
+                let got =
+                    e.book
+                        .cancel_matching(&key(*t), &mut e.traders[*t], None, Some(*client), TICK);
                 assert_eq!(got, Ok(self.model.cancel_matching(*t, None, Some(*client))));
                 false
             }
             Op::CancelAll { t, side } => {
                 let e = &mut self.engine;
-                let got = e.book.cancel_matching(&key(*t), &mut e.traders[*t], *side, None, TICK);
+                let got = e
+                    .book
+                    .cancel_matching(&key(*t), &mut e.traders[*t], *side, None, TICK);
                 assert_eq!(got, Ok(self.model.cancel_matching(*t, *side, None)));
                 false
             }
@@ -649,7 +701,9 @@ impl World {
         if let (Some(b), Some(a)) = (e.book.best_price(Side::Bid), e.book.best_price(Side::Ask)) {
             assert!(b < a, "crossed book: bid {b:?} ask {a:?}");
         }
-        let queued: Vec<Event> = (0..e.queue.len()).map(|i| *e.queue.get(i).unwrap()).collect();
+        let queued: Vec<Event> = (0..e.queue.len())
+            .map(|i| *e.queue.get(i).unwrap())
+            .collect();
         assert_eq!(queued, m.queue.iter().copied().collect::<Vec<_>>(), "queue");
         assert_eq!(e.book.fees_accrued(), m.fees);
 
@@ -659,7 +713,11 @@ impl World {
             assert_eq!(et.cash_flow().unwrap(), mt.cash, "trader {t} cash");
             assert_eq!(et.fees_paid, mt.fees, "trader {t} fees");
             // Entry has the position's sign and vanishes with it.
-            assert_eq!(et.quote_entry.signum(), et.base_position.signum(), "trader {t} entry");
+            assert_eq!(
+                et.quote_entry.signum(),
+                et.base_position.signum(),
+                "trader {t} entry"
+            );
             let mut slots = BTreeMap::new();
             let (mut sides_lots, mut sides_quote) = ([0u64; 2], [0u64; 2]);
             for s in 0..MAX_OPEN_ORDERS {
@@ -668,7 +726,15 @@ impl World {
                     assert!(o.base_lots > 0);
                     let id = OrderId::from_parts(o.order_id);
                     assert_eq!(id.slot(), s);
-                    slots.insert(id, (Side::from_byte(o.side), o.price, o.base_lots, o.client_order_id));
+                    slots.insert(
+                        id,
+                        (
+                            Side::from_byte(o.side),
+                            o.price,
+                            o.base_lots,
+                            o.client_order_id,
+                        ),
+                    );
                     sides_lots[o.side as usize] += o.base_lots;
                     sides_quote[o.side as usize] +=
                         notional(Ticks::new(o.price), BaseLots::new(o.base_lots), TICK).unwrap();
@@ -707,7 +773,11 @@ impl World {
             cash_sum -= ev.maker_fee;
         }
         assert_eq!(pos_sum, 0, "positions are zero-sum");
-        assert_eq!(cash_sum + e.book.fees_accrued(), 0, "cash and fees are zero-sum");
+        assert_eq!(
+            cash_sum + e.book.fees_accrued(),
+            0,
+            "cash and fees are zero-sum"
+        );
         assert!(e.book.fees_accrued() >= 0);
     }
 }

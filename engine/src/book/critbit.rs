@@ -60,7 +60,11 @@ impl Node {
 /// 64-bit half that holds the bit: a select and one shift instead of a 128-bit shift.
 #[inline(always)]
 fn bit_at(key: u128, bit: u8) -> usize {
-    let word = if bit < 64 { (key >> 64) as u64 } else { key as u64 };
+    let word = if bit < 64 {
+        (key >> 64) as u64
+    } else {
+        key as u64
+    };
     ((word >> (!bit & 63)) & 1) as usize
 }
 
@@ -100,9 +104,8 @@ unsafe impl<const L: usize, const N: usize> Zeroable for CritbitTree<L, N> {}
 unsafe impl<const L: usize, const N: usize> Pod for CritbitTree<L, N> {}
 
 impl<const LEAVES: usize, const NODES: usize> CritbitTree<LEAVES, NODES> {
-    const VALID: () = assert!(
-        NODES == 2 * LEAVES && NODES.is_power_of_two() && NODES < NIL as usize
-    );
+    const VALID: () =
+        assert!(NODES == 2 * LEAVES && NODES.is_power_of_two() && NODES < NIL as usize);
 
     /// The node at index `i`. The mask keeps any index in range (valid links are already), so
     /// the hot loops carry no bounds check and never panic.

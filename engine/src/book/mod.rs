@@ -20,7 +20,9 @@ use crate::trader::{FeeRates, Trader, notional};
 use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, Ticks};
 use bytemuck::{Pod, Zeroable};
 use events::{EVENT_FILL, EVENT_OUT, Event, EventQueue};
-use order::{BookError, OrderId, OrderKind, OrderRequest, RestingOrder, SelfTrade, Side, TraderKey};
+use order::{
+    BookError, OrderId, OrderKind, OrderRequest, RestingOrder, SelfTrade, Side, TraderKey,
+};
 use side::BookSide;
 
 /// Orders per side of a market's book.
@@ -257,11 +259,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         } else {
             None
         };
-        let reserve = if req.reduce_only {
-            0
-        } else {
-            queue_reserve(Q)
-        };
+        let reserve = if req.reduce_only { 0 } else { queue_reserve(Q) };
         let mut settle = Settle {
             taker_key,
             taker,
@@ -463,10 +461,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
             settle
                 .taker
                 .apply_trade(req.side, price, q, taker_fee, ctx.tick_size)?;
-            self.fees_accrued = self
-                .fees_accrued
-                .safe_add(taker_fee)?
-                .safe_add(maker_fee)?;
+            self.fees_accrued = self.fees_accrued.safe_add(taker_fee)?.safe_add(maker_fee)?;
             remaining = remaining.checked_sub(q)?;
             outcome.filled = outcome.filled.checked_add(q)?;
             outcome.filled_quote_lots = outcome.filled_quote_lots.safe_add(quote)?;

@@ -152,7 +152,10 @@ pub mod perp {
     }
 
     /// Cancels the account's orders with this client order id.
-    pub fn order_cancel_by_client_id(ctx: Context<OrderCancel>, client_order_id: u64) -> Result<()> {
+    pub fn order_cancel_by_client_id(
+        ctx: Context<OrderCancel>,
+        client_order_id: u64,
+    ) -> Result<()> {
         instructions::order_cancel_by_client_id::handler(ctx, client_order_id)
     }
 

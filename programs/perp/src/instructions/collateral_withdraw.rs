@@ -53,7 +53,10 @@ pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
             .and_then(|lots| lots.checked_mul(market.params.quote_lot_size))
             .ok_or(ErrorCode::MathOverflow)?;
         require!(
-            amount.get().checked_add(owed).is_some_and(|need| need <= account.collateral),
+            amount
+                .get()
+                .checked_add(owed)
+                .is_some_and(|need| need <= account.collateral),
             ErrorCode::InsufficientCollateral
         );
         let after = collateral::withdraw(before, amount).map_err(ErrorCode::from)?;

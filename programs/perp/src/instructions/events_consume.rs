@@ -20,10 +20,7 @@ pub struct EventsConsume<'info> {
     pub event_queue: AccountLoader<'info, EventQueueAccount>,
 }
 
-pub fn handler<'info>(
-    ctx: Context<'info, EventsConsume<'info>>,
-    limit: u16,
-) -> Result<()> {
+pub fn handler<'info>(ctx: Context<'info, EventsConsume<'info>>, limit: u16) -> Result<()> {
     let market_key = ctx.accounts.market.key();
     let tick = QuoteLotsPerBaseLotPerTick::new(ctx.accounts.market.load()?.params.tick_size);
     let mut queue = ctx.accounts.event_queue.load_mut()?;

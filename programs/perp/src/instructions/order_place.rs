@@ -13,7 +13,9 @@
 use crate::error::ErrorCode;
 use crate::events::{OrderPlaced, log_event};
 use crate::oracle::*;
-use crate::state::{EventQueueAccount, Exchange, Gate, MarginAccount, Market, MarketStatus, OrderBookAccount};
+use crate::state::{
+    EventQueueAccount, Exchange, Gate, MarginAccount, Market, MarketStatus, OrderBookAccount,
+};
 use crate::util::makers::MakerAccounts;
 use anchor_lang::prelude::*;
 use perp_engine::book::order::{OrderKind, OrderRequest, SelfTrade, Side, TickBand};
@@ -141,10 +143,7 @@ fn tick_band(market: &Market, band: &PriceBand) -> Result<TickBand> {
     })
 }
 
-pub fn handler<'info>(
-    ctx: Context<'info, OrderPlace<'info>>,
-    args: OrderArgs,
-) -> Result<()> {
+pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -> Result<()> {
     let clock = Clock::get()?;
     let market_key = ctx.accounts.market.key();
     let market = ctx.accounts.market.load()?;

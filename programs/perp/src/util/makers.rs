@@ -30,8 +30,7 @@ impl<'a> MakerAccounts<'a> {
             );
             let data = info.try_borrow_mut_data()?;
             require!(
-                data.len() >= MarginAccount::SPACE
-                    && data[..8] == *MarginAccount::DISCRIMINATOR,
+                data.len() >= MarginAccount::SPACE && data[..8] == *MarginAccount::DISCRIMINATOR,
                 ErrorCode::WrongMakerAccount
             );
             let account = RefMut::map(data, |d| {

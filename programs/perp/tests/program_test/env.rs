@@ -716,7 +716,9 @@ impl TestEnv {
 
     /// Events waiting in the market's queue (the ring header's second field).
     pub async fn queue_len(&mut self, market: &MarketKeys) -> u32 {
-        let acc = self.existing_account(market.event_queue, "queue exists").await;
+        let acc = self
+            .existing_account(market.event_queue, "queue exists")
+            .await;
         let at = 8 + 32 + 4;
         u32::from_le_bytes(acc.data[at..at + 4].try_into().unwrap())
     }
@@ -737,7 +739,11 @@ impl TestEnv {
             cash += t.cash_flow().unwrap();
         }
         assert_eq!(base, 0, "positions are zero-sum");
-        assert_eq!(cash + self.book_fees(market).await, 0, "cash and fees are zero-sum");
+        assert_eq!(
+            cash + self.book_fees(market).await,
+            0,
+            "cash and fees are zero-sum"
+        );
     }
 
     /// Token conservation for one market: its collateral vault holds exactly the collateral of

@@ -406,7 +406,10 @@ fn order_cancel_accounts(a: &OrderAccounts) -> perp::accounts::OrderCancel {
 }
 
 pub fn order_cancel(a: &OrderAccounts, order_id: u128) -> Instruction {
-    build(order_cancel_accounts(a), perp::instruction::OrderCancel { order_id })
+    build(
+        order_cancel_accounts(a),
+        perp::instruction::OrderCancel { order_id },
+    )
 }
 
 pub fn order_cancel_by_client_id(a: &OrderAccounts, client_order_id: u64) -> Instruction {
@@ -417,10 +420,18 @@ pub fn order_cancel_by_client_id(a: &OrderAccounts, client_order_id: u64) -> Ins
 }
 
 pub fn order_cancel_all(a: &OrderAccounts, side: Option<perp::OrderSide>) -> Instruction {
-    build(order_cancel_accounts(a), perp::instruction::OrderCancelAll { side })
+    build(
+        order_cancel_accounts(a),
+        perp::instruction::OrderCancelAll { side },
+    )
 }
 
-pub fn events_consume(market: Pubkey, event_queue: Pubkey, limit: u16, makers: &[Pubkey]) -> Instruction {
+pub fn events_consume(
+    market: Pubkey,
+    event_queue: Pubkey,
+    limit: u16,
+    makers: &[Pubkey],
+) -> Instruction {
     let mut ix = build(
         perp::accounts::EventsConsume {
             exchange: exchange_pda(),
