@@ -45,6 +45,8 @@ pub enum EngineError {
     WithdrawLimitExceeded,
     /// An amount of zero was given where a positive amount is required.
     ZeroAmount,
+    /// The account has a position or open orders, which withdrawals cannot value yet.
+    PositionOpen,
 }
 
 impl From<MathError> for EngineError {

@@ -9,7 +9,7 @@
 
 use crate::book::events::{EVENT_FILL, EVENT_OUT, Event};
 use crate::book::order::{BookError, OrderId, Side};
-use crate::error::MathError;
+use crate::error::{EngineError, MathError};
 use crate::math::{SafeMath, safe_cast};
 use crate::price::{PRICE_SCALE, Price};
 use crate::units::{
@@ -335,6 +335,28 @@ impl Trader {
             Side::Bid => (self.base_position.saturating_neg(), self.bids_base_lots),
         };
         BaseLots::new((exposure.max(0) as u64).saturating_sub(resting))
+    }
+
+    /// Collateral the trader may withdraw: all of it less unsettled realised losses, and only
+    /// while flat (until the risk engine values positions). Losses beyond the collateral leave
+    /// nothing to withdraw (`InsufficientCollateral`).
+    pub fn withdrawable(
+        &self,
+        collateral: QuoteNative,
+        quote_lot_size: QuoteNativePerQuoteLot,
+    ) -> Result<QuoteNative, EngineError> {
+        if !self.is_flat() {
+            return Err(EngineError::PositionOpen);
+        }
+        let owed = QuoteNative::new(
+            self.realised_pnl
+                .min(0)
+                .unsigned_abs()
+                .safe_mul(quote_lot_size.get())?,
+        );
+        collateral
+            .checked_sub(owed)
+            .map_err(|_| EngineError::InsufficientCollateral)
     }
 
     /// Net quote cash flow from trading, in quote lots (see the module doc).

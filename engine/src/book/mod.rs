@@ -316,8 +316,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
                 base_lots: remaining.get(),
                 client_order_id: req.client_order_id,
                 expires_at: req.expires_at,
-                reduce_only: u8::from(req.reduce_only),
-                padding: [0; 7],
+                reserved: [0; 8],
             },
         )?;
         settle.taker.open_order(

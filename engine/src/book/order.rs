@@ -2,7 +2,9 @@
 //! reason the book can refuse one.
 
 use crate::error::MathError;
-use crate::units::{BaseLots, Ticks};
+use crate::math::{SafeMath, safe_cast};
+use crate::price::Price;
+use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNativePerQuoteLot, Ticks};
 use bytemuck::{Pod, Zeroable};
 
 /// The key that identifies a trader to the book: the margin account's address.
@@ -115,6 +117,29 @@ pub struct TickBand {
     pub high: Ticks,
 }
 
+impl TickBand {
+    /// The ticks an order may use: the oracle range `[low, high]` widened by `width_bps` on each
+    /// side, rounded inward to whole ticks.
+    pub fn widened(
+        low: Price,
+        high: Price,
+        width_bps: u32,
+        tick_size: QuoteLotsPerBaseLotPerTick,
+        quote_lot_size: QuoteNativePerQuoteLot,
+    ) -> Result<TickBand, MathError> {
+        let scale = |p: Price, bps: u128| -> Result<Price, MathError> {
+            let raw = u128::from(p.raw()).safe_mul(bps)? / 10_000;
+            Ok(Price::from_raw(safe_cast(raw)?))
+        };
+        let width = u128::from(width_bps);
+        Ok(TickBand {
+            low: scale(low, 10_000u128.saturating_sub(width))?
+                .to_ticks_ceil(tick_size, quote_lot_size)?,
+            high: scale(high, 10_000 + width)?.to_ticks_floor(tick_size, quote_lot_size)?,
+        })
+    }
+}
+
 /// An order id: the order's key in its side's tree. The high 64 bits order by price (best first),
 /// the low 64 bits are `sequence << SLOT_BITS | owner slot`, so time priority follows the
 /// sequence and the owner's open-order slot is recoverable from the id without a search.
@@ -177,10 +202,8 @@ pub struct RestingOrder {
     pub client_order_id: u64,
     /// Unix time after which it no longer trades (0 = never).
     pub expires_at: i64,
-    /// 1 when placed reduce-only.
-    pub reduce_only: u8,
-    /// Explicit padding.
-    pub padding: [u8; 7],
+    /// Room for later fields.
+    pub reserved: [u8; 8],
 }
 static_assertions::const_assert_eq!(core::mem::size_of::<RestingOrder>(), 64);
 
@@ -232,5 +255,34 @@ pub enum BookError {
 impl From<MathError> for BookError {
     fn from(e: MathError) -> Self {
         BookError::Math(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::price::PRICE_SCALE;
+
+    #[test]
+    fn band_widens_by_bps_and_rounds_inward_to_ticks() {
+        // One tick = 100 native per lot; oracle range 150,000..=151,000 native per lot; ±10%.
+        let p = |native: u64| Price::from_raw(native * PRICE_SCALE);
+        let tick = QuoteLotsPerBaseLotPerTick::new(100);
+        let qls = QuoteNativePerQuoteLot::new(1);
+        let band = TickBand::widened(p(150_000), p(151_000), 1_000, tick, qls).unwrap();
+        // 135,000 → 1,350 ticks; 166,100 → 1,661 ticks.
+        assert_eq!(
+            (band.low, band.high),
+            (Ticks::new(1_350), Ticks::new(1_661))
+        );
+        // 135,049.5 rounds up to 1,351 and 166,149.5 down to 1,661: inward.
+        let band = TickBand::widened(p(150_055), p(151_045), 1_000, tick, qls).unwrap();
+        assert_eq!(
+            (band.low, band.high),
+            (Ticks::new(1_351), Ticks::new(1_661))
+        );
+        // A band wider than 100% cannot go below zero.
+        let band = TickBand::widened(p(150_000), p(150_000), 20_000, tick, qls).unwrap();
+        assert_eq!((band.low, band.high), (Ticks::new(0), Ticks::new(4_500)));
     }
 }

@@ -102,12 +102,6 @@ impl<const CAP: usize, const NODES: usize> BookSide<CAP, NODES> {
         Ok(leaf)
     }
 
-    /// Removes the order `id`, returning it.
-    pub fn remove(&mut self, id: OrderId) -> Option<RestingOrder> {
-        let slot = self.tree.remove(id.0)?;
-        Some(self.release(slot))
-    }
-
     /// Removes the order `id` held at tree leaf `leaf` without a walk; `None` (nothing changed)
     /// if that leaf does not hold `id` (the order has left the book and the leaf was reused).
     pub fn remove_at(&mut self, leaf: u32, id: OrderId) -> Option<RestingOrder> {

@@ -258,6 +258,7 @@ impl From<EngineError> for ErrorCode {
             EngineError::InsufficientCollateral => ErrorCode::InsufficientCollateral,
             EngineError::WithdrawLimitExceeded => ErrorCode::WithdrawLimitExceeded,
             EngineError::ZeroAmount => ErrorCode::ZeroAmount,
+            EngineError::PositionOpen => ErrorCode::PositionOpen,
         }
     }
 }

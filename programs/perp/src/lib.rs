@@ -14,6 +14,7 @@ pub mod governance;
 pub mod instructions;
 pub mod oracle;
 pub mod state;
+pub mod trading;
 pub mod util;
 
 pub use instructions::*;

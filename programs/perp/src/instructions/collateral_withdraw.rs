@@ -8,7 +8,7 @@ use crate::state::{Exchange, Gate, MarginAccount, Market};
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
-use perp_engine::{QuoteNative, collateral};
+use perp_engine::{QuoteNative, QuoteNativePerQuoteLot, collateral};
 
 #[derive(Accounts)]
 pub struct CollateralWithdraw<'info> {
@@ -45,20 +45,14 @@ pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
             account: account.collateral(),
             market_total: market.collateral_total(),
         };
-        // Until the risk engine values positions (dynamic margin), only a flat account may
-        // withdraw, and realised losses not yet settled stay in the vault.
-        require!(account.trader.is_flat(), ErrorCode::PositionOpen);
-        let owed = u64::try_from(account.trader.realised_pnl.min(0).unsigned_abs())
-            .ok()
-            .and_then(|lots| lots.checked_mul(market.params.quote_lot_size))
-            .ok_or(ErrorCode::MathOverflow)?;
-        require!(
-            amount
-                .get()
-                .checked_add(owed)
-                .is_some_and(|need| need <= account.collateral),
-            ErrorCode::InsufficientCollateral
-        );
+        let free = account
+            .trader
+            .withdrawable(
+                account.collateral(),
+                QuoteNativePerQuoteLot::new(market.params.quote_lot_size),
+            )
+            .map_err(ErrorCode::from)?;
+        require!(amount <= free, ErrorCode::InsufficientCollateral);
         let after = collateral::withdraw(before, amount).map_err(ErrorCode::from)?;
         let mut window: collateral::OutflowWindow = market.withdraw_window.into();
         window

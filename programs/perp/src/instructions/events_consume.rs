@@ -24,7 +24,7 @@ pub fn handler<'info>(ctx: Context<'info, EventsConsume<'info>>, limit: u16) -> 
     let market_key = ctx.accounts.market.key();
     let tick = QuoteLotsPerBaseLotPerTick::new(ctx.accounts.market.load()?.params.tick_size);
     let mut queue = ctx.accounts.event_queue.load_mut()?;
-    let mut makers = MakerAccounts::load(ctx.remaining_accounts, market_key)?;
+    let mut makers = MakerAccounts::load(ctx.remaining_accounts, market_key, Pubkey::default())?;
     let count = consume_events(&mut queue.queue, &mut makers, usize::from(limit), tick)
         .map_err(ErrorCode::from)?;
     log_event(&EventsConsumed {

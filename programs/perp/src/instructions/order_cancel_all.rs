@@ -7,7 +7,7 @@ use crate::instructions::order_place::OrderSide;
 use anchor_lang::prelude::*;
 
 pub fn handler(ctx: Context<OrderCancel>, side: Option<OrderSide>) -> Result<()> {
-    ctx.accounts.with_book(|book, key, account, tick| {
+    ctx.accounts.trading.cancel(|book, key, account, tick| {
         book.cancel_matching(key, &mut account.trader, side.map(Into::into), None, tick)
             .map_err(|e| ErrorCode::from(e).into())
     })

@@ -5,7 +5,7 @@ use crate::instructions::order_cancel::OrderCancel;
 use anchor_lang::prelude::*;
 
 pub fn handler(ctx: Context<OrderCancel>, client_order_id: u64) -> Result<()> {
-    ctx.accounts.with_book(|book, key, account, tick| {
+    ctx.accounts.trading.cancel(|book, key, account, tick| {
         let n = book
             .cancel_matching(key, &mut account.trader, None, Some(client_order_id), tick)
             .map_err(ErrorCode::from)?;

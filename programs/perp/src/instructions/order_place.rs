@@ -13,31 +13,23 @@
 use crate::error::ErrorCode;
 use crate::events::{OrderPlaced, log_event};
 use crate::oracle::*;
-use crate::state::{
-    EventQueueAccount, Exchange, Gate, MarginAccount, Market, MarketStatus, OrderBookAccount,
-};
+use crate::state::{EventQueueAccount, Exchange, Gate, MarketStatus};
+use crate::trading::*;
 use crate::util::makers::MakerAccounts;
 use anchor_lang::prelude::*;
 use perp_engine::book::order::{OrderKind, OrderRequest, SelfTrade, Side, TickBand};
 use perp_engine::book::{PlaceContext, Remainder};
-use perp_engine::oracle::{Action, PriceBand};
+use perp_engine::oracle::Action;
 use perp_engine::trader::{FeeRates, MarginScale};
-use perp_engine::{BaseLots, Price, QuoteLotsPerBaseLotPerTick, QuoteNativePerQuoteLot, Ticks};
+use perp_engine::{BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNativePerQuoteLot, Ticks};
 
 #[derive(Accounts)]
 pub struct OrderPlace<'info> {
     #[account(seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump,
         constraint = exchange.is_open(Gate::OrderPlace) @ ErrorCode::GateClosed)]
     pub exchange: Account<'info, Exchange>,
-    /// The account's owner or delegate.
-    pub signer: Signer<'info>,
-    pub market: AccountLoader<'info, Market>,
-    #[account(mut, has_one = market @ ErrorCode::WrongMarket,
-        constraint = margin_account.load()?.may_trade(signer.key) @ ErrorCode::NotOwnerOrDelegate)]
-    pub margin_account: AccountLoader<'info, MarginAccount>,
-    #[account(mut, address = market.load()?.book @ ErrorCode::WrongBook)]
-    pub book: AccountLoader<'info, OrderBookAccount>,
-    #[account(mut, address = market.load()?.event_queue @ ErrorCode::WrongEventQueue)]
+    pub trading: TradingAccounts<'info>,
+    #[account(mut, address = trading.market.load()?.event_queue @ ErrorCode::WrongEventQueue)]
     pub event_queue: AccountLoader<'info, EventQueueAccount>,
     pub oracles: OracleAccounts<'info>,
 }
@@ -122,31 +114,11 @@ impl OrderArgs {
     }
 }
 
-/// The ticks an order may use: the oracle range widened by `breaker_band_bps` on each side.
-fn tick_band(market: &Market, band: &PriceBand) -> Result<TickBand> {
-    let tick = QuoteLotsPerBaseLotPerTick::new(market.params.tick_size);
-    let qls = QuoteNativePerQuoteLot::new(market.params.quote_lot_size);
-    let width = u128::from(market.oracle.breaker_band_bps);
-    let scale = |p: Price, bps: u128| -> Result<Price> {
-        let raw = u128::from(p.raw())
-            .checked_mul(bps)
-            .map(|x| x / 10_000)
-            .and_then(|x| u64::try_from(x).ok())
-            .ok_or(ErrorCode::MathOverflow)?;
-        Ok(Price::from_raw(raw))
-    };
-    let low = scale(band.low, 10_000u128.saturating_sub(width))?;
-    let high = scale(band.high, 10_000 + width)?;
-    Ok(TickBand {
-        low: low.to_ticks_ceil(tick, qls).map_err(ErrorCode::from)?,
-        high: high.to_ticks_floor(tick, qls).map_err(ErrorCode::from)?,
-    })
-}
-
 pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -> Result<()> {
     let clock = Clock::get()?;
-    let market_key = ctx.accounts.market.key();
-    let market = ctx.accounts.market.load()?;
+    let trading = &ctx.accounts.trading;
+    let market_key = trading.market.key();
+    let market = trading.market.load()?;
     require!(
         market.effective_status() != MarketStatus::Paused,
         ErrorCode::MarketPaused
@@ -156,30 +128,40 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
     } else {
         price_for_action(&market, &ctx.accounts.oracles, &clock, Action::IncreaseRisk)?
     };
+    let scale = MarginScale {
+        tick_size: QuoteLotsPerBaseLotPerTick::new(market.params.tick_size),
+        quote_lot_size: QuoteNativePerQuoteLot::new(market.params.quote_lot_size),
+        initial_margin_bps: market.params.initial_margin_bps,
+    };
+    let band = oracle_band
+        .as_ref()
+        .map(|b| {
+            TickBand::widened(
+                b.low,
+                b.high,
+                market.oracle.breaker_band_bps,
+                scale.tick_size,
+                scale.quote_lot_size,
+            )
+        })
+        .transpose()
+        .map_err(ErrorCode::from)?;
     let place = PlaceContext {
         now: clock.unix_timestamp,
-        tick_size: QuoteLotsPerBaseLotPerTick::new(market.params.tick_size),
+        tick_size: scale.tick_size,
         fees: FeeRates {
             maker_bps: market.params.maker_fee_bps,
             taker_bps: market.params.taker_fee_bps,
         },
-        band: oracle_band
-            .as_ref()
-            .map(|b| tick_band(&market, b))
-            .transpose()?,
-    };
-    let scale = MarginScale {
-        tick_size: place.tick_size,
-        quote_lot_size: QuoteNativePerQuoteLot::new(market.params.quote_lot_size),
-        initial_margin_bps: market.params.initial_margin_bps,
+        band,
     };
     drop(market);
 
-    let account_key = ctx.accounts.margin_account.key();
-    let mut account = ctx.accounts.margin_account.load_mut()?;
-    let mut book = ctx.accounts.book.load_mut()?;
+    let account_key = trading.margin_account.key();
+    let mut account = trading.margin_account.load_mut()?;
+    let mut book = trading.book.load_mut()?;
     let mut queue = ctx.accounts.event_queue.load_mut()?;
-    let mut makers = MakerAccounts::load(ctx.remaining_accounts, market_key)?;
+    let mut makers = MakerAccounts::load(ctx.remaining_accounts, market_key, account_key)?;
     let outcome = book
         .book
         .place(

@@ -1,6 +1,7 @@
 //! Maker margin accounts passed in `remaining_accounts`: fills and outs for them settle inside
 //! the instruction (`order_place`) or from the queue (`events_consume`). Each is checked to be
-//! a writable margin account of this program in this market; anything else is refused.
+//! a writable margin account of this program in this market, named once and not the taker's own
+//! (which the instruction already holds); anything else is refused.
 
 use crate::error::ErrorCode;
 use crate::events::{BookEventLogged, log_event};
@@ -20,12 +21,17 @@ pub struct MakerAccounts<'a> {
 }
 
 impl<'a> MakerAccounts<'a> {
-    /// Borrows every account in `remaining` as a margin account of `market`.
-    pub fn load(remaining: &'a [AccountInfo<'_>], market: Pubkey) -> Result<Self> {
-        let mut accounts = Vec::with_capacity(remaining.len());
+    /// Borrows every account in `remaining` as a margin account of `market` other than
+    /// `taker`.
+    pub fn load(remaining: &'a [AccountInfo<'_>], market: Pubkey, taker: Pubkey) -> Result<Self> {
+        let mut accounts: Vec<(Pubkey, RefMut<'a, MarginAccount>)> =
+            Vec::with_capacity(remaining.len());
         for info in remaining {
             require!(
-                info.owner == &crate::ID && info.is_writable,
+                info.owner == &crate::ID
+                    && info.is_writable
+                    && *info.key != taker
+                    && accounts.iter().all(|(key, _)| key != info.key),
                 ErrorCode::WrongMakerAccount
             );
             let data = info.try_borrow_mut_data()?;

@@ -522,15 +522,15 @@ async fn self_trade_modes_slots_and_status_refusals() {
 
     // Substituted accounts (a maker that is not a margin account; another market's queue —
     // listing it waits out the timelock, so this comes last among the oracle-priced orders).
-    let ix = ix::order_place(
-        &taker.orders(),
-        bid(OrderType::Limit, 1_500, 1),
-        &[market.market],
-    );
-    assert_error(
-        env.send(&[ix], &[&taker.wallet]).await,
-        ErrorCode::WrongMakerAccount,
-    );
+    // Also refused: the taker's own account, or one maker named twice.
+    let twice = [maker.margin_account, maker.margin_account];
+    for makers in [&[market.market][..], &[taker.margin_account], &twice] {
+        let ix = ix::order_place(&taker.orders(), bid(OrderType::Limit, 1_500, 1), makers);
+        assert_error(
+            env.send(&[ix], &[&taker.wallet]).await,
+            ErrorCode::WrongMakerAccount,
+        );
+    }
     let other = env.create_market().await;
     let mut wrong = taker.orders();
     wrong.event_queue = other.event_queue;

@@ -6,6 +6,7 @@ use perp::constants::*;
 use perp::governance::__client_accounts_pending_change::PendingChange;
 use perp::oracle::__client_accounts_oracle_accounts::OracleAccounts;
 use perp::state::{Change, Gate, MarketParams, MarketStatus, OracleConfig, Role};
+use perp::trading::__client_accounts_trading_accounts::TradingAccounts;
 use solana_sdk::instruction::{AccountMeta, Instruction};
 use solana_sdk::pubkey::Pubkey;
 
@@ -382,10 +383,7 @@ pub fn order_place(a: &OrderAccounts, args: perp::OrderArgs, makers: &[Pubkey]) 
     let mut ix = build(
         perp::accounts::OrderPlace {
             exchange: exchange_pda(),
-            signer: a.signer,
-            market: a.market,
-            margin_account: a.margin_account,
-            book: a.book,
+            trading: trading(a),
             event_queue: a.event_queue,
             oracles: a.oracles.accounts(),
         },
@@ -396,12 +394,18 @@ pub fn order_place(a: &OrderAccounts, args: perp::OrderArgs, makers: &[Pubkey]) 
     ix
 }
 
-fn order_cancel_accounts(a: &OrderAccounts) -> perp::accounts::OrderCancel {
-    perp::accounts::OrderCancel {
+fn trading(a: &OrderAccounts) -> TradingAccounts {
+    TradingAccounts {
         signer: a.signer,
         market: a.market,
         margin_account: a.margin_account,
         book: a.book,
+    }
+}
+
+fn order_cancel_accounts(a: &OrderAccounts) -> perp::accounts::OrderCancel {
+    perp::accounts::OrderCancel {
+        trading: trading(a),
     }
 }
 
