@@ -307,7 +307,9 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
             return Ok(outcome);
         };
         let id = OrderId::new(req.side, limit, self.next_seq, slot);
-        self.make_room(req.side, id, ctx.now, &mut settle)?;
+        if self.side(req.side).is_full() {
+            self.make_room(req.side, id, ctx.now, &mut settle)?;
+        }
         self.next_seq = self.next_seq.safe_add(1)?;
         let leaf = self.side_mut(req.side).insert(
             id,
@@ -491,6 +493,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
     }
 
     /// Makes room for `id` on a full side by evicting the worst order, if `id` is better.
+    #[cold]
     fn make_room<M: Makers, const Q: usize>(
         &mut self,
         side: Side,
@@ -498,9 +501,6 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         now: i64,
         settle: &mut Settle<'_, M, Q>,
     ) -> Result<(), BookError> {
-        if !self.side(side).is_full() {
-            return Ok(());
-        }
         let (worst, pool, leaf) = self.side(side).worst().ok_or(BookError::StateMismatch)?;
         if id >= worst {
             return Err(BookError::BookSideFull);
