@@ -7,8 +7,8 @@
 
 use crate::program_test::env::{TestEnv, Trader, assert_anchor_error, assert_error};
 use crate::program_test::ix;
+use crate::program_test::trading::{finish, funded_market, order, place, try_place};
 use perp::error::ErrorCode;
-use perp::events::OrderPlaced;
 use perp::state::{Gate, OrderBookAccount};
 use perp::{OrderArgs, OrderSide, OrderType, SelfTradeBehavior};
 use solana_sdk::signature::Keypair;
@@ -16,62 +16,9 @@ use solana_sdk::signer::Signer;
 
 const COLLATERAL: u64 = 50_000_000;
 
-fn order(side: OrderSide, order_type: OrderType, price_ticks: u64, base_lots: u64) -> OrderArgs {
-    OrderArgs {
-        side,
-        order_type,
-        price_ticks,
-        base_lots,
-        reduce_only: false,
-        client_order_id: 0,
-        expires_at: 0,
-        self_trade: SelfTradeBehavior::DecrementTake,
-        fill_limit: 8,
-    }
-}
-
 /// A market with a stable price and two funded traders.
 async fn setup() -> (TestEnv, Trader, Trader) {
-    let mut env = TestEnv::new().await;
-    let market = env.create_market().await;
-    env.update_price(&market).await.expect("price");
-    let maker = env.trader(&market, COLLATERAL).await;
-    let taker = env.trader(&market, COLLATERAL).await;
-    env.deposit(&maker, COLLATERAL).await.expect("deposit");
-    env.deposit(&taker, COLLATERAL).await.expect("deposit");
-    (env, maker, taker)
-}
-
-/// Places `args` for `t` with `makers` at hand; returns the `OrderPlaced` event.
-async fn place(env: &mut TestEnv, t: &Trader, args: OrderArgs, makers: &[&Trader]) -> OrderPlaced {
-    let makers: Vec<_> = makers.iter().map(|m| m.margin_account).collect();
-    let ix = ix::order_place(&t.orders(), args, &makers);
-    let events = env
-        .send_for_events::<OrderPlaced>(&[ix], &[&t.wallet])
-        .await
-        .expect("order_place");
-    events.into_iter().next().expect("OrderPlaced")
-}
-
-async fn try_place(
-    env: &mut TestEnv,
-    t: &Trader,
-    args: OrderArgs,
-) -> crate::program_test::env::TxResult {
-    let ix = ix::order_place(&t.orders(), args, &[]);
-    env.send(&[ix], &[&t.wallet]).await
-}
-
-async fn finish(
-    env: &mut TestEnv,
-    market: &crate::program_test::env::MarketKeys,
-    makers: &[&Trader],
-) {
-    let keys: Vec<_> = makers.iter().map(|m| m.margin_account).collect();
-    let ix = ix::events_consume(market.market, market.event_queue, 64, &keys);
-    env.send(&[ix], &[]).await.expect("events_consume");
-    env.assert_zero_sum(market).await;
-    env.assert_conservation(market).await;
+    funded_market(COLLATERAL).await
 }
 
 #[tokio::test]

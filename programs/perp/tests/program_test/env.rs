@@ -241,14 +241,25 @@ impl TestEnv {
 
     /// A transaction of `ixs` paid by `fee_payer` (default: the harness's payer) and signed by
     /// it and `signers`. A unique compute-unit price makes every transaction distinct, since the
-    /// bank silently de-duplicates identical ones.
-    fn transaction(
+    /// bank silently de-duplicates identical ones. The blockhash is refreshed every 64
+    /// transactions: program-test produces new ones in the background, and a transaction with
+    /// an expired one is dropped without an answer (the client then times out), which long
+    /// scenarios would otherwise hit.
+    async fn transaction(
         &mut self,
         ixs: &[Instruction],
         fee_payer: Option<&Keypair>,
         signers: &[&Keypair],
     ) -> Transaction {
         self.nonce += 1;
+        if self.nonce % 64 == 0 {
+            self.ctx.last_blockhash = self
+                .ctx
+                .banks_client
+                .get_latest_blockhash()
+                .await
+                .expect("blockhash");
+        }
         let mut all = vec![ComputeBudgetInstruction::set_compute_unit_price(self.nonce)];
         all.extend_from_slice(ixs);
         let fee_payer = fee_payer.unwrap_or(&self.ctx.payer);
@@ -264,14 +275,14 @@ impl TestEnv {
 
     /// Sends `ixs` signed by the payer and `signers`.
     pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxResult {
-        let tx = self.transaction(ixs, None, signers);
+        let tx = self.transaction(ixs, None, signers).await;
         self.ctx.banks_client.process_transaction(tx).await
     }
 
     /// Sends `ixs` with `fee_payer` paying (and signing) instead of the harness's payer, for
     /// showing that a permissionless instruction needs nobody in particular.
     pub async fn send_paid_by(&mut self, fee_payer: &Keypair, ixs: &[Instruction]) -> TxResult {
-        let tx = self.transaction(ixs, Some(fee_payer), &[]);
+        let tx = self.transaction(ixs, Some(fee_payer), &[]).await;
         self.ctx.banks_client.process_transaction(tx).await
     }
 
@@ -282,7 +293,7 @@ impl TestEnv {
         signers: &[&Keypair],
     ) -> Result<Vec<E>, BanksClientError> {
         use base64::Engine;
-        let tx = self.transaction(ixs, None, signers);
+        let tx = self.transaction(ixs, None, signers).await;
         let out = self
             .ctx
             .banks_client
@@ -423,6 +434,11 @@ impl TestEnv {
     async fn existing_account(&mut self, key: Pubkey, what: &str) -> solana_sdk::account::Account {
         let account = self.ctx.banks_client.get_account(key).await.expect("get");
         account.unwrap_or_else(|| panic!("{what}: no account at {key}"))
+    }
+
+    /// The data of the account at `key`, which must exist.
+    pub async fn account_data(&mut self, key: &Pubkey) -> Vec<u8> {
+        self.existing_account(*key, "account exists").await.data
     }
 
     /// Token balance of a token account (classic or Token-2022).
@@ -595,7 +611,7 @@ impl TestEnv {
         action: PriceAction,
     ) -> Result<Option<ActionPrice>, BanksClientError> {
         let ix = ix::market_preview_price(market.market, oracles, action);
-        let tx = self.transaction(&[ix], None, &[]);
+        let tx = self.transaction(&[ix], None, &[]).await;
         let sim = self.ctx.banks_client.simulate_transaction(tx).await?;
         if let Some(Err(err)) = sim.result {
             return Err(BanksClientError::TransactionError(err));
@@ -652,6 +668,13 @@ impl TestEnv {
             margin_account,
             market: *market,
         }
+    }
+
+    /// A new trader with `collateral` deposited in their margin account.
+    pub async fn funded_trader(&mut self, market: &MarketKeys, collateral: u64) -> Trader {
+        let t = self.trader(market, collateral).await;
+        self.deposit(&t, collateral).await.expect("deposit");
+        t
     }
 
     /// The trader (as owner) names `delegate` on their margin account.

@@ -6,6 +6,7 @@ pub mod ix;
 pub mod oracles;
 pub mod stubs;
 pub mod tokens;
+pub mod trading;
 
 pub use env::*;
 pub use ix::{InsuranceWithdrawAccounts, MarketCreateAccounts};
