@@ -3,10 +3,12 @@
 //! Workload per depth N (orders per side, resting at every other tick around a mid, 10 lots
 //! each, owned by makers of up to 24 orders each):
 //! - place: a non-crossing limit order at a random empty tick inside the resting range (a new
-//!   price level), plus the initial-margin check the program runs after it; then cancelled
-//!   (outside the measurement);
+//!   price level), with its margin reservation; then cancelled (outside the measurement);
+//! - margin check: the initial-margin check the program runs after each placement, on the
+//!   placer (position and orders) at one price: static (the listed fraction) and dynamic (the
+//!   risk engine's fraction for the exposure's size, volatility and open interest);
 //! - cancel: a random resting order by id; then re-placed (outside);
-//! - take k: an IOC sized to fill exactly the k best orders, plus the taker's margin check;
+//! - take k: an IOC sized to fill exactly the k best orders (position, fee and event per fill);
 //!   fills of makers not at hand go to the event queue (`take`) or settle inline when the
 //!   makers' accounts are passed (`take inline`); the book is refilled outside;
 //! - consume: settling one queued fill into its maker's account.
@@ -25,6 +27,8 @@ use perp_engine::book::{
     EVENT_QUEUE_CAPACITY, Makers, MarketBook, NoMakers, PlaceContext, Remainder, consume_events,
 };
 use perp_engine::price::{PRICE_SCALE, Price};
+use perp_engine::risk::health::Health;
+use perp_engine::risk::margin::MarginParams;
 use perp_engine::trader::{FeeRates, MarginScale, Trader};
 use perp_engine::{
     BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
@@ -44,6 +48,21 @@ const SCALE: MarginScale = MarginScale {
 };
 const COLLATERAL: QuoteNative = QuoteNative::new(1 << 50);
 const TAKER: usize = 0;
+
+/// Dynamic margin: 10% base, +10% per √(1,000 lots), reference volatility 1%/√h (the
+/// bench runs at 1.5%), OI caps far above the bench's 500,000 lots (so the OI term is evaluated
+/// but does not bind).
+const RISK: MarginParams = MarginParams {
+    initial_margin_bps: 1_000,
+    maintenance_ratio_bps: 5_000,
+    size_premium_bps: 1_000,
+    size_unit_lots: 1_000,
+    reference_vol_bps: 100,
+    max_vol_multiplier_bps: 30_000,
+    oi_soft_cap_lots: 1_000_000,
+    oi_hard_cap_lots: 2_000_000,
+    maintenance_ramp_bps_per_hour: 50,
+};
 
 type Queue = EventQueue<EVENT_QUEUE_CAPACITY>;
 
@@ -123,9 +142,6 @@ fn op_place(
     let out = book
         .place(&key(TAKER), taker, req, &ctx(), &mut NoMakers, q)
         .unwrap();
-    taker
-        .require_initial_margin(COLLATERAL, &SCALE, mark(), mark())
-        .unwrap();
     match out.remainder {
         Remainder::Rested(id) => id,
         r => panic!("place did not rest: {r:?}"),
@@ -137,7 +153,27 @@ fn op_cancel(book: &mut MarketBook, owner: usize, trader: &mut Trader, id: Order
     book.cancel(&key(owner), trader, id, TICK).unwrap();
 }
 
-/// One take: the IOC plus the taker's margin check. Always inlined into its wrappers, which
+#[inline(never)]
+fn op_margin(trader: &Trader) {
+    trader
+        .require_initial_margin(COLLATERAL, &SCALE, mark(), mark())
+        .unwrap();
+}
+
+#[inline(never)]
+fn op_margin_dynamic(trader: &Trader, risk: &MarginParams) {
+    let h = Health::of(
+        trader,
+        COLLATERAL.get() as i64,
+        SCALE.quote_lot_size,
+        mark(),
+    )
+    .unwrap();
+    let im = risk.initial_bps(h.exposure_lots, 150, 500_000).unwrap();
+    assert!(h.covers(im).unwrap());
+}
+
+/// One take: the IOC. Always inlined into its wrappers, which
 /// differ in `K` (asserted), so the linker cannot fold them into one symbol.
 #[inline(always)]
 fn take<const K: u32>(
@@ -149,9 +185,6 @@ fn take<const K: u32>(
 ) {
     let out = book
         .place(&key(TAKER), taker, req, &ctx(), makers, q)
-        .unwrap();
-    taker
-        .require_initial_margin(COLLATERAL, &SCALE, mark(), mark())
         .unwrap();
     assert_eq!(out.fills, K);
 }
@@ -293,6 +326,9 @@ fn run(depth: u64, mut time: impl FnMut(&'static str, u64, &mut dyn FnMut())) {
         time("place", 1, &mut || {
             id = op_place(&mut b.book, &mut b.queue, taker, &req)
         });
+        let taker = &b.traders.0[TAKER];
+        time("margin check", 1, &mut || op_margin(taker));
+        time("dynamic margin", 1, &mut || op_margin_dynamic(taker, &RISK));
         b.undo_place(id);
     }
     for _ in 0..M {
@@ -372,8 +408,10 @@ fn run(depth: u64, mut time: impl FnMut(&'static str, u64, &mut dyn FnMut())) {
 }
 
 const DEPTHS: [u64; 3] = [64, 1_024, 4_096];
-const OPS: [&str; 6] = [
+const OPS: [&str; 8] = [
     "place",
+    "margin check",
+    "dynamic margin",
     "cancel",
     "take 1",
     "take 8",

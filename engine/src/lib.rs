@@ -12,6 +12,7 @@ pub mod error;
 pub mod math;
 pub mod oracle;
 pub mod price;
+pub mod risk;
 pub mod trader;
 pub mod units;
 

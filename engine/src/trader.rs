@@ -11,7 +11,8 @@ use crate::book::events::{EVENT_FILL, EVENT_OUT, Event};
 use crate::book::order::{BookError, OrderId, Side};
 use crate::error::{EngineError, MathError};
 use crate::math::{SafeMath, safe_cast};
-use crate::price::{PRICE_SCALE, Price};
+use crate::price::Price;
+use crate::risk::health::Health;
 use crate::units::{
     BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
 };
@@ -120,13 +121,6 @@ pub struct Trader {
     pub orders: [OpenOrder; MAX_OPEN_ORDERS],
 }
 static_assertions::const_assert_eq!(core::mem::size_of::<Trader>(), 8 * 8 + 8 + 32 * 48);
-
-/// `a × b` as a signed 128-bit value, checked.
-#[inline]
-fn mul_signed(a: i64, b: u128) -> Result<i128, MathError> {
-    let magnitude: i128 = safe_cast(u128::from(a.unsigned_abs()).safe_mul(b)?)?;
-    Ok(if a < 0 { -magnitude } else { magnitude })
-}
 
 /// Quote lots of `lots` at `price` ticks.
 #[inline]
@@ -364,33 +358,6 @@ impl Trader {
         self.realised_pnl.safe_sub(self.quote_entry)
     }
 
-    /// Equity and the initial-margin exposure at `price`, both in native quote units scaled by
-    /// `PRICE_SCALE` (exact, no rounding): the exposure is the position plus the worse of all
-    /// bids or all asks filling.
-    fn margin_terms(
-        &self,
-        collateral: QuoteNative,
-        scale: &MarginScale,
-        price: Price,
-    ) -> Result<(i128, i128), MathError> {
-        // Unsigned 128-bit products where possible: their overflow check is a few inline
-        // instructions, a signed one is a helper call (this runs after every placement).
-        let qls_scaled = u128::from(scale.quote_lot_size.get()) * u128::from(PRICE_SCALE);
-        // i64 × u64 always fits in i128, so this product is exact.
-        let position = i128::from(self.base_position).wrapping_mul(i128::from(price.raw()));
-        let equity =
-            safe_cast::<u128, i128>(u128::from(collateral.get()) * u128::from(PRICE_SCALE))?
-                .safe_add(mul_signed(self.cash_flow()?, qls_scaled)?)?
-                .safe_add(position)?;
-        let bids: i128 = safe_cast(u128::from(self.bids_quote_lots).safe_mul(qls_scaled)?)?;
-        let asks: i128 = safe_cast(u128::from(self.asks_quote_lots).safe_mul(qls_scaled)?)?;
-        let exposure = position
-            .safe_add(bids)?
-            .abs()
-            .max(position.safe_sub(asks)?.abs());
-        Ok((equity, exposure))
-    }
-
     /// Equity minus initial margin at `price`, in native quote units (rounded down, for
     /// display; `require_initial_margin` decides on the exact values).
     pub fn initial_margin_surplus(
@@ -399,13 +366,13 @@ impl Trader {
         scale: &MarginScale,
         price: Price,
     ) -> Result<i128, MathError> {
-        let (equity, exposure) = self.margin_terms(collateral, scale, price)?;
-        let required = exposure
-            .safe_mul(i128::from(scale.initial_margin_bps))?
-            .safe_div(BPS)?;
-        Ok(equity
-            .safe_sub(required)?
-            .div_euclid(i128::from(PRICE_SCALE)))
+        Health::of(
+            self,
+            safe_cast(collateral.get())?,
+            scale.quote_lot_size,
+            price,
+        )?
+        .surplus(u64::from(scale.initial_margin_bps))
     }
 
     /// Refuses unless equity covers initial margin at every price in `[low, high]` (checked at
@@ -421,17 +388,9 @@ impl Trader {
             .into_iter()
             .take(if low == high { 1 } else { 2 })
         {
-            let (equity, exposure) = self.margin_terms(collateral, scale, p)?;
-            // exposure ≥ 0, so a negative equity always fails.
-            let covered = u128::try_from(equity).is_ok_and(|e| {
-                let required = exposure
-                    .unsigned_abs()
-                    .checked_mul(u128::from(scale.initial_margin_bps));
-                e.checked_mul(BPS as u128)
-                    .zip(required)
-                    .is_some_and(|(have, need)| have >= need)
-            });
-            if !covered {
+            let balance = safe_cast(collateral.get())?;
+            let health = Health::of(self, balance, scale.quote_lot_size, p)?;
+            if !health.covers(u64::from(scale.initial_margin_bps))? {
                 return Err(BookError::InsufficientMargin);
             }
         }
@@ -442,6 +401,7 @@ impl Trader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::price::PRICE_SCALE;
 
     const TICK: QuoteLotsPerBaseLotPerTick = QuoteLotsPerBaseLotPerTick::new(1);
 

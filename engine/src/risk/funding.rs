@@ -1,0 +1,254 @@
+//! Funding (DESIGN §9) and socialised losses (§8), as two cumulative per-lot indices.
+//!
+//! A position pays `position × (index − snapshot)` of its side's index since it last settled
+//! (lazily, whenever the account is touched): longs pay when the long index rises, shorts when
+//! the short index falls. Funding moves both indices by the same per-lot payment, so longs pay
+//! exactly what shorts receive (positions sum to zero). A loss socialised over one side moves
+//! only that side's index against it. Every settlement rounds up (toward the payer paying more,
+//! the receiver receiving less), so rounding can only leave dust in the vault, never a shortfall.
+//!
+//! The rate per interval is `TWAP(mark − index) / TWAP(index)`, clamped, from time-weighted
+//! samples; a sample the oracle rules forbid is skipped (its time does not count), and a late
+//! crank pays for at most `max_backfill_intervals` intervals.
+
+use super::BPS;
+use crate::error::MathError;
+use crate::math::{SafeMath, safe_cast};
+use crate::price::{PRICE_SCALE, Price};
+use bytemuck::{Pod, Zeroable};
+
+/// A market's funding parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FundingParams {
+    /// Seconds per funding interval (e.g. 3,600).
+    pub interval_secs: u32,
+    /// Cap on the rate per interval, bps of the index price.
+    pub max_rate_bps: u32,
+    /// Intervals a late crank may pay for at once.
+    pub max_backfill_intervals: u32,
+}
+
+/// A position's side, for socialising a loss over it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PositionSide {
+    /// Positive positions.
+    Long,
+    /// Negative positions.
+    Short,
+}
+
+/// The stored funding state of a market. 56 bytes; zeroed = nothing accrued, no interval open.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Pod, Zeroable)]
+pub struct Funding {
+    /// Cumulative payment per long lot (`Price` raw units: native × 10⁶ per lot).
+    pub long_index: i64,
+    /// Cumulative payment per short lot, with the sign a long's would have (shorts pay its
+    /// decreases).
+    pub short_index: i64,
+    /// Unix time the open interval began (0: none yet; markets list long after 1970).
+    pub interval_start: i64,
+    /// Unix time of the last sample (or skip).
+    pub last_sample_at: i64,
+    /// Σ (mark − index) × seconds over the open interval, `Price` raw × s.
+    pub premium_sum: i64,
+    /// Σ index × seconds over the open interval.
+    pub index_sum: u64,
+    /// Seconds sampled in the open interval.
+    pub sampled_secs: u64,
+}
+static_assertions::const_assert_eq!(core::mem::size_of::<Funding>(), 56);
+
+impl Funding {
+    /// Records the time since the last sample at `mark` and `index` (or, when `prices` is
+    /// `None`, skips it: the oracle rules forbid a sample now), then closes the interval if it
+    /// is over. Returns the per-lot payment applied to both indices, if an interval closed.
+    pub fn update(
+        &mut self,
+        prices: Option<(Price, Price)>,
+        now: i64,
+        p: &FundingParams,
+    ) -> Result<Option<i64>, MathError> {
+        if self.interval_start == 0 {
+            self.interval_start = now;
+            self.last_sample_at = now;
+            return Ok(None);
+        }
+        let interval = i64::from(p.interval_secs.max(1));
+        // A sample covers at most one interval, so a long gap cannot dominate the average.
+        let dt = (now - self.last_sample_at).clamp(0, interval);
+        if let Some((mark, index)) = prices {
+            let premium = i64::try_from(mark.raw())
+                .ok()
+                .zip(i64::try_from(index.raw()).ok())
+                .ok_or_else(MathError::at_caller)
+                .and_then(|(m, i)| m.safe_sub(i))?;
+            self.premium_sum = self.premium_sum.safe_add(premium.safe_mul(dt)?)?;
+            self.index_sum = self.index_sum.safe_add(index.raw().safe_mul(dt as u64)?)?;
+            self.sampled_secs = self.sampled_secs.safe_add(dt as u64)?;
+        }
+        self.last_sample_at = self.last_sample_at.max(now);
+        let elapsed = now - self.interval_start;
+        if elapsed < interval {
+            return Ok(None);
+        }
+        let periods = (elapsed / interval).min(i64::from(p.max_backfill_intervals.max(1)));
+        let payment = self.payment_per_interval(p)?.safe_mul(periods)?;
+        self.long_index = self.long_index.safe_add(payment)?;
+        self.short_index = self.short_index.safe_add(payment)?;
+        self.interval_start = now;
+        self.premium_sum = 0;
+        self.index_sum = 0;
+        self.sampled_secs = 0;
+        Ok(Some(payment))
+    }
+
+    /// The open interval's payment per lot: TWAP(mark − index), clamped to ± the maximum rate
+    /// of TWAP(index). Zero if nothing was sampled.
+    fn payment_per_interval(&self, p: &FundingParams) -> Result<i64, MathError> {
+        if self.sampled_secs == 0 {
+            return Ok(0);
+        }
+        let secs = self.sampled_secs as i64;
+        let premium = self.premium_sum / secs;
+        let cap: i64 = safe_cast(
+            u128::from(self.index_sum / self.sampled_secs).safe_mul(u128::from(p.max_rate_bps))?
+                / u128::from(BPS),
+        )?;
+        Ok(premium.clamp(-cap, cap))
+    }
+
+    /// The index a position of `position` lots settles against.
+    pub fn index_for(&self, position: i64) -> i64 {
+        if position >= 0 {
+            self.long_index
+        } else {
+            self.short_index
+        }
+    }
+
+    /// Moves a loss of `loss` native units onto the positions of `side`, whose open interest is
+    /// `open_interest` lots: that side's index moves against it by the loss per lot, rounded up
+    /// (the side pays at least the loss). Refuses (math error) with no open interest.
+    pub fn socialise(
+        &mut self,
+        side: PositionSide,
+        loss: u64,
+        open_interest: u64,
+    ) -> Result<(), MathError> {
+        let per_lot: i64 = safe_cast(
+            u128::from(loss)
+                .safe_mul(u128::from(PRICE_SCALE))?
+                .safe_div_ceil(u128::from(open_interest))?,
+        )?;
+        match side {
+            PositionSide::Long => self.long_index = self.long_index.safe_add(per_lot)?,
+            PositionSide::Short => self.short_index = self.short_index.safe_sub(per_lot)?,
+        }
+        Ok(())
+    }
+}
+
+/// What a position of `position` lots owes (positive) or is owed (negative) in native units for
+/// its index moving from `snapshot` to `index`; rounded up.
+pub fn settlement(position: i64, snapshot: i64, index: i64) -> Result<i64, MathError> {
+    let owed = i128::from(position).safe_mul(i128::from(index).safe_sub(i128::from(snapshot))?)?;
+    safe_cast(owed.safe_div_ceil(i128::from(PRICE_SCALE))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOUR: i64 = 3_600;
+    /// Listing time.
+    const T: i64 = 1_700_000_000;
+
+    fn params() -> FundingParams {
+        FundingParams {
+            interval_secs: HOUR as u32,
+            max_rate_bps: 50,
+            max_backfill_intervals: 3,
+        }
+    }
+
+    fn px(native_per_lot: u64) -> Price {
+        Price::from_raw(native_per_lot * PRICE_SCALE)
+    }
+
+    fn opened(at: i64) -> Funding {
+        let mut f = Funding::default();
+        assert_eq!(f.update(None, at, &params()), Ok(None));
+        f
+    }
+
+    #[test]
+    fn the_rate_is_the_time_weighted_premium() {
+        // Mark 0.2% over index for 45 minutes, 0.1% under for 15: TWAP premium
+        // (0.2 × 45 − 0.1 × 15) / 60 = 0.125% of 1,000 = 1.25 per lot.
+        let mut f = opened(T);
+        f.update(Some((px(1_002), px(1_000))), T + 45 * 60, &params())
+            .unwrap();
+        let paid = f
+            .update(Some((px(999), px(1_000))), T + HOUR, &params())
+            .unwrap();
+        assert_eq!(paid, Some(1_250_000));
+        assert_eq!((f.long_index, f.short_index), (1_250_000, 1_250_000));
+        assert_eq!((f.premium_sum, f.index_sum, f.sampled_secs), (0, 0, 0));
+    }
+
+    #[test]
+    fn the_rate_is_clamped_and_skipped_samples_do_not_count() {
+        // 2% premium, capped at 0.5% of 1,000 = 5 per lot.
+        let mut f = opened(T);
+        let paid = f.update(Some((px(1_020), px(1_000))), T + HOUR, &params());
+        assert_eq!(paid, Ok(Some(5_000_000)));
+        // Half an hour skipped (oracles disagree), then half an hour at −0.1%: only the
+        // sampled half counts, so the payment is −0.1%, not −0.05%.
+        f.update(None, T + HOUR + 1_800, &params()).unwrap();
+        let paid = f.update(Some((px(999), px(1_000))), T + 2 * HOUR, &params());
+        assert_eq!(paid, Ok(Some(-1_000_000)));
+        // Nothing sampled in a whole interval: no payment.
+        f.update(None, T + 3 * HOUR, &params()).unwrap();
+        assert_eq!(f.long_index, 4_000_000);
+    }
+
+    #[test]
+    fn a_late_crank_backfills_at_most_the_cap() {
+        let mut f = opened(T);
+        // Ten hours late, 0.1% premium: three intervals are paid, not ten.
+        let paid = f.update(Some((px(1_001), px(1_000))), T + 10 * HOUR, &params());
+        assert_eq!(paid, Ok(Some(3_000_000)));
+    }
+
+    #[test]
+    fn funding_is_zero_sum_up_to_rounding_in_the_vaults_favour() {
+        let mut f = opened(T);
+        f.update(Some((px(1_003), px(1_000))), T + HOUR, &params())
+            .unwrap();
+        // Longs of 7 and 3 lots against shorts of 4 and 6, all from index 0.
+        let longs = [7, 3].map(|p| settlement(p, 0, f.long_index).unwrap());
+        let shorts = [-4, -6].map(|p| settlement(p, 0, f.short_index).unwrap());
+        assert_eq!((longs, shorts), ([21, 9], [-12, -18]));
+        assert_eq!(longs.iter().sum::<i64>() + shorts.iter().sum::<i64>(), 0);
+        // An index move that does not divide evenly: each side pays up, receives down.
+        assert_eq!(settlement(3, 0, 333_333), Ok(1)); // 0.999999 owed → 1
+        assert_eq!(settlement(-3, 0, 333_333), Ok(0)); // 0.999999 due → 0
+    }
+
+    #[test]
+    fn a_socialised_loss_lands_on_one_side_only() {
+        let mut f = Funding::default();
+        // A bankrupt long's 100 unpaid: the shorts (30 lots) bear it, 3.333… per lot, rounded up.
+        f.socialise(PositionSide::Short, 100, 30).unwrap();
+        assert_eq!((f.long_index, f.short_index), (0, -3_333_334));
+        let shorts = [-10, -20].map(|p| settlement(p, 0, f.index_for(p)).unwrap());
+        assert_eq!(shorts, [34, 67]);
+        assert!(
+            shorts.iter().sum::<i64>() >= 100,
+            "the side pays at least the loss"
+        );
+        assert_eq!(settlement(5, 0, f.index_for(5)), Ok(0), "longs untouched");
+        assert!(f.socialise(PositionSide::Long, 1, 0).is_err());
+    }
+}

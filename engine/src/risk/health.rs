@@ -1,0 +1,215 @@
+//! An account's health at one price (DESIGN §7): equity against the margin of its worst-case
+//! exposure. Exact: values are native quote units × `PRICE_SCALE` in `i128`, and a margin
+//! comparison multiplies instead of dividing.
+//!
+//! - equity = balance (collateral less unsettled funding) + realised PnL + unrealised PnL;
+//! - exposure = the larger of |position + all bids| and |position − all asks| (the position at
+//!   the price, orders at their limits), so resting orders reserve margin for their worst case;
+//! - initial health = equity − exposure × initial fraction; maintenance likewise;
+//! - withdrawable = what initial health allows, counting unrealised profit as zero.
+
+use super::BPS;
+use crate::error::MathError;
+use crate::math::{SafeMath, safe_cast};
+use crate::price::{PRICE_SCALE, Price};
+use crate::trader::Trader;
+use crate::units::QuoteNativePerQuoteLot;
+
+/// An account's numbers at one price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Health {
+    /// Equity, native × `PRICE_SCALE`.
+    pub equity: i128,
+    /// Unrealised PnL of the position at the price (part of `equity`).
+    pub unrealised: i128,
+    /// Worst-case exposure notional (≥ 0), native × `PRICE_SCALE`.
+    pub exposure: i128,
+    /// Its size in base lots (what the size premium is charged on).
+    pub exposure_lots: u64,
+}
+
+impl Health {
+    /// `trader` valued at `price`, holding `balance` native units (collateral less unsettled
+    /// funding; negative when funding owed exceeds it).
+    pub fn of(
+        trader: &Trader,
+        balance: i64,
+        quote_lot_size: QuoteNativePerQuoteLot,
+        price: Price,
+    ) -> Result<Self, MathError> {
+        // This runs after every placement, so it avoids checked 128-bit products (helper calls):
+        // with the quote-lot scale below 2^63, every product of it or the price with a 64-bit
+        // field is below 2^127 and exact as a plain i128 product. Only the sums are checked.
+        let qls: i64 = safe_cast(quote_lot_size.get().safe_mul(PRICE_SCALE)?)?;
+        let lots = |x: i128| x.wrapping_mul(i128::from(qls));
+        let position = i128::from(trader.base_position).wrapping_mul(i128::from(price.raw()));
+        let unrealised = position.safe_sub(lots(i128::from(trader.quote_entry)))?;
+        let equity = i128::from(balance)
+            .wrapping_mul(i128::from(PRICE_SCALE))
+            .safe_add(lots(i128::from(trader.realised_pnl)))?
+            .safe_add(unrealised)?;
+        let exposure = position
+            .safe_add(lots(i128::from(trader.bids_quote_lots)))?
+            .abs()
+            .max(
+                position
+                    .safe_sub(lots(i128::from(trader.asks_quote_lots)))?
+                    .abs(),
+            );
+        // i64 ± u64 always fits i128.
+        let pos = i128::from(trader.base_position);
+        let exposure_lots = safe_cast(
+            (pos + i128::from(trader.bids_base_lots))
+                .abs()
+                .max((pos - i128::from(trader.asks_base_lots)).abs()),
+        )?;
+        Ok(Health {
+            equity,
+            unrealised,
+            exposure,
+            exposure_lots,
+        })
+    }
+
+    /// Equity minus the margin at `fraction_bps`, × 10,000 (exact: no rounding anywhere).
+    fn surplus_e4(&self, fraction_bps: u64) -> Result<i128, MathError> {
+        self.equity
+            .safe_mul(BPS as i128)?
+            .safe_sub(self.exposure.safe_mul(i128::from(fraction_bps))?)
+    }
+
+    /// True when equity covers margin at `fraction_bps` (exactly; a tie is covered).
+    pub fn covers(&self, fraction_bps: u64) -> Result<bool, MathError> {
+        // Unsigned products (exposure ≥ 0; negative equity never covers anything positive).
+        let Ok(equity) = u128::try_from(self.equity) else {
+            return Ok(self.exposure == 0 && fraction_bps == 0);
+        };
+        let need = self
+            .exposure
+            .unsigned_abs()
+            .safe_mul(u128::from(fraction_bps))?;
+        Ok(equity.safe_mul(u128::from(BPS))? >= need)
+    }
+
+    /// Equity minus margin at `fraction_bps`, native units, rounded down (toward −∞).
+    pub fn surplus(&self, fraction_bps: u64) -> Result<i128, MathError> {
+        Ok(self
+            .surplus_e4(fraction_bps)?
+            .div_euclid(BPS as i128 * i128::from(PRICE_SCALE)))
+    }
+
+    /// Native units that may leave the account with initial margin at `initial_bps` still
+    /// covered, counting unrealised profit as zero (only realised PnL is withdrawable).
+    /// Rounded down; zero when there is no room.
+    pub fn withdrawable(&self, initial_bps: u64) -> Result<u64, MathError> {
+        let realised_only = Health {
+            equity: self.equity.safe_sub(self.unrealised.max(0))?,
+            ..*self
+        };
+        safe_cast(realised_only.surplus(initial_bps)?.max(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::order::Side;
+    use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, Ticks};
+
+    const TICK: QuoteLotsPerBaseLotPerTick = QuoteLotsPerBaseLotPerTick::new(1);
+    const QLS: QuoteNativePerQuoteLot = QuoteNativePerQuoteLot::new(1);
+    const S: i128 = PRICE_SCALE as i128;
+
+    /// One quote lot = one native unit, one tick = one quote lot per base lot.
+    fn price(native_per_lot: u64) -> Price {
+        Price::from_raw(native_per_lot * PRICE_SCALE)
+    }
+
+    fn long(lots: u64, at: u64) -> Trader {
+        let mut t = bytemuck::Zeroable::zeroed();
+        Trader::apply_trade(
+            &mut t,
+            Side::Bid,
+            Ticks::new(at),
+            BaseLots::new(lots),
+            0,
+            TICK,
+        )
+        .unwrap();
+        t
+    }
+
+    #[test]
+    fn equity_counts_balance_realised_and_unrealised_pnl() {
+        // Long 10 @ 100 with 1,000 deposited.
+        let t = long(10, 100);
+        for (px, equity, unrealised) in [(100, 1_000, 0), (110, 1_100, 100), (80, 800, -200)] {
+            let h = Health::of(&t, 1_000, QLS, price(px)).unwrap();
+            assert_eq!(
+                (h.equity, h.unrealised),
+                (equity * S, unrealised * S),
+                "at {px}"
+            );
+            assert_eq!((h.exposure, h.exposure_lots), (10 * px as i128 * S, 10));
+        }
+        // Funding owed beyond the collateral shows as a negative balance.
+        let h = Health::of(&t, -50, QLS, price(100)).unwrap();
+        assert_eq!(h.equity, -50 * S);
+    }
+
+    #[test]
+    fn open_orders_reserve_their_worst_side() {
+        let mut t = long(10, 100);
+        // Bids for 5 @ 90 (450) and asks for 30 @ 120 (3,600).
+        t.bids_base_lots = 5;
+        t.bids_quote_lots = 450;
+        t.asks_base_lots = 30;
+        t.asks_quote_lots = 3_600;
+        let h = Health::of(&t, 1_000, QLS, price(100)).unwrap();
+        // |1,000 + 450| = 1,450 vs |1,000 − 3,600| = 2,600: the asks side is worse.
+        assert_eq!((h.exposure, h.exposure_lots), (2_600 * S, 20));
+    }
+
+    #[test]
+    fn margin_surplus_is_exact_at_the_edge() {
+        // Equity 1,000 against exposure 10,000: 10% is exactly covered, 10.01% is not.
+        let t = long(100, 100);
+        let h = Health::of(&t, 1_000, QLS, price(100)).unwrap();
+        assert_eq!(h.covers(1_000), Ok(true));
+        assert_eq!(h.covers(1_001), Ok(false));
+        assert_eq!(h.surplus(1_000), Ok(0));
+        assert_eq!(h.surplus(1_001), Ok(-1)); // −0.999… rounds down
+        assert_eq!(h.surplus(500), Ok(500));
+    }
+
+    #[test]
+    fn only_realised_pnl_is_withdrawable() {
+        // Long 10 @ 100, 1,000 deposited, 20% initial margin.
+        let t = long(10, 100);
+        for (px, withdrawable) in [
+            (100, 800), // 1,000 − 20% of 1,000
+            (150, 700), // +500 unrealised does not count; margin grows to 300
+            (80, 640),  // −200 unrealised counts; margin 160
+            (10, 80),   // −900: equity 100, margin 20
+        ] {
+            let h = Health::of(&t, 1_000, QLS, price(px)).unwrap();
+            assert_eq!(h.withdrawable(2_000), Ok(withdrawable), "at {px}");
+        }
+        // Underwater: nothing.
+        let h = Health::of(&t, 500, QLS, price(10)).unwrap();
+        assert_eq!(h.withdrawable(2_000), Ok(0));
+        // Realised profit counts once it is realised.
+        let mut t = long(10, 100);
+        Trader::apply_trade(
+            &mut t,
+            Side::Ask,
+            Ticks::new(150),
+            BaseLots::new(10),
+            0,
+            TICK,
+        )
+        .unwrap();
+        let h = Health::of(&t, 1_000, QLS, price(150)).unwrap();
+        assert_eq!(h.withdrawable(2_000), Ok(1_500));
+    }
+}

@@ -1,0 +1,209 @@
+//! Liquidation sizing, the liquidation price, and the fee split (DESIGN §8).
+//!
+//! A liquidation moves `q` lots of the position to the keeper at the price (equity unchanged)
+//! and charges the liquidated account a fee of `q × price × discount` (its only equity loss).
+//! The size is the least that restores `equity ≥ (1 + buffer) × maintenance` on the remaining
+//! position, solved exactly at the current maintenance fraction. The fraction only falls as the
+//! position shrinks (size premium), so the target is met with room to spare, and as long as the
+//! discount is below the maintenance fraction every liquidation strictly improves maintenance
+//! health (the program's parameter bounds keep it so).
+
+use super::BPS;
+use crate::error::MathError;
+use crate::math::{SafeMath, safe_cast};
+use crate::price::{PRICE_SCALE, Price};
+
+/// A market's liquidation parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiquidationParams {
+    /// The liquidation fee: the keeper takes the position this far below (long) or above
+    /// (short) the price, in bps of notional.
+    pub discount_bps: u32,
+    /// The insurance fund's share of the fee, bps; the keeper keeps the rest.
+    pub insurance_share_bps: u32,
+    /// Maintenance headroom a liquidation restores: equity ≥ (1 + buffer) × maintenance.
+    pub buffer_bps: u32,
+    /// The smallest transfer, unless the position itself is smaller.
+    pub min_lots: u64,
+}
+
+impl LiquidationParams {
+    /// Lots to transfer from a position of `lots` (absolute) valued at `price`, whose equity is
+    /// `equity` (native × `PRICE_SCALE`) and maintenance fraction `maintenance_bps`. Zero when
+    /// the buffer already holds; the whole position when the account cannot be restored.
+    pub fn lots_to_liquidate(
+        &self,
+        lots: u64,
+        price: Price,
+        equity: i128,
+        maintenance_bps: u64,
+    ) -> Result<u64, MathError> {
+        if lots == 0 {
+            return Ok(0);
+        }
+        // equity − q·P·d ≥ (1 + b)·f·P·(s − q), all × 10^8:
+        //   q ≥ ((10⁴ + b)·f·P·s − equity·10⁸) / (P·((10⁴ + b)·f − d·10⁴)).
+        let p = i128::from(price.raw());
+        let bf =
+            i128::from(BPS + u64::from(self.buffer_bps)).safe_mul(i128::from(maintenance_bps))?;
+        let need = bf
+            .safe_mul(p)?
+            .safe_mul(i128::from(lots))?
+            .safe_sub(equity.safe_mul(BPS as i128 * BPS as i128)?)?;
+        if need <= 0 {
+            return Ok(0);
+        }
+        let per_lot = bf.safe_sub(i128::from(self.discount_bps) * BPS as i128)?;
+        if equity <= 0 || per_lot <= 0 || p == 0 {
+            return Ok(lots);
+        }
+        let q: u64 = safe_cast(need.safe_div_ceil(p.safe_mul(per_lot)?)?)?;
+        Ok(q.max(self.min_lots).min(lots))
+    }
+
+    /// The fee for liquidating `lots` at `price`, native units rounded up, split as
+    /// (keeper, insurance fund); the insurance share rounds up too.
+    pub fn fee(&self, lots: u64, price: Price) -> Result<(u64, u64), MathError> {
+        let fee: u64 = safe_cast(
+            u128::from(lots)
+                .safe_mul(u128::from(price.raw()))?
+                .safe_mul(u128::from(self.discount_bps))?
+                .safe_div_ceil(u128::from(BPS) * u128::from(PRICE_SCALE))?,
+        )?;
+        let insurance = fee
+            .safe_mul(u64::from(self.insurance_share_bps))?
+            .safe_div_ceil(BPS)?
+            .min(fee);
+        Ok((fee - insurance, insurance))
+    }
+}
+
+/// The price at which a position of `position` lots becomes liquidatable, its other equity being
+/// `equity_ex_position` (native × `PRICE_SCALE`: balance, realised PnL, minus the cost basis),
+/// at maintenance fraction `maintenance_bps`. Solves `equity_ex + pos·P = |pos|·P·f`; `None`
+/// when flat or when no positive price does it (e.g. a fully funded long). Rounded toward the
+/// current side (a long's up, a short's down), so it is never shown later than it happens.
+pub fn liquidation_price(
+    position: i64,
+    equity_ex_position: i128,
+    maintenance_bps: u64,
+) -> Result<Option<Price>, MathError> {
+    if position == 0 {
+        return Ok(None);
+    }
+    let pos = i128::from(position);
+    // |pos|·f − pos·10⁴: negative for a long (f < 100%), positive for a short.
+    let den = pos
+        .abs()
+        .safe_mul(i128::from(maintenance_bps))?
+        .safe_sub(pos.safe_mul(BPS as i128)?)?;
+    if den == 0 {
+        return Ok(None);
+    }
+    let num = equity_ex_position.safe_mul(BPS as i128)?;
+    let p = if position > 0 {
+        num.safe_div_ceil(den)?
+    } else {
+        num.div_euclid(den)
+    };
+    if p <= 0 {
+        return Ok(None);
+    }
+    Ok(Some(Price::from_raw(safe_cast(p)?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: i128 = PRICE_SCALE as i128;
+
+    fn params() -> LiquidationParams {
+        LiquidationParams {
+            discount_bps: 100,
+            insurance_share_bps: 5_000,
+            buffer_bps: 1_000,
+            min_lots: 1,
+        }
+    }
+
+    fn price(native_per_lot: u64) -> Price {
+        Price::from_raw(native_per_lot * PRICE_SCALE)
+    }
+
+    /// Maintenance health after moving `q` of `lots` with a 1% fee, ×10⁴ scaled, at 5%.
+    fn buffered_health(lots: u64, q: u64, px: u64, equity: i128) -> i128 {
+        let fee = i128::from(q * px) * S / 100;
+        let left = i128::from((lots - q) * px) * S;
+        (equity - fee) * 10_000 - left * 500 * 11_000 / 10_000
+    }
+
+    #[test]
+    fn liquidates_just_enough_to_restore_the_buffer() {
+        // Long 100 @ 100 on 1,000 at 10×, now at 94: equity 400 < 5% of 9,400 = 470.
+        let p = params();
+        let q = p.lots_to_liquidate(100, price(94), 400 * S, 500).unwrap();
+        assert_eq!(q, 28);
+        assert!(buffered_health(100, q, 94, 400 * S) >= 0, "restored");
+        assert!(
+            buffered_health(100, q - 1, 94, 400 * S) < 0,
+            "and no less would do"
+        );
+    }
+
+    #[test]
+    fn sizes_at_the_edges() {
+        let p = params();
+        // Healthy beyond the buffer: nothing.
+        assert_eq!(p.lots_to_liquidate(100, price(94), 600 * S, 500), Ok(0));
+        // No equity left: everything.
+        assert_eq!(p.lots_to_liquidate(100, price(94), 0, 500), Ok(100));
+        assert_eq!(p.lots_to_liquidate(100, price(94), -5 * S, 500), Ok(100));
+        // A discount not below the buffered maintenance cannot restore anything: everything.
+        let steep = LiquidationParams {
+            discount_bps: 600,
+            ..p
+        };
+        assert_eq!(
+            steep.lots_to_liquidate(100, price(94), 400 * S, 500),
+            Ok(100)
+        );
+        // The minimum lot, but never more than the position.
+        let chunky = LiquidationParams { min_lots: 40, ..p };
+        assert_eq!(
+            chunky.lots_to_liquidate(100, price(94), 400 * S, 500),
+            Ok(40)
+        );
+        assert_eq!(
+            chunky.lots_to_liquidate(30, price(94), 100 * S, 500),
+            Ok(30)
+        );
+        assert_eq!(p.lots_to_liquidate(0, price(94), -5 * S, 500), Ok(0));
+    }
+
+    #[test]
+    fn fee_splits_between_keeper_and_insurance() {
+        let p = params();
+        // 28 lots × 94 × 1% = 26.32 → 27, insurance half of it rounded up (14).
+        assert_eq!(p.fee(28, price(94)), Ok((13, 14)));
+        let keeper_only = LiquidationParams {
+            insurance_share_bps: 0,
+            ..p
+        };
+        assert_eq!(keeper_only.fee(28, price(94)), Ok((27, 0)));
+    }
+
+    #[test]
+    fn liquidation_price_of_longs_and_shorts() {
+        // Long 100 @ 100 on 1,000: equity ex position = 1,000 − 10,000 = −9,000.
+        // −9,000 + 100·P = 5%·100·P → P = 9,000 / 95 = 94.7368… → rounded up.
+        let long = liquidation_price(100, -9_000 * S, 500).unwrap().unwrap();
+        assert_eq!(long.raw(), 94_736_843);
+        // Short 100 @ 100 on 1,000: 11,000 − 100·P = 5 P → P = 11,000 / 105 = 104.7619… down.
+        let short = liquidation_price(-100, 11_000 * S, 500).unwrap().unwrap();
+        assert_eq!(short.raw(), 104_761_904);
+        // A long with no debt is never liquidated; neither is a flat account.
+        assert_eq!(liquidation_price(100, 0, 500), Ok(None));
+        assert_eq!(liquidation_price(0, -9_000 * S, 500), Ok(None));
+    }
+}

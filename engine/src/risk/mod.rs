@@ -1,0 +1,16 @@
+//! The risk engine (DESIGN §7–§9), pure: margin fractions that react to size, realised
+//! volatility and open interest (`margin`), the volatility estimator (`volatility`), an account's
+//! health and withdrawable amount (`health`), liquidation sizing, fee and price (`liquidation`),
+//! and funding with socialised losses (`funding`).
+//!
+//! The program stores the state these types define in the market and margin accounts and calls
+//! them with plain values; the same code answers the keeper's and the web app's questions.
+
+pub mod funding;
+pub mod health;
+pub mod liquidation;
+pub mod margin;
+pub mod volatility;
+
+/// Basis points in one.
+pub const BPS: u64 = 10_000;
