@@ -54,7 +54,7 @@ const TAKER: usize = 0;
 /// but does not bind).
 const RISK: MarginParams = MarginParams {
     initial_margin_bps: 1_000,
-    maintenance_ratio_bps: 5_000,
+    maintenance_margin_bps: 500,
     size_premium_bps: 1_000,
     size_unit_lots: 1_000,
     reference_vol_bps: 100,

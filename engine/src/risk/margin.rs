@@ -15,8 +15,9 @@ use crate::math::{SafeMath, safe_cast};
 pub struct MarginParams {
     /// Initial margin fraction of a small position at reference volatility and low OI.
     pub initial_margin_bps: u32,
-    /// Maintenance as a fraction of initial (e.g. 5,000: maintenance is half of initial).
-    pub maintenance_ratio_bps: u32,
+    /// Maintenance fraction of a small position at reference volatility (the market's listed
+    /// maintenance margin; below `initial_margin_bps`).
+    pub maintenance_margin_bps: u32,
     /// Added to the size multiplier per √(position / `size_unit_lots`): 1,000 makes a position of
     /// one unit need 10% more margin, of four units 20% more.
     pub size_premium_bps: u32,
@@ -89,13 +90,11 @@ impl MarginParams {
     }
 
     /// The market-wide maintenance fraction (before the size premium) that volatility `vol_bps`
-    /// calls for: base initial × ratio × volatility multiplier.
+    /// calls for: base maintenance × volatility multiplier. (Open interest raises only initial
+    /// margin: it prices new risk, and must not liquidate positions already open.)
     pub fn maintenance_target_bps(&self, vol_bps: u64) -> Result<u64, MathError> {
         Ok(scale(
-            scale(
-                u64::from(self.initial_margin_bps),
-                u64::from(self.maintenance_ratio_bps),
-            )?,
+            u64::from(self.maintenance_margin_bps),
             self.vol_multiplier_bps(vol_bps)?,
         )?
         .min(BPS))
@@ -135,12 +134,12 @@ fn scale(bps: u64, multiplier_bps: u64) -> Result<u64, MathError> {
 mod tests {
     use super::*;
 
-    /// 10% initial (10×), maintenance half of it, +10% per √(100 lots), reference 1%/√h
+    /// 10% initial (10×), 5% maintenance, +10% per √(100 lots), reference 1%/√h
     /// volatility capped at 3×, OI caps 1,000 / 2,000 lots, maintenance +50 bps per hour.
     pub(crate) fn params() -> MarginParams {
         MarginParams {
             initial_margin_bps: 1_000,
-            maintenance_ratio_bps: 5_000,
+            maintenance_margin_bps: 500,
             size_premium_bps: 1_000,
             size_unit_lots: 100,
             reference_vol_bps: 100,
