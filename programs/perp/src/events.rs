@@ -165,6 +165,15 @@ pub struct AuthorityAccepted {
     pub new: Pubkey,
 }
 
+/// Tokens were added to a market's insurance fund.
+#[event]
+pub struct InsuranceDeposited {
+    pub market: Pubkey,
+    pub depositor: Pubkey,
+    pub amount: u64,
+    pub insurance_after: u64,
+}
+
 /// An executed governance change paid out of a market's insurance vault.
 #[event]
 pub struct InsuranceWithdrawn {

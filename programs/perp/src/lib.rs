@@ -81,6 +81,11 @@ pub mod perp {
         instructions::market_create::handler(ctx)
     }
 
+    /// Adds tokens to a market's insurance fund (anyone).
+    pub fn insurance_deposit(ctx: Context<InsuranceDeposit>, amount: u64) -> Result<()> {
+        instructions::insurance_deposit::handler(ctx, amount)
+    }
+
     /// Executes a queued insurance-fund withdrawal (permissionless).
     pub fn insurance_withdraw(ctx: Context<InsuranceWithdraw>) -> Result<()> {
         instructions::insurance_withdraw::handler(ctx)

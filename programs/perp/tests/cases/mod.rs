@@ -5,6 +5,7 @@ mod collateral;
 mod exchange;
 mod governance;
 mod governance_matrix;
+mod insurance;
 mod margin_account;
 mod market;
 mod market_status;

@@ -182,6 +182,25 @@ pub fn collateral_deposit(a: &CollateralAccounts, amount: u64) -> Instruction {
     )
 }
 
+/// `insurance_deposit` from the trader's token account into `a.market`'s insurance vault.
+pub fn insurance_deposit(
+    a: &CollateralAccounts,
+    insurance_vault: Pubkey,
+    amount: u64,
+) -> Instruction {
+    build(
+        perp::accounts::InsuranceDeposit {
+            depositor: a.signer,
+            market: a.market,
+            insurance_vault,
+            quote_mint: a.quote_mint,
+            source: a.user_token,
+            token_program: a.token_program,
+        },
+        perp::instruction::InsuranceDeposit { amount },
+    )
+}
+
 pub fn collateral_withdraw(a: &CollateralAccounts, amount: u64) -> Instruction {
     build(
         perp::accounts::CollateralWithdraw {
