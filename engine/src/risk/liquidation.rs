@@ -61,14 +61,16 @@ impl LiquidationParams {
         Ok(q.max(self.min_lots).min(lots))
     }
 
-    /// The fee for liquidating `lots` at `price`, native units rounded up, split as
-    /// (keeper, insurance fund); the insurance share rounds up too.
+    /// The fee for liquidating `lots` at `price`, native units, split as (keeper, insurance
+    /// fund). Rounded down, in the liquidated account's favour: its maintenance health then
+    /// improves by at least the exact amount the sizing relies on. The insurance share of it
+    /// rounds up.
     pub fn fee(&self, lots: u64, price: Price) -> Result<(u64, u64), MathError> {
         let fee: u64 = safe_cast(
             u128::from(lots)
                 .safe_mul(u128::from(price.raw()))?
                 .safe_mul(u128::from(self.discount_bps))?
-                .safe_div_ceil(u128::from(BPS) * u128::from(PRICE_SCALE))?,
+                .safe_div(u128::from(BPS) * u128::from(PRICE_SCALE))?,
         )?;
         let insurance = fee
             .safe_mul(u64::from(self.insurance_share_bps))?
@@ -184,13 +186,76 @@ mod tests {
     #[test]
     fn fee_splits_between_keeper_and_insurance() {
         let p = params();
-        // 28 lots × 94 × 1% = 26.32 → 27, insurance half of it rounded up (14).
-        assert_eq!(p.fee(28, price(94)), Ok((13, 14)));
+        // 28 lots × 94 × 1% = 26.32 → 26; insurance half of 27 would round up, of 26 is 13.
+        assert_eq!(p.fee(28, price(94)), Ok((13, 13)));
+        assert_eq!(p.fee(29, price(94)), Ok((13, 14))); // 27.26 → 27: 13.5 → 14 to insurance
         let keeper_only = LiquidationParams {
             insurance_share_bps: 0,
             ..p
         };
-        assert_eq!(keeper_only.fee(28, price(94)), Ok((27, 0)));
+        assert_eq!(keeper_only.fee(28, price(94)), Ok((26, 0)));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+        /// For any unhealthy account and parameters with the discount below maintenance: the size
+        /// is positive, maintenance health strictly improves (with the fee actually charged and
+        /// the size premium re-evaluated on the smaller position), and unless everything had to
+        /// go, the buffer is restored.
+        #[test]
+        fn every_liquidation_strictly_improves_maintenance_health(
+            lots in 1u64..1_000_000,
+            px in 1u64..1_000_000,
+            equity_pct in -50i64..100,
+            market_mm in 50u64..2_000,
+            premium in 0u32..2_000,
+            unit in 1u64..10_000,
+            discount_gap in 1u64..2_000,
+            buffer in 0u32..5_000,
+            min_lots in 1u64..100,
+        ) {
+            let margin = crate::risk::margin::MarginParams {
+                initial_margin_bps: 10_000,
+                maintenance_margin_bps: market_mm as u32,
+                size_premium_bps: premium,
+                size_unit_lots: unit,
+                reference_vol_bps: 0,
+                max_vol_multiplier_bps: 10_000,
+                oi_soft_cap_lots: 0,
+                oi_hard_cap_lots: 0,
+                maintenance_ramp_bps_per_hour: 0,
+            };
+            let p = LiquidationParams {
+                discount_bps: market_mm.saturating_sub(discount_gap).max(0) as u32,
+                insurance_share_bps: 5_000,
+                buffer_bps: buffer,
+                min_lots,
+            };
+            let price = price(px);
+            let notional = i128::from(lots) * i128::from(price.raw());
+            let f0 = margin.maintenance_bps(market_mm, lots).unwrap();
+            // Equity below the maintenance requirement: a percentage of it (negative: bankrupt).
+            let requirement = notional * i128::from(f0) / 10_000;
+            let equity = requirement * i128::from(equity_pct) / 100 - 1;
+            let health = |e: i128, s: u64| {
+                let f = margin.maintenance_bps(market_mm, s).unwrap();
+                e * 10_000 - i128::from(s) * i128::from(price.raw()) * i128::from(f)
+            };
+            let before = health(equity, lots);
+            proptest::prop_assume!(before < 0);
+            let q = p.lots_to_liquidate(lots, price, equity, f0).unwrap();
+            proptest::prop_assert!(q > 0 && q <= lots);
+            let (keeper, insurance) = p.fee(q, price).unwrap();
+            let fee = i128::from(keeper + insurance) * S;
+            let after = health(equity - fee, lots - q);
+            proptest::prop_assert!(after > before, "q {q}: {before} → {after}");
+            if q < lots {
+                let f = margin.maintenance_bps(market_mm, lots - q).unwrap();
+                let need = i128::from(lots - q) * i128::from(price.raw()) * i128::from(f)
+                    * (10_000 + i128::from(buffer));
+                proptest::prop_assert!((equity - fee) * 100_000_000 >= need, "buffer restored");
+            }
+        }
     }
 
     #[test]
