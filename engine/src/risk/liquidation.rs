@@ -226,7 +226,7 @@ mod tests {
                 maintenance_ramp_bps_per_hour: 0,
             };
             let p = LiquidationParams {
-                discount_bps: market_mm.saturating_sub(discount_gap).max(0) as u32,
+                discount_bps: market_mm.saturating_sub(discount_gap) as u32,
                 insurance_share_bps: 5_000,
                 buffer_bps: buffer,
                 min_lots,

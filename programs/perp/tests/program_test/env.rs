@@ -252,7 +252,7 @@ impl TestEnv {
         signers: &[&Keypair],
     ) -> Transaction {
         self.nonce += 1;
-        if self.nonce % 64 == 0 {
+        if self.nonce.is_multiple_of(64) {
             self.ctx.last_blockhash = self
                 .ctx
                 .banks_client
