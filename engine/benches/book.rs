@@ -59,6 +59,7 @@ const RISK: MarginParams = MarginParams {
     size_unit_lots: 1_000,
     reference_vol_bps: 100,
     max_vol_multiplier_bps: 30_000,
+    vol_time_constant_secs: 600,
     oi_soft_cap_lots: 1_000_000,
     oi_hard_cap_lots: 2_000_000,
     maintenance_ramp_bps_per_hour: 50,

@@ -221,6 +221,7 @@ mod tests {
                 size_unit_lots: unit,
                 reference_vol_bps: 0,
                 max_vol_multiplier_bps: 10_000,
+                vol_time_constant_secs: 600,
                 oi_soft_cap_lots: 0,
                 oi_hard_cap_lots: 0,
                 maintenance_ramp_bps_per_hour: 0,

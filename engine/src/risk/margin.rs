@@ -27,6 +27,8 @@ pub struct MarginParams {
     pub reference_vol_bps: u32,
     /// Cap on the volatility multiplier (10,000 = never above base).
     pub max_vol_multiplier_bps: u32,
+    /// Time constant of the volatility EWMA, seconds (a sample `dt` old weighs `dt / (τ + dt)`).
+    pub vol_time_constant_secs: u32,
     /// Open interest (base lots per side) above which initial margin starts rising toward 100%.
     pub oi_soft_cap_lots: u64,
     /// Open interest at which initial margin reaches 100%: beyond it the market only reduces.
@@ -144,6 +146,7 @@ mod tests {
             size_unit_lots: 100,
             reference_vol_bps: 100,
             max_vol_multiplier_bps: 30_000,
+            vol_time_constant_secs: 600,
             oi_soft_cap_lots: 1_000,
             oi_hard_cap_lots: 2_000,
             maintenance_ramp_bps_per_hour: 50,

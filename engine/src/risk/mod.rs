@@ -1,7 +1,8 @@
 //! The risk engine (DESIGN §7–§9), pure: margin fractions that react to size, realised
 //! volatility and open interest (`margin`), the volatility estimator (`volatility`), an account's
 //! health and withdrawable amount (`health`), liquidation sizing, fee and price (`liquidation`),
-//! and funding with socialised losses (`funding`).
+//! funding with socialised losses (`funding`), and the market's risk state that the crank
+//! refreshes (`state`).
 //!
 //! The program stores the state these types define in the market and margin accounts and calls
 //! them with plain values; the same code answers the keeper's and the web app's questions.
@@ -10,6 +11,7 @@ pub mod funding;
 pub mod health;
 pub mod liquidation;
 pub mod margin;
+pub mod state;
 pub mod volatility;
 
 /// Basis points in one.

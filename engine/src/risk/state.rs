@@ -1,0 +1,179 @@
+//! A market's risk state, refreshed by the `market_update_risk` crank: the volatility estimator
+//! and the ramped maintenance fraction that lags it. Initial margin reads the volatility at once;
+//! maintenance only follows at the ramp rate.
+
+use super::margin::MarginParams;
+use super::volatility::Volatility;
+use crate::error::MathError;
+use crate::math::{SafeMath, safe_cast};
+use crate::price::Price;
+use bytemuck::{Pod, Zeroable};
+
+/// Stored in the market. 40 bytes; zeroed = never updated.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Pod, Zeroable)]
+pub struct MarketRisk {
+    /// Realised volatility of the index price.
+    pub vol: Volatility,
+    /// The market's maintenance fraction before size premiums, bps (ramped).
+    pub maintenance_bps: u64,
+    /// Unix time of the last update (0: never).
+    pub updated_at: i64,
+}
+static_assertions::const_assert_eq!(core::mem::size_of::<MarketRisk>(), 40);
+
+impl MarketRisk {
+    /// Folds in the index price `price` at `now` and moves maintenance toward what the new
+    /// volatility calls for, no faster than the ramp allows. The first update starts from the
+    /// listed maintenance margin.
+    pub fn update(&mut self, price: Price, now: i64, p: &MarginParams) -> Result<(), MathError> {
+        self.vol.observe(price, now, p.vol_time_constant_secs)?;
+        let target = p.maintenance_target_bps(self.vol.vol_bps())?;
+        if self.updated_at == 0 {
+            self.maintenance_bps = u64::from(p.maintenance_margin_bps);
+            self.updated_at = now;
+            return Ok(());
+        }
+        let current = self.maintenance_bps;
+        let next = p.ramp_maintenance(current, target, now - self.updated_at)?;
+        self.maintenance_bps = next;
+        if next > current && next < target {
+            // Held back by the ramp: advance the clock only by the time the rise used (rounded
+            // up), so frequent cranks accumulate their fractions of a bps instead of each
+            // rounding its allowance down to nothing.
+            let rate = u64::from(p.maintenance_ramp_bps_per_hour);
+            let used = (next - current).safe_mul(3_600)?.safe_div_ceil(rate)?;
+            self.updated_at = self.updated_at.safe_add(safe_cast(used)?)?;
+        } else if next == current && next < target {
+            // Nothing allowed yet: keep accumulating from the same start.
+        } else {
+            self.updated_at = self.updated_at.max(now);
+        }
+        Ok(())
+    }
+
+    /// Initial margin fraction for an exposure of `lots` at open interest `oi_lots` (reacts to
+    /// volatility at once).
+    pub fn initial_bps(&self, p: &MarginParams, lots: u64, oi_lots: u64) -> Result<u64, MathError> {
+        p.initial_bps(lots, self.vol.vol_bps(), oi_lots)
+    }
+
+    /// Maintenance fraction for a position of `lots` (the ramped market fraction, never below
+    /// the listed one, times the size premium).
+    pub fn maintenance_bps(&self, p: &MarginParams, lots: u64) -> Result<u64, MathError> {
+        let market = self
+            .maintenance_bps
+            .max(u64::from(p.maintenance_margin_bps));
+        p.maintenance_bps(market, lots)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::order::Side;
+    use crate::price::PRICE_SCALE;
+    use crate::risk::health::Health;
+    use crate::trader::Trader;
+    use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNativePerQuoteLot, Ticks};
+
+    /// 10% initial, 5% maintenance, reference 0.5%/√h up to 4×, τ = 10 min, +50 bps/h ramp.
+    fn params() -> MarginParams {
+        MarginParams {
+            initial_margin_bps: 1_000,
+            maintenance_margin_bps: 500,
+            size_premium_bps: 0,
+            size_unit_lots: 0,
+            reference_vol_bps: 50,
+            max_vol_multiplier_bps: 40_000,
+            vol_time_constant_secs: 600,
+            oi_soft_cap_lots: 0,
+            oi_hard_cap_lots: 0,
+            maintenance_ramp_bps_per_hour: 50,
+        }
+    }
+
+    fn price(native_per_lot: u64) -> Price {
+        Price::from_raw(native_per_lot * PRICE_SCALE)
+    }
+
+    #[test]
+    fn a_volatility_spike_tightens_initial_margin_at_once_and_maintenance_slowly() {
+        let p = params();
+        let mut risk = MarketRisk::default();
+        let t0: i64 = 1_700_000_000;
+        // A quiet hour: one tick of 0.01% a minute.
+        for i in 0..=60 {
+            risk.update(price(10_000 + (i % 2) as u64), t0 + 60 * i, &p)
+                .unwrap();
+        }
+        assert_eq!(risk.initial_bps(&p, 0, 0), Ok(1_000));
+        assert_eq!(risk.maintenance_bps(&p, 0), Ok(500));
+
+        // A long at 19× (equity just above 5% maintenance) on a flat-priced market.
+        let mut t = Trader::zeroed();
+        let tick = QuoteLotsPerBaseLotPerTick::new(1);
+        t.apply_trade(Side::Bid, Ticks::new(10_000), BaseLots::new(100), 0, tick)
+            .unwrap();
+        let qls = QuoteNativePerQuoteLot::new(1);
+        let health = |r: &MarketRisk| {
+            let h = Health::of(&t, 52_631, qls, price(10_000)).unwrap();
+            (
+                h.covers(r.initial_bps(&p, 100, 0).unwrap()).unwrap(),
+                h.covers(r.maintenance_bps(&p, 100).unwrap()).unwrap(),
+            )
+        };
+        assert_eq!(health(&risk), (false, true));
+
+        // A volatility spike with a flat price: ±5% swings, a minute apart, back to 10,000.
+        let now = t0 + 3_600;
+        risk.update(price(10_500), now + 60, &p).unwrap();
+        risk.update(price(10_000), now + 120, &p).unwrap();
+        let im = risk.initial_bps(&p, 0, 0).unwrap();
+        assert_eq!(im, 4_000, "initial margin at its 4× cap at once");
+        // Maintenance rose by at most 50 bps/h × 2 min (1 bps), so the account is still safe.
+        let mm = risk.maintenance_bps(&p, 0).unwrap();
+        assert!(mm <= 500 + 1 && mm >= 500, "{mm}");
+        assert_eq!(
+            health(&risk),
+            (false, true),
+            "not liquidatable from the spike alone"
+        );
+        // Hours later, with volatility still high, maintenance has caught up.
+        for h in 1..=12 {
+            let px = if h % 2 == 0 { 10_000 } else { 10_500 };
+            risk.update(price(px), now + 120 + 3_600 * h, &p).unwrap();
+        }
+        assert!(risk.maintenance_bps(&p, 0).unwrap() > 500 + 5 * 50);
+    }
+
+    #[test]
+    fn frequent_cranks_ramp_at_the_configured_rate() {
+        // Volatility pinned high by ±5% swings every 10 s; at 50 bps/h each crank's allowance
+        // is a seventh of a bps, but over an hour the fractions add up to the full 50.
+        let p = params();
+        let mut risk = MarketRisk::default();
+        let t0: i64 = 1_700_000_000;
+        risk.update(price(10_000), t0, &p).unwrap();
+        for i in 1..=360 {
+            let px = if i % 2 == 0 { 10_000 } else { 10_500 };
+            risk.update(price(px), t0 + 10 * i, &p).unwrap();
+        }
+        assert_eq!(risk.maintenance_bps, 500 + 50);
+    }
+
+    #[test]
+    fn the_first_update_starts_from_the_listed_maintenance() {
+        let p = params();
+        let mut risk = MarketRisk::default();
+        risk.update(price(10_000), 1_700_000_000, &p).unwrap();
+        assert_eq!(
+            (risk.maintenance_bps, risk.updated_at),
+            (500, 1_700_000_000)
+        );
+        // A clock that goes backwards changes nothing.
+        let before = risk;
+        risk.update(price(11_000), 1_699_999_000, &p).unwrap();
+        assert_eq!(risk, before);
+    }
+}
