@@ -308,6 +308,24 @@ impl Bench {
         (req, best)
     }
 
+    /// Takes the 8 best orders opposite `side` (not measured), their makers settled inline or
+    /// through the queue; returns them for `refill`.
+    fn take_8_unmeasured(&mut self, side: Side, inline: bool) -> Vec<(usize, Side, Ticks)> {
+        let (req, taken) = self.take_request(side, 8);
+        let mut taker = self.traders.0[TAKER];
+        let (k, q) = (&key(TAKER), &mut *self.queue);
+        if inline {
+            self.book
+                .place(k, &mut taker, &req, &ctx(), &mut self.traders, q)
+        } else {
+            self.book
+                .place(k, &mut taker, &req, &ctx(), &mut NoMakers, q)
+        }
+        .unwrap();
+        self.traders.0[TAKER] = taker;
+        taken
+    }
+
     /// Settles the queue and puts the taken orders back (not measured).
     fn refill(&mut self, taken: &[(usize, Side, Ticks)]) {
         consume_events(&mut *self.queue, &mut self.traders, usize::MAX, TICK).unwrap();
@@ -370,19 +388,7 @@ fn run(depth: u64, mut time: impl FnMut(&'static str, u64, &mut dyn FnMut())) {
     }
     let mut consumed = 0;
     while consumed < M {
-        let (req, taken) = b.take_request(Side::Bid, 8);
-        let mut taker = b.traders.0[TAKER];
-        b.book
-            .place(
-                &key(TAKER),
-                &mut taker,
-                &req,
-                &ctx(),
-                &mut NoMakers,
-                &mut *b.queue,
-            )
-            .unwrap();
-        b.traders.0[TAKER] = taker;
+        let taken = b.take_8_unmeasured(Side::Bid, false);
         while !b.queue.is_empty() && consumed < M {
             time("consume", 1, &mut || {
                 assert_eq!(op_consume(&mut b.queue, &mut b.traders), 1)
@@ -391,19 +397,7 @@ fn run(depth: u64, mut time: impl FnMut(&'static str, u64, &mut dyn FnMut())) {
         }
         b.refill(&taken);
         // Flatten the taker so it never builds a large position.
-        let (req, taken) = b.take_request(Side::Ask, 8);
-        let mut taker = b.traders.0[TAKER];
-        b.book
-            .place(
-                &key(TAKER),
-                &mut taker,
-                &req,
-                &ctx(),
-                &mut b.traders,
-                &mut *b.queue,
-            )
-            .unwrap();
-        b.traders.0[TAKER] = taker;
+        let taken = b.take_8_unmeasured(Side::Ask, true);
         b.refill(&taken);
     }
 }

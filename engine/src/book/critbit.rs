@@ -56,12 +56,13 @@ impl Node {
         (u128::from(self.words[0]) << 64) | u128::from(self.words[1])
     }
 
-    /// An inner node for crit bit `bit` (0 = most significant) over `links`.
-    fn inner(bit: u8, links: [u32; 2], parent: u32) -> Node {
+    /// An inner node for crit bit `bit` (0 = most significant) over `links` (its parent is set
+    /// when it is linked in).
+    fn inner(bit: u8, links: [u32; 2]) -> Node {
         Node {
             words: [1 << (!bit & 63), u64::from(bit >> 6)],
             links,
-            parent,
+            parent: NIL,
             crit_bit: bit,
             tag: INNER,
             padding: [0; 2],
@@ -296,7 +297,7 @@ impl<const LEAVES: usize, const NODES: usize> CritbitTree<LEAVES, NODES> {
         };
         let mut links = [i, i];
         links[bit_at(key, crit)] = leaf;
-        *self.node_mut(inner) = Node::inner(crit, links, NIL);
+        *self.node_mut(inner) = Node::inner(crit, links);
         self.replace_child(above, i, inner);
         self.node_mut(i).parent = inner;
         self.leaf_count += 1;

@@ -78,11 +78,7 @@ impl Funding {
         // A sample covers at most one interval, so a long gap cannot dominate the average.
         let dt = (now - self.last_sample_at).clamp(0, interval);
         if let Some((mark, index)) = prices {
-            let premium = i64::try_from(mark.raw())
-                .ok()
-                .zip(i64::try_from(index.raw()).ok())
-                .ok_or_else(MathError::at_caller)
-                .and_then(|(m, i)| m.safe_sub(i))?;
+            let premium = safe_cast::<u64, i64>(mark.raw())?.safe_sub(safe_cast(index.raw())?)?;
             self.premium_sum = self.premium_sum.safe_add(premium.safe_mul(dt)?)?;
             self.index_sum = self.index_sum.safe_add(index.raw().safe_mul(dt as u64)?)?;
             self.sampled_secs = self.sampled_secs.safe_add(dt as u64)?;
@@ -159,6 +155,7 @@ pub fn settlement(position: i64, snapshot: i64, index: i64) -> Result<i64, MathE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::risk::test_price as px;
 
     const HOUR: i64 = 3_600;
     /// Listing time.
@@ -170,10 +167,6 @@ mod tests {
             max_rate_bps: 50,
             max_backfill_intervals: 3,
         }
-    }
-
-    fn px(native_per_lot: u64) -> Price {
-        Price::from_raw(native_per_lot * PRICE_SCALE)
     }
 
     fn opened(at: i64) -> Funding {

@@ -114,6 +114,7 @@ impl Health {
 mod tests {
     use super::*;
     use crate::book::order::Side;
+    use crate::risk::test_price as price;
     use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, Ticks};
 
     const TICK: QuoteLotsPerBaseLotPerTick = QuoteLotsPerBaseLotPerTick::new(1);
@@ -121,9 +122,6 @@ mod tests {
     const S: i128 = PRICE_SCALE as i128;
 
     /// One quote lot = one native unit, one tick = one quote lot per base lot.
-    fn price(native_per_lot: u64) -> Price {
-        Price::from_raw(native_per_lot * PRICE_SCALE)
-    }
 
     fn long(lots: u64, at: u64) -> Trader {
         let mut t = bytemuck::Zeroable::zeroed();

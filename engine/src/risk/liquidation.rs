@@ -117,6 +117,7 @@ pub fn liquidation_price(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::risk::test_price as price;
 
     const S: i128 = PRICE_SCALE as i128;
 
@@ -127,10 +128,6 @@ mod tests {
             buffer_bps: 1_000,
             min_lots: 1,
         }
-    }
-
-    fn price(native_per_lot: u64) -> Price {
-        Price::from_raw(native_per_lot * PRICE_SCALE)
     }
 
     /// Maintenance health after moving `q` of `lots` with a 1% fee, ×10⁴ scaled, at 5%.

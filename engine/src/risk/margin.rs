@@ -79,6 +79,7 @@ impl MarginParams {
         )?
         .min(BPS);
         let (soft, hard) = (self.oi_soft_cap_lots, self.oi_hard_cap_lots);
+        // Caps not set (hard ≤ soft): no open-interest term.
         if oi_lots <= soft || hard <= soft {
             return Ok(f);
         }
@@ -109,21 +110,34 @@ impl MarginParams {
     }
 
     /// The market's maintenance fraction after `elapsed` seconds at `current`, moving toward
-    /// `target`: decreases apply at once, increases at most `maintenance_ramp_bps_per_hour`
-    /// (pro rata, rounded down, so a spike cannot raise it faster than configured).
+    /// `target`, and the seconds that move used. Decreases apply at once; increases are at most
+    /// `maintenance_ramp_bps_per_hour` pro rata, rounded down, so a spike cannot raise it faster
+    /// than configured. A rise held back by the ramp uses only the time it needed (rounded up),
+    /// so a caller that advances its clock by the time used carries the rest of a fraction of a
+    /// bps forward: frequent updates ramp at the configured rate instead of each rounding to
+    /// nothing.
     pub fn ramp_maintenance(
         &self,
         current: u64,
         target: u64,
         elapsed_secs: i64,
-    ) -> Result<u64, MathError> {
+    ) -> Result<(u64, i64), MathError> {
+        let elapsed = elapsed_secs.max(0);
         if target <= current {
-            return Ok(target);
+            return Ok((target, elapsed));
         }
-        let allowed = u64::from(self.maintenance_ramp_bps_per_hour)
-            .safe_mul(elapsed_secs.max(0) as u64)?
-            / 3_600;
-        Ok(target.min(current.saturating_add(allowed)))
+        let rate = u64::from(self.maintenance_ramp_bps_per_hour);
+        let allowed = rate.safe_mul(elapsed as u64)? / 3_600;
+        let next = target.min(current.saturating_add(allowed));
+        if next == target {
+            return Ok((next, elapsed));
+        }
+        // Held back (rate > 0 whenever anything was allowed).
+        let used = match next - current {
+            0 => 0,
+            rise => safe_cast(rise.safe_mul(3_600)?.safe_div_ceil(rate)?)?,
+        };
+        Ok((next, used))
     }
 }
 
@@ -215,20 +229,21 @@ mod tests {
         assert_eq!(p.maintenance_target_bps(100), Ok(500));
         assert_eq!(p.maintenance_target_bps(300), Ok(1_500));
         assert_eq!(p.maintenance_bps(500, 400), Ok(600));
-        // (current, target, seconds) → new
-        for (cur, target, secs, new) in [
-            (500, 1_500, 0, 500),
-            (500, 1_500, 3_600, 550),    // one hour: +50
-            (500, 1_500, 1_800, 525),    // half an hour: +25
-            (500, 1_500, 72_000, 1_500), // twenty hours: +1,000, the full way
-            (500, 510, 3_600, 510),      // never past the target
-            (1_500, 500, 1, 500),        // decreases at once
-            (500, 1_500, 71, 500),       // 71 s at 50/h is 0.98 bps: rounds down to nothing
-            (500, 1_500, -5, 500),       // a clock going backwards allows nothing
+        // (current, target, seconds) → (new, seconds used)
+        for (cur, target, secs, new, used) in [
+            (500, 1_500, 0, 500, 0),
+            (500, 1_500, 3_600, 550, 3_600),     // one hour: +50
+            (500, 1_500, 1_800, 525, 1_800),     // half an hour: +25
+            (500, 1_500, 72_000, 1_500, 72_000), // twenty hours: +1,000, the full way
+            (500, 510, 3_600, 510, 3_600),       // never past the target
+            (1_500, 500, 1, 500, 1),             // decreases at once
+            (500, 1_500, 71, 500, 0), // 71 s at 50/h is 0.98 bps: nothing, and no time used
+            (500, 1_500, 100, 501, 72), // 1.39 bps → 1, which needed 72 s
+            (500, 1_500, -5, 500, 0), // a clock going backwards allows nothing
         ] {
             assert_eq!(
                 p.ramp_maintenance(cur, target, secs),
-                Ok(new),
+                Ok((new, used)),
                 "{cur} {target} {secs}"
             );
         }

@@ -16,3 +16,9 @@ pub mod volatility;
 
 /// Basis points in one.
 pub const BPS: u64 = 10_000;
+
+/// Tests' prices: `native_per_lot` whole native quote units per base lot.
+#[cfg(test)]
+pub(crate) fn test_price(native_per_lot: u64) -> crate::price::Price {
+    crate::price::Price::from_raw(native_per_lot * crate::price::PRICE_SCALE)
+}

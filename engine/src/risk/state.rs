@@ -5,7 +5,7 @@
 use super::margin::MarginParams;
 use super::volatility::Volatility;
 use crate::error::MathError;
-use crate::math::{SafeMath, safe_cast};
+use crate::math::SafeMath;
 use crate::price::Price;
 use bytemuck::{Pod, Zeroable};
 
@@ -34,21 +34,11 @@ impl MarketRisk {
             self.updated_at = now;
             return Ok(());
         }
-        let current = self.maintenance_bps;
-        let next = p.ramp_maintenance(current, target, now - self.updated_at)?;
+        // The clock advances by the time the ramp used, so fractions of a bps carry over.
+        let (next, used) =
+            p.ramp_maintenance(self.maintenance_bps, target, now - self.updated_at)?;
         self.maintenance_bps = next;
-        if next > current && next < target {
-            // Held back by the ramp: advance the clock only by the time the rise used (rounded
-            // up), so frequent cranks accumulate their fractions of a bps instead of each
-            // rounding its allowance down to nothing.
-            let rate = u64::from(p.maintenance_ramp_bps_per_hour);
-            let used = (next - current).safe_mul(3_600)?.safe_div_ceil(rate)?;
-            self.updated_at = self.updated_at.safe_add(safe_cast(used)?)?;
-        } else if next == current && next < target {
-            // Nothing allowed yet: keep accumulating from the same start.
-        } else {
-            self.updated_at = self.updated_at.max(now);
-        }
+        self.updated_at = self.updated_at.safe_add(used)?;
         Ok(())
     }
 
@@ -72,8 +62,8 @@ impl MarketRisk {
 mod tests {
     use super::*;
     use crate::book::order::Side;
-    use crate::price::PRICE_SCALE;
     use crate::risk::health::Health;
+    use crate::risk::test_price as price;
     use crate::trader::Trader;
     use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNativePerQuoteLot, Ticks};
 
@@ -91,10 +81,6 @@ mod tests {
             oi_hard_cap_lots: 0,
             maintenance_ramp_bps_per_hour: 50,
         }
-    }
-
-    fn price(native_per_lot: u64) -> Price {
-        Price::from_raw(native_per_lot * PRICE_SCALE)
     }
 
     #[test]
