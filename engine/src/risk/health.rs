@@ -82,7 +82,7 @@ impl Health {
     pub fn covers(&self, fraction_bps: u64) -> Result<bool, MathError> {
         // Unsigned products (exposure ≥ 0; negative equity never covers anything positive).
         let Ok(equity) = u128::try_from(self.equity) else {
-            return Ok(self.exposure == 0 && fraction_bps == 0);
+            return Ok(false);
         };
         let need = self
             .exposure
@@ -178,6 +178,10 @@ mod tests {
         assert_eq!(h.surplus(1_000), Ok(0));
         assert_eq!(h.surplus(1_001), Ok(-1)); // −0.999… rounds down
         assert_eq!(h.surplus(500), Ok(500));
+        // Negative equity covers nothing, not even a zero fraction of no exposure.
+        let flat = Health::of(&bytemuck::Zeroable::zeroed(), -1, QLS, price(100)).unwrap();
+        assert_eq!((flat.covers(0), flat.covers(1)), (Ok(false), Ok(false)));
+        assert_eq!(flat.covers(0), Ok(flat.surplus(0).unwrap() >= 0));
     }
 
     #[test]
