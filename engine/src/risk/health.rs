@@ -121,8 +121,7 @@ mod tests {
     const QLS: QuoteNativePerQuoteLot = QuoteNativePerQuoteLot::new(1);
     const S: i128 = PRICE_SCALE as i128;
 
-    /// One quote lot = one native unit, one tick = one quote lot per base lot.
-
+    /// A trader long `lots` bought at `at` ticks (one tick = one quote lot = one native unit).
     fn long(lots: u64, at: u64) -> Trader {
         let mut t = bytemuck::Zeroable::zeroed();
         Trader::apply_trade(

@@ -119,7 +119,7 @@ mod tests {
         assert_eq!(im, 4_000, "initial margin at its 4× cap at once");
         // Maintenance rose by at most 50 bps/h × 2 min (1 bps), so the account is still safe.
         let mm = risk.maintenance_bps(&p, 0).unwrap();
-        assert!(mm <= 500 + 1 && mm >= 500, "{mm}");
+        assert!((500..=500 + 1).contains(&mm), "{mm}");
         assert_eq!(
             health(&risk),
             (false, true),
