@@ -47,6 +47,10 @@ pub enum EngineError {
     ZeroAmount,
     /// The account has a position or open orders, which withdrawals cannot value yet.
     PositionOpen,
+    /// A liquidation needs the account's open orders cancelled first.
+    OrdersOpen,
+    /// The account covers its maintenance margin (or holds no position).
+    NotLiquidatable,
 }
 
 impl From<MathError> for EngineError {

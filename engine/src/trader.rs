@@ -237,6 +237,7 @@ impl Trader {
     }
 
     /// Applies a trade of `lots` at `price` on `side` for this trader, and its `fee`.
+    #[inline]
     pub fn apply_trade(
         &mut self,
         side: Side,
@@ -245,8 +246,42 @@ impl Trader {
         fee: i64,
         tick_size: QuoteLotsPerBaseLotPerTick,
     ) -> Result<(), MathError> {
+        let n = notional(price, lots, tick_size)?;
+        self.apply(side, lots, n, fee, |closed| {
+            notional(price, BaseLots::new(closed), tick_size)
+        })
+    }
+
+    /// Applies a trade of `lots` on `side` for a total of `quote_lots` (a price between ticks:
+    /// a liquidation's transfer at the oracle price). A partial close retires its share of the
+    /// total rounded down; the opened rest takes the remainder, so the cash is exact.
+    pub fn apply_transfer(
+        &mut self,
+        side: Side,
+        lots: BaseLots,
+        quote_lots: u64,
+    ) -> Result<(), MathError> {
+        self.apply(side, lots, quote_lots, 0, |closed| {
+            safe_cast(
+                u128::from(quote_lots).safe_mul(u128::from(closed))?
+                    / u128::from(lots.get().max(1)),
+            )
+        })
+    }
+
+    /// The bookkeeping of a trade: `n` quote lots for `lots`, of which closing `c` lots costs
+    /// `closed_notional(c)`.
+    #[inline(always)]
+    fn apply(
+        &mut self,
+        side: Side,
+        lots: BaseLots,
+        n: u64,
+        fee: i64,
+        closed_notional: impl FnOnce(u64) -> Result<u64, MathError>,
+    ) -> Result<(), MathError> {
         let q: i64 = safe_cast(lots.get())?;
-        let n: i64 = safe_cast(notional(price, lots, tick_size)?)?;
+        let n: i64 = safe_cast(n)?;
         // Signed by direction: buying adds base and cost basis, selling removes them.
         let (dq, dn) = match side {
             Side::Bid => (q, n),
@@ -274,8 +309,7 @@ impl Trader {
                     )?,
                 }
             };
-            let closed_n: i64 =
-                safe_cast(notional(price, BaseLots::new(closed as u64), tick_size)?)?;
+            let closed_n: i64 = safe_cast(closed_notional(closed as u64)?)?;
             let opened_n = n.safe_sub(closed_n)?;
             // Cash of the closing part minus the cost basis it retires.
             let cash = match side {
@@ -351,6 +385,31 @@ impl Trader {
         collateral
             .checked_sub(owed)
             .map_err(|_| EngineError::InsufficientCollateral)
+    }
+
+    /// Moves realised PnL into `collateral` (native units) and returns the new collateral: all of
+    /// a profit; of a loss, as many whole quote lots as the collateral holds (what it cannot pay
+    /// stays as negative realised PnL, a debt). Exact: `collateral + realised × lot size` is
+    /// unchanged.
+    pub fn fold_realised(
+        &mut self,
+        collateral: QuoteNative,
+        quote_lot_size: QuoteNativePerQuoteLot,
+    ) -> Result<QuoteNative, MathError> {
+        let qls = quote_lot_size.get();
+        let lots = if self.realised_pnl >= 0 {
+            self.realised_pnl
+        } else {
+            let payable = collateral.get() / qls.max(1);
+            -safe_cast::<u64, i64>(self.realised_pnl.unsigned_abs().min(payable))?
+        };
+        self.realised_pnl = self.realised_pnl.safe_sub(lots)?;
+        let moved = lots.unsigned_abs().safe_mul(qls)?;
+        Ok(QuoteNative::new(if lots >= 0 {
+            collateral.get().safe_add(moved)?
+        } else {
+            collateral.get().safe_sub(moved)?
+        }))
     }
 
     /// Net quote cash flow from trading, in quote lots (see the module doc).
@@ -446,6 +505,41 @@ mod tests {
         trade(&mut t, Side::Ask, 100, 1); // entry removed = 401 / 4 = 100 (truncated)
         assert_eq!((t.quote_entry, t.realised_pnl), (301, 0));
         assert_eq!(t.cash_flow().unwrap(), -401 + 100);
+    }
+
+    #[test]
+    fn a_transfer_between_ticks_keeps_cash_exact() {
+        // Long 3 @ 100; 2 transferred out for 201 quote lots (100.5 each).
+        let mut t = Trader::zeroed();
+        trade(&mut t, Side::Bid, 100, 3);
+        t.apply_transfer(Side::Ask, BaseLots::new(2), 201).unwrap();
+        assert_eq!(
+            (t.base_position, t.quote_entry, t.realised_pnl),
+            (1, 100, 1)
+        );
+        // Through zero: sell 3 for 299 closes 1 (99 of it, rounded down) and opens short 2 (200).
+        t.apply_transfer(Side::Ask, BaseLots::new(3), 299).unwrap();
+        assert_eq!(
+            (t.base_position, t.quote_entry, t.realised_pnl),
+            (-2, -200, 0)
+        );
+        assert_eq!(t.cash_flow().unwrap(), -300 + 201 + 299);
+    }
+
+    #[test]
+    fn folding_moves_realised_pnl_into_collateral_exactly() {
+        let qls = QuoteNativePerQuoteLot::new(100);
+        let mut t = Trader::zeroed();
+        t.realised_pnl = 7;
+        assert_eq!(t.fold_realised(QuoteNative::new(50), qls), Ok(QuoteNative::new(750)));
+        assert_eq!(t.realised_pnl, 0);
+        // A loss of 5 lots against 250 native: 2 whole lots are paid, 3 remain owed.
+        t.realised_pnl = -5;
+        assert_eq!(t.fold_realised(QuoteNative::new(250), qls), Ok(QuoteNative::new(50)));
+        assert_eq!(t.realised_pnl, -3);
+        t.realised_pnl = -1;
+        assert_eq!(t.fold_realised(QuoteNative::new(300), qls), Ok(QuoteNative::new(200)));
+        assert_eq!(t.realised_pnl, 0);
     }
 
     #[test]

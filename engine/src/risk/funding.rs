@@ -1,20 +1,26 @@
 //! Funding (DESIGN §9) and socialised losses (§8), as two cumulative per-lot indices.
 //!
 //! A position pays `position × (index − snapshot)` of its side's index since it last settled
-//! (lazily, whenever the account is touched): longs pay when the long index rises, shorts when
-//! the short index falls. Funding moves both indices by the same per-lot payment, so longs pay
-//! exactly what shorts receive (positions sum to zero). A loss socialised over one side moves
-//! only that side's index against it. Every settlement rounds up (toward the payer paying more,
-//! the receiver receiving less), so rounding can only leave dust in the vault, never a shortfall.
+//! (lazily, whenever the account is touched, into its realised PnL): longs pay when the long
+//! index rises, shorts when the short index falls. Funding moves the paying side's index by the
+//! per-lot payment and the receiving side's by what that collects spread over the receiving
+//! side's open interest, so the receivers get exactly what the payers pay even while a queued
+//! fill leaves the two sides' applied open interest unequal. A loss socialised over one side
+//! moves only that side's index against it. Every settlement rounds up (toward the payer paying
+//! more, the receiver receiving less), so rounding can only leave dust in the vault, never a
+//! shortfall.
 //!
 //! The rate per interval is `TWAP(mark − index) / TWAP(index)`, clamped, from time-weighted
 //! samples; a sample the oracle rules forbid is skipped (its time does not count), and a late
 //! crank pays for at most `max_backfill_intervals` intervals.
 
 use super::BPS;
+use super::open_interest::OpenInterest;
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::price::{PRICE_SCALE, Price};
+use crate::trader::Trader;
+use crate::units::QuoteNativePerQuoteLot;
 use bytemuck::{Pod, Zeroable};
 
 /// A market's funding parameters.
@@ -59,15 +65,29 @@ pub struct Funding {
 }
 static_assertions::const_assert_eq!(core::mem::size_of::<Funding>(), 56);
 
+/// The indices a margin account last settled against (both, so a position that changes side
+/// starts from the current index of its new side). 16 bytes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Pod, Zeroable)]
+pub struct FundingSnapshot {
+    /// `Funding::long_index` at the last settlement.
+    pub long_index: i64,
+    /// `Funding::short_index` at the last settlement.
+    pub short_index: i64,
+}
+static_assertions::const_assert_eq!(core::mem::size_of::<FundingSnapshot>(), 16);
+
 impl Funding {
     /// Records the time since the last sample at `mark` and `index` (or, when `prices` is
     /// `None`, skips it: the oracle rules forbid a sample now), then closes the interval if it
-    /// is over. Returns the per-lot payment applied to both indices, if an interval closed.
+    /// is over. Returns the per-lot payment (positive: longs pay shorts), if an interval closed;
+    /// it moves the indices only when both sides of `oi` hold positions.
     pub fn update(
         &mut self,
         prices: Option<(Price, Price)>,
         now: i64,
         p: &FundingParams,
+        oi: &OpenInterest,
     ) -> Result<Option<i64>, MathError> {
         if self.interval_start == 0 {
             self.interval_start = now;
@@ -90,13 +110,61 @@ impl Funding {
         }
         let periods = (elapsed / interval).min(i64::from(p.max_backfill_intervals.max(1)));
         let payment = self.payment_per_interval(p)?.safe_mul(periods)?;
-        self.long_index = self.long_index.safe_add(payment)?;
-        self.short_index = self.short_index.safe_add(payment)?;
+        self.pay(payment, oi)?;
         self.interval_start = now;
         self.premium_sum = 0;
         self.index_sum = 0;
         self.sampled_secs = 0;
         Ok(Some(payment))
+    }
+
+    /// Moves the payer side's index by `payment` per lot and the receivers' by what that collects
+    /// per receiving lot, rounded down (receivers never get more than payers pay).
+    fn pay(&mut self, payment: i64, oi: &OpenInterest) -> Result<(), MathError> {
+        if oi.long_lots == 0 || oi.short_lots == 0 {
+            return Ok(());
+        }
+        let (payers, receivers) = if payment >= 0 {
+            (oi.long_lots, oi.short_lots)
+        } else {
+            (oi.short_lots, oi.long_lots)
+        };
+        let received: i64 = safe_cast(
+            u128::from(payment.unsigned_abs()).safe_mul(u128::from(payers))?
+                / u128::from(receivers),
+        )?;
+        if payment >= 0 {
+            self.long_index = self.long_index.safe_add(payment)?;
+            self.short_index = self.short_index.safe_add(received)?;
+        } else {
+            self.short_index = self.short_index.safe_add(payment)?;
+            self.long_index = self.long_index.safe_sub(received)?;
+        }
+        Ok(())
+    }
+
+    /// Settles what `trader`'s position owes (or is owed) since `snapshot` into its realised
+    /// PnL, in quote lots rounded up (against the account), and snapshots the current indices.
+    /// Returns the quote lots charged (negative: credited).
+    pub fn settle(
+        &self,
+        trader: &mut Trader,
+        snapshot: &mut FundingSnapshot,
+        quote_lot_size: QuoteNativePerQuoteLot,
+    ) -> Result<i64, MathError> {
+        let position = trader.base_position;
+        let (index, since) = if position >= 0 {
+            (self.long_index, snapshot.long_index)
+        } else {
+            (self.short_index, snapshot.short_index)
+        };
+        let owed = settlement(position, since, index, quote_lot_size)?;
+        trader.realised_pnl = trader.realised_pnl.safe_sub(owed)?;
+        *snapshot = FundingSnapshot {
+            long_index: self.long_index,
+            short_index: self.short_index,
+        };
+        Ok(owed)
     }
 
     /// The open interval's payment per lot: TWAP(mark − index), clamped to ± the maximum rate
@@ -145,17 +213,24 @@ impl Funding {
     }
 }
 
-/// What a position of `position` lots owes (positive) or is owed (negative) in native units for
+/// What a position of `position` lots owes (positive) or is owed (negative) in quote lots for
 /// its index moving from `snapshot` to `index`; rounded up.
-pub fn settlement(position: i64, snapshot: i64, index: i64) -> Result<i64, MathError> {
+pub fn settlement(
+    position: i64,
+    snapshot: i64,
+    index: i64,
+    quote_lot_size: QuoteNativePerQuoteLot,
+) -> Result<i64, MathError> {
     let owed = i128::from(position).safe_mul(i128::from(index).safe_sub(i128::from(snapshot))?)?;
-    safe_cast(owed.safe_div_ceil(i128::from(PRICE_SCALE))?)
+    let per_quote_lot = i128::from(quote_lot_size.get()).safe_mul(i128::from(PRICE_SCALE))?;
+    safe_cast(owed.safe_div_ceil(per_quote_lot)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::risk::test_price as px;
+    use bytemuck::Zeroable;
 
     const HOUR: i64 = 3_600;
     /// Listing time.
@@ -169,9 +244,16 @@ mod tests {
         }
     }
 
+    const QLS: QuoteNativePerQuoteLot = QuoteNativePerQuoteLot::new(1);
+    /// Ten lots a side.
+    const OI: OpenInterest = OpenInterest {
+        long_lots: 10,
+        short_lots: 10,
+    };
+
     fn opened(at: i64) -> Funding {
         let mut f = Funding::default();
-        assert_eq!(f.update(None, at, &params()), Ok(None));
+        assert_eq!(f.update(None, at, &params(), &OI), Ok(None));
         f
     }
 
@@ -180,10 +262,10 @@ mod tests {
         // Mark 0.2% over index for 45 minutes, 0.1% under for 15: TWAP premium
         // (0.2 × 45 − 0.1 × 15) / 60 = 0.125% of 1,000 = 1.25 per lot.
         let mut f = opened(T);
-        f.update(Some((px(1_002), px(1_000))), T + 45 * 60, &params())
+        f.update(Some((px(1_002), px(1_000))), T + 45 * 60, &params(), &OI)
             .unwrap();
         let paid = f
-            .update(Some((px(999), px(1_000))), T + HOUR, &params())
+            .update(Some((px(999), px(1_000))), T + HOUR, &params(), &OI)
             .unwrap();
         assert_eq!(paid, Some(1_250_000));
         assert_eq!((f.long_index, f.short_index), (1_250_000, 1_250_000));
@@ -194,15 +276,15 @@ mod tests {
     fn the_rate_is_clamped_and_skipped_samples_do_not_count() {
         // 2% premium, capped at 0.5% of 1,000 = 5 per lot.
         let mut f = opened(T);
-        let paid = f.update(Some((px(1_020), px(1_000))), T + HOUR, &params());
+        let paid = f.update(Some((px(1_020), px(1_000))), T + HOUR, &params(), &OI);
         assert_eq!(paid, Ok(Some(5_000_000)));
         // Half an hour skipped (oracles disagree), then half an hour at −0.1%: only the
         // sampled half counts, so the payment is −0.1%, not −0.05%.
-        f.update(None, T + HOUR + 1_800, &params()).unwrap();
-        let paid = f.update(Some((px(999), px(1_000))), T + 2 * HOUR, &params());
+        f.update(None, T + HOUR + 1_800, &params(), &OI).unwrap();
+        let paid = f.update(Some((px(999), px(1_000))), T + 2 * HOUR, &params(), &OI);
         assert_eq!(paid, Ok(Some(-1_000_000)));
         // Nothing sampled in a whole interval: no payment.
-        f.update(None, T + 3 * HOUR, &params()).unwrap();
+        f.update(None, T + 3 * HOUR, &params(), &OI).unwrap();
         assert_eq!(f.long_index, 4_000_000);
     }
 
@@ -210,23 +292,75 @@ mod tests {
     fn a_late_crank_backfills_at_most_the_cap() {
         let mut f = opened(T);
         // Ten hours late, 0.1% premium: three intervals are paid, not ten.
-        let paid = f.update(Some((px(1_001), px(1_000))), T + 10 * HOUR, &params());
+        let paid = f.update(Some((px(1_001), px(1_000))), T + 10 * HOUR, &params(), &OI);
         assert_eq!(paid, Ok(Some(3_000_000)));
     }
 
     #[test]
     fn funding_is_zero_sum_up_to_rounding_in_the_vaults_favour() {
         let mut f = opened(T);
-        f.update(Some((px(1_003), px(1_000))), T + HOUR, &params())
+        f.update(Some((px(1_003), px(1_000))), T + HOUR, &params(), &OI)
             .unwrap();
         // Longs of 7 and 3 lots against shorts of 4 and 6, all from index 0.
-        let longs = [7, 3].map(|p| settlement(p, 0, f.long_index).unwrap());
-        let shorts = [-4, -6].map(|p| settlement(p, 0, f.short_index).unwrap());
+        let longs = [7, 3].map(|p| settlement(p, 0, f.long_index, QLS).unwrap());
+        let shorts = [-4, -6].map(|p| settlement(p, 0, f.short_index, QLS).unwrap());
         assert_eq!((longs, shorts), ([21, 9], [-12, -18]));
         assert_eq!(longs.iter().sum::<i64>() + shorts.iter().sum::<i64>(), 0);
         // An index move that does not divide evenly: each side pays up, receives down.
-        assert_eq!(settlement(3, 0, 333_333), Ok(1)); // 0.999999 owed → 1
-        assert_eq!(settlement(-3, 0, 333_333), Ok(0)); // 0.999999 due → 0
+        assert_eq!(settlement(3, 0, 333_333, QLS), Ok(1)); // 0.999999 owed → 1
+        assert_eq!(settlement(-3, 0, 333_333, QLS), Ok(0)); // 0.999999 due → 0
+        // In quote lots of 100 native: 2.5 lots owed → 3, 2.5 due → 2.
+        let qls = QuoteNativePerQuoteLot::new(100);
+        assert_eq!(settlement(250, 0, 1_000_000, qls), Ok(3));
+        assert_eq!(settlement(-250, 0, 1_000_000, qls), Ok(-2));
+    }
+
+    #[test]
+    fn receivers_split_what_payers_pay_while_a_fill_is_queued() {
+        // A taker's +4 long is applied, its maker's −4 still queued: 14 long lots, 10 short.
+        let oi = OpenInterest {
+            long_lots: 14,
+            short_lots: 10,
+        };
+        let mut f = Funding::default();
+        f.update(None, T, &params(), &oi).unwrap();
+        let paid = f.update(Some((px(1_001), px(1_000))), T + HOUR, &params(), &oi);
+        assert_eq!(paid, Ok(Some(1_000_000)));
+        // Longs pay 1 per lot (14); shorts receive 14 / 10 = 1.4 per lot.
+        assert_eq!((f.long_index, f.short_index), (1_000_000, 1_400_000));
+        let paid_by_longs = settlement(14, 0, f.long_index, QLS).unwrap();
+        let received = settlement(-10, 0, f.short_index, QLS).unwrap();
+        assert_eq!((paid_by_longs, received), (14, -14));
+        // Shorts paying: 7 short-paid per-lot units over 14 long lots, rounded down per lot.
+        let oi = OpenInterest {
+            long_lots: 3,
+            short_lots: 7,
+        };
+        f.pay(-1_000_000, &oi).unwrap();
+        assert_eq!((f.long_index, f.short_index), (-1_333_333, 400_000));
+        // One side empty: nobody pays.
+        let before = f;
+        f.pay(5, &OpenInterest::default()).unwrap();
+        assert_eq!(f, before);
+    }
+
+    #[test]
+    fn settling_charges_realised_pnl_once_and_follows_a_side_change() {
+        let mut f = opened(T);
+        f.update(Some((px(1_002), px(1_000))), T + HOUR, &params(), &OI)
+            .unwrap(); // longs pay 2 per lot
+        let mut t = Trader::zeroed();
+        t.base_position = 5;
+        let mut snap = FundingSnapshot::default();
+        assert_eq!(f.settle(&mut t, &mut snap, QLS), Ok(10));
+        assert_eq!(t.realised_pnl, -10);
+        assert_eq!(f.settle(&mut t, &mut snap, QLS), Ok(0), "settled once");
+        // The account turns short; the next payment is judged against the short index as of now.
+        t.base_position = -5;
+        f.update(Some((px(1_002), px(1_000))), T + 2 * HOUR, &params(), &OI)
+            .unwrap();
+        assert_eq!(f.settle(&mut t, &mut snap, QLS), Ok(-10));
+        assert_eq!(t.realised_pnl, 0);
     }
 
     #[test]
@@ -235,13 +369,13 @@ mod tests {
         // A bankrupt long's 100 unpaid: the shorts (30 lots) bear it, 3.333… per lot, rounded up.
         f.socialise(PositionSide::Short, 100, 30).unwrap();
         assert_eq!((f.long_index, f.short_index), (0, -3_333_334));
-        let shorts = [-10, -20].map(|p| settlement(p, 0, f.index_for(p)).unwrap());
+        let shorts = [-10, -20].map(|p| settlement(p, 0, f.index_for(p), QLS).unwrap());
         assert_eq!(shorts, [34, 67]);
         assert!(
             shorts.iter().sum::<i64>() >= 100,
             "the side pays at least the loss"
         );
-        assert_eq!(settlement(5, 0, f.index_for(5)), Ok(0), "longs untouched");
+        assert_eq!(settlement(5, 0, f.index_for(5), QLS), Ok(0), "longs untouched");
         assert!(f.socialise(PositionSide::Long, 1, 0).is_err());
     }
 }

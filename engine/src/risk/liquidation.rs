@@ -9,9 +9,13 @@
 //! health (the program's parameter bounds keep it so).
 
 use super::BPS;
-use crate::error::MathError;
+use super::health::Health;
+use crate::book::order::Side;
+use crate::error::{EngineError, MathError};
 use crate::math::{SafeMath, safe_cast};
 use crate::price::{PRICE_SCALE, Price};
+use crate::trader::Trader;
+use crate::units::{BaseLots, QuoteNativePerQuoteLot};
 
 /// A market's liquidation parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,16 +65,25 @@ impl LiquidationParams {
         Ok(q.max(self.min_lots).min(lots))
     }
 
-    /// The fee for liquidating `lots` at `price`, native units, split as (keeper, insurance
+    /// The fee for liquidating `lots` at `price`, quote lots, split as (keeper, insurance
     /// fund). Rounded down, in the liquidated account's favour: its maintenance health then
     /// improves by at least the exact amount the sizing relies on. The insurance share of it
     /// rounds up.
-    pub fn fee(&self, lots: u64, price: Price) -> Result<(u64, u64), MathError> {
+    pub fn fee(
+        &self,
+        lots: u64,
+        price: Price,
+        quote_lot_size: QuoteNativePerQuoteLot,
+    ) -> Result<(u64, u64), MathError> {
         let fee: u64 = safe_cast(
             u128::from(lots)
                 .safe_mul(u128::from(price.raw()))?
                 .safe_mul(u128::from(self.discount_bps))?
-                .safe_div(u128::from(BPS) * u128::from(PRICE_SCALE))?,
+                .safe_div(
+                    u128::from(BPS)
+                        .safe_mul(u128::from(PRICE_SCALE))?
+                        .safe_mul(u128::from(quote_lot_size.get()))?,
+                )?,
         )?;
         let insurance = fee
             .safe_mul(u64::from(self.insurance_share_bps))?
@@ -78,6 +91,67 @@ impl LiquidationParams {
             .min(fee);
         Ok((fee - insurance, insurance))
     }
+}
+
+/// What one liquidation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Liquidation {
+    /// Base lots moved to the keeper.
+    pub lots: u64,
+    /// What the keeper paid (or was paid) for them at the price, quote lots.
+    pub quote_lots: u64,
+    /// The keeper's part of the fee, quote lots.
+    pub keeper_fee: u64,
+    /// The insurance fund's part of the fee, quote lots (the program moves it to the fund).
+    pub insurance_fee: u64,
+}
+
+/// Liquidates part of `account`'s position into `keeper` at `price` (the price most favourable
+/// to the account), charging the fee. `account` must have no open orders (the program cancels
+/// them first) and its funding settled; `balance` is its collateral in native units and
+/// `maintenance_bps(lots)` the market's maintenance fraction for a position of `lots`.
+/// Refuses an account that covers maintenance (`NotLiquidatable`).
+pub fn liquidate(
+    account: &mut Trader,
+    balance: i64,
+    keeper: &mut Trader,
+    price: Price,
+    maintenance_bps: impl Fn(u64) -> Result<u64, MathError>,
+    params: &LiquidationParams,
+    quote_lot_size: QuoteNativePerQuoteLot,
+) -> Result<Liquidation, EngineError> {
+    if account.slots_in_use != 0 {
+        return Err(EngineError::OrdersOpen);
+    }
+    let position = account.base_position;
+    let health = Health::of(account, balance, quote_lot_size, price)?;
+    let mm = maintenance_bps(position.unsigned_abs())?;
+    if position == 0 || health.covers(mm)? {
+        return Err(EngineError::NotLiquidatable);
+    }
+    let lots =
+        params.lots_to_liquidate(position.unsigned_abs(), price, health.equity, mm)?;
+    // The transfer's value, rounded in the account's favour (a long sells up, a short buys
+    // down); the keeper pays or receives the same number, so nothing is created.
+    let value = u128::from(lots).safe_mul(u128::from(price.raw()))?;
+    let per_quote_lot = u128::from(quote_lot_size.get()).safe_mul(u128::from(PRICE_SCALE))?;
+    let (side, quote_lots) = if position > 0 {
+        (Side::Ask, safe_cast(value.safe_div_ceil(per_quote_lot)?)?)
+    } else {
+        (Side::Bid, safe_cast(value.safe_div(per_quote_lot)?)?)
+    };
+    account.apply_transfer(side, BaseLots::new(lots), quote_lots)?;
+    keeper.apply_transfer(side.opposite(), BaseLots::new(lots), quote_lots)?;
+    let (keeper_fee, insurance_fee) = params.fee(lots, price, quote_lot_size)?;
+    let fee: i64 = safe_cast(keeper_fee.safe_add(insurance_fee)?)?;
+    account.realised_pnl = account.realised_pnl.safe_sub(fee)?;
+    keeper.realised_pnl = keeper.realised_pnl.safe_add(safe_cast(keeper_fee)?)?;
+    Ok(Liquidation {
+        lots,
+        quote_lots,
+        keeper_fee,
+        insurance_fee,
+    })
 }
 
 /// The price at which a position of `position` lots becomes liquidatable, its other equity being
@@ -120,6 +194,7 @@ mod tests {
     use crate::risk::test_price as price;
 
     const S: i128 = PRICE_SCALE as i128;
+    const QLS: QuoteNativePerQuoteLot = QuoteNativePerQuoteLot::new(1);
 
     fn params() -> LiquidationParams {
         LiquidationParams {
@@ -184,13 +259,61 @@ mod tests {
     fn fee_splits_between_keeper_and_insurance() {
         let p = params();
         // 28 lots × 94 × 1% = 26.32 → 26; insurance half of 27 would round up, of 26 is 13.
-        assert_eq!(p.fee(28, price(94)), Ok((13, 13)));
-        assert_eq!(p.fee(29, price(94)), Ok((13, 14))); // 27.26 → 27: 13.5 → 14 to insurance
+        assert_eq!(p.fee(28, price(94), QLS), Ok((13, 13)));
+        assert_eq!(p.fee(29, price(94), QLS), Ok((13, 14))); // 27.26 → 27: 13.5 → 14 to insurance
         let keeper_only = LiquidationParams {
             insurance_share_bps: 0,
             ..p
         };
-        assert_eq!(keeper_only.fee(28, price(94)), Ok((26, 0)));
+        assert_eq!(keeper_only.fee(28, price(94), QLS), Ok((26, 0)));
+    }
+
+    #[test]
+    fn liquidate_moves_the_position_charges_the_fee_and_refuses_healthy_accounts() {
+        let tick = crate::units::QuoteLotsPerBaseLotPerTick::new(1);
+        // Long 100 @ 100 with 700 collateral, 5% maintenance. At 98 equity 500 covers 490:
+        // refused.
+        let mut account: Trader = bytemuck::Zeroable::zeroed();
+        account
+            .apply_trade(Side::Bid, crate::units::Ticks::new(100), BaseLots::new(100), 0, tick)
+            .unwrap();
+        let mut keeper: Trader = bytemuck::Zeroable::zeroed();
+        let mm = |_| Ok(500);
+        let before = account;
+        assert_eq!(
+            liquidate(&mut account, 700, &mut keeper, price(98), mm, &params(), QLS),
+            Err(EngineError::NotLiquidatable)
+        );
+        assert_eq!(account, before, "a refusal changes nothing");
+        // At 97.5 (equity 450 < 487.5): sized to the 10% buffer, at the price, fee 1% split.
+        let px = Price::from_raw(97_500_000);
+        let out = liquidate(&mut account, 700, &mut keeper, px, mm, &params(), QLS).unwrap();
+        let q = params()
+            .lots_to_liquidate(100, px, 450 * S, 500)
+            .unwrap();
+        assert_eq!(out.lots, q);
+        assert_eq!(out.quote_lots, (q * 97_500).div_ceil(1_000), "a long sells rounded up");
+        assert_eq!(
+            (out.keeper_fee, out.insurance_fee),
+            params().fee(q, px, QLS).unwrap()
+        );
+        assert_eq!(account.base_position, 100 - q as i64);
+        assert_eq!(keeper.base_position, q as i64);
+        // Zero-sum between the two, less the insurance share.
+        let cash = account.cash_flow().unwrap() + keeper.cash_flow().unwrap();
+        assert_eq!(cash, -10_000 - out.insurance_fee as i64);
+        // Maintenance health strictly improved.
+        let h = |t: &Trader| {
+            let h = Health::of(t, 700, QLS, px).unwrap();
+            h.equity * 10_000 - h.exposure * 500
+        };
+        assert!(h(&account) > h(&before));
+        // Orders must be cancelled first.
+        account.slots_in_use = 1;
+        assert_eq!(
+            liquidate(&mut account, 0, &mut keeper, px, mm, &params(), QLS),
+            Err(EngineError::OrdersOpen)
+        );
     }
 
     proptest::proptest! {
@@ -243,7 +366,7 @@ mod tests {
             proptest::prop_assume!(before < 0);
             let q = p.lots_to_liquidate(lots, price, equity, f0).unwrap();
             proptest::prop_assert!(q > 0 && q <= lots);
-            let (keeper, insurance) = p.fee(q, price).unwrap();
+            let (keeper, insurance) = p.fee(q, price, QLS).unwrap();
             let fee = i128::from(keeper + insurance) * S;
             let after = health(equity - fee, lots - q);
             proptest::prop_assert!(after > before, "q {q}: {before} → {after}");
