@@ -45,8 +45,6 @@ pub enum EngineError {
     WithdrawLimitExceeded,
     /// An amount of zero was given where a positive amount is required.
     ZeroAmount,
-    /// The account has a position or open orders, which withdrawals cannot value yet.
-    PositionOpen,
     /// A liquidation needs the account's open orders cancelled first.
     OrdersOpen,
     /// The account covers its maintenance margin (or holds no position).

@@ -9,7 +9,7 @@
 
 use crate::book::events::{EVENT_FILL, EVENT_OUT, Event};
 use crate::book::order::{BookError, OrderId, Side};
-use crate::error::{EngineError, MathError};
+use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::price::Price;
 use crate::risk::health::Health;
@@ -365,26 +365,16 @@ impl Trader {
         BaseLots::new((exposure.max(0) as u64).saturating_sub(resting))
     }
 
-    /// Collateral the trader may withdraw: all of it less unsettled realised losses, and only
-    /// while flat (until the risk engine values positions). Losses beyond the collateral leave
-    /// nothing to withdraw (`InsufficientCollateral`).
-    pub fn withdrawable(
-        &self,
-        collateral: QuoteNative,
-        quote_lot_size: QuoteNativePerQuoteLot,
-    ) -> Result<QuoteNative, EngineError> {
-        if !self.is_flat() {
-            return Err(EngineError::PositionOpen);
-        }
-        let owed = QuoteNative::new(
-            self.realised_pnl
-                .min(0)
-                .unsigned_abs()
-                .safe_mul(quote_lot_size.get())?,
-        );
-        collateral
-            .checked_sub(owed)
-            .map_err(|_| EngineError::InsufficientCollateral)
+    /// The larger of |position + all bids| and |position − all asks|, base lots: the position
+    /// the account could end up with if one side of its orders filled (what margin is sized on).
+    pub fn worst_case_lots(&self) -> Result<u64, MathError> {
+        // i64 ± u64 always fits i128.
+        let pos = i128::from(self.base_position);
+        safe_cast(
+            (pos + i128::from(self.bids_base_lots))
+                .abs()
+                .max((pos - i128::from(self.asks_base_lots)).abs()),
+        )
     }
 
     /// Moves realised PnL into `collateral` (native units) and returns the new collateral: all of

@@ -56,13 +56,7 @@ impl Health {
                     .safe_sub(lots(i128::from(trader.asks_quote_lots)))?
                     .abs(),
             );
-        // i64 ± u64 always fits i128.
-        let pos = i128::from(trader.base_position);
-        let exposure_lots = safe_cast(
-            (pos + i128::from(trader.bids_base_lots))
-                .abs()
-                .max((pos - i128::from(trader.asks_base_lots)).abs()),
-        )?;
+        let exposure_lots = trader.worst_case_lots()?;
         Ok(Health {
             equity,
             unrealised,

@@ -240,10 +240,65 @@ pub enum ErrorCode {
     BookStateMismatch,
     #[msg("Equity would not cover the initial margin of the position and open orders")]
     InsufficientMargin,
+    /// Retired (withdrawals now value positions); kept so later codes keep their numbers.
     #[msg("The margin account has a position or open orders; settle them first")]
     PositionOpen,
     #[msg("A maker account passed is not a margin account of this market")]
     WrongMakerAccount,
+    #[msg("Size premium is outside its bound")]
+    InvalidSizePremium,
+    #[msg("Size unit must be at least one lot")]
+    InvalidSizeUnit,
+    #[msg("Reference volatility is outside its bound")]
+    InvalidReferenceVolatility,
+    #[msg("Volatility multiplier cap must be between 1x and 10x")]
+    InvalidMaxVolatilityMultiplier,
+    #[msg("Volatility time constant is outside its bound")]
+    InvalidVolatilityTimeConstant,
+    #[msg("The hard open-interest cap must be positive and not below the soft cap")]
+    InvalidOpenInterestCaps,
+    #[msg("Maintenance ramp is outside its bound")]
+    InvalidMaintenanceRamp,
+    #[msg("Liquidation discount must be positive, at most 10% and below maintenance margin")]
+    InvalidLiquidationDiscount,
+    #[msg("Insurance share is outside its bound")]
+    InvalidInsuranceShare,
+    #[msg("Liquidation buffer is outside its bound")]
+    InvalidLiquidationBuffer,
+    #[msg("Minimum liquidation size must be at least one lot")]
+    InvalidLiquidationMinLots,
+    #[msg("Funding interval is outside its bound")]
+    InvalidFundingInterval,
+    #[msg("Funding rate cap is outside its bound")]
+    InvalidFundingMaxRate,
+    #[msg("Funding backfill is outside its bound")]
+    InvalidFundingBackfill,
+    #[msg("Lowering the size premium adds risk; it needs a timelocked change")]
+    LoosensSizePremium,
+    #[msg("Weakening the volatility margin adds risk; it needs a timelocked change")]
+    LoosensVolatilityMargin,
+    #[msg("The volatility time constant is not a risk-council parameter")]
+    CouncilCannotChangeVolatilityTimeConstant,
+    #[msg("Raising open-interest caps adds risk; it needs a timelocked change")]
+    LoosensOpenInterestCaps,
+    #[msg("Slowing the maintenance ramp adds risk; it needs a timelocked change")]
+    LoosensMaintenanceRamp,
+    #[msg("Liquidation terms are not risk-council parameters")]
+    CouncilCannotChangeLiquidationTerms,
+    #[msg("Funding parameters are not risk-council parameters")]
+    CouncilCannotChangeFunding,
+    #[msg("The account covers its maintenance margin; it cannot be liquidated")]
+    NotLiquidatable,
+    #[msg("A liquidation needs the account's open orders cancelled first")]
+    OrdersOpen,
+    #[msg("The keeper's account would not cover its initial margin after the liquidation")]
+    KeeperUnhealthy,
+    #[msg("A keeper cannot liquidate into the account being liquidated")]
+    SelfLiquidation,
+    #[msg("Open interest is at the market's hard cap: only risk-reducing orders")]
+    OpenInterestCapReached,
+    #[msg("The withdrawal would leave the account below its initial margin")]
+    WithdrawalBreaksInitialMargin,
 }
 
 impl From<EngineError> for ErrorCode {
@@ -258,7 +313,8 @@ impl From<EngineError> for ErrorCode {
             EngineError::InsufficientCollateral => ErrorCode::InsufficientCollateral,
             EngineError::WithdrawLimitExceeded => ErrorCode::WithdrawLimitExceeded,
             EngineError::ZeroAmount => ErrorCode::ZeroAmount,
-            EngineError::PositionOpen => ErrorCode::PositionOpen,
+            EngineError::OrdersOpen => ErrorCode::OrdersOpen,
+            EngineError::NotLiquidatable => ErrorCode::NotLiquidatable,
         }
     }
 }

@@ -13,6 +13,8 @@ use perp_engine::book::MarketBook;
 pub struct TradingAccounts<'info> {
     /// The account's owner or delegate.
     pub signer: Signer<'info>,
+    /// Writable: placing settles funding and moves open interest.
+    #[account(mut)]
     pub market: AccountLoader<'info, Market>,
     #[account(mut, has_one = market @ ErrorCode::WrongMarket,
         constraint = margin_account.load()?.may_trade(signer.key) @ ErrorCode::NotOwnerOrDelegate)]
@@ -32,7 +34,7 @@ impl TradingAccounts<'_> {
             QuoteLotsPerBaseLotPerTick,
         ) -> Result<u32>,
     ) -> Result<()> {
-        let tick = QuoteLotsPerBaseLotPerTick::new(self.market.load()?.params.tick_size);
+        let tick = self.market.load()?.tick_size();
         let key = self.margin_account.key();
         let count = cancel(
             &mut self.book.load_mut()?.book,

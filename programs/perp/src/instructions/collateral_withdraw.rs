@@ -1,14 +1,23 @@
 //! `collateral_withdraw`: pays collateral out of the market's vault to any token account of the
 //! quote mint. Only the owner signs (a delegate never can), and the market's rolling 24-hour
 //! outflow limit bounds how fast any vault can be drained, whoever is withdrawing.
+//!
+//! Funding and realised PnL settle into the collateral first. An account with a position or
+//! orders withdraws like it increases risk (fresh, agreeing oracles; the market Active): what is
+//! left must cover the dynamic initial margin at both ends of the oracle range, counting
+//! unrealised profit as zero.
 
 use crate::error::ErrorCode;
 use crate::events::{CollateralWithdrawn, log_event};
-use crate::state::{Exchange, Gate, MarginAccount, Market};
+// Glob: the nested `OracleAccounts` derive needs its generated client modules in scope.
+use crate::oracle::*;
+use crate::state::{Exchange, Gate, MarginAccount, Market, settle_realised};
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
-use perp_engine::{QuoteNative, QuoteNativePerQuoteLot, collateral};
+use perp_engine::oracle::Action;
+use perp_engine::risk::health::Health;
+use perp_engine::{Price, QuoteNative, collateral};
 
 #[derive(Accounts)]
 pub struct CollateralWithdraw<'info> {
@@ -32,28 +41,61 @@ pub struct CollateralWithdraw<'info> {
     pub destination: InterfaceAccount<'info, TokenAccount>,
     #[account(address = market.load()?.quote_token_program @ ErrorCode::WrongTokenProgram)]
     pub token_program: Interface<'info, TokenInterface>,
+    /// Needed only while the account has a position or orders.
+    pub oracles: OracleAccounts<'info>,
+}
+
+/// What `account` may withdraw now: all realised equity when flat, otherwise what initial
+/// margin leaves at the worse end of the increase-risk price range.
+fn withdrawable(
+    market: &Market,
+    account: &MarginAccount,
+    oracles: &OracleAccounts,
+    clock: &Clock,
+) -> Result<u64> {
+    let balance = i64::try_from(account.collateral).map_err(|_| ErrorCode::MathOverflow)?;
+    let prices = if account.trader.is_flat() {
+        [Price::ZERO; 2]
+    } else {
+        let band = price_for_action(market, oracles, clock, Action::IncreaseRisk)?
+            .ok_or(ErrorCode::MathOverflow)?;
+        [band.low, band.high]
+    };
+    let im = market.initial_margin_bps(
+        account
+            .trader
+            .worst_case_lots()
+            .map_err(ErrorCode::from)?,
+    )?;
+    let mut free = u64::MAX;
+    for price in prices {
+        let health = Health::of(&account.trader, balance, market.quote_lot_size(), price)
+            .map_err(ErrorCode::from)?;
+        free = free.min(health.withdrawable(im).map_err(ErrorCode::from)?);
+    }
+    Ok(free)
 }
 
 pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
     let amount = QuoteNative::new(amount);
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let vault_before = ctx.accounts.collateral_vault.amount;
     let (collateral_after, index, bump) = {
         let mut market = ctx.accounts.market.load_mut()?;
         let mut account = ctx.accounts.margin_account.load_mut()?;
+        market.settle_funding(&mut account)?;
+        settle_realised(&mut market, &mut account)?;
         let before = collateral::Balances {
             account: account.collateral(),
             market_total: market.collateral_total(),
         };
-        let free = account
-            .trader
-            .withdrawable(
-                account.collateral(),
-                QuoteNativePerQuoteLot::new(market.params.quote_lot_size),
-            )
-            .map_err(ErrorCode::from)?;
-        require!(amount <= free, ErrorCode::InsufficientCollateral);
         let after = collateral::withdraw(before, amount).map_err(ErrorCode::from)?;
+        let free = withdrawable(&market, &account, &ctx.accounts.oracles, &clock)?;
+        require!(
+            amount.get() <= free,
+            ErrorCode::WithdrawalBreaksInitialMargin
+        );
         let mut window: collateral::OutflowWindow = market.withdraw_window.into();
         window
             .record_outflow(

@@ -21,7 +21,7 @@ use perp_engine::book::order::{OrderKind, OrderRequest, SelfTrade, Side, TickBan
 use perp_engine::book::{PlaceContext, Remainder};
 use perp_engine::oracle::Action;
 use perp_engine::trader::{FeeRates, MarginScale};
-use perp_engine::{BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNativePerQuoteLot, Ticks};
+use perp_engine::{BaseLots, Ticks};
 
 #[derive(Accounts)]
 pub struct OrderPlace<'info> {
@@ -118,7 +118,7 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
     let clock = Clock::get()?;
     let trading = &ctx.accounts.trading;
     let market_key = trading.market.key();
-    let market = trading.market.load()?;
+    let mut market = trading.market.load_mut()?;
     require!(
         market.effective_status() != MarketStatus::Paused,
         ErrorCode::MarketPaused
@@ -128,11 +128,6 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
     } else {
         price_for_action(&market, &ctx.accounts.oracles, &clock, Action::IncreaseRisk)?
     };
-    let scale = MarginScale {
-        tick_size: QuoteLotsPerBaseLotPerTick::new(market.params.tick_size),
-        quote_lot_size: QuoteNativePerQuoteLot::new(market.params.quote_lot_size),
-        initial_margin_bps: market.params.initial_margin_bps,
-    };
     let band = oracle_band
         .as_ref()
         .map(|b| {
@@ -140,28 +135,30 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
                 b.low,
                 b.high,
                 market.oracle.breaker_band_bps,
-                scale.tick_size,
-                scale.quote_lot_size,
+                market.tick_size(),
+                market.quote_lot_size(),
             )
         })
         .transpose()
         .map_err(ErrorCode::from)?;
     let place = PlaceContext {
         now: clock.unix_timestamp,
-        tick_size: scale.tick_size,
+        tick_size: market.tick_size(),
         fees: FeeRates {
             maker_bps: market.params.maker_fee_bps,
             taker_bps: market.params.taker_fee_bps,
         },
         band,
     };
-    drop(market);
 
     let account_key = trading.margin_account.key();
     let mut account = trading.margin_account.load_mut()?;
+    market.settle_funding(&mut account)?;
+    let position_before = account.trader.base_position;
+    let oi_before = market.open_interest.lots();
     let mut book = trading.book.load_mut()?;
     let mut queue = ctx.accounts.event_queue.load_mut()?;
-    let mut makers = MakerAccounts::load(ctx.remaining_accounts, market_key, account_key)?;
+    let mut makers = MakerAccounts::load(ctx.remaining_accounts, &market, market_key, account_key)?;
     let outcome = book
         .book
         .place(
@@ -173,7 +170,28 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
             &mut queue.queue,
         )
         .map_err(ErrorCode::from)?;
+    market
+        .open_interest
+        .record(position_before, account.trader.base_position)
+        .map_err(ErrorCode::from)?;
+    makers.record_open_interest(&mut market.open_interest)?;
     if let Some(b) = oracle_band {
+        // Above the hard cap the market only shrinks.
+        let oi = market.open_interest.lots();
+        require!(
+            oi <= market.params.oi_hard_cap_lots || oi <= oi_before,
+            ErrorCode::OpenInterestCapReached
+        );
+        let lots = account
+            .trader
+            .worst_case_lots()
+            .map_err(ErrorCode::from)?;
+        let scale = MarginScale {
+            tick_size: market.tick_size(),
+            quote_lot_size: market.quote_lot_size(),
+            initial_margin_bps: u32::try_from(market.initial_margin_bps(lots)?)
+                .map_err(|_| ErrorCode::MathOverflow)?,
+        };
         account
             .trader
             .require_initial_margin(account.collateral(), &scale, b.low, b.high)

@@ -1,7 +1,10 @@
 //! A trader's margin account in one market. Zero-copy: positions and open-order slots join it.
 
+use crate::error::ErrorCode;
+use crate::state::Market;
 use anchor_lang::prelude::*;
 use perp_engine::QuoteNative;
+use perp_engine::risk::funding::FundingSnapshot;
 use perp_engine::trader::Trader;
 
 /// Margin account at `["margin_account", market, owner, sub_account_id]`.
@@ -24,12 +27,14 @@ pub struct MarginAccount {
     pub padding: [u8; 5],
     /// Position, PnL, fees and open orders in this market (the engine's bookkeeping).
     pub trader: Trader,
+    /// The market's funding indices when this account last settled funding.
+    pub funding: FundingSnapshot,
     /// Room for later fields without a migration.
-    pub reserved: [u8; 128],
+    pub reserved: [u8; 112],
 }
 static_assertions::const_assert_eq!(
     core::mem::size_of::<MarginAccount>(),
-    3 * 32 + 8 + 8 + core::mem::size_of::<Trader>() + 128
+    3 * 32 + 8 + 8 + core::mem::size_of::<Trader>() + 16 + 112
 );
 
 impl MarginAccount {
@@ -51,4 +56,22 @@ impl MarginAccount {
     pub fn may_trade(&self, key: &Pubkey) -> bool {
         *key == self.owner || (*key == self.delegate && self.delegate != Pubkey::default())
     }
+}
+
+/// Moves `account`'s realised PnL into its collateral (all of a profit; of a loss what the
+/// collateral can pay, the rest stays owed) and keeps the market's collateral total in step.
+pub fn settle_realised(market: &mut Market, account: &mut MarginAccount) -> Result<()> {
+    let before = account.collateral;
+    let after = account
+        .trader
+        .fold_realised(account.collateral(), market.quote_lot_size())
+        .map_err(ErrorCode::from)?
+        .get();
+    market.collateral_total = market
+        .collateral_total
+        .checked_sub(before)
+        .and_then(|t| t.checked_add(after))
+        .ok_or(ErrorCode::MathOverflow)?;
+    account.collateral = after;
+    Ok(())
 }

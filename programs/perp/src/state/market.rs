@@ -2,12 +2,15 @@
 //! capabilities (oracle config, price and funding state, open interest) make it large.
 
 use crate::error::ErrorCode;
-use crate::state::{MarketParams, OracleConfig};
+use crate::state::{MarginAccount, MarketParams, OracleConfig};
 use anchor_lang::prelude::*;
 use perp_engine::collateral::{OutflowWindow, WINDOW_HOURS};
 use perp_engine::oracle::{Breaker, PriceTracker, StablePrice};
 use perp_engine::price::LotScale;
-use perp_engine::{Price, QuoteNative};
+use perp_engine::risk::funding::Funding;
+use perp_engine::risk::open_interest::OpenInterest;
+use perp_engine::risk::state::MarketRisk;
+use perp_engine::{Price, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot};
 
 /// Trading status of a market, in increasing strictness (the byte value is the rank).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,12 +150,18 @@ pub struct Market {
     pub quote_decimals: u8,
     /// Explicit padding to keep the layout free of implicit holes.
     pub padding: [u8; 3],
+    /// Volatility and the ramped maintenance fraction (`market_update_risk`).
+    pub risk: MarketRisk,
+    /// Funding indices and the open interval's TWAP sums (`funding_update`).
+    pub funding: Funding,
+    /// Applied positions per side.
+    pub open_interest: OpenInterest,
     /// Room for later fields without a migration.
-    pub reserved: [u8; 448],
+    pub reserved: [u8; 256],
 }
 static_assertions::const_assert_eq!(
     core::mem::size_of::<Market>(),
-    4 * 32 + 56 + 128 + 8 + 200 + 48 + 64 + 8 + 448
+    4 * 32 + 136 + 128 + 8 + 200 + 48 + 64 + 8 + 40 + 56 + 16 + 256
 );
 static_assertions::const_assert_eq!(core::mem::align_of::<Market>(), 8);
 
@@ -172,6 +181,46 @@ impl Market {
             MarketStatus::Active if self.price.breaker_engaged != 0 => MarketStatus::ReduceOnly,
             status => status,
         }
+    }
+
+    /// Quote lot size as the engine's unit.
+    pub fn quote_lot_size(&self) -> QuoteNativePerQuoteLot {
+        QuoteNativePerQuoteLot::new(self.params.quote_lot_size)
+    }
+
+    /// Tick size as the engine's unit.
+    pub fn tick_size(&self) -> QuoteLotsPerBaseLotPerTick {
+        QuoteLotsPerBaseLotPerTick::new(self.params.tick_size)
+    }
+
+    /// Settles `account`'s funding since its snapshot into its realised PnL (before any change of
+    /// its position, and before its health is judged).
+    pub fn settle_funding(&self, account: &mut MarginAccount) -> Result<()> {
+        self.funding
+            .settle(
+                &mut account.trader,
+                &mut account.funding,
+                self.quote_lot_size(),
+            )
+            .map_err(ErrorCode::from)?;
+        Ok(())
+    }
+
+    /// The initial margin fraction (bps) for a worst-case exposure of `lots` now: base × size ×
+    /// volatility, raised toward 100% as open interest nears its hard cap.
+    pub fn initial_margin_bps(&self, lots: u64) -> Result<u64> {
+        Ok(self
+            .risk
+            .initial_bps(&self.params.margin(), lots, self.open_interest.lots())
+            .map_err(ErrorCode::from)?)
+    }
+
+    /// The maintenance fraction (bps) for a position of `lots` now (ramped, with size premium).
+    pub fn maintenance_margin_bps(&self, lots: u64) -> Result<u64> {
+        Ok(self
+            .risk
+            .maintenance_bps(&self.params.margin(), lots)
+            .map_err(ErrorCode::from)?)
     }
 
     /// How this market's lots relate to whole units, for reading external prices.

@@ -6,6 +6,9 @@ use crate::state::tighten::{Safe, check_fields, field};
 use anchor_lang::prelude::*;
 use bytemuck::{Pod, Zeroable};
 use perp_engine::QuoteNative;
+use perp_engine::risk::funding::FundingParams;
+use perp_engine::risk::liquidation::LiquidationParams;
+use perp_engine::risk::margin::MarginParams;
 
 /// Parameters chosen when a market is listed. Stored inside the zero-copy `Market`, and also the
 /// instruction argument of `market_create` (borsh and bytemuck agree: no padding, all LE).
@@ -34,8 +37,38 @@ pub struct MarketParams {
     pub withdraw_limit_bps: u32,
     /// Decimals of the base asset (a base atom is 10^-base_decimals of one unit).
     pub base_decimals: u32,
+    /// Position size the size premium is measured in, base lots.
+    pub size_unit_lots: u64,
+    /// Open interest (lots per side) above which initial margin rises toward 100%.
+    pub oi_soft_cap_lots: u64,
+    /// Open interest at which initial margin reaches 100%: above it, reduce-only.
+    pub oi_hard_cap_lots: u64,
+    /// Smallest liquidation transfer, base lots (unless the position is smaller).
+    pub liquidation_min_lots: u64,
+    /// Seconds per funding interval.
+    pub funding_interval_secs: u64,
+    /// Margin added per √(position / size unit), bps of the base margin.
+    pub size_premium_bps: u32,
+    /// Realised volatility (per √hour) at which margin is its base value, bps.
+    pub reference_vol_bps: u32,
+    /// Cap on the volatility multiplier, bps (10,000 = volatility never raises margin).
+    pub max_vol_multiplier_bps: u32,
+    /// Time constant of the volatility EWMA, seconds.
+    pub vol_time_constant_secs: u32,
+    /// The most maintenance margin may rise per hour, bps of notional.
+    pub maintenance_ramp_bps_per_hour: u32,
+    /// Liquidation fee: the keeper takes over this far below (long) / above (short) the price.
+    pub liquidation_discount_bps: u32,
+    /// The insurance fund's share of the liquidation fee, bps.
+    pub insurance_share_bps: u32,
+    /// Maintenance headroom a liquidation restores, bps above maintenance.
+    pub liquidation_buffer_bps: u32,
+    /// Cap on the funding rate per interval, bps of the index.
+    pub funding_max_rate_bps: u32,
+    /// Intervals a late funding crank may pay for at once.
+    pub funding_max_backfill_intervals: u32,
 }
-static_assertions::const_assert_eq!(core::mem::size_of::<MarketParams>(), 56);
+static_assertions::const_assert_eq!(core::mem::size_of::<MarketParams>(), 136);
 
 /// Hard bounds on every parameter: the largest room any governance key can ever have.
 pub mod bounds {
@@ -58,6 +91,35 @@ pub mod bounds {
     pub const DEPOSIT_CAP: RangeInclusive<u64> = 1..=1_000_000_000_000_000_000;
     /// Withdrawal limit: at least 1% of the vault per day, at most all of it.
     pub const WITHDRAW_LIMIT_BPS: RangeInclusive<u32> = 100..=10_000;
+    /// Size premium: up to doubling the margin per √unit.
+    pub const SIZE_PREMIUM_BPS: RangeInclusive<u32> = 0..=10_000;
+    /// Size unit: at least one lot.
+    pub const SIZE_UNIT_LOTS: RangeInclusive<u64> = 1..=1_000_000_000_000;
+    /// Reference volatility per √hour: 0.01% to 100%.
+    pub const REFERENCE_VOL_BPS: RangeInclusive<u32> = 1..=10_000;
+    /// Volatility multiplier cap: 1× to 10×.
+    pub const MAX_VOL_MULTIPLIER_BPS: RangeInclusive<u32> = 10_000..=100_000;
+    /// Volatility time constant: a minute to a week.
+    pub const VOL_TIME_CONSTANT_SECS: RangeInclusive<u32> = 60..=604_800;
+    /// Open-interest caps: the hard cap is positive and not below the soft cap.
+    pub const OI_HARD_CAP_LOTS: RangeInclusive<u64> = 1..=1_000_000_000_000_000;
+    /// Maintenance ramp: at least 1 bps per hour (maintenance must be able to follow), at most
+    /// 100% per hour.
+    pub const MAINTENANCE_RAMP_BPS_PER_HOUR: RangeInclusive<u32> = 1..=10_000;
+    /// Liquidation discount: positive, at most 10% (and below maintenance, checked too).
+    pub const LIQUIDATION_DISCOUNT_BPS: RangeInclusive<u32> = 1..=1_000;
+    /// Insurance share of the liquidation fee.
+    pub const INSURANCE_SHARE_BPS: RangeInclusive<u32> = 0..=10_000;
+    /// Liquidation buffer: up to doubling maintenance.
+    pub const LIQUIDATION_BUFFER_BPS: RangeInclusive<u32> = 0..=10_000;
+    /// Minimum liquidation size in lots.
+    pub const LIQUIDATION_MIN_LOTS: RangeInclusive<u64> = 1..=1_000_000_000_000;
+    /// Funding interval: a minute to a day.
+    pub const FUNDING_INTERVAL_SECS: RangeInclusive<u64> = 60..=86_400;
+    /// Funding rate cap per interval: at most 10%.
+    pub const FUNDING_MAX_RATE_BPS: RangeInclusive<u32> = 1..=1_000;
+    /// Funding backfill: one interval to a week of hourly ones.
+    pub const FUNDING_MAX_BACKFILL_INTERVALS: RangeInclusive<u32> = 1..=168;
 }
 
 impl MarketParams {
@@ -109,7 +171,113 @@ impl MarketParams {
             bounds::WITHDRAW_LIMIT_BPS.contains(&self.withdraw_limit_bps),
             ErrorCode::InvalidWithdrawLimit
         );
-        Ok(())
+        self.validate_risk()
+    }
+
+    /// The dynamic-margin, liquidation and funding bounds.
+    fn validate_risk(&self) -> Result<()> {
+        let checks = [
+            (
+                bounds::SIZE_PREMIUM_BPS.contains(&self.size_premium_bps),
+                ErrorCode::InvalidSizePremium,
+            ),
+            (
+                bounds::SIZE_UNIT_LOTS.contains(&self.size_unit_lots),
+                ErrorCode::InvalidSizeUnit,
+            ),
+            (
+                bounds::REFERENCE_VOL_BPS.contains(&self.reference_vol_bps),
+                ErrorCode::InvalidReferenceVolatility,
+            ),
+            (
+                bounds::MAX_VOL_MULTIPLIER_BPS.contains(&self.max_vol_multiplier_bps),
+                ErrorCode::InvalidMaxVolatilityMultiplier,
+            ),
+            (
+                bounds::VOL_TIME_CONSTANT_SECS.contains(&self.vol_time_constant_secs),
+                ErrorCode::InvalidVolatilityTimeConstant,
+            ),
+            (
+                bounds::OI_HARD_CAP_LOTS.contains(&self.oi_hard_cap_lots)
+                    && self.oi_soft_cap_lots <= self.oi_hard_cap_lots,
+                ErrorCode::InvalidOpenInterestCaps,
+            ),
+            (
+                bounds::MAINTENANCE_RAMP_BPS_PER_HOUR.contains(&self.maintenance_ramp_bps_per_hour),
+                ErrorCode::InvalidMaintenanceRamp,
+            ),
+            // Below maintenance, or a liquidation's fee could cost the account more maintenance
+            // health than shedding the position frees.
+            (
+                bounds::LIQUIDATION_DISCOUNT_BPS.contains(&self.liquidation_discount_bps)
+                    && self.liquidation_discount_bps < self.maintenance_margin_bps,
+                ErrorCode::InvalidLiquidationDiscount,
+            ),
+            (
+                bounds::INSURANCE_SHARE_BPS.contains(&self.insurance_share_bps),
+                ErrorCode::InvalidInsuranceShare,
+            ),
+            (
+                bounds::LIQUIDATION_BUFFER_BPS.contains(&self.liquidation_buffer_bps),
+                ErrorCode::InvalidLiquidationBuffer,
+            ),
+            (
+                bounds::LIQUIDATION_MIN_LOTS.contains(&self.liquidation_min_lots),
+                ErrorCode::InvalidLiquidationMinLots,
+            ),
+            (
+                bounds::FUNDING_INTERVAL_SECS.contains(&self.funding_interval_secs),
+                ErrorCode::InvalidFundingInterval,
+            ),
+            (
+                bounds::FUNDING_MAX_RATE_BPS.contains(&self.funding_max_rate_bps),
+                ErrorCode::InvalidFundingMaxRate,
+            ),
+            (
+                bounds::FUNDING_MAX_BACKFILL_INTERVALS
+                    .contains(&self.funding_max_backfill_intervals),
+                ErrorCode::InvalidFundingBackfill,
+            ),
+        ];
+        match checks.iter().find(|(ok, _)| !ok) {
+            Some((_, error)) => Err((*error).into()),
+            None => Ok(()),
+        }
+    }
+
+    /// The engine's margin parameters.
+    pub fn margin(&self) -> MarginParams {
+        MarginParams {
+            initial_margin_bps: self.initial_margin_bps,
+            maintenance_margin_bps: self.maintenance_margin_bps,
+            size_premium_bps: self.size_premium_bps,
+            size_unit_lots: self.size_unit_lots,
+            reference_vol_bps: self.reference_vol_bps,
+            max_vol_multiplier_bps: self.max_vol_multiplier_bps,
+            vol_time_constant_secs: self.vol_time_constant_secs,
+            oi_soft_cap_lots: self.oi_soft_cap_lots,
+            oi_hard_cap_lots: self.oi_hard_cap_lots,
+            maintenance_ramp_bps_per_hour: self.maintenance_ramp_bps_per_hour,
+        }
+    }
+
+    /// The engine's liquidation parameters.
+    pub fn liquidation(&self) -> LiquidationParams {
+        LiquidationParams {
+            discount_bps: self.liquidation_discount_bps,
+            insurance_share_bps: self.insurance_share_bps,
+            buffer_bps: self.liquidation_buffer_bps,
+            min_lots: self.liquidation_min_lots,
+        }
+    }
+
+    /// The engine's funding parameters (the interval's bound keeps it within `u32`).
+    pub fn funding(&self) -> FundingParams {
+        FundingParams {
+            interval_secs: u32::try_from(self.funding_interval_secs).unwrap_or(u32::MAX),
+            max_rate_bps: self.funding_max_rate_bps,
+            max_backfill_intervals: self.funding_max_backfill_intervals,
+        }
     }
 
     /// Refuses a change of the fields positions and orders are denominated in: changing them
@@ -190,6 +358,97 @@ impl MarketParams {
                 Lower,
                 ErrorCode::LoosensWithdrawLimit,
             ),
+            field(
+                self.size_premium_bps,
+                new.size_premium_bps,
+                Higher,
+                ErrorCode::LoosensSizePremium,
+            ),
+            field(
+                self.size_unit_lots,
+                new.size_unit_lots,
+                Lower,
+                ErrorCode::LoosensSizePremium,
+            ),
+            field(
+                self.reference_vol_bps,
+                new.reference_vol_bps,
+                Lower,
+                ErrorCode::LoosensVolatilityMargin,
+            ),
+            field(
+                self.max_vol_multiplier_bps,
+                new.max_vol_multiplier_bps,
+                Higher,
+                ErrorCode::LoosensVolatilityMargin,
+            ),
+            field(
+                self.vol_time_constant_secs,
+                new.vol_time_constant_secs,
+                Fixed,
+                ErrorCode::CouncilCannotChangeVolatilityTimeConstant,
+            ),
+            field(
+                self.oi_soft_cap_lots,
+                new.oi_soft_cap_lots,
+                Lower,
+                ErrorCode::LoosensOpenInterestCaps,
+            ),
+            field(
+                self.oi_hard_cap_lots,
+                new.oi_hard_cap_lots,
+                Lower,
+                ErrorCode::LoosensOpenInterestCaps,
+            ),
+            field(
+                self.maintenance_ramp_bps_per_hour,
+                new.maintenance_ramp_bps_per_hour,
+                Higher,
+                ErrorCode::LoosensMaintenanceRamp,
+            ),
+            // Liquidation terms and funding move money between users: governance only.
+            field(
+                self.liquidation_discount_bps,
+                new.liquidation_discount_bps,
+                Fixed,
+                ErrorCode::CouncilCannotChangeLiquidationTerms,
+            ),
+            field(
+                self.insurance_share_bps,
+                new.insurance_share_bps,
+                Fixed,
+                ErrorCode::CouncilCannotChangeLiquidationTerms,
+            ),
+            field(
+                self.liquidation_buffer_bps,
+                new.liquidation_buffer_bps,
+                Fixed,
+                ErrorCode::CouncilCannotChangeLiquidationTerms,
+            ),
+            field(
+                self.liquidation_min_lots,
+                new.liquidation_min_lots,
+                Fixed,
+                ErrorCode::CouncilCannotChangeLiquidationTerms,
+            ),
+            field(
+                self.funding_interval_secs,
+                new.funding_interval_secs,
+                Fixed,
+                ErrorCode::CouncilCannotChangeFunding,
+            ),
+            field(
+                self.funding_max_rate_bps,
+                new.funding_max_rate_bps,
+                Fixed,
+                ErrorCode::CouncilCannotChangeFunding,
+            ),
+            field(
+                self.funding_max_backfill_intervals,
+                new.funding_max_backfill_intervals,
+                Fixed,
+                ErrorCode::CouncilCannotChangeFunding,
+            ),
         ])
     }
 
@@ -216,6 +475,21 @@ mod tests {
             maintenance_margin_bps: 250,
             withdraw_limit_bps: 1_500,
             base_decimals: 8,
+            size_unit_lots: 10_000,
+            oi_soft_cap_lots: 1_000_000,
+            oi_hard_cap_lots: 2_000_000,
+            liquidation_min_lots: 1,
+            funding_interval_secs: 3_600,
+            size_premium_bps: 1_000,
+            reference_vol_bps: 100,
+            max_vol_multiplier_bps: 40_000,
+            vol_time_constant_secs: 3_600,
+            maintenance_ramp_bps_per_hour: 50,
+            liquidation_discount_bps: 100,
+            insurance_share_bps: 5_000,
+            liquidation_buffer_bps: 1_000,
+            funding_max_rate_bps: 50,
+            funding_max_backfill_intervals: 24,
         }
     }
 
@@ -278,6 +552,58 @@ mod tests {
             (
                 |p| p.withdraw_limit_bps = 10_001,
                 ErrorCode::InvalidWithdrawLimit,
+            ),
+            (|p| p.size_premium_bps = 10_001, ErrorCode::InvalidSizePremium),
+            (|p| p.size_unit_lots = 0, ErrorCode::InvalidSizeUnit),
+            (
+                |p| p.reference_vol_bps = 0,
+                ErrorCode::InvalidReferenceVolatility,
+            ),
+            (
+                |p| p.max_vol_multiplier_bps = 9_999,
+                ErrorCode::InvalidMaxVolatilityMultiplier,
+            ),
+            (
+                |p| p.vol_time_constant_secs = 59,
+                ErrorCode::InvalidVolatilityTimeConstant,
+            ),
+            (|p| p.oi_hard_cap_lots = 0, ErrorCode::InvalidOpenInterestCaps),
+            (
+                |p| p.oi_soft_cap_lots = 2_000_001,
+                ErrorCode::InvalidOpenInterestCaps,
+            ),
+            (
+                |p| p.maintenance_ramp_bps_per_hour = 0,
+                ErrorCode::InvalidMaintenanceRamp,
+            ),
+            (
+                |p| p.liquidation_discount_bps = 0,
+                ErrorCode::InvalidLiquidationDiscount,
+            ),
+            (
+                |p| p.liquidation_discount_bps = 250,
+                ErrorCode::InvalidLiquidationDiscount,
+            ),
+            (
+                |p| p.insurance_share_bps = 10_001,
+                ErrorCode::InvalidInsuranceShare,
+            ),
+            (
+                |p| p.liquidation_buffer_bps = 10_001,
+                ErrorCode::InvalidLiquidationBuffer,
+            ),
+            (
+                |p| p.liquidation_min_lots = 0,
+                ErrorCode::InvalidLiquidationMinLots,
+            ),
+            (
+                |p| p.funding_interval_secs = 86_401,
+                ErrorCode::InvalidFundingInterval,
+            ),
+            (|p| p.funding_max_rate_bps = 0, ErrorCode::InvalidFundingMaxRate),
+            (
+                |p| p.funding_max_backfill_intervals = 169,
+                ErrorCode::InvalidFundingBackfill,
             ),
         ];
         for (mutate, expected) in cases {

@@ -1,37 +1,47 @@
 //! Maker margin accounts passed in `remaining_accounts`: fills and outs for them settle inside
 //! the instruction (`order_place`) or from the queue (`events_consume`). Each is checked to be
 //! a writable margin account of this program in this market, named once and not the taker's own
-//! (which the instruction already holds); anything else is refused.
+//! (which the instruction already holds); anything else is refused. Each has its funding settled
+//! as it is loaded (its position may change), and the positions it had then are kept so the
+//! market's open interest can follow what the book did to them.
 
 use crate::error::ErrorCode;
 use crate::events::{BookEventLogged, log_event};
-use crate::state::MarginAccount;
+use crate::state::{MarginAccount, Market};
 use anchor_lang::Discriminator;
 use anchor_lang::prelude::*;
 use core::cell::RefMut;
 use perp_engine::book::Makers;
 use perp_engine::book::events::Event;
 use perp_engine::book::order::TraderKey;
+use perp_engine::risk::open_interest::OpenInterest;
 use perp_engine::trader::Trader;
+
+/// A borrowed maker account and its position when loaded.
+type Loaded<'a> = (Pubkey, RefMut<'a, MarginAccount>, i64);
 
 /// Borrowed maker accounts, looked up by address.
 pub struct MakerAccounts<'a> {
     market: Pubkey,
-    accounts: Vec<(Pubkey, RefMut<'a, MarginAccount>)>,
+    accounts: Vec<Loaded<'a>>,
 }
 
 impl<'a> MakerAccounts<'a> {
-    /// Borrows every account in `remaining` as a margin account of `market` other than
-    /// `taker`.
-    pub fn load(remaining: &'a [AccountInfo<'_>], market: Pubkey, taker: Pubkey) -> Result<Self> {
-        let mut accounts: Vec<(Pubkey, RefMut<'a, MarginAccount>)> =
-            Vec::with_capacity(remaining.len());
+    /// Borrows every account in `remaining` as a margin account of `market` (at `market_key`)
+    /// other than `taker`, settling each one's funding.
+    pub fn load(
+        remaining: &'a [AccountInfo<'_>],
+        market: &Market,
+        market_key: Pubkey,
+        taker: Pubkey,
+    ) -> Result<Self> {
+        let mut accounts: Vec<Loaded<'a>> = Vec::with_capacity(remaining.len());
         for info in remaining {
             require!(
                 info.owner == &crate::ID
                     && info.is_writable
                     && *info.key != taker
-                    && accounts.iter().all(|(key, _)| key != info.key),
+                    && accounts.iter().all(|(key, _, _)| key != info.key),
                 ErrorCode::WrongMakerAccount
             );
             let data = info.try_borrow_mut_data()?;
@@ -39,13 +49,27 @@ impl<'a> MakerAccounts<'a> {
                 data.len() >= MarginAccount::SPACE && data[..8] == *MarginAccount::DISCRIMINATOR,
                 ErrorCode::WrongMakerAccount
             );
-            let account = RefMut::map(data, |d| {
+            let mut account = RefMut::map(data, |d| {
                 bytemuck::from_bytes_mut::<MarginAccount>(&mut d[8..MarginAccount::SPACE])
             });
-            require_keys_eq!(account.market, market, ErrorCode::WrongMakerAccount);
-            accounts.push((info.key(), account));
+            require_keys_eq!(account.market, market_key, ErrorCode::WrongMakerAccount);
+            market.settle_funding(&mut account)?;
+            let position = account.trader.base_position;
+            accounts.push((info.key(), account, position));
         }
-        Ok(MakerAccounts { market, accounts })
+        Ok(MakerAccounts {
+            market: market_key,
+            accounts,
+        })
+    }
+
+    /// Records in `oi` how each maker's position changed since it was loaded.
+    pub fn record_open_interest(&self, oi: &mut OpenInterest) -> Result<()> {
+        for (_, account, before) in &self.accounts {
+            oi.record(*before, account.trader.base_position)
+                .map_err(ErrorCode::from)?;
+        }
+        Ok(())
     }
 }
 
@@ -53,8 +77,8 @@ impl Makers for MakerAccounts<'_> {
     fn get(&mut self, owner: &TraderKey) -> Option<&mut Trader> {
         self.accounts
             .iter_mut()
-            .find(|(key, _)| key.to_bytes() == *owner)
-            .map(|(_, account)| &mut account.trader)
+            .find(|(key, _, _)| key.to_bytes() == *owner)
+            .map(|(_, account, _)| &mut account.trader)
     }
 
     fn record(&mut self, e: &Event) {
