@@ -65,6 +65,30 @@ pub struct Funding {
 }
 static_assertions::const_assert_eq!(core::mem::size_of::<Funding>(), 56);
 
+/// How a socialised loss was spread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Socialised {
+    /// Per-lot charge to longs, `Price` units.
+    pub long_per_lot: i64,
+    /// Per-lot charge to shorts, `Price` units.
+    pub short_per_lot: i64,
+    /// What nobody could be charged (no open interest), native units.
+    pub unresolved: u64,
+}
+
+/// What a flat account owes beyond its collateral (native units; zero when its equity is not
+/// negative): the shortfall a bankruptcy settles.
+pub fn shortfall(
+    trader: &Trader,
+    collateral: u64,
+    quote_lot_size: QuoteNativePerQuoteLot,
+) -> Result<u64, MathError> {
+    let equity = i128::from(collateral).safe_add(
+        i128::from(trader.realised_pnl).safe_mul(i128::from(quote_lot_size.get()))?,
+    )?;
+    safe_cast(equity.min(0).unsigned_abs())
+}
+
 /// The indices a margin account last settled against (both, so a position that changes side
 /// starts from the current index of its new side). 16 bytes.
 #[repr(C)]
@@ -191,15 +215,57 @@ impl Funding {
         }
     }
 
+    /// Socialises a bankrupt account's unpaid `loss` (native units) within this market: over
+    /// `side` (the side opposite the account's last position) if it holds positions, else over
+    /// the other side; with `side` unknown, over both in proportion to their open interest.
+    /// With no positions at all nothing can be socialised and the loss stays unresolved.
+    pub fn socialise_over(
+        &mut self,
+        side: Option<PositionSide>,
+        loss: u64,
+        oi: &OpenInterest,
+    ) -> Result<Socialised, MathError> {
+        let mut out = Socialised::default();
+        if loss == 0 {
+            return Ok(out);
+        }
+        let (long_loss, short_loss) = match side {
+            _ if oi.long_lots == 0 && oi.short_lots == 0 => {
+                out.unresolved = loss;
+                return Ok(out);
+            }
+            Some(PositionSide::Short) if oi.short_lots > 0 => (0, loss),
+            Some(PositionSide::Long) if oi.long_lots > 0 => (loss, 0),
+            Some(_) if oi.long_lots > 0 => (loss, 0),
+            Some(_) => (0, loss),
+            None => {
+                // The long share rounds down, so the short side (if any) pays the remainder.
+                let total = u128::from(oi.long_lots).safe_add(u128::from(oi.short_lots))?;
+                let long: u64 =
+                    safe_cast(u128::from(loss).safe_mul(u128::from(oi.long_lots))? / total)?;
+                let long = if oi.short_lots == 0 { loss } else { long };
+                (long, loss - long)
+            }
+        };
+        if long_loss > 0 {
+            out.long_per_lot = self.socialise(PositionSide::Long, long_loss, oi.long_lots)?;
+        }
+        if short_loss > 0 {
+            out.short_per_lot = self.socialise(PositionSide::Short, short_loss, oi.short_lots)?;
+        }
+        Ok(out)
+    }
+
     /// Moves a loss of `loss` native units onto the positions of `side`, whose open interest is
     /// `open_interest` lots: that side's index moves against it by the loss per lot, rounded up
-    /// (the side pays at least the loss). Refuses (math error) with no open interest.
+    /// (the side pays at least the loss). Returns the per-lot move. Refuses (math error) with no
+    /// open interest.
     pub fn socialise(
         &mut self,
         side: PositionSide,
         loss: u64,
         open_interest: u64,
-    ) -> Result<(), MathError> {
+    ) -> Result<i64, MathError> {
         let per_lot: i64 = safe_cast(
             u128::from(loss)
                 .safe_mul(u128::from(PRICE_SCALE))?
@@ -209,7 +275,7 @@ impl Funding {
             PositionSide::Long => self.long_index = self.long_index.safe_add(per_lot)?,
             PositionSide::Short => self.short_index = self.short_index.safe_sub(per_lot)?,
         }
-        Ok(())
+        Ok(per_lot)
     }
 }
 
@@ -377,5 +443,38 @@ mod tests {
         );
         assert_eq!(settlement(5, 0, f.index_for(5), QLS), Ok(0), "longs untouched");
         assert!(f.socialise(PositionSide::Long, 1, 0).is_err());
+    }
+
+    #[test]
+    fn socialising_prefers_the_opposite_side_and_splits_when_unknown() {
+        let oi = OpenInterest {
+            long_lots: 30,
+            short_lots: 10,
+        };
+        let mut f = Funding::default();
+        let s = f.socialise_over(Some(PositionSide::Short), 100, &oi).unwrap();
+        assert_eq!((s.long_per_lot, s.short_per_lot, s.unresolved), (0, 10_000_000, 0));
+        // No shorts left: the longs bear it.
+        let longs_only = OpenInterest {
+            long_lots: 30,
+            short_lots: 0,
+        };
+        let s = f.socialise_over(Some(PositionSide::Short), 90, &longs_only).unwrap();
+        assert_eq!((s.long_per_lot, s.short_per_lot), (3_000_000, 0));
+        // Unknown side: 75 over the longs (3/4 of the lots), 25 over the shorts.
+        let s = f.socialise_over(None, 100, &oi).unwrap();
+        assert_eq!((s.long_per_lot, s.short_per_lot), (2_500_000, 2_500_000));
+        // Nobody to charge.
+        let s = f.socialise_over(None, 7, &OpenInterest::default()).unwrap();
+        assert_eq!(s.unresolved, 7);
+    }
+
+    #[test]
+    fn shortfall_is_what_realised_losses_leave_unpaid() {
+        let mut t = Trader::zeroed();
+        t.realised_pnl = -3;
+        let qls = QuoteNativePerQuoteLot::new(100);
+        assert_eq!(shortfall(&t, 250, qls), Ok(50));
+        assert_eq!(shortfall(&t, 300, qls), Ok(0));
     }
 }

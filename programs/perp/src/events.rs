@@ -241,3 +241,73 @@ pub struct EventsConsumed {
     pub count: u32,
     pub remaining: u32,
 }
+
+/// The risk crank refreshed a market's volatility and maintenance ramp.
+#[event]
+pub struct RiskUpdated {
+    pub market: Pubkey,
+    pub index_price: u64,
+    /// Realised volatility per √hour, bps.
+    pub volatility_bps: u64,
+    /// Initial margin of a small position now, bps.
+    pub initial_margin_bps: u64,
+    /// Maintenance margin of a small position now (ramped), bps.
+    pub maintenance_margin_bps: u64,
+    pub open_interest_long: u64,
+    pub open_interest_short: u64,
+}
+
+/// The funding crank sampled (or skipped) and possibly closed an interval.
+#[event]
+pub struct FundingUpdated {
+    pub market: Pubkey,
+    /// 0 when skipped.
+    pub mark_price: u64,
+    /// 0 when skipped.
+    pub index_price: u64,
+    /// False when the oracle rules forbade a sample.
+    pub sampled: bool,
+    /// Set when an interval closed: paid per lot by longs (negative: by shorts), `Price` units.
+    pub payment_per_lot: Option<i64>,
+    pub long_index: i64,
+    pub short_index: i64,
+}
+
+/// Part of an account's position moved to a keeper at the price less the discount.
+#[event]
+#[derive(Debug)]
+pub struct Liquidated {
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    pub keeper_account: Pubkey,
+    /// Base lots moved (positive: the account was long).
+    pub base_lots: i64,
+    /// The price used (`Price` raw): the valid source most favourable to the account.
+    pub price: u64,
+    pub quote_lots: u64,
+    pub keeper_fee: u64,
+    pub insurance_fee: u64,
+    /// The account's position after.
+    pub position_after: i64,
+    /// Orders of the account cancelled first.
+    pub orders_cancelled: u32,
+}
+
+/// A flat account with negative equity was made whole: first from the market's insurance fund,
+/// then by the opposite side's positions of the same market.
+#[event]
+#[derive(Debug)]
+pub struct Bankruptcy {
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    /// The shortfall, native units.
+    pub loss: u64,
+    /// Paid by the insurance fund.
+    pub insurance_paid: u64,
+    /// Socialised over positions (long and short lots charged, in `Price` units per lot).
+    pub socialised: u64,
+    pub socialised_long_per_lot: i64,
+    pub socialised_short_per_lot: i64,
+    /// Left owed by the account (nobody holds a position to socialise over).
+    pub unresolved: u64,
+}

@@ -104,6 +104,22 @@ pub mod perp {
         instructions::market_update_price::handler(ctx)
     }
 
+    /// Refreshes a market's volatility estimate and maintenance ramp (permissionless).
+    pub fn market_update_risk(ctx: Context<MarketUpdateRisk>) -> Result<()> {
+        instructions::market_update_risk::handler(ctx)
+    }
+
+    /// Samples mark against index and closes funding intervals (permissionless).
+    pub fn funding_update(ctx: Context<FundingUpdate>) -> Result<()> {
+        instructions::funding_update::handler(ctx)
+    }
+
+    /// Liquidates part of an unhealthy account into the keeper's account; settles a bankrupt
+    /// one from the insurance fund, then its market's opposite side (any keeper).
+    pub fn liquidate(ctx: Context<Liquidate>) -> Result<()> {
+        instructions::liquidate::handler(ctx)
+    }
+
     /// Returns the prices `action` would use now, or fails with the error it would get.
     pub fn market_preview_price(
         ctx: Context<MarketPreviewPrice>,

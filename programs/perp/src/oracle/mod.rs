@@ -144,3 +144,24 @@ pub fn price_for_action(
     .map_err(ErrorCode::from)?;
     Ok(band)
 }
+
+/// The price `action` may use now, or `None` when the oracle rules refuse one (stale, uncertain
+/// or disagreeing sources) — for cranks that skip rather than fail. Account faults (a wrong or
+/// missing oracle account) still fail: they are the caller's error, not the market's state.
+pub fn agreed_price(
+    market: &Market,
+    oracles: &OracleAccounts,
+    clock: &Clock,
+    action: Action,
+) -> Result<Option<perp_engine::Price>> {
+    let sources = oracles.grade(market, clock)?;
+    Ok(price_for(
+        action,
+        sources.all(),
+        market.price.tracker().stable.get(),
+        market.oracle.max_deviation_bps,
+    )
+    .ok()
+    .flatten()
+    .map(|band| band.low))
+}

@@ -41,6 +41,7 @@ impl<'a> MakerAccounts<'a> {
                 info.owner == &crate::ID
                     && info.is_writable
                     && *info.key != taker
+                    && *info.key != market_key
                     && accounts.iter().all(|(key, _, _)| key != info.key),
                 ErrorCode::WrongMakerAccount
             );

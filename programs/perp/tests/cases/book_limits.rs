@@ -88,8 +88,12 @@ async fn expired_orders_leave_lazily_within_the_fill_limit() {
     place(&mut env, &taker, ioc, &[&maker]).await;
     assert_eq!(book_depth(&mut env, &market).await, (1, 0));
 
-    // The taker holds a position and a resting bid: collateral stays until both are gone.
-    assert_error(env.withdraw(&taker, 1).await, ErrorCode::PositionOpen);
+    // The taker holds a position and a resting bid: what they reserve cannot leave.
+    let all = env.margin_account(&taker.margin_account).await.collateral;
+    assert_error(
+        env.withdraw(&taker, all).await,
+        ErrorCode::WithdrawalBreaksInitialMargin,
+    );
     env.send(
         &[ix::order_cancel_all(&taker.orders(), None)],
         &[&taker.wallet],

@@ -11,4 +11,5 @@ mod market;
 mod market_status;
 mod oracle;
 mod orders;
+mod risk;
 mod risk_council;

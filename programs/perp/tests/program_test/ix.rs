@@ -164,6 +164,8 @@ pub struct CollateralAccounts {
     pub quote_mint: Pubkey,
     pub user_token: Pubkey,
     pub token_program: Pubkey,
+    /// Read by withdrawals while the account has a position or orders.
+    pub oracles: OracleMetas,
 }
 
 pub fn collateral_deposit(a: &CollateralAccounts, amount: u64) -> Instruction {
@@ -212,6 +214,7 @@ pub fn collateral_withdraw(a: &CollateralAccounts, amount: u64) -> Instruction {
             quote_mint: a.quote_mint,
             destination: a.user_token,
             token_program: a.token_program,
+            oracles: a.oracles.accounts(),
         },
         perp::instruction::CollateralWithdraw { amount },
     )
@@ -466,4 +469,58 @@ pub fn events_consume(
     ix.accounts
         .extend(makers.iter().map(|m| AccountMeta::new(*m, false)));
     ix
+}
+
+pub fn market_update_risk(market: Pubkey, oracles: OracleMetas) -> Instruction {
+    build(
+        perp::accounts::MarketUpdateRisk {
+            market,
+            oracles: oracles.accounts(),
+        },
+        perp::instruction::MarketUpdateRisk {},
+    )
+}
+
+pub fn funding_update(market: Pubkey, book: Pubkey, oracles: OracleMetas) -> Instruction {
+    build(
+        perp::accounts::FundingUpdate {
+            market,
+            book,
+            oracles: oracles.accounts(),
+        },
+        perp::instruction::FundingUpdate {},
+    )
+}
+
+/// The accounts of `liquidate`.
+#[derive(Clone, Copy, Debug)]
+pub struct LiquidateAccounts {
+    pub keeper: Pubkey,
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    pub keeper_account: Pubkey,
+    pub book: Pubkey,
+    pub collateral_vault: Pubkey,
+    pub insurance_vault: Pubkey,
+    pub quote_mint: Pubkey,
+    pub token_program: Pubkey,
+    pub oracles: OracleMetas,
+}
+
+pub fn liquidate(a: &LiquidateAccounts) -> Instruction {
+    build(
+        perp::accounts::Liquidate {
+            keeper: a.keeper,
+            market: a.market,
+            margin_account: a.margin_account,
+            keeper_account: a.keeper_account,
+            book: a.book,
+            collateral_vault: a.collateral_vault,
+            insurance_vault: a.insurance_vault,
+            quote_mint: a.quote_mint,
+            token_program: a.token_program,
+            oracles: a.oracles.accounts(),
+        },
+        perp::instruction::Liquidate {},
+    )
 }

@@ -4,6 +4,7 @@
 pub mod env;
 pub mod ix;
 pub mod oracles;
+pub mod risk;
 pub mod stubs;
 pub mod tokens;
 pub mod trading;

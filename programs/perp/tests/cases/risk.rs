@@ -1,0 +1,238 @@
+//! The risk engine on the program: liquidation (refused when healthy, sized to the buffer, fee
+//! split, keeper initial-healthy), bankruptcy (insurance first, then the opposite side of the same
+//! market only), funding (zero-sum, skipped samples), a volatility spike (initial margin at once,
+//! maintenance at the ramp), withdrawals by initial health, and the open-interest hard cap.
+//! Conservation is checked after every step.
+
+use crate::program_test::env::{MarketKeys, TestEnv, Trader, assert_error, default_params};
+use crate::program_test::ix;
+use crate::program_test::risk::{engine_price, price_e8};
+use crate::program_test::trading::{funded_market, order, place};
+use perp::error::ErrorCode;
+use perp::{OrderArgs, OrderSide, OrderType};
+
+const TICKS: u64 = 1_500;
+
+fn buy(ticks: u64, lots: u64) -> OrderArgs {
+    order(OrderSide::Bid, OrderType::ImmediateOrCancel, ticks, lots)
+}
+
+fn ask(ticks: u64, lots: u64) -> OrderArgs {
+    order(OrderSide::Ask, OrderType::Limit, ticks, lots)
+}
+
+/// `taker` goes long `lots` at 1,500 from `maker` (settled inline).
+async fn open_long(env: &mut TestEnv, taker: &Trader, maker: &Trader, lots: u64) {
+    place(env, maker, ask(TICKS, lots), &[]).await;
+    let fill = place(env, taker, buy(TICKS, lots), &[maker]).await;
+    assert_eq!(fill.filled_base_lots, lots);
+}
+
+async fn insurance_balance(env: &mut TestEnv, market: &MarketKeys) -> u64 {
+    env.token_balance(&market.insurance_vault).await
+}
+
+#[tokio::test]
+async fn liquidation_is_refused_while_healthy_and_restores_the_buffer() {
+    let (mut env, maker, taker) = funded_market(1_500_000).await;
+    let market = taker.market;
+    let keeper = env.funded_trader(&market, 10_000_000).await;
+    let poor_keeper = env.trader(&market, 0).await;
+    // 9× long: 90 lots of 150,000 on 1.5M, plus a resting bid the liquidation must cancel.
+    open_long(&mut env, &taker, &maker, 90).await;
+    place(&mut env, &taker, order(OrderSide::Bid, OrderType::Limit, 1_450, 2), &[]).await;
+    env.assert_conservation(&market).await;
+
+    // Healthy at 150 and at 145 (equity 1.04M against 5% of 13.05M).
+    assert_error(
+        env.liquidate(&keeper, &taker.margin_account).await,
+        ErrorCode::NotLiquidatable,
+    );
+    env.set_price_ticks(&market, 1_450).await;
+    assert_error(
+        env.liquidate(&keeper, &taker.margin_account).await,
+        ErrorCode::NotLiquidatable,
+    );
+
+    // At 139 equity (503k) is below maintenance (625k).
+    env.set_price_ticks(&market, 1_390).await;
+    let price = engine_price(1_390);
+    let before = env.account_health(&market, &taker.margin_account, price).await;
+    assert!(before.maintenance_e10 < 0);
+    assert_error(
+        env.liquidate(&poor_keeper, &taker.margin_account).await,
+        ErrorCode::KeeperUnhealthy,
+    );
+    assert_error(
+        env.liquidate(&taker, &taker.margin_account).await,
+        ErrorCode::SelfLiquidation,
+    );
+    let insurance_before = insurance_balance(&mut env, &market).await;
+    let events = env
+        .liquidate(&keeper, &taker.margin_account)
+        .await
+        .expect("liquidate");
+    let l = events.liquidated.expect("Liquidated");
+    assert!(events.bankruptcy.is_none());
+    assert_eq!(l.orders_cancelled, 1);
+    assert_eq!(l.price, price.raw());
+    assert!(l.base_lots > 0 && l.base_lots < 90, "partial: {l:?}");
+    assert_eq!(l.position_after, 90 - l.base_lots);
+    let p = default_params();
+    let fee = p
+        .liquidation()
+        .fee(l.base_lots as u64, price, perp_engine::QuoteNativePerQuoteLot::new(1))
+        .unwrap();
+    assert_eq!((l.keeper_fee, l.insurance_fee), fee);
+    assert_eq!(
+        insurance_balance(&mut env, &market).await - insurance_before,
+        l.insurance_fee
+    );
+    let after = env.account_health(&market, &taker.margin_account, price).await;
+    assert!(after.maintenance_e10 > before.maintenance_e10, "strictly improved");
+    assert!(after.maintenance_e10 >= 0, "buffer restored");
+    let keeper_health = env.account_health(&market, &keeper.margin_account, price).await;
+    assert!(keeper_health.initial_ok, "keeper stays initial-healthy");
+    let m = env.margin_account(&keeper.margin_account).await;
+    assert_eq!(m.trader.base_position, l.base_lots);
+    // Just enough was taken: a second call finds the account healthy.
+    assert_error(
+        env.liquidate(&keeper, &taker.margin_account).await,
+        ErrorCode::NotLiquidatable,
+    );
+    env.assert_conservation(&market).await;
+}
+
+#[tokio::test]
+async fn bankruptcy_draws_insurance_first_then_the_opposite_side_of_that_market_only() {
+    let mut env = TestEnv::new().await;
+    let other = env.create_market().await;
+    let market = env.create_market().await;
+    env.set_price_ticks(&other, TICKS).await;
+    env.set_price_ticks(&market, TICKS).await;
+    env.update_price(&market).await.expect("price");
+    let bystander = env.funded_trader(&other, 2_000_000).await;
+    let other_vaults = (
+        env.token_balance(&other.collateral_vault).await,
+        env.token_balance(&other.insurance_vault).await,
+    );
+
+    let short_a = env.funded_trader(&market, 3_000_000).await;
+    let short_b = env.funded_trader(&market, 3_000_000).await;
+    let long = env.funded_trader(&market, 1_500_000).await;
+    let keeper = env.funded_trader(&market, 50_000_000).await;
+    let donor = env.trader(&market, 100_000).await;
+    let ins = ix::insurance_deposit(&donor.collateral_accounts(), market.insurance_vault, 100_000);
+    env.send(&[ins], &[&donor.wallet]).await.expect("insurance");
+    // The long buys 90 lots: 45 from each short.
+    place(&mut env, &short_a, ask(TICKS, 45), &[]).await;
+    place(&mut env, &short_b, ask(TICKS, 45), &[]).await;
+    place(&mut env, &long, buy(TICKS, 90), &[&short_a, &short_b]).await;
+    env.assert_conservation(&market).await;
+
+    // A gap to 130: equity 1.49M − 1.8M < 0. Everything goes; the account is bankrupt.
+    env.set_price_ticks(&market, 1_300).await;
+    let events = env
+        .liquidate(&keeper, &long.margin_account)
+        .await
+        .expect("liquidate");
+    let l = events.liquidated.expect("Liquidated");
+    assert_eq!((l.base_lots, l.position_after), (90, 0));
+    let b = events.bankruptcy.expect("Bankruptcy");
+    // Insurance (100,000 deposited + this liquidation's share) is used up first.
+    assert_eq!(b.insurance_paid, 100_000 + l.insurance_fee);
+    assert_eq!(insurance_balance(&mut env, &market).await, 0);
+    assert_eq!(b.socialised, b.loss - b.insurance_paid);
+    assert!(b.socialised > 0 && b.unresolved == 0);
+    assert_eq!(b.socialised_long_per_lot, 0, "the long side is not charged");
+    assert!(b.socialised_short_per_lot > 0);
+    let a = env.margin_account(&long.margin_account).await;
+    assert_eq!((a.collateral, a.trader.realised_pnl), (0, 0), "made whole");
+    // The shorts owe it (lazily): together at least the socialised loss.
+    let m = env.market(&market.market).await;
+    let mut owed = 0;
+    for t in [&short_a, &short_b, &keeper] {
+        let mut acc = env.margin_account(&t.margin_account).await;
+        let charged = m
+            .funding
+            .settle(&mut acc.trader, &mut acc.funding, m.quote_lot_size())
+            .unwrap();
+        if t.margin_account == keeper.margin_account {
+            assert_eq!(charged, 0, "the keeper is long: not charged");
+        }
+        owed += charged;
+    }
+    assert!(owed as u64 >= b.socialised && (owed as u64) < b.socialised + 3);
+    let dust = env.assert_conservation(&market).await;
+    assert!(dust < 3, "dust {dust}");
+    // Touching the shorts settles what they owe into their realised PnL.
+    env.withdraw(&short_a, 1).await.expect("withdraw");
+    assert_eq!(env.assert_conservation(&market).await, dust);
+
+    // The other market never moved.
+    assert_eq!(
+        (
+            env.token_balance(&other.collateral_vault).await,
+            env.token_balance(&other.insurance_vault).await,
+        ),
+        other_vaults
+    );
+    assert_eq!(env.margin_account(&bystander.margin_account).await.collateral, 2_000_000);
+    env.assert_conservation(&other).await;
+}
+
+#[tokio::test]
+async fn funding_is_zero_sum_and_skips_samples_the_oracle_rules_forbid() {
+    let (mut env, maker, taker) = funded_market(5_000_000).await;
+    let market = taker.market;
+    open_long(&mut env, &taker, &maker, 50).await;
+    // The book's mid at 151.5, 1% over the index: the rate is clamped to 0.5% an hour.
+    place(&mut env, &maker, order(OrderSide::Bid, OrderType::Limit, 1_510, 1), &[]).await;
+    place(&mut env, &maker, ask(1_520, 1), &[]).await;
+    let m = env.market(&market.market).await;
+    assert_eq!((m.open_interest.long_lots, m.open_interest.short_lots), (50, 50));
+
+    env.update_funding(&market).await.expect("open the interval");
+    env.warp_seconds(1_800).await;
+    env.set_price_ticks(&market, TICKS).await;
+    env.update_funding(&market).await.expect("sample");
+    // Sources disagree by 2.7% (> 1.5%): the sample is skipped, the crank still succeeds.
+    env.warp_seconds(900).await;
+    env.set_prices(&market, price_e8(1_500), price_e8(1_540))
+        .await;
+    let skipped = env
+        .send_for_events::<perp::events::FundingUpdated>(
+            &[ix::funding_update(market.market, market.book, market.oracle_metas())],
+            &[],
+        )
+        .await
+        .expect("skip");
+    assert!(!skipped[0].sampled && skipped[0].payment_per_lot.is_none());
+    env.warp_seconds(900).await;
+    env.set_price_ticks(&market, TICKS).await;
+    let closed = env
+        .send_for_events::<perp::events::FundingUpdated>(
+            &[ix::funding_update(market.market, market.book, market.oracle_metas())],
+            &[],
+        )
+        .await
+        .expect("close");
+    // 0.5% of 150,000 native per lot per hour.
+    assert_eq!(closed[0].payment_per_lot, Some(750_000_000));
+
+    // Touching both accounts settles it: the long pays 50 × 750, the short receives it.
+    for (t, moved) in [(&taker, -37_500), (&maker, 37_500)] {
+        let before = claim(&mut env, t).await;
+        env.withdraw(t, 1).await.expect("touch");
+        assert_eq!(claim(&mut env, t).await - before, moved - 1);
+    }
+    let dust = env.assert_conservation(&market).await;
+    assert_eq!(dust, 0, "50 × 750 divides exactly");
+}
+
+/// What an account holds in the vault: collateral plus its net trading cash flow (native units,
+/// quote lots of one native unit here).
+async fn claim(env: &mut TestEnv, t: &Trader) -> i64 {
+    let a = env.margin_account(&t.margin_account).await;
+    i64::try_from(a.collateral).unwrap() + a.trader.cash_flow().unwrap()
+}

@@ -1,0 +1,100 @@
+//! Risk helpers shared by the liquidation, funding and stress scenarios: setting both oracles to
+//! a price in ticks, the permissionless cranks, a keeper's liquidation call with its events, and
+//! an account's health as the program judges it.
+
+use super::env::{MarketKeys, TestEnv, Trader, TxResult, events_of};
+use super::ix;
+use perp::events::{Bankruptcy, Liquidated};
+use perp::state::{MarginAccount, Market};
+use perp_engine::Price;
+use perp_engine::risk::health::Health;
+use solana_program_test::BanksClientError;
+use solana_sdk::pubkey::Pubkey;
+
+/// Oracle price (quote per base × 10⁸) of a book price in ticks: a tick is 0.1 quote per base.
+pub const fn price_e8(ticks: u64) -> i64 {
+    ticks as i64 * 10_000_000
+}
+
+/// The engine price (native per lot × 10⁶) of `ticks`: one tick is 100 native units per lot.
+pub const fn engine_price(ticks: u64) -> Price {
+    Price::from_raw(ticks * 100 * 1_000_000)
+}
+
+/// What one `liquidate` call emitted.
+#[derive(Debug, Default)]
+pub struct LiquidationEvents {
+    pub liquidated: Option<Liquidated>,
+    pub bankruptcy: Option<Bankruptcy>,
+}
+
+/// An account's margin at one price, as the program computes it (funding settled on a copy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountHealth {
+    /// Equity − maintenance margin, native × 10⁶ × 10⁴ (exact).
+    pub maintenance_e10: i128,
+    /// Whether equity covers the dynamic initial margin.
+    pub initial_ok: bool,
+}
+
+impl TestEnv {
+    /// Publishes `ticks` on both oracles of `market`.
+    pub async fn set_price_ticks(&mut self, market: &MarketKeys, ticks: u64) {
+        self.set_prices(market, price_e8(ticks), price_e8(ticks)).await;
+    }
+
+    pub async fn update_risk(&mut self, market: &MarketKeys) -> TxResult {
+        let ix = ix::market_update_risk(market.market, market.oracle_metas());
+        self.send(&[ix], &[]).await
+    }
+
+    pub async fn update_funding(&mut self, market: &MarketKeys) -> TxResult {
+        let ix = ix::funding_update(market.market, market.book, market.oracle_metas());
+        self.send(&[ix], &[]).await
+    }
+
+    /// `keeper` liquidates `account` into its own margin account.
+    pub async fn liquidate(
+        &mut self,
+        keeper: &Trader,
+        account: &Pubkey,
+    ) -> Result<LiquidationEvents, BanksClientError> {
+        let ix = ix::liquidate(&keeper.liquidating(*account));
+        let events = self.send_for_logs(&[ix], &[&keeper.wallet]).await?;
+        Ok(LiquidationEvents {
+            liquidated: events_of::<Liquidated>(&events).pop(),
+            bankruptcy: events_of::<Bankruptcy>(&events).pop(),
+        })
+    }
+
+    /// `account`'s health at `price` under `market`'s current margin fractions.
+    pub async fn account_health(
+        &mut self,
+        market: &MarketKeys,
+        account: &Pubkey,
+        price: Price,
+    ) -> AccountHealth {
+        let m: Market = self.market(&market.market).await;
+        let mut a: MarginAccount = self.margin_account(account).await;
+        m.settle_funding(&mut a).unwrap();
+        health_of(&m, &a, price)
+    }
+}
+
+/// `a`'s health at `price` in market `m` (funding already settled).
+pub fn health_of(m: &Market, a: &MarginAccount, price: Price) -> AccountHealth {
+    let h = Health::of(
+        &a.trader,
+        i64::try_from(a.collateral).unwrap(),
+        m.quote_lot_size(),
+        price,
+    )
+    .unwrap();
+    let lots = a.trader.worst_case_lots().unwrap();
+    let mm = m.maintenance_margin_bps(lots).unwrap();
+    let im = m.initial_margin_bps(lots).unwrap();
+    AccountHealth {
+        maintenance_e10: h.equity * 10_000 - h.exposure * i128::from(mm),
+        initial_ok: h.covers(im).unwrap(),
+    }
+}
