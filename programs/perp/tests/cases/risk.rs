@@ -7,7 +7,7 @@
 use crate::program_test::env::{MarketKeys, TestEnv, Trader, assert_error, default_params};
 use crate::program_test::ix;
 use crate::program_test::risk::{engine_price, price_e8};
-use crate::program_test::trading::{funded_market, order, place};
+use crate::program_test::trading::{funded_market, order, place, try_place};
 use perp::error::ErrorCode;
 use perp::{OrderArgs, OrderSide, OrderType};
 
@@ -235,4 +235,150 @@ async fn funding_is_zero_sum_and_skips_samples_the_oracle_rules_forbid() {
 async fn claim(env: &mut TestEnv, t: &Trader) -> i64 {
     let a = env.margin_account(&t.margin_account).await;
     i64::try_from(a.collateral).unwrap() + a.trader.cash_flow().unwrap()
+}
+
+#[tokio::test]
+async fn a_volatility_spike_raises_initial_margin_at_once_and_maintenance_at_the_ramp() {
+    let (mut env, maker, taker) = funded_market(1_500_000).await;
+    let market = taker.market;
+    let keeper = env.funded_trader(&market, 10_000_000).await;
+    open_long(&mut env, &taker, &maker, 90).await;
+    // A quiet hour of 0.1% moves, cranked every 10 minutes.
+    for step in 0..=6u64 {
+        env.set_price_ticks(&market, 1_420 + step % 2).await;
+        env.update_risk(&market).await.expect("risk");
+        env.warp_seconds(600).await;
+    }
+    let m = env.market(&market.market).await;
+    assert_eq!((m.initial_margin_bps(0).unwrap(), m.maintenance_margin_bps(0).unwrap()), (1_000, 500));
+    // At 142 the long (equity 773k, maintenance 639k) is healthy with little room.
+    env.set_price_ticks(&market, 1_420).await;
+    env.update_risk(&market).await.expect("risk");
+    let price = engine_price(1_420);
+    assert!(env.account_health(&market, &taker.margin_account, price).await.maintenance_e10 > 0);
+
+    // A spike with a flat price: +5% and back within a minute.
+    env.warp_seconds(30).await;
+    env.set_price_ticks(&market, 1_491).await;
+    env.update_risk(&market).await.expect("risk");
+    env.warp_seconds(30).await;
+    env.set_price_ticks(&market, 1_420).await;
+    env.update_risk(&market).await.expect("risk");
+    let m = env.market(&market.market).await;
+    let p = default_params().margin();
+    let target = p.maintenance_target_bps(m.risk.vol.vol_bps()).unwrap();
+    assert_eq!(m.initial_margin_bps(0).unwrap(), 4_000, "initial margin at its 4× cap at once");
+    assert!(target >= 1_500, "volatility calls for maintenance {target}");
+    // Maintenance rose by at most the ramp (100 bps/h) over the spike's minute.
+    assert!(m.maintenance_margin_bps(0).unwrap() <= 502);
+    // Not liquidatable from the spike alone, though it would be at the target fraction.
+    let a = env.margin_account(&taker.margin_account).await;
+    let h = perp_engine::risk::health::Health::of(&a.trader, 1_500_000, m.quote_lot_size(), price)
+        .unwrap();
+    assert!(!h.covers(target).unwrap());
+    assert_error(
+        env.liquidate(&keeper, &taker.margin_account).await,
+        ErrorCode::NotLiquidatable,
+    );
+    // New risk needs the higher initial margin now: one more lot is refused.
+    let lp = env.funded_trader(&market, 100_000_000).await;
+    place(&mut env, &lp, ask(1_420, 1), &[]).await;
+    assert_error(
+        try_place(&mut env, &taker, buy(1_420, 1)).await,
+        ErrorCode::InsufficientMargin,
+    );
+
+    // Maintenance keeps ramping while volatility stays high: ~100 bps per hour, never faster.
+    env.warp_seconds(3_600).await;
+    env.set_price_ticks(&market, 1_420).await;
+    env.update_risk(&market).await.expect("risk");
+    let mm = env.market(&market.market).await.maintenance_margin_bps(0).unwrap();
+    assert!((550..=602).contains(&mm), "ramped to {mm}");
+    env.send(&[ix::order_cancel_all(&lp.orders(), None)], &[&lp.wallet])
+        .await
+        .expect("cancel");
+    env.assert_conservation(&market).await;
+}
+
+#[tokio::test]
+async fn withdrawals_keep_initial_margin_and_count_no_unrealised_profit() {
+    let (mut env, maker, taker) = funded_market(1_500_000).await;
+    let market = taker.market;
+    open_long(&mut env, &taker, &maker, 90).await;
+    // Equity 1,493,250 (after the taker fee) against 10% of 13.5M.
+    let a = env.margin_account(&taker.margin_account).await;
+    let h = perp_engine::risk::health::Health::of(&a.trader, 1_500_000, a_qls(), engine_price(TICKS))
+        .unwrap();
+    let free = h.withdrawable(1_000).unwrap();
+    assert_eq!(free, 143_250);
+    assert_error(
+        env.withdraw(&taker, free + 1).await,
+        ErrorCode::WithdrawalBreaksInitialMargin,
+    );
+    env.withdraw(&taker, free).await.expect("withdraw what margin leaves");
+    env.assert_conservation(&market).await;
+
+    // The price rises 5%: the unrealised 675k stays in the account (only realised PnL leaves).
+    env.set_price_ticks(&market, 1_575).await;
+    env.update_price(&market).await.expect("price");
+    assert_error(
+        env.withdraw(&taker, 1).await,
+        ErrorCode::WithdrawalBreaksInitialMargin,
+    );
+    // Once realised (the long sells at 157.5), the profit is withdrawable.
+    let lp = env.funded_trader(&market, 100_000_000).await;
+    place(&mut env, &lp, order(OrderSide::Bid, OrderType::Limit, 1_575, 90), &[]).await;
+    let close = OrderArgs {
+        reduce_only: true,
+        ..order(OrderSide::Ask, OrderType::ImmediateOrCancel, 1_575, 90)
+    };
+    place(&mut env, &taker, close, &[&lp]).await;
+    let equity = claim(&mut env, &taker).await;
+    assert!(equity > 1_500_000 - free as i64 + 600_000, "profit realised: {equity}");
+    env.withdraw(&taker, u64::try_from(equity).unwrap()).await.expect("withdraw all");
+    let a = env.margin_account(&taker.margin_account).await;
+    assert!(a.is_empty());
+    env.assert_conservation(&market).await;
+}
+
+fn a_qls() -> perp_engine::QuoteNativePerQuoteLot {
+    perp_engine::QuoteNativePerQuoteLot::new(default_params().quote_lot_size)
+}
+
+#[tokio::test]
+async fn open_interest_above_the_hard_cap_is_reduce_only() {
+    let mut env = TestEnv::new().await;
+    let mint = env.create_mint(6, false, &[]).await;
+    let params = perp::MarketParams {
+        oi_soft_cap_lots: 50,
+        oi_hard_cap_lots: 100,
+        ..default_params()
+    };
+    let market = env.try_create_market(&mint, params).await.expect("market");
+    env.update_price(&market).await.expect("price");
+    let maker = env.funded_trader(&market, 100_000_000).await;
+    let taker = env.funded_trader(&market, 100_000_000).await;
+    place(&mut env, &maker, ask(TICKS, 200), &[]).await;
+    // Between the caps initial margin rises linearly toward 100%: at 75 lots, 10% + 90% × ½.
+    place(&mut env, &taker, buy(TICKS, 75), &[&maker]).await;
+    let m = env.market(&market.market).await;
+    assert_eq!(m.initial_margin_bps(0).unwrap(), 5_500);
+    place(&mut env, &taker, buy(TICKS, 25), &[&maker]).await;
+    // At the hard cap: anything that grows open interest is refused.
+    assert_error(
+        try_place(&mut env, &taker, buy(TICKS, 1)).await,
+        ErrorCode::OpenInterestCapReached,
+    );
+    // Reducing still works.
+    let reduce = OrderArgs {
+        reduce_only: true,
+        ..order(OrderSide::Ask, OrderType::Limit, 1_600, 10)
+    };
+    place(&mut env, &taker, reduce, &[]).await;
+    env.send(&[ix::order_cancel_all(&maker.orders(), None)], &[&maker.wallet])
+        .await
+        .expect("cancel");
+    let m = env.market(&market.market).await;
+    assert_eq!((m.open_interest.long_lots, m.open_interest.short_lots), (100, 100));
+    env.assert_conservation(&market).await;
 }
