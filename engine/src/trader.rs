@@ -521,14 +521,23 @@ mod tests {
         let qls = QuoteNativePerQuoteLot::new(100);
         let mut t = Trader::zeroed();
         t.realised_pnl = 7;
-        assert_eq!(t.fold_realised(QuoteNative::new(50), qls), Ok(QuoteNative::new(750)));
+        assert_eq!(
+            t.fold_realised(QuoteNative::new(50), qls),
+            Ok(QuoteNative::new(750))
+        );
         assert_eq!(t.realised_pnl, 0);
         // A loss of 5 lots against 250 native: 2 whole lots are paid, 3 remain owed.
         t.realised_pnl = -5;
-        assert_eq!(t.fold_realised(QuoteNative::new(250), qls), Ok(QuoteNative::new(50)));
+        assert_eq!(
+            t.fold_realised(QuoteNative::new(250), qls),
+            Ok(QuoteNative::new(50))
+        );
         assert_eq!(t.realised_pnl, -3);
         t.realised_pnl = -1;
-        assert_eq!(t.fold_realised(QuoteNative::new(300), qls), Ok(QuoteNative::new(200)));
+        assert_eq!(
+            t.fold_realised(QuoteNative::new(300), qls),
+            Ok(QuoteNative::new(200))
+        );
         assert_eq!(t.realised_pnl, 0);
     }
 

@@ -83,9 +83,8 @@ pub fn shortfall(
     collateral: u64,
     quote_lot_size: QuoteNativePerQuoteLot,
 ) -> Result<u64, MathError> {
-    let equity = i128::from(collateral).safe_add(
-        i128::from(trader.realised_pnl).safe_mul(i128::from(quote_lot_size.get()))?,
-    )?;
+    let equity = i128::from(collateral)
+        .safe_add(i128::from(trader.realised_pnl).safe_mul(i128::from(quote_lot_size.get()))?)?;
     safe_cast(equity.min(0).unsigned_abs())
 }
 
@@ -441,7 +440,11 @@ mod tests {
             shorts.iter().sum::<i64>() >= 100,
             "the side pays at least the loss"
         );
-        assert_eq!(settlement(5, 0, f.index_for(5), QLS), Ok(0), "longs untouched");
+        assert_eq!(
+            settlement(5, 0, f.index_for(5), QLS),
+            Ok(0),
+            "longs untouched"
+        );
         assert!(f.socialise(PositionSide::Long, 1, 0).is_err());
     }
 
@@ -452,14 +455,21 @@ mod tests {
             short_lots: 10,
         };
         let mut f = Funding::default();
-        let s = f.socialise_over(Some(PositionSide::Short), 100, &oi).unwrap();
-        assert_eq!((s.long_per_lot, s.short_per_lot, s.unresolved), (0, 10_000_000, 0));
+        let s = f
+            .socialise_over(Some(PositionSide::Short), 100, &oi)
+            .unwrap();
+        assert_eq!(
+            (s.long_per_lot, s.short_per_lot, s.unresolved),
+            (0, 10_000_000, 0)
+        );
         // No shorts left: the longs bear it.
         let longs_only = OpenInterest {
             long_lots: 30,
             short_lots: 0,
         };
-        let s = f.socialise_over(Some(PositionSide::Short), 90, &longs_only).unwrap();
+        let s = f
+            .socialise_over(Some(PositionSide::Short), 90, &longs_only)
+            .unwrap();
         assert_eq!((s.long_per_lot, s.short_per_lot), (3_000_000, 0));
         // Unknown side: 75 over the longs (3/4 of the lots), 25 over the shorts.
         let s = f.socialise_over(None, 100, &oi).unwrap();

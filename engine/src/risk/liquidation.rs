@@ -129,8 +129,7 @@ pub fn liquidate(
     if position == 0 || health.covers(mm)? {
         return Err(EngineError::NotLiquidatable);
     }
-    let lots =
-        params.lots_to_liquidate(position.unsigned_abs(), price, health.equity, mm)?;
+    let lots = params.lots_to_liquidate(position.unsigned_abs(), price, health.equity, mm)?;
     // The transfer's value, rounded in the account's favour (a long sells up, a short buys
     // down); the keeper pays or receives the same number, so nothing is created.
     let value = u128::from(lots).safe_mul(u128::from(price.raw()))?;
@@ -275,24 +274,40 @@ mod tests {
         // refused.
         let mut account: Trader = bytemuck::Zeroable::zeroed();
         account
-            .apply_trade(Side::Bid, crate::units::Ticks::new(100), BaseLots::new(100), 0, tick)
+            .apply_trade(
+                Side::Bid,
+                crate::units::Ticks::new(100),
+                BaseLots::new(100),
+                0,
+                tick,
+            )
             .unwrap();
         let mut keeper: Trader = bytemuck::Zeroable::zeroed();
         let mm = |_| Ok(500);
         let before = account;
         assert_eq!(
-            liquidate(&mut account, 700, &mut keeper, price(98), mm, &params(), QLS),
+            liquidate(
+                &mut account,
+                700,
+                &mut keeper,
+                price(98),
+                mm,
+                &params(),
+                QLS
+            ),
             Err(EngineError::NotLiquidatable)
         );
         assert_eq!(account, before, "a refusal changes nothing");
         // At 97.5 (equity 450 < 487.5): sized to the 10% buffer, at the price, fee 1% split.
         let px = Price::from_raw(97_500_000);
         let out = liquidate(&mut account, 700, &mut keeper, px, mm, &params(), QLS).unwrap();
-        let q = params()
-            .lots_to_liquidate(100, px, 450 * S, 500)
-            .unwrap();
+        let q = params().lots_to_liquidate(100, px, 450 * S, 500).unwrap();
         assert_eq!(out.lots, q);
-        assert_eq!(out.quote_lots, (q * 97_500).div_ceil(1_000), "a long sells rounded up");
+        assert_eq!(
+            out.quote_lots,
+            (q * 97_500).div_ceil(1_000),
+            "a long sells rounded up"
+        );
         assert_eq!(
             (out.keeper_fee, out.insurance_fee),
             params().fee(q, px, QLS).unwrap()

@@ -61,12 +61,8 @@ fn withdrawable(
             .ok_or(ErrorCode::MathOverflow)?;
         [band.low, band.high]
     };
-    let im = market.initial_margin_bps(
-        account
-            .trader
-            .worst_case_lots()
-            .map_err(ErrorCode::from)?,
-    )?;
+    let im =
+        market.initial_margin_bps(account.trader.worst_case_lots().map_err(ErrorCode::from)?)?;
     let mut free = u64::MAX;
     for price in prices {
         let health = Health::of(&account.trader, balance, market.quote_lot_size(), price)

@@ -35,7 +35,9 @@ fn mark_price(market: &Market, book: &OrderBookAccount, index: Price) -> Result<
         Price::from_ticks(t, market.tick_size(), market.quote_lot_size()).map_err(ErrorCode::from)
     };
     let (bid, ask) = (to_price(bid)?, to_price(ask)?);
-    Ok(Price::from_raw(bid.raw() / 2 + ask.raw() / 2 + (bid.raw() % 2 + ask.raw() % 2) / 2))
+    Ok(Price::from_raw(
+        bid.raw() / 2 + ask.raw() / 2 + (bid.raw() % 2 + ask.raw() % 2) / 2,
+    ))
 }
 
 pub fn handler(ctx: Context<FundingUpdate>) -> Result<()> {

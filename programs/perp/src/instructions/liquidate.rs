@@ -94,8 +94,7 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
             let price = if position > 0 { band.high } else { band.low };
             let keeper_position = keeper.trader.base_position;
             let margin = market.params.margin();
-            let balance =
-                i64::try_from(account.collateral).map_err(|_| ErrorCode::MathOverflow)?;
+            let balance = i64::try_from(account.collateral).map_err(|_| ErrorCode::MathOverflow)?;
             let out = liquidate(
                 &mut account.trader,
                 balance,
@@ -134,8 +133,8 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
         let mut from_insurance = 0;
         if account.trader.is_flat() {
             settle_realised(&mut market, &mut account)?;
-            let loss = shortfall(&account.trader, account.collateral, qls)
-                .map_err(ErrorCode::from)?;
+            let loss =
+                shortfall(&account.trader, account.collateral, qls).map_err(ErrorCode::from)?;
             if loss > 0 {
                 // The fee just paid in is part of the fund that pays.
                 let available = insurance_before
@@ -159,8 +158,8 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
                     .checked_sub(account.collateral)
                     .ok_or(ErrorCode::MathOverflow)?;
                 account.collateral = 0;
-                account.trader.realised_pnl = -i64::try_from(unresolved_lots)
-                    .map_err(|_| ErrorCode::MathOverflow)?;
+                account.trader.realised_pnl =
+                    -i64::try_from(unresolved_lots).map_err(|_| ErrorCode::MathOverflow)?;
                 log_event(&Bankruptcy {
                     market: market_key,
                     margin_account: account_key,
@@ -194,10 +193,7 @@ fn require_initial_health(
     keeper: &MarginAccount,
     prices: [perp_engine::Price; 2],
 ) -> Result<()> {
-    let lots = keeper
-        .trader
-        .worst_case_lots()
-        .map_err(ErrorCode::from)?;
+    let lots = keeper.trader.worst_case_lots().map_err(ErrorCode::from)?;
     let im = market.initial_margin_bps(lots)?;
     let balance = i64::try_from(keeper.collateral).map_err(|_| ErrorCode::MathOverflow)?;
     for price in prices {
@@ -219,10 +215,20 @@ fn move_between_vaults(a: &mut Liquidate, flows: &VaultFlows, index: u16, bump: 
     let insurance = a.insurance_vault.to_account_info();
     let (amount, from, to, expected) = if flows.to_insurance >= flows.from_insurance {
         let amount = flows.to_insurance - flows.from_insurance;
-        (amount, &collateral, &insurance, a.insurance_vault.amount.checked_add(amount))
+        (
+            amount,
+            &collateral,
+            &insurance,
+            a.insurance_vault.amount.checked_add(amount),
+        )
     } else {
         let amount = flows.from_insurance - flows.to_insurance;
-        (amount, &insurance, &collateral, a.insurance_vault.amount.checked_sub(amount))
+        (
+            amount,
+            &insurance,
+            &collateral,
+            a.insurance_vault.amount.checked_sub(amount),
+        )
     };
     if amount == 0 {
         return Ok(());

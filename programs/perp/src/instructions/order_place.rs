@@ -182,10 +182,7 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
             oi <= market.params.oi_hard_cap_lots || oi <= oi_before,
             ErrorCode::OpenInterestCapReached
         );
-        let lots = account
-            .trader
-            .worst_case_lots()
-            .map_err(ErrorCode::from)?;
+        let lots = account.trader.worst_case_lots().map_err(ErrorCode::from)?;
         let scale = MarginScale {
             tick_size: market.tick_size(),
             quote_lot_size: market.quote_lot_size(),

@@ -553,7 +553,10 @@ mod tests {
                 |p| p.withdraw_limit_bps = 10_001,
                 ErrorCode::InvalidWithdrawLimit,
             ),
-            (|p| p.size_premium_bps = 10_001, ErrorCode::InvalidSizePremium),
+            (
+                |p| p.size_premium_bps = 10_001,
+                ErrorCode::InvalidSizePremium,
+            ),
             (|p| p.size_unit_lots = 0, ErrorCode::InvalidSizeUnit),
             (
                 |p| p.reference_vol_bps = 0,
@@ -567,7 +570,10 @@ mod tests {
                 |p| p.vol_time_constant_secs = 59,
                 ErrorCode::InvalidVolatilityTimeConstant,
             ),
-            (|p| p.oi_hard_cap_lots = 0, ErrorCode::InvalidOpenInterestCaps),
+            (
+                |p| p.oi_hard_cap_lots = 0,
+                ErrorCode::InvalidOpenInterestCaps,
+            ),
             (
                 |p| p.oi_soft_cap_lots = 2_000_001,
                 ErrorCode::InvalidOpenInterestCaps,
@@ -600,7 +606,10 @@ mod tests {
                 |p| p.funding_interval_secs = 86_401,
                 ErrorCode::InvalidFundingInterval,
             ),
-            (|p| p.funding_max_rate_bps = 0, ErrorCode::InvalidFundingMaxRate),
+            (
+                |p| p.funding_max_rate_bps = 0,
+                ErrorCode::InvalidFundingMaxRate,
+            ),
             (
                 |p| p.funding_max_backfill_intervals = 169,
                 ErrorCode::InvalidFundingBackfill,

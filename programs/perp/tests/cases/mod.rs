@@ -13,3 +13,4 @@ mod oracle;
 mod orders;
 mod risk;
 mod risk_council;
+mod stress;

@@ -40,7 +40,13 @@ async fn liquidation_is_refused_while_healthy_and_restores_the_buffer() {
     let poor_keeper = env.trader(&market, 0).await;
     // 9× long: 90 lots of 150,000 on 1.5M, plus a resting bid the liquidation must cancel.
     open_long(&mut env, &taker, &maker, 90).await;
-    place(&mut env, &taker, order(OrderSide::Bid, OrderType::Limit, 1_450, 2), &[]).await;
+    place(
+        &mut env,
+        &taker,
+        order(OrderSide::Bid, OrderType::Limit, 1_450, 2),
+        &[],
+    )
+    .await;
     env.assert_conservation(&market).await;
 
     // Healthy at 150 and at 145 (equity 1.04M against 5% of 13.05M).
@@ -57,7 +63,9 @@ async fn liquidation_is_refused_while_healthy_and_restores_the_buffer() {
     // At 139 equity (503k) is below maintenance (625k).
     env.set_price_ticks(&market, 1_390).await;
     let price = engine_price(1_390);
-    let before = env.account_health(&market, &taker.margin_account, price).await;
+    let before = env
+        .account_health(&market, &taker.margin_account, price)
+        .await;
     assert!(before.maintenance_e10 < 0);
     assert_error(
         env.liquidate(&poor_keeper, &taker.margin_account).await,
@@ -81,17 +89,28 @@ async fn liquidation_is_refused_while_healthy_and_restores_the_buffer() {
     let p = default_params();
     let fee = p
         .liquidation()
-        .fee(l.base_lots as u64, price, perp_engine::QuoteNativePerQuoteLot::new(1))
+        .fee(
+            l.base_lots as u64,
+            price,
+            perp_engine::QuoteNativePerQuoteLot::new(1),
+        )
         .unwrap();
     assert_eq!((l.keeper_fee, l.insurance_fee), fee);
     assert_eq!(
         insurance_balance(&mut env, &market).await - insurance_before,
         l.insurance_fee
     );
-    let after = env.account_health(&market, &taker.margin_account, price).await;
-    assert!(after.maintenance_e10 > before.maintenance_e10, "strictly improved");
+    let after = env
+        .account_health(&market, &taker.margin_account, price)
+        .await;
+    assert!(
+        after.maintenance_e10 > before.maintenance_e10,
+        "strictly improved"
+    );
     assert!(after.maintenance_e10 >= 0, "buffer restored");
-    let keeper_health = env.account_health(&market, &keeper.margin_account, price).await;
+    let keeper_health = env
+        .account_health(&market, &keeper.margin_account, price)
+        .await;
     assert!(keeper_health.initial_ok, "keeper stays initial-healthy");
     let m = env.margin_account(&keeper.margin_account).await;
     assert_eq!(m.trader.base_position, l.base_lots);
@@ -122,7 +141,11 @@ async fn bankruptcy_draws_insurance_first_then_the_opposite_side_of_that_market_
     let long = env.funded_trader(&market, 1_500_000).await;
     let keeper = env.funded_trader(&market, 50_000_000).await;
     let donor = env.trader(&market, 100_000).await;
-    let ins = ix::insurance_deposit(&donor.collateral_accounts(), market.insurance_vault, 100_000);
+    let ins = ix::insurance_deposit(
+        &donor.collateral_accounts(),
+        market.insurance_vault,
+        100_000,
+    );
     env.send(&[ins], &[&donor.wallet]).await.expect("insurance");
     // The long buys 90 lots: 45 from each short.
     place(&mut env, &short_a, ask(TICKS, 45), &[]).await;
@@ -177,7 +200,12 @@ async fn bankruptcy_draws_insurance_first_then_the_opposite_side_of_that_market_
         ),
         other_vaults
     );
-    assert_eq!(env.margin_account(&bystander.margin_account).await.collateral, 2_000_000);
+    assert_eq!(
+        env.margin_account(&bystander.margin_account)
+            .await
+            .collateral,
+        2_000_000
+    );
     env.assert_conservation(&other).await;
 }
 
@@ -187,12 +215,23 @@ async fn funding_is_zero_sum_and_skips_samples_the_oracle_rules_forbid() {
     let market = taker.market;
     open_long(&mut env, &taker, &maker, 50).await;
     // The book's mid at 151.5, 1% over the index: the rate is clamped to 0.5% an hour.
-    place(&mut env, &maker, order(OrderSide::Bid, OrderType::Limit, 1_510, 1), &[]).await;
+    place(
+        &mut env,
+        &maker,
+        order(OrderSide::Bid, OrderType::Limit, 1_510, 1),
+        &[],
+    )
+    .await;
     place(&mut env, &maker, ask(1_520, 1), &[]).await;
     let m = env.market(&market.market).await;
-    assert_eq!((m.open_interest.long_lots, m.open_interest.short_lots), (50, 50));
+    assert_eq!(
+        (m.open_interest.long_lots, m.open_interest.short_lots),
+        (50, 50)
+    );
 
-    env.update_funding(&market).await.expect("open the interval");
+    env.update_funding(&market)
+        .await
+        .expect("open the interval");
     env.warp_seconds(1_800).await;
     env.set_price_ticks(&market, TICKS).await;
     env.update_funding(&market).await.expect("sample");
@@ -202,7 +241,11 @@ async fn funding_is_zero_sum_and_skips_samples_the_oracle_rules_forbid() {
         .await;
     let skipped = env
         .send_for_events::<perp::events::FundingUpdated>(
-            &[ix::funding_update(market.market, market.book, market.oracle_metas())],
+            &[ix::funding_update(
+                market.market,
+                market.book,
+                market.oracle_metas(),
+            )],
             &[],
         )
         .await
@@ -212,7 +255,11 @@ async fn funding_is_zero_sum_and_skips_samples_the_oracle_rules_forbid() {
     env.set_price_ticks(&market, TICKS).await;
     let closed = env
         .send_for_events::<perp::events::FundingUpdated>(
-            &[ix::funding_update(market.market, market.book, market.oracle_metas())],
+            &[ix::funding_update(
+                market.market,
+                market.book,
+                market.oracle_metas(),
+            )],
             &[],
         )
         .await
@@ -250,12 +297,23 @@ async fn a_volatility_spike_raises_initial_margin_at_once_and_maintenance_at_the
         env.warp_seconds(600).await;
     }
     let m = env.market(&market.market).await;
-    assert_eq!((m.initial_margin_bps(0).unwrap(), m.maintenance_margin_bps(0).unwrap()), (1_000, 500));
+    assert_eq!(
+        (
+            m.initial_margin_bps(0).unwrap(),
+            m.maintenance_margin_bps(0).unwrap()
+        ),
+        (1_000, 500)
+    );
     // At 142 the long (equity 773k, maintenance 639k) is healthy with little room.
     env.set_price_ticks(&market, 1_420).await;
     env.update_risk(&market).await.expect("risk");
     let price = engine_price(1_420);
-    assert!(env.account_health(&market, &taker.margin_account, price).await.maintenance_e10 > 0);
+    assert!(
+        env.account_health(&market, &taker.margin_account, price)
+            .await
+            .maintenance_e10
+            > 0
+    );
 
     // A spike with a flat price: +5% and back within a minute.
     env.warp_seconds(30).await;
@@ -267,7 +325,11 @@ async fn a_volatility_spike_raises_initial_margin_at_once_and_maintenance_at_the
     let m = env.market(&market.market).await;
     let p = default_params().margin();
     let target = p.maintenance_target_bps(m.risk.vol.vol_bps()).unwrap();
-    assert_eq!(m.initial_margin_bps(0).unwrap(), 4_000, "initial margin at its 4× cap at once");
+    assert_eq!(
+        m.initial_margin_bps(0).unwrap(),
+        4_000,
+        "initial margin at its 4× cap at once"
+    );
     assert!(target >= 1_500, "volatility calls for maintenance {target}");
     // Maintenance rose by at most the ramp (100 bps/h) over the spike's minute.
     assert!(m.maintenance_margin_bps(0).unwrap() <= 502);
@@ -292,7 +354,11 @@ async fn a_volatility_spike_raises_initial_margin_at_once_and_maintenance_at_the
     env.warp_seconds(3_600).await;
     env.set_price_ticks(&market, 1_420).await;
     env.update_risk(&market).await.expect("risk");
-    let mm = env.market(&market.market).await.maintenance_margin_bps(0).unwrap();
+    let mm = env
+        .market(&market.market)
+        .await
+        .maintenance_margin_bps(0)
+        .unwrap();
     assert!((550..=602).contains(&mm), "ramped to {mm}");
     env.send(&[ix::order_cancel_all(&lp.orders(), None)], &[&lp.wallet])
         .await
@@ -307,15 +373,18 @@ async fn withdrawals_keep_initial_margin_and_count_no_unrealised_profit() {
     open_long(&mut env, &taker, &maker, 90).await;
     // Equity 1,493,250 (after the taker fee) against 10% of 13.5M.
     let a = env.margin_account(&taker.margin_account).await;
-    let h = perp_engine::risk::health::Health::of(&a.trader, 1_500_000, a_qls(), engine_price(TICKS))
-        .unwrap();
+    let h =
+        perp_engine::risk::health::Health::of(&a.trader, 1_500_000, a_qls(), engine_price(TICKS))
+            .unwrap();
     let free = h.withdrawable(1_000).unwrap();
     assert_eq!(free, 143_250);
     assert_error(
         env.withdraw(&taker, free + 1).await,
         ErrorCode::WithdrawalBreaksInitialMargin,
     );
-    env.withdraw(&taker, free).await.expect("withdraw what margin leaves");
+    env.withdraw(&taker, free)
+        .await
+        .expect("withdraw what margin leaves");
     env.assert_conservation(&market).await;
 
     // The price rises 5%: the unrealised 675k stays in the account (only realised PnL leaves).
@@ -327,15 +396,26 @@ async fn withdrawals_keep_initial_margin_and_count_no_unrealised_profit() {
     );
     // Once realised (the long sells at 157.5), the profit is withdrawable.
     let lp = env.funded_trader(&market, 100_000_000).await;
-    place(&mut env, &lp, order(OrderSide::Bid, OrderType::Limit, 1_575, 90), &[]).await;
+    place(
+        &mut env,
+        &lp,
+        order(OrderSide::Bid, OrderType::Limit, 1_575, 90),
+        &[],
+    )
+    .await;
     let close = OrderArgs {
         reduce_only: true,
         ..order(OrderSide::Ask, OrderType::ImmediateOrCancel, 1_575, 90)
     };
     place(&mut env, &taker, close, &[&lp]).await;
     let equity = claim(&mut env, &taker).await;
-    assert!(equity > 1_500_000 - free as i64 + 600_000, "profit realised: {equity}");
-    env.withdraw(&taker, u64::try_from(equity).unwrap()).await.expect("withdraw all");
+    assert!(
+        equity > 1_500_000 - free as i64 + 600_000,
+        "profit realised: {equity}"
+    );
+    env.withdraw(&taker, u64::try_from(equity).unwrap())
+        .await
+        .expect("withdraw all");
     let a = env.margin_account(&taker.margin_account).await;
     assert!(a.is_empty());
     env.assert_conservation(&market).await;
@@ -375,10 +455,16 @@ async fn open_interest_above_the_hard_cap_is_reduce_only() {
         ..order(OrderSide::Ask, OrderType::Limit, 1_600, 10)
     };
     place(&mut env, &taker, reduce, &[]).await;
-    env.send(&[ix::order_cancel_all(&maker.orders(), None)], &[&maker.wallet])
-        .await
-        .expect("cancel");
+    env.send(
+        &[ix::order_cancel_all(&maker.orders(), None)],
+        &[&maker.wallet],
+    )
+    .await
+    .expect("cancel");
     let m = env.market(&market.market).await;
-    assert_eq!((m.open_interest.long_lots, m.open_interest.short_lots), (100, 100));
+    assert_eq!(
+        (m.open_interest.long_lots, m.open_interest.short_lots),
+        (100, 100)
+    );
     env.assert_conservation(&market).await;
 }

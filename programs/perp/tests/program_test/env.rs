@@ -863,7 +863,10 @@ impl TestEnv {
         let fees = i128::from(self.book_fees(market).await) * i128::from(qls.get());
         let dust = vault - claims - fees;
         if m.funding.long_index == 0 && m.funding.short_index == 0 {
-            assert_eq!(dust, 0, "the collateral vault holds exactly the accounts' claims and fees");
+            assert_eq!(
+                dust, 0,
+                "the collateral vault holds exactly the accounts' claims and fees"
+            );
         }
         assert!(dust >= 0, "the vault is short by {} native units", -dust);
         u64::try_from(dust).unwrap()

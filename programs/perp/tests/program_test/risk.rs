@@ -40,7 +40,8 @@ pub struct AccountHealth {
 impl TestEnv {
     /// Publishes `ticks` on both oracles of `market`.
     pub async fn set_price_ticks(&mut self, market: &MarketKeys, ticks: u64) {
-        self.set_prices(market, price_e8(ticks), price_e8(ticks)).await;
+        self.set_prices(market, price_e8(ticks), price_e8(ticks))
+            .await;
     }
 
     pub async fn update_risk(&mut self, market: &MarketKeys) -> TxResult {
