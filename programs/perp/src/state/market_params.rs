@@ -635,6 +635,71 @@ mod tests {
     }
 
     #[test]
+    fn the_council_may_only_tighten_risk_fields() {
+        let old = valid();
+        let tightening: &[fn(&mut MarketParams)] = &[
+            |p| p.size_premium_bps += 1,
+            |p| p.size_unit_lots -= 1,
+            |p| p.reference_vol_bps -= 1,
+            |p| p.max_vol_multiplier_bps += 1,
+            |p| p.oi_soft_cap_lots -= 1,
+            |p| p.oi_hard_cap_lots -= 1,
+            |p| p.maintenance_ramp_bps_per_hour += 1,
+        ];
+        for tighten in tightening {
+            let mut new = old;
+            tighten(&mut new);
+            assert!(old.require_tightening(&new).is_ok(), "{new:?}");
+        }
+        type Case = (fn(&mut MarketParams), ErrorCode);
+        let loosening: &[Case] = &[
+            (|p| p.size_premium_bps -= 1, ErrorCode::LoosensSizePremium),
+            (|p| p.size_unit_lots += 1, ErrorCode::LoosensSizePremium),
+            (
+                |p| p.reference_vol_bps += 1,
+                ErrorCode::LoosensVolatilityMargin,
+            ),
+            (
+                |p| p.max_vol_multiplier_bps -= 1,
+                ErrorCode::LoosensVolatilityMargin,
+            ),
+            (
+                |p| p.vol_time_constant_secs += 1,
+                ErrorCode::CouncilCannotChangeVolatilityTimeConstant,
+            ),
+            (
+                |p| p.oi_hard_cap_lots += 1,
+                ErrorCode::LoosensOpenInterestCaps,
+            ),
+            (
+                |p| p.maintenance_ramp_bps_per_hour -= 1,
+                ErrorCode::LoosensMaintenanceRamp,
+            ),
+            (
+                |p| p.liquidation_discount_bps += 1,
+                ErrorCode::CouncilCannotChangeLiquidationTerms,
+            ),
+            (
+                |p| p.insurance_share_bps -= 1,
+                ErrorCode::CouncilCannotChangeLiquidationTerms,
+            ),
+            (
+                |p| p.funding_max_rate_bps += 1,
+                ErrorCode::CouncilCannotChangeFunding,
+            ),
+        ];
+        for (loosen, expected) in loosening {
+            let mut new = old;
+            loosen(&mut new);
+            let got = old.require_tightening(&new).err().map(|e| match e {
+                anchor_lang::error::Error::AnchorError(a) => a.error_code_number,
+                other => panic!("unexpected {other:?}"),
+            });
+            assert_eq!(got, Some(u32::from(*expected)), "{new:?}");
+        }
+    }
+
+    #[test]
     fn borsh_and_bytemuck_layouts_agree() {
         let p = valid();
         let mut borsh = Vec::new();

@@ -4,12 +4,15 @@
 //! maintenance at the ramp), withdrawals by initial health, and the open-interest hard cap.
 //! Conservation is checked after every step.
 
-use crate::program_test::env::{MarketKeys, TestEnv, Trader, assert_error, default_params};
+use crate::program_test::env::{
+    MarketKeys, TestEnv, Trader, assert_anchor_error, assert_error, default_params,
+};
 use crate::program_test::ix;
 use crate::program_test::risk::{engine_price, price_e8};
 use crate::program_test::trading::{funded_market, order, place, try_place};
 use perp::error::ErrorCode;
 use perp::{OrderArgs, OrderSide, OrderType};
+use solana_sdk::signer::Signer;
 
 const TICKS: u64 = 1_500;
 
@@ -74,6 +77,62 @@ async fn liquidation_is_refused_while_healthy_and_restores_the_buffer() {
     assert_error(
         env.liquidate(&taker, &taker.margin_account).await,
         ErrorCode::SelfLiquidation,
+    );
+    // Substituted accounts are refused by name.
+    let good = keeper.liquidating(taker.margin_account);
+    let stranger = env.funded_trader(&market, 1_000).await;
+    let cases = [
+        (
+            ix::LiquidateAccounts {
+                keeper: stranger.wallet.pubkey(),
+                ..good
+            },
+            ErrorCode::NotOwnerOrDelegate,
+        ),
+        (
+            ix::LiquidateAccounts {
+                insurance_vault: stranger.token_account,
+                ..good
+            },
+            ErrorCode::WrongVault,
+        ),
+        (
+            ix::LiquidateAccounts {
+                collateral_vault: keeper.token_account,
+                ..good
+            },
+            ErrorCode::WrongVault,
+        ),
+        (
+            ix::LiquidateAccounts {
+                oracles: ix::OracleMetas {
+                    pyth: Some(market.oracles.switchboard),
+                    ..market.oracle_metas()
+                },
+                ..good
+            },
+            ErrorCode::WrongOracleAccount,
+        ),
+    ];
+    for (accounts, expected) in cases {
+        let signer = if accounts.keeper == keeper.wallet.pubkey() {
+            &keeper.wallet
+        } else {
+            &stranger.wallet
+        };
+        assert_error(
+            env.send(&[ix::liquidate(&accounts)], &[signer]).await,
+            expected,
+        );
+    }
+    let not_a_book = ix::LiquidateAccounts {
+        book: market.event_queue,
+        ..good
+    };
+    assert_anchor_error(
+        env.send(&[ix::liquidate(&not_a_book)], &[&keeper.wallet])
+            .await,
+        anchor_lang::error::ErrorCode::AccountDiscriminatorMismatch,
     );
     let insurance_before = insurance_balance(&mut env, &market).await;
     let events = env
@@ -192,6 +251,11 @@ async fn bankruptcy_draws_insurance_first_then_the_opposite_side_of_that_market_
     env.withdraw(&short_a, 1).await.expect("withdraw");
     assert_eq!(env.assert_conservation(&market).await, dust);
 
+    // An account of another market cannot be liquidated through this one.
+    assert_error(
+        env.liquidate(&keeper, &bystander.margin_account).await,
+        ErrorCode::WrongMarket,
+    );
     // The other market never moved.
     assert_eq!(
         (
