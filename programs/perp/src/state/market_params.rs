@@ -494,7 +494,11 @@ mod tests {
     }
 
     fn code(p: MarketParams) -> Option<u32> {
-        p.validate().err().map(|e| match e {
+        code_of(p.validate())
+    }
+
+    fn code_of(r: Result<()>) -> Option<u32> {
+        r.err().map(|e| match e {
             anchor_lang::error::Error::AnchorError(a) => a.error_code_number,
             other => panic!("unexpected {other:?}"),
         })
@@ -691,10 +695,7 @@ mod tests {
         for (loosen, expected) in loosening {
             let mut new = old;
             loosen(&mut new);
-            let got = old.require_tightening(&new).err().map(|e| match e {
-                anchor_lang::error::Error::AnchorError(a) => a.error_code_number,
-                other => panic!("unexpected {other:?}"),
-            });
+            let got = code_of(old.require_tightening(&new));
             assert_eq!(got, Some(u32::from(*expected)), "{new:?}");
         }
     }

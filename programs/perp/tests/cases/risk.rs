@@ -303,33 +303,13 @@ async fn funding_is_zero_sum_and_skips_samples_the_oracle_rules_forbid() {
     env.warp_seconds(900).await;
     env.set_prices(&market, price_e8(1_500), price_e8(1_540))
         .await;
-    let skipped = env
-        .send_for_events::<perp::events::FundingUpdated>(
-            &[ix::funding_update(
-                market.market,
-                market.book,
-                market.oracle_metas(),
-            )],
-            &[],
-        )
-        .await
-        .expect("skip");
-    assert!(!skipped[0].sampled && skipped[0].payment_per_lot.is_none());
+    let skipped = env.update_funding(&market).await.expect("skip");
+    assert!(!skipped.sampled && skipped.payment_per_lot.is_none());
     env.warp_seconds(900).await;
     env.set_price_ticks(&market, TICKS).await;
-    let closed = env
-        .send_for_events::<perp::events::FundingUpdated>(
-            &[ix::funding_update(
-                market.market,
-                market.book,
-                market.oracle_metas(),
-            )],
-            &[],
-        )
-        .await
-        .expect("close");
+    let closed = env.update_funding(&market).await.expect("close");
     // 0.5% of 150,000 native per lot per hour.
-    assert_eq!(closed[0].payment_per_lot, Some(750_000_000));
+    assert_eq!(closed.payment_per_lot, Some(750_000_000));
 
     // Touching both accounts settles it: the long pays 50 × 750, the short receives it.
     for (t, moved) in [(&taker, -37_500), (&maker, 37_500)] {

@@ -4,7 +4,7 @@
 
 use super::env::{MarketKeys, TestEnv, Trader, TxResult, events_of};
 use super::ix;
-use perp::events::{Bankruptcy, Liquidated};
+use perp::events::{Bankruptcy, FundingUpdated, Liquidated};
 use perp::state::{MarginAccount, Market};
 use perp_engine::Price;
 use perp_engine::risk::health::Health;
@@ -49,9 +49,14 @@ impl TestEnv {
         self.send(&[ix], &[]).await
     }
 
-    pub async fn update_funding(&mut self, market: &MarketKeys) -> TxResult {
+    /// Runs the funding crank; returns what it did.
+    pub async fn update_funding(
+        &mut self,
+        market: &MarketKeys,
+    ) -> Result<FundingUpdated, BanksClientError> {
         let ix = ix::funding_update(market.market, market.book, market.oracle_metas());
-        self.send(&[ix], &[]).await
+        let mut events = self.send_for_events::<FundingUpdated>(&[ix], &[]).await?;
+        Ok(events.pop().expect("FundingUpdated"))
     }
 
     /// `keeper` liquidates `account` into its own margin account.
