@@ -45,7 +45,7 @@ pub enum EngineError {
     WithdrawLimitExceeded,
     /// An amount of zero was given where a positive amount is required.
     ZeroAmount,
-    /// A liquidation needs the account's open orders cancelled first.
+    /// A liquidation needs the account's open orders cancelled and queued fills settled first.
     OrdersOpen,
     /// The account covers its maintenance margin (or holds no position).
     NotLiquidatable,

@@ -289,7 +289,7 @@ pub enum ErrorCode {
     CouncilCannotChangeFunding,
     #[msg("The account covers its maintenance margin; it cannot be liquidated")]
     NotLiquidatable,
-    #[msg("A liquidation needs the account's open orders cancelled first")]
+    #[msg("The account has fills still in the event queue; consume them before liquidating")]
     OrdersOpen,
     #[msg("The keeper's account would not cover its initial margin after the liquidation")]
     KeeperUnhealthy,
