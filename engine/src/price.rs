@@ -49,6 +49,12 @@ impl Price {
         self.0
     }
 
+    /// The midpoint of two prices, rounded down (no overflow at any pair).
+    #[inline]
+    pub const fn mid(self, other: Self) -> Self {
+        Self(self.0 / 2 + other.0 / 2 + (self.0 % 2 + other.0 % 2) / 2)
+    }
+
     /// The price an order at `ticks` stands for: ticks × tick size × quote lot size.
     #[track_caller]
     pub fn from_ticks(
@@ -153,6 +159,15 @@ mod tests {
 
     const TICK: QuoteLotsPerBaseLotPerTick = QuoteLotsPerBaseLotPerTick::new(10);
     const QLOT: QuoteNativePerQuoteLot = QuoteNativePerQuoteLot::new(100);
+
+    #[test]
+    fn mid_rounds_down_and_never_overflows() {
+        let p = Price::from_raw;
+        assert_eq!(p(3).mid(p(6)), p(4));
+        assert_eq!(p(3).mid(p(5)), p(4));
+        assert_eq!(p(u64::MAX).mid(p(u64::MAX)), p(u64::MAX));
+        assert_eq!(p(u64::MAX).mid(p(u64::MAX - 1)), p(u64::MAX - 1));
+    }
 
     #[test]
     fn ticks_round_trip_through_price() {

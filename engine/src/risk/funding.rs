@@ -100,6 +100,17 @@ pub struct FundingSnapshot {
 }
 static_assertions::const_assert_eq!(core::mem::size_of::<FundingSnapshot>(), 16);
 
+impl FundingSnapshot {
+    /// The snapshot a position of `position` lots settles from.
+    pub fn index_for(&self, position: i64) -> i64 {
+        if position >= 0 {
+            self.long_index
+        } else {
+            self.short_index
+        }
+    }
+}
+
 impl Funding {
     /// Records the time since the last sample at `mark` and `index` (or, when `prices` is
     /// `None`, skips it: the oracle rules forbid a sample now), then closes the interval if it
@@ -176,12 +187,12 @@ impl Funding {
         quote_lot_size: QuoteNativePerQuoteLot,
     ) -> Result<i64, MathError> {
         let position = trader.base_position;
-        let (index, since) = if position >= 0 {
-            (self.long_index, snapshot.long_index)
-        } else {
-            (self.short_index, snapshot.short_index)
-        };
-        let owed = settlement(position, since, index, quote_lot_size)?;
+        let owed = settlement(
+            position,
+            snapshot.index_for(position),
+            self.index_for(position),
+            quote_lot_size,
+        )?;
         trader.realised_pnl = trader.realised_pnl.safe_sub(owed)?;
         *snapshot = FundingSnapshot {
             long_index: self.long_index,

@@ -3,7 +3,6 @@
 //! until the event is consumed, so the two sides can differ for a while; funding and socialised
 //! losses divide over exactly these sums, which is what keeps them zero-sum at every moment.
 
-use super::funding::PositionSide;
 use crate::error::MathError;
 use crate::math::SafeMath;
 use bytemuck::{Pod, Zeroable};
@@ -36,14 +35,6 @@ impl OpenInterest {
     pub fn lots(&self) -> u64 {
         self.long_lots.max(self.short_lots)
     }
-
-    /// One side's total.
-    pub fn side(&self, side: PositionSide) -> u64 {
-        match side {
-            PositionSide::Long => self.long_lots,
-            PositionSide::Short => self.short_lots,
-        }
-    }
 }
 
 /// (long lots, short lots) of one position.
@@ -67,7 +58,6 @@ mod tests {
         oi.record(0, -10).unwrap(); // its maker, once consumed
         oi.record(10, -4).unwrap(); // the long flips short
         assert_eq!((oi.long_lots, oi.short_lots), (0, 14));
-        assert_eq!(oi.side(PositionSide::Short), 14);
         // A position that was never recorded cannot be removed.
         assert!(oi.record(5, 0).is_err());
     }

@@ -11,12 +11,11 @@ use crate::error::ErrorCode;
 use crate::events::{CollateralWithdrawn, log_event};
 // Glob: the nested `OracleAccounts` derive needs its generated client modules in scope.
 use crate::oracle::*;
-use crate::state::{Exchange, Gate, MarginAccount, Market, settle_realised};
+use crate::state::{Exchange, Gate, MarginAccount, Market};
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use perp_engine::oracle::Action;
-use perp_engine::risk::health::Health;
 use perp_engine::{Price, QuoteNative, collateral};
 
 #[derive(Accounts)]
@@ -53,21 +52,21 @@ fn withdrawable(
     oracles: &OracleAccounts,
     clock: &Clock,
 ) -> Result<u64> {
-    let balance = i64::try_from(account.collateral).map_err(|_| ErrorCode::MathOverflow)?;
     let prices = if account.trader.is_flat() {
         [Price::ZERO; 2]
     } else {
-        let band = price_for_action(market, oracles, clock, Action::IncreaseRisk)?
-            .ok_or(ErrorCode::MathOverflow)?;
+        let band = price_band(market, oracles, clock, Action::IncreaseRisk)?;
         [band.low, band.high]
     };
-    let im =
-        market.initial_margin_bps(account.trader.worst_case_lots().map_err(ErrorCode::from)?)?;
+    let im = market.margin_scale(&account.trader)?.initial_margin_bps;
     let mut free = u64::MAX;
     for price in prices {
-        let health = Health::of(&account.trader, balance, market.quote_lot_size(), price)
-            .map_err(ErrorCode::from)?;
-        free = free.min(health.withdrawable(im).map_err(ErrorCode::from)?);
+        let health = market.health(account, price)?;
+        free = free.min(
+            health
+                .withdrawable(u64::from(im))
+                .map_err(ErrorCode::from)?,
+        );
     }
     Ok(free)
 }
@@ -77,11 +76,11 @@ pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let vault_before = ctx.accounts.collateral_vault.amount;
-    let (collateral_after, index, bump) = {
+    let (collateral_after, signer) = {
         let mut market = ctx.accounts.market.load_mut()?;
         let mut account = ctx.accounts.margin_account.load_mut()?;
         market.settle_funding(&mut account)?;
-        settle_realised(&mut market, &mut account)?;
+        market.settle_realised(&mut account)?;
         let before = collateral::Balances {
             account: account.collateral(),
             market_total: market.collateral_total(),
@@ -104,14 +103,12 @@ pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
         market.withdraw_window = window.into();
         market.collateral_total = after.market_total.get();
         account.collateral = after.account.get();
-        (after.account.get(), market.index, market.bump)
+        (after.account.get(), market.signer())
     };
 
     let vault_expected = vault_before
         .checked_sub(amount.get())
         .ok_or(ErrorCode::MathOverflow)?;
-    let index_bytes = index.to_le_bytes();
-    let market_seeds: &[&[u8]] = &[crate::constants::MARKET_SEED, &index_bytes, &[bump]];
     let a = &mut *ctx.accounts;
     TokenMove {
         token_program: &a.token_program.to_account_info(),
@@ -123,7 +120,7 @@ pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
     }
     .transfer_verified(
         amount.get(),
-        &[market_seeds],
+        &[&signer.seeds()],
         &mut a.collateral_vault,
         vault_expected,
     )?;

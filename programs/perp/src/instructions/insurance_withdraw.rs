@@ -44,10 +44,10 @@ pub fn handler(ctx: Context<InsuranceWithdraw>) -> Result<()> {
     else {
         return err!(ErrorCode::WrongChangeKind);
     };
-    let (index, bump) = {
+    let signer = {
         let market = a.market.load()?;
         change.validate(&a.exchange, Some(&market))?;
-        (market.index, market.bump)
+        market.signer()
     };
     require_keys_eq!(
         a.destination.key(),
@@ -59,8 +59,6 @@ pub fn handler(ctx: Context<InsuranceWithdraw>) -> Result<()> {
         .checked_sub(amount)
         .ok_or(ErrorCode::InsufficientInsurance)?;
 
-    let index_bytes = index.to_le_bytes();
-    let market_seeds: &[&[u8]] = &[crate::constants::MARKET_SEED, &index_bytes, &[bump]];
     TokenMove {
         token_program: &a.token_program.to_account_info(),
         mint: &a.quote_mint.to_account_info(),
@@ -71,7 +69,7 @@ pub fn handler(ctx: Context<InsuranceWithdraw>) -> Result<()> {
     }
     .transfer_verified(
         amount,
-        &[market_seeds],
+        &[&signer.seeds()],
         &mut a.insurance_vault,
         vault_expected,
     )?;

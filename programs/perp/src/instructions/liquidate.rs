@@ -14,13 +14,13 @@ use crate::error::ErrorCode;
 use crate::events::{Bankruptcy, Liquidated, log_event};
 // Glob: the nested `OracleAccounts` derive needs its generated client modules in scope.
 use crate::oracle::*;
-use crate::state::{MarginAccount, Market, OrderBookAccount, settle_realised};
+use crate::state::{MarginAccount, Market, OrderBookAccount};
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
-use perp_engine::oracle::Action;
+use perp_engine::book::order::BookError;
+use perp_engine::oracle::{Action, PriceBand};
 use perp_engine::risk::funding::{PositionSide, shortfall};
-use perp_engine::risk::health::Health;
 use perp_engine::risk::liquidation::liquidate;
 
 #[derive(Accounts)]
@@ -60,22 +60,17 @@ struct VaultFlows {
 
 pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
     let clock = Clock::get()?;
-    let market_key = ctx.accounts.market.key();
-    let account_key = ctx.accounts.margin_account.key();
-    let insurance_before = ctx.accounts.insurance_vault.amount;
-    let (flows, index, bump) = {
-        let mut market = ctx.accounts.market.load_mut()?;
-        let mut account = ctx.accounts.margin_account.load_mut()?;
-        let mut keeper = ctx.accounts.keeper_account.load_mut()?;
-        let qls = market.quote_lot_size();
-
-        let orders_cancelled = ctx
-            .accounts
+    let (flows, signer) = {
+        let a = &ctx.accounts;
+        let mut market = a.market.load_mut()?;
+        let mut account = a.margin_account.load_mut()?;
+        let mut keeper = a.keeper_account.load_mut()?;
+        let orders_cancelled = a
             .book
             .load_mut()?
             .book
             .cancel_matching(
-                &account_key.to_bytes(),
+                &a.margin_account.key().to_bytes(),
                 &mut account.trader,
                 None,
                 None,
@@ -87,130 +82,152 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
         market.settle_funding(&mut keeper)?;
 
         let position = account.trader.base_position;
-        let mut to_insurance = 0;
-        if position != 0 {
-            let band = price_for_action(&market, &ctx.accounts.oracles, &clock, Action::Liquidate)?
-                .ok_or(ErrorCode::MathOverflow)?;
-            let price = if position > 0 { band.high } else { band.low };
-            let keeper_position = keeper.trader.base_position;
-            let margin = market.params.margin();
-            let balance = i64::try_from(account.collateral).map_err(|_| ErrorCode::MathOverflow)?;
-            let out = liquidate(
-                &mut account.trader,
-                balance,
-                &mut keeper.trader,
-                price,
-                |lots| market.risk.maintenance_bps(&margin, lots),
-                &market.params.liquidation(),
-                qls,
-            )
-            .map_err(ErrorCode::from)?;
-            let oi = &mut market.open_interest;
-            oi.record(position, account.trader.base_position)
-                .map_err(ErrorCode::from)?;
-            oi.record(keeper_position, keeper.trader.base_position)
-                .map_err(ErrorCode::from)?;
-            require_initial_health(&market, &keeper, [band.low, band.high])?;
-            // The insurance share leaves the account's equity and the collateral vault.
-            to_insurance = out
-                .insurance_fee
-                .checked_mul(qls.get())
-                .ok_or(ErrorCode::MathOverflow)?;
-            log_event(&Liquidated {
-                market: market_key,
-                margin_account: account_key,
-                keeper_account: ctx.accounts.keeper_account.key(),
-                base_lots: position - account.trader.base_position,
-                price: price.raw(),
-                quote_lots: out.quote_lots,
-                keeper_fee: out.keeper_fee,
-                insurance_fee: out.insurance_fee,
-                position_after: account.trader.base_position,
+        let to_insurance = if position != 0 {
+            let band = price_band(&market, &a.oracles, &clock, Action::Liquidate)?;
+            transfer_position(
+                a,
+                &mut market,
+                &mut account,
+                &mut keeper,
+                band,
                 orders_cancelled,
-            });
-        }
-
+            )?
+        } else {
+            0
+        };
         let mut from_insurance = 0;
         if account.trader.is_flat() {
-            settle_realised(&mut market, &mut account)?;
-            let loss =
-                shortfall(&account.trader, account.collateral, qls).map_err(ErrorCode::from)?;
-            if loss > 0 {
-                // The fee just paid in is part of the fund that pays.
-                let available = insurance_before
-                    .checked_add(to_insurance)
-                    .ok_or(ErrorCode::MathOverflow)?;
-                from_insurance = loss.min(available);
-                let side = match position {
-                    p if p > 0 => Some(PositionSide::Short),
-                    p if p < 0 => Some(PositionSide::Long),
-                    _ => None,
-                };
-                let oi = market.open_interest;
-                let socialised = market
-                    .funding
-                    .socialise_over(side, loss - from_insurance, &oi)
-                    .map_err(ErrorCode::from)?;
-                // Made whole: what it owed is now paid by the fund and the positions charged.
-                let unresolved_lots = socialised.unresolved.div_ceil(qls.get());
-                market.collateral_total = market
-                    .collateral_total
-                    .checked_sub(account.collateral)
-                    .ok_or(ErrorCode::MathOverflow)?;
-                account.collateral = 0;
-                account.trader.realised_pnl =
-                    -i64::try_from(unresolved_lots).map_err(|_| ErrorCode::MathOverflow)?;
-                log_event(&Bankruptcy {
-                    market: market_key,
-                    margin_account: account_key,
-                    loss,
-                    insurance_paid: from_insurance,
-                    socialised: loss - from_insurance - socialised.unresolved,
-                    socialised_long_per_lot: socialised.long_per_lot,
-                    socialised_short_per_lot: socialised.short_per_lot,
-                    unresolved: socialised.unresolved,
-                });
-            } else {
-                require!(position != 0, ErrorCode::NotLiquidatable);
+            let fund = a
+                .insurance_vault
+                .amount
+                .checked_add(to_insurance)
+                .ok_or(ErrorCode::MathOverflow)?;
+            match settle_bankruptcy(a, &mut market, &mut account, position, fund)? {
+                Some(paid) => from_insurance = paid,
+                None => require!(position != 0, ErrorCode::NotLiquidatable),
             }
         }
-        (
-            VaultFlows {
-                to_insurance,
-                from_insurance,
-            },
-            market.index,
-            market.bump,
-        )
+        let flows = VaultFlows {
+            to_insurance,
+            from_insurance,
+        };
+        (flows, market.signer())
     };
-    move_between_vaults(ctx.accounts, &flows, index, bump)
+    move_between_vaults(ctx.accounts, &flows, &signer.seeds())
 }
 
-/// Refuses unless the keeper's account covers its dynamic initial margin at every price in
-/// `prices`.
-fn require_initial_health(
-    market: &Market,
-    keeper: &MarginAccount,
-    prices: [perp_engine::Price; 2],
-) -> Result<()> {
-    let lots = keeper.trader.worst_case_lots().map_err(ErrorCode::from)?;
-    let im = market.initial_margin_bps(lots)?;
-    let balance = i64::try_from(keeper.collateral).map_err(|_| ErrorCode::MathOverflow)?;
-    for price in prices {
-        let health = Health::of(&keeper.trader, balance, market.quote_lot_size(), price)
-            .map_err(ErrorCode::from)?;
-        require!(
-            health.covers(im).map_err(ErrorCode::from)?,
-            ErrorCode::KeeperUnhealthy
-        );
+/// Moves part of `account`'s position into `keeper`'s at the price most favourable to the
+/// account within `band`; returns the insurance share of the fee (native units).
+fn transfer_position(
+    a: &Liquidate,
+    market: &mut Market,
+    account: &mut MarginAccount,
+    keeper: &mut MarginAccount,
+    band: PriceBand,
+    orders_cancelled: u32,
+) -> Result<u64> {
+    let position = account.trader.base_position;
+    let price = if position > 0 { band.high } else { band.low };
+    let keeper_position = keeper.trader.base_position;
+    let margin = market.params.margin();
+    let balance = i64::try_from(account.collateral).map_err(|_| ErrorCode::MathOverflow)?;
+    let out = liquidate(
+        &mut account.trader,
+        balance,
+        &mut keeper.trader,
+        price,
+        |lots| market.risk.maintenance_bps(&margin, lots),
+        &market.params.liquidation(),
+        market.quote_lot_size(),
+    )
+    .map_err(ErrorCode::from)?;
+    let oi = &mut market.open_interest;
+    oi.record(position, account.trader.base_position)
+        .map_err(ErrorCode::from)?;
+    oi.record(keeper_position, keeper.trader.base_position)
+        .map_err(ErrorCode::from)?;
+    keeper
+        .trader
+        .require_initial_margin(
+            keeper.collateral(),
+            &market.margin_scale(&keeper.trader)?,
+            band.low,
+            band.high,
+        )
+        .map_err(|e| match e {
+            BookError::InsufficientMargin => ErrorCode::KeeperUnhealthy,
+            other => ErrorCode::from(other),
+        })?;
+    log_event(&Liquidated {
+        market: a.market.key(),
+        margin_account: a.margin_account.key(),
+        keeper_account: a.keeper_account.key(),
+        base_lots: position - account.trader.base_position,
+        price: price.raw(),
+        quote_lots: out.quote_lots,
+        keeper_fee: out.keeper_fee,
+        insurance_fee: out.insurance_fee,
+        position_after: account.trader.base_position,
+        orders_cancelled,
+    });
+    // The insurance share leaves the account's equity and the collateral vault.
+    Ok(out
+        .insurance_fee
+        .checked_mul(market.quote_lot_size().get())
+        .ok_or(ErrorCode::MathOverflow)?)
+}
+
+/// Makes a flat account with negative equity whole: `fund` (the insurance fund, including what
+/// this call paid in) first, then the side opposite `last_position`. Returns what the fund paid,
+/// or `None` when the account owes nothing.
+fn settle_bankruptcy(
+    a: &Liquidate,
+    market: &mut Market,
+    account: &mut MarginAccount,
+    last_position: i64,
+    fund: u64,
+) -> Result<Option<u64>> {
+    market.settle_realised(account)?;
+    let qls = market.quote_lot_size();
+    let loss = shortfall(&account.trader, account.collateral, qls).map_err(ErrorCode::from)?;
+    if loss == 0 {
+        return Ok(None);
     }
-    Ok(())
+    let paid = loss.min(fund);
+    let side = match last_position {
+        p if p > 0 => Some(PositionSide::Short),
+        p if p < 0 => Some(PositionSide::Long),
+        _ => None,
+    };
+    let oi = market.open_interest;
+    let socialised = market
+        .funding
+        .socialise_over(side, loss - paid, &oi)
+        .map_err(ErrorCode::from)?;
+    // Made whole: what it owed is now paid by the fund and the positions charged; only what
+    // nobody could be charged stays owed.
+    market.collateral_total = market
+        .collateral_total
+        .checked_sub(account.collateral)
+        .ok_or(ErrorCode::MathOverflow)?;
+    account.collateral = 0;
+    account.trader.realised_pnl = -i64::try_from(socialised.unresolved.div_ceil(qls.get()))
+        .map_err(|_| ErrorCode::MathOverflow)?;
+    log_event(&Bankruptcy {
+        market: a.market.key(),
+        margin_account: a.margin_account.key(),
+        loss,
+        insurance_paid: paid,
+        socialised: loss - paid - socialised.unresolved,
+        socialised_long_per_lot: socialised.long_per_lot,
+        socialised_short_per_lot: socialised.short_per_lot,
+        unresolved: socialised.unresolved,
+    });
+    Ok(Some(paid))
 }
 
 /// Settles the net of the fee share and the bankruptcy payment in one checked transfer.
-fn move_between_vaults(a: &mut Liquidate, flows: &VaultFlows, index: u16, bump: u8) -> Result<()> {
-    let index_bytes = index.to_le_bytes();
-    let market_seeds: &[&[u8]] = &[crate::constants::MARKET_SEED, &index_bytes, &[bump]];
+fn move_between_vaults(a: &mut Liquidate, flows: &VaultFlows, seeds: &[&[u8]]) -> Result<()> {
     let collateral = a.collateral_vault.to_account_info();
     let insurance = a.insurance_vault.to_account_info();
     let (amount, from, to, expected) = if flows.to_insurance >= flows.from_insurance {
@@ -243,7 +260,7 @@ fn move_between_vaults(a: &mut Liquidate, flows: &VaultFlows, index: u16, bump: 
     }
     .transfer_verified(
         amount,
-        &[market_seeds],
+        &[seeds],
         &mut a.insurance_vault,
         expected.ok_or(ErrorCode::MathOverflow)?,
     )

@@ -21,9 +21,7 @@ pub struct MarketUpdateRisk<'info> {
 pub fn handler(ctx: Context<MarketUpdateRisk>) -> Result<()> {
     let clock = Clock::get()?;
     let mut market = ctx.accounts.market.load_mut()?;
-    let index = price_for_action(&market, &ctx.accounts.oracles, &clock, Action::Funding)?
-        .ok_or(ErrorCode::MathOverflow)?
-        .low;
+    let index = price_band(&market, &ctx.accounts.oracles, &clock, Action::Funding)?.low;
     let params = market.params.margin();
     market
         .risk

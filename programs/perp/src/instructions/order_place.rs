@@ -20,7 +20,7 @@ use anchor_lang::prelude::*;
 use perp_engine::book::order::{OrderKind, OrderRequest, SelfTrade, Side, TickBand};
 use perp_engine::book::{PlaceContext, Remainder};
 use perp_engine::oracle::Action;
-use perp_engine::trader::{FeeRates, MarginScale};
+use perp_engine::trader::FeeRates;
 use perp_engine::{BaseLots, Ticks};
 
 #[derive(Accounts)]
@@ -182,13 +182,7 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
             oi <= market.params.oi_hard_cap_lots || oi <= oi_before,
             ErrorCode::OpenInterestCapReached
         );
-        let lots = account.trader.worst_case_lots().map_err(ErrorCode::from)?;
-        let scale = MarginScale {
-            tick_size: market.tick_size(),
-            quote_lot_size: market.quote_lot_size(),
-            initial_margin_bps: u32::try_from(market.initial_margin_bps(lots)?)
-                .map_err(|_| ErrorCode::MathOverflow)?,
-        };
+        let scale = market.margin_scale(&account.trader)?;
         account
             .trader
             .require_initial_margin(account.collateral(), &scale, b.low, b.high)

@@ -116,6 +116,23 @@ pub struct ActionPrice {
     pub high: u64,
 }
 
+/// Grades `market`'s sources and asks the engine for `action`'s prices: account faults are the
+/// outer error, the oracle rules' verdict the inner result.
+fn engine_band(
+    market: &Market,
+    oracles: &OracleAccounts,
+    clock: &Clock,
+    action: Action,
+) -> Result<core::result::Result<Option<PriceBand>, perp_engine::oracle::OracleError>> {
+    let sources = oracles.grade(market, clock)?;
+    Ok(price_for(
+        action,
+        sources.all(),
+        market.price.tracker().stable.get(),
+        market.oracle.max_deviation_bps,
+    ))
+}
+
 /// The one gate every price-consuming instruction goes through: the market's status for
 /// risk-increasing actions, then the per-action oracle rule over freshly read sources. `None`:
 /// the action needs no price (the oracle accounts are not even read).
@@ -134,15 +151,17 @@ pub fn price_for_action(
             ErrorCode::MarketNotActive
         );
     }
-    let sources = oracles.grade(market, clock)?;
-    let band = price_for(
-        action,
-        sources.all(),
-        market.price.tracker().stable.get(),
-        market.oracle.max_deviation_bps,
-    )
-    .map_err(ErrorCode::from)?;
-    Ok(band)
+    Ok(engine_band(market, oracles, clock, action)?.map_err(ErrorCode::from)?)
+}
+
+/// `price_for_action` for an action that always prices (increase risk, liquidate, funding).
+pub fn price_band(
+    market: &Market,
+    oracles: &OracleAccounts,
+    clock: &Clock,
+    action: Action,
+) -> Result<PriceBand> {
+    Ok(price_for_action(market, oracles, clock, action)?.ok_or(ErrorCode::OracleNoValidSource)?)
 }
 
 /// The price `action` may use now, or `None` when the oracle rules refuse one (stale, uncertain
@@ -154,14 +173,8 @@ pub fn agreed_price(
     clock: &Clock,
     action: Action,
 ) -> Result<Option<perp_engine::Price>> {
-    let sources = oracles.grade(market, clock)?;
-    Ok(price_for(
-        action,
-        sources.all(),
-        market.price.tracker().stable.get(),
-        market.oracle.max_deviation_bps,
-    )
-    .ok()
-    .flatten()
-    .map(|band| band.low))
+    Ok(engine_band(market, oracles, clock, action)?
+        .ok()
+        .flatten()
+        .map(|band| band.low))
 }

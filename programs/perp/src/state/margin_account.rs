@@ -1,7 +1,5 @@
 //! A trader's margin account in one market. Zero-copy: positions and open-order slots join it.
 
-use crate::error::ErrorCode;
-use crate::state::Market;
 use anchor_lang::prelude::*;
 use perp_engine::QuoteNative;
 use perp_engine::risk::funding::FundingSnapshot;
@@ -56,22 +54,4 @@ impl MarginAccount {
     pub fn may_trade(&self, key: &Pubkey) -> bool {
         *key == self.owner || (*key == self.delegate && self.delegate != Pubkey::default())
     }
-}
-
-/// Moves `account`'s realised PnL into its collateral (all of a profit; of a loss what the
-/// collateral can pay, the rest stays owed) and keeps the market's collateral total in step.
-pub fn settle_realised(market: &mut Market, account: &mut MarginAccount) -> Result<()> {
-    let before = account.collateral;
-    let after = account
-        .trader
-        .fold_realised(account.collateral(), market.quote_lot_size())
-        .map_err(ErrorCode::from)?
-        .get();
-    market.collateral_total = market
-        .collateral_total
-        .checked_sub(before)
-        .and_then(|t| t.checked_add(after))
-        .ok_or(ErrorCode::MathOverflow)?;
-    account.collateral = after;
-    Ok(())
 }

@@ -8,8 +8,10 @@ use perp_engine::collateral::{OutflowWindow, WINDOW_HOURS};
 use perp_engine::oracle::{Breaker, PriceTracker, StablePrice};
 use perp_engine::price::LotScale;
 use perp_engine::risk::funding::Funding;
+use perp_engine::risk::health::Health;
 use perp_engine::risk::open_interest::OpenInterest;
 use perp_engine::risk::state::MarketRisk;
+use perp_engine::trader::{MarginScale, Trader};
 use perp_engine::{Price, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot};
 
 /// Trading status of a market, in increasing strictness (the byte value is the rank).
@@ -83,6 +85,19 @@ impl PriceState {
         self.stable_updated_at = t.stable.updated_at;
         self.breaker_engaged = u8::from(t.breaker.engaged);
         self.breaker_cooldown_until = t.breaker.cooldown_until;
+    }
+}
+
+/// The market PDA's seeds, owned, so a transfer can be signed after the market is unborrowed.
+pub struct MarketSigner {
+    index: [u8; 2],
+    bump: [u8; 1],
+}
+
+impl MarketSigner {
+    /// `["market", index, bump]`.
+    pub fn seeds(&self) -> [&[u8]; 3] {
+        [crate::constants::MARKET_SEED, &self.index, &self.bump]
     }
 }
 
@@ -206,6 +221,24 @@ impl Market {
         Ok(())
     }
 
+    /// Moves `account`'s realised PnL into its collateral (all of a profit; of a loss what the
+    /// collateral can pay, the rest stays owed) and keeps the collateral total in step.
+    pub fn settle_realised(&mut self, account: &mut MarginAccount) -> Result<()> {
+        let before = account.collateral;
+        let after = account
+            .trader
+            .fold_realised(account.collateral(), self.quote_lot_size())
+            .map_err(ErrorCode::from)?
+            .get();
+        self.collateral_total = self
+            .collateral_total
+            .checked_sub(before)
+            .and_then(|t| t.checked_add(after))
+            .ok_or(ErrorCode::MathOverflow)?;
+        account.collateral = after;
+        Ok(())
+    }
+
     /// The initial margin fraction (bps) for a worst-case exposure of `lots` now: base × size ×
     /// volatility, raised toward 100% as open interest nears its hard cap.
     pub fn initial_margin_bps(&self, lots: u64) -> Result<u64> {
@@ -213,6 +246,35 @@ impl Market {
             .risk
             .initial_bps(&self.params.margin(), lots, self.open_interest.lots())
             .map_err(ErrorCode::from)?)
+    }
+
+    /// What initial margin is checked against for `trader` now: this market's sizes and the
+    /// dynamic fraction for the trader's worst-case exposure.
+    pub fn margin_scale(&self, trader: &Trader) -> Result<MarginScale> {
+        let lots = trader.worst_case_lots().map_err(ErrorCode::from)?;
+        Ok(MarginScale {
+            tick_size: self.tick_size(),
+            quote_lot_size: self.quote_lot_size(),
+            initial_margin_bps: u32::try_from(self.initial_margin_bps(lots)?)
+                .map_err(|_| ErrorCode::MathOverflow)?,
+        })
+    }
+
+    /// `account` valued at `price` (its funding already settled).
+    pub fn health(&self, account: &MarginAccount, price: Price) -> Result<Health> {
+        let balance = i64::try_from(account.collateral).map_err(|_| ErrorCode::MathOverflow)?;
+        Ok(
+            Health::of(&account.trader, balance, self.quote_lot_size(), price)
+                .map_err(ErrorCode::from)?,
+        )
+    }
+
+    /// The market PDA's signer seeds (it is the authority of both vaults).
+    pub fn signer(&self) -> MarketSigner {
+        MarketSigner {
+            index: self.index.to_le_bytes(),
+            bump: [self.bump],
+        }
     }
 
     /// The maintenance fraction (bps) for a position of `lots` now (ramped, with size premium).

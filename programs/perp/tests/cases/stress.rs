@@ -6,12 +6,13 @@
 //! Each scenario prints its liquidations, bankruptcies, insurance used, socialised loss and
 //! rounding dust.
 
-use crate::program_test::env::{MarketKeys, TestEnv, Trader, assert_error};
+use crate::program_test::env::{MarketKeys, TestEnv, Trader, assert_error, default_params};
 use crate::program_test::ix;
 use crate::program_test::risk::engine_price;
 use crate::program_test::trading::{order, place};
 use perp::error::ErrorCode;
 use perp::{OrderSide, OrderType};
+use perp_engine::risk::funding::shortfall;
 
 const OPEN: u64 = 1_500;
 const PER_SIDE: usize = 12;
@@ -126,8 +127,9 @@ impl Stress {
                     .account_health(&market, &t.margin_account, price)
                     .await;
                 let a = self.env.margin_account(&t.margin_account).await;
-                let bankrupt = a.trader.is_flat()
-                    && i64::try_from(a.collateral).unwrap() + a.trader.realised_pnl < 0;
+                let qls = perp_engine::QuoteNativePerQuoteLot::new(default_params().quote_lot_size);
+                let bankrupt =
+                    a.trader.is_flat() && shortfall(&a.trader, a.collateral, qls).unwrap() > 0;
                 if before.maintenance_e10 >= 0 && !bankrupt {
                     if !tried_healthy && a.trader.base_position != 0 {
                         // A healthy account cannot be liquidated.

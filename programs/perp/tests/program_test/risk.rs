@@ -7,7 +7,6 @@ use super::ix;
 use perp::events::{Bankruptcy, FundingUpdated, Liquidated};
 use perp::state::{MarginAccount, Market};
 use perp_engine::Price;
-use perp_engine::risk::health::Health;
 use solana_program_test::BanksClientError;
 use solana_sdk::pubkey::Pubkey;
 
@@ -89,18 +88,11 @@ impl TestEnv {
 
 /// `a`'s health at `price` in market `m` (funding already settled).
 pub fn health_of(m: &Market, a: &MarginAccount, price: Price) -> AccountHealth {
-    let h = Health::of(
-        &a.trader,
-        i64::try_from(a.collateral).unwrap(),
-        m.quote_lot_size(),
-        price,
-    )
-    .unwrap();
-    let lots = a.trader.worst_case_lots().unwrap();
-    let mm = m.maintenance_margin_bps(lots).unwrap();
-    let im = m.initial_margin_bps(lots).unwrap();
+    let h = m.health(a, price).unwrap();
+    let mm = m.maintenance_margin_bps(h.exposure_lots).unwrap();
+    let im = m.margin_scale(&a.trader).unwrap().initial_margin_bps;
     AccountHealth {
         maintenance_e10: h.equity * 10_000 - h.exposure * i128::from(mm),
-        initial_ok: h.covers(im).unwrap(),
+        initial_ok: h.covers(u64::from(im)).unwrap(),
     }
 }
