@@ -16,7 +16,7 @@ use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use perp_engine::oracle::Action;
-use perp_engine::{Price, QuoteNative, collateral};
+use perp_engine::{QuoteNative, collateral};
 
 #[derive(Accounts)]
 pub struct CollateralWithdraw<'info> {
@@ -52,23 +52,12 @@ fn withdrawable(
     oracles: &OracleAccounts,
     clock: &Clock,
 ) -> Result<u64> {
-    let prices = if account.trader.is_flat() {
-        [Price::ZERO; 2]
+    let band = if account.trader.is_flat() {
+        None
     } else {
-        let band = price_band(market, oracles, clock, Action::IncreaseRisk)?;
-        [band.low, band.high]
+        Some(price_band(market, oracles, clock, Action::IncreaseRisk)?)
     };
-    let im = market.margin_scale(&account.trader)?.initial_margin_bps;
-    let mut free = u64::MAX;
-    for price in prices {
-        let health = market.health(account, price)?;
-        free = free.min(
-            health
-                .withdrawable(u64::from(im))
-                .map_err(ErrorCode::from)?,
-        );
-    }
-    Ok(free)
+    market.withdrawable(account, band)
 }
 
 pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {

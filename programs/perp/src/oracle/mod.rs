@@ -23,6 +23,9 @@ pub struct OracleAccounts<'info> {
     pub switchboard_feed: Option<UncheckedAccount<'info>>,
 }
 
+/// A source's reading, or why its account could not be read.
+pub type Reading = core::result::Result<SourceReading, SourceFault>;
+
 /// The configured sources, graded, in configuration order (Pyth, then Switchboard).
 pub struct GradedSources {
     graded: [Graded; MAX_SOURCES],
@@ -30,9 +33,49 @@ pub struct GradedSources {
 }
 
 impl GradedSources {
+    /// Grades `readings` (named, in configuration order) against `market`'s limits at `now`,
+    /// telling `refused` which source was refused and why. Clients call this with the accounts
+    /// they fetched, so they price exactly as the program.
+    pub fn grade<'a>(
+        market: &Market,
+        readings: impl IntoIterator<Item = (&'a str, Reading)>,
+        now: Now,
+        mut refused: impl FnMut(&str, SourceFault),
+    ) -> Result<Self> {
+        let scale = market.lot_scale()?;
+        let limits = market.oracle.source_limits();
+        let mut sources = GradedSources {
+            graded: [Err(SourceFault::WrongAccountType); MAX_SOURCES],
+            len: 0,
+        };
+        for (name, reading) in readings.into_iter().take(MAX_SOURCES) {
+            let graded = reading.and_then(|r| r.grade(limits, now, scale));
+            if let Err(fault) = graded {
+                refused(name, fault);
+            }
+            sources.graded[sources.len] = graded;
+            sources.len += 1;
+        }
+        Ok(sources)
+    }
+
     /// Every configured source's grade.
     pub fn all(&self) -> &[Graded] {
         &self.graded[..self.len]
+    }
+
+    /// The engine's verdict for `action` over these sources and `market`'s stable price.
+    pub fn band(
+        &self,
+        market: &Market,
+        action: Action,
+    ) -> core::result::Result<Option<PriceBand>, perp_engine::oracle::OracleError> {
+        price_for(
+            action,
+            self.all(),
+            market.price.tracker().stable.get(),
+            market.oracle.max_deviation_bps,
+        )
     }
 }
 
@@ -55,30 +98,19 @@ impl<'info> OracleAccounts<'info> {
     /// Reads and grades every source `market` configures against the bank clock.
     pub fn grade(&self, market: &Market, clock: &Clock) -> Result<GradedSources> {
         let cfg = &market.oracle;
-        let scale = market.lot_scale()?;
         let now = Now {
             unix_time: clock.unix_timestamp,
             slot: clock.slot,
-        };
-        let mut sources = GradedSources {
-            graded: [Err(SourceFault::WrongAccountType); MAX_SOURCES],
-            len: 0,
         };
         let pyth = configured(cfg.pyth_price_update, &self.pyth_price_update)?
             .map(|info| ("pyth", pyth::read(info, &cfg.pyth_feed_id)));
         let switchboard = configured(cfg.switchboard_feed, &self.switchboard_feed)?
             .map(|info| ("switchboard", switchboard::read(info)));
-        for (name, reading) in [pyth, switchboard].into_iter().flatten() {
-            let graded =
-                reading.and_then(|r: SourceReading| r.grade(cfg.source_limits(), now, scale));
-            if let Err(fault) = graded {
-                // Keepers and users see which source was refused and why.
-                msg!("oracle {} unusable: {:?}", name, fault);
-            }
-            sources.graded[sources.len] = graded;
-            sources.len += 1;
-        }
-        Ok(sources)
+        let sources = [pyth, switchboard].into_iter().flatten();
+        // Keepers and users see which source was refused and why.
+        GradedSources::grade(market, sources, now, |name, fault| {
+            msg!("oracle {} unusable: {:?}", name, fault)
+        })
     }
 }
 
@@ -124,13 +156,7 @@ fn engine_band(
     clock: &Clock,
     action: Action,
 ) -> Result<core::result::Result<Option<PriceBand>, perp_engine::oracle::OracleError>> {
-    let sources = oracles.grade(market, clock)?;
-    Ok(price_for(
-        action,
-        sources.all(),
-        market.price.tracker().stable.get(),
-        market.oracle.max_deviation_bps,
-    ))
+    Ok(oracles.grade(market, clock)?.band(market, action))
 }
 
 /// The one gate every price-consuming instruction goes through: the market's status for

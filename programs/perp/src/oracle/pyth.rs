@@ -13,12 +13,21 @@ pub fn read(
     info: &AccountInfo,
     feed_id: &[u8; 32],
 ) -> core::result::Result<SourceReading, SourceFault> {
-    if *info.owner != RECEIVER_PROGRAM_ID {
-        return Err(SourceFault::WrongOwner);
-    }
     let data = info
         .try_borrow_data()
         .map_err(|_| SourceFault::WrongAccountType)?;
+    decode(info.owner, &data, feed_id)
+}
+
+/// `read` over an account's owner and bytes (what clients fetch).
+pub fn decode(
+    owner: &Pubkey,
+    data: &[u8],
+    feed_id: &[u8; 32],
+) -> core::result::Result<SourceReading, SourceFault> {
+    if *owner != RECEIVER_PROGRAM_ID {
+        return Err(SourceFault::WrongOwner);
+    }
     // Checks the account discriminator, then borsh-decodes the fixed-size body.
     let update = PriceUpdateV2::try_deserialize(&mut &data[..])
         .map_err(|_| SourceFault::WrongAccountType)?;

@@ -44,21 +44,26 @@ fn le<const N: usize>(data: &[u8], at: usize) -> [u8; N] {
 
 /// Decodes `info` as a pull feed's current result. A feed without a result yet reads as stale.
 pub fn read(info: &AccountInfo) -> core::result::Result<SourceReading, SourceFault> {
-    if *info.owner != ON_DEMAND_PROGRAM_ID {
-        return Err(SourceFault::WrongOwner);
-    }
     let data = info
         .try_borrow_data()
         .map_err(|_| SourceFault::WrongAccountType)?;
+    decode(info.owner, &data)
+}
+
+/// `read` over an account's owner and bytes (what clients fetch).
+pub fn decode(owner: &Pubkey, data: &[u8]) -> core::result::Result<SourceReading, SourceFault> {
+    if *owner != ON_DEMAND_PROGRAM_ID {
+        return Err(SourceFault::WrongOwner);
+    }
     if data.len() < offsets::ACCOUNT_LEN || data[..8] != DISCRIMINATOR {
         return Err(SourceFault::WrongAccountType);
     }
-    let slot = u64::from_le_bytes(le(&data, offsets::SLOT));
+    let slot = u64::from_le_bytes(le(data, offsets::SLOT));
     if slot == 0 || data[offsets::NUM_SAMPLES] == 0 {
         return Err(SourceFault::Stale);
     }
-    let value = i128::from_le_bytes(le(&data, offsets::VALUE));
-    let std_dev = i128::from_le_bytes(le(&data, offsets::STD_DEV));
+    let value = i128::from_le_bytes(le(data, offsets::VALUE));
+    let std_dev = i128::from_le_bytes(le(data, offsets::STD_DEV));
     Ok(SourceReading {
         mantissa: value,
         confidence: std_dev.unsigned_abs(),

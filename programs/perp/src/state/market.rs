@@ -5,7 +5,7 @@ use crate::error::ErrorCode;
 use crate::state::{MarginAccount, MarketParams, OracleConfig};
 use anchor_lang::prelude::*;
 use perp_engine::collateral::{OutflowWindow, WINDOW_HOURS};
-use perp_engine::oracle::{Breaker, PriceTracker, StablePrice};
+use perp_engine::oracle::{Breaker, PriceBand, PriceTracker, StablePrice};
 use perp_engine::price::LotScale;
 use perp_engine::risk::funding::Funding;
 use perp_engine::risk::health::Health;
@@ -267,6 +267,28 @@ impl Market {
             Health::of(&account.trader, balance, self.quote_lot_size(), price)
                 .map_err(ErrorCode::from)?,
         )
+    }
+
+    /// What `account` (funding and realised PnL settled) may withdraw: what initial margin leaves
+    /// at both ends of `band` (the increase-risk prices), or all realised equity when flat
+    /// (`band` then unused, may be `None`).
+    pub fn withdrawable(&self, account: &MarginAccount, band: Option<PriceBand>) -> Result<u64> {
+        let prices = match band {
+            _ if account.trader.is_flat() => [Price::ZERO; 2],
+            Some(band) => [band.low, band.high],
+            None => return err!(ErrorCode::OracleNoValidSource),
+        };
+        let im = self.margin_scale(&account.trader)?.initial_margin_bps;
+        let mut free = u64::MAX;
+        for price in prices {
+            let health = self.health(account, price)?;
+            free = free.min(
+                health
+                    .withdrawable(u64::from(im))
+                    .map_err(ErrorCode::from)?,
+            );
+        }
+        Ok(free)
     }
 
     /// The market PDA's signer seeds (it is the authority of both vaults).

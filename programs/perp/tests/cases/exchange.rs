@@ -2,6 +2,7 @@
 
 use crate::program_test::*;
 use perp::error::ErrorCode;
+use perp_sdk::pda;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
@@ -33,7 +34,7 @@ async fn equal_or_empty_authorities_are_refused() {
     assert!(
         env.ctx
             .banks_client
-            .get_account(ix::exchange_pda())
+            .get_account(pda::exchange_pda())
             .await
             .unwrap()
             .is_none(),
@@ -65,7 +66,7 @@ async fn cannot_initialize_twice() {
 #[tokio::test]
 async fn prefunded_exchange_address_does_not_block_initialize() {
     let mut env = TestEnv::uninitialized().await;
-    env.prefund(&ix::exchange_pda()).await;
+    env.prefund(&pda::exchange_pda()).await;
     let (g, r, gu) = (
         env.governance.pubkey(),
         env.risk_council.pubkey(),

@@ -7,6 +7,7 @@ use anchor_lang::error::ErrorCode as AnchorError;
 use perp::error::ErrorCode;
 use perp::events::{ChangeCancelled, ChangeQueued};
 use perp::state::{Change, MarketParams, Role, timelock_bounds};
+use perp_sdk::pda;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
@@ -37,7 +38,7 @@ async fn executes_only_inside_its_window() {
     assert_eq!(delay, i64::from(timelock_bounds::DEFAULT_DELAY_SECS));
 
     env.queue(change, m).await.expect("queue");
-    let pending = env.param_change(&ix::param_change_pda(&change)).await;
+    let pending = env.param_change(&pda::param_change_pda(&change)).await;
     let now = env.clock().await.unix_timestamp;
     assert_eq!(
         (pending.eta, pending.expires_at),
@@ -51,7 +52,7 @@ async fn executes_only_inside_its_window() {
     env.warp_seconds(1).await;
     // The rent goes back to whoever paid it, not to the executor.
     let stranger = Pubkey::new_unique();
-    let ix = ix::params_execute(ix::param_change_pda(&change), stranger, m);
+    let ix = ix::params_execute(pda::param_change_pda(&change), stranger, m);
     assert_error(env.send(&[ix], &[]).await, ErrorCode::WrongRentPayer);
     env.execute(&change, m).await.expect("at eta");
     assert_eq!(initial_margin(&mut env, &market).await, 800);
@@ -109,7 +110,7 @@ async fn one_pending_change_per_target_and_cancelled_never_executes() {
     env.queue(oracle_change, m).await.expect("other target");
 
     let guardian = env.guardian.insecure_clone();
-    let key = ix::param_change_pda(&first);
+    let key = pda::param_change_pda(&first);
     let payer = env.payer();
     let cancelled: Vec<ChangeCancelled> = env
         .send_for_events(
@@ -215,7 +216,7 @@ async fn execution_checks_target_and_bounds_again() {
     env.queue(next, None).await.expect("queue");
     env.warp_past_timelock().await;
     let early = MarketCreateAccounts {
-        market: ix::market_pda(market_index),
+        market: pda::market_pda(market_index),
         ..env.market_create_accounts(&after_next).await
     };
     assert_error(
@@ -337,7 +338,7 @@ async fn timelock_changes_stay_inside_compiled_bounds() {
         window_secs: 86_400,
     };
     env.queue(market_less, None).await.expect("queue");
-    let pending = env.param_change(&ix::param_change_pda(&market_less)).await;
+    let pending = env.param_change(&pda::param_change_pda(&market_less)).await;
     assert_eq!(pending.eta - pending.queued_at, 5 * 86_400);
 }
 
@@ -349,7 +350,7 @@ fn withdrawal_accounts(
     destination: Pubkey,
 ) -> InsuranceWithdrawAccounts {
     InsuranceWithdrawAccounts {
-        param_change: ix::param_change_pda(change),
+        param_change: pda::param_change_pda(change),
         rent_payer: env.payer(),
         market: market.market,
         insurance_vault: market.insurance_vault,
@@ -519,19 +520,19 @@ async fn takeover_drill_stolen_governance_key() {
     let council = env.risk_council.insecure_clone();
     let cancel = ix::params_cancel(
         guardian.pubkey(),
-        ix::param_change_pda(&drain),
+        pda::param_change_pda(&drain),
         payer,
         Some(market.market),
     );
     env.send(&[cancel], &[&guardian])
         .await
         .expect("guardian cancels the drain");
-    let cancel = ix::params_cancel(guardian.pubkey(), ix::param_change_pda(&oust), payer, None);
+    let cancel = ix::params_cancel(guardian.pubkey(), pda::param_change_pda(&oust), payer, None);
     assert_error(
         env.send(&[cancel], &[&guardian]).await,
         ErrorCode::GuardianCannotCancelOwnReplacement,
     );
-    let cancel = ix::params_cancel(council.pubkey(), ix::param_change_pda(&oust), payer, None);
+    let cancel = ix::params_cancel(council.pubkey(), pda::param_change_pda(&oust), payer, None);
     env.send(&[cancel], &[&council])
         .await
         .expect("council cancels the ouster");

@@ -5,6 +5,7 @@
 use crate::program_test::*;
 use perp::error::ErrorCode;
 use perp::state::{Change, Gate, MarketStatus, Role as Authority};
+use perp_sdk::pda;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
@@ -144,7 +145,7 @@ async fn attempt(env: &mut TestEnv, s: &Stage, action: Action, signer: &Keypair)
             env.send(&[ix], &[signer]).await
         }
         Action::Execute => {
-            let ix = ix::params_execute(ix::param_change_pda(&s.oracle_change), payer, m);
+            let ix = ix::params_execute(pda::param_change_pda(&s.oracle_change), payer, m);
             env.send_paid_by(signer, &[ix]).await
         }
         Action::ExecuteListing => {
@@ -156,7 +157,7 @@ async fn attempt(env: &mut TestEnv, s: &Stage, action: Action, signer: &Keypair)
         }
         Action::ExecuteInsuranceWithdraw => {
             let ix = ix::insurance_withdraw(&InsuranceWithdrawAccounts {
-                param_change: ix::param_change_pda(&s.withdrawal),
+                param_change: pda::param_change_pda(&s.withdrawal),
                 rent_payer: payer,
                 market: s.market.market,
                 insurance_vault: s.market.insurance_vault,
@@ -167,7 +168,7 @@ async fn attempt(env: &mut TestEnv, s: &Stage, action: Action, signer: &Keypair)
             env.send_paid_by(signer, &[ix]).await
         }
         Action::Cancel => {
-            let ix = ix::params_cancel(me, ix::param_change_pda(&s.to_cancel), payer, None);
+            let ix = ix::params_cancel(me, pda::param_change_pda(&s.to_cancel), payer, None);
             env.send(&[ix], &[signer]).await
         }
         Action::Tighten => {
@@ -213,14 +214,14 @@ async fn took_effect(env: &mut TestEnv, s: &Stage, action: Action) -> bool {
     let exchange = env.exchange().await;
     match action {
         Action::Queue => {
-            env.lamports(&ix::param_change_pda(&raised_margin(&s.market)))
+            env.lamports(&pda::param_change_pda(&raised_margin(&s.market)))
                 .await
                 > 0
         }
         Action::Execute => market.oracle.max_age_secs == 20,
         Action::ExecuteListing => exchange.market_count == 2,
         Action::ExecuteInsuranceWithdraw => env.token_balance(&s.destination).await == INSURANCE,
-        Action::Cancel => env.lamports(&ix::param_change_pda(&s.to_cancel)).await == 0,
+        Action::Cancel => env.lamports(&pda::param_change_pda(&s.to_cancel)).await == 0,
         Action::Tighten => market.params.deposit_cap == default_params().deposit_cap / 2,
         Action::RestrictMarket => market.status == MarketStatus::Paused as u8,
         Action::ResumeMarket => market.status == MarketStatus::Active as u8,

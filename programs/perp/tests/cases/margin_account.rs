@@ -2,6 +2,7 @@
 
 use crate::program_test::*;
 use perp::error::ErrorCode;
+use perp_sdk::pda;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
 
@@ -39,7 +40,7 @@ async fn prefunded_margin_account_address_does_not_block_creation() {
     let mut env = TestEnv::new().await;
     let market = env.create_market().await;
     let owner = Keypair::new();
-    env.prefund(&ix::margin_account_pda(&market.market, &owner.pubkey(), 0))
+    env.prefund(&pda::margin_account_pda(&market.market, &owner.pubkey(), 0))
         .await;
     let key = env
         .try_create_margin_account(&owner, &market.market, 0)

@@ -6,6 +6,7 @@ use crate::program_test::*;
 use anchor_spl::token::spl_token;
 use perp::error::ErrorCode;
 use perp::state::{Change, MarketStatus};
+use perp_sdk::pda;
 
 #[tokio::test]
 async fn market_gets_its_own_vaults_and_parameters() {
@@ -57,7 +58,7 @@ async fn a_market_is_listed_only_by_executing_a_queued_listing() {
     env.queue(listing, None).await.expect("queue listing");
     env.warp_past_timelock().await;
     let wrong = MarketCreateAccounts {
-        param_change: ix::param_change_pda(&timelock),
+        param_change: pda::param_change_pda(&timelock),
         ..env.market_create_accounts(&listing).await
     };
     assert_error(
@@ -196,12 +197,12 @@ async fn mint_and_token_program_must_match() {
 async fn prefunded_market_and_vault_addresses_do_not_block_creation() {
     let mut env = TestEnv::new().await;
     let mint = env.create_mint(6, false, &[]).await;
-    let market = ix::market_pda(0);
+    let market = pda::market_pda(0);
     // A griefer sends lamports to all three addresses the listing will use.
     for key in [
         market,
-        ix::collateral_vault_pda(&market),
-        ix::insurance_vault_pda(&market),
+        pda::collateral_vault_pda(&market),
+        pda::insurance_vault_pda(&market),
     ] {
         env.prefund(&key).await;
     }

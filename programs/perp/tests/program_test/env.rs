@@ -17,11 +17,10 @@ use perp::state::{
     OrderBookAccount, ParamChange,
 };
 use perp::{ActionPrice, PriceAction};
+use perp_sdk::pda;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
-use solana_program_test::{BanksClientError, ProgramTest, ProgramTestContext, processor};
-use solana_sdk::account_info::AccountInfo;
+use solana_program_test::{BanksClientError, ProgramTestContext};
 use solana_sdk::clock::Clock;
-use solana_sdk::entrypoint::ProgramResult;
 use solana_sdk::instruction::{Instruction, InstructionError};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
@@ -29,26 +28,10 @@ use solana_sdk::signer::Signer;
 use solana_sdk::transaction::{Transaction, TransactionError};
 use std::collections::HashMap;
 
-/// Runs Anchor's generated entrypoint natively. `entry` wants one lifetime for all three
-/// borrows; they all point into the same parameter buffer, so unifying them is sound.
-fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-    perp::entry(program_id, accounts, data)
-}
-
 /// Why a transaction failed, reduced to what tests assert on.
 pub type TxResult = Result<(), BanksClientError>;
 
-/// The events of type `E` among `events` (as `send_for_logs` returns them).
-pub fn events_of<E: anchor_lang::Event + AnchorDeserialize>(events: &[Vec<u8>]) -> Vec<E> {
-    events
-        .iter()
-        .filter_map(|data| {
-            let body = data.strip_prefix(E::DISCRIMINATOR)?;
-            E::deserialize(&mut &body[..]).ok()
-        })
-        .collect()
-}
+pub use perp_sdk::events::events_of;
 
 /// Asserts that `result` failed with exactly the program's `expected` error.
 #[track_caller]
@@ -248,12 +231,12 @@ impl TestEnv {
 
     /// A bank with the program but no exchange yet.
     pub async fn uninitialized() -> Self {
-        let pt = ProgramTest::new("perp", perp::ID, processor!(process));
+        let pt = perp_sdk::cluster::bank::program_test();
         // program-test turns on debug logging of every instruction; keep test output readable
         // unless RUST_LOG asks for more.
         agave_logger::setup_with_default("error");
         let ctx = pt.start_with_context().await;
-        super::stubs::route_events_to_logs();
+        perp_sdk::cluster::stubs::route_events_to_logs();
         Self {
             ctx,
             governance: Keypair::new(),
@@ -345,7 +328,6 @@ impl TestEnv {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<Vec<Vec<u8>>, BanksClientError> {
-        use base64::Engine;
         let tx = self.transaction(ixs, None, signers).await;
         let out = self
             .ctx
@@ -354,11 +336,7 @@ impl TestEnv {
             .await?;
         out.result.map_err(BanksClientError::TransactionError)?;
         let logs = out.metadata.map(|m| m.log_messages).unwrap_or_default();
-        Ok(logs
-            .iter()
-            .filter_map(|line| line.strip_prefix(super::stubs::EVENT_LOG_PREFIX))
-            .filter_map(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
-            .collect())
+        Ok(perp_sdk::events::raw_events(&logs))
     }
 
     /// Moves the bank clock forward by `seconds`.
@@ -514,7 +492,7 @@ impl TestEnv {
         let governance = self.governance.insecure_clone();
         let ix = ix::params_queue(governance.pubkey(), self.payer(), change, market);
         self.send(&[ix], &[&governance]).await?;
-        Ok(ix::param_change_pda(&change))
+        Ok(pda::param_change_pda(&change))
     }
 
     /// Moves the clock forward by exactly the exchange's timelock.
@@ -525,7 +503,7 @@ impl TestEnv {
 
     /// Runs the permissionless `params_execute` on `change`'s pending account.
     pub async fn execute(&mut self, change: &Change, market: Option<Pubkey>) -> TxResult {
-        let ix = ix::params_execute(ix::param_change_pda(change), self.payer(), market);
+        let ix = ix::params_execute(pda::param_change_pda(change), self.payer(), market);
         self.send(&[ix], &[]).await
     }
 
@@ -579,10 +557,10 @@ impl TestEnv {
             panic!("not a listing: {listing:?}");
         };
         MarketCreateAccounts {
-            param_change: ix::param_change_pda(listing),
+            param_change: pda::param_change_pda(listing),
             rent_payer: self.payer(),
             payer: self.payer(),
-            market: ix::market_pda(market_index),
+            market: pda::market_pda(market_index),
             quote_mint,
             token_program: self.mints[&quote_mint].token_program,
             book: self.allocate_program_account(OrderBookAccount::SPACE).await,
@@ -630,8 +608,8 @@ impl TestEnv {
             index: market_index,
             quote_mint: *quote_mint,
             token_program: a.token_program,
-            collateral_vault: ix::collateral_vault_pda(&a.market),
-            insurance_vault: ix::insurance_vault_pda(&a.market),
+            collateral_vault: pda::collateral_vault_pda(&a.market),
+            insurance_vault: pda::insurance_vault_pda(&a.market),
             oracles,
             book: a.book,
             event_queue: a.event_queue,
@@ -692,7 +670,7 @@ impl TestEnv {
     ) -> Result<Pubkey, BanksClientError> {
         let ix = ix::margin_account_create(owner.pubkey(), self.payer(), *market, sub_account_id);
         self.send(&[ix], &[owner]).await?;
-        let key = ix::margin_account_pda(market, &owner.pubkey(), sub_account_id);
+        let key = pda::margin_account_pda(market, &owner.pubkey(), sub_account_id);
         let accounts = self.margin_accounts.entry(*market).or_default();
         if !accounts.contains(&key) {
             accounts.push(key);
@@ -752,7 +730,7 @@ impl TestEnv {
 
     /// The exchange account.
     pub async fn exchange(&mut self) -> Exchange {
-        let acc = self.existing_account(ix::exchange_pda(), "exchange").await;
+        let acc = self.existing_account(pda::exchange_pda(), "exchange").await;
         Exchange::try_deserialize(&mut &acc.data[..]).expect("exchange")
     }
 

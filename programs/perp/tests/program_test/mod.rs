@@ -2,10 +2,9 @@
 //! instruction builders, clock warps, oracle account writers, exact error assertions and the conservation check.
 
 pub mod env;
-pub mod ix;
+pub use perp_sdk::ix;
 pub mod oracles;
 pub mod risk;
-pub mod stubs;
 pub mod tokens;
 pub mod trading;
 

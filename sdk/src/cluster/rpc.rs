@@ -1,0 +1,187 @@
+//! [`Cluster`] over Solana JSON-RPC with the official client (`solana-rpc-client`): works
+//! against any RPC URL (mainnet, devnet, a local cluster).
+
+use super::{AccountFilter, Cluster, ClusterError, TxOutcome, clock_from};
+use async_trait::async_trait;
+use solana_commitment_config::CommitmentConfig;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::client_error::{Error as ClientError, ErrorKind};
+use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
+use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
+use solana_rpc_client_api::request::{RpcError, RpcResponseErrorData};
+use solana_rpc_client_api::response::RpcSimulateTransactionResult;
+use solana_sdk::account::Account;
+use solana_sdk::clock::Clock;
+use solana_sdk::hash::Hash;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::transaction::{Transaction, TransactionError};
+use std::time::Duration;
+
+/// `getMultipleAccounts` takes at most this many keys per request.
+const MAX_MULTIPLE_ACCOUNTS: usize = 100;
+
+pub struct RpcCluster {
+    url: String,
+    client: RpcClient,
+}
+
+impl RpcCluster {
+    /// A client of `url` at `confirmed` commitment; each request gives up after `timeout`.
+    pub fn new(url: impl Into<String>, timeout: Duration) -> Self {
+        let url = url.into();
+        let client = RpcClient::new_with_timeout_and_commitment(
+            url.clone(),
+            timeout,
+            CommitmentConfig::confirmed(),
+        );
+        RpcCluster { url, client }
+    }
+
+    /// The underlying client, for calls the trait does not cover.
+    pub fn client(&self) -> &RpcClient {
+        &self.client
+    }
+
+    fn error(&self, e: &ClientError) -> ClusterError {
+        let endpoint = self.url.clone();
+        let message = e.to_string();
+        match e.kind() {
+            ErrorKind::RpcError(_) => ClusterError::Rpc { endpoint, message },
+            _ => ClusterError::Transport { endpoint, message },
+        }
+    }
+}
+
+fn outcome_of(tx: &Transaction, sim: RpcSimulateTransactionResult) -> TxOutcome {
+    TxOutcome {
+        signature: tx.signatures[0],
+        err: sim.err.map(TransactionError::from),
+        logs: sim.logs.unwrap_or_default(),
+        units: sim.units_consumed,
+    }
+}
+
+#[async_trait]
+impl Cluster for RpcCluster {
+    fn endpoint(&self) -> &str {
+        &self.url
+    }
+
+    async fn account(&self, key: &Pubkey) -> Result<Option<Account>, ClusterError> {
+        let commitment = self.client.commitment();
+        self.client
+            .get_account_with_commitment(key, commitment)
+            .await
+            .map(|r| r.value)
+            .map_err(|e| self.error(&e))
+    }
+
+    async fn accounts(&self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>, ClusterError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(MAX_MULTIPLE_ACCOUNTS) {
+            let got = self
+                .client
+                .get_multiple_accounts(chunk)
+                .await
+                .map_err(|e| self.error(&e))?;
+            out.extend(got);
+        }
+        Ok(out)
+    }
+
+    async fn program_accounts(
+        &self,
+        program: &Pubkey,
+        filters: &[AccountFilter],
+    ) -> Result<Vec<(Pubkey, Account)>, ClusterError> {
+        let filters = filters
+            .iter()
+            .map(|f| match f {
+                AccountFilter::DataSize(n) => RpcFilterType::DataSize(*n),
+                AccountFilter::Memcmp { offset, bytes } => {
+                    RpcFilterType::Memcmp(Memcmp::new_raw_bytes(*offset, bytes.clone()))
+                }
+            })
+            .collect();
+        let config = RpcProgramAccountsConfig {
+            filters: Some(filters),
+            account_config: RpcAccountInfoConfig {
+                encoding: Some(solana_rpc_client_api::config::UiAccountEncoding::Base64),
+                commitment: Some(self.client.commitment()),
+                ..RpcAccountInfoConfig::default()
+            },
+            ..RpcProgramAccountsConfig::default()
+        };
+        let keyed = self
+            .client
+            .get_program_ui_accounts_with_config(program, config)
+            .await
+            .map_err(|e| self.error(&e))?;
+        keyed
+            .into_iter()
+            .map(|(key, ui)| {
+                let account = ui.decode::<Account>().ok_or_else(|| ClusterError::Rpc {
+                    endpoint: self.url.clone(),
+                    message: format!("account {key} does not decode"),
+                })?;
+                Ok((key, account))
+            })
+            .collect()
+    }
+
+    async fn latest_blockhash(&self) -> Result<Hash, ClusterError> {
+        self.client
+            .get_latest_blockhash()
+            .await
+            .map_err(|e| self.error(&e))
+    }
+
+    async fn clock(&self) -> Result<Clock, ClusterError> {
+        let account = self
+            .account(&solana_sdk::sysvar::clock::ID)
+            .await?
+            .ok_or_else(|| ClusterError::Rpc {
+                endpoint: self.url.clone(),
+                message: "no clock sysvar".into(),
+            })?;
+        clock_from(&account).ok_or_else(|| ClusterError::Rpc {
+            endpoint: self.url.clone(),
+            message: "clock sysvar does not decode".into(),
+        })
+    }
+
+    async fn simulate(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
+        let sim = self
+            .client
+            .simulate_transaction(tx)
+            .await
+            .map_err(|e| self.error(&e))?;
+        Ok(outcome_of(tx, sim.value))
+    }
+
+    async fn send(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
+        match self.client.send_and_confirm_transaction(tx).await {
+            Ok(signature) => Ok(TxOutcome {
+                signature,
+                err: None,
+                logs: Vec::new(),
+                units: None,
+            }),
+            Err(e) => match e.kind() {
+                // Refused in the node's preflight simulation: a normal outcome, with logs.
+                ErrorKind::RpcError(RpcError::RpcResponseError {
+                    data: RpcResponseErrorData::SendTransactionPreflightFailure(sim),
+                    ..
+                }) => Ok(outcome_of(tx, sim.clone())),
+                // Landed and failed.
+                ErrorKind::TransactionError(err) => Ok(TxOutcome {
+                    signature: tx.signatures[0],
+                    err: Some(err.clone()),
+                    logs: Vec::new(),
+                    units: None,
+                }),
+                _ => Err(self.error(&e)),
+            },
+        }
+    }
+}

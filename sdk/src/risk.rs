@@ -1,0 +1,112 @@
+//! The numbers a trader watches and a keeper acts on, computed by the program's own `Market`
+//! methods and the engine (nothing re-implemented here): health and margin at a price, whether
+//! `liquidate` would accept the account, its liquidation price, and what it may withdraw.
+
+use perp::state::{MarginAccount, Market};
+use perp_engine::oracle::PriceBand;
+use perp_engine::risk::funding::shortfall;
+use perp_engine::risk::health::Health;
+use perp_engine::risk::liquidation::liquidation_price;
+use perp_engine::{Price, error::MathError};
+
+/// Why a risk number could not be computed (only overflow on absurd account states).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RiskError {
+    #[error("program arithmetic: {0}")]
+    Program(String),
+    #[error("engine arithmetic: {0:?}")]
+    Math(MathError),
+}
+
+impl From<anchor_lang::error::Error> for RiskError {
+    fn from(e: anchor_lang::error::Error) -> Self {
+        RiskError::Program(e.to_string())
+    }
+}
+
+impl From<MathError> for RiskError {
+    fn from(e: MathError) -> Self {
+        RiskError::Math(e)
+    }
+}
+
+/// `account` as the program sees it once its funding is settled (every risk decision starts so).
+pub fn settled(market: &Market, account: &MarginAccount) -> Result<MarginAccount, RiskError> {
+    let mut copy = *account;
+    market.settle_funding(&mut copy)?;
+    Ok(copy)
+}
+
+/// The price `liquidate` values an account at within `band`: the end most favourable to it
+/// (a long's high, a short's low).
+pub fn favourable_price(band: PriceBand, position: i64) -> Price {
+    if position > 0 { band.high } else { band.low }
+}
+
+/// An account's risk at one price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountRisk {
+    /// Equity, exposure and unrealised PnL (native × `PRICE_SCALE`).
+    pub health: Health,
+    /// The maintenance fraction for its position now (ramped, with size premium), bps.
+    pub maintenance_bps: u64,
+    /// Equity minus maintenance margin, native units (negative: below maintenance).
+    pub maintenance_surplus: i128,
+    /// The price at which its position reaches maintenance (None: flat or never).
+    pub liquidation_price: Option<Price>,
+    /// Native units the account owes beyond its collateral (a bankrupt account's debt).
+    pub shortfall: u64,
+}
+
+impl AccountRisk {
+    /// `account` valued at `price` (funding settled first).
+    pub fn at(market: &Market, account: &MarginAccount, price: Price) -> Result<Self, RiskError> {
+        let account = settled(market, account)?;
+        let position = account.trader.base_position;
+        let health = market.health(&account, price)?;
+        let maintenance_bps = market.maintenance_margin_bps(position.unsigned_abs())?;
+        let position_value = i128::from(position) * i128::from(price.raw());
+        Ok(AccountRisk {
+            health,
+            maintenance_bps,
+            maintenance_surplus: health.surplus(maintenance_bps)?,
+            liquidation_price: liquidation_price(
+                position,
+                health.equity - position_value,
+                maintenance_bps,
+            )?,
+            shortfall: shortfall(&account.trader, account.collateral, market.quote_lot_size())?,
+        })
+    }
+
+    /// Whether `liquidate` accepts `account` at `band` (its liquidation prices): a position
+    /// below maintenance at the price most favourable to it, or a flat account with debt.
+    pub fn liquidatable(
+        market: &Market,
+        account: &MarginAccount,
+        band: PriceBand,
+    ) -> Result<Option<Self>, RiskError> {
+        let position = account.trader.base_position;
+        let risk = Self::at(market, account, favourable_price(band, position))?;
+        let below = if position != 0 {
+            !risk.health.covers(risk.maintenance_bps)?
+        } else {
+            account.trader.is_flat() && risk.shortfall > 0
+        };
+        Ok(below.then_some(risk))
+    }
+}
+
+/// Native units `account` may withdraw now, given the increase-risk band (`None` is fine for a
+/// flat account), exactly as `collateral_withdraw` computes it (before the market's daily
+/// outflow limit, which applies on top).
+pub fn withdrawable(
+    market: &Market,
+    account: &MarginAccount,
+    band: Option<PriceBand>,
+) -> Result<u64, RiskError> {
+    let mut market = *market;
+    let mut account = settled(&market, account)?;
+    market.settle_realised(&mut account)?;
+    Ok(market.withdrawable(&account, band)?)
+}
