@@ -1,0 +1,66 @@
+//! Per-account exponential backoff after unexpected failures, in cluster seconds (so it
+//! behaves the same on a live cluster and in a simulated one).
+
+use solana_sdk::pubkey::Pubkey;
+use std::collections::HashMap;
+
+#[derive(Debug, Default)]
+pub struct Backoff {
+    base: i64,
+    max: i64,
+    /// Account → (consecutive failures, not before).
+    waits: HashMap<Pubkey, (u32, i64)>,
+}
+
+impl Backoff {
+    pub fn new(base_secs: i64, max_secs: i64) -> Self {
+        Backoff {
+            base: base_secs.max(1),
+            max: max_secs.max(1),
+            waits: HashMap::new(),
+        }
+    }
+
+    /// Whether `key` may be tried at `now`.
+    pub fn ready(&self, key: &Pubkey, now: i64) -> bool {
+        self.waits.get(key).is_none_or(|&(_, until)| now >= until)
+    }
+
+    /// Records a failure at `now`: the wait doubles each time, up to the maximum.
+    pub fn failed(&mut self, key: Pubkey, now: i64) {
+        let entry = self.waits.entry(key).or_insert((0, now));
+        entry.0 = entry.0.saturating_add(1);
+        let wait = self
+            .base
+            .saturating_mul(1i64 << (entry.0 - 1).min(30))
+            .min(self.max);
+        entry.1 = now.saturating_add(wait);
+    }
+
+    /// Forgets `key`'s failures (it succeeded, or no longer needs action).
+    pub fn clear(&mut self, key: &Pubkey) {
+        self.waits.remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doubles_up_to_the_cap_and_clears() {
+        let k = Pubkey::new_unique();
+        let mut b = Backoff::new(2, 5);
+        assert!(b.ready(&k, 0));
+        b.failed(k, 100);
+        assert!(!b.ready(&k, 101));
+        assert!(b.ready(&k, 102));
+        b.failed(k, 102); // second failure: 4 s
+        assert!(!b.ready(&k, 105));
+        assert!(b.ready(&k, 106));
+        b.failed(k, 106); // third: 8 s capped at 5
+        assert!(b.ready(&k, 111));
+        b.clear(&k);
+        assert!(b.ready(&k, 0));
+    }
+}

@@ -1,0 +1,246 @@
+//! Configuration: an optional TOML file, overridden by command-line flags.
+//!
+//! ```toml
+//! rpc_urls = ["http://127.0.0.1:8899", "https://api.devnet.solana.com"]
+//! keypair = "keeper.json"
+//! markets = ["<market address>"]
+//! listen = "127.0.0.1:9464"
+//! ```
+
+use clap::Parser;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser, Debug, Default)]
+#[command(name = "perp-keeper", about = "Liquidates, cranks funding and risk, settles fills.")]
+pub struct Args {
+    /// TOML configuration file (flags override it).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// RPC endpoint, in order of preference (repeat for failover).
+    #[arg(long = "rpc")]
+    pub rpc_urls: Vec<String>,
+    /// The keeper's keypair file (Solana CLI JSON format).
+    #[arg(long)]
+    pub keypair: Option<PathBuf>,
+    /// Market address to keep (repeat for several).
+    #[arg(long = "market")]
+    pub markets: Vec<String>,
+    /// Address of the metrics and health endpoint.
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Log as JSON lines instead of text.
+    #[arg(long)]
+    pub json_logs: bool,
+}
+
+/// How often each task runs, and the limits it keeps to.
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tuning {
+    pub liquidator_interval_ms: u64,
+    pub events_interval_ms: u64,
+    pub funding_interval_secs: u64,
+    pub risk_interval_secs: u64,
+    /// How often the liquidator re-lists the market's margin accounts (getProgramAccounts);
+    /// between scans it refreshes the known ones (getMultipleAccounts).
+    pub rescan_secs: i64,
+    pub max_liquidations_per_tick: usize,
+    /// Events settled per `events_consume` transaction.
+    pub events_per_tx: u16,
+    /// First wait after an account's liquidation fails unexpectedly; doubles per failure.
+    pub backoff_base_secs: i64,
+    pub backoff_max_secs: i64,
+    pub health_check_secs: u64,
+    pub request_timeout_ms: u64,
+    pub priority_fee_micro_lamports: u64,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            liquidator_interval_ms: 1_000,
+            events_interval_ms: 2_000,
+            funding_interval_secs: 60,
+            risk_interval_secs: 60,
+            rescan_secs: 30,
+            max_liquidations_per_tick: 8,
+            events_per_tx: 16,
+            backoff_base_secs: 2,
+            backoff_max_secs: 120,
+            health_check_secs: 10,
+            request_timeout_ms: 5_000,
+            priority_fee_micro_lamports: 1_000,
+        }
+    }
+}
+
+impl Tuning {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+}
+
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub rpc_urls: Vec<String>,
+    pub keypair: PathBuf,
+    pub markets: Vec<String>,
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    #[serde(default)]
+    pub json_logs: bool,
+    #[serde(default)]
+    pub tuning: Tuning,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 9464))
+}
+
+/// The file's keys, all optional so flags can supply any of them.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    rpc_urls: Vec<String>,
+    keypair: Option<PathBuf>,
+    #[serde(default)]
+    markets: Vec<String>,
+    listen: Option<SocketAddr>,
+    #[serde(default)]
+    json_logs: bool,
+    #[serde(default)]
+    tuning: Tuning,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("no RPC endpoint: pass --rpc or set rpc_urls")]
+    NoEndpoint,
+    #[error("no keypair: pass --keypair or set keypair")]
+    NoKeypair,
+    #[error("no market: pass --market or set markets")]
+    NoMarket,
+}
+
+impl Config {
+    /// The file named by `args` (if any) with the flags laid over it.
+    pub fn load(args: Args) -> Result<Self, ConfigError> {
+        let file = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+                Self::parse_file(path, &text)?
+            }
+            None => FileConfig::default(),
+        };
+        Self::merge(file, args)
+    }
+
+    fn parse_file(path: &std::path::Path, text: &str) -> Result<FileConfig, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    fn merge(file: FileConfig, args: Args) -> Result<Self, ConfigError> {
+        let pick = |flag: Vec<String>, file: Vec<String>| if flag.is_empty() { file } else { flag };
+        let rpc_urls = pick(args.rpc_urls, file.rpc_urls);
+        let markets = pick(args.markets, file.markets);
+        if rpc_urls.is_empty() {
+            return Err(ConfigError::NoEndpoint);
+        }
+        if markets.is_empty() {
+            return Err(ConfigError::NoMarket);
+        }
+        Ok(Config {
+            rpc_urls,
+            keypair: args.keypair.or(file.keypair).ok_or(ConfigError::NoKeypair)?,
+            markets,
+            listen: args.listen.or(file.listen).unwrap_or_else(default_listen),
+            json_logs: args.json_logs || file.json_logs,
+            tuning: file.tuning,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> Result<FileConfig, ConfigError> {
+        Config::parse_file(std::path::Path::new("k.toml"), text)
+    }
+
+    #[test]
+    fn flags_override_the_file_and_tuning_defaults_fill_in() {
+        let f = file(
+            r#"
+            rpc_urls = ["http://a", "http://b"]
+            keypair = "k.json"
+            markets = ["M1"]
+            [tuning]
+            rescan_secs = 5
+            "#,
+        )
+        .expect("parses");
+        let args = Args {
+            rpc_urls: vec!["http://flag".into()],
+            ..Args::default()
+        };
+        let c = Config::merge(f, args).expect("complete");
+        assert_eq!(c.rpc_urls, vec!["http://flag".to_string()]);
+        assert_eq!(c.markets, vec!["M1".to_string()]);
+        assert_eq!(c.keypair, PathBuf::from("k.json"));
+        assert_eq!(c.tuning.rescan_secs, 5);
+        assert_eq!(c.tuning.events_per_tx, Tuning::default().events_per_tx);
+        assert_eq!(c.listen, default_listen());
+    }
+
+    #[test]
+    fn missing_pieces_and_unknown_keys_are_named() {
+        let base = || Args {
+            rpc_urls: vec!["http://a".into()],
+            keypair: Some("k".into()),
+            markets: vec!["M".into()],
+            ..Args::default()
+        };
+        let no_rpc = Args {
+            rpc_urls: vec![],
+            ..base()
+        };
+        assert_eq!(
+            Config::merge(FileConfig::default(), no_rpc),
+            Err(ConfigError::NoEndpoint)
+        );
+        let no_key = Args {
+            keypair: None,
+            ..base()
+        };
+        assert_eq!(
+            Config::merge(FileConfig::default(), no_key),
+            Err(ConfigError::NoKeypair)
+        );
+        let no_market = Args {
+            markets: vec![],
+            ..base()
+        };
+        assert_eq!(
+            Config::merge(FileConfig::default(), no_market),
+            Err(ConfigError::NoMarket)
+        );
+        let err = file("rpc_url = \"http://typo\"").err().expect("refused");
+        assert!(matches!(err, ConfigError::Parse { message, .. } if message.contains("rpc_url")));
+    }
+}

@@ -1,0 +1,255 @@
+//! Liquidator: follows every margin account of a market, values them through the SDK (the
+//! program's and engine's own math) at the prices `liquidate` would use, and liquidates those
+//! below maintenance, worst first. Each liquidation is simulated before it is sent. Losing a
+//! race — another keeper liquidated first, or the account recovered — is normal and counted as
+//! `raced`; other failures back the account off exponentially.
+
+use super::Keeper;
+use super::events::{consume_ix, fetch_queue};
+use crate::backoff::Backoff;
+use crate::error::KeeperError;
+use crate::sender::Sent;
+use crate::snapshot::MarketSnapshot;
+use perp_sdk::accounts::{self, MARGIN_ACCOUNT_LEN, MARGIN_ACCOUNT_MARKET_OFFSET};
+use perp_sdk::ix::{self, LiquidateAccounts};
+use perp_sdk::perp::error::ErrorCode;
+use perp_sdk::perp::state::{MarginAccount, Market};
+use perp_sdk::perp_engine::oracle::{Action, PriceBand};
+use perp_sdk::risk::AccountRisk;
+use perp_sdk::{AccountFilter, TxOutcome};
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signer::Signer;
+use std::collections::HashMap;
+
+/// One followed account and its last verdict.
+struct Tracked {
+    account: Box<MarginAccount>,
+    /// Maintenance surplus (native) when below maintenance at the last evaluation; `None`:
+    /// healthy, or not evaluated since it changed.
+    verdict: Option<Option<i128>>,
+}
+
+/// What one pass saw and did.
+#[derive(Debug, Default)]
+pub struct LiquidatorPass {
+    pub tracked: usize,
+    /// Accounts below maintenance at the liquidation prices (before this pass acted).
+    pub liquidatable: Vec<Pubkey>,
+    /// Accounts whose health was recomputed this pass (changed account or prices).
+    pub evaluated: usize,
+    /// Landed liquidations, with their logs (events).
+    pub landed: Vec<(Pubkey, TxOutcome)>,
+    pub raced: usize,
+    pub failed: usize,
+    /// No price for liquidations now (the oracle rules refuse one): nothing was tried.
+    pub no_price: bool,
+}
+
+pub struct Liquidator {
+    market: Pubkey,
+    keeper_account: Pubkey,
+    accounts: HashMap<Pubkey, Tracked>,
+    last_scan: Option<i64>,
+    /// Inputs of the last evaluation shared by all accounts: the band and the market bytes.
+    last_inputs: Option<(PriceBand, Vec<u8>)>,
+    backoff: Backoff,
+}
+
+/// Refusals that mean "nothing to do here any more", not a fault.
+fn is_race(outcome: &TxOutcome) -> bool {
+    outcome.custom_error() == Some(u32::from(ErrorCode::NotLiquidatable))
+}
+
+impl Liquidator {
+    /// Liquidates into `keeper_account` (the keeper's own margin account in `market`).
+    pub fn new(market: Pubkey, keeper_account: Pubkey, backoff: Backoff) -> Self {
+        Liquidator {
+            market,
+            keeper_account,
+            accounts: HashMap::new(),
+            last_scan: None,
+            last_inputs: None,
+            backoff,
+        }
+    }
+
+    /// Lists the market's margin accounts when the scan is due, otherwise refreshes the known
+    /// ones; marks the changed ones for re-evaluation.
+    async fn refresh(&mut self, k: &Keeper, now: i64) -> Result<(), KeeperError> {
+        let cluster = k.sender.cluster.as_ref();
+        let scan_due = self
+            .last_scan
+            .is_none_or(|t| now.saturating_sub(t) >= k.tuning.rescan_secs);
+        let fetched: Vec<(Pubkey, Option<solana_sdk::account::Account>)> = if scan_due {
+            let filters = [
+                AccountFilter::DataSize(MARGIN_ACCOUNT_LEN as u64),
+                AccountFilter::Memcmp {
+                    offset: MARGIN_ACCOUNT_MARKET_OFFSET,
+                    bytes: self.market.to_bytes().to_vec(),
+                },
+            ];
+            let listed = cluster
+                .program_accounts(&perp_sdk::perp::ID, &filters)
+                .await?;
+            self.last_scan = Some(now);
+            // Closed accounts simply stop being listed.
+            self.accounts
+                .retain(|key, _| listed.iter().any(|(k, _)| k == key));
+            listed.into_iter().map(|(k, a)| (k, Some(a))).collect()
+        } else {
+            let keys: Vec<Pubkey> = self.accounts.keys().copied().collect();
+            let got = cluster.accounts(&keys).await?;
+            keys.into_iter().zip(got).collect()
+        };
+        for (key, account) in fetched {
+            let Some(account) = account else {
+                self.accounts.remove(&key);
+                continue;
+            };
+            let Ok(decoded) = accounts::margin_account(&account) else {
+                continue;
+            };
+            match self.accounts.get_mut(&key) {
+                Some(t) if bytemuck::bytes_of(&*t.account) == bytemuck::bytes_of(&*decoded) => {}
+                Some(t) => {
+                    t.account = decoded;
+                    t.verdict = None;
+                }
+                None => {
+                    self.accounts.insert(
+                        key,
+                        Tracked {
+                            account: decoded,
+                            verdict: None,
+                        },
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Accounts below maintenance at `band`, worst (most negative surplus) first, recomputing
+    /// only those whose account, or whose shared inputs, changed.
+    fn evaluate(
+        &mut self,
+        market: &Market,
+        band: PriceBand,
+        pass: &mut LiquidatorPass,
+    ) -> Result<Vec<(i128, Pubkey)>, KeeperError> {
+        let inputs = (band, bytemuck::bytes_of(market).to_vec());
+        if self.last_inputs.as_ref() != Some(&inputs) {
+            self.accounts.values_mut().for_each(|t| t.verdict = None);
+            self.last_inputs = Some(inputs);
+        }
+        let mut below = Vec::new();
+        for (key, t) in self.accounts.iter_mut() {
+            if *key == self.keeper_account {
+                continue;
+            }
+            let verdict = match t.verdict {
+                Some(v) => v,
+                None => {
+                    pass.evaluated += 1;
+                    let v = AccountRisk::liquidatable(market, &t.account, band)?
+                        .map(|r| r.maintenance_surplus);
+                    t.verdict = Some(v);
+                    v
+                }
+            };
+            if let Some(surplus) = verdict {
+                below.push((surplus, *key));
+            }
+        }
+        below.sort();
+        Ok(below)
+    }
+
+    pub async fn tick(&mut self, k: &Keeper) -> Result<LiquidatorPass, KeeperError> {
+        let snap = MarketSnapshot::fetch(k.sender.cluster.as_ref(), self.market).await?;
+        let now = snap.clock.unix_timestamp;
+        self.refresh(k, now).await?;
+        let mut pass = LiquidatorPass {
+            tracked: self.accounts.len(),
+            ..LiquidatorPass::default()
+        };
+        k.metrics
+            .accounts_tracked
+            .with_label_values(&[&self.market.to_string()])
+            .set(self.accounts.len() as i64);
+        let Some(band) = snap.band(Action::Liquidate) else {
+            // `liquidate` would refuse too; wait for the oracles.
+            pass.no_price = true;
+            return Ok(pass);
+        };
+        let below = self.evaluate(&snap.market, band, &mut pass)?;
+        pass.liquidatable = below.iter().map(|(_, key)| *key).collect();
+        let due: Vec<Pubkey> = pass
+            .liquidatable
+            .iter()
+            .filter(|key| self.backoff.ready(key, now))
+            .take(k.tuning.max_liquidations_per_tick)
+            .copied()
+            .collect();
+        for key in due {
+            self.liquidate(k, &snap, key, &mut pass).await?;
+        }
+        Ok(pass)
+    }
+
+    async fn liquidate(
+        &mut self,
+        k: &Keeper,
+        snap: &MarketSnapshot,
+        key: Pubkey,
+        pass: &mut LiquidatorPass,
+    ) -> Result<(), KeeperError> {
+        let m = &snap.market;
+        let mut ixs = Vec::with_capacity(2);
+        // Fills queued against the account must settle before it can be liquidated.
+        if self.accounts.get(&key).is_some_and(|t| t.account.trader.slots_in_use > 0) {
+            let queue = fetch_queue(k, m).await?;
+            ixs.extend(consume_ix(snap.key, m, &queue, k.tuning.events_per_tx));
+        }
+        ixs.push(ix::liquidate(&LiquidateAccounts {
+            keeper: k.sender.signer.pubkey(),
+            market: snap.key,
+            margin_account: key,
+            keeper_account: self.keeper_account,
+            book: m.book,
+            collateral_vault: m.collateral_vault,
+            insurance_vault: m.insurance_vault,
+            quote_mint: m.quote_mint,
+            token_program: m.quote_token_program,
+            oracles: snap.oracle_metas(),
+        }));
+        let now = snap.clock.unix_timestamp;
+        let sent = k.sender.simulate_and_send(&ixs).await?;
+        if !matches!(sent, Sent::Refused(_)) {
+            k.metrics.liquidation("sent");
+        }
+        // Whatever happened, the account changed or must be looked at again.
+        if let Some(t) = self.accounts.get_mut(&key) {
+            t.verdict = None;
+        }
+        match sent {
+            Sent::Landed(outcome) => {
+                k.metrics.liquidation("landed");
+                self.backoff.clear(&key);
+                tracing::info!(account = %key, signature = %outcome.signature, "liquidated");
+                pass.landed.push((key, outcome));
+            }
+            Sent::Refused(o) | Sent::Failed(o) if is_race(&o) => {
+                k.metrics.liquidation("raced");
+                pass.raced += 1;
+            }
+            Sent::Refused(o) | Sent::Failed(o) => {
+                k.metrics.liquidation("failed");
+                self.backoff.failed(key, now);
+                tracing::warn!(account = %key, error = ?o.err, log = ?o.logs.last(), "liquidation failed");
+                pass.failed += 1;
+            }
+        }
+        Ok(())
+    }
+}

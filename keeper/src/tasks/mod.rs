@@ -1,0 +1,72 @@
+//! The keeper's tasks. Each keeps its own state and does one pass per `tick`, so the daemon can
+//! run them on timers and the scenario runner can step them in simulated time.
+
+pub mod events;
+pub mod funding;
+pub mod liquidator;
+pub mod risk;
+
+use crate::KeeperError;
+use crate::config::Tuning;
+use crate::metrics::Metrics;
+use crate::sender::{Sender, Sent};
+use std::sync::Arc;
+
+/// What every task needs: a way to send, metrics to count in, and the tuning.
+#[derive(Clone)]
+pub struct Keeper {
+    pub sender: Sender,
+    pub metrics: Arc<Metrics>,
+    pub tuning: Tuning,
+}
+
+impl Keeper {
+    /// Counts a crank's outcome under `task` and logs a refusal (cranks are idempotent: the
+    /// next pass simply tries again).
+    pub fn count_crank(&self, task: &str, sent: &Sent) {
+        let outcome = match sent {
+            Sent::Landed(_) => "landed",
+            Sent::Refused(_) => "skipped",
+            Sent::Failed(_) => "failed",
+        };
+        self.metrics.crank(task, outcome);
+        if !matches!(sent, Sent::Landed(_)) {
+            let o = sent.outcome();
+            tracing::debug!(task, error = ?o.err, logs = ?o.logs.last(), "crank not applied");
+        }
+    }
+}
+
+/// One pass of a task, as the daemon schedules it.
+#[async_trait::async_trait]
+pub trait Pass: Send {
+    async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError>;
+}
+
+#[async_trait::async_trait]
+impl Pass for liquidator::Liquidator {
+    async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError> {
+        self.tick(k).await.map(drop)
+    }
+}
+
+#[async_trait::async_trait]
+impl Pass for events::EventConsumer {
+    async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError> {
+        self.tick(k).await.map(drop)
+    }
+}
+
+#[async_trait::async_trait]
+impl Pass for funding::FundingCranker {
+    async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError> {
+        self.tick(k).await.map(drop)
+    }
+}
+
+#[async_trait::async_trait]
+impl Pass for risk::RiskCranker {
+    async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError> {
+        self.tick(k).await.map(drop)
+    }
+}
