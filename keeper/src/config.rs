@@ -14,7 +14,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Parser, Debug, Default)]
-#[command(name = "perp-keeper", about = "Liquidates, cranks funding and risk, settles fills.")]
+#[command(
+    name = "perp-keeper",
+    about = "Liquidates, cranks funding and risk, settles fills."
+)]
 pub struct Args {
     /// TOML configuration file (flags override it).
     #[arg(long)]
@@ -166,7 +169,10 @@ impl Config {
         }
         Ok(Config {
             rpc_urls,
-            keypair: args.keypair.or(file.keypair).ok_or(ConfigError::NoKeypair)?,
+            keypair: args
+                .keypair
+                .or(file.keypair)
+                .ok_or(ConfigError::NoKeypair)?,
             markets,
             listen: args.listen.or(file.listen).unwrap_or_else(default_listen),
             json_logs: args.json_logs || file.json_logs,

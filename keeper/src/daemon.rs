@@ -7,11 +7,11 @@ use crate::metrics::Metrics;
 use crate::pool::EndpointPool;
 use crate::sender::Sender;
 use crate::server::{ServerState, TaskClocks, serve};
-use crate::tasks::{Keeper, Pass};
 use crate::tasks::events::EventConsumer;
 use crate::tasks::funding::FundingCranker;
 use crate::tasks::liquidator::Liquidator;
 use crate::tasks::risk::RiskCranker;
+use crate::tasks::{Keeper, Pass};
 use anyhow::Context;
 use perp_sdk::Cluster;
 use perp_sdk::cluster::rpc::RpcCluster;
@@ -60,7 +60,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .rpc_urls
         .iter()
         .map(|url| {
-            Arc::new(RpcCluster::new(url.clone(), config.tuning.request_timeout())) as Arc<dyn Cluster>
+            Arc::new(RpcCluster::new(
+                url.clone(),
+                config.tuning.request_timeout(),
+            )) as Arc<dyn Cluster>
         })
         .collect();
     let pool = Arc::new(EndpointPool::new(endpoints, metrics.clone()));

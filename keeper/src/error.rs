@@ -1,8 +1,8 @@
 //! What stops a task's pass (it logs, counts and tries again next pass).
 
+use perp_sdk::ClusterError;
 use perp_sdk::accounts::DecodeError;
 use perp_sdk::risk::RiskError;
-use perp_sdk::ClusterError;
 use solana_sdk::pubkey::Pubkey;
 
 #[derive(Debug, thiserror::Error)]

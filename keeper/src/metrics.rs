@@ -1,8 +1,8 @@
 //! Prometheus metrics of one keeper process.
 
 use prometheus::{
-    Encoder, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder, register_int_counter_vec_with_registry,
-    register_int_gauge_vec_with_registry,
+    Encoder, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    register_int_counter_vec_with_registry, register_int_gauge_vec_with_registry,
 };
 
 pub struct Metrics {
@@ -37,11 +37,23 @@ impl Metrics {
         };
         Metrics {
             accounts_tracked: gauge("accounts_tracked", "Margin accounts followed", &["market"]),
-            liquidations: counter("liquidations_total", "Liquidations by outcome", &["outcome"]),
+            liquidations: counter(
+                "liquidations_total",
+                "Liquidations by outcome",
+                &["outcome"],
+            ),
             cranks: counter("cranks_total", "Crank transactions", &["task", "outcome"]),
-            task_lag_seconds: gauge("task_lag_seconds", "Seconds since a task's last pass", &["task"]),
+            task_lag_seconds: gauge(
+                "task_lag_seconds",
+                "Seconds since a task's last pass",
+                &["task"],
+            ),
             rpc_endpoint_up: gauge("rpc_endpoint_up", "RPC endpoint health", &["endpoint"]),
-            rpc_failovers: counter("rpc_failovers_total", "Requests moved to the next endpoint", &["from"]),
+            rpc_failovers: counter(
+                "rpc_failovers_total",
+                "Requests moved to the next endpoint",
+                &["from"],
+            ),
             registry,
         }
     }

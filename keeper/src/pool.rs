@@ -65,7 +65,11 @@ impl EndpointPool {
         for endpoint in &self.endpoints {
             let ok = endpoint.cluster.clock().await.is_ok();
             if ok != endpoint.up.load(Ordering::Relaxed) {
-                tracing::info!(endpoint = endpoint.cluster.endpoint(), up = ok, "rpc endpoint health changed");
+                tracing::info!(
+                    endpoint = endpoint.cluster.endpoint(),
+                    up = ok,
+                    "rpc endpoint health changed"
+                );
             }
             self.mark(endpoint, ok);
         }

@@ -68,7 +68,10 @@ async fn metrics(State(s): State<ServerState>) -> String {
 async fn health(State(s): State<ServerState>) -> (StatusCode, String) {
     let late = s.clocks.lagging(&s.metrics);
     if !s.pool.any_up() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "no rpc endpoint up\n".into());
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no rpc endpoint up\n".into(),
+        );
     }
     if !late.is_empty() {
         let names: Vec<String> = late

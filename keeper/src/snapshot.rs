@@ -28,7 +28,8 @@ impl MarketSnapshot {
         let [pyth, switchboard] = OracleSnapshot::keys(&market);
         let wanted: Vec<Pubkey> = [pyth, switchboard].into_iter().flatten().collect();
         let mut fetched = cluster.accounts(&wanted).await?.into_iter();
-        let mut next = |configured: Option<Pubkey>| configured.and_then(|_| fetched.next().flatten());
+        let mut next =
+            |configured: Option<Pubkey>| configured.and_then(|_| fetched.next().flatten());
         let oracles = OracleSnapshot {
             pyth: next(pyth),
             switchboard: next(switchboard),

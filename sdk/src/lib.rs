@@ -9,6 +9,7 @@ pub mod events;
 pub mod ix;
 pub mod oracle;
 pub mod pda;
+pub mod presets;
 pub mod risk;
 
 pub use cluster::{AccountFilter, Cluster, ClusterError, TxOutcome};

@@ -207,7 +207,11 @@ impl Liquidator {
         let m = &snap.market;
         let mut ixs = Vec::with_capacity(2);
         // Fills queued against the account must settle before it can be liquidated.
-        if self.accounts.get(&key).is_some_and(|t| t.account.trader.slots_in_use > 0) {
+        if self
+            .accounts
+            .get(&key)
+            .is_some_and(|t| t.account.trader.slots_in_use > 0)
+        {
             let queue = fetch_queue(k, m).await?;
             ixs.extend(consume_ix(snap.key, m, &queue, k.tuning.events_per_tx));
         }

@@ -70,36 +70,9 @@ fn assert_custom_error<T: std::fmt::Debug>(
     }
 }
 
-/// Default parameters of a test market: 10% initial / 5% maintenance, 20% daily outflow.
+/// Default parameters of a test market (the SDK's preset).
 pub fn default_params() -> MarketParams {
-    MarketParams {
-        base_lot_size: 1_000_000,
-        quote_lot_size: 1,
-        tick_size: 100,
-        deposit_cap: 1_000_000_000_000,
-        maker_fee_bps: -1,
-        taker_fee_bps: 5,
-        initial_margin_bps: 1_000,
-        maintenance_margin_bps: 500,
-        withdraw_limit_bps: 2_000,
-        base_decimals: 9,
-        // No size premium below 100 lots; volatility up to 4× margin over 1% per √hour.
-        size_unit_lots: 100,
-        oi_soft_cap_lots: 1_000_000,
-        oi_hard_cap_lots: 2_000_000,
-        liquidation_min_lots: 1,
-        funding_interval_secs: 3_600,
-        size_premium_bps: 0,
-        reference_vol_bps: 100,
-        max_vol_multiplier_bps: 40_000,
-        vol_time_constant_secs: 600,
-        maintenance_ramp_bps_per_hour: 100,
-        liquidation_discount_bps: 100,
-        insurance_share_bps: 5_000,
-        liquidation_buffer_bps: 1_000,
-        funding_max_rate_bps: 50,
-        funding_max_backfill_intervals: 24,
-    }
+    perp_sdk::presets::market_params()
 }
 
 /// A listed market's addresses.
@@ -805,8 +778,7 @@ impl TestEnv {
     pub async fn assert_conservation(&mut self, market: &MarketKeys) -> u64 {
         assert_eq!(self.queue_len(market).await, 0, "drain the queue first");
         let m = self.market(&market.market).await;
-        let qls = perp_engine::QuoteNativePerQuoteLot::new(m.params.quote_lot_size);
-        let (mut collateral, mut claims) = (0i128, 0i128);
+        let mut accounts = Vec::new();
         for key in self
             .margin_accounts
             .get(&market.market)
@@ -820,26 +792,18 @@ impl TestEnv {
                 .await
                 .unwrap()
                 .is_some_and(|a| a.owner == perp::ID);
-            if !exists {
-                continue;
+            if exists {
+                accounts.push(self.margin_account(&key).await);
             }
-            let mut account = self.margin_account(&key).await;
-            collateral += i128::from(account.collateral);
-            // Settle funding on a copy, exactly as the program will.
-            m.funding
-                .settle(&mut account.trader, &mut account.funding, qls)
-                .unwrap();
-            claims += i128::from(account.collateral)
-                + i128::from(account.trader.cash_flow().unwrap()) * i128::from(qls.get());
         }
+        let vault = self.token_balance(&market.collateral_vault).await;
+        let fees = self.book_fees(market).await;
+        let c = perp_sdk::risk::Conservation::of(&m, &accounts, vault, fees).unwrap();
         assert_eq!(
-            i128::from(m.collateral_total),
-            collateral,
+            c.collateral_total, c.collateral_sum,
             "market total equals the sum of its accounts"
         );
-        let vault = i128::from(self.token_balance(&market.collateral_vault).await);
-        let fees = i128::from(self.book_fees(market).await) * i128::from(qls.get());
-        let dust = vault - claims - fees;
+        let dust = c.dust();
         if m.funding.long_index == 0 && m.funding.short_index == 0 {
             assert_eq!(
                 dust, 0,

@@ -31,19 +31,7 @@ impl OracleKeys {
     /// A valid configuration for these accounts: 30 s / 75 slots fresh, ≤ 1% confidence, ≤ 1.5%
     /// disagreement, 10-minute stable window moving ≤ 5 bps/s, breaker at 10% for 5 minutes.
     pub fn config(&self) -> OracleConfig {
-        OracleConfig {
-            pyth_price_update: self.pyth,
-            pyth_feed_id: self.feed_id,
-            switchboard_feed: self.switchboard,
-            max_age_secs: 30,
-            max_age_slots: 75,
-            max_confidence_bps: 100,
-            max_deviation_bps: 150,
-            stable_window_secs: 600,
-            stable_growth_bps_per_sec: 5,
-            breaker_band_bps: 1_000,
-            breaker_cooldown_secs: 300,
-        }
+        perp_sdk::presets::oracle_config(self.pyth, self.feed_id, self.switchboard)
     }
 }
 

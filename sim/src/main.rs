@@ -1,0 +1,59 @@
+//! `perp-sim SCENARIO.toml [--report PATH.json]`: runs the scenario, prints a summary, writes
+//! the JSON report. Exit status 0 when the run completed, whatever its figures.
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use perp_sim::runner::Runner;
+use perp_sim::scenario::Scenario;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "perp-sim",
+    about = "Runs a stress scenario against the real program and keeper."
+)]
+struct Args {
+    /// The scenario file (TOML).
+    scenario: PathBuf,
+    /// Where to write the JSON report.
+    #[arg(long)]
+    report: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let scenario = Scenario::load(&args.scenario)?;
+    eprintln!(
+        "setting up {} (bank, market, {} trader groups)…",
+        scenario.name,
+        scenario.traders.len()
+    );
+    let runner = Runner::new(&scenario).await?;
+    let bar = ProgressBar::new(runner.steps() + 1);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] step {pos}/{len} {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let step_s = scenario.step_s;
+    let report = runner
+        .run(|step, r| {
+            bar.set_position(step + 1);
+            bar.set_message(format!(
+                "t={}s fills={} liquidations={} bankruptcies={}",
+                step as i64 * step_s,
+                r.fills,
+                r.liquidations,
+                r.bankruptcies
+            ));
+        })
+        .await?;
+    bar.finish_and_clear();
+    println!("{}", report.summary());
+    if let Some(path) = args.report {
+        std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;
+        println!("report written to {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! The run's report: what the DAO reads before changing a parameter.
+
+use serde::Serialize;
+
+#[derive(Debug, Default, Serialize, Clone)]
+pub struct KeeperReport {
+    pub sent: u64,
+    pub landed: u64,
+    pub raced: u64,
+    pub failed: u64,
+}
+
+#[derive(Debug, Default, Serialize, Clone)]
+pub struct Report {
+    pub scenario: String,
+    pub seed: u64,
+    pub duration_s: i64,
+    pub steps: u64,
+    pub traders: usize,
+    /// Fills of trader orders (maker-taker matches).
+    pub fills: u64,
+    pub liquidations: u64,
+    /// Liquidations of accounts that covered maintenance at the price most favourable to them
+    /// (the valid sources' band end in their favour) just before the keepers acted: must be 0.
+    pub healthy_liquidations: u64,
+    pub bankruptcies: u64,
+    /// Native quote units.
+    pub insurance_start: u64,
+    pub insurance_end: u64,
+    pub insurance_used: u64,
+    pub socialized_loss: u64,
+    /// Losses nobody could be charged, plus debts still owed by flat accounts at the end.
+    pub bad_debt: u64,
+    pub conservation_ok: bool,
+    /// Vault surplus over every claim (rounding that favours the vault), native units.
+    pub conservation_dust: i64,
+    /// Longest time an account stayed liquidatable before a keeper liquidated it.
+    pub max_liquidation_delay_s: i64,
+    /// Accounts still liquidatable when the run ended.
+    pub liquidatable_at_end: u64,
+    /// Long and short open interest at the end, base lots.
+    pub final_open_interest: [u64; 2],
+    /// Steps in which the oracle rules gave no liquidation price.
+    pub steps_without_price: u64,
+    /// Trader orders the program refused (e.g. no price while sources disagree).
+    pub orders_refused: u64,
+    pub keepers: Vec<KeeperReport>,
+    pub wall_clock_s: f64,
+}
+
+impl Report {
+    /// A few readable lines.
+    pub fn summary(&self) -> String {
+        let q = |native: u64| native as f64 / 1e6;
+        format!(
+            "scenario {name} (seed {seed}): {dur} s in {steps} steps, {traders} traders, {wall:.1} s wall clock\n\
+             fills {fills}, liquidations {liq} (healthy {healthy}), bankruptcies {bk}\n\
+             insurance {is:.2} -> {ie:.2} (used {iu:.2}), socialised {soc:.2}, bad debt {bad:.2}\n\
+             max liquidation delay {delay} s, still liquidatable {left}, steps without a price {np}\n\
+             open interest long {l} / short {s} lots, conservation {cons} (dust {dust})",
+            name = self.scenario,
+            seed = self.seed,
+            dur = self.duration_s,
+            steps = self.steps,
+            traders = self.traders,
+            wall = self.wall_clock_s,
+            fills = self.fills,
+            liq = self.liquidations,
+            healthy = self.healthy_liquidations,
+            bk = self.bankruptcies,
+            is = q(self.insurance_start),
+            ie = q(self.insurance_end),
+            iu = q(self.insurance_used),
+            soc = q(self.socialized_loss),
+            bad = q(self.bad_debt),
+            delay = self.max_liquidation_delay_s,
+            left = self.liquidatable_at_end,
+            np = self.steps_without_price,
+            l = self.final_open_interest[0],
+            s = self.final_open_interest[1],
+            cons = if self.conservation_ok {
+                "ok"
+            } else {
+                "VIOLATED"
+            },
+            dust = self.conservation_dust,
+        )
+    }
+}

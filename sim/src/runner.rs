@@ -1,0 +1,482 @@
+//! The run: step the clock, publish oracle prices, let traders act, let the keepers (the real
+//! keeper tasks, through the same `Cluster` interface they use against RPC) act, and measure.
+
+use crate::params::market_params;
+use crate::report::{KeeperReport, Report};
+use crate::scenario::{Role, Scenario, Source};
+use crate::world::{User, World};
+use perp_keeper::backoff::Backoff;
+use perp_keeper::config::Tuning;
+use perp_keeper::metrics::Metrics;
+use perp_keeper::sender::Sender;
+use perp_keeper::snapshot::MarketSnapshot;
+use perp_keeper::tasks::Keeper;
+use perp_keeper::tasks::events::EventConsumer;
+use perp_keeper::tasks::funding::FundingCranker;
+use perp_keeper::tasks::liquidator::Liquidator;
+use perp_keeper::tasks::risk::RiskCranker;
+use perp_sdk::accounts::{self, MARGIN_ACCOUNT_LEN, MARGIN_ACCOUNT_MARKET_OFFSET};
+use perp_sdk::events::in_logs;
+use perp_sdk::ix;
+use perp_sdk::perp::events::{Bankruptcy, Liquidated, OrderPlaced};
+use perp_sdk::perp::state::{EventQueueAccount, MarginAccount, OrderBookAccount};
+use perp_sdk::perp::{OrderArgs, OrderSide, OrderType, SelfTradeBehavior};
+use perp_sdk::perp_engine::oracle::Action;
+use perp_sdk::risk::{AccountRisk, Conservation};
+use perp_sdk::{AccountFilter, Cluster, TxOutcome};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use solana_sdk::program_pack::Pack;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signer::Signer;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Keepers crank funding and risk this often (simulated seconds).
+const CRANK_EVERY_S: i64 = 60;
+/// Lamports each keeper holds for fees.
+const KEEPER_LAMPORTS: u64 = 10_000_000_000;
+
+struct Trader {
+    role: Role,
+    user: User,
+    size: u64,
+    spread_bps: u64,
+    leverage: f64,
+    collateral: u64,
+    probability: f64,
+}
+
+/// One keeper: the real tasks, stepped in simulated time.
+struct SimKeeper {
+    keeper: Keeper,
+    liquidator: Liquidator,
+    funding: FundingCranker,
+    risk: RiskCranker,
+    events: EventConsumer,
+    next_at: i64,
+    last_crank: Option<i64>,
+}
+
+impl SimKeeper {
+    /// One round at `t`; returns the landed liquidations' outcomes.
+    async fn act(&mut self, t: i64, every: i64) -> Vec<TxOutcome> {
+        self.next_at = t + every;
+        let k = &self.keeper;
+        if let Err(e) = self.events.tick(k).await {
+            eprintln!("keeper events pass failed: {e}");
+        }
+        let landed = match self.liquidator.tick(k).await {
+            Ok(pass) => pass.landed.into_iter().map(|(_, o)| o).collect(),
+            Err(e) => {
+                eprintln!("keeper liquidator pass failed: {e}");
+                Vec::new()
+            }
+        };
+        if self.last_crank.is_none_or(|c| t - c >= CRANK_EVERY_S) {
+            self.last_crank = Some(t);
+            if let Err(e) = self.funding.tick(k).await {
+                eprintln!("keeper funding pass failed: {e}");
+            }
+            if let Err(e) = self.risk.tick(k).await {
+                eprintln!("keeper risk pass failed: {e}");
+            }
+        }
+        landed
+    }
+
+    fn report(&self) -> KeeperReport {
+        let m = &self.keeper.metrics;
+        KeeperReport {
+            sent: m.liquidations_of("sent"),
+            landed: m.liquidations_of("landed"),
+            raced: m.liquidations_of("raced"),
+            failed: m.liquidations_of("failed"),
+        }
+    }
+}
+
+fn order(
+    side: OrderSide,
+    order_type: OrderType,
+    price_ticks: u64,
+    base_lots: u64,
+    id: u64,
+) -> OrderArgs {
+    OrderArgs {
+        side,
+        order_type,
+        price_ticks: price_ticks.max(1),
+        base_lots,
+        reduce_only: false,
+        client_order_id: id,
+        expires_at: 0,
+        self_trade: SelfTradeBehavior::DecrementTake,
+        fill_limit: 8,
+    }
+}
+
+/// Every margin account of the market.
+async fn margin_accounts(world: &World) -> anyhow::Result<Vec<(Pubkey, Box<MarginAccount>)>> {
+    let filters = [
+        AccountFilter::DataSize(MARGIN_ACCOUNT_LEN as u64),
+        AccountFilter::Memcmp {
+            offset: MARGIN_ACCOUNT_MARKET_OFFSET,
+            bytes: world.market.to_bytes().to_vec(),
+        },
+    ];
+    let listed = world
+        .bank
+        .program_accounts(&perp_sdk::perp::ID, &filters)
+        .await?;
+    Ok(listed
+        .into_iter()
+        .filter_map(|(k, a)| Some((k, accounts::margin_account(&a).ok()?)))
+        .collect())
+}
+
+/// Accounts `liquidate` would accept now, and whether there is a liquidation price at all.
+async fn liquidatable(world: &World) -> anyhow::Result<(HashSet<Pubkey>, bool)> {
+    let snap = MarketSnapshot::fetch(world.bank.as_ref(), world.market).await?;
+    let Some(band) = snap.band(Action::Liquidate) else {
+        return Ok((HashSet::new(), false));
+    };
+    let mut out = HashSet::new();
+    for (key, account) in margin_accounts(world).await? {
+        if AccountRisk::liquidatable(&snap.market, &account, band)?.is_some() {
+            out.insert(key);
+        }
+    }
+    Ok((out, true))
+}
+
+async fn token_amount(world: &World, key: &Pubkey) -> anyhow::Result<u64> {
+    let account = world
+        .bank
+        .account(key)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("token account {key} missing"))?;
+    let len = anchor_spl::token::spl_token::state::Account::LEN;
+    Ok(anchor_spl::token::spl_token::state::Account::unpack(&account.data[..len])?.amount)
+}
+
+pub struct Runner<'a> {
+    scenario: &'a Scenario,
+    world: World,
+    traders: Vec<Trader>,
+    keepers: Vec<SimKeeper>,
+    rng: ChaCha8Rng,
+    next_id: u64,
+    report: Report,
+}
+
+impl<'a> Runner<'a> {
+    /// Builds the world: bank, market, traders, keepers.
+    pub async fn new(scenario: &'a Scenario) -> anyhow::Result<Self> {
+        let (params, insurance) = market_params(&scenario.market).map_err(anyhow::Error::msg)?;
+        let opening = scenario.oracle[0].price_at(0.0);
+        let world = World::create(params, opening, insurance, scenario.seed).await?;
+        let mut traders = Vec::new();
+        for g in &scenario.traders {
+            for _ in 0..g.count {
+                traders.push(Trader {
+                    role: g.role,
+                    user: world.user(g.collateral, 0).await?,
+                    size: g.size,
+                    spread_bps: g.spread_bps,
+                    leverage: g.leverage,
+                    collateral: g.collateral,
+                    probability: g.probability,
+                });
+            }
+        }
+        let tuning = Tuning::default();
+        let mut keepers = Vec::new();
+        for _ in 0..scenario.keeper.count {
+            let user = world
+                .user(scenario.keeper.collateral, KEEPER_LAMPORTS)
+                .await?;
+            let keeper = Keeper {
+                sender: Sender {
+                    cluster: world.bank.clone(),
+                    signer: Arc::new(user.wallet.insecure_clone()),
+                    priority_fee_micro_lamports: tuning.priority_fee_micro_lamports,
+                },
+                metrics: Arc::new(Metrics::new()),
+                tuning: tuning.clone(),
+            };
+            keepers.push(SimKeeper {
+                keeper,
+                liquidator: Liquidator::new(
+                    world.market,
+                    user.margin_account,
+                    Backoff::new(tuning.backoff_base_secs, tuning.backoff_max_secs),
+                ),
+                funding: FundingCranker::new(world.market),
+                risk: RiskCranker::new(world.market),
+                events: EventConsumer::new(world.market),
+                next_at: 0,
+                last_crank: None,
+            });
+        }
+        let report = Report {
+            scenario: scenario.name.clone(),
+            seed: scenario.seed,
+            duration_s: scenario.duration_s,
+            traders: traders.len(),
+            insurance_start: World::native(insurance),
+            ..Report::default()
+        };
+        Ok(Runner {
+            scenario,
+            world,
+            traders,
+            keepers,
+            rng: ChaCha8Rng::seed_from_u64(scenario.seed),
+            next_id: 1,
+            report,
+        })
+    }
+
+    pub fn steps(&self) -> u64 {
+        (self.scenario.duration_s / self.scenario.step_s) as u64
+    }
+
+    /// The scenario's reference price at `t`: the first listed feed's path.
+    fn price_at(&self, t: i64) -> f64 {
+        self.scenario.oracle[0].price_at(t as f64)
+    }
+
+    async fn publish(&self, t: i64) {
+        for feed in &self.scenario.oracle {
+            if !feed.publishes_at(t as f64) {
+                continue;
+            }
+            let p = Some(feed.price_at(t as f64));
+            match feed.source {
+                Source::Pyth => self.world.publish(p, None, feed.confidence_bps).await,
+                Source::Switchboard => self.world.publish(None, p, feed.confidence_bps).await,
+            }
+        }
+    }
+
+    fn makers(&self) -> Vec<Pubkey> {
+        self.traders
+            .iter()
+            .filter(|t| t.role == Role::Maker)
+            .map(|t| t.user.margin_account)
+            .collect()
+    }
+
+    /// Sends one trader transaction and counts its fills (or its refusal).
+    async fn trade(
+        &mut self,
+        i: usize,
+        ixs: Vec<solana_sdk::instruction::Instruction>,
+    ) -> anyhow::Result<()> {
+        let out = self
+            .world
+            .send(&ixs, &[&self.traders[i].user.wallet])
+            .await?;
+        if out.err.is_some() {
+            self.report.orders_refused += 1;
+        } else {
+            let fills: u64 = in_logs::<OrderPlaced>(&out.logs)
+                .iter()
+                .map(|o| u64::from(o.fills))
+                .sum();
+            self.report.fills += fills;
+        }
+        Ok(())
+    }
+
+    async fn traders_act(&mut self, t: i64, first: bool) -> anyhow::Result<()> {
+        let price = self.price_at(t);
+        let ticks = self.world.ticks(price);
+        let makers = self.makers();
+        for i in 0..self.traders.len() {
+            let id = self.next_id;
+            self.next_id += 1;
+            let tr = &self.traders[i];
+            let a = self.world.orders(&tr.user);
+            let ixs = match tr.role {
+                Role::Maker => {
+                    let s = tr.spread_bps as f64 / 10_000.0;
+                    let bid = (ticks * (1.0 - s)).floor() as u64;
+                    let ask = (ticks * (1.0 + s)).ceil() as u64;
+                    vec![
+                        ix::order_cancel_all(&a, None),
+                        ix::order_place(
+                            &a,
+                            order(OrderSide::Bid, OrderType::PostOnly, bid, tr.size, id),
+                            &[],
+                        ),
+                        ix::order_place(
+                            &a,
+                            order(OrderSide::Ask, OrderType::PostOnly, ask, tr.size, id),
+                            &[],
+                        ),
+                    ]
+                }
+                Role::Long | Role::Short if first => {
+                    let notional = tr.leverage * World::native(tr.collateral) as f64;
+                    let lots = (notional / self.world.lot_value(price)).floor() as u64;
+                    let (side, limit) = if tr.role == Role::Long {
+                        (OrderSide::Bid, ticks * 1.05)
+                    } else {
+                        (OrderSide::Ask, ticks * 0.95)
+                    };
+                    if lots == 0 {
+                        continue;
+                    }
+                    vec![ix::order_place(
+                        &a,
+                        order(side, OrderType::ImmediateOrCancel, limit as u64, lots, id),
+                        &makers,
+                    )]
+                }
+                Role::Random if self.rng.random_bool(tr.probability) => {
+                    let lots = self.rng.random_range(1..=tr.size.max(1));
+                    let (side, limit) = if self.rng.random_bool(0.5) {
+                        (OrderSide::Bid, ticks * 1.02)
+                    } else {
+                        (OrderSide::Ask, ticks * 0.98)
+                    };
+                    vec![ix::order_place(
+                        &a,
+                        order(side, OrderType::ImmediateOrCancel, limit as u64, lots, id),
+                        &makers,
+                    )]
+                }
+                _ => continue,
+            };
+            self.trade(i, ixs).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs every step; `progress` is told after each.
+    pub async fn run(mut self, mut progress: impl FnMut(u64, &Report)) -> anyhow::Result<Report> {
+        let started = std::time::Instant::now();
+        let step_s = self.scenario.step_s;
+        let every = self.scenario.keeper.latency_s.max(step_s);
+        let mut first_seen: HashMap<Pubkey, i64> = HashMap::new();
+        for step in 0..=self.steps() {
+            let t = step as i64 * step_s;
+            if step > 0 {
+                self.world.bank.advance(step_s).await?;
+            }
+            self.publish(t).await;
+            self.traders_act(t, step == 0).await?;
+
+            // What `liquidate` would accept right now, before any keeper acts.
+            let (before, priced) = liquidatable(&self.world).await?;
+            if !priced {
+                self.report.steps_without_price += 1;
+            }
+            for key in &before {
+                first_seen.entry(*key).or_insert(t);
+            }
+            let due = self
+                .keepers
+                .iter_mut()
+                .filter(|k| t >= k.next_at)
+                .map(|k| k.act(t, every));
+            let landed: Vec<TxOutcome> = futures::future::join_all(due)
+                .await
+                .into_iter()
+                .flatten()
+                .collect();
+            for outcome in &landed {
+                for l in in_logs::<Liquidated>(&outcome.logs) {
+                    self.report.liquidations += 1;
+                    match first_seen.get(&l.margin_account) {
+                        Some(seen) if before.contains(&l.margin_account) => {
+                            let delay = t - seen;
+                            self.report.max_liquidation_delay_s =
+                                self.report.max_liquidation_delay_s.max(delay);
+                        }
+                        _ => self.report.healthy_liquidations += 1,
+                    }
+                }
+                for b in in_logs::<Bankruptcy>(&outcome.logs) {
+                    self.report.bankruptcies += 1;
+                    self.report.insurance_used += b.insurance_paid;
+                    self.report.socialized_loss += b.socialised;
+                    self.report.bad_debt += b.unresolved;
+                }
+            }
+            // Accounts no longer liquidatable start a fresh clock next time.
+            let (after, _) = liquidatable(&self.world).await?;
+            first_seen.retain(|key, _| after.contains(key));
+            self.report.steps = step;
+            progress(step, &self.report);
+        }
+        self.finish(started).await
+    }
+
+    /// Drains the event queue and measures the end state.
+    async fn finish(mut self, started: std::time::Instant) -> anyhow::Result<Report> {
+        let w = &self.world;
+        let drain = Keeper {
+            sender: Sender {
+                cluster: w.bank.clone(),
+                signer: Arc::new(w.bank.payer().insecure_clone()),
+                priority_fee_micro_lamports: 0,
+            },
+            metrics: Arc::new(Metrics::new()),
+            tuning: Tuning::default(),
+        };
+        let mut consumer = EventConsumer::new(w.market);
+        for _ in 0..64 {
+            let queue = w
+                .bank
+                .account(&w.event_queue)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("event queue missing"))?;
+            if accounts::program_zero_copy::<EventQueueAccount>(&queue)?
+                .queue
+                .is_empty()
+            {
+                break;
+            }
+            consumer.tick(&drain).await?;
+        }
+        let snap = MarketSnapshot::fetch(w.bank.as_ref(), w.market).await?;
+        let m = &snap.market;
+        let all = margin_accounts(w).await?;
+        let book = w
+            .bank
+            .account(&w.book)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("book missing"))?;
+        let fees = accounts::program_zero_copy::<OrderBookAccount>(&book)?
+            .book
+            .fees_accrued();
+        let vault = token_amount(w, &m.collateral_vault).await?;
+        let list: Vec<MarginAccount> = all.iter().map(|(_, a)| **a).collect();
+        let c = Conservation::of(m, &list, vault, fees)?;
+        let r = &mut self.report;
+        r.conservation_ok = c.holds();
+        r.conservation_dust = i64::try_from(c.dust()).unwrap_or(i64::MAX);
+        r.insurance_end = token_amount(w, &m.insurance_vault).await?;
+        r.final_open_interest = [m.open_interest.long_lots, m.open_interest.short_lots];
+        if let Some(band) = snap.band(Action::Liquidate) {
+            for (_, account) in &all {
+                if let Some(risk) = AccountRisk::liquidatable(m, account, band)? {
+                    r.liquidatable_at_end += 1;
+                    if account.trader.is_flat() {
+                        r.bad_debt += risk.shortfall;
+                    }
+                }
+            }
+        }
+        r.keepers = self.keepers.iter().map(SimKeeper::report).collect();
+        r.wall_clock_s = started.elapsed().as_secs_f64();
+        let _ = self
+            .keepers
+            .first()
+            .map(|k| k.keeper.sender.signer.pubkey());
+        Ok(self.report)
+    }
+}

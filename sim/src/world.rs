@@ -1,0 +1,424 @@
+//! Building the world a scenario runs in: an in-process bank with an exchange, a quote mint,
+//! one market listed through governance's timelocked path, its oracle accounts, and funded
+//! users. Everything goes through the SDK's instruction builders and real transactions.
+
+use anchor_spl::token::spl_token;
+use perp_sdk::cluster::bank::BankCluster;
+use perp_sdk::ix::{self, CollateralAccounts, MarketCreateAccounts, OracleMetas, OrderAccounts};
+use perp_sdk::oracle::{pyth_account, pyth_quote, switchboard_account, switchboard_quote};
+use perp_sdk::pda::{
+    collateral_vault_pda, insurance_vault_pda, margin_account_pda, market_pda, param_change_pda,
+};
+use perp_sdk::perp::state::{Change, EventQueueAccount, Exchange, MarketParams, OrderBookAccount};
+use perp_sdk::{Cluster, TxOutcome, accounts, presets};
+use solana_sdk::instruction::Instruction;
+use solana_sdk::program_pack::Pack;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::rent::Rent;
+use solana_sdk::signature::Keypair;
+use solana_sdk::signer::Signer;
+use solana_sdk::transaction::Transaction;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The quote token's decimals (a USDC-like stablecoin).
+pub const QUOTE_DECIMALS: u8 = 6;
+const QUOTE_UNIT: u64 = 10u64.pow(QUOTE_DECIMALS as u32);
+
+/// A wallet with a quote token account and a margin account in the market.
+pub struct User {
+    pub wallet: Keypair,
+    pub token_account: Pubkey,
+    pub margin_account: Pubkey,
+}
+
+pub struct World {
+    pub bank: Arc<BankCluster>,
+    payer: Keypair,
+    mint: Pubkey,
+    mint_authority: Keypair,
+    pub market: Pubkey,
+    pub params: MarketParams,
+    pub book: Pubkey,
+    pub event_queue: Pubkey,
+    pub pyth: Pubkey,
+    pub feed_id: [u8; 32],
+    pub switchboard: Pubkey,
+    nonce: AtomicU64,
+}
+
+/// A setup transaction that must succeed, or the scenario cannot run.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} failed: {detail}")]
+pub struct SetupError {
+    pub what: String,
+    pub detail: String,
+}
+
+fn refused(what: &str, outcome: &TxOutcome) -> SetupError {
+    let log = outcome
+        .logs
+        .iter()
+        .rev()
+        .find(|l| l.contains("Error") || l.contains("failed"))
+        .cloned()
+        .unwrap_or_default();
+    SetupError {
+        what: what.into(),
+        detail: format!("{:?} {log}", outcome.err),
+    }
+}
+
+impl World {
+    /// Whole quote units in native units.
+    pub fn native(whole: u64) -> u64 {
+        whole.saturating_mul(QUOTE_UNIT)
+    }
+
+    /// A signed transaction of `ixs` paid by the bank's payer. A unique compute-unit price
+    /// keeps otherwise identical transactions distinct (the bank drops exact duplicates).
+    async fn transaction(
+        &self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Transaction, SetupError> {
+        let n = self.nonce.fetch_add(1, Ordering::Relaxed);
+        let mut all = vec![
+            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_price(n),
+        ];
+        all.extend_from_slice(ixs);
+        let mut keys: Vec<&Keypair> = vec![&self.payer];
+        keys.extend_from_slice(signers);
+        let blockhash = self.bank.latest_blockhash().await.map_err(|e| SetupError {
+            what: "blockhash".into(),
+            detail: e.to_string(),
+        })?;
+        Ok(Transaction::new_signed_with_payer(
+            &all,
+            Some(&self.payer.pubkey()),
+            &keys,
+            blockhash,
+        ))
+    }
+
+    /// Sends `ixs`; the outcome says whether the cluster accepted them.
+    pub async fn send(
+        &self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<TxOutcome, SetupError> {
+        let tx = self.transaction(ixs, signers).await?;
+        self.bank.send(&tx).await.map_err(|e| SetupError {
+            what: "send".into(),
+            detail: e.to_string(),
+        })
+    }
+
+    /// Sends `ixs`, which must succeed.
+    pub async fn must(
+        &self,
+        what: &str,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<TxOutcome, SetupError> {
+        let out = self.send(ixs, signers).await?;
+        match out.err {
+            None => Ok(out),
+            Some(_) => Err(refused(what, &out)),
+        }
+    }
+
+    /// Boots the bank, the exchange and a market with `params` whose oracles open at
+    /// `opening_price`, funded with `insurance` (whole quote units) in its insurance fund.
+    pub async fn create(
+        params: MarketParams,
+        opening_price: f64,
+        insurance: u64,
+        seed: u64,
+    ) -> Result<Self, SetupError> {
+        let bank = Arc::new(BankCluster::start().await);
+        let payer = bank.payer().insecure_clone();
+        let mut feed_id = [0u8; 32];
+        feed_id[..8].copy_from_slice(&seed.to_le_bytes());
+        let mut world = World {
+            bank,
+            payer,
+            mint: Pubkey::default(),
+            mint_authority: Keypair::new(),
+            market: market_pda(0),
+            params,
+            book: Pubkey::default(),
+            event_queue: Pubkey::default(),
+            pyth: Pubkey::new_unique(),
+            feed_id,
+            switchboard: Pubkey::new_unique(),
+            nonce: AtomicU64::new(1),
+        };
+        let governance = Keypair::new();
+        let payer_key = world.payer.pubkey();
+        let init = ix::exchange_initialize(
+            payer_key,
+            governance.pubkey(),
+            Keypair::new().pubkey(),
+            Keypair::new().pubkey(),
+        );
+        world.must("exchange_initialize", &[init], &[]).await?;
+        world.mint = world.create_mint().await?;
+
+        let oracle = presets::oracle_config(world.pyth, world.feed_id, world.switchboard);
+        let listing = Change::ListMarket {
+            market_index: 0,
+            quote_mint: world.mint,
+            params,
+            oracle,
+        };
+        let queue = ix::params_queue(governance.pubkey(), payer_key, listing, None);
+        world
+            .must("params_queue (listing)", &[queue], &[&governance])
+            .await?;
+        let exchange = world
+            .bank
+            .account(&perp_sdk::pda::exchange_pda())
+            .await
+            .ok()
+            .flatten();
+        let timelock = exchange
+            .and_then(|a| accounts::borsh::<Exchange>(&a).ok())
+            .map_or(0, |e| i64::from(e.timelock_secs));
+        world.bank.advance(timelock).await.map_err(|e| SetupError {
+            what: "timelock wait".into(),
+            detail: e.to_string(),
+        })?;
+        world
+            .publish(Some(opening_price), Some(opening_price), 10)
+            .await;
+        world.book = world.allocate(OrderBookAccount::SPACE).await?;
+        world.event_queue = world.allocate(EventQueueAccount::SPACE).await?;
+        let create = ix::market_create(&MarketCreateAccounts {
+            param_change: param_change_pda(&listing),
+            rent_payer: payer_key,
+            payer: payer_key,
+            market: world.market,
+            quote_mint: world.mint,
+            token_program: spl_token::ID,
+            book: world.book,
+            event_queue: world.event_queue,
+        });
+        world
+            .must(
+                "market_create (are the [market] overrides within bounds?)",
+                &[create],
+                &[],
+            )
+            .await?;
+        world
+            .must(
+                "market_update_price",
+                &[ix::market_update_price(world.market, world.oracle_metas())],
+                &[],
+            )
+            .await?;
+        if insurance > 0 {
+            let owner = Keypair::new();
+            let source = world
+                .token_account(&owner.pubkey(), World::native(insurance))
+                .await?;
+            let a = world.collateral_accounts(&owner.pubkey(), &source, &Pubkey::default());
+            let deposit = ix::insurance_deposit(
+                &a,
+                insurance_vault_pda(&world.market),
+                World::native(insurance),
+            );
+            world
+                .must("insurance_deposit", &[deposit], &[&owner])
+                .await?;
+        }
+        Ok(world)
+    }
+
+    /// Writes fresh oracle updates (a `None` source publishes nothing) with `conf_bps`.
+    pub async fn publish(&self, pyth: Option<f64>, switchboard: Option<f64>, conf_bps: u64) {
+        let Ok(clock) = self.bank.clock().await else {
+            return;
+        };
+        let e8 = |p: f64| (p * 1e8).round() as i64;
+        if let Some(p) = pyth {
+            let q = pyth_quote(self.feed_id, e8(p), conf_bps, clock.unix_timestamp);
+            self.bank.set_account(&self.pyth, pyth_account(&q)).await;
+        }
+        if let Some(p) = switchboard {
+            let q = switchboard_quote(e8(p), conf_bps, clock.slot);
+            self.bank
+                .set_account(
+                    &self.switchboard,
+                    switchboard_account(&q, clock.unix_timestamp),
+                )
+                .await;
+        }
+    }
+
+    pub fn oracle_metas(&self) -> OracleMetas {
+        OracleMetas {
+            pyth: Some(self.pyth),
+            switchboard: Some(self.switchboard),
+        }
+    }
+
+    async fn create_mint(&self) -> Result<Pubkey, SetupError> {
+        let mint = Keypair::new();
+        let len = spl_token::state::Mint::LEN;
+        let ixs = [
+            anchor_lang::solana_program::system_instruction::create_account(
+                &self.payer.pubkey(),
+                &mint.pubkey(),
+                Rent::default().minimum_balance(len),
+                len as u64,
+                &spl_token::ID,
+            ),
+            spl_token::instruction::initialize_mint2(
+                &spl_token::ID,
+                &mint.pubkey(),
+                &self.mint_authority.pubkey(),
+                None,
+                QUOTE_DECIMALS,
+            )
+            .map_err(|e| SetupError {
+                what: "mint".into(),
+                detail: e.to_string(),
+            })?,
+        ];
+        self.must("create quote mint", &ixs, &[&mint]).await?;
+        Ok(mint.pubkey())
+    }
+
+    /// A token account of the quote mint owned by `owner`, holding `amount` freshly minted.
+    async fn token_account(&self, owner: &Pubkey, amount: u64) -> Result<Pubkey, SetupError> {
+        let account = Keypair::new();
+        let len = spl_token::state::Account::LEN;
+        let token_err = |e: solana_sdk::program_error::ProgramError| SetupError {
+            what: "token account".into(),
+            detail: e.to_string(),
+        };
+        let ixs = [
+            anchor_lang::solana_program::system_instruction::create_account(
+                &self.payer.pubkey(),
+                &account.pubkey(),
+                Rent::default().minimum_balance(len),
+                len as u64,
+                &spl_token::ID,
+            ),
+            spl_token::instruction::initialize_account3(
+                &spl_token::ID,
+                &account.pubkey(),
+                &self.mint,
+                owner,
+            )
+            .map_err(token_err)?,
+            spl_token::instruction::mint_to(
+                &spl_token::ID,
+                &self.mint,
+                &account.pubkey(),
+                &self.mint_authority.pubkey(),
+                &[],
+                amount,
+            )
+            .map_err(token_err)?,
+        ];
+        self.must(
+            "create token account",
+            &ixs,
+            &[&account, &self.mint_authority],
+        )
+        .await?;
+        Ok(account.pubkey())
+    }
+
+    /// A zeroed program-owned account of `space` bytes (books and queues are client-allocated).
+    async fn allocate(&self, space: usize) -> Result<Pubkey, SetupError> {
+        let account = Keypair::new();
+        let ix = anchor_lang::solana_program::system_instruction::create_account(
+            &self.payer.pubkey(),
+            &account.pubkey(),
+            Rent::default().minimum_balance(space),
+            space as u64,
+            &perp_sdk::perp::ID,
+        );
+        self.must("allocate book/queue", &[ix], &[&account]).await?;
+        Ok(account.pubkey())
+    }
+
+    fn collateral_accounts(
+        &self,
+        signer: &Pubkey,
+        token: &Pubkey,
+        margin_account: &Pubkey,
+    ) -> CollateralAccounts {
+        CollateralAccounts {
+            signer: *signer,
+            market: self.market,
+            margin_account: *margin_account,
+            collateral_vault: collateral_vault_pda(&self.market),
+            quote_mint: self.mint,
+            user_token: *token,
+            token_program: spl_token::ID,
+            oracles: self.oracle_metas(),
+        }
+    }
+
+    /// A new user with `collateral` (whole quote units) deposited and `lamports` for fees.
+    pub async fn user(&self, collateral: u64, lamports: u64) -> Result<User, SetupError> {
+        let wallet = Keypair::new();
+        let owner = wallet.pubkey();
+        let amount = World::native(collateral);
+        let token_account = self.token_account(&owner, amount).await?;
+        let margin_account = margin_account_pda(&self.market, &owner, 0);
+        let mut ixs = vec![ix::margin_account_create(
+            owner,
+            self.payer.pubkey(),
+            self.market,
+            0,
+        )];
+        let a = self.collateral_accounts(&owner, &token_account, &margin_account);
+        ixs.push(ix::collateral_deposit(&a, amount));
+        if lamports > 0 {
+            ixs.push(anchor_lang::solana_program::system_instruction::transfer(
+                &self.payer.pubkey(),
+                &owner,
+                lamports,
+            ));
+        }
+        self.must("open and fund a margin account", &ixs, &[&wallet])
+            .await?;
+        Ok(User {
+            wallet,
+            token_account,
+            margin_account,
+        })
+    }
+
+    /// Order accounts for `user`.
+    pub fn orders(&self, user: &User) -> OrderAccounts {
+        OrderAccounts {
+            signer: user.wallet.pubkey(),
+            market: self.market,
+            margin_account: user.margin_account,
+            book: self.book,
+            event_queue: self.event_queue,
+            oracles: self.oracle_metas(),
+        }
+    }
+
+    /// Quote lots per base lot per tick → ticks for a price in whole quote per whole base.
+    pub fn ticks(&self, price: f64) -> f64 {
+        let p = &self.params;
+        let per_lot_native =
+            price * QUOTE_UNIT as f64 * p.base_lot_size as f64 / 10f64.powi(p.base_decimals as i32);
+        per_lot_native / p.quote_lot_size as f64 / p.tick_size as f64
+    }
+
+    /// Native quote units one base lot is worth at `price`.
+    pub fn lot_value(&self, price: f64) -> f64 {
+        let p = &self.params;
+        price * QUOTE_UNIT as f64 * p.base_lot_size as f64 / 10f64.powi(p.base_decimals as i32)
+    }
+}
