@@ -45,6 +45,9 @@ pub struct Report {
     /// Trader orders the program refused (e.g. no price while sources disagree).
     pub orders_refused: u64,
     pub keepers: Vec<KeeperReport>,
+    /// The liquidation path's wall-clock latency in the in-process bank (simulate, then send
+    /// and confirm), median and maximum, milliseconds.
+    pub liquidation_latency_ms: [f64; 2],
     pub wall_clock_s: f64,
 }
 
@@ -57,7 +60,8 @@ impl Report {
              fills {fills}, liquidations {liq} (healthy {healthy}), bankruptcies {bk}\n\
              insurance {is:.2} -> {ie:.2} (used {iu:.2}), socialised {soc:.2}, bad debt {bad:.2}\n\
              max liquidation delay {delay} s, still liquidatable {left}, steps without a price {np}\n\
-             open interest long {l} / short {s} lots, conservation {cons} (dust {dust})",
+             open interest long {l} / short {s} lots, conservation {cons} (dust {dust})\n\
+             liquidation latency (simulate + send) median {lat:.2} ms, max {latmax:.2} ms",
             name = self.scenario,
             seed = self.seed,
             dur = self.duration_s,
@@ -84,6 +88,8 @@ impl Report {
                 "VIOLATED"
             },
             dust = self.conservation_dust,
+            lat = self.liquidation_latency_ms[0],
+            latmax = self.liquidation_latency_ms[1],
         )
     }
 }

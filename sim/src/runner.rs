@@ -28,9 +28,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use solana_sdk::program_pack::Pack;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signer::Signer;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Keepers crank funding and risk this often (simulated seconds).
 const CRANK_EVERY_S: i64 = 60;
@@ -59,15 +59,15 @@ struct SimKeeper {
 }
 
 impl SimKeeper {
-    /// One round at `t`; returns the landed liquidations' outcomes.
-    async fn act(&mut self, t: i64, every: i64) -> Vec<TxOutcome> {
+    /// One round at `t`; returns the landed liquidations' outcomes and latencies.
+    async fn act(&mut self, t: i64, every: i64) -> Vec<(TxOutcome, Duration)> {
         self.next_at = t + every;
         let k = &self.keeper;
         if let Err(e) = self.events.tick(k).await {
             eprintln!("keeper events pass failed: {e}");
         }
         let landed = match self.liquidator.tick(k).await {
-            Ok(pass) => pass.landed.into_iter().map(|(_, o)| o).collect(),
+            Ok(pass) => pass.landed.into_iter().map(|(_, o, d)| (o, d)).collect(),
             Err(e) => {
                 eprintln!("keeper liquidator pass failed: {e}");
                 Vec::new()
@@ -361,6 +361,7 @@ impl<'a> Runner<'a> {
         let step_s = self.scenario.step_s;
         let every = self.scenario.keeper.latency_s.max(step_s);
         let mut first_seen: HashMap<Pubkey, i64> = HashMap::new();
+        let mut latencies = Vec::new();
         for step in 0..=self.steps() {
             let t = step as i64 * step_s;
             if step > 0 {
@@ -382,12 +383,13 @@ impl<'a> Runner<'a> {
                 .iter_mut()
                 .filter(|k| t >= k.next_at)
                 .map(|k| k.act(t, every));
-            let landed: Vec<TxOutcome> = futures::future::join_all(due)
+            let landed: Vec<(TxOutcome, Duration)> = futures::future::join_all(due)
                 .await
                 .into_iter()
                 .flatten()
                 .collect();
-            for outcome in &landed {
+            for (outcome, latency) in &landed {
+                latencies.push(*latency);
                 for l in in_logs::<Liquidated>(&outcome.logs) {
                     self.report.liquidations += 1;
                     match first_seen.get(&l.margin_account) {
@@ -412,6 +414,12 @@ impl<'a> Runner<'a> {
             self.report.steps = step;
             progress(step, &self.report);
         }
+        latencies.sort();
+        let ms = |d: &Duration| d.as_secs_f64() * 1e3;
+        self.report.liquidation_latency_ms = [
+            latencies.get(latencies.len() / 2).map_or(0.0, ms),
+            latencies.last().map_or(0.0, ms),
+        ];
         self.finish(started).await
     }
 
@@ -473,10 +481,6 @@ impl<'a> Runner<'a> {
         }
         r.keepers = self.keepers.iter().map(SimKeeper::report).collect();
         r.wall_clock_s = started.elapsed().as_secs_f64();
-        let _ = self
-            .keepers
-            .first()
-            .map(|k| k.keeper.sender.signer.pubkey());
         Ok(self.report)
     }
 }

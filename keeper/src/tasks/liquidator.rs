@@ -20,6 +20,7 @@ use perp_sdk::{AccountFilter, TxOutcome};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signer::Signer;
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 /// One followed account and its last verdict.
 struct Tracked {
@@ -37,8 +38,8 @@ pub struct LiquidatorPass {
     pub liquidatable: Vec<Pubkey>,
     /// Accounts whose health was recomputed this pass (changed account or prices).
     pub evaluated: usize,
-    /// Landed liquidations, with their logs (events).
-    pub landed: Vec<(Pubkey, TxOutcome)>,
+    /// Landed liquidations, with their logs (events) and how long simulate-and-send took.
+    pub landed: Vec<(Pubkey, TxOutcome, Duration)>,
     pub raced: usize,
     pub failed: usize,
     /// No price for liquidations now (the oracle rules refuse one): nothing was tried.
@@ -228,7 +229,9 @@ impl Liquidator {
             oracles: snap.oracle_metas(),
         }));
         let now = snap.clock.unix_timestamp;
+        let started = Instant::now();
         let sent = k.sender.simulate_and_send(&ixs).await?;
+        let latency = started.elapsed();
         if !matches!(sent, Sent::Refused(_)) {
             k.metrics.liquidation("sent");
         }
@@ -241,7 +244,7 @@ impl Liquidator {
                 k.metrics.liquidation("landed");
                 self.backoff.clear(&key);
                 tracing::info!(account = %key, signature = %outcome.signature, "liquidated");
-                pass.landed.push((key, outcome));
+                pass.landed.push((key, outcome, latency));
             }
             Sent::Refused(o) | Sent::Failed(o) if is_race(&o) => {
                 k.metrics.liquidation("raced");

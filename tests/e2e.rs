@@ -1,0 +1,243 @@
+//! End to end on an in-process bank: the real program and SPL Token, oracle accounts in their
+//! real layouts, the SDK and the real keeper tasks. A leveraged long meets a price drop; the
+//! keeper must liquidate it, two racing keepers must not report failures, an unreachable
+//! first RPC endpoint must fail over, and every shipped scenario must keep its invariants.
+
+use perp_keeper::backoff::Backoff;
+use perp_keeper::config::Tuning;
+use perp_keeper::metrics::Metrics;
+use perp_keeper::pool::EndpointPool;
+use perp_keeper::sender::Sender;
+use perp_keeper::tasks::Keeper;
+use perp_keeper::tasks::liquidator::{Liquidator, LiquidatorPass};
+use perp_sdk::cluster::rpc::RpcCluster;
+use perp_sdk::events::in_logs;
+use perp_sdk::perp::events::Liquidated;
+use perp_sdk::perp::{OrderArgs, OrderSide, OrderType, SelfTradeBehavior};
+use perp_sdk::{Cluster, accounts, ix, presets};
+use perp_sim::runner::Runner;
+use perp_sim::scenario::Scenario;
+use perp_sim::world::{User, World};
+use std::sync::Arc;
+use std::time::Duration;
+
+const OPEN: f64 = 150.0;
+
+fn order(side: OrderSide, order_type: OrderType, price_ticks: u64, base_lots: u64) -> OrderArgs {
+    OrderArgs {
+        side,
+        order_type,
+        price_ticks,
+        base_lots,
+        reduce_only: false,
+        client_order_id: 0,
+        expires_at: 0,
+        self_trade: SelfTradeBehavior::DecrementTake,
+        fill_limit: 8,
+    }
+}
+
+/// A market where a maker sold 10,666 lots (1,600 quote) to a long holding 200 quote: 8×.
+async fn leveraged_long() -> (World, User) {
+    let world = World::create(presets::market_params(), OPEN, 1_000, 7)
+        .await
+        .expect("world");
+    let maker = world.user(100_000, 0).await.expect("maker");
+    let long = world.user(200, 0).await.expect("long");
+    let ask = ix::order_place(
+        &world.orders(&maker),
+        order(OrderSide::Ask, OrderType::PostOnly, 1_500, 20_000),
+        &[],
+    );
+    world
+        .must("ask", &[ask], &[&maker.wallet])
+        .await
+        .expect("ask rests");
+    let take = ix::order_place(
+        &world.orders(&long),
+        order(OrderSide::Bid, OrderType::ImmediateOrCancel, 1_500, 10_666),
+        &[maker.margin_account],
+    );
+    world
+        .must("take", &[take], &[&long.wallet])
+        .await
+        .expect("long opens");
+    (world, long)
+}
+
+/// A keeper (funded margin account, SOL for fees) sending through `cluster`.
+async fn keeper(world: &World, cluster: Arc<dyn Cluster>) -> (Keeper, Liquidator) {
+    let user = world.user(100_000, 10_000_000_000).await.expect("keeper");
+    let tuning = Tuning::default();
+    let keeper = Keeper {
+        sender: Sender {
+            cluster,
+            signer: Arc::new(user.wallet.insecure_clone()),
+            priority_fee_micro_lamports: 1,
+        },
+        metrics: Arc::new(Metrics::new()),
+        tuning: tuning.clone(),
+    };
+    let liquidator = Liquidator::new(world.market, user.margin_account, Backoff::new(2, 60));
+    (keeper, liquidator)
+}
+
+/// −9%: the 8× long's equity (≈ 56 quote) is below 5% maintenance of its ≈ 1,456 notional.
+async fn crash(world: &World) {
+    world.bank.advance(10).await.expect("advance");
+    world
+        .publish(Some(OPEN * 0.91), Some(OPEN * 0.91), 10)
+        .await;
+}
+
+fn liquidated(pass: &LiquidatorPass) -> Vec<Liquidated> {
+    pass.landed
+        .iter()
+        .flat_map(|(_, o, _)| in_logs::<Liquidated>(&o.logs))
+        .collect()
+}
+
+#[tokio::test]
+async fn keeper_liquidates_after_a_crash() {
+    let (world, long) = leveraged_long().await;
+    let (k, mut liquidator) = keeper(&world, world.bank.clone()).await;
+
+    let calm = liquidator.tick(&k).await.expect("pass");
+    assert!(
+        calm.landed.is_empty() && calm.liquidatable.is_empty(),
+        "nothing to do at 150"
+    );
+    assert_eq!(
+        calm.tracked, 3,
+        "maker, long and the keeper's own account are followed"
+    );
+
+    crash(&world).await;
+    let pass = liquidator.tick(&k).await.expect("pass");
+    assert_eq!(pass.liquidatable, vec![long.margin_account]);
+    let events = liquidated(&pass);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].margin_account, long.margin_account);
+    let after = world
+        .bank
+        .account(&long.margin_account)
+        .await
+        .unwrap()
+        .unwrap();
+    let position = accounts::margin_account(&after)
+        .unwrap()
+        .trader
+        .base_position;
+    assert_eq!(position, events[0].position_after);
+    assert!(position < 10_666, "part of the long moved to the keeper");
+    assert_eq!(k.metrics.liquidations_of("landed"), 1);
+    assert_eq!(k.metrics.liquidations_of("failed"), 0);
+}
+
+#[tokio::test]
+async fn two_keepers_race_without_failures() {
+    let (world, long) = leveraged_long().await;
+    let (k1, mut l1) = keeper(&world, world.bank.clone()).await;
+    let (k2, mut l2) = keeper(&world, world.bank.clone()).await;
+    crash(&world).await;
+    let (a, b) = futures::join!(l1.tick(&k1), l2.tick(&k2));
+    let (a, b) = (a.expect("pass"), b.expect("pass"));
+    let events: Vec<Liquidated> = liquidated(&a).into_iter().chain(liquidated(&b)).collect();
+    assert!(!events.is_empty(), "one of them liquidated");
+    assert!(
+        events
+            .iter()
+            .all(|e| e.margin_account == long.margin_account)
+    );
+    for k in [&k1, &k2] {
+        assert_eq!(
+            k.metrics.liquidations_of("failed"),
+            0,
+            "losing a race is not a failure"
+        );
+    }
+    // Both saw the account; whoever did not land it lost a race (or liquidated what remained).
+    let tried =
+        |k: &Keeper| k.metrics.liquidations_of("landed") + k.metrics.liquidations_of("raced");
+    assert_eq!(tried(&k1) + tried(&k2), 2);
+}
+
+#[tokio::test]
+async fn pool_fails_over_from_an_unreachable_endpoint() {
+    let (world, long) = leveraged_long().await;
+    let metrics = Arc::new(Metrics::new());
+    // Port 1 on loopback: nothing listens, so every request fails fast.
+    let dead = "http://127.0.0.1:1";
+    let endpoints: Vec<Arc<dyn Cluster>> = vec![
+        Arc::new(RpcCluster::new(dead, Duration::from_secs(2))),
+        world.bank.clone(),
+    ];
+    let pool = Arc::new(EndpointPool::new(endpoints, metrics.clone()));
+    let (mut k, mut liquidator) = keeper(&world, pool.clone()).await;
+    k.metrics = metrics.clone();
+    crash(&world).await;
+    let pass = liquidator
+        .tick(&k)
+        .await
+        .expect("the pool answers from the bank");
+    let events = liquidated(&pass);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].margin_account, long.margin_account);
+    let up = |url: &str| metrics.rpc_endpoint_up.with_label_values(&[url]).get();
+    assert_eq!(up(dead), 0, "the dead endpoint is marked down");
+    assert_eq!(up("bank"), 1);
+    assert_eq!(
+        metrics.rpc_failovers.with_label_values(&[dead]).get(),
+        1,
+        "failed over once, then skipped"
+    );
+    pool.check_health().await;
+    assert_eq!(up(dead), 0, "a health check does not revive it");
+    assert!(pool.any_up());
+}
+
+#[tokio::test]
+async fn shipped_scenarios_hold_their_invariants() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .expect("scenarios directory")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    assert!(
+        paths.len() >= 4,
+        "calm, crash, outage and spike scenarios ship"
+    );
+    for path in paths {
+        let scenario = Scenario::load(&path).expect("valid scenario");
+        let report = Runner::new(&scenario)
+            .await
+            .expect("world")
+            .run(|_, _| {})
+            .await
+            .expect("run completes");
+        let name = &report.scenario;
+        assert!(report.conservation_ok, "{name}: tokens conserved");
+        assert_eq!(
+            report.healthy_liquidations, 0,
+            "{name}: no healthy account liquidated"
+        );
+        assert_eq!(
+            report.liquidatable_at_end, 0,
+            "{name}: keepers left nothing behind"
+        );
+        assert_eq!(
+            report.final_open_interest[0], report.final_open_interest[1],
+            "{name}: open interest balances"
+        );
+        for k in &report.keepers {
+            assert_eq!(k.failed, 0, "{name}: keeper failures");
+        }
+        match name.as_str() {
+            "calm" | "one_source_spike" => assert_eq!(report.liquidations, 0, "{name}"),
+            "flash_crash" | "oracle_outage" => assert!(report.liquidations > 0, "{name}"),
+            _ => {}
+        }
+    }
+}
