@@ -12,8 +12,9 @@ use perp_keeper::tasks::Keeper;
 use perp_keeper::tasks::liquidator::{Liquidator, LiquidatorPass};
 use perp_sdk::cluster::rpc::RpcCluster;
 use perp_sdk::events::in_logs;
+use perp_sdk::ix::order_args as order;
 use perp_sdk::perp::events::Liquidated;
-use perp_sdk::perp::{OrderArgs, OrderSide, OrderType, SelfTradeBehavior};
+use perp_sdk::perp::{OrderSide, OrderType};
 use perp_sdk::{Cluster, accounts, ix, presets};
 use perp_sim::runner::Runner;
 use perp_sim::scenario::Scenario;
@@ -22,20 +23,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const OPEN: f64 = 150.0;
-
-fn order(side: OrderSide, order_type: OrderType, price_ticks: u64, base_lots: u64) -> OrderArgs {
-    OrderArgs {
-        side,
-        order_type,
-        price_ticks,
-        base_lots,
-        reduce_only: false,
-        client_order_id: 0,
-        expires_at: 0,
-        self_trade: SelfTradeBehavior::DecrementTake,
-        fill_limit: 8,
-    }
-}
 
 /// A market where a maker sold 10,666 lots (1,600 quote) to a long holding 200 quote: 8×.
 async fn leveraged_long() -> (World, User) {

@@ -246,7 +246,7 @@ mod tests {
             Config::merge(FileConfig::default(), no_market),
             Err(ConfigError::NoMarket)
         );
-        let err = file("rpc_url = \"http://typo\"").err().expect("refused");
+        let err = file("rpc_url = \"http://typo\"").expect_err("refused");
         assert!(matches!(err, ConfigError::Parse { message, .. } if message.contains("rpc_url")));
     }
 }

@@ -76,6 +76,17 @@ pub const MARGIN_ACCOUNT_MARKET_OFFSET: usize = 8 + std::mem::offset_of!(MarginA
 /// Total size of a margin account, for `dataSize` filters.
 pub const MARGIN_ACCOUNT_LEN: usize = 8 + std::mem::size_of::<MarginAccount>();
 
+/// `getProgramAccounts` filters selecting `market`'s margin accounts.
+pub fn margin_account_filters(market: &Pubkey) -> [crate::AccountFilter; 2] {
+    [
+        crate::AccountFilter::DataSize(MARGIN_ACCOUNT_LEN as u64),
+        crate::AccountFilter::Memcmp {
+            offset: MARGIN_ACCOUNT_MARKET_OFFSET,
+            bytes: market.to_bytes().to_vec(),
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -372,6 +372,27 @@ pub struct OrderAccounts {
 }
 
 /// `order_place`, with `makers` (margin accounts) appended for inline settlement.
+/// A plain order: not reduce-only, no client id or expiry, self-trades decrement the taker, up
+/// to 8 fills.
+pub fn order_args(
+    side: perp::OrderSide,
+    order_type: perp::OrderType,
+    price_ticks: u64,
+    base_lots: u64,
+) -> perp::OrderArgs {
+    perp::OrderArgs {
+        side,
+        order_type,
+        price_ticks,
+        base_lots,
+        reduce_only: false,
+        client_order_id: 0,
+        expires_at: 0,
+        self_trade: perp::SelfTradeBehavior::DecrementTake,
+        fill_limit: 8,
+    }
+}
+
 pub fn order_place(a: &OrderAccounts, args: perp::OrderArgs, makers: &[Pubkey]) -> Instruction {
     let mut ix = build(
         perp::accounts::OrderPlace {

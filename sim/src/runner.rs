@@ -15,15 +15,15 @@ use perp_keeper::tasks::events::EventConsumer;
 use perp_keeper::tasks::funding::FundingCranker;
 use perp_keeper::tasks::liquidator::Liquidator;
 use perp_keeper::tasks::risk::RiskCranker;
-use perp_sdk::accounts::{self, MARGIN_ACCOUNT_LEN, MARGIN_ACCOUNT_MARKET_OFFSET};
+use perp_sdk::accounts;
 use perp_sdk::events::in_logs;
 use perp_sdk::ix;
 use perp_sdk::perp::events::{Bankruptcy, Liquidated, OrderPlaced};
 use perp_sdk::perp::state::{EventQueueAccount, MarginAccount, OrderBookAccount};
-use perp_sdk::perp::{OrderArgs, OrderSide, OrderType, SelfTradeBehavior};
+use perp_sdk::perp::{OrderArgs, OrderSide, OrderType};
 use perp_sdk::perp_engine::oracle::Action;
 use perp_sdk::risk::{AccountRisk, Conservation};
-use perp_sdk::{AccountFilter, Cluster, TxOutcome};
+use perp_sdk::{Cluster, TxOutcome};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use solana_sdk::program_pack::Pack;
@@ -104,27 +104,14 @@ fn order(
     id: u64,
 ) -> OrderArgs {
     OrderArgs {
-        side,
-        order_type,
-        price_ticks: price_ticks.max(1),
-        base_lots,
-        reduce_only: false,
         client_order_id: id,
-        expires_at: 0,
-        self_trade: SelfTradeBehavior::DecrementTake,
-        fill_limit: 8,
+        ..ix::order_args(side, order_type, price_ticks.max(1), base_lots)
     }
 }
 
 /// Every margin account of the market.
 async fn margin_accounts(world: &World) -> anyhow::Result<Vec<(Pubkey, Box<MarginAccount>)>> {
-    let filters = [
-        AccountFilter::DataSize(MARGIN_ACCOUNT_LEN as u64),
-        AccountFilter::Memcmp {
-            offset: MARGIN_ACCOUNT_MARKET_OFFSET,
-            bytes: world.market.to_bytes().to_vec(),
-        },
-    ];
+    let filters = accounts::margin_account_filters(&world.market);
     let listed = world
         .bank
         .program_accounts(&perp_sdk::perp::ID, &filters)

@@ -185,7 +185,10 @@ impl Scenario {
             {
                 return Err(format!("oracle {:?}: prices must be positive", o.source));
             }
-            if o.outages.iter().any(|&(a, b)| !(b > a)) {
+            if o.outages
+                .iter()
+                .any(|&(a, b)| b.partial_cmp(&a) != Some(std::cmp::Ordering::Greater))
+            {
                 return Err(format!(
                     "oracle {:?}: an outage must end after it starts",
                     o.source

@@ -10,13 +10,13 @@ use crate::backoff::Backoff;
 use crate::error::KeeperError;
 use crate::sender::Sent;
 use crate::snapshot::MarketSnapshot;
-use perp_sdk::accounts::{self, MARGIN_ACCOUNT_LEN, MARGIN_ACCOUNT_MARKET_OFFSET};
+use perp_sdk::TxOutcome;
+use perp_sdk::accounts;
 use perp_sdk::ix::{self, LiquidateAccounts};
 use perp_sdk::perp::error::ErrorCode;
 use perp_sdk::perp::state::{MarginAccount, Market};
 use perp_sdk::perp_engine::oracle::{Action, PriceBand};
 use perp_sdk::risk::AccountRisk;
-use perp_sdk::{AccountFilter, TxOutcome};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signer::Signer;
 use std::collections::HashMap;
@@ -82,13 +82,7 @@ impl Liquidator {
             .last_scan
             .is_none_or(|t| now.saturating_sub(t) >= k.tuning.rescan_secs);
         let fetched: Vec<(Pubkey, Option<solana_sdk::account::Account>)> = if scan_due {
-            let filters = [
-                AccountFilter::DataSize(MARGIN_ACCOUNT_LEN as u64),
-                AccountFilter::Memcmp {
-                    offset: MARGIN_ACCOUNT_MARKET_OFFSET,
-                    bytes: self.market.to_bytes().to_vec(),
-                },
-            ];
+            let filters = accounts::margin_account_filters(&self.market);
             let listed = cluster
                 .program_accounts(&perp_sdk::perp::ID, &filters)
                 .await?;

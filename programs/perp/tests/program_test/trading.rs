@@ -3,31 +3,13 @@
 
 use super::env::{MarketKeys, TestEnv, Trader, TxResult};
 use super::ix;
+use perp::OrderArgs;
 use perp::events::OrderPlaced;
 use perp::state::OrderBookAccount;
-use perp::{OrderArgs, OrderSide, OrderType, SelfTradeBehavior};
 use perp_engine::book::MarketBook;
 use perp_engine::book::order::Side;
 
-/// A plain order: no reduce-only, client id, expiry; decrement-take; up to 8 fills.
-pub fn order(
-    side: OrderSide,
-    order_type: OrderType,
-    price_ticks: u64,
-    base_lots: u64,
-) -> OrderArgs {
-    OrderArgs {
-        side,
-        order_type,
-        price_ticks,
-        base_lots,
-        reduce_only: false,
-        client_order_id: 0,
-        expires_at: 0,
-        self_trade: SelfTradeBehavior::DecrementTake,
-        fill_limit: 8,
-    }
-}
+pub use perp_sdk::ix::order_args as order;
 
 /// A market with a fresh price and two traders (maker, taker) with `collateral` deposited.
 pub async fn funded_market(collateral: u64) -> (TestEnv, Trader, Trader) {
