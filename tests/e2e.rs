@@ -121,7 +121,7 @@ async fn keeper_liquidates_after_a_crash() {
     assert_eq!(k.metrics.liquidations_of("failed"), 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_keepers_race_without_failures() {
     let (world, long) = leveraged_long().await;
     let (k1, mut l1) = keeper(&world, world.bank.clone()).await;
@@ -183,7 +183,8 @@ async fn pool_fails_over_from_an_unreachable_endpoint() {
     assert!(pool.any_up());
 }
 
-#[tokio::test]
+// Multi-threaded like the `perp-sim` binary, so keepers really contend for accounts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shipped_scenarios_hold_their_invariants() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios");
     let mut paths: Vec<_> = std::fs::read_dir(dir)

@@ -5,8 +5,21 @@ use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
-use solana_sdk::transaction::Transaction;
+use solana_sdk::transaction::{Transaction, TransactionError};
 use std::sync::Arc;
+use std::time::Duration;
+
+/// Tries of one transaction refused for a transient reason.
+const ATTEMPTS: u32 = 4;
+const RETRY_PAUSE: Duration = Duration::from_millis(20);
+
+/// Refusals that say nothing about the transaction itself: try again.
+fn is_transient(outcome: &TxOutcome) -> bool {
+    matches!(
+        outcome.err,
+        Some(TransactionError::AccountInUse | TransactionError::BlockhashNotFound)
+    )
+}
 
 /// What became of a transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,8 +57,22 @@ impl Sender {
         Transaction::new_signed_with_payer(&all, Some(&payer), &[self.signer.as_ref()], blockhash)
     }
 
-    /// Simulates `ixs` and sends them only if the simulation succeeds.
+    /// Simulates `ixs` and sends them only if the simulation succeeds. A transaction refused
+    /// for a transient reason — its accounts locked by a concurrent transaction, or its
+    /// blockhash expired — is rebuilt and tried again, up to `ATTEMPTS` times.
     pub async fn simulate_and_send(&self, ixs: &[Instruction]) -> Result<Sent, ClusterError> {
+        let mut attempt = 1;
+        loop {
+            let sent = self.try_once(ixs).await?;
+            if attempt >= ATTEMPTS || !is_transient(sent.outcome()) {
+                return Ok(sent);
+            }
+            attempt += 1;
+            tokio::time::sleep(RETRY_PAUSE).await;
+        }
+    }
+
+    async fn try_once(&self, ixs: &[Instruction]) -> Result<Sent, ClusterError> {
         let blockhash = self.cluster.latest_blockhash().await?;
         let tx = self.transaction(ixs, blockhash);
         let sim = self.cluster.simulate(&tx).await?;

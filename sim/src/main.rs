@@ -23,6 +23,13 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // The keeper tasks log through `tracing`: warnings (failed liquidations) by default.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,tarpc=error"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     let scenario = Scenario::load(&args.scenario)?;
     eprintln!(
         "setting up {} (bank, market, {} trader groups)…",
