@@ -97,5 +97,78 @@ pub fn router(state: ServerState) -> Router {
 pub async fn serve(addr: SocketAddr, state: ServerState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "metrics and health endpoint listening");
+    serve_on(listener, state).await
+}
+
+/// Serves the endpoint on an already bound `listener`.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: ServerState,
+) -> std::io::Result<()> {
     axum::serve(listener, router(state)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use perp_sdk::Cluster;
+    use perp_sdk::cluster::rpc::RpcCluster;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A plain HTTP/1.1 GET: status code and body.
+    async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let request = format!("GET {path} HTTP/1.1\r\nHost: keeper\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.expect("read");
+        let status = response[9..12].parse().expect("status code");
+        let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string());
+        (status, body.unwrap_or_default())
+    }
+
+    #[tokio::test]
+    async fn health_follows_endpoints_and_task_lag() {
+        let metrics = Arc::new(Metrics::new());
+        // Nothing listens on loopback port 1: the endpoint is down once checked.
+        let dead = "http://127.0.0.1:1";
+        let endpoint: Arc<dyn Cluster> = Arc::new(RpcCluster::new(dead, Duration::from_secs(2)));
+        let pool = Arc::new(EndpointPool::new(vec![endpoint], metrics.clone()));
+        let clocks = Arc::new(TaskClocks::default());
+        clocks.register("liquidator", Duration::from_secs(60));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let state = ServerState {
+            metrics: metrics.clone(),
+            pool: pool.clone(),
+            clocks: clocks.clone(),
+        };
+        tokio::spawn(serve_on(listener, state));
+
+        assert_eq!(get(addr, "/health").await, (200, "ok\n".to_string()));
+        clocks.register("stuck", Duration::ZERO);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let (status, body) = get(addr, "/health").await;
+        assert_eq!(status, 503);
+        assert!(body.starts_with("tasks lagging: stuck"), "{body}");
+        pool.check_health().await;
+        assert_eq!(
+            get(addr, "/health").await,
+            (503, "no rpc endpoint up\n".to_string())
+        );
+
+        let (status, body) = get(addr, "/metrics").await;
+        assert_eq!(status, 200);
+        assert!(
+            body.contains(&format!("keeper_rpc_endpoint_up{{endpoint=\"{dead}\"}} 0")),
+            "{body}"
+        );
+        assert!(
+            body.contains("keeper_task_lag_seconds{task=\"liquidator\"} 0"),
+            "{body}"
+        );
+        assert_eq!(get(addr, "/nowhere").await.0, 404);
+    }
 }
