@@ -129,3 +129,82 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Tuning;
+    use crate::server::http_get as get;
+    use solana_sdk::signature::{Keypair, write_keypair_file};
+
+    /// The whole daemon, wired as `main` wires it, against an endpoint that never answers: it
+    /// keeps running, and its health endpoint says why it is unhealthy.
+    #[tokio::test]
+    async fn daemon_serves_health_and_metrics_while_its_endpoint_is_down() {
+        let dir = std::env::temp_dir().join(format!("perp-keeper-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let keypair = dir.join("keeper.json");
+        write_keypair_file(&Keypair::new(), &keypair).expect("keypair file");
+        // A free loopback port for the endpoint.
+        let listen = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port");
+        let dead = "http://127.0.0.1:1";
+        let config = Config {
+            rpc_urls: vec![dead.into()],
+            keypair,
+            markets: vec![Pubkey::new_unique().to_string()],
+            listen,
+            json_logs: false,
+            tuning: Tuning {
+                liquidator_interval_ms: 50,
+                events_interval_ms: 50,
+                request_timeout_ms: 500,
+                ..Tuning::default()
+            },
+        };
+        let daemon = tokio::spawn(run(config));
+        let mut health = None;
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if let Some(r) = get(listen, "/health").await
+                && r.contains("no rpc endpoint up")
+            {
+                health = Some(r);
+                break;
+            }
+        }
+        let health = health.expect("health turns 503 once the endpoint fails");
+        assert!(health.starts_with("HTTP/1.1 503"), "{health}");
+        let metrics = get(listen, "/metrics").await.expect("metrics");
+        assert!(metrics.contains(&format!("keeper_rpc_endpoint_up{{endpoint=\"{dead}\"}} 0")));
+        assert!(metrics.contains("keeper_rpc_failovers_total"));
+        assert!(
+            !daemon.is_finished(),
+            "a dead endpoint does not stop the daemon"
+        );
+        daemon.abort();
+    }
+
+    #[tokio::test]
+    async fn refuses_a_bad_market_address_and_a_missing_keypair() {
+        let base = || Config {
+            rpc_urls: vec!["http://127.0.0.1:1".into()],
+            keypair: std::env::temp_dir().join("perp-keeper-no-such-keypair.json"),
+            markets: vec!["not-a-key".into()],
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            json_logs: false,
+            tuning: Tuning::default(),
+        };
+        let err = run(base()).await.expect_err("no keypair");
+        assert!(err.to_string().contains("no-such-keypair"), "{err}");
+        let dir = std::env::temp_dir().join(format!("perp-keeper-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let keypair = dir.join("k.json");
+        write_keypair_file(&Keypair::new(), &keypair).expect("keypair file");
+        let err = run(Config { keypair, ..base() })
+            .await
+            .expect_err("bad market");
+        assert!(err.to_string().contains("not-a-key"), "{err}");
+    }
+}

@@ -108,20 +108,27 @@ pub async fn serve_on(
     axum::serve(listener, router(state)).await
 }
 
+/// The raw response to a plain HTTP/1.1 GET of `path` (what a scraper or probe sends).
+#[cfg(test)]
+pub(crate) async fn http_get(addr: SocketAddr, path: &str) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: keeper\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.ok()?;
+    Some(response)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use perp_sdk::Cluster;
     use perp_sdk::cluster::rpc::RpcCluster;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// A plain HTTP/1.1 GET: status code and body.
     async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
-        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-        let request = format!("GET {path} HTTP/1.1\r\nHost: keeper\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await.expect("write");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).await.expect("read");
+        let response = http_get(addr, path).await.expect("response");
         let status = response[9..12].parse().expect("status code");
         let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string());
         (status, body.unwrap_or_default())
