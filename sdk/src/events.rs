@@ -30,3 +30,45 @@ pub fn events_of<E: Event + AnchorDeserialize>(raw: &[Vec<u8>]) -> Vec<E> {
 pub fn in_logs<E: Event + AnchorDeserialize>(logs: &[String]) -> Vec<E> {
     events_of(&raw_events(logs))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anchor_lang::{AnchorSerialize, Discriminator};
+    use perp::events::{Bankruptcy, Liquidated};
+    use solana_sdk::pubkey::Pubkey;
+
+    fn encoded(e: &Liquidated) -> String {
+        let mut data = Liquidated::DISCRIMINATOR.to_vec();
+        e.serialize(&mut data).expect("borsh");
+        base64::engine::general_purpose::STANDARD.encode(data)
+    }
+
+    #[test]
+    fn reads_validator_and_native_forms_and_only_the_asked_type() {
+        let event = Liquidated {
+            market: Pubkey::new_unique(),
+            margin_account: Pubkey::new_unique(),
+            keeper_account: Pubkey::new_unique(),
+            base_lots: 7,
+            price: 150,
+            quote_lots: 1_050,
+            keeper_fee: 3,
+            insurance_fee: 2,
+            position_after: 0,
+            orders_cancelled: 1,
+        };
+        let b64 = encoded(&event);
+        let logs = vec![
+            "Program log: Instruction: Liquidate".to_string(),
+            format!("Program data: {b64}"),
+            format!("Program log: data: {b64}"),
+            "Program data: not base64!".to_string(),
+        ];
+        let got = in_logs::<Liquidated>(&logs);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].margin_account, event.margin_account);
+        assert_eq!(got[1].quote_lots, 1_050);
+        assert!(in_logs::<Bankruptcy>(&logs).is_empty());
+    }
+}
