@@ -229,3 +229,84 @@ async fn shipped_scenarios_hold_their_invariants() {
         }
     }
 }
+
+/// Quote per base of an engine price (native quote per lot × 10^6) in the preset market.
+fn quote_per_base(world: &World, p: perp_sdk::perp_engine::Price) -> f64 {
+    p.raw() as f64 / 1e6 / world.lot_value(1.0)
+}
+
+#[tokio::test]
+async fn sdk_risk_numbers_match_the_program() {
+    use perp_keeper::snapshot::MarketSnapshot;
+    use perp_sdk::perp::error::ErrorCode;
+    use perp_sdk::perp_engine::oracle::Action;
+    use perp_sdk::risk::{AccountRisk, withdrawable};
+    use solana_sdk::signer::Signer;
+
+    let (world, long) = leveraged_long().await;
+    let (k, mut liquidator) = keeper(&world, world.bank.clone()).await;
+    let account = |w: &World| {
+        let key = long.margin_account;
+        let bank = w.bank.clone();
+        async move {
+            let a = bank.account(&key).await.unwrap().unwrap();
+            accounts::margin_account(&a).unwrap()
+        }
+    };
+
+    // Withdrawable: exactly what the program lets out, not one unit more.
+    let snap = MarketSnapshot::fetch(world.bank.as_ref(), world.market)
+        .await
+        .unwrap();
+    let band = snap.band(Action::IncreaseRisk).expect("priced");
+    let free = withdrawable(&snap.market, &*account(&world).await, Some(band)).unwrap();
+    assert!(free > 0, "an 8× long under 10% initial margin has room");
+    let a = world.collateral_accounts(
+        &long.wallet.pubkey(),
+        &long.token_account,
+        &long.margin_account,
+    );
+    let too_much = world
+        .send(&[ix::collateral_withdraw(&a, free + 1)], &[&long.wallet])
+        .await
+        .unwrap();
+    assert_eq!(
+        too_much.custom_error(),
+        Some(u32::from(ErrorCode::WithdrawalBreaksInitialMargin))
+    );
+    world
+        .must(
+            "withdraw",
+            &[ix::collateral_withdraw(&a, free)],
+            &[&long.wallet],
+        )
+        .await
+        .expect("exactly the withdrawable amount leaves");
+
+    // Liquidation price: 1% above it the keeper leaves the account alone, 1% below it liquidates.
+    let snap = MarketSnapshot::fetch(world.bank.as_ref(), world.market)
+        .await
+        .unwrap();
+    let price = snap.band(Action::Liquidate).expect("priced").high;
+    let liq = AccountRisk::at(&snap.market, &*account(&world).await, price)
+        .unwrap()
+        .liquidation_price
+        .expect("a leveraged long has one");
+    let liq = quote_per_base(&world, liq);
+    assert!(
+        liq < OPEN && liq > OPEN * 0.9,
+        "within 10% below entry: {liq}"
+    );
+    world.bank.advance(10).await.unwrap();
+    world.publish(Some(liq * 1.01), Some(liq * 1.01), 10).await;
+    let above = liquidator.tick(&k).await.expect("pass");
+    assert!(
+        above.liquidatable.is_empty(),
+        "healthy above its liquidation price"
+    );
+    world.bank.advance(10).await.unwrap();
+    world.publish(Some(liq * 0.99), Some(liq * 0.99), 10).await;
+    let below = liquidator.tick(&k).await.expect("pass");
+    assert_eq!(below.liquidatable, vec![long.margin_account]);
+    assert_eq!(liquidated(&below).len(), 1, "the program agrees");
+}

@@ -347,7 +347,7 @@ impl World {
         Ok(account.pubkey())
     }
 
-    fn collateral_accounts(
+    pub fn collateral_accounts(
         &self,
         signer: &Pubkey,
         token: &Pubkey,
