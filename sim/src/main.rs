@@ -5,6 +5,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use perp_sim::runner::Runner;
 use perp_sim::scenario::Scenario;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -21,8 +22,17 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+async fn main() -> std::process::ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     // The keeper tasks log through `tracing`: warnings (failed liquidations) by default.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,tarpc=error"));
@@ -44,16 +54,23 @@ async fn main() -> anyhow::Result<()> {
             .progress_chars("=> "),
     );
     let step_s = scenario.step_s;
+    // Without a terminal the bar does not draw: print a line every tenth of the run instead.
+    let plain = !std::io::stderr().is_terminal();
+    let tenth = (runner.steps() / 10).max(1);
     let report = runner
         .run(|step, r| {
-            bar.set_position(step + 1);
-            bar.set_message(format!(
+            let line = format!(
                 "t={}s fills={} liquidations={} bankruptcies={}",
                 step as i64 * step_s,
                 r.fills,
                 r.liquidations,
                 r.bankruptcies
-            ));
+            );
+            bar.set_position(step + 1);
+            if plain && step % tenth == 0 {
+                eprintln!("step {}/{} {line}", step + 1, bar.length().unwrap_or(0));
+            }
+            bar.set_message(line);
         })
         .await?;
     bar.finish_and_clear();
