@@ -37,12 +37,6 @@ pub fn settled(market: &Market, account: &MarginAccount) -> Result<MarginAccount
     Ok(copy)
 }
 
-/// The price `liquidate` values an account at within `band`: the end most favourable to it
-/// (a long's high, a short's low).
-pub fn favourable_price(band: PriceBand, position: i64) -> Price {
-    if position > 0 { band.high } else { band.low }
-}
-
 /// An account's risk at one price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountRisk {
@@ -87,7 +81,7 @@ impl AccountRisk {
         band: PriceBand,
     ) -> Result<Option<Self>, RiskError> {
         let position = account.trader.base_position;
-        let risk = Self::at(market, account, favourable_price(band, position))?;
+        let risk = Self::at(market, account, band.favourable_to(position))?;
         let below = if position != 0 {
             !risk.health.covers(risk.maintenance_bps)?
         } else {

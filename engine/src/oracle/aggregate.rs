@@ -40,6 +40,12 @@ impl PriceBand {
             high: a.max(b),
         }
     }
+
+    /// The end most favourable to a holder of `position` base lots: a long's high, a short's
+    /// (or a flat account's) low. Liquidation values accounts here.
+    pub fn favourable_to(&self, position: i64) -> Price {
+        if position > 0 { self.high } else { self.low }
+    }
 }
 
 /// Why no price is available for an action.
@@ -137,6 +143,14 @@ mod tests {
 
     fn p(raw: u64) -> Price {
         Price::from_raw(raw)
+    }
+
+    #[test]
+    fn the_favourable_end_is_a_longs_high_and_a_shorts_low() {
+        let band = PriceBand::spanning(p(110), p(100));
+        assert_eq!(band.favourable_to(5), p(110));
+        assert_eq!(band.favourable_to(-5), p(100));
+        assert_eq!(band.favourable_to(0), p(100));
     }
 
     #[test]

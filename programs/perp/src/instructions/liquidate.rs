@@ -127,7 +127,7 @@ fn transfer_position(
     orders_cancelled: u32,
 ) -> Result<u64> {
     let position = account.trader.base_position;
-    let price = if position > 0 { band.high } else { band.low };
+    let price = band.favourable_to(position);
     let keeper_position = keeper.trader.base_position;
     let margin = market.params.margin();
     let balance = i64::try_from(account.collateral).map_err(|_| ErrorCode::MathOverflow)?;
