@@ -3,6 +3,7 @@
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
+use perp_keeper::cli::{exit_code, init_logs};
 use perp_sim::runner::Runner;
 use perp_sim::scenario::Scenario;
 use std::io::IsTerminal;
@@ -23,23 +24,12 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run(Args::parse()).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    exit_code(run(Args::parse()).await)
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
     // The keeper tasks log through `tracing`: warnings (failed liquidations) by default.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,tarpc=error"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    init_logs("warn,tarpc=error", false);
     let scenario = Scenario::load(&args.scenario)?;
     eprintln!(
         "setting up {} (bank, market, {} trader groups)…",

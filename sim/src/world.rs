@@ -268,13 +268,7 @@ impl World {
         let mint = Keypair::new();
         let len = spl_token::state::Mint::LEN;
         let ixs = [
-            anchor_lang::solana_program::system_instruction::create_account(
-                &self.payer.pubkey(),
-                &mint.pubkey(),
-                Rent::default().minimum_balance(len),
-                len as u64,
-                &spl_token::ID,
-            ),
+            self.create_account_ix(&mint.pubkey(), len, &spl_token::ID),
             spl_token::instruction::initialize_mint2(
                 &spl_token::ID,
                 &mint.pubkey(),
@@ -300,13 +294,7 @@ impl World {
             detail: e.to_string(),
         };
         let ixs = [
-            anchor_lang::solana_program::system_instruction::create_account(
-                &self.payer.pubkey(),
-                &account.pubkey(),
-                Rent::default().minimum_balance(len),
-                len as u64,
-                &spl_token::ID,
-            ),
+            self.create_account_ix(&account.pubkey(), len, &spl_token::ID),
             spl_token::instruction::initialize_account3(
                 &spl_token::ID,
                 &account.pubkey(),
@@ -333,16 +321,22 @@ impl World {
         Ok(account.pubkey())
     }
 
+    /// Creates `key` (which must sign) with `space` zeroed bytes owned by `owner`, rent-exempt,
+    /// paid by the bank's payer.
+    fn create_account_ix(&self, key: &Pubkey, space: usize, owner: &Pubkey) -> Instruction {
+        anchor_lang::solana_program::system_instruction::create_account(
+            &self.payer.pubkey(),
+            key,
+            Rent::default().minimum_balance(space),
+            space as u64,
+            owner,
+        )
+    }
+
     /// A zeroed program-owned account of `space` bytes (books and queues are client-allocated).
     async fn allocate(&self, space: usize) -> Result<Pubkey, SetupError> {
         let account = Keypair::new();
-        let ix = anchor_lang::solana_program::system_instruction::create_account(
-            &self.payer.pubkey(),
-            &account.pubkey(),
-            Rent::default().minimum_balance(space),
-            space as u64,
-            &perp_sdk::perp::ID,
-        );
+        let ix = self.create_account_ix(&account.pubkey(), space, &perp_sdk::perp::ID);
         self.must("allocate book/queue", &[ix], &[&account]).await?;
         Ok(account.pubkey())
     }

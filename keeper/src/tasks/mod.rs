@@ -43,30 +43,21 @@ pub trait Pass: Send {
     async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError>;
 }
 
-#[async_trait::async_trait]
-impl Pass for liquidator::Liquidator {
-    async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError> {
-        self.tick(k).await.map(drop)
-    }
+/// Every task's pass is its `tick`, outcome dropped (the task counted and logged it).
+macro_rules! pass_is_tick {
+    ($($task:ty),* $(,)?) => {$(
+        #[async_trait::async_trait]
+        impl Pass for $task {
+            async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError> {
+                self.tick(k).await.map(drop)
+            }
+        }
+    )*};
 }
 
-#[async_trait::async_trait]
-impl Pass for events::EventConsumer {
-    async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError> {
-        self.tick(k).await.map(drop)
-    }
-}
-
-#[async_trait::async_trait]
-impl Pass for funding::FundingCranker {
-    async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError> {
-        self.tick(k).await.map(drop)
-    }
-}
-
-#[async_trait::async_trait]
-impl Pass for risk::RiskCranker {
-    async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError> {
-        self.tick(k).await.map(drop)
-    }
-}
+pass_is_tick!(
+    liquidator::Liquidator,
+    events::EventConsumer,
+    funding::FundingCranker,
+    risk::RiskCranker,
+);
