@@ -1,0 +1,113 @@
+//! The cluster's services: the slot clock, JSON-RPC over HTTP and PubSub over WebSocket.
+
+use crate::ledger::Ledger;
+use crate::{pubsub, rpc};
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// Where and how fast the cluster runs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub rpc: SocketAddr,
+    pub pubsub: SocketAddr,
+    pub slot: Duration,
+    /// Cluster clock minus wall clock at start (seconds).
+    pub clock_offset: i64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            rpc: SocketAddr::from(([127, 0, 0, 1], 8899)),
+            pubsub: SocketAddr::from(([127, 0, 0, 1], 8900)),
+            slot: Duration::from_millis(400),
+            clock_offset: 0,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Both services on free loopback ports (for tests and benches).
+    pub fn ephemeral() -> Self {
+        ServerConfig {
+            rpc: SocketAddr::from(([127, 0, 0, 1], 0)),
+            pubsub: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..Default::default()
+        }
+    }
+}
+
+/// A running local cluster. Dropping it stops its services.
+pub struct Localnet {
+    pub ledger: Arc<Ledger>,
+    pub rpc_addr: SocketAddr,
+    pub pubsub_addr: SocketAddr,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Localnet {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+async fn serve(listener: TcpListener, router: Router) {
+    if let Err(e) = axum::serve(listener, router).await {
+        tracing::error!(error = %e, "server stopped");
+    }
+}
+
+impl Localnet {
+    /// Starts the bank, the slot clock and both services; `extra` routes (e.g. the faucet) are
+    /// served beside JSON-RPC.
+    pub async fn start(config: &ServerConfig, extra: Option<Router>) -> anyhow::Result<Self> {
+        let ledger = Ledger::start(config.clock_offset).await?;
+        let rpc_listener = TcpListener::bind(config.rpc).await?;
+        let pubsub_listener = TcpListener::bind(config.pubsub).await?;
+        let rpc_addr = rpc_listener.local_addr()?;
+        let pubsub_addr = pubsub_listener.local_addr()?;
+        let mut http = rpc::router(ledger.clone());
+        if let Some(extra) = extra {
+            http = http.merge(extra);
+        }
+        let clock = {
+            let ledger = ledger.clone();
+            let period = config.slot;
+            tokio::spawn(async move {
+                let mut interval = tokio::time::interval(period);
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    interval.tick().await;
+                    if let Err(e) = ledger.tick().await {
+                        tracing::error!(error = %e, "slot tick failed");
+                    }
+                }
+            })
+        };
+        let tasks = vec![
+            clock,
+            tokio::spawn(serve(rpc_listener, http)),
+            tokio::spawn(serve(pubsub_listener, pubsub::router(ledger.clone()))),
+        ];
+        Ok(Localnet {
+            ledger,
+            rpc_addr,
+            pubsub_addr,
+            tasks,
+        })
+    }
+
+    pub fn rpc_url(&self) -> String {
+        format!("http://{}", self.rpc_addr)
+    }
+
+    pub fn pubsub_url(&self) -> String {
+        format!("ws://{}", self.pubsub_addr)
+    }
+}
