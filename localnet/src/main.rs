@@ -1,1 +1,153 @@
-fn main() {}
+//! `perp-localnet`: the whole exchange on a local cluster, in one command.
+
+use clap::Parser;
+use perp_keeper::cli::{exit_code, init_logs};
+use perp_localnet::ServerConfig;
+use perp_localnet::exchange::{Exchange, Options, keeper, status};
+use solana_sdk::signature::write_keypair_file;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "perp-localnet",
+    about = "A local Solana cluster with the perp exchange: two markets, live oracles, market makers, a faucet and the keeper."
+)]
+struct Args {
+    /// JSON-RPC port (loopback).
+    #[arg(long, default_value_t = 8899)]
+    rpc_port: u16,
+    /// PubSub WebSocket port (loopback).
+    #[arg(long, default_value_t = 8900)]
+    ws_port: u16,
+    /// The keeper's metrics and health port (loopback).
+    #[arg(long, default_value_t = 9464)]
+    keeper_port: u16,
+    /// Where the deployment, the keeper's keypair and configuration are written.
+    #[arg(long, default_value = "target/localnet")]
+    state_dir: PathBuf,
+    /// The keeper binary (default: perp-keeper beside this one).
+    #[arg(long)]
+    keeper_bin: Option<PathBuf>,
+    /// Run without the keeper.
+    #[arg(long)]
+    no_keeper: bool,
+    /// Leveraged traders per market.
+    #[arg(long, default_value_t = 4)]
+    traders: usize,
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Seconds between status lines.
+    #[arg(long, default_value_t = 5)]
+    status_secs: u64,
+    /// Stop after this many seconds (default: run until Ctrl-C).
+    #[arg(long)]
+    duration_secs: Option<u64>,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    init_logs("warn,tarpc=error,perp_localnet=info", false);
+    exit_code(run(Args::parse()).await)
+}
+
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let keeper_bin = match (&args.keeper_bin, args.no_keeper) {
+        (_, true) => None,
+        (Some(bin), false) => Some(bin.clone()),
+        (None, false) => Some(keeper::beside_this_binary().ok_or_else(|| {
+            anyhow::anyhow!(
+                "perp-keeper is not built beside perp-localnet: run `cargo build -p perp-keeper` (or pass --keeper-bin / --no-keeper)"
+            )
+        })?),
+    };
+    std::fs::create_dir_all(&args.state_dir)?;
+    let options = Options {
+        server: ServerConfig {
+            rpc: loopback(args.rpc_port),
+            pubsub: loopback(args.ws_port),
+            ..Default::default()
+        },
+        seed: args.seed,
+        traders: args.traders,
+        ..Default::default()
+    };
+    eprintln!("starting the local exchange…");
+    let ex = Exchange::start(&options).await?;
+    let deployment = args.state_dir.join("deployment.json");
+    std::fs::write(&deployment, serde_json::to_string_pretty(&ex.deployment)?)?;
+    println!("JSON-RPC   {}", ex.net.rpc_url());
+    println!("PubSub     {}", ex.net.pubsub_url());
+    println!(
+        "faucet     POST {}/faucet {{\"owner\": \"<address>\", \"amount\": 10000}}",
+        ex.net.rpc_url()
+    );
+    println!("program    {}", ex.deployment.program);
+    println!("quote mint {}", ex.deployment.quote_mint);
+    for m in &ex.deployment.markets {
+        println!(
+            "{:<10} {} (book {}, events {})",
+            m.symbol, m.market, m.book, m.event_queue
+        );
+    }
+    for (role, key) in [
+        ("risk-council", &ex.risk_council),
+        ("guardian", &ex.guardian),
+    ] {
+        let path = args.state_dir.join(format!("{role}.json"));
+        write_keypair_file(key, &path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    }
+    println!(
+        "deployment {} (role keypairs beside it)",
+        deployment.display()
+    );
+    let mut child = match &keeper_bin {
+        Some(bin) => {
+            let listen = loopback(args.keeper_port);
+            let config =
+                keeper::prepare(&ex.venue, &args.state_dir, &[ex.net.rpc_url()], listen).await?;
+            println!(
+                "keeper     {} --config {} (metrics http://{listen}/metrics)",
+                bin.display(),
+                config.display()
+            );
+            Some(keeper::spawn(bin, &config)?)
+        }
+        None => None,
+    };
+    let liquidations = status::Liquidations::new(&ex.venue);
+    tokio::spawn(liquidations.clone().run(ex.venue.clone()));
+    let mut interval = tokio::time::interval(Duration::from_secs(args.status_secs.max(1)));
+    let stop = async {
+        match args.duration_secs {
+            Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            _ = interval.tick() => {
+                let keeper = match child.as_mut().map(|c| c.try_wait()) {
+                    None => "off".to_string(),
+                    Some(Ok(None)) => "up".to_string(),
+                    Some(Ok(Some(status))) => format!("exited ({status})"),
+                    Some(Err(e)) => format!("unknown ({e})"),
+                };
+                println!("{} | keeper {keeper}", status::line(&ex.venue, &liquidations).await);
+            }
+        }
+    }
+    if let Some(mut c) = child {
+        let _ = c.kill().await;
+    }
+    Ok(())
+}

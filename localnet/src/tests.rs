@@ -1,28 +1,90 @@
 //! The cluster driven by the official clients (`solana-rpc-client`, `solana-pubsub-client`).
 
-use crate::{Localnet, ServerConfig};
+use crate::exchange::{Exchange, Options, venue};
+use crate::{Localnet, ServerConfig, rpc};
+use futures::StreamExt;
+use perp_sdk::accounts::{self, margin_account_filters};
+use perp_sdk::cluster::rpc::rpc_filters;
+use perp_sdk::ix;
+use perp_sdk::pda::margin_account_pda;
+use serde_json::{Value, json};
+use solana_account_decoder::UiAccountEncoding;
 use solana_commitment_config::CommitmentConfig;
+use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::client_error::ErrorKind;
+use solana_rpc_client_api::config::{
+    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSimulateTransactionConfig,
+    RpcTransactionConfig,
+};
+use solana_rpc_client_api::request::{
+    RpcError, RpcRequest, RpcResponseErrorData, TokenAccountsFilter,
+};
+use solana_sdk::hash::Hash;
+use solana_sdk::instruction::InstructionError;
 use solana_sdk::native_token::LAMPORTS_PER_SOL;
-use solana_sdk::signature::Keypair;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signature};
 use solana_sdk::signer::Signer;
+use solana_sdk::transaction::{Transaction, TransactionError};
+use solana_transaction_status_client_types::UiTransactionEncoding;
 use std::time::Duration;
 
-async fn cluster() -> (Localnet, RpcClient) {
-    let config = ServerConfig {
+fn fast() -> ServerConfig {
+    ServerConfig {
         slot: Duration::from_millis(100),
         ..ServerConfig::ephemeral()
+    }
+}
+
+fn client(url: String) -> RpcClient {
+    RpcClient::new_with_commitment(url, CommitmentConfig::confirmed())
+}
+
+async fn cluster() -> (Localnet, RpcClient) {
+    let net = Localnet::start(&fast(), None).await.expect("localnet");
+    let c = client(net.rpc_url());
+    (net, c)
+}
+
+/// The exchange with flat prices, makers and no traders.
+async fn exchange() -> (Exchange, RpcClient) {
+    let options = Options {
+        server: fast(),
+        moving_prices: false,
+        traders: 0,
+        ..Options::default()
     };
-    let net = Localnet::start(&config, None).await.expect("localnet");
-    let client = RpcClient::new_with_commitment(net.rpc_url(), CommitmentConfig::confirmed());
-    (net, client)
+    let ex = Exchange::start(&options).await.expect("exchange");
+    let c = client(ex.net.rpc_url());
+    (ex, c)
+}
+
+fn transfer(
+    from: &Keypair,
+    to: &Pubkey,
+    lamports: u64,
+    cu_price: u64,
+    blockhash: Hash,
+) -> Transaction {
+    Transaction::new_signed_with_payer(
+        &[
+            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_price(
+                cu_price,
+            ),
+            anchor_lang::solana_program::system_instruction::transfer(&from.pubkey(), to, lamports),
+        ],
+        Some(&from.pubkey()),
+        &[from],
+        blockhash,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn airdrop_then_transfer_is_confirmed_and_visible() {
+async fn airdrop_then_transfer_is_confirmed_with_fee_and_metadata() {
     let (_net, client) = cluster().await;
     let alice = Keypair::new();
-    let bob = Keypair::new();
+    let bob = Pubkey::new_unique();
     let sig = client
         .request_airdrop(&alice.pubkey(), 2 * LAMPORTS_PER_SOL)
         .await
@@ -34,29 +96,440 @@ async fn airdrop_then_transfer_is_confirmed_and_visible() {
     );
 
     let blockhash = client.get_latest_blockhash().await.unwrap();
-    let tx = solana_sdk::transaction::Transaction::new_signed_with_payer(
-        &[anchor_lang::solana_program::system_instruction::transfer(
-            &alice.pubkey(),
-            &bob.pubkey(),
-            LAMPORTS_PER_SOL,
-        )],
-        Some(&alice.pubkey()),
-        &[&alice],
-        blockhash,
-    );
+    let tx = transfer(&alice, &bob, LAMPORTS_PER_SOL, 1_234, blockhash);
+    let fee = client
+        .get_fee_for_message(&tx.message)
+        .await
+        .expect("fee for a message with a live blockhash");
+    assert!(fee > 5_000, "one signature plus the priority fee: {fee}");
     let sig = client
         .send_and_confirm_transaction(&tx)
         .await
         .expect("send");
-    assert_eq!(
-        client.get_balance(&bob.pubkey()).await.unwrap(),
-        LAMPORTS_PER_SOL
-    );
-    let fee = 5_000;
+    assert_eq!(client.get_balance(&bob).await.unwrap(), LAMPORTS_PER_SOL);
     assert_eq!(
         client.get_balance(&alice.pubkey()).await.unwrap(),
         LAMPORTS_PER_SOL - fee
     );
     let status = client.get_signature_statuses(&[sig]).await.unwrap().value;
     assert_eq!(status[0].as_ref().map(|s| s.err.clone()), Some(None));
+
+    let config = RpcTransactionConfig {
+        encoding: Some(UiTransactionEncoding::Base64),
+        commitment: Some(CommitmentConfig::confirmed()),
+        max_supported_transaction_version: Some(0),
+    };
+    let got = client
+        .get_transaction_with_config(&sig, config)
+        .await
+        .expect("getTransaction");
+    let meta = got.transaction.meta.expect("meta");
+    assert_eq!(meta.fee, fee);
+    assert_eq!(
+        meta.pre_balances[0] - meta.post_balances[0],
+        fee + LAMPORTS_PER_SOL
+    );
+    assert_eq!(
+        got.transaction
+            .transaction
+            .decode()
+            .expect("base64")
+            .signatures[0],
+        sig
+    );
+    let fees = client.get_recent_prioritization_fees(&[bob]).await.unwrap();
+    assert!(
+        fees.iter().any(|f| f.prioritization_fee == 1_234),
+        "{fees:?}"
+    );
+    let untouched = client
+        .get_recent_prioritization_fees(&[Pubkey::new_unique()])
+        .await
+        .unwrap();
+    assert!(
+        untouched.iter().all(|f| f.prioritization_fee == 0),
+        "no bids on an untouched account"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chain_methods_answer_as_a_validator_does() {
+    let (net, client) = cluster().await;
+    let version = client.get_version().await.unwrap();
+    assert_eq!(version.solana_core, crate::rpc::CORE_VERSION);
+    client.get_health().await.expect("healthy");
+    let first = client.get_slot().await.unwrap();
+    let (hash, last_valid) = client
+        .get_latest_blockhash_with_commitment(CommitmentConfig::confirmed())
+        .await
+        .unwrap();
+    let height = client.get_block_height().await.unwrap();
+    // The slot clock may tick between the two requests.
+    assert!(
+        (height + 148..=height + 150).contains(&last_valid),
+        "{last_valid} {height}"
+    );
+    assert!(
+        client
+            .is_blockhash_valid(&hash, CommitmentConfig::confirmed())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !client
+            .is_blockhash_valid(&Hash::new_unique(), CommitmentConfig::confirmed())
+            .await
+            .unwrap()
+    );
+    let info = client.get_epoch_info().await.unwrap();
+    assert!(info.absolute_slot >= first && info.slots_in_epoch > 0);
+    assert_eq!(
+        client
+            .get_minimum_balance_for_rent_exemption(165)
+            .await
+            .unwrap(),
+        solana_sdk::rent::Rent::default().minimum_balance(165)
+    );
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert!(
+        client.get_slot().await.unwrap() > first,
+        "slots advance in real time"
+    );
+
+    // Unknown methods and bad parameters get the standard errors.
+    let err = client
+        .send::<Value>(
+            RpcRequest::Custom {
+                method: "getNothing",
+            },
+            json!([]),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::RpcError(RpcError::RpcResponseError { code: -32601, .. })
+        ),
+        "{err:?}"
+    );
+    let err = client
+        .send::<Value>(RpcRequest::GetBalance, json!(["not-a-key"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::RpcError(RpcError::RpcResponseError { code: -32602, .. })
+        ),
+        "{err:?}"
+    );
+
+    // The envelope itself: parse errors, invalid requests, batches, notifications.
+    let answer = |body: &'static str| {
+        let ledger = net.ledger.clone();
+        async move { rpc::answer(&ledger, body.as_bytes()).await }
+    };
+    assert_eq!(answer("{nope").await.unwrap()["error"]["code"], -32700);
+    assert_eq!(answer("[]").await.unwrap()["error"]["code"], -32600);
+    assert_eq!(
+        answer(r#"{"jsonrpc":"1.0","id":1,"method":"getSlot"}"#)
+            .await
+            .unwrap()["error"]["code"],
+        -32600
+    );
+    assert_eq!(
+        answer(r#"{"jsonrpc":"2.0","id":1,"method":"getSlot","params":{"a":1}}"#)
+            .await
+            .unwrap()["error"]["code"],
+        -32602
+    );
+    assert!(
+        answer(r#"{"jsonrpc":"2.0","method":"getSlot"}"#)
+            .await
+            .is_none(),
+        "a notification gets no answer"
+    );
+    let batch = answer(r#"[{"jsonrpc":"2.0","id":1,"method":"getHealth"},{"jsonrpc":"2.0","id":2,"method":"nope"},7]"#)
+        .await
+        .unwrap();
+    assert_eq!(batch[0]["result"], "ok");
+    assert_eq!(batch[1]["error"]["code"], -32601);
+    assert_eq!(batch[2]["error"]["code"], -32600);
+}
+
+/// A wallet with SOL, quote tokens and an (empty) margin account in the first market, opened
+/// over RPC.
+async fn trader(ex: &Exchange, client: &RpcClient, whole: u64) -> (Keypair, Pubkey) {
+    let wallet = Keypair::new();
+    let sig = client
+        .request_airdrop(&wallet.pubkey(), LAMPORTS_PER_SOL)
+        .await
+        .unwrap();
+    client.confirm_transaction(&sig).await.unwrap();
+    ex.venue
+        .fund(&wallet.pubkey(), whole, 0)
+        .await
+        .expect("fund");
+    let m = &ex.venue.markets[0];
+    let create = ix::margin_account_create(wallet.pubkey(), wallet.pubkey(), m.market, 0);
+    let tx = Transaction::new_signed_with_payer(
+        &[create],
+        Some(&wallet.pubkey()),
+        &[&wallet],
+        client.get_latest_blockhash().await.unwrap(),
+    );
+    client
+        .send_and_confirm_transaction(&tx)
+        .await
+        .expect("margin account");
+    let margin = margin_account_pda(&m.market, &wallet.pubkey(), 0);
+    (wallet, margin)
+}
+
+/// `f`, which must finish within five seconds.
+async fn within<F: std::future::Future>(f: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(5), f)
+        .await
+        .expect("in time")
+}
+
+fn signed(
+    client_hash: Hash,
+    wallet: &Keypair,
+    ixs: &[solana_sdk::instruction::Instruction],
+) -> Transaction {
+    Transaction::new_signed_with_payer(ixs, Some(&wallet.pubkey()), &[wallet], client_hash)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deposit_notifies_account_program_and_signature_subscribers() {
+    let (ex, client) = exchange().await;
+    let (wallet, margin) = trader(&ex, &client, 1_000).await;
+    let m = &ex.venue.markets[0];
+
+    let pubsub = PubsubClient::new(&ex.net.pubsub_url()).await.expect("ws");
+    let b64 = RpcAccountInfoConfig {
+        encoding: Some(UiAccountEncoding::Base64),
+        ..Default::default()
+    };
+    let (mut account_stream, _unsub_a) = pubsub
+        .account_subscribe(&margin, Some(b64.clone()))
+        .await
+        .expect("accountSubscribe");
+    let program_config = RpcProgramAccountsConfig {
+        filters: Some(rpc_filters(&margin_account_filters(&m.market))),
+        account_config: b64.clone(),
+        ..Default::default()
+    };
+    let (mut program_stream, _unsub_p) = pubsub
+        .program_subscribe(&perp_sdk::perp::ID, Some(program_config))
+        .await
+        .expect("programSubscribe");
+    let (mut slots, _unsub_s) = pubsub.slot_subscribe().await.expect("slotSubscribe");
+
+    let amount = venue::native(1_000);
+    let deposit = ix::collateral_deposit(
+        &m.collateral(&wallet.pubkey(), &ex.venue.quote_mint),
+        amount,
+    );
+    let tx = signed(
+        client.get_latest_blockhash().await.unwrap(),
+        &wallet,
+        &[deposit],
+    );
+    let (mut sig_stream, _unsub_sig) = pubsub
+        .signature_subscribe(&tx.signatures[0], None)
+        .await
+        .expect("signatureSubscribe");
+    client
+        .send_and_confirm_transaction(&tx)
+        .await
+        .expect("deposit");
+
+    let note = within(account_stream.next())
+        .await
+        .expect("account notification");
+    let account: solana_sdk::account::Account = note.value.decode().expect("base64 account");
+    assert_eq!(
+        accounts::margin_account(&account).unwrap().collateral,
+        amount
+    );
+    let note = within(program_stream.next())
+        .await
+        .expect("program notification");
+    assert_eq!(note.value.pubkey, margin.to_string());
+    let note = within(sig_stream.next())
+        .await
+        .expect("signature notification");
+    assert!(matches!(
+        note.value,
+        solana_rpc_client_api::response::RpcSignatureResult::ProcessedSignature(ref r) if r.err.is_none()
+    ));
+    let slot = within(slots.next()).await.expect("slot notification");
+    assert!(slot.slot > 0);
+
+    // The same accounts through getProgramAccounts with the keeper's filters: this one and the
+    // maker's, in this market only.
+    let listed = client
+        .get_program_ui_accounts_with_config(
+            &perp_sdk::perp::ID,
+            RpcProgramAccountsConfig {
+                filters: Some(rpc_filters(&margin_account_filters(&m.market))),
+                account_config: b64,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 2, "the maker's and this trader's");
+    assert!(listed.iter().any(|(k, _)| *k == margin));
+    assert!(listed.iter().all(|(_, a)| {
+        let a: solana_sdk::account::Account = a.decode().expect("base64");
+        accounts::margin_account(&a).unwrap().market == m.market
+    }));
+
+    // Token accounts by owner, and their balance, as wallets read them.
+    let tokens = client
+        .get_token_accounts_by_owner(
+            &wallet.pubkey(),
+            TokenAccountsFilter::Mint(ex.venue.quote_mint),
+        )
+        .await
+        .unwrap();
+    assert_eq!(tokens.len(), 1);
+    let balance = client
+        .get_token_account_balance(&Pubkey::from_str_const(&tokens[0].pubkey))
+        .await
+        .unwrap();
+    assert_eq!(
+        (balance.amount.as_str(), balance.decimals),
+        ("0", 6),
+        "all of it deposited"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_transaction_simulates_with_logs_and_fails_preflight() {
+    let (ex, client) = exchange().await;
+    let (wallet, _margin) = trader(&ex, &client, 500).await;
+    let m = &ex.venue.markets[0];
+    let a = m.collateral(&wallet.pubkey(), &ex.venue.quote_mint);
+    let ixs = [
+        ix::collateral_deposit(&a, venue::native(500)),
+        ix::collateral_withdraw(&a, venue::native(500) + 1),
+    ];
+    let tx = signed(client.get_latest_blockhash().await.unwrap(), &wallet, &ixs);
+    let sim = client
+        .simulate_transaction_with_config(
+            &tx,
+            RpcSimulateTransactionConfig {
+                sig_verify: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("simulate")
+        .value;
+    let code = u32::from(perp_sdk::perp::error::ErrorCode::InsufficientCollateral);
+    assert_eq!(
+        sim.err.map(TransactionError::from),
+        Some(TransactionError::InstructionError(
+            1,
+            InstructionError::Custom(code)
+        ))
+    );
+    let logs = sim.logs.expect("logs");
+    let failed = format!("failed: custom program error: {code:#x}");
+    assert!(logs.iter().any(|l| l.ends_with(&failed)), "{logs:?}");
+
+    let err = client
+        .send_transaction(&tx)
+        .await
+        .expect_err("preflight refuses it");
+    let ErrorKind::RpcError(RpcError::RpcResponseError {
+        code: -32002, data, ..
+    }) = err.kind()
+    else {
+        panic!("{err:?}");
+    };
+    let RpcResponseErrorData::SendTransactionPreflightFailure(result) = data else {
+        panic!("{data:?}");
+    };
+    assert!(
+        result
+            .logs
+            .as_ref()
+            .is_some_and(|l| l.iter().any(|l| l.ends_with(&failed)))
+    );
+    let status = client
+        .get_signature_statuses(&[tx.signatures[0]])
+        .await
+        .unwrap()
+        .value;
+    assert_eq!(status, vec![None], "nothing was committed");
+
+    // A forged signature never reaches the bank.
+    let mut forged = tx.clone();
+    forged.signatures[0] = Signature::from([7u8; 64]);
+    let err = client
+        .send_transaction(&forged)
+        .await
+        .expect_err("bad signature");
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::RpcError(RpcError::RpcResponseError { code: -32003, .. })
+        ),
+        "{err:?}"
+    );
+}
+
+/// `POST` over a plain socket (the test's own minimal HTTP client).
+async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    let status = out[9..12].parse().unwrap();
+    let body = out.split("\r\n\r\n").nth(1).unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_faucet_mints_test_quote_tokens_and_refuses_bad_requests() {
+    let (ex, client) = exchange().await;
+    let owner = Pubkey::new_unique();
+    let (status, body) = post(
+        ex.net.rpc_addr,
+        "/faucet",
+        &format!(r#"{{"owner":"{owner}","amount":2500}}"#),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let ata = Pubkey::from_str_const(body["tokenAccount"].as_str().unwrap());
+    let balance = client.get_token_account_balance(&ata).await.unwrap();
+    assert_eq!(balance.ui_amount_string, "2500");
+    assert_eq!(
+        client.get_balance(&owner).await.unwrap(),
+        LAMPORTS_PER_SOL,
+        "and SOL for fees"
+    );
+    let (status, body) = post(ex.net.rpc_addr, "/faucet", r#"{"owner":"x"}"#).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("owner is not an address"))
+    );
+    let (status, _) = post(
+        ex.net.rpc_addr,
+        "/faucet",
+        &format!(r#"{{"owner":"{owner}","amount":0}}"#),
+    )
+    .await;
+    assert_eq!(status, 400);
 }

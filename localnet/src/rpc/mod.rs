@@ -5,6 +5,7 @@
 
 mod accounts;
 pub use accounts::passes;
+pub use chain::CORE_VERSION;
 mod chain;
 pub mod encode;
 mod params;

@@ -94,15 +94,7 @@ impl Cluster for RpcCluster {
         program: &Pubkey,
         filters: &[AccountFilter],
     ) -> Result<Vec<(Pubkey, Account)>, ClusterError> {
-        let filters = filters
-            .iter()
-            .map(|f| match f {
-                AccountFilter::DataSize(n) => RpcFilterType::DataSize(*n),
-                AccountFilter::Memcmp { offset, bytes } => {
-                    RpcFilterType::Memcmp(Memcmp::new_raw_bytes(*offset, bytes.clone()))
-                }
-            })
-            .collect();
+        let filters = rpc_filters(filters);
         let config = RpcProgramAccountsConfig {
             filters: Some(filters),
             account_config: RpcAccountInfoConfig {
@@ -184,4 +176,17 @@ impl Cluster for RpcCluster {
             },
         }
     }
+}
+
+/// `filters` as JSON-RPC `getProgramAccounts` / `programSubscribe` filters.
+pub fn rpc_filters(filters: &[AccountFilter]) -> Vec<RpcFilterType> {
+    filters
+        .iter()
+        .map(|f| match f {
+            AccountFilter::DataSize(n) => RpcFilterType::DataSize(*n),
+            AccountFilter::Memcmp { offset, bytes } => {
+                RpcFilterType::Memcmp(Memcmp::new_raw_bytes(*offset, bytes.clone()))
+            }
+        })
+        .collect()
 }
