@@ -80,6 +80,8 @@ pub struct Exchange {
     pub risk_council: Keypair,
     pub guardian: Keypair,
     pub venue: Arc<Venue>,
+    /// Each market's maker margin account (when makers run), for orders' inline settlement.
+    pub makers: Vec<Pubkey>,
     pub deployment: Deployment,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -190,12 +192,15 @@ impl Exchange {
             quote_mint,
             markets,
         ));
-        // The first aggregate price (and stable price) before anyone trades.
+        // The first aggregate price (and stable price) before anyone trades, from prices
+        // published at the clock the bootstrap moved.
         for m in &venue.markets {
+            m.feeder.set(&venue.ledger, m.feeder.price()).await;
             let update = perp_sdk::ix::market_update_price(m.market, m.oracles());
             venue.must("market_update_price", &[update], &[]).await?;
         }
         let _ = cell.set(venue.clone());
+        let mut makers = Vec::new();
         for i in 0..venue.markets.len() {
             let maker = Keypair::new();
             if options.makers {
@@ -212,6 +217,11 @@ impl Exchange {
                 traders.push(t);
             }
             let maker_key = maker.pubkey();
+            makers.push(perp_sdk::pda::margin_account_pda(
+                &venue.markets[i].market,
+                &maker_key,
+                0,
+            ));
             if options.makers {
                 tasks.push(tokio::spawn(actors::make(
                     venue.clone(),
@@ -236,6 +246,7 @@ impl Exchange {
             risk_council,
             guardian,
             venue,
+            makers,
             deployment,
             tasks,
         })
