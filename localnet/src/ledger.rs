@@ -5,8 +5,12 @@
 //! One node, no forks: a transaction is final once processed, so every commitment level reads
 //! the same bank. Commits and slot changes go one at a time (a slot change freezes the bank).
 
-use perp_sdk::cluster::bank::{BankCluster, BanksClientError};
+use crate::bank::LocalBank;
 use perp_sdk::{AccountFilter, Cluster, ClusterError, TxOutcome};
+use solana_runtime::bank::Bank;
+use solana_sdk::account::AccountSharedData;
+use solana_sdk::message::SanitizedMessage;
+use solana_sdk::transaction::TransactionVerificationMode;
 use solana_sdk::account::Account;
 use solana_sdk::clock::Clock;
 use solana_sdk::epoch_schedule::EpochSchedule;
@@ -78,8 +82,6 @@ pub enum Rejected {
     Preflight(Simulation),
     #[error("transaction was not executed: {0}")]
     NotExecuted(TransactionError),
-    #[error(transparent)]
-    Cluster(#[from] ClusterError),
 }
 
 struct SlotFees {
@@ -89,31 +91,20 @@ struct SlotFees {
 }
 
 pub struct Ledger {
-    bank: BankCluster,
+    bank: LocalBank,
     commits: Mutex<()>,
-    slot: AtomicU64,
-    block_height: AtomicU64,
     /// Cluster time = wall time + this (a local cluster may start in the past; see `up`).
     clock_offset: AtomicI64,
     txs: RwLock<HashMap<Signature, Arc<TxRecord>>>,
     fees: StdMutex<VecDeque<SlotFees>>,
     changes: broadcast::Sender<Change>,
-    faucet: Keypair,
     nonce: AtomicU64,
-    epoch_schedule: EpochSchedule,
 }
 
 fn wall_clock() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
-}
-
-fn transport(e: impl std::fmt::Display) -> ClusterError {
-    ClusterError::Transport {
-        endpoint: "bank".into(),
-        message: e.to_string(),
-    }
 }
 
 /// The compute-unit price a transaction bids (ComputeBudget's `SetComputeUnitPrice`: tag 3, then
@@ -161,42 +152,30 @@ fn writable_keys(message: &VersionedMessage) -> Vec<Pubkey> {
 
 impl Ledger {
     /// Starts the bank with the cluster clock `clock_offset` seconds from wall time.
-    pub async fn start(clock_offset: i64) -> Result<Arc<Self>, ClusterError> {
-        let bank = BankCluster::start().await;
-        let faucet = bank.payer().insecure_clone();
-        let epoch_schedule: EpochSchedule = bank.banks().get_sysvar().await.map_err(transport)?;
+    pub async fn start(clock_offset: i64) -> anyhow::Result<Arc<Self>> {
+        let bank = LocalBank::start(wall_clock() + clock_offset).await?;
         let (changes, _) = broadcast::channel(4_096);
-        let ledger = Arc::new(Ledger {
+        Ok(Arc::new(Ledger {
             bank,
             commits: Mutex::new(()),
-            slot: AtomicU64::new(0),
-            block_height: AtomicU64::new(0),
             clock_offset: AtomicI64::new(clock_offset),
             txs: RwLock::new(HashMap::new()),
             fees: StdMutex::new(VecDeque::new()),
             changes,
-            faucet,
             nonce: AtomicU64::new(1),
-            epoch_schedule,
-        });
-        ledger.bank.remember([ledger.faucet.pubkey()]);
-        ledger.tick().await?;
-        Ok(ledger)
+        }))
+    }
+
+    /// The bank transactions execute in now.
+    pub fn bank(&self) -> Arc<Bank> {
+        self.bank.current()
     }
 
     /// Advances one slot, with the clock at wall time + offset.
-    pub async fn tick(&self) -> Result<Clock, ClusterError> {
+    pub async fn tick(&self) -> Clock {
         let _commits = self.commits.lock().await;
         let now = wall_clock() + self.clock_offset.load(Ordering::Relaxed);
-        let clock = self.bank.next_slot(now).await?;
-        let height = self
-            .bank
-            .banks()
-            .get_root_block_height()
-            .await
-            .map_err(transport)?;
-        self.slot.store(clock.slot, Ordering::Release);
-        self.block_height.store(height, Ordering::Release);
+        let clock = self.bank.next_slot(now);
         {
             let mut fees = self.fees.lock().expect("fees");
             fees.push_back(SlotFees {
@@ -208,7 +187,7 @@ impl Ledger {
             }
         }
         let _ = self.changes.send(Change::Slot { slot: clock.slot });
-        Ok(clock)
+        clock
     }
 
     /// Moves the cluster clock to wall time + `offset` from the next slot on. The clock never
@@ -222,15 +201,19 @@ impl Ledger {
     }
 
     pub fn slot(&self) -> u64 {
-        self.slot.load(Ordering::Acquire)
+        self.bank().slot()
     }
 
     pub fn block_height(&self) -> u64 {
-        self.block_height.load(Ordering::Acquire)
+        self.bank().block_height()
     }
 
-    pub fn epoch_schedule(&self) -> &EpochSchedule {
-        &self.epoch_schedule
+    pub fn epoch_schedule(&self) -> EpochSchedule {
+        self.bank().epoch_schedule().clone()
+    }
+
+    pub fn minimum_balance(&self, len: usize) -> u64 {
+        self.bank().get_minimum_balance_for_rent_exemption(len)
     }
 
     pub fn transaction_count(&self) -> u64 {
@@ -241,25 +224,34 @@ impl Ledger {
         self.changes.subscribe()
     }
 
-    pub fn bank(&self) -> &BankCluster {
-        &self.bank
-    }
-
     /// The funded key that pays airdrops.
     pub fn faucet(&self) -> &Keypair {
-        &self.faucet
+        self.bank.faucet()
     }
 
-    /// Every address the cluster has seen (what `getProgramAccounts` looks through).
-    pub fn known_accounts(&self) -> Vec<Pubkey> {
-        self.bank.known()
+    pub fn account_now(&self, key: &Pubkey) -> Option<Account> {
+        self.bank().get_account(key).map(Account::from)
+    }
+
+    /// Every account `program` owns, in address order.
+    pub fn program_accounts_now(&self, program: &Pubkey) -> Vec<(Pubkey, Account)> {
+        let scan = solana_accounts_db::accounts_index::ScanConfig::default();
+        let mut out: Vec<(Pubkey, Account)> = self
+            .bank()
+            .get_program_accounts(program, &scan)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, a)| (k, Account::from(a)))
+            .collect();
+        out.sort_unstable_by_key(|(k, _)| *k);
+        out
     }
 
     /// Writes `account` at `key` outside any program (an oracle network's update) and tells
     /// subscribers.
     pub async fn set_account(&self, key: &Pubkey, account: Account) {
         let _commits = self.commits.lock().await;
-        self.bank.set_account(key, account).await;
+        self.bank.set_account(key, &AccountSharedData::from(account));
         let _ = self.changes.send(Change::Accounts {
             slot: self.slot(),
             keys: Arc::from([*key]),
@@ -291,83 +283,68 @@ impl Ledger {
     }
 
     /// The fee the bank charges for `message`, or `None` if its blockhash is unknown or expired.
-    pub async fn fee_for(&self, message: &VersionedMessage) -> Result<Option<u64>, ClusterError> {
-        let Some(message) = legacy(message) else {
-            return Ok(None);
-        };
-        self.bank
-            .banks()
-            .get_fee_for_message(message)
-            .await
-            .map_err(transport)
+    pub fn fee_for(&self, message: &VersionedMessage) -> Option<u64> {
+        let bank = self.bank();
+        let message = SanitizedMessage::try_from_legacy_message(
+            legacy(message)?,
+            bank.get_reserved_account_keys(),
+        )
+        .ok()?;
+        bank.get_fee_for_message(&message)
     }
 
-    /// Whether the bank would still accept a transaction with `blockhash` (asked of the bank's
-    /// own blockhash queue through its fee calculator).
-    pub async fn blockhash_valid(&self, blockhash: &Hash) -> Result<bool, ClusterError> {
-        let probe = Message::new_with_blockhash(&[], Some(&self.faucet.pubkey()), blockhash);
-        Ok(self
-            .fee_for(&VersionedMessage::Legacy(probe))
-            .await?
-            .is_some())
+    /// Whether the bank would still accept a transaction with `blockhash`.
+    pub fn blockhash_valid(&self, blockhash: &Hash) -> bool {
+        self.bank().is_blockhash_valid(blockhash)
     }
 
     /// The latest blockhash and the last block height at which it is valid.
-    pub async fn latest_blockhash_info(&self) -> Result<(Hash, u64), ClusterError> {
-        let hash = self.bank.latest_blockhash().await?;
-        Ok((hash, self.block_height() + MAX_RECENT_BLOCKS as u64))
+    pub fn latest_blockhash_info(&self) -> (Hash, u64) {
+        let bank = self.bank();
+        let hash = bank.last_blockhash();
+        let last_valid = bank
+            .get_blockhash_last_valid_block_height(&hash)
+            .unwrap_or(bank.block_height() + MAX_RECENT_BLOCKS as u64);
+        (hash, last_valid)
     }
 
-    fn check(tx: &VersionedTransaction) -> Result<(), Rejected> {
-        tx.sanitize()
-            .map_err(|e| Rejected::Malformed(e.to_string()))?;
-        if !tx.verify_with_results().into_iter().all(|ok| ok) {
-            return Err(Rejected::SignatureFailure);
-        }
-        Ok(())
-    }
-
-    /// Runs `tx` without committing it; `verify` also checks its signatures.
-    pub async fn simulate(
-        &self,
+    /// Sanitizes `tx` against `bank` (and verifies its signatures when `verify`).
+    fn sanitize(
+        bank: &Bank,
         tx: VersionedTransaction,
         verify: bool,
-    ) -> Result<Simulation, Rejected> {
-        if verify {
-            Self::check(&tx)?;
+    ) -> Result<
+        solana_runtime_transaction::runtime_transaction::RuntimeTransaction<
+            solana_sdk::transaction::SanitizedTransaction,
+        >,
+        Rejected,
+    > {
+        let mode = if verify {
+            TransactionVerificationMode::FullVerification
         } else {
-            tx.sanitize()
-                .map_err(|e| Rejected::Malformed(e.to_string()))?;
-        }
-        self.bank
-            .remember(tx.message.static_account_keys().iter().copied());
-        let sim = self
-            .bank
-            .banks()
-            .simulate_transaction(tx)
-            .await
-            .map_err(transport)?;
-        let details = sim.simulation_details;
-        Ok(Simulation {
-            err: sim.result.and_then(Result::err),
-            logs: details.as_ref().map(|d| d.logs.clone()).unwrap_or_default(),
-            units: details.as_ref().map_or(0, |d| d.units_consumed),
-            loaded_accounts_data_size: details.map_or(0, |d| d.loaded_accounts_data_size),
+            TransactionVerificationMode::HashOnly
+        };
+        bank.verify_transaction(tx, mode).map_err(|e| match e {
+            TransactionError::SignatureFailure => Rejected::SignatureFailure,
+            other => Rejected::Malformed(other.to_string()),
         })
     }
 
-    async fn balances(&self, keys: &[Pubkey]) -> Result<Vec<u64>, ClusterError> {
-        let mut out = Vec::with_capacity(keys.len());
-        for key in keys {
-            out.push(
-                self.bank
-                    .banks()
-                    .get_balance(*key)
-                    .await
-                    .map_err(transport)?,
-            );
-        }
-        Ok(out)
+    /// Runs `tx` without committing it; `verify` also checks its signatures.
+    pub fn simulate(&self, tx: VersionedTransaction, verify: bool) -> Result<Simulation, Rejected> {
+        let bank = self.bank();
+        let tx = Self::sanitize(&bank, tx, verify)?;
+        let sim = bank.simulate_transaction_unchecked(&tx, false);
+        Ok(Simulation {
+            err: sim.result.err(),
+            logs: sim.logs,
+            units: sim.units_consumed,
+            loaded_accounts_data_size: sim.loaded_accounts_data_size,
+        })
+    }
+
+    fn balances(bank: &Bank, keys: &[Pubkey]) -> Vec<u64> {
+        keys.iter().map(|k| bank.get_balance(k)).collect()
     }
 
     /// Verifies, optionally simulates (`preflight`), then executes and commits `tx`. A failed
@@ -377,50 +354,34 @@ impl Ledger {
         tx: VersionedTransaction,
         preflight: bool,
     ) -> Result<Arc<TxRecord>, Rejected> {
-        Self::check(&tx)?;
         let _commits = self.commits.lock().await;
+        let bank = self.bank();
+        Self::sanitize(&bank, tx.clone(), true)?;
         if preflight {
-            let sim = self.simulate(tx.clone(), false).await?;
+            let sim = self.simulate(tx.clone(), false)?;
             if sim.err.is_some() {
                 return Err(Rejected::Preflight(sim));
             }
         }
         let keys = tx.message.static_account_keys().to_vec();
-        self.bank.remember(keys.iter().copied());
-        let fee = self.fee_for(&tx.message).await?.unwrap_or(0);
-        let pre_balances = self.balances(&keys).await?;
-        let out = match self
-            .bank
-            .banks()
+        let fee = self.fee_for(&tx.message).unwrap_or(0);
+        let pre_balances = Self::balances(&bank, &keys);
+        let committed = bank
             .process_transaction_with_metadata(tx.clone())
-            .await
-        {
-            Ok(out) => out,
-            Err(BanksClientError::TransactionError(e)) => {
-                return Err(Rejected::NotExecuted(e));
-            }
-            Err(e) => return Err(transport(e).into()),
-        };
-        let Some(metadata) = out.metadata else {
-            return Err(Rejected::NotExecuted(
-                out.result
-                    .err()
-                    .unwrap_or(TransactionError::AccountNotFound),
-            ));
-        };
-        let post_balances = self.balances(&keys).await?;
-        let slot = self.slot();
+            .map_err(Rejected::NotExecuted)?;
+        let post_balances = Self::balances(&bank, &keys);
+        let slot = bank.slot();
         let signature = tx.signatures[0];
         let writable = writable_keys(&tx.message);
         let record = Arc::new(TxRecord {
             slot,
-            block_time: wall_clock() + self.clock_offset.load(Ordering::Relaxed),
-            err: out.result.err(),
-            fee,
+            block_time: bank.clock().unix_timestamp,
+            err: committed.status.err(),
+            fee: committed.fee_details.total_fee().max(fee),
             pre_balances,
             post_balances,
-            logs: metadata.log_messages,
-            units: metadata.compute_units_consumed,
+            logs: committed.log_messages.unwrap_or_default(),
+            units: committed.executed_units,
             transaction: tx,
         });
         self.txs
@@ -452,17 +413,17 @@ impl Ledger {
                 nonce,
             ),
             anchor_lang::solana_program::system_instruction::transfer(
-                &self.faucet.pubkey(),
+                &self.faucet().pubkey(),
                 to,
                 lamports,
             ),
         ];
-        let blockhash = self.bank.latest_blockhash().await?;
+        let faucet = self.faucet();
         let tx = Transaction::new_signed_with_payer(
             &ixs,
-            Some(&self.faucet.pubkey()),
-            &[&self.faucet],
-            blockhash,
+            Some(&faucet.pubkey()),
+            &[faucet],
+            self.bank().last_blockhash(),
         );
         let record = self.process(tx.into(), false).await?;
         match &record.err {
@@ -483,7 +444,6 @@ fn outcome(
             logs: record.logs.clone(),
             units: Some(record.units),
         }),
-        Err(Rejected::Cluster(e)) => Err(e),
         Err(Rejected::NotExecuted(err)) => Ok(TxOutcome {
             signature: tx.signatures[0],
             err: Some(err),
@@ -491,7 +451,7 @@ fn outcome(
             units: None,
         }),
         Err(other) => Err(ClusterError::Rpc {
-            endpoint: "bank".into(),
+            endpoint: "localnet".into(),
             message: other.to_string(),
         }),
     }
@@ -506,11 +466,15 @@ impl Cluster for Ledger {
     }
 
     async fn account(&self, key: &Pubkey) -> Result<Option<Account>, ClusterError> {
-        self.bank.account(key).await
+        Ok(self.account_now(key))
     }
 
     async fn accounts(&self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>, ClusterError> {
-        self.bank.accounts(keys).await
+        let bank = self.bank();
+        Ok(keys
+            .iter()
+            .map(|k| bank.get_account(k).map(Account::from))
+            .collect())
     }
 
     async fn program_accounts(
@@ -518,19 +482,21 @@ impl Cluster for Ledger {
         program: &Pubkey,
         filters: &[AccountFilter],
     ) -> Result<Vec<(Pubkey, Account)>, ClusterError> {
-        self.bank.program_accounts(program, filters).await
+        let mut accounts = self.program_accounts_now(program);
+        accounts.retain(|(_, a)| filters.iter().all(|f| f.matches(&a.data)));
+        Ok(accounts)
     }
 
     async fn latest_blockhash(&self) -> Result<Hash, ClusterError> {
-        self.bank.latest_blockhash().await
+        Ok(self.bank().last_blockhash())
     }
 
     async fn clock(&self) -> Result<Clock, ClusterError> {
-        self.bank.clock().await
+        Ok(self.bank().clock())
     }
 
     async fn simulate(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
-        match self.simulate(tx.clone().into(), false).await {
+        match Ledger::simulate(self, tx.clone().into(), false) {
             Ok(sim) => Ok(TxOutcome {
                 signature: tx.signatures[0],
                 err: sim.err,

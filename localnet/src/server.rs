@@ -84,9 +84,7 @@ impl Localnet {
                 interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     interval.tick().await;
-                    if let Err(e) = ledger.tick().await {
-                        tracing::error!(error = %e, "slot tick failed");
-                    }
+                    ledger.tick().await;
                 }
             })
         };

@@ -533,3 +533,36 @@ async fn the_faucet_mints_test_quote_tokens_and_refuses_bad_requests() {
     .await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blockhash_lives_150_blocks_as_on_a_real_cluster() {
+    let config = ServerConfig {
+        slot: Duration::from_millis(10),
+        ..ServerConfig::ephemeral()
+    };
+    let net = Localnet::start(&config, None).await.expect("localnet");
+    let client = client(net.rpc_url());
+    let (hash, last_valid) = client
+        .get_latest_blockhash_with_commitment(CommitmentConfig::confirmed())
+        .await
+        .unwrap();
+    let start = client.get_block_height().await.unwrap();
+    assert!(last_valid >= start + 149, "{start} {last_valid}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(std::time::Instant::now() < deadline, "the chain stalled");
+        let before = client.get_block_height().await.unwrap();
+        let valid = client
+            .is_blockhash_valid(&hash, CommitmentConfig::confirmed())
+            .await
+            .unwrap();
+        let after = client.get_block_height().await.unwrap();
+        if after < last_valid {
+            assert!(valid, "expired early at height {after} (valid through {last_valid})");
+        }
+        if before > last_valid {
+            assert!(!valid, "still valid at height {before} (valid through {last_valid})");
+            break;
+        }
+    }
+}

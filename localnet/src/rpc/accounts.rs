@@ -93,20 +93,15 @@ pub fn passes(filter: &RpcFilterType, data: &[u8]) -> bool {
     }
 }
 
-/// Every known account owned by `program` passing all `filters`, in address order.
+/// Every account owned by `program` passing all `filters`, in address order.
 async fn owned_by(
     ledger: &Ledger,
     program: &Pubkey,
     filters: &[RpcFilterType],
 ) -> Result<Vec<(Pubkey, Account)>, RpcError> {
-    let keys = ledger.known_accounts();
-    let accounts = ledger.accounts(&keys).await?;
-    Ok(keys
-        .into_iter()
-        .zip(accounts)
-        .filter_map(|(key, account)| Some((key, account?)))
-        .filter(|(_, a)| a.owner == *program && filters.iter().all(|f| passes(f, &a.data)))
-        .collect())
+    let mut accounts = ledger.program_accounts_now(program);
+    accounts.retain(|(_, a)| filters.iter().all(|f| passes(f, &a.data)));
+    Ok(accounts)
 }
 
 async fn keyed(

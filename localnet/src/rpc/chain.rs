@@ -42,8 +42,8 @@ pub fn get_epoch_schedule(ledger: &Ledger) -> RpcResult {
     serde_json::to_value(ledger.epoch_schedule()).map_err(RpcError::internal)
 }
 
-pub async fn get_latest_blockhash(ledger: &Ledger) -> RpcResult {
-    let (hash, last_valid_block_height) = ledger.latest_blockhash_info().await?;
+pub fn get_latest_blockhash(ledger: &Ledger) -> RpcResult {
+    let (hash, last_valid_block_height) = ledger.latest_blockhash_info();
     with_context(
         ledger.slot(),
         RpcBlockhash {
@@ -53,32 +53,26 @@ pub async fn get_latest_blockhash(ledger: &Ledger) -> RpcResult {
     )
 }
 
-pub async fn is_blockhash_valid(ledger: &Ledger, params: Params) -> RpcResult {
+pub fn is_blockhash_valid(ledger: &Ledger, params: Params) -> RpcResult {
     let hash: String = params.required(0, "blockhash")?;
     let hash = Hash::from_str(&hash)
         .map_err(|e| RpcError::invalid_params(format!("Invalid param: {e}")))?;
-    with_context(ledger.slot(), ledger.blockhash_valid(&hash).await?)
+    with_context(ledger.slot(), ledger.blockhash_valid(&hash))
 }
 
-pub async fn get_fee_for_message(ledger: &Ledger, params: Params) -> RpcResult {
+pub fn get_fee_for_message(ledger: &Ledger, params: Params) -> RpcResult {
     let encoded: String = params.required(0, "message")?;
     let bytes = BASE64_STANDARD
         .decode(encoded)
         .map_err(|e| RpcError::invalid_params(format!("Invalid params: invalid base64: {e}")))?;
     let message: VersionedMessage = bincode::deserialize(&bytes)
         .map_err(|e| RpcError::invalid_params(format!("Invalid params: invalid message: {e}")))?;
-    with_context(ledger.slot(), ledger.fee_for(&message).await?)
+    with_context(ledger.slot(), ledger.fee_for(&message))
 }
 
-pub async fn minimum_balance(ledger: &Ledger, params: Params) -> RpcResult {
+pub fn minimum_balance(ledger: &Ledger, params: Params) -> RpcResult {
     let len: usize = params.required(0, "data length")?;
-    let rent = ledger
-        .bank()
-        .banks()
-        .get_rent()
-        .await
-        .map_err(RpcError::internal)?;
-    Ok(json!(rent.minimum_balance(len)))
+    Ok(json!(ledger.minimum_balance(len)))
 }
 
 pub fn prioritization_fees(ledger: &Ledger, params: Params) -> RpcResult {

@@ -101,7 +101,6 @@ fn rejected(e: Rejected) -> RpcError {
             units: 0,
             loaded_accounts_data_size: 0,
         }),
-        Rejected::Cluster(e) => RpcError::internal(e),
     }
 }
 
@@ -140,7 +139,7 @@ pub async fn simulate_transaction(ledger: &Ledger, params: Params) -> RpcResult 
     let mut tx = decode_transaction(&encoded, binary_encoding(config.encoding)?)?;
     let mut replacement = None;
     if config.replace_recent_blockhash {
-        let (hash, last_valid_block_height) = ledger.latest_blockhash_info().await?;
+        let (hash, last_valid_block_height) = ledger.latest_blockhash_info();
         tx.message.set_recent_blockhash(hash);
         replacement = Some(RpcBlockhash {
             blockhash: hash.to_string(),
@@ -148,10 +147,7 @@ pub async fn simulate_transaction(ledger: &Ledger, params: Params) -> RpcResult 
         });
     }
     let slot = ledger.slot();
-    let sim = ledger
-        .simulate(tx, config.sig_verify)
-        .await
-        .map_err(rejected)?;
+    let sim = ledger.simulate(tx, config.sig_verify).map_err(rejected)?;
     with_context(slot, simulation_result(&sim, replacement))
 }
 

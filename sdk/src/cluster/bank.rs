@@ -11,8 +11,7 @@
 
 use super::{AccountFilter, Cluster, ClusterError, TxOutcome};
 use async_trait::async_trait;
-pub use solana_program_test::BanksClientError;
-use solana_program_test::{BanksClient, ProgramTest, ProgramTestContext};
+use solana_program_test::{BanksClient, BanksClientError, ProgramTest, ProgramTestContext};
 use solana_sdk::account::{Account, AccountSharedData};
 use solana_sdk::account_info::AccountInfo;
 use solana_sdk::clock::Clock;
@@ -80,25 +79,8 @@ impl BankCluster {
         &self.payer
     }
 
-    /// The bank's client, for queries the [`Cluster`] trait does not cover.
-    pub fn banks(&self) -> &BanksClient {
-        &self.banks
-    }
-
-    /// Adds `keys` to the addresses `program_accounts` looks through (every account a
-    /// transaction names or a write touches).
-    pub fn remember(&self, keys: impl IntoIterator<Item = Pubkey>) {
+    fn remember(&self, keys: impl IntoIterator<Item = Pubkey>) {
         self.known.lock().expect("known keys").extend(keys);
-    }
-
-    /// Every address this bank has seen.
-    pub fn known(&self) -> Vec<Pubkey> {
-        self.known
-            .lock()
-            .expect("known keys")
-            .iter()
-            .copied()
-            .collect()
     }
 
     /// Writes `account` at `key` (e.g. an oracle update), bypassing the programs.
@@ -118,20 +100,6 @@ impl BankCluster {
             .map_err(|e| transport(format!("{e:?}")))?;
         let mut clock: Clock = self.banks.get_sysvar().await.map_err(transport)?;
         clock.unix_timestamp = before.unix_timestamp + seconds;
-        ctx.set_sysvar(&clock);
-        ctx.last_blockhash = self.banks.get_latest_blockhash().await.map_err(transport)?;
-        Ok(clock)
-    }
-
-    /// Moves to the next slot (a new bank and blockhash) with the clock at `unix_timestamp`:
-    /// what a live cluster does every 400 ms.
-    pub async fn next_slot(&self, unix_timestamp: i64) -> Result<Clock, ClusterError> {
-        let mut ctx = self.ctx.lock().await;
-        let before: Clock = self.banks.get_sysvar().await.map_err(transport)?;
-        ctx.warp_to_slot(before.slot + 1)
-            .map_err(|e| transport(format!("{e:?}")))?;
-        let mut clock: Clock = self.banks.get_sysvar().await.map_err(transport)?;
-        clock.unix_timestamp = unix_timestamp;
         ctx.set_sysvar(&clock);
         ctx.last_blockhash = self.banks.get_latest_blockhash().await.map_err(transport)?;
         Ok(clock)
@@ -184,8 +152,15 @@ impl Cluster for BankCluster {
         program: &Pubkey,
         filters: &[AccountFilter],
     ) -> Result<Vec<(Pubkey, Account)>, ClusterError> {
+        let keys: Vec<Pubkey> = self
+            .known
+            .lock()
+            .expect("known keys")
+            .iter()
+            .copied()
+            .collect();
         let mut out = Vec::new();
-        for key in self.known() {
+        for key in keys {
             if let Some(account) = self.account(&key).await?
                 && account.owner == *program
                 && filters.iter().all(|f| f.matches(&account.data))
