@@ -36,7 +36,8 @@ impl Phase {
     fn report(&mut self) -> bool {
         self.latencies.sort();
         let pct = |p: f64| {
-            let i = ((self.latencies.len() as f64 * p) as usize).min(self.latencies.len().saturating_sub(1));
+            let i = ((self.latencies.len() as f64 * p) as usize)
+                .min(self.latencies.len().saturating_sub(1));
             self.latencies.get(i).map_or(0.0, |d| d.as_secs_f64() * 1e3)
         };
         let ok = self.errors == 0 && self.rate() >= self.target;
@@ -103,14 +104,26 @@ where
 
 #[tokio::main]
 async fn main() {
-    let net = Localnet::start(&ServerConfig::ephemeral(), None).await.expect("localnet");
-    let client = Arc::new(RpcClient::new_with_commitment(net.rpc_url(), CommitmentConfig::confirmed()));
+    let net = Localnet::start(&ServerConfig::ephemeral(), None)
+        .await
+        .expect("localnet");
+    let client = Arc::new(RpcClient::new_with_commitment(
+        net.rpc_url(),
+        CommitmentConfig::confirmed(),
+    ));
     let payers: Arc<Vec<Keypair>> = Arc::new((0..CALLERS).map(|_| Keypair::new()).collect());
     for p in payers.iter() {
-        net.ledger.airdrop(&p.pubkey(), 100 * LAMPORTS_PER_SOL).await.expect("airdrop");
+        net.ledger
+            .airdrop(&p.pubkey(), 100 * LAMPORTS_PER_SOL)
+            .await
+            .expect("airdrop");
     }
     let target = payers[0].pubkey();
-    println!("local cluster on {}, {CALLERS} concurrent callers, {} s per phase", net.rpc_url(), PHASE.as_secs());
+    println!(
+        "local cluster on {}, {CALLERS} concurrent callers, {} s per phase",
+        net.rpc_url(),
+        PHASE.as_secs()
+    );
 
     let c = client.clone();
     let mut reads = phase("getAccountInfo", 2_000.0, move |_, _| {
@@ -120,7 +133,9 @@ async fn main() {
     .await;
 
     let c = client.clone();
-    let blockhash = Arc::new(tokio::sync::RwLock::new(client.get_latest_blockhash().await.expect("blockhash")));
+    let blockhash = Arc::new(tokio::sync::RwLock::new(
+        client.get_latest_blockhash().await.expect("blockhash"),
+    ));
     let refresh = {
         let (c, blockhash) = (client.clone(), blockhash.clone());
         tokio::spawn(async move {
@@ -134,7 +149,10 @@ async fn main() {
     };
     // Rent-exempt from the start, so each small transfer is valid on its own.
     let recipient = solana_sdk::pubkey::Pubkey::new_unique();
-    net.ledger.airdrop(&recipient, LAMPORTS_PER_SOL).await.expect("airdrop");
+    net.ledger
+        .airdrop(&recipient, LAMPORTS_PER_SOL)
+        .await
+        .expect("airdrop");
     let mut sends = phase("sendTransaction", 200.0, move |caller, n| {
         let (c, payers, blockhash) = (c.clone(), payers.clone(), blockhash.clone());
         async move {
@@ -146,7 +164,8 @@ async fn main() {
                 1 + n as u64,
             );
             let hash = *blockhash.read().await;
-            let tx = Transaction::new_signed_with_payer(&[ix], Some(&payer.pubkey()), &[payer], hash);
+            let tx =
+                Transaction::new_signed_with_payer(&[ix], Some(&payer.pubkey()), &[payer], hash);
             match c.send_transaction(&tx).await {
                 Ok(_) => true,
                 Err(e) => {
@@ -161,6 +180,9 @@ async fn main() {
     .await;
     refresh.abort();
     let ok = reads.report() & sends.report();
-    println!("transactions processed by the cluster: {}", net.ledger.transaction_count());
+    println!(
+        "transactions processed by the cluster: {}",
+        net.ledger.transaction_count()
+    );
     std::process::exit(if ok { 0 } else { 1 });
 }

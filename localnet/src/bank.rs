@@ -10,8 +10,8 @@
 #![allow(deprecated)]
 
 use perp_sdk::cluster::bank::{process, program_test};
-use solana_program_runtime::invoke_context::BuiltinFunctionWithContext;
 use solana_accounts_db::accounts_db::ACCOUNTS_DB_CONFIG_FOR_TESTING;
+use solana_program_runtime::invoke_context::BuiltinFunctionWithContext;
 use solana_program_runtime::loaded_programs::ProgramCacheEntry;
 use solana_runtime::bank::Bank;
 use solana_runtime::bank_forks::BankForks;
@@ -37,7 +37,12 @@ async fn install_syscall_stubs() {
     static STUBS: OnceCell<()> = OnceCell::const_new();
     STUBS
         .get_or_init(|| async {
-            drop(program_test().start_with_context().await);
+            // Quiet unless RUST_LOG asks; set again after `ProgramTest::new`, which replaces
+            // the filter with its own (debug for every instruction).
+            agave_logger::setup_with_default("error");
+            let throwaway = program_test();
+            agave_logger::setup_with_default("error");
+            drop(throwaway.start_with_context().await);
             perp_sdk::cluster::stubs::route_events_to_logs();
         })
         .await;
@@ -67,7 +72,8 @@ impl LocalBank {
             1_000_000 * LAMPORTS_PER_SOL,
             42,
             solana_fee_calculator::FeeRateGovernor {
-                lamports_per_signature: solana_fee_calculator::DEFAULT_TARGET_LAMPORTS_PER_SIGNATURE / 2,
+                lamports_per_signature: solana_fee_calculator::DEFAULT_TARGET_LAMPORTS_PER_SIGNATURE
+                    / 2,
                 ..Default::default()
             },
             rent.clone(),

@@ -8,17 +8,17 @@
 use crate::bank::LocalBank;
 use perp_sdk::{AccountFilter, Cluster, ClusterError, TxOutcome};
 use solana_runtime::bank::Bank;
-use solana_sdk::account::AccountSharedData;
-use solana_sdk::message::SanitizedMessage;
-use solana_sdk::transaction::TransactionVerificationMode;
 use solana_sdk::account::Account;
+use solana_sdk::account::AccountSharedData;
 use solana_sdk::clock::Clock;
 use solana_sdk::epoch_schedule::EpochSchedule;
 use solana_sdk::hash::Hash;
+use solana_sdk::message::SanitizedMessage;
 use solana_sdk::message::{Message, VersionedMessage};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature};
 use solana_sdk::signer::Signer;
+use solana_sdk::transaction::TransactionVerificationMode;
 use solana_sdk::transaction::{Transaction, TransactionError, VersionedTransaction};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -239,6 +239,7 @@ impl Ledger {
         let mut out: Vec<(Pubkey, Account)> = self
             .bank()
             .get_program_accounts(program, &scan)
+            // A scan fails only when aborted, which this one never is.
             .unwrap_or_default()
             .into_iter()
             .map(|(k, a)| (k, Account::from(a)))
@@ -251,7 +252,8 @@ impl Ledger {
     /// subscribers.
     pub async fn set_account(&self, key: &Pubkey, account: Account) {
         let _commits = self.commits.lock().await;
-        self.bank.set_account(key, &AccountSharedData::from(account));
+        self.bank
+            .set_account(key, &AccountSharedData::from(account));
         let _ = self.changes.send(Change::Accounts {
             slot: self.slot(),
             keys: Arc::from([*key]),

@@ -558,10 +558,16 @@ async fn a_blockhash_lives_150_blocks_as_on_a_real_cluster() {
             .unwrap();
         let after = client.get_block_height().await.unwrap();
         if after < last_valid {
-            assert!(valid, "expired early at height {after} (valid through {last_valid})");
+            assert!(
+                valid,
+                "expired early at height {after} (valid through {last_valid})"
+            );
         }
         if before > last_valid {
-            assert!(!valid, "still valid at height {before} (valid through {last_valid})");
+            assert!(
+                !valid,
+                "still valid at height {before} (valid through {last_valid})"
+            );
             break;
         }
     }
