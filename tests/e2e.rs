@@ -143,10 +143,14 @@ async fn two_keepers_race_without_failures() {
             "losing a race is not a failure"
         );
     }
-    // Both saw the account; whoever did not land it lost a race (or liquidated what remained).
+    // Whoever found the account liquidatable landed it or lost the race (or liquidated what
+    // remained). A keeper whose pass started after the other's landed may find it healthy
+    // again and not try at all: which happens depends on scheduling, not on the keeper.
     let tried =
         |k: &Keeper| k.metrics.liquidations_of("landed") + k.metrics.liquidations_of("raced");
-    assert_eq!(tried(&k1) + tried(&k2), 2);
+    assert_eq!(tried(&k1) as usize, a.liquidatable.len());
+    assert_eq!(tried(&k2) as usize, b.liquidatable.len());
+    assert!(tried(&k1) + tried(&k2) >= 1);
 }
 
 #[tokio::test]
