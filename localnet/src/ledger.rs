@@ -101,7 +101,8 @@ pub struct Ledger {
     nonce: AtomicU64,
 }
 
-fn wall_clock() -> i64 {
+/// Unix time now.
+pub fn wall_clock() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)

@@ -9,6 +9,7 @@ pub mod keeper;
 pub mod status;
 pub mod venue;
 
+use crate::ledger::wall_clock;
 use crate::{Localnet, ServerConfig};
 use feeder::{Feeder, Walk};
 use perp_migrations::spec::{Holder, Spec};
@@ -92,12 +93,6 @@ impl Drop for Exchange {
             task.abort();
         }
     }
-}
-
-fn wall_clock() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Runs the bootstrap over JSON-RPC until every market is listed. A local cluster owns its
