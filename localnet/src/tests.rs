@@ -572,3 +572,122 @@ async fn a_blockhash_lives_150_blocks_as_on_a_real_cluster() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dao_governed_bootstrap_waits_for_its_proposals_then_lists() {
+    use anchor_spl::token::spl_token;
+    use perp_migrations::spec::Spec;
+    use perp_migrations::{Bootstrap, Status};
+    use solana_sdk::program_pack::Pack;
+
+    let (net, client) = cluster().await;
+    let deployer = Keypair::new();
+    let dao = Keypair::new();
+    for key in [deployer.pubkey(), dao.pubkey()] {
+        let sig = client
+            .request_airdrop(&key, 100 * LAMPORTS_PER_SOL)
+            .await
+            .unwrap();
+        client.confirm_transaction(&sig).await.unwrap();
+    }
+    // The quote mint exists before a DAO can propose listings of it.
+    let mint = Keypair::new();
+    let rent = client
+        .get_minimum_balance_for_rent_exemption(spl_token::state::Mint::LEN)
+        .await
+        .unwrap();
+    let create_mint = [
+        anchor_lang::solana_program::system_instruction::create_account(
+            &deployer.pubkey(),
+            &mint.pubkey(),
+            rent,
+            spl_token::state::Mint::LEN as u64,
+            &spl_token::ID,
+        ),
+        spl_token::instruction::initialize_mint2(
+            &spl_token::ID,
+            &mint.pubkey(),
+            &deployer.pubkey(),
+            None,
+            6,
+        )
+        .unwrap(),
+    ];
+    let tx = Transaction::new_signed_with_payer(
+        &create_mint,
+        Some(&deployer.pubkey()),
+        &[&deployer, &mint],
+        client.get_latest_blockhash().await.unwrap(),
+    );
+    client
+        .send_and_confirm_transaction(&tx)
+        .await
+        .expect("mint");
+
+    let text = crate::exchange::SPEC
+        .replace(
+            "quote_mint = \"create\"",
+            &format!("quote_mint = \"{}\"", mint.pubkey()),
+        )
+        .replace(
+            "governance = \"payer\"",
+            &format!("governance = \"{}\"", dao.pubkey()),
+        )
+        .replace(
+            "risk_council = \"8PjJ1pBj2H8Z2GjKKayvLpdTQW91mCiLF75tFUJ6HdaQ\"",
+            "risk_council = \"payer\"",
+        );
+    let spec = Spec::parse(&text).expect("spec");
+    let rpc = perp_sdk::cluster::rpc::RpcCluster::new(net.rpc_url(), Duration::from_secs(10));
+    let run = Bootstrap {
+        cluster: &rpc,
+        payer: &deployer,
+        spec: &spec,
+    };
+    let waiting = Status::NeedsProposal {
+        symbols: vec!["SOL-PERP".into(), "BTC-PERP".into()],
+    };
+    assert_eq!(run.run().await.expect("first pass"), waiting);
+    assert_eq!(
+        run.run().await.expect("a second pass changes nothing"),
+        waiting
+    );
+    let exchange = net
+        .ledger
+        .account_now(&perp_sdk::pda::exchange_pda())
+        .expect("exchange");
+    let exchange: perp_sdk::perp::state::Exchange = accounts::borsh(&exchange).unwrap();
+    assert_eq!(exchange.governance, dao.pubkey());
+
+    // The DAO executes the printed proposal (here: the DAO key signs it).
+    let m = spec.market("SOL-PERP").unwrap();
+    let listing = perp_sdk::perp::state::Change::ListMarket {
+        market_index: m.index,
+        quote_mint: mint.pubkey(),
+        params: m.params,
+        oracle: m.oracle,
+    };
+    let proposal = perp_migrations::proposal::params_queue(dao.pubkey(), dao.pubkey(), listing);
+    let ix = solana_sdk::instruction::Instruction {
+        program_id: proposal.program_id.parse().unwrap(),
+        accounts: proposal
+            .accounts
+            .iter()
+            .map(|a| solana_sdk::instruction::AccountMeta {
+                pubkey: a.pubkey.parse().unwrap(),
+                is_signer: a.is_signer,
+                is_writable: a.is_writable,
+            })
+            .collect(),
+        data: base64::Engine::decode(&base64::prelude::BASE64_STANDARD, &proposal.data).unwrap(),
+    };
+    let tx = signed(client.get_latest_blockhash().await.unwrap(), &dao, &[ix]);
+    client
+        .send_and_confirm_transaction(&tx)
+        .await
+        .expect("the DAO queues the listing");
+    match run.run().await.expect("third pass") {
+        Status::NeedsProposal { symbols } => assert_eq!(symbols, vec!["BTC-PERP".to_string()]),
+        other => panic!("{other:?}"),
+    }
+}

@@ -191,6 +191,13 @@ impl Spec {
             ));
         }
         let [governance, risk_council, guardian] = roles;
+        // A DAO's listings wait for proposals that name the mint: it must exist first.
+        if quote_mint == QuoteMint::Create && governance != Holder::Payer {
+            return Err(SpecError::Invalid(
+                "a DAO-governed exchange lists an existing quote mint: set quote_mint to its address"
+                    .into(),
+            ));
+        }
         Ok(Spec {
             quote_mint,
             governance,
@@ -259,6 +266,12 @@ mod tests {
             SpecError::Invalid(
                 "governance, risk_council and guardian must be three distinct keys".into()
             )
+        );
+        let dao = "quote_mint = \"create\"\ngovernance = \"GAg63yhouM3qXMDz9vudCSpmwK367m92LHaSsjQMFGD1\"";
+        assert!(
+            bad("quote_mint = \"create\"", dao)
+                .to_string()
+                .contains("existing quote mint")
         );
     }
 }
