@@ -367,7 +367,6 @@ impl Ledger {
             }
         }
         let keys = tx.message.static_account_keys().to_vec();
-        let fee = self.fee_for(&tx.message).unwrap_or(0);
         let pre_balances = Self::balances(&bank, &keys);
         let committed = bank
             .process_transaction_with_metadata(tx.clone())
@@ -380,7 +379,7 @@ impl Ledger {
             slot,
             block_time: bank.clock().unix_timestamp,
             err: committed.status.err(),
-            fee: committed.fee_details.total_fee().max(fee),
+            fee: committed.fee_details.total_fee(),
             pre_balances,
             post_balances,
             logs: committed.log_messages.unwrap_or_default(),

@@ -134,14 +134,16 @@ struct Session {
 impl Session {
     /// Answers one text frame; the answer first, then any notification it already owes.
     async fn request(&mut self, text: &str) -> Vec<String> {
-        let Ok(Value::Object(request)) = serde_json::from_str::<Value>(text) else {
-            return vec![
-                reply(
-                    Value::Null,
-                    Err(RpcError::new(RpcError::PARSE_ERROR, "Parse error")),
-                )
-                .to_string(),
-            ];
+        let request = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(request)) => request,
+            Ok(_) => {
+                let e = RpcError::invalid_request("Invalid request");
+                return vec![reply(Value::Null, Err(e)).to_string()];
+            }
+            Err(_) => {
+                let e = RpcError::new(RpcError::PARSE_ERROR, "Parse error");
+                return vec![reply(Value::Null, Err(e)).to_string()];
+            }
         };
         let id = request.get("id").cloned().unwrap_or(Value::Null);
         let method = request.get("method").and_then(Value::as_str).unwrap_or("");

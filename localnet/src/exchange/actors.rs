@@ -1,7 +1,7 @@
 //! Participants that keep the local markets alive: a market maker quoting a ladder around the
 //! oracle price, and leveraged traders taking liquidity (some of whom a jump will liquidate).
 
-use super::venue::{MarketInfo, Venue};
+use super::venue::{MarketInfo, Venue, native};
 use perp_sdk::Cluster;
 use perp_sdk::accounts;
 use perp_sdk::ix;
@@ -17,7 +17,7 @@ use std::time::Duration;
 /// Half-spreads of the maker's ladder, bps.
 const LADDER_BPS: [f64; 3] = [5.0, 15.0, 40.0];
 /// Notional per ladder level, whole quote units.
-const LEVEL_NOTIONAL: f64 = 20_000.0;
+const LEVEL_NOTIONAL: u64 = 20_000;
 /// Collateral each participant starts with, whole quote units.
 pub const MAKER_COLLATERAL: u64 = 1_000_000;
 pub const TRADER_COLLATERAL: u64 = 10_000;
@@ -31,7 +31,7 @@ pub async fn make(venue: Arc<Venue>, market: usize, wallet: Keypair, period: Dur
     loop {
         interval.tick().await;
         let ticks = m.ticks(m.feeder.price());
-        let lots = (LEVEL_NOTIONAL * 1e6 / m.lot_value(m.feeder.price())).max(1.0) as u64;
+        let lots = (native(LEVEL_NOTIONAL) as f64 / m.lot_value(m.feeder.price())).max(1.0) as u64;
         let mut ixs = vec![ix::order_cancel_all(&a, None)];
         for bps in LADDER_BPS {
             let s = bps / 10_000.0;
@@ -99,7 +99,7 @@ async fn act(
     let ticks = m.ticks(price);
     let makers = [perp_sdk::pda::margin_account_pda(&m.market, &maker, 0)];
     let args = if position == 0 {
-        if account.collateral < super::venue::native(TRADER_COLLATERAL / 2) {
+        if account.collateral < native(TRADER_COLLATERAL / 2) {
             venue.top_up(wallet, m, TRADER_COLLATERAL).await?;
             return Ok(());
         }

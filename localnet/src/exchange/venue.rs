@@ -8,7 +8,6 @@ use anchor_spl::token::spl_token;
 use perp_sdk::ix::{self, CollateralAccounts, OracleMetas, OrderAccounts};
 use perp_sdk::pda::{collateral_vault_pda, margin_account_pda};
 use perp_sdk::perp::state::{MarketParams, OracleConfig};
-use perp_sdk::perp_engine::price::PRICE_SCALE;
 use perp_sdk::{Cluster, TxOutcome};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::native_token::LAMPORTS_PER_SOL;
@@ -43,11 +42,6 @@ impl MarketInfo {
     /// `price` in ticks.
     pub fn ticks(&self, price: f64) -> f64 {
         self.lot_value(price) / (self.params.quote_lot_size * self.params.tick_size) as f64
-    }
-
-    /// A program `Price` (raw) in whole quote per whole base.
-    pub fn price_of_raw(&self, raw: u64) -> f64 {
-        self.lot_value(1.0).recip() * raw as f64 / PRICE_SCALE as f64
     }
 
     pub fn oracles(&self) -> OracleMetas {
