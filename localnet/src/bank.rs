@@ -51,6 +51,9 @@ async fn install_syscall_stubs() {
 pub struct LocalBank {
     /// One fork: every slot is rooted when the next starts (the program cache needs the forks).
     forks: Arc<RwLock<BankForks>>,
+    /// Held for writing from the ended slot's last tick until the next bank is in place: in
+    /// between, the working bank already has the new blockhash but not the new height.
+    transition: RwLock<()>,
     faucet: Keypair,
 }
 
@@ -112,6 +115,7 @@ impl LocalBank {
         bank.set_capitalization_for_tests(bank.calculate_capitalization_for_tests());
         let local = LocalBank {
             forks: BankForks::new_rw_arc(bank),
+            transition: RwLock::new(()),
             faucet,
         };
         local.next_slot(unix_timestamp);
@@ -123,19 +127,29 @@ impl LocalBank {
         self.forks.read().expect("bank forks").working_bank()
     }
 
+    /// `f` of the working bank outside a slot change: blockhash, height and slot agree.
+    pub fn settled<R>(&self, f: impl FnOnce(&Bank) -> R) -> R {
+        let _settled = self.transition.read().expect("transition");
+        f(&self.current())
+    }
+
     /// The genesis mint, which pays airdrops.
     pub fn faucet(&self) -> &Keypair {
         &self.faucet
     }
 
-    /// Ends the current slot (its last tick registers a new blockhash), roots it, and starts
-    /// the next with the clock at `unix_timestamp`. Callers serialise this with commits.
+    /// Ends the current slot (its last tick registers a new blockhash), starts the next with
+    /// the clock at `unix_timestamp`, and roots the ended one. Callers serialise this with
+    /// commits.
+    ///
+    /// Lock order, as in a validator's replay: the child bank is made outside the forks lock
+    /// (making it takes the program cache's lock, and loading programs for a transaction holds
+    /// that lock while it reads the forks), and rooting does not touch the program cache.
     pub fn next_slot(&self, unix_timestamp: i64) -> Clock {
-        let mut forks = self.forks.write().expect("bank forks");
-        let parent = forks.working_bank();
+        let _changing = self.transition.write().expect("transition");
+        let parent = self.current();
         parent.fill_bank_with_ticks_for_tests();
         parent.freeze();
-        forks.set_root(parent.slot(), None, Some(parent.slot()));
         let collector = *parent.collector_id();
         let child = Bank::new_from_parent(parent.clone(), &collector, parent.slot() + 1);
         let clock = Clock {
@@ -143,7 +157,15 @@ impl LocalBank {
             ..child.clock()
         };
         child.set_sysvar_for_tests(&clock);
-        forks.insert(child);
+        {
+            let mut forks = self.forks.write().expect("bank forks");
+            forks.insert(child);
+            forks.set_root(parent.slot(), None, Some(parent.slot()));
+        }
+        self.forks
+            .read()
+            .expect("bank forks")
+            .prune_program_cache(parent.slot());
         clock
     }
 

@@ -202,11 +202,11 @@ impl Ledger {
     }
 
     pub fn slot(&self) -> u64 {
-        self.bank().slot()
+        self.bank.settled(|b| b.slot())
     }
 
     pub fn block_height(&self) -> u64 {
-        self.bank().block_height()
+        self.bank.settled(|b| b.block_height())
     }
 
     pub fn epoch_schedule(&self) -> EpochSchedule {
@@ -287,28 +287,31 @@ impl Ledger {
 
     /// The fee the bank charges for `message`, or `None` if its blockhash is unknown or expired.
     pub fn fee_for(&self, message: &VersionedMessage) -> Option<u64> {
-        let bank = self.bank();
-        let message = SanitizedMessage::try_from_legacy_message(
-            legacy(message)?,
-            bank.get_reserved_account_keys(),
-        )
-        .ok()?;
-        bank.get_fee_for_message(&message)
+        let message = legacy(message)?;
+        self.bank.settled(|bank| {
+            let message = SanitizedMessage::try_from_legacy_message(
+                message,
+                bank.get_reserved_account_keys(),
+            )
+            .ok()?;
+            bank.get_fee_for_message(&message)
+        })
     }
 
     /// Whether the bank would still accept a transaction with `blockhash`.
     pub fn blockhash_valid(&self, blockhash: &Hash) -> bool {
-        self.bank().is_blockhash_valid(blockhash)
+        self.bank.settled(|b| b.is_blockhash_valid(blockhash))
     }
 
     /// The latest blockhash and the last block height at which it is valid.
     pub fn latest_blockhash_info(&self) -> (Hash, u64) {
-        let bank = self.bank();
-        let hash = bank.last_blockhash();
-        let last_valid = bank
-            .get_blockhash_last_valid_block_height(&hash)
-            .unwrap_or(bank.block_height() + MAX_RECENT_BLOCKS as u64);
-        (hash, last_valid)
+        self.bank.settled(|bank| {
+            let hash = bank.last_blockhash();
+            let last_valid = bank
+                .get_blockhash_last_valid_block_height(&hash)
+                .unwrap_or(bank.block_height() + MAX_RECENT_BLOCKS as u64);
+            (hash, last_valid)
+        })
     }
 
     /// Sanitizes `tx` against `bank` (and verifies its signatures when `verify`).
@@ -425,7 +428,7 @@ impl Ledger {
             &ixs,
             Some(&faucet.pubkey()),
             &[faucet],
-            self.bank().last_blockhash(),
+            self.bank.settled(|b| b.last_blockhash()),
         );
         let record = self.process(tx.into(), false).await?;
         match &record.err {
@@ -490,7 +493,7 @@ impl Cluster for Ledger {
     }
 
     async fn latest_blockhash(&self) -> Result<Hash, ClusterError> {
-        Ok(self.bank().last_blockhash())
+        Ok(self.bank.settled(|b| b.last_blockhash()))
     }
 
     async fn clock(&self) -> Result<Clock, ClusterError> {
