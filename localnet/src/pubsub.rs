@@ -1,5 +1,5 @@
-//! Solana PubSub over WebSocket: accountSubscribe, programSubscribe, signatureSubscribe and
-//! slotSubscribe (and their unsubscribes), with notifications in a validator's shapes, driven by
+//! Solana PubSub over WebSocket: accountSubscribe, programSubscribe, signatureSubscribe,
+//! logsSubscribe and slotSubscribe (and their unsubscribes), with notifications in a validator's shapes, driven by
 //! the ledger's stream of changes.
 
 use crate::ledger::{Change, Ledger};
@@ -13,7 +13,9 @@ use axum::routing::any;
 use perp_sdk::Cluster;
 use serde_json::{Value, json};
 use solana_account_decoder::{UiAccountEncoding, UiDataSliceConfig};
-use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
+use solana_rpc_client_api::config::{
+    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcTransactionLogsFilter,
+};
 use solana_rpc_client_api::filter::RpcFilterType;
 use solana_sdk::account::Account;
 use solana_sdk::pubkey::Pubkey;
@@ -42,6 +44,8 @@ enum Subscription {
         slice: Option<UiDataSliceConfig>,
     },
     Signature(Signature),
+    /// Logs of every transaction, or of those naming this account.
+    Logs(Option<Pubkey>),
     Slot,
 }
 
@@ -51,6 +55,7 @@ impl Subscription {
             Subscription::Account { .. } => "account",
             Subscription::Program { .. } => "program",
             Subscription::Signature(_) => "signature",
+            Subscription::Logs(_) => "logs",
             Subscription::Slot => "slot",
         }
     }
@@ -106,6 +111,32 @@ fn parse(method: &str, params: &[Value]) -> Result<Subscription, RpcError> {
             }
         }
         "signatureSubscribe" => Subscription::Signature(key_param(params, "signature")?),
+        "logsSubscribe" => {
+            let filter: RpcTransactionLogsFilter = params
+                .first()
+                .cloned()
+                .and_then(|v| serde_json::from_value(v).ok())
+                .ok_or_else(|| {
+                    RpcError::invalid_params("Invalid params: expected a logs filter")
+                })?;
+            match filter {
+                RpcTransactionLogsFilter::All | RpcTransactionLogsFilter::AllWithVotes => {
+                    Subscription::Logs(None)
+                }
+                RpcTransactionLogsFilter::Mentions(keys) => {
+                    match keys.as_slice() {
+                        [key] => Subscription::Logs(Some(Pubkey::from_str(key).map_err(|e| {
+                            RpcError::invalid_params(format!("Invalid param: {e}"))
+                        })?)),
+                        _ => {
+                            return Err(RpcError::invalid_params(
+                                "Invalid Request: Only 1 address supported",
+                            ));
+                        }
+                    }
+                }
+            }
+        }
         "slotSubscribe" => Subscription::Slot,
         other => {
             return Err(RpcError::new(
@@ -205,6 +236,30 @@ impl Session {
                     let result =
                         json!({"parent": slot.saturating_sub(1), "root": slot, "slot": slot});
                     out.push(notification("slotNotification", *sid, result));
+                }
+                (
+                    Subscription::Logs(mentions),
+                    Change::Signature {
+                        slot,
+                        signature,
+                        err,
+                    },
+                ) => {
+                    let Some(record) = self.ledger.transaction(signature) else {
+                        continue;
+                    };
+                    let named = mentions.is_none_or(|key| {
+                        record
+                            .transaction
+                            .message
+                            .static_account_keys()
+                            .contains(&key)
+                    });
+                    if named {
+                        let value = json!({"signature": signature.to_string(), "err": err, "logs": record.logs});
+                        let result = json!({"context": {"slot": slot}, "value": value});
+                        out.push(notification("logsNotification", *sid, result));
+                    }
                 }
                 (
                     Subscription::Signature(s),

@@ -15,7 +15,7 @@ use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client_api::client_error::ErrorKind;
 use solana_rpc_client_api::config::{
     RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSimulateTransactionConfig,
-    RpcTransactionConfig,
+    RpcTransactionConfig, RpcTransactionLogsConfig, RpcTransactionLogsFilter,
 };
 use solana_rpc_client_api::request::{
     RpcError, RpcRequest, RpcResponseErrorData, TokenAccountsFilter,
@@ -327,6 +327,13 @@ async fn a_deposit_notifies_account_program_and_signature_subscribers() {
         .await
         .expect("programSubscribe");
     let (mut slots, _unsub_s) = pubsub.slot_subscribe().await.expect("slotSubscribe");
+    let (mut logs, _unsub_l) = pubsub
+        .logs_subscribe(
+            RpcTransactionLogsFilter::Mentions(vec![perp_sdk::perp::ID.to_string()]),
+            RpcTransactionLogsConfig { commitment: None },
+        )
+        .await
+        .expect("logsSubscribe");
 
     let amount = venue::native(1_000);
     let deposit = ix::collateral_deposit(
@@ -367,6 +374,15 @@ async fn a_deposit_notifies_account_program_and_signature_subscribers() {
         solana_rpc_client_api::response::RpcSignatureResult::ProcessedSignature(ref r) if r.err.is_none()
     ));
     let slot = within(slots.next()).await.expect("slot notification");
+    let note = within(logs.next()).await.expect("logs notification");
+    assert_eq!(note.value.signature, tx.signatures[0].to_string());
+    let events =
+        perp_sdk::events::in_logs::<perp_sdk::perp::events::CollateralDeposited>(&note.value.logs);
+    assert_eq!(
+        events.len(),
+        1,
+        "the deposit's event, as an indexer reads it"
+    );
     assert!(slot.slot > 0);
 
     // The same accounts through getProgramAccounts with the keeper's filters: this one and the
