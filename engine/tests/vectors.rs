@@ -39,7 +39,7 @@ impl Rng {
 
     fn signed(&mut self, magnitude: u64) -> i64 {
         let v = self.range(0, magnitude) as i64;
-        if self.next() % 2 == 0 { v } else { -v }
+        if self.next().is_multiple_of(2) { v } else { -v }
     }
 
     fn pick(&mut self, options: &[u64]) -> u64 {
@@ -215,7 +215,7 @@ fn list(rng: &mut Rng, case: fn(&mut Rng) -> String) -> String {
 }
 
 fn vectors() -> String {
-    let mut rng = Rng(0x5EED_0F_7E57_0001);
+    let mut rng = Rng(0x005E_ED0F_7E57_0001);
     format!(
         "{{\n  \"priceScale\": \"{}\",\n  \"margin\": {},\n  \"health\": {},\n  \"liquidationPrice\": {}\n}}\n",
         perp_engine::price::PRICE_SCALE,
