@@ -1,0 +1,251 @@
+//! Trades in SQLite, and candles aggregated from them.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// One fill, as the book logged it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Trade {
+    pub signature: String,
+    /// The fill's position among the transaction's book events.
+    pub index: u32,
+    pub market: String,
+    pub slot: u64,
+    /// Unix seconds (the program's clock).
+    pub time: i64,
+    pub price_ticks: u64,
+    pub base_lots: u64,
+    /// The taker's side: "buy" when it lifted an ask.
+    pub taker_side: String,
+    pub maker: String,
+    pub taker: String,
+}
+
+/// Open, high, low and close in ticks, and volume in base lots, over `[time, time + interval)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Candle {
+    pub time: i64,
+    pub open: u64,
+    pub high: u64,
+    pub low: u64,
+    pub close: u64,
+    pub volume: u64,
+    pub trades: u64,
+}
+
+pub struct Store {
+    db: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS trades (
+    signature   TEXT    NOT NULL,
+    idx         INTEGER NOT NULL,
+    market      TEXT    NOT NULL,
+    slot        INTEGER NOT NULL,
+    time        INTEGER NOT NULL,
+    price_ticks INTEGER NOT NULL,
+    base_lots   INTEGER NOT NULL,
+    taker_side  TEXT    NOT NULL,
+    maker       TEXT    NOT NULL,
+    taker       TEXT    NOT NULL,
+    PRIMARY KEY (signature, idx)
+);
+CREATE INDEX IF NOT EXISTS trades_by_market_time ON trades (market, time);
+";
+
+/// SQLite stores integers as i64; ticks and lots fit (the program caps them far below).
+fn db_u64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        Self::with(Connection::open(path)?)
+    }
+
+    pub fn in_memory() -> rusqlite::Result<Self> {
+        Self::with(Connection::open_in_memory()?)
+    }
+
+    fn with(db: Connection) -> rusqlite::Result<Self> {
+        db.execute_batch("PRAGMA journal_mode = WAL;")?;
+        db.execute_batch(SCHEMA)?;
+        Ok(Store { db: Mutex::new(db) })
+    }
+
+    /// Records `trades`; a trade seen before (same signature and index) is kept once.
+    pub fn insert(&self, trades: &[Trade]) -> rusqlite::Result<usize> {
+        let mut db = self.db.lock().expect("db");
+        let tx = db.transaction()?;
+        let mut added = 0;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO trades
+                 (signature, idx, market, slot, time, price_ticks, base_lots, taker_side, maker, taker)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for t in trades {
+                added += stmt.execute(params![
+                    t.signature,
+                    t.index,
+                    t.market,
+                    db_u64(t.slot),
+                    t.time,
+                    db_u64(t.price_ticks),
+                    db_u64(t.base_lots),
+                    t.taker_side,
+                    t.maker,
+                    t.taker
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// The latest `limit` trades of `market`, newest first.
+    pub fn trades(&self, market: &str, limit: u32) -> rusqlite::Result<Vec<Trade>> {
+        let db = self.db.lock().expect("db");
+        let mut stmt = db.prepare_cached(
+            "SELECT signature, idx, market, slot, time, price_ticks, base_lots, taker_side, maker, taker
+             FROM trades WHERE market = ?1 ORDER BY slot DESC, signature DESC, idx DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![market, limit], |r| {
+            Ok(Trade {
+                signature: r.get(0)?,
+                index: r.get(1)?,
+                market: r.get(2)?,
+                slot: r.get::<_, i64>(3)? as u64,
+                time: r.get(4)?,
+                price_ticks: r.get::<_, i64>(5)? as u64,
+                base_lots: r.get::<_, i64>(6)? as u64,
+                taker_side: r.get(7)?,
+                maker: r.get(8)?,
+                taker: r.get(9)?,
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// Candles of `interval` seconds for `market` with `from <= time < to`, oldest first;
+    /// intervals without trades are left out.
+    pub fn candles(
+        &self,
+        market: &str,
+        interval: i64,
+        from: i64,
+        to: i64,
+    ) -> rusqlite::Result<Vec<Candle>> {
+        let db = self.db.lock().expect("db");
+        // Open and close are the first and last trade of the bucket in chain order.
+        let mut stmt = db.prepare_cached(
+            "WITH t AS (
+                 SELECT (time / ?2) * ?2 AS bucket, price_ticks, base_lots,
+                        ROW_NUMBER() OVER (PARTITION BY time / ?2 ORDER BY slot, signature, idx) AS first,
+                        ROW_NUMBER() OVER (PARTITION BY time / ?2 ORDER BY slot DESC, signature DESC, idx DESC) AS last
+                 FROM trades WHERE market = ?1 AND time >= ?3 AND time < ?4
+             )
+             SELECT bucket,
+                    MAX(CASE WHEN first = 1 THEN price_ticks END),
+                    MAX(price_ticks), MIN(price_ticks),
+                    MAX(CASE WHEN last = 1 THEN price_ticks END),
+                    SUM(base_lots), COUNT(*)
+             FROM t GROUP BY bucket ORDER BY bucket",
+        )?;
+        let rows = stmt.query_map(params![market, interval, from, to], |r| {
+            Ok(Candle {
+                time: r.get(0)?,
+                open: r.get::<_, i64>(1)? as u64,
+                high: r.get::<_, i64>(2)? as u64,
+                low: r.get::<_, i64>(3)? as u64,
+                close: r.get::<_, i64>(4)? as u64,
+                volume: r.get::<_, i64>(5)? as u64,
+                trades: r.get::<_, i64>(6)? as u64,
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// The highest slot recorded (where following resumes from, for reporting).
+    pub fn last_slot(&self) -> rusqlite::Result<Option<u64>> {
+        let db = self.db.lock().expect("db");
+        db.query_row("SELECT MAX(slot) FROM trades", [], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
+        .optional()
+        .map(|v| v.flatten().map(|s| s as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trade(sig: &str, index: u32, slot: u64, time: i64, price: u64, lots: u64) -> Trade {
+        Trade {
+            signature: sig.into(),
+            index,
+            market: "M".into(),
+            slot,
+            time,
+            price_ticks: price,
+            base_lots: lots,
+            taker_side: "buy".into(),
+            maker: "a".into(),
+            taker: "b".into(),
+        }
+    }
+
+    #[test]
+    fn candles_take_open_and_close_in_chain_order_and_trades_are_kept_once() {
+        let store = Store::in_memory().unwrap();
+        let trades = [
+            trade("s1", 0, 10, 1_000, 100, 1),
+            trade("s1", 1, 10, 1_000, 105, 2),
+            trade("s2", 0, 11, 1_030, 95, 3),
+            trade("s3", 0, 12, 1_061, 110, 4),
+        ];
+        assert_eq!(store.insert(&trades).unwrap(), 4);
+        assert_eq!(
+            store.insert(&trades[..2]).unwrap(),
+            0,
+            "replayed notifications"
+        );
+        let candles = store.candles("M", 60, 0, i64::MAX).unwrap();
+        assert_eq!(
+            candles,
+            vec![
+                Candle {
+                    time: 960,
+                    open: 100,
+                    high: 105,
+                    low: 100,
+                    close: 105,
+                    volume: 3,
+                    trades: 2
+                },
+                Candle {
+                    time: 1_020,
+                    open: 95,
+                    high: 110,
+                    low: 95,
+                    close: 110,
+                    volume: 7,
+                    trades: 2
+                },
+            ]
+        );
+        let latest = store.trades("M", 2).unwrap();
+        assert_eq!(
+            latest.iter().map(|t| t.price_ticks).collect::<Vec<_>>(),
+            vec![110, 95]
+        );
+        assert!(store.trades("other", 10).unwrap().is_empty());
+        assert_eq!(store.last_slot().unwrap(), Some(12));
+    }
+}

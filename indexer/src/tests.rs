@@ -1,0 +1,113 @@
+//! The indexer following a local exchange: a crossing order's fills appear as trades and a
+//! candle, over HTTP.
+
+use crate::store::Store;
+use crate::{follow, http};
+use perp_localnet::ServerConfig;
+use perp_localnet::exchange::{Exchange, Options};
+use perp_sdk::events::in_logs;
+use perp_sdk::ix;
+use perp_sdk::perp::events::OrderPlaced;
+use perp_sdk::perp::{OrderSide, OrderType};
+use serde_json::Value;
+use solana_sdk::signature::Keypair;
+use solana_sdk::signer::Signer;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    let status = out[9..12].parse().unwrap();
+    let body = out.split("\r\n\r\n").nth(1).unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crossing_orders_fills_become_trades_and_a_candle() {
+    let options = Options {
+        server: ServerConfig {
+            slot: Duration::from_millis(100),
+            ..ServerConfig::ephemeral()
+        },
+        moving_prices: false,
+        traders: 0,
+        ..Options::default()
+    };
+    let ex = Exchange::start(&options).await.expect("exchange");
+    let store = Arc::new(Store::in_memory().unwrap());
+    tokio::spawn(follow::follow(
+        ex.net.pubsub_url(),
+        perp_sdk::perp::ID,
+        store.clone(),
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, http::router(store)).await });
+    // Let the subscription start before the fill.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let m = &ex.venue.markets[0];
+    let buyer = Keypair::new();
+    ex.venue.open(&buyer, m, 1_000).await.expect("open");
+    let price = m.feeder.price();
+    let lots = 50;
+    let bid = ix::order_args(
+        OrderSide::Bid,
+        OrderType::ImmediateOrCancel,
+        (m.ticks(price) * 1.01) as u64,
+        lots,
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let placed = loop {
+        assert!(Instant::now() < deadline, "the order never filled");
+        let take = ix::order_place(&m.orders(&buyer.pubkey()), bid, &[ex.makers[0]]);
+        let out = ex.venue.send(&[take], &[&buyer]).await.expect("send");
+        if let Some(p) = in_logs::<OrderPlaced>(&out.logs)
+            .into_iter()
+            .find(|p| p.filled_base_lots > 0)
+        {
+            break p;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+
+    let market = m.market.to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let trades = loop {
+        let (status, body) = get(addr, &format!("/trades?market={market}")).await;
+        assert_eq!(status, 200);
+        let trades = body.as_array().cloned().unwrap_or_default();
+        if !trades.is_empty() {
+            break trades;
+        }
+        assert!(Instant::now() < deadline, "no trade indexed within 10 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let lots_of = |t: &Value| t["baseLots"].as_u64().unwrap();
+    assert_eq!(
+        trades.iter().map(lots_of).sum::<u64>(),
+        placed.filled_base_lots
+    );
+    assert!(
+        trades
+            .iter()
+            .all(|t| t["takerSide"] == "buy" && t["market"] == market.as_str())
+    );
+
+    let (status, candles) = get(addr, &format!("/candles?market={market}&interval=60")).await;
+    assert_eq!(status, 200);
+    let volume: u64 = candles
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["volume"].as_u64().unwrap())
+        .sum();
+    assert_eq!(volume, placed.filled_base_lots);
+    let (status, _) = get(addr, &format!("/candles?market={market}&interval=7")).await;
+    assert_eq!(status, 400, "only the listed candle widths");
+}
