@@ -3,7 +3,7 @@
 use clap::Parser;
 use perp_keeper::cli::{exit_code, init_logs};
 use perp_localnet::ServerConfig;
-use perp_localnet::exchange::{Exchange, Options, keeper, status};
+use perp_localnet::exchange::{self, Exchange, Options, keeper, status};
 use solana_sdk::signature::write_keypair_file;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -33,6 +33,15 @@ struct Args {
     /// Run without the keeper.
     #[arg(long)]
     no_keeper: bool,
+    /// The indexer's HTTP port (loopback): trades and candles.
+    #[arg(long, default_value_t = 8902)]
+    indexer_port: u16,
+    /// The indexer binary (default: perp-indexer beside this one).
+    #[arg(long)]
+    indexer_bin: Option<PathBuf>,
+    /// Run without the indexer.
+    #[arg(long)]
+    no_indexer: bool,
     /// Leveraged traders per market.
     #[arg(long, default_value_t = 4)]
     traders: usize,
@@ -52,20 +61,37 @@ async fn main() -> std::process::ExitCode {
     exit_code(run(Args::parse()).await)
 }
 
+/// The binary to run as `name`: the one given, none when turned off, else the one beside this.
+fn binary(name: &str, given: &Option<PathBuf>, off: bool) -> anyhow::Result<Option<PathBuf>> {
+    match (given, off) {
+        (_, true) => Ok(None),
+        (Some(bin), false) => Ok(Some(bin.clone())),
+        (None, false) => exchange::sibling_binary(name).map(Some).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{name} is not built beside perp-localnet: run `cargo build -p {name}` (or pass --{0}-bin / --no-{0})",
+                name.trim_start_matches("perp-")
+            )
+        }),
+    }
+}
+
+/// "up", "off", or how a child process ended.
+fn process_state(child: &mut Option<tokio::process::Child>) -> String {
+    match child.as_mut().map(|c| c.try_wait()) {
+        None => "off".to_string(),
+        Some(Ok(None)) => "up".to_string(),
+        Some(Ok(Some(status))) => format!("exited ({status})"),
+        Some(Err(e)) => format!("unknown ({e})"),
+    }
+}
+
 fn loopback(port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let keeper_bin = match (&args.keeper_bin, args.no_keeper) {
-        (_, true) => None,
-        (Some(bin), false) => Some(bin.clone()),
-        (None, false) => Some(keeper::beside_this_binary().ok_or_else(|| {
-            anyhow::anyhow!(
-                "perp-keeper is not built beside perp-localnet: run `cargo build -p perp-keeper` (or pass --keeper-bin / --no-keeper)"
-            )
-        })?),
-    };
+    let keeper_bin = binary("perp-keeper", &args.keeper_bin, args.no_keeper)?;
+    let indexer_bin = binary("perp-indexer", &args.indexer_bin, args.no_indexer)?;
     std::fs::create_dir_all(&args.state_dir)?;
     let options = Options {
         server: ServerConfig {
@@ -120,6 +146,28 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let mut indexer = match &indexer_bin {
+        Some(bin) => {
+            let listen = loopback(args.indexer_port);
+            let child = tokio::process::Command::new(bin)
+                .args([
+                    "--ws",
+                    &ex.net.pubsub_url(),
+                    "--listen",
+                    &listen.to_string(),
+                ])
+                .arg("--db")
+                .arg(args.state_dir.join("indexer.sqlite"))
+                .kill_on_drop(true)
+                .spawn()
+                .map_err(|e| anyhow::anyhow!("cannot start the indexer {}: {e}", bin.display()))?;
+            println!(
+                "indexer    http://{listen}/trades?market=<address>, /candles?market=<address>&interval=60"
+            );
+            Some(child)
+        }
+        None => None,
+    };
     let liquidations = status::Liquidations::new(&ex.venue);
     tokio::spawn(liquidations.clone().run(ex.venue.clone()));
     let mut interval = tokio::time::interval(Duration::from_secs(args.status_secs.max(1)));
@@ -136,17 +184,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
         tokio::select! {
             _ = &mut stop => break,
             _ = interval.tick() => {
-                let keeper = match child.as_mut().map(|c| c.try_wait()) {
-                    None => "off".to_string(),
-                    Some(Ok(None)) => "up".to_string(),
-                    Some(Ok(Some(status))) => format!("exited ({status})"),
-                    Some(Err(e)) => format!("unknown ({e})"),
-                };
-                println!("{} | keeper {keeper}", status::line(&ex.venue, &liquidations).await);
+                println!(
+                    "{} | keeper {} | indexer {}",
+                    status::line(&ex.venue, &liquidations).await,
+                    process_state(&mut child),
+                    process_state(&mut indexer),
+                );
             }
         }
     }
-    if let Some(mut c) = child {
+    for c in [child, indexer].iter_mut().flatten() {
         let _ = c.kill().await;
     }
     Ok(())

@@ -68,13 +68,3 @@ pub fn spawn(bin: &Path, config: &Path) -> anyhow::Result<tokio::process::Child>
         .spawn()
         .map_err(|e| anyhow::anyhow!("cannot start the keeper {}: {e}", bin.display()))
 }
-
-/// `perp-keeper` beside this executable (where cargo builds both).
-pub fn beside_this_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?;
-    let name = format!("perp-keeper{}", std::env::consts::EXE_SUFFIX);
-    [dir.join(&name), dir.parent()?.join(&name)]
-        .into_iter()
-        .find(|p| p.is_file())
-}

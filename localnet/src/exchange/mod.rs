@@ -28,6 +28,16 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use venue::{MarketInfo, Venue};
 
+/// The binary `name` beside this executable (where cargo builds a workspace's binaries).
+pub fn sibling_binary(name: &str) -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    let name = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+    [dir.join(&name), dir.parent()?.join(&name)]
+        .into_iter()
+        .find(|p| p.is_file())
+}
+
 /// The local exchange's bootstrap spec.
 pub const SPEC: &str = include_str!("../../exchange.toml");
 
