@@ -6,7 +6,9 @@ use anchor_lang::prelude::*;
 
 /// The three separated authorities.
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
-#[borsh(use_discriminant = true)]
+// Encoded by variant index, which the explicit values equal (the IDL has no custom
+// discriminants); the values are what `as u8` stores.
+#[borsh(use_discriminant = false)]
 #[repr(u8)]
 pub enum Role {
     /// The DAO: queues every change that can raise risk; resumes markets and reopens gates.
@@ -20,7 +22,9 @@ pub enum Role {
 /// Instructions the guardian can switch off exchange-wide in an emergency (a bug being
 /// exploited through one path). Bit `1 << gate` of `Exchange::closed_gates`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-#[borsh(use_discriminant = true)]
+// Encoded by variant index, which the explicit values equal (the IDL has no custom
+// discriminants); the values are what `as u8` stores.
+#[borsh(use_discriminant = false)]
 #[repr(u8)]
 pub enum Gate {
     /// `collateral_deposit`.

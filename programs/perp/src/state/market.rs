@@ -16,7 +16,9 @@ use perp_engine::{Price, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePer
 
 /// Trading status of a market, in increasing strictness (the byte value is the rank).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-#[borsh(use_discriminant = true)]
+// Encoded by variant index, which the explicit values equal (the IDL has no custom
+// discriminants); the values are what `as u8` stores.
+#[borsh(use_discriminant = false)]
 #[repr(u8)]
 pub enum MarketStatus {
     /// Everything allowed.

@@ -17,3 +17,40 @@ pub use market::*;
 pub use market_params::*;
 pub use oracle_config::*;
 pub use param_change::*;
+
+#[cfg(test)]
+mod enum_encoding_tests {
+    use super::{Gate, MarketStatus, Role};
+    use anchor_lang::AnchorSerialize;
+
+    fn bytes(v: &impl AnchorSerialize) -> Vec<u8> {
+        let mut out = Vec::new();
+        v.serialize(&mut out).unwrap();
+        out
+    }
+
+    /// These enums are borsh-encoded by variant index (what the IDL describes); their
+    /// explicit values must stay equal to it.
+    #[test]
+    fn index_and_value_encode_the_same() {
+        for r in [Role::Governance, Role::RiskCouncil, Role::Guardian] {
+            assert_eq!(bytes(&r), vec![r as u8]);
+        }
+        for g in [
+            Gate::Deposit,
+            Gate::Withdraw,
+            Gate::MarginAccountCreate,
+            Gate::OrderPlace,
+            Gate::EventsConsume,
+        ] {
+            assert_eq!(bytes(&g), vec![g as u8]);
+        }
+        for s in [
+            MarketStatus::Active,
+            MarketStatus::ReduceOnly,
+            MarketStatus::Paused,
+        ] {
+            assert_eq!(bytes(&s), vec![s as u8]);
+        }
+    }
+}
