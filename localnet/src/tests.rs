@@ -225,6 +225,26 @@ async fn chain_methods_answer_as_a_validator_does() {
         "{err:?}"
     );
 
+    // Bad transaction bytes are invalid params, never a crash.
+    for bad in [
+        json!(["not base58 !"]),
+        json!(["AAAA", {"encoding": "base64"}]),
+        json!([bs58::encode(vec![7u8; 2_000]).into_string()]),
+    ] {
+        let err = client
+            .send::<Value>(RpcRequest::SendTransaction, bad)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err.kind(),
+                ErrorKind::RpcError(RpcError::RpcResponseError { code: -32602, .. })
+            ),
+            "{err:?}"
+        );
+    }
+    assert!(client.get_health().await.is_ok(), "still serving");
+
     // The envelope itself: parse errors, invalid requests, batches, notifications.
     let answer = |body: &'static str| {
         let ledger = net.ledger.clone();
