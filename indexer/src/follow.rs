@@ -1,7 +1,8 @@
 //! Following the program's events: `logsSubscribe` mentioning the program, fills decoded from
-//! each successful transaction's `BookEventLogged` events. A dropped connection is reopened
-//! with backoff; fills while it was down are not backfilled (the app's chart then samples
-//! live prices for the gap).
+//! each successful transaction's `BookEventLogged` events. After every (re)subscription the
+//! program's history is read back through `getSignaturesForAddress` / `getTransaction` until a
+//! recorded fill, so fills from before the start or while the connection was down are not
+//! lost. A dropped connection is reopened with backoff.
 
 use crate::store::{Store, Trade};
 use futures::StreamExt;
@@ -9,8 +10,14 @@ use perp_sdk::events::in_logs;
 use perp_sdk::perp::events::BookEventLogged;
 use solana_commitment_config::CommitmentConfig;
 use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
+use solana_rpc_client_api::config::RpcTransactionConfig;
 use solana_rpc_client_api::config::{RpcTransactionLogsConfig, RpcTransactionLogsFilter};
 use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signature;
+use solana_transaction_status_client_types::UiTransactionEncoding;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,8 +47,64 @@ pub fn trades_of(signature: &str, slot: u64, logs: &[String]) -> Vec<Trade> {
         .collect()
 }
 
+/// Pages of history read back after a (re)subscription, at most.
+const MAX_BACKFILL_PAGES: usize = 20;
+const PAGE: usize = 1_000;
+
+/// Records the fills of the program's transactions newer than the last recorded one.
+pub async fn backfill(rpc: &RpcClient, program: &Pubkey, store: &Store) -> anyhow::Result<usize> {
+    let mut before = None;
+    let mut added = 0;
+    for _ in 0..MAX_BACKFILL_PAGES {
+        let config = GetConfirmedSignaturesForAddress2Config {
+            before,
+            until: None,
+            limit: Some(PAGE),
+            commitment: Some(CommitmentConfig::confirmed()),
+        };
+        let page = rpc
+            .get_signatures_for_address_with_config(program, config)
+            .await?;
+        for entry in &page {
+            if entry.err.is_some() {
+                continue;
+            }
+            if store.has(&entry.signature)? {
+                return Ok(added);
+            }
+            let signature = Signature::from_str(&entry.signature)?;
+            let tx = rpc
+                .get_transaction_with_config(
+                    &signature,
+                    RpcTransactionConfig {
+                        encoding: Some(UiTransactionEncoding::Base64),
+                        commitment: Some(CommitmentConfig::confirmed()),
+                        max_supported_transaction_version: Some(0),
+                    },
+                )
+                .await?;
+            let logs: Option<Vec<String>> = tx.transaction.meta.and_then(|m| m.log_messages.into());
+            let trades = trades_of(&entry.signature, entry.slot, &logs.unwrap_or_default());
+            added += store.insert(&trades)?;
+        }
+        if page.len() < PAGE {
+            break;
+        }
+        before = page
+            .last()
+            .map(|e| Signature::from_str(&e.signature))
+            .transpose()?;
+    }
+    Ok(added)
+}
+
 /// One subscription until the connection ends.
-async fn follow_once(ws_url: &str, program: &Pubkey, store: &Store) -> anyhow::Result<()> {
+async fn follow_once(
+    ws_url: &str,
+    rpc: &RpcClient,
+    program: &Pubkey,
+    store: &Store,
+) -> anyhow::Result<()> {
     let client = PubsubClient::new(ws_url).await?;
     let (mut notes, _unsubscribe) = client
         .logs_subscribe(
@@ -52,6 +115,9 @@ async fn follow_once(ws_url: &str, program: &Pubkey, store: &Store) -> anyhow::R
         )
         .await?;
     tracing::info!(ws_url, "following the program's logs");
+    // Subscribed first, so nothing falls between the history and the live stream.
+    let added = backfill(rpc, program, store).await?;
+    tracing::info!(added, "history read back");
     while let Some(note) = notes.next().await {
         if note.value.err.is_some() {
             continue;
@@ -65,10 +131,11 @@ async fn follow_once(ws_url: &str, program: &Pubkey, store: &Store) -> anyhow::R
 }
 
 /// Follows forever, reconnecting after 1 s, doubling to 30 s while the endpoint stays down.
-pub async fn follow(ws_url: String, program: Pubkey, store: Arc<Store>) {
+pub async fn follow(ws_url: String, rpc_url: String, program: Pubkey, store: Arc<Store>) {
+    let rpc = RpcClient::new_with_commitment(rpc_url, CommitmentConfig::confirmed());
     let mut wait = Duration::from_secs(1);
     loop {
-        match follow_once(&ws_url, &program, &store).await {
+        match follow_once(&ws_url, &rpc, &program, &store).await {
             Ok(()) => {
                 tracing::warn!(ws_url, "subscription ended; reconnecting");
                 wait = Duration::from_secs(1);

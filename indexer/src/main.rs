@@ -17,6 +17,9 @@ struct Args {
     /// The cluster's PubSub endpoint.
     #[arg(long, default_value = "ws://127.0.0.1:8900")]
     ws: String,
+    /// The cluster's JSON-RPC endpoint (history after every (re)connection).
+    #[arg(long, default_value = "http://127.0.0.1:8899")]
+    rpc: String,
     /// The SQLite database (created if missing).
     #[arg(long, default_value = "target/indexer.sqlite")]
     db: PathBuf,
@@ -35,7 +38,12 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let store = Arc::new(Store::open(&args.db)?);
-    tokio::spawn(follow::follow(args.ws.clone(), args.program, store.clone()));
+    tokio::spawn(follow::follow(
+        args.ws.clone(),
+        args.rpc.clone(),
+        args.program,
+        store.clone(),
+    ));
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     tracing::info!(addr = %listener.local_addr()?, db = %args.db.display(), "serving trades and candles");
     axum::serve(listener, http::router(store)).await?;

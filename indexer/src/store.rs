@@ -171,6 +171,18 @@ impl Store {
         rows.collect()
     }
 
+    /// Whether the transaction `signature` has been recorded (it had a fill).
+    pub fn has(&self, signature: &str) -> rusqlite::Result<bool> {
+        let db = self.db.lock().expect("db");
+        db.query_row(
+            "SELECT 1 FROM trades WHERE signature = ?1 LIMIT 1",
+            params![signature],
+            |_| Ok(()),
+        )
+        .optional()
+        .map(|r| r.is_some())
+    }
+
     /// The highest slot recorded (where following resumes from, for reporting).
     pub fn last_slot(&self) -> rusqlite::Result<Option<u64>> {
         let db = self.db.lock().expect("db");

@@ -27,8 +27,28 @@ async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, Value) {
     (status, serde_json::from_str(body).unwrap_or(Value::Null))
 }
 
+/// Buys `lots` from the maker until it fills; the fill's `OrderPlaced`.
+async fn buy(ex: &Exchange, buyer: &Keypair, lots: u64) -> OrderPlaced {
+    let m = &ex.venue.markets[0];
+    let price = (m.ticks(m.feeder.price()) * 1.01) as u64;
+    let bid = ix::order_args(OrderSide::Bid, OrderType::ImmediateOrCancel, price, lots);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        assert!(Instant::now() < deadline, "the order never filled");
+        let take = ix::order_place(&m.orders(&buyer.pubkey()), bid, &[ex.makers[0]]);
+        let out = ex.venue.send(&[take], &[buyer]).await.expect("send");
+        if let Some(p) = in_logs::<OrderPlaced>(&out.logs)
+            .into_iter()
+            .find(|p| p.filled_base_lots > 0)
+        {
+            return p;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crossing_orders_fills_become_trades_and_a_candle() {
+async fn fills_from_before_and_after_the_start_become_trades_and_a_candle() {
     let options = Options {
         server: ServerConfig {
             slot: Duration::from_millis(100),
@@ -39,60 +59,45 @@ async fn a_crossing_orders_fills_become_trades_and_a_candle() {
         ..Options::default()
     };
     let ex = Exchange::start(&options).await.expect("exchange");
+    let buyer = Keypair::new();
+    ex.venue
+        .open(&buyer, &ex.venue.markets[0], 1_000)
+        .await
+        .expect("open");
+    // A fill before the indexer runs: read back from history.
+    let before = buy(&ex, &buyer, 50).await;
+
     let store = Arc::new(Store::in_memory().unwrap());
     tokio::spawn(follow::follow(
         ex.net.pubsub_url(),
+        ex.net.rpc_url(),
         perp_sdk::perp::ID,
         store.clone(),
     ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, http::router(store)).await });
-    // Let the subscription start before the fill.
     tokio::time::sleep(Duration::from_millis(500)).await;
+    // A fill while it runs: from the live stream.
+    let after = buy(&ex, &buyer, 30).await;
+    let expected = before.filled_base_lots + after.filled_base_lots;
 
-    let m = &ex.venue.markets[0];
-    let buyer = Keypair::new();
-    ex.venue.open(&buyer, m, 1_000).await.expect("open");
-    let price = m.feeder.price();
-    let lots = 50;
-    let bid = ix::order_args(
-        OrderSide::Bid,
-        OrderType::ImmediateOrCancel,
-        (m.ticks(price) * 1.01) as u64,
-        lots,
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let placed = loop {
-        assert!(Instant::now() < deadline, "the order never filled");
-        let take = ix::order_place(&m.orders(&buyer.pubkey()), bid, &[ex.makers[0]]);
-        let out = ex.venue.send(&[take], &[&buyer]).await.expect("send");
-        if let Some(p) = in_logs::<OrderPlaced>(&out.logs)
-            .into_iter()
-            .find(|p| p.filled_base_lots > 0)
-        {
-            break p;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
-
-    let market = m.market.to_string();
+    let market = ex.venue.markets[0].market.to_string();
+    let lots_of = |t: &Value| t["baseLots"].as_u64().unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     let trades = loop {
         let (status, body) = get(addr, &format!("/trades?market={market}")).await;
         assert_eq!(status, 200);
         let trades = body.as_array().cloned().unwrap_or_default();
-        if !trades.is_empty() {
+        if trades.iter().map(lots_of).sum::<u64>() == expected {
             break trades;
         }
-        assert!(Instant::now() < deadline, "no trade indexed within 10 s");
+        assert!(
+            Instant::now() < deadline,
+            "indexed {trades:?}, expected {expected} lots"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    let lots_of = |t: &Value| t["baseLots"].as_u64().unwrap();
-    assert_eq!(
-        trades.iter().map(lots_of).sum::<u64>(),
-        placed.filled_base_lots
-    );
     assert!(
         trades
             .iter()
@@ -107,7 +112,7 @@ async fn a_crossing_orders_fills_become_trades_and_a_candle() {
         .iter()
         .map(|c| c["volume"].as_u64().unwrap())
         .sum();
-    assert_eq!(volume, placed.filled_base_lots);
+    assert_eq!(volume, expected);
     let (status, _) = get(addr, &format!("/candles?market={market}&interval=7")).await;
     assert_eq!(status, 400, "only the listed candle widths");
 }

@@ -96,6 +96,8 @@ pub struct Ledger {
     /// Cluster time = wall time + this (a local cluster may start in the past; see `up`).
     clock_offset: AtomicI64,
     txs: RwLock<HashMap<Signature, Arc<TxRecord>>>,
+    /// Each address's transactions, oldest first (for getSignaturesForAddress).
+    by_address: RwLock<HashMap<Pubkey, Vec<Signature>>>,
     fees: StdMutex<VecDeque<SlotFees>>,
     changes: broadcast::Sender<Change>,
     nonce: AtomicU64,
@@ -161,6 +163,7 @@ impl Ledger {
             commits: Mutex::new(()),
             clock_offset: AtomicI64::new(clock_offset),
             txs: RwLock::new(HashMap::new()),
+            by_address: RwLock::new(HashMap::new()),
             fees: StdMutex::new(VecDeque::new()),
             changes,
             nonce: AtomicU64::new(1),
@@ -259,6 +262,34 @@ impl Ledger {
             slot: self.slot(),
             keys: Arc::from([*key]),
         });
+    }
+
+    /// Up to `limit` of `address`'s transactions, newest first, strictly older than `before`
+    /// and newer than `until` when given.
+    pub fn signatures_for(
+        &self,
+        address: &Pubkey,
+        before: Option<&Signature>,
+        until: Option<&Signature>,
+        limit: usize,
+    ) -> Vec<Arc<TxRecord>> {
+        let by_address = self.by_address.read().expect("by address");
+        let Some(all) = by_address.get(address) else {
+            return Vec::new();
+        };
+        let end = before
+            .and_then(|b| all.iter().position(|s| s == b))
+            .unwrap_or(all.len());
+        let start = until
+            .and_then(|u| all[..end].iter().position(|s| s == u))
+            .map_or(0, |i| i + 1);
+        let txs = self.txs.read().expect("txs");
+        all[start..end]
+            .iter()
+            .rev()
+            .take(limit)
+            .filter_map(|s| txs.get(s).cloned())
+            .collect()
     }
 
     pub fn transaction(&self, signature: &Signature) -> Option<Arc<TxRecord>> {
@@ -393,6 +424,12 @@ impl Ledger {
             .write()
             .expect("txs")
             .insert(signature, record.clone());
+        {
+            let mut by_address = self.by_address.write().expect("by address");
+            for key in &keys {
+                by_address.entry(*key).or_default().push(signature);
+            }
+        }
         if let Some(s) = self.fees.lock().expect("fees").back_mut() {
             s.txs
                 .push((priority_fee(&record.transaction.message), writable.clone()));

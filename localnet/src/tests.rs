@@ -12,6 +12,7 @@ use solana_account_decoder::UiAccountEncoding;
 use solana_commitment_config::CommitmentConfig;
 use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
 use solana_rpc_client_api::client_error::ErrorKind;
 use solana_rpc_client_api::config::{
     RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSimulateTransactionConfig,
@@ -90,6 +91,7 @@ async fn airdrop_then_transfer_is_confirmed_with_fee_and_metadata() {
         .await
         .expect("airdrop");
     client.confirm_transaction(&sig).await.expect("confirm");
+    let airdrop = sig;
     assert_eq!(
         client.get_balance(&alice.pubkey()).await.unwrap(),
         2 * LAMPORTS_PER_SOL
@@ -142,6 +144,35 @@ async fn airdrop_then_transfer_is_confirmed_with_fee_and_metadata() {
         fees.iter().any(|f| f.prioritization_fee == 1_234),
         "{fees:?}"
     );
+    // Alice's history, newest first, paged as explorers and indexers page it.
+    let history = |before: Option<Signature>, until: Option<Signature>, limit: Option<usize>| {
+        let config = GetConfirmedSignaturesForAddress2Config {
+            before,
+            until,
+            limit,
+            commitment: None,
+        };
+        let client = &client;
+        let alice = alice.pubkey();
+        async move {
+            client
+                .get_signatures_for_address_with_config(&alice, config)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| s.signature)
+                .collect::<Vec<_>>()
+        }
+    };
+    let (s_tx, s_air) = (sig.to_string(), airdrop.to_string());
+    assert_eq!(
+        history(None, None, None).await,
+        vec![s_tx.clone(), s_air.clone()]
+    );
+    assert_eq!(history(None, None, Some(1)).await, vec![s_tx.clone()]);
+    assert_eq!(history(Some(sig), None, None).await, vec![s_air.clone()]);
+    assert_eq!(history(None, Some(airdrop), None).await, vec![s_tx]);
+
     let untouched = client
         .get_recent_prioritization_fees(&[Pubkey::new_unique()])
         .await

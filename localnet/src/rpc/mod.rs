@@ -113,6 +113,7 @@ async fn dispatch(ledger: &Ledger, method: &str, params: Params) -> RpcResult {
         "simulateTransaction" => transactions::simulate_transaction(ledger, params).await,
         "getSignatureStatuses" => transactions::get_signature_statuses(ledger, params),
         "getTransaction" => transactions::get_transaction(ledger, params),
+        "getSignaturesForAddress" => transactions::get_signatures_for_address(ledger, params),
         "requestAirdrop" => transactions::request_airdrop(ledger, params).await,
         other => Err(RpcError::new(
             RpcError::METHOD_NOT_FOUND,

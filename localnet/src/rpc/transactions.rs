@@ -7,8 +7,12 @@ use base64::Engine;
 use base64::prelude::BASE64_STANDARD;
 use bincode::Options;
 use serde_json::{Value, json};
-use solana_rpc_client_api::config::{RpcSendTransactionConfig, RpcSimulateTransactionConfig};
-use solana_rpc_client_api::response::{RpcBlockhash, RpcSimulateTransactionResult};
+use solana_rpc_client_api::config::{
+    RpcSendTransactionConfig, RpcSignaturesForAddressConfig, RpcSimulateTransactionConfig,
+};
+use solana_rpc_client_api::response::{
+    RpcBlockhash, RpcConfirmedTransactionStatusWithSignature, RpcSimulateTransactionResult,
+};
 use solana_sdk::message::VersionedMessage;
 use solana_sdk::transaction::{TransactionVersion, VersionedTransaction};
 use solana_transaction_status_client_types::{
@@ -288,4 +292,33 @@ pub async fn request_airdrop(ledger: &Ledger, params: Params) -> RpcResult {
     }
     let signature = ledger.airdrop(&to, lamports).await.map_err(rejected)?;
     Ok(json!(signature.to_string()))
+}
+
+/// Signatures `getSignaturesForAddress` returns at most (as a validator).
+const MAX_SIGNATURES_FOR_ADDRESS: usize = 1_000;
+
+pub fn get_signatures_for_address(ledger: &Ledger, params: Params) -> RpcResult {
+    let address = params.pubkey(0, "address")?;
+    let config: RpcSignaturesForAddressConfig = params.config(1)?;
+    let limit = config.limit.unwrap_or(MAX_SIGNATURES_FOR_ADDRESS);
+    if limit == 0 || limit > MAX_SIGNATURES_FOR_ADDRESS {
+        return Err(RpcError::invalid_params(format!(
+            "Invalid limit; max {MAX_SIGNATURES_FOR_ADDRESS}"
+        )));
+    }
+    let before = config.before.as_deref().map(parse_signature).transpose()?;
+    let until = config.until.as_deref().map(parse_signature).transpose()?;
+    let value: Vec<RpcConfirmedTransactionStatusWithSignature> = ledger
+        .signatures_for(&address, before.as_ref(), until.as_ref(), limit)
+        .iter()
+        .map(|r| RpcConfirmedTransactionStatusWithSignature {
+            signature: r.transaction.signatures[0].to_string(),
+            slot: r.slot,
+            err: r.err.clone().map(Into::into),
+            memo: None,
+            block_time: Some(r.block_time),
+            confirmation_status: Some(TransactionConfirmationStatus::Finalized),
+        })
+        .collect();
+    serde_json::to_value(value).map_err(RpcError::internal)
 }
