@@ -149,15 +149,22 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let mut indexer = match &indexer_bin {
         Some(bin) => {
             let listen = loopback(args.indexer_port);
+            // A new chain every run: an index of an earlier one would show its trades under
+            // the same (derived) market addresses.
+            let db = args.state_dir.join("indexer.sqlite");
+            for suffix in ["", "-wal", "-shm"] {
+                let file = PathBuf::from(format!("{}{suffix}", db.display()));
+                if let Err(e) = std::fs::remove_file(&file)
+                    && e.kind() != std::io::ErrorKind::NotFound
+                {
+                    anyhow::bail!("{}: {e}", file.display());
+                }
+            }
             let child = tokio::process::Command::new(bin)
-                .args([
-                    "--ws",
-                    &ex.net.pubsub_url(),
-                    "--listen",
-                    &listen.to_string(),
-                ])
+                .args(["--ws", &ex.net.pubsub_url(), "--rpc", &ex.net.rpc_url()])
+                .args(["--listen", &listen.to_string()])
                 .arg("--db")
-                .arg(args.state_dir.join("indexer.sqlite"))
+                .arg(&db)
                 .kill_on_drop(true)
                 .spawn()
                 .map_err(|e| anyhow::anyhow!("cannot start the indexer {}: {e}", bin.display()))?;
