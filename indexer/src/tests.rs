@@ -16,15 +16,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    let status = out[9..12].parse().unwrap();
-    let body = out.split("\r\n\r\n").nth(1).unwrap_or("");
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let (status, body) = perp_localnet::http_client::request(addr, "GET", path, None)
+        .await
+        .unwrap();
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 /// Buys `lots` from the maker until it fills; the fill's `OrderPlaced`.

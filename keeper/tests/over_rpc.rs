@@ -17,16 +17,6 @@ async fn position(ex: &Exchange, margin: &solana_sdk::pubkey::Pubkey) -> i64 {
     accounts::margin_account(&a).unwrap().trader.base_position
 }
 
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_keeper_binary_liquidates_over_rpc_past_an_unreachable_endpoint() {
     let options = Options {
@@ -102,7 +92,9 @@ async fn the_keeper_binary_liquidates_over_rpc_past_an_unreachable_endpoint() {
     );
     assert!(liquidations.count(0) >= 1, "a Liquidated event landed");
 
-    let metrics = http_get(listen, "/metrics").await;
+    let (_, metrics) = perp_localnet::http_client::request(listen, "GET", "/metrics", None)
+        .await
+        .expect("metrics");
     let up = |url: &str, v: &str| {
         metrics
             .lines()

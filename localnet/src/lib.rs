@@ -4,6 +4,7 @@
 
 pub mod bank;
 pub mod exchange;
+pub mod http_client;
 pub mod ledger;
 pub mod pubsub;
 pub mod rpc;

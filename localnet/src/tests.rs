@@ -237,24 +237,12 @@ async fn chain_methods_answer_as_a_validator_does() {
         )
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            err.kind(),
-            ErrorKind::RpcError(RpcError::RpcResponseError { code: -32601, .. })
-        ),
-        "{err:?}"
-    );
+    assert_eq!(rpc_code(&err), Some(-32601), "{err:?}");
     let err = client
         .send::<Value>(RpcRequest::GetBalance, json!(["not-a-key"]))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            err.kind(),
-            ErrorKind::RpcError(RpcError::RpcResponseError { code: -32602, .. })
-        ),
-        "{err:?}"
-    );
+    assert_eq!(rpc_code(&err), Some(-32602), "{err:?}");
 
     // Bad transaction bytes are invalid params, never a crash.
     for bad in [
@@ -266,13 +254,7 @@ async fn chain_methods_answer_as_a_validator_does() {
             .send::<Value>(RpcRequest::SendTransaction, bad)
             .await
             .unwrap_err();
-        assert!(
-            matches!(
-                err.kind(),
-                ErrorKind::RpcError(RpcError::RpcResponseError { code: -32602, .. })
-            ),
-            "{err:?}"
-        );
+        assert_eq!(rpc_code(&err), Some(-32602), "{err:?}");
     }
     assert!(client.get_health().await.is_ok(), "still serving");
 
@@ -336,6 +318,14 @@ async fn trader(ex: &Exchange, client: &RpcClient, whole: u64) -> (Keypair, Pubk
         .expect("margin account");
     let margin = margin_account_pda(&m.market, &wallet.pubkey(), 0);
     (wallet, margin)
+}
+
+/// The JSON-RPC error code a client error carries.
+fn rpc_code(err: &solana_rpc_client_api::client_error::Error) -> Option<i64> {
+    match err.kind() {
+        ErrorKind::RpcError(RpcError::RpcResponseError { code, .. }) => Some(*code),
+        _ => None,
+    }
 }
 
 /// `f`, which must finish within five seconds.
@@ -543,29 +533,14 @@ async fn a_failing_transaction_simulates_with_logs_and_fails_preflight() {
         .send_transaction(&forged)
         .await
         .expect_err("bad signature");
-    assert!(
-        matches!(
-            err.kind(),
-            ErrorKind::RpcError(RpcError::RpcResponseError { code: -32003, .. })
-        ),
-        "{err:?}"
-    );
+    assert_eq!(rpc_code(&err), Some(-32003), "{err:?}");
 }
 
-/// `POST` over a plain socket (the test's own minimal HTTP client).
 async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> (u16, Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.unwrap();
-    let status = out[9..12].parse().unwrap();
-    let body = out.split("\r\n\r\n").nth(1).unwrap_or("");
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let (status, body) = crate::http_client::request(addr, "POST", path, Some(body))
+        .await
+        .unwrap();
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
