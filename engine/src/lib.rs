@@ -9,6 +9,8 @@
 pub mod book;
 pub mod collateral;
 pub mod error;
+#[cfg(feature = "idl-build")]
+pub mod idl;
 pub mod math;
 pub mod oracle;
 pub mod price;
