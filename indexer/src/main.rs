@@ -37,6 +37,9 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(dir) = args.db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
     let store = Arc::new(Store::open(&args.db)?);
     tokio::spawn(follow::follow(
         args.ws.clone(),
