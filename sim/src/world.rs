@@ -3,14 +3,14 @@
 //! users. Everything goes through the SDK's instruction builders and real transactions.
 
 use anchor_spl::token::spl_token;
+use perp_migrations::spec::{Holder, MarketSpec, QuoteMint, Spec};
+use perp_migrations::{Bootstrap, Deployment, Status};
 use perp_sdk::cluster::bank::BankCluster;
-use perp_sdk::ix::{self, CollateralAccounts, MarketCreateAccounts, OracleMetas, OrderAccounts};
+use perp_sdk::ix::{self, CollateralAccounts, OracleMetas, OrderAccounts};
 use perp_sdk::oracle::{pyth_account, pyth_quote, switchboard_account, switchboard_quote};
-use perp_sdk::pda::{
-    collateral_vault_pda, insurance_vault_pda, margin_account_pda, market_pda, param_change_pda,
-};
-use perp_sdk::perp::state::{Change, EventQueueAccount, Exchange, MarketParams, OrderBookAccount};
-use perp_sdk::{Cluster, TxOutcome, accounts, presets};
+use perp_sdk::pda::{collateral_vault_pda, margin_account_pda};
+use perp_sdk::perp::state::MarketParams;
+use perp_sdk::{Cluster, TxOutcome, presets};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::program_pack::Pack;
 use solana_sdk::pubkey::Pubkey;
@@ -18,6 +18,7 @@ use solana_sdk::rent::Rent;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
 use solana_sdk::transaction::Transaction;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -35,8 +36,8 @@ pub struct User {
 pub struct World {
     pub bank: Arc<BankCluster>,
     payer: Keypair,
+    /// Minted by `payer` (the bootstrap's test mint).
     mint: Pubkey,
-    mint_authority: Keypair,
     pub market: Pubkey,
     pub params: MarketParams,
     pub book: Pubkey,
@@ -67,6 +68,38 @@ fn refused(what: &str, outcome: &TxOutcome) -> SetupError {
         what: what.into(),
         detail: format!("{:?} {log}", outcome.err),
     }
+}
+
+/// Runs the deployment bootstrap until the market is listed, moving the bank's clock past
+/// the listing's timelock when it waits.
+async fn bootstrap(
+    bank: &BankCluster,
+    payer: &Keypair,
+    spec: &Spec,
+) -> Result<Deployment, SetupError> {
+    let failed = |e: &dyn std::fmt::Display| SetupError {
+        what: "bootstrap".into(),
+        detail: e.to_string(),
+    };
+    let run = Bootstrap {
+        cluster: bank,
+        payer,
+        spec,
+    };
+    // Queue, wait, create: two passes (a third would mean the clock did not move).
+    for _ in 0..3 {
+        match run.run().await.map_err(|e| failed(&e))? {
+            Status::Ready(deployment) => return Ok(deployment),
+            Status::Waiting { until } => {
+                let now = bank.clock().await.map_err(|e| failed(&e))?.unix_timestamp;
+                bank.advance(until - now).await.map_err(|e| failed(&e))?;
+            }
+            Status::NeedsProposal { .. } => {
+                return Err(failed(&"governance must be the bank's payer"));
+            }
+        }
+    }
+    Err(failed(&"the listing never became due"))
 }
 
 impl World {
@@ -129,7 +162,9 @@ impl World {
     }
 
     /// Boots the bank, the exchange and a market with `params` whose oracles open at
-    /// `opening_price`, funded with `insurance` (whole quote units) in its insurance fund.
+    /// `opening_price`, funded with `insurance` (whole quote units) in its insurance fund: the
+    /// deployment bootstrap (`perp-migrations`) run against the bank, waiting out the listing's
+    /// timelock in simulated time.
     pub async fn create(
         params: MarketParams,
         opening_price: f64,
@@ -140,77 +175,44 @@ impl World {
         let payer = bank.payer().insecure_clone();
         let mut feed_id = [0u8; 32];
         feed_id[..8].copy_from_slice(&seed.to_le_bytes());
-        let mut world = World {
+        let (pyth, switchboard) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let spec = Spec {
+            quote_mint: QuoteMint::Create,
+            governance: Holder::Payer,
+            risk_council: Holder::Key(Keypair::new().pubkey()),
+            guardian: Holder::Key(Keypair::new().pubkey()),
+            markets: vec![MarketSpec {
+                symbol: "SIM-PERP".into(),
+                index: 0,
+                params,
+                oracle: presets::oracle_config(pyth, feed_id, switchboard),
+                insurance,
+            }],
+        };
+        let deployment = bootstrap(&bank, &payer, &spec).await?;
+        let key = |s: &str| {
+            Pubkey::from_str(s).map_err(|e| SetupError {
+                what: "deployment".into(),
+                detail: e.to_string(),
+            })
+        };
+        let market = &deployment.markets[0];
+        let world = World {
+            mint: key(&deployment.quote_mint)?,
+            market: key(&market.market)?,
+            book: key(&market.book)?,
+            event_queue: key(&market.event_queue)?,
             bank,
             payer,
-            mint: Pubkey::default(),
-            mint_authority: Keypair::new(),
-            market: market_pda(0),
             params,
-            book: Pubkey::default(),
-            event_queue: Pubkey::default(),
-            pyth: Pubkey::new_unique(),
+            pyth,
             feed_id,
-            switchboard: Pubkey::new_unique(),
+            switchboard,
             nonce: AtomicU64::new(1),
         };
-        let governance = Keypair::new();
-        let payer_key = world.payer.pubkey();
-        let init = ix::exchange_initialize(
-            payer_key,
-            governance.pubkey(),
-            Keypair::new().pubkey(),
-            Keypair::new().pubkey(),
-        );
-        world.must("exchange_initialize", &[init], &[]).await?;
-        world.mint = world.create_mint().await?;
-
-        let oracle = presets::oracle_config(world.pyth, world.feed_id, world.switchboard);
-        let listing = Change::ListMarket {
-            market_index: 0,
-            quote_mint: world.mint,
-            params,
-            oracle,
-        };
-        let queue = ix::params_queue(governance.pubkey(), payer_key, listing, None);
-        world
-            .must("params_queue (listing)", &[queue], &[&governance])
-            .await?;
-        let exchange = world
-            .bank
-            .account(&perp_sdk::pda::exchange_pda())
-            .await
-            .ok()
-            .flatten();
-        let timelock = exchange
-            .and_then(|a| accounts::borsh::<Exchange>(&a).ok())
-            .map_or(0, |e| i64::from(e.timelock_secs));
-        world.bank.advance(timelock).await.map_err(|e| SetupError {
-            what: "timelock wait".into(),
-            detail: e.to_string(),
-        })?;
         world
             .publish(Some(opening_price), Some(opening_price), 10)
             .await;
-        world.book = world.allocate(OrderBookAccount::SPACE).await?;
-        world.event_queue = world.allocate(EventQueueAccount::SPACE).await?;
-        let create = ix::market_create(&MarketCreateAccounts {
-            param_change: param_change_pda(&listing),
-            rent_payer: payer_key,
-            payer: payer_key,
-            market: world.market,
-            quote_mint: world.mint,
-            token_program: spl_token::ID,
-            book: world.book,
-            event_queue: world.event_queue,
-        });
-        world
-            .must(
-                "market_create (are the [market] overrides within bounds?)",
-                &[create],
-                &[],
-            )
-            .await?;
         world
             .must(
                 "market_update_price",
@@ -218,21 +220,6 @@ impl World {
                 &[],
             )
             .await?;
-        if insurance > 0 {
-            let owner = Keypair::new();
-            let source = world
-                .token_account(&owner.pubkey(), World::native(insurance))
-                .await?;
-            let a = world.collateral_accounts(&owner.pubkey(), &source, &Pubkey::default());
-            let deposit = ix::insurance_deposit(
-                &a,
-                insurance_vault_pda(&world.market),
-                World::native(insurance),
-            );
-            world
-                .must("insurance_deposit", &[deposit], &[&owner])
-                .await?;
-        }
         Ok(world)
     }
 
@@ -264,27 +251,6 @@ impl World {
         }
     }
 
-    async fn create_mint(&self) -> Result<Pubkey, SetupError> {
-        let mint = Keypair::new();
-        let len = spl_token::state::Mint::LEN;
-        let ixs = [
-            self.create_account_ix(&mint.pubkey(), len, &spl_token::ID),
-            spl_token::instruction::initialize_mint2(
-                &spl_token::ID,
-                &mint.pubkey(),
-                &self.mint_authority.pubkey(),
-                None,
-                QUOTE_DECIMALS,
-            )
-            .map_err(|e| SetupError {
-                what: "mint".into(),
-                detail: e.to_string(),
-            })?,
-        ];
-        self.must("create quote mint", &ixs, &[&mint]).await?;
-        Ok(mint.pubkey())
-    }
-
     /// A token account of the quote mint owned by `owner`, holding `amount` freshly minted.
     async fn token_account(&self, owner: &Pubkey, amount: u64) -> Result<Pubkey, SetupError> {
         let account = Keypair::new();
@@ -306,18 +272,13 @@ impl World {
                 &spl_token::ID,
                 &self.mint,
                 &account.pubkey(),
-                &self.mint_authority.pubkey(),
+                &self.payer.pubkey(),
                 &[],
                 amount,
             )
             .map_err(token_err)?,
         ];
-        self.must(
-            "create token account",
-            &ixs,
-            &[&account, &self.mint_authority],
-        )
-        .await?;
+        self.must("create token account", &ixs, &[&account]).await?;
         Ok(account.pubkey())
     }
 
@@ -331,14 +292,6 @@ impl World {
             space as u64,
             owner,
         )
-    }
-
-    /// A zeroed program-owned account of `space` bytes (books and queues are client-allocated).
-    async fn allocate(&self, space: usize) -> Result<Pubkey, SetupError> {
-        let account = Keypair::new();
-        let ix = self.create_account_ix(&account.pubkey(), space, &perp_sdk::perp::ID);
-        self.must("allocate book/queue", &[ix], &[&account]).await?;
-        Ok(account.pubkey())
     }
 
     pub fn collateral_accounts(
