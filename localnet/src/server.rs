@@ -41,20 +41,24 @@ impl ServerConfig {
     }
 }
 
+/// Background tasks stopped when their owner drops.
+#[derive(Default)]
+pub struct Tasks(pub Vec<JoinHandle<()>>);
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
 /// A running local cluster. Dropping it stops its services.
 pub struct Localnet {
     pub ledger: Arc<Ledger>,
     pub rpc_addr: SocketAddr,
     pub pubsub_addr: SocketAddr,
-    tasks: Vec<JoinHandle<()>>,
-}
-
-impl Drop for Localnet {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
-        }
-    }
+    _tasks: Tasks,
 }
 
 async fn serve(listener: TcpListener, router: Router) {
@@ -88,16 +92,16 @@ impl Localnet {
                 }
             })
         };
-        let tasks = vec![
+        let tasks = Tasks(vec![
             clock,
             tokio::spawn(serve(rpc_listener, http)),
             tokio::spawn(serve(pubsub_listener, pubsub::router(ledger.clone()))),
-        ];
+        ]);
         Ok(Localnet {
             ledger,
             rpc_addr,
             pubsub_addr,
-            tasks,
+            _tasks: tasks,
         })
     }
 

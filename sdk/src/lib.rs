@@ -10,6 +10,7 @@ pub mod ix;
 pub mod oracle;
 pub mod pda;
 pub mod presets;
+pub mod quote;
 pub mod risk;
 
 pub use cluster::{AccountFilter, Cluster, ClusterError, TxOutcome};

@@ -355,17 +355,13 @@ impl World {
         }
     }
 
-    /// Quote lots per base lot per tick → ticks for a price in whole quote per whole base.
+    /// `price` (whole quote per whole base) in ticks.
     pub fn ticks(&self, price: f64) -> f64 {
-        let p = &self.params;
-        let per_lot_native =
-            price * QUOTE_UNIT as f64 * p.base_lot_size as f64 / 10f64.powi(p.base_decimals as i32);
-        per_lot_native / p.quote_lot_size as f64 / p.tick_size as f64
+        perp_sdk::quote::ticks(&self.params, QUOTE_DECIMALS, price)
     }
 
     /// Native quote units one base lot is worth at `price`.
     pub fn lot_value(&self, price: f64) -> f64 {
-        let p = &self.params;
-        price * QUOTE_UNIT as f64 * p.base_lot_size as f64 / 10f64.powi(p.base_decimals as i32)
+        perp_sdk::quote::lot_value(&self.params, QUOTE_DECIMALS, price)
     }
 }

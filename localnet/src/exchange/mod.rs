@@ -10,6 +10,7 @@ pub mod status;
 pub mod venue;
 
 use crate::ledger::wall_clock;
+use crate::server::Tasks;
 use crate::{Localnet, ServerConfig};
 use feeder::{Feeder, Walk};
 use perp_migrations::spec::{Holder, Spec};
@@ -25,7 +26,6 @@ use solana_sdk::signer::Signer;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::task::JoinHandle;
 use venue::{MarketInfo, Venue};
 
 /// The binary `name` beside this executable (where cargo builds a workspace's binaries).
@@ -94,15 +94,7 @@ pub struct Exchange {
     /// Each market's maker margin account (when makers run), for orders' inline settlement.
     pub makers: Vec<Pubkey>,
     pub deployment: Deployment,
-    tasks: Vec<JoinHandle<()>>,
-}
-
-impl Drop for Exchange {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
-        }
-    }
+    _tasks: Tasks,
 }
 
 /// Runs the bootstrap over JSON-RPC until every market is listed. A local cluster owns its
@@ -253,7 +245,7 @@ impl Exchange {
             venue,
             makers,
             deployment,
-            tasks,
+            _tasks: Tasks(tasks),
         })
     }
 }

@@ -35,13 +35,12 @@ pub struct MarketInfo {
 impl MarketInfo {
     /// Native quote units one base lot is worth at `price` (whole quote per whole base).
     pub fn lot_value(&self, price: f64) -> f64 {
-        let p = &self.params;
-        price * QUOTE_UNIT as f64 * p.base_lot_size as f64 / 10f64.powi(p.base_decimals as i32)
+        perp_sdk::quote::lot_value(&self.params, QUOTE_DECIMALS, price)
     }
 
     /// `price` in ticks.
     pub fn ticks(&self, price: f64) -> f64 {
-        self.lot_value(price) / (self.params.quote_lot_size * self.params.tick_size) as f64
+        perp_sdk::quote::ticks(&self.params, QUOTE_DECIMALS, price)
     }
 
     pub fn oracles(&self) -> OracleMetas {
