@@ -2,6 +2,7 @@
 //! real SPL Token) advancing a slot every 400 ms, served over Solana JSON-RPC and PubSub, and
 //! the exchange brought up on it (`exchange`).
 
+pub mod app;
 pub mod bank;
 pub mod exchange;
 pub mod http_client;

@@ -2,8 +2,8 @@
 
 use clap::Parser;
 use perp_keeper::cli::{exit_code, init_logs};
-use perp_localnet::ServerConfig;
 use perp_localnet::exchange::{self, Exchange, Options, keeper, status};
+use perp_localnet::{ServerConfig, app};
 use solana_sdk::signature::write_keypair_file;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -42,6 +42,12 @@ struct Args {
     /// Run without the indexer.
     #[arg(long)]
     no_indexer: bool,
+    /// The built web app to serve (`npm --prefix app run build`); skipped when it is missing.
+    #[arg(long, default_value = "app/dist")]
+    app_dir: PathBuf,
+    /// The web app's port (loopback).
+    #[arg(long, default_value_t = 8080)]
+    app_port: u16,
     /// Leveraged traders per market.
     #[arg(long, default_value_t = 4)]
     traders: usize,
@@ -87,6 +93,38 @@ fn process_state(child: &mut Option<tokio::process::Child>) -> String {
 
 fn loopback(port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
+}
+
+/// Serves the web app when it is built; the URL to open is printed last, under the endpoints.
+async fn serve_app(
+    args: &Args,
+    ex: &Exchange,
+    indexer: bool,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    if !args.app_dir.join("index.html").is_file() {
+        println!(
+            "app        not built ({} has no index.html): npm --prefix app install && npm --prefix app run build",
+            args.app_dir.display()
+        );
+        return Ok(None);
+    }
+    let config = app::AppConfig {
+        rpc_url: ex.net.rpc_url(),
+        ws_url: ex.net.pubsub_url(),
+        faucet_url: format!("{}/faucet", ex.net.rpc_url()),
+        indexer_url: indexer.then(|| format!("http://{}", loopback(args.indexer_port))),
+        deployment: ex.deployment.clone(),
+    };
+    let listener = tokio::net::TcpListener::bind(loopback(args.app_port)).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let router = app::router(&args.app_dir, config);
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "the app server stopped");
+        }
+    });
+    println!("app        {url}  <- open this in a browser with a Solana wallet");
+    Ok(Some(task))
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
@@ -175,6 +213,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let _app = serve_app(&args, &ex, indexer.is_some()).await?;
     let liquidations = status::Liquidations::new(&ex.venue);
     tokio::spawn(liquidations.clone().run(ex.venue.clone()));
     let mut interval = tokio::time::interval(Duration::from_secs(args.status_secs.max(1)));

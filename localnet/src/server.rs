@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tower_http::cors::CorsLayer;
 
 /// Where and how fast the cluster runs.
 #[derive(Debug, Clone)]
@@ -80,6 +81,9 @@ impl Localnet {
         if let Some(extra) = extra {
             http = http.merge(extra);
         }
+        // Browsers (the web app, served from another port) may call JSON-RPC and the faucet,
+        // as they may call a public RPC node.
+        let http = http.layer(CorsLayer::permissive());
         let clock = {
             let ledger = ledger.clone();
             let period = config.slot;

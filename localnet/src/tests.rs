@@ -733,3 +733,72 @@ async fn a_dao_governed_bootstrap_waits_for_its_proposals_then_lists() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browsers_may_call_json_rpc_and_the_faucet_from_the_app_origin() {
+    let (net, _client) = cluster().await;
+    let addr = net.rpc_addr;
+    let preflight = crate::http_client::raw(
+        addr,
+        &format!(
+            "OPTIONS / HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://127.0.0.1:8080\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\nConnection: close\r\n\r\n"
+        ),
+    )
+    .await
+    .unwrap()
+    .to_ascii_lowercase();
+    assert!(preflight.starts_with("http/1.1 200"), "{preflight}");
+    assert!(
+        preflight.contains("access-control-allow-origin: *"),
+        "{preflight}"
+    );
+    assert!(preflight.contains("access-control-allow-methods: *") || preflight.contains("post"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_server_serves_the_build_its_config_and_index_for_client_routes() {
+    let dir = std::env::temp_dir().join(format!("perp-app-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>perp</title>").unwrap();
+    std::fs::write(dir.join("assets/app.js"), "console.log(1)").unwrap();
+    let deployment = perp_migrations::Deployment {
+        program: "P".into(),
+        exchange: "x".into(),
+        quote_mint: "m".into(),
+        markets: vec![],
+    };
+    let config = crate::app::AppConfig {
+        rpc_url: "http://127.0.0.1:1".into(),
+        ws_url: "ws://127.0.0.1:2".into(),
+        faucet_url: "http://127.0.0.1:1/faucet".into(),
+        indexer_url: None,
+        deployment,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, crate::app::router(&dir, config))
+            .await
+            .unwrap()
+    });
+    let get = |path: &'static str| crate::http_client::request(addr, "GET", path, None);
+    let (status, body) = get("/config.json").await.unwrap();
+    let config: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(config["rpcUrl"], "http://127.0.0.1:1");
+    assert_eq!(config["indexerUrl"], Value::Null);
+    assert_eq!(config["deployment"]["program"], "P");
+    assert_eq!(
+        get("/assets/app.js").await.unwrap(),
+        (200, "console.log(1)".into())
+    );
+    for route in ["/", "/trade/SOL-PERP"] {
+        let (status, body) = get(route).await.unwrap();
+        assert_eq!(
+            (status, body.contains("<title>perp</title>")),
+            (200, true),
+            "{route}"
+        );
+    }
+    server.abort();
+}
