@@ -54,7 +54,8 @@ function divEuclid(a: bigint, b: bigint): bigint {
   return a % b < 0n ? q - 1n : q;
 }
 
-function isqrt(n: bigint): bigint {
+/** ⌊√n⌋ (the engine's `isqrt`). */
+export function isqrt(n: bigint): bigint {
   if (n < 2n) return n;
   let x = n;
   let y = (x + 1n) / 2n;

@@ -1,0 +1,169 @@
+// End-to-end: the built app in Debian's Chromium (driven by playwright-core), a Wallet Standard
+// test wallet injected into the page (its key stays here), against the local exchange. Each
+// step asserts what the trader sees and saves a screenshot to e2e-results/. Also measured: how
+// long after its confirmation a new order shows in the book (printed, with the run's figures,
+// and written to e2e-results/figures.json).
+//
+//   npm --prefix app run build && cargo build -p perp-localnet -p perp-keeper -p perp-indexer
+//   npm --prefix app run e2e        (E2E_URL=http://… to use an exchange already running)
+
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { startExchange } from "./exchange.mjs";
+import { WALLET_NAME, createTestWallet } from "./wallet.mjs";
+
+const results = fileURLToPath(new URL("../e2e-results", import.meta.url));
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+/** Flags for a machine without network beyond loopback (see the environment notes). */
+const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const STEP_TIMEOUT = 30_000;
+
+rmSync(results, { recursive: true, force: true });
+mkdirSync(results, { recursive: true });
+
+const logs = [];
+const exchange = process.env.E2E_URL ? { url: process.env.E2E_URL, stop: async () => {} } : await startExchange({ log: (l) => logs.push(l) });
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+const figures = {};
+let step = 0;
+let failed = false;
+
+try {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+  const wallet = await createTestWallet();
+  await wallet.install(context);
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  page.setDefaultTimeout(STEP_TIMEOUT);
+
+  const shot = async (name) => {
+    step++;
+    await page.screenshot({ path: join(results, `${String(step).padStart(2, "0")}-${name}.png`) });
+    console.log(`ok ${step} ${name}`);
+  };
+  const text = (testId) => page.getByTestId(testId).innerText();
+  /** Waits for the newest notice to be confirmed or refused; throws on a refusal. */
+  const confirmed = async (what) => {
+    const notice = page.locator(".notice").filter({ hasText: what }).first();
+    await notice.and(page.locator(".notice.ok, .notice.error")).waitFor();
+    if (await notice.evaluate((n) => n.classList.contains("error"))) throw new Error(`${what}: ${await notice.innerText()}`);
+    return Number(await notice.getAttribute("data-confirmed-at"));
+  };
+  const number = (s) => Number(s.replace(/[^0-9.-]/g, ""));
+
+  // The markets and the trade view load from the chain.
+  await page.goto(`${exchange.url}/#/markets`);
+  await page.getByTestId("market-SOL-PERP").waitFor();
+  await shot("markets");
+  await page.goto(`${exchange.url}/#/trade/SOL-PERP`);
+  await page.locator('[data-testid="book"] tr[data-side="ask"]').first().waitFor();
+  await page.locator('[data-testid="chart"] canvas').first().waitFor();
+  await shot("trade-view");
+
+  // Connect: the injected wallet is offered like any installed one.
+  await page.getByTestId("connect").click();
+  await page.getByTestId("wallet-list").getByRole("button", { name: WALLET_NAME }).click();
+  await page.getByTestId("wallet-address").filter({ hasText: wallet.address.slice(0, 4) }).waitFor();
+  await shot("connected");
+
+  // Test quote tokens from the faucet.
+  await page.getByTestId("faucet").click();
+  await page.getByTestId("wallet-balance").filter({ hasText: "10,000.00" }).waitFor();
+  await shot("faucet");
+
+  // Deposit (opens the margin account in the same transaction).
+  await page.getByTestId("deposit-amount").fill("1000");
+  await page.getByTestId("deposit").click();
+  await confirmed("Deposit 1,000.00 USDC");
+  await page.getByTestId("collateral").filter({ hasText: "1,000.00" }).waitFor();
+  await page.getByTestId("wallet-balance").filter({ hasText: "9,000.00" }).waitFor();
+  await shot("deposited");
+
+  // A resting limit bid 1% under the oracle (below the makers' ladder, inside the band): it
+  // shows in the book. The wait for its row starts before the click, in the page's own clock.
+  const oracle = number(await text("oracle-price"));
+  const restPrice = (Math.floor(oracle * 0.99 * 100) / 100).toFixed(2);
+  const restTicks = String(Math.round(Number(restPrice) * 100));
+  await page.getByTestId("side-buy").click();
+  await page.getByTestId("kind-limit").click();
+  await page.getByTestId("price").fill(restPrice);
+  await page.getByTestId("size").fill("1.23");
+  await page.getByTestId("preview-im").waitFor();
+  const bookRow = `[data-testid="book"] tr[data-side="bid"][data-price="${restTicks}"]`;
+  const seen = page.waitForFunction((sel) => (document.querySelector(sel) ? performance.now() : false), bookRow, { polling: "raf", timeout: STEP_TIMEOUT });
+  await page.getByTestId("submit-order").click();
+  const confirmedAt = await confirmed(`Buy 1.23 at ${restPrice}`);
+  const shownAt = await (await seen).jsonValue();
+  figures.bookLatencyMs = Math.max(0, Math.round(shownAt - confirmedAt));
+  figures.bookAheadOfConfirmationMs = Math.max(0, Math.round(confirmedAt - shownAt));
+  await page.locator(`[data-testid="open-order"][data-price="${restTicks}"]`).waitFor();
+  await shot("resting-order-in-book");
+
+  // Cancel it: gone from open orders and from the book.
+  await page.locator(`[data-testid="open-order"][data-price="${restTicks}"]`).getByTestId("cancel-order").click();
+  await confirmed(`Cancel order at ${restPrice}`);
+  await page.locator(bookRow).waitFor({ state: "detached" });
+  await page.locator('[data-testid="open-order"]').first().waitFor({ state: "detached" });
+  await shot("cancelled");
+
+  // A crossing market buy: the fill in recent trades, the position with its liquidation price.
+  await page.getByTestId("kind-market").click();
+  await page.getByTestId("size").fill("8.37");
+  const previewLiq = await text("preview-liq");
+  if (!/\d/.test(previewLiq)) throw new Error(`no liquidation price previewed: ${previewLiq}`);
+  await page.getByTestId("submit-order").click();
+  await confirmed("Buy 8.37 at market");
+  await page.locator('[data-testid="trades"] tr[data-lots="837"]').first().waitFor();
+  await page.locator('[data-testid="position-row"][data-lots="837"]').waitFor();
+  const liq = await text("position-liq");
+  if (!/\d/.test(liq)) throw new Error(`the position shows no liquidation price: ${liq}`);
+  figures.previewedLiquidationPrice = previewLiq;
+  figures.positionLiquidationPrice = liq;
+  await shot("filled-position");
+
+  // Withdraw part of the collateral back to the wallet.
+  const before = number(await text("wallet-balance"));
+  await page.getByTestId("withdraw-amount").fill("100");
+  await page.getByTestId("withdraw").click();
+  await confirmed("Withdraw 100.00 USDC");
+  await page.waitForFunction((b) => Number(document.querySelector('[data-testid="wallet-balance"]').innerText.replace(/[^0-9.-]/g, "")) === b + 100, before);
+  await shot("withdrawn");
+
+  // A refused order: a bid far above the oracle is outside the price band; the program's code
+  // comes back as its message.
+  await page.getByTestId("kind-limit").click();
+  const far = (Math.ceil(oracle * 1.5 * 100) / 100).toFixed(2);
+  await page.getByTestId("price").fill(far);
+  await page.getByTestId("size").fill("0.10");
+  await page.getByTestId("submit-order").click();
+  const refusal = page.locator(".notice.error").filter({ hasText: `Buy 0.10 at ${far}` }).first();
+  await refusal.waitFor();
+  const message = await refusal.innerText();
+  if (!message.includes("Order price lies outside the oracle price band")) throw new Error(`unexpected refusal: ${message}`);
+  figures.refusalMessage = message;
+  await shot("refused-order");
+
+  await page.goto(`${exchange.url}/#/governance`);
+  await page.getByTestId("status-SOL-PERP").waitFor();
+  await page.getByTestId("queued-changes").filter({ hasText: /Nothing is queued|#\d+/ }).waitFor();
+  await shot("governance");
+
+  if (pageErrors.length > 0) throw new Error(`errors in the page:\n${pageErrors.join("\n")}`);
+  figures.transactionsSigned = wallet.signed;
+  console.log(JSON.stringify(figures, null, 2));
+  writeFileSync(join(results, "figures.json"), JSON.stringify(figures, null, 2) + "\n");
+  console.log(`e2e: ${step} steps passed; screenshots in ${results}`);
+} catch (e) {
+  failed = true;
+  console.error(`e2e failed after step ${step}:`, e);
+  const pages = browser.contexts().flatMap((c) => c.pages());
+  if (pages[0]) await pages[0].screenshot({ path: join(results, "failure.png") }).catch(() => {});
+  writeFileSync(join(results, "exchange.log"), logs.join(""));
+} finally {
+  await browser.close();
+  await exchange.stop();
+}
+process.exit(failed ? 1 : 0);

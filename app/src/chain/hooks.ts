@@ -1,0 +1,53 @@
+// React hooks over account watching: the decoded newest state of an account.
+
+import { useEffect, useState } from "react";
+import type { Address, EncodedAccount } from "@solana/kit";
+import { watchAccount, type AccountState, type Connection } from "./connection";
+
+export interface Decoded<T> {
+  /** undefined: not loaded yet; null: the account does not exist. */
+  value: T | null | undefined;
+  slot: bigint;
+  receivedAt: number;
+}
+
+export function useAccount<T>(
+  conn: Connection,
+  address: Address | null | undefined,
+  decode: (account: EncodedAccount) => T,
+): Decoded<T> {
+  const [state, setState] = useState<Decoded<T>>({ value: undefined, slot: -1n, receivedAt: 0 });
+  useEffect(() => {
+    setState({ value: undefined, slot: -1n, receivedAt: 0 });
+    if (!address) return;
+    const abort = new AbortController();
+    void watchAccount(
+      conn,
+      address,
+      (s: AccountState) => {
+        let value: T | null = null;
+        try {
+          value = s.account ? decode(s.account) : null;
+        } catch (e) {
+          console.warn(`decoding ${address}:`, e);
+        }
+        setState({ value, slot: s.slot, receivedAt: s.receivedAt });
+      },
+      abort.signal,
+    );
+    return () => abort.abort();
+    // `decode` is a module-level function at every call site.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [conn, address]);
+  return state;
+}
+
+/** Seconds of unix time, ticking every second. */
+export function useNow(): bigint {
+  const [now, setNow] = useState(() => BigInt(Math.floor(Date.now() / 1000)));
+  useEffect(() => {
+    const t = setInterval(() => setNow(BigInt(Math.floor(Date.now() / 1000))), 1000);
+    return () => clearInterval(t);
+  }, []);
+  return now;
+}

@@ -1,0 +1,25 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { loadConfig } from "./config";
+import { App } from "./views/App";
+import "./styles.css";
+
+const root = createRoot(document.getElementById("root")!);
+
+loadConfig()
+  .then((config) =>
+    root.render(
+      <StrictMode>
+        <App config={config} />
+      </StrictMode>,
+    ),
+  )
+  .catch((e: unknown) =>
+    root.render(
+      <main className="fatal">
+        <h1>The exchange is not reachable</h1>
+        <p>{String(e)}</p>
+        <p>Start it with the README's main command, then reload.</p>
+      </main>,
+    ),
+  );

@@ -1,0 +1,144 @@
+// The trader's instructions, built by the generated client from the decoded market. Oracle
+// accounts come from the market's own configuration (an unset source is the default address,
+// passed as Anchor's "absent optional account").
+
+import type { Address, Instruction, TransactionSigner } from "@solana/kit";
+import {
+  OrderSide,
+  OrderType,
+  SelfTradeBehavior,
+  findMarginAccountPda,
+  getCollateralDepositInstructionAsync,
+  getCollateralWithdrawInstructionAsync,
+  getMarginAccountCreateInstructionAsync,
+  getOrderCancelAllInstruction,
+  getOrderCancelInstruction,
+  getOrderPlaceInstructionAsync,
+  type Market,
+} from "../generated";
+
+const UNSET = "11111111111111111111111111111111";
+/** Resting orders one order may take at most (bounds the transaction's compute). */
+export const FILL_LIMIT = 16;
+
+export interface MarketRef {
+  address: Address;
+  book: Address;
+  eventQueue: Address;
+  program: Address;
+  market: Market;
+}
+
+function oracles(m: Market) {
+  const o = m.oracle;
+  return {
+    pythPriceUpdate: o.pythPriceUpdate === UNSET ? undefined : o.pythPriceUpdate,
+    switchboardFeed: o.switchboardFeed === UNSET ? undefined : o.switchboardFeed,
+  };
+}
+
+export async function marginAccountAddress(program: Address, market: Address, owner: Address): Promise<Address> {
+  const [pda] = await findMarginAccountPda({ market, owner, subAccountId: 0 }, { programAddress: program });
+  return pda;
+}
+
+/** Deposit `amount` native units from `source`, opening the margin account first if needed. */
+export async function deposit(r: MarketRef, signer: TransactionSigner, source: Address, amount: bigint, accountExists: boolean): Promise<Instruction[]> {
+  const config = { programAddress: r.program };
+  const marginAccount = await marginAccountAddress(r.program, r.address, signer.address);
+  const out: Instruction[] = [];
+  if (!accountExists) {
+    out.push(await getMarginAccountCreateInstructionAsync({ owner: signer, payer: signer, market: r.address, marginAccount, subAccountId: 0 }, config));
+  }
+  out.push(
+    await getCollateralDepositInstructionAsync(
+      {
+        depositor: signer,
+        market: r.address,
+        marginAccount,
+        collateralVault: r.market.collateralVault,
+        quoteMint: r.market.quoteMint,
+        source,
+        tokenProgram: r.market.quoteTokenProgram,
+        amount,
+      },
+      config,
+    ),
+  );
+  return out;
+}
+
+export async function withdraw(r: MarketRef, signer: TransactionSigner, destination: Address, amount: bigint): Promise<Instruction[]> {
+  const marginAccount = await marginAccountAddress(r.program, r.address, signer.address);
+  return [
+    await getCollateralWithdrawInstructionAsync(
+      {
+        owner: signer,
+        market: r.address,
+        marginAccount,
+        collateralVault: r.market.collateralVault,
+        quoteMint: r.market.quoteMint,
+        destination,
+        tokenProgram: r.market.quoteTokenProgram,
+        ...oracles(r.market),
+        amount,
+      },
+      { programAddress: r.program },
+    ),
+  ];
+}
+
+export type OrderKind = "limit" | "market" | "postOnly" | "ioc";
+
+const ORDER_TYPES: Record<OrderKind, OrderType> = {
+  limit: OrderType.Limit,
+  market: OrderType.Market,
+  postOnly: OrderType.PostOnly,
+  ioc: OrderType.ImmediateOrCancel,
+};
+
+export interface NewOrder {
+  isBid: boolean;
+  kind: OrderKind;
+  /** Limit price in ticks (0 for a market order: the band edge). */
+  priceTicks: bigint;
+  lots: bigint;
+  reduceOnly: boolean;
+  clientOrderId: bigint;
+}
+
+export async function placeOrder(r: MarketRef, signer: TransactionSigner, o: NewOrder): Promise<Instruction[]> {
+  const marginAccount = await marginAccountAddress(r.program, r.address, signer.address);
+  return [
+    await getOrderPlaceInstructionAsync(
+      {
+        signer,
+        market: r.address,
+        marginAccount,
+        book: r.book,
+        eventQueue: r.eventQueue,
+        ...oracles(r.market),
+        side: o.isBid ? OrderSide.Bid : OrderSide.Ask,
+        orderType: ORDER_TYPES[o.kind],
+        priceTicks: o.priceTicks,
+        baseLots: o.lots,
+        reduceOnly: o.reduceOnly,
+        clientOrderId: o.clientOrderId,
+        expiresAt: 0,
+        selfTrade: SelfTradeBehavior.DecrementTake,
+        fillLimit: FILL_LIMIT,
+      },
+      { programAddress: r.program },
+    ),
+  ];
+}
+
+export async function cancelOrder(r: MarketRef, signer: TransactionSigner, orderId: bigint): Promise<Instruction[]> {
+  const marginAccount = await marginAccountAddress(r.program, r.address, signer.address);
+  return [getOrderCancelInstruction({ signer, market: r.address, marginAccount, book: r.book, orderId }, { programAddress: r.program })];
+}
+
+export async function cancelAll(r: MarketRef, signer: TransactionSigner): Promise<Instruction[]> {
+  const marginAccount = await marginAccountAddress(r.program, r.address, signer.address);
+  return [getOrderCancelAllInstruction({ signer, market: r.address, marginAccount, book: r.book, side: null }, { programAddress: r.program })];
+}

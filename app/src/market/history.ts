@@ -1,0 +1,69 @@
+// Trades and candles from the indexer (`perp-indexer`), and the fallback when it is down: a
+// chart sampled live from the market's price as its account changes.
+
+export interface Trade {
+  signature: string;
+  index: number;
+  slot: number;
+  time: number;
+  priceTicks: number;
+  baseLots: number;
+  takerSide: "buy" | "sell";
+  maker: string;
+  taker: string;
+}
+
+export interface Candle {
+  /** Unix seconds of the bucket's start. */
+  time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+}
+
+/** Prices as numbers are for drawing only; ticks keep the chain's integers elsewhere. */
+interface IndexerCandle {
+  time: number;
+  open: string | number;
+  high: string | number;
+  low: string | number;
+  close: string | number;
+}
+
+async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(url, { signal });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+export async function fetchTrades(indexer: string, market: string, limit = 50, signal?: AbortSignal): Promise<Trade[]> {
+  return getJson<Trade[]>(`${indexer}/trades?market=${market}&limit=${limit}`, signal);
+}
+
+/** Candles in ticks (the chart scales them to prices). */
+export async function fetchCandles(indexer: string, market: string, interval: number, from: number, signal?: AbortSignal): Promise<Candle[]> {
+  const rows = await getJson<IndexerCandle[]>(`${indexer}/candles?market=${market}&interval=${interval}&from=${from}`, signal);
+  return rows.map((c) => ({ time: c.time, open: Number(c.open), high: Number(c.high), low: Number(c.low), close: Number(c.close) }));
+}
+
+/** Folds one sampled price into candles of `interval` seconds (the live fallback). */
+export function sample(candles: Candle[], time: number, price: number, interval: number): Candle[] {
+  const bucket = time - (time % interval);
+  const last = candles[candles.length - 1];
+  if (last && last.time === bucket) {
+    const next = { ...last, high: Math.max(last.high, price), low: Math.min(last.low, price), close: price };
+    return [...candles.slice(0, -1), next];
+  }
+  if (last && last.time > bucket) return candles;
+  return [...candles, { time: bucket, open: last?.close ?? price, high: Math.max(price, last?.close ?? price), low: Math.min(price, last?.close ?? price), close: price }];
+}
+
+/** The price change over the last 24 h from hourly candles, as a fraction; null without data. */
+export function change24h(hourly: Candle[], now: number): number | null {
+  const since = hourly.filter((c) => c.time >= now - 86_400);
+  const first = since[0];
+  const last = since[since.length - 1];
+  if (!first || !last || first.open === 0) return null;
+  return last.close / first.open - 1;
+}

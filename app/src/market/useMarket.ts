@@ -1,0 +1,69 @@
+// Everything the trade view reads about one market, live: the market, its book, and the
+// connected trader's margin account and quote tokens.
+
+import { useEffect, useMemo, useState } from "react";
+import type { Address } from "@solana/kit";
+import type { Decoder, EncodedAccount, ReadonlyUint8Array } from "@solana/kit";
+import {
+  getMarginAccountDecoder,
+  getMarginAccountDiscriminatorBytes,
+  getMarketDecoder,
+  getMarketDiscriminatorBytes,
+  getOrderBookAccountDecoder,
+  getOrderBookAccountDiscriminatorBytes,
+} from "../generated";
+import type { MarketConfig } from "../config";
+import { useAccount } from "../chain/hooks";
+import { associatedTokenAddress, useTokenBalance } from "../chain/tokens";
+import { MarketUnits } from "../format/units";
+import { useExchange } from "../state";
+import { marginAccountAddress, type MarketRef } from "./actions";
+
+/** A decoder that refuses an account of another type (by its Anchor discriminator). */
+function typed<T>(decoder: Decoder<T>, discriminator: ReadonlyUint8Array) {
+  return (a: EncodedAccount): T => {
+    if (!discriminator.every((b, i) => a.data[i] === b)) throw new Error(`${a.address} is not the expected account type`);
+    return decoder.decode(a.data);
+  };
+}
+
+const decodeMarketData = typed(getMarketDecoder(), getMarketDiscriminatorBytes());
+const decodeBookData = typed(getOrderBookAccountDecoder(), getOrderBookAccountDiscriminatorBytes());
+const decodeMarginData = typed(getMarginAccountDecoder(), getMarginAccountDiscriminatorBytes());
+
+export function useMarketAccount(address: Address) {
+  const { conn } = useExchange();
+  return useAccount(conn, address, decodeMarketData);
+}
+
+export function unitsOf(m: { params: { baseLotSize: bigint; quoteLotSize: bigint; tickSize: bigint; baseDecimals: number }; quoteDecimals: number }) {
+  return new MarketUnits({ ...m.params, quoteDecimals: m.quoteDecimals });
+}
+
+export function useTradingState(cfg: MarketConfig) {
+  const { conn, program, session } = useExchange();
+  const market = useMarketAccount(cfg.market);
+  const book = useAccount(conn, cfg.book, decodeBookData);
+  const [addresses, setAddresses] = useState<{ margin: Address; ata: Address } | null>(null);
+  const m = market.value;
+  useEffect(() => {
+    setAddresses(null);
+    if (!session || !m) return;
+    let live = true;
+    void Promise.all([
+      marginAccountAddress(program, cfg.market, session.owner),
+      associatedTokenAddress(session.owner, m.quoteMint, m.quoteTokenProgram),
+    ]).then(([margin, ata]) => live && setAddresses({ margin, ata }));
+    return () => {
+      live = false;
+    };
+  }, [session, program, cfg.market, m?.quoteMint, m?.quoteTokenProgram]);
+  const margin = useAccount(conn, addresses?.margin, decodeMarginData);
+  const wallet = useTokenBalance(conn, addresses?.ata ?? null);
+  const ref: MarketRef | null = useMemo(
+    () => (m ? { address: cfg.market, book: cfg.book, eventQueue: cfg.event_queue, program, market: m } : null),
+    [m, cfg, program],
+  );
+  const units = useMemo(() => (m ? unitsOf(m) : null), [m]);
+  return { market: m, units, ref, book, margin, ata: addresses?.ata ?? null, walletBalance: wallet };
+}

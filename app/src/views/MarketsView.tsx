@@ -1,0 +1,103 @@
+import { useEffect, useState } from "react";
+import type { MarketConfig } from "../config";
+import { MarketStatus } from "../generated";
+import { change24h, fetchCandles } from "../market/history";
+import { fundingRateBps, markPrice } from "../market/risk";
+import { unitsOf, useMarketAccount } from "../market/useMarket";
+import { useExchange } from "../state";
+
+export const STATUS: Record<number, string> = {
+  [MarketStatus.Active]: "Active",
+  [MarketStatus.ReduceOnly]: "Reduce-only",
+  [MarketStatus.Paused]: "Paused",
+};
+
+export function MarketsView() {
+  const { config } = useExchange();
+  return (
+    <section className="panel">
+      <h2>Markets</h2>
+      <table data-testid="markets">
+        <thead>
+          <tr>
+            <th>Market</th>
+            <th>Oracle price</th>
+            <th>24 h</th>
+            <th>Funding / interval</th>
+            <th>Open interest</th>
+            <th>Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {config.deployment.markets.map((m) => (
+            <MarketRow key={m.symbol} cfg={m} />
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** The 24 h change from the indexer's hourly candles (unknown while it is down). */
+function useChange24h(market: string): number | null {
+  const { config } = useExchange();
+  const [change, setChange] = useState<number | null>(null);
+  useEffect(() => {
+    if (!config.indexerUrl) return;
+    const indexer = config.indexerUrl;
+    const abort = new AbortController();
+    const load = () => {
+      const now = Math.floor(Date.now() / 1000);
+      fetchCandles(indexer, market, 3600, now - 86_400, abort.signal)
+        .then((c) => setChange(change24h(c, now)))
+        .catch(() => setChange(null));
+    };
+    load();
+    const t = setInterval(load, 30_000);
+    return () => {
+      clearInterval(t);
+      abort.abort();
+    };
+  }, [config.indexerUrl, market]);
+  return change;
+}
+
+function MarketRow({ cfg }: { cfg: MarketConfig }) {
+  const { value: m } = useMarketAccount(cfg.market);
+  const change = useChange24h(cfg.market);
+  if (!m) {
+    return (
+      <tr>
+        <td>{cfg.symbol}</td>
+        <td colSpan={5} className="muted">
+          {m === null ? "not listed" : "loading…"}
+        </td>
+      </tr>
+    );
+  }
+  const u = unitsOf(m);
+  const funding = fundingRateBps(m);
+  const breaker = m.price.breakerEngaged !== 0;
+  return (
+    <tr data-testid={`market-${cfg.symbol}`}>
+      <td>
+        <a href={`#/trade/${cfg.symbol}`}>{cfg.symbol}</a>
+      </td>
+      <td>{u.formatRawPrice(m.price.indexPrice)}</td>
+      <td className={change === null ? "muted" : change >= 0 ? "up" : "down"}>
+        {change === null ? "—" : `${(change * 100).toFixed(2)}%`}
+      </td>
+      <td className={funding >= 0 ? "up" : "down"}>
+        {(funding / 100).toFixed(4)}% / {Number(m.params.fundingIntervalSecs) / 3600} h
+      </td>
+      <td>
+        {u.formatLots(m.openInterest.longLots)} long / {u.formatLots(m.openInterest.shortLots)} short
+        <div className="muted">≈ ${u.formatNative((m.openInterest.longLots * markPrice(m)) / 1_000_000n, 0)}</div>
+      </td>
+      <td>
+        {STATUS[m.status] ?? `unknown (${m.status})`}
+        {breaker && <span className="error"> · circuit breaker</span>}
+      </td>
+    </tr>
+  );
+}
