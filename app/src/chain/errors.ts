@@ -11,7 +11,7 @@ export const PROGRAM_ERRORS: ReadonlyMap<number, { name: string; msg: string }> 
 );
 
 /** What a trader can do about the refusals they meet most. */
-const HINTS: Record<string, string> = {
+export const HINTS: Record<string, string> = {
   InsufficientMargin: "Reduce the size or deposit more collateral.",
   InsufficientCollateral: "Withdraw at most the withdrawable amount.",
   PriceOutsideBand: "Choose a price closer to the oracle price.",

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { SolanaError, SOLANA_ERROR__INSTRUCTION_ERROR__CUSTOM, SOLANA_ERROR__JSON_RPC__SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE, type Address } from "@solana/kit";
+import idl from "../../idl/perp.json";
+import { HINTS, PROGRAM_ERRORS, humanError, programErrorMessage } from "./errors";
+
+const PERP = idl.address as Address;
+const TOKEN = "TokenkegQfeZyiNwAJbNbGQPEnhxyDDk9kztzzd6" as Address;
+const COMPUTE = "ComputeBudget111111111111111111111111111111" as Address;
+
+/** What @solana/kit throws when preflight fails with a custom error in instruction `index`. */
+function preflight(code: number, index: number) {
+  const cause = new SolanaError(SOLANA_ERROR__INSTRUCTION_ERROR__CUSTOM, { code, index });
+  return new SolanaError(SOLANA_ERROR__JSON_RPC__SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE, { cause } as never);
+}
+
+describe("error messages", () => {
+  it("has the program's message for every error code in its IDL", () => {
+    expect(PROGRAM_ERRORS.size).toBe(idl.errors.length);
+    for (const e of idl.errors) {
+      const message = programErrorMessage(e.code);
+      expect(message.startsWith(e.msg), e.name).toBe(true);
+      expect(message).not.toContain(e.name);
+    }
+  });
+
+  it("gives hints only for errors the program has", () => {
+    const names = new Set(idl.errors.map((e) => e.name));
+    for (const name of Object.keys(HINTS)) expect(names.has(name), name).toBe(true);
+  });
+
+  it("maps a refusal by the program, by the token program and by anything else", () => {
+    const band = idl.errors.find((e) => e.name === "PriceOutsideBand")!;
+    expect(humanError(preflight(band.code, 1), [COMPUTE, PERP], PERP, TOKEN)).toBe(
+      "Order price lies outside the oracle price band. Choose a price closer to the oracle price.",
+    );
+    expect(humanError(preflight(1, 0), [TOKEN], PERP, TOKEN)).toBe("Not enough tokens in your wallet");
+    expect(humanError(preflight(2006, 0), [PERP], PERP, TOKEN)).toBe("An account is not at the address the program derives for it");
+    expect(humanError(preflight(7, 0), [COMPUTE], PERP, TOKEN)).toBe("Instruction 1 failed (error 7)");
+    expect(humanError(new Error("User rejected the request."), [], PERP, TOKEN)).toBe("You declined the request in your wallet");
+    expect(humanError(new Error("boom"), [], PERP, TOKEN)).toBe("The transaction failed: boom");
+  });
+});

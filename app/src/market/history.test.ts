@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { change24h, sample } from "./history";
+
+describe("live-sampled candles", () => {
+  it("folds samples into one candle per interval", () => {
+    let c = sample([], 120, 10, 60);
+    c = sample(c, 130, 12, 60);
+    c = sample(c, 170, 9, 60);
+    c = sample(c, 185, 11, 60);
+    expect(c).toEqual([
+      { time: 120, open: 10, high: 12, low: 9, close: 9 },
+      { time: 180, open: 9, high: 11, low: 9, close: 11 },
+    ]);
+    // A sample older than the last candle (a late notification) changes nothing.
+    expect(sample(c, 100, 50, 60)).toBe(c);
+  });
+
+  it("measures the 24 h change from hourly candles", () => {
+    const now = 100 * 3600;
+    const hourly = [
+      { time: now - 30 * 3600, open: 50, high: 50, low: 50, close: 50 },
+      { time: now - 23 * 3600, open: 100, high: 100, low: 100, close: 100 },
+      { time: now - 3600, open: 105, high: 112, low: 100, close: 110 },
+    ];
+    expect(change24h(hourly, now)).toBeCloseTo(0.1);
+    expect(change24h([], now)).toBeNull();
+  });
+});
