@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
@@ -12,7 +12,8 @@ const repo = fileURLToPath(new URL("../..", import.meta.url));
 /** The perp-localnet binary `cargo build -p perp-localnet` made. */
 function binary() {
   if (process.env.PERP_LOCALNET_BIN) return process.env.PERP_LOCALNET_BIN;
-  const target = process.env.CARGO_TARGET_DIR ?? join(repo, "target");
+  // Cargo reads a relative CARGO_TARGET_DIR from where it runs: the README runs it at the root.
+  const target = resolvePath(repo, process.env.CARGO_TARGET_DIR ?? "target");
   const bin = join(target, "debug", "perp-localnet");
   if (!existsSync(bin)) {
     throw new Error(`${bin} is missing: run \`cargo build -p perp-localnet -p perp-keeper -p perp-indexer\` first`);

@@ -148,7 +148,13 @@ try {
 
   await page.goto(`${exchange.url}/#/governance`);
   await page.getByTestId("status-SOL-PERP").waitFor();
-  await page.getByTestId("queued-changes").filter({ hasText: /Nothing is queued|#\d+/ }).waitFor();
+  // The local exchange queues a taker fee rise at start: shown old → new, with its countdown.
+  const change = page.getByTestId("queued-change").filter({ hasText: "MarketParams · SOL-PERP" });
+  await change.waitFor();
+  const changeText = await change.innerText();
+  if (!/takerFeeBps\s+5\s+→ 6/.test(changeText) || !/executable in \d+d \d+h/.test(changeText)) {
+    throw new Error(`the queued change does not show old → new and its countdown:\n${changeText}`);
+  }
   await shot("governance");
 
   if (pageErrors.length > 0) throw new Error(`errors in the page:\n${pageErrors.join("\n")}`);

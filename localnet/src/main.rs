@@ -143,6 +143,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     };
     eprintln!("starting the local exchange…");
     let ex = Exchange::start(&options).await?;
+    let (symbol, old, new) = exchange::governance::queue_fee_rise(&ex.venue).await?;
     let deployment = args.state_dir.join("deployment.json");
     std::fs::write(&deployment, serde_json::to_string_pretty(&ex.deployment)?)?;
     println!("JSON-RPC   {}", ex.net.rpc_url());
@@ -152,6 +153,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         ex.net.rpc_url()
     );
     println!("program    {}", ex.deployment.program);
+    println!("governance queued: {symbol} taker fee {old} -> {new} bps (waits out the timelock)");
     println!("quote mint {}", ex.deployment.quote_mint);
     for m in &ex.deployment.markets {
         println!(

@@ -5,6 +5,7 @@
 pub mod actors;
 pub mod faucet;
 pub mod feeder;
+pub mod governance;
 pub mod keeper;
 pub mod status;
 pub mod venue;
