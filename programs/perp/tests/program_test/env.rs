@@ -276,14 +276,27 @@ impl TestEnv {
     /// Sends `ixs` signed by the payer and `signers`.
     pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxResult {
         let tx = self.transaction(ixs, None, signers).await;
-        self.ctx.banks_client.process_transaction(tx).await
+        self.process(tx).await
+    }
+
+    /// Executes `tx` on the bank directly. Not `process_transaction`: that path hands the
+    /// transaction to the banks server's background sender and returns once its status is
+    /// recorded, which is before its account locks are released, so the next transaction
+    /// could fail `AccountInUse` (seen in CI on `stress_b`).
+    async fn process(&mut self, tx: Transaction) -> TxResult {
+        let out = self
+            .ctx
+            .banks_client
+            .process_transaction_with_metadata(tx)
+            .await?;
+        out.result.map_err(BanksClientError::TransactionError)
     }
 
     /// Sends `ixs` with `fee_payer` paying (and signing) instead of the harness's payer, for
     /// showing that a permissionless instruction needs nobody in particular.
     pub async fn send_paid_by(&mut self, fee_payer: &Keypair, ixs: &[Instruction]) -> TxResult {
         let tx = self.transaction(ixs, Some(fee_payer), &[]).await;
-        self.ctx.banks_client.process_transaction(tx).await
+        self.process(tx).await
     }
 
     /// Like `send`, but returns the events of type `E` the transaction emitted.
