@@ -21,14 +21,14 @@ function binary() {
   return bin;
 }
 
-export async function startExchange({ portBase = 18000, log }) {
+export async function startExchange({ portBase = 18000, args = [], log }) {
   const dist = join(repo, "app", "dist");
   if (!existsSync(join(dist, "index.html"))) throw new Error("app/dist is missing: run `npm --prefix app run build` first");
   const state = mkdtempSync(join(tmpdir(), "perp-e2e-"));
   const port = (n) => String(portBase + n);
   const child = spawn(
     binary(),
-    ["--state-dir", state, "--app-dir", dist, "--rpc-port", port(899), "--ws-port", port(900), "--keeper-port", port(464), "--indexer-port", port(902), "--app-port", port(80)],
+    ["--state-dir", state, "--app-dir", dist, "--rpc-port", port(899), "--ws-port", port(900), "--keeper-port", port(464), "--indexer-port", port(902), "--app-port", port(80), ...args],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   const url = await new Promise((resolve, reject) => {

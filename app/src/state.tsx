@@ -2,7 +2,7 @@
 // notices of sent transactions.
 
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
-import type { Address, Instruction, TransactionSigner } from "@solana/kit";
+import type { Address, Instruction, Signature, TransactionSigner } from "@solana/kit";
 import type { Wallet, WalletAccount } from "@wallet-standard/base";
 import type { AppConfig } from "./config";
 import { connect, type Connection } from "./chain/connection";
@@ -33,9 +33,9 @@ interface Exchange {
   session: Session | null;
   setSession: (s: Session | null) => void;
   notices: Notice[];
-  /** Signs and sends `instructions`, reporting progress as a notice; resolves to whether it
-   * landed. */
-  run: (what: string, instructions: () => Promise<Instruction[]>) => Promise<boolean>;
+  /** Signs and sends `instructions`, reporting progress as a notice (with what `outcome` reads
+   * of the landed transaction, if given); resolves to whether it landed. */
+  run: (what: string, instructions: () => Promise<Instruction[]>, outcome?: (signature: Signature) => Promise<string | null>) => Promise<boolean>;
 }
 
 const Context = createContext<Exchange | null>(null);
@@ -57,13 +57,15 @@ export function ExchangeProvider({ config, children }: { config: AppConfig; chil
   const update = useCallback((n: Notice) => setNotices((all) => [n, ...all.filter((o) => o.id !== n.id)].slice(0, 5)), []);
 
   const run = useCallback(
-    async (what: string, instructions: () => Promise<Instruction[]>) => {
+    async (what: string, instructions: () => Promise<Instruction[]>, outcome?: (signature: Signature) => Promise<string | null>) => {
       if (!session) return false;
       const id = nextNotice++;
       update({ id, kind: "pending", text: `${what}…` });
       try {
         const sent = await sendInstructions(conn, session.signer, await instructions(), { perp: program, token: TOKEN_PROGRAM });
-        update({ id, kind: "ok", text: `${what}: confirmed`, signature: sent.signature, confirmedAt: sent.confirmedAt });
+        const detail = outcome ? await outcome(sent.signature).catch(() => null) : null;
+        const text = `${what}: confirmed${detail ? ` · ${detail}` : ""}`;
+        update({ id, kind: "ok", text, signature: sent.signature, confirmedAt: sent.confirmedAt });
         return true;
       } catch (e) {
         update({ id, kind: "error", text: `${what}: ${e instanceof TxError ? e.message : String(e)}` });

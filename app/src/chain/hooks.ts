@@ -36,8 +36,7 @@ export function useAccount<T>(
       abort.signal,
     );
     return () => abort.abort();
-    // `decode` is a module-level function at every call site.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `decode` must be pure (a new closure per render must not resubscribe).
   }, [conn, address]);
   return state;
 }

@@ -7,6 +7,17 @@ import { MathError } from "../math/engine";
 import { placeOrder, type MarketRef, type OrderKind } from "../market/actions";
 import { markPrice, previewOrder, type OrderPreview } from "../market/risk";
 import { useExchange } from "../state";
+import { orderOutcome } from "../chain/events";
+import { isSome } from "@solana/kit";
+import type { OrderPlaced } from "../generated";
+
+/** "filled 1.37 · 0.50 rests" — what the trader needs to know the order did. */
+export function describeOutcome(o: OrderPlaced, units: MarketUnits): string {
+  const parts = [o.filledBaseLots > 0n ? `filled ${units.formatLots(o.filledBaseLots)}` : "nothing filled"];
+  if (isSome(o.restingOrderId)) parts.push("the rest is on the book");
+  if (o.cancelledBaseLots > 0n) parts.push(`${units.formatLots(o.cancelledBaseLots)} cancelled`);
+  return parts.join(" · ");
+}
 
 const KINDS: [OrderKind, string][] = [
   ["limit", "Limit"],
@@ -26,7 +37,7 @@ interface Props {
 /** Order entry: side, type, price, size or leverage, reduce-only; shows the margin the order
  * needs, its fee and the liquidation price it leaves before the trader signs. */
 export function OrderEntry({ ref_, market, units, account, top }: Props) {
-  const { session, run } = useExchange();
+  const { session, run, conn } = useExchange();
   const [isBid, setIsBid] = useState(true);
   const [kind, setKind] = useState<OrderKind>("limit");
   const [priceText, setPriceText] = useState("");
@@ -85,6 +96,7 @@ export function OrderEntry({ ref_, market, units, account, top }: Props) {
         reduceOnly,
         clientOrderId: BigInt(Date.now()),
       }),
+      (signature) => orderOutcome(conn, signature).then((o) => o && describeOutcome(o, units)),
     );
   };
 

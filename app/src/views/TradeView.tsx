@@ -63,7 +63,7 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
               priceDecimals={units.priceDecimals}
             />
           </Suspense>
-          <Trades market={cfg.market} eventQueue={cfg.event_queue} units={units} />
+          <Trades market={cfg.market} units={units} />
         </div>
         <div className="side">
           <OrderEntry ref_={ref} market={market} units={units} account={account ?? null} top={top} />

@@ -1,7 +1,6 @@
 import { useEffect, useState } from "react";
 import type { Address } from "@solana/kit";
-import { getEventQueueAccountDecoder, type EventQueueAccount } from "../generated";
-import { useAccount } from "../chain/hooks";
+import { watchBookEvents } from "../chain/events";
 import type { MarketUnits } from "../format/units";
 import { fetchTrades, type Trade } from "../market/history";
 import { useExchange } from "../state";
@@ -9,8 +8,6 @@ import { useExchange } from "../state";
 const SHOWN = 30;
 const FILL = 1;
 const ASK = 1;
-const queueDecoder = getEventQueueAccountDecoder();
-const decodeQueue = (a: { data: Parameters<typeof queueDecoder.decode>[0] }) => queueDecoder.decode(a.data);
 
 interface Row {
   key: string;
@@ -20,25 +17,12 @@ interface Row {
   takerSide: "buy" | "sell";
 }
 
-/** Fills in the event queue (the ring of not yet consumed events), newest first. */
-function queueFills(q: EventQueueAccount): Row[] {
-  const { head, len, events } = q.queue;
-  const out: Row[] = [];
-  for (let i = 0; i < len; i++) {
-    const e = events[(head + i) % events.length];
-    if (!e || e.kind !== FILL) continue;
-    out.push({ key: `q${e.seq}`, time: Number(e.timestamp), priceTicks: e.price, baseLots: e.baseLots, takerSide: e.makerSide === ASK ? "buy" : "sell" });
-  }
-  return out.reverse();
-}
-
-/** Recent trades from the indexer; while it is down, the fills seen live in the event queue
- * since the page opened (the keeper consumes them within seconds, so each is caught once). */
-export function Trades({ market, eventQueue, units }: { market: Address; eventQueue: Address; units: MarketUnits }) {
-  const { config, conn } = useExchange();
+/** Recent trades from the indexer; while it is down, the fills in the program's logs since the
+ * page opened (the same events the indexer stores). */
+export function Trades({ market, units }: { market: Address; units: MarketUnits }) {
+  const { config, conn, program } = useExchange();
   const [indexed, setIndexed] = useState<Trade[] | null>(null);
   const [live, setLive] = useState<Row[]>([]);
-  const queue = useAccount(conn, eventQueue, decodeQueue);
 
   useEffect(() => {
     if (!config.indexerUrl) return;
@@ -57,13 +41,27 @@ export function Trades({ market, eventQueue, units }: { market: Address; eventQu
   }, [config.indexerUrl, market]);
 
   useEffect(() => {
-    if (!queue.value) return;
-    const fresh = queueFills(queue.value);
-    setLive((old) => {
-      const seen = new Set(old.map((r) => r.key));
-      return [...fresh.filter((r) => !seen.has(r.key)), ...old].slice(0, SHOWN);
-    });
-  }, [queue.value]);
+    const abort = new AbortController();
+    void watchBookEvents(
+      conn,
+      program,
+      (signature, events) => {
+        const fills: Row[] = events
+          .map((e, i) => ({ e, key: `${signature}:${i}` }))
+          .filter(({ e }) => e.kind === FILL && e.market === market)
+          .map(({ e, key }) => ({
+            key,
+            time: Number(e.timestamp),
+            priceTicks: e.priceTicks,
+            baseLots: e.baseLots,
+            takerSide: e.makerSide === ASK ? "buy" : "sell",
+          }));
+        if (fills.length > 0) setLive((old) => [...fills.reverse(), ...old].slice(0, SHOWN));
+      },
+      abort.signal,
+    );
+    return () => abort.abort();
+  }, [conn, program, market]);
 
   const rows: Row[] =
     indexed?.map((t) => ({

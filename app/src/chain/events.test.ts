@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { getBase64Decoder, type Address } from "@solana/kit";
+import { events as idlEvents } from "../../idl/perp.json";
+import { getBookEventLoggedEncoder } from "../generated";
+import { bookEvents } from "./events";
+
+const discriminator = (name: string) => idlEvents.find((e) => e.name === name)!.discriminator;
+const line = (bytes: Uint8Array, prefix = "Program data: ") => `${prefix}${getBase64Decoder().decode(bytes)}`;
+const KEY = "11111111111111111111111111111111" as Address;
+
+describe("book events from logs", () => {
+  it("decodes the program's fill events and skips every other line", () => {
+    const fill = { market: KEY, kind: 1, makerSide: 1, maker: KEY, taker: KEY, orderId: 7n, clientOrderId: 3n, priceTicks: 15_025n, baseLots: 837n, makerFee: -2n, timestamp: 1_700_000_000n };
+    const event = new Uint8Array(getBookEventLoggedEncoder().encode(fill));
+    expect([...event.subarray(0, 8)]).toEqual(discriminator("BookEventLogged"));
+    const other = new Uint8Array([...discriminator("OrderPlaced"), 1, 2, 3]);
+    const logs = ["Program PerpX invoke [1]", line(other), line(event), "Program data: not base64!", line(event, "Program log: data: "), "Program PerpX success"];
+    expect(bookEvents(logs)).toEqual([fill, fill]);
+  });
+});

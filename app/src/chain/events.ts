@@ -1,0 +1,69 @@
+// The program's book events from transaction logs (Anchor's `emit!`: "Program data: <base64>"
+// of an 8-byte discriminator and the event's borsh payload; "Program log: data: <base64>" where
+// the program runs natively, as on the local exchange), decoded by the generated client. The
+// indexer reads the same lines (perp_sdk::events); the app reads them live when it is down.
+
+import { getBase64Encoder, type Address, type Decoder, type Signature } from "@solana/kit";
+import { events as idlEvents } from "../../idl/perp.json";
+import { getBookEventLoggedDecoder, getOrderPlacedDecoder, type BookEventLogged, type OrderPlaced } from "../generated";
+import type { Connection } from "./connection";
+
+const PREFIXES = ["Program data: ", "Program log: data: "];
+const base64 = getBase64Encoder();
+
+/** The events named `name` (in the IDL) in `logs`, decoded by `decoder` (whose constant prefix
+ * is the event's discriminator). */
+export function eventsOf<T>(logs: readonly string[], name: string, decoder: Decoder<T>): T[] {
+  const discriminator = Uint8Array.from(idlEvents.find((e) => e.name === name)!.discriminator);
+  const out: T[] = [];
+  for (const line of logs) {
+    const prefix = PREFIXES.find((p) => line.startsWith(p));
+    if (!prefix) continue;
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(base64.encode(line.slice(prefix.length)));
+    } catch {
+      continue;
+    }
+    if (bytes.length < 8 || !discriminator.every((b, i) => bytes[i] === b)) continue;
+    // The generated decoder checks the discriminator itself (a constant prefix).
+    out.push(decoder.decode(bytes));
+  }
+  return out;
+}
+
+const bookDecoder = getBookEventLoggedDecoder();
+export const bookEvents = (logs: readonly string[]) => eventsOf(logs, "BookEventLogged", bookDecoder);
+
+/** What an order placement did, from its transaction's logs (null if the logs are gone). */
+export async function orderOutcome(conn: Connection, signature: Signature): Promise<OrderPlaced | null> {
+  const tx = await conn.rpc.getTransaction(signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0, encoding: "json" }).send();
+  return eventsOf(tx?.meta?.logMessages ?? [], "OrderPlaced", getOrderPlacedDecoder())[0] ?? null;
+}
+
+/** Calls `onEvents` with the book events of each successful transaction that mentions
+ * `program`, until `signal` aborts; resubscribes with a backoff when the socket drops. */
+export async function watchBookEvents(
+  conn: Connection,
+  program: Address,
+  onEvents: (signature: Signature, events: BookEventLogged[]) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  for (let attempt = 0; !signal.aborted; attempt++) {
+    try {
+      const notifications = await conn.subscriptions
+        .logsNotifications({ mentions: [program] }, { commitment: "confirmed" })
+        .subscribe({ abortSignal: signal });
+      attempt = 0;
+      for await (const n of notifications) {
+        if (n.value.err) continue;
+        const events = bookEvents(n.value.logs ?? []);
+        if (events.length > 0) onEvents(n.value.signature, events);
+      }
+    } catch (e) {
+      if (signal.aborted) return;
+      console.warn("watching the program's logs:", e);
+    }
+    await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 8000)));
+  }
+}
