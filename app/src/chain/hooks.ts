@@ -1,6 +1,6 @@
 // React hooks over account watching: the decoded newest state of an account.
 
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { Address, EncodedAccount } from "@solana/kit";
 import { watchAccount, type AccountState, type Connection } from "./connection";
 
@@ -49,4 +49,22 @@ export function useNow(): bigint {
     return () => clearInterval(t);
   }, []);
   return now;
+}
+
+/** Runs `load` now and every `everyMs` while `key` stays the same (null: not at all); its
+ * signal aborts when the key changes or the component goes. */
+export function usePoll(key: string | null, everyMs: number, load: (signal: AbortSignal) => Promise<unknown>): void {
+  const latest = useRef(load);
+  latest.current = load;
+  useEffect(() => {
+    if (key === null) return;
+    const abort = new AbortController();
+    const run = () => void latest.current(abort.signal).catch((e) => !abort.signal.aborted && console.warn(e));
+    run();
+    const t = setInterval(run, everyMs);
+    return () => {
+      clearInterval(t);
+      abort.abort();
+    };
+  }, [key, everyMs]);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MarginAccount, Market } from "../generated";
 import { covers, health, PRICE_SCALE } from "../math/engine";
-import { accountRisk, previewOrder } from "./risk";
+import { FLAT_TRADER, accountRisk, previewOrder } from "./risk";
 
 // A SOL-like market: 0.01 SOL lots, ticks of 100 native per lot ($0.01 per SOL), 10% initial
 // and 5% maintenance margin, no size or volatility premium, fees 2 / 5 bps.
@@ -24,16 +24,7 @@ const market = {
   openInterest: { longLots: 0n, shortLots: 0n },
 } as unknown as Market;
 
-const trader = {
-  basePosition: 0n,
-  quoteEntry: 0n,
-  realisedPnl: 0n,
-  bidsBaseLots: 0n,
-  bidsQuoteLots: 0n,
-  asksBaseLots: 0n,
-  asksQuoteLots: 0n,
-};
-const account = (collateral: bigint, t: Partial<typeof trader> = {}) => ({ collateral, trader: { ...trader, ...t } }) as unknown as MarginAccount;
+const account = (collateral: bigint, t: Partial<typeof FLAT_TRADER> = {}) => ({ collateral, trader: { ...FLAT_TRADER, ...t } }) as unknown as MarginAccount;
 const raw = (ticks: bigint) => ticks * 100n * PRICE_SCALE;
 
 describe("order preview", () => {

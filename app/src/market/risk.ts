@@ -132,7 +132,8 @@ export interface OrderPreview {
   positionAfter: bigint;
 }
 
-const EMPTY: TraderState = {
+/** A trader with nothing: no position, no orders. */
+export const FLAT_TRADER: TraderState = {
   basePosition: 0n,
   quoteEntry: 0n,
   realisedPnl: 0n,
@@ -145,7 +146,7 @@ const EMPTY: TraderState = {
 /** The order's margin, fee and resulting liquidation price for account `a` (none yet: a new
  * account with `collateral`) at `price`. */
 export function previewOrder(m: Market, a: MarginAccount | null, collateral: bigint, o: OrderIntent, price: bigint): OrderPreview {
-  const t = a ? traderState(a) : EMPTY;
+  const t = a ? traderState(a) : FLAT_TRADER;
   const balance = a ? a.collateral : collateral;
   const qls = m.params.quoteLotSize;
   const quoteLots = o.lots * o.priceTicks * m.params.tickSize;

@@ -7,6 +7,7 @@ import { CandlestickSeries, ColorType, createChart, type ISeriesApi, type UTCTim
 import type { Address } from "@solana/kit";
 import { fetchCandles, sample, type Candle } from "../market/history";
 import { useExchange } from "../state";
+import { usePoll } from "../chain/hooks";
 
 const INTERVAL = 60;
 const WINDOW = 6 * 3600;
@@ -42,23 +43,12 @@ export default function Chart({ market, priceTicks, tickPrice, priceDecimals }: 
     };
   }, [tickPrice, priceDecimals]);
 
-  useEffect(() => {
-    if (!config.indexerUrl) return;
-    const indexer = config.indexerUrl;
-    const abort = new AbortController();
-    const load = () => {
-      const now = Math.floor(Date.now() / 1000);
-      fetchCandles(indexer, market, INTERVAL, now - WINDOW, abort.signal)
-        .then((c) => setIndexed(c.length > 0 ? c : null))
-        .catch(() => !abort.signal.aborted && setIndexed(null));
-    };
-    load();
-    const t = setInterval(load, 5000);
-    return () => {
-      clearInterval(t);
-      abort.abort();
-    };
-  }, [config.indexerUrl, market]);
+  usePoll(config.indexerUrl && `${config.indexerUrl} ${market}`, 5000, (signal) => {
+    const now = Math.floor(Date.now() / 1000);
+    return fetchCandles(config.indexerUrl!, market, INTERVAL, now - WINDOW, signal)
+      .then((c) => setIndexed(c.length > 0 ? c : null))
+      .catch(() => !signal.aborted && setIndexed(null));
+  });
 
   useEffect(() => {
     if (priceTicks === null) return;

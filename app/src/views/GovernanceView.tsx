@@ -1,7 +1,7 @@
 // Governance transparency: who holds each role, every market's status, and every queued
 // parameter change with its old → new values and the time left before it can execute.
 
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { getBase58Decoder, getBase64Encoder, type Address } from "@solana/kit";
 import {
   Gate,
@@ -15,7 +15,7 @@ import {
   type ParamChange,
 } from "../generated";
 import type { MarketConfig } from "../config";
-import { useAccount, useNow } from "../chain/hooks";
+import { useAccount, useNow, usePoll } from "../chain/hooks";
 import { useMarketAccount } from "../market/useMarket";
 import { useExchange } from "../state";
 import { STATUS } from "./MarketsView";
@@ -40,31 +40,25 @@ export function duration(secs: bigint): string {
 }
 
 /** Queued changes, re-read every few seconds (they are few and change rarely). */
+const paramChangeFilter = getBase58Decoder().decode(getParamChangeDiscriminatorBytes());
+
 function useParamChanges(): ParamChange[] | null {
   const { conn, program } = useExchange();
   const [changes, setChanges] = useState<ParamChange[] | null>(null);
-  useEffect(() => {
-    const abort = new AbortController();
-    const discriminator = getBase58Decoder().decode(getParamChangeDiscriminatorBytes());
-    const decoder = getParamChangeDecoder();
-    const b64 = getBase64Encoder();
-    const load = () =>
-      conn.rpc
-        .getProgramAccounts(program, {
-          encoding: "base64",
-          commitment: "confirmed",
-          filters: [{ memcmp: { offset: 0n, bytes: discriminator as never, encoding: "base58" } }],
-        })
-        .send({ abortSignal: abort.signal })
-        .then((rows) => setChanges(rows.map((r) => decoder.decode(b64.encode(r.account.data[0]))).sort((a, b) => Number(a.eta - b.eta))))
-        .catch((e) => !abort.signal.aborted && console.warn("param changes:", e));
-    void load();
-    const t = setInterval(load, 5000);
-    return () => {
-      clearInterval(t);
-      abort.abort();
-    };
-  }, [conn, program]);
+  usePoll(program, 5000, (signal) =>
+    conn.rpc
+      .getProgramAccounts(program, {
+        encoding: "base64",
+        commitment: "confirmed",
+        filters: [{ memcmp: { offset: 0n, bytes: paramChangeFilter as never, encoding: "base58" } }],
+      })
+      .send({ abortSignal: signal })
+      .then((rows) => {
+        const decoder = getParamChangeDecoder();
+        const b64 = getBase64Encoder();
+        setChanges(rows.map((r) => decoder.decode(b64.encode(r.account.data[0]))).sort((a, b) => Number(a.eta - b.eta)));
+      }),
+  );
   return changes;
 }
 

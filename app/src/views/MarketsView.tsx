@@ -1,4 +1,5 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
+import { usePoll } from "../chain/hooks";
 import type { MarketConfig } from "../config";
 import { MarketStatus } from "../generated";
 import { change24h, fetchCandles } from "../market/history";
@@ -42,23 +43,12 @@ export function MarketsView() {
 function useChange24h(market: string): number | null {
   const { config } = useExchange();
   const [change, setChange] = useState<number | null>(null);
-  useEffect(() => {
-    if (!config.indexerUrl) return;
-    const indexer = config.indexerUrl;
-    const abort = new AbortController();
-    const load = () => {
-      const now = Math.floor(Date.now() / 1000);
-      fetchCandles(indexer, market, 3600, now - 86_400, abort.signal)
-        .then((c) => setChange(change24h(c, now)))
-        .catch(() => setChange(null));
-    };
-    load();
-    const t = setInterval(load, 30_000);
-    return () => {
-      clearInterval(t);
-      abort.abort();
-    };
-  }, [config.indexerUrl, market]);
+  usePoll(config.indexerUrl && `${config.indexerUrl} ${market}`, 30_000, (signal) => {
+    const now = Math.floor(Date.now() / 1000);
+    return fetchCandles(config.indexerUrl!, market, 3600, now - 86_400, signal)
+      .then((c) => setChange(change24h(c, now)))
+      .catch(() => !signal.aborted && setChange(null));
+  });
   return change;
 }
 

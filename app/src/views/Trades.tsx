@@ -4,6 +4,7 @@ import { watchBookEvents } from "../chain/events";
 import type { MarketUnits } from "../format/units";
 import { fetchTrades, type Trade } from "../market/history";
 import { useExchange } from "../state";
+import { usePoll } from "../chain/hooks";
 
 const SHOWN = 30;
 const FILL = 1;
@@ -24,21 +25,11 @@ export function Trades({ market, units }: { market: Address; units: MarketUnits 
   const [indexed, setIndexed] = useState<Trade[] | null>(null);
   const [live, setLive] = useState<Row[]>([]);
 
-  useEffect(() => {
-    if (!config.indexerUrl) return;
-    const indexer = config.indexerUrl;
-    const abort = new AbortController();
-    const load = () =>
-      fetchTrades(indexer, market, SHOWN, abort.signal)
-        .then(setIndexed)
-        .catch(() => !abort.signal.aborted && setIndexed(null));
-    void load();
-    const t = setInterval(load, 1000);
-    return () => {
-      clearInterval(t);
-      abort.abort();
-    };
-  }, [config.indexerUrl, market]);
+  usePoll(config.indexerUrl && `${config.indexerUrl} ${market}`, 1000, (signal) =>
+    fetchTrades(config.indexerUrl!, market, SHOWN, signal)
+      .then(setIndexed)
+      .catch(() => !signal.aborted && setIndexed(null)),
+  );
 
   useEffect(() => {
     const abort = new AbortController();
