@@ -1,15 +1,13 @@
 import { useMemo, useState } from "react";
-import type { MarginAccount, Market } from "../generated";
+import type { MarginAccount, Market, OrderPlaced } from "../generated";
 import type { Book } from "../chain/book";
 import type { MarketUnits } from "../format/units";
-import { BPS } from "../math/engine";
-import { MathError } from "../math/engine";
+import { BPS, MathError } from "../math/engine";
 import { placeOrder, type MarketRef, type OrderKind } from "../market/actions";
 import { markPrice, previewOrder, type OrderPreview } from "../market/risk";
 import { useExchange } from "../state";
 import { orderOutcome } from "../chain/events";
 import { isSome } from "@solana/kit";
-import type { OrderPlaced } from "../generated";
 
 /** "filled 1.37 · 0.50 rests" — what the trader needs to know the order did. */
 export function describeOutcome(o: OrderPlaced, units: MarketUnits): string {
