@@ -1,8 +1,17 @@
 // React hooks over account watching: the decoded newest state of an account.
 
 import { useEffect, useRef, useState } from "react";
-import type { Address, EncodedAccount } from "@solana/kit";
+import type { Address, Decoder, EncodedAccount, ReadonlyUint8Array } from "@solana/kit";
 import { watchAccount, type AccountState, type Connection } from "./connection";
+
+/** A decoder for `useAccount` that refuses an account of another type (by its Anchor
+ * discriminator). */
+export function typed<T>(decoder: Decoder<T>, discriminator: ReadonlyUint8Array) {
+  return (a: EncodedAccount): T => {
+    if (!discriminator.every((b, i) => a.data[i] === b)) throw new Error(`${a.address} is not the expected account type`);
+    return decoder.decode(a.data);
+  };
+}
 
 export interface Decoded<T> {
   /** undefined: not loaded yet; null: the account does not exist. */

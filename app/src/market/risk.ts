@@ -7,11 +7,13 @@ import type { MarginAccount, Market } from "../generated";
 import {
   BPS,
   PRICE_SCALE,
+  divEuclid,
   health,
   initialBps,
-  isqrt,
   liquidationPrice,
-  maintenanceBps,
+  oiLots,
+  positionMaintenanceBps,
+  volBps,
   withdrawable,
   type MarginParams,
   type TraderState,
@@ -34,21 +36,15 @@ export function marginParams(m: Market): MarginParams {
   };
 }
 
-/** Realised volatility per √hour, bps (engine `Volatility::vol_bps`). */
-export function volBps(m: Market): bigint {
-  return isqrt(m.risk.vol.varianceE18 * 3600n) / 100_000n;
+/** The initial margin fraction for a worst-case exposure of `lots` now. */
+function initialFor(m: Market, lots: bigint): bigint {
+  const oi = oiLots(m.openInterest.longLots, m.openInterest.shortLots);
+  return initialBps(marginParams(m), lots, volBps(m.risk.vol.varianceE18), oi);
 }
 
-/** Open interest the margin curve sees: the larger side. */
-export function oiLots(m: Market): bigint {
-  return max(m.openInterest.longLots, m.openInterest.shortLots);
-}
-
-/** The maintenance fraction for a position of `lots` (the ramped market fraction, never below
- * the listed one, times the size premium). */
-export function maintenanceFor(m: Market, lots: bigint): bigint {
-  const market = max(m.risk.maintenanceBps, BigInt(m.params.maintenanceMarginBps));
-  return maintenanceBps(marginParams(m), market, abs(lots));
+/** The maintenance fraction for a position of `lots`. */
+function maintenanceFor(m: Market, lots: bigint): bigint {
+  return positionMaintenanceBps(marginParams(m), m.risk.maintenanceBps, abs(lots));
 }
 
 /** The price a trader's risk is shown at: the stable price (what margin checks lean on), or
@@ -86,7 +82,8 @@ function traderState(a: MarginAccount): TraderState {
   return a.trader;
 }
 
-const toNative = (e6: bigint) => (e6 >= 0n ? e6 / PRICE_SCALE : -((-e6 + PRICE_SCALE - 1n) / PRICE_SCALE));
+/** Native × PRICE_SCALE → native, toward −∞ (as the engine's surplus rounds). */
+const toNative = (e6: bigint) => divEuclid(e6, PRICE_SCALE);
 
 /** `a` valued at `price` (funding not yet settled into it is left out). */
 export function accountRisk(m: Market, a: MarginAccount, price: bigint): AccountRisk {
@@ -96,7 +93,7 @@ export function accountRisk(m: Market, a: MarginAccount, price: bigint): Account
   const mBps = maintenanceFor(m, position);
   const positionValue = position * price;
   const maintenanceE6 = (abs(h.exposure) * mBps) / BPS;
-  const initial = initialBps(marginParams(m), h.exposureLots, volBps(m), oiLots(m));
+  const initial = initialFor(m, h.exposureLots);
   return {
     collateral: a.collateral,
     positionLots: position,
@@ -153,10 +150,9 @@ export function previewOrder(m: Market, a: MarginAccount | null, collateral: big
   const notional = quoteLots * qls;
   const feeBps = BigInt(o.takes ? m.params.takerFeeBps : m.params.makerFeeBps);
   const fee = feeBps > 0n ? (notional * feeBps + BPS - 1n) / BPS : (notional * feeBps) / BPS;
-  const p = marginParams(m);
   const im = (s: TraderState, bal: bigint) => {
     const h = health(s, bal, qls, price);
-    return toNative((abs(h.exposure) * initialBps(p, h.exposureLots, volBps(m), oiLots(m)) + BPS - 1n) / BPS);
+    return toNative((abs(h.exposure) * initialFor(m, h.exposureLots) + BPS - 1n) / BPS);
   };
   // With the order resting, its worst case counts toward exposure (as the program checks).
   const withOrder: TraderState = o.isBid

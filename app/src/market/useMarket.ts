@@ -3,8 +3,9 @@
 
 import { useEffect, useMemo, useState } from "react";
 import type { Address } from "@solana/kit";
-import type { Decoder, EncodedAccount, ReadonlyUint8Array } from "@solana/kit";
 import {
+  type MarginAccount,
+  type OpenOrder,
   getMarginAccountDecoder,
   getMarginAccountDiscriminatorBytes,
   getMarketDecoder,
@@ -13,19 +14,11 @@ import {
   getOrderBookAccountDiscriminatorBytes,
 } from "../generated";
 import type { MarketConfig } from "../config";
-import { useAccount } from "../chain/hooks";
+import { typed, useAccount } from "../chain/hooks";
 import { associatedTokenAddress, useTokenBalance } from "../chain/tokens";
 import { MarketUnits } from "../format/units";
 import { useExchange } from "../state";
 import { marginAccountAddress, type MarketRef } from "./actions";
-
-/** A decoder that refuses an account of another type (by its Anchor discriminator). */
-function typed<T>(decoder: Decoder<T>, discriminator: ReadonlyUint8Array) {
-  return (a: EncodedAccount): T => {
-    if (!discriminator.every((b, i) => a.data[i] === b)) throw new Error(`${a.address} is not the expected account type`);
-    return decoder.decode(a.data);
-  };
-}
 
 const decodeMarketData = typed(getMarketDecoder(), getMarketDiscriminatorBytes());
 const decodeBookData = typed(getOrderBookAccountDecoder(), getOrderBookAccountDiscriminatorBytes());
@@ -66,4 +59,9 @@ export function useTradingState(cfg: MarketConfig) {
   );
   const units = useMemo(() => (m ? unitsOf(m) : null), [m]);
   return { market: m, units, ref, book, margin, ata: addresses?.ata ?? null, walletBalance: wallet };
+}
+
+/** The account's open orders (the slots its bitmask marks in use). */
+export function openOrders(account: MarginAccount): OpenOrder[] {
+  return account.trader.orders.filter((_, slot) => (account.trader.slotsInUse & (1 << slot)) !== 0);
 }

@@ -49,7 +49,7 @@ function divCeil(a: bigint, b: bigint, kind: Kind): bigint {
 }
 
 /** Floor division for a positive divisor (Rust's `div_euclid`). */
-function divEuclid(a: bigint, b: bigint): bigint {
+export function divEuclid(a: bigint, b: bigint): bigint {
   const q = a / b;
   return a % b < 0n ? q - 1n : q;
 }
@@ -115,6 +115,22 @@ export function initialBps(p: MarginParams, lots: bigint, volBps: bigint, oiLots
 /** The market-wide maintenance fraction volatility calls for. */
 export function maintenanceTargetBps(p: MarginParams, volBps: bigint): bigint {
   return min(scale(p.maintenanceMarginBps, volMultiplierBps(p, volBps)), BPS);
+}
+
+/** Realised volatility per √hour, bps, from the EWMA variance (`Volatility::vol_bps`). */
+export function volBps(varianceE18: bigint): bigint {
+  return isqrt(varianceE18 * 3_600n) / 100_000n;
+}
+
+/** Open interest the margin curve sees: the larger side (`OpenInterest::lots`). */
+export function oiLots(longLots: bigint, shortLots: bigint): bigint {
+  return max(longLots, shortLots);
+}
+
+/** A position's maintenance fraction from the market's ramped fraction, never below the listed
+ * one (`MarketRisk::maintenance_bps`). */
+export function positionMaintenanceBps(p: MarginParams, rampedBps: bigint, lots: bigint): bigint {
+  return maintenanceBps(p, max(rampedBps, p.maintenanceMarginBps), lots);
 }
 
 /** A position's maintenance fraction: the market's times the size multiplier. */

@@ -15,12 +15,12 @@ import {
   type ParamChange,
 } from "../generated";
 import type { MarketConfig } from "../config";
-import { useAccount, useNow, usePoll } from "../chain/hooks";
+import { typed, useAccount, useNow, usePoll } from "../chain/hooks";
 import { useMarketAccount } from "../market/useMarket";
 import { useExchange } from "../state";
 import { STATUS } from "./MarketsView";
 
-const decodeExchange = (a: { data: Parameters<ReturnType<typeof getExchangeDecoder>["decode"]>[0] }) => getExchangeDecoder().decode(a.data);
+const decodeExchange = typed(getExchangeDecoder(), getExchangeDiscriminatorBytes());
 const ROLE_NAMES: Record<Role, string> = { [Role.Governance]: "Governance", [Role.RiskCouncil]: "Risk council", [Role.Guardian]: "Guardian" };
 const GATE_NAMES: Record<Gate, string> = {
   [Gate.Deposit]: "deposit",
@@ -64,10 +64,7 @@ function useParamChanges(): ParamChange[] | null {
 
 export function GovernanceView() {
   const { config, conn } = useExchange();
-  const exchange = useAccount(conn, config.deployment.exchange, (a) => {
-    if (!getExchangeDiscriminatorBytes().every((b, i) => a.data[i] === b)) throw new Error("not the exchange account");
-    return decodeExchange(a);
-  });
+  const exchange = useAccount(conn, config.deployment.exchange, decodeExchange);
   const changes = useParamChanges();
   const now = useNow();
   const ex = exchange.value;

@@ -61,13 +61,12 @@ export function OrderEntry({ ref_, market, units, account, top }: Props) {
     }
   }, [market, account, isBid, lots, execTicks, takes, mark]);
 
-  /** Sets the size that uses `lev` × the account's equity at the order's price. */
+  /** Sets the size worth `lev` × the account's collateral at the order's price. */
   const applyLeverage = (lev: number) => {
     setLeverage(lev);
     if (!account || execTicks === null || execTicks === 0n) return;
-    const equity = account.collateral;
     const perLot = execTicks * units.tickNative;
-    const lotsForLev = (equity * BigInt(Math.round(lev * 100))) / 100n / perLot;
+    const lotsForLev = (account.collateral * BigInt(Math.round(lev * 100))) / 100n / perLot;
     setSizeText(lotsForLev > 0n ? units.formatLots(lotsForLev).replace(/,/g, "") : "");
   };
 

@@ -5,6 +5,7 @@ import { cancelAll, cancelOrder, placeOrder, type MarketRef } from "../market/ac
 import type { AccountRisk } from "../market/risk";
 import { markPrice } from "../market/risk";
 import { useExchange } from "../state";
+import { openOrders } from "../market/useMarket";
 
 const abs = (a: bigint) => (a < 0n ? -a : a);
 
@@ -68,9 +69,7 @@ export function Positions({ ref_, market, units, risk, symbol }: { ref_: MarketR
 
 export function OpenOrders({ ref_, units, account }: { ref_: MarketRef; units: MarketUnits; account: MarginAccount | null | undefined }) {
   const { session, run } = useExchange();
-  const orders = account
-    ? account.trader.orders.filter((_, slot) => (account.trader.slotsInUse & (1 << slot)) !== 0)
-    : [];
+  const orders = account ? openOrders(account) : [];
   const id = (parts: bigint[]) => (parts[0]! << 64n) | parts[1]!;
   return (
     <section className="panel open-orders" data-testid="open-orders">

@@ -3,7 +3,7 @@ import type { MarketConfig } from "../config";
 import { levels } from "../chain/book";
 import { useNow } from "../chain/hooks";
 import { accountRisk, markPrice, type AccountRisk } from "../market/risk";
-import { useTradingState } from "../market/useMarket";
+import { openOrders, useTradingState } from "../market/useMarket";
 import { useExchange } from "../state";
 import { Book } from "./Book";
 import { Funds } from "./Funds";
@@ -31,11 +31,7 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
     }
   }, [market, account, price]);
   const top = useMemo(() => (s.book.value ? levels(s.book.value, now, 1) : { bids: [], asks: [] }), [s.book.value, now]);
-  const mine = useMemo(() => {
-    const set = new Set<bigint>();
-    if (account) account.trader.orders.forEach((o, slot) => (account.trader.slotsInUse & (1 << slot)) !== 0 && set.add(o.price));
-    return set;
-  }, [account]);
+  const mine = useMemo(() => new Set(account ? openOrders(account).map((o) => o.price) : []), [account]);
 
   if (market === null) return <p className="panel">{cfg.symbol} is not listed on this cluster.</p>;
   if (!market || !units || !ref) return <p className="panel muted">Loading {cfg.symbol}…</p>;
