@@ -145,6 +145,13 @@ try {
   await page.waitForFunction((b) => Number(document.querySelector('[data-testid="wallet-balance"]').innerText.replace(/[^0-9.-]/g, "")) === b + 100, before);
   await shot("withdrawn");
 
+  // A deposit beyond the wallet's balance: SPL Token's refusal inside our instruction.
+  await page.getByTestId("deposit-amount").fill("99999");
+  await page.getByTestId("deposit").click();
+  const short = page.locator(".notice.error").filter({ hasText: "Deposit 99,999.00 USDC" }).first();
+  await short.waitFor();
+  if (!(await short.innerText()).includes("Not enough funds in your wallet")) throw new Error(`unexpected refusal: ${await short.innerText()}`);
+
   // A refused order: a bid far above the oracle is outside the price band; the program's code
   // comes back as its message.
   await page.getByTestId("kind-limit").click();

@@ -8,8 +8,6 @@ import type { AppConfig } from "./config";
 import { connect, type Connection } from "./chain/connection";
 import { sendInstructions, TxError } from "./chain/send";
 
-export const TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGQPEnhxyDDk9kztzzd6" as Address;
-
 export interface Notice {
   id: number;
   kind: "pending" | "ok" | "error";
@@ -62,7 +60,7 @@ export function ExchangeProvider({ config, children }: { config: AppConfig; chil
       const id = nextNotice++;
       update({ id, kind: "pending", text: `${what}…` });
       try {
-        const sent = await sendInstructions(conn, session.signer, await instructions(), { perp: program, token: TOKEN_PROGRAM });
+        const sent = await sendInstructions(conn, session.signer, await instructions(), program);
         const detail = outcome ? await outcome(sent.signature).catch(() => null) : null;
         const text = `${what}: confirmed${detail ? ` · ${detail}` : ""}`;
         update({ id, kind: "ok", text, signature: sent.signature, confirmedAt: sent.confirmedAt });

@@ -4,7 +4,6 @@ import idl from "../../idl/perp.json";
 import { HINTS, PROGRAM_ERRORS, humanError, programErrorMessage } from "./errors";
 
 const PERP = idl.address as Address;
-const TOKEN = "TokenkegQfeZyiNwAJbNbGQPEnhxyDDk9kztzzd6" as Address;
 const COMPUTE = "ComputeBudget111111111111111111111111111111" as Address;
 
 /** What @solana/kit throws when preflight fails with a custom error in instruction `index`. */
@@ -30,13 +29,14 @@ describe("error messages", () => {
 
   it("maps a refusal by the program, by the token program and by anything else", () => {
     const band = idl.errors.find((e) => e.name === "PriceOutsideBand")!;
-    expect(humanError(preflight(band.code, 1), [COMPUTE, PERP], PERP, TOKEN)).toBe(
+    expect(humanError(preflight(band.code, 1), [COMPUTE, PERP], PERP)).toBe(
       "Order price lies outside the oracle price band. Choose a price closer to the oracle price.",
     );
-    expect(humanError(preflight(1, 0), [TOKEN], PERP, TOKEN)).toBe("Not enough tokens in your wallet");
-    expect(humanError(preflight(2006, 0), [PERP], PERP, TOKEN)).toBe("An account is not at the address the program derives for it");
-    expect(humanError(preflight(7, 0), [COMPUTE], PERP, TOKEN)).toBe("Instruction 1 failed (error 7)");
-    expect(humanError(new Error("User rejected the request."), [], PERP, TOKEN)).toBe("You declined the request in your wallet");
-    expect(humanError(new Error("boom"), [], PERP, TOKEN)).toBe("The transaction failed: boom");
+    // A failed transfer inside a deposit fails our instruction with SPL Token's code.
+    expect(humanError(preflight(1, 0), [PERP], PERP)).toBe("Not enough funds in your wallet (test USDC for a deposit, SOL for a new account)");
+    expect(humanError(preflight(2006, 0), [PERP], PERP)).toBe("An account is not at the address the program derives for it");
+    expect(humanError(preflight(7, 0), [COMPUTE], PERP)).toBe("Instruction 1 failed (error 7)");
+    expect(humanError(new Error("User rejected the request."), [], PERP)).toBe("You declined the request in your wallet");
+    expect(humanError(new Error("boom"), [], PERP)).toBe("The transaction failed: boom");
   });
 });

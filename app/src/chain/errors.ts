@@ -1,6 +1,7 @@
 // Every refusal as a sentence a trader can act on. The program's own codes come straight from
-// its IDL (one source of truth with the program); the framework's and the token program's codes
-// a trader can meet are listed here; anything else still says what failed.
+// its IDL (one source of truth with the program); the framework's codes and those of the
+// programs it calls, which a trader can meet, are listed here; anything else still says what
+// failed.
 
 import { isSolanaError, SOLANA_ERROR__INSTRUCTION_ERROR__CUSTOM, type Address } from "@solana/kit";
 import { errors as idlErrors } from "../../idl/perp.json";
@@ -42,17 +43,22 @@ const ANCHOR_ERRORS: Record<number, string> = {
   3012: "An account does not exist yet",
 };
 
-/** SPL Token's refusals. */
-const TOKEN_ERRORS: Record<number, string> = {
-  1: "Not enough tokens in your wallet",
+/** Anchor's own codes start at 100: below, a code is from a program ours called, SPL Token
+ * (deposits and withdrawals) or System (a new account's rent); a failed call fails the outer
+ * instruction with the callee's code. Code 1 is both programs' "insufficient funds". */
+const CALLEE_ERRORS: Record<number, string> = {
+  1: "Not enough funds in your wallet (test USDC for a deposit, SOL for a new account)",
   3: "The token account is for a different token",
   4: "The token account belongs to someone else",
   17: "The token account is frozen",
 };
+const ANCHOR_FIRST_CODE = 100;
 
+/** The message for a custom error code of an instruction of our program. */
 export function programErrorMessage(code: number): string {
   const e = PROGRAM_ERRORS.get(code);
   if (e) return HINTS[e.name] ? `${e.msg}. ${HINTS[e.name]}` : e.msg;
+  if (code < ANCHOR_FIRST_CODE) return CALLEE_ERRORS[code] ?? `A token or system transfer failed (error ${code})`;
   return ANCHOR_ERRORS[code] ?? `The program refused the transaction (error ${code})`;
 }
 
@@ -60,13 +66,12 @@ export function programErrorMessage(code: number): string {
 export type ProgramsByIndex = readonly Address[];
 
 /** A human message for anything sending a transaction threw. */
-export function humanError(error: unknown, programs: ProgramsByIndex, perp: Address, token: Address): string {
+export function humanError(error: unknown, programs: ProgramsByIndex, perp: Address): string {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
     if (isSolanaError(e, SOLANA_ERROR__INSTRUCTION_ERROR__CUSTOM)) {
       const { code, index } = e.context;
       const program = programs[index];
       if (program === perp) return programErrorMessage(code);
-      if (program === token) return TOKEN_ERRORS[code] ?? `The token program refused the transfer (error ${code})`;
       return `Instruction ${index + 1} failed (error ${code})`;
     }
     const text = String((e as { message?: unknown }).message ?? "");

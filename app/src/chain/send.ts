@@ -36,7 +36,7 @@ export async function sendInstructions(
   conn: Connection,
   signer: TransactionSigner,
   instructions: readonly Instruction[],
-  programs: { perp: Address; token: Address },
+  perp: Address,
 ): Promise<Sent> {
   try {
     const { value: blockhash } = await conn.rpc.getLatestBlockhash({ commitment: "confirmed" }).send();
@@ -54,6 +54,6 @@ export async function sendInstructions(
     return { signature: getSignatureFromTransaction(transaction), confirmedAt: performance.now() };
   } catch (e) {
     const called = instructions.map((i) => i.programAddress);
-    throw new TxError(humanError(e, called, programs.perp, programs.token), e);
+    throw new TxError(humanError(e, called, perp), e);
   }
 }
