@@ -3,7 +3,7 @@
 use clap::Parser;
 use perp_keeper::cli::{exit_code, init_logs};
 use perp_localnet::exchange::{self, Exchange, Options, keeper, status};
-use perp_localnet::{ServerConfig, app};
+use perp_localnet::{ServerConfig, app, server};
 use solana_sdk::signature::write_keypair_file;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -100,7 +100,7 @@ async fn serve_app(
     args: &Args,
     ex: &Exchange,
     indexer: bool,
-) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+) -> anyhow::Result<Option<server::Tasks>> {
     if !args.app_dir.join("index.html").is_file() {
         println!(
             "app        not built ({} has no index.html): npm --prefix app install && npm --prefix app run build",
@@ -117,14 +117,9 @@ async fn serve_app(
     };
     let listener = tokio::net::TcpListener::bind(loopback(args.app_port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
-    let router = app::router(&args.app_dir, config);
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
-            tracing::error!(error = %e, "the app server stopped");
-        }
-    });
+    let task = tokio::spawn(server::serve(listener, app::router(&args.app_dir, config)));
     println!("app        {url}  <- open this in a browser with a Solana wallet");
-    Ok(Some(task))
+    Ok(Some(server::Tasks(vec![task])))
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {

@@ -62,7 +62,8 @@ pub struct Localnet {
     _tasks: Tasks,
 }
 
-async fn serve(listener: TcpListener, router: Router) {
+/// Serves `router` on `listener` until the task is dropped; a failure is logged.
+pub async fn serve(listener: TcpListener, router: Router) {
     if let Err(e) = axum::serve(listener, router).await {
         tracing::error!(error = %e, "server stopped");
     }
