@@ -13,6 +13,7 @@ describe("market units", () => {
     expect(btc.formatTicks(60_000n)).toBe("60,000");
     expect(sol.formatLots(123n)).toBe("1.23");
     expect(btc.formatLots(5n)).toBe("0.0005");
+    expect([sol.tickPrice, btc.tickPrice]).toEqual([0.01, 1]);
   });
 
   it("parses only whole ticks and lots", () => {

@@ -79,6 +79,11 @@ export class MarketUnits {
     return (ticks * this.tickNative * pow10(this.s.baseDecimals + d)) / (this.s.baseLotSize * pow10(this.s.quoteDecimals));
   }
 
+  /** One tick's price, as a number (for drawing only). */
+  get tickPrice(): number {
+    return Number(this.ticksScaled(1n)) / 10 ** this.priceDecimals;
+  }
+
   formatTicks(ticks: bigint): string {
     return formatScaled(this.ticksScaled(ticks), this.priceDecimals);
   }

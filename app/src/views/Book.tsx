@@ -1,16 +1,15 @@
-import { useMemo } from "react";
 import type { OrderBookAccount } from "../generated";
-import { levels, type Level } from "../chain/book";
+import type { Book as Levels, Level } from "../chain/book";
 import type { MarketUnits } from "../format/units";
 import type { Decoded } from "../chain/hooks";
 
-const DEPTH = 12;
+/** Price levels a side the book shows. */
+export const DEPTH = 12;
 
-/** The live depth book: the best `DEPTH` levels a side, the trader's own levels marked. It
- * re-renders on every change of the book account (a PubSub notification). */
-export function Book({ book, units, mine, now }: { book: Decoded<OrderBookAccount>; units: MarketUnits; mine: Set<bigint>; now: bigint }) {
-  // `now` only matters for expiring orders; recomputing on every tick is cheap next to decoding.
-  const { bids, asks } = useMemo(() => (book.value ? levels(book.value, now, DEPTH) : { bids: [], asks: [] }), [book.value, now]);
+/** The live depth book: the best levels a side, the trader's own levels marked. It re-renders
+ * on every change of the book account (a PubSub notification). */
+export function Book({ book, levels, units, mine }: { book: Decoded<OrderBookAccount>; levels: Levels; units: MarketUnits; mine: Set<bigint> }) {
+  const { bids, asks } = levels;
   const maxLots = [...bids, ...asks].reduce((m, l) => (l.baseLots > m ? l.baseLots : m), 1n);
   const row = (side: "bid" | "ask") => (l: Level) => (
     <tr key={`${side}${l.priceTicks}`} className={`${side}${mine.has(l.priceTicks) ? " mine" : ""}`} data-side={side} data-price={l.priceTicks.toString()}>

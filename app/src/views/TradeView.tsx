@@ -5,7 +5,7 @@ import { useNow } from "../chain/hooks";
 import { accountRisk, markPrice, type AccountRisk } from "../market/risk";
 import { openOrders, useTradingState } from "../market/useMarket";
 import { useExchange } from "../state";
-import { Book } from "./Book";
+import { Book, DEPTH } from "./Book";
 import { Funds } from "./Funds";
 import { STATUS } from "./MarketsView";
 import { OrderEntry } from "./OrderEntry";
@@ -30,7 +30,9 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
       return null;
     }
   }, [market, account, price]);
-  const top = useMemo(() => (s.book.value ? levels(s.book.value, now, 1) : { bids: [], asks: [] }), [s.book.value, now]);
+  // One walk of the book per change (or second: `now` only matters for expiring orders), shared
+  // by the book view and order entry's best prices.
+  const book = useMemo(() => (s.book.value ? levels(s.book.value, now, DEPTH) : { bids: [], asks: [] }), [s.book.value, now]);
   const mine = useMemo(() => new Set(account ? openOrders(account).map((o) => o.price) : []), [account]);
 
   if (market === null) return <p className="panel">{cfg.symbol} is not listed on this cluster.</p>;
@@ -49,20 +51,20 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
         {market.price.breakerEngaged !== 0 && <span className="error">circuit breaker engaged: reduce-only</span>}
       </div>
       <div className="grid">
-        <Book book={s.book} units={units} mine={mine} now={now} />
+        <Book book={s.book} levels={book} units={units} mine={mine} />
         <div className="center">
           <Suspense fallback={<section className="panel chart muted">loading chart…</section>}>
             <Chart
               market={cfg.market}
               priceTicks={market.price.indexPrice === 0n ? null : Number(units.rawToTicks(market.price.indexPrice))}
-              tickPrice={Number(units.formatTicks(1n).replace(/,/g, ""))}
+              tickPrice={units.tickPrice}
               priceDecimals={units.priceDecimals}
             />
           </Suspense>
           <Trades market={cfg.market} units={units} />
         </div>
         <div className="side">
-          <OrderEntry ref_={ref} market={market} units={units} account={account ?? null} top={top} />
+          <OrderEntry ref_={ref} market={market} units={units} account={account ?? null} top={book} />
           <Funds ref_={ref} units={units} account={account} risk={risk} ata={s.ata} walletBalance={s.walletBalance} />
         </div>
       </div>
