@@ -424,6 +424,39 @@ impl Trader {
         .surplus(u64::from(scale.initial_margin_bps))
     }
 
+    /// The rule for a risk-reducing trade (DESIGN §13): refuses unless, at every price in
+    /// `prices`, this account (the trader after the trade) has maintenance health no lower than
+    /// `before` had and non-negative equity. `maintenance_bps(lots)` is the market's maintenance
+    /// fraction for a worst-case exposure of `lots`. A fill inside a price band no wider than the
+    /// maintenance margin passes: it costs less equity than the margin it frees.
+    pub fn require_no_worse_than(
+        &self,
+        before: &Trader,
+        balance: QuoteNative,
+        quote_lot_size: QuoteNativePerQuoteLot,
+        prices: [Price; 2],
+        maintenance_bps: impl Fn(u64) -> Result<u64, MathError>,
+    ) -> Result<(), BookError> {
+        let balance: i64 = safe_cast(balance.get())?;
+        for price in prices {
+            let maintenance = |t: &Trader| -> Result<(i128, i128), MathError> {
+                let h = Health::of(t, balance, quote_lot_size, price)?;
+                let mm = maintenance_bps(h.exposure_lots)?;
+                let surplus = h
+                    .equity
+                    .safe_mul(10_000)?
+                    .safe_sub(h.exposure.safe_mul(i128::from(mm))?)?;
+                Ok((surplus, h.equity))
+            };
+            let (surplus_before, _) = maintenance(before)?;
+            let (surplus_after, equity_after) = maintenance(self)?;
+            if surplus_after < surplus_before || equity_after < 0 {
+                return Err(BookError::WorsensHealth);
+            }
+        }
+        Ok(())
+    }
+
     /// Refuses unless equity covers initial margin at every price in `[low, high]` (checked at
     /// both ends: equity and exposure are piecewise linear in the price). Multiplications only.
     pub fn require_initial_margin(
@@ -621,6 +654,37 @@ mod tests {
         assert_eq!(
             t.require_initial_margin(QuoteNative::new(230), &scale, p, p),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn a_reducing_trade_may_not_worsen_maintenance_health_or_equity() {
+        // Long 10 lots at 100 on 100 collateral; maintenance 5% (flat in size); price 100.
+        let qls = QuoteNativePerQuoteLot::new(1);
+        let p = Price::from_raw(100 * PRICE_SCALE);
+        let mm = |_| Ok(500);
+        let mut before = Trader::zeroed();
+        trade(&mut before, Side::Bid, 100, 10);
+        let sold_at = |price: u64, lots: u64| {
+            let mut t = before;
+            trade(&mut t, Side::Ask, price, lots);
+            t.require_no_worse_than(&before, QuoteNative::new(100), qls, [p, p], mm)
+        };
+        // At the price, or 5% below it (the maintenance margin): health does not fall.
+        assert_eq!(sold_at(100, 10), Ok(()));
+        assert_eq!(sold_at(95, 10), Ok(()));
+        assert_eq!(sold_at(95, 4), Ok(()));
+        // Further below, the sale costs more equity than the margin it frees.
+        assert_eq!(sold_at(94, 10), Err(BookError::WorsensHealth));
+        // Far below: equity would be negative (100 + 10 × (1 − 100) < 0).
+        assert_eq!(sold_at(1, 10), Err(BookError::WorsensHealth));
+        // Judged at every given price: fine at 100, not if the market were at 106.
+        let mut t = before;
+        trade(&mut t, Side::Ask, 100, 10);
+        let high = Price::from_raw(106 * PRICE_SCALE);
+        assert_eq!(
+            t.require_no_worse_than(&before, QuoteNative::new(100), qls, [p, high], mm),
+            Err(BookError::WorsensHealth)
         );
     }
 }

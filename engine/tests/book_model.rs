@@ -260,6 +260,11 @@ impl Model {
             remainder: Remainder::None,
         };
         let mut remaining = size;
+        // Expired, or outside today's band: removed as an out, never filled.
+        let stale = |o: &MOrder, p: u64| {
+            (o.expires != 0 && o.expires <= ctx.now)
+                || ctx.band.is_some_and(|b| p < b.low.get() || p > b.high.get())
+        };
         if matches!(req.kind, OrderKind::PostOnly | OrderKind::PostOnlySlide) {
             let mut budget = req.fill_limit;
             while let Some((k, o)) = self.best(opp) {
@@ -268,8 +273,7 @@ impl Model {
                     break;
                 }
                 if budget > 0
-                    && o.expires != 0
-                    && o.expires <= ctx.now
+                    && stale(&o, p)
                     && self.out(opp, k, ctx.now, t, inline, reserve)
                 {
                     budget -= 1;
@@ -294,7 +298,7 @@ impl Model {
                     break;
                 }
                 touched += 1;
-                if o.expires != 0 && o.expires <= ctx.now {
+                if stale(&o, p) {
                     if !self.out(opp, k, ctx.now, t, inline, reserve) {
                         break;
                     }

@@ -151,6 +151,15 @@ impl<M: Makers, const Q: usize> Settle<'_, M, Q> {
     }
 }
 
+/// Whether a resting order at `price` may no longer trade: it expired, or the band has moved
+/// away from it. Such an order never fills; whoever reaches it removes it (an out event), as
+/// with expiry. A fill outside today's band would move value at an off-market price, and the
+/// maker's margin was judged at the prices of the day it was placed.
+#[inline]
+fn is_stale(order: &RestingOrder, price: Ticks, ctx: &PlaceContext) -> bool {
+    order.is_expired(ctx.now) || ctx.band.is_some_and(|b| price < b.low || price > b.high)
+}
+
 fn out_event(side: Side, id: OrderId, order: &RestingOrder, now: i64) -> Event {
     Event {
         kind: EVENT_OUT,
@@ -280,7 +289,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         let mut remaining = size;
         match req.kind {
             OrderKind::PostOnly | OrderKind::PostOnlySlide => {
-                if let Some(best) = self.prune_crossing_expired(req, limit, ctx.now, &mut settle)? {
+                if let Some(best) = self.prune_crossing_stale(req, limit, ctx, &mut settle)? {
                     if req.kind == OrderKind::PostOnly {
                         return Err(BookError::PostOnlyWouldCross);
                     }
@@ -341,15 +350,16 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
             .is_some_and(|best| side.crosses(limit, best))
     }
 
-    /// For a post-only order: removes expired opposite orders it would cross (at most
+    /// For a post-only order: removes stale opposite orders it would cross (at most
     /// `fill_limit`) and returns the price of the first crossing order it must not take, if any.
-    fn prune_crossing_expired<M: Makers, const Q: usize>(
+    fn prune_crossing_stale<M: Makers, const Q: usize>(
         &mut self,
         req: &OrderRequest,
         limit: Ticks,
-        now: i64,
+        ctx: &PlaceContext,
         settle: &mut Settle<'_, M, Q>,
     ) -> Result<Option<Ticks>, BookError> {
+        let now = ctx.now;
         let opp = req.side.opposite();
         let mut budget = req.fill_limit;
         loop {
@@ -362,7 +372,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
             }
             let order = *self.side(opp).order(pool);
             if budget == 0
-                || !order.is_expired(now)
+                || !is_stale(&order, price, ctx)
                 || !self.remove_out(opp, id, leaf, &order, now, settle)?
             {
                 return Ok(Some(price));
@@ -414,7 +424,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
             }
             touched += 1;
             let order = *self.side(opp).order(pool);
-            if order.is_expired(ctx.now) {
+            if is_stale(&order, price, ctx) {
                 if !self.remove_out(opp, id, leaf, &order, ctx.now, settle)? {
                     break;
                 }

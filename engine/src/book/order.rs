@@ -250,6 +250,9 @@ pub enum BookError {
     StateMismatch,
     /// Equity would not cover the initial margin of the position and open orders.
     InsufficientMargin,
+    /// A risk-reducing trade would lower the account's maintenance health or leave its equity
+    /// negative.
+    WorsensHealth,
 }
 
 impl From<MathError> for BookError {

@@ -1,5 +1,6 @@
 //! Which price an action may use, given the graded sources and the stable price (DESIGN §6).
 
+use super::band::{inside_breaker_band, valid_range, widen};
 use super::source::{Graded, MAX_SOURCES, SourceFault};
 use super::within_bps;
 use crate::error::MathError;
@@ -59,6 +60,12 @@ pub enum OracleError {
     NoValidSource,
     /// The market has no stable price yet (no successful `market_update_price`).
     StablePriceUnset,
+    /// A valid source lies beyond the circuit breaker's band around the stable price: new risk
+    /// is refused at once, whether or not anyone has cranked the breaker yet.
+    BreakerTripped,
+    /// The market price has moved so far from the stable price that no order price is both
+    /// near the market and inside the breaker band.
+    BandEmpty,
     /// Checked arithmetic failed.
     Math(MathError),
 }
@@ -101,36 +108,60 @@ pub fn agreed_price(sources: &[Graded], max_deviation_bps: u32) -> Result<Price,
     Ok(median)
 }
 
+/// The market's price rules: how far sources may disagree, and the band around the stable
+/// price (the circuit breaker's, which is also the order band's width).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceRules {
+    /// Largest disagreement between sources for them to agree, in bps.
+    pub max_deviation_bps: u32,
+    /// The breaker band around the stable price, in bps.
+    pub band_bps: u32,
+}
+
 /// The prices `action` may use, or why none may. `None` means the action needs no price.
+///
+/// - Increasing risk needs agreeing sources, a stable price, and every source inside the breaker
+///   band around it (judged here, on the prices just read: the breaker fails closed).
+/// - Liquidation needs one valid source. A single valid source is clamped into the breaker band
+///   around the stable price, so one feed alone — manipulated, with the other down — cannot
+///   liquidate anyone beyond what the stable price allows; two valid sources are used as they
+///   are (the account is valued at the end most favourable to it).
 pub fn price_for(
     action: Action,
     sources: &[Graded],
     stable: Option<Price>,
-    max_deviation_bps: u32,
+    rules: PriceRules,
 ) -> Result<Option<PriceBand>, OracleError> {
     match action {
         Action::ReduceRisk => Ok(None),
         Action::Funding => {
-            let index = agreed_price(sources, max_deviation_bps)?;
+            let index = agreed_price(sources, rules.max_deviation_bps)?;
             Ok(Some(PriceBand::spanning(index, index)))
         }
         Action::IncreaseRisk => {
-            let index = agreed_price(sources, max_deviation_bps)?;
+            let index = agreed_price(sources, rules.max_deviation_bps)?;
             let stable = stable.ok_or(OracleError::StablePriceUnset)?;
+            let mut valid = [Price::ZERO; MAX_SOURCES];
+            let n = sources.len().min(MAX_SOURCES);
+            for (slot, graded) in valid.iter_mut().zip(sources.iter().take(n)) {
+                *slot = (*graded).map_err(OracleError::Source)?;
+            }
+            if !inside_breaker_band(&valid[..n], stable, rules.band_bps)? {
+                return Err(OracleError::BreakerTripped);
+            }
             Ok(Some(PriceBand::spanning(index, stable)))
         }
         Action::Liquidate => {
-            let mut band: Option<PriceBand> = None;
-            for price in sources.iter().take(MAX_SOURCES).filter_map(|g| g.ok()) {
-                band = Some(match band {
-                    None => PriceBand::spanning(price, price),
-                    Some(b) => PriceBand {
-                        low: b.low.min(price),
-                        high: b.high.max(price),
-                    },
-                });
+            let band = valid_range(sources).ok_or(OracleError::NoValidSource)?;
+            let single = sources.iter().filter(|g| g.is_ok()).count() == 1;
+            match stable {
+                Some(stable) if single => {
+                    let limits = widen(PriceBand::spanning(stable, stable), rules.band_bps)?;
+                    let clamped = band.low.clamp(limits.low, limits.high);
+                    Ok(Some(PriceBand::spanning(clamped, clamped)))
+                }
+                _ => Ok(Some(band)),
             }
-            band.map(Some).ok_or(OracleError::NoValidSource)
         }
     }
 }
@@ -140,6 +171,10 @@ mod tests {
     use super::*;
 
     const DEV: u32 = 200; // 2%
+    const RULES: PriceRules = PriceRules {
+        max_deviation_bps: DEV,
+        band_bps: 5_000,
+    };
 
     fn p(raw: u64) -> Price {
         Price::from_raw(raw)
@@ -281,9 +316,31 @@ mod tests {
                 Err(OracleError::NoValidSource),
             ),
         ];
+        // The breaker fails closed: a source beyond the band refuses new risk at once.
+        let narrow = PriceRules {
+            band_bps: 100,
+            ..RULES
+        };
+        assert_eq!(
+            price_for(Action::IncreaseRisk, &both, Some(stable), narrow),
+            Err(OracleError::BreakerTripped)
+        );
+        // One valid source is clamped into the band around the stable price: a manipulated
+        // feed alone cannot value accounts beyond it.
+        let low_feed = [Ok(p(9_000)), Err(SourceFault::Stale)];
+        assert_eq!(
+            price_for(Action::Liquidate, &low_feed, Some(p(10_000)), narrow),
+            band(p(9_900), p(9_900))
+        );
+        // Two valid sources are used as they are.
+        let crashed = [Ok(p(9_000)), Ok(p(9_050))];
+        assert_eq!(
+            price_for(Action::Liquidate, &crashed, Some(p(10_000)), narrow),
+            band(p(9_000), p(9_050))
+        );
         for (action, sources, stable, expected) in cases {
             assert_eq!(
-                price_for(*action, sources, *stable, DEV),
+                price_for(*action, sources, *stable, RULES),
                 *expected,
                 "{action:?} {sources:?} {stable:?}"
             );

@@ -71,12 +71,35 @@ pub enum SourceFault {
     NonPositive,
     /// The price does not fit the market's fixed-point range (or rounds to zero).
     OutOfRange,
+    /// The reading is older than one the market has already used from this source: a caller
+    /// may not pick a favourable older print that is still inside the staleness window.
+    Regressed,
 }
 
 /// A source after grading: its price in the market's fixed point, or why it is unusable.
 pub type Graded = Result<Price, SourceFault>;
 
+impl Published {
+    /// Whether this stamp is older than `other` (stamps of different kinds never compare).
+    pub fn is_older_than(self, other: Published) -> bool {
+        match (self, other) {
+            (Published::UnixTime(a), Published::UnixTime(b)) => a < b,
+            (Published::Slot(a), Published::Slot(b)) => a < b,
+            _ => false,
+        }
+    }
+}
+
 impl SourceReading {
+    /// Refuses the reading (`Regressed`) when it is older than `newest_used`, the newest
+    /// publication of this source the market has already used.
+    pub fn not_older_than(self, newest_used: Option<Published>) -> Result<Self, SourceFault> {
+        match newest_used {
+            Some(used) if self.published.is_older_than(used) => Err(SourceFault::Regressed),
+            _ => Ok(self),
+        }
+    }
+
     /// Grades the reading (stale, then non-positive, then too uncertain, then out of range) and
     /// converts a usable one into the market's `Price`.
     ///

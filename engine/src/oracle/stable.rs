@@ -7,6 +7,14 @@ use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::price::Price;
 
+/// The most elapsed time one update accounts for, in seconds. After a long silence one crank
+/// moves the stable price at most this much time's worth (an EMA step of `60 / window` of the
+/// gap, capped by the growth limit), never all the way to a possibly manipulated index; the
+/// market's parameters keep `max_growth_bps_per_sec × STABLE_MAX_STEP_SECS` below the breaker
+/// band. Cranking every second or every minute follows the same path to within the EMA's
+/// discretisation (see the crank-frequency test).
+pub const STABLE_MAX_STEP_SECS: u32 = 60;
+
 /// How fast the stable price may follow the oracle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StablePriceConfig {
@@ -33,8 +41,8 @@ impl StablePrice {
 
     /// Moves the stable price toward `oracle` for the time elapsed since the last update.
     ///
-    /// With `dt = min(now − updated_at, window)` (capping keeps a long silence from turning into
-    /// an unbounded jump):
+    /// With `dt = min(now − updated_at, window, STABLE_MAX_STEP_SECS)` (capping keeps a long
+    /// silence from turning into one large jump):
     /// - average step = (oracle − stable) × dt / window (the first-order EMA step, truncated
     ///   toward the current value);
     /// - growth cap = stable × max_growth_bps_per_sec × dt / 10⁴ (floored);
@@ -59,7 +67,11 @@ impl StablePrice {
             return Ok(());
         }
         let elapsed: u64 = safe_cast(now.safe_sub(self.updated_at)?)?;
-        let dt = i128::from(elapsed.min(u64::from(cfg.window_secs)));
+        let dt = i128::from(
+            elapsed
+                .min(u64::from(cfg.window_secs))
+                .min(u64::from(STABLE_MAX_STEP_SECS)),
+        );
         let current = i128::from(self.price.raw());
         let average_step = i128::from(oracle.raw())
             .safe_sub(current)?
@@ -119,11 +131,11 @@ mod tests {
             (S, S * 14 / 10, 60, slow, S + S * 60 / 10_000),
             // −40%: the cap binds downward too.
             (S, S * 6 / 10, 60, slow, S - S * 60 / 10_000),
-            // A silence longer than the window counts as one window: full average step,
-            // capped at S × g × w / 10⁴ = 60% here, so +10% lands exactly.
-            (S, S + S / 10, 10 * w, CFG, S + S / 10),
-            // … and +100% is capped at 60%.
-            (S, 2 * S, 10 * w, CFG, S + S * g * w / 10_000),
+            // A silence longer than a step counts as one step of 60 s: an average step of
+            // 60/600 of the gap, never the whole gap …
+            (S, S + S / 10, 10 * w, CFG, S + (S / 10) * 60 / w),
+            // … and capped at S × g × 60 / 10⁴ = 6% here.
+            (S, 2 * S, 10 * w, CFG, S + S * g * 60 / 10_000),
             // One second: average step of 1/600 of a 1,200-unit gap.
             (S, S + 1_200, 1, CFG, S + 2),
             // A gap smaller than window/dt truncates to no move.

@@ -69,13 +69,19 @@ impl LiquidationParams {
     /// fund). Rounded down, in the liquidated account's favour: its maintenance health then
     /// improves by at least the exact amount the sizing relies on. The insurance share of it
     /// rounds up.
+    ///
+    /// The fee never exceeds `equity_cap`, the account's positive equity in whole quote lots: a
+    /// fee out of a bankrupt account's shortfall would be paid by the insurance fund (and the
+    /// positions the loss is socialised over), so liquidating one's own bankrupt account with
+    /// one's own keeper would be a way to drain them.
     pub fn fee(
         &self,
         lots: u64,
         price: Price,
         quote_lot_size: QuoteNativePerQuoteLot,
+        equity_cap: u64,
     ) -> Result<(u64, u64), MathError> {
-        let fee: u64 = safe_cast(
+        let full: u64 = safe_cast(
             u128::from(lots)
                 .safe_mul(u128::from(price.raw()))?
                 .safe_mul(u128::from(self.discount_bps))?
@@ -85,6 +91,7 @@ impl LiquidationParams {
                         .safe_mul(u128::from(quote_lot_size.get()))?,
                 )?,
         )?;
+        let fee = full.min(equity_cap);
         let insurance = fee
             .safe_mul(u64::from(self.insurance_share_bps))?
             .safe_div_ceil(BPS)?
@@ -141,7 +148,10 @@ pub fn liquidate(
     };
     account.apply_transfer(side, BaseLots::new(lots), quote_lots)?;
     keeper.apply_transfer(side.opposite(), BaseLots::new(lots), quote_lots)?;
-    let (keeper_fee, insurance_fee) = params.fee(lots, price, quote_lot_size)?;
+    // Equity is unchanged by the transfer (made at the price); whole quote lots of it, floored.
+    let quote_lot_e = i128::from(quote_lot_size.get()).safe_mul(i128::from(PRICE_SCALE))?;
+    let equity_cap: u64 = safe_cast(health.equity.max(0).safe_div(quote_lot_e)?)?;
+    let (keeper_fee, insurance_fee) = params.fee(lots, price, quote_lot_size, equity_cap)?;
     let fee: i64 = safe_cast(keeper_fee.safe_add(insurance_fee)?)?;
     account.realised_pnl = account.realised_pnl.safe_sub(fee)?;
     keeper.realised_pnl = keeper.realised_pnl.safe_add(safe_cast(keeper_fee)?)?;
@@ -258,13 +268,13 @@ mod tests {
     fn fee_splits_between_keeper_and_insurance() {
         let p = params();
         // 28 lots × 94 × 1% = 26.32 → 26; insurance half of 27 would round up, of 26 is 13.
-        assert_eq!(p.fee(28, price(94), QLS), Ok((13, 13)));
-        assert_eq!(p.fee(29, price(94), QLS), Ok((13, 14))); // 27.26 → 27: 13.5 → 14 to insurance
+        assert_eq!(p.fee(28, price(94), QLS, u64::MAX), Ok((13, 13)));
+        assert_eq!(p.fee(29, price(94), QLS, u64::MAX), Ok((13, 14))); // 27.26 → 27: 13.5 → 14 to insurance
         let keeper_only = LiquidationParams {
             insurance_share_bps: 0,
             ..p
         };
-        assert_eq!(keeper_only.fee(28, price(94), QLS), Ok((26, 0)));
+        assert_eq!(keeper_only.fee(28, price(94), QLS, u64::MAX), Ok((26, 0)));
     }
 
     #[test]
@@ -310,7 +320,7 @@ mod tests {
         );
         assert_eq!(
             (out.keeper_fee, out.insurance_fee),
-            params().fee(q, px, QLS).unwrap()
+            params().fee(q, px, QLS, u64::MAX).unwrap()
         );
         assert_eq!(account.base_position, 100 - q as i64);
         assert_eq!(keeper.base_position, q as i64);
@@ -381,7 +391,7 @@ mod tests {
             proptest::prop_assume!(before < 0);
             let q = p.lots_to_liquidate(lots, price, equity, f0).unwrap();
             proptest::prop_assert!(q > 0 && q <= lots);
-            let (keeper, insurance) = p.fee(q, price, QLS).unwrap();
+            let (keeper, insurance) = p.fee(q, price, QLS, u64::MAX).unwrap();
             let fee = i128::from(keeper + insurance) * S;
             let after = health(equity - fee, lots - q);
             proptest::prop_assert!(after > before, "q {q}: {before} → {after}");
@@ -392,6 +402,37 @@ mod tests {
                 proptest::prop_assert!((equity - fee) * 100_000_000 >= need, "buffer restored");
             }
         }
+    }
+
+    #[test]
+    fn a_bankrupt_account_pays_no_fee() {
+        let tick = crate::units::QuoteLotsPerBaseLotPerTick::new(1);
+        // Long 100 @ 100 with 500 collateral, now at 94: equity 500 − 600 = −100.
+        let mut account: Trader = bytemuck::Zeroable::zeroed();
+        account
+            .apply_trade(
+                Side::Bid,
+                crate::units::Ticks::new(100),
+                BaseLots::new(100),
+                0,
+                tick,
+            )
+            .unwrap();
+        let mut keeper: Trader = bytemuck::Zeroable::zeroed();
+        let out = liquidate(
+            &mut account,
+            500,
+            &mut keeper,
+            price(94),
+            |_| Ok(500),
+            &params(),
+            QLS,
+        )
+        .unwrap();
+        assert_eq!(out.lots, 100, "all of it");
+        assert_eq!((out.keeper_fee, out.insurance_fee), (0, 0));
+        // With 3 native units of equity left the fee is capped at 3.
+        assert_eq!(params().fee(100, price(94), QLS, 3), Ok((1, 2)));
     }
 
     #[test]

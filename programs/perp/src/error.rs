@@ -259,7 +259,7 @@ pub enum ErrorCode {
     InvalidOpenInterestCaps,
     #[msg("Maintenance ramp is outside its bound")]
     InvalidMaintenanceRamp,
-    #[msg("Liquidation discount must be positive, at most 10% and below maintenance margin")]
+    #[msg("Liquidation discount must be positive and at most 10%")]
     InvalidLiquidationDiscount,
     #[msg("Insurance share is outside its bound")]
     InvalidInsuranceShare,
@@ -299,6 +299,20 @@ pub enum ErrorCode {
     OpenInterestCapReached,
     #[msg("The withdrawal would leave the account below its initial margin")]
     WithdrawalBreaksInitialMargin,
+    #[msg("A price source is beyond the circuit breaker's band: only risk-reducing actions until the price settles")]
+    CircuitBreakerTripped,
+    #[msg("The market price is too far from the stable price for any order price to be allowed; only liquidations proceed until it settles")]
+    PriceBandEmpty,
+    #[msg("This risk-reducing trade would leave the account's maintenance health lower than before, or its equity negative")]
+    ReduceWorsensHealth,
+    #[msg("The oracle update is older than one the market has already used from this source")]
+    OracleRegressed,
+    #[msg("The price band (circuit breaker band) must not exceed the maintenance margin")]
+    BandExceedsMaintenance,
+    #[msg("The liquidation discount must be below the maintenance margin")]
+    DiscountNotBelowMaintenance,
+    #[msg("The stable price's largest one-update move (growth per second × 60 s) must be below the breaker band")]
+    StableGrowthExceedsBand,
 }
 
 impl From<EngineError> for ErrorCode {
@@ -336,6 +350,7 @@ impl From<SourceFault> for ErrorCode {
             SourceFault::TooUncertain => ErrorCode::OracleTooUncertain,
             SourceFault::NonPositive => ErrorCode::OracleNonPositive,
             SourceFault::OutOfRange => ErrorCode::OracleOutOfRange,
+            SourceFault::Regressed => ErrorCode::OracleRegressed,
         }
     }
 }
@@ -347,6 +362,8 @@ impl From<OracleError> for ErrorCode {
             OracleError::SourcesDiverge => ErrorCode::OracleSourcesDiverge,
             OracleError::NoValidSource => ErrorCode::OracleNoValidSource,
             OracleError::StablePriceUnset => ErrorCode::StablePriceUnset,
+            OracleError::BreakerTripped => ErrorCode::CircuitBreakerTripped,
+            OracleError::BandEmpty => ErrorCode::PriceBandEmpty,
             OracleError::Math(at) => ErrorCode::from(at),
         }
     }
@@ -371,6 +388,7 @@ impl From<BookError> for ErrorCode {
             BookError::OrderNotFound => ErrorCode::OrderNotFound,
             BookError::StateMismatch => ErrorCode::BookStateMismatch,
             BookError::InsufficientMargin => ErrorCode::InsufficientMargin,
+            BookError::WorsensHealth => ErrorCode::ReduceWorsensHealth,
         }
     }
 }

@@ -47,7 +47,7 @@ pub struct CollateralWithdraw<'info> {
 /// What `account` may withdraw now: all realised equity when flat, otherwise what initial
 /// margin leaves at the worse end of the increase-risk price range.
 fn withdrawable(
-    market: &Market,
+    market: &mut Market,
     account: &MarginAccount,
     oracles: &OracleAccounts,
     clock: &Clock,
@@ -75,7 +75,7 @@ pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
             market_total: market.collateral_total(),
         };
         let after = collateral::withdraw(before, amount).map_err(ErrorCode::from)?;
-        let free = withdrawable(&market, &account, &ctx.accounts.oracles, &clock)?;
+        let free = withdrawable(&mut market, &account, &ctx.accounts.oracles, &clock)?;
         require!(
             amount.get() <= free,
             ErrorCode::WithdrawalBreaksInitialMargin

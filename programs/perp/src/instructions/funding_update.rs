@@ -43,7 +43,7 @@ fn mark_price(market: &Market, book: &OrderBookAccount, index: Price) -> Result<
 pub fn handler(ctx: Context<FundingUpdate>) -> Result<()> {
     let clock = Clock::get()?;
     let mut market = ctx.accounts.market.load_mut()?;
-    let index = agreed_price(&market, &ctx.accounts.oracles, &clock, Action::Funding)?;
+    let index = agreed_price(&mut market, &ctx.accounts.oracles, &clock, Action::Funding)?;
     let prices = match index {
         Some(index) => Some((
             mark_price(&market, &*ctx.accounts.book.load()?, index)?,

@@ -83,7 +83,7 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
 
         let position = account.trader.base_position;
         let to_insurance = if position != 0 {
-            let band = price_band(&market, &a.oracles, &clock, Action::Liquidate)?;
+            let band = price_band(&mut market, &a.oracles, &clock, Action::Liquidate)?;
             transfer_position(
                 a,
                 &mut market,

@@ -1,7 +1,8 @@
 //! `market_preview_price`: read-only; returns (as return data) the prices an action would be
 //! valued at right now, or fails with the exact error that action would get. Keepers simulate it
-//! before liquidating; the app shows it beside an order. It runs the same gate
-//! (`oracle::price_for_action`) as every instruction that consumes a price.
+//! before liquidating; the app shows it beside an order. It runs the same rules as the gate
+//! every instruction that consumes a price goes through (`oracle::price_for_action`), without
+//! recording the publications it read.
 
 // Glob: the nested `OracleAccounts` derive needs its generated client modules in scope.
 use crate::oracle::*;
@@ -19,7 +20,7 @@ pub fn handler(
     action: PriceAction,
 ) -> Result<Option<ActionPrice>> {
     let market = ctx.accounts.market.load()?;
-    let band = price_for_action(
+    let band = preview_price(
         &market,
         &ctx.accounts.oracles,
         &Clock::get()?,

@@ -21,7 +21,7 @@ pub struct MarketUpdateRisk<'info> {
 pub fn handler(ctx: Context<MarketUpdateRisk>) -> Result<()> {
     let clock = Clock::get()?;
     let mut market = ctx.accounts.market.load_mut()?;
-    let index = price_band(&market, &ctx.accounts.oracles, &clock, Action::Funding)?.low;
+    let index = price_band(&mut market, &ctx.accounts.oracles, &clock, Action::Funding)?.low;
     let params = market.params.margin();
     market
         .risk

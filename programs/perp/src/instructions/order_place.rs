@@ -1,14 +1,15 @@
 //! `order_place`: places an order on the market's book for a margin account, signed by its owner
 //! or delegate. Load → validate (status, oracle band) → engine match → margin check → events.
 //!
-//! Risk-increasing orders need the oracle rule for increasing risk (fresh, agreeing sources; the
-//! market Active) and must be priced inside the band: the increase-risk price range widened by
-//! the market's `breaker_band_bps` (the same band that trips the circuit breaker, so no order
-//! can sit where the breaker would already have fired). After matching, the account must cover
-//! initial margin for its position and the worse side of its open orders at both ends of the
-//! oracle range. Reduce-only orders need no oracle (they stay possible when oracles are down or
-//! the market is reduce-only) and can only shrink the position. Makers whose margin accounts are
-//! passed in `remaining_accounts` settle at once; other fills go to the event queue.
+//! Every order — reduce-only included, oracles down included — is priced inside the order band
+//! (the engine's `order_band`: around the stable price and around the most trustworthy market
+//! price still available), and resting orders the band has since left are removed rather than
+//! filled. Risk-increasing orders also need the rule for increasing risk (fresh, agreeing
+//! sources inside the breaker band; the market Active); after matching the account must cover
+//! initial margin at both ends of the oracle range. Reduce-only orders stay possible when the
+//! oracles are down, the breaker holds or the market is reduce-only, but may never leave the
+//! account's maintenance health lower than before or its equity negative. Makers whose margin
+//! accounts are passed in `remaining_accounts` settle at once; other fills go to the event queue.
 
 use crate::error::ErrorCode;
 use crate::events::{OrderPlaced, log_event};
@@ -19,7 +20,6 @@ use crate::util::makers::MakerAccounts;
 use anchor_lang::prelude::*;
 use perp_engine::book::order::{OrderKind, OrderRequest, SelfTrade, Side, TickBand};
 use perp_engine::book::{PlaceContext, Remainder};
-use perp_engine::oracle::Action;
 use perp_engine::trader::FeeRates;
 use perp_engine::{BaseLots, Ticks};
 
@@ -123,24 +123,23 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
         market.effective_status() != MarketStatus::Paused,
         ErrorCode::MarketPaused
     );
-    let oracle_band = if args.reduce_only {
-        None
-    } else {
-        price_for_action(&market, &ctx.accounts.oracles, &clock, Action::IncreaseRisk)?
-    };
-    let band = oracle_band
-        .as_ref()
-        .map(|b| {
-            TickBand::widened(
-                b.low,
-                b.high,
-                market.oracle.breaker_band_bps,
-                market.tick_size(),
-                market.quote_lot_size(),
-            )
-        })
-        .transpose()
-        .map_err(ErrorCode::from)?;
+    let prices = order_prices(
+        &mut market,
+        &ctx.accounts.oracles,
+        &clock,
+        args.reduce_only,
+    )?;
+    let allowed = prices.band.allowed;
+    let band = TickBand::widened(
+        allowed.low,
+        allowed.high,
+        0,
+        market.tick_size(),
+        market.quote_lot_size(),
+    )
+    .map_err(ErrorCode::from)?;
+    // Rounding inward to whole ticks can leave no tick at all.
+    require!(band.low <= band.high, ErrorCode::PriceBandEmpty);
     let place = PlaceContext {
         now: clock.unix_timestamp,
         tick_size: market.tick_size(),
@@ -148,13 +147,13 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
             maker_bps: market.params.maker_fee_bps,
             taker_bps: market.params.taker_fee_bps,
         },
-        band,
+        band: Some(band),
     };
 
     let account_key = trading.margin_account.key();
     let mut account = trading.margin_account.load_mut()?;
     market.settle_funding(&mut account)?;
-    let position_before = account.trader.base_position;
+    let before = account.trader;
     let oi_before = market.open_interest.lots();
     let mut book = trading.book.load_mut()?;
     let mut queue = ctx.accounts.event_queue.load_mut()?;
@@ -172,21 +171,38 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
         .map_err(ErrorCode::from)?;
     market
         .open_interest
-        .record(position_before, account.trader.base_position)
+        .record(before.base_position, account.trader.base_position)
         .map_err(ErrorCode::from)?;
     makers.record_open_interest(&mut market.open_interest)?;
-    if let Some(b) = oracle_band {
-        // Above the hard cap the market only shrinks.
-        let oi = market.open_interest.lots();
-        require!(
-            oi <= market.params.oi_hard_cap_lots || oi <= oi_before,
-            ErrorCode::OpenInterestCapReached
-        );
-        let scale = market.margin_scale(&account.trader)?;
-        account
-            .trader
-            .require_initial_margin(account.collateral(), &scale, b.low, b.high)
-            .map_err(ErrorCode::from)?;
+    match prices.increase {
+        Some(b) => {
+            // Above the hard cap the market only shrinks.
+            let oi = market.open_interest.lots();
+            require!(
+                oi <= market.params.oi_hard_cap_lots || oi <= oi_before,
+                ErrorCode::OpenInterestCapReached
+            );
+            let scale = market.margin_scale(&account.trader)?;
+            account
+                .trader
+                .require_initial_margin(account.collateral(), &scale, b.low, b.high)
+                .map_err(ErrorCode::from)?;
+        }
+        None => {
+            // Reduce-only: never worse than before, judged where the band was built.
+            let reference = prices.band.reference;
+            let margin = market.params.margin();
+            account
+                .trader
+                .require_no_worse_than(
+                    &before,
+                    account.collateral(),
+                    market.quote_lot_size(),
+                    [reference.low, reference.high],
+                    |lots| market.risk.maintenance_bps(&margin, lots),
+                )
+                .map_err(ErrorCode::from)?;
+        }
     }
 
     let (resting_order_id, cancelled) = match outcome.remainder {

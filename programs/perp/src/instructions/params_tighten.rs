@@ -6,7 +6,7 @@
 use crate::constants::EXCHANGE_SEED;
 use crate::error::ErrorCode;
 use crate::events::{MarketTightened, log_event};
-use crate::state::{Exchange, Market, MarketParams, OracleConfig};
+use crate::state::{Exchange, Market, MarketParams, OracleConfig, require_consistent};
 use anchor_lang::prelude::*;
 
 #[derive(Accounts)]
@@ -34,6 +34,7 @@ pub fn handler(
     old_oracle.require_tightening(&oracle)?;
     params.validate()?;
     oracle.validate()?;
+    require_consistent(&params, &oracle)?;
     market.params = params;
     market.oracle = oracle;
     log_event(&MarketTightened {

@@ -9,7 +9,8 @@ use crate::error::ErrorCode;
 use crate::state::{Market, MarketStatus};
 use anchor_lang::prelude::*;
 use perp_engine::oracle::{
-    Action, Graded, MAX_SOURCES, Now, PriceBand, SourceFault, SourceReading, price_for,
+    Action, Graded, MAX_SOURCES, Now, OracleError, OrderBand, PriceBand, Published, SourceFault,
+    SourceReading, order_band, price_for,
 };
 
 /// The oracle accounts of a market, passed to every instruction that needs a price. Each is
@@ -29,6 +30,8 @@ pub type Reading = core::result::Result<SourceReading, SourceFault>;
 /// The configured sources, graded, in configuration order (Pyth, then Switchboard).
 pub struct GradedSources {
     graded: [Graded; MAX_SOURCES],
+    /// When each valid source's reading was published (what the market records as used).
+    published: [Option<Published>; MAX_SOURCES],
     len: usize,
 }
 
@@ -46,17 +49,37 @@ impl GradedSources {
         let limits = market.oracle.source_limits();
         let mut sources = GradedSources {
             graded: [Err(SourceFault::WrongAccountType); MAX_SOURCES],
+            published: [None; MAX_SOURCES],
             len: 0,
         };
         for (name, reading) in readings.into_iter().take(MAX_SOURCES) {
+            let reading = reading.and_then(|r| r.not_older_than(market.oracle_seen.newest(r.published)));
             let graded = reading.and_then(|r| r.grade(limits, now, scale));
-            if let Err(fault) = graded {
-                refused(name, fault);
+            match graded {
+                Err(fault) => refused(name, fault),
+                Ok(_) => sources.published[sources.len] = reading.ok().map(|r| r.published),
             }
             sources.graded[sources.len] = graded;
             sources.len += 1;
         }
         Ok(sources)
+    }
+
+    /// Remembers, per source, the newest publication used, so an older one is refused later.
+    pub fn record_used(&self, market: &mut Market) {
+        for published in self.published[..self.len].iter().flatten() {
+            market.oracle_seen.record(*published);
+        }
+    }
+
+    /// The band every order must lie in now (the engine's `order_band`).
+    pub fn order_band(&self, market: &Market) -> core::result::Result<OrderBand, OracleError> {
+        order_band(
+            self.all(),
+            market.price.tracker().stable.get(),
+            market.oracle.max_deviation_bps,
+            market.oracle.breaker_band_bps,
+        )
     }
 
     /// Every configured source's grade.
@@ -74,7 +97,7 @@ impl GradedSources {
             action,
             self.all(),
             market.price.tracker().stable.get(),
-            market.oracle.max_deviation_bps,
+            market.oracle.price_rules(),
         )
     }
 }
@@ -148,21 +171,44 @@ pub struct ActionPrice {
     pub high: u64,
 }
 
-/// Grades `market`'s sources and asks the engine for `action`'s prices: account faults are the
+/// Grades `market`'s sources, records the publications used, and gates `action`: the market's
+/// status for risk-increasing actions, then the per-action oracle rule. Account faults are the
 /// outer error, the oracle rules' verdict the inner result.
 fn engine_band(
-    market: &Market,
+    market: &mut Market,
     oracles: &OracleAccounts,
     clock: &Clock,
     action: Action,
-) -> Result<core::result::Result<Option<PriceBand>, perp_engine::oracle::OracleError>> {
-    Ok(oracles.grade(market, clock)?.band(market, action))
+) -> Result<core::result::Result<Option<PriceBand>, OracleError>> {
+    if action == Action::IncreaseRisk {
+        require!(
+            market.effective_status() == MarketStatus::Active,
+            ErrorCode::MarketNotActive
+        );
+    }
+    let sources = oracles.grade(market, clock)?;
+    sources.record_used(market);
+    Ok(sources.band(market, action))
 }
 
 /// The one gate every price-consuming instruction goes through: the market's status for
-/// risk-increasing actions, then the per-action oracle rule over freshly read sources. `None`:
-/// the action needs no price (the oracle accounts are not even read).
+/// risk-increasing actions, then the per-action oracle rule over freshly read sources (whose
+/// publications the market records as used). `None`: the action needs no price (the oracle
+/// accounts are not even read).
 pub fn price_for_action(
+    market: &mut Market,
+    oracles: &OracleAccounts,
+    clock: &Clock,
+    action: Action,
+) -> Result<Option<PriceBand>> {
+    if action == Action::ReduceRisk {
+        return Ok(None);
+    }
+    Ok(engine_band(market, oracles, clock, action)?.map_err(ErrorCode::from)?)
+}
+
+/// What `price_for_action` would answer, without recording anything (`market_preview_price`).
+pub fn preview_price(
     market: &Market,
     oracles: &OracleAccounts,
     clock: &Clock,
@@ -177,12 +223,15 @@ pub fn price_for_action(
             ErrorCode::MarketNotActive
         );
     }
-    Ok(engine_band(market, oracles, clock, action)?.map_err(ErrorCode::from)?)
+    Ok(oracles
+        .grade(market, clock)?
+        .band(market, action)
+        .map_err(ErrorCode::from)?)
 }
 
 /// `price_for_action` for an action that always prices (increase risk, liquidate, funding).
 pub fn price_band(
-    market: &Market,
+    market: &mut Market,
     oracles: &OracleAccounts,
     clock: &Clock,
     action: Action,
@@ -194,7 +243,7 @@ pub fn price_band(
 /// or disagreeing sources) — for cranks that skip rather than fail. Account faults (a wrong or
 /// missing oracle account) still fail: they are the caller's error, not the market's state.
 pub fn agreed_price(
-    market: &Market,
+    market: &mut Market,
     oracles: &OracleAccounts,
     clock: &Clock,
     action: Action,
@@ -203,4 +252,41 @@ pub fn agreed_price(
         .ok()
         .flatten()
         .map(|band| band.low))
+}
+
+/// The prices an order is judged by: the band it must lie in (always; reduce-only orders and
+/// oracle outages included) and, unless it is reduce-only, the increase-risk range its margin
+/// is checked over (which needs the market Active and fresh agreeing sources inside the
+/// breaker band).
+pub struct OrderPrices {
+    /// The order band and its reference.
+    pub band: OrderBand,
+    /// The increase-risk range, `None` for a reduce-only order.
+    pub increase: Option<PriceBand>,
+}
+
+/// Reads `market`'s sources once and builds an order's prices (see `OrderPrices`).
+pub fn order_prices(
+    market: &mut Market,
+    oracles: &OracleAccounts,
+    clock: &Clock,
+    reduce_only: bool,
+) -> Result<OrderPrices> {
+    if !reduce_only {
+        require!(
+            market.effective_status() == MarketStatus::Active,
+            ErrorCode::MarketNotActive
+        );
+    }
+    let sources = oracles.grade(market, clock)?;
+    sources.record_used(market);
+    let increase = if reduce_only {
+        None
+    } else {
+        sources
+            .band(market, Action::IncreaseRisk)
+            .map_err(ErrorCode::from)?
+    };
+    let band = sources.order_band(market).map_err(ErrorCode::from)?;
+    Ok(OrderPrices { band, increase })
 }

@@ -5,7 +5,7 @@ use crate::error::ErrorCode;
 use crate::state::{MarginAccount, MarketParams, OracleConfig};
 use anchor_lang::prelude::*;
 use perp_engine::collateral::{OutflowWindow, WINDOW_HOURS};
-use perp_engine::oracle::{Breaker, PriceBand, PriceTracker, StablePrice};
+use perp_engine::oracle::{Breaker, PriceBand, PriceTracker, Published, StablePrice};
 use perp_engine::price::LotScale;
 use perp_engine::risk::funding::Funding;
 use perp_engine::risk::health::Health;
@@ -87,6 +87,41 @@ impl PriceState {
         self.stable_updated_at = t.stable.updated_at;
         self.breaker_engaged = u8::from(t.breaker.engaged);
         self.breaker_cooldown_until = t.breaker.cooldown_until;
+    }
+}
+
+/// The newest publication a market has used from each source (zero: none yet). A reading older
+/// than it is refused (`SourceFault::Regressed`): within a staleness window several signed
+/// updates are valid, and a caller must not pick a favourable older one.
+#[zero_copy]
+#[derive(Debug, PartialEq, Eq)]
+pub struct OracleSeen {
+    /// Pyth: the newest `publish_time` used (unix seconds).
+    pub pyth_publish_time: i64,
+    /// Switchboard: the newest result slot used.
+    pub switchboard_slot: u64,
+}
+
+impl OracleSeen {
+    /// The newest stamp used of the same kind as `like` (a Pyth time or a Switchboard slot).
+    pub fn newest(&self, like: Published) -> Option<Published> {
+        match like {
+            Published::UnixTime(_) if self.pyth_publish_time != 0 => {
+                Some(Published::UnixTime(self.pyth_publish_time))
+            }
+            Published::Slot(_) if self.switchboard_slot != 0 => {
+                Some(Published::Slot(self.switchboard_slot))
+            }
+            _ => None,
+        }
+    }
+
+    /// Records `published` as used, if it is newer than what was.
+    pub fn record(&mut self, published: Published) {
+        match published {
+            Published::UnixTime(t) => self.pyth_publish_time = self.pyth_publish_time.max(t),
+            Published::Slot(s) => self.switchboard_slot = self.switchboard_slot.max(s),
+        }
     }
 }
 
@@ -173,12 +208,14 @@ pub struct Market {
     pub funding: Funding,
     /// Applied positions per side.
     pub open_interest: OpenInterest,
+    /// The newest publication of each source the market has used.
+    pub oracle_seen: OracleSeen,
     /// Room for later fields without a migration.
-    pub reserved: [u8; 256],
+    pub reserved: [u8; 240],
 }
 static_assertions::const_assert_eq!(
     core::mem::size_of::<Market>(),
-    4 * 32 + 136 + 128 + 8 + 200 + 48 + 64 + 8 + 40 + 56 + 16 + 256
+    4 * 32 + 136 + 128 + 8 + 200 + 48 + 64 + 8 + 40 + 56 + 16 + 16 + 240
 );
 static_assertions::const_assert_eq!(core::mem::align_of::<Market>(), 8);
 

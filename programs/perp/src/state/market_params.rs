@@ -106,7 +106,7 @@ pub mod bounds {
     /// Maintenance ramp: at least 1 bps per hour (maintenance must be able to follow), at most
     /// 100% per hour.
     pub const MAINTENANCE_RAMP_BPS_PER_HOUR: RangeInclusive<u32> = 1..=10_000;
-    /// Liquidation discount: positive, at most 10% (and below maintenance, checked too).
+    /// Liquidation discount: positive, at most 10% (and below maintenance: `require_consistent`).
     pub const LIQUIDATION_DISCOUNT_BPS: RangeInclusive<u32> = 1..=1_000;
     /// Insurance share of the liquidation fee.
     pub const INSURANCE_SHARE_BPS: RangeInclusive<u32> = 0..=10_000;
@@ -206,11 +206,9 @@ impl MarketParams {
                 bounds::MAINTENANCE_RAMP_BPS_PER_HOUR.contains(&self.maintenance_ramp_bps_per_hour),
                 ErrorCode::InvalidMaintenanceRamp,
             ),
-            // Below maintenance, or a liquidation's fee could cost the account more maintenance
-            // health than shedding the position frees.
+            // Below maintenance too: `require_consistent`, with its own error.
             (
-                bounds::LIQUIDATION_DISCOUNT_BPS.contains(&self.liquidation_discount_bps)
-                    && self.liquidation_discount_bps < self.maintenance_margin_bps,
+                bounds::LIQUIDATION_DISCOUNT_BPS.contains(&self.liquidation_discount_bps),
                 ErrorCode::InvalidLiquidationDiscount,
             ),
             (

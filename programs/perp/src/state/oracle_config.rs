@@ -2,10 +2,13 @@
 //! circuit-breaker settings, with the hard bounds compiled into the program.
 
 use crate::error::ErrorCode;
+use crate::state::MarketParams;
 use crate::state::tighten::{Safe, check_fields, field};
 use anchor_lang::prelude::*;
 use bytemuck::{Pod, Zeroable};
-use perp_engine::oracle::{BreakerConfig, SourceLimits, StablePriceConfig, TrackerConfig};
+use perp_engine::oracle::{
+    BreakerConfig, PriceRules, STABLE_MAX_STEP_SECS, SourceLimits, StablePriceConfig, TrackerConfig,
+};
 
 /// A market's oracle configuration. Stored inside the zero-copy `Market`, and also the argument
 /// of `market_create` (borsh and bytemuck agree: no padding, all LE).
@@ -198,6 +201,14 @@ impl OracleConfig {
         }
     }
 
+    /// The agreement rule and the band around the stable price (breaker and order band).
+    pub fn price_rules(&self) -> PriceRules {
+        PriceRules {
+            max_deviation_bps: self.max_deviation_bps,
+            band_bps: self.breaker_band_bps,
+        }
+    }
+
     /// The settings of the stable price, breaker and agreement rule.
     pub fn tracker(&self) -> TrackerConfig {
         TrackerConfig {
@@ -212,6 +223,34 @@ impl OracleConfig {
             },
         }
     }
+}
+
+/// The rules between a market's parameters and its oracle configuration, which neither set can
+/// check alone (DESIGN §13: parameters cannot contradict each other). Checked wherever either
+/// set changes: at listing, at `params_execute` and at `params_tighten`.
+///
+/// - The breaker band is also the order band: a fill anywhere in it must cost an account less
+///   equity than the maintenance margin its position holds, so it is at most the listed
+///   maintenance margin (dynamic maintenance only rises above it).
+/// - A liquidation's fee must be below maintenance, or a liquidation could leave the account
+///   worse than it found it.
+/// - One stable-price update moves at most `growth × STABLE_MAX_STEP_SECS`; that must stay below
+///   the breaker band, or one crank after a silence could carry the breaker's anchor past it.
+pub fn require_consistent(params: &MarketParams, oracle: &OracleConfig) -> Result<()> {
+    require!(
+        oracle.breaker_band_bps <= params.maintenance_margin_bps,
+        ErrorCode::BandExceedsMaintenance
+    );
+    require!(
+        params.liquidation_discount_bps < params.maintenance_margin_bps,
+        ErrorCode::DiscountNotBelowMaintenance
+    );
+    require!(
+        u64::from(oracle.stable_growth_bps_per_sec) * u64::from(STABLE_MAX_STEP_SECS)
+            < u64::from(oracle.breaker_band_bps),
+        ErrorCode::StableGrowthExceedsBand
+    );
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! closes the account (the events are the history).
 
 use crate::error::ErrorCode;
-use crate::state::{Exchange, Market, MarketParams, OracleConfig, Role, validate_timelock};
+use crate::state::{
+    Exchange, Market, MarketParams, OracleConfig, Role, require_consistent, validate_timelock,
+};
 use anchor_lang::prelude::*;
 
 /// What a governance change does, with every new value.
@@ -81,10 +83,15 @@ impl Change {
         match *self {
             Change::MarketParams { params, .. } => {
                 params.validate()?;
-                let listed = market.ok_or(ErrorCode::WrongChangeTarget)?.params;
-                params.require_same_lots(&listed)
+                let market = market.ok_or(ErrorCode::WrongChangeTarget)?;
+                params.require_same_lots(&market.params)?;
+                require_consistent(&params, &market.oracle)
             }
-            Change::MarketOracle { oracle, .. } => oracle.validate(),
+            Change::MarketOracle { oracle, .. } => {
+                oracle.validate()?;
+                let market = market.ok_or(ErrorCode::WrongChangeTarget)?;
+                require_consistent(&market.params, &oracle)
+            }
             Change::InsuranceWithdraw { amount, .. } => {
                 require_gt!(amount, 0, ErrorCode::ZeroAmount);
                 Ok(())
@@ -101,7 +108,8 @@ impl Change {
                     ErrorCode::ListingIndexTaken
                 );
                 params.validate()?;
-                oracle.validate()
+                oracle.validate()?;
+                require_consistent(&params, &oracle)
             }
             Change::Authority { role, new } => exchange.require_assignable(role, new),
             Change::Timelock {

@@ -152,6 +152,7 @@ async fn liquidation_is_refused_while_healthy_and_restores_the_buffer() {
             l.base_lots as u64,
             price,
             perp_engine::QuoteNativePerQuoteLot::new(1),
+            u64::MAX,
         )
         .unwrap();
     assert_eq!((l.keeper_fee, l.insurance_fee), fee);
