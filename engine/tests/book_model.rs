@@ -263,7 +263,9 @@ impl Model {
         // Expired, or outside today's band: removed as an out, never filled.
         let stale = |o: &MOrder, p: u64| {
             (o.expires != 0 && o.expires <= ctx.now)
-                || ctx.band.is_some_and(|b| p < b.low.get() || p > b.high.get())
+                || ctx
+                    .band
+                    .is_some_and(|b| p < b.low.get() || p > b.high.get())
         };
         if matches!(req.kind, OrderKind::PostOnly | OrderKind::PostOnlySlide) {
             let mut budget = req.fill_limit;
@@ -272,10 +274,7 @@ impl Model {
                 if !crosses(limit, p) {
                     break;
                 }
-                if budget > 0
-                    && stale(&o, p)
-                    && self.out(opp, k, ctx.now, t, inline, reserve)
-                {
+                if budget > 0 && stale(&o, p) && self.out(opp, k, ctx.now, t, inline, reserve) {
                     budget -= 1;
                     continue;
                 }

@@ -145,7 +145,11 @@ mod tests {
     #[test]
     fn the_band_is_the_overlap_of_stable_and_reference() {
         // (sources, stable, expected allowed, expected reference)
-        type Case<'a> = (&'a [Graded], u64, Result<(PriceBand, PriceBand), OracleError>);
+        type Case<'a> = (
+            &'a [Graded],
+            u64,
+            Result<(PriceBand, PriceBand), OracleError>,
+        );
         let s = S;
         let cases: &[Case] = &[
             // Agreeing sources at the stable price: ± 5% around it.
@@ -195,7 +199,8 @@ mod tests {
             ),
         ];
         for (sources, stable, expected) in cases {
-            let got = order_band(sources, Some(p(*stable)), DEV, W).map(|b| (b.allowed, b.reference));
+            let got =
+                order_band(sources, Some(p(*stable)), DEV, W).map(|b| (b.allowed, b.reference));
             assert_eq!(got, *expected, "{sources:?}");
         }
         assert_eq!(
@@ -209,7 +214,10 @@ mod tests {
         let edge = S + S * u64::from(W) / 10_000;
         assert_eq!(inside_breaker_band(&[p(S), p(edge)], p(S), W), Ok(true));
         assert_eq!(inside_breaker_band(&[p(edge + 1)], p(S), W), Ok(false));
-        assert_eq!(inside_breaker_band(&[p(S - S / 20 - 1)], p(S), W), Ok(false));
+        assert_eq!(
+            inside_breaker_band(&[p(S - S / 20 - 1)], p(S), W),
+            Ok(false)
+        );
         assert_eq!(inside_breaker_band(&[], p(S), W), Ok(true));
     }
 }

@@ -14,7 +14,9 @@ mod stable;
 mod tracker;
 
 pub use aggregate::{Action, OracleError, PriceBand, PriceRules, agreed_price, price_for};
-pub use band::{OrderBand, inside_breaker_band, order_band, reference_range, scale_bps, valid_range, widen};
+pub use band::{
+    OrderBand, inside_breaker_band, order_band, reference_range, scale_bps, valid_range, widen,
+};
 pub use breaker::{Breaker, BreakerConfig, BreakerTransition};
 pub use source::{Graded, MAX_SOURCES, Now, Published, SourceFault, SourceLimits, SourceReading};
 pub use stable::{STABLE_MAX_STEP_SECS, StablePrice, StablePriceConfig};

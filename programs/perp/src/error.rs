@@ -299,11 +299,17 @@ pub enum ErrorCode {
     OpenInterestCapReached,
     #[msg("The withdrawal would leave the account below its initial margin")]
     WithdrawalBreaksInitialMargin,
-    #[msg("A price source is beyond the circuit breaker's band: only risk-reducing actions until the price settles")]
+    #[msg(
+        "A price source is beyond the circuit breaker's band: only risk-reducing actions until the price settles"
+    )]
     CircuitBreakerTripped,
-    #[msg("The market price is too far from the stable price for any order price to be allowed; only liquidations proceed until it settles")]
+    #[msg(
+        "The market price is too far from the stable price for any order price to be allowed; only liquidations proceed until it settles"
+    )]
     PriceBandEmpty,
-    #[msg("This risk-reducing trade would leave the account's maintenance health lower than before, or its equity negative")]
+    #[msg(
+        "This risk-reducing trade would leave the account's maintenance health lower than before, or its equity negative"
+    )]
     ReduceWorsensHealth,
     #[msg("The oracle update is older than one the market has already used from this source")]
     OracleRegressed,
@@ -311,7 +317,9 @@ pub enum ErrorCode {
     BandExceedsMaintenance,
     #[msg("The liquidation discount must be below the maintenance margin")]
     DiscountNotBelowMaintenance,
-    #[msg("The stable price's largest one-update move (growth per second × 60 s) must be below the breaker band")]
+    #[msg(
+        "The stable price's largest one-update move (growth per second × 60 s) must be below the breaker band"
+    )]
     StableGrowthExceedsBand,
 }
 

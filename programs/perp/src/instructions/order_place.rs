@@ -123,12 +123,7 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
         market.effective_status() != MarketStatus::Paused,
         ErrorCode::MarketPaused
     );
-    let prices = order_prices(
-        &mut market,
-        &ctx.accounts.oracles,
-        &clock,
-        args.reduce_only,
-    )?;
+    let prices = order_prices(&mut market, &ctx.accounts.oracles, &clock, args.reduce_only)?;
     let allowed = prices.band.allowed;
     let band = TickBand::widened(
         allowed.low,

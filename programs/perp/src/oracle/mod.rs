@@ -53,8 +53,13 @@ impl GradedSources {
             len: 0,
         };
         for (name, reading) in readings.into_iter().take(MAX_SOURCES) {
-            let reading = reading.and_then(|r| r.not_older_than(market.oracle_seen.newest(r.published)));
-            let graded = reading.and_then(|r| r.grade(limits, now, scale));
+            // Graded first (a stale print reads as stale), then refused if the market has
+            // already used a newer one.
+            let graded = reading.and_then(|r| {
+                let price = r.grade(limits, now, scale)?;
+                r.not_older_than(market.oracle_seen.newest(r.published))?;
+                Ok(price)
+            });
             match graded {
                 Err(fault) => refused(name, fault),
                 Ok(_) => sources.published[sources.len] = reading.ok().map(|r| r.published),

@@ -55,8 +55,9 @@ pub mod oracle_bounds {
     pub const MAX_DEVIATION_BPS: RangeInclusive<u32> = 1..=500;
     /// Stable-price window: 1 min to 1 day.
     pub const STABLE_WINDOW_SECS: RangeInclusive<u32> = 60..=86_400;
-    /// Stable-price growth: 0.01% to 1% per second.
-    pub const STABLE_GROWTH_BPS_PER_SEC: RangeInclusive<u32> = 1..=100;
+    /// Stable-price growth: 0.01% to 0.8% per second (× the 60 s largest step stays below the
+    /// widest breaker band).
+    pub const STABLE_GROWTH_BPS_PER_SEC: RangeInclusive<u32> = 1..=80;
     /// Breaker band: 1% to 50% around the stable price.
     pub const BREAKER_BAND_BPS: RangeInclusive<u32> = 100..=5_000;
     /// Breaker cool-down: 1 min to 1 day.

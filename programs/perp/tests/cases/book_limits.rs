@@ -138,27 +138,27 @@ async fn a_full_side_evicts_its_worst_order_and_a_full_queue_only_blocks_risk() 
         &market,
         OrderSide::Bid,
         normal_room / MAX_OPEN_ORDERS,
-        |j| 1_400 + j as u64,
+        |j| 1_430 + j as u64,
     )
     .await;
     let mut sold = 0;
     while sold < normal_room as u64 {
         let sell = OrderArgs {
             fill_limit: u8::MAX,
-            ..order(OrderSide::Ask, OrderType::ImmediateOrCancel, 1_350, 1_000)
+            ..order(OrderSide::Ask, OrderType::ImmediateOrCancel, 1_426, 1_000)
         };
         sold += place(&mut env, &taker, sell, &[]).await.filled_base_lots;
     }
     assert_eq!(sold, normal_room as u64);
     assert_eq!(env.queue_len(&market).await as usize, normal_room);
 
-    // Fill the ask side: 128 makers × 32 asks, maker j at 1,600 + j / 4.
+    // Fill the ask side: 128 makers × 32 asks, maker j at 1,500 + j / 4.
     let askers = fill_side(
         &mut env,
         &market,
         OrderSide::Ask,
         BOOK_CAPACITY / MAX_OPEN_ORDERS,
-        |j| 1_600 + j as u64 / 4,
+        |j| 1_500 + j as u64 / 4,
     )
     .await;
     assert_eq!(
@@ -171,16 +171,16 @@ async fn a_full_side_evicts_its_worst_order_and_a_full_queue_only_blocks_risk() 
     // Not better than the worst order (same price, later): refused.
     let ask = |p| order(OrderSide::Ask, OrderType::PostOnly, p, 1);
     assert_error(
-        try_place(&mut env, &late, ask(1_631)).await,
+        try_place(&mut env, &late, ask(1_531)).await,
         ErrorCode::BookSideFull,
     );
     // Better, but evicting needs an out event and the queue has no room for normal orders.
     assert_error(
-        try_place(&mut env, &late, ask(1_630)).await,
+        try_place(&mut env, &late, ask(1_530)).await,
         ErrorCode::EventQueueFull,
     );
     // With the evicted maker at hand the out settles inline: the order rests.
-    let placed = place(&mut env, &late, ask(1_630), &[worst]).await;
+    let placed = place(&mut env, &late, ask(1_530), &[worst]).await;
     assert!(placed.resting_order_id.is_some());
     assert_eq!(
         book_depth(&mut env, &market).await,
@@ -195,7 +195,7 @@ async fn a_full_side_evicts_its_worst_order_and_a_full_queue_only_blocks_risk() 
     // A risk-increasing order matches nothing while the queue has no normal room: the buyer
     // is not filled against makers it cannot settle.
     let buyer = env.funded_trader(&market, COLLATERAL).await;
-    let buy = order(OrderSide::Bid, OrderType::ImmediateOrCancel, 1_650, 5);
+    let buy = order(OrderSide::Bid, OrderType::ImmediateOrCancel, 1_560, 5);
     let none = place(&mut env, &buyer, buy, &[]).await;
     assert_eq!((none.filled_base_lots, none.cancelled_base_lots), (0, 5));
     // The short taker's reduce-only buy uses the reserve.

@@ -12,11 +12,11 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
 
-/// Initial margin 10% → 8% (maintenance 5% → 4%): a loosening only governance can make.
+/// Initial margin 10% → 8% (maintenance stays 5%, the breaker band's floor): a loosening only
+/// governance can make.
 fn looser_margin(market: &MarketKeys) -> Change {
     let mut params = default_params();
     params.initial_margin_bps = 800;
-    params.maintenance_margin_bps = 400;
     Change::MarketParams {
         market_index: market.index,
         params,

@@ -91,7 +91,7 @@ async fn oracle_config_bounds_are_enforced_at_creation() {
             ErrorCode::InvalidStablePriceGrowth,
         ),
         (
-            |c| c.stable_growth_bps_per_sec = 101,
+            |c| c.stable_growth_bps_per_sec = 81,
             ErrorCode::InvalidStablePriceGrowth,
         ),
         (|c| c.breaker_band_bps = 99, ErrorCode::InvalidBreakerBand),
@@ -128,7 +128,7 @@ async fn oracle_config_bounds_are_enforced_at_creation() {
             max_confidence_bps: 500,
             max_deviation_bps: 500,
             stable_window_secs: 86_400,
-            stable_growth_bps_per_sec: 100,
+            stable_growth_bps_per_sec: 80,
             breaker_band_bps: 5_000,
             breaker_cooldown_secs: 86_400,
             ..keys.config()
@@ -145,9 +145,13 @@ async fn oracle_config_bounds_are_enforced_at_creation() {
             ..keys.config()
         },
     ];
+    // A 50% band needs a 50% maintenance margin (the band may not exceed it).
+    let mut wide = default_params();
+    wide.initial_margin_bps = 10_000;
+    wide.maintenance_margin_bps = 5_000;
     for config in edges {
         let market = env
-            .try_create_market_with(&mint, default_params(), keys, config)
+            .try_create_market_with(&mint, wide, keys, config)
             .await
             .expect("edge accepted");
         assert_eq!(env.market(&market.market).await.oracle, config);
@@ -500,7 +504,7 @@ async fn stable_price_follows_the_oracle_at_the_growth_limit() {
         .await
         .unwrap();
     env.update_price(&market).await.expect("first crank");
-    let target_e8 = OPENING_PRICE_E8 * 108 / 100; // +8%, inside the 10% breaker band
+    let target_e8 = OPENING_PRICE_E8 * 104 / 100; // +4%, inside the 5% breaker band
     let target = px(target_e8);
     let mut stable = px(OPENING_PRICE_E8);
     // (seconds since the last crank, whether the cap binds)

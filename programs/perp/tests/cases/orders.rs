@@ -138,7 +138,7 @@ async fn order_types_behave_as_named() {
     .await;
     assert_eq!((mkt.filled_base_lots, mkt.cancelled_base_lots), (5, 4));
     // Reduce-only: clamped to the position (10 long) minus resting asks (none).
-    let mut ro = order(OrderSide::Ask, OrderType::Limit, 1_600, 50);
+    let mut ro = order(OrderSide::Ask, OrderType::Limit, 1_560, 50);
     ro.reduce_only = true;
     let ro = place(&mut env, &taker, ro, &[]).await;
     assert!(ro.resting_order_id.is_some());
@@ -150,7 +150,7 @@ async fn order_types_behave_as_named() {
         10
     );
     // Cancel by client id and cancel all.
-    let mut tagged = order(OrderSide::Bid, OrderType::PostOnly, 1_400, 1);
+    let mut tagged = order(OrderSide::Bid, OrderType::PostOnly, 1_440, 1);
     tagged.client_order_id = 42;
     place(&mut env, &taker, tagged, &[]).await;
     env.send(
@@ -431,7 +431,8 @@ async fn self_trade_modes_slots_and_status_refusals() {
     let m = env.margin_account(&maker.margin_account).await.trader;
     assert_eq!((m.asks_base_lots, m.bids_base_lots), (0, 1));
 
-    // Bad prices and a market order with neither band nor limit.
+    // Bad prices, and a reduce-only market order (banded like every order) with nothing to
+    // reduce.
     let bid = |o: OrderType, p, l| order(OrderSide::Bid, o, p, l);
     assert_error(
         try_place(&mut env, &taker, bid(OrderType::Limit, 0, 1)).await,
@@ -443,7 +444,7 @@ async fn self_trade_modes_slots_and_status_refusals() {
     };
     assert_error(
         try_place(&mut env, &taker, ro_market).await,
-        ErrorCode::PriceBandRequired,
+        ErrorCode::ReduceOnlyNothingToReduce,
     );
 
     // 32 open-order slots per account.
@@ -451,13 +452,13 @@ async fn self_trade_modes_slots_and_status_refusals() {
         place(
             &mut env,
             &taker,
-            bid(OrderType::PostOnly, 1_400 + i, 1),
+            bid(OrderType::PostOnly, 1_430 + i, 1),
             &[],
         )
         .await;
     }
     assert_error(
-        try_place(&mut env, &taker, bid(OrderType::PostOnly, 1_450, 1)).await,
+        try_place(&mut env, &taker, bid(OrderType::PostOnly, 1_470, 1)).await,
         ErrorCode::TooManyOpenOrders,
     );
     env.send(

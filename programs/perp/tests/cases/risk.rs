@@ -248,7 +248,14 @@ async fn bankruptcy_draws_insurance_first_then_the_opposite_side_of_that_market_
     assert!(owed as u64 >= b.socialised && (owed as u64) < b.socialised + 3);
     let dust = env.assert_conservation(&market).await;
     assert!(dust < 3, "dust {dust}");
-    // Touching the shorts settles what they owe into their realised PnL.
+    // Touching the shorts settles what they owe into their realised PnL. A withdrawal with a
+    // position is new risk: it waits until the stable price has followed the gap into the
+    // breaker band.
+    assert_error(
+        env.withdraw(&short_a, 1).await,
+        ErrorCode::CircuitBreakerTripped,
+    );
+    env.follow_price(&market, 1_300).await;
     env.withdraw(&short_a, 1).await.expect("withdraw");
     assert_eq!(env.assert_conservation(&market).await, dust);
 
@@ -335,9 +342,11 @@ async fn a_volatility_spike_raises_initial_margin_at_once_and_maintenance_at_the
     let market = taker.market;
     let keeper = env.funded_trader(&market, 10_000_000).await;
     open_long(&mut env, &taker, &maker, 90).await;
-    // A quiet hour of 0.1% moves, cranked every 10 minutes.
+    // A quiet hour of 0.1% moves, cranked every 10 minutes (the stable price follows the
+    // drop from 150, so the breaker releases and new risk is allowed again).
     for step in 0..=6u64 {
         env.set_price_ticks(&market, 1_420 + step % 2).await;
+        env.update_price(&market).await.expect("price");
         env.update_risk(&market).await.expect("risk");
         env.warp_seconds(600).await;
     }
@@ -497,7 +506,7 @@ async fn open_interest_above_the_hard_cap_is_reduce_only() {
     // Reducing still works.
     let reduce = OrderArgs {
         reduce_only: true,
-        ..order(OrderSide::Ask, OrderType::Limit, 1_600, 10)
+        ..order(OrderSide::Ask, OrderType::Limit, 1_560, 10)
     };
     place(&mut env, &taker, reduce, &[]).await;
     env.send(

@@ -43,6 +43,25 @@ impl TestEnv {
             .await;
     }
 
+    /// Holds both oracles at `ticks` and cranks the price once a minute until the stable price
+    /// is within the breaker band of it and the breaker has released (new risk allowed again).
+    pub async fn follow_price(&mut self, market: &MarketKeys, ticks: u64) {
+        for _ in 0..60 {
+            self.warp_seconds(60).await;
+            self.set_price_ticks(market, ticks).await;
+            self.update_price(market).await.expect("price crank");
+            let m = self.market(&market.market).await;
+            let stable = m.price.stable_price;
+            let target = engine_price(ticks).raw();
+            let band = u128::from(m.oracle.breaker_band_bps);
+            let inside = u128::from(stable.abs_diff(target)) * 10_000 <= band * u128::from(stable);
+            if inside && m.price.breaker_engaged == 0 {
+                return;
+            }
+        }
+        panic!("the stable price did not follow to {ticks} ticks within an hour");
+    }
+
     pub async fn update_risk(&mut self, market: &MarketKeys) -> TxResult {
         let ix = ix::market_update_risk(market.market, market.oracle_metas());
         self.send(&[ix], &[]).await
