@@ -589,7 +589,7 @@ mod tests {
                 ErrorCode::InvalidLiquidationDiscount,
             ),
             (
-                |p| p.liquidation_discount_bps = 250,
+                |p| p.liquidation_discount_bps = 1_001,
                 ErrorCode::InvalidLiquidationDiscount,
             ),
             (

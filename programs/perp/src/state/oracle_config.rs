@@ -292,4 +292,48 @@ mod tests {
         c.pyth_feed_id = [0; 32];
         assert!(c.validate().is_ok());
     }
+
+    #[test]
+    fn parameters_and_oracle_must_agree_each_rule_with_its_own_error() {
+        let code = |r: Result<()>| match r {
+            Ok(()) => None,
+            Err(anchor_lang::error::Error::AnchorError(e)) => Some(e.error_code_number),
+            Err(e) => panic!("{e:?}"),
+        };
+        let params = MarketParams {
+            maintenance_margin_bps: 500,
+            liquidation_discount_bps: 100,
+            ..bytemuck::Zeroable::zeroed()
+        };
+        let oracle = OracleConfig {
+            breaker_band_bps: 500,
+            stable_growth_bps_per_sec: 8, // 480 bps per 60 s step
+            ..valid()
+        };
+        assert_eq!(code(require_consistent(&params, &oracle)), None, "edges");
+        type Case = (fn(&mut MarketParams, &mut OracleConfig), ErrorCode);
+        let cases: [Case; 3] = [
+            (
+                |_, o| o.breaker_band_bps = 501,
+                ErrorCode::BandExceedsMaintenance,
+            ),
+            (
+                |p, _| p.liquidation_discount_bps = 500,
+                ErrorCode::DiscountNotBelowMaintenance,
+            ),
+            (
+                |_, o| o.breaker_band_bps = 480,
+                ErrorCode::StableGrowthExceedsBand,
+            ),
+        ];
+        for (mutate, expected) in cases {
+            let (mut p, mut o) = (params, oracle);
+            mutate(&mut p, &mut o);
+            assert_eq!(
+                code(require_consistent(&p, &o)),
+                Some(u32::from(expected)),
+                "{expected:?}"
+            );
+        }
+    }
 }
