@@ -20,6 +20,9 @@ export const HINTS: Record<string, string> = {
   WithdrawalBreaksInitialMargin: "Withdraw at most the withdrawable amount.",
   WithdrawLimitExceeded: "The market's daily withdrawal limit is reached; try a smaller amount or later.",
   OracleStale: "The oracle price is out of date; try again in a moment.",
+  CircuitBreakerTripped: "The price moved sharply; only reduce-only orders until it settles.",
+  PriceBandEmpty: "The price moved too far, too fast; trading resumes as the stable price follows.",
+  ReduceWorsensHealth: "Close at a price closer to the oracle price, or in smaller steps.",
 };
 
 /** Anchor's own refusals (anchor-lang `ErrorCode`) that a wallet user can trigger. */

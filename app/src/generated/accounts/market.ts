@@ -51,6 +51,8 @@ import {
   getOpenInterestEncoder,
   getOracleConfigDecoder,
   getOracleConfigEncoder,
+  getOracleSeenDecoder,
+  getOracleSeenEncoder,
   getPriceStateDecoder,
   getPriceStateEncoder,
   getWithdrawWindowDecoder,
@@ -65,6 +67,8 @@ import {
   type OpenInterestArgs,
   type OracleConfig,
   type OracleConfigArgs,
+  type OracleSeen,
+  type OracleSeenArgs,
   type PriceState,
   type PriceStateArgs,
   type WithdrawWindow,
@@ -119,6 +123,8 @@ export type Market = {
   funding: Funding;
   /** Applied positions per side. */
   openInterest: OpenInterest;
+  /** The newest publication of each source the market has used. */
+  oracleSeen: OracleSeen;
   /** Room for later fields without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -162,6 +168,8 @@ export type MarketArgs = {
   funding: FundingArgs;
   /** Applied positions per side. */
   openInterest: OpenInterestArgs;
+  /** The newest publication of each source the market has used. */
+  oracleSeen: OracleSeenArgs;
   /** Room for later fields without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -190,7 +198,8 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["risk", getMarketRiskEncoder()],
       ["funding", getFundingEncoder()],
       ["openInterest", getOpenInterestEncoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 256)],
+      ["oracleSeen", getOracleSeenEncoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 240)],
     ]),
     (value) => ({ ...value, discriminator: MARKET_DISCRIMINATOR }),
   );
@@ -219,7 +228,8 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["risk", getMarketRiskDecoder()],
     ["funding", getFundingDecoder()],
     ["openInterest", getOpenInterestDecoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 256)],
+    ["oracleSeen", getOracleSeenDecoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 240)],
   ]);
 }
 

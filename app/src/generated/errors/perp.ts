@@ -258,7 +258,7 @@ export const PERP_ERROR__INVALID_VOLATILITY_TIME_CONSTANT = 0x17e7; // 6119
 export const PERP_ERROR__INVALID_OPEN_INTEREST_CAPS = 0x17e8; // 6120
 /** InvalidMaintenanceRamp: Maintenance ramp is outside its bound */
 export const PERP_ERROR__INVALID_MAINTENANCE_RAMP = 0x17e9; // 6121
-/** InvalidLiquidationDiscount: Liquidation discount must be positive, at most 10% and below maintenance margin */
+/** InvalidLiquidationDiscount: Liquidation discount must be positive and at most 10% */
 export const PERP_ERROR__INVALID_LIQUIDATION_DISCOUNT = 0x17ea; // 6122
 /** InvalidInsuranceShare: Insurance share is outside its bound */
 export const PERP_ERROR__INVALID_INSURANCE_SHARE = 0x17eb; // 6123
@@ -298,14 +298,30 @@ export const PERP_ERROR__SELF_LIQUIDATION = 0x17fb; // 6139
 export const PERP_ERROR__OPEN_INTEREST_CAP_REACHED = 0x17fc; // 6140
 /** WithdrawalBreaksInitialMargin: The withdrawal would leave the account below its initial margin */
 export const PERP_ERROR__WITHDRAWAL_BREAKS_INITIAL_MARGIN = 0x17fd; // 6141
+/** CircuitBreakerTripped: A price source is beyond the circuit breaker's band: only risk-reducing actions until the price settles */
+export const PERP_ERROR__CIRCUIT_BREAKER_TRIPPED = 0x17fe; // 6142
+/** PriceBandEmpty: The market price is too far from the stable price for any order price to be allowed; only liquidations proceed until it settles */
+export const PERP_ERROR__PRICE_BAND_EMPTY = 0x17ff; // 6143
+/** ReduceWorsensHealth: This risk-reducing trade would leave the account's maintenance health lower than before, or its equity negative */
+export const PERP_ERROR__REDUCE_WORSENS_HEALTH = 0x1800; // 6144
+/** OracleRegressed: The oracle update is older than one the market has already used from this source */
+export const PERP_ERROR__ORACLE_REGRESSED = 0x1801; // 6145
+/** BandExceedsMaintenance: The price band (circuit breaker band) must not exceed the maintenance margin */
+export const PERP_ERROR__BAND_EXCEEDS_MAINTENANCE = 0x1802; // 6146
+/** DiscountNotBelowMaintenance: The liquidation discount must be below the maintenance margin */
+export const PERP_ERROR__DISCOUNT_NOT_BELOW_MAINTENANCE = 0x1803; // 6147
+/** StableGrowthExceedsBand: The stable price's largest one-update move (growth per second × 60 s) must be below the breaker band */
+export const PERP_ERROR__STABLE_GROWTH_EXCEEDS_BAND = 0x1804; // 6148
 
 export type PerpError =
   | typeof PERP_ERROR__ACCOUNT_ALREADY_INITIALIZED
   | typeof PERP_ERROR__ACCOUNT_NOT_EMPTY
+  | typeof PERP_ERROR__BAND_EXCEEDS_MAINTENANCE
   | typeof PERP_ERROR__BOOK_SIDE_FULL
   | typeof PERP_ERROR__BOOK_STATE_MISMATCH
   | typeof PERP_ERROR__CHANGE_EXPIRED
   | typeof PERP_ERROR__CHANGE_PENDING
+  | typeof PERP_ERROR__CIRCUIT_BREAKER_TRIPPED
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_BASE_DECIMALS
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_BASE_LOT_SIZE
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_FUNDING
@@ -317,6 +333,7 @@ export type PerpError =
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_TICK_SIZE
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_VOLATILITY_TIME_CONSTANT
   | typeof PERP_ERROR__DEPOSIT_CAP_EXCEEDED
+  | typeof PERP_ERROR__DISCOUNT_NOT_BELOW_MAINTENANCE
   | typeof PERP_ERROR__DUPLICATE_AUTHORITY
   | typeof PERP_ERROR__DUPLICATE_ORACLE_SOURCE
   | typeof PERP_ERROR__EVENT_QUEUE_FULL
@@ -403,6 +420,7 @@ export type PerpError =
   | typeof PERP_ERROR__ORACLE_NON_POSITIVE
   | typeof PERP_ERROR__ORACLE_NO_VALID_SOURCE
   | typeof PERP_ERROR__ORACLE_OUT_OF_RANGE
+  | typeof PERP_ERROR__ORACLE_REGRESSED
   | typeof PERP_ERROR__ORACLE_SOURCES_DIVERGE
   | typeof PERP_ERROR__ORACLE_STALE
   | typeof PERP_ERROR__ORACLE_TOO_UNCERTAIN
@@ -416,11 +434,14 @@ export type PerpError =
   | typeof PERP_ERROR__ORDER_ZERO_SIZE
   | typeof PERP_ERROR__POSITION_OPEN
   | typeof PERP_ERROR__POST_ONLY_WOULD_CROSS
+  | typeof PERP_ERROR__PRICE_BAND_EMPTY
   | typeof PERP_ERROR__PRICE_BAND_REQUIRED
   | typeof PERP_ERROR__PRICE_OUTSIDE_BAND
   | typeof PERP_ERROR__REDUCE_ONLY_NOTHING_TO_REDUCE
+  | typeof PERP_ERROR__REDUCE_WORSENS_HEALTH
   | typeof PERP_ERROR__SELF_LIQUIDATION
   | typeof PERP_ERROR__SELF_TRADE_ABORTED
+  | typeof PERP_ERROR__STABLE_GROWTH_EXCEEDS_BAND
   | typeof PERP_ERROR__STABLE_PRICE_UNSET
   | typeof PERP_ERROR__TIMELOCK_NOT_ELAPSED
   | typeof PERP_ERROR__TOO_MANY_MARKETS
@@ -448,10 +469,12 @@ if (process.env.NODE_ENV !== "production") {
   perpErrorMessages = {
     [PERP_ERROR__ACCOUNT_ALREADY_INITIALIZED]: `The account at this address is already initialized`,
     [PERP_ERROR__ACCOUNT_NOT_EMPTY]: `The margin account still holds collateral`,
+    [PERP_ERROR__BAND_EXCEEDS_MAINTENANCE]: `The price band (circuit breaker band) must not exceed the maintenance margin`,
     [PERP_ERROR__BOOK_SIDE_FULL]: `The book side is full and the order is not better than its worst order`,
     [PERP_ERROR__BOOK_STATE_MISMATCH]: `Book and account bookkeeping disagree (invariant broken)`,
     [PERP_ERROR__CHANGE_EXPIRED]: `The change's execution window has passed; queue it again`,
     [PERP_ERROR__CHANGE_PENDING]: `A change to this target is already pending; cancel it or wait for it to expire`,
+    [PERP_ERROR__CIRCUIT_BREAKER_TRIPPED]: `A price source is beyond the circuit breaker's band: only risk-reducing actions until the price settles`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_BASE_DECIMALS]: `The risk council cannot change the base decimals`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_BASE_LOT_SIZE]: `The risk council cannot change the base lot size`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_FUNDING]: `Funding parameters are not risk-council parameters`,
@@ -463,6 +486,7 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_TICK_SIZE]: `The risk council cannot change the tick size`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_VOLATILITY_TIME_CONSTANT]: `The volatility time constant is not a risk-council parameter`,
     [PERP_ERROR__DEPOSIT_CAP_EXCEEDED]: `Deposit would exceed the market's deposit cap`,
+    [PERP_ERROR__DISCOUNT_NOT_BELOW_MAINTENANCE]: `The liquidation discount must be below the maintenance margin`,
     [PERP_ERROR__DUPLICATE_AUTHORITY]: `Governance, risk council and guardian must be three distinct keys`,
     [PERP_ERROR__DUPLICATE_ORACLE_SOURCE]: `The same account cannot be two oracle sources`,
     [PERP_ERROR__EVENT_QUEUE_FULL]: `The event queue has no room for this action's events`,
@@ -486,7 +510,7 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__INVALID_INITIAL_MARGIN]: `Initial margin fraction is outside its hard bounds`,
     [PERP_ERROR__INVALID_INSURANCE_SHARE]: `Insurance share is outside its bound`,
     [PERP_ERROR__INVALID_LIQUIDATION_BUFFER]: `Liquidation buffer is outside its bound`,
-    [PERP_ERROR__INVALID_LIQUIDATION_DISCOUNT]: `Liquidation discount must be positive, at most 10% and below maintenance margin`,
+    [PERP_ERROR__INVALID_LIQUIDATION_DISCOUNT]: `Liquidation discount must be positive and at most 10%`,
     [PERP_ERROR__INVALID_LIQUIDATION_MIN_LOTS]: `Minimum liquidation size must be at least one lot`,
     [PERP_ERROR__INVALID_MAINTENANCE_MARGIN]: `Maintenance margin fraction is outside its hard bounds (below initial, at least a quarter of it)`,
     [PERP_ERROR__INVALID_MAINTENANCE_RAMP]: `Maintenance ramp is outside its bound`,
@@ -549,6 +573,7 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__ORACLE_NON_POSITIVE]: `The oracle price is zero or negative`,
     [PERP_ERROR__ORACLE_NO_VALID_SOURCE]: `No oracle source of this market is valid`,
     [PERP_ERROR__ORACLE_OUT_OF_RANGE]: `The oracle price is outside the market's representable range`,
+    [PERP_ERROR__ORACLE_REGRESSED]: `The oracle update is older than one the market has already used from this source`,
     [PERP_ERROR__ORACLE_SOURCES_DIVERGE]: `The oracle sources disagree by more than the market's max deviation`,
     [PERP_ERROR__ORACLE_STALE]: `The oracle price is older than the market's staleness limit`,
     [PERP_ERROR__ORACLE_TOO_UNCERTAIN]: `The oracle's confidence interval is wider than the market allows`,
@@ -562,11 +587,14 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__ORDER_ZERO_SIZE]: `Order size must be positive`,
     [PERP_ERROR__POSITION_OPEN]: `The margin account has a position or open orders; settle them first`,
     [PERP_ERROR__POST_ONLY_WOULD_CROSS]: `A post-only order would have taken liquidity`,
+    [PERP_ERROR__PRICE_BAND_EMPTY]: `The market price is too far from the stable price for any order price to be allowed; only liquidations proceed until it settles`,
     [PERP_ERROR__PRICE_BAND_REQUIRED]: `A market order needs a price band or a limit price`,
     [PERP_ERROR__PRICE_OUTSIDE_BAND]: `Order price lies outside the oracle price band`,
     [PERP_ERROR__REDUCE_ONLY_NOTHING_TO_REDUCE]: `A reduce-only order has no position left to reduce in its direction`,
+    [PERP_ERROR__REDUCE_WORSENS_HEALTH]: `This risk-reducing trade would leave the account's maintenance health lower than before, or its equity negative`,
     [PERP_ERROR__SELF_LIQUIDATION]: `A keeper cannot liquidate into the account being liquidated`,
     [PERP_ERROR__SELF_TRADE_ABORTED]: `The order met a resting order of the same account (self-trade abort)`,
+    [PERP_ERROR__STABLE_GROWTH_EXCEEDS_BAND]: `The stable price's largest one-update move (growth per second × 60 s) must be below the breaker band`,
     [PERP_ERROR__STABLE_PRICE_UNSET]: `The market has no stable price yet; run market_update_price first`,
     [PERP_ERROR__TIMELOCK_NOT_ELAPSED]: `The change's timelock has not elapsed yet`,
     [PERP_ERROR__TOO_MANY_MARKETS]: `The exchange cannot list more markets`,

@@ -45,6 +45,7 @@ export * from "./node";
 export * from "./openInterest";
 export * from "./openOrder";
 export * from "./oracleConfig";
+export * from "./oracleSeen";
 export * from "./orderBook40968192";
 export * from "./orderPlaced";
 export * from "./ordersCancelled";
