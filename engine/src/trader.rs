@@ -457,6 +457,25 @@ impl Trader {
         Ok(())
     }
 
+    /// This trader as it would be if its resting order `id` filled completely at its own price,
+    /// paying `fees`' maker fee: what a risk-reducing order that rests is judged on, since its
+    /// fill later needs nobody's consent (a queued maker is not even loaded).
+    pub fn if_resting_filled(
+        &self,
+        id: OrderId,
+        fees: FeeRates,
+        tick_size: QuoteLotsPerBaseLotPerTick,
+    ) -> Result<Trader, BookError> {
+        let open = self.order_with_id(id).ok_or(BookError::OrderNotFound)?;
+        let (side, lots) = (Side::from_byte(open.side), BaseLots::new(open.base_lots));
+        let price = id.price(side);
+        let fee = fees.maker_fee(notional(price, lots, tick_size)?)?;
+        let mut filled = *self;
+        filled.release_order(id, lots, tick_size)?;
+        filled.apply_trade(side, price, lots, fee, tick_size)?;
+        Ok(filled)
+    }
+
     /// Refuses unless equity covers initial margin at every price in `[low, high]` (checked at
     /// both ends: equity and exposure are piecewise linear in the price). Multiplications only.
     pub fn require_initial_margin(

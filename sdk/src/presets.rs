@@ -39,7 +39,8 @@ pub fn market_params() -> MarketParams {
 
 /// An oracle configuration for `pyth` (with `feed_id`) and `switchboard`: 30 s / 75 slots fresh,
 /// ≤ 1% confidence, ≤ 1.5% disagreement, 10-minute stable window moving ≤ 5 bps/s, breaker (and
-/// order band) at 5% — the maintenance margin, which it may not exceed — for 5 minutes.
+/// order band) at 4.9% for 5 minutes: with the 5 bps taker fee, the 5% maintenance margin that
+/// band + fee may not exceed.
 pub fn oracle_config(pyth: Pubkey, feed_id: [u8; 32], switchboard: Pubkey) -> OracleConfig {
     OracleConfig {
         pyth_price_update: pyth,
@@ -51,7 +52,7 @@ pub fn oracle_config(pyth: Pubkey, feed_id: [u8; 32], switchboard: Pubkey) -> Or
         max_deviation_bps: 150,
         stable_window_secs: 600,
         stable_growth_bps_per_sec: 5,
-        breaker_band_bps: 500,
+        breaker_band_bps: 490,
         breaker_cooldown_secs: 300,
     }
 }

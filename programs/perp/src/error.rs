@@ -313,7 +313,9 @@ pub enum ErrorCode {
     ReduceWorsensHealth,
     #[msg("The oracle update is older than one the market has already used from this source")]
     OracleRegressed,
-    #[msg("The price band (circuit breaker band) must not exceed the maintenance margin")]
+    #[msg(
+        "The price band (circuit breaker band) plus the taker fee must not exceed the maintenance margin"
+    )]
     BandExceedsMaintenance,
     #[msg("The liquidation discount must be below the maintenance margin")]
     DiscountNotBelowMaintenance,

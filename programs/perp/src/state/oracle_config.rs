@@ -230,16 +230,19 @@ impl OracleConfig {
 /// check alone (DESIGN §13: parameters cannot contradict each other). Checked wherever either
 /// set changes: at listing, at `params_execute` and at `params_tighten`.
 ///
-/// - The breaker band is also the order band: a fill anywhere in it must cost an account less
-///   equity than the maintenance margin its position holds, so it is at most the listed
-///   maintenance margin (dynamic maintenance only rises above it).
+/// - The breaker band is also the order band: a fill anywhere in it, with its fee, must cost an
+///   account less equity than the maintenance margin its position holds, so band + taker fee
+///   is at most the listed maintenance margin (dynamic maintenance only rises above it; a maker
+///   fee is never above the taker fee). A risk-reducing fill inside the band then never lowers
+///   maintenance health.
 /// - A liquidation's fee must be below maintenance, or a liquidation could leave the account
 ///   worse than it found it.
 /// - One stable-price update moves at most `growth × STABLE_MAX_STEP_SECS`; that must stay below
 ///   the breaker band, or one crank after a silence could carry the breaker's anchor past it.
 pub fn require_consistent(params: &MarketParams, oracle: &OracleConfig) -> Result<()> {
+    let taker_fee = u64::try_from(params.taker_fee_bps).unwrap_or(0);
     require!(
-        oracle.breaker_band_bps <= params.maintenance_margin_bps,
+        u64::from(oracle.breaker_band_bps) + taker_fee <= u64::from(params.maintenance_margin_bps),
         ErrorCode::BandExceedsMaintenance
     );
     require!(

@@ -78,33 +78,90 @@ async fn assert_off_market_refused(env: &mut TestEnv, a: &Trader, b: &Trader, ex
 async fn attack_1_and_2_reduce_only_wash_trades_off_market_are_refused() {
     let (mut env, a, b) = washed().await;
     assert_off_market_refused(&mut env, &a, &b, ErrorCode::PriceOutsideBand).await;
-    // The most the pair can do inside the band: B rests a reduce-only ask at its top edge
-    // (5% above, the maintenance margin). A closing into it would pay the fee on top of a 5%
-    // loss: worse maintenance health than before, refused.
+    // The most the pair can do: B rests a reduce-only ask at the band's top edge (4.9% above;
+    // band + fee ≤ the 5% maintenance margin) and A closes into it. That passes — a fill in
+    // the band never lowers maintenance health — and moves at most the band's width: A stays
+    // solvent, nothing is owed.
     place(
         &mut env,
         &b,
-        reduce_only(OrderSide::Ask, OrderType::PostOnly, 1_575, LOTS),
+        reduce_only(OrderSide::Ask, OrderType::PostOnly, 1_573, LOTS),
         &[],
     )
     .await;
     assert_error(
         try_place(
             &mut env,
-            &a,
-            reduce_only(OrderSide::Bid, OrderType::ImmediateOrCancel, 1_575, LOTS),
+            &b,
+            reduce_only(OrderSide::Ask, OrderType::PostOnly, 1_574, LOTS),
+        )
+        .await,
+        ErrorCode::PriceOutsideBand,
+    );
+    let out = place(
+        &mut env,
+        &a,
+        reduce_only(OrderSide::Bid, OrderType::ImmediateOrCancel, 1_573, LOTS),
+        &[&b],
+    )
+    .await;
+    assert_eq!(out.filled_base_lots, LOTS);
+    let market = a.market;
+    finish(&mut env, &market, &[&a, &b]).await;
+    let h = env
+        .account_health(&market, &a.margin_account, engine_price(TICKS))
+        .await;
+    assert!(h.maintenance_e10 > 0, "A is flat and solvent");
+    // What moved: 73 ticks × 100 native × 1,000 lots, plus the fee.
+    let a_cash = env.margin_account(&a.margin_account).await;
+    assert!(a_cash.trader.realised_pnl > -(FIFTY as i64), "{a_cash:?}");
+}
+
+#[tokio::test]
+async fn a_reduce_only_order_that_rests_is_judged_as_if_filled() {
+    // A resting order's fill needs nobody's consent later (a queued maker is not even loaded),
+    // so a reduce-only order that rests is judged as if it had filled at its own price.
+    let (mut env, maker, thin) = funded_market(9_000_000).await;
+    let market = thin.market;
+    place(
+        &mut env,
+        &maker,
+        order(OrderSide::Ask, OrderType::PostOnly, TICKS, 500),
+        &[],
+    )
+    .await;
+    place(
+        &mut env,
+        &thin,
+        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 500),
+        &[&maker],
+    )
+    .await;
+    // Long 500 at 150 on 9: at 132.1 its equity is 9 − 8.95 − the 0.0375 fee = 0.0125, below
+    // maintenance (nobody has liquidated it yet).
+    env.follow_price(&market, 1_321).await;
+    let h = env
+        .account_health(&market, &thin.margin_account, engine_price(1_321))
+        .await;
+    assert!(h.maintenance_e10 < 0);
+    // Resting one tick under the oracle: filled there it would owe 0.05 − the rebate.
+    assert_error(
+        try_place(
+            &mut env,
+            &thin,
+            reduce_only(OrderSide::Ask, OrderType::PostOnly, 1_320, 500),
         )
         .await,
         ErrorCode::ReduceWorsensHealth,
     );
-    let market = a.market;
-    finish(&mut env, &market, &[&a, &b]).await;
-    for t in [&a, &b] {
-        let h = env
-            .account_health(&market, &t.margin_account, engine_price(TICKS))
-            .await;
-        assert!(h.maintenance_e10 > 0, "both stay healthy at the oracle");
-    }
+    // At the oracle price it may rest.
+    place(
+        &mut env,
+        &thin,
+        reduce_only(OrderSide::Ask, OrderType::PostOnly, 1_321, 500),
+        &[],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -168,6 +225,7 @@ async fn attack_3_a_band_wider_than_maintenance_is_refused_at_listing_execution_
     let mut higher_mm = default_params();
     higher_mm.initial_margin_bps = 1_200;
     higher_mm.maintenance_margin_bps = 600;
+    // 5.95% + the 5 bps taker fee = 6%.
     env.govern(
         Change::MarketParams {
             market_index: index,
@@ -180,7 +238,7 @@ async fn attack_3_a_band_wider_than_maintenance_is_refused_at_listing_execution_
     let wider = Change::MarketOracle {
         market_index: index,
         oracle: OracleConfig {
-            breaker_band_bps: 600,
+            breaker_band_bps: 595,
             ..keys.config()
         },
     };
@@ -396,7 +454,7 @@ async fn one_valid_source_cannot_liquidate_beyond_the_stable_band() {
         &[&maker],
     )
     .await;
-    // Switchboard down, Pyth alone says −20%: valued at the stable band's edge (142.5), where
+    // Switchboard down, Pyth alone says −20%: valued at the stable band's edge (142.65), where
     // the 9× long still covers maintenance.
     let keys = market.oracles;
     let q = env.pyth_quote(&keys, price_e8(1_200)).await;
@@ -405,7 +463,9 @@ async fn one_valid_source_cannot_liquidate_beyond_the_stable_band() {
     env.set_switchboard_owned(&keys.switchboard, q, &Pubkey::new_unique())
         .await;
     let r = env.preview_price(&market, PriceAction::Liquidate).await;
-    let edge = engine_price(1_425).raw();
+    let edge = perp_engine::oracle::scale_bps(engine_price(TICKS), -490)
+        .unwrap()
+        .raw();
     assert_eq!(
         r.unwrap(),
         Some(perp::ActionPrice {

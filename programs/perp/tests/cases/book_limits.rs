@@ -145,7 +145,7 @@ async fn a_full_side_evicts_its_worst_order_and_a_full_queue_only_blocks_risk() 
     while sold < normal_room as u64 {
         let sell = OrderArgs {
             fill_limit: u8::MAX,
-            ..order(OrderSide::Ask, OrderType::ImmediateOrCancel, 1_426, 1_000)
+            ..order(OrderSide::Ask, OrderType::ImmediateOrCancel, 1_427, 1_000)
         };
         sold += place(&mut env, &taker, sell, &[]).await.filled_base_lots;
     }

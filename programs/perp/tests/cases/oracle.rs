@@ -145,10 +145,10 @@ async fn oracle_config_bounds_are_enforced_at_creation() {
             ..keys.config()
         },
     ];
-    // A 50% band needs a 50% maintenance margin (the band may not exceed it).
+    // A 50% band needs a maintenance margin of at least 50% plus the taker fee.
     let mut wide = default_params();
     wide.initial_margin_bps = 10_000;
-    wide.maintenance_margin_bps = 5_000;
+    wide.maintenance_margin_bps = 5_000 + wide.taker_fee_bps as u32;
     for config in edges {
         let market = env
             .try_create_market_with(&mint, wide, keys, config)

@@ -155,7 +155,7 @@ async fn council_tightening_applies_at_once_within_bounds() {
     o.max_deviation_bps = 100;
     o.stable_window_secs = 1_200;
     o.stable_growth_bps_per_sec = 2;
-    o.breaker_band_bps = 500;
+    o.breaker_band_bps = 400;
     o.breaker_cooldown_secs = 900;
 
     let council = env.risk_council.insecure_clone();
