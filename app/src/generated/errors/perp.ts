@@ -306,7 +306,7 @@ export const PERP_ERROR__PRICE_BAND_EMPTY = 0x17ff; // 6143
 export const PERP_ERROR__REDUCE_WORSENS_HEALTH = 0x1800; // 6144
 /** OracleRegressed: The oracle update is older than one the market has already used from this source */
 export const PERP_ERROR__ORACLE_REGRESSED = 0x1801; // 6145
-/** BandExceedsMaintenance: The price band (circuit breaker band) must not exceed the maintenance margin */
+/** BandExceedsMaintenance: The price band (circuit breaker band) plus the taker fee must not exceed the maintenance margin */
 export const PERP_ERROR__BAND_EXCEEDS_MAINTENANCE = 0x1802; // 6146
 /** DiscountNotBelowMaintenance: The liquidation discount must be below the maintenance margin */
 export const PERP_ERROR__DISCOUNT_NOT_BELOW_MAINTENANCE = 0x1803; // 6147
@@ -469,7 +469,7 @@ if (process.env.NODE_ENV !== "production") {
   perpErrorMessages = {
     [PERP_ERROR__ACCOUNT_ALREADY_INITIALIZED]: `The account at this address is already initialized`,
     [PERP_ERROR__ACCOUNT_NOT_EMPTY]: `The margin account still holds collateral`,
-    [PERP_ERROR__BAND_EXCEEDS_MAINTENANCE]: `The price band (circuit breaker band) must not exceed the maintenance margin`,
+    [PERP_ERROR__BAND_EXCEEDS_MAINTENANCE]: `The price band (circuit breaker band) plus the taker fee must not exceed the maintenance margin`,
     [PERP_ERROR__BOOK_SIDE_FULL]: `The book side is full and the order is not better than its worst order`,
     [PERP_ERROR__BOOK_STATE_MISMATCH]: `Book and account bookkeeping disagree (invariant broken)`,
     [PERP_ERROR__CHANGE_EXPIRED]: `The change's execution window has passed; queue it again`,
