@@ -1,5 +1,6 @@
 //! Scenarios, one module per domain.
 
+mod adversarial;
 mod bad_debt;
 mod book_limits;
 mod collateral;

@@ -1,6 +1,7 @@
 //! Harness shared by every program test: a bank with the program, mints and funded users,
 //! instruction builders, clock warps, oracle account writers, exact error assertions and the conservation check.
 
+pub mod adversary;
 pub mod env;
 pub use perp_sdk::ix;
 pub mod oracles;

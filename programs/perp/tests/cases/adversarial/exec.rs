@@ -1,0 +1,311 @@
+//! Executes one recorded step as real instructions (or an oracle write, or a clock warp) and
+//! reports what happened. A refused transaction is a normal outcome: it changed nothing.
+
+use super::step::{Acct, Amount, By, Cancel, Crank, Oracle, Order, Source, Step};
+use super::world::FuzzMarket;
+use crate::program_test::env::TestEnv;
+use crate::program_test::ix;
+use crate::program_test::risk::price_e8;
+use perp::state::MarketStatus;
+use perp::{OrderArgs, OrderSide, OrderType, PriceAction};
+use perp_engine::Price;
+use perp_engine::oracle::PriceBand;
+use solana_sdk::clock::Clock;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::signature::Keypair;
+use solana_sdk::signer::Signer;
+
+/// The oracle sources as the fuzzer set them: the true price every valuation uses, what each
+/// source publishes, and when each last published.
+#[derive(Clone, Copy, Debug)]
+pub struct OracleModel {
+    /// The true price, ticks.
+    pub ticks: u64,
+    pub pyth: u64,
+    pub switchboard: u64,
+    /// Pyth's publish time and Switchboard's result slot.
+    pub pyth_time: i64,
+    pub switchboard_slot: u64,
+}
+
+/// Seconds past the freshness limit that a stale update is dated.
+const STALE_BY_SECS: i64 = 40;
+/// Slots past the freshness limit that a stale Switchboard result is dated.
+const STALE_BY_SLOTS: u64 = 100;
+
+/// What a step did.
+#[derive(Debug, Default)]
+pub struct Executed {
+    /// The transaction succeeded (or the write/warp happened).
+    pub ok: bool,
+    /// Why it was refused.
+    pub error: Option<String>,
+    /// Events the transaction emitted.
+    pub events: Vec<Vec<u8>>,
+    /// Tokens into (+) or out of (−) each account's margin account from its owner's wallet.
+    pub flows: Vec<(Acct, i128)>,
+}
+
+impl Executed {
+    fn done() -> Self {
+        Executed {
+            ok: true,
+            ..Default::default()
+        }
+    }
+}
+
+/// Runs `step` on `m`, updating `oracle` when it writes oracle accounts.
+pub async fn execute(
+    env: &mut TestEnv,
+    m: &FuzzMarket,
+    oracle: &mut OracleModel,
+    step: &Step,
+    clock: &Clock,
+) -> Executed {
+    match step {
+        Step::Oracle(o) => {
+            write_oracle(env, m, oracle, *o, clock).await;
+            Executed::done()
+        }
+        Step::Warp { secs } => {
+            env.warp(*secs, (*secs as u64).saturating_mul(5) / 2).await;
+            Executed::done()
+        }
+        Step::Withdraw(a, amount) => withdraw(env, m, *a, *amount).await,
+        _ => {
+            let Some((ixs, signers)) = instructions(env, m, step, clock.unix_timestamp).await
+            else {
+                return Executed::default();
+            };
+            let refs: Vec<&Keypair> = signers.iter().collect();
+            let mut out = send(env, &ixs, &refs).await;
+            if out.ok
+                && let Step::Deposit(a, amount) = step
+            {
+                out.flows.push((*a, i128::from(*amount)));
+            }
+            out
+        }
+    }
+}
+
+async fn send(env: &mut TestEnv, ixs: &[Instruction], signers: &[&Keypair]) -> Executed {
+    match env.send_for_logs(ixs, signers).await {
+        Ok(events) => Executed {
+            ok: true,
+            events,
+            ..Default::default()
+        },
+        Err(e) => Executed {
+            error: Some(format!("{e:?}")),
+            ..Default::default()
+        },
+    }
+}
+
+/// The instructions and signers of a transaction step (`None`: nothing to send).
+async fn instructions(
+    env: &mut TestEnv,
+    m: &FuzzMarket,
+    step: &Step,
+    now: i64,
+) -> Option<(Vec<Instruction>, Vec<Keypair>)> {
+    let owner = |a: Acct| m.trader(a).wallet.insecure_clone();
+    Some(match step {
+        Step::Deposit(a, amount) => (
+            vec![ix::collateral_deposit(
+                &m.trader(*a).collateral_accounts(),
+                *amount,
+            )],
+            vec![owner(*a)],
+        ),
+        Step::Place(o) => (vec![place_ix(m, o, now)], vec![signer(m, o.acct, o.by)]),
+        Step::Pair(a, b) => {
+            let mut signers = vec![signer(m, a.acct, a.by)];
+            let second = signer(m, b.acct, b.by);
+            if second.pubkey() != signers[0].pubkey() {
+                signers.push(second);
+            }
+            (vec![place_ix(m, a, now), place_ix(m, b, now)], signers)
+        }
+        Step::Quote {
+            acct,
+            bid,
+            ask,
+            lots,
+            expires_in,
+            client_id,
+        } => {
+            let accounts = m.trader(*acct).orders();
+            let quote = |side, price| {
+                let mut args = ix::order_args(side, OrderType::PostOnlySlide, price, *lots);
+                args.client_order_id = *client_id;
+                args.expires_at = expiry(now, *expires_in);
+                ix::order_place(&accounts, args, &[])
+            };
+            (
+                vec![
+                    ix::order_cancel_all(&accounts, None),
+                    quote(OrderSide::Bid, *bid),
+                    quote(OrderSide::Ask, *ask),
+                ],
+                vec![owner(*acct)],
+            )
+        }
+        Step::Cancel(a, by, which) => {
+            let accounts = m.trader(*a).orders_signed_by(signer(m, *a, *by).pubkey());
+            let ix = match which {
+                Cancel::All => ix::order_cancel_all(&accounts, None),
+                Cancel::Side(s) => ix::order_cancel_all(&accounts, Some(*s)),
+                Cancel::ClientId(id) => ix::order_cancel_by_client_id(&accounts, *id),
+                Cancel::Oldest => {
+                    let t = env.margin_account(&m.accounts[a.0]).await.trader;
+                    let slot = (0..32).find(|s| t.slot_in_use(*s))?;
+                    let id = perp_engine::book::order::OrderId::from_parts(t.orders[slot].order_id);
+                    ix::order_cancel(&accounts, id.0)
+                }
+            };
+            (vec![ix], vec![signer(m, *a, *by)])
+        }
+        Step::Consume { limit, makers } => {
+            let keys: Vec<_> = makers.iter().map(|a| m.accounts[a.0]).collect();
+            let k = &m.keys;
+            (
+                vec![ix::events_consume(k.market, k.event_queue, *limit, &keys)],
+                vec![],
+            )
+        }
+        Step::Crank(c, times) => {
+            let k = &m.keys;
+            let one = match c {
+                Crank::Price => ix::market_update_price(k.market, k.oracle_metas()),
+                Crank::Risk => ix::market_update_risk(k.market, k.oracle_metas()),
+                Crank::Funding => ix::funding_update(k.market, k.book, k.oracle_metas()),
+            };
+            (vec![one; usize::from(*times).max(1)], vec![])
+        }
+        Step::Liquidate { keeper, by, target } => {
+            let accounts = m.trader(*keeper).liquidating(m.accounts[target.0]);
+            let signer = signer(m, *keeper, *by);
+            let accounts = ix::LiquidateAccounts {
+                keeper: signer.pubkey(),
+                ..accounts
+            };
+            (vec![ix::liquidate(&accounts)], vec![signer])
+        }
+        Step::GuardianReduceOnly => {
+            let g = env.guardian.insecure_clone();
+            let ix = ix::market_set_status(g.pubkey(), m.keys.market, MarketStatus::ReduceOnly);
+            (vec![ix], vec![g])
+        }
+        Step::GovernanceResume => {
+            let g = env.governance.insecure_clone();
+            let ix = ix::market_set_status(g.pubkey(), m.keys.market, MarketStatus::Active);
+            (vec![ix], vec![g])
+        }
+        Step::Oracle(_) | Step::Warp { .. } | Step::Withdraw(..) => return None,
+    })
+}
+
+/// The keypair that signs for `a` as `by`.
+fn signer(m: &FuzzMarket, a: Acct, by: By) -> Keypair {
+    match by {
+        By::Owner => m.trader(a).wallet.insecure_clone(),
+        By::Delegate => m.delegate().insecure_clone(),
+    }
+}
+
+fn expiry(now: i64, expires_in: i64) -> i64 {
+    if expires_in == 0 { 0 } else { now + expires_in }
+}
+
+fn place_ix(m: &FuzzMarket, o: &Order, now: i64) -> Instruction {
+    let signer = signer(m, o.acct, o.by).pubkey();
+    let args = OrderArgs {
+        side: o.side,
+        order_type: o.kind,
+        price_ticks: o.price,
+        base_lots: o.lots,
+        reduce_only: o.reduce_only,
+        client_order_id: o.client_id,
+        expires_at: expiry(now, o.expires_in),
+        self_trade: o.self_trade,
+        fill_limit: o.fill_limit,
+    };
+    let makers: Vec<_> = o.makers.iter().map(|a| m.accounts[a.0]).collect();
+    ix::order_place(&m.trader(o.acct).orders_signed_by(signer), args, &makers)
+}
+
+/// A withdrawal of `amount`; `Max` asks the SDK what the account may withdraw now (with the
+/// increase-risk band the program would use), as a client would.
+async fn withdraw(env: &mut TestEnv, m: &FuzzMarket, a: Acct, amount: Amount) -> Executed {
+    let amount = match amount {
+        Amount::Exact(x) => x,
+        Amount::Max => {
+            let market = env.market(&m.keys.market).await;
+            let account = env.margin_account(&m.accounts[a.0]).await;
+            let band = env
+                .preview_price(&m.keys, PriceAction::IncreaseRisk)
+                .await
+                .ok()
+                .flatten()
+                .map(|p| PriceBand {
+                    low: Price::from_raw(p.low),
+                    high: Price::from_raw(p.high),
+                });
+            perp_sdk::risk::withdrawable(&market, &account, band).unwrap_or(0)
+        }
+    };
+    if amount == 0 {
+        return Executed::default();
+    }
+    let t = m.trader(a);
+    let ix = ix::collateral_withdraw(&t.collateral_accounts(), amount);
+    let mut out = send(env, &[ix], &[&t.wallet]).await;
+    if out.ok {
+        out.flows.push((a, -i128::from(amount)));
+    }
+    out
+}
+
+/// Writes the oracle accounts as `o` says and records it in `model`.
+async fn write_oracle(
+    env: &mut TestEnv,
+    m: &FuzzMarket,
+    model: &mut OracleModel,
+    o: Oracle,
+    clock: &Clock,
+) {
+    let (mut pyth_at, mut sb_at) = (clock.unix_timestamp, clock.slot);
+    let stale_at = clock.unix_timestamp - i64::from(m.oracle.max_age_secs) - STALE_BY_SECS;
+    let stale_slot = clock
+        .slot
+        .saturating_sub(m.oracle.max_age_slots.into())
+        .saturating_sub(STALE_BY_SLOTS);
+    if let Oracle::Move { ticks } = o {
+        model.ticks = ticks;
+    }
+    (model.pyth, model.switchboard) = (model.ticks, model.ticks);
+    match o {
+        Oracle::Move { .. } | Oracle::Refresh => {}
+        Oracle::Stale(Source::Pyth) => pyth_at = stale_at,
+        Oracle::Stale(Source::Switchboard) => sb_at = stale_slot,
+        Oracle::BothStale => (pyth_at, sb_at) = (stale_at, stale_slot),
+        Oracle::Diverge(source, bps) => {
+            let moved = (model.ticks as i64 * (10_000 + i64::from(bps)) / 10_000).max(1) as u64;
+            match source {
+                Source::Pyth => model.pyth = moved,
+                Source::Switchboard => model.switchboard = moved,
+            }
+        }
+    }
+    let keys = m.keys.oracles;
+    let mut q = env.pyth_quote(&keys, price_e8(model.pyth)).await;
+    q.publish_time = pyth_at;
+    env.set_pyth(&keys.pyth, q).await;
+    let mut q = env.switchboard_quote(price_e8(model.switchboard)).await;
+    q.slot = sb_at;
+    env.set_switchboard(&keys.switchboard, q).await;
+    (model.pyth_time, model.switchboard_slot) = (pyth_at, sb_at);
+}

@@ -1,0 +1,635 @@
+//! The biased generator: picks each step from the state the last step left (positions, the
+//! true price, the band), so the attacker's moves are the ones that matter — wash trades that
+//! open at the oracle price and close at extreme or band-edge prices, with its own accounts and
+//! with H0 through the delegate signature — while honest owners quote around the oracle, the
+//! keepers consume and liquidate, and the world moves, faults and stales the oracles.
+//! Deterministic from its seed.
+
+use super::exec::OracleModel;
+use super::step::*;
+use crate::program_test::adversary::MarketView;
+use perp::state::MarketStatus;
+use perp::{OrderSide, OrderType, SelfTradeBehavior};
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::VecDeque;
+
+/// The state a step is chosen from.
+pub struct Situation<'a> {
+    pub view: &'a MarketView,
+    pub oracle: &'a OracleModel,
+    /// The band's estimated edges, ticks.
+    pub band: (u64, u64),
+}
+
+impl Situation<'_> {
+    fn price(&self) -> u64 {
+        self.oracle.ticks
+    }
+
+    fn position(&self, a: Acct) -> i64 {
+        self.view.drained[a.0].trader.base_position
+    }
+
+    /// Whether `a` is below maintenance (or flat with debt) at the true price.
+    fn liquidatable(&self, a: Acct) -> bool {
+        let m = &self.view.market;
+        let account = &self.view.drained[a.0];
+        let price = crate::program_test::risk::engine_price(self.price());
+        let Ok(h) = m.health(account, price) else {
+            return false;
+        };
+        let mm = m.maintenance_margin_bps(h.exposure_lots).unwrap_or(0);
+        if account.trader.base_position != 0 {
+            !h.covers(mm).unwrap_or(true)
+        } else {
+            h.equity < 0
+        }
+    }
+}
+
+/// What the attacker's accounts do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// Everything, at any price.
+    Adversarial,
+    /// A control: the same moves at fair prices (within a few ticks of the oracle), modest
+    /// sizes, and no oracle price moves; every invariant must hold even on vulnerable code.
+    Fair,
+}
+
+/// A sequence's generator.
+pub struct Gen {
+    rng: ChaCha8Rng,
+    profile: Profile,
+    /// Second halves of two-step moves (a rest, then its take).
+    pending: VecDeque<Step>,
+    next_id: u64,
+    /// Client ids handed out, for cancels by id.
+    ids: Vec<u64>,
+}
+
+/// Weighted choice.
+fn pick<T: Copy>(rng: &mut ChaCha8Rng, options: &[(u32, T)]) -> T {
+    let total: u32 = options.iter().map(|o| o.0).sum();
+    let mut x = rng.random_range(0..total);
+    for (w, v) in options {
+        if x < *w {
+            return *v;
+        }
+        x -= w;
+    }
+    unreachable!()
+}
+
+/// Accounts the attacker can trade: its own, and H0 through the delegate.
+const CONTROLLED: [(Acct, By); 5] = [
+    (A0, By::Owner),
+    (A1, By::Owner),
+    (A2, By::Owner),
+    (AK, By::Owner),
+    (H0, By::Delegate),
+];
+
+#[derive(Clone, Copy)]
+enum Who {
+    Attacker,
+    Honest,
+    Keeper,
+    World,
+}
+
+impl Gen {
+    /// The generator of sequence `index` under `seed`.
+    pub fn new(seed: u64, index: u64, profile: Profile) -> Gen {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(index);
+        Gen {
+            rng,
+            profile,
+            pending: VecDeque::new(),
+            next_id: 1,
+            ids: Vec::new(),
+        }
+    }
+
+    /// The next step.
+    pub fn next(&mut self, s: &Situation) -> Step {
+        if !self.pending.is_empty() && self.rng.random_bool(0.85) {
+            return self.pending.pop_front().unwrap();
+        }
+        let who = pick(
+            &mut self.rng,
+            &[
+                (45, Who::Attacker),
+                (18, Who::Honest),
+                (12, Who::Keeper),
+                (25, Who::World),
+            ],
+        );
+        match who {
+            Who::Attacker => self.attacker(s),
+            Who::Honest => self.honest(s),
+            Who::Keeper => self.keeper(s),
+            Who::World => self.world(s),
+        }
+    }
+
+    fn client_id(&mut self, by: By) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.ids.push(id);
+        if by == By::Delegate {
+            id | DELEGATE_BIT
+        } else {
+            id
+        }
+    }
+
+    fn attacker(&mut self, s: &Situation) -> Step {
+        match self.rng.random_range(0..100) {
+            0..22 => self.open_wash(s),
+            22..52 => self.close_off_market(s),
+            52..70 => Step::Place(self.random_order(s)),
+            70..78 => {
+                let (keeper, by) = if self.rng.random_bool(0.85) {
+                    (AK, By::Owner)
+                } else {
+                    (H0, By::Delegate)
+                };
+                let target = self.target(s);
+                Step::Liquidate { keeper, by, target }
+            }
+            78..83 => {
+                let (acct, by) = *CONTROLLED.choose(&mut self.rng).unwrap();
+                Step::Cancel(acct, by, self.cancel_kind())
+            }
+            83..88 => Step::Consume {
+                limit: self.rng.random_range(1..=16),
+                makers: Makers(self.rng.random_range(0..=0xff)),
+            },
+            88..94 => Step::Crank(self.crank(), self.rng.random_range(1..=6)),
+            94..96 => Step::Deposit(self.own(), self.rng.random_range(1..=50) * 1_000_000),
+            _ => {
+                let amount = if self.rng.random_bool(0.7) {
+                    Amount::Max
+                } else {
+                    Amount::Exact(self.rng.random_range(1..=100) * 1_000_000)
+                };
+                Step::Withdraw(self.own(), amount)
+            }
+        }
+    }
+
+    /// One of the attacker's own accounts.
+    fn own(&mut self) -> Acct {
+        *[A0, A1, A2, AK].choose(&mut self.rng).unwrap()
+    }
+
+    /// An account the attacker controls, H0 (as delegate) one time in five.
+    fn controlled(&mut self) -> (Acct, By) {
+        if self.rng.random_bool(0.2) {
+            (H0, By::Delegate)
+        } else {
+            (*[A0, A1, A2].choose(&mut self.rng).unwrap(), By::Owner)
+        }
+    }
+
+    /// Two distinct controlled accounts.
+    fn pair_of_accounts(&mut self) -> ((Acct, By), (Acct, By)) {
+        let x = self.controlled();
+        loop {
+            let y = self.controlled();
+            if y.0 != x.0 {
+                return (x, y);
+            }
+        }
+    }
+
+    /// Opens matching positions on two controlled accounts at (or near) the oracle price.
+    fn open_wash(&mut self, s: &Situation) -> Step {
+        let ((x, bx), (y, by)) = self.pair_of_accounts();
+        let side = if self.rng.random_bool(0.5) {
+            OrderSide::Bid
+        } else {
+            OrderSide::Ask
+        };
+        let o = s.price();
+        let price = match self.profile {
+            Profile::Adversarial => pick(
+                &mut self.rng,
+                &[
+                    (60, o),
+                    (20, o.saturating_sub(3).max(1)),
+                    (10, s.band.1),
+                    (10, s.band.0),
+                ],
+            ),
+            Profile::Fair => self.fair_price(o),
+        };
+        let lots = self.attack_lots(s, x);
+        let rest_kind = self.rest_kind(side, price, o);
+        let (ro_x, ro_y) = (self.rng.random_bool(0.1), self.rng.random_bool(0.1));
+        let rest = self.order(x, bx, side, rest_kind, price, lots, ro_x);
+        let take = self.take(y, by, opposite(side), price, lots, ro_y, x);
+        self.rest_then_take(rest, take)
+    }
+
+    /// Closes a controlled account's position against another controlled account at an
+    /// extreme or band-edge price, reduce-only on one or both sides.
+    fn close_off_market(&mut self, s: &Situation) -> Step {
+        let open: Vec<(Acct, By)> = CONTROLLED
+            .iter()
+            .copied()
+            .filter(|(a, _)| s.position(*a) != 0 && *a != AK)
+            .collect();
+        let Some(&(x, bx)) = open.choose(&mut self.rng) else {
+            return self.open_wash(s);
+        };
+        let pos = s.position(x);
+        let closing = if pos > 0 {
+            OrderSide::Ask
+        } else {
+            OrderSide::Bid
+        };
+        let partners: Vec<(Acct, By)> = CONTROLLED
+            .iter()
+            .copied()
+            .filter(|(a, _)| *a != x && (s.position(*a) > 0) != (pos > 0) && s.position(*a) != 0)
+            .collect();
+        let (y, by) = match partners.choose(&mut self.rng) {
+            Some(p) if self.rng.random_bool(0.8) => *p,
+            _ => loop {
+                let p = self.controlled();
+                if p.0 != x {
+                    break p;
+                }
+            },
+        };
+        let price = self.attack_price(s);
+        let lots = if self.rng.random_bool(0.7) {
+            pos.unsigned_abs()
+        } else {
+            self.rng.random_range(1..=pos.unsigned_abs() * 2)
+        };
+        let ro_x = self.rng.random_bool(0.85);
+        let ro_y = self.rng.random_bool(0.7);
+        if self.rng.random_bool(0.5) {
+            let kind = self.rest_kind(closing, price, s.price());
+            let rest = self.order(x, bx, closing, kind, price, lots, ro_x);
+            let take = self.take(y, by, opposite(closing), price, lots, ro_y, x);
+            self.rest_then_take(rest, take)
+        } else {
+            // The partner rests at the extreme price; the position's owner sweeps into it.
+            let kind = self.rest_kind(opposite(closing), price, s.price());
+            let rest = self.order(y, by, opposite(closing), kind, price, lots, ro_y);
+            let take = self.take(x, bx, closing, price, lots, ro_x, y);
+            self.rest_then_take(rest, take)
+        }
+    }
+
+    /// How to rest at `price`: an order priced through the oracle (a bid above it, an ask
+    /// below) would cross the honest quotes, so it is mostly a limit order that sweeps them and
+    /// rests the remainder; otherwise mostly post-only.
+    fn rest_kind(&mut self, side: OrderSide, price: u64, oracle: u64) -> OrderType {
+        let through = match side {
+            OrderSide::Bid => price > oracle,
+            OrderSide::Ask => price < oracle,
+        };
+        let (post_only, limit) = if through { (20, 70) } else { (60, 25) };
+        pick(
+            &mut self.rng,
+            &[
+                (post_only, OrderType::PostOnly),
+                (limit, OrderType::Limit),
+                (10, OrderType::PostOnlySlide),
+            ],
+        )
+    }
+
+    /// The resting order now; its take in the same transaction, or as the next step.
+    fn rest_then_take(&mut self, rest: Order, take: Order) -> Step {
+        if self.rng.random_bool(0.3) {
+            Step::Pair(rest, take)
+        } else {
+            self.pending.push_back(Step::Place(take));
+            Step::Place(rest)
+        }
+    }
+
+    /// A taking order for `acct` against `maker`'s resting one.
+    #[allow(clippy::too_many_arguments)]
+    fn take(
+        &mut self,
+        acct: Acct,
+        by: By,
+        side: OrderSide,
+        price: u64,
+        lots: u64,
+        reduce_only: bool,
+        maker: Acct,
+    ) -> Order {
+        let kind = pick(
+            &mut self.rng,
+            &[
+                (45, OrderType::ImmediateOrCancel),
+                (20, OrderType::FillOrKill),
+                (25, OrderType::Limit),
+                (10, OrderType::Market),
+            ],
+        );
+        let mut o = self.order(acct, by, side, kind, price, lots, reduce_only);
+        o.makers = if self.rng.random_bool(0.5) {
+            Makers(1 << maker.0)
+        } else {
+            Makers::NONE
+        };
+        o
+    }
+
+    /// A plain order (no expiry, decrement-take, 8 fills, no makers).
+    #[allow(clippy::too_many_arguments)]
+    fn order(
+        &mut self,
+        acct: Acct,
+        by: By,
+        side: OrderSide,
+        kind: OrderType,
+        price: u64,
+        lots: u64,
+        reduce_only: bool,
+    ) -> Order {
+        Order {
+            acct,
+            by,
+            side,
+            kind,
+            price,
+            lots,
+            reduce_only,
+            expires_in: 0,
+            self_trade: SelfTradeBehavior::DecrementTake,
+            fill_limit: 8,
+            client_id: self.client_id(by),
+            makers: Makers::NONE,
+        }
+    }
+
+    /// Any order type, price, size, flags, expiry and makers.
+    fn random_order(&mut self, s: &Situation) -> Order {
+        let (acct, by) = self.controlled();
+        let side = if self.rng.random_bool(0.5) {
+            OrderSide::Bid
+        } else {
+            OrderSide::Ask
+        };
+        let kind = *[
+            OrderType::Limit,
+            OrderType::PostOnly,
+            OrderType::PostOnlySlide,
+            OrderType::ImmediateOrCancel,
+            OrderType::FillOrKill,
+            OrderType::Market,
+        ]
+        .choose(&mut self.rng)
+        .unwrap();
+        let price = if kind == OrderType::Market && self.rng.random_bool(0.4) {
+            0
+        } else {
+            self.attack_price(s)
+        };
+        let lots = self.attack_lots(s, acct);
+        let reduce_only = self.rng.random_bool(0.5);
+        let mut o = self.order(acct, by, side, kind, price, lots, reduce_only);
+        o.expires_in = pick(&mut self.rng, &[(60, 0), (15, 1), (15, 30), (10, -1)]);
+        o.self_trade = *[
+            SelfTradeBehavior::DecrementTake,
+            SelfTradeBehavior::CancelProvide,
+            SelfTradeBehavior::Abort,
+        ]
+        .choose(&mut self.rng)
+        .unwrap();
+        o.fill_limit = pick(&mut self.rng, &[(70, 8), (10, 1), (10, 2), (10, 20)]);
+        o.makers = match self.rng.random_range(0..10) {
+            0..3 => Makers::NONE,
+            3..6 => Makers::ALL,
+            _ => Makers(self.rng.random_range(0..=0xff)),
+        };
+        o.makers = Makers(o.makers.0 & !(1 << acct.0));
+        o
+    }
+
+    /// Prices the attacker likes: the oracle, the band's edges and just past them, and absurd
+    /// ones (one tick, 100× the oracle), often.
+    fn attack_price(&mut self, s: &Situation) -> u64 {
+        let o = s.price();
+        if self.profile == Profile::Fair {
+            return self.fair_price(o);
+        }
+        let (low, high) = s.band;
+        let near = self.rng.random_range(1..=5);
+        let past = self.rng.random_range(1..=20);
+        let anywhere = self.rng.random_range(1..=3 * o);
+        pick(
+            &mut self.rng,
+            &[
+                (8, o),
+                (8, o + near),
+                (8, o.saturating_sub(near).max(1)),
+                (12, high),
+                (12, low),
+                (5, high + past),
+                (5, low.saturating_sub(past).max(1)),
+                (14, o * 100),
+                (14, 1),
+                (4, o * 2),
+                (4, o / 2),
+                (4, anywhere),
+                (2, 1 << 40),
+            ],
+        )
+    }
+
+    /// Sizes the attacker likes: 1,000 lots (about 3× on 50 quote), small, large, the most its
+    /// collateral could open, and its whole position.
+    fn attack_lots(&mut self, s: &Situation, a: Acct) -> u64 {
+        if self.profile == Profile::Fair {
+            return self.rng.random_range(1..=300);
+        }
+        let collateral = s.view.drained[a.0].collateral;
+        let affordable = (collateral * 3 / (s.price() * 100)).max(1);
+        let position = s.position(a).unsigned_abs().max(1);
+        let small = self.rng.random_range(1..=50);
+        let large = self.rng.random_range(100..=3_000);
+        pick(
+            &mut self.rng,
+            &[
+                (25, 1_000),
+                (20, small),
+                (25, large),
+                (15, affordable),
+                (15, position),
+            ],
+        )
+    }
+
+    /// Within three ticks of the oracle.
+    fn fair_price(&mut self, o: u64) -> u64 {
+        let d = self.rng.random_range(0..=3);
+        if self.rng.random_bool(0.5) {
+            o + d
+        } else {
+            o - d
+        }
+    }
+
+    fn cancel_kind(&mut self) -> Cancel {
+        let id = self.ids.choose(&mut self.rng).copied().unwrap_or(1);
+        let side = if self.rng.random_bool(0.5) {
+            OrderSide::Bid
+        } else {
+            OrderSide::Ask
+        };
+        pick(
+            &mut self.rng,
+            &[
+                (30, Cancel::All),
+                (20, Cancel::Side(side)),
+                (25, Cancel::ClientId(id)),
+                (25, Cancel::Oldest),
+            ],
+        )
+    }
+
+    fn crank(&mut self) -> Crank {
+        *[Crank::Price, Crank::Risk, Crank::Funding]
+            .choose(&mut self.rng)
+            .unwrap()
+    }
+
+    /// A liquidation target: one below maintenance if there is one (four times in five).
+    fn target(&mut self, s: &Situation) -> Acct {
+        let all: Vec<Acct> = (0..8).map(Acct).collect();
+        let weak: Vec<Acct> = all.iter().copied().filter(|a| s.liquidatable(*a)).collect();
+        match weak.choose(&mut self.rng) {
+            Some(a) if self.rng.random_bool(0.8) => *a,
+            _ => *all.choose(&mut self.rng).unwrap(),
+        }
+    }
+
+    /// An honest owner: quotes passively around the oracle, sometimes moves collateral.
+    fn honest(&mut self, s: &Situation) -> Step {
+        let acct = *[H0, H1, H2].choose(&mut self.rng).unwrap();
+        match self.rng.random_range(0..100) {
+            0..65 => {
+                let spread = self.rng.random_range(1..=20);
+                let o = s.price();
+                Step::Quote {
+                    acct,
+                    bid: o.saturating_sub(spread).max(1),
+                    ask: o + spread,
+                    lots: self.rng.random_range(5..=120),
+                    expires_in: pick(&mut self.rng, &[(75, 0), (25, 60)]),
+                    client_id: self.client_id(By::Owner),
+                }
+            }
+            65..75 => Step::Cancel(acct, By::Owner, Cancel::All),
+            75..85 => Step::Deposit(acct, self.rng.random_range(1..=50) * 1_000_000),
+            _ if self.rng.random_bool(0.6) => Step::Withdraw(
+                acct,
+                Amount::Exact(self.rng.random_range(1..=30) * 1_000_000),
+            ),
+            _ => Step::Withdraw(acct, Amount::Max),
+        }
+    }
+
+    /// The honest keeper: consumes, liquidates, cranks.
+    fn keeper(&mut self, s: &Situation) -> Step {
+        match self.rng.random_range(0..100) {
+            0..35 => Step::Consume {
+                limit: pick(&mut self.rng, &[(40, 64), (30, 8), (30, 512)]),
+                makers: Makers::ALL,
+            },
+            35..75 => Step::Liquidate {
+                keeper: K,
+                by: By::Owner,
+                target: self.target(s),
+            },
+            _ => Step::Crank(self.crank(), 1),
+        }
+    }
+
+    /// Oracles, the clock, the guardian and governance.
+    fn world(&mut self, s: &Situation) -> Step {
+        let o = s.price();
+        let status = MarketStatus::from_byte(s.view.market.status);
+        let source = if self.rng.random_bool(0.5) {
+            Source::Pyth
+        } else {
+            Source::Switchboard
+        };
+        let roll = self.rng.random_range(0..100);
+        if self.profile == Profile::Fair && roll < 38 {
+            return Step::Oracle(Oracle::Refresh);
+        }
+        // Governance lifts a guardian's reduce-only after a while (about 20 steps).
+        if status == MarketStatus::ReduceOnly && roll < 20 {
+            return Step::GovernanceResume;
+        }
+        match roll {
+            0..30 => {
+                let step = self.rng.random_range(1..=15);
+                let ticks = if self.rng.random_bool(0.5) {
+                    o + step
+                } else {
+                    o - step
+                };
+                Step::Oracle(Oracle::Move {
+                    ticks: ticks.max(100),
+                })
+            }
+            30..38 => {
+                let bps = self.rng.random_range(500..=3_000);
+                let up = self.rng.random_bool(0.5);
+                let ticks = if up {
+                    o * (10_000 + bps)
+                } else {
+                    o * (10_000 - bps)
+                } / 10_000;
+                if self.rng.random_bool(0.5) {
+                    self.pending.push_back(Step::Crank(Crank::Price, 1));
+                }
+                Step::Oracle(Oracle::Move {
+                    ticks: ticks.max(100),
+                })
+            }
+            38..54 => Step::Oracle(Oracle::Refresh),
+            54..62 => Step::Oracle(Oracle::Stale(source)),
+            62..66 => Step::Oracle(Oracle::BothStale),
+            66..74 => {
+                let bps = self.rng.random_range(50..=1_000);
+                let bps = if self.rng.random_bool(0.5) { bps } else { -bps };
+                Step::Oracle(Oracle::Diverge(source, bps))
+            }
+            74..86 => Step::Warp {
+                secs: self.rng.random_range(1..=20),
+            },
+            86..90 => Step::Warp {
+                secs: self.rng.random_range(31..=120),
+            },
+            90..94 => Step::Warp {
+                secs: self.rng.random_range(300..=4_000),
+            },
+            94 if status == MarketStatus::Active => Step::GuardianReduceOnly,
+            _ => Step::Crank(self.crank(), 1),
+        }
+    }
+}
+
+fn opposite(side: OrderSide) -> OrderSide {
+    match side {
+        OrderSide::Bid => OrderSide::Ask,
+        OrderSide::Ask => OrderSide::Bid,
+    }
+}

@@ -1,0 +1,419 @@
+//! The adversarial fuzzer (DESIGN §13, CONVENTIONS 8): random sequences of real instructions on
+//! one market, by honest owners, an honest keeper, and an attacker who holds four margin
+//! accounts in two wallets (A0, A1 | A2, AK — AK its keeper account), is delegate of honest
+//! owner H0, and calls every permissionless instruction. Sequences are deterministic from
+//! `FUZZ_SEED` and their index; each starts from the same saved state (see `world`: one bank,
+//! its market accounts and clock restored per sequence instead of a new bank and listing), on
+//! a standard market or on one whose breaker band (50%) is much wider than its margins.
+//!
+//! Values are taken at the *true price*: what both oracle sources publish when they are fresh
+//! and agree. Only an oracle move changes it; a stale, diverging or refreshed source does not.
+//!
+//! After every step these must hold. A refused transaction changed nothing (the runtime
+//! discards it whole) and moved no price, so its state is not re-read; an oracle write or a
+//! clock warp changes no account the checks read, so only the price-dependent checks re-run.
+//!
+//! 1. **Conservation** on a *virtual drain* (every queued event applied to a copy of its
+//!    maker, funding settled first, as `events_consume` would; the real queue is untouched):
+//!    the collateral vault holds every account's claim plus the book's fees, the dust (what it
+//!    holds beyond them) never negative and exactly zero while no funding index moved; the
+//!    market's collateral total is the sum of its accounts. **Zero-sum**: positions sum to
+//!    zero, and the dust changes only at a step that moves a funding index (trading,
+//!    liquidation and settlement move value between accounts, fees and vaults but create
+//!    none; `assert_zero_sum`'s "cash + fees = 0" is the same statement before any realised
+//!    PnL is folded into collateral or any liquidation fee leaves for the insurance fund).
+//! 2. **No manufactured bad debt**: at an unchanged true price, an account whose equity (at
+//!    the true price, funding settled, virtual drain applied) was ≥ 0 is not < 0 after, except
+//!    by what funding or a socialised loss charged it (index moves) and by the fee of its own
+//!    liquidation (charged in full on a position a price gap left below maintenance; the
+//!    insurance fund then covers what the account cannot pay).
+//! 3. **Fair claims**: for each owner group (the attacker's four accounts together; each
+//!    honest owner; the keeper), `withdrawn − deposited + Σ max(equity, 0)` grows by at most
+//!    `Σ max(equity + allowed, 0) − max(equity, 0)` over its accounts, where `allowed` is the
+//!    account's position × the true price's move, plus funding and socialised losses (the
+//!    market's index moves applied to its state), plus from fills and liquidations with an
+//!    account of *another* group its price gain against the true price (the other owner chose
+//!    that price; within a group it is only a transfer), minus fees paid (plus rebates), plus a
+//!    keeper's fee from liquidating another group's account (in-group, the fee is a transfer
+//!    and only the insurance share leaves). Negative equity counts as zero because nobody
+//!    pays it: that is how claims grow when one account of a group dumps value into another.
+//!    Exact: every term is an integer the program itself computed (its health and funding code
+//!    on the copies, the amounts in its events), so there is no tolerance.
+//!    For H0, whose delegate is the attacker, at an unchanged true price its value
+//!    `withdrawn − deposited + equity` falls by at most its fees and funding, plus what its
+//!    owner's own orders lost, plus for each lot the delegate traded (orders, or H0 as keeper
+//!    account of a delegate-signed liquidation) the band's reach from the price then: the
+//!    distance to the farther edge of `[min(stable, sources) × (1 − b), max(…) × (1 + b)]`,
+//!    `b = oracle.breaker_band_bps`, one tick more, plus how far the true price moved since a
+//!    resting order was placed.
+//! 4. **Open interest** counts exactly the applied positions (a maker's side of a queued fill
+//!    counts once consumed, as the engine's `OpenInterest` documents): each side equals the sum
+//!    of the stored positions on it; after the virtual drain longs equal shorts (zero-sum, 1).
+//!
+//! A violation prints the seed, the invariant, its kind (`report`) and a sequence shrunk by
+//! replaying it with steps removed, as Rust-like lines, and how to replay it. Environment:
+//! `FUZZ_SEQUENCES` (default 1,000), `FUZZ_STEPS` (50), `FUZZ_SEED`, `FUZZ_REPLAY=<seed>:<index>`
+//! (one sequence, shrunk and printed), `FUZZ_REPORTS` (distinct kinds to shrink and print
+//! before stopping, default 5), `FUZZ_PROFILE=fair` (a control: the attacker's accounts trade
+//! only within a few ticks of a fixed oracle price; it must pass even on vulnerable code),
+//! `FUZZ_VERBOSE` (print every step and its outcome).
+
+mod claims;
+mod exec;
+mod generator;
+mod report;
+mod shrink;
+mod step;
+mod world;
+
+use claims::{Band, Inv, Ledger, Placed, Registry, StepContext};
+use exec::{OracleModel, execute};
+use generator::{Gen, Profile, Situation};
+use report::{Conditions, Signature, classify, describe};
+use step::{Oracle, Step};
+use world::{Variant, World};
+
+use crate::program_test::adversary::MarketView;
+use crate::program_test::env::OPENING_PRICE_E8;
+use crate::program_test::risk::engine_price;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+/// The run's settings, from the environment.
+struct Config {
+    seed: u64,
+    sequences: u64,
+    steps: usize,
+    replay: Option<(u64, u64)>,
+    reports: usize,
+    profile: Profile,
+}
+
+impl Config {
+    fn from_env() -> Config {
+        let var = |name: &str| std::env::var(name).ok();
+        let num =
+            |name: &str, default: u64| var(name).map_or(default, |v| v.parse().expect("a number"));
+        let replay = var("FUZZ_REPLAY").map(|v| {
+            let (seed, index) = v.split_once(':').expect("FUZZ_REPLAY=<seed>:<index>");
+            (seed.parse().expect("seed"), index.parse().expect("index"))
+        });
+        Config {
+            seed: num("FUZZ_SEED", 0x5eed_2026),
+            sequences: num("FUZZ_SEQUENCES", 1_000),
+            steps: num("FUZZ_STEPS", 50) as usize,
+            replay,
+            reports: num("FUZZ_REPORTS", 5) as usize,
+            profile: match var("FUZZ_PROFILE").as_deref() {
+                None | Some("adversarial") => Profile::Adversarial,
+                Some("fair") => Profile::Fair,
+                Some(other) => panic!("FUZZ_PROFILE={other}: adversarial or fair"),
+            },
+        }
+    }
+}
+
+/// A violation at step `step` (0-based) of a sequence.
+#[derive(Debug, Clone)]
+struct Failure {
+    signature: Signature,
+    message: String,
+    step: usize,
+}
+
+/// One sequence in progress.
+struct Run<'w> {
+    world: &'w mut World,
+    market: usize,
+    variant: Variant,
+    oracle: OracleModel,
+    view: MarketView,
+    registry: Registry,
+    ledger: Ledger,
+    /// The vault's surplus over all claims after the last step (see `zero_sum_since`).
+    dust: i128,
+    steps: Vec<Step>,
+    accepted: usize,
+    /// Print every step and its outcome (`FUZZ_VERBOSE`).
+    verbose: bool,
+}
+
+impl<'w> Run<'w> {
+    /// Restores `variant`'s market and publishes fresh prices.
+    async fn start(world: &'w mut World, variant: Variant) -> Run<'w> {
+        let market = world.reset(variant).await;
+        let ticks = (OPENING_PRICE_E8 / 10_000_000) as u64;
+        let mut oracle = OracleModel {
+            ticks,
+            pyth: ticks,
+            switchboard: ticks,
+            pyth_time: 0,
+            switchboard_slot: 0,
+        };
+        let m = &world.markets[market];
+        let clock = world.env.clock().await;
+        let refresh = Step::Oracle(Oracle::Refresh);
+        execute(&mut world.env, m, &mut oracle, &refresh, &clock).await;
+        let view = world
+            .env
+            .market_view(&m.keys, &m.accounts)
+            .await
+            .expect("the starting state is readable");
+        let dust = view
+            .conservation()
+            .expect("the starting state conserves tokens");
+        Run {
+            world,
+            market,
+            variant,
+            oracle,
+            view,
+            dust,
+            registry: Registry::new(),
+            ledger: Ledger::default(),
+            steps: Vec::new(),
+            accepted: 0,
+            verbose: std::env::var_os("FUZZ_VERBOSE").is_some(),
+        }
+    }
+
+    /// The band as the fuzzer estimates it now.
+    fn band(&self) -> Band {
+        Band::at(
+            &self.view.market,
+            &self.oracle,
+            self.variant.breaker_band_bps(),
+        )
+    }
+
+    /// What the generator sees.
+    fn situation(&self) -> Situation<'_> {
+        Situation {
+            view: &self.view,
+            oracle: &self.oracle,
+            band: self.band().ticks(),
+        }
+    }
+
+    /// Executes `step` and checks every invariant; the first violation, if any.
+    async fn apply(&mut self, step: Step) -> Option<Failure> {
+        let index = self.steps.len();
+        self.steps.push(step.clone());
+        let band = self.band();
+        let m = &self.world.markets[self.market];
+        let env = &mut self.world.env;
+        let clock = env.clock().await;
+        let cond = Conditions::of(&self.view.market, &self.oracle, &clock, band);
+        let price_before = engine_price(self.oracle.ticks);
+        let executed = execute(env, m, &mut self.oracle, &step, &clock).await;
+        if self.verbose {
+            println!(
+                "  {index:>3} {step:?} -> {}",
+                executed.error.as_deref().unwrap_or("ok")
+            );
+        }
+        if executed.ok {
+            register(&mut self.registry, &step, &cond, price_before.raw());
+        }
+        let variant = self.variant;
+        let fail = |inv: Inv, message: String, registry: &Registry| Failure {
+            signature: classify(inv, variant, &cond, &step, &executed, registry),
+            message,
+            step: index,
+        };
+        if !executed.ok {
+            // Refused: the transaction changed nothing (and no price moved).
+            return None;
+        }
+        self.accepted += 1;
+        let after = if step.is_transaction() {
+            match env.market_view(&m.keys, &m.accounts).await {
+                Ok(v) => v,
+                Err(e) => return Some(fail(Inv::QueueState, e, &self.registry)),
+            }
+        } else {
+            self.view.clone()
+        };
+        let ledger = self.ledger.after(&executed);
+        let dust = match state_invariants(&self.view, self.dust, &after) {
+            Ok(d) => d,
+            Err((inv, message)) => return Some(fail(inv, message, &self.registry)),
+        };
+        let checked = claims::check(&StepContext {
+            before: &self.view,
+            after: &after,
+            keys: &m.accounts,
+            price_before,
+            price_after: engine_price(self.oracle.ticks),
+            step: &step,
+            executed: &executed,
+            registry: &self.registry,
+            band: cond.band,
+            ledger_before: &self.ledger,
+            ledger_after: &ledger,
+        });
+        if let Err((inv, message)) = checked {
+            return Some(fail(inv, message, &self.registry));
+        }
+        self.view = after;
+        self.ledger = ledger;
+        self.dust = dust;
+        None
+    }
+}
+
+/// Invariants 1 and 4 on the state after a step; the new dust.
+fn state_invariants(
+    before: &MarketView,
+    before_dust: i128,
+    after: &MarketView,
+) -> Result<i128, (Inv, String)> {
+    let dust = after
+        .conservation()
+        .and_then(|d| after.zero_sum_since(before, before_dust, d).map(|()| d))
+        .map_err(|e| (Inv::Conservation, e))?;
+    after.open_interest().map_err(|e| (Inv::OpenInterest, e))?;
+    Ok(dust)
+}
+
+/// Records the orders `step` placed (they may rest and fill later).
+fn register(registry: &mut Registry, step: &Step, cond: &Conditions, price: u64) {
+    let price = i128::from(price);
+    for o in step.orders() {
+        let placed = Placed {
+            by: o.by,
+            reduce_only: o.reduce_only,
+            price_at: price,
+            reach: cond.band.reach(price),
+        };
+        registry.insert(o.client_id, placed);
+    }
+}
+
+/// A generated sequence as it ran.
+struct Sequence {
+    variant: Variant,
+    steps: Vec<Step>,
+    /// Steps that executed (transactions accepted, oracle writes, warps).
+    accepted: usize,
+    failure: Option<Failure>,
+}
+
+/// Runs generated sequence `index` until its last step or its first failure.
+async fn generated(world: &mut World, cfg: &Config, seed: u64, index: u64) -> Sequence {
+    let mut generator = Gen::new(seed, index, cfg.profile);
+    // Every third sequence runs on the wide-band market.
+    let variant = if index % 3 == 2 {
+        Variant::WideBand
+    } else {
+        Variant::Standard
+    };
+    let mut run = Run::start(world, variant).await;
+    let mut failure = None;
+    for _ in 0..cfg.steps {
+        let step = generator.next(&run.situation());
+        failure = run.apply(step).await;
+        if failure.is_some() {
+            break;
+        }
+    }
+    Sequence {
+        variant,
+        accepted: run.accepted,
+        steps: run.steps,
+        failure,
+    }
+}
+
+/// Replays `steps` on a fresh `variant` market: the first failure if any.
+async fn replay(world: &mut World, variant: Variant, steps: &[Step]) -> Option<Failure> {
+    let mut run = Run::start(world, variant).await;
+    for step in steps {
+        if let Some(f) = run.apply(step.clone()).await {
+            return Some(f);
+        }
+    }
+    None
+}
+
+/// Shrinks failing sequence `index` and prints it with how to replay it.
+async fn report(world: &mut World, cfg: &Config, seed: u64, index: u64, seq: Sequence) {
+    let failure = seq.failure.expect("a failing sequence");
+    let original = failure.step + 1;
+    let variant = seq.variant;
+    let (shrunk, last) = shrink::shrink(world, variant, seq.steps, &failure).await;
+    let profile = match cfg.profile {
+        Profile::Adversarial => "",
+        Profile::Fair => "FUZZ_PROFILE=fair ",
+    };
+    println!(
+        "\nadversarial: sequence {index} (seed {seed}) broke invariant {:?} at step {original}: {}\n  \
+         kind: {}\n  shrunk from {original} to {} steps on a {variant:?} market; last step fails \
+         with: {}\n  replay: {profile}FUZZ_REPLAY={seed}:{index} cargo test -p perp --test \
+         test_all adversarial -- --nocapture\n  steps:",
+        failure.signature.inv,
+        failure.message,
+        describe(&failure.signature),
+        shrunk.len(),
+        last.message,
+    );
+    for step in &shrunk {
+        println!("    {step:?},");
+    }
+}
+
+#[tokio::test]
+async fn adversarial_sequences_keep_every_invariant() {
+    let cfg = Config::from_env();
+    let mut world = World::new().await;
+    if let Some((seed, index)) = cfg.replay {
+        let seq = generated(&mut world, &cfg, seed, index).await;
+        let inv = seq
+            .failure
+            .as_ref()
+            .expect("the replayed sequence keeps every invariant")
+            .signature
+            .inv;
+        report(&mut world, &cfg, seed, index, seq).await;
+        panic!("sequence {seed}:{index} breaks invariant {inv:?}");
+    }
+    let started = Instant::now();
+    let mut fuzzing = Duration::ZERO;
+    let mut kinds: HashSet<Signature> = HashSet::new();
+    let (mut sequences, mut failing, mut steps, mut accepted) = (0u64, 0u64, 0usize, 0usize);
+    for index in 0..cfg.sequences {
+        let t = Instant::now();
+        let seq = generated(&mut world, &cfg, cfg.seed, index).await;
+        fuzzing += t.elapsed();
+        sequences += 1;
+        steps += seq.steps.len();
+        accepted += seq.accepted;
+        let Some(failure) = &seq.failure else {
+            continue;
+        };
+        failing += 1;
+        if kinds.insert(failure.signature) {
+            report(&mut world, &cfg, cfg.seed, index, seq).await;
+            if kinds.len() >= cfg.reports {
+                break;
+            }
+        }
+    }
+    println!(
+        "\nadversarial ({:?}, seed {}): {sequences} sequences, {steps} steps ({accepted} executed, \
+         the rest refused) in {:.1} s: {:.1} s fuzzing ({:.2} ms per step), the rest shrinking; \
+         {failing} broke an invariant, {} distinct kinds",
+        cfg.profile,
+        cfg.seed,
+        started.elapsed().as_secs_f64(),
+        fuzzing.as_secs_f64(),
+        fuzzing.as_secs_f64() * 1e3 / steps.max(1) as f64,
+        kinds.len()
+    );
+    assert!(
+        failing == 0,
+        "{failing} of {sequences} sequences broke an invariant (seed {}); see the shrunk \
+         sequences above",
+        cfg.seed
+    );
+}

@@ -1,0 +1,193 @@
+//! The recorded moves of a sequence: concrete, replayable values (absolute prices in ticks,
+//! sizes in lots, expiries relative to the bank clock at execution), printed with `{:?}` as
+//! Rust-like lines.
+
+use perp::{OrderSide, OrderType, SelfTradeBehavior};
+use std::fmt;
+
+/// Margin accounts of a fuzzed market, by index (see `world::ACCOUNTS`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Acct(pub usize);
+
+/// Honest owner whose account the attacker is delegate of.
+pub const H0: Acct = Acct(0);
+/// The two other honest owners.
+pub const H1: Acct = Acct(1);
+pub const H2: Acct = Acct(2);
+/// The honest keeper.
+pub const K: Acct = Acct(3);
+/// The attacker's accounts: A0, A1 are sub-accounts 0 and 1 of its first wallet, A2 and its
+/// keeper account AK sub-accounts 0 and 1 of its second.
+pub const A0: Acct = Acct(4);
+pub const A1: Acct = Acct(5);
+pub const A2: Acct = Acct(6);
+pub const AK: Acct = Acct(7);
+
+/// Names, in index order.
+pub const NAMES: [&str; 8] = ["H0", "H1", "H2", "K", "A0", "A1", "A2", "AK"];
+
+impl fmt::Debug for Acct {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(NAMES[self.0])
+    }
+}
+
+/// Who signs an order instruction for an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum By {
+    Owner,
+    /// The attacker's first wallet, delegate of H0.
+    Delegate,
+}
+
+/// A set of maker accounts passed inline (bit i: account i).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Makers(pub u16);
+
+impl Makers {
+    pub const NONE: Makers = Makers(0);
+    pub const ALL: Makers = Makers(0xff);
+
+    /// The accounts in the set, in index order.
+    pub fn iter(self) -> impl Iterator<Item = Acct> {
+        (0..NAMES.len())
+            .filter(move |i| self.0 & (1 << i) != 0)
+            .map(Acct)
+    }
+}
+
+impl fmt::Debug for Makers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// One `order_place`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Order {
+    pub acct: Acct,
+    pub by: By,
+    pub side: OrderSide,
+    pub kind: OrderType,
+    /// Ticks (for `Market`: 0 is the band edge).
+    pub price: u64,
+    pub lots: u64,
+    pub reduce_only: bool,
+    /// Seconds after the clock at execution (0: none; negative: already expired).
+    pub expires_in: i64,
+    pub self_trade: SelfTradeBehavior,
+    pub fill_limit: u8,
+    /// Unique within a sequence; the delegate's carry `DELEGATE_BIT`.
+    pub client_id: u64,
+    /// Maker accounts settled inline.
+    pub makers: Makers,
+}
+
+/// Client ids of orders the delegate placed.
+pub const DELEGATE_BIT: u64 = 1 << 63;
+
+/// How much to withdraw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Amount {
+    Exact(u64),
+    /// What the SDK says the account may withdraw now.
+    Max,
+}
+
+/// Which orders a cancel removes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cancel {
+    All,
+    Side(OrderSide),
+    ClientId(u64),
+    /// The account's open order in the lowest used slot.
+    Oldest,
+}
+
+/// A permissionless crank.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Crank {
+    Price,
+    Risk,
+    Funding,
+}
+
+/// Which oracle source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Pyth,
+    Switchboard,
+}
+
+/// What happens to the oracle accounts (written through the harness, real account bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Oracle {
+    /// Both sources publish the true price moved to `ticks` (a walk or a jump).
+    Move { ticks: u64 },
+    /// Both publish the unchanged true price afresh.
+    Refresh,
+    /// `source` publishes an update older than the market's freshness limit; the other is fresh.
+    Stale(Source),
+    /// Both publish stale updates.
+    BothStale,
+    /// `source` publishes the true price × (10,000 + bps) / 10,000; the other the true price.
+    Diverge(Source, i32),
+}
+
+/// One step of a sequence: one transaction (or one oracle write or clock warp).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Deposit(Acct, u64),
+    Withdraw(Acct, Amount),
+    Place(Order),
+    /// Two orders in one transaction (rest, then take).
+    Pair(Order, Order),
+    /// An honest owner's requote in one transaction: cancel all, then a post-only-slide bid and
+    /// ask of `lots` at the given prices.
+    Quote {
+        acct: Acct,
+        bid: u64,
+        ask: u64,
+        lots: u64,
+        expires_in: i64,
+        client_id: u64,
+    },
+    Cancel(Acct, By, Cancel),
+    Consume {
+        limit: u16,
+        makers: Makers,
+    },
+    /// `times` copies of one crank in one transaction.
+    Crank(Crank, u8),
+    Oracle(Oracle),
+    Warp {
+        secs: i64,
+    },
+    /// `keeper`'s owner (or, for H0, the delegate) liquidates `target` into `keeper`.
+    Liquidate {
+        keeper: Acct,
+        by: By,
+        target: Acct,
+    },
+    /// The guardian sets the market reduce-only.
+    GuardianReduceOnly,
+    /// Governance sets the market active again.
+    GovernanceResume,
+}
+
+impl Step {
+    /// Whether the step is a transaction (oracle writes and clock warps change no account the
+    /// invariants read).
+    pub fn is_transaction(&self) -> bool {
+        !matches!(self, Step::Oracle(_) | Step::Warp { .. })
+    }
+
+    /// The orders this step places (for the registry of who placed what).
+    pub fn orders(&self) -> Vec<Order> {
+        match self {
+            Step::Place(o) => vec![*o],
+            Step::Pair(a, b) => vec![*a, *b],
+            _ => vec![],
+        }
+    }
+}

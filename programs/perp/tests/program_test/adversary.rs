@@ -1,0 +1,244 @@
+//! What the adversarial fuzzer reads and checks without changing anything: one market's state
+//! as a *virtual drain* sees it (every queued fill and out applied to a copy of its maker's
+//! account with the engine's own `apply_maker_event`, after settling its funding as
+//! `events_consume` would), the state-only invariants on that view (token conservation,
+//! zero-sum, open interest), account equity at a price, and saving and restoring the accounts
+//! of a market so many sequences can start from byte-identical state in one bank.
+//!
+//! It never drains the real queue: a check must not change what the next instruction sees.
+
+use super::env::{MarketKeys, TestEnv};
+use perp::state::{MarginAccount, Market};
+use perp_engine::Price;
+use perp_engine::book::events::Event;
+use perp_sdk::risk::Conservation;
+use solana_sdk::account::{Account, AccountSharedData};
+use solana_sdk::clock::Clock;
+use solana_sdk::pubkey::Pubkey;
+
+/// Bytes before the ring in an event queue account: discriminator, market key.
+const QUEUE_HEADER: usize = 8 + 32;
+/// The ring's own header: head (u32), len (u32), next sequence number (u64).
+const RING_HEADER: usize = 16;
+
+/// One market as the invariants see it after an instruction.
+#[derive(Clone)]
+pub struct MarketView {
+    pub market: Market,
+    /// The margin accounts as stored, in the caller's order.
+    pub accounts: Vec<MarginAccount>,
+    /// The same accounts with funding settled and every queued event applied.
+    pub drained: Vec<MarginAccount>,
+    /// Events waiting in the queue, oldest first.
+    pub queue: Vec<Event>,
+    /// Collateral vault balance, native units.
+    pub vault: u64,
+    /// Fees the book kept, quote lots.
+    pub book_fees: i64,
+}
+
+impl TestEnv {
+    /// Reads `market` and its margin accounts `keys` (which must be all of its accounts) and
+    /// drains its queue virtually. Fails if a queued event names an account not in `keys` or
+    /// does not apply to its maker (both are broken state).
+    pub async fn market_view(
+        &mut self,
+        market: &MarketKeys,
+        keys: &[Pubkey],
+    ) -> Result<MarketView, String> {
+        let m = self.market(&market.market).await;
+        let mut accounts = Vec::with_capacity(keys.len());
+        for key in keys {
+            accounts.push(self.margin_account(key).await);
+        }
+        let queue = read_queue(&self.account_data(&market.event_queue).await);
+        let drained = virtual_drain(&m, keys, &accounts, &queue)?;
+        Ok(MarketView {
+            market: m,
+            accounts,
+            drained,
+            queue,
+            vault: self.token_balance(&market.collateral_vault).await,
+            book_fees: self.book_fees(market).await,
+        })
+    }
+
+    /// Saves `keys`' accounts and the clock, to start later sequences from exactly this state.
+    pub async fn save_accounts(&mut self, keys: &[Pubkey]) -> SavedAccounts {
+        let mut accounts = Vec::with_capacity(keys.len());
+        for key in keys {
+            let account = self.ctx.banks_client.get_account(*key).await.expect("get");
+            accounts.push((*key, account.expect("saved accounts exist")));
+        }
+        SavedAccounts {
+            accounts,
+            clock: self.clock().await,
+        }
+    }
+
+    /// Writes every saved account and the saved clock back. Sound as a fresh start as long as
+    /// the saved set holds every account an instruction of the sequence can write.
+    pub async fn restore_accounts(&mut self, saved: &SavedAccounts) {
+        for (key, account) in &saved.accounts {
+            self.ctx
+                .set_account(key, &AccountSharedData::from(account.clone()));
+        }
+        self.ctx.set_sysvar(&saved.clock);
+    }
+}
+
+/// Account bytes and the clock at one moment (see `TestEnv::save_accounts`).
+pub struct SavedAccounts {
+    accounts: Vec<(Pubkey, Account)>,
+    clock: Clock,
+}
+
+/// The waiting events of an event queue account's `data`, oldest first (read field by field:
+/// the ring is 70 KB, too large to copy onto the stack as one value).
+pub fn read_queue(data: &[u8]) -> Vec<Event> {
+    let word = |at: usize| u32::from_le_bytes(data[at..at + 4].try_into().unwrap()) as usize;
+    let (head, len) = (word(QUEUE_HEADER), word(QUEUE_HEADER + 4));
+    let size = core::mem::size_of::<Event>();
+    let ring = QUEUE_HEADER + RING_HEADER;
+    let capacity = (data.len() - ring) / size;
+    (0..len)
+        .map(|i| {
+            let at = ring + ((head % capacity + i) % capacity) * size;
+            bytemuck::pod_read_unaligned(&data[at..at + size])
+        })
+        .collect()
+}
+
+/// Copies of `accounts` (named by `keys`) as they will be once `queue` is consumed: funding
+/// settled first, then each event applied to its maker in queue order, as `events_consume`
+/// does.
+pub fn virtual_drain(
+    market: &Market,
+    keys: &[Pubkey],
+    accounts: &[MarginAccount],
+    queue: &[Event],
+) -> Result<Vec<MarginAccount>, String> {
+    let mut drained = Vec::with_capacity(accounts.len());
+    for account in accounts {
+        let mut copy = *account;
+        market
+            .settle_funding(&mut copy)
+            .map_err(|e| format!("funding settlement failed: {e}"))?;
+        drained.push(copy);
+    }
+    for event in queue {
+        let i = keys
+            .iter()
+            .position(|k| k.to_bytes() == event.maker)
+            .ok_or("a queued event names an unknown maker")?;
+        drained[i]
+            .trader
+            .apply_maker_event(event, market.tick_size())
+            .map_err(|e| format!("queued event does not apply to its maker: {e:?}"))?;
+    }
+    Ok(drained)
+}
+
+/// `account`'s equity at `price` (native × `PRICE_SCALE`); its funding must be settled.
+pub fn equity(market: &Market, account: &MarginAccount, price: Price) -> i128 {
+    market.health(account, price).expect("health").equity
+}
+
+/// The equity `account` (at `key`) will have at `price` once its events in `queue` are
+/// consumed, with its funding settled against `funding_of`'s indices (the market before or
+/// after an instruction).
+pub fn equity_with_funding_of(
+    funding_of: &Market,
+    key: &Pubkey,
+    account: &MarginAccount,
+    queue: &[Event],
+    price: Price,
+) -> i128 {
+    let own: Vec<Event> = queue
+        .iter()
+        .filter(|e| e.maker == key.to_bytes())
+        .copied()
+        .collect();
+    let drained = virtual_drain(funding_of, &[*key], &[*account], &own)
+        .expect("the account's queued events apply (the view drained them already)");
+    equity(funding_of, &drained[0], price)
+}
+
+impl MarketView {
+    /// Invariant 1: the vault holds every account's claim (on the drained copies) plus the
+    /// book's fees, the market's collateral total is the sum of its accounts, dust only ever
+    /// favours the vault and is exactly zero while no funding index has moved; positions sum to
+    /// zero. Returns the dust (native units).
+    pub fn conservation(&self) -> Result<i128, String> {
+        let c = Conservation::of(&self.market, &self.drained, self.vault, self.book_fees)
+            .map_err(|e| format!("conservation arithmetic: {e}"))?;
+        if c.collateral_total != c.collateral_sum {
+            return Err(format!(
+                "market collateral total {} != sum of accounts {}",
+                c.collateral_total, c.collateral_sum
+            ));
+        }
+        let dust = c.dust();
+        if dust < 0 || (self.indices_zero() && dust != 0) {
+            return Err(format!(
+                "vault {} vs claims {} + fees {}: dust {dust}",
+                c.vault, c.claims, c.book_fees
+            ));
+        }
+        let base: i64 = self.drained.iter().map(|a| a.trader.base_position).sum();
+        if base != 0 {
+            return Err(format!("positions sum to {base}, not zero"));
+        }
+        Ok(dust)
+    }
+
+    /// Zero-sum between two views: trading, liquidation and settlement move value between
+    /// accounts, the book's fees and the vaults but create none, so the vault's surplus over
+    /// every claim (the dust) changes only when a funding index moves (funding and socialised
+    /// losses round in the vault's favour). `before_dust` is `before.conservation()`'s result.
+    pub fn zero_sum_since(
+        &self,
+        before: &MarketView,
+        before_dust: i128,
+        dust: i128,
+    ) -> Result<(), String> {
+        let f = (&before.market.funding, &self.market.funding);
+        let indices_moved = f.0.long_index != f.1.long_index || f.0.short_index != f.1.short_index;
+        if !indices_moved && dust != before_dust {
+            return Err(format!(
+                "the vault's surplus over all claims moved from {before_dust} to {dust} native \
+                 with no funding index move: value was created or destroyed"
+            ));
+        }
+        Ok(())
+    }
+
+    fn indices_zero(&self) -> bool {
+        self.market.funding.long_index == 0 && self.market.funding.short_index == 0
+    }
+
+    /// Invariant 4: the market's open interest counts exactly the positions applied to
+    /// accounts (a maker's side of a queued fill counts once it is consumed, as the engine's
+    /// `OpenInterest` documents), so each side equals the sum of the stored positions on it; and
+    /// once the queue is drained, longs equal shorts (checked by `conservation` as zero-sum).
+    pub fn open_interest(&self) -> Result<(), String> {
+        let long: u64 = self
+            .accounts
+            .iter()
+            .map(|a| a.trader.base_position.max(0) as u64)
+            .sum();
+        let short: u64 = self
+            .accounts
+            .iter()
+            .map(|a| a.trader.base_position.min(0).unsigned_abs())
+            .sum();
+        let oi = self.market.open_interest;
+        if (oi.long_lots, oi.short_lots) != (long, short) {
+            return Err(format!(
+                "open interest (long {}, short {}) != applied positions (long {long}, short {short})",
+                oi.long_lots, oi.short_lots
+            ));
+        }
+        Ok(())
+    }
+}
