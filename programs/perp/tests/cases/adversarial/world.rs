@@ -8,7 +8,7 @@ use crate::program_test::adversary::SavedAccounts;
 use crate::program_test::env::{MarketKeys, TestEnv, Trader, default_params};
 use crate::program_test::ix;
 use crate::program_test::oracles::OracleKeys;
-use perp::state::OracleConfig;
+use perp::state::{MarketParams, OracleConfig};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
@@ -19,10 +19,12 @@ pub const QUOTE: u64 = 1_000_000;
 /// Which market a sequence runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Variant {
-    /// The preset: 10% initial, 5% maintenance, breaker band 10%.
+    /// The preset: 10% initial, 5% maintenance, breaker (and order) band 4.9%.
     Standard,
-    /// The same margins under a 50% breaker band (the widest the bounds allow): the band alone
-    /// cannot keep a fill from costing more than the maintenance margin.
+    /// The widest band the parameter rules allow for its margins: 40% initial, 20% maintenance,
+    /// a 19.95% band (band + the 5 bps taker fee = maintenance). On today's main a 50% band
+    /// with 5% maintenance is refused at listing (`BandExceedsMaintenance`), so this is as wide
+    /// as an attacker can get a market.
     WideBand,
 }
 
@@ -33,8 +35,20 @@ impl Variant {
     /// The market's `oracle.breaker_band_bps`.
     pub fn breaker_band_bps(self) -> u32 {
         match self {
-            Variant::Standard => 1_000,
-            Variant::WideBand => 5_000,
+            Variant::Standard => default_params().maintenance_margin_bps - 10,
+            Variant::WideBand => 1_995,
+        }
+    }
+
+    /// The market's parameters.
+    pub fn params(self) -> MarketParams {
+        match self {
+            Variant::Standard => default_params(),
+            Variant::WideBand => MarketParams {
+                initial_margin_bps: 4_000,
+                maintenance_margin_bps: 2_000,
+                ..default_params()
+            },
         }
     }
 }
@@ -111,7 +125,7 @@ async fn list(env: &mut TestEnv, variant: Variant) -> FuzzMarket {
     let mut config = oracles.config();
     config.breaker_band_bps = variant.breaker_band_bps();
     let keys = env
-        .try_create_market_with(&mint, default_params(), oracles, config)
+        .try_create_market_with(&mint, variant.params(), oracles, config)
         .await
         .expect("market_create");
     env.update_price(&keys).await.expect("price");
