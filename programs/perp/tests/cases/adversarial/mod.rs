@@ -302,11 +302,12 @@ struct Sequence {
 /// Runs generated sequence `index` until its last step or its first failure.
 async fn generated(world: &mut World, cfg: &Config, seed: u64, index: u64) -> Sequence {
     let mut generator = Gen::new(seed, index, cfg.profile);
-    // Every third sequence runs on the wide-band market.
-    let variant = if index % 3 == 2 {
-        Variant::WideBand
-    } else {
-        Variant::Standard
+    // Every third sequence runs on the wide-band market, and every third on the review's
+    // market when the program lets it be listed (it must not).
+    let variant = match index % 3 {
+        2 => Variant::WideBand,
+        1 if world.has(Variant::Review) => Variant::Review,
+        _ => Variant::Standard,
     };
     let mut run = Run::start(world, variant).await;
     let mut failure = None;

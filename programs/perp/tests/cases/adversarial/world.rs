@@ -5,10 +5,12 @@
 
 use super::step::{A0, A1, A2, AK, Acct, H0, H1, H2, K};
 use crate::program_test::adversary::SavedAccounts;
-use crate::program_test::env::{MarketKeys, TestEnv, Trader, default_params};
+use crate::program_test::env::{MarketKeys, TestEnv, Trader, assert_error, default_params};
 use crate::program_test::ix;
 use crate::program_test::oracles::OracleKeys;
+use perp::error::ErrorCode;
 use perp::state::{MarketParams, OracleConfig};
+use solana_program_test::BanksClientError;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
@@ -26,24 +28,29 @@ pub enum Variant {
     /// with 5% maintenance is refused at listing (`BandExceedsMaintenance`), so this is as wide
     /// as an attacker can get a market.
     WideBand,
+    /// The review's market: 5% maintenance under a 50% band. The parameter rules refuse to list
+    /// it (`BandExceedsMaintenance`); should a change ever let it through, the fuzzer trades on
+    /// it too, so the in-band attack it allows is searched for again.
+    Review,
 }
 
 impl Variant {
     /// Every variant, in the order the world lists them.
-    pub const ALL: [Variant; 2] = [Variant::Standard, Variant::WideBand];
+    pub const ALL: [Variant; 3] = [Variant::Standard, Variant::WideBand, Variant::Review];
 
     /// The market's `oracle.breaker_band_bps`.
     pub fn breaker_band_bps(self) -> u32 {
         match self {
             Variant::Standard => default_params().maintenance_margin_bps - 10,
             Variant::WideBand => 1_995,
+            Variant::Review => 5_000,
         }
     }
 
     /// The market's parameters.
     pub fn params(self) -> MarketParams {
         match self {
-            Variant::Standard => default_params(),
+            Variant::Standard | Variant::Review => default_params(),
             Variant::WideBand => MarketParams {
                 initial_margin_bps: 4_000,
                 maintenance_margin_bps: 2_000,
@@ -100,9 +107,20 @@ impl World {
         env.warp(0, 1_000).await;
         let mut markets = Vec::new();
         for variant in Variant::ALL {
-            markets.push(list(&mut env, variant).await);
+            match list(&mut env, variant).await {
+                Ok(market) => markets.push(market),
+                Err(refused) if variant == Variant::Review => {
+                    assert_error(Err::<(), _>(refused), ErrorCode::BandExceedsMaintenance)
+                }
+                Err(e) => panic!("{variant:?} market_create: {e:?}"),
+            }
         }
         World { env, markets }
+    }
+
+    /// Whether `variant`'s market could be listed.
+    pub fn has(&self, variant: Variant) -> bool {
+        self.markets.iter().any(|m| m.variant == variant)
     }
 
     /// Restores `variant`'s market to its starting state; returns its index.
@@ -119,15 +137,14 @@ impl World {
 
 /// Lists a market of `variant`, opens and funds its accounts, and saves everything a sequence
 /// can write.
-async fn list(env: &mut TestEnv, variant: Variant) -> FuzzMarket {
+async fn list(env: &mut TestEnv, variant: Variant) -> Result<FuzzMarket, BanksClientError> {
     let mint = env.create_mint(6, false, &[]).await;
     let oracles = OracleKeys::new_unique();
     let mut config = oracles.config();
     config.breaker_band_bps = variant.breaker_band_bps();
     let keys = env
         .try_create_market_with(&mint, variant.params(), oracles, config)
-        .await
-        .expect("market_create");
+        .await?;
     env.update_price(&keys).await.expect("price");
     env.update_risk(&keys).await.expect("risk");
     env.update_funding(&keys).await.expect("funding");
@@ -167,14 +184,14 @@ async fn list(env: &mut TestEnv, variant: Variant) -> FuzzMarket {
         }
     }
     let saved = env.save_accounts(&written).await;
-    FuzzMarket {
+    Ok(FuzzMarket {
         variant,
         keys,
         oracle: config,
         traders,
         accounts,
         saved,
-    }
+    })
 }
 
 /// The eight accounts: three honest owners and the honest keeper (one wallet each), and the
