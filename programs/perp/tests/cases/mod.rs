@@ -1,6 +1,7 @@
 //! Scenarios, one module per domain.
 
 mod adversarial;
+mod audit;
 mod bad_debt;
 mod book_limits;
 mod collateral;
