@@ -45,6 +45,7 @@ const SCALE: MarginScale = MarginScale {
     tick_size: TICK,
     quote_lot_size: QuoteNativePerQuoteLot::new(1),
     initial_margin_bps: 1_000,
+    maker_fee_bps: -1,
 };
 const COLLATERAL: QuoteNative = QuoteNative::new(1 << 50);
 const TAKER: usize = 0;

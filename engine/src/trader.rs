@@ -11,7 +11,7 @@ use crate::book::events::{EVENT_FILL, EVENT_OUT, Event};
 use crate::book::order::{BookError, OrderId, Side};
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
-use crate::price::Price;
+use crate::price::{PRICE_SCALE, Price};
 use crate::risk::health::Health;
 use crate::units::{
     BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
@@ -91,6 +91,8 @@ pub struct MarginScale {
     pub quote_lot_size: QuoteNativePerQuoteLot,
     /// Initial margin fraction in bps (static; dynamic margin replaces it).
     pub initial_margin_bps: u32,
+    /// The maker fee in bps (negative: a rebate), charged on a resting order's fill.
+    pub maker_fee_bps: i32,
 }
 
 /// A trader's position, PnL and open orders in one market. 1,608 bytes.
@@ -424,59 +426,88 @@ impl Trader {
         .surplus(u64::from(scale.initial_margin_bps))
     }
 
-    /// The rule for a risk-reducing trade (DESIGN §13): refuses unless, at every price in
-    /// `prices`, this account (the trader after the trade) has maintenance health no lower than
-    /// `before` had and non-negative equity. `maintenance_bps(lots)` is the market's maintenance
-    /// fraction for a worst-case exposure of `lots`. A fill inside a price band no wider than the
-    /// maintenance margin passes: it costs less equity than the margin it frees.
+    /// What this trader's open orders could cost it if they filled at their limits, valued at
+    /// `price`: each order's loss against `price` (a bid above it, an ask below it) plus a
+    /// positive maker fee; gains are not counted. Native × `PRICE_SCALE`. Any combination of
+    /// fills, partial ones included, costs at most this much. A resting order's fill later needs
+    /// nobody's consent (a queued maker is not even loaded), so this is what an account must be
+    /// able to afford when an order rests (DESIGN §13: no manufactured bad debt).
+    pub fn resting_fill_loss(&self, price: Price, scale: &MarginScale) -> Result<i128, MathError> {
+        let per_quote_lot =
+            i128::from(scale.quote_lot_size.get()).safe_mul(i128::from(PRICE_SCALE))?;
+        let fees = FeeRates {
+            maker_bps: scale.maker_fee_bps,
+            taker_bps: 0,
+        };
+        let mut loss = 0i128;
+        for slot in 0..MAX_OPEN_ORDERS {
+            if !self.slot_in_use(slot) {
+                continue;
+            }
+            let open = &self.orders[slot];
+            let side = Side::from_byte(open.side);
+            let lots = BaseLots::new(open.base_lots);
+            let at_limit = notional(
+                OrderId::from_parts(open.order_id).price(side),
+                lots,
+                scale.tick_size,
+            )?;
+            let limit_value = i128::from(at_limit).safe_mul(per_quote_lot)?;
+            let market_value = i128::from(lots.get()).safe_mul(i128::from(price.raw()))?;
+            let against = match side {
+                Side::Bid => limit_value.safe_sub(market_value)?,
+                Side::Ask => market_value.safe_sub(limit_value)?,
+            };
+            let fee = i128::from(fees.maker_fee(at_limit)?.max(0)).safe_mul(per_quote_lot)?;
+            loss = loss.safe_add(against.max(0))?.safe_add(fee)?;
+        }
+        Ok(loss)
+    }
+
+    /// The rule for a risk-reducing trade (DESIGN §13): refuses unless this account (the trader
+    /// after the trade) has
+    /// - maintenance health no lower than `before` had, judged at the end of `[low, high]` where
+    ///   `before`'s position is weakest (a long's low, a short's high): where the market really
+    ///   is inside the range is unknown, and a sale at the low source must not be refused
+    ///   because the high source would have paid more;
+    /// - and, at both ends, equity that stays non-negative whatever its resting orders fill at
+    ///   (`resting_fill_loss`).
+    ///
+    /// `maintenance_bps(lots)` is the market's maintenance fraction for a worst-case exposure of
+    /// `lots`. A fill inside a band no wider than maintenance less the fee passes.
     pub fn require_no_worse_than(
         &self,
         before: &Trader,
         balance: QuoteNative,
-        quote_lot_size: QuoteNativePerQuoteLot,
-        prices: [Price; 2],
+        scale: &MarginScale,
+        low: Price,
+        high: Price,
         maintenance_bps: impl Fn(u64) -> Result<u64, MathError>,
     ) -> Result<(), BookError> {
         let balance: i64 = safe_cast(balance.get())?;
-        for price in prices {
-            let maintenance = |t: &Trader| -> Result<(i128, i128), MathError> {
-                let h = Health::of(t, balance, quote_lot_size, price)?;
-                let mm = maintenance_bps(h.exposure_lots)?;
-                let surplus = h
-                    .equity
-                    .safe_mul(10_000)?
-                    .safe_sub(h.exposure.safe_mul(i128::from(mm))?)?;
-                Ok((surplus, h.equity))
-            };
-            let (surplus_before, _) = maintenance(before)?;
-            let (surplus_after, equity_after) = maintenance(self)?;
-            if surplus_after < surplus_before || equity_after < 0 {
+        let qls = scale.quote_lot_size;
+        let surplus = |t: &Trader, price: Price| -> Result<i128, MathError> {
+            let h = Health::of(t, balance, qls, price)?;
+            let mm = maintenance_bps(h.exposure_lots)?;
+            h.equity
+                .safe_mul(10_000)?
+                .safe_sub(h.exposure.safe_mul(i128::from(mm))?)
+        };
+        let weakest = if before.base_position >= 0 { low } else { high };
+        if surplus(self, weakest)? < surplus(before, weakest)? {
+            return Err(BookError::WorsensHealth);
+        }
+        for price in [low, high] {
+            let equity = Health::of(self, balance, qls, price)?.equity;
+            if equity.safe_sub(self.resting_fill_loss(price, scale)?)? < 0 {
                 return Err(BookError::WorsensHealth);
             }
         }
         Ok(())
     }
 
-    /// This trader as it would be if its resting order `id` filled completely at its own price,
-    /// paying `fees`' maker fee: what a risk-reducing order that rests is judged on, since its
-    /// fill later needs nobody's consent (a queued maker is not even loaded).
-    pub fn if_resting_filled(
-        &self,
-        id: OrderId,
-        fees: FeeRates,
-        tick_size: QuoteLotsPerBaseLotPerTick,
-    ) -> Result<Trader, BookError> {
-        let open = self.order_with_id(id).ok_or(BookError::OrderNotFound)?;
-        let (side, lots) = (Side::from_byte(open.side), BaseLots::new(open.base_lots));
-        let price = id.price(side);
-        let fee = fees.maker_fee(notional(price, lots, tick_size)?)?;
-        let mut filled = *self;
-        filled.release_order(id, lots, tick_size)?;
-        filled.apply_trade(side, price, lots, fee, tick_size)?;
-        Ok(filled)
-    }
-
-    /// Refuses unless equity covers initial margin at every price in `[low, high]` (checked at
+    /// Refuses unless equity, less what its resting orders could cost (`resting_fill_loss`),
+    /// covers initial margin at every price in `[low, high]` (checked at
     /// both ends: equity and exposure are piecewise linear in the price). Multiplications only.
     pub fn require_initial_margin(
         &self,
@@ -491,7 +522,13 @@ impl Trader {
         {
             let balance = safe_cast(collateral.get())?;
             let health = Health::of(self, balance, scale.quote_lot_size, p)?;
-            if !health.covers(u64::from(scale.initial_margin_bps))? {
+            // Margin is sized on the worst-case position; equity is what is left after the
+            // worst its orders could cost when they fill at their limits.
+            let worst = Health {
+                equity: health.equity.safe_sub(self.resting_fill_loss(p, scale)?)?,
+                ..health
+            };
+            if !worst.covers(u64::from(scale.initial_margin_bps))? {
                 return Err(BookError::InsufficientMargin);
             }
         }
@@ -650,6 +687,7 @@ mod tests {
             tick_size: TICK,
             quote_lot_size: QuoteNativePerQuoteLot::new(1),
             initial_margin_bps: 1_000,
+            maker_fee_bps: 0,
         };
         let p = Price::from_raw(100 * PRICE_SCALE);
         let mut t = Trader::zeroed();
@@ -679,15 +717,23 @@ mod tests {
     #[test]
     fn a_reducing_trade_may_not_worsen_maintenance_health_or_equity() {
         // Long 10 lots at 100 on 100 collateral; maintenance 5% (flat in size); price 100.
-        let qls = QuoteNativePerQuoteLot::new(1);
+        let scale = MarginScale {
+            tick_size: TICK,
+            quote_lot_size: QuoteNativePerQuoteLot::new(1),
+            initial_margin_bps: 1_000,
+            maker_fee_bps: 0,
+        };
         let p = Price::from_raw(100 * PRICE_SCALE);
         let mm = |_| Ok(500);
         let mut before = Trader::zeroed();
         trade(&mut before, Side::Bid, 100, 10);
+        let judged = |t: &Trader, low: Price, high: Price| {
+            t.require_no_worse_than(&before, QuoteNative::new(100), &scale, low, high, mm)
+        };
         let sold_at = |price: u64, lots: u64| {
             let mut t = before;
             trade(&mut t, Side::Ask, price, lots);
-            t.require_no_worse_than(&before, QuoteNative::new(100), qls, [p, p], mm)
+            judged(&t, p, p)
         };
         // At the price, or 5% below it (the maintenance margin): health does not fall.
         assert_eq!(sold_at(100, 10), Ok(()));
@@ -697,13 +743,61 @@ mod tests {
         assert_eq!(sold_at(94, 10), Err(BookError::WorsensHealth));
         // Far below: equity would be negative (100 + 10 × (1 − 100) < 0).
         assert_eq!(sold_at(1, 10), Err(BookError::WorsensHealth));
-        // Judged at every given price: fine at 100, not if the market were at 106.
+        // Sources at 100 and 106: a long's health is judged at its weakest end (100), so
+        // selling at 100 passes although 106 would have paid more.
         let mut t = before;
         trade(&mut t, Side::Ask, 100, 10);
         let high = Price::from_raw(106 * PRICE_SCALE);
+        assert_eq!(judged(&t, p, high), Ok(()));
+        // What rests must be affordable: an ask that would flip the long into a short of 10
+        // at 90 could cost 10 × 10 + 10 × 10 = 200 > the 100 of equity.
+        let mut resting = before;
+        let ask = OrderId::new(Side::Ask, Ticks::new(90), 1, 0);
+        resting
+            .open_order(0, ask, Side::Ask, BaseLots::new(20), 0, 0, TICK)
+            .unwrap();
         assert_eq!(
-            t.require_no_worse_than(&before, QuoteNative::new(100), qls, [p, high], mm),
-            Err(BookError::WorsensHealth)
+            resting.resting_fill_loss(p, &scale),
+            Ok(200 * PRICE_SCALE as i128)
+        );
+        assert_eq!(judged(&resting, p, p), Err(BookError::WorsensHealth));
+    }
+
+    #[test]
+    fn initial_margin_counts_what_resting_orders_could_cost() {
+        // Long 10 at 100 on 105 (IM 10% = 100 covered). An ask for 20 at 95 flips the long into
+        // a short of 10; its exposure max(|1,000|, |1,000 − 1,900|) = 1,000 needs 100, but
+        // filled at 95 it costs 20 × 5 = 100: equity 5 left. Refused; at 100 it costs nothing.
+        let scale = MarginScale {
+            tick_size: TICK,
+            quote_lot_size: QuoteNativePerQuoteLot::new(1),
+            initial_margin_bps: 1_000,
+            maker_fee_bps: 0,
+        };
+        let p = Price::from_raw(100 * PRICE_SCALE);
+        let with_ask = |limit: u64| {
+            let mut t = Trader::zeroed();
+            trade(&mut t, Side::Bid, 100, 10);
+            let ask = OrderId::new(Side::Ask, Ticks::new(limit), 1, 0);
+            t.open_order(0, ask, Side::Ask, BaseLots::new(20), 0, 0, TICK)
+                .unwrap();
+            t.require_initial_margin(QuoteNative::new(105), &scale, p, p)
+        };
+        assert_eq!(with_ask(95), Err(BookError::InsufficientMargin));
+        assert_eq!(with_ask(100), Ok(()));
+        // A positive maker fee counts too (20 × 100 × 10% = 200 > 5 spare).
+        let mut t = Trader::zeroed();
+        trade(&mut t, Side::Bid, 100, 10);
+        let ask = OrderId::new(Side::Ask, Ticks::new(100), 1, 0);
+        t.open_order(0, ask, Side::Ask, BaseLots::new(20), 0, 0, TICK)
+            .unwrap();
+        let costly = MarginScale {
+            maker_fee_bps: 1_000,
+            ..scale
+        };
+        assert_eq!(
+            t.require_initial_margin(QuoteNative::new(105), &costly, p, p),
+            Err(BookError::InsufficientMargin)
         );
     }
 }

@@ -184,29 +184,22 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
                 .map_err(ErrorCode::from)?;
         }
         None => {
-            // Reduce-only: never worse than before, judged where the band was built — now, and
-            // once what rests has filled at its own price (that fill needs nobody's consent).
+            // Reduce-only: never worse than before, judged where the band was built, and
+            // solvent whatever what rests fills at.
             let reference = prices.band.reference;
             let margin = market.params.margin();
-            let mut after = [Some(account.trader), None];
-            if let Remainder::Rested(id) = outcome.remainder {
-                let filled = account
-                    .trader
-                    .if_resting_filled(id, place.fees, place.tick_size)
-                    .map_err(ErrorCode::from)?;
-                after[1] = Some(filled);
-            }
-            for trader in after.iter().flatten() {
-                trader
-                    .require_no_worse_than(
-                        &before,
-                        account.collateral(),
-                        market.quote_lot_size(),
-                        [reference.low, reference.high],
-                        |lots| market.risk.maintenance_bps(&margin, lots),
-                    )
-                    .map_err(ErrorCode::from)?;
-            }
+            let scale = market.margin_scale(&account.trader)?;
+            account
+                .trader
+                .require_no_worse_than(
+                    &before,
+                    account.collateral(),
+                    &scale,
+                    reference.low,
+                    reference.high,
+                    |lots| market.risk.maintenance_bps(&margin, lots),
+                )
+                .map_err(ErrorCode::from)?;
         }
     }
 

@@ -296,6 +296,7 @@ impl Market {
             quote_lot_size: self.quote_lot_size(),
             initial_margin_bps: u32::try_from(self.initial_margin_bps(lots)?)
                 .map_err(|_| ErrorCode::MathOverflow)?,
+            maker_fee_bps: self.params.maker_fee_bps,
         })
     }
 
