@@ -308,10 +308,12 @@ impl<'a> Runner<'a> {
                 Role::Long | Role::Short if first => {
                     let notional = tr.leverage * World::native(tr.collateral) as f64;
                     let lots = (notional / self.world.lot_value(price)).floor() as u64;
+                    // 2% through the price: a sweep of the makers' ±10 bps quotes, inside the
+                    // order band (the preset's is 4.9%).
                     let (side, limit) = if tr.role == Role::Long {
-                        (OrderSide::Bid, ticks * 1.05)
+                        (OrderSide::Bid, ticks * 1.02)
                     } else {
-                        (OrderSide::Ask, ticks * 0.95)
+                        (OrderSide::Ask, ticks * 0.98)
                     };
                     if lots == 0 {
                         continue;

@@ -310,18 +310,31 @@ impl Market {
     }
 
     /// What `account` (funding and realised PnL settled) may withdraw: what initial margin leaves
-    /// at both ends of `band` (the increase-risk prices), or all realised equity when flat
-    /// (`band` then unused, may be `None`).
+    /// at both ends of `band` (the increase-risk prices) once what its resting orders could cost
+    /// is set aside, or all realised equity when flat (`band` then unused, may be `None`).
     pub fn withdrawable(&self, account: &MarginAccount, band: Option<PriceBand>) -> Result<u64> {
         let prices = match band {
             _ if account.trader.is_flat() => [Price::ZERO; 2],
             Some(band) => [band.low, band.high],
             None => return err!(ErrorCode::OracleNoValidSource),
         };
-        let im = self.margin_scale(&account.trader)?.initial_margin_bps;
+        let scale = self.margin_scale(&account.trader)?;
+        let im = scale.initial_margin_bps;
         let mut free = u64::MAX;
         for price in prices {
-            let health = self.health(account, price)?;
+            let mut health = self.health(account, price)?;
+            // What its resting orders could still cost stays behind (their fills need nobody's
+            // consent); a flat account has none.
+            if !account.trader.is_flat() {
+                let loss = account
+                    .trader
+                    .resting_fill_loss(price, &scale)
+                    .map_err(ErrorCode::from)?;
+                health.equity = health
+                    .equity
+                    .checked_sub(loss)
+                    .ok_or(ErrorCode::MathOverflow)?;
+            }
             free = free.min(
                 health
                     .withdrawable(u64::from(im))

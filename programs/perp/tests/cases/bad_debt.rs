@@ -601,3 +601,55 @@ async fn a_resting_order_the_band_has_left_is_removed_not_filled() {
     assert_eq!((m.asks_base_lots, m.open_order_count()), (0, 0), "removed");
     finish(&mut env, &market, &[&maker]).await;
 }
+
+#[tokio::test]
+async fn a_maker_cannot_withdraw_what_its_resting_orders_could_cost() {
+    let (mut env, maker, a) = funded_market(31_000_000).await;
+    let market = a.market;
+    let b = env.funded_trader(&market, 200_000_000).await;
+    place(
+        &mut env,
+        &maker,
+        order(OrderSide::Ask, OrderType::PostOnly, TICKS, 1_000),
+        &[],
+    )
+    .await;
+    place(
+        &mut env,
+        &a,
+        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 1_000),
+        &[&maker],
+    )
+    .await;
+    // A flips its long with an ask of 2,100 at the band's bottom (142.7): filled, it costs
+    // 2,100 × 7.3 = 15.33M. Margin (15M on the 150M long) still leaves room for it to rest …
+    place(
+        &mut env,
+        &a,
+        order(OrderSide::Ask, OrderType::PostOnly, 1_427, 2_100),
+        &[],
+    )
+    .await;
+    // … but not to withdraw what the fill could take: 30.925M − 15M of margin would leave
+    // 15.925M, the loss is set aside first.
+    assert_error(
+        env.withdraw(&a, 15_925_000).await,
+        ErrorCode::WithdrawalBreaksInitialMargin,
+    );
+    env.withdraw(&a, 595_000).await.expect("what is left over");
+    // The attacker's partner lifts it: A stays solvent at the unchanged price.
+    place(
+        &mut env,
+        &b,
+        order(OrderSide::Bid, OrderType::ImmediateOrCancel, 1_427, 2_100),
+        &[&a],
+    )
+    .await;
+    // (A withdrawal folds realised PnL into collateral, so the cash zero-sum of `finish` does
+    // not apply; conservation does.)
+    env.assert_conservation(&market).await;
+    let acc = env.margin_account(&a.margin_account).await;
+    let m = env.market(&market.market).await;
+    let equity = m.health(&acc, engine_price(TICKS)).unwrap().equity;
+    assert!(equity >= 0, "A's equity {equity}");
+}
