@@ -2,6 +2,7 @@
 
 mod adversarial;
 mod audit;
+mod audit2;
 mod bad_debt;
 mod book_limits;
 mod collateral;

@@ -1,0 +1,274 @@
+//! Second independent audit of issue 20, after the first audit's fixes (`audit.rs`). Each test
+//! states the invariant DESIGN §13 asks for and replays an attacker sequence against it; a
+//! program that refuses any step of the sequence (or ends with the invariant holding) passes.
+
+use crate::program_test::risk::engine_price;
+use crate::program_test::trading::{order, place};
+use crate::program_test::*;
+use perp::{OrderArgs, OrderSide, OrderType};
+use perp_engine::Price;
+
+const TICKS: u64 = 1_500;
+/// The band's low edge at 150 (4.9% under: 142.65, rounded up to a tick).
+const LOW_EDGE: u64 = 1_427;
+
+/// Places `args` for `t` with `makers` at hand; `false` when the program refuses it.
+async fn try_place_with(
+    env: &mut TestEnv,
+    t: &Trader,
+    args: OrderArgs,
+    makers: &[&Trader],
+) -> bool {
+    let makers: Vec<_> = makers.iter().map(|m| m.margin_account).collect();
+    let ix = ix::order_place(&t.orders(), args, &makers);
+    env.send(&[ix], &[&t.wallet]).await.is_ok()
+}
+
+/// `t`'s equity (native units, rounded toward −∞) at `price`, funding settled.
+async fn equity(env: &mut TestEnv, t: &Trader, price: Price) -> i128 {
+    let m = env.market(&t.market.market).await;
+    let mut a = env.margin_account(&t.margin_account).await;
+    m.settle_funding(&mut a).unwrap();
+    m.health(&a, price).unwrap().equity.div_euclid(1_000_000)
+}
+
+/// DESIGN §13, "no manufactured bad debt": at the (unchanged) oracle price no account's equity
+/// is negative.
+async fn assert_no_negative_equity(env: &mut TestEnv, price: Price, accounts: &[(&str, &Trader)]) {
+    for (name, t) in accounts {
+        let e = equity(env, t, price).await;
+        assert!(
+            e >= 0,
+            "{name}'s equity is {e} native units at the unchanged oracle price"
+        );
+    }
+}
+
+/// A market at 150 with A long 1,000 lots bought from C at 150, A holding `collateral`, and the
+/// attacker's other account B.
+async fn long_a(collateral: u64) -> (TestEnv, Trader, Trader, Trader) {
+    let mut env = TestEnv::new().await;
+    let market = env.create_market().await;
+    long_a_on(env, market, collateral).await
+}
+
+/// `long_a` on `market` (listed in `env`).
+async fn long_a_on(
+    mut env: TestEnv,
+    market: MarketKeys,
+    collateral: u64,
+) -> (TestEnv, Trader, Trader, Trader) {
+    env.update_price(&market).await.expect("price");
+    let a = env.funded_trader(&market, collateral).await;
+    let b = env.funded_trader(&market, 200_000_000).await;
+    let c = env.funded_trader(&market, 200_000_000).await;
+    place(
+        &mut env,
+        &c,
+        order(OrderSide::Ask, OrderType::PostOnly, TICKS, 1_000),
+        &[],
+    )
+    .await;
+    let fill = place(
+        &mut env,
+        &a,
+        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 1_000),
+        &[&c],
+    )
+    .await;
+    assert_eq!(fill.filled_base_lots, 1_000, "A long 1,000 at the oracle");
+    (env, a, b, c)
+}
+
+/// Finding 1. `collateral_withdraw` sizes what may leave with `Market::withdrawable` (equity
+/// less initial margin of the worst-case exposure), which does not subtract what the account's
+/// resting orders could cost when they fill (`Trader::resting_fill_loss`) — the loss the
+/// placement check now reserves. A is long 1,000 at 150 and rests the first audit's flip ask
+/// (2,100 lots at the band's low edge, 142.7) with enough collateral for the placement check
+/// (15M initial margin + 15.33M resting loss); it then withdraws down to the 15M initial margin
+/// (the flip nets out of `|position − asks|`, so the exposure stays the 150M long), and B lifts
+/// the ask. A ends about −0.27M at an oracle price that never moved (2 × 4.9% / 0.951 = 10.3% of
+/// the notional lost against 10% held); B keeps the 15.33M.
+#[tokio::test]
+async fn audit2_a_maker_withdraws_the_margin_its_resting_order_reserved_then_is_filled_into_negative_equity()
+ {
+    let (mut env, a, b, c) = long_a(31_000_000).await;
+    let rested = try_place_with(
+        &mut env,
+        &a,
+        order(OrderSide::Ask, OrderType::PostOnly, LOW_EDGE, 2_100),
+        &[],
+    )
+    .await;
+    assert!(rested, "the flip ask rests: 30.9M covers 15M + 15.33M");
+    // Everything above initial margin, as the program computes it (realised equity − 15M).
+    let withdrawn = env.withdraw(&a, 15_900_000).await.is_ok();
+    if withdrawn {
+        try_place_with(
+            &mut env,
+            &b,
+            order(
+                OrderSide::Bid,
+                OrderType::ImmediateOrCancel,
+                LOW_EDGE,
+                2_100,
+            ),
+            &[&a],
+        )
+        .await;
+    }
+    let oracle = engine_price(TICKS);
+    assert_eq!(
+        env.market(&a.market.market).await.price.index_price,
+        oracle.raw()
+    );
+    assert_no_negative_equity(&mut env, oracle, &[("A", &a), ("B", &b), ("C", &c)]).await;
+}
+
+/// Finding 1 on a market the parameter rules allow with initial margin close to maintenance
+/// (6% initial, 5% maintenance, the preset 4.9% band and 5 bps taker fee: `band + fee ≤ mm`,
+/// `mm < im ≤ 4 mm`). The same sequence leaves A about −6.3M, 4.2% of the position's notional,
+/// for the insurance fund; B keeps the 15.33M.
+#[tokio::test]
+async fn audit2_the_withdrawal_hole_costs_four_percent_of_notional_with_initial_margin_near_maintenance()
+ {
+    let mut env = TestEnv::new().await;
+    let mint = env.create_mint(6, false, &[]).await;
+    let params = perp::state::MarketParams {
+        initial_margin_bps: 600,
+        ..default_params()
+    };
+    let market = env
+        .try_create_market(&mint, params)
+        .await
+        .expect("a 6% / 5% market is listed");
+    // 9M initial margin + 15.33M resting loss + the 75k fee, and 195k to spare.
+    let (mut env, a, b, c) = long_a_on(env, market, 24_600_000).await;
+    let rested = try_place_with(
+        &mut env,
+        &a,
+        order(OrderSide::Ask, OrderType::PostOnly, LOW_EDGE, 2_100),
+        &[],
+    )
+    .await;
+    assert!(rested, "the flip ask rests");
+    if env.withdraw(&a, 15_500_000).await.is_ok() {
+        try_place_with(
+            &mut env,
+            &b,
+            order(
+                OrderSide::Bid,
+                OrderType::ImmediateOrCancel,
+                LOW_EDGE,
+                2_100,
+            ),
+            &[&a],
+        )
+        .await;
+    }
+    let oracle = engine_price(TICKS);
+    assert_no_negative_equity(&mut env, oracle, &[("A", &a), ("B", &b), ("C", &c)]).await;
+}
+
+/// Finding 1, queued variant: the fill has already happened when A withdraws. B lifts the
+/// flip ask without passing A's account, so the fill waits in the event queue and A's slot
+/// still holds it; `withdrawable` values the position as it was and the 2,100 lots only as
+/// exposure, so A withdraws the 15.33M the fill already cost it, and the crank then settles
+/// the fill into negative equity.
+#[tokio::test]
+async fn audit2_a_maker_withdraws_against_a_fill_still_in_the_queue() {
+    let (mut env, a, b, c) = long_a(31_000_000).await;
+    let rested = try_place_with(
+        &mut env,
+        &a,
+        order(OrderSide::Ask, OrderType::PostOnly, LOW_EDGE, 2_100),
+        &[],
+    )
+    .await;
+    assert!(rested, "the flip ask rests");
+    let lifted = try_place_with(
+        &mut env,
+        &b,
+        order(
+            OrderSide::Bid,
+            OrderType::ImmediateOrCancel,
+            LOW_EDGE,
+            2_100,
+        ),
+        &[],
+    )
+    .await;
+    assert!(lifted, "B lifts the ask; A's fill is queued");
+    let _ = env.withdraw(&a, 15_900_000).await;
+    let ix = ix::events_consume(
+        a.market.market,
+        a.market.event_queue,
+        16,
+        &[a.margin_account],
+    );
+    env.send(&[ix], &[]).await.expect("events_consume");
+    let oracle = engine_price(TICKS);
+    assert_no_negative_equity(&mut env, oracle, &[("A", &a), ("B", &b), ("C", &c)]).await;
+}
+
+/// Finding 2. While both sources are stale the reference a reduce-only order is judged at is
+/// the stable price alone — not the last price the sources agreed on, which is still the
+/// market's price (nothing has published since). When the stable price lags a move, a long is
+/// judged richer than it is. A, long 1,000 from 150, is at 140 (the stable price has
+/// followed), then the sources print 136.6 once and go quiet: A's equity at 136.6 is +1.6M
+/// (below maintenance, no keeper yet). It sells 600 lots reduce-only at the band's low edge
+/// around the stable price (~133.2) to the attacker's bid: at 140 that is no worse for
+/// maintenance (4.9% + fee ≤ 5%) and leaves equity ≥ 0, so it passes; at 136.6, the price
+/// that never changed, A ends about −0.45M and B keeps the difference. (The fuzzer's invariant 2
+/// values accounts at the last fresh agreeing price, as here.)
+#[tokio::test]
+async fn audit2_a_reduce_only_sale_judged_at_a_lagging_stable_price_leaves_negative_equity_while_the_oracles_are_stale()
+ {
+    let (mut env, a, b, c) = long_a(15_100_000).await;
+    let market = a.market;
+    // The market falls to 140 and the stable price follows it.
+    env.follow_price(&market, 1_400).await;
+    for _ in 0..40 {
+        env.warp_seconds(60).await;
+        env.set_price_ticks(&market, 1_400).await;
+        env.update_price(&market).await.expect("price crank");
+    }
+    // One more print, at 136.6, cranked at once: the stable price stays near 140.
+    let now = 1_366;
+    env.warp_seconds(1).await;
+    env.set_price_ticks(&market, now).await;
+    env.update_price(&market).await.expect("price crank");
+    let m = env.market(&market.market).await;
+    assert_eq!(m.price.index_price, engine_price(now).raw());
+    // The band's low edge around the stable price (4.9% under, rounded up to a tick).
+    let stable = u128::from(m.price.stable_price);
+    let per_tick = u128::from(engine_price(1).raw());
+    let low = u64::try_from((stable * 9_510 / 10_000).div_ceil(per_tick)).unwrap();
+    assert!(low < now, "the edge {low} is under the market");
+    // B's bid there, placed while the sources are fresh (it is inside today's band).
+    place(
+        &mut env,
+        &b,
+        order(OrderSide::Bid, OrderType::PostOnly, low, 600),
+        &[],
+    )
+    .await;
+    let oracle = engine_price(now);
+    let e = equity(&mut env, &a, oracle).await;
+    assert!(e > 0 && e < 7_000_000, "A solvent at 136.6: {e}");
+
+    // Nobody publishes for two minutes (300 slots): both sources are stale, nothing else
+    // changed.
+    env.warp(120, 300).await;
+    try_place_with(
+        &mut env,
+        &a,
+        OrderArgs {
+            reduce_only: true,
+            ..order(OrderSide::Ask, OrderType::ImmediateOrCancel, low, 600)
+        },
+        &[&b],
+    )
+    .await;
+    assert_no_negative_equity(&mut env, oracle, &[("A", &a), ("B", &b), ("C", &c)]).await;
+}
