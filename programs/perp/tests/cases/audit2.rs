@@ -272,3 +272,55 @@ async fn audit2_a_reduce_only_sale_judged_at_a_lagging_stable_price_leaves_negat
     .await;
     assert_no_negative_equity(&mut env, oracle, &[("A", &a), ("B", &b), ("C", &c)]).await;
 }
+
+/// Finding 2, second face: with both sources stale the order band is the stable band alone, so
+/// a resting order the band had left comes back into it. M (the attacker's, flat) rests a bid
+/// for 1,000 lots at the band's top, 157.3, with the initial margin and resting loss it needs
+/// (23.03M). The market crashes to 130, printed fresh by both sources: the band is empty (the
+/// stable price is still 150) and nothing trades, as designed. Nobody publishes for two
+/// minutes: the band is 142.7–157.3 again, and L (the attacker's long) sells into M's bid
+/// reduce-only — judged at the stable price, a sale at 157.3 only improves L. M, flat and
+/// solvent at 130 before, is long 1,000 at 157.3 after: about −4.2M at the price that never
+/// changed.
+#[tokio::test]
+async fn audit2_stale_sources_bring_a_resting_order_the_band_had_left_back_and_it_fills_into_negative_equity()
+ {
+    let (mut env, l, m, c) = long_a(50_000_000).await;
+    let market = l.market;
+    // M (funded with 200M by `long_a`) keeps 23.1M: withdraw the rest while flat.
+    env.withdraw(&m, 176_900_000)
+        .await
+        .expect("withdraw while flat");
+    let top = 1_573;
+    place(
+        &mut env,
+        &m,
+        order(OrderSide::Bid, OrderType::PostOnly, top, 1_000),
+        &[],
+    )
+    .await;
+    // The crash, printed and cranked (the breaker engages; the stable price stays near 150).
+    let now = 1_300;
+    env.warp_seconds(1).await;
+    env.set_price_ticks(&market, now).await;
+    env.update_price(&market).await.expect("price crank");
+    let oracle = engine_price(now);
+    assert_eq!(
+        env.market(&market.market).await.price.index_price,
+        oracle.raw()
+    );
+    let sell = OrderArgs {
+        reduce_only: true,
+        ..order(OrderSide::Ask, OrderType::ImmediateOrCancel, top, 1_000)
+    };
+    assert!(
+        !try_place_with(&mut env, &l, sell, &[&m]).await,
+        "while the sources are fresh the band is empty"
+    );
+    let e = equity(&mut env, &m, oracle).await;
+    assert!(e > 0, "M solvent (and flat) at 130: {e}");
+
+    env.warp(120, 300).await;
+    try_place_with(&mut env, &l, sell, &[&m]).await;
+    assert_no_negative_equity(&mut env, oracle, &[("M", &m), ("C", &c)]).await;
+}
