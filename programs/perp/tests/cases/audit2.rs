@@ -324,3 +324,79 @@ async fn audit2_stale_sources_bring_a_resting_order_the_band_had_left_back_and_i
     try_place_with(&mut env, &l, sell, &[&m]).await;
     assert_no_negative_equity(&mut env, oracle, &[("M", &m), ("C", &c)]).await;
 }
+
+/// Finding 3 (dust). `resting_fill_loss` counts a positive maker fee once, on the whole order's
+/// notional rounded up; each fill is charged its own fee rounded up, so a fill split in pieces
+/// costs up to one quote lot more per piece. A reduce-only order is allowed to rest with no
+/// spare equity at all (`equity − resting loss ≥ 0`), so on a market with a positive maker fee
+/// (5 bps here; `maker ∈ [−taker, taker]`) an account below maintenance rests a reduce-only ask
+/// that uses its equity exactly, the attacker lifts it in three pieces, and the account ends a
+/// few native units negative at an unchanged price.
+#[tokio::test]
+async fn audit2_a_positive_maker_fee_split_over_fills_overdraws_a_reduce_only_order_that_rests_at_zero_spare()
+ {
+    let mut env = TestEnv::new().await;
+    let mint = env.create_mint(6, false, &[]).await;
+    let params = perp::state::MarketParams {
+        maker_fee_bps: 5,
+        ..default_params()
+    };
+    let market = env
+        .try_create_market(&mint, params)
+        .await
+        .expect("a market with a 5 bps maker fee is listed");
+    let (mut env, a, b, c) = long_a_on(env, market, 15_080_000).await;
+    // The market falls to 140 and the stable price follows it.
+    let now = 1_400;
+    env.follow_price(&market, now).await;
+    for _ in 0..40 {
+        env.warp_seconds(60).await;
+        env.set_price_ticks(&market, now).await;
+        env.update_price(&market).await.expect("price crank");
+    }
+    let oracle = engine_price(now);
+    let m = env.market(&market.market).await;
+    assert_eq!(m.price.index_price, oracle.raw());
+    let stable = u128::from(m.price.stable_price);
+    let per_tick = u128::from(engine_price(1).raw());
+    let low = u64::try_from((stable * 9_510 / 10_000).div_ceil(per_tick))
+        .unwrap()
+        .max((u128::from(now) * 9_510).div_ceil(10_000) as u64);
+    // What a reduce-only ask of `lots` at `low` is counted to cost (native = quote lots here):
+    // its loss against 140 and its maker fee on the whole notional, rounded up.
+    let cost = |lots: u64| -> i128 {
+        let notional = u128::from(lots * low * 100);
+        i128::from((lots * (now - low) * 100) as i64) + (notional * 5).div_ceil(10_000) as i128
+    };
+    let e = equity(&mut env, &a, oracle).await;
+    let mut lots = 1;
+    while cost(lots) <= e {
+        lots += 1;
+    }
+    // Top up so that equity is exactly what the order is counted to cost.
+    let top_up = u64::try_from(cost(lots) - e).unwrap();
+    env.mint_to(&mint, &a.token_account, top_up).await;
+    env.deposit(&a, top_up).await.expect("deposit");
+    assert_eq!(equity(&mut env, &a, oracle).await, cost(lots));
+    let rested = try_place_with(
+        &mut env,
+        &a,
+        OrderArgs {
+            reduce_only: true,
+            ..order(OrderSide::Ask, OrderType::PostOnly, low, lots)
+        },
+        &[],
+    )
+    .await;
+    assert!(rested, "the reduce-only ask rests with no spare equity");
+    for piece in [2, 2, lots - 4] {
+        try_place_with(
+            &mut env,
+            &b,
+            order(OrderSide::Bid, OrderType::ImmediateOrCancel, low, piece),
+            &[&a],
+        )
+        .await;
+    }
+    assert_no_negative_equity(&mut env, oracle, &[("A", &a), ("B", &b), ("C", &c)]).await;
+}
