@@ -458,7 +458,13 @@ impl Trader {
                 Side::Bid => limit_value.safe_sub(market_value)?,
                 Side::Ask => market_value.safe_sub(limit_value)?,
             };
-            let fee = i128::from(fees.maker_fee(at_limit)?.max(0)).safe_mul(per_quote_lot)?;
+            // Each fill rounds its own fee up: a split order pays up to one quote lot per fill
+            // (at most one fill per lot) more than the whole order's fee.
+            let fee = match fees.maker_fee(at_limit)? {
+                f if f > 0 => f.safe_add(safe_cast(lots.get())?)?,
+                _ => 0,
+            };
+            let fee = i128::from(fee).safe_mul(per_quote_lot)?;
             loss = loss.safe_add(against.max(0))?.safe_add(fee)?;
         }
         Ok(loss)

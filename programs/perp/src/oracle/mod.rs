@@ -70,18 +70,31 @@ impl GradedSources {
         Ok(sources)
     }
 
-    /// Remembers, per source, the newest publication used, so an older one is refused later.
-    pub fn record_used(&self, market: &mut Market) {
+    /// Remembers, per source, the newest publication used (so an older one is refused later),
+    /// and the agreed aggregate if the sources agree (the order band's reference once every
+    /// source is down).
+    pub fn record_used(&self, market: &mut Market, now: i64) -> Result<()> {
         for published in self.published[..self.len].iter().flatten() {
             market.oracle_seen.record(*published);
         }
+        match perp_engine::oracle::agreed_price(self.all(), market.oracle.max_deviation_bps) {
+            Ok(index) => {
+                market.price.index_price = index.raw();
+                market.price.index_updated_at = now;
+            }
+            Err(OracleError::Math(e)) => return Err(ErrorCode::from(e).into()),
+            Err(_) => {}
+        }
+        Ok(())
     }
 
     /// The band every order must lie in now (the engine's `order_band`).
     pub fn order_band(&self, market: &Market) -> core::result::Result<OrderBand, OracleError> {
+        let last_index = market.price.index_price;
         order_band(
             self.all(),
             market.price.tracker().stable.get(),
+            (last_index != 0).then(|| perp_engine::Price::from_raw(last_index)),
             market.oracle.max_deviation_bps,
             market.oracle.breaker_band_bps,
         )
@@ -192,7 +205,7 @@ fn engine_band(
         );
     }
     let sources = oracles.grade(market, clock)?;
-    sources.record_used(market);
+    sources.record_used(market, clock.unix_timestamp)?;
     Ok(sources.band(market, action))
 }
 
@@ -284,7 +297,7 @@ pub fn order_prices(
         );
     }
     let sources = oracles.grade(market, clock)?;
-    sources.record_used(market);
+    sources.record_used(market, clock.unix_timestamp)?;
     let increase = if reduce_only {
         None
     } else {

@@ -363,18 +363,35 @@ async fn audit2_a_positive_maker_fee_split_over_fills_overdraws_a_reduce_only_or
         .unwrap()
         .max((u128::from(now) * 9_510).div_ceil(10_000) as u64);
     // What a reduce-only ask of `lots` at `low` is counted to cost (native = quote lots here):
-    // its loss against 140 and its maker fee on the whole notional, rounded up.
+    // its loss against 140 and its maker fee on the whole notional, rounded up, plus one quote
+    // lot per lot for fills that each round their own fee up.
     let cost = |lots: u64| -> i128 {
         let notional = u128::from(lots * low * 100);
-        i128::from((lots * (now - low) * 100) as i64) + (notional * 5).div_ceil(10_000) as i128
+        i128::from((lots * (now - low) * 100) as i64)
+            + (notional * 5).div_ceil(10_000) as i128
+            + i128::from(lots)
     };
+    let fee_once = |lots: u64| cost(lots) - i128::from(lots);
     let e = equity(&mut env, &a, oracle).await;
     let mut lots = 1;
     while cost(lots) <= e {
         lots += 1;
     }
+    // With equity for the fee counted once, the order may not rest: split fills round up more.
+    let ask = OrderArgs {
+        reduce_only: true,
+        ..order(OrderSide::Ask, OrderType::PostOnly, low, lots)
+    };
+    let top_up = u64::try_from(fee_once(lots) - e).unwrap();
+    env.mint_to(&mint, &a.token_account, top_up).await;
+    env.deposit(&a, top_up).await.expect("deposit");
+    assert_eq!(equity(&mut env, &a, oracle).await, fee_once(lots));
+    assert_error(
+        crate::program_test::trading::try_place(&mut env, &a, ask).await,
+        perp::error::ErrorCode::ReduceWorsensHealth,
+    );
     // Top up so that equity is exactly what the order is counted to cost.
-    let top_up = u64::try_from(cost(lots) - e).unwrap();
+    let top_up = u64::try_from(cost(lots) - fee_once(lots)).unwrap();
     env.mint_to(&mint, &a.token_account, top_up).await;
     env.deposit(&a, top_up).await.expect("deposit");
     assert_eq!(equity(&mut env, &a, oracle).await, cost(lots));
