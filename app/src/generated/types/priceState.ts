@@ -35,9 +35,12 @@ export type PriceState = {
   stablePrice: bigint;
   /** Unix time the stable price last moved. */
   stableUpdatedAt: bigint;
-  /** The last aggregate of agreeing sources `market_update_price` saw (`Price` raw value). */
+  /**
+   * The last aggregate of agreeing sources any price-reading instruction saw (`Price` raw
+   * value): the order band's reference once every source is down.
+   */
   indexPrice: bigint;
-  /** Unix time of `index_price`. */
+  /** Unix time `index_price` was recorded. */
   indexUpdatedAt: bigint;
   /** Earliest unix time an in-band observation may release the breaker. */
   breakerCooldownUntil: bigint;
@@ -52,9 +55,12 @@ export type PriceStateArgs = {
   stablePrice: number | bigint;
   /** Unix time the stable price last moved. */
   stableUpdatedAt: number | bigint;
-  /** The last aggregate of agreeing sources `market_update_price` saw (`Price` raw value). */
+  /**
+   * The last aggregate of agreeing sources any price-reading instruction saw (`Price` raw
+   * value): the order band's reference once every source is down.
+   */
   indexPrice: number | bigint;
-  /** Unix time of `index_price`. */
+  /** Unix time `index_price` was recorded. */
   indexUpdatedAt: number | bigint;
   /** Earliest unix time an in-band observation may release the breaker. */
   breakerCooldownUntil: number | bigint;

@@ -54,9 +54,10 @@ pub struct PriceState {
     pub stable_price: u64,
     /// Unix time the stable price last moved.
     pub stable_updated_at: i64,
-    /// The last aggregate of agreeing sources `market_update_price` saw (`Price` raw value).
+    /// The last aggregate of agreeing sources any price-reading instruction saw (`Price` raw
+    /// value): the order band's reference once every source is down.
     pub index_price: u64,
-    /// Unix time of `index_price`.
+    /// Unix time `index_price` was recorded.
     pub index_updated_at: i64,
     /// Earliest unix time an in-band observation may release the breaker.
     pub breaker_cooldown_until: i64,
