@@ -72,8 +72,21 @@ async fn long_l(collateral: u64) -> (TestEnv, Trader, Trader, Trader) {
 /// about −4.2M: bad debt out of a fill the band had excluded (docs/bad-debt.md: "resting
 /// orders the band has left never fill").
 #[tokio::test]
-async fn audit3_a_lone_source_crash_is_not_recorded_so_stale_sources_revive_the_pre_crash_band()
-{
+async fn audit3_a_lone_source_crash_is_not_recorded_so_stale_sources_revive_the_pre_crash_band() {
+    revive_through_an_unrecorded_crash(None).await;
+}
+
+/// Finding 1, second face: the crash printed by both sources, fresh but disagreeing by more than
+/// the 1.5% deviation (130 and 133): `agreed_price` fails, nothing is recorded, and once both go
+/// quiet the band is the pre-crash one again. The same fill leaves M about −4.2M at 130.
+#[tokio::test]
+async fn audit3_a_crash_the_sources_disagree_on_is_not_recorded_so_stale_sources_revive_the_pre_crash_band()
+ {
+    revive_through_an_unrecorded_crash(Some(1_330)).await;
+}
+
+/// Finding 1's sequence; `switchboard`: Switchboard's crash print (ticks), `None` for quiet.
+async fn revive_through_an_unrecorded_crash(switchboard: Option<u64>) {
     let (mut env, l, m, c) = long_l(50_000_000).await;
     let market = l.market;
     env.withdraw(&m, 176_900_000)
@@ -98,6 +111,10 @@ async fn audit3_a_lone_source_crash_is_not_recorded_so_stale_sources_revive_the_
     env.warp(120, 300).await;
     let q = env.pyth_quote(&market.oracles, price_e8(crash)).await;
     env.set_pyth(&market.oracles.pyth, q).await;
+    if let Some(ticks) = switchboard {
+        let q = env.switchboard_quote(price_e8(ticks)).await;
+        env.set_switchboard(&market.oracles.switchboard, q).await;
+    }
     env.update_price(&market).await.expect("price crank");
     let sell = OrderArgs {
         reduce_only: true,
@@ -105,7 +122,7 @@ async fn audit3_a_lone_source_crash_is_not_recorded_so_stale_sources_revive_the_
     };
     assert!(
         !try_place_with(&mut env, &l, sell, &[&m]).await,
-        "while Pyth's 130 is fresh the band is empty"
+        "while the crash print is fresh the band is empty"
     );
     let oracle = engine_price(crash);
     let e = equity(&mut env, &m, oracle).await;
