@@ -6,9 +6,10 @@
 //!   fire, and a feed that jumps cannot drag the band along faster than the stable price follows;
 //! - around the **reference**: the most trustworthy view of the market price still available —
 //!   the agreed aggregate when the sources agree, else the range of the valid sources, else the
-//!   last aggregate the market recorded (the stable price lags a move: with every source stale,
-//!   judging at it would revive orders a crash had left and value positions at a price the
-//!   market has already left), else the stable price alone.
+//!   last such reference the market recorded while some source was valid (the stable price lags
+//!   a move: with every source stale, judging at it — or at an older agreed price — would revive
+//!   orders a crash had left and value positions at a price the market has already left), else
+//!   the stable price alone.
 //!
 //! When the two do not overlap (the market has moved more than twice the band from the stable
 //! price), no order is allowed: the band is empty until the stable price catches up, and only
@@ -83,21 +84,24 @@ pub fn reference_range(
     }
 }
 
-/// The band every order must lie in (see the module doc). `last_index` is the last agreed
-/// aggregate the market recorded. Needs a stable price; refuses with `BandEmpty` when the
-/// reference has moved too far from it.
+/// The band every order must lie in (see the module doc). `last_reference` is the reference the
+/// market last recorded while a source was valid. Needs a stable price; refuses with `BandEmpty`
+/// when the reference has moved too far from it.
 pub fn order_band(
     sources: &[Graded],
     stable: Option<Price>,
-    last_index: Option<Price>,
+    last_reference: Option<PriceBand>,
     max_deviation_bps: u32,
     band_bps: u32,
 ) -> Result<OrderBand, OracleError> {
     let stable = stable.ok_or(OracleError::StablePriceUnset)?;
-    let at = |p: Price| PriceBand { low: p, high: p };
+    let at_stable = PriceBand {
+        low: stable,
+        high: stable,
+    };
     let reference = reference_range(sources, max_deviation_bps)?
-        .unwrap_or_else(|| at(last_index.unwrap_or(stable)));
-    let at_stable = at(stable);
+        .or(last_reference)
+        .unwrap_or(at_stable);
     let around_stable = widen(at_stable, band_bps)?;
     let around_reference = widen(reference, band_bps)?;
     let allowed = PriceBand {
@@ -210,16 +214,24 @@ mod tests {
             order_band(&[Ok(p(s))], None, None, DEV, W),
             Err(OracleError::StablePriceUnset)
         );
-        // Every source stale after a crash the stable price lags: the last recorded aggregate
-        // is the reference, so the band stays empty as it was while the sources were fresh …
+        // Every source stale after a crash the stable price lags: the last recorded reference
+        // is used, so the band stays empty as it was while the sources were fresh …
         let down = [Err(SourceFault::Stale), Err(SourceFault::Stale)];
+        let crashed = band(s * 87 / 100, s * 88 / 100);
         assert_eq!(
-            order_band(&down, Some(p(s)), Some(p(s * 87 / 100)), DEV, W),
+            order_band(&down, Some(p(s)), Some(crashed), DEV, W),
             Err(OracleError::BandEmpty)
         );
         // … and after a smaller move the band and the reference follow it, not the stable price.
         let last = p(s * 97 / 100);
-        let got = order_band(&down, Some(p(s)), Some(last), DEV, W).unwrap();
+        let got = order_band(
+            &down,
+            Some(p(s)),
+            Some(band(last.raw(), last.raw())),
+            DEV,
+            W,
+        )
+        .unwrap();
         assert_eq!(got.reference, band(last.raw(), last.raw()));
         assert_eq!(got.allowed, band(s * 95 / 100, s * 97 / 100 * 105 / 100));
     }

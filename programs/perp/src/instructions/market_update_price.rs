@@ -22,7 +22,7 @@ pub fn handler(ctx: Context<MarketUpdatePrice>) -> Result<()> {
     let market_key = ctx.accounts.market.key();
     let mut market = ctx.accounts.market.load_mut()?;
     let sources = ctx.accounts.oracles.grade(&market, &clock)?;
-    sources.record_used(&mut market, clock.unix_timestamp)?;
+    sources.record_used(&mut market)?;
 
     let mut tracker = market.price.tracker();
     let refresh = tracker

@@ -10,7 +10,7 @@ use crate::state::{Market, MarketStatus};
 use anchor_lang::prelude::*;
 use perp_engine::oracle::{
     Action, Graded, MAX_SOURCES, Now, OracleError, OrderBand, PriceBand, Published, SourceFault,
-    SourceReading, order_band, price_for,
+    SourceReading, order_band, price_for, reference_range,
 };
 
 /// The oracle accounts of a market, passed to every instruction that needs a price. Each is
@@ -71,30 +71,29 @@ impl GradedSources {
     }
 
     /// Remembers, per source, the newest publication used (so an older one is refused later),
-    /// and the agreed aggregate if the sources agree (the order band's reference once every
-    /// source is down).
-    pub fn record_used(&self, market: &mut Market, now: i64) -> Result<()> {
+    /// and, while any source is valid, the market price as far as it can be trusted (the agreed
+    /// aggregate, else the valid sources' range): the order band's reference once every source
+    /// is down. A lone or disagreeing print counts, so a crash only one source shows is not
+    /// forgotten in favour of an older agreed price.
+    pub fn record_used(&self, market: &mut Market) -> Result<()> {
         for published in self.published[..self.len].iter().flatten() {
             market.oracle_seen.record(*published);
         }
-        match perp_engine::oracle::agreed_price(self.all(), market.oracle.max_deviation_bps) {
-            Ok(index) => {
-                market.price.index_price = index.raw();
-                market.price.index_updated_at = now;
-            }
-            Err(OracleError::Math(e)) => return Err(ErrorCode::from(e).into()),
-            Err(_) => {}
+        let reference = reference_range(self.all(), market.oracle.max_deviation_bps)
+            .map_err(ErrorCode::from)?;
+        if let Some(r) = reference {
+            market.oracle_seen.reference_low = r.low.raw();
+            market.oracle_seen.reference_high = r.high.raw();
         }
         Ok(())
     }
 
     /// The band every order must lie in now (the engine's `order_band`).
     pub fn order_band(&self, market: &Market) -> core::result::Result<OrderBand, OracleError> {
-        let last_index = market.price.index_price;
         order_band(
             self.all(),
             market.price.tracker().stable.get(),
-            (last_index != 0).then(|| perp_engine::Price::from_raw(last_index)),
+            market.oracle_seen.reference(),
             market.oracle.max_deviation_bps,
             market.oracle.breaker_band_bps,
         )
@@ -205,7 +204,7 @@ fn engine_band(
         );
     }
     let sources = oracles.grade(market, clock)?;
-    sources.record_used(market, clock.unix_timestamp)?;
+    sources.record_used(market)?;
     Ok(sources.band(market, action))
 }
 
@@ -297,7 +296,7 @@ pub fn order_prices(
         );
     }
     let sources = oracles.grade(market, clock)?;
-    sources.record_used(market, clock.unix_timestamp)?;
+    sources.record_used(market)?;
     let increase = if reduce_only {
         None
     } else {

@@ -54,10 +54,9 @@ pub struct PriceState {
     pub stable_price: u64,
     /// Unix time the stable price last moved.
     pub stable_updated_at: i64,
-    /// The last aggregate of agreeing sources any price-reading instruction saw (`Price` raw
-    /// value): the order band's reference once every source is down.
+    /// The last aggregate of agreeing sources `market_update_price` saw (`Price` raw value).
     pub index_price: u64,
-    /// Unix time `index_price` was recorded.
+    /// Unix time of `index_price`.
     pub index_updated_at: i64,
     /// Earliest unix time an in-band observation may release the breaker.
     pub breaker_cooldown_until: i64,
@@ -101,6 +100,12 @@ pub struct OracleSeen {
     pub pyth_publish_time: i64,
     /// Switchboard: the newest result slot used.
     pub switchboard_slot: u64,
+    /// The market price as last seen while a source was valid (`Price` raw values; the agreed
+    /// aggregate, else the valid sources' range; zero: none yet): the order band's reference
+    /// once every source is down.
+    pub reference_low: u64,
+    /// Upper end of that range.
+    pub reference_high: u64,
 }
 
 impl OracleSeen {
@@ -115,6 +120,14 @@ impl OracleSeen {
             }
             _ => None,
         }
+    }
+
+    /// The recorded reference range, if any.
+    pub fn reference(&self) -> Option<PriceBand> {
+        (self.reference_low != 0).then(|| PriceBand {
+            low: Price::from_raw(self.reference_low),
+            high: Price::from_raw(self.reference_high),
+        })
     }
 
     /// Records `published` as used, if it is newer than what was.
@@ -209,14 +222,14 @@ pub struct Market {
     pub funding: Funding,
     /// Applied positions per side.
     pub open_interest: OpenInterest,
-    /// The newest publication of each source the market has used.
+    /// The newest publication of each source the market has used, and the last reference.
     pub oracle_seen: OracleSeen,
     /// Room for later fields without a migration.
-    pub reserved: [u8; 240],
+    pub reserved: [u8; 224],
 }
 static_assertions::const_assert_eq!(
     core::mem::size_of::<Market>(),
-    4 * 32 + 136 + 128 + 8 + 200 + 48 + 64 + 8 + 40 + 56 + 16 + 16 + 240
+    4 * 32 + 136 + 128 + 8 + 200 + 48 + 64 + 8 + 40 + 56 + 16 + 32 + 224
 );
 static_assertions::const_assert_eq!(core::mem::align_of::<Market>(), 8);
 
