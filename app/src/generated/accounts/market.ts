@@ -123,7 +123,7 @@ export type Market = {
   funding: Funding;
   /** Applied positions per side. */
   openInterest: OpenInterest;
-  /** The newest publication of each source the market has used. */
+  /** The newest publication of each source the market has used, and the last reference. */
   oracleSeen: OracleSeen;
   /** Room for later fields without a migration. */
   reserved: ReadonlyUint8Array;
@@ -168,7 +168,7 @@ export type MarketArgs = {
   funding: FundingArgs;
   /** Applied positions per side. */
   openInterest: OpenInterestArgs;
-  /** The newest publication of each source the market has used. */
+  /** The newest publication of each source the market has used, and the last reference. */
   oracleSeen: OracleSeenArgs;
   /** Room for later fields without a migration. */
   reserved: ReadonlyUint8Array;
@@ -199,7 +199,7 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["funding", getFundingEncoder()],
       ["openInterest", getOpenInterestEncoder()],
       ["oracleSeen", getOracleSeenEncoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 240)],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 224)],
     ]),
     (value) => ({ ...value, discriminator: MARKET_DISCRIMINATOR }),
   );
@@ -229,7 +229,7 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["funding", getFundingDecoder()],
     ["openInterest", getOpenInterestDecoder()],
     ["oracleSeen", getOracleSeenDecoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 240)],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 224)],
   ]);
 }
 

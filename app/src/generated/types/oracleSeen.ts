@@ -29,6 +29,14 @@ export type OracleSeen = {
   pythPublishTime: bigint;
   /** Switchboard: the newest result slot used. */
   switchboardSlot: bigint;
+  /**
+   * The market price as last seen while a source was valid (`Price` raw values; the agreed
+   * aggregate, else the valid sources' range; zero: none yet): the order band's reference
+   * once every source is down.
+   */
+  referenceLow: bigint;
+  /** Upper end of that range. */
+  referenceHigh: bigint;
 };
 
 export type OracleSeenArgs = {
@@ -36,12 +44,22 @@ export type OracleSeenArgs = {
   pythPublishTime: number | bigint;
   /** Switchboard: the newest result slot used. */
   switchboardSlot: number | bigint;
+  /**
+   * The market price as last seen while a source was valid (`Price` raw values; the agreed
+   * aggregate, else the valid sources' range; zero: none yet): the order band's reference
+   * once every source is down.
+   */
+  referenceLow: number | bigint;
+  /** Upper end of that range. */
+  referenceHigh: number | bigint;
 };
 
 export function getOracleSeenEncoder(): FixedSizeEncoder<OracleSeenArgs> {
   return getStructEncoder([
     ["pythPublishTime", getI64Encoder()],
     ["switchboardSlot", getU64Encoder()],
+    ["referenceLow", getU64Encoder()],
+    ["referenceHigh", getU64Encoder()],
   ]);
 }
 
@@ -49,6 +67,8 @@ export function getOracleSeenDecoder(): FixedSizeDecoder<OracleSeen> {
   return getStructDecoder([
     ["pythPublishTime", getI64Decoder()],
     ["switchboardSlot", getU64Decoder()],
+    ["referenceLow", getU64Decoder()],
+    ["referenceHigh", getU64Decoder()],
   ]);
 }
 

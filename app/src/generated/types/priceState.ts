@@ -35,12 +35,9 @@ export type PriceState = {
   stablePrice: bigint;
   /** Unix time the stable price last moved. */
   stableUpdatedAt: bigint;
-  /**
-   * The last aggregate of agreeing sources any price-reading instruction saw (`Price` raw
-   * value): the order band's reference once every source is down.
-   */
+  /** The last aggregate of agreeing sources `market_update_price` saw (`Price` raw value). */
   indexPrice: bigint;
-  /** Unix time `index_price` was recorded. */
+  /** Unix time of `index_price`. */
   indexUpdatedAt: bigint;
   /** Earliest unix time an in-band observation may release the breaker. */
   breakerCooldownUntil: bigint;
@@ -55,12 +52,9 @@ export type PriceStateArgs = {
   stablePrice: number | bigint;
   /** Unix time the stable price last moved. */
   stableUpdatedAt: number | bigint;
-  /**
-   * The last aggregate of agreeing sources any price-reading instruction saw (`Price` raw
-   * value): the order band's reference once every source is down.
-   */
+  /** The last aggregate of agreeing sources `market_update_price` saw (`Price` raw value). */
   indexPrice: number | bigint;
-  /** Unix time `index_price` was recorded. */
+  /** Unix time of `index_price`. */
   indexUpdatedAt: number | bigint;
   /** Earliest unix time an in-band observation may release the breaker. */
   breakerCooldownUntil: number | bigint;
