@@ -3,51 +3,12 @@
 //! refuses any step of the sequence (or ends with the invariant holding) passes.
 
 use crate::program_test::risk::{engine_price, price_e8};
+use crate::program_test::solvency::*;
 use crate::program_test::trading::{order, place};
 use crate::program_test::*;
-use perp::{OrderArgs, OrderSide, OrderType};
-use perp_engine::Price;
+use perp::{OrderSide, OrderType};
 
 const TICKS: u64 = 1_500;
-
-fn reduce_only(side: OrderSide, kind: OrderType, ticks: u64, lots: u64) -> OrderArgs {
-    OrderArgs {
-        reduce_only: true,
-        ..order(side, kind, ticks, lots)
-    }
-}
-
-/// Places `args` for `t` with `makers` at hand; `false` when the program refuses it.
-async fn try_place_with(
-    env: &mut TestEnv,
-    t: &Trader,
-    args: OrderArgs,
-    makers: &[&Trader],
-) -> bool {
-    let makers: Vec<_> = makers.iter().map(|m| m.margin_account).collect();
-    let ix = ix::order_place(&t.orders(), args, &makers);
-    env.send(&[ix], &[&t.wallet]).await.is_ok()
-}
-
-/// `t`'s equity (native units, rounded toward −∞) at `price`, funding settled.
-async fn equity(env: &mut TestEnv, t: &Trader, price: Price) -> i128 {
-    let m = env.market(&t.market.market).await;
-    let mut a = env.margin_account(&t.margin_account).await;
-    m.settle_funding(&mut a).unwrap();
-    m.health(&a, price).unwrap().equity.div_euclid(1_000_000)
-}
-
-/// DESIGN §13, "no manufactured bad debt": at the (unchanged) oracle price no account's equity
-/// is negative.
-async fn assert_no_negative_equity(env: &mut TestEnv, price: Price, accounts: &[(&str, &Trader)]) {
-    for (name, t) in accounts {
-        let e = equity(env, t, price).await;
-        assert!(
-            e >= 0,
-            "{name}'s equity is {e} native units at the unchanged oracle price"
-        );
-    }
-}
 
 /// Finding 1. A maker's initial margin counts a resting order at its limit price, as a position
 /// it may end with, but never the loss of trading there: an ask that flips a long into a short

@@ -3,46 +3,14 @@
 //! program that refuses any step of the sequence (or ends with the invariant holding) passes.
 
 use crate::program_test::risk::engine_price;
+use crate::program_test::solvency::*;
 use crate::program_test::trading::{order, place};
 use crate::program_test::*;
 use perp::{OrderArgs, OrderSide, OrderType};
-use perp_engine::Price;
 
 const TICKS: u64 = 1_500;
 /// The band's low edge at 150 (4.9% under: 142.65, rounded up to a tick).
 const LOW_EDGE: u64 = 1_427;
-
-/// Places `args` for `t` with `makers` at hand; `false` when the program refuses it.
-async fn try_place_with(
-    env: &mut TestEnv,
-    t: &Trader,
-    args: OrderArgs,
-    makers: &[&Trader],
-) -> bool {
-    let makers: Vec<_> = makers.iter().map(|m| m.margin_account).collect();
-    let ix = ix::order_place(&t.orders(), args, &makers);
-    env.send(&[ix], &[&t.wallet]).await.is_ok()
-}
-
-/// `t`'s equity (native units, rounded toward −∞) at `price`, funding settled.
-async fn equity(env: &mut TestEnv, t: &Trader, price: Price) -> i128 {
-    let m = env.market(&t.market.market).await;
-    let mut a = env.margin_account(&t.margin_account).await;
-    m.settle_funding(&mut a).unwrap();
-    m.health(&a, price).unwrap().equity.div_euclid(1_000_000)
-}
-
-/// DESIGN §13, "no manufactured bad debt": at the (unchanged) oracle price no account's equity
-/// is negative.
-async fn assert_no_negative_equity(env: &mut TestEnv, price: Price, accounts: &[(&str, &Trader)]) {
-    for (name, t) in accounts {
-        let e = equity(env, t, price).await;
-        assert!(
-            e >= 0,
-            "{name}'s equity is {e} native units at the unchanged oracle price"
-        );
-    }
-}
 
 /// A market at 150 with A long 1,000 lots bought from C at 150, A holding `collateral`, and the
 /// attacker's other account B.

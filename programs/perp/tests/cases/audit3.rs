@@ -5,32 +5,12 @@
 //! passes.
 
 use crate::program_test::risk::{engine_price, price_e8};
+use crate::program_test::solvency::*;
 use crate::program_test::trading::{order, place};
 use crate::program_test::*;
 use perp::{OrderArgs, OrderSide, OrderType};
-use perp_engine::Price;
 
 const TICKS: u64 = 1_500;
-
-/// Places `args` for `t` with `makers` at hand; `false` when the program refuses it.
-async fn try_place_with(
-    env: &mut TestEnv,
-    t: &Trader,
-    args: OrderArgs,
-    makers: &[&Trader],
-) -> bool {
-    let makers: Vec<_> = makers.iter().map(|m| m.margin_account).collect();
-    let ix = ix::order_place(&t.orders(), args, &makers);
-    env.send(&[ix], &[&t.wallet]).await.is_ok()
-}
-
-/// `t`'s equity (native units, rounded toward −∞) at `price`, funding settled.
-async fn equity(env: &mut TestEnv, t: &Trader, price: Price) -> i128 {
-    let m = env.market(&t.market.market).await;
-    let mut a = env.margin_account(&t.margin_account).await;
-    m.settle_funding(&mut a).unwrap();
-    m.health(&a, price).unwrap().equity.div_euclid(1_000_000)
-}
 
 /// A market at 150 with L long 1,000 lots bought from C at 150, L holding `collateral`, and the
 /// attacker's other account M.

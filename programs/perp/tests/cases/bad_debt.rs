@@ -4,11 +4,12 @@
 //! exact refusal. The adversarial fuzzer (`adversarial.rs`) searches the same space at random.
 
 use crate::program_test::risk::{engine_price, price_e8};
+use crate::program_test::solvency::*;
 use crate::program_test::trading::{finish, funded_market, order, place, try_place};
 use crate::program_test::*;
 use perp::error::ErrorCode;
 use perp::state::{Change, MarketStatus, OracleConfig};
-use perp::{OrderArgs, OrderSide, OrderType, PriceAction};
+use perp::{OrderSide, OrderType, PriceAction};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
@@ -17,13 +18,6 @@ const TICKS: u64 = 1_500;
 /// 50 quote (6 decimals) per account, as in the review.
 const FIFTY: u64 = 50_000_000;
 const LOTS: u64 = 1_000;
-
-fn reduce_only(side: OrderSide, kind: OrderType, ticks: u64, lots: u64) -> OrderArgs {
-    OrderArgs {
-        reduce_only: true,
-        ..order(side, kind, ticks, lots)
-    }
-}
 
 /// One attacker's two accounts after a fair wash trade at the oracle: `a` short, `b` long.
 async fn washed() -> (TestEnv, Trader, Trader) {

@@ -6,6 +6,7 @@ pub mod env;
 pub use perp_sdk::ix;
 pub mod oracles;
 pub mod risk;
+pub mod solvency;
 pub mod tokens;
 pub mod trading;
 
