@@ -188,6 +188,17 @@ pub struct ActionPrice {
     pub high: u64,
 }
 
+/// New risk needs an `Active` market (not paused, not reduce-only, breaker not engaged).
+fn require_active_for(market: &Market, action: Action) -> Result<()> {
+    if action == Action::IncreaseRisk {
+        require!(
+            market.effective_status() == MarketStatus::Active,
+            ErrorCode::MarketNotActive
+        );
+    }
+    Ok(())
+}
+
 /// Grades `market`'s sources, records the publications used, and gates `action`: the market's
 /// status for risk-increasing actions, then the per-action oracle rule. Account faults are the
 /// outer error, the oracle rules' verdict the inner result.
@@ -197,12 +208,7 @@ fn engine_band(
     clock: &Clock,
     action: Action,
 ) -> Result<core::result::Result<Option<PriceBand>, OracleError>> {
-    if action == Action::IncreaseRisk {
-        require!(
-            market.effective_status() == MarketStatus::Active,
-            ErrorCode::MarketNotActive
-        );
-    }
+    require_active_for(market, action)?;
     let sources = oracles.grade(market, clock)?;
     sources.record_used(market)?;
     Ok(sources.band(market, action))
@@ -234,12 +240,7 @@ pub fn preview_price(
     if action == Action::ReduceRisk {
         return Ok(None);
     }
-    if action == Action::IncreaseRisk {
-        require!(
-            market.effective_status() == MarketStatus::Active,
-            ErrorCode::MarketNotActive
-        );
-    }
+    require_active_for(market, action)?;
     Ok(oracles
         .grade(market, clock)?
         .band(market, action)
@@ -289,21 +290,15 @@ pub fn order_prices(
     clock: &Clock,
     reduce_only: bool,
 ) -> Result<OrderPrices> {
-    if !reduce_only {
-        require!(
-            market.effective_status() == MarketStatus::Active,
-            ErrorCode::MarketNotActive
-        );
-    }
+    let action = if reduce_only {
+        Action::ReduceRisk
+    } else {
+        Action::IncreaseRisk
+    };
+    require_active_for(market, action)?;
     let sources = oracles.grade(market, clock)?;
     sources.record_used(market)?;
-    let increase = if reduce_only {
-        None
-    } else {
-        sources
-            .band(market, Action::IncreaseRisk)
-            .map_err(ErrorCode::from)?
-    };
+    let increase = sources.band(market, action).map_err(ErrorCode::from)?;
     let band = sources.order_band(market).map_err(ErrorCode::from)?;
     Ok(OrderPrices { band, increase })
 }
