@@ -428,7 +428,8 @@ impl Trader {
 
     /// What this trader's open orders could cost it if they filled at their limits, valued at
     /// `price`: each order's loss against `price` (a bid above it, an ask below it) plus a
-    /// positive maker fee; gains are not counted. Native × `PRICE_SCALE`. Any combination of
+    /// positive maker fee and its per-fill rounding; gains are not counted. Native ×
+    /// `PRICE_SCALE`. Any combination of
     /// fills, partial ones included, costs at most this much. A resting order's fill later needs
     /// nobody's consent (a queued maker is not even loaded), so this is what an account must be
     /// able to afford when an order rests (DESIGN §13: no manufactured bad debt).
@@ -513,8 +514,8 @@ impl Trader {
     }
 
     /// Refuses unless equity, less what its resting orders could cost (`resting_fill_loss`),
-    /// covers initial margin at every price in `[low, high]` (checked at
-    /// both ends: equity and exposure are piecewise linear in the price). Multiplications only.
+    /// covers initial margin at every price in `[low, high]` (checked at both ends: equity and
+    /// exposure are piecewise linear in the price).
     pub fn require_initial_margin(
         &self,
         collateral: QuoteNative,
