@@ -337,8 +337,8 @@ async fn replay(world: &mut World, variant: Variant, steps: &[Step]) -> Option<F
     None
 }
 
-/// Shrinks failing sequence `index` and prints it with how to replay it.
-async fn report(world: &mut World, cfg: &Config, seed: u64, index: u64, seq: Sequence) {
+/// Shrinks failing sequence `index` and describes it with how to replay it.
+async fn report(world: &mut World, cfg: &Config, seed: u64, index: u64, seq: Sequence) -> String {
     let failure = seq.failure.expect("a failing sequence");
     let original = failure.step + 1;
     let variant = seq.variant;
@@ -347,11 +347,11 @@ async fn report(world: &mut World, cfg: &Config, seed: u64, index: u64, seq: Seq
         Profile::Adversarial => "",
         Profile::Fair => "FUZZ_PROFILE=fair ",
     };
-    println!(
+    let mut text = format!(
         "\nadversarial: sequence {index} (seed {seed}) broke invariant {:?} at step {original}: {}\n  \
          kind: {}\n  shrunk from {original} to {} steps on a {variant:?} market; last step fails \
          with: {}\n  replay: {profile}FUZZ_REPLAY={seed}:{index} cargo test -p perp --test \
-         test_all adversarial -- --nocapture\n  steps:",
+         test_all adversarial -- --nocapture\n  steps:\n",
         failure.signature.inv,
         failure.message,
         describe(&failure.signature),
@@ -359,8 +359,12 @@ async fn report(world: &mut World, cfg: &Config, seed: u64, index: u64, seq: Seq
         last.message,
     );
     for step in &shrunk {
-        println!("    {step:?},");
+        text += &format!("    {step:?},\n");
     }
+    // Printed as found (with --nocapture), and repeated in the final panic message, after the
+    // program's own log lines that the test harness prints with a failing test's output.
+    println!("{text}");
+    text
 }
 
 #[tokio::test]
@@ -375,12 +379,13 @@ async fn adversarial_sequences_keep_every_invariant() {
             .expect("the replayed sequence keeps every invariant")
             .signature
             .inv;
-        report(&mut world, &cfg, seed, index, seq).await;
-        panic!("sequence {seed}:{index} breaks invariant {inv:?}");
+        let text = report(&mut world, &cfg, seed, index, seq).await;
+        panic!("sequence {seed}:{index} breaks invariant {inv:?}{text}");
     }
     let started = Instant::now();
     let mut fuzzing = Duration::ZERO;
     let mut kinds: HashSet<Signature> = HashSet::new();
+    let mut reports = String::new();
     let (mut sequences, mut failing, mut steps, mut accepted) = (0u64, 0u64, 0usize, 0usize);
     for index in 0..cfg.sequences {
         let t = Instant::now();
@@ -394,14 +399,14 @@ async fn adversarial_sequences_keep_every_invariant() {
         };
         failing += 1;
         if kinds.insert(failure.signature) {
-            report(&mut world, &cfg, cfg.seed, index, seq).await;
+            reports += &report(&mut world, &cfg, cfg.seed, index, seq).await;
             if kinds.len() >= cfg.reports {
                 break;
             }
         }
     }
-    println!(
-        "\nadversarial ({:?}, seed {}): {sequences} sequences, {steps} steps ({accepted} executed, \
+    let summary = format!(
+        "adversarial ({:?}, seed {}): {sequences} sequences, {steps} steps ({accepted} executed, \
          the rest refused) in {:.1} s: {:.1} s fuzzing ({:.2} ms per step), the rest shrinking; \
          {failing} broke an invariant, {} distinct kinds",
         cfg.profile,
@@ -411,10 +416,6 @@ async fn adversarial_sequences_keep_every_invariant() {
         fuzzing.as_secs_f64() * 1e3 / steps.max(1) as f64,
         kinds.len()
     );
-    assert!(
-        failing == 0,
-        "{failing} of {sequences} sequences broke an invariant (seed {}); see the shrunk \
-         sequences above",
-        cfg.seed
-    );
+    println!("\n{summary}");
+    assert!(failing == 0, "{summary}\n{reports}");
 }
