@@ -267,13 +267,20 @@ impl Gen {
                 }
             },
         };
-        let price = self.attack_price(s);
-        let lots = if self.rng.random_bool(0.7) {
-            pos.unsigned_abs()
-        } else {
-            self.rng.random_range(1..=pos.unsigned_abs() * 2)
+        let mut price = self.attack_price(s);
+        let size = pos.unsigned_abs();
+        let mut ro_x = self.rng.random_bool(0.85);
+        let lots = match self.rng.random_range(0..100) {
+            0..60 => size,
+            60..85 => self.rng.random_range(1..=size * 2),
+            // The flip: a plain order of about twice the position at the band's edge against
+            // the account, which its worst-case position hardly notices but its equity does.
+            _ => {
+                ro_x = false;
+                price = if pos > 0 { s.band.0 } else { s.band.1 };
+                size * 2 + self.rng.random_range(0..=size / 4)
+            }
         };
-        let ro_x = self.rng.random_bool(0.85);
         let ro_y = self.rng.random_bool(0.7);
         if self.rng.random_bool(0.5) {
             let kind = self.rest_kind(closing, price, s.price());
@@ -462,14 +469,18 @@ impl Gen {
         let position = s.position(a).unsigned_abs().max(1);
         let small = self.rng.random_range(1..=50);
         let large = self.rng.random_range(100..=3_000);
+        // As much as the initial margin allows (about 9.5× here): accounts at the margin's edge
+        // are where a fill at the band's edge can cost more than the account holds.
+        let most = (collateral * 95 / (s.price() * 100 * 10)).max(1);
         pick(
             &mut self.rng,
             &[
-                (25, 1_000),
-                (20, small),
-                (25, large),
-                (15, affordable),
-                (15, position),
+                (22, 1_000),
+                (18, small),
+                (22, large),
+                (13, affordable),
+                (13, position),
+                (12, most),
             ],
         )
     }
