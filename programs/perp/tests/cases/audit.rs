@@ -83,20 +83,7 @@ async fn audit_a_resting_reduce_only_order_fills_into_negative_equity() {
     let a = env.funded_trader(&market, 15_100_000).await;
     let b = env.funded_trader(&market, 200_000_000).await;
     let c = env.funded_trader(&market, 200_000_000).await;
-    place(
-        &mut env,
-        &c,
-        order(OrderSide::Ask, OrderType::PostOnly, TICKS, 1_000),
-        &[],
-    )
-    .await;
-    place(
-        &mut env,
-        &a,
-        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 1_000),
-        &[&c],
-    )
-    .await;
+    open_long(&mut env, &a, &c, TICKS, 1_000).await;
     // The market falls to 140 and the stable price follows it closely.
     let now = 1_400;
     env.follow_price(&market, now).await;
@@ -152,20 +139,7 @@ async fn audit_a_healthy_long_can_exit_at_the_market_while_the_sources_disagree(
     env.update_price(&market).await.expect("price");
     let long = env.funded_trader(&market, 50_000_000).await;
     let maker = env.funded_trader(&market, 50_000_000).await;
-    place(
-        &mut env,
-        &maker,
-        order(OrderSide::Ask, OrderType::PostOnly, TICKS, 100),
-        &[],
-    )
-    .await;
-    place(
-        &mut env,
-        &long,
-        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 100),
-        &[&maker],
-    )
-    .await;
+    open_long(&mut env, &long, &maker, TICKS, 100).await;
     // A bid at the stable price and at Pyth's price.
     place(
         &mut env,

@@ -117,20 +117,7 @@ async fn a_reduce_only_order_that_rests_is_judged_as_if_filled() {
     // so a reduce-only order that rests is judged as if it had filled at its own price.
     let (mut env, maker, thin) = funded_market(9_000_000).await;
     let market = thin.market;
-    place(
-        &mut env,
-        &maker,
-        order(OrderSide::Ask, OrderType::PostOnly, TICKS, 500),
-        &[],
-    )
-    .await;
-    place(
-        &mut env,
-        &thin,
-        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 500),
-        &[&maker],
-    )
-    .await;
+    open_long(&mut env, &thin, &maker, TICKS, 500).await;
     // Long 500 at 150 on 9: at 132.1 its equity is 9 − 8.95 − the 0.0375 fee = 0.0125, below
     // maintenance (nobody has liquidated it yet).
     env.follow_price(&market, 1_321).await;
@@ -343,20 +330,7 @@ async fn liquidating_ones_own_bankrupt_account_pays_no_fee() {
     let market = long.market;
     env.withdraw(&long, 1_500_000).await.expect("leave 1.5M");
     let keeper = env.funded_trader(&market, 50_000_000).await;
-    place(
-        &mut env,
-        &short,
-        order(OrderSide::Ask, OrderType::Limit, TICKS, 90),
-        &[],
-    )
-    .await;
-    place(
-        &mut env,
-        &long,
-        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 90),
-        &[&short],
-    )
-    .await;
+    open_long(&mut env, &long, &short, TICKS, 90).await;
     // A gap to 130: equity 1.5M − 1.8M < 0.
     env.set_price_ticks(&market, 1_300).await;
     let events = env
@@ -372,20 +346,7 @@ async fn liquidating_ones_own_bankrupt_account_pays_no_fee() {
 async fn a_reduce_only_market_order_with_a_limit_works_while_the_oracles_are_down() {
     let (mut env, maker, taker) = funded_market(FIFTY).await;
     let market = taker.market;
-    place(
-        &mut env,
-        &maker,
-        order(OrderSide::Ask, OrderType::Limit, TICKS, 10),
-        &[],
-    )
-    .await;
-    place(
-        &mut env,
-        &taker,
-        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 10),
-        &[&maker],
-    )
-    .await;
+    open_long(&mut env, &taker, &maker, TICKS, 10).await;
     place(
         &mut env,
         &maker,
@@ -434,20 +395,7 @@ async fn one_valid_source_cannot_liquidate_beyond_the_stable_band() {
     let (mut env, maker, long) = funded_market(1_500_000).await;
     let market = long.market;
     let keeper = env.funded_trader(&market, 50_000_000).await;
-    place(
-        &mut env,
-        &maker,
-        order(OrderSide::Ask, OrderType::Limit, TICKS, 90),
-        &[],
-    )
-    .await;
-    place(
-        &mut env,
-        &long,
-        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 90),
-        &[&maker],
-    )
-    .await;
+    open_long(&mut env, &long, &maker, TICKS, 90).await;
     // Switchboard down, Pyth alone says −20%: valued at the stable band's edge (142.65), where
     // the 9× long still covers maintenance.
     let keys = market.oracles;
@@ -520,20 +468,7 @@ async fn an_oracle_print_older_than_one_used_is_refused() {
 async fn the_breaker_fails_closed_without_a_crank() {
     let (mut env, maker, taker) = funded_market(FIFTY).await;
     let market = taker.market;
-    place(
-        &mut env,
-        &maker,
-        order(OrderSide::Ask, OrderType::Limit, TICKS, 10),
-        &[],
-    )
-    .await;
-    place(
-        &mut env,
-        &taker,
-        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 10),
-        &[&maker],
-    )
-    .await;
+    open_long(&mut env, &taker, &maker, TICKS, 10).await;
     // +6%, beyond the 5% band, and nobody has cranked `market_update_price`.
     env.set_price_ticks(&market, 1_590).await;
     assert_eq!(env.market(&market.market).await.price.breaker_engaged, 0);
@@ -601,20 +536,7 @@ async fn a_maker_cannot_withdraw_what_its_resting_orders_could_cost() {
     let (mut env, maker, a) = funded_market(31_000_000).await;
     let market = a.market;
     let b = env.funded_trader(&market, 200_000_000).await;
-    place(
-        &mut env,
-        &maker,
-        order(OrderSide::Ask, OrderType::PostOnly, TICKS, 1_000),
-        &[],
-    )
-    .await;
-    place(
-        &mut env,
-        &a,
-        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 1_000),
-        &[&maker],
-    )
-    .await;
+    open_long(&mut env, &a, &maker, TICKS, 1_000).await;
     // A flips its long with an ask of 2,100 at the band's bottom (142.7): filled, it costs
     // 2,100 × 7.3 = 15.33M. Margin (15M on the 150M long) still leaves room for it to rest …
     place(

@@ -16,6 +16,27 @@ pub fn reduce_only(side: OrderSide, kind: OrderType, ticks: u64, lots: u64) -> O
     }
 }
 
+/// `long` buys `lots` at `ticks` from `maker`'s resting ask (settled inline): a position opened
+/// at a price both agree on.
+pub async fn open_long(env: &mut TestEnv, long: &Trader, maker: &Trader, ticks: u64, lots: u64) {
+    let ask = order(OrderSide::Ask, OrderType::PostOnly, ticks, lots);
+    assert!(
+        try_place_with(env, maker, ask, &[]).await,
+        "the maker's ask rests"
+    );
+    let bid = order(OrderSide::Bid, OrderType::ImmediateOrCancel, ticks, lots);
+    assert!(
+        try_place_with(env, long, bid, &[maker]).await,
+        "the long buys"
+    );
+    let filled = env
+        .margin_account(&long.margin_account)
+        .await
+        .trader
+        .base_position;
+    assert!(filled >= lots as i64, "filled {filled} of {lots}");
+}
+
 /// Places `args` for `t` with `makers` at hand; `false` when the program refuses it.
 pub async fn try_place_with(
     env: &mut TestEnv,
