@@ -30,21 +30,7 @@ async fn long_a_on(
     let a = env.funded_trader(&market, collateral).await;
     let b = env.funded_trader(&market, 200_000_000).await;
     let c = env.funded_trader(&market, 200_000_000).await;
-    place(
-        &mut env,
-        &c,
-        order(OrderSide::Ask, OrderType::PostOnly, TICKS, 1_000),
-        &[],
-    )
-    .await;
-    let fill = place(
-        &mut env,
-        &a,
-        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 1_000),
-        &[&c],
-    )
-    .await;
-    assert_eq!(fill.filled_base_lots, 1_000, "A long 1,000 at the oracle");
+    open_long(&mut env, &a, &c, TICKS, 1_000).await;
     (env, a, b, c)
 }
 

@@ -21,21 +21,7 @@ async fn long_l(collateral: u64) -> (TestEnv, Trader, Trader, Trader) {
     let l = env.funded_trader(&market, collateral).await;
     let m = env.funded_trader(&market, 200_000_000).await;
     let c = env.funded_trader(&market, 200_000_000).await;
-    place(
-        &mut env,
-        &c,
-        order(OrderSide::Ask, OrderType::PostOnly, TICKS, 1_000),
-        &[],
-    )
-    .await;
-    let fill = place(
-        &mut env,
-        &l,
-        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 1_000),
-        &[&c],
-    )
-    .await;
-    assert_eq!(fill.filled_base_lots, 1_000, "L long 1,000 at the oracle");
+    open_long(&mut env, &l, &c, TICKS, 1_000).await;
     (env, l, m, c)
 }
 
