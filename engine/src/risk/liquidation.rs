@@ -277,21 +277,26 @@ mod tests {
         assert_eq!(keeper_only.fee(28, price(94), QLS, u64::MAX), Ok((26, 0)));
     }
 
+    /// A trader long 100 lots bought at 100 (one tick = one quote lot = one native unit).
+    fn long_100_at_100() -> Trader {
+        let mut t: Trader = bytemuck::Zeroable::zeroed();
+        let tick = crate::units::QuoteLotsPerBaseLotPerTick::new(1);
+        t.apply_trade(
+            Side::Bid,
+            crate::units::Ticks::new(100),
+            BaseLots::new(100),
+            0,
+            tick,
+        )
+        .unwrap();
+        t
+    }
+
     #[test]
     fn liquidate_moves_the_position_charges_the_fee_and_refuses_healthy_accounts() {
-        let tick = crate::units::QuoteLotsPerBaseLotPerTick::new(1);
         // Long 100 @ 100 with 700 collateral, 5% maintenance. At 98 equity 500 covers 490:
         // refused.
-        let mut account: Trader = bytemuck::Zeroable::zeroed();
-        account
-            .apply_trade(
-                Side::Bid,
-                crate::units::Ticks::new(100),
-                BaseLots::new(100),
-                0,
-                tick,
-            )
-            .unwrap();
+        let mut account = long_100_at_100();
         let mut keeper: Trader = bytemuck::Zeroable::zeroed();
         let mm = |_| Ok(500);
         let before = account;
@@ -406,18 +411,8 @@ mod tests {
 
     #[test]
     fn a_bankrupt_account_pays_no_fee() {
-        let tick = crate::units::QuoteLotsPerBaseLotPerTick::new(1);
         // Long 100 @ 100 with 500 collateral, now at 94: equity 500 − 600 = −100.
-        let mut account: Trader = bytemuck::Zeroable::zeroed();
-        account
-            .apply_trade(
-                Side::Bid,
-                crate::units::Ticks::new(100),
-                BaseLots::new(100),
-                0,
-                tick,
-            )
-            .unwrap();
+        let mut account = long_100_at_100();
         let mut keeper: Trader = bytemuck::Zeroable::zeroed();
         let out = liquidate(
             &mut account,

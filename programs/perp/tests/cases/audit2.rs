@@ -12,28 +12,6 @@ const TICKS: u64 = 1_500;
 /// The band's low edge at 150 (4.9% under: 142.65, rounded up to a tick).
 const LOW_EDGE: u64 = 1_427;
 
-/// A market at 150 with A long 1,000 lots bought from C at 150, A holding `collateral`, and the
-/// attacker's other account B.
-async fn long_a(collateral: u64) -> (TestEnv, Trader, Trader, Trader) {
-    let mut env = TestEnv::new().await;
-    let market = env.create_market().await;
-    long_a_on(env, market, collateral).await
-}
-
-/// `long_a` on `market` (listed in `env`).
-async fn long_a_on(
-    mut env: TestEnv,
-    market: MarketKeys,
-    collateral: u64,
-) -> (TestEnv, Trader, Trader, Trader) {
-    env.update_price(&market).await.expect("price");
-    let a = env.funded_trader(&market, collateral).await;
-    let b = env.funded_trader(&market, 200_000_000).await;
-    let c = env.funded_trader(&market, 200_000_000).await;
-    open_long(&mut env, &a, &c, TICKS, 1_000).await;
-    (env, a, b, c)
-}
-
 /// Finding 1. `collateral_withdraw` sizes what may leave with `Market::withdrawable` (equity
 /// less initial margin of the worst-case exposure), which does not subtract what the account's
 /// resting orders could cost when they fill (`Trader::resting_fill_loss`) — the loss the
@@ -46,7 +24,7 @@ async fn long_a_on(
 #[tokio::test]
 async fn audit2_a_maker_withdraws_the_margin_its_resting_order_reserved_then_is_filled_into_negative_equity()
  {
-    let (mut env, a, b, c) = long_a(31_000_000).await;
+    let (mut env, a, b, c) = long_at_150(31_000_000).await;
     let rested = try_place_with(
         &mut env,
         &a,
@@ -86,18 +64,13 @@ async fn audit2_a_maker_withdraws_the_margin_its_resting_order_reserved_then_is_
 #[tokio::test]
 async fn audit2_the_withdrawal_hole_costs_four_percent_of_notional_with_initial_margin_near_maintenance()
  {
-    let mut env = TestEnv::new().await;
-    let mint = env.create_mint(6, false, &[]).await;
-    let params = perp::state::MarketParams {
+    let (env, market, _) = listed_with(perp::state::MarketParams {
         initial_margin_bps: 600,
         ..default_params()
-    };
-    let market = env
-        .try_create_market(&mint, params)
-        .await
-        .expect("a 6% / 5% market is listed");
+    })
+    .await;
     // 9M initial margin + 15.33M resting loss + the 75k fee, and 195k to spare.
-    let (mut env, a, b, c) = long_a_on(env, market, 24_600_000).await;
+    let (mut env, a, b, c) = long_on(env, market, 24_600_000).await;
     let rested = try_place_with(
         &mut env,
         &a,
@@ -131,7 +104,7 @@ async fn audit2_the_withdrawal_hole_costs_four_percent_of_notional_with_initial_
 /// the fill into negative equity.
 #[tokio::test]
 async fn audit2_a_maker_withdraws_against_a_fill_still_in_the_queue() {
-    let (mut env, a, b, c) = long_a(31_000_000).await;
+    let (mut env, a, b, c) = long_at_150(31_000_000).await;
     let rested = try_place_with(
         &mut env,
         &a,
@@ -178,7 +151,7 @@ async fn audit2_a_maker_withdraws_against_a_fill_still_in_the_queue() {
 #[tokio::test]
 async fn audit2_a_reduce_only_sale_judged_at_a_lagging_stable_price_leaves_negative_equity_while_the_oracles_are_stale()
  {
-    let (mut env, a, b, c) = long_a(15_100_000).await;
+    let (mut env, a, b, c) = long_at_150(15_100_000).await;
     let market = a.market;
     // The market falls to 140 and the stable price follows it.
     env.follow_price(&market, 1_400).await;
@@ -239,7 +212,7 @@ async fn audit2_a_reduce_only_sale_judged_at_a_lagging_stable_price_leaves_negat
 #[tokio::test]
 async fn audit2_stale_sources_bring_a_resting_order_the_band_had_left_back_and_it_fills_into_negative_equity()
  {
-    let (mut env, l, m, c) = long_a(50_000_000).await;
+    let (mut env, l, m, c) = long_at_150(50_000_000).await;
     let market = l.market;
     // M (funded with 200M by `long_a`) keeps 23.1M: withdraw the rest while flat.
     env.withdraw(&m, 176_900_000)
@@ -289,17 +262,12 @@ async fn audit2_stale_sources_bring_a_resting_order_the_band_had_left_back_and_i
 #[tokio::test]
 async fn audit2_a_positive_maker_fee_split_over_fills_overdraws_a_reduce_only_order_that_rests_at_zero_spare()
  {
-    let mut env = TestEnv::new().await;
-    let mint = env.create_mint(6, false, &[]).await;
-    let params = perp::state::MarketParams {
+    let (env, market, mint) = listed_with(perp::state::MarketParams {
         maker_fee_bps: 5,
         ..default_params()
-    };
-    let market = env
-        .try_create_market(&mint, params)
-        .await
-        .expect("a market with a 5 bps maker fee is listed");
-    let (mut env, a, b, c) = long_a_on(env, market, 15_080_000).await;
+    })
+    .await;
+    let (mut env, a, b, c) = long_on(env, market, 15_080_000).await;
     // The market falls to 140 and the stable price follows it.
     let now = 1_400;
     env.follow_price(&market, now).await;

@@ -7,23 +7,9 @@
 use crate::program_test::risk::{engine_price, price_e8};
 use crate::program_test::solvency::*;
 use crate::program_test::trading::{order, place};
-use crate::program_test::*;
 use perp::{OrderArgs, OrderSide, OrderType};
 
 const TICKS: u64 = 1_500;
-
-/// A market at 150 with L long 1,000 lots bought from C at 150, L holding `collateral`, and the
-/// attacker's other account M.
-async fn long_l(collateral: u64) -> (TestEnv, Trader, Trader, Trader) {
-    let mut env = TestEnv::new().await;
-    let market = env.create_market().await;
-    env.update_price(&market).await.expect("price");
-    let l = env.funded_trader(&market, collateral).await;
-    let m = env.funded_trader(&market, 200_000_000).await;
-    let c = env.funded_trader(&market, 200_000_000).await;
-    open_long(&mut env, &l, &c, TICKS, 1_000).await;
-    (env, l, m, c)
-}
 
 /// Finding 1. `record_used` records `Market.price.index_price` only when *every* source is valid
 /// and they agree; a print by a lone valid source (the other stale) is the band's reference
@@ -53,7 +39,7 @@ async fn audit3_a_crash_the_sources_disagree_on_is_not_recorded_so_stale_sources
 
 /// Finding 1's sequence; `switchboard`: Switchboard's crash print (ticks), `None` for quiet.
 async fn revive_through_an_unrecorded_crash(switchboard: Option<u64>) {
-    let (mut env, l, m, c) = long_l(50_000_000).await;
+    let (mut env, l, m, c) = long_at_150(50_000_000).await;
     let market = l.market;
     env.withdraw(&m, 176_900_000)
         .await

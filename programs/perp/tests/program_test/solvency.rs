@@ -2,11 +2,13 @@
 //! that may be refused, an account's equity as the program values it, and the no-bad-debt
 //! assertion.
 
-use super::env::{TestEnv, Trader};
+use super::env::{MarketKeys, TestEnv, Trader, default_params};
 use super::ix;
 use super::trading::order;
+use perp::state::MarketParams;
 use perp::{OrderArgs, OrderSide, OrderType};
 use perp_engine::Price;
+use solana_sdk::pubkey::Pubkey;
 
 /// A reduce-only order.
 pub fn reduce_only(side: OrderSide, kind: OrderType, ticks: u64, lots: u64) -> OrderArgs {
@@ -71,4 +73,36 @@ pub async fn assert_no_negative_equity(
             "{name}'s equity is {e} native units at the unchanged oracle price"
         );
     }
+}
+
+/// A market listed with `params` (the preset otherwise) and its quote mint.
+pub async fn listed_with(params: MarketParams) -> (TestEnv, MarketKeys, Pubkey) {
+    let mut env = TestEnv::new().await;
+    let mint = env.create_mint(6, false, &[]).await;
+    let market = env
+        .try_create_market(&mint, params)
+        .await
+        .expect("market listed");
+    (env, market, mint)
+}
+
+/// On `market` at 150: an account long 1,000 lots bought at 150 holding `collateral`, the
+/// attacker's other account and the counterparty that sold (both well funded), in that order.
+pub async fn long_on(
+    mut env: TestEnv,
+    market: MarketKeys,
+    collateral: u64,
+) -> (TestEnv, Trader, Trader, Trader) {
+    env.update_price(&market).await.expect("price");
+    let long = env.funded_trader(&market, collateral).await;
+    let partner = env.funded_trader(&market, 200_000_000).await;
+    let seller = env.funded_trader(&market, 200_000_000).await;
+    open_long(&mut env, &long, &seller, 1_500, 1_000).await;
+    (env, long, partner, seller)
+}
+
+/// `long_on` a preset market.
+pub async fn long_at_150(collateral: u64) -> (TestEnv, Trader, Trader, Trader) {
+    let (env, market, _) = listed_with(default_params()).await;
+    long_on(env, market, collateral).await
 }
