@@ -9,7 +9,7 @@
 //! `PROPTEST_CASES=1000000 cargo test -p perp-engine --release --test book_model`.
 
 use bytemuck::Zeroable;
-use perp_engine::book::events::{EVENT_FILL, EVENT_OUT, Event, EventQueue};
+use perp_engine::book::events::{EVENT_FILL, EVENT_OUT, EVENT_SETTLED, Event, EventQueue};
 use perp_engine::book::order::{
     BookError, OrderId, OrderKind, OrderRequest, SelfTrade, Side, TickBand, TraderKey,
 };
@@ -424,19 +424,23 @@ impl Model {
             .count() as u32
     }
 
+    /// Settles the events of inline makers in queue order, skipping the others; a settled
+    /// event keeps its slot until everything older has settled.
     fn consume(&mut self, inline: u8, limit: usize) -> usize {
         let mut done = 0;
-        while done < limit {
-            let Some(e) = self.queue.front().copied() else {
-                break;
-            };
-            let m = owner_of(&e.maker);
-            if inline & (1 << m) == 0 {
+        for e in self.queue.iter_mut() {
+            if done == limit {
                 break;
             }
-            self.traders[m].apply(&e);
+            if e.kind != EVENT_SETTLED && inline & (1 << owner_of(&e.maker)) != 0 {
+                let settled = *e;
+                e.kind = EVENT_SETTLED;
+                self.traders[owner_of(&settled.maker)].apply(&settled);
+                done += 1;
+            }
+        }
+        while self.queue.front().is_some_and(|e| e.kind == EVENT_SETTLED) {
             self.queue.pop_front();
-            done += 1;
         }
         done
     }
@@ -752,7 +756,7 @@ impl World {
                 let pending: u64 = m
                     .queue
                     .iter()
-                    .filter(|ev| ev.order_id() == *id)
+                    .filter(|ev| ev.kind != EVENT_SETTLED && ev.order_id() == *id)
                     .map(|ev| ev.base_lots)
                     .sum();
                 assert_eq!(lots, on_book + pending, "trader {t} order {id:?} size");

@@ -452,7 +452,6 @@ pub fn events_consume(
 ) -> Instruction {
     let mut ix = build(
         perp::accounts::EventsConsume {
-            exchange: exchange_pda(),
             market,
             event_queue,
         },
@@ -492,6 +491,7 @@ pub struct LiquidateAccounts {
     pub margin_account: Pubkey,
     pub keeper_account: Pubkey,
     pub book: Pubkey,
+    pub event_queue: Pubkey,
     pub collateral_vault: Pubkey,
     pub insurance_vault: Pubkey,
     pub quote_mint: Pubkey,
@@ -507,6 +507,7 @@ pub fn liquidate(a: &LiquidateAccounts) -> Instruction {
             margin_account: a.margin_account,
             keeper_account: a.keeper_account,
             book: a.book,
+            event_queue: a.event_queue,
             collateral_vault: a.collateral_vault,
             insurance_vault: a.insurance_vault,
             quote_mint: a.quote_mint,

@@ -10,12 +10,15 @@ use bytemuck::{Pod, Zeroable};
 pub const EVENT_FILL: u8 = 1;
 /// `Event::kind` of an out (an order left the book without trading: expired or evicted).
 pub const EVENT_OUT: u8 = 2;
+/// `Event::kind` of an event already settled in place, behind an older one still waiting: its
+/// slot is freed when everything older has settled too.
+pub const EVENT_SETTLED: u8 = 3;
 
 /// A fill or an out, addressed to the maker. 136 bytes, 8-aligned fields only.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
 pub struct Event {
-    /// `EVENT_FILL` or `EVENT_OUT`.
+    /// `EVENT_FILL`, `EVENT_OUT`, or `EVENT_SETTLED` once settled in place.
     pub kind: u8,
     /// Side of the maker's order.
     pub maker_side: u8,
@@ -63,9 +66,19 @@ impl Event {
     pub fn price(&self) -> Ticks {
         Ticks::new(self.price)
     }
+    /// True once settled in place: nothing left to deliver.
+    #[inline]
+    pub fn is_settled(&self) -> bool {
+        self.kind == EVENT_SETTLED
+    }
 }
 
 /// A ring buffer of at most `N` events, oldest first. A zeroed account is an empty queue.
+///
+/// Events settle in any order across makers (a keeper passes whichever makers it has; a
+/// liquidation settles its own account's events wherever they sit), so a settled event may sit
+/// behind an older waiting one: it is marked `EVENT_SETTLED` and its slot counts as used until
+/// the front reaches it. The front is never a settled event.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct EventQueue<const N: usize> {
@@ -83,10 +96,17 @@ unsafe impl<const N: usize> Pod for EventQueue<N> {}
 impl<const N: usize> EventQueue<N> {
     const VALID: () = assert!(N > 0 && N < u32::MAX as usize);
 
-    /// Events waiting.
+    /// Slots in use: events waiting, and settled ones behind an older waiting event.
     #[inline]
     pub fn len(&self) -> usize {
         self.len as usize
+    }
+
+    /// Events still waiting to be settled.
+    pub fn pending(&self) -> usize {
+        (0..self.len())
+            .filter(|&i| self.get(i).is_some_and(|e| !e.is_settled()))
+            .count()
     }
 
     /// True when no event waits.
@@ -134,12 +154,32 @@ impl<const N: usize> EventQueue<N> {
         self.get(0)
     }
 
-    /// Drops the oldest event.
+    /// Drops the oldest event, and any settled ones it uncovers.
     pub fn pop_front(&mut self) -> Option<Event> {
         let e = *self.front()?;
+        self.drop_front();
+        self.drop_settled_front();
+        Some(e)
+    }
+
+    /// Marks the `i`-th oldest event settled and frees every slot at the front that no longer
+    /// holds a waiting event. Out of range: nothing happens.
+    pub fn settle(&mut self, i: usize) {
+        if i < self.len() {
+            self.events[(self.head as usize % N + i) % N].kind = EVENT_SETTLED;
+            self.drop_settled_front();
+        }
+    }
+
+    fn drop_front(&mut self) {
         self.head = ((self.head as usize % N + 1) % N) as u32;
         self.len -= 1;
-        Some(e)
+    }
+
+    fn drop_settled_front(&mut self) {
+        while self.front().is_some_and(Event::is_settled) {
+            self.drop_front();
+        }
     }
 }
 
@@ -173,5 +213,25 @@ mod tests {
         assert!(q.get(3).is_none());
         while q.pop_front().is_some() {}
         assert!(q.is_empty() && q.has_room(2) && !q.has_room(3));
+    }
+
+    #[test]
+    fn settling_behind_the_front_frees_slots_only_when_the_front_settles() {
+        let mut q = EventQueue::<4>::zeroed();
+        for i in 0..4 {
+            q.push(ev(i)).unwrap();
+        }
+        q.settle(2);
+        q.settle(1);
+        // The front still waits: no slot is free yet, but only two events are pending.
+        assert_eq!((q.len(), q.pending(), q.free()), (4, 2, 0));
+        assert!(q.get(1).unwrap().is_settled() && !q.front().unwrap().is_settled());
+        q.settle(0);
+        // Settling the front frees it and the settled run behind it.
+        assert_eq!((q.len(), q.pending()), (1, 1));
+        assert_eq!(q.front().unwrap().base_lots, 3);
+        q.settle(5); // out of range: ignored
+        assert_eq!(q.pop_front().unwrap().base_lots, 3);
+        assert!(q.is_empty());
     }
 }

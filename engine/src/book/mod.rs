@@ -32,6 +32,11 @@ pub const EVENT_QUEUE_CAPACITY: usize = 512;
 /// The largest price in ticks (keeps `!price` and price × size arithmetic away from the edges).
 pub const MAX_PRICE_TICKS: u64 = (1 << 48) - 1;
 
+/// Resting orders one placement may touch (fills and removals of stale orders), whatever its
+/// `fill_limit` asks: every one is an event the program logs, and a transaction's logs must stay
+/// under a validator's 10 KB limit for clients to see them all.
+pub const MAX_ORDERS_TOUCHED: u8 = 32;
+
 /// Queue slots (an eighth) that only reduce-only orders may fill, so a full queue never blocks
 /// them.
 #[inline]
@@ -49,7 +54,8 @@ pub type MarketEventQueue = EventQueue<EVENT_QUEUE_CAPACITY>;
 pub trait Makers {
     /// The trader `owner`, if present.
     fn get(&mut self, owner: &TraderKey) -> Option<&mut Trader>;
-    /// Sees every fill and out this call produced (settled inline or queued), e.g. to log it.
+    /// Sees every fill and out a placement produces, once, when the book makes it (settled
+    /// inline or queued), e.g. to log it. Settling a queued event later does not repeat it.
     fn record(&mut self, _event: &Event) {}
 }
 
@@ -252,6 +258,10 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         if req.base_lots.is_zero() {
             return Err(BookError::ZeroSize);
         }
+        let req = &OrderRequest {
+            fill_limit: req.fill_limit.min(MAX_ORDERS_TOUCHED),
+            ..*req
+        };
         if req.expires_at != 0 && req.expires_at <= ctx.now {
             return Err(BookError::AlreadyExpired);
         }
@@ -576,8 +586,11 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
     }
 }
 
-/// Settles up to `limit` queued events, oldest first, stopping at the first whose maker is not
-/// in `makers` (events must settle in order). Returns how many were settled.
+/// Settles up to `limit` queued events whose makers are in `makers`, oldest first, skipping
+/// (not stopping at) events of makers not at hand: nobody can hold back another account's
+/// settlement by queueing events ahead of it. Each maker's own events still settle in queue
+/// order (every event of a present maker is taken as the scan reaches it). Returns how many
+/// were settled. The scan is bounded by the queue's capacity.
 pub fn consume_events<M: Makers, const Q: usize>(
     queue: &mut EventQueue<Q>,
     makers: &mut M,
@@ -585,17 +598,20 @@ pub fn consume_events<M: Makers, const Q: usize>(
     tick_size: QuoteLotsPerBaseLotPerTick,
 ) -> Result<usize, BookError> {
     let mut done = 0;
-    while done < limit {
-        let Some(event) = queue.front().copied() else {
-            break;
-        };
-        let Some(maker) = makers.get(&event.maker) else {
-            break;
-        };
-        maker.apply_maker_event(&event, tick_size)?;
-        makers.record(&event);
-        queue.pop_front();
-        done += 1;
+    let mut i = 0;
+    while done < limit && i < queue.len() {
+        let event = *queue.get(i).ok_or(BookError::StateMismatch)?;
+        let before = queue.len();
+        if !event.is_settled()
+            && let Some(maker) = makers.get(&event.maker)
+        {
+            maker.apply_maker_event(&event, tick_size)?;
+            queue.settle(i);
+            done += 1;
+        }
+        // Settling the front frees it (and the settled run behind it): the scan position
+        // moves back by what was freed.
+        i = (i + 1).saturating_sub(before - queue.len());
     }
     Ok(done)
 }

@@ -113,6 +113,31 @@ pub struct Liquidation {
     pub insurance_fee: u64,
 }
 
+/// Whether `liquidate` at `price` would act on `account` once its orders are cancelled: it holds
+/// a position whose maintenance margin its equity does not cover. `balance` and
+/// `maintenance_bps` as for `liquidate`. Resting orders are left out of the exposure (a
+/// liquidation cancels them first), so an account cannot shelter behind its own orders.
+pub fn is_liquidatable(
+    account: &Trader,
+    balance: i64,
+    price: Price,
+    maintenance_bps: impl Fn(u64) -> Result<u64, MathError>,
+    quote_lot_size: QuoteNativePerQuoteLot,
+) -> Result<bool, MathError> {
+    let position = account.base_position;
+    if position == 0 {
+        return Ok(false);
+    }
+    let health = Health {
+        exposure: i128::from(position)
+            .safe_mul(i128::from(price.raw()))?
+            .abs(),
+        exposure_lots: position.unsigned_abs(),
+        ..Health::of(account, balance, quote_lot_size, price)?
+    };
+    Ok(!health.covers(maintenance_bps(position.unsigned_abs())?)?)
+}
+
 /// Liquidates part of `account`'s position into `keeper` at `price` (the price most favourable
 /// to the account), charging the fee. `account` must have no open orders (the program cancels
 /// them first) and its funding settled; `balance` is its collateral in native units and
@@ -133,7 +158,7 @@ pub fn liquidate(
     let position = account.base_position;
     let health = Health::of(account, balance, quote_lot_size, price)?;
     let mm = maintenance_bps(position.unsigned_abs())?;
-    if position == 0 || health.covers(mm)? {
+    if !is_liquidatable(account, balance, price, &maintenance_bps, quote_lot_size)? {
         return Err(EngineError::NotLiquidatable);
     }
     let lots = params.lots_to_liquidate(position.unsigned_abs(), price, health.equity, mm)?;

@@ -12,8 +12,8 @@ use solana_sdk::pubkey::Pubkey;
 /// Transactions per pass at most, so one busy market cannot starve the keeper's other work.
 const MAX_TXS_PER_PASS: usize = 8;
 
-/// An `events_consume` of the first `limit` queued events with their makers (distinct, in
-/// queue order), or `None` when the queue is empty.
+/// An `events_consume` of the first `limit` waiting events with their makers (distinct, in
+/// queue order; events already settled in place are skipped), or `None` when none waits.
 pub fn consume_ix(
     market_key: Pubkey,
     market: &Market,
@@ -21,8 +21,12 @@ pub fn consume_ix(
     limit: u16,
 ) -> Option<Instruction> {
     let mut makers: Vec<Pubkey> = Vec::new();
-    for i in 0..queue.queue.len().min(usize::from(limit)) {
-        let maker = Pubkey::new_from_array(queue.queue.get(i)?.maker);
+    let waiting = (0..queue.queue.len())
+        .filter_map(|i| queue.queue.get(i))
+        .filter(|e| !e.is_settled())
+        .take(usize::from(limit));
+    for event in waiting {
+        let maker = Pubkey::new_from_array(event.maker);
         if !makers.contains(&maker) {
             makers.push(maker);
         }

@@ -5,7 +5,6 @@
 //! `raced`; other failures back the account off exponentially.
 
 use super::Keeper;
-use super::events::{consume_ix, fetch_queue};
 use crate::backoff::Backoff;
 use crate::error::KeeperError;
 use crate::sender::Sent;
@@ -200,28 +199,21 @@ impl Liquidator {
         pass: &mut LiquidatorPass,
     ) -> Result<(), KeeperError> {
         let m = &snap.market;
-        let mut ixs = Vec::with_capacity(2);
-        // Fills queued against the account must settle before it can be liquidated.
-        if self
-            .accounts
-            .get(&key)
-            .is_some_and(|t| t.account.trader.slots_in_use > 0)
-        {
-            let queue = fetch_queue(k, m).await?;
-            ixs.extend(consume_ix(snap.key, m, &queue, k.tuning.events_per_tx));
-        }
-        ixs.push(ix::liquidate(&LiquidateAccounts {
+        // One instruction: `liquidate` settles the account's own queued fills itself, wherever
+        // they sit in the queue, so nothing queued by anyone else can hold it back.
+        let ixs = [ix::liquidate(&LiquidateAccounts {
             keeper: k.sender.signer.pubkey(),
             market: snap.key,
             margin_account: key,
             keeper_account: self.keeper_account,
             book: m.book,
+            event_queue: m.event_queue,
             collateral_vault: m.collateral_vault,
             insurance_vault: m.insurance_vault,
             quote_mint: m.quote_mint,
             token_program: m.quote_token_program,
             oracles: snap.oracle_metas(),
-        }));
+        })];
         let now = snap.clock.unix_timestamp;
         let started = Instant::now();
         let sent = k.sender.simulate_and_send(&ixs).await?;

@@ -323,6 +323,10 @@ pub enum ErrorCode {
         "The stable price's largest one-update move (growth per second × 60 s) must be below the breaker band"
     )]
     StableGrowthExceedsBand,
+    #[msg(
+        "An account below its maintenance margin cannot rest orders: take liquidity reduce-only, or add collateral"
+    )]
+    UnhealthyCannotRest,
 }
 
 impl From<EngineError> for ErrorCode {

@@ -191,8 +191,9 @@ pub fn log_event<E: anchor_lang::Event>(event: &E) {
     solana_program::log::sol_log_data(&[&event.data()]);
 }
 
-/// A fill or out from the book (`kind` 1 = fill, 2 = out), whether settled into the maker's
-/// account at once or queued for `events_consume`.
+/// A fill or out from the book (`kind` 1 = fill, 2 = out), logged once when the book makes it,
+/// whether settled into the maker's account at once or queued (settling it from the queue later
+/// logs nothing more).
 #[event]
 pub struct BookEventLogged {
     pub market: Pubkey,

@@ -1,20 +1,19 @@
 //! `events_consume` (permissionless, for keepers): settles up to `limit` queued fills and outs,
-//! oldest first, into the maker margin accounts passed in `remaining_accounts`. Stops at the
-//! first event whose maker is not passed: events of one maker must settle in order. The
-//! makers' funding settles first and the market's open interest follows their fills.
+//! oldest first, into the maker margin accounts passed in `remaining_accounts`, skipping events
+//! whose maker is not passed (each maker's own events still settle in order), so nobody can
+//! hold back another account's settlement by queueing ahead of it. The makers' funding settles
+//! first and the market's open interest follows their fills. Never gated: the fills that exits
+//! and liquidations need settle here.
 
 use crate::error::ErrorCode;
 use crate::events::{EventsConsumed, log_event};
-use crate::state::{EventQueueAccount, Exchange, Gate, Market};
+use crate::state::{EventQueueAccount, Market};
 use crate::util::makers::MakerAccounts;
 use anchor_lang::prelude::*;
 use perp_engine::book::consume_events;
 
 #[derive(Accounts)]
 pub struct EventsConsume<'info> {
-    #[account(seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump,
-        constraint = exchange.is_open(Gate::EventsConsume) @ ErrorCode::GateClosed)]
-    pub exchange: Account<'info, Exchange>,
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
     #[account(mut, address = market.load()?.event_queue @ ErrorCode::WrongEventQueue)]
@@ -42,7 +41,7 @@ pub fn handler<'info>(ctx: Context<'info, EventsConsume<'info>>, limit: u16) -> 
     log_event(&EventsConsumed {
         market: market_key,
         count: count as u32,
-        remaining: queue.queue.len() as u32,
+        remaining: queue.queue.pending() as u32,
     });
     Ok(())
 }

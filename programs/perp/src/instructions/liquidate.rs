@@ -1,5 +1,6 @@
-//! `liquidate` (any keeper, DESIGN §8): for an account below its maintenance margin, cancels its
-//! orders, then moves just enough of its position into the keeper's own margin account in the
+//! `liquidate` (any keeper, DESIGN §8): for an account below its maintenance margin, settles
+//! its own queued fills and outs wherever they sit in the event queue (nothing queued ahead of
+//! them, by anyone, can hold a liquidation back), cancels its orders, then moves just enough of its position into the keeper's own margin account in the
 //! same market at the price most favourable to the account (among valid sources), less the
 //! liquidation discount. The fee splits between the keeper and the market's insurance fund; the
 //! keeper's account must still cover its initial margin. A healthy account is refused with
@@ -14,10 +15,12 @@ use crate::error::ErrorCode;
 use crate::events::{Bankruptcy, Liquidated, log_event};
 // Glob: the nested `OracleAccounts` derive needs its generated client modules in scope.
 use crate::oracle::*;
-use crate::state::{MarginAccount, Market, OrderBookAccount};
+use crate::state::{EventQueueAccount, MarginAccount, Market, OrderBookAccount};
+use crate::util::makers::OwnEvents;
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use perp_engine::book::consume_events;
 use perp_engine::book::order::BookError;
 use perp_engine::oracle::{Action, PriceBand};
 use perp_engine::risk::funding::{PositionSide, shortfall};
@@ -39,6 +42,9 @@ pub struct Liquidate<'info> {
     pub keeper_account: AccountLoader<'info, MarginAccount>,
     #[account(mut, address = market.load()?.book @ ErrorCode::WrongBook)]
     pub book: AccountLoader<'info, OrderBookAccount>,
+    /// The account's queued fills and outs settle from here first.
+    #[account(mut, address = market.load()?.event_queue @ ErrorCode::WrongEventQueue)]
+    pub event_queue: AccountLoader<'info, EventQueueAccount>,
     #[account(mut, address = market.load()?.collateral_vault @ ErrorCode::WrongVault)]
     pub collateral_vault: InterfaceAccount<'info, TokenAccount>,
     #[account(mut, address = market.load()?.insurance_vault @ ErrorCode::WrongVault)]
@@ -65,6 +71,9 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
         let mut market = a.market.load_mut()?;
         let mut account = a.margin_account.load_mut()?;
         let mut keeper = a.keeper_account.load_mut()?;
+        market.settle_funding(&mut account)?;
+        market.settle_funding(&mut keeper)?;
+        settle_own_events(a, &mut market, &mut account)?;
         let orders_cancelled = a
             .book
             .load_mut()?
@@ -77,9 +86,8 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
                 market.tick_size(),
             )
             .map_err(ErrorCode::from)?;
+        // Settled and cancelled, nothing can hold a slot any more.
         require!(account.trader.slots_in_use == 0, ErrorCode::OrdersOpen);
-        market.settle_funding(&mut account)?;
-        market.settle_funding(&mut keeper)?;
 
         let position = account.trader.base_position;
         let to_insurance = if position != 0 {
@@ -114,6 +122,28 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
         (flows, market.signer())
     };
     move_between_vaults(ctx.accounts, &flows, &signer.seeds())
+}
+
+/// Settles every queued fill and out of the liquidated account, in queue order, into it (its
+/// funding already settled), and moves the market's open interest with its position.
+fn settle_own_events(
+    a: &Liquidate,
+    market: &mut Market,
+    account: &mut MarginAccount,
+) -> Result<()> {
+    let before = account.trader.base_position;
+    let mut own = OwnEvents {
+        key: a.margin_account.key(),
+        trader: &mut account.trader,
+    };
+    let mut queue = a.event_queue.load_mut()?;
+    consume_events(&mut queue.queue, &mut own, usize::MAX, market.tick_size())
+        .map_err(ErrorCode::from)?;
+    market
+        .open_interest
+        .record(before, account.trader.base_position)
+        .map_err(ErrorCode::from)?;
+    Ok(())
 }
 
 /// Moves part of `account`'s position into `keeper`'s at the price most favourable to the

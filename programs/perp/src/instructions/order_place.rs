@@ -8,7 +8,9 @@
 //! sources inside the breaker band; the market Active); after matching the account must cover
 //! initial margin at both ends of the oracle range. Reduce-only orders stay possible when the
 //! oracles are down, the breaker holds or the market is reduce-only, but may never leave the
-//! account's maintenance health lower than before or its equity negative. Makers whose margin
+//! account's maintenance health lower than before or its equity negative, and an account below
+//! maintenance cannot rest anything. The exchange's `OrderPlace` gate and a paused market stop
+//! every order but reduce-only ones. Makers whose margin
 //! accounts are passed in `remaining_accounts` settle at once; other fills go to the event queue.
 
 use crate::error::ErrorCode;
@@ -20,13 +22,15 @@ use crate::util::makers::MakerAccounts;
 use anchor_lang::prelude::*;
 use perp_engine::book::order::{OrderKind, OrderRequest, SelfTrade, Side, TickBand};
 use perp_engine::book::{PlaceContext, Remainder};
+use perp_engine::risk::liquidation::is_liquidatable;
 use perp_engine::trader::FeeRates;
 use perp_engine::{BaseLots, Ticks};
 
 #[derive(Accounts)]
 pub struct OrderPlace<'info> {
-    #[account(seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump,
-        constraint = exchange.is_open(Gate::OrderPlace) @ ErrorCode::GateClosed)]
+    /// Its `OrderPlace` gate stops orders that are not reduce-only (checked in the handler:
+    /// exits are never gated).
+    #[account(seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump)]
     pub exchange: Account<'info, Exchange>,
     pub trading: TradingAccounts<'info>,
     #[account(mut, address = trading.market.load()?.event_queue @ ErrorCode::WrongEventQueue)]
@@ -116,11 +120,15 @@ impl OrderArgs {
 
 pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -> Result<()> {
     let clock = Clock::get()?;
+    require!(
+        args.reduce_only || ctx.accounts.exchange.is_open(Gate::OrderPlace),
+        ErrorCode::GateClosed
+    );
     let trading = &ctx.accounts.trading;
     let market_key = trading.market.key();
     let mut market = trading.market.load_mut()?;
     require!(
-        market.effective_status() != MarketStatus::Paused,
+        args.reduce_only || market.effective_status() != MarketStatus::Paused,
         ErrorCode::MarketPaused
     );
     let prices = order_prices(&mut market, &ctx.accounts.oracles, &clock, args.reduce_only)?;
@@ -201,6 +209,25 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
                 )
                 .map_err(ErrorCode::from)?;
         }
+    }
+
+    if let Remainder::Rested(_) = outcome.remainder {
+        // An account a keeper may liquidate cannot add resting orders: each could be filled
+        // through the queue while the keeper works, and it has nothing to rest them on.
+        let reference = prices.band.reference;
+        let margin = market.params.margin();
+        let balance = i64::try_from(account.collateral).map_err(|_| ErrorCode::MathOverflow)?;
+        require!(
+            !is_liquidatable(
+                &account.trader,
+                balance,
+                reference.favourable_to(account.trader.base_position),
+                |lots| market.risk.maintenance_bps(&margin, lots),
+                market.quote_lot_size(),
+            )
+            .map_err(ErrorCode::from)?,
+            ErrorCode::UnhealthyCannotRest
+        );
     }
 
     let (resting_order_id, cancelled) = match outcome.remainder {

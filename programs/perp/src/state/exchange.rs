@@ -20,7 +20,9 @@ pub enum Role {
 }
 
 /// Instructions the guardian can switch off exchange-wide in an emergency (a bug being
-/// exploited through one path). Bit `1 << gate` of `Exchange::closed_gates`.
+/// exploited through one path). Bit `1 << gate` of `Exchange::closed_gates`. Nothing that
+/// liquidations or exits need is gated: `liquidate`, `events_consume`, every cancel and
+/// reduce-only orders always run (bit 4, once `events_consume`'s gate, means nothing).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 // Encoded by variant index, which the explicit values equal (the IDL has no custom
 // discriminants); the values are what `as u8` stores.
@@ -33,10 +35,8 @@ pub enum Gate {
     Withdraw = 1,
     /// `margin_account_create`.
     MarginAccountCreate = 2,
-    /// `order_place` (cancels are never gated).
+    /// `order_place` of orders that are not reduce-only (cancels are never gated).
     OrderPlace = 3,
-    /// `events_consume`.
-    EventsConsume = 4,
 }
 
 impl Gate {

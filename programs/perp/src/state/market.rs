@@ -25,7 +25,8 @@ pub enum MarketStatus {
     Active = 0,
     /// Only risk-reducing actions.
     ReduceOnly = 1,
-    /// Only cancels and withdrawals of free collateral (deposits refused).
+    /// No deposits, new accounts or risk-increasing orders; cancels, reduce-only orders,
+    /// liquidations and withdrawals of free collateral go on (nobody can trap a position).
     Paused = 2,
 }
 

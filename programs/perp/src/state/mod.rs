@@ -41,7 +41,6 @@ mod enum_encoding_tests {
             Gate::Withdraw,
             Gate::MarginAccountCreate,
             Gate::OrderPlace,
-            Gate::EventsConsume,
         ] {
             assert_eq!(bytes(&g), vec![g as u8]);
         }

@@ -83,18 +83,37 @@ impl Makers for MakerAccounts<'_> {
     }
 
     fn record(&mut self, e: &Event) {
-        log_event(&BookEventLogged {
-            market: self.market,
-            kind: e.kind,
-            maker_side: e.maker_side,
-            maker: Pubkey::new_from_array(e.maker),
-            taker: Pubkey::new_from_array(e.taker),
-            order_id: e.order_id().0,
-            client_order_id: e.client_order_id,
-            price_ticks: e.price,
-            base_lots: e.base_lots,
-            maker_fee: e.maker_fee,
-            timestamp: e.timestamp,
-        });
+        log_book_event(self.market, e);
     }
+}
+
+/// One account as the only maker at hand: `liquidate` settles the liquidated account's own
+/// queued events with it, wherever they sit in the queue.
+pub struct OwnEvents<'a> {
+    pub key: Pubkey,
+    pub trader: &'a mut Trader,
+}
+
+impl Makers for OwnEvents<'_> {
+    fn get(&mut self, owner: &TraderKey) -> Option<&mut Trader> {
+        (self.key.to_bytes() == *owner).then_some(&mut *self.trader)
+    }
+}
+
+/// Logs a fill or out of `market` when the book makes it (once: settling it later from the
+/// queue logs nothing more, so an indexer records each fill once).
+fn log_book_event(market: Pubkey, e: &Event) {
+    log_event(&BookEventLogged {
+        market,
+        kind: e.kind,
+        maker_side: e.maker_side,
+        maker: Pubkey::new_from_array(e.maker),
+        taker: Pubkey::new_from_array(e.taker),
+        order_id: e.order_id().0,
+        client_order_id: e.client_order_id,
+        price_ticks: e.price,
+        base_lots: e.base_lots,
+        maker_fee: e.maker_fee,
+        timestamp: e.timestamp,
+    });
 }

@@ -99,22 +99,18 @@ async fn audit_a_resting_reduce_only_order_fills_into_negative_equity() {
         "A solvent but below 5% maintenance: {e}"
     );
 
-    // The lowest tick the band allows, found by trying (PostOnly, reduce-only).
-    let mut rested = None;
-    for ticks in 1_320..now {
-        if try_place_with(
+    // Issue 21: below maintenance it cannot rest anything, even at the oracle price, so the
+    // attacker's bid lifts nothing.
+    assert_error(
+        crate::program_test::trading::try_place(
             &mut env,
             &a,
-            reduce_only(OrderSide::Ask, OrderType::PostOnly, ticks, 1_000),
-            &[],
+            reduce_only(OrderSide::Ask, OrderType::PostOnly, now, 1_000),
         )
-        .await
-        {
-            rested = Some(ticks);
-            break;
-        }
-    }
-    let ticks = rested.expect("a reduce-only ask rests inside the band");
+        .await,
+        perp::error::ErrorCode::UnhealthyCannotRest,
+    );
+    let ticks = now;
     try_place_with(
         &mut env,
         &b,

@@ -135,14 +135,16 @@ async fn a_reduce_only_order_that_rests_is_judged_as_if_filled() {
         .await,
         ErrorCode::ReduceWorsensHealth,
     );
-    // At the oracle price it may rest.
-    place(
-        &mut env,
-        &thin,
-        reduce_only(OrderSide::Ask, OrderType::PostOnly, 1_321, 500),
-        &[],
-    )
-    .await;
+    // Not even at the oracle price: below maintenance nothing rests (issue 21).
+    assert_error(
+        try_place(
+            &mut env,
+            &thin,
+            reduce_only(OrderSide::Ask, OrderType::PostOnly, 1_321, 500),
+        )
+        .await,
+        ErrorCode::UnhealthyCannotRest,
+    );
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ mod market;
 mod market_status;
 mod oracle;
 mod orders;
+mod queue_attack;
 mod risk;
 mod risk_council;
 mod stress;

@@ -104,8 +104,10 @@ pub fn read_queue(data: &[u8]) -> Vec<Event> {
     (0..len)
         .map(|i| {
             let at = ring + ((head % capacity + i) % capacity) * size;
-            bytemuck::pod_read_unaligned(&data[at..at + size])
+            bytemuck::pod_read_unaligned::<Event>(&data[at..at + size])
         })
+        // Settled in place behind an older waiting event: nothing left to apply.
+        .filter(|e| !e.is_settled())
         .collect()
 }
 

@@ -150,6 +150,7 @@ impl Trader {
             margin_account: account,
             keeper_account: self.margin_account,
             book: self.market.book,
+            event_queue: self.market.event_queue,
             collateral_vault: self.market.collateral_vault,
             insurance_vault: self.market.insurance_vault,
             quote_mint: self.market.quote_mint,
@@ -308,12 +309,12 @@ impl TestEnv {
         Ok(events_of(&self.send_for_logs(ixs, signers).await?))
     }
 
-    /// Like `send`, but returns every event the transaction emitted, undecoded.
-    pub async fn send_for_logs(
+    /// Like `send`, but returns the transaction's log lines.
+    pub async fn send_for_log_lines(
         &mut self,
         ixs: &[Instruction],
         signers: &[&Keypair],
-    ) -> Result<Vec<Vec<u8>>, BanksClientError> {
+    ) -> Result<Vec<String>, BanksClientError> {
         let tx = self.transaction(ixs, None, signers).await;
         let out = self
             .ctx
@@ -321,7 +322,16 @@ impl TestEnv {
             .process_transaction_with_metadata(tx)
             .await?;
         out.result.map_err(BanksClientError::TransactionError)?;
-        let logs = out.metadata.map(|m| m.log_messages).unwrap_or_default();
+        Ok(out.metadata.map(|m| m.log_messages).unwrap_or_default())
+    }
+
+    /// Like `send`, but returns every event the transaction emitted, undecoded.
+    pub async fn send_for_logs(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Vec<Vec<u8>>, BanksClientError> {
+        let logs = self.send_for_log_lines(ixs, signers).await?;
         Ok(perp_sdk::events::raw_events(&logs))
     }
 
