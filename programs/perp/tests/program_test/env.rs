@@ -309,6 +309,16 @@ impl TestEnv {
         Ok(events_of(&self.send_for_logs(ixs, signers).await?))
     }
 
+    /// Runs `ixs` without committing anything: what `send` would return.
+    pub async fn simulate(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxResult {
+        let tx = self.transaction(ixs, None, signers).await;
+        let sim = self.ctx.banks_client.simulate_transaction(tx).await?;
+        match sim.result {
+            Some(Err(err)) => Err(BanksClientError::TransactionError(err)),
+            _ => Ok(()),
+        }
+    }
+
     /// Like `send`, but returns the transaction's log lines.
     pub async fn send_for_log_lines(
         &mut self,

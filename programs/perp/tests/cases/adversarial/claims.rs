@@ -35,6 +35,9 @@ pub enum Inv {
     OpenInterest,
     /// The queue holds an event that cannot be applied (broken state).
     QueueState,
+    /// 5: an account below maintenance that the honest keeper's one `liquidate` cannot
+    /// liquidate (whatever the queue holds).
+    Liquidatable,
 }
 
 /// An order the sequence placed, as the delegate bound needs it.

@@ -73,6 +73,7 @@ pub async fn execute(
             Executed::done()
         }
         Step::Withdraw(a, amount) => withdraw(env, m, *a, *amount).await,
+        Step::CrankSpam { secs } => crank_spam(env, m, *secs).await,
         _ => {
             let Some((ixs, signers)) = instructions(env, m, step, clock.unix_timestamp).await
             else {
@@ -121,6 +122,10 @@ async fn instructions(
             vec![owner(*a)],
         ),
         Step::Place(o) => (vec![place_ix(m, o, now)], vec![signer(m, o.acct, o.by)]),
+        Step::Pad { acct, .. } => (
+            step.orders().iter().map(|o| place_ix(m, o, now)).collect(),
+            vec![owner(*acct)],
+        ),
         Step::Pair(a, b) => {
             let mut signers = vec![signer(m, a.acct, a.by)];
             let second = signer(m, b.acct, b.by);
@@ -204,8 +209,34 @@ async fn instructions(
             let ix = ix::market_set_status(g.pubkey(), m.keys.market, MarketStatus::Active);
             (vec![ix], vec![g])
         }
-        Step::Oracle(_) | Step::Warp { .. } | Step::Withdraw(..) => return None,
+        Step::Oracle(_) | Step::Warp { .. } | Step::Withdraw(..) | Step::CrankSpam { .. } => {
+            return None;
+        }
     })
+}
+
+/// Every second for `secs` seconds, one transaction of every crank (each may be refused, e.g.
+/// once the oracles are stale). Done when any landed; the events are all of theirs.
+async fn crank_spam(env: &mut TestEnv, m: &FuzzMarket, secs: u8) -> Executed {
+    let k = &m.keys;
+    let mut out = Executed::default();
+    for _ in 0..secs {
+        env.warp(1, 2).await;
+        let cranks = [
+            ix::market_update_price(k.market, k.oracle_metas()),
+            ix::market_update_risk(k.market, k.oracle_metas()),
+            ix::funding_update(k.market, k.book, k.oracle_metas()),
+        ];
+        for crank in cranks {
+            let sent = send(env, &[crank], &[]).await;
+            out.ok |= sent.ok;
+            out.events.extend(sent.events);
+            if out.error.is_none() {
+                out.error = sent.error;
+            }
+        }
+    }
+    out
 }
 
 /// The keypair that signs for `a` as `by`.

@@ -169,8 +169,12 @@ impl Gen {
                 limit: self.rng.random_range(1..=16),
                 makers: Makers(self.rng.random_range(0..=0xff)),
             },
-            88..94 => Step::Crank(self.crank(), self.rng.random_range(1..=6)),
-            94..96 => Step::Deposit(self.own(), self.rng.random_range(1..=50) * 1_000_000),
+            88..91 => Step::Crank(self.crank(), self.rng.random_range(1..=6)),
+            91..94 => self.pad(s),
+            94 => Step::CrankSpam {
+                secs: self.rng.random_range(2..=20),
+            },
+            95..97 => Step::Deposit(self.own(), self.rng.random_range(1..=50) * 1_000_000),
             _ => {
                 let amount = if self.rng.random_bool(0.7) {
                     Amount::Max
@@ -179,6 +183,57 @@ impl Gen {
                 };
                 Step::Withdraw(self.own(), amount)
             }
+        }
+    }
+
+    /// Queue padding, then (usually next) a sweep by another attacker account with no makers
+    /// passed, which queues an event per padding order ahead of whatever it lifts behind them:
+    /// the attack that used to keep an account's own queued fill out of a keeper's reach.
+    fn pad(&mut self, s: &Situation) -> Step {
+        let acct = *[A0, A1, A2].choose(&mut self.rng).unwrap();
+        let side = if self.rng.random_bool(0.5) {
+            OrderSide::Bid
+        } else {
+            OrderSide::Ask
+        };
+        let o = s.price();
+        let price = match side {
+            OrderSide::Bid => o.saturating_sub(self.rng.random_range(0..=3)).max(1),
+            OrderSide::Ask => o + self.rng.random_range(0..=3),
+        };
+        let count = self.rng.random_range(2..=6);
+        let client_id = self.next_id;
+        for _ in 0..count {
+            self.client_id(By::Owner);
+        }
+        let taker = loop {
+            let t = self.own();
+            if t != acct {
+                break t;
+            }
+        };
+        let sweep_to = match side {
+            OrderSide::Bid => s.band.0,
+            OrderSide::Ask => s.band.1,
+        };
+        let lots = u64::from(count) + self.rng.random_range(1..=50);
+        let mut sweep = self.order(
+            taker,
+            By::Owner,
+            opposite(side),
+            OrderType::ImmediateOrCancel,
+            sweep_to,
+            lots,
+            false,
+        );
+        sweep.fill_limit = 32;
+        self.pending.push_back(Step::Place(sweep));
+        Step::Pad {
+            acct,
+            side,
+            price,
+            count,
+            client_id,
         }
     }
 

@@ -49,6 +49,12 @@
 //! 4. **Open interest** counts exactly the applied positions (a maker's side of a queued fill
 //!    counts once consumed, as the engine's `OpenInterest` documents): each side equals the sum
 //!    of the stored positions on it; after the virtual drain longs equal shorts (zero-sum, 1).
+//! 5. **Every account below maintenance is liquidatable by one keeper transaction**, whatever
+//!    the queue holds: while both sources are fresh and agree, for each account (but K) below
+//!    maintenance at the liquidation price the program previews (or flat with negative
+//!    equity), the honest keeper's single `liquidate`, simulated, succeeds — or is refused only
+//!    because K itself lacks the margin to take the position (`KeeperUnhealthy`). The attacker
+//!    pads the queue (`Step::Pad` and a sweep with no makers passed) and spams the cranks.
 //!
 //! A violation prints the seed, the invariant, its kind (`report`) and a sequence shrunk by
 //! replaying it with steps removed, as Rust-like lines, and how to replay it. Environment:
@@ -69,13 +75,23 @@ mod world;
 use claims::{Band, Inv, Ledger, Placed, Registry, StepContext};
 use exec::{OracleModel, execute};
 use generator::{Gen, Profile, Situation};
-use report::{Conditions, Signature, classify, describe};
-use step::{Oracle, Step};
+use report::{Conditions, Oracles, Signature, classify, describe};
+use step::{Acct, K, Oracle, Step};
 use world::{Variant, World};
 
 use crate::program_test::adversary::MarketView;
 use crate::program_test::env::OPENING_PRICE_E8;
+use crate::program_test::ix;
 use crate::program_test::risk::engine_price;
+use perp::PriceAction;
+use perp::error::ErrorCode;
+use perp::state::{MarginAccount, Market};
+use perp_engine::Price;
+use perp_engine::oracle::PriceBand;
+use perp_engine::risk::liquidation::is_liquidatable;
+use solana_program_test::BanksClientError;
+use solana_sdk::instruction::InstructionError;
+use solana_sdk::transaction::TransactionError;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -258,8 +274,89 @@ impl<'w> Run<'w> {
         self.view = after;
         self.ledger = ledger;
         self.dust = dust;
+        if let Err(message) = self.liquidation_liveness().await {
+            return Some(fail(Inv::Liquidatable, message, &self.registry));
+        }
         None
     }
+
+    /// Invariant 5 on the current state (simulated: nothing changes).
+    async fn liquidation_liveness(&mut self) -> Result<(), String> {
+        let band = self.band();
+        let m = &self.world.markets[self.market];
+        let env = &mut self.world.env;
+        let clock = env.clock().await;
+        let market = &self.view.market;
+        if Conditions::of(market, &self.oracle, &clock, band).oracles != Oracles::Fresh {
+            return Ok(());
+        }
+        let under = |i: usize, price| below_maintenance(market, &self.view.drained[i], price);
+        let truth = engine_price(self.oracle.ticks);
+        let candidates: Vec<usize> = (0..self.view.drained.len())
+            .filter(|&i| Acct(i) != K && under(i, truth))
+            .collect();
+        if candidates.is_empty() {
+            return Ok(());
+        }
+        let Ok(Some(p)) = env.preview_price(&m.keys, PriceAction::Liquidate).await else {
+            return Ok(());
+        };
+        let keeper = m.trader(K);
+        for i in candidates {
+            let position = self.view.drained[i].trader.base_position;
+            let price = PriceBand {
+                low: Price::from_raw(p.low),
+                high: Price::from_raw(p.high),
+            }
+            .favourable_to(position);
+            if !under(i, price) {
+                continue;
+            }
+            let ix = ix::liquidate(&keeper.liquidating(m.accounts[i]));
+            match env.simulate(&[ix], &[&keeper.wallet]).await {
+                Ok(()) => {}
+                Err(e) if is_error(&e, ErrorCode::KeeperUnhealthy) => {}
+                Err(e) => {
+                    return Err(format!(
+                        "{:?} is below maintenance at {} (position {position}) but the keeper's \
+                         liquidate fails: {e:?}",
+                        Acct(i),
+                        price.raw()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `liquidate` at `price` acts on `account` (funding settled, its own queued events
+/// applied): below maintenance with its orders cancelled, or flat with negative equity.
+fn below_maintenance(market: &Market, account: &MarginAccount, price: Price) -> bool {
+    let margin = market.params.margin();
+    let balance = account.collateral as i64;
+    if account.trader.base_position == 0 {
+        return market.health(account, price).is_ok_and(|h| h.equity < 0);
+    }
+    is_liquidatable(
+        &account.trader,
+        balance,
+        price,
+        |lots| market.risk.maintenance_bps(&margin, lots),
+        market.quote_lot_size(),
+    )
+    .unwrap_or(false)
+}
+
+/// Whether `e` is the program's error `code`.
+fn is_error(e: &BanksClientError, code: ErrorCode) -> bool {
+    matches!(
+        e,
+        BanksClientError::TransactionError(TransactionError::InstructionError(
+            _,
+            InstructionError::Custom(c),
+        )) if *c == u32::from(code)
+    )
 }
 
 /// Invariants 1 and 4 on the state after a step; the new dust.

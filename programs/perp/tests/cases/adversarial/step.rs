@@ -159,6 +159,19 @@ pub enum Step {
     },
     /// `times` copies of one crank in one transaction.
     Crank(Crank, u8),
+    /// Queue padding: `acct` rests `count` 1-lot post-only orders at `price` expiring a second
+    /// later, in one transaction (a sweep with no makers passed then queues a fill or an out
+    /// for each, ahead of whatever it lifts behind them).
+    Pad {
+        acct: Acct,
+        side: OrderSide,
+        price: u64,
+        count: u8,
+        /// The first order's client id; the others follow it.
+        client_id: u64,
+    },
+    /// Crank spam: every second for `secs` seconds, one transaction of every crank.
+    CrankSpam { secs: u8 },
     Oracle(Oracle),
     Warp {
         secs: i64,
@@ -187,6 +200,28 @@ impl Step {
         match self {
             Step::Place(o) => vec![*o],
             Step::Pair(a, b) => vec![*a, *b],
+            Step::Pad {
+                acct,
+                side,
+                price,
+                count,
+                client_id,
+            } => (0..u64::from(*count))
+                .map(|i| Order {
+                    acct: *acct,
+                    by: By::Owner,
+                    side: *side,
+                    kind: OrderType::PostOnly,
+                    price: *price,
+                    lots: 1,
+                    reduce_only: false,
+                    expires_in: 1,
+                    self_trade: SelfTradeBehavior::DecrementTake,
+                    fill_limit: 1,
+                    client_id: client_id + i,
+                    makers: Makers::NONE,
+                })
+                .collect(),
             _ => vec![],
         }
     }
