@@ -20,3 +20,4 @@ mod queue_attack;
 mod risk;
 mod risk_council;
 mod stress;
+mod substitution;

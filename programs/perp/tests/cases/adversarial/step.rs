@@ -171,7 +171,9 @@ pub enum Step {
         client_id: u64,
     },
     /// Crank spam: every second for `secs` seconds, one transaction of every crank.
-    CrankSpam { secs: u8 },
+    CrankSpam {
+        secs: u8,
+    },
     Oracle(Oracle),
     Warp {
         secs: i64,
