@@ -26,8 +26,7 @@ const GATE_NAMES: Record<Gate, string> = {
   [Gate.Deposit]: "deposit",
   [Gate.Withdraw]: "withdraw",
   [Gate.MarginAccountCreate]: "account opening",
-  [Gate.OrderPlace]: "order placement",
-  [Gate.EventsConsume]: "event consumption",
+  [Gate.OrderPlace]: "order placement (reduce-only orders still pass)",
 };
 
 export function duration(secs: bigint): string {

@@ -312,6 +312,8 @@ export const PERP_ERROR__BAND_EXCEEDS_MAINTENANCE = 0x1802; // 6146
 export const PERP_ERROR__DISCOUNT_NOT_BELOW_MAINTENANCE = 0x1803; // 6147
 /** StableGrowthExceedsBand: The stable price's largest one-update move (growth per second × 60 s) must be below the breaker band */
 export const PERP_ERROR__STABLE_GROWTH_EXCEEDS_BAND = 0x1804; // 6148
+/** UnhealthyCannotRest: An account below its maintenance margin cannot rest orders: take liquidity reduce-only, or add collateral */
+export const PERP_ERROR__UNHEALTHY_CANNOT_REST = 0x1805; // 6149
 
 export type PerpError =
   | typeof PERP_ERROR__ACCOUNT_ALREADY_INITIALIZED
@@ -446,6 +448,7 @@ export type PerpError =
   | typeof PERP_ERROR__TIMELOCK_NOT_ELAPSED
   | typeof PERP_ERROR__TOO_MANY_MARKETS
   | typeof PERP_ERROR__TOO_MANY_OPEN_ORDERS
+  | typeof PERP_ERROR__UNHEALTHY_CANNOT_REST
   | typeof PERP_ERROR__UNSUPPORTED_MINT_EXTENSION
   | typeof PERP_ERROR__VAULT_BALANCE_MISMATCH
   | typeof PERP_ERROR__WITHDRAWAL_BREAKS_INITIAL_MARGIN
@@ -599,6 +602,7 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__TIMELOCK_NOT_ELAPSED]: `The change's timelock has not elapsed yet`,
     [PERP_ERROR__TOO_MANY_MARKETS]: `The exchange cannot list more markets`,
     [PERP_ERROR__TOO_MANY_OPEN_ORDERS]: `The margin account's open-order slots are all in use`,
+    [PERP_ERROR__UNHEALTHY_CANNOT_REST]: `An account below its maintenance margin cannot rest orders: take liquidity reduce-only, or add collateral`,
     [PERP_ERROR__UNSUPPORTED_MINT_EXTENSION]: `The quote mint has a Token-2022 extension that breaks vault accounting`,
     [PERP_ERROR__VAULT_BALANCE_MISMATCH]: `The vault balance did not change by the transferred amount`,
     [PERP_ERROR__WITHDRAWAL_BREAKS_INITIAL_MARGIN]: `The withdrawal would leave the account below its initial margin`,

@@ -25,11 +25,9 @@ import {
   type Instruction,
   type InstructionWithAccounts,
   type InstructionWithData,
-  type ReadonlyAccount,
   type ReadonlyUint8Array,
   type WritableAccount,
 } from "@solana/kit";
-import { findExchangePda } from "../pdas";
 import { PERP_PROGRAM_ADDRESS } from "../programs";
 import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
 
@@ -45,7 +43,6 @@ export function getEventsConsumeDiscriminatorBytes() {
 
 export type EventsConsumeInstruction<
   TProgram extends string = typeof PERP_PROGRAM_ADDRESS,
-  TAccountExchange extends string | AccountMeta<string> = string,
   TAccountMarket extends string | AccountMeta<string> = string,
   TAccountEventQueue extends string | AccountMeta<string> = string,
   TRemainingAccounts extends readonly AccountMeta<string>[] = [],
@@ -53,9 +50,6 @@ export type EventsConsumeInstruction<
   InstructionWithData<ReadonlyUint8Array> &
   InstructionWithAccounts<
     [
-      TAccountExchange extends string
-        ? ReadonlyAccount<TAccountExchange>
-        : TAccountExchange,
       TAccountMarket extends string
         ? WritableAccount<TAccountMarket>
         : TAccountMarket,
@@ -100,104 +94,24 @@ export function getEventsConsumeInstructionDataCodec(): FixedSizeCodec<
   );
 }
 
-export type EventsConsumeAsyncInput<
-  TAccountExchange extends string = string,
-  TAccountMarket extends string = string,
-  TAccountEventQueue extends string = string,
-> = {
-  exchange?: Address<TAccountExchange>;
-  market: Address<TAccountMarket>;
-  eventQueue: Address<TAccountEventQueue>;
-  limit: EventsConsumeInstructionDataArgs["limit"];
-};
-
-export async function getEventsConsumeInstructionAsync<
-  TAccountExchange extends string,
-  TAccountMarket extends string,
-  TAccountEventQueue extends string,
-  TProgramAddress extends Address = typeof PERP_PROGRAM_ADDRESS,
->(
-  input: EventsConsumeAsyncInput<
-    TAccountExchange,
-    TAccountMarket,
-    TAccountEventQueue
-  >,
-  config?: { programAddress?: TProgramAddress },
-): Promise<
-  EventsConsumeInstruction<
-    TProgramAddress,
-    TAccountExchange,
-    TAccountMarket,
-    TAccountEventQueue
-  >
-> {
-  // Program address.
-  const programAddress = config?.programAddress ?? PERP_PROGRAM_ADDRESS;
-
-  // Original accounts.
-  const originalAccounts = {
-    exchange: { value: input.exchange ?? null, isWritable: false },
-    market: { value: input.market ?? null, isWritable: true },
-    eventQueue: { value: input.eventQueue ?? null, isWritable: true },
-  };
-  const accounts = originalAccounts as Record<
-    keyof typeof originalAccounts,
-    ResolvedAccount
-  >;
-
-  // Original args.
-  const args = { ...input };
-
-  // Resolve default values.
-  if (!accounts.exchange.value) {
-    accounts.exchange.value = await findExchangePda();
-  }
-
-  const getAccountMeta = getAccountMetaFactory(programAddress, "programId");
-  return Object.freeze({
-    accounts: [
-      getAccountMeta(accounts.exchange),
-      getAccountMeta(accounts.market),
-      getAccountMeta(accounts.eventQueue),
-    ],
-    data: getEventsConsumeInstructionDataEncoder().encode(
-      args as EventsConsumeInstructionDataArgs,
-    ),
-    programAddress,
-  } as EventsConsumeInstruction<
-    TProgramAddress,
-    TAccountExchange,
-    TAccountMarket,
-    TAccountEventQueue
-  >);
-}
-
 export type EventsConsumeInput<
-  TAccountExchange extends string = string,
   TAccountMarket extends string = string,
   TAccountEventQueue extends string = string,
 > = {
-  exchange: Address<TAccountExchange>;
   market: Address<TAccountMarket>;
   eventQueue: Address<TAccountEventQueue>;
   limit: EventsConsumeInstructionDataArgs["limit"];
 };
 
 export function getEventsConsumeInstruction<
-  TAccountExchange extends string,
   TAccountMarket extends string,
   TAccountEventQueue extends string,
   TProgramAddress extends Address = typeof PERP_PROGRAM_ADDRESS,
 >(
-  input: EventsConsumeInput<
-    TAccountExchange,
-    TAccountMarket,
-    TAccountEventQueue
-  >,
+  input: EventsConsumeInput<TAccountMarket, TAccountEventQueue>,
   config?: { programAddress?: TProgramAddress },
 ): EventsConsumeInstruction<
   TProgramAddress,
-  TAccountExchange,
   TAccountMarket,
   TAccountEventQueue
 > {
@@ -206,7 +120,6 @@ export function getEventsConsumeInstruction<
 
   // Original accounts.
   const originalAccounts = {
-    exchange: { value: input.exchange ?? null, isWritable: false },
     market: { value: input.market ?? null, isWritable: true },
     eventQueue: { value: input.eventQueue ?? null, isWritable: true },
   };
@@ -221,7 +134,6 @@ export function getEventsConsumeInstruction<
   const getAccountMeta = getAccountMetaFactory(programAddress, "programId");
   return Object.freeze({
     accounts: [
-      getAccountMeta(accounts.exchange),
       getAccountMeta(accounts.market),
       getAccountMeta(accounts.eventQueue),
     ],
@@ -231,7 +143,6 @@ export function getEventsConsumeInstruction<
     programAddress,
   } as EventsConsumeInstruction<
     TProgramAddress,
-    TAccountExchange,
     TAccountMarket,
     TAccountEventQueue
   >);
@@ -243,9 +154,8 @@ export type ParsedEventsConsumeInstruction<
 > = {
   programAddress: Address<TProgram>;
   accounts: {
-    exchange: TAccountMetas[0];
-    market: TAccountMetas[1];
-    eventQueue: TAccountMetas[2];
+    market: TAccountMetas[0];
+    eventQueue: TAccountMetas[1];
   };
   data: EventsConsumeInstructionData;
 };
@@ -258,7 +168,7 @@ export function parseEventsConsumeInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedEventsConsumeInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 3) {
+  if (instruction.accounts.length < 2) {
     // TODO: Coded error.
     throw new Error("Not enough accounts");
   }
@@ -270,11 +180,7 @@ export function parseEventsConsumeInstruction<
   };
   return {
     programAddress: instruction.programAddress,
-    accounts: {
-      exchange: getNextAccount(),
-      market: getNextAccount(),
-      eventQueue: getNextAccount(),
-    },
+    accounts: { market: getNextAccount(), eventQueue: getNextAccount() },
     data: getEventsConsumeInstructionDataDecoder().decode(instruction.data),
   };
 }

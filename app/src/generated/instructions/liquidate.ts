@@ -48,6 +48,7 @@ export type LiquidateInstruction<
   TAccountMarginAccount extends string | AccountMeta<string> = string,
   TAccountKeeperAccount extends string | AccountMeta<string> = string,
   TAccountBook extends string | AccountMeta<string> = string,
+  TAccountEventQueue extends string | AccountMeta<string> = string,
   TAccountCollateralVault extends string | AccountMeta<string> = string,
   TAccountInsuranceVault extends string | AccountMeta<string> = string,
   TAccountQuoteMint extends string | AccountMeta<string> = string,
@@ -76,6 +77,9 @@ export type LiquidateInstruction<
       TAccountBook extends string
         ? WritableAccount<TAccountBook>
         : TAccountBook,
+      TAccountEventQueue extends string
+        ? WritableAccount<TAccountEventQueue>
+        : TAccountEventQueue,
       TAccountCollateralVault extends string
         ? WritableAccount<TAccountCollateralVault>
         : TAccountCollateralVault,
@@ -131,6 +135,7 @@ export type LiquidateInput<
   TAccountMarginAccount extends string = string,
   TAccountKeeperAccount extends string = string,
   TAccountBook extends string = string,
+  TAccountEventQueue extends string = string,
   TAccountCollateralVault extends string = string,
   TAccountInsuranceVault extends string = string,
   TAccountQuoteMint extends string = string,
@@ -146,6 +151,8 @@ export type LiquidateInput<
   /** The keeper's own margin account in this market: it takes over the position. */
   keeperAccount: Address<TAccountKeeperAccount>;
   book: Address<TAccountBook>;
+  /** The account's queued fills and outs settle from here first. */
+  eventQueue: Address<TAccountEventQueue>;
   collateralVault: Address<TAccountCollateralVault>;
   insuranceVault: Address<TAccountInsuranceVault>;
   quoteMint: Address<TAccountQuoteMint>;
@@ -160,6 +167,7 @@ export function getLiquidateInstruction<
   TAccountMarginAccount extends string,
   TAccountKeeperAccount extends string,
   TAccountBook extends string,
+  TAccountEventQueue extends string,
   TAccountCollateralVault extends string,
   TAccountInsuranceVault extends string,
   TAccountQuoteMint extends string,
@@ -174,6 +182,7 @@ export function getLiquidateInstruction<
     TAccountMarginAccount,
     TAccountKeeperAccount,
     TAccountBook,
+    TAccountEventQueue,
     TAccountCollateralVault,
     TAccountInsuranceVault,
     TAccountQuoteMint,
@@ -189,6 +198,7 @@ export function getLiquidateInstruction<
   TAccountMarginAccount,
   TAccountKeeperAccount,
   TAccountBook,
+  TAccountEventQueue,
   TAccountCollateralVault,
   TAccountInsuranceVault,
   TAccountQuoteMint,
@@ -206,6 +216,7 @@ export function getLiquidateInstruction<
     marginAccount: { value: input.marginAccount ?? null, isWritable: true },
     keeperAccount: { value: input.keeperAccount ?? null, isWritable: true },
     book: { value: input.book ?? null, isWritable: true },
+    eventQueue: { value: input.eventQueue ?? null, isWritable: true },
     collateralVault: { value: input.collateralVault ?? null, isWritable: true },
     insuranceVault: { value: input.insuranceVault ?? null, isWritable: true },
     quoteMint: { value: input.quoteMint ?? null, isWritable: false },
@@ -238,6 +249,7 @@ export function getLiquidateInstruction<
       getAccountMeta(accounts.marginAccount),
       getAccountMeta(accounts.keeperAccount),
       getAccountMeta(accounts.book),
+      getAccountMeta(accounts.eventQueue),
       getAccountMeta(accounts.collateralVault),
       getAccountMeta(accounts.insuranceVault),
       getAccountMeta(accounts.quoteMint),
@@ -254,6 +266,7 @@ export function getLiquidateInstruction<
     TAccountMarginAccount,
     TAccountKeeperAccount,
     TAccountBook,
+    TAccountEventQueue,
     TAccountCollateralVault,
     TAccountInsuranceVault,
     TAccountQuoteMint,
@@ -277,12 +290,14 @@ export type ParsedLiquidateInstruction<
     /** The keeper's own margin account in this market: it takes over the position. */
     keeperAccount: TAccountMetas[3];
     book: TAccountMetas[4];
-    collateralVault: TAccountMetas[5];
-    insuranceVault: TAccountMetas[6];
-    quoteMint: TAccountMetas[7];
-    tokenProgram: TAccountMetas[8];
-    pythPriceUpdate?: TAccountMetas[9] | undefined;
-    switchboardFeed?: TAccountMetas[10] | undefined;
+    /** The account's queued fills and outs settle from here first. */
+    eventQueue: TAccountMetas[5];
+    collateralVault: TAccountMetas[6];
+    insuranceVault: TAccountMetas[7];
+    quoteMint: TAccountMetas[8];
+    tokenProgram: TAccountMetas[9];
+    pythPriceUpdate?: TAccountMetas[10] | undefined;
+    switchboardFeed?: TAccountMetas[11] | undefined;
   };
   data: LiquidateInstructionData;
 };
@@ -295,7 +310,7 @@ export function parseLiquidateInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedLiquidateInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 11) {
+  if (instruction.accounts.length < 12) {
     // TODO: Coded error.
     throw new Error("Not enough accounts");
   }
@@ -319,6 +334,7 @@ export function parseLiquidateInstruction<
       marginAccount: getNextAccount(),
       keeperAccount: getNextAccount(),
       book: getNextAccount(),
+      eventQueue: getNextAccount(),
       collateralVault: getNextAccount(),
       insuranceVault: getNextAccount(),
       quoteMint: getNextAccount(),

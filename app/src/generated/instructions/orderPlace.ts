@@ -192,6 +192,10 @@ export type OrderPlaceAsyncInput<
   TAccountPythPriceUpdate extends string = string,
   TAccountSwitchboardFeed extends string = string,
 > = {
+  /**
+   * Its `OrderPlace` gate stops orders that are not reduce-only (checked in the handler:
+   * exits are never gated).
+   */
   exchange?: Address<TAccountExchange>;
   /** The account's owner or delegate. */
   signer: TransactionSigner<TAccountSigner>;
@@ -320,6 +324,10 @@ export type OrderPlaceInput<
   TAccountPythPriceUpdate extends string = string,
   TAccountSwitchboardFeed extends string = string,
 > = {
+  /**
+   * Its `OrderPlace` gate stops orders that are not reduce-only (checked in the handler:
+   * exits are never gated).
+   */
   exchange: Address<TAccountExchange>;
   /** The account's owner or delegate. */
   signer: TransactionSigner<TAccountSigner>;
@@ -437,6 +445,10 @@ export type ParsedOrderPlaceInstruction<
 > = {
   programAddress: Address<TProgram>;
   accounts: {
+    /**
+     * Its `OrderPlace` gate stops orders that are not reduce-only (checked in the handler:
+     * exits are never gated).
+     */
     exchange: TAccountMetas[0];
     /** The account's owner or delegate. */
     signer: TAccountMetas[1];

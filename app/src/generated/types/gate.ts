@@ -17,14 +17,15 @@ import {
 
 /**
  * Instructions the guardian can switch off exchange-wide in an emergency (a bug being
- * exploited through one path). Bit `1 << gate` of `Exchange::closed_gates`.
+ * exploited through one path). Bit `1 << gate` of `Exchange::closed_gates`. Nothing that
+ * liquidations or exits need is gated: `liquidate`, `events_consume`, every cancel and
+ * reduce-only orders always run (bit 4, once `events_consume`'s gate, means nothing).
  */
 export enum Gate {
   Deposit,
   Withdraw,
   MarginAccountCreate,
   OrderPlace,
-  EventsConsume,
 }
 
 export type GateArgs = Gate;
