@@ -36,6 +36,11 @@ pub struct Report {
     pub conservation_dust: i64,
     /// Longest time an account stayed liquidatable before a keeper liquidated it.
     pub max_liquidation_delay_s: i64,
+    /// Most events waiting in the queue just before the keepers acted.
+    pub max_queued_events: u64,
+    /// Liquidations of accounts that had their own fills waiting in the queue when the keepers
+    /// acted (e.g. behind an attacker's padding): each landed in one keeper transaction.
+    pub liquidations_with_queued_fills: u64,
     /// Accounts still liquidatable when the run ended.
     pub liquidatable_at_end: u64,
     /// Long and short open interest at the end, base lots.
@@ -60,6 +65,7 @@ impl Report {
              fills {fills}, liquidations {liq} (healthy {healthy}), bankruptcies {bk}\n\
              insurance {is:.2} -> {ie:.2} (used {iu:.2}), socialised {soc:.2}, bad debt {bad:.2}\n\
              max liquidation delay {delay} s, still liquidatable {left}, steps without a price {np}\n\
+             queue: at most {queued} events waiting, {through} liquidations of accounts with fills in it\n\
              open interest long {l} / short {s} lots, conservation {cons} (dust {dust})\n\
              liquidation latency (simulate + send) median {lat:.2} ms, max {latmax:.2} ms",
             name = self.scenario,
@@ -78,6 +84,8 @@ impl Report {
             soc = q(self.socialized_loss),
             bad = q(self.bad_debt),
             delay = self.max_liquidation_delay_s,
+            queued = self.max_queued_events,
+            through = self.liquidations_with_queued_fills,
             left = self.liquidatable_at_end,
             np = self.steps_without_price,
             l = self.final_open_interest[0],

@@ -109,6 +109,16 @@ fn order(
     }
 }
 
+/// A padding order: a 1-lot reduce-only post-only ask at `ticks` (a padder holds a long)
+/// that stops trading at `expires_at` (swept later, it queues an out: free).
+fn padding(ticks: u64, expires_at: i64, id: u64) -> OrderArgs {
+    OrderArgs {
+        reduce_only: true,
+        expires_at,
+        ..order(OrderSide::Ask, OrderType::PostOnly, ticks, 1, id)
+    }
+}
+
 /// Every margin account of the market.
 async fn margin_accounts(world: &World) -> anyhow::Result<Vec<(Pubkey, Box<MarginAccount>)>> {
     let filters = accounts::margin_account_filters(&world.market);
@@ -137,6 +147,25 @@ async fn liquidatable(world: &World) -> anyhow::Result<(HashSet<Pubkey>, bool)> 
     Ok((out, true))
 }
 
+/// Events waiting in the queue, and the makers they are for.
+async fn queued_makers(world: &World) -> anyhow::Result<(u64, HashSet<Pubkey>)> {
+    let account = world
+        .bank
+        .account(&world.event_queue)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("event queue missing"))?;
+    let queue = accounts::program_zero_copy::<EventQueueAccount>(&account)?;
+    let waiting: Vec<_> = (0..queue.queue.len())
+        .filter_map(|i| queue.queue.get(i))
+        .filter(|e| !e.is_settled())
+        .collect();
+    let makers = waiting
+        .iter()
+        .map(|e| Pubkey::new_from_array(e.maker))
+        .collect();
+    Ok((waiting.len() as u64, makers))
+}
+
 async fn token_amount(world: &World, key: &Pubkey) -> anyhow::Result<u64> {
     let account = world
         .bank
@@ -154,6 +183,8 @@ pub struct Runner<'a> {
     keepers: Vec<SimKeeper>,
     rng: ChaCha8Rng,
     next_id: u64,
+    /// The price the padders rested at last step.
+    last_pad: Option<u64>,
     report: Report,
 }
 
@@ -221,6 +252,7 @@ impl<'a> Runner<'a> {
             keepers,
             rng: ChaCha8Rng::seed_from_u64(scenario.seed),
             next_id: 1,
+            last_pad: None,
             report,
         })
     }
@@ -255,6 +287,13 @@ impl<'a> Runner<'a> {
             .collect()
     }
 
+    /// The padders, in order (the first sweeps).
+    fn padders(&self) -> Vec<usize> {
+        (0..self.traders.len())
+            .filter(|&i| self.traders[i].role == Role::Padder)
+            .collect()
+    }
+
     /// Sends one trader transaction and counts its fills (or its refusal).
     async fn trade(
         &mut self,
@@ -281,7 +320,17 @@ impl<'a> Runner<'a> {
         let price = self.price_at(t);
         let ticks = self.world.ticks(price);
         let makers = self.makers();
-        for i in 0..self.traders.len() {
+        // Padders rest at the price; the sweeper acts first, before the makers requote, and
+        // buys back what the padders rested last step (their padding now expired: outs).
+        let pad = ticks.round() as u64;
+        let now = self.world.bank.clock().await?.unix_timestamp;
+        let mut order_of: Vec<usize> = (0..self.traders.len()).collect();
+        // (At the start it opens its short after the makers' first quotes, like everyone.)
+        if let (Some(&sweeper), false) = (self.padders().first(), first) {
+            order_of.retain(|&i| i != sweeper);
+            order_of.insert(0, sweeper);
+        }
+        for i in order_of {
             let id = self.next_id;
             self.next_id += 1;
             let tr = &self.traders[i];
@@ -305,16 +354,45 @@ impl<'a> Runner<'a> {
                         ),
                     ]
                 }
-                Role::Long | Role::Short if first => {
+                Role::Padder if !first && self.padders().first() == Some(&i) => {
+                    // The sweep: every padding and reduce-only ask, no makers passed, so every
+                    // fill queues (the most one order may touch).
+                    let Some(last) = self.last_pad else { continue };
+                    let lots = 32;
+                    let mut sweep = order(
+                        OrderSide::Bid,
+                        OrderType::ImmediateOrCancel,
+                        last + 1,
+                        lots,
+                        id,
+                    );
+                    sweep.fill_limit = 32;
+                    // It holds a short, so the sweep reduces it: allowed while the breaker
+                    // holds the market reduce-only, as every padding order is.
+                    sweep.reduce_only = true;
+                    vec![ix::order_place(&a, sweep, &[])]
+                }
+                Role::Padder if !first => {
+                    let mut ixs: Vec<_> = (0..tr.size.min(6))
+                        .map(|_| ix::order_place(&a, padding(pad, now + 1, id), &[]))
+                        .collect();
+                    let mut exit = order(OrderSide::Ask, OrderType::PostOnly, pad + 1, 1, id);
+                    exit.reduce_only = true;
+                    ixs.push(ix::order_place(&a, exit, &[]));
+                    ixs
+                }
+                Role::Long | Role::Short | Role::Padder if first => {
                     let notional = tr.leverage * World::native(tr.collateral) as f64;
                     let lots = (notional / self.world.lot_value(price)).floor() as u64;
                     // 2% through the price: a sweep of the makers' ±10 bps quotes, inside the
                     // order band (the preset's is 4.9%).
-                    let (side, limit) = if tr.role == Role::Long {
-                        (OrderSide::Bid, ticks * 1.02)
-                    } else {
-                        (OrderSide::Ask, ticks * 0.98)
-                    };
+                    let sweeper = self.padders().first() == Some(&i);
+                    let (side, limit) =
+                        if tr.role == Role::Long || (tr.role == Role::Padder && !sweeper) {
+                            (OrderSide::Bid, ticks * 1.02)
+                        } else {
+                            (OrderSide::Ask, ticks * 0.98)
+                        };
                     if lots == 0 {
                         continue;
                     }
@@ -341,6 +419,7 @@ impl<'a> Runner<'a> {
             };
             self.trade(i, ixs).await?;
         }
+        self.last_pad = Some(pad);
         Ok(())
     }
 
@@ -361,6 +440,8 @@ impl<'a> Runner<'a> {
 
             // What `liquidate` would accept right now, before any keeper acts.
             let (before, priced) = liquidatable(&self.world).await?;
+            let queued = queued_makers(&self.world).await?;
+            self.report.max_queued_events = self.report.max_queued_events.max(queued.0);
             if !priced {
                 self.report.steps_without_price += 1;
             }
@@ -381,6 +462,9 @@ impl<'a> Runner<'a> {
                 latencies.push(*latency);
                 for l in in_logs::<Liquidated>(&outcome.logs) {
                     self.report.liquidations += 1;
+                    if queued.1.contains(&l.margin_account) {
+                        self.report.liquidations_with_queued_fills += 1;
+                    }
                     match first_seen.get(&l.margin_account) {
                         Some(seen) if before.contains(&l.margin_account) => {
                             let delay = t - seen;

@@ -30,6 +30,12 @@ pub enum Role {
     Short,
     /// Takes random orders.
     Random,
+    /// The queue-padding attacker (issue 21): opens a long like `long` (the group's first: a
+    /// short), then every step rests `size` 1-lot reduce-only padding asks at the price and
+    /// one more a tick above (while its margin allows), and the first padder buys them all
+    /// back reduce-only with no makers passed, so each padder's own fills queue behind the
+    /// others' padding.
+    Padder,
 }
 
 #[derive(Debug, Deserialize, Clone)]
