@@ -16,7 +16,7 @@
 //! - forward weighting: a sample counts from when it was taken until the next sample, at most
 //!   [`FUNDING_SAMPLE_MAX_SECS`]: a sample taken at the end of a long gap does not count for the
 //!   gap (it only starts counting then), and one sample, however quoted, counts at most two
-//!   minutes of the interval;
+//!   minutes of the interval, with its premium clamped to the rate cap;
 //! - time no sample covers (a crank lapse, a sample the oracle rules forbid) pays no premium:
 //!   the sum is divided by the interval, not by the sampled time. So a lapse pays nothing for
 //!   the missed intervals, never a fresh sample times their number.
@@ -61,13 +61,19 @@ pub struct FundingSample {
 static_assertions::const_assert_eq!(core::mem::size_of::<FundingSample>(), 16);
 
 impl FundingSample {
-    /// The sample of `mark` against `index`, or none when the oracle rules forbid one.
-    pub fn of(prices: Option<(Price, Price)>) -> Result<Self, MathError> {
+    /// The sample of `mark` against `index`, or none when the oracle rules forbid one. Its
+    /// premium is clamped to ± `max_rate_bps` of the index, so one sample (however quoted) moves
+    /// a payment by at most the rate cap × its weight / the interval.
+    pub fn of(prices: Option<(Price, Price)>, max_rate_bps: u32) -> Result<Self, MathError> {
         let Some((mark, index)) = prices else {
             return Ok(Self::default());
         };
+        let premium = safe_cast::<u64, i64>(mark.raw())?.safe_sub(safe_cast(index.raw())?)?;
+        let cap: i64 = safe_cast(
+            u128::from(index.raw()).safe_mul(u128::from(max_rate_bps))? / u128::from(BPS),
+        )?;
         Ok(Self {
-            premium: safe_cast::<u64, i64>(mark.raw())?.safe_sub(safe_cast(index.raw())?)?,
+            premium: premium.clamp(-cap, cap),
             index: index.raw(),
         })
     }
@@ -151,6 +157,12 @@ impl FundingSnapshot {
 }
 
 impl Funding {
+    /// Whether a crank at `now` would act (open the first interval, or be the first of its crank
+    /// slot): the others change nothing.
+    pub fn acts_at(&self, now: i64) -> bool {
+        self.interval_start == 0 || starts_slot(self.last_sample_at, now)
+    }
+
     /// The funding crank at `now`, with `mark` and `index` (`prices`; `None` when the oracle
     /// rules forbid a sample). Only the first crank of a crank slot acts. It credits `pending`
     /// (the previous sample) with the time since it was taken, capped at
@@ -168,10 +180,10 @@ impl Funding {
         if self.interval_start == 0 {
             self.interval_start = now;
             self.last_sample_at = now;
-            *pending = FundingSample::of(prices)?;
+            *pending = FundingSample::of(prices, p.max_rate_bps)?;
             return Ok(None);
         }
-        if !starts_slot(self.last_sample_at, now) {
+        if !self.acts_at(now) {
             return Ok(None);
         }
         if pending.index != 0 {
@@ -185,7 +197,7 @@ impl Funding {
             self.sampled_secs = self.sampled_secs.safe_add(weight as u64)?;
         }
         self.last_sample_at = now;
-        *pending = FundingSample::of(prices)?;
+        *pending = FundingSample::of(prices, p.max_rate_bps)?;
         if now - self.interval_start < i64::from(p.interval_secs.max(1)) {
             return Ok(None);
         }
@@ -437,7 +449,7 @@ mod tests {
             (0, 0, 0)
         );
         // The closing crank's sample opens the next interval.
-        assert_eq!(st.s, FundingSample::of(at(999, 1_000)).unwrap());
+        assert_eq!(st.s, FundingSample::of(at(999, 1_000), 50).unwrap());
     }
 
     #[test]
@@ -447,16 +459,17 @@ mod tests {
         let mut st = State::opened(at(1_000, 1_000), T);
         st.crank(at(1_020, 1_000), T + 1_800, &OI).unwrap();
         assert_eq!(st.f.premium_sum, 0, "the quiet sample's 120 s: no premium");
-        // Nobody cranks for the rest of the hour: the 2% sample counts 120 s, not 1,800.
-        // 20 per lot × 120 / 3,600 = 0.667 per lot, far under the 5 per lot cap.
+        // Nobody cranks for the rest of the hour: the 2% sample, clamped to the 0.5% cap (5 per
+        // lot), counts 120 s, not 1,800: 5 × 120 / 3,600 = 0.167 per lot (backward weighting
+        // paid the full 5).
         let paid = st.crank(at(1_000, 1_000), T + HOUR, &OI);
-        assert_eq!(paid, Ok(Some(20_000_000 * 120 / 3_600)));
+        assert_eq!(paid, Ok(Some(5_000_000 * 120 / 3_600)));
         // Cranks every minute: each sample counts exactly its minute.
         let mut st = State::opened(at(1_000, 1_000), T);
         st.hold(at(1_000, 1_000), T, T + 58 * 60, 60);
         st.crank(at(1_020, 1_000), T + 59 * 60, &OI).unwrap();
         let paid = st.crank(at(1_000, 1_000), T + HOUR, &OI);
-        assert_eq!(paid, Ok(Some(20_000_000 * 60 / 3_600)));
+        assert_eq!(paid, Ok(Some(5_000_000 * 60 / 3_600)));
     }
 
     #[test]
