@@ -133,7 +133,10 @@ mod tests {
                 risk.update(index(t), t, &m).unwrap();
                 stable.update(index(t), t, STABLE).unwrap();
                 let prices = Some((mark(t), index(t)));
-                if let Some(p) = funding.update(&mut pending, prices, t, &FUNDING, &OI).unwrap() {
+                if let Some(p) = funding
+                    .update(&mut pending, prices, t, &FUNDING, &OI)
+                    .unwrap()
+                {
                     payment = Some(p);
                 }
             }
@@ -147,7 +150,9 @@ mod tests {
         }
 
         fn every(step: i64, phase: i64) -> impl Iterator<Item = i64> {
-            (0..).map(move |k| T0 + phase + k * step).take_while(|&t| t < T0 + HOUR)
+            (0..)
+                .map(move |k| T0 + phase + k * step)
+                .take_while(|&t| t < T0 + HOUR)
         }
 
         #[test]

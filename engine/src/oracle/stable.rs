@@ -191,9 +191,7 @@ mod tests {
             s.update(target, T0 + i, CFG).unwrap();
             let after = s.price.raw();
             assert!(after >= before && after <= target.raw());
-            assert!(
-                after - before <= before * u64::from(CFG.max_growth_bps_per_sec) * 60 / 10_000
-            );
+            assert!(after - before <= before * u64::from(CFG.max_growth_bps_per_sec) * 60 / 10_000);
         }
         // Ten steps of a tenth close 1 − 0.9¹⁰ = 65.1% of the gap (a continuous EMA: 63%).
         let closed = (s.price.raw() - S) * 100 / (target.raw() - S);

@@ -440,7 +440,10 @@ mod tests {
         // premium (0.2 × 45 − 0.1 × 15) / 60 = 0.125% of 1,000 = 1.25 per lot.
         let mut st = State::opened(at(1_002, 1_000), T);
         assert!(st.hold(at(1_002, 1_000), T, T + 44 * 60, 60).is_empty());
-        assert!(st.hold(at(999, 1_000), T + 44 * 60, T + 59 * 60, 60).is_empty());
+        assert!(
+            st.hold(at(999, 1_000), T + 44 * 60, T + 59 * 60, 60)
+                .is_empty()
+        );
         let paid = st.crank(at(999, 1_000), T + HOUR, &OI);
         assert_eq!(paid, Ok(Some(1_250_000)));
         assert_eq!((st.f.long_index, st.f.short_index), (1_250_000, 1_250_000));
@@ -487,10 +490,7 @@ mod tests {
     fn the_rate_is_clamped_and_uncovered_time_pays_no_premium() {
         // 2% premium all hour, capped at 0.5% of 1,000 = 5 per lot.
         let mut st = State::opened(at(1_020, 1_000), T);
-        assert_eq!(
-            st.hold(at(1_020, 1_000), T, T + HOUR, 60),
-            vec![5_000_000]
-        );
+        assert_eq!(st.hold(at(1_020, 1_000), T, T + HOUR, 60), vec![5_000_000]);
         // Half an hour skipped (oracles disagree), then half an hour at −0.1%: only the
         // covered half pays, −0.05% (the old rule divided by the sampled time: −0.1%).
         let mut st = State::opened(None, T);

@@ -90,7 +90,10 @@ mod tests {
 
     #[test]
     fn the_impact_price_walks_best_first_to_the_depth() {
-        let bids = side(Side::Bid, &[(99, 1, 0), (98, 5, 0), (97, 10, 0), (100, 2, 50)]);
+        let bids = side(
+            Side::Bid,
+            &[(99, 1, 0), (98, 5, 0), (97, 10, 0), (100, 2, 50)],
+        );
         // (depth, now, expected): the expired order at 100 counts only before it expires.
         for (depth, now, expected) in [
             (0, 0, Some(100)),

@@ -42,7 +42,13 @@ async fn honest_market() -> (TestEnv, Trader, Trader) {
     let (mut env, maker, taker) = funded_market(100_000_000).await;
     let market = taker.market;
     let attacker = env.funded_trader(&market, 100_000_000).await;
-    place(&mut env, &maker, order(OrderSide::Ask, OrderType::Limit, TICKS, 50), &[]).await;
+    place(
+        &mut env,
+        &maker,
+        order(OrderSide::Ask, OrderType::Limit, TICKS, 50),
+        &[],
+    )
+    .await;
     let fill = place(
         &mut env,
         &taker,
@@ -52,8 +58,20 @@ async fn honest_market() -> (TestEnv, Trader, Trader) {
     .await;
     assert_eq!(fill.filled_base_lots, 50);
     let depth = 2 * default_params().size_unit_lots;
-    place(&mut env, &maker, order(OrderSide::Bid, OrderType::PostOnly, 1_490, depth), &[]).await;
-    place(&mut env, &maker, order(OrderSide::Ask, OrderType::PostOnly, 1_510, depth), &[]).await;
+    place(
+        &mut env,
+        &maker,
+        order(OrderSide::Bid, OrderType::PostOnly, 1_490, depth),
+        &[],
+    )
+    .await;
+    place(
+        &mut env,
+        &maker,
+        order(OrderSide::Ask, OrderType::PostOnly, 1_510, depth),
+        &[],
+    )
+    .await;
     (env, maker, attacker)
 }
 
@@ -87,7 +105,11 @@ async fn a_quote_cancelled_in_its_own_transaction_buys_at_most_one_capped_sample
     let (mut env, _maker, attacker) = honest_market().await;
     align_to_slot(&mut env).await;
     let opened = crank_after(&mut env, &attacker, 0).await;
-    assert_eq!(opened.mark_price, engine_price(TICKS).raw(), "mid 150 = index");
+    assert_eq!(
+        opened.mark_price,
+        engine_price(TICKS).raw(),
+        "mid 150 = index"
+    );
 
     // One lot inside the spread no longer moves the mark: it is the impact mid over a size unit.
     let small = attack(&mut env, &attacker, 1, CRANK_SLOT_SECS).await;
@@ -96,12 +118,25 @@ async fn a_quote_cancelled_in_its_own_transaction_buys_at_most_one_capped_sample
 
     // A size unit does (mid of 150.9 and 151: +0.63%, clamped to the 0.5% cap), at the end of
     // 57 quiet minutes that backward weighting paid it for, in full (750 native per lot).
-    let big = attack(&mut env, &attacker, default_params().size_unit_lots, 57 * 60).await;
+    let big = attack(
+        &mut env,
+        &attacker,
+        default_params().size_unit_lots,
+        57 * 60,
+    )
+    .await;
     assert!(big.sampled && big.payment_per_lot.is_none());
-    assert_eq!(big.mark_price, (engine_price(1_509).raw() + engine_price(1_510).raw()) / 2);
+    assert_eq!(
+        big.mark_price,
+        (engine_price(1_509).raw() + engine_price(1_510).raw()) / 2
+    );
     // The honest keeper's next crank a minute later ends it; the interval closes at the hour.
     let next = crank_after(&mut env, &attacker, CRANK_SLOT_SECS).await;
-    assert_eq!(next.mark_price, engine_price(TICKS).raw(), "the quote is gone");
+    assert_eq!(
+        next.mark_price,
+        engine_price(TICKS).raw(),
+        "the quote is gone"
+    );
     let closed = crank_after(&mut env, &attacker, CRANK_SLOT_SECS).await;
     // Stated bound: one sample weighs at most the cap × 120 s / interval = 1/30 of the cap
     // (25 native per lot, 0.017% of the index); this one counted its 60 s: 12.5 native per lot.
@@ -130,7 +165,13 @@ async fn a_crank_lapse_pays_nothing_for_the_missed_intervals() {
     // every missed interval (0.5% × 10 = 7,500 native per lot, to positions however new). Now
     // the closing interval pays what its samples covered (the honest one's 120 s at 0) and the
     // missed intervals pay nothing.
-    let late = attack(&mut env, &attacker, default_params().size_unit_lots, 10 * HOUR).await;
+    let late = attack(
+        &mut env,
+        &attacker,
+        default_params().size_unit_lots,
+        10 * HOUR,
+    )
+    .await;
     assert_eq!(late.payment_per_lot, Some(0));
     let m = env.market(&attacker.market.market).await;
     assert_eq!((m.funding.long_index, m.funding.short_index), (0, 0));
@@ -178,8 +219,8 @@ async fn crank_for_an_hour(step: i64, phase: i64) -> (u64, u64, u64, u64) {
     let m = env.market(&market.market).await;
     (
         m.risk.vol.vol_bps(),
-        u64::from(m.initial_margin_bps(0).unwrap()),
-        u64::from(m.maintenance_margin_bps(0).unwrap()),
+        m.initial_margin_bps(0).unwrap(),
+        m.maintenance_margin_bps(0).unwrap(),
         m.price.stable_price,
     )
 }
@@ -201,5 +242,8 @@ async fn volatility_margin_and_the_stable_price_do_not_depend_on_crank_frequency
     assert!(vol_b.abs_diff(vol) <= 15, "{vol_b} vs {vol}");
     assert_eq!((im_b, mm_b), (im, mm));
     let stable = each_second.3;
-    assert!(stable_b.abs_diff(stable) * 10_000 <= 5 * stable, "{stable_b} vs {stable}");
+    assert!(
+        stable_b.abs_diff(stable) * 10_000 <= 5 * stable,
+        "{stable_b} vs {stable}"
+    );
 }
