@@ -16,7 +16,7 @@ use crate::book::critbit::{CritbitTree, Node};
 use crate::book::events::{Event, EventQueue};
 use crate::book::order::RestingOrder;
 use crate::book::side::BookSide;
-use crate::risk::funding::{Funding, FundingSnapshot};
+use crate::risk::funding::{Funding, FundingSample, FundingSnapshot};
 use crate::risk::open_interest::OpenInterest;
 use crate::risk::state::MarketRisk;
 use crate::risk::volatility::Volatility;
@@ -156,6 +156,11 @@ describe!([] Funding, "perp_engine::risk::funding::Funding".into(), {
     premium_sum: i64,
     index_sum: u64,
     sampled_secs: u64,
+});
+
+describe!([] FundingSample, "perp_engine::risk::funding::FundingSample".into(), {
+    premium: i64,
+    index: u64,
 });
 
 describe!([] OpenInterest, "perp_engine::risk::open_interest::OpenInterest".into(), {
@@ -302,6 +307,10 @@ mod tests {
         assert_eq!(
             size_of_described::<FundingSnapshot>(),
             core::mem::size_of::<FundingSnapshot>()
+        );
+        assert_eq!(
+            size_of_described::<FundingSample>(),
+            core::mem::size_of::<FundingSample>()
         );
         assert_eq!(
             size_of_described::<OpenInterest>(),

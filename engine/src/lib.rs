@@ -8,6 +8,7 @@
 
 pub mod book;
 pub mod collateral;
+pub mod crank;
 pub mod error;
 #[cfg(feature = "idl-build")]
 pub mod idl;

@@ -3,6 +3,7 @@
 //! it. It anchors conservative valuation of new risk and the circuit breaker.
 
 use crate::collateral::BPS;
+use crate::crank::starts_slot;
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::price::Price;
@@ -11,8 +12,8 @@ use crate::price::Price;
 /// moves the stable price at most this much time's worth (an EMA step of `60 / window` of the
 /// gap, capped by the growth limit), never all the way to a possibly manipulated index; the
 /// market's parameters keep `max_growth_bps_per_sec × STABLE_MAX_STEP_SECS` below the breaker
-/// band. Cranking every second or every minute follows the same path to within the EMA's
-/// discretisation (see the crank-frequency test).
+/// band. Equal to the crank slot, so every step of a market cranked at least once a minute is a
+/// full 60 s step.
 pub const STABLE_MAX_STEP_SECS: u32 = 60;
 
 /// How fast the stable price may follow the oracle.
@@ -48,8 +49,11 @@ impl StablePrice {
     /// - growth cap = stable × max_growth_bps_per_sec × dt / 10⁴ (floored);
     /// - stable += the average step clamped to ±cap.
     ///
-    /// The first update sets the price outright. An update in the same second (or with a clock
-    /// that went backwards) changes nothing.
+    /// The first update sets the price outright. Only the first update of each crank slot
+    /// (`crate::crank`) moves it; a later one in the same minute (or one with a clock that went
+    /// backwards) changes nothing. Without the grid, sixty one-second EMA steps closed
+    /// 1 − (1 − 1/600)⁶⁰ = 9.5% of a gap per minute where one sixty-second step closed 10%, and
+    /// each truncated step lost up to a raw unit: the path depended on the crank rate.
     pub fn update(
         &mut self,
         oracle: Price,
@@ -63,7 +67,7 @@ impl StablePrice {
             };
             return Ok(());
         }
-        if now <= self.updated_at {
+        if !starts_slot(self.updated_at, now) {
             return Ok(());
         }
         let elapsed: u64 = safe_cast(now.safe_sub(self.updated_at)?)?;
@@ -97,7 +101,8 @@ mod tests {
         max_growth_bps_per_sec: 10,
     };
     const S: u64 = 100_000_000;
-    const T0: i64 = 1_000_000;
+    /// A slot start.
+    const T0: i64 = 999_960;
 
     fn at(price: u64) -> StablePrice {
         StablePrice {
@@ -111,6 +116,17 @@ mod tests {
         s.update(Price::from_raw(oracle), T0 + dt, cfg).unwrap();
         assert_eq!(s.updated_at, T0 + dt);
         s.price.raw()
+    }
+
+    #[test]
+    fn only_the_first_update_of_a_slot_moves_it() {
+        let mut s = at(S);
+        for dt in [1, 30, 59] {
+            s.update(Price::from_raw(2 * S), T0 + dt, CFG).unwrap();
+            assert_eq!(s, at(S), "same slot as {T0}: no move");
+        }
+        s.update(Price::from_raw(S + 1_200), T0 + 61, CFG).unwrap();
+        assert_eq!((s.price.raw(), s.updated_at), (S + 120, T0 + 61));
     }
 
     #[test]
@@ -136,10 +152,10 @@ mod tests {
             (S, S + S / 10, 10 * w, CFG, S + (S / 10) * 60 / w),
             // … and capped at S × g × 60 / 10⁴ = 6% here.
             (S, 2 * S, 10 * w, CFG, S + S * g * 60 / 10_000),
-            // One second: average step of 1/600 of a 1,200-unit gap.
-            (S, S + 1_200, 1, CFG, S + 2),
+            // One minute: average step of 60/600 of a 1,200-unit gap.
+            (S, S + 1_200, 60, CFG, S + 120),
             // A gap smaller than window/dt truncates to no move.
-            (S, S + 1, 1, CFG, S),
+            (S, S + 9, 60, CFG, S),
         ];
         for &(start, oracle, dt, cfg, expected) in cases {
             assert_eq!(
@@ -165,8 +181,9 @@ mod tests {
 
     #[test]
     fn converges_without_overshooting() {
-        // Ten minutes of one update per second toward a 5% higher price: every step moves
-        // toward the oracle, never past it, and never by more than the cap.
+        // Ten minutes of one update per second toward a 5% higher price (one a minute moves
+        // it): every step moves toward the oracle, never past it, and never by more than the
+        // cap.
         let target = Price::from_raw(S + S / 20);
         let mut s = at(S);
         for i in 1..=600 {
@@ -174,10 +191,10 @@ mod tests {
             s.update(target, T0 + i, CFG).unwrap();
             let after = s.price.raw();
             assert!(after >= before && after <= target.raw());
-            assert!(after - before <= before * u64::from(CFG.max_growth_bps_per_sec) / 10_000);
+            assert!(after - before <= before * u64::from(CFG.max_growth_bps_per_sec) * 60 / 10_000);
         }
-        // A continuous EMA would close 1 − e^-1 ≈ 63% of the gap in one window.
+        // Ten steps of a tenth close 1 − 0.9¹⁰ = 65.1% of the gap (a continuous EMA: 63%).
         let closed = (s.price.raw() - S) * 100 / (target.raw() - S);
-        assert!((60..=64).contains(&closed), "closed {closed}%");
+        assert_eq!(closed, 65, "closed {closed}%");
     }
 }

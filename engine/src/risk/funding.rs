@@ -10,12 +10,20 @@
 //! more, the receiver receiving less), so rounding can only leave dust in the vault, never a
 //! shortfall.
 //!
-//! The rate per interval is `TWAP(mark − index) / TWAP(index)`, clamped, from time-weighted
-//! samples; a sample the oracle rules forbid is skipped (its time does not count), and a late
-//! crank pays for at most `max_backfill_intervals` intervals.
+//! The payment per interval is `Σ (mark − index) × weight / interval`, clamped to ± the maximum
+//! rate of `TWAP(index)` (docs/cranks.md):
+//! - one sample per crank slot (`crate::crank`), so cranking more often buys nothing;
+//! - forward weighting: a sample counts from when it was taken until the next sample, at most
+//!   [`FUNDING_SAMPLE_MAX_SECS`]: a sample taken at the end of a long gap does not count for the
+//!   gap (it only starts counting then), and one sample, however quoted, counts at most two
+//!   minutes of the interval, with its premium clamped to the rate cap;
+//! - time no sample covers (a crank lapse, a sample the oracle rules forbid) pays no premium:
+//!   the sum is divided by the interval, not by the sampled time. So a lapse pays nothing for
+//!   the missed intervals, never a fresh sample times their number.
 
 use super::BPS;
 use super::open_interest::OpenInterest;
+use crate::crank::{CRANK_SLOT_SECS, starts_slot};
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::price::{PRICE_SCALE, Price};
@@ -30,8 +38,45 @@ pub struct FundingParams {
     pub interval_secs: u32,
     /// Cap on the rate per interval, bps of the index price.
     pub max_rate_bps: u32,
-    /// Intervals a late crank may pay for at once.
+    /// Intervals a late crank could once pay for at once. No longer read: a lapse pays only
+    /// what its samples covered (kept so the parameter's layout and bounds stay put).
     pub max_backfill_intervals: u32,
+}
+
+/// The most one funding sample counts for, seconds: two crank slots. A cranker at least once a
+/// minute takes consecutive samples under two slots apart, so honest coverage is never cut; a
+/// lone (possibly manipulated) sample counts at most 120 s, 1/30 of an hourly interval.
+pub const FUNDING_SAMPLE_MAX_SECS: i64 = 2 * CRANK_SLOT_SECS;
+
+/// The last funding sample, which counts from when it was taken until the next one (forward
+/// weighting). Stored in the market after `Funding`. 16 bytes; zeroed = no sample pending.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Pod, Zeroable)]
+pub struct FundingSample {
+    /// Mark − index of the sample, `Price` raw.
+    pub premium: i64,
+    /// Index of the sample, `Price` raw; 0 when none is pending (skipped or never taken).
+    pub index: u64,
+}
+static_assertions::const_assert_eq!(core::mem::size_of::<FundingSample>(), 16);
+
+impl FundingSample {
+    /// The sample of `mark` against `index`, or none when the oracle rules forbid one. Its
+    /// premium is clamped to ± `max_rate_bps` of the index, so one sample (however quoted) moves
+    /// a payment by at most the rate cap × its weight / the interval.
+    pub fn of(prices: Option<(Price, Price)>, max_rate_bps: u32) -> Result<Self, MathError> {
+        let Some((mark, index)) = prices else {
+            return Ok(Self::default());
+        };
+        let premium = safe_cast::<u64, i64>(mark.raw())?.safe_sub(safe_cast(index.raw())?)?;
+        let cap: i64 = safe_cast(
+            u128::from(index.raw()).safe_mul(u128::from(max_rate_bps))? / u128::from(BPS),
+        )?;
+        Ok(Self {
+            premium: premium.clamp(-cap, cap),
+            index: index.raw(),
+        })
+    }
 }
 
 /// A position's side, for socialising a loss over it.
@@ -54,13 +99,13 @@ pub struct Funding {
     pub short_index: i64,
     /// Unix time the open interval began (0: none yet; markets list long after 1970).
     pub interval_start: i64,
-    /// Unix time of the last sample (or skip).
+    /// Unix time of the last sample (or skip): when the pending `FundingSample` was taken.
     pub last_sample_at: i64,
-    /// Σ (mark − index) × seconds over the open interval, `Price` raw × s.
+    /// Σ (mark − index) × weight over the open interval, `Price` raw × s.
     pub premium_sum: i64,
-    /// Σ index × seconds over the open interval.
+    /// Σ index × weight over the open interval.
     pub index_sum: u64,
-    /// Seconds sampled in the open interval.
+    /// Seconds covered by samples in the open interval (Σ weight).
     pub sampled_secs: u64,
 }
 static_assertions::const_assert_eq!(core::mem::size_of::<Funding>(), 56);
@@ -112,12 +157,21 @@ impl FundingSnapshot {
 }
 
 impl Funding {
-    /// Records the time since the last sample at `mark` and `index` (or, when `prices` is
-    /// `None`, skips it: the oracle rules forbid a sample now), then closes the interval if it
-    /// is over. Returns the per-lot payment (positive: longs pay shorts), if an interval closed;
-    /// it moves the indices only when both sides of `oi` hold positions.
+    /// Whether a crank at `now` would act (open the first interval, or be the first of its crank
+    /// slot): the others change nothing.
+    pub fn acts_at(&self, now: i64) -> bool {
+        self.interval_start == 0 || starts_slot(self.last_sample_at, now)
+    }
+
+    /// The funding crank at `now`, with `mark` and `index` (`prices`; `None` when the oracle
+    /// rules forbid a sample). Only the first crank of a crank slot acts. It credits `pending`
+    /// (the previous sample) with the time since it was taken, capped at
+    /// [`FUNDING_SAMPLE_MAX_SECS`], makes `prices` the new pending sample, and closes the interval
+    /// if it is over. Returns the per-lot payment (positive: longs pay shorts), if an interval
+    /// closed; it moves the indices only when both sides of `oi` hold positions.
     pub fn update(
         &mut self,
+        pending: &mut FundingSample,
         prices: Option<(Price, Price)>,
         now: i64,
         p: &FundingParams,
@@ -126,24 +180,28 @@ impl Funding {
         if self.interval_start == 0 {
             self.interval_start = now;
             self.last_sample_at = now;
+            *pending = FundingSample::of(prices, p.max_rate_bps)?;
             return Ok(None);
         }
-        let interval = i64::from(p.interval_secs.max(1));
-        // A sample covers at most one interval, so a long gap cannot dominate the average.
-        let dt = (now - self.last_sample_at).clamp(0, interval);
-        if let Some((mark, index)) = prices {
-            let premium = safe_cast::<u64, i64>(mark.raw())?.safe_sub(safe_cast(index.raw())?)?;
-            self.premium_sum = self.premium_sum.safe_add(premium.safe_mul(dt)?)?;
-            self.index_sum = self.index_sum.safe_add(index.raw().safe_mul(dt as u64)?)?;
-            self.sampled_secs = self.sampled_secs.safe_add(dt as u64)?;
-        }
-        self.last_sample_at = self.last_sample_at.max(now);
-        let elapsed = now - self.interval_start;
-        if elapsed < interval {
+        if !self.acts_at(now) {
             return Ok(None);
         }
-        let periods = (elapsed / interval).min(i64::from(p.max_backfill_intervals.max(1)));
-        let payment = self.payment_per_interval(p)?.safe_mul(periods)?;
+        if pending.index != 0 {
+            let weight = (now - self.last_sample_at).min(FUNDING_SAMPLE_MAX_SECS);
+            self.premium_sum = self
+                .premium_sum
+                .safe_add(pending.premium.safe_mul(weight)?)?;
+            self.index_sum = self
+                .index_sum
+                .safe_add(pending.index.safe_mul(weight as u64)?)?;
+            self.sampled_secs = self.sampled_secs.safe_add(weight as u64)?;
+        }
+        self.last_sample_at = now;
+        *pending = FundingSample::of(prices, p.max_rate_bps)?;
+        if now - self.interval_start < i64::from(p.interval_secs.max(1)) {
+            return Ok(None);
+        }
+        let payment = self.payment_per_interval(p)?;
         self.pay(payment, oi)?;
         self.interval_start = now;
         self.premium_sum = 0;
@@ -201,14 +259,14 @@ impl Funding {
         Ok(owed)
     }
 
-    /// The open interval's payment per lot: TWAP(mark − index), clamped to ± the maximum rate
-    /// of TWAP(index). Zero if nothing was sampled.
+    /// The open interval's payment per lot: Σ premium × weight over the interval's length
+    /// (uncovered time counts as no premium), clamped to ± the maximum rate of TWAP(index).
+    /// Zero if nothing was sampled.
     fn payment_per_interval(&self, p: &FundingParams) -> Result<i64, MathError> {
         if self.sampled_secs == 0 {
             return Ok(0);
         }
-        let secs = self.sampled_secs as i64;
-        let premium = self.premium_sum / secs;
+        let premium = self.premium_sum / i64::from(p.interval_secs.max(1));
         let cap: i64 = safe_cast(
             u128::from(self.index_sum / self.sampled_secs).safe_mul(u128::from(p.max_rate_bps))?
                 / u128::from(BPS),
@@ -307,10 +365,12 @@ mod tests {
     use super::*;
     use crate::risk::test_price as px;
     use bytemuck::Zeroable;
+    extern crate std;
+    use std::{vec, vec::Vec};
 
     const HOUR: i64 = 3_600;
-    /// Listing time.
-    const T: i64 = 1_700_000_000;
+    /// Listing time (a crank-slot start).
+    const T: i64 = 1_700_000_040;
 
     fn params() -> FundingParams {
         FundingParams {
@@ -327,56 +387,141 @@ mod tests {
         short_lots: 10,
     };
 
-    fn opened(at: i64) -> Funding {
-        let mut f = Funding::default();
-        assert_eq!(f.update(None, at, &params(), &OI), Ok(None));
-        f
+    /// A market's stored funding state: `Funding` and its pending sample.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    struct State {
+        f: Funding,
+        s: FundingSample,
+    }
+
+    /// `mark` and `index` in whole native units per lot.
+    fn at(mark: u64, index: u64) -> Option<(Price, Price)> {
+        Some((px(mark), px(index)))
+    }
+
+    impl State {
+        fn opened(prices: Option<(Price, Price)>, at: i64) -> Self {
+            let mut st = State::default();
+            assert_eq!(st.crank(prices, at, &OI), Ok(None));
+            st
+        }
+
+        fn crank(
+            &mut self,
+            prices: Option<(Price, Price)>,
+            now: i64,
+            oi: &OpenInterest,
+        ) -> Result<Option<i64>, MathError> {
+            self.f.update(&mut self.s, prices, now, &params(), oi)
+        }
+
+        /// Cranks every `step` seconds in `(from, to]` with `prices`; returns the payments of the
+        /// intervals that closed.
+        fn hold(
+            &mut self,
+            prices: Option<(Price, Price)>,
+            from: i64,
+            to: i64,
+            step: i64,
+        ) -> Vec<i64> {
+            let mut paid = Vec::new();
+            let mut now = from + step;
+            while now <= to {
+                paid.extend(self.crank(prices, now, &OI).unwrap());
+                now += step;
+            }
+            paid
+        }
     }
 
     #[test]
     fn the_rate_is_the_time_weighted_premium() {
-        // Mark 0.2% over index for 45 minutes, 0.1% under for 15: TWAP premium
-        // (0.2 × 45 − 0.1 × 15) / 60 = 0.125% of 1,000 = 1.25 per lot.
-        let mut f = opened(T);
-        f.update(Some((px(1_002), px(1_000))), T + 45 * 60, &params(), &OI)
-            .unwrap();
-        let paid = f
-            .update(Some((px(999), px(1_000))), T + HOUR, &params(), &OI)
-            .unwrap();
-        assert_eq!(paid, Some(1_250_000));
-        assert_eq!((f.long_index, f.short_index), (1_250_000, 1_250_000));
-        assert_eq!((f.premium_sum, f.index_sum, f.sampled_secs), (0, 0, 0));
+        // Cranked every minute: mark 0.2% over index for 45 minutes, 0.1% under for 15: TWAP
+        // premium (0.2 × 45 − 0.1 × 15) / 60 = 0.125% of 1,000 = 1.25 per lot.
+        let mut st = State::opened(at(1_002, 1_000), T);
+        assert!(st.hold(at(1_002, 1_000), T, T + 44 * 60, 60).is_empty());
+        assert!(
+            st.hold(at(999, 1_000), T + 44 * 60, T + 59 * 60, 60)
+                .is_empty()
+        );
+        let paid = st.crank(at(999, 1_000), T + HOUR, &OI);
+        assert_eq!(paid, Ok(Some(1_250_000)));
+        assert_eq!((st.f.long_index, st.f.short_index), (1_250_000, 1_250_000));
+        assert_eq!(
+            (st.f.premium_sum, st.f.index_sum, st.f.sampled_secs),
+            (0, 0, 0)
+        );
+        // The closing crank's sample opens the next interval.
+        assert_eq!(st.s, FundingSample::of(at(999, 1_000), 50).unwrap());
     }
 
     #[test]
-    fn the_rate_is_clamped_and_skipped_samples_do_not_count() {
-        // 2% premium, capped at 0.5% of 1,000 = 5 per lot.
-        let mut f = opened(T);
-        let paid = f.update(Some((px(1_020), px(1_000))), T + HOUR, &params(), &OI);
-        assert_eq!(paid, Ok(Some(5_000_000)));
+    fn a_sample_counts_forward_until_the_next_and_at_most_two_slots() {
+        // A 2% premium sampled at the end of a quiet half hour does not count for the half hour
+        // (backward weighting paid it for the whole gap): it counts from when it was taken.
+        let mut st = State::opened(at(1_000, 1_000), T);
+        st.crank(at(1_020, 1_000), T + 1_800, &OI).unwrap();
+        assert_eq!(st.f.premium_sum, 0, "the quiet sample's 120 s: no premium");
+        // Nobody cranks for the rest of the hour: the 2% sample, clamped to the 0.5% cap (5 per
+        // lot), counts 120 s, not 1,800: 5 × 120 / 3,600 = 0.167 per lot (backward weighting
+        // paid the full 5).
+        let paid = st.crank(at(1_000, 1_000), T + HOUR, &OI);
+        assert_eq!(paid, Ok(Some(5_000_000 * 120 / 3_600)));
+        // Cranks every minute: each sample counts exactly its minute.
+        let mut st = State::opened(at(1_000, 1_000), T);
+        st.hold(at(1_000, 1_000), T, T + 58 * 60, 60);
+        st.crank(at(1_020, 1_000), T + 59 * 60, &OI).unwrap();
+        let paid = st.crank(at(1_000, 1_000), T + HOUR, &OI);
+        assert_eq!(paid, Ok(Some(5_000_000 * 60 / 3_600)));
+    }
+
+    #[test]
+    fn only_the_first_crank_of_a_slot_samples() {
+        // A manipulated sample right after an honest one, in the same minute, is ignored.
+        let mut st = State::opened(at(1_000, 1_000), T);
+        let before = st;
+        assert_eq!(st.crank(at(1_020, 1_000), T + 30, &OI), Ok(None));
+        assert_eq!(st, before);
+        st.crank(at(1_000, 1_000), T + 60, &OI).unwrap();
+        assert_eq!((st.f.premium_sum, st.f.sampled_secs), (0, 60));
+    }
+
+    #[test]
+    fn the_rate_is_clamped_and_uncovered_time_pays_no_premium() {
+        // 2% premium all hour, capped at 0.5% of 1,000 = 5 per lot.
+        let mut st = State::opened(at(1_020, 1_000), T);
+        assert_eq!(st.hold(at(1_020, 1_000), T, T + HOUR, 60), vec![5_000_000]);
         // Half an hour skipped (oracles disagree), then half an hour at −0.1%: only the
-        // sampled half counts, so the payment is −0.1%, not −0.05%.
-        f.update(None, T + HOUR + 1_800, &params(), &OI).unwrap();
-        let paid = f.update(Some((px(999), px(1_000))), T + 2 * HOUR, &params(), &OI);
-        assert_eq!(paid, Ok(Some(-1_000_000)));
+        // covered half pays, −0.05% (the old rule divided by the sampled time: −0.1%).
+        let mut st = State::opened(None, T);
+        st.hold(None, T, T + 1_740, 60);
+        st.hold(at(999, 1_000), T + 1_740, T + HOUR - 60, 60);
+        assert_eq!(st.crank(at(999, 1_000), T + HOUR, &OI), Ok(Some(-500_000)));
         // Nothing sampled in a whole interval: no payment.
-        f.update(None, T + 3 * HOUR, &params(), &OI).unwrap();
-        assert_eq!(f.long_index, 4_000_000);
+        let mut st = State::opened(None, T);
+        assert_eq!(st.hold(None, T, T + HOUR, 60), vec![0]);
+        assert_eq!(st.f.long_index, 0);
     }
 
     #[test]
-    fn a_late_crank_backfills_at_most_the_cap() {
-        let mut f = opened(T);
-        // Ten hours late, 0.1% premium: three intervals are paid, not ten.
-        let paid = f.update(Some((px(1_001), px(1_000))), T + 10 * HOUR, &params(), &OI);
-        assert_eq!(paid, Ok(Some(3_000_000)));
+    fn a_late_crank_pays_what_its_samples_covered_never_a_fresh_sample_times_n() {
+        // 0.1% premium at the last crank, then ten hours of silence; the crank that ends it sees
+        // 2%. The old rule paid the fresh 2% for every missed interval up to the cap (here
+        // 3 × 5 per lot); now the missed intervals pay nothing and the last sample counts 120 s:
+        // 1 × 120 / 3,600 per lot. The fresh sample only starts counting.
+        let mut st = State::opened(at(1_001, 1_000), T);
+        let paid = st.crank(at(1_020, 1_000), T + 10 * HOUR, &OI);
+        assert_eq!(paid, Ok(Some(1_000_000 * 120 / 3_600)));
+        assert_eq!(st.f.interval_start, T + 10 * HOUR);
+        // A position opened seconds before the late crank therefore pays at most that.
+        assert_eq!(settlement(1, 0, st.f.long_index, QLS), Ok(1));
     }
 
     #[test]
     fn funding_is_zero_sum_up_to_rounding_in_the_vaults_favour() {
-        let mut f = opened(T);
-        f.update(Some((px(1_003), px(1_000))), T + HOUR, &params(), &OI)
-            .unwrap();
+        let mut st = State::opened(at(1_003, 1_000), T);
+        st.hold(at(1_003, 1_000), T, T + HOUR, 60);
+        let f = st.f;
         // Longs of 7 and 3 lots against shorts of 4 and 6, all from index 0.
         let longs = [7, 3].map(|p| settlement(p, 0, f.long_index, QLS).unwrap());
         let shorts = [-4, -6].map(|p| settlement(p, 0, f.short_index, QLS).unwrap());
@@ -399,9 +544,7 @@ mod tests {
             short_lots: 10,
         };
         let mut f = Funding::default();
-        f.update(None, T, &params(), &oi).unwrap();
-        let paid = f.update(Some((px(1_001), px(1_000))), T + HOUR, &params(), &oi);
-        assert_eq!(paid, Ok(Some(1_000_000)));
+        f.pay(1_000_000, &oi).unwrap();
         // Longs pay 1 per lot (14); shorts receive 14 / 10 = 1.4 per lot.
         assert_eq!((f.long_index, f.short_index), (1_000_000, 1_400_000));
         let paid_by_longs = settlement(14, 0, f.long_index, QLS).unwrap();
@@ -422,20 +565,18 @@ mod tests {
 
     #[test]
     fn settling_charges_realised_pnl_once_and_follows_a_side_change() {
-        let mut f = opened(T);
-        f.update(Some((px(1_002), px(1_000))), T + HOUR, &params(), &OI)
-            .unwrap(); // longs pay 2 per lot
+        let mut st = State::opened(at(1_002, 1_000), T);
+        st.hold(at(1_002, 1_000), T, T + HOUR, 60); // longs pay 2 per lot
         let mut t = Trader::zeroed();
         t.base_position = 5;
         let mut snap = FundingSnapshot::default();
-        assert_eq!(f.settle(&mut t, &mut snap, QLS), Ok(10));
+        assert_eq!(st.f.settle(&mut t, &mut snap, QLS), Ok(10));
         assert_eq!(t.realised_pnl, -10);
-        assert_eq!(f.settle(&mut t, &mut snap, QLS), Ok(0), "settled once");
+        assert_eq!(st.f.settle(&mut t, &mut snap, QLS), Ok(0), "settled once");
         // The account turns short; the next payment is judged against the short index as of now.
         t.base_position = -5;
-        f.update(Some((px(1_002), px(1_000))), T + 2 * HOUR, &params(), &OI)
-            .unwrap();
-        assert_eq!(f.settle(&mut t, &mut snap, QLS), Ok(-10));
+        st.hold(at(1_002, 1_000), T + HOUR, T + 2 * HOUR, 60);
+        assert_eq!(st.f.settle(&mut t, &mut snap, QLS), Ok(-10));
         assert_eq!(t.realised_pnl, 0);
     }
 

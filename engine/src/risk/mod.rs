@@ -11,6 +11,7 @@ pub mod funding;
 pub mod health;
 pub mod liquidation;
 pub mod margin;
+pub mod mark;
 pub mod open_interest;
 pub mod state;
 pub mod volatility;

@@ -1,6 +1,7 @@
 //! A market's risk state, refreshed by the `market_update_risk` crank: the volatility estimator
 //! and the ramped maintenance fraction that lags it. Initial margin reads the volatility at once;
-//! maintenance only follows at the ramp rate.
+//! maintenance only follows at the ramp rate. Both move only on the crank grid (the first crank
+//! of each minute slot), so the state does not depend on how often anyone cranks.
 
 use super::margin::MarginParams;
 use super::volatility::Volatility;
@@ -25,9 +26,14 @@ static_assertions::const_assert_eq!(core::mem::size_of::<MarketRisk>(), 40);
 impl MarketRisk {
     /// Folds in the index price `price` at `now` and moves maintenance toward what the new
     /// volatility calls for, no faster than the ramp allows. The first update starts from the
-    /// listed maintenance margin.
+    /// listed maintenance margin. A crank that is not the first of its slot changes nothing (the
+    /// ramp then moves at the slot's first crank, so a crank every second and one a minute ramp
+    /// alike).
     pub fn update(&mut self, price: Price, now: i64, p: &MarginParams) -> Result<(), MathError> {
-        self.vol.observe(price, now, p.vol_time_constant_secs)?;
+        let kept = self.vol.observe(price, now, p.vol_time_constant_secs)?;
+        if !kept && self.updated_at != 0 {
+            return Ok(());
+        }
         let target = p.maintenance_target_bps(self.vol.vol_bps())?;
         if self.updated_at == 0 {
             self.maintenance_bps = u64::from(p.maintenance_margin_bps);
@@ -135,14 +141,15 @@ mod tests {
 
     #[test]
     fn frequent_cranks_ramp_at_the_configured_rate() {
-        // Volatility pinned high by ±5% swings every 10 s; at 50 bps/h each crank's allowance
-        // is a seventh of a bps, but over an hour the fractions add up to the full 50.
+        // Volatility pinned high by ±5% swings every minute, cranked every 10 s; at 50 bps/h
+        // each slot's allowance is under a bps, but over an hour the fractions add up to the
+        // full 50.
         let p = params();
         let mut risk = MarketRisk::default();
-        let t0: i64 = 1_700_000_000;
+        let t0: i64 = 1_700_000_040; // a slot start
         risk.update(price(10_000), t0, &p).unwrap();
         for i in 1..=360 {
-            let px = if i % 2 == 0 { 10_000 } else { 10_500 };
+            let px = if (i / 6) % 2 == 0 { 10_000 } else { 10_500 };
             risk.update(price(px), t0 + 10 * i, &p).unwrap();
         }
         assert_eq!(risk.maintenance_bps, 500 + 50);

@@ -6,7 +6,15 @@
 //! `dt / (τ + dt)` of the sample rate `r² / dt`, exact for irregular cranks (a constant rate
 //! `σ²` stays `σ²` whatever the spacing). `ln(p / p₀)` is taken as `2(p − p₀)/(p + p₀)`, which
 //! differs from the log by under `r³/12` (0.02% of `r` for a 5% move). No floats, no `exp`.
+//!
+//! Observations are kept on the crank grid (`crate::crank`): only the first in each minute slot.
+//! Without it the estimate depended on who cranked how often: squared returns of oracle noise
+//! add up per observation, not per second, so ±5 bps of noise read 35 bps/√h cranked every
+//! minute but 268 bps/√h cranked every second (and margin followed). On the grid both crank
+//! rates keep the same observations. The price of it: a swing that starts and ends inside one
+//! minute is not seen, and initial margin reacts to a move up to a minute late.
 
+use crate::crank::starts_slot;
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::price::Price;
@@ -29,21 +37,22 @@ pub struct Volatility {
 static_assertions::const_assert_eq!(core::mem::size_of::<Volatility>(), 24);
 
 impl Volatility {
-    /// Folds in the price `price` seen at `now`, with EWMA time constant `tau_secs`.
-    /// Observations in the same second (or earlier) are ignored: the next later one measures the
-    /// whole move from the last kept price.
-    pub fn observe(&mut self, price: Price, now: i64, tau_secs: u32) -> Result<(), MathError> {
+    /// Folds in the price `price` seen at `now`, with EWMA time constant `tau_secs`, if it is the
+    /// first observation of its crank slot; returns whether it was kept. Later observations of
+    /// the same slot (or earlier ones) are ignored: the next kept one measures the whole move
+    /// from the last kept price.
+    pub fn observe(&mut self, price: Price, now: i64, tau_secs: u32) -> Result<bool, MathError> {
         let p = i128::from(price.raw());
         if p == 0 {
-            return Ok(());
+            return Ok(false);
         }
         if self.last_price == 0 {
             self.last_price = price.raw();
             self.last_at = now;
-            return Ok(());
+            return Ok(true);
         }
-        if now <= self.last_at {
-            return Ok(());
+        if !starts_slot(self.last_at, now) {
+            return Ok(false);
         }
         let p0 = i128::from(self.last_price);
         // |r| < 2 × 10^9, so r² < 4 × 10^18 fits u64.
@@ -60,7 +69,7 @@ impl Volatility {
         self.variance_e18 = safe_cast(v)?;
         self.last_price = price.raw();
         self.last_at = now;
-        Ok(())
+        Ok(true)
     }
 
     /// Volatility per √hour in bps: √(variance × 3,600).
@@ -126,17 +135,19 @@ mod tests {
     }
 
     #[test]
-    fn same_second_observations_are_folded_into_the_next() {
+    fn observations_within_a_slot_are_folded_into_the_next() {
         let mut a = Volatility::default();
         let mut b = Volatility::default();
         for v in [&mut a, &mut b] {
             v.observe(p(1_000), 0, 300).unwrap();
         }
-        a.observe(p(1_050), 10, 300).unwrap();
-        a.observe(p(1_100), 10, 300).unwrap(); // ignored: same second
-        b.observe(p(1_050), 10, 300).unwrap();
+        // Same slot as the anchor (second 0 of the first minute): ignored.
+        assert_eq!(a.observe(p(1_100), 10, 300), Ok(false));
         assert_eq!(a, b);
-        a.observe(p(1_100), 5, 300).unwrap(); // earlier: ignored
+        assert_eq!(a.observe(p(1_050), 60, 300), Ok(true));
+        assert_eq!(a.observe(p(1_100), 61, 300), Ok(false)); // same slot
+        assert_eq!(a.observe(p(1_100), 59, 300), Ok(false)); // earlier
+        b.observe(p(1_050), 60, 300).unwrap();
         assert_eq!(a, b);
     }
 
@@ -144,8 +155,8 @@ mod tests {
     fn extreme_prices_do_not_overflow() {
         let mut v = Volatility::default();
         v.observe(p(1), 0, u32::MAX).unwrap();
-        v.observe(p(u64::MAX), 1, u32::MAX).unwrap();
-        v.observe(p(1), 2, 0).unwrap();
+        v.observe(p(u64::MAX), 60, u32::MAX).unwrap();
+        v.observe(p(1), 120, 0).unwrap();
         assert!(v.vol_bps() > 0);
     }
 }

@@ -266,7 +266,8 @@ pub struct FundingUpdated {
     pub mark_price: u64,
     /// 0 when skipped.
     pub index_price: u64,
-    /// False when the oracle rules forbade a sample.
+    /// False when the oracle rules forbade a sample, or the crank was not the first of its
+    /// minute slot (only that one samples).
     pub sampled: bool,
     /// Set when an interval closed: paid per lot by longs (negative: by shorts), `Price` units.
     pub payment_per_lot: Option<i64>,

@@ -43,6 +43,8 @@ import {
 import {
   getFundingDecoder,
   getFundingEncoder,
+  getFundingSampleDecoder,
+  getFundingSampleEncoder,
   getMarketParamsDecoder,
   getMarketParamsEncoder,
   getMarketRiskDecoder,
@@ -59,6 +61,8 @@ import {
   getWithdrawWindowEncoder,
   type Funding,
   type FundingArgs,
+  type FundingSample,
+  type FundingSampleArgs,
   type MarketParams,
   type MarketParamsArgs,
   type MarketRisk,
@@ -125,6 +129,11 @@ export type Market = {
   openInterest: OpenInterest;
   /** The newest publication of each source the market has used, and the last reference. */
   oracleSeen: OracleSeen;
+  /**
+   * The last funding sample, which counts until the next (`funding_update`; zeroed, as in a
+   * market listed before it existed: none pending).
+   */
+  fundingSample: FundingSample;
   /** Room for later fields without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -170,6 +179,11 @@ export type MarketArgs = {
   openInterest: OpenInterestArgs;
   /** The newest publication of each source the market has used, and the last reference. */
   oracleSeen: OracleSeenArgs;
+  /**
+   * The last funding sample, which counts until the next (`funding_update`; zeroed, as in a
+   * market listed before it existed: none pending).
+   */
+  fundingSample: FundingSampleArgs;
   /** Room for later fields without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -199,7 +213,8 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["funding", getFundingEncoder()],
       ["openInterest", getOpenInterestEncoder()],
       ["oracleSeen", getOracleSeenEncoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 224)],
+      ["fundingSample", getFundingSampleEncoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 208)],
     ]),
     (value) => ({ ...value, discriminator: MARKET_DISCRIMINATOR }),
   );
@@ -229,7 +244,8 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["funding", getFundingDecoder()],
     ["openInterest", getOpenInterestDecoder()],
     ["oracleSeen", getOracleSeenDecoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 224)],
+    ["fundingSample", getFundingSampleDecoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 208)],
   ]);
 }
 

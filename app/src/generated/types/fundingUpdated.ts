@@ -40,7 +40,10 @@ export type FundingUpdated = {
   markPrice: bigint;
   /** 0 when skipped. */
   indexPrice: bigint;
-  /** False when the oracle rules forbade a sample. */
+  /**
+   * False when the oracle rules forbade a sample, or the crank was not the first of its
+   * minute slot (only that one samples).
+   */
   sampled: boolean;
   /** Set when an interval closed: paid per lot by longs (negative: by shorts), `Price` units. */
   paymentPerLot: Option<bigint>;
@@ -54,7 +57,10 @@ export type FundingUpdatedArgs = {
   markPrice: number | bigint;
   /** 0 when skipped. */
   indexPrice: number | bigint;
-  /** False when the oracle rules forbade a sample. */
+  /**
+   * False when the oracle rules forbade a sample, or the crank was not the first of its
+   * minute slot (only that one samples).
+   */
   sampled: boolean;
   /** Set when an interval closed: paid per lot by longs (negative: by shorts), `Price` units. */
   paymentPerLot: OptionOrNullable<number | bigint>;

@@ -26,6 +26,7 @@ export * from "./eventQueue512";
 export * from "./eventsConsumed";
 export * from "./exchangeInitialized";
 export * from "./funding";
+export * from "./fundingSample";
 export * from "./fundingSnapshot";
 export * from "./fundingUpdated";
 export * from "./gate";

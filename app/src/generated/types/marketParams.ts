@@ -74,7 +74,10 @@ export type MarketParams = {
   liquidationBufferBps: number;
   /** Cap on the funding rate per interval, bps of the index. */
   fundingMaxRateBps: number;
-  /** Intervals a late funding crank may pay for at once. */
+  /**
+   * Intervals a late funding crank could once pay for at once. No longer read: a crank lapse
+   * pays only what funding samples covered (docs/cranks.md); kept for the layout.
+   */
   fundingMaxBackfillIntervals: number;
 };
 
@@ -127,7 +130,10 @@ export type MarketParamsArgs = {
   liquidationBufferBps: number;
   /** Cap on the funding rate per interval, bps of the index. */
   fundingMaxRateBps: number;
-  /** Intervals a late funding crank may pay for at once. */
+  /**
+   * Intervals a late funding crank could once pay for at once. No longer read: a crank lapse
+   * pays only what funding samples covered (docs/cranks.md); kept for the layout.
+   */
   fundingMaxBackfillIntervals: number;
 };
 

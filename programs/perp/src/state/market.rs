@@ -7,7 +7,7 @@ use anchor_lang::prelude::*;
 use perp_engine::collateral::{OutflowWindow, WINDOW_HOURS};
 use perp_engine::oracle::{Breaker, PriceBand, PriceTracker, Published, StablePrice};
 use perp_engine::price::LotScale;
-use perp_engine::risk::funding::Funding;
+use perp_engine::risk::funding::{Funding, FundingSample};
 use perp_engine::risk::health::Health;
 use perp_engine::risk::open_interest::OpenInterest;
 use perp_engine::risk::state::MarketRisk;
@@ -225,12 +225,15 @@ pub struct Market {
     pub open_interest: OpenInterest,
     /// The newest publication of each source the market has used, and the last reference.
     pub oracle_seen: OracleSeen,
+    /// The last funding sample, which counts until the next (`funding_update`; zeroed, as in a
+    /// market listed before it existed: none pending).
+    pub funding_sample: FundingSample,
     /// Room for later fields without a migration.
-    pub reserved: [u8; 224],
+    pub reserved: [u8; 208],
 }
 static_assertions::const_assert_eq!(
     core::mem::size_of::<Market>(),
-    4 * 32 + 136 + 128 + 8 + 200 + 48 + 64 + 8 + 40 + 56 + 16 + 32 + 224
+    4 * 32 + 136 + 128 + 8 + 200 + 48 + 64 + 8 + 40 + 56 + 16 + 32 + 16 + 208
 );
 static_assertions::const_assert_eq!(core::mem::align_of::<Market>(), 8);
 

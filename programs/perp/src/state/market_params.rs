@@ -65,7 +65,8 @@ pub struct MarketParams {
     pub liquidation_buffer_bps: u32,
     /// Cap on the funding rate per interval, bps of the index.
     pub funding_max_rate_bps: u32,
-    /// Intervals a late funding crank may pay for at once.
+    /// Intervals a late funding crank could once pay for at once. No longer read: a crank lapse
+    /// pays only what funding samples covered (docs/cranks.md); kept for the layout.
     pub funding_max_backfill_intervals: u32,
 }
 static_assertions::const_assert_eq!(core::mem::size_of::<MarketParams>(), 136);

@@ -7,6 +7,7 @@ mod audit3;
 mod bad_debt;
 mod book_limits;
 mod collateral;
+mod crank_invariance;
 mod exchange;
 mod governance;
 mod governance_matrix;

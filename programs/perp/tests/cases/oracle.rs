@@ -503,16 +503,28 @@ async fn stable_price_follows_the_oracle_at_the_growth_limit() {
         .try_create_market_with(&mint, default_params(), keys, config)
         .await
         .unwrap();
+    // Start at a crank slot (the stable price moves at the first crank of each minute only).
+    let now = env.clock().await.unix_timestamp;
+    env.warp_seconds((60 - now.rem_euclid(60)) % 60).await;
+    env.set_prices(&market, OPENING_PRICE_E8, OPENING_PRICE_E8)
+        .await;
     env.update_price(&market).await.expect("first crank");
     let target_e8 = OPENING_PRICE_E8 * 104 / 100; // +4%, inside the 5% breaker band
     let target = px(target_e8);
     let mut stable = px(OPENING_PRICE_E8);
-    // (seconds since the last crank, whether the cap binds)
-    for (dt, capped) in [(30u64, true), (10, true), (120, true), (1, true)] {
+    // (seconds since the last crank, seconds since the stable price last moved, whether the cap
+    // binds): a crank 10 s into a slot already cranked moves nothing; a gap of two minutes
+    // counts one.
+    for (dt, since_move, capped) in [
+        (60u64, 60u64, true),
+        (10, 0, false),
+        (50, 60, true),
+        (120, 120, true),
+    ] {
         env.warp_seconds(dt as i64).await;
         env.set_prices(&market, target_e8, target_e8).await;
         env.update_price(&market).await.expect("crank");
-        let w = dt.min(60);
+        let w = since_move.min(60);
         let average_step = (target - stable) * w / 60;
         let cap = stable * w / 10_000;
         assert_eq!(average_step > cap, capped);
