@@ -323,6 +323,14 @@ pub enum ErrorCode {
         "The stable price's largest one-update move (growth per second × 60 s) must be below the breaker band"
     )]
     StableGrowthExceedsBand,
+    #[msg(
+        "The risk council may not raise the maintenance ramp: a faster ramp turns a maintenance rise into an instant one"
+    )]
+    CouncilCannotRaiseMaintenanceRamp,
+    #[msg(
+        "The risk council may not raise the size premium: it would raise large positions' maintenance at once"
+    )]
+    CouncilCannotRaiseSizePremium,
 }
 
 impl From<EngineError> for ErrorCode {

@@ -18,4 +18,5 @@ mod oracle;
 mod orders;
 mod risk;
 mod risk_council;
+mod role_lanes;
 mod stress;
