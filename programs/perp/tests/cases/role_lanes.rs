@@ -3,6 +3,9 @@
 //! margin that keeps a position open. Regressions of the role audit's findings, then a table of
 //! each role's out-of-lane attempts, each refused by name with every touched account unchanged.
 
+use crate::program_test::risk::engine_price;
+use crate::program_test::solvency::open_long;
+use crate::program_test::trading::funded_market;
 use crate::program_test::*;
 use perp::error::ErrorCode;
 use perp::state::{Change, MarketParams, MarketStatus, OracleConfig};
@@ -90,18 +93,19 @@ async fn council_maintenance_rise_ramps_instead_of_liquidating_at_once() {
         env.liquidate(&keeper, &long.margin_account).await,
         ErrorCode::NotLiquidatable,
     );
-    // Nobody cranks for a day: the ramp holds, nothing is due.
-    env.warp_seconds(86_400).await;
+    // Nobody cranks for six hours: the ramp holds, nothing is due.
+    env.warp_seconds(6 * 3_600).await;
     env.set_price_ticks(&market, TICKS).await;
     assert_eq!(maintenance_in_force(&mut env, &market).await, 500);
     assert_error(
         env.liquidate(&keeper, &long.margin_account).await,
         ErrorCode::NotLiquidatable,
     );
-    // A crank after that idle day starts the ramp: +100 bps, not +2,000.
+    // The crank after them brings maintenance to where the ramp's schedule from the change
+    // allows, six hours at 100 bps: the same as hourly cranks would have, not the 2,500 target.
     crank_risk(&mut env, &market).await;
-    assert_eq!(maintenance_in_force(&mut env, &market).await, 600);
-    // Fourteen more hourly cranks reach 2,000 bps, past the long's equity of ~19.95%.
+    assert_eq!(maintenance_in_force(&mut env, &market).await, 1_100);
+    // Nine more hourly cranks reach 2,000 bps, past the long's equity of ~19.95%.
     ramp_until(&mut env, &long, &keeper, 2_000).await;
     assert_eq!(maintenance_in_force(&mut env, &market).await, 2_000);
     let e = env
@@ -110,10 +114,12 @@ async fn council_maintenance_rise_ramps_instead_of_liquidating_at_once() {
         .expect("liquidatable once the ramp passes its equity");
     let l = e.liquidated.expect("Liquidated");
     assert_eq!((l.base_lots, l.position_after), (LIQUIDATED, 90 - LIQUIDATED));
+    assert_eq!(l.price, engine_price(TICKS).raw(), "at the unchanged price");
 }
 
-/// Lots the ramped maintenance of 20% liquidates from the long (its equity ~19.95%).
-const LIQUIDATED: i64 = 0;
+/// Lots the ramped maintenance of 20% liquidates from the long (its equity ~19.95%): enough to
+/// restore 20% plus the 10% buffer, where the instant 25% took 73 of the 90 lots.
+const LIQUIDATED: i64 = 9;
 
 /// Finding 1 through governance: a timelocked raise ramps from the maintenance in force too,
 /// and the days the timelock waited without a crank are not spent on the new target at once.
