@@ -42,6 +42,14 @@ pub fn deposit(
     })
 }
 
+/// Applies a deposit of `amount` into an account that holds a position (a margin top-up): the
+/// deposit cap does not apply. A top-up can only move its account away from liquidation, and a
+/// cap that a role lowered at once (or that other users filled) must never stand between a
+/// trader and the margin that keeps an open position alive (docs/roles.md).
+pub fn top_up(before: Balances, amount: QuoteNative) -> Result<Balances, EngineError> {
+    deposit(before, amount, QuoteNative::MAX)
+}
+
 /// Applies a withdrawal of `amount` from the account's collateral.
 pub fn withdraw(before: Balances, amount: QuoteNative) -> Result<Balances, EngineError> {
     if amount.is_zero() {
@@ -200,6 +208,22 @@ mod tests {
         );
         assert_eq!(w.record_outflow(t + 10, q(40), q(940), 1_000), Ok(()));
         assert_eq!(w.net_outflow(t + 10), Ok(100));
+    }
+
+    #[test]
+    fn a_top_up_ignores_the_cap() {
+        let before = Balances {
+            account: q(10),
+            market_total: q(90),
+        };
+        assert_eq!(
+            top_up(before, q(50)),
+            Ok(Balances {
+                account: q(60),
+                market_total: q(140)
+            })
+        );
+        assert_eq!(top_up(before, q(0)), Err(EngineError::ZeroAmount));
     }
 
     #[test]

@@ -2,6 +2,12 @@
 //! and the ramped maintenance fraction that lags it. Initial margin reads the volatility at once;
 //! maintenance only follows at the ramp rate. Both move only on the crank grid (the first crank
 //! of each minute slot), so the state does not depend on how often anyone cranks.
+//!
+//! The ramp rule (docs/roles.md): the market's maintenance fraction only ever rises through
+//! `update`, at most `maintenance_ramp_bps_per_hour`, whatever raised its target (volatility, or
+//! a role raising the listed maintenance margin); it falls at once. A parameter change first
+//! `rebase`s the stored value onto the old parameters, so time banked since the last crank cannot
+//! be spent on the new, higher target in one step.
 
 use super::margin::MarginParams;
 use super::volatility::Volatility;
@@ -54,13 +60,37 @@ impl MarketRisk {
         p.initial_bps(lots, self.vol.vol_bps(), oi_lots)
     }
 
-    /// Maintenance fraction for a position of `lots` (the ramped market fraction, never below
-    /// the listed one, times the size premium).
+    /// The market's maintenance fraction now, before size premiums: the listed one until the
+    /// first update (a listing starts at its listed value), then the ramped value, but never above
+    /// what `p` and the current volatility call for. So a lower target (volatility calming, or
+    /// governance lowering the listed margin) applies at once, while a higher one waits for
+    /// `update` to ramp toward it: it never applies just because `p` changed, even if nobody
+    /// cranks. Never above the target also keeps it below initial margin, which is at least the
+    /// target times the same multipliers.
+    pub fn market_maintenance_bps(&self, p: &MarginParams) -> Result<u64, MathError> {
+        if self.updated_at == 0 {
+            return Ok(u64::from(p.maintenance_margin_bps));
+        }
+        let target = p.maintenance_target_bps(self.vol.vol_bps())?;
+        Ok(self.maintenance_bps.min(target))
+    }
+
+    /// Maintenance fraction for a position of `lots`: the market fraction
+    /// (`market_maintenance_bps`) times the size premium.
     pub fn maintenance_bps(&self, p: &MarginParams, lots: u64) -> Result<u64, MathError> {
-        let market = self
-            .maintenance_bps
-            .max(u64::from(p.maintenance_margin_bps));
-        p.maintenance_bps(market, lots)
+        p.maintenance_bps(self.market_maintenance_bps(p)?, lots)
+    }
+
+    /// Called at `now` just before the market's parameters change from `old` (a council
+    /// tightening or an executed governance change): stores the maintenance fraction in force
+    /// under `old` and restarts the ramp clock, so the new parameters ramp up from the old
+    /// effective value. Ramp time accrued since the last crank is forfeited rather than spent on
+    /// the new target: a role's change never raises maintenance at once. A market never updated
+    /// starts from `old`'s listed maintenance.
+    pub fn rebase(&mut self, now: i64, old: &MarginParams) -> Result<(), MathError> {
+        self.maintenance_bps = self.market_maintenance_bps(old)?;
+        self.updated_at = self.updated_at.max(now);
+        Ok(())
     }
 }
 
@@ -153,6 +183,64 @@ mod tests {
             risk.update(price(px), t0 + 10 * i, &p).unwrap();
         }
         assert_eq!(risk.maintenance_bps, 500 + 50);
+    }
+
+    /// `params` with the listed margins replaced.
+    fn listed(initial: u32, maintenance: u32) -> MarginParams {
+        MarginParams {
+            initial_margin_bps: initial,
+            maintenance_margin_bps: maintenance,
+            ..params()
+        }
+    }
+
+    #[test]
+    fn a_raised_listed_maintenance_ramps_from_the_old_effective_value() {
+        let t0: i64 = 1_700_000_000;
+        let old = params();
+        let new = listed(3_000, 2_500);
+        // (cranked before the change?, seconds since that crank) — in every case the change
+        // itself moves nothing, and then maintenance climbs 50 bps per cranked hour.
+        for (cranked, idle) in [(true, 0), (true, 36_000), (false, 0)] {
+            let mut risk = MarketRisk::default();
+            let change_at = t0 + idle;
+            if cranked {
+                risk.update(price(10_000), t0, &old).unwrap();
+            }
+            risk.rebase(change_at, &old).unwrap();
+            assert_eq!(risk.maintenance_bps(&new, 0), Ok(500), "{cranked} {idle}");
+            // Nobody cranks for a day: still the old value (the ramp holds without a crank).
+            assert_eq!(risk.maintenance_bps(&new, 0), Ok(500));
+            // Hourly cranks at a flat price: +50 bps each, from the change, not the old crank.
+            for h in 1..=3 {
+                risk.update(price(10_000), change_at + 3_600 * h, &new)
+                    .unwrap();
+                assert_eq!(
+                    risk.maintenance_bps(&new, 0),
+                    Ok(500 + 50 * h as u64),
+                    "{cranked} {idle} hour {h}"
+                );
+            }
+            // Initial margin took the new listed value at once and stays above maintenance.
+            assert_eq!(risk.initial_bps(&new, 0, 0), Ok(3_000));
+        }
+    }
+
+    #[test]
+    fn a_lowered_listed_maintenance_applies_at_once_and_stays_below_initial() {
+        let t0: i64 = 1_700_000_000;
+        let high = listed(3_000, 2_500);
+        let mut risk = MarketRisk::default();
+        risk.update(price(10_000), t0, &high).unwrap();
+        assert_eq!(risk.maintenance_bps(&high, 0), Ok(2_500));
+        // Governance lowers both margins: the new maintenance applies before any crank and is
+        // below the new initial margin (the old rule, max(ramped, listed), kept 2,500 > 1,000).
+        let low = params();
+        risk.rebase(t0 + 60, &high).unwrap();
+        assert_eq!(risk.maintenance_bps(&low, 0), Ok(500));
+        assert!(risk.initial_bps(&low, 0, 0).unwrap() >= risk.maintenance_bps(&low, 0).unwrap());
+        risk.update(price(10_000), t0 + 120, &low).unwrap();
+        assert_eq!(risk.maintenance_bps, 500);
     }
 
     #[test]

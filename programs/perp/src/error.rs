@@ -327,6 +327,14 @@ pub enum ErrorCode {
         "An account below its maintenance margin cannot rest orders: take liquidity reduce-only, or add collateral"
     )]
     UnhealthyCannotRest,
+    #[msg(
+        "The risk council may not raise the maintenance ramp: a faster ramp turns a maintenance rise into an instant one"
+    )]
+    CouncilCannotRaiseMaintenanceRamp,
+    #[msg(
+        "The risk council may not raise the size premium: it would raise large positions' maintenance at once"
+    )]
+    CouncilCannotRaiseSizePremium,
 }
 
 impl From<EngineError> for ErrorCode {

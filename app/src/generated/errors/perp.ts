@@ -314,6 +314,10 @@ export const PERP_ERROR__DISCOUNT_NOT_BELOW_MAINTENANCE = 0x1803; // 6147
 export const PERP_ERROR__STABLE_GROWTH_EXCEEDS_BAND = 0x1804; // 6148
 /** UnhealthyCannotRest: An account below its maintenance margin cannot rest orders: take liquidity reduce-only, or add collateral */
 export const PERP_ERROR__UNHEALTHY_CANNOT_REST = 0x1805; // 6149
+/** CouncilCannotRaiseMaintenanceRamp: The risk council may not raise the maintenance ramp: a faster ramp turns a maintenance rise into an instant one */
+export const PERP_ERROR__COUNCIL_CANNOT_RAISE_MAINTENANCE_RAMP = 0x1806; // 6150
+/** CouncilCannotRaiseSizePremium: The risk council may not raise the size premium: it would raise large positions' maintenance at once */
+export const PERP_ERROR__COUNCIL_CANNOT_RAISE_SIZE_PREMIUM = 0x1807; // 6151
 
 export type PerpError =
   | typeof PERP_ERROR__ACCOUNT_ALREADY_INITIALIZED
@@ -334,6 +338,8 @@ export type PerpError =
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_TAKER_FEE
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_TICK_SIZE
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_VOLATILITY_TIME_CONSTANT
+  | typeof PERP_ERROR__COUNCIL_CANNOT_RAISE_MAINTENANCE_RAMP
+  | typeof PERP_ERROR__COUNCIL_CANNOT_RAISE_SIZE_PREMIUM
   | typeof PERP_ERROR__DEPOSIT_CAP_EXCEEDED
   | typeof PERP_ERROR__DISCOUNT_NOT_BELOW_MAINTENANCE
   | typeof PERP_ERROR__DUPLICATE_AUTHORITY
@@ -488,6 +494,8 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_TAKER_FEE]: `The risk council cannot change the taker fee`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_TICK_SIZE]: `The risk council cannot change the tick size`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_VOLATILITY_TIME_CONSTANT]: `The volatility time constant is not a risk-council parameter`,
+    [PERP_ERROR__COUNCIL_CANNOT_RAISE_MAINTENANCE_RAMP]: `The risk council may not raise the maintenance ramp: a faster ramp turns a maintenance rise into an instant one`,
+    [PERP_ERROR__COUNCIL_CANNOT_RAISE_SIZE_PREMIUM]: `The risk council may not raise the size premium: it would raise large positions' maintenance at once`,
     [PERP_ERROR__DEPOSIT_CAP_EXCEEDED]: `Deposit would exceed the market's deposit cap`,
     [PERP_ERROR__DISCOUNT_NOT_BELOW_MAINTENANCE]: `The liquidation discount must be below the maintenance margin`,
     [PERP_ERROR__DUPLICATE_AUTHORITY]: `Governance, risk council and guardian must be three distinct keys`,

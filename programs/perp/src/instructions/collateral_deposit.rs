@@ -1,6 +1,8 @@
 //! `collateral_deposit`: moves quote tokens into the market's collateral vault and credits a
-//! margin account of that market. Anyone may deposit into any account (it can only add); a paused
-//! market takes no deposits.
+//! margin account of that market. Anyone may deposit into any account (it can only add). A paused
+//! market takes no deposits and the deposit cap bounds the market's total, except for a top-up of
+//! an account that holds a position: liquidations go on in a paused market, so neither the
+//! guardian's pause nor a cap the council lowered may keep a trader from adding margin.
 
 use crate::error::ErrorCode;
 use crate::events::{CollateralDeposited, log_event};
@@ -37,17 +39,22 @@ pub fn handler(ctx: Context<CollateralDeposit>, amount: u64) -> Result<()> {
     let vault_before = ctx.accounts.collateral_vault.amount;
     let collateral_after = {
         let mut market = ctx.accounts.market.load_mut()?;
+        let mut account = ctx.accounts.margin_account.load_mut()?;
+        let top_up = account.trader.base_position != 0;
         require!(
-            market.effective_status() != MarketStatus::Paused,
+            top_up || market.effective_status() != MarketStatus::Paused,
             ErrorCode::MarketPaused
         );
-        let mut account = ctx.accounts.margin_account.load_mut()?;
         let before = collateral::Balances {
             account: account.collateral(),
             market_total: market.collateral_total(),
         };
-        let after = collateral::deposit(before, amount, market.params.deposit_cap())
-            .map_err(ErrorCode::from)?;
+        let after = if top_up {
+            collateral::top_up(before, amount)
+        } else {
+            collateral::deposit(before, amount, market.params.deposit_cap())
+        }
+        .map_err(ErrorCode::from)?;
         let mut window: collateral::OutflowWindow = market.withdraw_window.into();
         window.record_inflow(now, amount).map_err(ErrorCode::from)?;
         market.withdraw_window = window.into();

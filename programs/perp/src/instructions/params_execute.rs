@@ -34,7 +34,11 @@ pub fn handler(ctx: Context<ParamsExecute>) -> Result<()> {
     let exchange = &mut a.exchange;
     match change {
         Change::MarketParams { params, .. } => {
-            market.as_mut().ok_or(ErrorCode::WrongChangeTarget)?.params = params;
+            // A higher maintenance margin ramps up from the one in force.
+            market
+                .as_mut()
+                .ok_or(ErrorCode::WrongChangeTarget)?
+                .set_params(params, now)?;
         }
         Change::MarketOracle { oracle, .. } => {
             market.as_mut().ok_or(ErrorCode::WrongChangeTarget)?.oracle = oracle;
@@ -57,6 +61,9 @@ pub fn handler(ctx: Context<ParamsExecute>) -> Result<()> {
         Change::ListMarket { .. } | Change::InsuranceWithdraw { .. } => {
             return err!(ErrorCode::WrongChangeKind);
         }
+    }
+    if let Some(market) = market.as_deref() {
+        market.require_consistent_now()?;
     }
     log_event(&ChangeExecuted {
         id: pending.id,

@@ -1,7 +1,10 @@
 //! `params_tighten`: the risk council applies a market's complete new parameter and oracle
 //! sets at once, provided every changed field moves in its risk-reducing direction (the first
 //! that does not is named by its own error) and the result is inside the hard bounds. Anything
-//! that loosens goes through governance's timelock instead.
+//! that loosens goes through governance's timelock instead. A higher maintenance margin is not a
+//! liquidation switch: it ramps from the maintenance in force (`Market::set_params`), and the
+//! oracle limits have floors no tightening passes (`oracle_bounds`), so the council can never
+//! halt or accelerate liquidations (docs/roles.md).
 
 use crate::constants::EXCHANGE_SEED;
 use crate::error::ErrorCode;
@@ -24,6 +27,7 @@ pub fn handler(
     params: MarketParams,
     oracle: OracleConfig,
 ) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
     let (old_params, old_oracle) = (market.params, market.oracle);
     require!(
@@ -35,8 +39,9 @@ pub fn handler(
     params.validate()?;
     oracle.validate()?;
     require_consistent(&params, &oracle)?;
-    market.params = params;
+    market.set_params(params, now)?;
     market.oracle = oracle;
+    market.require_consistent_now()?;
     log_event(&MarketTightened {
         market: ctx.accounts.market.key(),
         old_params,

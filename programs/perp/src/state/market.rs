@@ -370,6 +370,34 @@ impl Market {
         }
     }
 
+    /// Replaces the market's parameters at `now` (a council tightening or an executed governance
+    /// change). The risk state is rebased onto the old parameters first, so a higher listed
+    /// maintenance margin ramps up from the maintenance in force instead of applying at once
+    /// (`MarketRisk::rebase`); every path that changes parameters goes through here.
+    pub fn set_params(&mut self, params: MarketParams, now: i64) -> Result<()> {
+        self.risk
+            .rebase(now, &self.params.margin())
+            .map_err(ErrorCode::from)?;
+        self.params = params;
+        Ok(())
+    }
+
+    /// The parameter–oracle rules (`require_consistent`) against the maintenance margin in
+    /// force, which lags a raised listed margin while it ramps: a band or liquidation discount
+    /// chosen to fit the new listed margin must also fit the one liquidations use today.
+    pub fn require_consistent_now(&self) -> Result<()> {
+        let in_force = self
+            .risk
+            .market_maintenance_bps(&self.params.margin())
+            .map_err(ErrorCode::from)?
+            .min(u64::from(self.params.maintenance_margin_bps));
+        let params = MarketParams {
+            maintenance_margin_bps: u32::try_from(in_force).map_err(|_| ErrorCode::MathOverflow)?,
+            ..self.params
+        };
+        crate::state::require_consistent(&params, &self.oracle)
+    }
+
     /// The maintenance fraction (bps) for a position of `lots` now (ramped, with size premium).
     pub fn maintenance_margin_bps(&self, lots: u64) -> Result<u64> {
         Ok(self

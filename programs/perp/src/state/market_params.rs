@@ -357,6 +357,9 @@ impl MarketParams {
                 Lower,
                 ErrorCode::LoosensWithdrawLimit,
             ),
+            // The size premium multiplies maintenance after the ramp, so raising it would raise
+            // large positions' maintenance at once: the council may not move it either way
+            // (governance may, after the timelock's notice).
             field(
                 self.size_premium_bps,
                 new.size_premium_bps,
@@ -364,10 +367,22 @@ impl MarketParams {
                 ErrorCode::LoosensSizePremium,
             ),
             field(
+                self.size_premium_bps,
+                new.size_premium_bps,
+                Lower,
+                ErrorCode::CouncilCannotRaiseSizePremium,
+            ),
+            field(
                 self.size_unit_lots,
                 new.size_unit_lots,
                 Lower,
                 ErrorCode::LoosensSizePremium,
+            ),
+            field(
+                self.size_unit_lots,
+                new.size_unit_lots,
+                Higher,
+                ErrorCode::CouncilCannotRaiseSizePremium,
             ),
             field(
                 self.reference_vol_bps,
@@ -399,11 +414,19 @@ impl MarketParams {
                 Lower,
                 ErrorCode::LoosensOpenInterestCaps,
             ),
+            // The ramp is what makes a maintenance rise gradual (`MarketRisk::rebase`): a council
+            // that could raise it to 100% per hour could liquidate at once after all.
             field(
                 self.maintenance_ramp_bps_per_hour,
                 new.maintenance_ramp_bps_per_hour,
                 Higher,
                 ErrorCode::LoosensMaintenanceRamp,
+            ),
+            field(
+                self.maintenance_ramp_bps_per_hour,
+                new.maintenance_ramp_bps_per_hour,
+                Lower,
+                ErrorCode::CouncilCannotRaiseMaintenanceRamp,
             ),
             // Liquidation terms and funding move money between users: governance only.
             field(
@@ -640,14 +663,13 @@ mod tests {
     #[test]
     fn the_council_may_only_tighten_risk_fields() {
         let old = valid();
+        // Raising reference-volatility terms raises maintenance's target, which the ramp
+        // approaches; raising the size premium or the ramp itself would not ramp (below).
         let tightening: &[fn(&mut MarketParams)] = &[
-            |p| p.size_premium_bps += 1,
-            |p| p.size_unit_lots -= 1,
             |p| p.reference_vol_bps -= 1,
             |p| p.max_vol_multiplier_bps += 1,
             |p| p.oi_soft_cap_lots -= 1,
             |p| p.oi_hard_cap_lots -= 1,
-            |p| p.maintenance_ramp_bps_per_hour += 1,
         ];
         for tighten in tightening {
             let mut new = old;
@@ -656,6 +678,18 @@ mod tests {
         }
         type Case = (fn(&mut MarketParams), ErrorCode);
         let loosening: &[Case] = &[
+            (
+                |p| p.size_premium_bps += 1,
+                ErrorCode::CouncilCannotRaiseSizePremium,
+            ),
+            (
+                |p| p.size_unit_lots -= 1,
+                ErrorCode::CouncilCannotRaiseSizePremium,
+            ),
+            (
+                |p| p.maintenance_ramp_bps_per_hour += 1,
+                ErrorCode::CouncilCannotRaiseMaintenanceRamp,
+            ),
             (|p| p.size_premium_bps -= 1, ErrorCode::LoosensSizePremium),
             (|p| p.size_unit_lots += 1, ErrorCode::LoosensSizePremium),
             (

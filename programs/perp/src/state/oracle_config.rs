@@ -45,14 +45,26 @@ static_assertions::const_assert_eq!(core::mem::size_of::<OracleConfig>(), 3 * 32
 /// Hard bounds on the oracle configuration.
 pub mod oracle_bounds {
     use core::ops::RangeInclusive;
-    /// Pyth staleness: 1 s to 5 min.
-    pub const MAX_AGE_SECS: RangeInclusive<u32> = 1..=300;
-    /// Switchboard staleness: 1 to 750 slots (~5 min).
-    pub const MAX_AGE_SLOTS: RangeInclusive<u32> = 1..=750;
-    /// Confidence: at most 5% of the price.
-    pub const MAX_CONFIDENCE_BPS: RangeInclusive<u32> = 1..=500;
-    /// Source disagreement: at most 5%.
-    pub const MAX_DEVIATION_BPS: RangeInclusive<u32> = 1..=500;
+    // The floors of the four validity limits are what keep liquidations (and withdrawals, the
+    // funding and risk cranks) alive: a limit tightened past what healthy feeds deliver makes
+    // every source invalid (`OracleNoValidSource`), and liquidation has no other price. The
+    // risk council may only tighten and governance only choose inside these ranges, so neither
+    // can halt liquidations through a limit (docs/roles.md).
+
+    /// Pyth staleness: 10 s to 5 min. A pull update posted in the liquidating transaction is a
+    /// second or two old, and the bank clock (a stake-weighted median) runs seconds apart from
+    /// the publishers' clocks; 10 s leaves room for both.
+    pub const MAX_AGE_SECS: RangeInclusive<u32> = 10..=300;
+    /// Switchboard staleness: 25 to 750 slots (~10 s to ~5 min): the same allowance in slots
+    /// (~400 ms each), for a result that needs a slot or two to land plus skipped slots.
+    pub const MAX_AGE_SLOTS: RangeInclusive<u32> = 25..=750;
+    /// Confidence: 0.5% to 5% of the price. Healthy feeds quote a few bps on majors, but the
+    /// interval widens to tens of bps in exactly the fast markets where liquidations matter.
+    pub const MAX_CONFIDENCE_BPS: RangeInclusive<u32> = 50..=500;
+    /// Source disagreement: 0.5% to 5%. Liquidation does not need agreement, but withdrawals,
+    /// new risk, funding and the risk crank do; independent feeds routinely differ by a few bps
+    /// and by tens in fast markets.
+    pub const MAX_DEVIATION_BPS: RangeInclusive<u32> = 50..=500;
     /// Stable-price window: 1 min to 1 day.
     pub const STABLE_WINDOW_SECS: RangeInclusive<u32> = 60..=86_400;
     /// Stable-price growth: 0.01% to 0.8% per second (× the 60 s largest step stays below the

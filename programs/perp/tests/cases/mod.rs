@@ -20,5 +20,6 @@ mod orders;
 mod queue_attack;
 mod risk;
 mod risk_council;
+mod role_lanes;
 mod stress;
 mod substitution;

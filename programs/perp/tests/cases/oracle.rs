@@ -55,15 +55,18 @@ async fn oracle_config_bounds_are_enforced_at_creation() {
             ErrorCode::DuplicateOracleSource,
         ),
         (|c| c.pyth_feed_id = [0; 32], ErrorCode::InvalidPythFeedId),
-        (|c| c.max_age_secs = 0, ErrorCode::InvalidOracleMaxAgeSecs),
+        (|c| c.max_age_secs = 9, ErrorCode::InvalidOracleMaxAgeSecs),
         (|c| c.max_age_secs = 301, ErrorCode::InvalidOracleMaxAgeSecs),
-        (|c| c.max_age_slots = 0, ErrorCode::InvalidOracleMaxAgeSlots),
+        (
+            |c| c.max_age_slots = 24,
+            ErrorCode::InvalidOracleMaxAgeSlots,
+        ),
         (
             |c| c.max_age_slots = 751,
             ErrorCode::InvalidOracleMaxAgeSlots,
         ),
         (
-            |c| c.max_confidence_bps = 0,
+            |c| c.max_confidence_bps = 49,
             ErrorCode::InvalidOracleConfidence,
         ),
         (
@@ -71,7 +74,7 @@ async fn oracle_config_bounds_are_enforced_at_creation() {
             ErrorCode::InvalidOracleConfidence,
         ),
         (
-            |c| c.max_deviation_bps = 0,
+            |c| c.max_deviation_bps = 49,
             ErrorCode::InvalidOracleDeviation,
         ),
         (
@@ -134,10 +137,10 @@ async fn oracle_config_bounds_are_enforced_at_creation() {
             ..keys.config()
         },
         OracleConfig {
-            max_age_secs: 1,
-            max_age_slots: 1,
-            max_confidence_bps: 1,
-            max_deviation_bps: 1,
+            max_age_secs: 10,
+            max_age_slots: 25,
+            max_confidence_bps: 50,
+            max_deviation_bps: 50,
             stable_window_secs: 60,
             stable_growth_bps_per_sec: 1,
             breaker_band_bps: 100,
