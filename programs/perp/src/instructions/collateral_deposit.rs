@@ -2,7 +2,8 @@
 //! margin account of that market. Anyone may deposit into any account (it can only add). A paused
 //! market takes no deposits and the deposit cap bounds the market's total, except for a top-up of
 //! an account that holds a position: liquidations go on in a paused market, so neither the
-//! guardian's pause nor a cap the council lowered may keep a trader from adding margin.
+//! guardian's pause or `Deposit` gate nor a cap the council lowered may keep a trader from
+//! adding margin.
 
 use crate::error::ErrorCode;
 use crate::events::{CollateralDeposited, log_event};
@@ -14,8 +15,9 @@ use perp_engine::{QuoteNative, collateral};
 
 #[derive(Accounts)]
 pub struct CollateralDeposit<'info> {
-    #[account(seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump,
-        constraint = exchange.is_open(Gate::Deposit) @ ErrorCode::GateClosed)]
+    /// Its `Deposit` gate stops deposits into flat accounts (checked in the handler: a top-up
+    /// always passes).
+    #[account(seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.bump)]
     pub exchange: Account<'info, Exchange>,
     /// Authority of `source`.
     pub depositor: Signer<'info>,
@@ -41,6 +43,10 @@ pub fn handler(ctx: Context<CollateralDeposit>, amount: u64) -> Result<()> {
         let mut market = ctx.accounts.market.load_mut()?;
         let mut account = ctx.accounts.margin_account.load_mut()?;
         let top_up = account.trader.base_position != 0;
+        require!(
+            top_up || ctx.accounts.exchange.is_open(Gate::Deposit),
+            ErrorCode::GateClosed
+        );
         require!(
             top_up || market.effective_status() != MarketStatus::Paused,
             ErrorCode::MarketPaused

@@ -249,8 +249,9 @@ async fn oracle_limits_have_floors_and_liquidations_go_on_at_them() {
     assert!(l.base_lots > 0);
 }
 
-/// A top-up of an account that holds a position passes the guardian's pause and a deposit cap
-/// the council lowered (liquidations go on in both); a deposit into a flat account does not.
+/// A top-up of an account that holds a position passes the guardian's pause and `Deposit` gate
+/// and a deposit cap the council lowered (liquidations go on in all three); a deposit into a
+/// flat account does not.
 #[tokio::test]
 async fn a_position_can_always_be_topped_up() {
     let (mut env, long, _) = five_x_long().await;
@@ -279,6 +280,17 @@ async fn a_position_can_always_be_topped_up() {
         .expect("top-up while paused");
     let after = env.margin_account(&long.margin_account).await.collateral;
     assert_eq!(after, before + 1_000);
+
+    // And through the exchange-wide deposit gate (issue 21: no gate stops what keeps a
+    // position alive).
+    let close = ix::exchange_set_gate(guardian.pubkey(), perp::state::Gate::Deposit, false);
+    env.send(&[close], &[&guardian]).await.expect("gate closed");
+    assert_error(env.deposit(&flat, 1).await, ErrorCode::GateClosed);
+    env.mint_to(&market.quote_mint, &long.token_account, 1_000)
+        .await;
+    env.deposit(&long, 1_000)
+        .await
+        .expect("top-up through a closed gate");
     env.assert_conservation(&market).await;
 }
 
