@@ -204,7 +204,8 @@ async fn oracle_limits_have_floors_and_liquidations_go_on_at_them() {
     let listed = env.market(&market.market).await;
     let (params, oracle) = (listed.params, listed.oracle);
     let before = env.account_data(&market.market).await;
-    let to_one: &[(fn(&mut OracleConfig), ErrorCode)] = &[
+    type Tighten = fn(&mut OracleConfig);
+    let to_one: &[(Tighten, ErrorCode)] = &[
         (|o| o.max_age_secs = 1, ErrorCode::InvalidOracleMaxAgeSecs),
         (|o| o.max_age_slots = 1, ErrorCode::InvalidOracleMaxAgeSlots),
         (

@@ -222,16 +222,19 @@ fn refusal(e: &BanksClientError) -> Option<String> {
     }
 }
 
+/// An account's lamports (the fee payer's left out), bytes and owner; `None` when absent.
+type Stored = Option<(u64, Vec<u8>, Pubkey)>;
+
 /// Every account `ixs` name, as stored (absent: `None`); the fee payer's lamports left out.
 async fn snapshot(
     env: &mut TestEnv,
     ixs: &[&Instruction],
     payer: &Pubkey,
-) -> BTreeMap<Pubkey, Option<(u64, Vec<u8>, Pubkey)>> {
+) -> BTreeMap<Pubkey, Stored> {
     let mut out = BTreeMap::new();
     for ix in ixs {
         for m in &ix.accounts {
-            if !out.contains_key(&m.pubkey) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = out.entry(m.pubkey) {
                 let a = env
                     .ctx
                     .banks_client
@@ -241,7 +244,7 @@ async fn snapshot(
                 // A refused transaction still pays its fee.
                 let fee_paid = m.pubkey == *payer;
                 let lamports = |a: &Account| if fee_paid { 0 } else { a.lamports };
-                out.insert(m.pubkey, a.map(|a| (lamports(&a), a.data, a.owner)));
+                slot.insert(a.map(|a| (lamports(&a), a.data, a.owner)));
             }
         }
     }
@@ -257,7 +260,7 @@ async fn run(
     let (mut tried, mut failures, mut spread) = (0, Vec::new(), BTreeMap::new());
     for c in &cases {
         let signers: Vec<&Keypair> = c.signers.iter().collect();
-        if let Err(e) = env.simulate(&[c.ix.clone()], &signers).await {
+        if let Err(e) = env.simulate(std::slice::from_ref(&c.ix), &signers).await {
             failures.push(format!(
                 "{}: the unsubstituted instruction fails: {e:?}",
                 c.name
@@ -268,7 +271,7 @@ async fn run(
             tried += 1;
             let before = snapshot(env, &[&c.ix, &ix], &r.payer).await;
             let refs: Vec<&Keypair> = signers.iter().collect();
-            let result = env.send(&[ix.clone()], &refs).await;
+            let result = env.send(std::slice::from_ref(&ix), &refs).await;
             let after = snapshot(env, &[&c.ix, &ix], &r.payer).await;
             if ACCEPTED.iter().any(|(slot, _)| what.starts_with(slot)) {
                 assert!(
