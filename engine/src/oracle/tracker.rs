@@ -64,11 +64,20 @@ impl PriceTracker {
         let index = match agreed_price(sources, cfg.max_deviation_bps) {
             Ok(index) => Some(index),
             Err(OracleError::Math(e)) => return Err(OracleError::Math(e)),
-            // Diverging or partly down: the stable price holds still.
             Err(_) => None,
         };
-        if let Some(index) = index {
-            self.stable.update(index, now, cfg.stable)?;
+        // The stable price follows the agreed aggregate; while the other sources are down, it
+        // follows the lone valid one, at the same growth limit. Holding still instead would pin
+        // every lone-source liquidation inside the band around the price before the outage, for
+        // as long as the outage lasts (issue 21's audit). Sources that are all valid but
+        // disagree move it nowhere: nothing says which is right.
+        let lead = match (index, count) {
+            (Some(index), _) => Some(index),
+            (None, 1) if sources.len() > 1 => Some(valid[0]),
+            _ => None,
+        };
+        if let Some(lead) = lead {
+            self.stable.update(lead, now, cfg.stable)?;
         }
         Ok(Refresh {
             index,
@@ -141,16 +150,28 @@ mod tests {
     }
 
     #[test]
-    fn partial_outages_hold_the_stable_price_and_total_outages_are_refused() {
+    fn a_partial_outage_lets_the_lone_source_lead_and_total_outages_are_refused() {
         let mut t = tracker();
+        let lone = S + S / 20;
         let r = t
-            .refresh(60, &[Ok(p(S + S / 20)), Err(SourceFault::Stale)], CFG)
+            .refresh(60, &[Ok(p(lone)), Err(SourceFault::Stale)], CFG)
             .unwrap();
         assert_eq!(
             (r.index, r.valid_sources, r.transition),
             (None, 1, BreakerTransition::Unchanged)
         );
-        assert_eq!(t, tracker());
+        // The stable price moves toward the lone source exactly as toward an agreed aggregate
+        // (no index is reported: nothing agreed).
+        let mut led = tracker();
+        led.stable.update(p(lone), 60, CFG.stable).unwrap();
+        assert_eq!(t.stable, led.stable);
+        assert!(t.stable.price > p(S));
+        // Valid but disagreeing sources move it nowhere.
+        let mut d = tracker();
+        d.refresh(60, &[Ok(p(S + S / 20)), Ok(p(S - S / 20))], CFG)
+            .unwrap();
+        assert_eq!(d, tracker());
+        let mut t = tracker();
         let down = [Err(SourceFault::Stale), Err(SourceFault::WrongOwner)];
         assert_eq!(t.refresh(60, &down, CFG), Err(OracleError::NoValidSource));
         assert_eq!(t, tracker());

@@ -335,6 +335,14 @@ pub enum ErrorCode {
         "The risk council may not raise the size premium: it would raise large positions' maintenance at once"
     )]
     CouncilCannotRaiseSizePremium,
+    #[msg(
+        "The risk council may not change the stable price's window or growth: they also set how fast lone-source liquidations follow the market"
+    )]
+    CouncilCannotChangeStablePrice,
+    #[msg(
+        "The risk council may not change the breaker band: it also bounds lone-source liquidation prices"
+    )]
+    CouncilCannotChangeBreakerBand,
 }
 
 impl From<EngineError> for ErrorCode {

@@ -318,6 +318,10 @@ export const PERP_ERROR__UNHEALTHY_CANNOT_REST = 0x1805; // 6149
 export const PERP_ERROR__COUNCIL_CANNOT_RAISE_MAINTENANCE_RAMP = 0x1806; // 6150
 /** CouncilCannotRaiseSizePremium: The risk council may not raise the size premium: it would raise large positions' maintenance at once */
 export const PERP_ERROR__COUNCIL_CANNOT_RAISE_SIZE_PREMIUM = 0x1807; // 6151
+/** CouncilCannotChangeStablePrice: The risk council may not change the stable price's window or growth: they also set how fast lone-source liquidations follow the market */
+export const PERP_ERROR__COUNCIL_CANNOT_CHANGE_STABLE_PRICE = 0x1808; // 6152
+/** CouncilCannotChangeBreakerBand: The risk council may not change the breaker band: it also bounds lone-source liquidation prices */
+export const PERP_ERROR__COUNCIL_CANNOT_CHANGE_BREAKER_BAND = 0x1809; // 6153
 
 export type PerpError =
   | typeof PERP_ERROR__ACCOUNT_ALREADY_INITIALIZED
@@ -330,11 +334,13 @@ export type PerpError =
   | typeof PERP_ERROR__CIRCUIT_BREAKER_TRIPPED
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_BASE_DECIMALS
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_BASE_LOT_SIZE
+  | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_BREAKER_BAND
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_FUNDING
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_LIQUIDATION_TERMS
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_MAKER_FEE
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_ORACLE_SOURCES
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_QUOTE_LOT_SIZE
+  | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_STABLE_PRICE
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_TAKER_FEE
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_TICK_SIZE
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_VOLATILITY_TIME_CONSTANT
@@ -486,11 +492,13 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__CIRCUIT_BREAKER_TRIPPED]: `A price source is beyond the circuit breaker's band: only risk-reducing actions until the price settles`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_BASE_DECIMALS]: `The risk council cannot change the base decimals`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_BASE_LOT_SIZE]: `The risk council cannot change the base lot size`,
+    [PERP_ERROR__COUNCIL_CANNOT_CHANGE_BREAKER_BAND]: `The risk council may not change the breaker band: it also bounds lone-source liquidation prices`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_FUNDING]: `Funding parameters are not risk-council parameters`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_LIQUIDATION_TERMS]: `Liquidation terms are not risk-council parameters`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_MAKER_FEE]: `The risk council cannot change the maker fee`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_ORACLE_SOURCES]: `The risk council cannot change the oracle sources`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_QUOTE_LOT_SIZE]: `The risk council cannot change the quote lot size`,
+    [PERP_ERROR__COUNCIL_CANNOT_CHANGE_STABLE_PRICE]: `The risk council may not change the stable price's window or growth: they also set how fast lone-source liquidations follow the market`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_TAKER_FEE]: `The risk council cannot change the taker fee`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_TICK_SIZE]: `The risk council cannot change the tick size`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_VOLATILITY_TIME_CONSTANT]: `The volatility time constant is not a risk-council parameter`,

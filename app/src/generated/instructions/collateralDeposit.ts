@@ -135,6 +135,10 @@ export type CollateralDepositAsyncInput<
   TAccountSource extends string = string,
   TAccountTokenProgram extends string = string,
 > = {
+  /**
+   * Its `Deposit` gate stops deposits into flat accounts (checked in the handler: a top-up
+   * always passes).
+   */
   exchange?: Address<TAccountExchange>;
   /** Authority of `source`. */
   depositor: TransactionSigner<TAccountDepositor>;
@@ -252,6 +256,10 @@ export type CollateralDepositInput<
   TAccountSource extends string = string,
   TAccountTokenProgram extends string = string,
 > = {
+  /**
+   * Its `Deposit` gate stops deposits into flat accounts (checked in the handler: a top-up
+   * always passes).
+   */
   exchange: Address<TAccountExchange>;
   /** Authority of `source`. */
   depositor: TransactionSigner<TAccountDepositor>;
@@ -360,6 +368,10 @@ export type ParsedCollateralDepositInstruction<
 > = {
   programAddress: Address<TProgram>;
   accounts: {
+    /**
+     * Its `Deposit` gate stops deposits into flat accounts (checked in the handler: a top-up
+     * always passes).
+     */
     exchange: TAccountMetas[0];
     /** Authority of `source`. */
     depositor: TAccountMetas[1];

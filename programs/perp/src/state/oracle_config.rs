@@ -178,23 +178,26 @@ impl OracleConfig {
                 Lower,
                 ErrorCode::LoosensOracleDeviation,
             ),
+            // The stable price's window and growth and the breaker band cut both ways: slower
+            // or narrower guards new risk, but also pins how far a lone-source liquidation may
+            // price from the stable price (issue 21's audit). Only governance changes them.
             field(
                 self.stable_window_secs,
                 new.stable_window_secs,
-                Higher,
-                ErrorCode::LoosensStablePriceWindow,
+                Fixed,
+                ErrorCode::CouncilCannotChangeStablePrice,
             ),
             field(
                 self.stable_growth_bps_per_sec,
                 new.stable_growth_bps_per_sec,
-                Lower,
-                ErrorCode::LoosensStablePriceGrowth,
+                Fixed,
+                ErrorCode::CouncilCannotChangeStablePrice,
             ),
             field(
                 self.breaker_band_bps,
                 new.breaker_band_bps,
-                Lower,
-                ErrorCode::LoosensBreakerBand,
+                Fixed,
+                ErrorCode::CouncilCannotChangeBreakerBand,
             ),
             field(
                 self.breaker_cooldown_secs,

@@ -242,7 +242,9 @@ async fn attack_3_a_band_wider_than_maintenance_is_refused_at_listing_execution_
         ErrorCode::BandExceedsMaintenance,
     );
 
-    // The risk council: narrowing the band below one stable-price step contradicts the growth.
+    // The risk council cannot narrow the band at all since issue 21's audit (it also bounds
+    // lone-source liquidations); governance's narrowing below one stable-price step contradicts
+    // the growth.
     let council = env.risk_council.insecure_clone();
     let narrow = OracleConfig {
         breaker_band_bps: 300, // = 5 bps/s × 60 s
@@ -251,6 +253,14 @@ async fn attack_3_a_band_wider_than_maintenance_is_refused_at_listing_execution_
     let ix = ix::params_tighten(council.pubkey(), market.market, default_params(), narrow);
     assert_error(
         env.send(&[ix], &[&council]).await,
+        ErrorCode::CouncilCannotChangeBreakerBand,
+    );
+    let change = Change::MarketOracle {
+        market_index: market.index,
+        oracle: narrow,
+    };
+    assert_error(
+        env.queue(change, Some(market.market)).await,
         ErrorCode::StableGrowthExceedsBand,
     );
 }

@@ -3,6 +3,7 @@
 mod adversarial;
 mod audit;
 mod audit2;
+mod audit21;
 mod audit3;
 mod bad_debt;
 mod book_limits;
