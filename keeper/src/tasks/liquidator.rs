@@ -16,10 +16,14 @@ use perp_sdk::perp::error::ErrorCode;
 use perp_sdk::perp::state::{MarginAccount, Market};
 use perp_sdk::perp_engine::oracle::{Action, PriceBand};
 use perp_sdk::risk::AccountRisk;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signer::Signer;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+
+/// Compute units a liquidation asks for: a transaction's maximum.
+const LIQUIDATE_COMPUTE_UNITS: u32 = 1_400_000;
 
 /// One followed account and its last verdict.
 struct Tracked {
@@ -200,20 +204,25 @@ impl Liquidator {
     ) -> Result<(), KeeperError> {
         let m = &snap.market;
         // One instruction: `liquidate` settles the account's own queued fills itself, wherever
-        // they sit in the queue, so nothing queued by anyone else can hold it back.
-        let ixs = [ix::liquidate(&LiquidateAccounts {
-            keeper: k.sender.signer.pubkey(),
-            market: snap.key,
-            margin_account: key,
-            keeper_account: self.keeper_account,
-            book: m.book,
-            event_queue: m.event_queue,
-            collateral_vault: m.collateral_vault,
-            insurance_vault: m.insurance_vault,
-            quote_mint: m.quote_mint,
-            token_program: m.quote_token_program,
-            oracles: snap.oracle_metas(),
-        })];
+        // they sit in the queue, so nothing queued by anyone else can hold it back. Its cost
+        // grows with how many of them wait (up to the queue's capacity), so it asks for the
+        // most compute a transaction may have rather than the default 200,000 units.
+        let ixs = [
+            ComputeBudgetInstruction::set_compute_unit_limit(LIQUIDATE_COMPUTE_UNITS),
+            ix::liquidate(&LiquidateAccounts {
+                keeper: k.sender.signer.pubkey(),
+                market: snap.key,
+                margin_account: key,
+                keeper_account: self.keeper_account,
+                book: m.book,
+                event_queue: m.event_queue,
+                collateral_vault: m.collateral_vault,
+                insurance_vault: m.insurance_vault,
+                quote_mint: m.quote_mint,
+                token_program: m.quote_token_program,
+                oracles: snap.oracle_metas(),
+            }),
+        ];
         let now = snap.clock.unix_timestamp;
         let started = Instant::now();
         let sent = k.sender.simulate_and_send(&ixs).await?;
