@@ -92,6 +92,22 @@ impl MarginParams {
         Ok(f.safe_add(safe_cast(extra)?)?.min(BPS))
     }
 
+    /// What a keeper's account must cover after a liquidation moved a position into it, for an
+    /// exposure of `lots` whose maintenance fraction is `maintenance_bps`: the base initial
+    /// margin times the size premium, and never less than that maintenance. A liquidation only
+    /// moves an existing position (open interest never grows) at a moment volatility is often
+    /// high, so the open-interest and volatility terms of `initial_bps`, which price *new* risk,
+    /// would refuse exactly the liquidations a market needs; an attacker who trades open
+    /// interest up to the hard cap could otherwise stop them all. Maintenance (which follows
+    /// volatility through the ramp) still bounds it, so the keeper is never left liquidatable.
+    pub fn keeper_initial_bps(&self, lots: u64, maintenance_bps: u64) -> Result<u64, MathError> {
+        let base = scale(
+            u64::from(self.initial_margin_bps),
+            self.size_multiplier_bps(lots)?,
+        )?;
+        Ok(base.max(maintenance_bps).min(BPS))
+    }
+
     /// The market-wide maintenance fraction (before the size premium) that volatility `vol_bps`
     /// calls for: base maintenance × volatility multiplier. (Open interest raises only initial
     /// margin: it prices new risk, and must not liquidate positions already open.)
@@ -165,6 +181,18 @@ mod tests {
             oi_hard_cap_lots: 2_000,
             maintenance_ramp_bps_per_hour: 50,
         }
+    }
+
+    #[test]
+    fn a_keeper_is_judged_without_the_open_interest_and_volatility_terms() {
+        let p = params();
+        // Open interest at the hard cap and volatility at its 3× cap: new risk needs 100%.
+        assert_eq!(p.initial_bps(100, 1_000, 2_000), Ok(10_000));
+        // A keeper taking 100 lots needs the base 10% × the size premium (+10%): 11%.
+        assert_eq!(p.keeper_initial_bps(100, 500), Ok(1_100));
+        // Never less than the maintenance in force (which follows volatility via the ramp).
+        assert_eq!(p.keeper_initial_bps(100, 1_500), Ok(1_500));
+        assert_eq!(p.keeper_initial_bps(100, 20_000), Ok(10_000));
     }
 
     #[test]

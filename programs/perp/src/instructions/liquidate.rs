@@ -3,7 +3,9 @@
 //! them, by anyone, can hold a liquidation back), cancels its orders, then moves just enough of its position into the keeper's own margin account in the
 //! same market at the price most favourable to the account (among valid sources), less the
 //! liquidation discount. The fee splits between the keeper and the market's insurance fund; the
-//! keeper's account must still cover its initial margin. A healthy account is refused with
+//! keeper's account must still cover its initial margin, judged on what the transfer adds: the
+//! base fraction and size premium, at least maintenance, never the open-interest or volatility
+//! terms that price new risk (a liquidation never raises open interest). A healthy account is refused with
 //! `NotLiquidatable` and nothing changes.
 //!
 //! Bankruptcy: when the account ends flat with negative equity, its shortfall is paid from this
@@ -180,7 +182,7 @@ fn transfer_position(
         .trader
         .require_initial_margin(
             keeper.collateral(),
-            &market.margin_scale(&keeper.trader)?,
+            &market.keeper_margin_scale(&keeper.trader)?,
             band.low,
             band.high,
         )

@@ -318,6 +318,24 @@ impl Market {
         })
     }
 
+    /// What a keeper's account is checked against after a liquidation (`keeper_initial_bps`:
+    /// neither open interest nor volatility beyond what maintenance already follows).
+    pub fn keeper_margin_scale(&self, trader: &Trader) -> Result<MarginScale> {
+        let lots = trader.worst_case_lots().map_err(ErrorCode::from)?;
+        let margin = self.params.margin();
+        let maintenance = self
+            .risk
+            .maintenance_bps(&margin, lots)
+            .map_err(ErrorCode::from)?;
+        let fraction = margin
+            .keeper_initial_bps(lots, maintenance)
+            .map_err(ErrorCode::from)?;
+        Ok(MarginScale {
+            initial_margin_bps: u32::try_from(fraction).map_err(|_| ErrorCode::MathOverflow)?,
+            ..self.margin_scale(trader)?
+        })
+    }
+
     /// `account` valued at `price` (its funding already settled).
     pub fn health(&self, account: &MarginAccount, price: Price) -> Result<Health> {
         let balance = i64::try_from(account.collateral).map_err(|_| ErrorCode::MathOverflow)?;

@@ -13,6 +13,7 @@ mod exchange;
 mod governance;
 mod governance_matrix;
 mod insurance;
+mod liquidation_capacity;
 mod margin_account;
 mod market;
 mod market_status;
