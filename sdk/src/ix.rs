@@ -325,6 +325,16 @@ pub fn authority_accept(new_authority: Pubkey, role: Role) -> Instruction {
     )
 }
 
+pub fn authority_revoke(authority: Pubkey, role: Role) -> Instruction {
+    build(
+        perp::accounts::AuthorityRevoke {
+            exchange: exchange_pda(),
+            authority,
+        },
+        perp::instruction::AuthorityRevoke { role },
+    )
+}
+
 pub fn exchange_set_gate(authority: Pubkey, gate: Gate, open: bool) -> Instruction {
     build(
         perp::accounts::ExchangeSetGate {

@@ -343,6 +343,10 @@ pub enum ErrorCode {
         "The risk council may not change the breaker band: it also bounds lone-source liquidation prices"
     )]
     CouncilCannotChangeBreakerBand,
+    #[msg("The pending key's time to accept the role has passed; governance must propose again")]
+    PendingAuthorityExpired,
+    #[msg("No key is pending for this role")]
+    NoPendingAuthority,
 }
 
 impl From<EngineError> for ErrorCode {

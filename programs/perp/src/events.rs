@@ -157,6 +157,14 @@ pub struct AuthorityProposed {
     pub pending: Pubkey,
 }
 
+/// A pending key for `role` was revoked before it accepted.
+#[event]
+pub struct AuthorityRevoked {
+    pub role: Role,
+    pub revoked: Pubkey,
+    pub authority: Pubkey,
+}
+
 /// The pending key accepted `role`.
 #[event]
 pub struct AuthorityAccepted {

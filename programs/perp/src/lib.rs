@@ -67,6 +67,11 @@ pub mod perp {
         instructions::authority_accept::handler(ctx, role)
     }
 
+    /// Clears a role's pending key before it accepts (who may cancel such a transfer).
+    pub fn authority_revoke(ctx: Context<AuthorityRevoke>, role: state::Role) -> Result<()> {
+        instructions::authority_revoke::handler(ctx, role)
+    }
+
     /// Closes an instruction gate (guardian or governance) or reopens it (governance).
     pub fn exchange_set_gate(
         ctx: Context<ExchangeSetGate>,

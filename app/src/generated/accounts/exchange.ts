@@ -21,6 +21,8 @@ import {
   getArrayEncoder,
   getBytesDecoder,
   getBytesEncoder,
+  getI64Decoder,
+  getI64Encoder,
   getStructDecoder,
   getStructEncoder,
   getU16Decoder,
@@ -66,6 +68,11 @@ export type Exchange = {
    * The named key takes the role only by signing `authority_accept`.
    */
   pending: Array<Address>;
+  /**
+   * Unix time after which each pending key can no longer accept (the execution window from
+   * the transfer's execution): a mistyped, superseded or stolen key does not wait forever.
+   */
+  pendingExpiresAt: Array<bigint>;
   /** Seconds between queueing a change and its earliest execution. */
   timelockSecs: number;
   /** Seconds a change stays executable after its eta. */
@@ -92,6 +99,11 @@ export type ExchangeArgs = {
    * The named key takes the role only by signing `authority_accept`.
    */
   pending: Array<Address>;
+  /**
+   * Unix time after which each pending key can no longer accept (the execution window from
+   * the transfer's execution): a mistyped, superseded or stolen key does not wait forever.
+   */
+  pendingExpiresAt: Array<number | bigint>;
   /** Seconds between queueing a change and its earliest execution. */
   timelockSecs: number;
   /** Seconds a change stays executable after its eta. */
@@ -115,6 +127,7 @@ export function getExchangeEncoder(): FixedSizeEncoder<ExchangeArgs> {
       ["riskCouncil", getAddressEncoder()],
       ["guardian", getAddressEncoder()],
       ["pending", getArrayEncoder(getAddressEncoder(), { size: 3 })],
+      ["pendingExpiresAt", getArrayEncoder(getI64Encoder(), { size: 3 })],
       ["timelockSecs", getU32Encoder()],
       ["executionWindowSecs", getU32Encoder()],
       ["closedGates", getU32Encoder()],
@@ -134,6 +147,7 @@ export function getExchangeDecoder(): FixedSizeDecoder<Exchange> {
     ["riskCouncil", getAddressDecoder()],
     ["guardian", getAddressDecoder()],
     ["pending", getArrayDecoder(getAddressDecoder(), { size: 3 })],
+    ["pendingExpiresAt", getArrayDecoder(getI64Decoder(), { size: 3 })],
     ["timelockSecs", getU32Decoder()],
     ["executionWindowSecs", getU32Decoder()],
     ["closedGates", getU32Decoder()],
@@ -202,5 +216,5 @@ export async function fetchAllMaybeExchange(
 }
 
 export function getExchangeSize(): number {
-  return 223;
+  return 247;
 }

@@ -322,6 +322,10 @@ export const PERP_ERROR__COUNCIL_CANNOT_RAISE_SIZE_PREMIUM = 0x1807; // 6151
 export const PERP_ERROR__COUNCIL_CANNOT_CHANGE_STABLE_PRICE = 0x1808; // 6152
 /** CouncilCannotChangeBreakerBand: The risk council may not change the breaker band: it also bounds lone-source liquidation prices */
 export const PERP_ERROR__COUNCIL_CANNOT_CHANGE_BREAKER_BAND = 0x1809; // 6153
+/** PendingAuthorityExpired: The pending key's time to accept the role has passed; governance must propose again */
+export const PERP_ERROR__PENDING_AUTHORITY_EXPIRED = 0x180a; // 6154
+/** NoPendingAuthority: No key is pending for this role */
+export const PERP_ERROR__NO_PENDING_AUTHORITY = 0x180b; // 6155
 
 export type PerpError =
   | typeof PERP_ERROR__ACCOUNT_ALREADY_INITIALIZED
@@ -421,6 +425,7 @@ export type PerpError =
   | typeof PERP_ERROR__MISSING_ORACLE_ACCOUNT
   | typeof PERP_ERROR__NO_CHANGE
   | typeof PERP_ERROR__NO_ORACLE_SOURCE
+  | typeof PERP_ERROR__NO_PENDING_AUTHORITY
   | typeof PERP_ERROR__NOT_ACCOUNT_OWNER
   | typeof PERP_ERROR__NOT_CANCELLER
   | typeof PERP_ERROR__NOT_GOVERNANCE
@@ -446,6 +451,7 @@ export type PerpError =
   | typeof PERP_ERROR__ORDER_NOT_FOUND
   | typeof PERP_ERROR__ORDERS_OPEN
   | typeof PERP_ERROR__ORDER_ZERO_SIZE
+  | typeof PERP_ERROR__PENDING_AUTHORITY_EXPIRED
   | typeof PERP_ERROR__POSITION_OPEN
   | typeof PERP_ERROR__POST_ONLY_WOULD_CROSS
   | typeof PERP_ERROR__PRICE_BAND_EMPTY
@@ -579,6 +585,7 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__MISSING_ORACLE_ACCOUNT]: `An oracle account this market is configured with was not passed`,
     [PERP_ERROR__NO_CHANGE]: `The new values equal the current ones`,
     [PERP_ERROR__NO_ORACLE_SOURCE]: `A market needs at least one oracle source`,
+    [PERP_ERROR__NO_PENDING_AUTHORITY]: `No key is pending for this role`,
     [PERP_ERROR__NOT_ACCOUNT_OWNER]: `Only the margin account's owner may do this`,
     [PERP_ERROR__NOT_CANCELLER]: `Only governance or the guardian may cancel a queued change`,
     [PERP_ERROR__NOT_GOVERNANCE]: `Only the exchange's governance authority may do this`,
@@ -604,6 +611,7 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__ORDER_NOT_FOUND]: `No open order of this account has that id`,
     [PERP_ERROR__ORDERS_OPEN]: `The account has fills still in the event queue; consume them before liquidating`,
     [PERP_ERROR__ORDER_ZERO_SIZE]: `Order size must be positive`,
+    [PERP_ERROR__PENDING_AUTHORITY_EXPIRED]: `The pending key's time to accept the role has passed; governance must propose again`,
     [PERP_ERROR__POSITION_OPEN]: `The margin account has a position or open orders; settle them first`,
     [PERP_ERROR__POST_ONLY_WOULD_CROSS]: `A post-only order would have taken liquidity`,
     [PERP_ERROR__PRICE_BAND_EMPTY]: `The market price is too far from the stable price for any order price to be allowed; only liquidations proceed until it settles`,

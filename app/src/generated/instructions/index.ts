@@ -7,6 +7,7 @@
  */
 
 export * from "./authorityAccept";
+export * from "./authorityRevoke";
 export * from "./collateralDeposit";
 export * from "./collateralWithdraw";
 export * from "./eventsConsume";

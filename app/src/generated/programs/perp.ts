@@ -18,6 +18,7 @@ import {
 } from "@solana/kit";
 import {
   parseAuthorityAcceptInstruction,
+  parseAuthorityRevokeInstruction,
   parseCollateralDepositInstruction,
   parseCollateralWithdrawInstruction,
   parseEventsConsumeInstruction,
@@ -44,6 +45,7 @@ import {
   parseParamsQueueInstruction,
   parseParamsTightenInstruction,
   type ParsedAuthorityAcceptInstruction,
+  type ParsedAuthorityRevokeInstruction,
   type ParsedCollateralDepositInstruction,
   type ParsedCollateralWithdrawInstruction,
   type ParsedEventsConsumeInstruction,
@@ -160,6 +162,7 @@ export function identifyPerpAccount(
 
 export enum PerpInstruction {
   AuthorityAccept,
+  AuthorityRevoke,
   CollateralDeposit,
   CollateralWithdraw,
   EventsConsume,
@@ -201,6 +204,17 @@ export function identifyPerpInstruction(
     )
   ) {
     return PerpInstruction.AuthorityAccept;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([22, 108, 12, 124, 36, 187, 37, 30]),
+      ),
+      0,
+    )
+  ) {
+    return PerpInstruction.AuthorityRevoke;
   }
   if (
     containsBytes(
@@ -489,6 +503,9 @@ export type ParsedPerpInstruction<
       instructionType: PerpInstruction.AuthorityAccept;
     } & ParsedAuthorityAcceptInstruction<TProgram>)
   | ({
+      instructionType: PerpInstruction.AuthorityRevoke;
+    } & ParsedAuthorityRevokeInstruction<TProgram>)
+  | ({
       instructionType: PerpInstruction.CollateralDeposit;
     } & ParsedCollateralDepositInstruction<TProgram>)
   | ({
@@ -574,6 +591,13 @@ export function parsePerpInstruction<TProgram extends string>(
       return {
         instructionType: PerpInstruction.AuthorityAccept,
         ...parseAuthorityAcceptInstruction(instruction),
+      };
+    }
+    case PerpInstruction.AuthorityRevoke: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: PerpInstruction.AuthorityRevoke,
+        ...parseAuthorityRevokeInstruction(instruction),
       };
     }
     case PerpInstruction.CollateralDeposit: {

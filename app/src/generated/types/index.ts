@@ -9,6 +9,7 @@
 export * from "./actionPrice";
 export * from "./authorityAccepted";
 export * from "./authorityProposed";
+export * from "./authorityRevoked";
 export * from "./bankruptcy";
 export * from "./bookEventLogged";
 export * from "./bookSide40968192";

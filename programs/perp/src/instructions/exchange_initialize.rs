@@ -79,6 +79,7 @@ pub fn handler(
         risk_council,
         guardian,
         pending: [Pubkey::default(); 3],
+        pending_expires_at: [0; 3],
         timelock_secs: timelock_bounds::DEFAULT_DELAY_SECS,
         execution_window_secs: timelock_bounds::DEFAULT_WINDOW_SECS,
         closed_gates: 0,

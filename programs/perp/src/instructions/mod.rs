@@ -5,6 +5,7 @@
 #![allow(ambiguous_glob_reexports)]
 
 pub mod authority_accept;
+pub mod authority_revoke;
 pub mod collateral_deposit;
 pub mod collateral_withdraw;
 pub mod events_consume;
@@ -32,6 +33,7 @@ pub mod params_queue;
 pub mod params_tighten;
 
 pub use authority_accept::*;
+pub use authority_revoke::*;
 pub use collateral_deposit::*;
 pub use collateral_withdraw::*;
 pub use events_consume::*;

@@ -4,7 +4,6 @@
 //! the risk council instead.
 
 use crate::constants::EXCHANGE_SEED;
-use crate::error::ErrorCode;
 use crate::events::{ChangeCancelled, log_event};
 use crate::governance::*;
 use crate::state::{Change, Exchange, Market, Role};
@@ -33,22 +32,7 @@ pub fn handler(ctx: Context<ParamsCancel>) -> Result<()> {
             ..
         }
     );
-    if replaces_guardian {
-        require_keys_neq!(
-            who,
-            ex.guardian,
-            ErrorCode::GuardianCannotCancelOwnReplacement
-        );
-        require!(
-            who == ex.governance || who == ex.risk_council,
-            ErrorCode::NotCanceller
-        );
-    } else {
-        require!(
-            who == ex.governance || who == ex.guardian,
-            ErrorCode::NotCanceller
-        );
-    }
+    ex.require_canceller(replaces_guardian, who)?;
     // Bounds are not checked: a change that no longer fits them must still be cancellable.
     let market = a.market.as_ref().map(|m| m.load()).transpose()?;
     change.require_target(market.as_deref())?;

@@ -45,6 +45,8 @@ pub fn handler(ctx: Context<ParamsExecute>) -> Result<()> {
         }
         Change::Authority { role, new } => {
             exchange.pending[role as usize] = new;
+            exchange.pending_expires_at[role as usize] =
+                now.saturating_add(i64::from(exchange.execution_window_secs));
             log_event(&AuthorityProposed {
                 role,
                 current: exchange.authority(role),

@@ -74,6 +74,9 @@ pub struct Exchange {
     /// Keys a timelocked transfer has named for each role (indexed by `Role`); default = none.
     /// The named key takes the role only by signing `authority_accept`.
     pub pending: [Pubkey; 3],
+    /// Unix time after which each pending key can no longer accept (the execution window from
+    /// the transfer's execution): a mistyped, superseded or stolen key does not wait forever.
+    pub pending_expires_at: [i64; 3],
     /// Seconds between queueing a change and its earliest execution.
     pub timelock_secs: u32,
     /// Seconds a change stays executable after its eta.
@@ -123,6 +126,29 @@ impl Exchange {
                     ErrorCode::DuplicateAuthority
                 );
             }
+        }
+        Ok(())
+    }
+
+    /// Refuses `who` unless it may cancel a queued change, or revoke a pending key, of this kind:
+    /// governance or the guardian, except for the guardian's own replacement, which governance
+    /// or the risk council decide (the guardian could otherwise veto its own removal forever).
+    pub fn require_canceller(&self, replaces_guardian: bool, who: Pubkey) -> Result<()> {
+        if replaces_guardian {
+            require_keys_neq!(
+                who,
+                self.guardian,
+                ErrorCode::GuardianCannotCancelOwnReplacement
+            );
+            require!(
+                who == self.governance || who == self.risk_council,
+                ErrorCode::NotCanceller
+            );
+        } else {
+            require!(
+                who == self.governance || who == self.guardian,
+                ErrorCode::NotCanceller
+            );
         }
         Ok(())
     }

@@ -19,6 +19,7 @@ mod market;
 mod market_status;
 mod oracle;
 mod orders;
+mod pending_authority;
 mod queue_attack;
 mod risk;
 mod risk_council;

@@ -1,4 +1,4 @@
-//! The account-substitution matrix over every instruction (issue 21), generated: each of the 26
+//! The account-substitution matrix over every instruction (issue 21), generated: each of the 27
 //! instructions is built once in a state where it succeeds, then every account it takes is
 //! substituted in turn, by rule rather than by hand:
 //!
@@ -421,6 +421,11 @@ async fn every_instruction_refuses_every_substituted_account_and_changes_nothing
             "authority_accept",
             ix::authority_accept(new_council.pubkey(), Role::RiskCouncil),
             &[&new_council],
+        ),
+        case(
+            "authority_revoke",
+            ix::authority_revoke(guardian.pubkey(), Role::RiskCouncil),
+            &[&guardian],
         ),
         case(
             "exchange_set_gate",
