@@ -195,8 +195,33 @@ pub struct InsuranceWithdrawn {
 /// chain). Anchor 1.x's `emit!` compiles to nothing off-chain, which would hide every event from
 /// program-test and the native local cluster; `sol_log_data` is the same syscall on chain and
 /// goes through the runtime's syscall stubs natively.
+///
+/// The event is encoded into a buffer on the stack, not through `Event::data()`, which allocates
+/// a `Vec` per event: the on-chain heap is a 32 KiB bump allocator that never frees, and an
+/// instruction may log an event per fill (issue 22). An event larger than the buffer (none of the
+/// per-fill ones; only a governance event could be) falls back to `data()`.
 pub fn log_event<E: anchor_lang::Event>(event: &E) {
-    solana_program::log::sol_log_data(&[&event.data()]);
+    let mut buf = [0u8; EVENT_BUFFER];
+    match encode_event(event, &mut buf) {
+        Some(bytes) => solana_program::log::sol_log_data(&[bytes]),
+        None => solana_program::log::sol_log_data(&[&event.data()]),
+    }
+}
+
+/// Bytes of the stack buffer an event is encoded into (well inside an SBF stack frame's 4 KiB).
+pub const EVENT_BUFFER: usize = 512;
+
+/// `event` as `Event::data()` encodes it (discriminator, then Borsh), written into `buf`;
+/// `None` when it does not fit.
+pub fn encode_event<'a, E: anchor_lang::Event>(event: &E, buf: &'a mut [u8]) -> Option<&'a [u8]> {
+    let disc = E::DISCRIMINATOR;
+    let head = buf.get_mut(..disc.len())?;
+    head.copy_from_slice(disc);
+    let mut rest = &mut buf[disc.len()..];
+    let room = rest.len();
+    event.serialize(&mut rest).ok()?;
+    let used = room - rest.len();
+    Some(&buf[..disc.len() + used])
 }
 
 /// A fill or out from the book (`kind` 1 = fill, 2 = out), logged once when the book makes it,
@@ -320,4 +345,52 @@ pub struct Bankruptcy {
     pub socialised_short_per_lot: i64,
     /// Left owed by the account (nobody holds a position to socialise over).
     pub unresolved: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anchor_lang::Event;
+
+    fn fill() -> BookEventLogged {
+        BookEventLogged {
+            market: Pubkey::new_unique(),
+            kind: 1,
+            maker_side: 1,
+            maker: Pubkey::new_unique(),
+            taker: Pubkey::new_unique(),
+            order_id: u128::MAX - 7,
+            client_order_id: 42,
+            price_ticks: 1_500,
+            base_lots: 3,
+            maker_fee: -2,
+            timestamp: 1_700_000_000,
+        }
+    }
+
+    #[test]
+    fn events_encode_on_the_stack_exactly_as_anchor_does() {
+        let mut buf = [0u8; EVENT_BUFFER];
+        let e = fill();
+        assert_eq!(encode_event(&e, &mut buf), Some(&e.data()[..]));
+        let placed = OrderPlaced {
+            market: Pubkey::new_unique(),
+            margin_account: Pubkey::new_unique(),
+            client_order_id: 7,
+            filled_base_lots: 1,
+            filled_quote_lots: 2,
+            taker_fee: 3,
+            fills: 4,
+            price_ticks: 5,
+            resting_order_id: Some(6),
+            cancelled_base_lots: 0,
+        };
+        assert_eq!(encode_event(&placed, &mut buf), Some(&placed.data()[..]));
+        // The per-fill event is 162 bytes: the 33 events one order may log (32 orders touched,
+        // one eviction) need no heap at all.
+        assert_eq!(e.data().len(), 162);
+        // Too small a buffer: `None` (the caller falls back to the heap), never a panic.
+        assert_eq!(encode_event(&e, &mut [0u8; 100]), None);
+        assert_eq!(encode_event(&e, &mut [0u8; 4]), None);
+    }
 }

@@ -15,9 +15,10 @@ use anchor_spl::token_interface::{self, InitializeAccount3, TokenAccount, Transf
 /// freeze, claw back or hook into vault transfers. Everything else (transfer fee, transfer hook,
 /// confidential transfer, permanent delegate, non-transferable, default-frozen accounts, pausable,
 /// scaled or interest-bearing amounts, …) is refused: an allowlist, so a new extension is refused
-/// until someone has checked it.
+/// until someone has checked it. Not `MintCloseAuthority` (issue 22): its holder can close the
+/// mint at zero supply and re-create it at the same address with a permanent delegate or a
+/// transfer hook, which deposits and withdrawals would not re-check.
 const ALLOWED_MINT_EXTENSIONS: &[ExtensionType] = &[
-    ExtensionType::MintCloseAuthority,
     ExtensionType::MetadataPointer,
     ExtensionType::TokenMetadata,
     ExtensionType::GroupPointer,
