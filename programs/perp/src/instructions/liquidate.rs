@@ -1,17 +1,17 @@
-//! `liquidate` (any keeper, DESIGN §8): for an account below its maintenance margin, settles
-//! its own queued fills and outs wherever they sit in the event queue (nothing queued ahead of
-//! them, by anyone, can hold a liquidation back), cancels its orders, then moves just enough of its position into the keeper's own margin account in the
-//! same market at the price most favourable to the account (among valid sources), less the
-//! liquidation discount. The fee splits between the keeper and the market's insurance fund; the
-//! keeper's account must still cover its initial margin, judged on what the transfer adds: the
-//! base fraction and size premium, at least maintenance, never the open-interest or volatility
-//! terms that price new risk (a liquidation never raises open interest). A healthy account is refused with
-//! `NotLiquidatable` and nothing changes.
+//! `liquidate` (any keeper, DESIGN §8): for an account below its maintenance margin, settles its
+//! own queued fills and outs wherever they sit in the event queue (nothing queued ahead of them, by
+//! anyone, can hold a liquidation back), cancels its orders, then moves just enough of its position
+//! into the keeper's own margin account in the same market at the price most favourable to the
+//! account (among valid sources), less the liquidation discount. The fee splits between the keeper
+//! and the market's insurance fund; the keeper's account must still cover its initial margin,
+//! judged on what the transfer adds: the base fraction and size premium, at least maintenance,
+//! never the open-interest or volatility terms that price new risk (a liquidation never raises open
+//! interest). A healthy account is refused with `NotLiquidatable` and nothing changes.
 //!
 //! Bankruptcy: when the account ends flat with negative equity, its shortfall is paid from this
 //! market's insurance fund first and the rest is socialised over this market's positions on the
-//! side opposite the account's last position (their funding index moves against them, so they
-//! pay it as they settle). Nothing outside this market is touched.
+//! side opposite the account's last position (their funding index moves against them, so they pay
+//! it as they settle). Nothing outside this market is touched.
 
 use crate::error::ErrorCode;
 use crate::events::{Bankruptcy, Liquidated, log_event};

@@ -1,17 +1,17 @@
-//! `order_place`: places an order on the market's book for a margin account, signed by its owner
-//! or delegate. Load → validate (status, oracle band) → engine match → margin check → events.
+//! `order_place`: places an order on the market's book for a margin account, signed by its owner or
+//! delegate. Load → validate (status, oracle band) → engine match → margin check → events.
 //!
-//! Every order — reduce-only included, oracles down included — is priced inside the order band
-//! (the engine's `order_band`: around the stable price and around the most trustworthy market
-//! price still available), and resting orders the band has since left are removed rather than
-//! filled. Risk-increasing orders also need the rule for increasing risk (fresh, agreeing
-//! sources inside the breaker band; the market Active); after matching the account must cover
-//! initial margin at both ends of the oracle range. Reduce-only orders stay possible when the
-//! oracles are down, the breaker holds or the market is reduce-only, but may never leave the
-//! account's maintenance health lower than before or its equity negative, and an account below
-//! maintenance cannot rest anything. The exchange's `OrderPlace` gate and a paused market stop
-//! every order but reduce-only ones. Makers whose margin
-//! accounts are passed in `remaining_accounts` settle at once; other fills go to the event queue.
+//! Every order — reduce-only included, oracles down included — is priced inside the order band (the
+//! engine's `order_band`: around the stable price and around the most trustworthy market price
+//! still available), and resting orders the band has since left are removed rather than filled.
+//! Risk-increasing orders also need the rule for increasing risk (fresh, agreeing sources inside
+//! the breaker band; the market Active); after matching the account must cover initial margin at
+//! both ends of the oracle range. Reduce-only orders stay possible when the oracles are down, the
+//! breaker holds or the market is reduce-only, but may never leave the account's maintenance health
+//! lower than before or its equity negative, and an account below maintenance cannot rest anything.
+//! The exchange's `OrderPlace` gate and a paused market stop every order but reduce-only ones.
+//! Makers whose margin accounts are passed in `remaining_accounts` settle at once; other fills go
+//! to the event queue.
 
 use crate::error::ErrorCode;
 use crate::events::{OrderPlaced, log_event};
