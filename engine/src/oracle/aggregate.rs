@@ -47,6 +47,19 @@ impl PriceBand {
     pub fn favourable_to(&self, position: i64) -> Price {
         if position > 0 { self.high } else { self.low }
     }
+
+    /// Whether a buy (`buy`) or a sell with limit `limit` can only trade at a price at least as
+    /// good as every price in the band: a bid at or below its low, an ask at or above its high.
+    /// The delegate rule (issue 22): an order a delegate signs may only trade at such prices, so
+    /// at an unchanged index the owner's equity can fall by fees at most, whatever the delegate
+    /// trades against (its own accounts included).
+    pub fn no_worse_than(&self, buy: bool, limit: Price) -> bool {
+        if buy {
+            limit <= self.low
+        } else {
+            limit >= self.high
+        }
+    }
 }
 
 /// Why no price is available for an action.

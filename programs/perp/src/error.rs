@@ -347,6 +347,10 @@ pub enum ErrorCode {
     PendingAuthorityExpired,
     #[msg("No key is pending for this role")]
     NoPendingAuthority,
+    #[msg(
+        "A delegate may only buy at or below, and sell at or above, the oracle reference price, with an explicit limit"
+    )]
+    DelegatePriceWorseThanIndex,
 }
 
 impl From<EngineError> for ErrorCode {

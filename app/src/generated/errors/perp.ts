@@ -326,6 +326,8 @@ export const PERP_ERROR__COUNCIL_CANNOT_CHANGE_BREAKER_BAND = 0x1809; // 6153
 export const PERP_ERROR__PENDING_AUTHORITY_EXPIRED = 0x180a; // 6154
 /** NoPendingAuthority: No key is pending for this role */
 export const PERP_ERROR__NO_PENDING_AUTHORITY = 0x180b; // 6155
+/** DelegatePriceWorseThanIndex: A delegate may only buy at or below, and sell at or above, the oracle reference price, with an explicit limit */
+export const PERP_ERROR__DELEGATE_PRICE_WORSE_THAN_INDEX = 0x180c; // 6156
 
 export type PerpError =
   | typeof PERP_ERROR__ACCOUNT_ALREADY_INITIALIZED
@@ -350,6 +352,7 @@ export type PerpError =
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_VOLATILITY_TIME_CONSTANT
   | typeof PERP_ERROR__COUNCIL_CANNOT_RAISE_MAINTENANCE_RAMP
   | typeof PERP_ERROR__COUNCIL_CANNOT_RAISE_SIZE_PREMIUM
+  | typeof PERP_ERROR__DELEGATE_PRICE_WORSE_THAN_INDEX
   | typeof PERP_ERROR__DEPOSIT_CAP_EXCEEDED
   | typeof PERP_ERROR__DISCOUNT_NOT_BELOW_MAINTENANCE
   | typeof PERP_ERROR__DUPLICATE_AUTHORITY
@@ -510,6 +513,7 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_VOLATILITY_TIME_CONSTANT]: `The volatility time constant is not a risk-council parameter`,
     [PERP_ERROR__COUNCIL_CANNOT_RAISE_MAINTENANCE_RAMP]: `The risk council may not raise the maintenance ramp: a faster ramp turns a maintenance rise into an instant one`,
     [PERP_ERROR__COUNCIL_CANNOT_RAISE_SIZE_PREMIUM]: `The risk council may not raise the size premium: it would raise large positions' maintenance at once`,
+    [PERP_ERROR__DELEGATE_PRICE_WORSE_THAN_INDEX]: `A delegate may only buy at or below, and sell at or above, the oracle reference price, with an explicit limit`,
     [PERP_ERROR__DEPOSIT_CAP_EXCEEDED]: `Deposit would exceed the market's deposit cap`,
     [PERP_ERROR__DISCOUNT_NOT_BELOW_MAINTENANCE]: `The liquidation discount must be below the maintenance margin`,
     [PERP_ERROR__DUPLICATE_AUTHORITY]: `Governance, risk council and guardian must be three distinct keys`,

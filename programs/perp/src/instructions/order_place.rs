@@ -24,7 +24,7 @@ use perp_engine::book::order::{OrderKind, OrderRequest, SelfTrade, Side, TickBan
 use perp_engine::book::{PlaceContext, Remainder};
 use perp_engine::risk::liquidation::is_liquidatable;
 use perp_engine::trader::FeeRates;
-use perp_engine::{BaseLots, Ticks};
+use perp_engine::{BaseLots, Price, Ticks};
 
 #[derive(Accounts)]
 pub struct OrderPlace<'info> {
@@ -152,6 +152,27 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
         },
         band: Some(band),
     };
+
+    // A delegate trades only at prices at least as good for the owner as the reference: it may
+    // run the account, never move its value out (a buy from its own ask at the band's top, a
+    // sale into its own bid at the bottom). A market order needs an explicit limit.
+    if trading.signer.key() != trading.margin_account.load()?.owner {
+        require!(
+            args.price_ticks != 0,
+            ErrorCode::DelegatePriceWorseThanIndex
+        );
+        let limit = Price::from_ticks(
+            Ticks::new(args.price_ticks),
+            market.tick_size(),
+            market.quote_lot_size(),
+        )
+        .map_err(ErrorCode::from)?;
+        let buy = args.side == OrderSide::Bid;
+        require!(
+            prices.band.reference.no_worse_than(buy, limit),
+            ErrorCode::DelegatePriceWorseThanIndex
+        );
+    }
 
     let account_key = trading.margin_account.key();
     let mut account = trading.margin_account.load_mut()?;

@@ -305,7 +305,8 @@ async fn attack_5_a_delegate_cannot_trade_the_owner_off_market() {
     let delegate = Keypair::new();
     env.airdrop(&delegate.pubkey(), 1_000_000_000).await;
     env.set_delegate(&owner, &delegate.pubkey()).await;
-    // The delegate sells the owner's long at 1 tick to its own short account …
+    // The delegate sells the owner's long at 1 tick to its own short account … (refused first by
+    // the delegate rule of issue 22, which the band would refuse too)
     let as_delegate = owner.orders_signed_by(delegate.pubkey());
     for args in [
         reduce_only(OrderSide::Ask, OrderType::PostOnly, 1, LOTS),
@@ -314,7 +315,7 @@ async fn attack_5_a_delegate_cannot_trade_the_owner_off_market() {
         let ix = ix::order_place(&as_delegate, args, &[attacker.margin_account]);
         assert_error(
             env.send(&[ix], &[&delegate]).await,
-            ErrorCode::PriceOutsideBand,
+            ErrorCode::DelegatePriceWorseThanIndex,
         );
     }
     // … or buys the attacker's long at 100×.
@@ -332,7 +333,7 @@ async fn attack_5_a_delegate_cannot_trade_the_owner_off_market() {
     );
     assert_error(
         env.send(&[ix], &[&delegate]).await,
-        ErrorCode::PriceOutsideBand,
+        ErrorCode::DelegatePriceWorseThanIndex,
     );
 }
 

@@ -9,6 +9,7 @@ mod bad_debt;
 mod book_limits;
 mod collateral;
 mod crank_invariance;
+mod delegate;
 mod exchange;
 mod governance;
 mod governance_matrix;
