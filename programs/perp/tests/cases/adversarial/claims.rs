@@ -267,6 +267,10 @@ fn transfers(c: &StepContext) -> Allowed {
 /// The order of this step that took for `taker`, as the delegate bound sees it.
 fn taker_order(c: &StepContext, taker: Acct, price: i128) -> Option<Placed> {
     let o = c.step.orders().into_iter().find(|o| o.acct == taker)?;
+    // Registered before the checks, with the reach its conditions allow.
+    if let Some(placed) = c.registry.get(&o.client_id) {
+        return Some(*placed);
+    }
     Some(Placed {
         by: o.by,
         reduce_only: o.reduce_only,

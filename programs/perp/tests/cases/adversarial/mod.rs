@@ -76,7 +76,7 @@ use claims::{Band, Inv, Ledger, Placed, Registry, StepContext};
 use exec::{OracleModel, execute};
 use generator::{Gen, Profile, Situation};
 use report::{Conditions, Oracles, Signature, classify, describe};
-use step::{Acct, K, Oracle, Step};
+use step::{Acct, By, K, Oracle, Step};
 use world::{Variant, World};
 
 use crate::program_test::adversary::MarketView;
@@ -221,6 +221,7 @@ impl<'w> Run<'w> {
         let clock = env.clock().await;
         let cond = Conditions::of(&self.view.market, &self.oracle, &clock, band);
         let price_before = engine_price(self.oracle.ticks);
+        let oracle_before = self.oracle;
         let executed = execute(env, m, &mut self.oracle, &step, &clock).await;
         if self.verbose {
             println!(
@@ -229,7 +230,7 @@ impl<'w> Run<'w> {
             );
         }
         if executed.ok {
-            register(&mut self.registry, &step, &cond, price_before.raw());
+            register(&mut self.registry, &step, &cond, &oracle_before, price_before.raw());
         }
         let variant = self.variant;
         let fail = |inv: Inv, message: String, registry: &Registry| Failure {
@@ -374,14 +375,31 @@ fn state_invariants(
 }
 
 /// Records the orders `step` placed (they may rest and fill later).
-fn register(registry: &mut Registry, step: &Step, cond: &Conditions, price: u64) {
+fn register(
+    registry: &mut Registry,
+    step: &Step,
+    cond: &Conditions,
+    oracle: &OracleModel,
+    price: u64,
+) {
     let price = i128::from(price);
+    // Issue 22: a delegate's limit is no worse for the owner than the reference — while both
+    // sources are fresh and agree, their aggregate, which lies between them — so its orders may
+    // lose at most the sources' distance from the true price at the price they were placed at
+    // (plus what the price moved since).
+    let off = |ticks: u64| (i128::from(engine_price(ticks).raw()) - price).abs();
+    let sources_reach = off(oracle.pyth).max(off(oracle.switchboard));
     for o in step.orders() {
+        let reach = if o.by == By::Delegate && cond.oracles == Oracles::Fresh {
+            sources_reach
+        } else {
+            cond.band.reach(price)
+        };
         let placed = Placed {
             by: o.by,
             reduce_only: o.reduce_only,
             price_at: price,
-            reach: cond.band.reach(price),
+            reach,
         };
         registry.insert(o.client_id, placed);
     }
