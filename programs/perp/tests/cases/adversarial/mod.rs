@@ -45,7 +45,10 @@
 //!    account of a delegate-signed liquidation) the band's reach from the price then: the
 //!    distance to the farther edge of `[min(stable, sources) × (1 − b), max(…) × (1 + b)]`,
 //!    `b = oracle.breaker_band_bps`, one tick more, plus how far the true price moved since a
-//!    resting order was placed.
+//!    resting order was placed. While both sources are fresh and agree, a delegate's order may
+//!    lose only the sources' distance from the true price instead of the band's reach: the
+//!    program holds a delegate's limit to the reference (issue 22; without that rule this
+//!    fails within the first 8 sequences).
 //! 4. **Open interest** counts exactly the applied positions (a maker's side of a queued fill
 //!    counts once consumed, as the engine's `OpenInterest` documents): each side equals the sum
 //!    of the stored positions on it; after the virtual drain longs equal shorts (zero-sum, 1).
