@@ -233,7 +233,13 @@ impl<'w> Run<'w> {
             );
         }
         if executed.ok {
-            register(&mut self.registry, &step, &cond, &oracle_before, price_before.raw());
+            register(
+                &mut self.registry,
+                &step,
+                &cond,
+                &oracle_before,
+                price_before.raw(),
+            );
         }
         let variant = self.variant;
         let fail = |inv: Inv, message: String, registry: &Registry| Failure {
