@@ -1,19 +1,45 @@
 //! The program's events, decoded from transaction logs. On a validator `emit!` writes
 //! `Program data: <base64>`; run natively (in-process bank) the same bytes arrive as
-//! `Program log: data: <base64>` (see `cluster::stubs`). Both are read.
+//! `Program log: data: <base64>` (see `cluster::stubs`). Both are read, but only while our
+//! program's own invocation is the one running (the runtime's `Program <id> invoke [n]` and
+//! `Program <id> success|failed` lines frame each invocation): any program can print either
+//! form, and a transaction that merely lists our program id is not one of its invocations.
 
 use anchor_lang::{AnchorDeserialize, Event};
 use base64::Engine;
 
 const PREFIXES: [&str; 2] = ["Program data: ", "Program log: data: "];
 
-/// Every event payload (discriminator + body) in `logs`, in order.
+/// Every event payload (discriminator + body) our program wrote in `logs`, in order.
 pub fn raw_events(logs: &[String]) -> Vec<Vec<u8>> {
     let b64 = base64::engine::general_purpose::STANDARD;
-    logs.iter()
-        .filter_map(|line| PREFIXES.iter().find_map(|p| line.strip_prefix(p)))
-        .filter_map(|data| b64.decode(data).ok())
-        .collect()
+    let ours = perp::ID.to_string();
+    let mut stack: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for line in logs {
+        if let Some(rest) = line.strip_prefix("Program ") {
+            let mut words = rest.split(' ');
+            if let (Some(id), Some(what)) = (words.next(), words.next()) {
+                if what == "invoke" {
+                    stack.push(id);
+                    continue;
+                }
+                if (what == "success" || what.starts_with("failed")) && stack.last() == Some(&id) {
+                    stack.pop();
+                    continue;
+                }
+            }
+        }
+        if stack.last() != Some(&ours.as_str()) {
+            continue;
+        }
+        if let Some(data) = PREFIXES.iter().find_map(|p| line.strip_prefix(p))
+            && let Ok(bytes) = b64.decode(data)
+        {
+            out.push(bytes);
+        }
+    }
+    out
 }
 
 /// The events of type `E` among `raw` payloads.
@@ -45,7 +71,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_validator_and_native_forms_and_only_the_asked_type() {
+    fn reads_both_forms_only_inside_our_own_invocation_and_only_the_asked_type() {
         let event = Liquidated {
             market: Pubkey::new_unique(),
             margin_account: Pubkey::new_unique(),
@@ -59,11 +85,26 @@ mod tests {
             orders_cancelled: 1,
         };
         let b64 = encoded(&event);
+        let ours = perp::ID;
+        let other = Pubkey::new_unique();
         let logs = vec![
-            "Program log: Instruction: Liquidate".to_string(),
+            // Another program prints both forms at top level: not ours.
+            format!("Program {other} invoke [1]"),
             format!("Program data: {b64}"),
             format!("Program log: data: {b64}"),
+            format!("Program {other} success"),
+            format!("Program {ours} invoke [1]"),
+            "Program log: Instruction: Liquidate".to_string(),
+            format!("Program data: {b64}"),
+            // A program ours calls prints an event: not ours either.
+            format!("Program {other} invoke [2]"),
+            format!("Program data: {b64}"),
+            format!("Program {other} success"),
+            format!("Program log: data: {b64}"),
             "Program data: not base64!".to_string(),
+            format!("Program {ours} success"),
+            // Outside any invocation (a transaction that only lists our id): nothing.
+            format!("Program data: {b64}"),
         ];
         let got = in_logs::<Liquidated>(&logs);
         assert_eq!(got.len(), 2);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { getBase64Decoder, type Address } from "@solana/kit";
-import { events as idlEvents } from "../../idl/perp.json";
+import { address as PROGRAM, events as idlEvents } from "../../idl/perp.json";
 import { getBookEventLoggedEncoder } from "../generated";
 import { bookEvents } from "./events";
 
@@ -14,7 +14,20 @@ describe("book events from logs", () => {
     const event = new Uint8Array(getBookEventLoggedEncoder().encode(fill));
     expect([...event.subarray(0, 8)]).toEqual(discriminator("BookEventLogged"));
     const other = new Uint8Array([...discriminator("OrderPlaced"), 1, 2, 3]);
-    const logs = ["Program PerpX invoke [1]", line(other), line(event), "Program data: not base64!", line(event, "Program log: data: "), "Program PerpX success"];
+    const logs = [`Program ${PROGRAM} invoke [1]`, line(other), line(event), "Program data: not base64!", line(event, "Program log: data: "), `Program ${PROGRAM} success`];
     expect(bookEvents(logs)).toEqual([fill, fill]);
+  });
+
+  it("reads only what our program writes inside its own invocation", () => {
+    const fill = { market: KEY, kind: 1, makerSide: 1, maker: KEY, taker: KEY, orderId: 1n, clientOrderId: 1n, priceTicks: 1n, baseLots: 1_000_000_000_000n, makerFee: 0n, timestamp: 1n };
+    const forged = line(new Uint8Array(getBookEventLoggedEncoder().encode(fill)));
+    const logs = [
+      // Another program prints an encoded fill; a transaction that only lists our id; a program
+      // our program calls printing one.
+      `Program ${KEY} invoke [1]`, forged, `Program ${KEY} success`,
+      forged,
+      `Program ${PROGRAM} invoke [1]`, `Program ${KEY} invoke [2]`, forged, `Program ${KEY} success`, `Program ${PROGRAM} success`,
+    ];
+    expect(bookEvents(logs)).toEqual([]);
   });
 });

@@ -2,9 +2,10 @@
 // of an 8-byte discriminator and the event's borsh payload; "Program log: data: <base64>" where
 // the program runs natively, as on the local exchange), decoded by the generated client. The
 // indexer reads the same lines (perp_sdk::events); the app reads them live when it is down.
+// Both read only what our program writes inside its own invocation.
 
 import { getBase64Encoder, type Address, type Decoder, type Signature } from "@solana/kit";
-import { events as idlEvents } from "../../idl/perp.json";
+import { address as PROGRAM_ID, events as idlEvents } from "../../idl/perp.json";
 import { getBookEventLoggedDecoder, getOrderPlacedDecoder, type BookEventLogged, type OrderPlaced } from "../generated";
 import type { Connection } from "./connection";
 
@@ -16,7 +17,17 @@ const base64 = getBase64Encoder();
 export function eventsOf<T>(logs: readonly string[], name: string, decoder: Decoder<T>): T[] {
   const discriminator = Uint8Array.from(idlEvents.find((e) => e.name === name)!.discriminator);
   const out: T[] = [];
+  // Only lines our program writes while its own invocation runs: any program can print either
+  // form, and a transaction that merely lists our id is not one of its invocations.
+  const stack: string[] = [];
   for (const line of logs) {
+    const [, id, what] = /^Program (\S+) (invoke|success|failed)/.exec(line) ?? [];
+    if (id !== undefined) {
+      if (what === "invoke") stack.push(id);
+      else if (stack[stack.length - 1] === id) stack.pop();
+      continue;
+    }
+    if (stack[stack.length - 1] !== PROGRAM_ID) continue;
     const prefix = PREFIXES.find((p) => line.startsWith(p));
     if (!prefix) continue;
     let bytes: Uint8Array;
