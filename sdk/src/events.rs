@@ -112,4 +112,35 @@ mod tests {
         assert_eq!(got[1].quote_lots, 1_050);
         assert!(in_logs::<Bankruptcy>(&logs).is_empty());
     }
+
+    /// Audit 22: an invocation of ours that fails is rolled back, yet what it emitted before the
+    /// failure was decoded: a fill that never happened (e.g. an order that matched, then failed
+    /// its margin check) reads as a trade.
+    #[test]
+    fn audit22_events_of_a_failed_invocation_are_not_read() {
+        let event = Liquidated {
+            market: Pubkey::new_unique(),
+            margin_account: Pubkey::new_unique(),
+            keeper_account: Pubkey::new_unique(),
+            base_lots: 3,
+            price: 1,
+            quote_lots: 1_050,
+            keeper_fee: 1,
+            insurance_fee: 1,
+            position_after: 0,
+            orders_cancelled: 0,
+        };
+        let b64 = encoded(&event);
+        let ours = perp::ID;
+        let logs = vec![
+            format!("Program {ours} invoke [1]"),
+            format!("Program data: {b64}"),
+            format!("Program {ours} consumed 5000 of 200000 compute units"),
+            format!("Program {ours} failed: custom program error: 0x1771"),
+        ];
+        assert!(
+            in_logs::<Liquidated>(&logs).is_empty(),
+            "an event of a rolled-back invocation was decoded"
+        );
+    }
 }
