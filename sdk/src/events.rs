@@ -10,33 +10,47 @@ use base64::Engine;
 
 const PREFIXES: [&str; 2] = ["Program data: ", "Program log: data: "];
 
-/// Every event payload (discriminator + body) our program wrote in `logs`, in order.
+/// Every event payload (discriminator + body) our program wrote in `logs`, in order. An
+/// invocation that failed was rolled back: what it (or anything it called) wrote is dropped.
+/// A transaction that fails in a later instruction cannot be told from its logs alone: callers
+/// also check the transaction's error (the indexer reads only successful ones).
 pub fn raw_events(logs: &[String]) -> Vec<Vec<u8>> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let ours = perp::ID.to_string();
-    let mut stack: Vec<&str> = Vec::new();
+    // Open invocations, innermost last, each with the events written inside it so far.
+    let mut stack: Vec<(&str, Vec<Vec<u8>>)> = Vec::new();
     let mut out = Vec::new();
     for line in logs {
         if let Some(rest) = line.strip_prefix("Program ") {
             let mut words = rest.split(' ');
             if let (Some(id), Some(what)) = (words.next(), words.next()) {
                 if what == "invoke" {
-                    stack.push(id);
+                    stack.push((id, Vec::new()));
                     continue;
                 }
-                if (what == "success" || what.starts_with("failed")) && stack.last() == Some(&id) {
-                    stack.pop();
+                let ends = what == "success" || what.starts_with("failed");
+                if ends && stack.last().is_some_and(|(top, _)| *top == id) {
+                    let (_, events) = stack.pop().unwrap_or_default();
+                    if what == "success" {
+                        match stack.last_mut() {
+                            Some((_, parent)) => parent.extend(events),
+                            None => out.extend(events),
+                        }
+                    }
                     continue;
                 }
             }
         }
-        if stack.last() != Some(&ours.as_str()) {
+        let Some((top, events)) = stack.last_mut() else {
+            continue;
+        };
+        if *top != ours.as_str() {
             continue;
         }
         if let Some(data) = PREFIXES.iter().find_map(|p| line.strip_prefix(p))
             && let Ok(bytes) = b64.decode(data)
         {
-            out.push(bytes);
+            events.push(bytes);
         }
     }
     out
@@ -113,11 +127,11 @@ mod tests {
         assert!(in_logs::<Bankruptcy>(&logs).is_empty());
     }
 
-    /// Audit 22: an invocation of ours that fails is rolled back, yet what it emitted before the
-    /// failure was decoded: a fill that never happened (e.g. an order that matched, then failed
+    /// Issue 22's audit: an invocation of ours that fails is rolled back, yet what it emitted
+    /// before the failure was decoded: a fill that never happened (e.g. an order that matched, then failed
     /// its margin check) reads as a trade.
     #[test]
-    fn audit22_events_of_a_failed_invocation_are_not_read() {
+    fn events_of_a_failed_invocation_are_not_read() {
         let event = Liquidated {
             market: Pubkey::new_unique(),
             margin_account: Pubkey::new_unique(),

@@ -27,6 +27,8 @@ describe("book events from logs", () => {
       `Program ${KEY} invoke [1]`, forged, `Program ${KEY} success`,
       forged,
       `Program ${PROGRAM} invoke [1]`, `Program ${KEY} invoke [2]`, forged, `Program ${KEY} success`, `Program ${PROGRAM} success`,
+      // Ours, but rolled back: the invocation failed.
+      `Program ${PROGRAM} invoke [1]`, forged, `Program ${PROGRAM} failed: custom program error: 0x1`,
     ];
     expect(bookEvents(logs)).toEqual([]);
   });

@@ -18,16 +18,21 @@ export function eventsOf<T>(logs: readonly string[], name: string, decoder: Deco
   const discriminator = Uint8Array.from(idlEvents.find((e) => e.name === name)!.discriminator);
   const out: T[] = [];
   // Only lines our program writes while its own invocation runs: any program can print either
-  // form, and a transaction that merely lists our id is not one of its invocations.
-  const stack: string[] = [];
+  // form, and a transaction that merely lists our id is not one of its invocations. A failed
+  // invocation was rolled back: what was written inside it is dropped.
+  const stack: { id: string; found: T[] }[] = [];
   for (const line of logs) {
     const [, id, what] = /^Program (\S+) (invoke|success|failed)/.exec(line) ?? [];
     if (id !== undefined) {
-      if (what === "invoke") stack.push(id);
-      else if (stack[stack.length - 1] === id) stack.pop();
+      if (what === "invoke") stack.push({ id, found: [] });
+      else if (stack[stack.length - 1]?.id === id) {
+        const frame = stack.pop()!;
+        if (what === "success") (stack[stack.length - 1]?.found ?? out).push(...frame.found);
+      }
       continue;
     }
-    if (stack[stack.length - 1] !== PROGRAM_ID) continue;
+    const top = stack[stack.length - 1];
+    if (top?.id !== PROGRAM_ID) continue;
     const prefix = PREFIXES.find((p) => line.startsWith(p));
     if (!prefix) continue;
     let bytes: Uint8Array;
@@ -38,7 +43,7 @@ export function eventsOf<T>(logs: readonly string[], name: string, decoder: Deco
     }
     if (bytes.length < 8 || !discriminator.every((b, i) => bytes[i] === b)) continue;
     // The generated decoder checks the discriminator itself (a constant prefix).
-    out.push(decoder.decode(bytes));
+    top.found.push(decoder.decode(bytes));
   }
   return out;
 }
