@@ -6,6 +6,7 @@
 //! the same bank. Commits and slot changes go one at a time (a slot change freezes the bank).
 
 use crate::bank::LocalBank;
+use perp_sdk::cluster::stubs::to_cluster_form;
 use perp_sdk::{AccountFilter, Cluster, ClusterError, TxOutcome};
 use solana_runtime::bank::Bank;
 use solana_sdk::account::Account;
@@ -374,7 +375,7 @@ impl Ledger {
         let sim = bank.simulate_transaction_unchecked(&tx, false);
         Ok(Simulation {
             err: sim.result.err(),
-            logs: sim.logs,
+            logs: to_cluster_form(sim.logs),
             units: sim.units_consumed,
             loaded_accounts_data_size: sim.loaded_accounts_data_size,
         })
@@ -416,7 +417,7 @@ impl Ledger {
             fee: committed.fee_details.total_fee(),
             pre_balances,
             post_balances,
-            logs: committed.log_messages.unwrap_or_default(),
+            logs: to_cluster_form(committed.log_messages.unwrap_or_default()),
             units: committed.executed_units,
             transaction: tx,
         });

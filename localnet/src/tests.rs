@@ -424,6 +424,16 @@ async fn a_deposit_notifies_account_program_and_signature_subscribers() {
         1,
         "the deposit's event, as an indexer reads it"
     );
+    // Served in a validator's form: the native event tag never leaves the process.
+    assert!(
+        note.value
+            .logs
+            .iter()
+            .any(|l| l.starts_with("Program data: "))
+            && !note.value.logs.iter().any(|l| l.contains("event:")),
+        "{:?}",
+        note.value.logs
+    );
     assert!(slot.slot > 0);
 
     // The same accounts through getProgramAccounts with the keeper's filters: this one and the

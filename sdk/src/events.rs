@@ -1,19 +1,22 @@
-//! The program's events, decoded from transaction logs. On a validator `emit!` writes
-//! `Program data: <base64>`; run natively (in-process bank) the same bytes arrive as
-//! `Program log: data: <base64>` (see `cluster::stubs`). Both are read, but only while our
-//! program's own invocation is the one running (the runtime's `Program <id> invoke [n]` and
-//! `Program <id> success|failed` lines frame each invocation): any program can print either
-//! form, and a transaction that merely lists our program id is not one of its invocations.
+//! The program's events, decoded from transaction logs: `emit!` writes `Program data: <base64>`
+//! (run natively, `cluster::stubs::to_cluster_form` gives its logs the same form before anyone
+//! reads them). A line is read only while our program's own invocation is the one running (the
+//! runtime's `Program <id> invoke [n]` and `Program <id> success|failed` lines frame each
+//! invocation): any program can write that form, and a transaction that merely lists our
+//! program id is not one of its invocations. `Program log:` lines are never events: any program
+//! can print anything there.
 
 use anchor_lang::{AnchorDeserialize, Event};
 use base64::Engine;
 
-const PREFIXES: [&str; 2] = ["Program data: ", "Program log: data: "];
+const EVENT_PREFIX: &str = "Program data: ";
 
 /// Every event payload (discriminator + body) our program wrote in `logs`, in order. An
 /// invocation that failed was rolled back: what it (or anything it called) wrote is dropped.
 /// A transaction that fails in a later instruction cannot be told from its logs alone: callers
-/// also check the transaction's error (the indexer reads only successful ones).
+/// also check the transaction's error (the indexer reads only successful ones). Logs cut short
+/// by the runtime's size limit lose their closing lines: the invocations still open at the end
+/// are read as they stand (a failed invocation fails its whole transaction, which callers skip).
 pub fn raw_events(logs: &[String]) -> Vec<Vec<u8>> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let ours = perp::ID.to_string();
@@ -47,10 +50,17 @@ pub fn raw_events(logs: &[String]) -> Vec<Vec<u8>> {
         if *top != ours.as_str() {
             continue;
         }
-        if let Some(data) = PREFIXES.iter().find_map(|p| line.strip_prefix(p))
+        if let Some(data) = line.strip_prefix(EVENT_PREFIX)
             && let Ok(bytes) = b64.decode(data)
         {
             events.push(bytes);
+        }
+    }
+    // Truncated logs: close what is still open, innermost first.
+    while let Some((_, events)) = stack.pop() {
+        match stack.last_mut() {
+            Some((_, parent)) => parent.extend(events),
+            None => out.extend(events),
         }
     }
     out
@@ -85,7 +95,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_both_forms_only_inside_our_own_invocation_and_only_the_asked_type() {
+    fn reads_only_the_cluster_form_only_inside_our_own_invocation_and_only_the_asked_type() {
         let event = Liquidated {
             market: Pubkey::new_unique(),
             margin_account: Pubkey::new_unique(),
@@ -114,6 +124,7 @@ mod tests {
             format!("Program {other} invoke [2]"),
             format!("Program data: {b64}"),
             format!("Program {other} success"),
+            // Our program's own `msg!` output is not an event, whatever it says.
             format!("Program log: data: {b64}"),
             "Program data: not base64!".to_string(),
             format!("Program {ours} success"),
@@ -121,9 +132,9 @@ mod tests {
             format!("Program data: {b64}"),
         ];
         let got = in_logs::<Liquidated>(&logs);
-        assert_eq!(got.len(), 2);
+        assert_eq!(got.len(), 1);
         assert_eq!(got[0].margin_account, event.margin_account);
-        assert_eq!(got[1].quote_lots, 1_050);
+        assert_eq!(got[0].quote_lots, 1_050);
         assert!(in_logs::<Bankruptcy>(&logs).is_empty());
     }
 
@@ -156,5 +167,32 @@ mod tests {
             in_logs::<Liquidated>(&logs).is_empty(),
             "an event of a rolled-back invocation was decoded"
         );
+    }
+
+    /// The runtime cuts a transaction's logs at its size limit ("Log truncated"), closing lines
+    /// included: the events written before the cut are still the program's own.
+    #[test]
+    fn truncated_logs_keep_the_events_written_before_the_cut() {
+        let event = Liquidated {
+            market: Pubkey::new_unique(),
+            margin_account: Pubkey::new_unique(),
+            keeper_account: Pubkey::new_unique(),
+            base_lots: 3,
+            price: 1,
+            quote_lots: 9,
+            keeper_fee: 1,
+            insurance_fee: 1,
+            position_after: 0,
+            orders_cancelled: 0,
+        };
+        let b64 = encoded(&event);
+        let ours = perp::ID;
+        let logs = vec![
+            format!("Program {ours} invoke [1]"),
+            format!("Program data: {b64}"),
+            format!("Program data: {b64}"),
+            "Log truncated".to_string(),
+        ];
+        assert_eq!(in_logs::<Liquidated>(&logs).len(), 2);
     }
 }

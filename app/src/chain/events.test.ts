@@ -14,7 +14,8 @@ describe("book events from logs", () => {
     const event = new Uint8Array(getBookEventLoggedEncoder().encode(fill));
     expect([...event.subarray(0, 8)]).toEqual(discriminator("BookEventLogged"));
     const other = new Uint8Array([...discriminator("OrderPlaced"), 1, 2, 3]);
-    const logs = [`Program ${PROGRAM} invoke [1]`, line(other), line(event), "Program data: not base64!", line(event, "Program log: data: "), `Program ${PROGRAM} success`];
+    // A "Program log:" line is never an event, even inside our invocation.
+    const logs = [`Program ${PROGRAM} invoke [1]`, line(other), line(event), "Program data: not base64!", line(event, "Program log: data: "), line(event), `Program ${PROGRAM} success`];
     expect(bookEvents(logs)).toEqual([fill, fill]);
   });
 
@@ -31,5 +32,11 @@ describe("book events from logs", () => {
       `Program ${PROGRAM} invoke [1]`, forged, `Program ${PROGRAM} failed: custom program error: 0x1`,
     ];
     expect(bookEvents(logs)).toEqual([]);
+  });
+
+  it("keeps what was written before the runtime truncated the logs", () => {
+    const fill = { market: KEY, kind: 1, makerSide: 1, maker: KEY, taker: KEY, orderId: 2n, clientOrderId: 2n, priceTicks: 5n, baseLots: 3n, makerFee: 0n, timestamp: 2n };
+    const event = line(new Uint8Array(getBookEventLoggedEncoder().encode(fill)));
+    expect(bookEvents([`Program ${PROGRAM} invoke [1]`, event, "Log truncated"])).toEqual([fill]);
   });
 });

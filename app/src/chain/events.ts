@@ -1,15 +1,16 @@
 // The program's book events from transaction logs (Anchor's `emit!`: "Program data: <base64>"
-// of an 8-byte discriminator and the event's borsh payload; "Program log: data: <base64>" where
-// the program runs natively, as on the local exchange), decoded by the generated client. The
+// of an 8-byte discriminator and the event's borsh payload; the local exchange, which runs the
+// program natively, serves its logs in the same form), decoded by the generated client. The
 // indexer reads the same lines (perp_sdk::events); the app reads them live when it is down.
-// Both read only what our program writes inside its own invocation.
+// Both read only what our program writes inside its own invocation, and never a "Program log:"
+// line (any program can print anything there).
 
 import { getBase64Encoder, type Address, type Decoder, type Signature } from "@solana/kit";
 import { address as PROGRAM_ID, events as idlEvents } from "../../idl/perp.json";
 import { getBookEventLoggedDecoder, getOrderPlacedDecoder, type BookEventLogged, type OrderPlaced } from "../generated";
 import type { Connection } from "./connection";
 
-const PREFIXES = ["Program data: ", "Program log: data: "];
+const PREFIX = "Program data: ";
 const base64 = getBase64Encoder();
 
 /** The events named `name` (in the IDL) in `logs`, decoded by `decoder` (whose constant prefix
@@ -19,7 +20,9 @@ export function eventsOf<T>(logs: readonly string[], name: string, decoder: Deco
   const out: T[] = [];
   // Only lines our program writes while its own invocation runs: any program can print either
   // form, and a transaction that merely lists our id is not one of its invocations. A failed
-  // invocation was rolled back: what was written inside it is dropped.
+  // invocation was rolled back: what was written inside it is dropped. Logs cut at the runtime's
+  // size limit lose their closing lines: what is still open at the end is read as it stands (a
+  // failed invocation fails the whole transaction, and callers skip failed transactions).
   const stack: { id: string; found: T[] }[] = [];
   for (const line of logs) {
     const [, id, what] = /^Program (\S+) (invoke|success|failed)/.exec(line) ?? [];
@@ -33,11 +36,10 @@ export function eventsOf<T>(logs: readonly string[], name: string, decoder: Deco
     }
     const top = stack[stack.length - 1];
     if (top?.id !== PROGRAM_ID) continue;
-    const prefix = PREFIXES.find((p) => line.startsWith(p));
-    if (!prefix) continue;
+    if (!line.startsWith(PREFIX)) continue;
     let bytes: Uint8Array;
     try {
-      bytes = new Uint8Array(base64.encode(line.slice(prefix.length)));
+      bytes = new Uint8Array(base64.encode(line.slice(PREFIX.length)));
     } catch {
       continue;
     }
@@ -45,6 +47,7 @@ export function eventsOf<T>(logs: readonly string[], name: string, decoder: Deco
     // The generated decoder checks the discriminator itself (a constant prefix).
     top.found.push(decoder.decode(bytes));
   }
+  for (let frame = stack.pop(); frame; frame = stack.pop()) (stack[stack.length - 1]?.found ?? out).push(...frame.found);
   return out;
 }
 

@@ -188,7 +188,7 @@ impl Cluster for BankCluster {
             .map_err(transport)?;
         let details = sim.simulation_details;
         let units = details.as_ref().map(|d| d.units_consumed);
-        let logs = details.map(|d| d.logs).unwrap_or_default();
+        let logs = super::stubs::to_cluster_form(details.map(|d| d.logs).unwrap_or_default());
         Ok(outcome(tx, sim.result, logs, units))
     }
 
@@ -205,11 +205,12 @@ impl Cluster for BankCluster {
             }
             Err(e) => return Err(transport(e)),
         };
-        let logs = out
-            .metadata
-            .as_ref()
-            .map(|m| m.log_messages.clone())
-            .unwrap_or_default();
+        let logs = super::stubs::to_cluster_form(
+            out.metadata
+                .as_ref()
+                .map(|m| m.log_messages.clone())
+                .unwrap_or_default(),
+        );
         let units = out.metadata.map(|m| m.compute_units_consumed);
         Ok(outcome(tx, Some(out.result), logs, units))
     }

@@ -1,7 +1,11 @@
-//! Makes the program's events visible to tests. Natively, `sol_log_data` (what `emit!` calls)
-//! goes to program-test's syscall stubs, which do not implement it: the default prints to stdout
-//! and the transaction's logs never see it. This wrapper keeps every program-test stub and routes
-//! event data through `sol_log`, so it lands in the logs as `Program log: data: <base64>`.
+//! Makes the program's events visible where it runs natively (program-test and the local
+//! exchange's bank). There `sol_log_data` (what `emit!` calls) goes to program-test's syscall
+//! stubs, which do not implement it: the default prints to stdout and the transaction's logs never
+//! see it. This wrapper keeps every program-test stub and routes event data through `sol_log`,
+//! tagged with a random per-process secret: `Program log: <tag> <base64>`. Every log a client can
+//! see first passes through [`to_cluster_form`], which turns exactly those lines into what a
+//! validator writes, `Program data: <base64>`. Clients therefore read one form only, and a
+//! program that prints `data: …` with `sol_log` cannot pass for an event: it cannot know the tag.
 
 use base64::Engine;
 use solana_program::program_stubs::{SyscallStubs, set_syscall_stubs};
@@ -9,10 +13,29 @@ use solana_sdk::account_info::AccountInfo;
 use solana_sdk::entrypoint::ProgramResult;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
-use std::sync::Once;
+use solana_sdk::signature::Keypair;
+use solana_sdk::signer::Signer;
+use std::sync::{Once, OnceLock};
 
-/// The log prefix an event line carries after `Program log: `.
-pub const EVENT_LOG_PREFIX: &str = "Program log: data: ";
+/// The prefix of a natively written event line (after `Program log: `): random per process (a
+/// fresh key's address), so it never appears in a log any program wrote itself.
+fn event_tag() -> &'static str {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| format!("event:{}", Keypair::new().pubkey()))
+}
+
+/// `logs` as a validator would have written them: the natively written event lines become
+/// `Program data: <base64>`; every other line is left as it is. Call on every log collected from
+/// a native bank before anything else reads it (the tag must never leave the process).
+pub fn to_cluster_form(mut logs: Vec<String>) -> Vec<String> {
+    let prefix = format!("Program log: {} ", event_tag());
+    for line in &mut logs {
+        if let Some(data) = line.strip_prefix(&prefix) {
+            *line = format!("Program data: {data}");
+        }
+    }
+    logs
+}
 
 struct EventLogStubs(Box<dyn SyscallStubs>);
 
@@ -34,7 +57,8 @@ impl SyscallStubs for EventLogStubs {
     fn sol_log_data(&self, fields: &[&[u8]]) {
         let b64 = base64::engine::general_purpose::STANDARD;
         let encoded: Vec<String> = fields.iter().map(|f| b64.encode(f)).collect();
-        self.0.sol_log(&format!("data: {}", encoded.join(" ")));
+        self.0
+            .sol_log(&format!("{} {}", event_tag(), encoded.join(" ")));
     }
 
     fn sol_log(&self, message: &str) {
@@ -102,5 +126,29 @@ impl SyscallStubs for EventLogStubs {
     }
     fn sol_get_stack_height(&self) -> u64 {
         self.0.sol_get_stack_height()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_tagged_lines_become_event_lines() {
+        let logs = vec![
+            format!("Program log: {} AQID", event_tag()),
+            "Program log: data: AQID".to_string(),
+            "Program log: event:1111 AQID".to_string(),
+            "Program data: BAUG".to_string(),
+        ];
+        assert_eq!(
+            to_cluster_form(logs),
+            vec![
+                "Program data: AQID",
+                "Program log: data: AQID",
+                "Program log: event:1111 AQID",
+                "Program data: BAUG",
+            ]
+        );
     }
 }

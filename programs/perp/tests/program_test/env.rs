@@ -332,7 +332,9 @@ impl TestEnv {
             .process_transaction_with_metadata(tx)
             .await?;
         out.result.map_err(BanksClientError::TransactionError)?;
-        Ok(out.metadata.map(|m| m.log_messages).unwrap_or_default())
+        Ok(perp_sdk::cluster::stubs::to_cluster_form(
+            out.metadata.map(|m| m.log_messages).unwrap_or_default(),
+        ))
     }
 
     /// Like `send`, but returns every event the transaction emitted, undecoded.
