@@ -513,6 +513,37 @@ impl Trader {
         Ok(())
     }
 
+    /// Whether this trader's resting orders put it below maintenance at every price in
+    /// `[low, high]`: equity less what they could cost if they filled at their limits
+    /// (`resting_fill_loss`) against maintenance on the worst-case exposure, orders included
+    /// (`maintenance_bps(lots)`). Orders placed under initial margin get here only when the
+    /// price has moved against them; hit after a gap, such a stale order could bankrupt the
+    /// account, so anyone may cancel them (`order_cancel_at_risk`). No orders, no risk.
+    pub fn orders_breach_maintenance(
+        &self,
+        collateral: QuoteNative,
+        scale: &MarginScale,
+        low: Price,
+        high: Price,
+        maintenance_bps: impl Fn(u64) -> Result<u64, MathError>,
+    ) -> Result<bool, MathError> {
+        if self.open_order_count() == 0 {
+            return Ok(false);
+        }
+        let balance = safe_cast(collateral.get())?;
+        for p in [low, high] {
+            let health = Health::of(self, balance, scale.quote_lot_size, p)?;
+            let worst = Health {
+                equity: health.equity.safe_sub(self.resting_fill_loss(p, scale)?)?,
+                ..health
+            };
+            if worst.covers(maintenance_bps(worst.exposure_lots)?)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// Refuses unless equity, less what its resting orders could cost (`resting_fill_loss`),
     /// covers initial margin at every price in `[low, high]` (checked at both ends: equity and
     /// exposure are piecewise linear in the price).
@@ -805,6 +836,47 @@ mod tests {
         assert_eq!(
             t.require_initial_margin(QuoteNative::new(105), &costly, p, p),
             Err(BookError::InsufficientMargin)
+        );
+    }
+
+    #[test]
+    fn a_stale_bid_far_above_the_price_breaches_maintenance() {
+        // Flat, 100 collateral, a bid for 10 at 100; maintenance 5%. At 100 nothing is at risk
+        // (the fill costs nothing, 5% of 1,000 = 50 covered). At 94 the fill would lose 60:
+        // 40 left against 50 needed (exposure stays the bid's 1,000 at its limit). At 96: 60
+        // left, covered. Both ends of the range must breach.
+        let scale = MarginScale {
+            tick_size: TICK,
+            quote_lot_size: QuoteNativePerQuoteLot::new(1),
+            initial_margin_bps: 1_000,
+            maker_fee_bps: 0,
+        };
+        let at = |ticks: u64| Price::from_raw(ticks * PRICE_SCALE);
+        let mm = |_: u64| Ok(500);
+        let mut t = Trader::zeroed();
+        let c = QuoteNative::new(100);
+        assert_eq!(
+            t.orders_breach_maintenance(c, &scale, at(1), at(1), mm),
+            Ok(false)
+        );
+        let bid = OrderId::new(Side::Bid, Ticks::new(100), 1, 0);
+        t.open_order(0, bid, Side::Bid, BaseLots::new(10), 0, 0, TICK)
+            .unwrap();
+        assert_eq!(
+            t.orders_breach_maintenance(c, &scale, at(100), at(100), mm),
+            Ok(false)
+        );
+        assert_eq!(
+            t.orders_breach_maintenance(c, &scale, at(94), at(94), mm),
+            Ok(true)
+        );
+        assert_eq!(
+            t.orders_breach_maintenance(c, &scale, at(94), at(96), mm),
+            Ok(false)
+        );
+        assert_eq!(
+            t.orders_breach_maintenance(c, &scale, at(90), at(94), mm),
+            Ok(true)
         );
     }
 }

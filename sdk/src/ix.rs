@@ -101,11 +101,20 @@ pub fn margin_account_create(
     )
 }
 
-pub fn margin_account_close(owner: Pubkey, margin_account: Pubkey) -> Instruction {
+/// `margin_account_close` by `a.signer` (the owner): any collateral left goes to `a.user_token`,
+/// the rent to `rent_receiver` (who paid it; `MarginAccount::rent_receiver`).
+pub fn margin_account_close(a: &CollateralAccounts, rent_receiver: Pubkey) -> Instruction {
     build(
         perp::accounts::MarginAccountClose {
-            owner,
-            margin_account,
+            exchange: exchange_pda(),
+            owner: a.signer,
+            market: a.market,
+            margin_account: a.margin_account,
+            rent_receiver,
+            collateral_vault: a.collateral_vault,
+            quote_mint: a.quote_mint,
+            destination: a.user_token,
+            token_program: a.token_program,
         },
         perp::instruction::MarginAccountClose {},
     )
@@ -490,6 +499,25 @@ pub fn funding_update(market: Pubkey, book: Pubkey, oracles: OracleMetas) -> Ins
             oracles: oracles.accounts(),
         },
         perp::instruction::FundingUpdate {},
+    )
+}
+
+/// `order_cancel_at_risk`: cancels `margin_account`'s orders when, filled at the liquidation
+/// prices, they would put it below maintenance (permissionless).
+pub fn order_cancel_at_risk(
+    market: Pubkey,
+    margin_account: Pubkey,
+    book: Pubkey,
+    oracles: OracleMetas,
+) -> Instruction {
+    build(
+        perp::accounts::OrderCancelAtRisk {
+            market,
+            margin_account,
+            book,
+            oracles: oracles.accounts(),
+        },
+        perp::instruction::OrderCancelAtRisk {},
     )
 }
 

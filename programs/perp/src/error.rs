@@ -351,6 +351,10 @@ pub enum ErrorCode {
         "A delegate may only buy at or below, and sell at or above, the oracle reference price, with an explicit limit"
     )]
     DelegatePriceWorseThanIndex,
+    #[msg("The account's orders do not put it below maintenance; only its owner may cancel them")]
+    OrdersNotAtRisk,
+    #[msg("The rent goes back to whoever paid it: pass the account's rent payer")]
+    WrongRentReceiver,
 }
 
 impl From<EngineError> for ErrorCode {

@@ -268,6 +268,15 @@ pub struct OrdersCancelled {
     pub count: u32,
 }
 
+/// A keeper cancelled an account's orders because, filled at the current prices, they would put
+/// it below maintenance (`order_cancel_at_risk`).
+#[event]
+pub struct OrdersCancelledAtRisk {
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    pub count: u32,
+}
+
 /// Queued events were settled into their makers' accounts.
 #[event]
 pub struct EventsConsumed {

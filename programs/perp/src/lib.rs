@@ -191,6 +191,12 @@ pub mod perp {
         instructions::order_cancel_all::handler(ctx, side)
     }
 
+    /// Cancels every order of an account whose orders would put it below maintenance at the
+    /// liquidation prices (permissionless).
+    pub fn order_cancel_at_risk(ctx: Context<OrderCancelAtRisk>) -> Result<()> {
+        instructions::order_cancel_at_risk::handler(ctx)
+    }
+
     /// Settles queued fills and outs into the maker accounts passed (permissionless).
     pub fn events_consume<'info>(
         ctx: Context<'info, EventsConsume<'info>>,

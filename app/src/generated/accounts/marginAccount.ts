@@ -81,6 +81,11 @@ export type MarginAccount = {
   trader: Trader;
   /** The market's funding indices when this account last settled funding. */
   funding: FundingSnapshot;
+  /**
+   * Who paid the account's rent, and gets it back when it closes (default key: the owner,
+   * for accounts opened before this field existed).
+   */
+  rentPayer: Address;
   /** Room for later fields without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -104,6 +109,11 @@ export type MarginAccountArgs = {
   trader: TraderArgs;
   /** The market's funding indices when this account last settled funding. */
   funding: FundingSnapshotArgs;
+  /**
+   * Who paid the account's rent, and gets it back when it closes (default key: the owner,
+   * for accounts opened before this field existed).
+   */
+  rentPayer: Address;
   /** Room for later fields without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -122,7 +132,8 @@ export function getMarginAccountEncoder(): FixedSizeEncoder<MarginAccountArgs> {
       ["padding", fixEncoderSize(getBytesEncoder(), 5)],
       ["trader", getTraderEncoder()],
       ["funding", getFundingSnapshotEncoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 112)],
+      ["rentPayer", getAddressEncoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 80)],
     ]),
     (value) => ({ ...value, discriminator: MARGIN_ACCOUNT_DISCRIMINATOR }),
   );
@@ -141,7 +152,8 @@ export function getMarginAccountDecoder(): FixedSizeDecoder<MarginAccount> {
     ["padding", fixDecoderSize(getBytesDecoder(), 5)],
     ["trader", getTraderDecoder()],
     ["funding", getFundingSnapshotDecoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 112)],
+    ["rentPayer", getAddressDecoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 80)],
   ]);
 }
 

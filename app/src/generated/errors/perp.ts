@@ -328,6 +328,10 @@ export const PERP_ERROR__PENDING_AUTHORITY_EXPIRED = 0x180a; // 6154
 export const PERP_ERROR__NO_PENDING_AUTHORITY = 0x180b; // 6155
 /** DelegatePriceWorseThanIndex: A delegate may only buy at or below, and sell at or above, the oracle reference price, with an explicit limit */
 export const PERP_ERROR__DELEGATE_PRICE_WORSE_THAN_INDEX = 0x180c; // 6156
+/** OrdersNotAtRisk: The account's orders do not put it below maintenance; only its owner may cancel them */
+export const PERP_ERROR__ORDERS_NOT_AT_RISK = 0x180d; // 6157
+/** WrongRentReceiver: The rent goes back to whoever paid it: pass the account's rent payer */
+export const PERP_ERROR__WRONG_RENT_RECEIVER = 0x180e; // 6158
 
 export type PerpError =
   | typeof PERP_ERROR__ACCOUNT_ALREADY_INITIALIZED
@@ -452,6 +456,7 @@ export type PerpError =
   | typeof PERP_ERROR__ORACLE_WRONG_OWNER
   | typeof PERP_ERROR__ORDER_ALREADY_EXPIRED
   | typeof PERP_ERROR__ORDER_NOT_FOUND
+  | typeof PERP_ERROR__ORDERS_NOT_AT_RISK
   | typeof PERP_ERROR__ORDERS_OPEN
   | typeof PERP_ERROR__ORDER_ZERO_SIZE
   | typeof PERP_ERROR__PENDING_AUTHORITY_EXPIRED
@@ -484,6 +489,7 @@ export type PerpError =
   | typeof PERP_ERROR__WRONG_MINT
   | typeof PERP_ERROR__WRONG_ORACLE_ACCOUNT
   | typeof PERP_ERROR__WRONG_RENT_PAYER
+  | typeof PERP_ERROR__WRONG_RENT_RECEIVER
   | typeof PERP_ERROR__WRONG_TOKEN_PROGRAM
   | typeof PERP_ERROR__WRONG_VAULT
   | typeof PERP_ERROR__ZERO_AMOUNT;
@@ -613,6 +619,7 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__ORACLE_WRONG_OWNER]: `The oracle account is not owned by the oracle's program`,
     [PERP_ERROR__ORDER_ALREADY_EXPIRED]: `The order's expiry is already past`,
     [PERP_ERROR__ORDER_NOT_FOUND]: `No open order of this account has that id`,
+    [PERP_ERROR__ORDERS_NOT_AT_RISK]: `The account's orders do not put it below maintenance; only its owner may cancel them`,
     [PERP_ERROR__ORDERS_OPEN]: `The account has fills still in the event queue; consume them before liquidating`,
     [PERP_ERROR__ORDER_ZERO_SIZE]: `Order size must be positive`,
     [PERP_ERROR__PENDING_AUTHORITY_EXPIRED]: `The pending key's time to accept the role has passed; governance must propose again`,
@@ -645,6 +652,7 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__WRONG_MINT]: `The mint is not this market's quote mint`,
     [PERP_ERROR__WRONG_ORACLE_ACCOUNT]: `The oracle account is not the one this market is configured with`,
     [PERP_ERROR__WRONG_RENT_PAYER]: `The rent receiver is not the account that paid for the change`,
+    [PERP_ERROR__WRONG_RENT_RECEIVER]: `The rent goes back to whoever paid it: pass the account's rent payer`,
     [PERP_ERROR__WRONG_TOKEN_PROGRAM]: `The token program does not own this market's quote mint`,
     [PERP_ERROR__WRONG_VAULT]: `The token account is not this market's vault`,
     [PERP_ERROR__ZERO_AMOUNT]: `Amount must be greater than zero`,

@@ -27,6 +27,7 @@ export * from "./marketUpdatePrice";
 export * from "./marketUpdateRisk";
 export * from "./orderCancel";
 export * from "./orderCancelAll";
+export * from "./orderCancelAtRisk";
 export * from "./orderCancelByClientId";
 export * from "./orderPlace";
 export * from "./paramsCancel";

@@ -143,7 +143,11 @@ export type LiquidateInput<
   TAccountPythPriceUpdate extends string = string,
   TAccountSwitchboardFeed extends string = string,
 > = {
-  /** Owner or delegate of `keeper_account`. */
+  /**
+   * Owner of `keeper_account`, never its delegate: the transfer's price is chosen in favour of
+   * the liquidated account (the valid source best for it), so a delegate liquidating its own
+   * account into the owner's would move the sources' spread from the owner to itself.
+   */
   keeper: TransactionSigner<TAccountKeeper>;
   market: Address<TAccountMarket>;
   /** The account being liquidated. */
@@ -282,7 +286,11 @@ export type ParsedLiquidateInstruction<
 > = {
   programAddress: Address<TProgram>;
   accounts: {
-    /** Owner or delegate of `keeper_account`. */
+    /**
+     * Owner of `keeper_account`, never its delegate: the transfer's price is chosen in favour of
+     * the liquidated account (the valid source best for it), so a delegate liquidating its own
+     * account into the owner's would move the sources' spread from the owner to itself.
+     */
     keeper: TAccountMetas[0];
     market: TAccountMetas[1];
     /** The account being liquidated. */

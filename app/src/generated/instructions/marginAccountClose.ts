@@ -24,11 +24,13 @@ import {
   type Instruction,
   type InstructionWithAccounts,
   type InstructionWithData,
+  type ReadonlyAccount,
+  type ReadonlySignerAccount,
   type ReadonlyUint8Array,
   type TransactionSigner,
   type WritableAccount,
-  type WritableSignerAccount,
 } from "@solana/kit";
+import { findExchangePda } from "../pdas";
 import { PERP_PROGRAM_ADDRESS } from "../programs";
 import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
 
@@ -44,20 +46,49 @@ export function getMarginAccountCloseDiscriminatorBytes() {
 
 export type MarginAccountCloseInstruction<
   TProgram extends string = typeof PERP_PROGRAM_ADDRESS,
+  TAccountExchange extends string | AccountMeta<string> = string,
   TAccountOwner extends string | AccountMeta<string> = string,
+  TAccountMarket extends string | AccountMeta<string> = string,
   TAccountMarginAccount extends string | AccountMeta<string> = string,
+  TAccountRentReceiver extends string | AccountMeta<string> = string,
+  TAccountCollateralVault extends string | AccountMeta<string> = string,
+  TAccountQuoteMint extends string | AccountMeta<string> = string,
+  TAccountDestination extends string | AccountMeta<string> = string,
+  TAccountTokenProgram extends string | AccountMeta<string> =
+    "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
   TRemainingAccounts extends readonly AccountMeta<string>[] = [],
 > = Instruction<TProgram> &
   InstructionWithData<ReadonlyUint8Array> &
   InstructionWithAccounts<
     [
+      TAccountExchange extends string
+        ? ReadonlyAccount<TAccountExchange>
+        : TAccountExchange,
       TAccountOwner extends string
-        ? WritableSignerAccount<TAccountOwner> &
+        ? ReadonlySignerAccount<TAccountOwner> &
             AccountSignerMeta<TAccountOwner>
         : TAccountOwner,
+      TAccountMarket extends string
+        ? WritableAccount<TAccountMarket>
+        : TAccountMarket,
       TAccountMarginAccount extends string
         ? WritableAccount<TAccountMarginAccount>
         : TAccountMarginAccount,
+      TAccountRentReceiver extends string
+        ? WritableAccount<TAccountRentReceiver>
+        : TAccountRentReceiver,
+      TAccountCollateralVault extends string
+        ? WritableAccount<TAccountCollateralVault>
+        : TAccountCollateralVault,
+      TAccountQuoteMint extends string
+        ? ReadonlyAccount<TAccountQuoteMint>
+        : TAccountQuoteMint,
+      TAccountDestination extends string
+        ? WritableAccount<TAccountDestination>
+        : TAccountDestination,
+      TAccountTokenProgram extends string
+        ? ReadonlyAccount<TAccountTokenProgram>
+        : TAccountTokenProgram,
       ...TRemainingAccounts,
     ]
   >;
@@ -94,52 +125,238 @@ export function getMarginAccountCloseInstructionDataCodec(): FixedSizeCodec<
   );
 }
 
-export type MarginAccountCloseInput<
+export type MarginAccountCloseAsyncInput<
+  TAccountExchange extends string = string,
   TAccountOwner extends string = string,
+  TAccountMarket extends string = string,
   TAccountMarginAccount extends string = string,
+  TAccountRentReceiver extends string = string,
+  TAccountCollateralVault extends string = string,
+  TAccountQuoteMint extends string = string,
+  TAccountDestination extends string = string,
+  TAccountTokenProgram extends string = string,
 > = {
-  /** Only the owner (never the delegate) may close; receives the rent. */
+  exchange?: Address<TAccountExchange>;
+  /** Only the owner (never the delegate) may close. */
   owner: TransactionSigner<TAccountOwner>;
+  market: Address<TAccountMarket>;
   marginAccount: Address<TAccountMarginAccount>;
+  rentReceiver: Address<TAccountRentReceiver>;
+  collateralVault: Address<TAccountCollateralVault>;
+  quoteMint: Address<TAccountQuoteMint>;
+  /** Where any collateral left goes: any token account of the quote mint but the market's own. */
+  destination: Address<TAccountDestination>;
+  tokenProgram?: Address<TAccountTokenProgram>;
 };
 
-export function getMarginAccountCloseInstruction<
+export async function getMarginAccountCloseInstructionAsync<
+  TAccountExchange extends string,
   TAccountOwner extends string,
+  TAccountMarket extends string,
   TAccountMarginAccount extends string,
+  TAccountRentReceiver extends string,
+  TAccountCollateralVault extends string,
+  TAccountQuoteMint extends string,
+  TAccountDestination extends string,
+  TAccountTokenProgram extends string,
   TProgramAddress extends Address = typeof PERP_PROGRAM_ADDRESS,
 >(
-  input: MarginAccountCloseInput<TAccountOwner, TAccountMarginAccount>,
+  input: MarginAccountCloseAsyncInput<
+    TAccountExchange,
+    TAccountOwner,
+    TAccountMarket,
+    TAccountMarginAccount,
+    TAccountRentReceiver,
+    TAccountCollateralVault,
+    TAccountQuoteMint,
+    TAccountDestination,
+    TAccountTokenProgram
+  >,
   config?: { programAddress?: TProgramAddress },
-): MarginAccountCloseInstruction<
-  TProgramAddress,
-  TAccountOwner,
-  TAccountMarginAccount
+): Promise<
+  MarginAccountCloseInstruction<
+    TProgramAddress,
+    TAccountExchange,
+    TAccountOwner,
+    TAccountMarket,
+    TAccountMarginAccount,
+    TAccountRentReceiver,
+    TAccountCollateralVault,
+    TAccountQuoteMint,
+    TAccountDestination,
+    TAccountTokenProgram
+  >
 > {
   // Program address.
   const programAddress = config?.programAddress ?? PERP_PROGRAM_ADDRESS;
 
   // Original accounts.
   const originalAccounts = {
-    owner: { value: input.owner ?? null, isWritable: true },
+    exchange: { value: input.exchange ?? null, isWritable: false },
+    owner: { value: input.owner ?? null, isWritable: false },
+    market: { value: input.market ?? null, isWritable: true },
     marginAccount: { value: input.marginAccount ?? null, isWritable: true },
+    rentReceiver: { value: input.rentReceiver ?? null, isWritable: true },
+    collateralVault: { value: input.collateralVault ?? null, isWritable: true },
+    quoteMint: { value: input.quoteMint ?? null, isWritable: false },
+    destination: { value: input.destination ?? null, isWritable: true },
+    tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
   };
   const accounts = originalAccounts as Record<
     keyof typeof originalAccounts,
     ResolvedAccount
   >;
 
+  // Resolve default values.
+  if (!accounts.exchange.value) {
+    accounts.exchange.value = await findExchangePda();
+  }
+  if (!accounts.tokenProgram.value) {
+    accounts.tokenProgram.value =
+      "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address<"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA">;
+  }
+
   const getAccountMeta = getAccountMetaFactory(programAddress, "programId");
   return Object.freeze({
     accounts: [
+      getAccountMeta(accounts.exchange),
       getAccountMeta(accounts.owner),
+      getAccountMeta(accounts.market),
       getAccountMeta(accounts.marginAccount),
+      getAccountMeta(accounts.rentReceiver),
+      getAccountMeta(accounts.collateralVault),
+      getAccountMeta(accounts.quoteMint),
+      getAccountMeta(accounts.destination),
+      getAccountMeta(accounts.tokenProgram),
     ],
     data: getMarginAccountCloseInstructionDataEncoder().encode({}),
     programAddress,
   } as MarginAccountCloseInstruction<
     TProgramAddress,
+    TAccountExchange,
     TAccountOwner,
-    TAccountMarginAccount
+    TAccountMarket,
+    TAccountMarginAccount,
+    TAccountRentReceiver,
+    TAccountCollateralVault,
+    TAccountQuoteMint,
+    TAccountDestination,
+    TAccountTokenProgram
+  >);
+}
+
+export type MarginAccountCloseInput<
+  TAccountExchange extends string = string,
+  TAccountOwner extends string = string,
+  TAccountMarket extends string = string,
+  TAccountMarginAccount extends string = string,
+  TAccountRentReceiver extends string = string,
+  TAccountCollateralVault extends string = string,
+  TAccountQuoteMint extends string = string,
+  TAccountDestination extends string = string,
+  TAccountTokenProgram extends string = string,
+> = {
+  exchange: Address<TAccountExchange>;
+  /** Only the owner (never the delegate) may close. */
+  owner: TransactionSigner<TAccountOwner>;
+  market: Address<TAccountMarket>;
+  marginAccount: Address<TAccountMarginAccount>;
+  rentReceiver: Address<TAccountRentReceiver>;
+  collateralVault: Address<TAccountCollateralVault>;
+  quoteMint: Address<TAccountQuoteMint>;
+  /** Where any collateral left goes: any token account of the quote mint but the market's own. */
+  destination: Address<TAccountDestination>;
+  tokenProgram?: Address<TAccountTokenProgram>;
+};
+
+export function getMarginAccountCloseInstruction<
+  TAccountExchange extends string,
+  TAccountOwner extends string,
+  TAccountMarket extends string,
+  TAccountMarginAccount extends string,
+  TAccountRentReceiver extends string,
+  TAccountCollateralVault extends string,
+  TAccountQuoteMint extends string,
+  TAccountDestination extends string,
+  TAccountTokenProgram extends string,
+  TProgramAddress extends Address = typeof PERP_PROGRAM_ADDRESS,
+>(
+  input: MarginAccountCloseInput<
+    TAccountExchange,
+    TAccountOwner,
+    TAccountMarket,
+    TAccountMarginAccount,
+    TAccountRentReceiver,
+    TAccountCollateralVault,
+    TAccountQuoteMint,
+    TAccountDestination,
+    TAccountTokenProgram
+  >,
+  config?: { programAddress?: TProgramAddress },
+): MarginAccountCloseInstruction<
+  TProgramAddress,
+  TAccountExchange,
+  TAccountOwner,
+  TAccountMarket,
+  TAccountMarginAccount,
+  TAccountRentReceiver,
+  TAccountCollateralVault,
+  TAccountQuoteMint,
+  TAccountDestination,
+  TAccountTokenProgram
+> {
+  // Program address.
+  const programAddress = config?.programAddress ?? PERP_PROGRAM_ADDRESS;
+
+  // Original accounts.
+  const originalAccounts = {
+    exchange: { value: input.exchange ?? null, isWritable: false },
+    owner: { value: input.owner ?? null, isWritable: false },
+    market: { value: input.market ?? null, isWritable: true },
+    marginAccount: { value: input.marginAccount ?? null, isWritable: true },
+    rentReceiver: { value: input.rentReceiver ?? null, isWritable: true },
+    collateralVault: { value: input.collateralVault ?? null, isWritable: true },
+    quoteMint: { value: input.quoteMint ?? null, isWritable: false },
+    destination: { value: input.destination ?? null, isWritable: true },
+    tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
+  };
+  const accounts = originalAccounts as Record<
+    keyof typeof originalAccounts,
+    ResolvedAccount
+  >;
+
+  // Resolve default values.
+  if (!accounts.tokenProgram.value) {
+    accounts.tokenProgram.value =
+      "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address<"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA">;
+  }
+
+  const getAccountMeta = getAccountMetaFactory(programAddress, "programId");
+  return Object.freeze({
+    accounts: [
+      getAccountMeta(accounts.exchange),
+      getAccountMeta(accounts.owner),
+      getAccountMeta(accounts.market),
+      getAccountMeta(accounts.marginAccount),
+      getAccountMeta(accounts.rentReceiver),
+      getAccountMeta(accounts.collateralVault),
+      getAccountMeta(accounts.quoteMint),
+      getAccountMeta(accounts.destination),
+      getAccountMeta(accounts.tokenProgram),
+    ],
+    data: getMarginAccountCloseInstructionDataEncoder().encode({}),
+    programAddress,
+  } as MarginAccountCloseInstruction<
+    TProgramAddress,
+    TAccountExchange,
+    TAccountOwner,
+    TAccountMarket,
+    TAccountMarginAccount,
+    TAccountRentReceiver,
+    TAccountCollateralVault,
+    TAccountQuoteMint,
+    TAccountDestination,
+    TAccountTokenProgram
   >);
 }
 
@@ -149,9 +366,17 @@ export type ParsedMarginAccountCloseInstruction<
 > = {
   programAddress: Address<TProgram>;
   accounts: {
-    /** Only the owner (never the delegate) may close; receives the rent. */
-    owner: TAccountMetas[0];
-    marginAccount: TAccountMetas[1];
+    exchange: TAccountMetas[0];
+    /** Only the owner (never the delegate) may close. */
+    owner: TAccountMetas[1];
+    market: TAccountMetas[2];
+    marginAccount: TAccountMetas[3];
+    rentReceiver: TAccountMetas[4];
+    collateralVault: TAccountMetas[5];
+    quoteMint: TAccountMetas[6];
+    /** Where any collateral left goes: any token account of the quote mint but the market's own. */
+    destination: TAccountMetas[7];
+    tokenProgram: TAccountMetas[8];
   };
   data: MarginAccountCloseInstructionData;
 };
@@ -164,7 +389,7 @@ export function parseMarginAccountCloseInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedMarginAccountCloseInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 2) {
+  if (instruction.accounts.length < 9) {
     // TODO: Coded error.
     throw new Error("Not enough accounts");
   }
@@ -176,7 +401,17 @@ export function parseMarginAccountCloseInstruction<
   };
   return {
     programAddress: instruction.programAddress,
-    accounts: { owner: getNextAccount(), marginAccount: getNextAccount() },
+    accounts: {
+      exchange: getNextAccount(),
+      owner: getNextAccount(),
+      market: getNextAccount(),
+      marginAccount: getNextAccount(),
+      rentReceiver: getNextAccount(),
+      collateralVault: getNextAccount(),
+      quoteMint: getNextAccount(),
+      destination: getNextAccount(),
+      tokenProgram: getNextAccount(),
+    },
     data: getMarginAccountCloseInstructionDataDecoder().decode(
       instruction.data,
     ),

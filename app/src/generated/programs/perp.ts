@@ -37,6 +37,7 @@ import {
   parseMarketUpdatePriceInstruction,
   parseMarketUpdateRiskInstruction,
   parseOrderCancelAllInstruction,
+  parseOrderCancelAtRiskInstruction,
   parseOrderCancelByClientIdInstruction,
   parseOrderCancelInstruction,
   parseOrderPlaceInstruction,
@@ -64,6 +65,7 @@ import {
   type ParsedMarketUpdatePriceInstruction,
   type ParsedMarketUpdateRiskInstruction,
   type ParsedOrderCancelAllInstruction,
+  type ParsedOrderCancelAtRiskInstruction,
   type ParsedOrderCancelByClientIdInstruction,
   type ParsedOrderCancelInstruction,
   type ParsedOrderPlaceInstruction,
@@ -182,6 +184,7 @@ export enum PerpInstruction {
   MarketUpdateRisk,
   OrderCancel,
   OrderCancelAll,
+  OrderCancelAtRisk,
   OrderCancelByClientId,
   OrderPlace,
   ParamsCancel,
@@ -429,6 +432,17 @@ export function identifyPerpInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([186, 143, 201, 50, 99, 117, 150, 16]),
+      ),
+      0,
+    )
+  ) {
+    return PerpInstruction.OrderCancelAtRisk;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([40, 215, 8, 145, 80, 157, 240, 136]),
       ),
       0,
@@ -562,6 +576,9 @@ export type ParsedPerpInstruction<
   | ({
       instructionType: PerpInstruction.OrderCancelAll;
     } & ParsedOrderCancelAllInstruction<TProgram>)
+  | ({
+      instructionType: PerpInstruction.OrderCancelAtRisk;
+    } & ParsedOrderCancelAtRiskInstruction<TProgram>)
   | ({
       instructionType: PerpInstruction.OrderCancelByClientId;
     } & ParsedOrderCancelByClientIdInstruction<TProgram>)
@@ -731,6 +748,13 @@ export function parsePerpInstruction<TProgram extends string>(
       return {
         instructionType: PerpInstruction.OrderCancelAll,
         ...parseOrderCancelAllInstruction(instruction),
+      };
+    }
+    case PerpInstruction.OrderCancelAtRisk: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: PerpInstruction.OrderCancelAtRisk,
+        ...parseOrderCancelAtRiskInstruction(instruction),
       };
     }
     case PerpInstruction.OrderCancelByClientId: {

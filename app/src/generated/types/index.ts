@@ -51,6 +51,7 @@ export * from "./oracleSeen";
 export * from "./orderBook40968192";
 export * from "./orderPlaced";
 export * from "./ordersCancelled";
+export * from "./ordersCancelledAtRisk";
 export * from "./orderSide";
 export * from "./orderType";
 export * from "./priceAction";

@@ -11,12 +11,12 @@ use crate::error::ErrorCode;
 use crate::events::{CollateralWithdrawn, log_event};
 // Glob: the nested `OracleAccounts` derive needs its generated client modules in scope.
 use crate::oracle::*;
-use crate::state::{Exchange, Gate, MarginAccount, Market};
+use crate::state::{Exchange, Gate, MarginAccount, Market, MarketSigner};
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use perp_engine::QuoteNative;
 use perp_engine::oracle::Action;
-use perp_engine::{QuoteNative, collateral};
 
 #[derive(Accounts)]
 pub struct CollateralWithdraw<'info> {
@@ -70,48 +70,21 @@ pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
         let mut account = ctx.accounts.margin_account.load_mut()?;
         market.settle_funding(&mut account)?;
         market.settle_realised(&mut account)?;
-        let before = collateral::Balances {
-            account: account.collateral(),
-            market_total: market.collateral_total(),
-        };
-        let after = collateral::withdraw(before, amount).map_err(ErrorCode::from)?;
         let free = withdrawable(&mut market, &account, &ctx.accounts.oracles, &clock)?;
-        require!(
-            amount.get() <= free,
-            ErrorCode::WithdrawalBreaksInitialMargin
-        );
-        let mut window: collateral::OutflowWindow = market.withdraw_window.into();
-        window
-            .record_outflow(
-                now,
-                amount,
-                QuoteNative::new(vault_before),
-                market.params.withdraw_limit_bps,
-            )
-            .map_err(ErrorCode::from)?;
-        market.withdraw_window = window.into();
-        market.collateral_total = after.market_total.get();
-        account.collateral = after.account.get();
-        (after.account.get(), market.signer())
+        let after = market.pay_out(&mut account, amount, free, vault_before, now)?;
+        (after, market.signer())
     };
 
-    let vault_expected = vault_before
-        .checked_sub(amount.get())
-        .ok_or(ErrorCode::MathOverflow)?;
     let a = &mut *ctx.accounts;
-    TokenMove {
-        token_program: &a.token_program.to_account_info(),
-        mint: &a.quote_mint.to_account_info(),
-        decimals: a.quote_mint.decimals,
-        from: &a.collateral_vault.to_account_info(),
-        to: &a.destination.to_account_info(),
-        authority: &a.market.to_account_info(),
-    }
-    .transfer_verified(
-        amount.get(),
-        &[&signer.seeds()],
+    pay_from_vault(
+        &a.token_program,
+        &a.quote_mint,
         &mut a.collateral_vault,
-        vault_expected,
+        &a.destination,
+        &a.market.to_account_info(),
+        &signer,
+        amount.get(),
+        vault_before,
     )?;
 
     log_event(&CollateralWithdrawn {
@@ -122,4 +95,32 @@ pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
         collateral_after,
     });
     Ok(())
+}
+
+/// Pays `amount` from the market's collateral vault (holding `vault_before`) to `destination`,
+/// signed by the market, and checks that exactly that much left (`collateral_withdraw`, and
+/// `margin_account_close` for what is left).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn pay_from_vault<'info>(
+    token_program: &Interface<'info, TokenInterface>,
+    quote_mint: &InterfaceAccount<'info, Mint>,
+    vault: &mut InterfaceAccount<'info, TokenAccount>,
+    destination: &InterfaceAccount<'info, TokenAccount>,
+    market: &AccountInfo<'info>,
+    signer: &MarketSigner,
+    amount: u64,
+    vault_before: u64,
+) -> Result<()> {
+    let vault_expected = vault_before
+        .checked_sub(amount)
+        .ok_or(ErrorCode::MathOverflow)?;
+    TokenMove {
+        token_program: &token_program.to_account_info(),
+        mint: &quote_mint.to_account_info(),
+        decimals: quote_mint.decimals,
+        from: &vault.to_account_info(),
+        to: &destination.to_account_info(),
+        authority: market,
+    }
+    .transfer_verified(amount, &[&signer.seeds()], vault, vault_expected)
 }

@@ -30,7 +30,9 @@ use perp_engine::risk::liquidation::liquidate;
 
 #[derive(Accounts)]
 pub struct Liquidate<'info> {
-    /// Owner or delegate of `keeper_account`.
+    /// Owner of `keeper_account`, never its delegate: the transfer's price is chosen in favour of
+    /// the liquidated account (the valid source best for it), so a delegate liquidating its own
+    /// account into the owner's would move the sources' spread from the owner to itself.
     pub keeper: Signer<'info>,
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
@@ -40,7 +42,7 @@ pub struct Liquidate<'info> {
     /// The keeper's own margin account in this market: it takes over the position.
     #[account(mut, has_one = market @ ErrorCode::WrongMarket,
         constraint = keeper_account.key() != margin_account.key() @ ErrorCode::SelfLiquidation,
-        constraint = keeper_account.load()?.may_trade(keeper.key) @ ErrorCode::NotOwnerOrDelegate)]
+        constraint = keeper_account.load()?.owner == keeper.key() @ ErrorCode::NotAccountOwner)]
     pub keeper_account: AccountLoader<'info, MarginAccount>,
     #[account(mut, address = market.load()?.book @ ErrorCode::WrongBook)]
     pub book: AccountLoader<'info, OrderBookAccount>,

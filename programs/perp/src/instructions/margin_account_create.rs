@@ -49,6 +49,7 @@ pub fn handler(ctx: Context<MarginAccountCreate>, sub_account_id: u16) -> Result
     account.market = market;
     account.sub_account_id = sub_account_id;
     account.bump = bump;
+    account.rent_payer = a.payer.key();
     drop(account);
     log_event(&MarginAccountCreated {
         margin_account: a.margin_account.key(),

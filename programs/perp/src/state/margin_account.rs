@@ -27,12 +27,15 @@ pub struct MarginAccount {
     pub trader: Trader,
     /// The market's funding indices when this account last settled funding.
     pub funding: FundingSnapshot,
+    /// Who paid the account's rent, and gets it back when it closes (default key: the owner,
+    /// for accounts opened before this field existed).
+    pub rent_payer: Pubkey,
     /// Room for later fields without a migration.
-    pub reserved: [u8; 112],
+    pub reserved: [u8; 80],
 }
 static_assertions::const_assert_eq!(
     core::mem::size_of::<MarginAccount>(),
-    3 * 32 + 8 + 8 + core::mem::size_of::<Trader>() + 16 + 112
+    4 * 32 + 8 + 8 + core::mem::size_of::<Trader>() + 16 + 80
 );
 
 impl MarginAccount {
@@ -48,6 +51,15 @@ impl MarginAccount {
     /// position, no open orders or unsettled fills, no unsettled realised PnL.
     pub fn is_empty(&self) -> bool {
         self.collateral == 0 && self.trader.is_flat() && self.trader.realised_pnl == 0
+    }
+
+    /// Where the rent goes when the account closes: whoever paid it.
+    pub fn rent_receiver(&self) -> Pubkey {
+        if self.rent_payer == Pubkey::default() {
+            self.owner
+        } else {
+            self.rent_payer
+        }
     }
 
     /// True when `key` may trade for this account (the owner or its delegate).

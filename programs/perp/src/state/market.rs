@@ -296,6 +296,44 @@ impl Market {
         Ok(())
     }
 
+    /// Debits `amount` from `account` (funding and realised PnL settled) for a payout from the
+    /// collateral vault holding `vault_before`: refused beyond its collateral, beyond `free` (what
+    /// its margin leaves, `withdrawable`) and beyond the rolling 24-hour outflow limit, which
+    /// bounds how fast any vault can be drained whoever withdraws. Every payout to an owner goes
+    /// through here (`collateral_withdraw`, and `margin_account_close` for what is left).
+    /// Returns the account's collateral after.
+    pub fn pay_out(
+        &mut self,
+        account: &mut MarginAccount,
+        amount: QuoteNative,
+        free: u64,
+        vault_before: u64,
+        now: i64,
+    ) -> Result<u64> {
+        let before = perp_engine::collateral::Balances {
+            account: account.collateral(),
+            market_total: self.collateral_total(),
+        };
+        let after = perp_engine::collateral::withdraw(before, amount).map_err(ErrorCode::from)?;
+        require!(
+            amount.get() <= free,
+            ErrorCode::WithdrawalBreaksInitialMargin
+        );
+        let mut window: OutflowWindow = self.withdraw_window.into();
+        window
+            .record_outflow(
+                now,
+                amount,
+                QuoteNative::new(vault_before),
+                self.params.withdraw_limit_bps,
+            )
+            .map_err(ErrorCode::from)?;
+        self.withdraw_window = window.into();
+        self.collateral_total = after.market_total.get();
+        account.collateral = after.account.get();
+        Ok(account.collateral)
+    }
+
     /// The initial margin fraction (bps) for a worst-case exposure of `lots` now: base × size ×
     /// volatility, raised toward 100% as open interest nears its hard cap.
     pub fn initial_margin_bps(&self, lots: u64) -> Result<u64> {

@@ -4,10 +4,16 @@
 //! 1,500,000 became 22,649). Now a delegate only trades at prices at least as good for the owner
 //! as the oracle reference (`PriceBand::no_worse_than`): at an unchanged index the owner's
 //! equity falls by fees at most, whatever the delegate does.
+//!
+//! The same audit's open question: `liquidate` accepted the keeper account's delegate as the
+//! keeper. The transfer is priced at the valid source most favourable to the liquidated account,
+//! so a delegate liquidating its own underwater account into the owner's moved the sources'
+//! spread (up to the divergence limit) from the owner to itself. Only the owner may now take a
+//! liquidation into an account.
 
 use crate::program_test::risk::engine_price;
 use crate::program_test::solvency::*;
-use crate::program_test::trading::{order, place};
+use crate::program_test::trading::{funded_market, order, place};
 use crate::program_test::*;
 use perp::error::ErrorCode;
 use perp::{OrderArgs, OrderSide, OrderType};
@@ -101,4 +107,47 @@ async fn a_delegate_cannot_move_value_out_of_the_owners_account() {
     // The owner itself may still trade wherever the band allows.
     let own = order(OrderSide::Ask, OrderType::ImmediateOrCancel, 1_430, 9);
     place(&mut env, &owner, own, &[&attacker]).await;
+}
+
+#[tokio::test]
+async fn a_delegate_cannot_liquidate_into_the_owners_account() {
+    let (mut env, maker, attacker) = funded_market(1_500_000).await;
+    let market = attacker.market;
+    let owner = env.funded_trader(&market, 10_000_000).await;
+    env.set_delegate(&owner, &attacker.wallet.pubkey()).await;
+    // The attacker's own account: 9x long, underwater after the index falls to 139.
+    place(
+        &mut env,
+        &maker,
+        order(OrderSide::Ask, OrderType::Limit, INDEX, 90),
+        &[],
+    )
+    .await;
+    place(
+        &mut env,
+        &attacker,
+        order(OrderSide::Bid, OrderType::ImmediateOrCancel, INDEX, 90),
+        &[&maker],
+    )
+    .await;
+    env.set_price_ticks(&market, 1_390).await;
+    let into_owner = ix::LiquidateAccounts {
+        keeper: attacker.wallet.pubkey(),
+        ..owner.liquidating(attacker.margin_account)
+    };
+    let before = env.margin_account(&owner.margin_account).await;
+    assert_error(
+        env.send(&[ix::liquidate(&into_owner)], &[&attacker.wallet])
+            .await,
+        ErrorCode::NotAccountOwner,
+    );
+    let after = env.margin_account(&owner.margin_account).await;
+    assert_eq!(after.trader.base_position, before.trader.base_position);
+    assert_eq!(after.collateral, before.collateral);
+    // The owner itself may take the same liquidation.
+    let out = env
+        .liquidate(&owner, &attacker.margin_account)
+        .await
+        .expect("the owner liquidates into its own account");
+    assert!(out.liquidated.is_some());
 }

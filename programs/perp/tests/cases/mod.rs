@@ -25,5 +25,6 @@ mod queue_attack;
 mod risk;
 mod risk_council;
 mod role_lanes;
+mod stale_orders;
 mod stress;
 mod substitution;

@@ -87,7 +87,7 @@ async fn liquidation_is_refused_while_healthy_and_restores_the_buffer() {
                 keeper: stranger.wallet.pubkey(),
                 ..good
             },
-            ErrorCode::NotOwnerOrDelegate,
+            ErrorCode::NotAccountOwner,
         ),
         (
             ix::LiquidateAccounts {

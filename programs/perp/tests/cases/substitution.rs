@@ -1,4 +1,4 @@
-//! The account-substitution matrix over every instruction (issue 21), generated: each of the 27
+//! The account-substitution matrix over every instruction (issue 21), generated: each of the 28
 //! instructions is built once in a state where it succeeds, then every account it takes is
 //! substituted in turn, by rule rather than by hand:
 //!
@@ -304,9 +304,22 @@ async fn every_instruction_refuses_every_substituted_account_and_changes_nothing
     let m = long.market;
     let second = env.create_market().await;
     let stranger = env.funded_trader(&second, 50_000_000).await;
-    let empty = env.trader(&m, 1_000_000).await;
+    // Its rent paid by a sponsor (not the fee payer, which is writable in every transaction).
+    let sponsor = Keypair::new();
+    env.airdrop(&sponsor.pubkey(), 1_000_000_000).await;
+    let empty = env.sponsored_trader(&m, 1_000_000, &sponsor).await;
     env.mint_to(&m.quote_mint, &maker.token_account, 1_000_000)
         .await;
+    // An account with a bid that market 1's fall below makes a risk (`order_cancel_at_risk`).
+    let stale = env.funded_trader(&m, 1_400_000).await;
+    env.set_price_ticks(&m, 1_500).await;
+    crate::program_test::trading::place(
+        &mut env,
+        &stale,
+        order(OrderSide::Bid, OrderType::PostOnly, 1_490, 90),
+        &[],
+    )
+    .await;
 
     // Governance: a change of each kind, queued, then the timelock waited out.
     let mut oracle = env.market(&m.market).await.oracle;
@@ -488,7 +501,7 @@ async fn every_instruction_refuses_every_substituted_account_and_changes_nothing
         ),
         case(
             "margin_account_close",
-            ix::margin_account_close(empty.wallet.pubkey(), empty.margin_account),
+            ix::margin_account_close(&empty.collateral_accounts(), sponsor.pubkey()),
             &[&empty.wallet],
         ),
         case(
@@ -528,6 +541,11 @@ async fn every_instruction_refuses_every_substituted_account_and_changes_nothing
             "order_cancel_all",
             ix::order_cancel_all(&maker.orders(), None),
             &[&maker.wallet],
+        ),
+        case(
+            "order_cancel_at_risk",
+            ix::order_cancel_at_risk(m.market, stale.margin_account, m.book, m.oracle_metas()),
+            &[],
         ),
         Case {
             named: ix::events_consume(m.market, m.event_queue, 8, &[])

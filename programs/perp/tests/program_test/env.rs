@@ -705,6 +705,34 @@ impl TestEnv {
         }
     }
 
+    /// A new trader whose margin account's rent `sponsor` pays (and gets back on close).
+    pub async fn sponsored_trader(
+        &mut self,
+        market: &MarketKeys,
+        tokens: u64,
+        sponsor: &Keypair,
+    ) -> Trader {
+        let wallet = Keypair::new();
+        self.airdrop(&wallet.pubkey(), 1_000_000_000).await;
+        let create = ix::margin_account_create(wallet.pubkey(), sponsor.pubkey(), market.market, 0);
+        self.send(&[create], &[&wallet, sponsor])
+            .await
+            .expect("margin_account_create");
+        let margin_account = pda::margin_account_pda(&market.market, &wallet.pubkey(), 0);
+        self.margin_accounts
+            .entry(market.market)
+            .or_default()
+            .push(margin_account);
+        Trader {
+            token_account: self
+                .create_token_account(&market.quote_mint, &wallet.pubkey(), tokens)
+                .await,
+            wallet,
+            margin_account,
+            market: *market,
+        }
+    }
+
     /// A new trader with `collateral` deposited in their margin account.
     pub async fn funded_trader(&mut self, market: &MarketKeys, collateral: u64) -> Trader {
         let t = self.trader(market, collateral).await;

@@ -248,17 +248,9 @@ fn transfers(c: &StepContext) -> Allowed {
             a.upper[x] -= insurance_fee;
         }
         a.lower[x] += gain - keeper_fee - insurance_fee;
-        let by = match c.step {
-            Step::Liquidate { by, .. } => *by,
-            _ => By::Owner,
-        };
-        let keeper_side = Placed {
-            by,
-            reduce_only: false,
-            price_at: price,
-            reach: c.band.reach(price),
-        };
-        a.lower[k] += bounded(-gain, lots, Some(keeper_side), price) + keeper_fee;
+        // Only an owner may take a liquidation into its account (issue 22): a keeper's loss
+        // against the true price counts in full, with no delegate allowance.
+        a.lower[k] += keeper_fee - gain;
         a.liquidation_fee[x] += keeper_fee + insurance_fee;
     }
     a

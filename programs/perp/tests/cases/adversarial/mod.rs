@@ -41,8 +41,9 @@
 //!    on the copies, the amounts in its events), so there is no tolerance.
 //!    For H0, whose delegate is the attacker, at an unchanged true price its value
 //!    `withdrawn − deposited + equity` falls by at most its fees and funding, plus what its
-//!    owner's own orders lost, plus for each lot the delegate traded (orders, or H0 as keeper
-//!    account of a delegate-signed liquidation) the band's reach from the price then: the
+//!    owner's own orders lost, plus for each lot the delegate's orders traded the band's reach
+//!    from the price then (a delegate-signed liquidation into H0 is refused and earns no
+//!    allowance: the attacker tries it, and its loss would count in full): the
 //!    distance to the farther edge of `[min(stable, sources) × (1 − b), max(…) × (1 + b)]`,
 //!    `b = oracle.breaker_band_bps`, one tick more, plus how far the true price moved since a
 //!    resting order was placed. While both sources are fresh and agree, a delegate's order may
