@@ -177,6 +177,7 @@ async fn eventually(what: &str, check: impl Fn() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_over_50_kib_is_refused_before_it_is_read() {
+    assert_eq!(MAX_BODY_BYTES, 51_200, "a validator's 50 KiB");
     let net = still().await;
     let addr = net.rpc_addr;
     let refusal = json!({"jsonrpc": "2.0", "error": {"code": -32600, "message": format!("Invalid request: the body is larger than {MAX_BODY_BYTES} bytes (a validator's limit)")}, "id": null});
@@ -209,6 +210,7 @@ async fn a_body_over_50_kib_is_refused_before_it_is_read() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_over_100_requests_is_refused() {
+    assert_eq!(MAX_BATCH, 100);
     let net = still().await;
     let batch = |n: usize| {
         let requests: Vec<Value> = (0..n)
@@ -318,6 +320,10 @@ async fn identical_subscriptions_are_one_notification_encoded_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscriptions_are_capped_per_connection_and_in_all() {
+    assert_eq!(
+        (MAX_SUBSCRIPTIONS_PER_CONNECTION, MAX_SUBSCRIPTIONS),
+        (100, 1_000)
+    );
     let net = still().await;
     let mut first = ws(&net, None).await.unwrap();
     let ids = subscribe_fresh(&mut first, MAX_SUBSCRIPTIONS_PER_CONNECTION).await;
@@ -475,6 +481,14 @@ async fn only_the_app_origin_and_tools_may_call_json_rpc_the_faucet_and_pubsub()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_faucet_gives_at_most_its_limits_per_owner_and_per_minute() {
+    assert_eq!(
+        (
+            faucet::MAX_FAUCET,
+            faucet::OWNER_PER_MINUTE,
+            faucet::TOTAL_PER_MINUTE
+        ),
+        (100_000, 100_000, 1_000_000)
+    );
     let options = Options {
         server: ServerConfig {
             slot: Duration::from_millis(100),
