@@ -391,6 +391,7 @@ async fn a_client_that_does_not_read_is_closed_when_too_far_behind() {
         net.ledger.set_account(&key, account.clone()).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Closed without reading a byte more: its socket is let go of mid-frame.
     eventually("the idle connection closed", || {
         net.hub.connections() == 0 && net.hub.held() == 0
     })

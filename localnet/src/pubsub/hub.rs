@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use solana_sdk::account::Account;
 use solana_sdk::pubkey::Pubkey;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -108,6 +108,9 @@ pub struct Hub {
     registry: Mutex<Registry>,
     /// Bytes queued in every connection's outbox.
     queued: Arc<AtomicUsize>,
+    /// Connections whose socket is still served (a connection dropped for falling behind
+    /// leaves the registry at once, and this count when its task has let go of the socket).
+    open: AtomicUsize,
 }
 
 /// A connection's place in the hub; dropping it drops the connection's subscriptions.
@@ -120,6 +123,7 @@ pub struct Handle {
 impl Drop for Handle {
     fn drop(&mut self) {
         self.hub.lock().disconnect(self.id);
+        self.hub.open.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -129,6 +133,7 @@ impl Hub {
             ledger,
             registry: Mutex::default(),
             queued: Arc::default(),
+            open: AtomicUsize::new(0),
         })
     }
 
@@ -141,12 +146,13 @@ impl Hub {
         self.lock().held
     }
 
-    /// Connections open now.
+    /// Connections whose socket is served now.
     pub fn connections(&self) -> usize {
-        self.lock().connections.len()
+        self.open.load(Ordering::Relaxed)
     }
 
     pub fn connect(self: &Arc<Self>) -> Handle {
+        self.open.fetch_add(1, Ordering::Relaxed);
         let outbox = Arc::new(Outbox::new(self.queued.clone()));
         let mut r = self.lock();
         r.next_connection += 1;
