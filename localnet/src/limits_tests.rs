@@ -119,6 +119,19 @@ async fn ws(net: &Localnet, origin: Option<&str>) -> Result<Socket, u16> {
     }
 }
 
+/// A PubSub connection with a small receive buffer (the kernel's autotuning would otherwise
+/// take up to 32 MiB on loopback before the server's writes block), as a slow client has.
+async fn ws_slow(net: &Localnet) -> tokio_tungstenite::WebSocketStream<tokio::net::TcpStream> {
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    tcp.set_recv_buffer_size(16 << 10).unwrap();
+    let stream = tcp.connect(net.pubsub_addr).await.unwrap();
+    let request = net.pubsub_url().into_client_request().unwrap();
+    tokio_tungstenite::client_async(request, stream)
+        .await
+        .expect("PubSub connection")
+        .0
+}
+
 async fn send(socket: &mut Socket, request: Value) {
     socket
         .send(Message::Text(request.to_string().into()))
@@ -375,21 +388,24 @@ async fn subscriptions_are_capped_per_connection_and_in_all() {
 async fn a_client_that_does_not_read_is_closed_when_too_far_behind() {
     let net = still().await;
     let key = large_account(&net).await;
-    let mut idle = ws(&net, None).await.unwrap();
+    let mut idle = ws_slow(&net).await;
     // Ten distinct subscriptions on the 1 MiB account: ~14 MB of notifications per change.
     for i in 0..10 {
         let config = json!({"encoding": "base64", "dataSlice": {"offset": i, "length": 1 << 20}});
-        send(&mut idle, account_subscribe(i, &key, config)).await;
+        let request = account_subscribe(i, &key, config).to_string();
+        idle.send(Message::Text(request.into())).await.unwrap();
     }
     eventually("subscribed", || net.hub.held() == 10).await;
+    // Each change's ten notifications fit in its outbox; the writer blocks once the kernel's
+    // buffers are full. The next change overflows the outbox while it waits mid-frame.
     let mut account = net.ledger.account_now(&key).unwrap();
-    for n in 0..20u8 {
+    for n in 0..10u8 {
         if net.hub.connections() == 0 {
             break;
         }
         account.data[0] = n;
         net.ledger.set_account(&key, account.clone()).await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(1_000)).await;
     }
     // Closed without reading a byte more: its socket is let go of mid-frame.
     eventually("the idle connection closed", || {
