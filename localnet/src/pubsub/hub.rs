@@ -487,3 +487,51 @@ impl Hub {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pubsub::outbox::Next;
+
+    /// The next queued frame, as JSON (`None`: nothing queued).
+    async fn queued(outbox: &Outbox) -> Option<Value> {
+        if outbox.queued() == 0 {
+            return None;
+        }
+        match outbox.next().await {
+            Next::Write(frame) => serde_json::from_str(&frame).ok(),
+            Next::Closed => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_subscription_is_told_only_of_changes_after_it() {
+        let ledger = Ledger::start(0).await.expect("ledger");
+        let key = Pubkey::new_unique();
+        // A change made before the subscription, not yet turned into notifications (the hub
+        // is not running: this test drives it).
+        ledger.set_account(&key, Account::default()).await;
+        let before = ledger.changes_sent();
+        let hub = Hub::new(ledger.clone());
+        let connection = hub.connect();
+        let request = json!({"jsonrpc": "2.0", "id": 1, "method": "accountSubscribe", "params": [key.to_string()]});
+        hub.request(connection.id, &request.to_string());
+        let sid = queued(&connection.outbox).await.expect("the reply")["result"].clone();
+        let change = Change::Accounts {
+            slot: ledger.slot(),
+            keys: Arc::from([key]),
+        };
+        hub.notify(before, &change).await;
+        assert_eq!(
+            queued(&connection.outbox).await,
+            None,
+            "made before it subscribed"
+        );
+        hub.notify(before + 1, &change).await;
+        let note = queued(&connection.outbox).await.expect("a notification");
+        assert_eq!(
+            (note["method"].as_str(), &note["params"]["subscription"]),
+            (Some("accountNotification"), &sid)
+        );
+    }
+}
