@@ -100,7 +100,9 @@ pub struct Ledger {
     /// Each address's transactions, oldest first (for getSignaturesForAddress).
     by_address: RwLock<HashMap<Pubkey, Vec<Signature>>>,
     fees: StdMutex<VecDeque<SlotFees>>,
-    changes: broadcast::Sender<Change>,
+    changes: broadcast::Sender<(u64, Change)>,
+    /// Changes sent so far; the last one's number (sent only under `commits`).
+    changes_sent: AtomicU64,
     nonce: AtomicU64,
 }
 
@@ -167,6 +169,7 @@ impl Ledger {
             by_address: RwLock::new(HashMap::new()),
             fees: StdMutex::new(VecDeque::new()),
             changes,
+            changes_sent: AtomicU64::new(0),
             nonce: AtomicU64::new(1),
         }))
     }
@@ -191,7 +194,7 @@ impl Ledger {
                 fees.pop_front();
             }
         }
-        let _ = self.changes.send(Change::Slot { slot: clock.slot });
+        self.emit(Change::Slot { slot: clock.slot });
         clock
     }
 
@@ -225,8 +228,21 @@ impl Ledger {
         self.txs.read().expect("txs").len() as u64
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+    /// The changes from now on, each with its number (1, 2, … in the order they happened).
+    pub fn subscribe(&self) -> broadcast::Receiver<(u64, Change)> {
         self.changes.subscribe()
+    }
+
+    /// The number of the last change sent: a subscriber registered now is owed the changes
+    /// numbered above it.
+    pub fn changes_sent(&self) -> u64 {
+        self.changes_sent.load(Ordering::Acquire)
+    }
+
+    /// Numbers and sends `change`; callers hold `commits`, so numbers follow the stream's order.
+    fn emit(&self, change: Change) {
+        let n = self.changes_sent.fetch_add(1, Ordering::AcqRel) + 1;
+        let _ = self.changes.send((n, change));
     }
 
     /// The funded key that pays airdrops.
@@ -259,7 +275,7 @@ impl Ledger {
         let _commits = self.commits.lock().await;
         self.bank
             .set_account(key, &AccountSharedData::from(account));
-        let _ = self.changes.send(Change::Accounts {
+        self.emit(Change::Accounts {
             slot: self.slot(),
             keys: Arc::from([*key]),
         });
@@ -435,11 +451,11 @@ impl Ledger {
             s.txs
                 .push((priority_fee(&record.transaction.message), writable.clone()));
         }
-        let _ = self.changes.send(Change::Accounts {
+        self.emit(Change::Accounts {
             slot,
             keys: writable.into(),
         });
-        let _ = self.changes.send(Change::Signature {
+        self.emit(Change::Signature {
             slot,
             signature,
             err: record.err.clone(),

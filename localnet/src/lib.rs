@@ -7,6 +7,7 @@ pub mod bank;
 pub mod exchange;
 pub mod http_client;
 pub mod ledger;
+pub mod origin;
 pub mod pubsub;
 pub mod rpc;
 pub mod server;
@@ -14,5 +15,7 @@ pub mod server;
 pub use ledger::Ledger;
 pub use server::{Localnet, ServerConfig};
 
+#[cfg(test)]
+mod limits_tests;
 #[cfg(test)]
 mod tests;

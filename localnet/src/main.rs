@@ -3,6 +3,7 @@
 use clap::Parser;
 use perp_keeper::cli::{exit_code, init_logs};
 use perp_localnet::exchange::{self, Exchange, Options, keeper, status};
+use perp_localnet::origin::Origins;
 use perp_localnet::{ServerConfig, app, server};
 use solana_sdk::signature::write_keypair_file;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -45,9 +46,14 @@ struct Args {
     /// The built web app to serve (`npm --prefix app run build`); skipped when it is missing.
     #[arg(long, default_value = "app/dist")]
     app_dir: PathBuf,
-    /// The web app's port (loopback).
+    /// The web app's port (loopback). Pages served from it (as http://127.0.0.1:<port> or
+    /// http://localhost:<port>) may call JSON-RPC, PubSub and the faucet; other pages may not.
     #[arg(long, default_value_t = 8080)]
     app_port: u16,
+    /// Another origin whose pages may call JSON-RPC, PubSub and the faucet, e.g. the Vite dev
+    /// server (`--allow-origin http://localhost:5173`); may be repeated.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origins: Vec<String>,
     /// Leveraged traders per market.
     #[arg(long, default_value_t = 4)]
     traders: usize,
@@ -95,19 +101,30 @@ fn loopback(port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
 }
 
+/// The app's listener when the app is built (bound first: its port is the allowed origin's).
+async fn app_listener(args: &Args) -> anyhow::Result<Option<tokio::net::TcpListener>> {
+    if !args.app_dir.join("index.html").is_file() {
+        return Ok(None);
+    }
+    Ok(Some(
+        tokio::net::TcpListener::bind(loopback(args.app_port)).await?,
+    ))
+}
+
 /// Serves the web app when it is built; the URL to open is printed last, under the endpoints.
 async fn serve_app(
     args: &Args,
+    listener: Option<tokio::net::TcpListener>,
     ex: &Exchange,
     indexer: bool,
 ) -> anyhow::Result<Option<server::Tasks>> {
-    if !args.app_dir.join("index.html").is_file() {
+    let Some(listener) = listener else {
         println!(
             "app        not built ({} has no index.html): npm --prefix app install && npm --prefix app run build",
             args.app_dir.display()
         );
         return Ok(None);
-    }
+    };
     let config = app::AppConfig {
         rpc_url: ex.net.rpc_url(),
         ws_url: ex.net.pubsub_url(),
@@ -115,7 +132,6 @@ async fn serve_app(
         indexer_url: indexer.then(|| format!("http://{}", loopback(args.indexer_port))),
         deployment: ex.deployment.clone(),
     };
-    let listener = tokio::net::TcpListener::bind(loopback(args.app_port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
     let task = tokio::spawn(server::serve(listener, app::router(&args.app_dir, config)));
     println!("app        {url}  <- open this in a browser with a Solana wallet");
@@ -126,10 +142,17 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let keeper_bin = binary("perp-keeper", &args.keeper_bin, args.no_keeper)?;
     let indexer_bin = binary("perp-indexer", &args.indexer_bin, args.no_indexer)?;
     std::fs::create_dir_all(&args.state_dir)?;
+    let app = app_listener(&args).await?;
+    let app_port = match &app {
+        Some(listener) => listener.local_addr()?.port(),
+        None => args.app_port,
+    };
+    let origins = Origins::app(app_port).with(&args.allow_origins)?;
     let options = Options {
         server: ServerConfig {
             rpc: loopback(args.rpc_port),
             pubsub: loopback(args.ws_port),
+            origins,
             ..Default::default()
         },
         seed: args.seed,
@@ -144,8 +167,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
     println!("JSON-RPC   {}", ex.net.rpc_url());
     println!("PubSub     {}", ex.net.pubsub_url());
     println!(
-        "faucet     POST {}/faucet {{\"owner\": \"<address>\", \"amount\": 10000}}",
-        ex.net.rpc_url()
+        "faucet     POST {}/faucet {{\"owner\": \"<address>\", \"amount\": 10000}} (at most {} per owner and {} in all per minute)",
+        ex.net.rpc_url(),
+        exchange::faucet::OWNER_PER_MINUTE,
+        exchange::faucet::TOTAL_PER_MINUTE,
     );
     println!("program    {}", ex.deployment.program);
     println!("governance queued: {symbol} taker fee {old} -> {new} bps (waits out the timelock)");
@@ -210,7 +235,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let _app = serve_app(&args, &ex, indexer.is_some()).await?;
+    let _app = serve_app(&args, app, &ex, indexer.is_some()).await?;
     let liquidations = status::Liquidations::new(&ex.venue);
     tokio::spawn(liquidations.clone().run(ex.venue.clone()));
     let mut interval = tokio::time::interval(Duration::from_secs(args.status_secs.max(1)));

@@ -1,6 +1,7 @@
 //! The cluster's services: the slot clock, JSON-RPC over HTTP and PubSub over WebSocket.
 
 use crate::ledger::Ledger;
+use crate::origin::{self, Origins};
 use crate::{pubsub, rpc};
 use axum::Router;
 use std::net::SocketAddr;
@@ -8,9 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use tower_http::cors::CorsLayer;
 
-/// Where and how fast the cluster runs.
+/// Where and how fast the cluster runs, and which web pages may call it.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub rpc: SocketAddr,
@@ -18,6 +18,9 @@ pub struct ServerConfig {
     pub slot: Duration,
     /// Cluster clock minus wall clock at start (seconds).
     pub clock_offset: i64,
+    /// Browser origins allowed to call JSON-RPC, the faucet and PubSub (tools that send no
+    /// `Origin` always may).
+    pub origins: Origins,
 }
 
 impl Default for ServerConfig {
@@ -27,6 +30,7 @@ impl Default for ServerConfig {
             pubsub: SocketAddr::from(([127, 0, 0, 1], 8900)),
             slot: Duration::from_millis(400),
             clock_offset: 0,
+            origins: Origins::default(),
         }
     }
 }
@@ -57,6 +61,10 @@ impl Drop for Tasks {
 /// A running local cluster. Dropping it stops its services.
 pub struct Localnet {
     pub ledger: Arc<Ledger>,
+    /// PubSub's subscriptions and connections.
+    pub hub: Arc<pubsub::Hub>,
+    /// The bytes of JSON-RPC answers not yet written out.
+    pub answers: rpc::Pool,
     pub rpc_addr: SocketAddr,
     pub pubsub_addr: SocketAddr,
     _tasks: Tasks,
@@ -78,13 +86,18 @@ impl Localnet {
         let pubsub_listener = TcpListener::bind(config.pubsub).await?;
         let rpc_addr = rpc_listener.local_addr()?;
         let pubsub_addr = pubsub_listener.local_addr()?;
-        let mut http = rpc::router(ledger.clone());
+        let answers = rpc::Pool::default();
+        let mut http = rpc::router(ledger.clone(), answers.clone());
         if let Some(extra) = extra {
             http = http.merge(extra);
         }
-        // Browsers (the web app, served from another port) may call JSON-RPC and the faucet,
-        // as they may call a public RPC node.
-        let http = http.layer(CorsLayer::permissive());
+        // The web app (served from another port) may call JSON-RPC and the faucet; another
+        // page may not, and its requests are refused before they run.
+        let origins = config.origins.clone();
+        let http = http
+            .layer(origins.cors())
+            .layer(axum::middleware::from_fn_with_state(origins, origin::guard));
+        let hub = pubsub::Hub::new(ledger.clone());
         let clock = {
             let ledger = ledger.clone();
             let period = config.slot;
@@ -97,13 +110,17 @@ impl Localnet {
                 }
             })
         };
+        let pubsub = pubsub::router(hub.clone(), config.origins.clone());
         let tasks = Tasks(vec![
             clock,
+            tokio::spawn(hub.clone().run()),
             tokio::spawn(serve(rpc_listener, http)),
-            tokio::spawn(serve(pubsub_listener, pubsub::router(ledger.clone()))),
+            tokio::spawn(serve(pubsub_listener, pubsub)),
         ]);
         Ok(Localnet {
             ledger,
+            hub,
+            answers,
             rpc_addr,
             pubsub_addr,
             _tasks: tasks,

@@ -260,8 +260,12 @@ async fn chain_methods_answer_as_a_validator_does() {
 
     // The envelope itself: parse errors, invalid requests, batches, notifications.
     let answer = |body: &'static str| {
-        let ledger = net.ledger.clone();
-        async move { rpc::answer(&ledger, body.as_bytes()).await }
+        let (ledger, pool) = (net.ledger.clone(), net.answers.clone());
+        async move {
+            let mut budget = rpc::Budget::new(&pool);
+            let text = rpc::answer(&ledger, body.as_bytes(), &mut budget).await;
+            text.map(|t| serde_json::from_str::<Value>(&t).expect("JSON"))
+        }
     };
     assert_eq!(answer("{nope").await.unwrap()["error"]["code"], -32700);
     assert_eq!(answer("[]").await.unwrap()["error"]["code"], -32600);
@@ -594,11 +598,13 @@ async fn a_blockhash_lives_150_blocks_as_on_a_real_cluster() {
     };
     let net = Localnet::start(&config, None).await.expect("localnet");
     let client = client(net.rpc_url());
+    // Read before the blockhash: with 10 ms slots, a loaded machine passes several between two
+    // requests.
+    let start = client.get_block_height().await.unwrap();
     let (hash, last_valid) = client
         .get_latest_blockhash_with_commitment(CommitmentConfig::confirmed())
         .await
         .unwrap();
-    let start = client.get_block_height().await.unwrap();
     assert!(last_valid >= start + 149, "{start} {last_valid}");
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -742,27 +748,6 @@ async fn a_dao_governed_bootstrap_waits_for_its_proposals_then_lists() {
         Status::NeedsProposal { symbols } => assert_eq!(symbols, vec!["BTC-PERP".to_string()]),
         other => panic!("{other:?}"),
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browsers_may_call_json_rpc_and_the_faucet_from_the_app_origin() {
-    let (net, _client) = cluster().await;
-    let addr = net.rpc_addr;
-    let preflight = crate::http_client::raw(
-        addr,
-        &format!(
-            "OPTIONS / HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://127.0.0.1:8080\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\nConnection: close\r\n\r\n"
-        ),
-    )
-    .await
-    .unwrap()
-    .to_ascii_lowercase();
-    assert!(preflight.starts_with("http/1.1 200"), "{preflight}");
-    assert!(
-        preflight.contains("access-control-allow-origin: *"),
-        "{preflight}"
-    );
-    assert!(preflight.contains("access-control-allow-methods: *") || preflight.contains("post"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

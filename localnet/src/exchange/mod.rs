@@ -4,6 +4,7 @@
 
 pub mod actors;
 pub mod faucet;
+mod faucet_limits;
 pub mod feeder;
 pub mod governance;
 pub mod keeper;

@@ -37,11 +37,14 @@ impl Liquidations {
         let mut changes = venue.ledger.subscribe();
         loop {
             match changes.recv().await {
-                Ok(Change::Signature {
-                    signature,
-                    err: None,
-                    ..
-                }) => {
+                Ok((
+                    _,
+                    Change::Signature {
+                        signature,
+                        err: None,
+                        ..
+                    },
+                )) => {
                     let Some(record) = venue.ledger.transaction(&signature) else {
                         continue;
                     };

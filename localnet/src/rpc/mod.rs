@@ -6,26 +6,25 @@
 mod accounts;
 pub use accounts::passes;
 pub use chain::CORE_VERSION;
+pub use limits::{
+    Budget, MAX_BATCH, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES_IN_FLIGHT, Pool,
+};
 mod chain;
 pub mod encode;
+mod limits;
 mod params;
 mod transactions;
 
 use crate::ledger::Ledger;
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use params::Params;
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-/// Requests in one batch at most (as a validator's `--rpc-max-request-body-size` bounds it).
-const MAX_BATCH: usize = 1_000;
-/// Largest request body accepted.
-const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// A JSON-RPC error object.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +65,7 @@ impl RpcError {
         Self::new(Self::INTERNAL_ERROR, format!("Internal error: {message}"))
     }
 
-    fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let mut error = json!({"code": self.code, "message": self.message});
         if let Some(data) = &self.data {
             error["data"] = data.clone();
@@ -160,47 +159,105 @@ pub(crate) fn reply(id: Value, result: RpcResult) -> Value {
     }
 }
 
-/// Answers a request body: one request, or a batch.
-pub async fn answer(ledger: &Ledger, body: &[u8]) -> Option<Value> {
-    let request: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(_) => {
-            return Some(reply(
-                Value::Null,
-                Err(RpcError::new(RpcError::PARSE_ERROR, "Parse error")),
-            ));
-        }
-    };
+/// The id a request would be answered with (`None`: a notification, which gets no answer).
+fn id_of(request: &Value) -> Option<Value> {
     match request {
-        Value::Array(batch) if batch.is_empty() || batch.len() > MAX_BATCH => Some(reply(
-            Value::Null,
-            Err(RpcError::invalid_request("Invalid request")),
-        )),
-        Value::Array(batch) => {
-            let answers: Vec<Value> =
-                futures::future::join_all(batch.into_iter().map(|r| call(ledger, r)))
-                    .await
-                    .into_iter()
-                    .flatten()
-                    .collect();
-            (!answers.is_empty()).then_some(Value::Array(answers))
-        }
-        single => call(ledger, single).await,
+        Value::Object(r) => r.get("id").cloned(),
+        _ => Some(Value::Null),
     }
 }
 
-async fn http(State(ledger): State<Arc<Ledger>>, body: Bytes) -> axum::response::Response {
-    match answer(&ledger, &body).await {
-        Some(v) => ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response(),
+/// Answers the requests in turn, within `budget`: once an answer would pass it, that request
+/// and every later one is answered with the budget's error instead of being run.
+async fn call_all(ledger: &Ledger, requests: Vec<Value>, budget: &mut Budget) -> Vec<String> {
+    let mut answers = Vec::new();
+    let mut refusal: Option<RpcError> = None;
+    for request in requests {
+        if let Some(e) = &refusal {
+            // Refusals are small and always sent.
+            if let Some(id) = id_of(&request) {
+                answers.push(reply(id, Err(e.clone())).to_string());
+            }
+            continue;
+        }
+        let id = id_of(&request);
+        let Some(answer) = call(ledger, request).await else {
+            continue;
+        };
+        let text = answer.to_string();
+        drop(answer);
+        // One more byte: the comma or bracket around it in a batch.
+        match budget.charge(text.len() + 1) {
+            Ok(()) => answers.push(text),
+            Err(e) => {
+                answers.push(reply(id.unwrap_or(Value::Null), Err(e.clone())).to_string());
+                refusal = Some(e);
+            }
+        }
+    }
+    answers
+}
+
+/// Answers a request body, one request or a batch, as JSON text within `budget` (`None`: only
+/// notifications, which get no answer).
+pub async fn answer(ledger: &Ledger, body: &[u8], budget: &mut Budget) -> Option<String> {
+    let request: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(_) => {
+            let e = RpcError::new(RpcError::PARSE_ERROR, "Parse error");
+            return Some(reply(Value::Null, Err(e)).to_string());
+        }
+    };
+    match request {
+        Value::Array(batch) if batch.is_empty() => {
+            let e = RpcError::invalid_request("Invalid request");
+            Some(reply(Value::Null, Err(e)).to_string())
+        }
+        Value::Array(batch) if batch.len() > MAX_BATCH => {
+            Some(reply(Value::Null, Err(limits::batch_too_large())).to_string())
+        }
+        Value::Array(batch) => {
+            let answers = call_all(ledger, batch, budget).await;
+            (!answers.is_empty()).then(|| format!("[{}]", answers.join(",")))
+        }
+        single => call_all(ledger, vec![single], budget).await.pop(),
+    }
+}
+
+/// What JSON-RPC answers from: the ledger and the pool of answer bytes.
+#[derive(Clone)]
+struct Service {
+    ledger: Arc<Ledger>,
+    pool: Pool,
+}
+
+async fn http(
+    State(service): State<Service>,
+    headers: HeaderMap,
+    body: Body,
+) -> axum::response::Response {
+    let body = match limits::read_body(&headers, body).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
+    let mut budget = Budget::new(&service.pool);
+    match answer(&service.ledger, &body, &mut budget).await {
+        Some(text) => (
+            [
+                (header::CONTENT_TYPE, "application/json".to_string()),
+                (header::CONTENT_LENGTH, text.len().to_string()),
+            ],
+            budget.into_body(text),
+        )
+            .into_response(),
         None => axum::http::StatusCode::NO_CONTENT.into_response(),
     }
 }
 
-/// `POST /` JSON-RPC, and `GET /health` as a validator serves it.
-pub fn router(ledger: Arc<Ledger>) -> Router {
+/// `POST /` JSON-RPC, and `GET /health` as a validator serves it; answers draw from `pool`.
+pub fn router(ledger: Arc<Ledger>, pool: Pool) -> Router {
     Router::new()
         .route("/", post(http))
         .route("/health", get(|| async { "ok" }))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(ledger)
+        .with_state(Service { ledger, pool })
 }
