@@ -4,6 +4,7 @@ mod adversarial;
 mod audit;
 mod audit2;
 mod audit21;
+mod audit22b;
 mod audit3;
 mod bad_debt;
 mod book_limits;
