@@ -195,4 +195,46 @@ mod tests {
         ];
         assert_eq!(in_logs::<Liquidated>(&logs).len(), 2);
     }
+
+    /// Audit 22b: the frame tracking takes any line of the form `Program <word> invoke` or
+    /// `Program <word> success|failed…` as the runtime's, but `msg!` lines have that form too
+    /// (`Program log: invoke`). A program that calls ours prints `invoke` before the call and
+    /// `failed` after it: the transaction succeeds, our program's events were really written
+    /// (the fills happened), and the decoder drops them as rolled back — the indexer never
+    /// records those trades. The runtime's frame lines name a program id (base58), never `log:`.
+    #[test]
+    fn audit22b_a_callers_msg_lines_cannot_roll_back_our_events() {
+        let event = Liquidated {
+            market: Pubkey::new_unique(),
+            margin_account: Pubkey::new_unique(),
+            keeper_account: Pubkey::new_unique(),
+            base_lots: 5,
+            price: 1,
+            quote_lots: 750,
+            keeper_fee: 1,
+            insurance_fee: 1,
+            position_after: 0,
+            orders_cancelled: 0,
+        };
+        let b64 = encoded(&event);
+        let ours = perp::ID;
+        let wrapper = Pubkey::new_unique();
+        let logs = vec![
+            format!("Program {wrapper} invoke [1]"),
+            "Program log: invoke".to_string(),
+            format!("Program {ours} invoke [2]"),
+            "Program log: Instruction: Liquidate".to_string(),
+            format!("Program data: {b64}"),
+            format!("Program {ours} consumed 5000 of 190000 compute units"),
+            format!("Program {ours} success"),
+            "Program log: failed".to_string(),
+            format!("Program {wrapper} consumed 10000 of 200000 compute units"),
+            format!("Program {wrapper} success"),
+        ];
+        assert_eq!(
+            in_logs::<Liquidated>(&logs).len(),
+            1,
+            "our program's event in a successful transaction was dropped"
+        );
+    }
 }

@@ -39,4 +39,23 @@ describe("book events from logs", () => {
     const event = line(new Uint8Array(getBookEventLoggedEncoder().encode(fill)));
     expect(bookEvents([`Program ${PROGRAM} invoke [1]`, event, "Log truncated"])).toEqual([fill]);
   });
+
+  // Audit 22b: "Program log: invoke" / "Program log: failed" (any program's msg! output) pass for
+  // the runtime's frame lines. A program that calls ours brackets the call with them: the
+  // transaction succeeds, our fills happened, and the decoder drops them as rolled back.
+  it("does not let a caller's msg! lines roll back our events", () => {
+    const fill = { market: KEY, kind: 1, makerSide: 1, maker: KEY, taker: KEY, orderId: 9n, clientOrderId: 9n, priceTicks: 15_000n, baseLots: 10n, makerFee: 0n, timestamp: 3n };
+    const event = line(new Uint8Array(getBookEventLoggedEncoder().encode(fill)));
+    const wrapper = "Wrapper1111111111111111111111111111111111111";
+    const logs = [
+      `Program ${wrapper} invoke [1]`,
+      "Program log: invoke",
+      `Program ${PROGRAM} invoke [2]`,
+      event,
+      `Program ${PROGRAM} success`,
+      "Program log: failed",
+      `Program ${wrapper} success`,
+    ];
+    expect(bookEvents(logs)).toEqual([fill]);
+  });
 });
