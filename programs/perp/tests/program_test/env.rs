@@ -205,7 +205,12 @@ impl TestEnv {
 
     /// A bank with the program but no exchange yet.
     pub async fn uninitialized() -> Self {
-        let pt = perp_sdk::cluster::bank::program_test();
+        let mut pt = perp_sdk::cluster::bank::program_test();
+        pt.add_program(
+            "forger",
+            super::forger::FORGER_ID,
+            solana_program_test::processor!(super::forger::process),
+        );
         // program-test turns on debug logging of every instruction; keep test output readable
         // unless RUST_LOG asks for more.
         agave_logger::setup_with_default("error");

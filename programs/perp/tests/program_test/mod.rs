@@ -3,6 +3,7 @@
 
 pub mod adversary;
 pub mod env;
+pub mod forger;
 pub use perp_sdk::ix;
 pub mod oracles;
 pub mod risk;

@@ -38,6 +38,8 @@ pub enum Inv {
     /// 5: an account below maintenance that the honest keeper's one `liquidate` cannot
     /// liquidate (whatever the queue holds).
     Liquidatable,
+    /// 6: clients read an event our program did not write (another program printed it).
+    ForgedEvent,
 }
 
 /// An order the sequence placed, as the delegate bound needs it.

@@ -1,11 +1,14 @@
 //! Executes one recorded step as real instructions (or an oracle write, or a clock warp) and
 //! reports what happened. A refused transaction is a normal outcome: it changed nothing.
 
-use super::step::{Acct, Amount, By, Cancel, Crank, Oracle, Order, Source, Step};
+use super::step::{A0, A1, AK, Acct, Amount, By, Cancel, Crank, H0, Oracle, Order, Source, Step};
 use super::world::FuzzMarket;
 use crate::program_test::env::TestEnv;
+use crate::program_test::forger;
 use crate::program_test::ix;
 use crate::program_test::risk::price_e8;
+use anchor_lang::AnchorSerialize;
+use perp::events::{BookEventLogged, Liquidated};
 use perp::state::MarketStatus;
 use perp::{OrderArgs, OrderSide, OrderType, PriceAction};
 use perp_engine::Price;
@@ -209,10 +212,55 @@ async fn instructions(
             let ix = ix::market_set_status(g.pubkey(), m.keys.market, MarketStatus::Active);
             (vec![ix], vec![g])
         }
+        Step::Forge { fill } => {
+            let payload = forged_event(m, *fill, now);
+            (vec![forger::forge(payload, m.keys.market)], vec![])
+        }
         Step::Oracle(_) | Step::Warp { .. } | Step::Withdraw(..) | Step::CrankSpam { .. } => {
             return None;
         }
     })
+}
+
+/// An encoded event of ours, as the forger prints it: a huge fill between the attacker's
+/// accounts, or a liquidation of H0 into the attacker's keeper account with a huge fee.
+fn forged_event(m: &FuzzMarket, fill: bool, now: i64) -> Vec<u8> {
+    use anchor_lang::Discriminator;
+    let mut data;
+    if fill {
+        data = BookEventLogged::DISCRIMINATOR.to_vec();
+        BookEventLogged {
+            market: m.keys.market,
+            kind: 1,
+            maker_side: 1,
+            maker: m.accounts[A0.0],
+            taker: m.accounts[A1.0],
+            order_id: 1,
+            client_order_id: 1,
+            price_ticks: 1,
+            base_lots: 1_000_000_000_000,
+            maker_fee: -1_000_000_000,
+            timestamp: now,
+        }
+        .serialize(&mut data)
+    } else {
+        data = Liquidated::DISCRIMINATOR.to_vec();
+        Liquidated {
+            market: m.keys.market,
+            margin_account: m.accounts[H0.0],
+            keeper_account: m.accounts[AK.0],
+            base_lots: 1,
+            price: 1,
+            quote_lots: 1,
+            keeper_fee: 1_000_000_000,
+            insurance_fee: 0,
+            position_after: 0,
+            orders_cancelled: 0,
+        }
+        .serialize(&mut data)
+    }
+    .expect("borsh");
+    data
 }
 
 /// Every second for `secs` seconds, one transaction of every crank (each may be refused, e.g.

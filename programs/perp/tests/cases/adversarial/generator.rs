@@ -174,7 +174,10 @@ impl Gen {
             94 => Step::CrankSpam {
                 secs: self.rng.random_range(2..=20),
             },
-            95..97 => Step::Deposit(self.own(), self.rng.random_range(1..=50) * 1_000_000),
+            95 => Step::Forge {
+                fill: self.rng.random_bool(0.5),
+            },
+            96 => Step::Deposit(self.own(), self.rng.random_range(1..=50) * 1_000_000),
             _ => {
                 let amount = if self.rng.random_bool(0.7) {
                     Amount::Max

@@ -57,8 +57,13 @@
 //!    the queue holds: while both sources are fresh and agree, for each account (but K) below
 //!    maintenance at the liquidation price the program previews (or flat with negative
 //!    equity), the honest keeper's single `liquidate`, simulated, succeeds — or is refused only
-//!    because K itself lacks the margin to take the position (`KeeperUnhealthy`). The attacker
+//!    because K itself lacks the margin to take the position (`KeeperUnhealthy`, accepted only
+//!    when K could not cover the keeper's requirement with the whole position added: never for
+//!    open interest, which the attacker pushes to the hard cap in the wide-band market). The attacker
 //!    pads the queue (`Step::Pad` and a sweep with no makers passed) and spams the cranks.
+//! 6. **Clients read only our program's events**: a transaction in which another program prints
+//!    an encoded fill or liquidation of ours, listing our program and the market (`Step::Forge`,
+//!    `program_test::forger`), decodes to no event through the SDK the indexer uses.
 //!
 //! A violation prints the seed, the invariant, its kind (`report`) and a sequence shrunk by
 //! replaying it with steps removed, as Rust-like lines, and how to replay it. Environment:
@@ -253,6 +258,13 @@ impl<'w> Run<'w> {
             return None;
         }
         self.accepted += 1;
+        if matches!(step, Step::Forge { .. }) && !executed.events.is_empty() {
+            let message = format!(
+                "another program's transaction decoded to {} event(s) of ours",
+                executed.events.len()
+            );
+            return Some(fail(Inv::ForgedEvent, message, &self.registry));
+        }
         let after = if step.is_transaction() {
             match env.market_view(&m.keys, &m.accounts).await {
                 Ok(v) => v,
@@ -324,9 +336,12 @@ impl<'w> Run<'w> {
                 continue;
             }
             let ix = ix::liquidate(&keeper.liquidating(m.accounts[i]));
+            let keeper_account = &self.view.drained[K.0];
             match env.simulate(&[ix], &[&keeper.wallet]).await {
                 Ok(()) => {}
-                Err(e) if is_error(&e, ErrorCode::KeeperUnhealthy) => {}
+                Err(e)
+                    if is_error(&e, ErrorCode::KeeperUnhealthy)
+                        && !keeper_can_take(market, keeper_account, position, p.low, p.high) => {}
                 Err(e) => {
                     return Err(format!(
                         "{:?} is below maintenance at {} (position {position}) but the keeper's \
@@ -357,6 +372,50 @@ fn below_maintenance(market: &Market, account: &MarginAccount, price: Price) -> 
         market.quote_lot_size(),
     )
     .unwrap_or(false)
+}
+
+/// Whether the keeper's account covers, with the whole of `position` added, the requirement a
+/// liquidation puts on it (`Market::keeper_margin_scale`: base initial margin × size premium, at
+/// least maintenance; issue 22) with a tenth to spare, at both ends of the liquidation band.
+/// The transfer adds no loss at the band price (the discount only adds equity) and a partial
+/// one needs less, so `KeeperUnhealthy` then means the program judged the keeper by terms a
+/// liquidation does not add — open interest or volatility, which the attacker pushes.
+fn keeper_can_take(
+    market: &Market,
+    keeper: &MarginAccount,
+    position: i64,
+    low: u64,
+    high: u64,
+) -> bool {
+    let mut after = keeper.trader;
+    after.base_position = after.base_position.saturating_add(position);
+    let Ok(scale) = market.keeper_margin_scale(&after) else {
+        return false;
+    };
+    let spare = u64::from(scale.initial_margin_bps) * 11 / 10;
+    [low, high].into_iter().all(|raw| {
+        let price = Price::from_raw(raw);
+        let (Ok(now), Ok(taken)) = (
+            market.health(keeper, price),
+            market.health(
+                &MarginAccount {
+                    trader: after,
+                    ..*keeper
+                },
+                price,
+            ),
+        ) else {
+            return false;
+        };
+        let Ok(loss) = keeper.trader.resting_fill_loss(price, &scale) else {
+            return false;
+        };
+        let worst = perp_engine::risk::health::Health {
+            equity: now.equity - loss,
+            ..taken
+        };
+        worst.covers(spare).unwrap_or(false)
+    })
 }
 
 /// Whether `e` is the program's error `code`.

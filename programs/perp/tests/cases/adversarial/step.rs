@@ -188,6 +188,12 @@ pub enum Step {
     GuardianReduceOnly,
     /// Governance sets the market active again.
     GovernanceResume,
+    /// Another program prints an encoded event in a transaction that lists ours: a fill of
+    /// 10^12 lots between the attacker's accounts (`fill`), or a liquidation paying its keeper
+    /// account from H0. No client may read it (invariant 6).
+    Forge {
+        fill: bool,
+    },
 }
 
 impl Step {
