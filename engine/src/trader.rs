@@ -513,12 +513,15 @@ impl Trader {
         Ok(())
     }
 
-    /// Whether this trader's resting orders put it below maintenance at every price in
-    /// `[low, high]`: equity less what they could cost if they filled at their limits
-    /// (`resting_fill_loss`) against maintenance on the worst-case exposure, orders included
-    /// (`maintenance_bps(lots)`). Orders placed under initial margin get here only when the
-    /// price has moved against them; hit after a gap, such a stale order could bankrupt the
-    /// account, so anyone may cancel them (`order_cancel_at_risk`). No orders, no risk.
+    /// Whether this trader's resting orders put it below maintenance at the index — the middle
+    /// of `[low, high]`, which is the aggregate of agreeing sources — and at both ends: equity
+    /// less what they could cost if they filled at their limits (`resting_fill_loss`) against
+    /// maintenance on the worst-case exposure, orders included (`maintenance_bps(lots)`).
+    /// Orders placed under initial margin get here only when the price has moved against them;
+    /// hit after a gap, such a stale order could bankrupt the account, so anyone may cancel
+    /// them (`order_cancel_at_risk`). No orders, no risk. The ends alone would not do: a bid's
+    /// loss grows toward the low end and an ask's toward the high end, so two-sided quotes can
+    /// breach at both ends of a wide range and be covered at the price in between (audit 22b).
     pub fn orders_breach_maintenance(
         &self,
         collateral: QuoteNative,
@@ -531,7 +534,8 @@ impl Trader {
             return Ok(false);
         }
         let balance = safe_cast(collateral.get())?;
-        for p in [low, high] {
+        let index = Price::from_raw(low.raw().safe_add(high.raw().safe_sub(low.raw())? / 2)?);
+        for p in [low, index, high] {
             let health = Health::of(self, balance, scale.quote_lot_size, p)?;
             let worst = Health {
                 equity: health.equity.safe_sub(self.resting_fill_loss(p, scale)?)?,

@@ -26,7 +26,11 @@ pub fn raw_events(logs: &[String]) -> Vec<Vec<u8>> {
     for line in logs {
         if let Some(rest) = line.strip_prefix("Program ") {
             let mut words = rest.split(' ');
-            if let (Some(id), Some(what)) = (words.next(), words.next()) {
+            // The runtime's frame lines name a program id; `msg!` output reads `Program log: …`
+            // and can say anything after it.
+            if let (Some(id), Some(what)) = (words.next(), words.next())
+                && id.parse::<anchor_lang::prelude::Pubkey>().is_ok()
+            {
                 if what == "invoke" {
                     stack.push((id, Vec::new()));
                     continue;

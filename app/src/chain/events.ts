@@ -25,7 +25,9 @@ export function eventsOf<T>(logs: readonly string[], name: string, decoder: Deco
   // failed invocation fails the whole transaction, and callers skip failed transactions).
   const stack: { id: string; found: T[] }[] = [];
   for (const line of logs) {
-    const [, id, what] = /^Program (\S+) (invoke|success|failed)/.exec(line) ?? [];
+    // The runtime's frame lines name a program id (base58); msg! output reads "Program log: …"
+    // and can say anything after it.
+    const [, id, what] = /^Program ([1-9A-HJ-NP-Za-km-z]{32,44}) (invoke|success|failed)/.exec(line) ?? [];
     if (id !== undefined) {
       if (what === "invoke") stack.push({ id, found: [] });
       else if (stack[stack.length - 1]?.id === id) {

@@ -1,5 +1,6 @@
 //! `order_cancel_at_risk` (permissionless): cancels every resting order of an account whose orders,
-//! filled at their limits, would put it below maintenance at every valid liquidation price
+//! filled at their limits, would put it below maintenance at the index (the middle of the
+//! liquidation band, the aggregate of agreeing sources) and at both ends of that band
 //! (`Trader::orders_breach_maintenance`). Orders are placed under initial margin, so they get
 //! here only after the price moved against them; left alone, a stale order hit after a gap could
 //! bankrupt a healthy (even a flat) account, and the insurance fund would pay. Cancelling only

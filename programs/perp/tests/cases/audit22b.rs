@@ -26,7 +26,8 @@ fn tight_maintenance() -> MarketParams {
 /// deviation limit) a market maker whose quotes the program has just accepted under *initial*
 /// margin is "at risk" at both ends, and anyone cancels all its orders — at an unchanged price,
 /// as often as it re-quotes. Between 149.4 and 150.6 (the aggregate, 150, included) every fill of
-/// its orders leaves it above maintenance.
+/// its orders leaves it above maintenance. Fixed: the rule is judged at the index (the band's
+/// middle) as well as at both ends.
 #[tokio::test]
 async fn audit22b_healthy_two_sided_quotes_are_not_cancelled_at_risk() {
     let (mut env, market, _) = listed_with(tight_maintenance()).await;
@@ -71,8 +72,8 @@ async fn audit22b_healthy_two_sided_quotes_are_not_cancelled_at_risk() {
     assert_eq!(
         a.trader
             .orders_breach_maintenance(a.collateral(), &scale, at(1_490), at(1_510), mm),
-        Ok(true),
-        "the two ends alone decide"
+        Ok(false),
+        "covered at the index between the two ends"
     );
     let cancel = ix::order_cancel_at_risk(
         market.market,

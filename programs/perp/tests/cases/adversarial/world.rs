@@ -171,9 +171,7 @@ async fn list(env: &mut TestEnv, variant: Variant) -> Result<FuzzMarket, BanksCl
         } else {
             COLLATERAL[i]
         };
-        env.deposit(t, collateral * QUOTE)
-            .await
-            .expect("deposit");
+        env.deposit(t, collateral * QUOTE).await.expect("deposit");
     }
     let keeper = &traders[K.0];
     let seed = ix::insurance_deposit(
