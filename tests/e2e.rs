@@ -84,6 +84,51 @@ fn liquidated(pass: &LiquidatorPass) -> Vec<Liquidated> {
         .collect()
 }
 
+/// Issue 22: a healthy, flat account's bid left at 150 would, filled after a 9% crash, leave
+/// it below maintenance (9× its collateral): the keeper cancels it, and nothing else.
+#[tokio::test]
+async fn keeper_cancels_a_stale_bid_that_a_crash_puts_at_risk() {
+    let world = World::create(presets::market_params(), OPEN, 1_000, 7)
+        .await
+        .expect("world");
+    let stale = world.user(200, 0).await.expect("stale");
+    let bid = ix::order_place(
+        &world.orders(&stale),
+        order(OrderSide::Bid, OrderType::PostOnly, 1_500, 12_000),
+        &[],
+    );
+    world
+        .must("bid", &[bid], &[&stale.wallet])
+        .await
+        .expect("bid rests");
+    let (k, mut liquidator) = keeper(&world, world.bank.clone()).await;
+    let calm = liquidator.tick(&k).await.expect("pass");
+    assert!(
+        calm.orders_at_risk.is_empty() && calm.orders_cancelled.is_empty(),
+        "a bid at the price is no risk"
+    );
+
+    crash(&world).await;
+    let pass = liquidator.tick(&k).await.expect("pass");
+    assert!(pass.liquidatable.is_empty(), "flat: nothing to liquidate");
+    assert_eq!(pass.orders_at_risk, vec![stale.margin_account]);
+    assert_eq!(pass.orders_cancelled, vec![stale.margin_account]);
+    let after = world
+        .bank
+        .account(&stale.margin_account)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        accounts::margin_account(&after)
+            .unwrap()
+            .trader
+            .open_order_count(),
+        0
+    );
+    assert_eq!(pass.failed, 0);
+}
+
 #[tokio::test]
 async fn keeper_liquidates_after_a_crash() {
     let (world, long) = leveraged_long().await;

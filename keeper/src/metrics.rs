@@ -12,6 +12,8 @@ pub struct Metrics {
     /// Liquidations by outcome: `sent`, `landed`, `failed`, `raced` (another keeper got there
     /// first, or the account recovered), `refused` (simulation said no, nothing sent).
     pub liquidations: IntCounterVec,
+    /// `order_cancel_at_risk` transactions by outcome: `landed`, `failed`, `raced`.
+    pub cancels_at_risk: IntCounterVec,
     /// Crank transactions by task and outcome (`landed`, `failed`, `skipped`).
     pub cranks: IntCounterVec,
     /// Seconds since each task last completed a pass.
@@ -40,6 +42,11 @@ impl Metrics {
             liquidations: counter(
                 "liquidations_total",
                 "Liquidations by outcome",
+                &["outcome"],
+            ),
+            cancels_at_risk: counter(
+                "cancels_at_risk_total",
+                "Orders cancelled because they would breach maintenance, by outcome",
                 &["outcome"],
             ),
             cranks: counter("cranks_total", "Crank transactions", &["task", "outcome"]),
@@ -71,6 +78,11 @@ impl Metrics {
     /// A liquidation outcome counted once.
     pub fn liquidation(&self, outcome: &str) {
         self.liquidations.with_label_values(&[outcome]).inc();
+    }
+
+    /// An `order_cancel_at_risk` outcome counted once.
+    pub fn cancel_at_risk(&self, outcome: &str) {
+        self.cancels_at_risk.with_label_values(&[outcome]).inc();
     }
 
     /// A crank outcome counted once.

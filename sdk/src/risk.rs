@@ -91,6 +91,16 @@ impl AccountRisk {
     }
 }
 
+/// Whether `order_cancel_at_risk` accepts `account` at `band` (the liquidation prices): its
+/// orders, filled at their limits, would put it below maintenance (`Market::orders_at_risk`).
+pub fn orders_at_risk(
+    market: &Market,
+    account: &MarginAccount,
+    band: PriceBand,
+) -> Result<bool, RiskError> {
+    Ok(market.orders_at_risk(&settled(market, account)?, band)?)
+}
+
 /// Native units `account` may withdraw now, given the increase-risk band (`None` is fine for a
 /// flat account), exactly as `collateral_withdraw` computes it (before the market's daily
 /// outflow limit, which applies on top).

@@ -2,7 +2,9 @@
 //! program's and engine's own math) at the prices `liquidate` would use, and liquidates those
 //! below maintenance, worst first. Each liquidation is simulated before it is sent. Losing a
 //! race — another keeper liquidated first, or the account recovered — is normal and counted as
-//! `raced`; other failures back the account off exponentially.
+//! `raced`; other failures back the account off exponentially. Accounts above maintenance whose
+//! resting orders, filled at their limits, would put them below it (a stale bid far above a
+//! fallen price) get their orders cancelled (`order_cancel_at_risk`) before a gap fills them.
 
 use super::Keeper;
 use crate::backoff::Backoff;
@@ -15,7 +17,7 @@ use perp_sdk::ix::{self, LiquidateAccounts};
 use perp_sdk::perp::error::ErrorCode;
 use perp_sdk::perp::state::{MarginAccount, Market};
 use perp_sdk::perp_engine::oracle::{Action, PriceBand};
-use perp_sdk::risk::AccountRisk;
+use perp_sdk::risk::{self, AccountRisk};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signer::Signer;
@@ -25,12 +27,19 @@ use std::time::{Duration, Instant};
 /// Compute units a liquidation asks for: a transaction's maximum.
 const LIQUIDATE_COMPUTE_UNITS: u32 = 1_400_000;
 
-/// One followed account and its last verdict.
+/// What the last evaluation of an account found.
+#[derive(Clone, Copy)]
+struct Verdict {
+    /// Maintenance surplus (native) when below maintenance; `None`: healthy.
+    below: Option<i128>,
+    /// Above maintenance, but its orders would put it below (`order_cancel_at_risk` applies).
+    orders_at_risk: bool,
+}
+
+/// One followed account and its last verdict (`None`: not evaluated since it changed).
 struct Tracked {
     account: Box<MarginAccount>,
-    /// Maintenance surplus (native) when below maintenance at the last evaluation; `None`:
-    /// healthy, or not evaluated since it changed.
-    verdict: Option<Option<i128>>,
+    verdict: Option<Verdict>,
 }
 
 /// What one pass saw and did.
@@ -39,6 +48,10 @@ pub struct LiquidatorPass {
     pub tracked: usize,
     /// Accounts below maintenance at the liquidation prices (before this pass acted).
     pub liquidatable: Vec<Pubkey>,
+    /// Accounts above maintenance whose orders would put them below it (before this pass).
+    pub orders_at_risk: Vec<Pubkey>,
+    /// Of those, the ones whose orders this pass cancelled.
+    pub orders_cancelled: Vec<Pubkey>,
     /// Accounts whose health was recomputed this pass (changed account or prices).
     pub evaluated: usize,
     /// Landed liquidations, with their logs (events) and how long simulate-and-send took.
@@ -61,7 +74,10 @@ pub struct Liquidator {
 
 /// Refusals that mean "nothing to do here any more", not a fault.
 fn is_race(outcome: &TxOutcome) -> bool {
-    outcome.custom_error() == Some(u32::from(ErrorCode::NotLiquidatable))
+    let refused = [ErrorCode::NotLiquidatable, ErrorCode::OrdersNotAtRisk];
+    outcome
+        .custom_error()
+        .is_some_and(|code| refused.iter().any(|e| u32::from(*e) == code))
 }
 
 impl Liquidator {
@@ -127,20 +143,21 @@ impl Liquidator {
         Ok(())
     }
 
-    /// Accounts below maintenance at `band`, worst (most negative surplus) first, recomputing
-    /// only those whose account, or whose shared inputs, changed.
+    /// Accounts below maintenance at `band`, worst (most negative surplus) first, and accounts
+    /// whose orders are at risk, recomputing only those whose account, or whose shared inputs,
+    /// changed.
     fn evaluate(
         &mut self,
         market: &Market,
         band: PriceBand,
         pass: &mut LiquidatorPass,
-    ) -> Result<Vec<(i128, Pubkey)>, KeeperError> {
+    ) -> Result<(Vec<(i128, Pubkey)>, Vec<Pubkey>), KeeperError> {
         let inputs = (band, bytemuck::bytes_of(market).to_vec());
         if self.last_inputs.as_ref() != Some(&inputs) {
             self.accounts.values_mut().for_each(|t| t.verdict = None);
             self.last_inputs = Some(inputs);
         }
-        let mut below = Vec::new();
+        let (mut below, mut at_risk) = (Vec::new(), Vec::new());
         for (key, t) in self.accounts.iter_mut() {
             if *key == self.keeper_account {
                 continue;
@@ -149,18 +166,28 @@ impl Liquidator {
                 Some(v) => v,
                 None => {
                     pass.evaluated += 1;
-                    let v = AccountRisk::liquidatable(market, &t.account, band)?
+                    let below = AccountRisk::liquidatable(market, &t.account, band)?
                         .map(|r| r.maintenance_surplus);
+                    let v = Verdict {
+                        below,
+                        // A liquidation cancels the orders itself.
+                        orders_at_risk: below.is_none()
+                            && t.account.trader.open_order_count() > 0
+                            && risk::orders_at_risk(market, &t.account, band)?,
+                    };
                     t.verdict = Some(v);
                     v
                 }
             };
-            if let Some(surplus) = verdict {
+            if let Some(surplus) = verdict.below {
                 below.push((surplus, *key));
+            } else if verdict.orders_at_risk {
+                at_risk.push(*key);
             }
         }
         below.sort();
-        Ok(below)
+        at_risk.sort();
+        Ok((below, at_risk))
     }
 
     pub async fn tick(&mut self, k: &Keeper) -> Result<LiquidatorPass, KeeperError> {
@@ -180,8 +207,9 @@ impl Liquidator {
             pass.no_price = true;
             return Ok(pass);
         };
-        let below = self.evaluate(&snap.market, band, &mut pass)?;
+        let (below, at_risk) = self.evaluate(&snap.market, band, &mut pass)?;
         pass.liquidatable = below.iter().map(|(_, key)| *key).collect();
+        pass.orders_at_risk = at_risk;
         let due: Vec<Pubkey> = pass
             .liquidatable
             .iter()
@@ -189,10 +217,56 @@ impl Liquidator {
             .take(k.tuning.max_liquidations_per_tick)
             .copied()
             .collect();
+        let room = k.tuning.max_liquidations_per_tick.saturating_sub(due.len());
         for key in due {
             self.liquidate(k, &snap, key, &mut pass).await?;
         }
+        // Liquidations first; cancels share what is left of the pass's budget.
+        let cancels: Vec<Pubkey> = pass
+            .orders_at_risk
+            .iter()
+            .filter(|key| self.backoff.ready(key, now))
+            .take(room)
+            .copied()
+            .collect();
+        for key in cancels {
+            self.cancel_at_risk(k, &snap, key, &mut pass).await?;
+        }
         Ok(pass)
+    }
+
+    async fn cancel_at_risk(
+        &mut self,
+        k: &Keeper,
+        snap: &MarketSnapshot,
+        key: Pubkey,
+        pass: &mut LiquidatorPass,
+    ) -> Result<(), KeeperError> {
+        let ix = ix::order_cancel_at_risk(snap.key, key, snap.market.book, snap.oracle_metas());
+        let now = snap.clock.unix_timestamp;
+        let sent = k.sender.simulate_and_send(&[ix]).await?;
+        if let Some(t) = self.accounts.get_mut(&key) {
+            t.verdict = None;
+        }
+        match sent {
+            Sent::Landed(outcome) => {
+                k.metrics.cancel_at_risk("landed");
+                self.backoff.clear(&key);
+                tracing::info!(account = %key, signature = %outcome.signature, "cancelled orders at risk");
+                pass.orders_cancelled.push(key);
+            }
+            Sent::Refused(o) | Sent::Failed(o) if is_race(&o) => {
+                k.metrics.cancel_at_risk("raced");
+                pass.raced += 1;
+            }
+            Sent::Refused(o) | Sent::Failed(o) => {
+                k.metrics.cancel_at_risk("failed");
+                self.backoff.failed(key, now);
+                tracing::warn!(account = %key, error = ?o.err, log = ?o.logs.last(), "cancelling orders at risk failed");
+                pass.failed += 1;
+            }
+        }
+        Ok(())
     }
 
     async fn liquidate(

@@ -35,15 +35,10 @@ pub fn handler(ctx: Context<OrderCancelAtRisk>) -> Result<()> {
     market.settle_funding(&mut account)?;
     // The prices a liquidation would use: this is its forerunner, and must work whenever it does.
     let band = price_band(&mut market, &a.oracles, &clock, Action::Liquidate)?;
-    let scale = market.margin_scale(&account.trader)?;
-    let margin = market.params.margin();
-    let at_risk = account
-        .trader
-        .orders_breach_maintenance(account.collateral(), &scale, band.low, band.high, |lots| {
-            market.risk.maintenance_bps(&margin, lots)
-        })
-        .map_err(ErrorCode::from)?;
-    require!(at_risk, ErrorCode::OrdersNotAtRisk);
+    require!(
+        market.orders_at_risk(&account, band)?,
+        ErrorCode::OrdersNotAtRisk
+    );
     let count = a
         .book
         .load_mut()?

@@ -296,6 +296,20 @@ impl Market {
         Ok(())
     }
 
+    /// Whether anyone may cancel `account`'s orders (`order_cancel_at_risk`; funding settled):
+    /// filled at their limits they would put it below maintenance at the index and at both ends
+    /// of `band`, the liquidation prices (`Trader::orders_breach_maintenance`).
+    pub fn orders_at_risk(&self, account: &MarginAccount, band: PriceBand) -> Result<bool> {
+        let scale = self.margin_scale(&account.trader)?;
+        let margin = self.params.margin();
+        Ok(account
+            .trader
+            .orders_breach_maintenance(account.collateral(), &scale, band.low, band.high, |lots| {
+                self.risk.maintenance_bps(&margin, lots)
+            })
+            .map_err(ErrorCode::from)?)
+    }
+
     /// Debits `amount` from `account` (funding and realised PnL settled) for a payout from the
     /// collateral vault holding `vault_before`: refused beyond its collateral, beyond `free` (what
     /// its margin leaves, `withdrawable`) and beyond the rolling 24-hour outflow limit, which

@@ -221,3 +221,46 @@ async fn a_full_side_evicts_its_worst_order_and_a_full_queue_only_blocks_risk() 
     let t = env.margin_account(&taker.margin_account).await.trader;
     assert_eq!(t.base_position, -(normal_room as i64) + 5);
 }
+
+/// Issue 22, finding 5: every fill is an event the program logs, and the on-chain heap is a
+/// 32 KiB bump allocator that never frees. Whatever `fill_limit` asks (up to 255), one order
+/// touches at most `MAX_ORDERS_TOUCHED` resting orders, each event is encoded into a stack
+/// buffer (`events::encode_event`, no allocation), and the transaction's logs stay under a
+/// validator's 10,000-byte limit, so a client sees every fill.
+#[tokio::test]
+async fn one_order_logs_at_most_32_fills_within_the_log_limit() {
+    use perp_engine::book::MAX_ORDERS_TOUCHED;
+    let (mut env, maker, taker) = funded_market(COLLATERAL).await;
+    let market = maker.market;
+    // 40 one-lot asks from two makers (32 order slots each).
+    let second = env.funded_trader(&market, COLLATERAL).await;
+    for (who, prices) in [(&maker, 1_501..1_521), (&second, 1_521..1_541)] {
+        let asks: Vec<_> = prices
+            .map(|p| order(OrderSide::Ask, OrderType::PostOnly, p, 1))
+            .collect();
+        place_all(&mut env, who, &asks).await;
+    }
+    let sweep = OrderArgs {
+        fill_limit: u8::MAX,
+        ..order(OrderSide::Bid, OrderType::ImmediateOrCancel, 1_545, 40)
+    };
+    let ix = ix::order_place(
+        &taker.orders(),
+        sweep,
+        &[maker.margin_account, second.margin_account],
+    );
+    let logs = env
+        .send_for_log_lines(&[ix], &[&taker.wallet])
+        .await
+        .expect("sweep");
+    let fills: Vec<_> = perp_sdk::events::in_logs::<perp::events::BookEventLogged>(&logs);
+    assert_eq!(fills.len(), usize::from(MAX_ORDERS_TOUCHED));
+    let bytes: usize = logs.iter().map(String::len).sum();
+    println!(
+        "a {MAX_ORDERS_TOUCHED}-fill order logs {bytes} bytes in {} lines",
+        logs.len()
+    );
+    assert!(bytes < 10_000, "{bytes} bytes of logs");
+    assert_eq!(book_depth(&mut env, &market).await, (0, 8));
+    finish(&mut env, &market, &[&maker, &second]).await;
+}
