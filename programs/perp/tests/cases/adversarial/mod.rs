@@ -59,7 +59,7 @@
 //!    equity), the honest keeper's single `liquidate`, simulated, succeeds — or is refused only
 //!    because K itself lacks the margin to take the position (`KeeperUnhealthy`, accepted only
 //!    when K could not cover the keeper's requirement with the whole position added: never for
-//!    open interest, which the attacker pushes to the hard cap in the wide-band market). The attacker
+//!    open interest, which the attacker pushes toward the hard cap in the standard market). The attacker
 //!    pads the queue (`Step::Pad` and a sweep with no makers passed) and spams the cranks.
 //! 6. **Clients read only our program's events**: a transaction in which another program prints
 //!    an encoded fill or liquidation of ours, listing our program and the market (`Step::Forge`,
