@@ -9,8 +9,7 @@ use crate::units::QuoteNative;
 /// Hours in the withdrawal-limit window.
 pub const WINDOW_HOURS: usize = 24;
 const SECONDS_PER_HOUR: i64 = 3_600;
-/// Basis points in one whole.
-pub const BPS: u64 = 10_000;
+use crate::units::BPS;
 
 /// Balances after a deposit or withdrawal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use crate::math::{SafeMath, safe_cast};
 use crate::price::{PRICE_SCALE, Price};
 use crate::risk::health::Health;
 use crate::units::{
-    BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
+    BPS, BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
 };
 use bytemuck::{Pod, Zeroable};
 
@@ -23,9 +23,6 @@ use bytemuck::{Pod, Zeroable};
 pub const MAX_OPEN_ORDERS: usize = 32;
 static_assertions::const_assert!(MAX_OPEN_ORDERS <= 1 << crate::book::order::SLOT_BITS);
 static_assertions::const_assert!(MAX_OPEN_ORDERS <= 32); // `slots_in_use` is a u32 bitmask
-
-/// Basis points in one.
-const BPS: i128 = 10_000;
 
 /// One open order as its owner sees it. `base_lots` is what is still on the book plus fills not yet
 /// settled from the event queue, so the slot (and its margin) is held until the last event for
@@ -76,9 +73,9 @@ fn fee(notional: u64, bps: i32) -> Result<i64, MathError> {
     // rounds toward zero.
     let raw = notional.safe_mul(u64::from(bps.unsigned_abs()))?;
     if bps >= 0 {
-        safe_cast(raw.div_ceil(BPS as u64))
+        safe_cast(raw.div_ceil(BPS))
     } else {
-        safe_cast::<u64, i64>(raw / BPS as u64)?.safe_mul(-1)
+        safe_cast::<u64, i64>(raw / BPS)?.safe_mul(-1)
     }
 }
 

@@ -12,6 +12,10 @@ use crate::error::MathError;
 use crate::math::SafeMath;
 use bytemuck::{Pod, Zeroable};
 
+/// Basis points in one whole: every fraction of the engine (margins, fees, bands, limits) is
+/// in basis points of this.
+pub const BPS: u64 = 10_000;
+
 macro_rules! quantity {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*

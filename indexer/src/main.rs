@@ -1,8 +1,8 @@
 //! `perp-indexer`: follows the program's fills and serves trades and candles.
 
 use clap::Parser;
+use perp_cli::{exit_code, init_logs};
 use perp_indexer::{follow, http, store::Store};
-use perp_keeper::cli::{exit_code, init_logs};
 use solana_sdk::pubkey::Pubkey;
 use std::net::SocketAddr;
 use std::path::PathBuf;

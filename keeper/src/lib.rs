@@ -2,7 +2,6 @@
 //! or more RPC endpoints with failover (or any other [`perp_sdk::Cluster`]).
 
 pub mod backoff;
-pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod error;

@@ -1,7 +1,7 @@
 //! `perp-keeper`: see the crate docs and `perp-keeper --help`.
 
 use clap::Parser;
-use perp_keeper::cli::{exit_code, init_logs};
+use perp_cli::{exit_code, init_logs};
 use perp_keeper::config::{Args, Config};
 
 #[tokio::main]

@@ -1,7 +1,7 @@
 //! `perp-localnet`: the whole exchange on a local cluster, in one command.
 
 use clap::Parser;
-use perp_keeper::cli::{exit_code, init_logs};
+use perp_cli::{exit_code, init_logs};
 use perp_localnet::exchange::{self, Exchange, Options, keeper, status};
 use perp_localnet::origin::Origins;
 use perp_localnet::{ServerConfig, app, server};

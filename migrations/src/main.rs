@@ -2,7 +2,7 @@
 //! governance proposal's instruction.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use perp_keeper::cli::{exit_code, init_logs};
+use perp_cli::{exit_code, init_logs};
 use perp_migrations::proposal;
 use perp_migrations::spec::Spec;
 use perp_migrations::{Bootstrap, Status};

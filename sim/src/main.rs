@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use perp_keeper::cli::{exit_code, init_logs};
+use perp_cli::{exit_code, init_logs};
 use perp_sim::runner::Runner;
 use perp_sim::scenario::Scenario;
 use std::io::IsTerminal;

@@ -19,10 +19,10 @@
 
 use super::aggregate::{OracleError, PriceBand, agreed_price};
 use super::source::{Graded, MAX_SOURCES};
-use crate::collateral::BPS;
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::price::Price;
+use crate::units::BPS;
 
 /// What an order may trade at, and what it is judged against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

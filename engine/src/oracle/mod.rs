@@ -30,7 +30,7 @@ use crate::price::Price;
 #[track_caller]
 fn within_bps(a: Price, b: Price, bps: u32, reference: Price) -> Result<bool, MathError> {
     let diff = u128::from(a.raw().abs_diff(b.raw()));
-    let lhs = diff.safe_mul(u128::from(crate::collateral::BPS))?;
+    let lhs = diff.safe_mul(u128::from(crate::units::BPS))?;
     let rhs = u128::from(bps).safe_mul(u128::from(reference.raw()))?;
     Ok(lhs <= rhs)
 }

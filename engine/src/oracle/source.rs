@@ -1,7 +1,7 @@
 //! One external price source: what it published, and whether it is usable right now.
 
-use crate::collateral::BPS;
 use crate::price::{LotScale, Price};
+use crate::units::BPS;
 
 /// Most external sources a market can configure (Pyth and Switchboard). Every loop over sources
 /// is bounded by this.

@@ -2,11 +2,11 @@
 //! movement is also capped per second, so a short-lived spike (or a manipulated feed) barely moves
 //! it. It anchors conservative valuation of new risk and the circuit breaker.
 
-use crate::collateral::BPS;
 use crate::crank::starts_slot;
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::price::Price;
+use crate::units::BPS;
 
 /// The most elapsed time one update accounts for, in seconds. After a long silence one crank
 /// moves the stable price at most this much time's worth (an EMA step of `60 / window` of the

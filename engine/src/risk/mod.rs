@@ -16,8 +16,7 @@ pub mod open_interest;
 pub mod state;
 pub mod volatility;
 
-/// Basis points in one.
-pub const BPS: u64 = 10_000;
+pub use crate::units::BPS;
 
 /// Tests' prices: `native_per_lot` whole native quote units per base lot.
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //!
 //! Only the program's upgrade authority may call it, so nobody can front-run deployment and
 //! make themselves governance. On a host where the program is a native builtin (program-test,
-//! the local cluster) there is no upgrade authority and the check does not apply.
+//! the local cluster) there is no upgrade authority: only a build with the `native-host` feature,
+//! which the deployable program never enables, skips the check there.
 
 use crate::constants::EXCHANGE_SEED;
 use crate::error::ErrorCode;
@@ -13,6 +14,7 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::bpf_loader_upgradeable;
 
 /// Owner of native builtin programs (how program-test and the local cluster host this program).
+#[cfg(feature = "native-host")]
 const NATIVE_LOADER_ID: Pubkey =
     Pubkey::from_str_const("NativeLoader1111111111111111111111111111111");
 
@@ -36,6 +38,7 @@ pub struct ExchangeInitialize<'info> {
 /// Refuses unless `payer` is the upgrade authority recorded in `program_data`.
 fn require_upgrade_authority(accounts: &ExchangeInitialize) -> Result<()> {
     let owner = *accounts.program.owner;
+    #[cfg(feature = "native-host")]
     if owner == NATIVE_LOADER_ID {
         return Ok(());
     }

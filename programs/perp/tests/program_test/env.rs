@@ -206,14 +206,14 @@ impl TestEnv {
     /// A bank with the program but no exchange yet.
     pub async fn uninitialized() -> Self {
         let mut pt = perp_sdk::cluster::bank::program_test();
+        // program-test turns on debug logging of every instruction; keep test output readable
+        // unless RUST_LOG asks for more.
+        agave_logger::setup_with_default("error");
         pt.add_program(
             "forger",
             super::forger::FORGER_ID,
             solana_program_test::processor!(super::forger::process),
         );
-        // program-test turns on debug logging of every instruction; keep test output readable
-        // unless RUST_LOG asks for more.
-        agave_logger::setup_with_default("error");
         let ctx = pt.start_with_context().await;
         perp_sdk::cluster::stubs::route_events_to_logs();
         Self {

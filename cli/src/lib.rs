@@ -1,5 +1,6 @@
-//! What the project's binaries (`perp-keeper`, `perp-sim`) share at their edges: logging and
-//! turning a failure into one clear line and exit status 1.
+//! What the project's binaries (keeper, local exchange, indexer, migrations, simulator) share at
+//! their edges: logging, and turning a failure into one clear line and exit status 1. Its own
+//! small crate, so that no binary links the keeper to get it.
 
 use std::process::ExitCode;
 
