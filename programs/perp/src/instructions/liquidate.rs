@@ -25,7 +25,6 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use perp_engine::book::consume_events;
 use perp_engine::book::order::BookError;
 use perp_engine::oracle::{Action, PriceBand};
-use perp_engine::risk::funding::{PositionSide, shortfall};
 use perp_engine::risk::liquidation::liquidate;
 
 #[derive(Accounts)]
@@ -211,9 +210,10 @@ fn transfer_position(
         .ok_or(ErrorCode::MathOverflow)?)
 }
 
-/// Makes a flat account with negative equity whole: `fund` (the insurance fund, including what
-/// this call paid in) first, then the side opposite `last_position`. Returns what the fund paid,
-/// or `None` when the account owes nothing.
+/// Makes a flat account with negative equity whole (the engine's `settle_bankruptcy`: `fund`,
+/// the insurance fund including what this call paid in, first, then the side opposite
+/// `last_position`) and writes what it did. Returns what the fund paid, or `None` when the
+/// account owes nothing.
 fn settle_bankruptcy(
     a: &Liquidate,
     market: &mut Market,
@@ -222,42 +222,38 @@ fn settle_bankruptcy(
     fund: u64,
 ) -> Result<Option<u64>> {
     market.settle_realised(account)?;
-    let qls = market.quote_lot_size();
-    let loss = shortfall(&account.trader, account.collateral, qls).map_err(ErrorCode::from)?;
-    if loss == 0 {
-        return Ok(None);
-    }
-    let paid = loss.min(fund);
-    let side = match last_position {
-        p if p > 0 => Some(PositionSide::Short),
-        p if p < 0 => Some(PositionSide::Long),
-        _ => None,
-    };
     let oi = market.open_interest;
-    let socialised = market
-        .funding
-        .socialise_over(side, loss - paid, &oi)
-        .map_err(ErrorCode::from)?;
-    // Made whole: what it owed is now paid by the fund and the positions charged; only what
-    // nobody could be charged stays owed.
+    let qls = market.quote_lot_size();
+    let collateral = account.collateral();
+    let Some(b) = perp_engine::risk::bankruptcy::settle_bankruptcy(
+        &mut account.trader,
+        collateral,
+        last_position,
+        fund,
+        &mut market.funding,
+        &oi,
+        qls,
+    )
+    .map_err(ErrorCode::from)?
+    else {
+        return Ok(None);
+    };
     market.collateral_total = market
         .collateral_total
-        .checked_sub(account.collateral)
+        .checked_sub(b.collateral_spent)
         .ok_or(ErrorCode::MathOverflow)?;
     account.collateral = 0;
-    account.trader.realised_pnl = -i64::try_from(socialised.unresolved.div_ceil(qls.get()))
-        .map_err(|_| ErrorCode::MathOverflow)?;
     log_event(&Bankruptcy {
         market: a.market.key(),
         margin_account: a.margin_account.key(),
-        loss,
-        insurance_paid: paid,
-        socialised: loss - paid - socialised.unresolved,
-        socialised_long_per_lot: socialised.long_per_lot,
-        socialised_short_per_lot: socialised.short_per_lot,
-        unresolved: socialised.unresolved,
+        loss: b.loss,
+        insurance_paid: b.insurance_paid,
+        socialised: b.loss - b.insurance_paid - b.socialised.unresolved,
+        socialised_long_per_lot: b.socialised.long_per_lot,
+        socialised_short_per_lot: b.socialised.short_per_lot,
+        unresolved: b.socialised.unresolved,
     });
-    Ok(Some(paid))
+    Ok(Some(b.insurance_paid))
 }
 
 /// Settles the net of the fee share and the bankruptcy payment in one checked transfer.
