@@ -545,6 +545,35 @@ impl Trader {
         Ok(true)
     }
 
+    /// What may leave this trader's account (funding and realised PnL settled, `collateral` its
+    /// balance), native units: what initial margin (`scale`) leaves at both `low` and `high`
+    /// once what its resting orders could cost is set aside, counting unrealised profit as zero
+    /// (`Health::withdrawable`); all of its equity when flat (the prices then do not matter).
+    pub fn withdrawable(
+        &self,
+        collateral: QuoteNative,
+        scale: &MarginScale,
+        low: Price,
+        high: Price,
+    ) -> Result<u64, MathError> {
+        let balance = safe_cast(collateral.get())?;
+        let flat = self.is_flat();
+        let prices = if flat { [Price::ZERO; 2] } else { [low, high] };
+        let mut free = u64::MAX;
+        for price in prices {
+            let mut health = Health::of(self, balance, scale.quote_lot_size, price)?;
+            // What its resting orders could still cost stays behind (their fills need nobody's
+            // consent); a flat account has none.
+            if !flat {
+                health.equity = health
+                    .equity
+                    .safe_sub(self.resting_fill_loss(price, scale)?)?;
+            }
+            free = free.min(health.withdrawable(u64::from(scale.initial_margin_bps))?);
+        }
+        Ok(free)
+    }
+
     /// Refuses unless equity, less what its resting orders could cost (`resting_fill_loss`),
     /// covers initial margin at every price in `[low, high]` (checked at both ends: equity and
     /// exposure are piecewise linear in the price).
@@ -879,5 +908,32 @@ mod tests {
             t.orders_breach_maintenance(c, &scale, at(90), at(94), mm),
             Ok(true)
         );
+    }
+
+    #[test]
+    fn withdrawable_leaves_initial_margin_at_both_ends_and_counts_no_unrealised_profit() {
+        let scale = MarginScale {
+            tick_size: TICK,
+            quote_lot_size: QuoteNativePerQuoteLot::new(1),
+            initial_margin_bps: 1_000,
+            maker_fee_bps: 0,
+        };
+        let at = |ticks: u64| Price::from_raw(ticks * PRICE_SCALE);
+        let c = QuoteNative::new(500);
+        // Flat: all of it, whatever the prices.
+        let flat = Trader::zeroed();
+        assert_eq!(flat.withdrawable(c, &scale, at(1), at(1_000)), Ok(500));
+        // Long 10 at 100. At 90: equity 400, margin 90 → 310. At 110: the 100 of profit counts
+        // as zero, 500 − margin 110 → 390. The lower decides.
+        let mut long = Trader::zeroed();
+        trade(&mut long, Side::Bid, 100, 10);
+        assert_eq!(long.withdrawable(c, &scale, at(100), at(100)), Ok(400));
+        assert_eq!(long.withdrawable(c, &scale, at(90), at(110)), Ok(310));
+        // A resting bid for 5 at 100 that would lose 50 at 90 stays behind too: exposure
+        // 900 + 500 at its limit = 1,400 → margin 140; equity 400 − 50 = 350 → 210.
+        let bid = OrderId::new(Side::Bid, Ticks::new(100), 1, 0);
+        long.open_order(0, bid, Side::Bid, BaseLots::new(5), 0, 0, TICK)
+            .unwrap();
+        assert_eq!(long.withdrawable(c, &scale, at(90), at(90)), Ok(210));
     }
 }

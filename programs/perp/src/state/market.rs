@@ -401,35 +401,16 @@ impl Market {
     /// at both ends of `band` (the increase-risk prices) once what its resting orders could cost
     /// is set aside, or all realised equity when flat (`band` then unused, may be `None`).
     pub fn withdrawable(&self, account: &MarginAccount, band: Option<PriceBand>) -> Result<u64> {
-        let prices = match band {
-            _ if account.trader.is_flat() => [Price::ZERO; 2],
-            Some(band) => [band.low, band.high],
+        let (low, high) = match band {
+            _ if account.trader.is_flat() => (Price::ZERO, Price::ZERO),
+            Some(band) => (band.low, band.high),
             None => return err!(ErrorCode::OracleNoValidSource),
         };
         let scale = self.margin_scale(&account.trader)?;
-        let im = scale.initial_margin_bps;
-        let mut free = u64::MAX;
-        for price in prices {
-            let mut health = self.health(account, price)?;
-            // What its resting orders could still cost stays behind (their fills need nobody's
-            // consent); a flat account has none.
-            if !account.trader.is_flat() {
-                let loss = account
-                    .trader
-                    .resting_fill_loss(price, &scale)
-                    .map_err(ErrorCode::from)?;
-                health.equity = health
-                    .equity
-                    .checked_sub(loss)
-                    .ok_or(ErrorCode::MathOverflow)?;
-            }
-            free = free.min(
-                health
-                    .withdrawable(u64::from(im))
-                    .map_err(ErrorCode::from)?,
-            );
-        }
-        Ok(free)
+        Ok(account
+            .trader
+            .withdrawable(account.collateral(), &scale, low, high)
+            .map_err(ErrorCode::from)?)
     }
 
     /// The market PDA's signer seeds (it is the authority of both vaults).
