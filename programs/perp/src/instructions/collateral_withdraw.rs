@@ -11,8 +11,8 @@ use crate::error::ErrorCode;
 use crate::events::{CollateralWithdrawn, log_event};
 // Glob: the nested `OracleAccounts` derive needs its generated client modules in scope.
 use crate::oracle::*;
-use crate::state::{Exchange, Gate, MarginAccount, Market, MarketSigner};
-use crate::util::token::TokenMove;
+use crate::state::{Exchange, Gate, MarginAccount, Market};
+use crate::util::token::pay_from_vault;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use perp_engine::QuoteNative;
@@ -95,32 +95,4 @@ pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
         collateral_after,
     });
     Ok(())
-}
-
-/// Pays `amount` from the market's collateral vault (holding `vault_before`) to `destination`,
-/// signed by the market, and checks that exactly that much left (`collateral_withdraw`, and
-/// `margin_account_close` for what is left).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn pay_from_vault<'info>(
-    token_program: &Interface<'info, TokenInterface>,
-    quote_mint: &InterfaceAccount<'info, Mint>,
-    vault: &mut InterfaceAccount<'info, TokenAccount>,
-    destination: &InterfaceAccount<'info, TokenAccount>,
-    market: &AccountInfo<'info>,
-    signer: &MarketSigner,
-    amount: u64,
-    vault_before: u64,
-) -> Result<()> {
-    let vault_expected = vault_before
-        .checked_sub(amount)
-        .ok_or(ErrorCode::MathOverflow)?;
-    TokenMove {
-        token_program: &token_program.to_account_info(),
-        mint: &quote_mint.to_account_info(),
-        decimals: quote_mint.decimals,
-        from: &vault.to_account_info(),
-        to: &destination.to_account_info(),
-        authority: market,
-    }
-    .transfer_verified(amount, &[&signer.seeds()], vault, vault_expected)
 }

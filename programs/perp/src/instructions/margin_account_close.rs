@@ -5,8 +5,8 @@
 
 use crate::error::ErrorCode;
 use crate::events::{CollateralWithdrawn, MarginAccountClosed, log_event};
-use crate::instructions::collateral_withdraw::pay_from_vault;
 use crate::state::{Exchange, Gate, MarginAccount, Market};
+use crate::util::token::pay_from_vault;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use perp_engine::QuoteNative;

@@ -2,6 +2,7 @@
 //! transfers in and out of them.
 
 use crate::error::ErrorCode;
+use crate::state::MarketSigner;
 use crate::util::pda::create_pda_account;
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::program_pack::Pack;
@@ -9,7 +10,9 @@ use anchor_spl::token_2022::spl_token_2022::{
     extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions},
     state::{Account as Token2022Account, Mint as Token2022Mint},
 };
-use anchor_spl::token_interface::{self, InitializeAccount3, TokenAccount, TransferChecked};
+use anchor_spl::token_interface::{
+    self, InitializeAccount3, Mint, TokenAccount, TokenInterface, TransferChecked,
+};
 
 /// Token-2022 mint extensions that leave amounts moved equal to amounts received and cannot
 /// freeze, claw back or hook into vault transfers. Everything else (transfer fee, transfer hook,
@@ -119,4 +122,32 @@ impl<'info> TokenMove<'_, 'info> {
         let ctx = CpiContext::new_with_signer(self.token_program.key(), accounts, signer_seeds);
         token_interface::transfer_checked(ctx, amount, self.decimals)
     }
+}
+
+/// Pays `amount` from the market's collateral vault (holding `vault_before`) to `destination`,
+/// signed by the market, and checks that exactly that much left (`collateral_withdraw`, and
+/// `margin_account_close` for what is left).
+#[allow(clippy::too_many_arguments)]
+pub fn pay_from_vault<'info>(
+    token_program: &Interface<'info, TokenInterface>,
+    quote_mint: &InterfaceAccount<'info, Mint>,
+    vault: &mut InterfaceAccount<'info, TokenAccount>,
+    destination: &InterfaceAccount<'info, TokenAccount>,
+    market: &AccountInfo<'info>,
+    signer: &MarketSigner,
+    amount: u64,
+    vault_before: u64,
+) -> Result<()> {
+    let vault_expected = vault_before
+        .checked_sub(amount)
+        .ok_or(ErrorCode::MathOverflow)?;
+    TokenMove {
+        token_program: &token_program.to_account_info(),
+        mint: &quote_mint.to_account_info(),
+        decimals: quote_mint.decimals,
+        from: &vault.to_account_info(),
+        to: &destination.to_account_info(),
+        authority: market,
+    }
+    .transfer_verified(amount, &[&signer.seeds()], vault, vault_expected)
 }
