@@ -3,11 +3,14 @@
 //! `liquidate` would accept the account, its liquidation price, and what it may withdraw.
 
 use perp::state::{MarginAccount, Market};
+use perp_engine::book::order::BookError;
+use perp_engine::book::{MarketEventQueue, OneMaker, consume_events};
 use perp_engine::oracle::PriceBand;
 use perp_engine::risk::funding::shortfall;
 use perp_engine::risk::health::Health;
 use perp_engine::risk::liquidation::liquidation_price;
 use perp_engine::{Price, error::MathError};
+use solana_sdk::pubkey::Pubkey;
 
 /// Why a risk number could not be computed (only overflow on absurd account states).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,11 +19,19 @@ pub enum RiskError {
     Program(String),
     #[error("engine arithmetic: {0:?}")]
     Math(MathError),
+    #[error("engine book: {0:?}")]
+    Book(BookError),
 }
 
 impl From<anchor_lang::error::Error> for RiskError {
     fn from(e: anchor_lang::error::Error) -> Self {
         RiskError::Program(e.to_string())
+    }
+}
+
+impl From<BookError> for RiskError {
+    fn from(e: BookError) -> Self {
+        RiskError::Book(e)
     }
 }
 
@@ -34,6 +45,25 @@ impl From<MathError> for RiskError {
 pub fn settled(market: &Market, account: &MarginAccount) -> Result<MarginAccount, RiskError> {
     let mut copy = *account;
     market.settle_funding(&mut copy)?;
+    Ok(copy)
+}
+
+/// `account` (at `key`) with its funding settled and then its own fills and outs waiting in
+/// `queue` settled into it, in queue order: what `liquidate` judges (it settles them first, so
+/// a fill queued at a stale price counts against the account at once).
+pub fn with_own_events(
+    market: &Market,
+    key: &Pubkey,
+    account: &MarginAccount,
+    queue: &MarketEventQueue,
+) -> Result<MarginAccount, RiskError> {
+    let mut copy = settled(market, account)?;
+    let mut queue = Box::new(*queue);
+    let mut own = OneMaker {
+        key: key.to_bytes(),
+        trader: &mut copy.trader,
+    };
+    consume_events(&mut queue, &mut own, usize::MAX, market.tick_size())?;
     Ok(copy)
 }
 

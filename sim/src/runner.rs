@@ -22,7 +22,7 @@ use perp_sdk::perp::events::{Bankruptcy, Liquidated, OrderPlaced};
 use perp_sdk::perp::state::{EventQueueAccount, MarginAccount, OrderBookAccount};
 use perp_sdk::perp::{OrderArgs, OrderSide, OrderType};
 use perp_sdk::perp_engine::oracle::Action;
-use perp_sdk::risk::{AccountRisk, Conservation};
+use perp_sdk::risk::{AccountRisk, Conservation, with_own_events};
 use perp_sdk::{Cluster, TxOutcome};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -59,20 +59,15 @@ struct SimKeeper {
 }
 
 impl SimKeeper {
-    /// One round at `t`; returns the landed liquidations' outcomes and latencies.
-    async fn act(&mut self, t: i64, every: i64) -> Vec<(TxOutcome, Duration)> {
+    /// The round's cranks at `t`: settle queued fills, and every `CRANK_EVERY_S` funding and
+    /// the risk state. The runner lets every keeper crank before it judges which accounts are
+    /// liquidatable, so a liquidation is judged against the state the cranks left.
+    async fn crank(&mut self, t: i64, every: i64) {
         self.next_at = t + every;
         let k = &self.keeper;
         if let Err(e) = self.events.tick(k).await {
             eprintln!("keeper events pass failed: {e}");
         }
-        let landed = match self.liquidator.tick(k).await {
-            Ok(pass) => pass.landed.into_iter().map(|(_, o, d)| (o, d)).collect(),
-            Err(e) => {
-                eprintln!("keeper liquidator pass failed: {e}");
-                Vec::new()
-            }
-        };
         if self.last_crank.is_none_or(|c| t - c >= CRANK_EVERY_S) {
             self.last_crank = Some(t);
             if let Err(e) = self.funding.tick(k).await {
@@ -82,7 +77,17 @@ impl SimKeeper {
                 eprintln!("keeper risk pass failed: {e}");
             }
         }
-        landed
+    }
+
+    /// The round's liquidation pass; returns the landed liquidations' outcomes and latencies.
+    async fn liquidate(&mut self) -> Vec<(TxOutcome, Duration)> {
+        match self.liquidator.tick(&self.keeper).await {
+            Ok(pass) => pass.landed.into_iter().map(|(_, o, d)| (o, d)).collect(),
+            Err(e) => {
+                eprintln!("keeper liquidator pass failed: {e}");
+                Vec::new()
+            }
+        }
     }
 
     fn report(&self) -> KeeperReport {
@@ -132,14 +137,22 @@ async fn margin_accounts(world: &World) -> anyhow::Result<Vec<(Pubkey, Box<Margi
         .collect())
 }
 
-/// Accounts `liquidate` would accept now, and whether there is a liquidation price at all.
+/// Accounts `liquidate` would accept now (each judged as the program judges it: funding and
+/// its own queued fills settled first), and whether there is a liquidation price at all.
 async fn liquidatable(world: &World) -> anyhow::Result<(HashSet<Pubkey>, bool)> {
     let snap = MarketSnapshot::fetch(world.bank.as_ref(), world.market).await?;
     let Some(band) = snap.band(Action::Liquidate) else {
         return Ok((HashSet::new(), false));
     };
+    let queue = world
+        .bank
+        .account(&world.event_queue)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("event queue missing"))?;
+    let queue = accounts::program_zero_copy::<EventQueueAccount>(&queue)?;
     let mut out = HashSet::new();
     for (key, account) in margin_accounts(world).await? {
+        let account = with_own_events(&snap.market, &key, &account, &queue.queue)?;
         if AccountRisk::liquidatable(&snap.market, &account, band)?.is_some() {
             out.insert(key);
         }
@@ -438,22 +451,35 @@ impl<'a> Runner<'a> {
             self.publish(t).await;
             self.traders_act(t, step == 0).await?;
 
-            // What `liquidate` would accept right now, before any keeper acts.
-            let (before, priced) = liquidatable(&self.world).await?;
+            // What waits in the queue before any keeper acts.
             let queued = queued_makers(&self.world).await?;
             self.report.max_queued_events = self.report.max_queued_events.max(queued.0);
+            // The due keepers crank first (concurrently), then their liquidators race.
+            let due: Vec<usize> = (0..self.keepers.len())
+                .filter(|&i| t >= self.keepers[i].next_at)
+                .collect();
+            let cranks = self
+                .keepers
+                .iter_mut()
+                .enumerate()
+                .filter(|(i, _)| due.contains(i))
+                .map(|(_, k)| k.crank(t, every));
+            futures::future::join_all(cranks).await;
+            // What `liquidate` would accept right now, before any liquidator acts.
+            let (before, priced) = liquidatable(&self.world).await?;
             if !priced {
                 self.report.steps_without_price += 1;
             }
             for key in &before {
                 first_seen.entry(*key).or_insert(t);
             }
-            let due = self
+            let passes = self
                 .keepers
                 .iter_mut()
-                .filter(|k| t >= k.next_at)
-                .map(|k| k.act(t, every));
-            let landed: Vec<(TxOutcome, Duration)> = futures::future::join_all(due)
+                .enumerate()
+                .filter(|(i, _)| due.contains(i))
+                .map(|(_, k)| k.liquidate());
+            let landed: Vec<(TxOutcome, Duration)> = futures::future::join_all(passes)
                 .await
                 .into_iter()
                 .flatten()

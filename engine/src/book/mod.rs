@@ -68,6 +68,19 @@ impl Makers for NoMakers {
     }
 }
 
+/// One trader as the only maker at hand: settles that trader's own queued events, wherever they
+/// sit in the queue (`liquidate` does so before judging an account, and clients judge it so too).
+pub struct OneMaker<'a> {
+    pub key: TraderKey,
+    pub trader: &'a mut Trader,
+}
+
+impl Makers for OneMaker<'_> {
+    fn get(&mut self, owner: &TraderKey) -> Option<&mut Trader> {
+        (self.key == *owner).then_some(&mut *self.trader)
+    }
+}
+
 /// The market-side numbers a placement needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlaceContext {

@@ -1,8 +1,9 @@
 //! The risk engine (DESIGN §7–§9), pure: margin fractions that react to size, realised
 //! volatility and open interest (`margin`), the volatility estimator (`volatility`), an account's
 //! health and withdrawable amount (`health`), liquidation sizing, fee and price (`liquidation`),
-//! funding with socialised losses (`funding`), and the market's risk state that the crank
-//! refreshes (`state`).
+//! funding with socialised losses (`funding`), the market's risk state that the crank
+//! refreshes (`state`), and the one way a position changes (`position`: funding settled before,
+//! open interest recorded after).
 //!
 //! The program stores the state these types define in the market and margin accounts and calls
 //! them with plain values; the same code answers the keeper's and the web app's questions.
@@ -14,6 +15,7 @@ pub mod liquidation;
 pub mod margin;
 pub mod mark;
 pub mod open_interest;
+pub mod position;
 pub mod state;
 pub mod volatility;
 

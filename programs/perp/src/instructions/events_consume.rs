@@ -1,8 +1,8 @@
 //! `events_consume` (permissionless, for keepers): settles up to `limit` queued fills and outs,
 //! oldest first, into the maker margin accounts passed in `remaining_accounts`, skipping events
 //! whose maker is not passed (each maker's own events still settle in order), so nobody can
-//! hold back another account's settlement by queueing ahead of it. The makers' funding settles
-//! first and the market's open interest follows their fills. Never gated: the fills that exits
+//! hold back another account's settlement by queueing ahead of it. The makers go through the
+//! market's ledger: funding settled first, open interest following their fills. Never gated: the fills that exits
 //! and liquidations need settle here.
 
 use crate::error::ErrorCode;
@@ -26,7 +26,7 @@ pub fn handler<'info>(ctx: Context<'info, EventsConsume<'info>>, limit: u16) -> 
     let mut queue = ctx.accounts.event_queue.load_mut()?;
     let mut makers = MakerAccounts::load(
         ctx.remaining_accounts,
-        &market,
+        &market.ledger(),
         market_key,
         Pubkey::default(),
     )?;
@@ -37,7 +37,7 @@ pub fn handler<'info>(ctx: Context<'info, EventsConsume<'info>>, limit: u16) -> 
         market.tick_size(),
     )
     .map_err(ErrorCode::from)?;
-    makers.record_open_interest(&mut market.open_interest)?;
+    makers.close(&mut market.ledger())?;
     log_event(&EventsConsumed {
         market: market_key,
         count: count as u32,

@@ -18,12 +18,11 @@ use crate::events::{Bankruptcy, Liquidated, log_event};
 // Glob: the nested `OracleAccounts` derive needs its generated client modules in scope.
 use crate::oracle::*;
 use crate::state::{EventQueueAccount, MarginAccount, Market, OrderBookAccount};
-use crate::util::makers::OwnEvents;
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
-use perp_engine::book::consume_events;
 use perp_engine::book::order::BookError;
+use perp_engine::book::{OneMaker, consume_events};
 use perp_engine::oracle::{Action, PriceBand};
 use perp_engine::risk::liquidation::liquidate;
 
@@ -74,9 +73,21 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
         let mut market = a.market.load_mut()?;
         let mut account = a.margin_account.load_mut()?;
         let mut keeper = a.keeper_account.load_mut()?;
-        market.settle_funding(&mut account)?;
-        market.settle_funding(&mut keeper)?;
-        settle_own_events(a, &mut market, &mut account)?;
+        // Both positions change: opened on the ledger now, closed once the transfer is done
+        // (before a bankruptcy spreads its loss over the open interest).
+        let (opened, keeper_opened) = {
+            let ledger = market.ledger();
+            let (acc, kee) = (&mut *account, &mut *keeper);
+            (
+                ledger
+                    .open(&mut acc.trader, &mut acc.funding)
+                    .map_err(ErrorCode::from)?,
+                ledger
+                    .open(&mut kee.trader, &mut kee.funding)
+                    .map_err(ErrorCode::from)?,
+            )
+        };
+        settle_own_events(a, &market, &mut account)?;
         let orders_cancelled = a
             .book
             .load_mut()?
@@ -97,7 +108,7 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
             let band = price_band(&mut market, &a.oracles, &clock, Action::Liquidate)?;
             transfer_position(
                 a,
-                &mut market,
+                &market,
                 &mut account,
                 &mut keeper,
                 band,
@@ -106,6 +117,13 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
         } else {
             0
         };
+        let mut ledger = market.ledger();
+        ledger
+            .close(opened, &account.trader)
+            .map_err(ErrorCode::from)?;
+        ledger
+            .close(keeper_opened, &keeper.trader)
+            .map_err(ErrorCode::from)?;
         let mut from_insurance = 0;
         if account.trader.is_flat() {
             let fund = a
@@ -127,24 +145,15 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
     move_between_vaults(ctx.accounts, &flows, &signer.seeds())
 }
 
-/// Settles every queued fill and out of the liquidated account, in queue order, into it (its
-/// funding already settled), and moves the market's open interest with its position.
-fn settle_own_events(
-    a: &Liquidate,
-    market: &mut Market,
-    account: &mut MarginAccount,
-) -> Result<()> {
-    let before = account.trader.base_position;
-    let mut own = OwnEvents {
-        key: a.margin_account.key(),
+/// Settles every queued fill and out of the liquidated account, in queue order, into it (it is
+/// open on the ledger).
+fn settle_own_events(a: &Liquidate, market: &Market, account: &mut MarginAccount) -> Result<()> {
+    let mut own = OneMaker {
+        key: a.margin_account.key().to_bytes(),
         trader: &mut account.trader,
     };
     let mut queue = a.event_queue.load_mut()?;
     consume_events(&mut queue.queue, &mut own, usize::MAX, market.tick_size())
-        .map_err(ErrorCode::from)?;
-    market
-        .open_interest
-        .record(before, account.trader.base_position)
         .map_err(ErrorCode::from)?;
     Ok(())
 }
@@ -153,7 +162,7 @@ fn settle_own_events(
 /// account within `band`; returns the insurance share of the fee (native units).
 fn transfer_position(
     a: &Liquidate,
-    market: &mut Market,
+    market: &Market,
     account: &mut MarginAccount,
     keeper: &mut MarginAccount,
     band: PriceBand,
@@ -161,7 +170,6 @@ fn transfer_position(
 ) -> Result<u64> {
     let position = account.trader.base_position;
     let price = band.favourable_to(position);
-    let keeper_position = keeper.trader.base_position;
     let margin = market.params.margin();
     let balance = i64::try_from(account.collateral).map_err(|_| ErrorCode::MathOverflow)?;
     let out = liquidate(
@@ -174,11 +182,6 @@ fn transfer_position(
         market.quote_lot_size(),
     )
     .map_err(ErrorCode::from)?;
-    let oi = &mut market.open_interest;
-    oi.record(position, account.trader.base_position)
-        .map_err(ErrorCode::from)?;
-    oi.record(keeper_position, keeper.trader.base_position)
-        .map_err(ErrorCode::from)?;
     keeper
         .trader
         .require_initial_margin(

@@ -176,12 +176,21 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
 
     let account_key = trading.margin_account.key();
     let mut account = trading.margin_account.load_mut()?;
-    market.settle_funding(&mut account)?;
-    let before = account.trader;
     let oi_before = market.open_interest.lots();
+    let account_ref = &mut *account;
+    let opened = market
+        .ledger()
+        .open(&mut account_ref.trader, &mut account_ref.funding)
+        .map_err(ErrorCode::from)?;
+    let before = account.trader;
     let mut book = trading.book.load_mut()?;
     let mut queue = ctx.accounts.event_queue.load_mut()?;
-    let mut makers = MakerAccounts::load(ctx.remaining_accounts, &market, market_key, account_key)?;
+    let mut makers = MakerAccounts::load(
+        ctx.remaining_accounts,
+        &market.ledger(),
+        market_key,
+        account_key,
+    )?;
     let outcome = book
         .book
         .place(
@@ -193,11 +202,11 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
             &mut queue.queue,
         )
         .map_err(ErrorCode::from)?;
-    market
-        .open_interest
-        .record(before.base_position, account.trader.base_position)
+    let mut ledger = market.ledger();
+    ledger
+        .close(opened, &account.trader)
         .map_err(ErrorCode::from)?;
-    makers.record_open_interest(&mut market.open_interest)?;
+    makers.close(&mut ledger)?;
     match prices.increase {
         Some(b) => {
             // Above the hard cap the market only shrinks.

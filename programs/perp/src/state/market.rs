@@ -10,6 +10,7 @@ use perp_engine::price::LotScale;
 use perp_engine::risk::funding::{Funding, FundingSample};
 use perp_engine::risk::health::Health;
 use perp_engine::risk::open_interest::OpenInterest;
+use perp_engine::risk::position::Ledger;
 use perp_engine::risk::state::MarketRisk;
 use perp_engine::trader::{MarginScale, Trader};
 use perp_engine::{Price, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot};
@@ -265,8 +266,15 @@ impl Market {
         QuoteLotsPerBaseLotPerTick::new(self.params.tick_size)
     }
 
-    /// Settles `account`'s funding since its snapshot into its realised PnL (before any change of
-    /// its position, and before its health is judged).
+    /// The ledger every change of a position in this market goes through: funding settled
+    /// before, open interest recorded after (`perp_engine::risk::position`).
+    pub fn ledger(&mut self) -> Ledger<'_> {
+        let quote_lot_size = self.quote_lot_size();
+        Ledger::new(&self.funding, &mut self.open_interest, quote_lot_size)
+    }
+
+    /// Settles `account`'s funding since its snapshot into its realised PnL, before its health
+    /// is judged (a change of its position settles it through `ledger` instead).
     pub fn settle_funding(&self, account: &mut MarginAccount) -> Result<()> {
         self.funding
             .settle(

@@ -1,24 +1,24 @@
 //! Maker margin accounts passed in `remaining_accounts`: fills and outs for them settle inside
 //! the instruction (`order_place`) or from the queue (`events_consume`). Each is checked to be
 //! a writable margin account of this program in this market, named once and not the taker's own
-//! (which the instruction already holds); anything else is refused. Each has its funding settled
-//! as it is loaded (its position may change), and the positions it had then are kept so the
-//! market's open interest can follow what the book did to them.
+//! (which the instruction already holds); anything else is refused. Each is opened on the
+//! market's ledger as it is loaded (funding settled: its position may change), and closed on it
+//! once the book is done (`close`), so open interest follows what the book did to them.
 
 use crate::error::ErrorCode;
 use crate::events::{BookEventLogged, log_event};
-use crate::state::{MarginAccount, Market};
+use crate::state::MarginAccount;
 use anchor_lang::Discriminator;
 use anchor_lang::prelude::*;
 use core::cell::RefMut;
 use perp_engine::book::Makers;
 use perp_engine::book::events::Event;
 use perp_engine::book::order::TraderKey;
-use perp_engine::risk::open_interest::OpenInterest;
+use perp_engine::risk::position::{Ledger, Opened};
 use perp_engine::trader::Trader;
 
-/// A borrowed maker account and its position when loaded.
-type Loaded<'a> = (Pubkey, RefMut<'a, MarginAccount>, i64);
+/// A borrowed maker account, opened on the ledger.
+type Loaded<'a> = (Pubkey, RefMut<'a, MarginAccount>, Opened);
 
 /// Borrowed maker accounts, looked up by address.
 pub struct MakerAccounts<'a> {
@@ -27,11 +27,11 @@ pub struct MakerAccounts<'a> {
 }
 
 impl<'a> MakerAccounts<'a> {
-    /// Borrows every account in `remaining` as a margin account of `market` (at `market_key`)
-    /// other than `taker`, settling each one's funding.
+    /// Borrows every account in `remaining` as a margin account of the market at `market_key`
+    /// other than `taker`, opening each on the market's `ledger`.
     pub fn load(
         remaining: &'a [AccountInfo<'_>],
-        market: &Market,
+        ledger: &Ledger,
         market_key: Pubkey,
         taker: Pubkey,
     ) -> Result<Self> {
@@ -54,9 +54,11 @@ impl<'a> MakerAccounts<'a> {
                 bytemuck::from_bytes_mut::<MarginAccount>(&mut d[8..MarginAccount::SPACE])
             });
             require_keys_eq!(account.market, market_key, ErrorCode::WrongMakerAccount);
-            market.settle_funding(&mut account)?;
-            let position = account.trader.base_position;
-            accounts.push((info.key(), account, position));
+            let account_ref = &mut *account;
+            let opened = ledger
+                .open(&mut account_ref.trader, &mut account_ref.funding)
+                .map_err(ErrorCode::from)?;
+            accounts.push((info.key(), account, opened));
         }
         Ok(MakerAccounts {
             market: market_key,
@@ -64,10 +66,11 @@ impl<'a> MakerAccounts<'a> {
         })
     }
 
-    /// Records in `oi` how each maker's position changed since it was loaded.
-    pub fn record_open_interest(&self, oi: &mut OpenInterest) -> Result<()> {
-        for (_, account, before) in &self.accounts {
-            oi.record(*before, account.trader.base_position)
+    /// Closes every maker on `ledger`: open interest follows how each one's position moved.
+    pub fn close(&self, ledger: &mut Ledger) -> Result<()> {
+        for (_, account, opened) in &self.accounts {
+            ledger
+                .close(*opened, &account.trader)
                 .map_err(ErrorCode::from)?;
         }
         Ok(())
@@ -84,19 +87,6 @@ impl Makers for MakerAccounts<'_> {
 
     fn record(&mut self, e: &Event) {
         log_book_event(self.market, e);
-    }
-}
-
-/// One account as the only maker at hand: `liquidate` settles the liquidated account's own
-/// queued events with it, wherever they sit in the queue.
-pub struct OwnEvents<'a> {
-    pub key: Pubkey,
-    pub trader: &'a mut Trader,
-}
-
-impl Makers for OwnEvents<'_> {
-    fn get(&mut self, owner: &TraderKey) -> Option<&mut Trader> {
-        (self.key.to_bytes() == *owner).then_some(&mut *self.trader)
     }
 }
 
