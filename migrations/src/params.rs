@@ -1,6 +1,7 @@
 //! Market parameter overrides from TOML, laid over the presets (shared by the bootstrap spec
 //! and the scenario runner's `[market]` table).
 
+use perp_sdk::perp::state::params_table::SetFieldError;
 use perp_sdk::perp::state::{MarketParams, OracleConfig};
 
 /// Sets each `field` named in `table` on `target`, refusing unknown names, non-integers and
@@ -19,44 +20,22 @@ macro_rules! overrides {
     };
 }
 
-/// `params` with `table`'s overrides (names as in `MarketParams`).
+/// `params` with `table`'s overrides (names as in `MarketParams`: its table decides which
+/// exist, `MarketParams::set_field`).
 pub fn market_params(
     mut params: MarketParams,
     table: &toml::Table,
     section: &str,
 ) -> Result<MarketParams, String> {
-    overrides!(
-        params,
-        table,
-        section,
-        [
-            base_lot_size,
-            quote_lot_size,
-            tick_size,
-            deposit_cap,
-            maker_fee_bps,
-            taker_fee_bps,
-            initial_margin_bps,
-            maintenance_margin_bps,
-            withdraw_limit_bps,
-            base_decimals,
-            size_unit_lots,
-            oi_soft_cap_lots,
-            oi_hard_cap_lots,
-            liquidation_min_lots,
-            funding_interval_secs,
-            size_premium_bps,
-            reference_vol_bps,
-            max_vol_multiplier_bps,
-            vol_time_constant_secs,
-            maintenance_ramp_bps_per_hour,
-            liquidation_discount_bps,
-            insurance_share_bps,
-            liquidation_buffer_bps,
-            funding_max_rate_bps,
-            funding_max_backfill_intervals,
-        ]
-    );
+    for (key, value) in table {
+        let v = value
+            .as_integer()
+            .ok_or_else(|| format!("[{section}] {key} must be an integer"))?;
+        params.set_field(key, v).map_err(|e| match e {
+            SetFieldError::Unknown => format!("[{section}] has no parameter {key:?}"),
+            SetFieldError::OutOfRange => format!("[{section}] {key} = {v} is out of range"),
+        })?;
+    }
     Ok(params)
 }
 

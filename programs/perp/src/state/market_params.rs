@@ -1,8 +1,7 @@
 //! A market's tradable parameters and the hard bounds compiled into the program. Governance can
 //! only ever choose values inside these bounds, whoever holds its key.
 
-use crate::error::ErrorCode;
-use crate::state::tighten::{Safe, check_fields, field};
+use crate::state::params_table::params_table;
 use anchor_lang::prelude::*;
 use bytemuck::{Pod, Zeroable};
 use perp_engine::QuoteNative;
@@ -10,64 +9,180 @@ use perp_engine::risk::funding::FundingParams;
 use perp_engine::risk::liquidation::LiquidationParams;
 use perp_engine::risk::margin::MarginParams;
 
-/// Parameters chosen when a market is listed. Stored inside the zero-copy `Market`, and also the
-/// instruction argument of `market_create` (borsh and bytemuck agree: no padding, all LE).
-#[derive(
-    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable,
-)]
-#[repr(C)]
-pub struct MarketParams {
-    /// Base atoms in one base lot (the size increment).
-    pub base_lot_size: u64,
-    /// Native quote units in one quote lot.
-    pub quote_lot_size: u64,
-    /// Quote lots per base lot added by one tick (the price increment).
-    pub tick_size: u64,
-    /// Cap on the market's total deposited collateral, in native quote units.
-    pub deposit_cap: u64,
-    /// Maker fee in bps of notional; negative is a rebate.
-    pub maker_fee_bps: i32,
-    /// Taker fee in bps of notional.
-    pub taker_fee_bps: i32,
-    /// Initial margin fraction in bps (1 / max leverage).
-    pub initial_margin_bps: u32,
-    /// Maintenance margin fraction in bps.
-    pub maintenance_margin_bps: u32,
-    /// Max net outflow of the collateral vault per rolling 24 h, in bps of the vault.
-    pub withdraw_limit_bps: u32,
-    /// Decimals of the base asset (a base atom is 10^-base_decimals of one unit).
-    pub base_decimals: u32,
-    /// Position size the size premium is measured in, base lots.
-    pub size_unit_lots: u64,
-    /// Open interest (lots per side) above which initial margin rises toward 100%.
-    pub oi_soft_cap_lots: u64,
-    /// Open interest at which initial margin reaches 100%: above it, reduce-only.
-    pub oi_hard_cap_lots: u64,
-    /// Smallest liquidation transfer, base lots (unless the position is smaller).
-    pub liquidation_min_lots: u64,
-    /// Seconds per funding interval.
-    pub funding_interval_secs: u64,
-    /// Margin added per √(position / size unit), bps of the base margin.
-    pub size_premium_bps: u32,
-    /// Realised volatility (per √hour) at which margin is its base value, bps.
-    pub reference_vol_bps: u32,
-    /// Cap on the volatility multiplier, bps (10,000 = volatility never raises margin).
-    pub max_vol_multiplier_bps: u32,
-    /// Time constant of the volatility EWMA, seconds.
-    pub vol_time_constant_secs: u32,
-    /// The most maintenance margin may rise per hour, bps of notional.
-    pub maintenance_ramp_bps_per_hour: u32,
-    /// Liquidation fee: the keeper takes over this far below (long) / above (short) the price.
-    pub liquidation_discount_bps: u32,
-    /// The insurance fund's share of the liquidation fee, bps.
-    pub insurance_share_bps: u32,
-    /// Maintenance headroom a liquidation restores, bps above maintenance.
-    pub liquidation_buffer_bps: u32,
-    /// Cap on the funding rate per interval, bps of the index.
-    pub funding_max_rate_bps: u32,
-    /// Intervals a late funding crank could once pay for at once. No longer read: a crank lapse
-    /// pays only what funding samples covered (docs/cranks.md); kept for the layout.
-    pub funding_max_backfill_intervals: u32,
+params_table! {
+    /// Parameters chosen when a market is listed. Stored inside the zero-copy `Market`, and also the
+    /// instruction argument of `market_create` (borsh and bytemuck agree: no padding, all LE).
+    #[derive(
+        AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable,
+    )]
+    #[repr(C)]
+    pub struct MarketParams fixed_after_listing LotSizesImmutable {
+        /// Base atoms in one base lot (the size increment).
+        base_lot_size: u64 [
+            valid |p| bounds::BASE_LOT_SIZE.contains(&p.base_lot_size) => InvalidBaseLotSize;
+            council Fixed => CouncilCannotChangeBaseLotSize;
+            listing fixed
+        ],
+        /// Native quote units in one quote lot.
+        quote_lot_size: u64 [
+            valid |p| bounds::QUOTE_LOT_SIZE.contains(&p.quote_lot_size) => InvalidQuoteLotSize;
+            council Fixed => CouncilCannotChangeQuoteLotSize;
+            listing fixed
+        ],
+        /// Quote lots per base lot added by one tick (the price increment).
+        tick_size: u64 [
+            valid |p| bounds::TICK_SIZE.contains(&p.tick_size) => InvalidTickSize;
+            council Fixed => CouncilCannotChangeTickSize;
+            listing fixed
+        ],
+        /// Cap on the market's total deposited collateral, in native quote units.
+        deposit_cap: u64 [
+            valid |p| bounds::DEPOSIT_CAP.contains(&p.deposit_cap) => InvalidDepositCap;
+            council Lower => LoosensDepositCap;
+            listing free
+        ],
+        /// Maker fee in bps of notional; negative is a rebate.
+        // A maker rebate is paid out of the taker fee, so it may never exceed it (an invalid
+        // taker fee is named by its own row).
+        maker_fee_bps: i32 [
+            valid |p| !bounds::TAKER_FEE_BPS.contains(&p.taker_fee_bps)
+                || (-p.taker_fee_bps..=p.taker_fee_bps).contains(&p.maker_fee_bps) => InvalidMakerFee;
+            council Fixed => CouncilCannotChangeMakerFee;
+            listing free
+        ],
+        /// Taker fee in bps of notional.
+        taker_fee_bps: i32 [
+            valid |p| bounds::TAKER_FEE_BPS.contains(&p.taker_fee_bps) => InvalidTakerFee;
+            council Fixed => CouncilCannotChangeTakerFee;
+            listing free
+        ],
+        /// Initial margin fraction in bps (1 / max leverage).
+        initial_margin_bps: u32 [
+            valid |p| bounds::INITIAL_MARGIN_BPS.contains(&p.initial_margin_bps) => InvalidInitialMargin;
+            council Higher => LoosensInitialMargin;
+            listing free
+        ],
+        /// Maintenance margin fraction in bps.
+        // Below initial leaves room between opening and liquidation; at least a quarter of
+        // initial keeps liquidation from arriving only after equity is gone.
+        maintenance_margin_bps: u32 [
+            valid |p| p.maintenance_margin_bps >= bounds::MIN_MAINTENANCE_MARGIN_BPS
+                && p.maintenance_margin_bps < p.initial_margin_bps
+                && u64::from(p.maintenance_margin_bps) * 4 >= u64::from(p.initial_margin_bps)
+                => InvalidMaintenanceMargin;
+            council Higher => LoosensMaintenanceMargin;
+            listing free
+        ],
+        /// Max net outflow of the collateral vault per rolling 24 h, in bps of the vault.
+        withdraw_limit_bps: u32 [
+            valid |p| bounds::WITHDRAW_LIMIT_BPS.contains(&p.withdraw_limit_bps) => InvalidWithdrawLimit;
+            council Lower => LoosensWithdrawLimit;
+            listing free
+        ],
+        /// Decimals of the base asset (a base atom is 10^-base_decimals of one unit).
+        base_decimals: u32 [
+            valid |p| bounds::BASE_DECIMALS.contains(&p.base_decimals) => InvalidBaseDecimals;
+            council Fixed => CouncilCannotChangeBaseDecimals;
+            listing fixed
+        ],
+        /// Position size the size premium is measured in, base lots.
+        // The size premium multiplies maintenance after the ramp: the council may not move it
+        // either way (governance may, after the timelock's notice).
+        size_unit_lots: u64 [
+            valid |p| bounds::SIZE_UNIT_LOTS.contains(&p.size_unit_lots) => InvalidSizeUnit;
+            council Lower => LoosensSizePremium, Higher => CouncilCannotRaiseSizePremium;
+            listing free
+        ],
+        /// Open interest (lots per side) above which initial margin rises toward 100%.
+        oi_soft_cap_lots: u64 [
+            valid |p| p.oi_soft_cap_lots <= p.oi_hard_cap_lots => InvalidOpenInterestCaps;
+            council Lower => LoosensOpenInterestCaps;
+            listing free
+        ],
+        /// Open interest at which initial margin reaches 100%: above it, reduce-only.
+        oi_hard_cap_lots: u64 [
+            valid |p| bounds::OI_HARD_CAP_LOTS.contains(&p.oi_hard_cap_lots) => InvalidOpenInterestCaps;
+            council Lower => LoosensOpenInterestCaps;
+            listing free
+        ],
+        /// Smallest liquidation transfer, base lots (unless the position is smaller).
+        // Liquidation terms and funding move money between users: governance only.
+        liquidation_min_lots: u64 [
+            valid |p| bounds::LIQUIDATION_MIN_LOTS.contains(&p.liquidation_min_lots) => InvalidLiquidationMinLots;
+            council Fixed => CouncilCannotChangeLiquidationTerms;
+            listing free
+        ],
+        /// Seconds per funding interval.
+        funding_interval_secs: u64 [
+            valid |p| bounds::FUNDING_INTERVAL_SECS.contains(&p.funding_interval_secs) => InvalidFundingInterval;
+            council Fixed => CouncilCannotChangeFunding;
+            listing free
+        ],
+        /// Margin added per √(position / size unit), bps of the base margin.
+        size_premium_bps: u32 [
+            valid |p| bounds::SIZE_PREMIUM_BPS.contains(&p.size_premium_bps) => InvalidSizePremium;
+            council Higher => LoosensSizePremium, Lower => CouncilCannotRaiseSizePremium;
+            listing free
+        ],
+        /// Realised volatility (per √hour) at which margin is its base value, bps.
+        reference_vol_bps: u32 [
+            valid |p| bounds::REFERENCE_VOL_BPS.contains(&p.reference_vol_bps) => InvalidReferenceVolatility;
+            council Lower => LoosensVolatilityMargin;
+            listing free
+        ],
+        /// Cap on the volatility multiplier, bps (10,000 = volatility never raises margin).
+        max_vol_multiplier_bps: u32 [
+            valid |p| bounds::MAX_VOL_MULTIPLIER_BPS.contains(&p.max_vol_multiplier_bps) => InvalidMaxVolatilityMultiplier;
+            council Higher => LoosensVolatilityMargin;
+            listing free
+        ],
+        /// Time constant of the volatility EWMA, seconds.
+        vol_time_constant_secs: u32 [
+            valid |p| bounds::VOL_TIME_CONSTANT_SECS.contains(&p.vol_time_constant_secs) => InvalidVolatilityTimeConstant;
+            council Fixed => CouncilCannotChangeVolatilityTimeConstant;
+            listing free
+        ],
+        /// The most maintenance margin may rise per hour, bps of notional.
+        // The ramp is what makes a maintenance rise gradual (`MarketRisk::rebase`): a council
+        // that could raise it to 100% per hour could liquidate at once after all.
+        maintenance_ramp_bps_per_hour: u32 [
+            valid |p| bounds::MAINTENANCE_RAMP_BPS_PER_HOUR.contains(&p.maintenance_ramp_bps_per_hour) => InvalidMaintenanceRamp;
+            council Higher => LoosensMaintenanceRamp, Lower => CouncilCannotRaiseMaintenanceRamp;
+            listing free
+        ],
+        /// Liquidation fee: the keeper takes over this far below (long) / above (short) the price.
+        // Below maintenance too: `require_consistent`, with its own error.
+        liquidation_discount_bps: u32 [
+            valid |p| bounds::LIQUIDATION_DISCOUNT_BPS.contains(&p.liquidation_discount_bps) => InvalidLiquidationDiscount;
+            council Fixed => CouncilCannotChangeLiquidationTerms;
+            listing free
+        ],
+        /// The insurance fund's share of the liquidation fee, bps.
+        insurance_share_bps: u32 [
+            valid |p| bounds::INSURANCE_SHARE_BPS.contains(&p.insurance_share_bps) => InvalidInsuranceShare;
+            council Fixed => CouncilCannotChangeLiquidationTerms;
+            listing free
+        ],
+        /// Maintenance headroom a liquidation restores, bps above maintenance.
+        liquidation_buffer_bps: u32 [
+            valid |p| bounds::LIQUIDATION_BUFFER_BPS.contains(&p.liquidation_buffer_bps) => InvalidLiquidationBuffer;
+            council Fixed => CouncilCannotChangeLiquidationTerms;
+            listing free
+        ],
+        /// Cap on the funding rate per interval, bps of the index.
+        funding_max_rate_bps: u32 [
+            valid |p| bounds::FUNDING_MAX_RATE_BPS.contains(&p.funding_max_rate_bps) => InvalidFundingMaxRate;
+            council Fixed => CouncilCannotChangeFunding;
+            listing free
+        ],
+        /// Intervals a late funding crank could once pay for at once. No longer read: a crank lapse
+        /// pays only what funding samples covered (docs/cranks.md); kept for the layout.
+        funding_max_backfill_intervals: u32 [
+            valid |p| bounds::FUNDING_MAX_BACKFILL_INTERVALS.contains(&p.funding_max_backfill_intervals) => InvalidFundingBackfill;
+            council Fixed => CouncilCannotChangeFunding;
+            listing free
+        ],
+    }
 }
 static_assertions::const_assert_eq!(core::mem::size_of::<MarketParams>(), 136);
 
@@ -124,124 +239,10 @@ pub mod bounds {
 }
 
 impl MarketParams {
-    /// Checks every parameter against its hard bound, naming the first that is out of bounds.
+    /// Checks every parameter against its hard bound (the table's rows, in layout order),
+    /// naming the first that is out of bounds.
     pub fn validate(&self) -> Result<()> {
-        require!(
-            bounds::BASE_LOT_SIZE.contains(&self.base_lot_size),
-            ErrorCode::InvalidBaseLotSize
-        );
-        require!(
-            bounds::BASE_DECIMALS.contains(&self.base_decimals),
-            ErrorCode::InvalidBaseDecimals
-        );
-        require!(
-            bounds::QUOTE_LOT_SIZE.contains(&self.quote_lot_size),
-            ErrorCode::InvalidQuoteLotSize
-        );
-        require!(
-            bounds::TICK_SIZE.contains(&self.tick_size),
-            ErrorCode::InvalidTickSize
-        );
-        require!(
-            bounds::TAKER_FEE_BPS.contains(&self.taker_fee_bps),
-            ErrorCode::InvalidTakerFee
-        );
-        // A maker rebate is paid out of the taker fee, so it may never exceed it.
-        require!(
-            (-self.taker_fee_bps..=self.taker_fee_bps).contains(&self.maker_fee_bps),
-            ErrorCode::InvalidMakerFee
-        );
-        require!(
-            bounds::INITIAL_MARGIN_BPS.contains(&self.initial_margin_bps),
-            ErrorCode::InvalidInitialMargin
-        );
-        // Maintenance below initial leaves room between opening and liquidation; at least a quarter
-        // of initial keeps liquidation from arriving only after equity is gone.
-        let mm = self.maintenance_margin_bps;
-        require!(
-            mm >= bounds::MIN_MAINTENANCE_MARGIN_BPS
-                && mm < self.initial_margin_bps
-                && u64::from(mm) * 4 >= u64::from(self.initial_margin_bps),
-            ErrorCode::InvalidMaintenanceMargin
-        );
-        require!(
-            bounds::DEPOSIT_CAP.contains(&self.deposit_cap),
-            ErrorCode::InvalidDepositCap
-        );
-        require!(
-            bounds::WITHDRAW_LIMIT_BPS.contains(&self.withdraw_limit_bps),
-            ErrorCode::InvalidWithdrawLimit
-        );
-        self.validate_risk()
-    }
-
-    /// The dynamic-margin, liquidation and funding bounds.
-    fn validate_risk(&self) -> Result<()> {
-        let checks = [
-            (
-                bounds::SIZE_PREMIUM_BPS.contains(&self.size_premium_bps),
-                ErrorCode::InvalidSizePremium,
-            ),
-            (
-                bounds::SIZE_UNIT_LOTS.contains(&self.size_unit_lots),
-                ErrorCode::InvalidSizeUnit,
-            ),
-            (
-                bounds::REFERENCE_VOL_BPS.contains(&self.reference_vol_bps),
-                ErrorCode::InvalidReferenceVolatility,
-            ),
-            (
-                bounds::MAX_VOL_MULTIPLIER_BPS.contains(&self.max_vol_multiplier_bps),
-                ErrorCode::InvalidMaxVolatilityMultiplier,
-            ),
-            (
-                bounds::VOL_TIME_CONSTANT_SECS.contains(&self.vol_time_constant_secs),
-                ErrorCode::InvalidVolatilityTimeConstant,
-            ),
-            (
-                bounds::OI_HARD_CAP_LOTS.contains(&self.oi_hard_cap_lots)
-                    && self.oi_soft_cap_lots <= self.oi_hard_cap_lots,
-                ErrorCode::InvalidOpenInterestCaps,
-            ),
-            (
-                bounds::MAINTENANCE_RAMP_BPS_PER_HOUR.contains(&self.maintenance_ramp_bps_per_hour),
-                ErrorCode::InvalidMaintenanceRamp,
-            ),
-            // Below maintenance too: `require_consistent`, with its own error.
-            (
-                bounds::LIQUIDATION_DISCOUNT_BPS.contains(&self.liquidation_discount_bps),
-                ErrorCode::InvalidLiquidationDiscount,
-            ),
-            (
-                bounds::INSURANCE_SHARE_BPS.contains(&self.insurance_share_bps),
-                ErrorCode::InvalidInsuranceShare,
-            ),
-            (
-                bounds::LIQUIDATION_BUFFER_BPS.contains(&self.liquidation_buffer_bps),
-                ErrorCode::InvalidLiquidationBuffer,
-            ),
-            (
-                bounds::LIQUIDATION_MIN_LOTS.contains(&self.liquidation_min_lots),
-                ErrorCode::InvalidLiquidationMinLots,
-            ),
-            (
-                bounds::FUNDING_INTERVAL_SECS.contains(&self.funding_interval_secs),
-                ErrorCode::InvalidFundingInterval,
-            ),
-            (
-                bounds::FUNDING_MAX_RATE_BPS.contains(&self.funding_max_rate_bps),
-                ErrorCode::InvalidFundingMaxRate,
-            ),
-            (
-                bounds::FUNDING_MAX_BACKFILL_INTERVALS
-                    .contains(&self.funding_max_backfill_intervals),
-                ErrorCode::InvalidFundingBackfill,
-            ),
-        ];
-        match checks.iter().find(|(ok, _)| !ok) {
-            Some((_, error)) => Err((*error).into()),
-            None => Ok(()),
-        }
+        self.validate_fields()
     }
 
     /// The engine's margin parameters.
@@ -279,201 +280,6 @@ impl MarketParams {
         }
     }
 
-    /// Refuses a change of the fields positions and orders are denominated in: changing them
-    /// after listing would silently rescale every open position.
-    pub fn require_same_lots(&self, listed: &MarketParams) -> Result<()> {
-        require!(
-            self.base_lot_size == listed.base_lot_size
-                && self.quote_lot_size == listed.quote_lot_size
-                && self.tick_size == listed.tick_size
-                && self.base_decimals == listed.base_decimals,
-            ErrorCode::LotSizesImmutable
-        );
-        Ok(())
-    }
-
-    /// Refuses `new` unless every field that differs moves in its risk-reducing direction,
-    /// naming the first field that does not (the risk council's rule).
-    pub fn require_tightening(&self, new: &MarketParams) -> Result<()> {
-        use Safe::*;
-        check_fields(&[
-            field(
-                self.base_lot_size,
-                new.base_lot_size,
-                Fixed,
-                ErrorCode::CouncilCannotChangeBaseLotSize,
-            ),
-            field(
-                self.quote_lot_size,
-                new.quote_lot_size,
-                Fixed,
-                ErrorCode::CouncilCannotChangeQuoteLotSize,
-            ),
-            field(
-                self.tick_size,
-                new.tick_size,
-                Fixed,
-                ErrorCode::CouncilCannotChangeTickSize,
-            ),
-            field(
-                self.base_decimals,
-                new.base_decimals,
-                Fixed,
-                ErrorCode::CouncilCannotChangeBaseDecimals,
-            ),
-            field(
-                self.maker_fee_bps,
-                new.maker_fee_bps,
-                Fixed,
-                ErrorCode::CouncilCannotChangeMakerFee,
-            ),
-            field(
-                self.taker_fee_bps,
-                new.taker_fee_bps,
-                Fixed,
-                ErrorCode::CouncilCannotChangeTakerFee,
-            ),
-            field(
-                self.deposit_cap,
-                new.deposit_cap,
-                Lower,
-                ErrorCode::LoosensDepositCap,
-            ),
-            field(
-                self.initial_margin_bps,
-                new.initial_margin_bps,
-                Higher,
-                ErrorCode::LoosensInitialMargin,
-            ),
-            field(
-                self.maintenance_margin_bps,
-                new.maintenance_margin_bps,
-                Higher,
-                ErrorCode::LoosensMaintenanceMargin,
-            ),
-            field(
-                self.withdraw_limit_bps,
-                new.withdraw_limit_bps,
-                Lower,
-                ErrorCode::LoosensWithdrawLimit,
-            ),
-            // The size premium multiplies maintenance after the ramp, so raising it would raise
-            // large positions' maintenance at once: the council may not move it either way
-            // (governance may, after the timelock's notice).
-            field(
-                self.size_premium_bps,
-                new.size_premium_bps,
-                Higher,
-                ErrorCode::LoosensSizePremium,
-            ),
-            field(
-                self.size_premium_bps,
-                new.size_premium_bps,
-                Lower,
-                ErrorCode::CouncilCannotRaiseSizePremium,
-            ),
-            field(
-                self.size_unit_lots,
-                new.size_unit_lots,
-                Lower,
-                ErrorCode::LoosensSizePremium,
-            ),
-            field(
-                self.size_unit_lots,
-                new.size_unit_lots,
-                Higher,
-                ErrorCode::CouncilCannotRaiseSizePremium,
-            ),
-            field(
-                self.reference_vol_bps,
-                new.reference_vol_bps,
-                Lower,
-                ErrorCode::LoosensVolatilityMargin,
-            ),
-            field(
-                self.max_vol_multiplier_bps,
-                new.max_vol_multiplier_bps,
-                Higher,
-                ErrorCode::LoosensVolatilityMargin,
-            ),
-            field(
-                self.vol_time_constant_secs,
-                new.vol_time_constant_secs,
-                Fixed,
-                ErrorCode::CouncilCannotChangeVolatilityTimeConstant,
-            ),
-            field(
-                self.oi_soft_cap_lots,
-                new.oi_soft_cap_lots,
-                Lower,
-                ErrorCode::LoosensOpenInterestCaps,
-            ),
-            field(
-                self.oi_hard_cap_lots,
-                new.oi_hard_cap_lots,
-                Lower,
-                ErrorCode::LoosensOpenInterestCaps,
-            ),
-            // The ramp is what makes a maintenance rise gradual (`MarketRisk::rebase`): a council
-            // that could raise it to 100% per hour could liquidate at once after all.
-            field(
-                self.maintenance_ramp_bps_per_hour,
-                new.maintenance_ramp_bps_per_hour,
-                Higher,
-                ErrorCode::LoosensMaintenanceRamp,
-            ),
-            field(
-                self.maintenance_ramp_bps_per_hour,
-                new.maintenance_ramp_bps_per_hour,
-                Lower,
-                ErrorCode::CouncilCannotRaiseMaintenanceRamp,
-            ),
-            // Liquidation terms and funding move money between users: governance only.
-            field(
-                self.liquidation_discount_bps,
-                new.liquidation_discount_bps,
-                Fixed,
-                ErrorCode::CouncilCannotChangeLiquidationTerms,
-            ),
-            field(
-                self.insurance_share_bps,
-                new.insurance_share_bps,
-                Fixed,
-                ErrorCode::CouncilCannotChangeLiquidationTerms,
-            ),
-            field(
-                self.liquidation_buffer_bps,
-                new.liquidation_buffer_bps,
-                Fixed,
-                ErrorCode::CouncilCannotChangeLiquidationTerms,
-            ),
-            field(
-                self.liquidation_min_lots,
-                new.liquidation_min_lots,
-                Fixed,
-                ErrorCode::CouncilCannotChangeLiquidationTerms,
-            ),
-            field(
-                self.funding_interval_secs,
-                new.funding_interval_secs,
-                Fixed,
-                ErrorCode::CouncilCannotChangeFunding,
-            ),
-            field(
-                self.funding_max_rate_bps,
-                new.funding_max_rate_bps,
-                Fixed,
-                ErrorCode::CouncilCannotChangeFunding,
-            ),
-            field(
-                self.funding_max_backfill_intervals,
-                new.funding_max_backfill_intervals,
-                Fixed,
-                ErrorCode::CouncilCannotChangeFunding,
-            ),
-        ])
-    }
-
     /// Deposit cap as the engine's typed unit.
     pub fn deposit_cap(&self) -> QuoteNative {
         QuoteNative::new(self.deposit_cap)
@@ -483,6 +289,8 @@ impl MarketParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
+    use crate::state::params_table::SetFieldError;
 
     /// A BTC-like market: 0.0001 BTC lots, $0.10 ticks with a 6-decimal quote, 20× leverage.
     fn valid() -> MarketParams {
@@ -646,6 +454,42 @@ mod tests {
             mutate(&mut p);
             assert_eq!(code(p), Some(u32::from(*expected)), "{p:?}");
         }
+    }
+
+    #[test]
+    fn the_table_names_every_field_and_fixes_the_lot_units() {
+        // Every field is a row: the names cover the layout, each settable by name.
+        assert_eq!(MarketParams::FIELDS.len(), 25);
+        let mut p = valid();
+        for (i, name) in MarketParams::FIELDS.iter().enumerate() {
+            p.set_field(name, i as i64 + 1).unwrap();
+        }
+        assert_eq!((p.base_lot_size, p.funding_max_backfill_intervals), (1, 25));
+        assert_eq!(p.set_field("leverage", 1), Err(SetFieldError::Unknown));
+        assert_eq!(
+            p.set_field("maker_fee_bps", i64::from(i32::MAX) + 1),
+            Err(SetFieldError::OutOfRange)
+        );
+        // Only the units positions are denominated in are fixed once listed.
+        let listed = valid();
+        let unit_changes: [fn(&mut MarketParams); 4] = [
+            |p| p.base_lot_size += 1,
+            |p| p.quote_lot_size += 1,
+            |p| p.tick_size += 1,
+            |p| p.base_decimals += 1,
+        ];
+        for change in unit_changes {
+            let mut p = listed;
+            change(&mut p);
+            assert_eq!(
+                code_of(p.require_same_listing(&listed)),
+                Some(u32::from(ErrorCode::LotSizesImmutable))
+            );
+        }
+        let mut p = listed;
+        p.taker_fee_bps += 1;
+        p.initial_margin_bps += 1;
+        assert_eq!(code_of(p.require_same_listing(&listed)), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod market;
 pub mod market_params;
 pub mod oracle_config;
 pub mod param_change;
+pub mod params_table;
 pub mod tighten;
 
 pub use book::*;

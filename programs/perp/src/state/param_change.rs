@@ -84,7 +84,7 @@ impl Change {
             Change::MarketParams { params, .. } => {
                 params.validate()?;
                 let market = market.ok_or(ErrorCode::WrongChangeTarget)?;
-                params.require_same_lots(&market.params)?;
+                params.require_same_listing(&market.params)?;
                 require_consistent(&params, &market.oracle)
             }
             Change::MarketOracle { oracle, .. } => {
