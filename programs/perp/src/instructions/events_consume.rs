@@ -2,8 +2,8 @@
 //! oldest first, into the maker margin accounts passed in `remaining_accounts`, skipping events
 //! whose maker is not passed (each maker's own events still settle in order), so nobody can
 //! hold back another account's settlement by queueing ahead of it. The makers go through the
-//! market's ledger: funding settled first, open interest following their fills. Never gated: the fills that exits
-//! and liquidations need settle here.
+//! market's ledger: funding settled first, open interest following their fills. Never gated:
+//! the fills that exits and liquidations need settle here.
 
 use crate::error::ErrorCode;
 use crate::events::{EventsConsumed, log_event};
