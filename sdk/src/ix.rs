@@ -5,10 +5,8 @@
 use crate::pda::*;
 use anchor_lang::{InstructionData, ToAccountMetas};
 use perp::PriceAction;
-use perp::governance::__client_accounts_pending_change::PendingChange;
-use perp::oracle::__client_accounts_oracle_accounts::OracleAccounts;
+use perp::client_accounts::{OracleAccounts, PendingChange, TradingAccounts};
 use perp::state::{Change, Gate, MarketParams, MarketStatus, OracleConfig, Role};
-use perp::trading::__client_accounts_trading_accounts::TradingAccounts;
 use solana_sdk::instruction::{AccountMeta, Instruction};
 use solana_sdk::pubkey::Pubkey;
 

@@ -18,6 +18,15 @@ pub mod trading;
 pub mod util;
 
 pub use instructions::*;
+
+/// The client forms of the account groups several instructions share (`TradingAccounts`,
+/// `OracleAccounts`, `PendingChange`). Anchor generates them inside modules it names
+/// `__client_accounts_*`; clients name them here instead of reaching into those internals.
+pub mod client_accounts {
+    pub use crate::governance::__client_accounts_pending_change::PendingChange;
+    pub use crate::oracle::__client_accounts_oracle_accounts::OracleAccounts;
+    pub use crate::trading::__client_accounts_trading_accounts::TradingAccounts;
+}
 pub use oracle::{ActionPrice, PriceAction};
 pub use state::{MarketParams, OracleConfig};
 
