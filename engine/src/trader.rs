@@ -337,49 +337,56 @@ impl Trader {
     ) -> Result<(), MathError> {
         let q: i64 = safe_cast(lots.get())?;
         let n: i64 = safe_cast(n)?;
-        // Signed by direction: buying adds base and cost basis, selling removes them.
+        // Signed by direction: buying adds base and cost basis, selling removes them (q and n
+        // are not negative, so their negations cannot overflow).
         let (dq, dn) = match side {
             Side::Bid => (q, n),
             Side::Ask => (q.safe_mul(-1)?, n.safe_mul(-1)?),
         };
         let pos = self.base_position;
+        // Opening, adding, closing or flipping: the position always moves by `dq` (a flip closes
+        // all of it and opens the rest the other way), so it is one addition on every path.
+        let new_pos = pos.safe_add(dq)?;
         if pos == 0 || (pos > 0) == (dq > 0) {
-            self.base_position = pos.safe_add(dq)?;
             self.quote_entry = self.quote_entry.safe_add(dn)?;
         } else {
             // Closes `closed` lots (and opens the rest the other way).
-            let closed = q.min(pos.unsigned_abs() as i64);
-            let opened = q.safe_sub(closed)?;
-            let entry_removed: i64 = if closed == pos.abs() {
+            let size: i64 = safe_cast(pos.unsigned_abs())?;
+            let closed = q.min(size);
+            let entry_removed: i64 = if closed == size {
                 self.quote_entry
             } else {
                 // Truncating toward zero; i64 when the product fits (the common case, and one
                 // division instruction instead of a 128-bit helper call).
                 match self.quote_entry.checked_mul(closed) {
-                    Some(product) => product / pos.abs(),
+                    Some(product) => product / size,
                     None => safe_cast(
                         i128::from(self.quote_entry)
                             .safe_mul(i128::from(closed))?
-                            .safe_div(i128::from(pos.abs()))?,
+                            .safe_div(i128::from(size))?,
                     )?,
                 }
             };
             let closed_n: i64 = safe_cast(closed_notional(closed as u64)?)?;
-            let opened_n = n.safe_sub(closed_n)?;
             // Cash of the closing part minus the cost basis it retires.
             let cash = match side {
                 Side::Bid => closed_n.safe_mul(-1)?,
                 Side::Ask => closed_n,
             };
             self.realised_pnl = self.realised_pnl.safe_add(cash.safe_sub(entry_removed)?)?;
-            self.quote_entry = self.quote_entry.safe_sub(entry_removed)?;
-            let sign = if dq > 0 { 1 } else { -1 };
-            self.base_position = pos.safe_add(closed.safe_mul(sign)?)?;
-            if opened > 0 {
-                self.base_position = self.base_position.safe_add(opened.safe_mul(sign)?)?;
-                self.quote_entry = self.quote_entry.safe_add(opened_n.safe_mul(sign)?)?;
+            let mut entry = self.quote_entry.safe_sub(entry_removed)?;
+            if closed < q {
+                // The opened rest's cost basis is the rest of the notional, signed like `dq`.
+                let opened_n = n.safe_sub(closed_n)?;
+                entry = entry.safe_add(if dq > 0 {
+                    opened_n
+                } else {
+                    opened_n.safe_mul(-1)?
+                })?;
             }
+            self.quote_entry = entry;
         }
+        self.base_position = new_pos;
         self.realised_pnl = self.realised_pnl.safe_sub(fee)?;
         self.fees_paid = self.fees_paid.safe_add(fee)?;
         Ok(())
