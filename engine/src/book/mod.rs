@@ -465,15 +465,18 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         outcome: &mut PlaceOutcome,
     ) -> Result<BaseLots, BookError> {
         let opp = req.side.opposite();
+        // An opposite order crosses when its price is at or better than the limit: compared in
+        // key space, one comparison instead of a branch on the side per fill.
+        let limit_key = OrderId::new(opp, limit, 0, 0).price_key();
         let mut touched = 0u8;
         while !remaining.is_zero() && touched < req.fill_limit {
             let Some((id, pool, leaf)) = self.side(opp).best() else {
                 break;
             };
-            let price = id.price(opp);
-            if !req.side.crosses(limit, price) {
+            if id.price_key() > limit_key {
                 break;
             }
+            let price = id.price(opp);
             touched += 1;
             let order = self.side(opp).order(pool);
             if is_stale(order, price, ctx) {
