@@ -14,7 +14,8 @@ use crate::math::{SafeMath, safe_cast};
 use crate::price::{PRICE_SCALE, Price};
 use crate::risk::health::Health;
 use crate::units::{
-    BPS, BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
+    BPS, BaseLots, QuoteLotsPerBaseLot, QuoteLotsPerBaseLotPerTick, QuoteNative,
+    QuoteNativePerQuoteLot, Ticks,
 };
 use bytemuck::{Pod, Zeroable};
 
@@ -134,6 +135,38 @@ pub fn notional(
         .get())
 }
 
+/// A trade of `lots` at `price` ticks, valued once: the book computes it per fill and both sides
+/// (and the maker's freed reservation) use the same numbers, instead of each multiplying again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fill {
+    /// The price in ticks.
+    pub price: Ticks,
+    /// The price of one lot (`price × tick size`), kept for valuing a partial close.
+    pub per_lot: QuoteLotsPerBaseLot,
+    /// The size.
+    pub lots: BaseLots,
+    /// Its notional, quote lots: `per_lot × lots` (the same value as `notional`).
+    pub quote: u64,
+}
+
+impl Fill {
+    /// Values `lots` at `price`, with `notional`'s checked products.
+    #[inline(always)]
+    pub(crate) fn new(
+        price: Ticks,
+        lots: BaseLots,
+        tick_size: QuoteLotsPerBaseLotPerTick,
+    ) -> Result<Fill, MathError> {
+        let per_lot = price.checked_mul_tick_size(tick_size)?;
+        Ok(Fill {
+            price,
+            per_lot,
+            lots,
+            quote: per_lot.checked_mul_lots(lots)?.get(),
+        })
+    }
+}
+
 impl Trader {
     /// True when slot `slot` holds an order.
     #[inline]
@@ -211,14 +244,26 @@ impl Trader {
         lots: BaseLots,
         tick_size: QuoteLotsPerBaseLotPerTick,
     ) -> Result<(), BookError> {
-        let slot = id.slot();
-        let order = *self.order_with_id(id).ok_or(BookError::StateMismatch)?;
+        let order = self.order_with_id(id).ok_or(BookError::StateMismatch)?;
+        let (side, held) = (Side::from_byte(order.side), order.base_lots);
         let quote = notional(Ticks::new(order.price), lots, tick_size)?;
-        let left = order
-            .base_lots
+        self.release(id.slot(), side, held, lots, quote)
+    }
+
+    /// Releases `lots` worth `quote` quote lots of the order in `slot` (on `side`, `held` lots).
+    #[inline(always)]
+    fn release(
+        &mut self,
+        slot: usize,
+        side: Side,
+        held: u64,
+        lots: BaseLots,
+        quote: u64,
+    ) -> Result<(), BookError> {
+        let left = held
             .checked_sub(lots.get())
             .ok_or(BookError::StateMismatch)?;
-        match Side::from_byte(order.side) {
+        match side {
             Side::Bid => {
                 self.bids_base_lots = self.bids_base_lots.safe_sub(lots.get())?;
                 self.bids_quote_lots = self.bids_quote_lots.safe_sub(quote)?;
@@ -245,9 +290,20 @@ impl Trader {
         fee: i64,
         tick_size: QuoteLotsPerBaseLotPerTick,
     ) -> Result<(), MathError> {
-        let n = notional(price, lots, tick_size)?;
-        self.apply(side, lots, n, fee, |closed| {
-            notional(price, BaseLots::new(closed), tick_size)
+        self.apply_fill(side, &Fill::new(price, lots, tick_size)?, fee)
+    }
+
+    /// `apply_trade` of a fill the book has already valued.
+    #[inline(always)]
+    pub(crate) fn apply_fill(
+        &mut self,
+        side: Side,
+        fill: &Fill,
+        fee: i64,
+    ) -> Result<(), MathError> {
+        let per_lot = fill.per_lot;
+        self.apply(side, fill.lots, fill.quote, fee, |closed| {
+            Ok(per_lot.checked_mul_lots(BaseLots::new(closed))?.get())
         })
     }
 
@@ -281,49 +337,56 @@ impl Trader {
     ) -> Result<(), MathError> {
         let q: i64 = safe_cast(lots.get())?;
         let n: i64 = safe_cast(n)?;
-        // Signed by direction: buying adds base and cost basis, selling removes them.
+        // Signed by direction: buying adds base and cost basis, selling removes them (q and n
+        // are not negative, so their negations cannot overflow).
         let (dq, dn) = match side {
             Side::Bid => (q, n),
             Side::Ask => (q.safe_mul(-1)?, n.safe_mul(-1)?),
         };
         let pos = self.base_position;
+        // Opening, adding, closing or flipping: the position always moves by `dq` (a flip closes
+        // all of it and opens the rest the other way), so it is one addition on every path.
+        let new_pos = pos.safe_add(dq)?;
         if pos == 0 || (pos > 0) == (dq > 0) {
-            self.base_position = pos.safe_add(dq)?;
             self.quote_entry = self.quote_entry.safe_add(dn)?;
         } else {
             // Closes `closed` lots (and opens the rest the other way).
-            let closed = q.min(pos.unsigned_abs() as i64);
-            let opened = q.safe_sub(closed)?;
-            let entry_removed: i64 = if closed == pos.abs() {
+            let size: i64 = safe_cast(pos.unsigned_abs())?;
+            let closed = q.min(size);
+            let entry_removed: i64 = if closed == size {
                 self.quote_entry
             } else {
                 // Truncating toward zero; i64 when the product fits (the common case, and one
                 // division instruction instead of a 128-bit helper call).
                 match self.quote_entry.checked_mul(closed) {
-                    Some(product) => product / pos.abs(),
+                    Some(product) => product / size,
                     None => safe_cast(
                         i128::from(self.quote_entry)
                             .safe_mul(i128::from(closed))?
-                            .safe_div(i128::from(pos.abs()))?,
+                            .safe_div(i128::from(size))?,
                     )?,
                 }
             };
             let closed_n: i64 = safe_cast(closed_notional(closed as u64)?)?;
-            let opened_n = n.safe_sub(closed_n)?;
             // Cash of the closing part minus the cost basis it retires.
             let cash = match side {
                 Side::Bid => closed_n.safe_mul(-1)?,
                 Side::Ask => closed_n,
             };
             self.realised_pnl = self.realised_pnl.safe_add(cash.safe_sub(entry_removed)?)?;
-            self.quote_entry = self.quote_entry.safe_sub(entry_removed)?;
-            let sign = if dq > 0 { 1 } else { -1 };
-            self.base_position = pos.safe_add(closed.safe_mul(sign)?)?;
-            if opened > 0 {
-                self.base_position = self.base_position.safe_add(opened.safe_mul(sign)?)?;
-                self.quote_entry = self.quote_entry.safe_add(opened_n.safe_mul(sign)?)?;
+            let mut entry = self.quote_entry.safe_sub(entry_removed)?;
+            if closed < q {
+                // The opened rest's cost basis is the rest of the notional, signed like `dq`.
+                let opened_n = n.safe_sub(closed_n)?;
+                entry = entry.safe_add(if dq > 0 {
+                    opened_n
+                } else {
+                    opened_n.safe_mul(-1)?
+                })?;
             }
+            self.quote_entry = entry;
         }
+        self.base_position = new_pos;
         self.realised_pnl = self.realised_pnl.safe_sub(fee)?;
         self.fees_paid = self.fees_paid.safe_add(fee)?;
         Ok(())
@@ -339,18 +402,35 @@ impl Trader {
         let lots = event.base_lots();
         match event.kind {
             EVENT_FILL => {
-                self.release_order(id, lots, tick_size)?;
-                self.apply_trade(
-                    event.maker_side(),
-                    event.price(),
-                    lots,
-                    event.maker_fee,
-                    tick_size,
-                )?;
+                let fill = Fill::new(event.price(), lots, tick_size)?;
+                self.fill_order(id, event.maker_side(), &fill, event.maker_fee)?;
             }
             EVENT_OUT => self.release_order(id, lots, tick_size)?,
             _ => return Err(BookError::StateMismatch),
         }
+        Ok(())
+    }
+
+    /// Settles `fill` of this trader's resting order `id` on `side`, and its maker `fee`: frees
+    /// that much of the order's reservation and moves the position. The fill was valued at the
+    /// id's price, which `open_order` stored with the order, so the reservation it frees is the
+    /// fill's notional; an order held on another side or at another price is a `StateMismatch`
+    /// (as is one the trader does not hold, or a fill larger than what the order has left).
+    #[inline]
+    pub(crate) fn fill_order(
+        &mut self,
+        id: OrderId,
+        side: Side,
+        fill: &Fill,
+        fee: i64,
+    ) -> Result<(), BookError> {
+        let order = self.order_with_id(id).ok_or(BookError::StateMismatch)?;
+        if order.side != side as u8 || order.price != fill.price.get() {
+            return Err(BookError::StateMismatch);
+        }
+        let held = order.base_lots;
+        self.release(id.slot(), side, held, fill.lots, fill.quote)?;
+        self.apply_fill(side, fill, fee)?;
         Ok(())
     }
 
@@ -746,6 +826,67 @@ mod tests {
         assert!(!t.slot_in_use(3));
         assert_eq!((t.bids_base_lots, t.bids_quote_lots), (0, 0));
         assert!(t.order_with_id(id).is_none());
+    }
+
+    #[test]
+    fn a_maker_fill_settles_only_into_the_order_it_names() {
+        // An ask for 5 at 100 in slot 2; fills of it as the queue and the book deliver them.
+        let id = OrderId::new(Side::Ask, Ticks::new(100), 4, 2);
+        let event = |side: Side, price: u64, lots: u64| Event {
+            kind: EVENT_FILL,
+            maker_side: side as u8,
+            order_id: id.to_parts(),
+            price,
+            base_lots: lots,
+            maker_fee: -1,
+            ..Event::zeroed()
+        };
+        let mut t = Trader::zeroed();
+        t.open_order(2, id, Side::Ask, BaseLots::new(5), 0, 0, TICK)
+            .unwrap();
+        let before = t;
+        // Another side, another price, more than is left, or another order: refused, untouched.
+        for bad in [
+            event(Side::Bid, 100, 2),
+            event(Side::Ask, 101, 2),
+            event(Side::Ask, 100, 6),
+        ] {
+            assert_eq!(
+                t.apply_maker_event(&bad, TICK),
+                Err(BookError::StateMismatch)
+            );
+            assert_eq!(t, before);
+        }
+        let other = OrderId::new(Side::Ask, Ticks::new(100), 5, 2);
+        let fill = Fill::new(Ticks::new(100), BaseLots::new(2), TICK).unwrap();
+        assert_eq!(
+            t.fill_order(other, Side::Ask, &fill, 0),
+            Err(BookError::StateMismatch)
+        );
+        // The fill frees its notional from the reservation and moves the position, as a release
+        // plus a trade at the same price does.
+        t.apply_maker_event(&event(Side::Ask, 100, 2), TICK)
+            .unwrap();
+        let mut expected = before;
+        expected.release_order(id, BaseLots::new(2), TICK).unwrap();
+        expected
+            .apply_trade(Side::Ask, Ticks::new(100), BaseLots::new(2), -1, TICK)
+            .unwrap();
+        assert_eq!(t, expected);
+        assert_eq!((t.asks_base_lots, t.asks_quote_lots), (3, 300));
+        assert_eq!(
+            (t.base_position, t.quote_entry, t.fees_paid),
+            (-2, -200, -1)
+        );
+        t.fill_order(
+            id,
+            Side::Ask,
+            &Fill::new(Ticks::new(100), BaseLots::new(3), TICK).unwrap(),
+            0,
+        )
+        .unwrap();
+        assert!(!t.slot_in_use(2));
+        assert_eq!((t.asks_base_lots, t.asks_quote_lots), (0, 0));
     }
 
     #[test]

@@ -327,14 +327,35 @@ impl<const LEAVES: usize, const NODES: usize> CritbitTree<LEAVES, NODES> {
         if n.tag != LEAF || n.key() != key {
             return None;
         }
-        if n.parent == NIL {
+        Some(self.unlink(leaf, &n, leaf == self.min_leaf))
+    }
+
+    /// Removes the smallest key (the best order) and returns its value, or `None` when empty.
+    /// The matching loop's removal: it has just read the minimum, so there is no key to check
+    /// and the next minimum is always needed.
+    #[inline]
+    pub fn remove_min(&mut self) -> Option<u32> {
+        if self.leaf_count == 0 {
+            return None;
+        }
+        let leaf = self.min_leaf;
+        let n = *self.node(leaf);
+        Some(self.unlink(leaf, &n, true))
+    }
+
+    /// Takes leaf `leaf` (known to be a leaf in use, holding `n`; the minimum when `is_min`) out
+    /// of the tree and returns its value.
+    #[inline(always)]
+    fn unlink(&mut self, leaf: u32, n: &Node, is_min: bool) -> u32 {
+        let Node { links, parent, .. } = *n;
+        if parent == NIL {
             self.root = NIL;
         } else {
-            let p = *self.node(n.parent);
+            let p = *self.node(parent);
             let sibling = p.links[usize::from(p.links[0] == leaf)];
-            self.replace_child(p.parent, n.parent, sibling);
-            self.release(n.parent);
-            if leaf == self.min_leaf {
+            self.replace_child(p.parent, parent, sibling);
+            self.release(parent);
+            if is_min {
                 // The minimum was a leftmost child: the next one is the smallest key of the
                 // sibling subtree that took its parent's place.
                 self.min_leaf = self.leftmost(sibling);
@@ -342,7 +363,7 @@ impl<const LEAVES: usize, const NODES: usize> CritbitTree<LEAVES, NODES> {
         }
         self.release(leaf);
         self.leaf_count -= 1;
-        Some(n.links[0])
+        links[0]
     }
 
     /// The value stored under `key`.
@@ -483,6 +504,7 @@ mod tests {
         Insert(u128, u32),
         Remove(u128),
         RemoveMin,
+        PopMin,
         RemoveMax,
     }
 
@@ -497,6 +519,7 @@ mod tests {
             4 => (key(), any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
             2 => key().prop_map(Op::Remove),
             1 => Just(Op::RemoveMin),
+            1 => Just(Op::PopMin),
             1 => Just(Op::RemoveMax),
         ]
     }
@@ -532,6 +555,13 @@ mod tests {
                             prop_assert_eq!(t.min(), None);
                         }
                     }
+                    Op::PopMin => {
+                        let best = model.iter().next().map(|(k, v)| (*k, *v));
+                        if let Some((k, _)) = best {
+                            model.remove(&k);
+                        }
+                        prop_assert_eq!(t.remove_min(), best.map(|(_, v)| v));
+                    }
                     Op::RemoveMax => {
                         let worst = model.iter().next_back().map(|(k, v)| (*k, *v));
                         if let Some((k, v)) = worst {
@@ -558,6 +588,7 @@ mod tests {
             (t.min(), t.max(), t.get(0), t.remove(0)),
             (None, None, None, None)
         );
+        assert_eq!(t.remove_min(), None);
         t.insert(0, 7).unwrap();
         assert_eq!(t.get(0), Some(7));
     }

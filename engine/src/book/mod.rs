@@ -16,7 +16,7 @@ pub mod side;
 
 use crate::error::MathError;
 use crate::math::SafeMath;
-use crate::trader::{FeeRates, Trader, notional};
+use crate::trader::{FeeRates, Fill, Trader};
 use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, Ticks};
 use bytemuck::{Pod, Zeroable};
 use events::{EVENT_FILL, EVENT_OUT, Event, EventQueue};
@@ -166,6 +166,48 @@ impl<M: Makers, const Q: usize> Settle<'_, M, Q> {
             return Ok(false);
         }
         self.makers.record(event);
+        Ok(true)
+    }
+
+    /// Settles `fill` of the resting order `id` on `side` (owned by `order.owner`, never the
+    /// taker: the matching loop handles the taker's own orders first) with its maker, or queues
+    /// it. `Ok(false)`: no room, nothing done. The event is built only where it is used (the
+    /// queue and `Makers::record`): a maker at hand settles from the fill's numbers, and with
+    /// the default `record` the compiler drops the event altogether.
+    #[inline(always)]
+    fn fill(
+        &mut self,
+        side: Side,
+        id: OrderId,
+        order: &RestingOrder,
+        fill: &Fill,
+        maker_fee: i64,
+        now: i64,
+    ) -> Result<bool, BookError> {
+        let taker = self.taker_key;
+        let event = || Event {
+            kind: EVENT_FILL,
+            maker_side: side as u8,
+            timestamp: now,
+            maker: order.owner,
+            taker: *taker,
+            order_id: id.to_parts(),
+            client_order_id: order.client_order_id,
+            price: fill.price.get(),
+            base_lots: fill.lots.get(),
+            maker_fee,
+            ..Event::zeroed()
+        };
+        if let Some(maker) = self.makers.get(&order.owner) {
+            maker.fill_order(id, side, fill, maker_fee)?;
+            self.makers.record(&event());
+        } else if self.queue.has_room(self.reserve) {
+            let event = event();
+            self.queue.push(event)?;
+            self.makers.record(&event);
+        } else {
+            return Ok(false);
+        }
         Ok(true)
     }
 }
@@ -436,18 +478,22 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         outcome: &mut PlaceOutcome,
     ) -> Result<BaseLots, BookError> {
         let opp = req.side.opposite();
+        // An opposite order crosses when its price is at or better than the limit: compared in
+        // key space, one comparison instead of a branch on the side per fill.
+        let limit_key = OrderId::new(opp, limit, 0, 0).price_key();
         let mut touched = 0u8;
         while !remaining.is_zero() && touched < req.fill_limit {
             let Some((id, pool, leaf)) = self.side(opp).best() else {
                 break;
             };
-            let price = id.price(opp);
-            if !req.side.crosses(limit, price) {
+            if id.price_key() > limit_key {
                 break;
             }
+            let price = id.price(opp);
             touched += 1;
-            let order = *self.side(opp).order(pool);
-            if is_stale(&order, price, ctx) {
+            let order = self.side(opp).order(pool);
+            if is_stale(order, price, ctx) {
+                let order = *order;
                 if !self.remove_out(opp, id, leaf, &order, ctx.now, settle)? {
                     break;
                 }
@@ -463,7 +509,7 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
                     }
                     SelfTrade::DecrementTake => {
                         let d = remaining.min(resting);
-                        self.reduce_resting(opp, id, pool, leaf, resting, d)?;
+                        self.reduce_best(opp, pool, resting, d)?;
                         settle.taker.release_order(id, d, ctx.tick_size)?;
                         remaining = remaining.checked_sub(d)?;
                         outcome.self_decremented = outcome.self_decremented.checked_add(d)?;
@@ -472,29 +518,15 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
                 continue;
             }
             let q = remaining.min(resting);
-            let quote = notional(price, q, ctx.tick_size)?;
+            let fill = Fill::new(price, q, ctx.tick_size)?;
+            let quote = fill.quote;
             let maker_fee = ctx.fees.maker_fee(quote)?;
-            let fill = Event {
-                kind: EVENT_FILL,
-                maker_side: opp as u8,
-                timestamp: ctx.now,
-                maker: order.owner,
-                taker: *settle.taker_key,
-                order_id: id.to_parts(),
-                client_order_id: order.client_order_id,
-                price: price.get(),
-                base_lots: q.get(),
-                maker_fee,
-                ..Event::zeroed()
-            };
-            if !settle.deliver(&fill)? {
+            if !settle.fill(opp, id, order, &fill, maker_fee, ctx.now)? {
                 break;
             }
-            self.reduce_resting(opp, id, pool, leaf, resting, q)?;
+            self.reduce_best(opp, pool, resting, q)?;
             let taker_fee = ctx.fees.taker_fee(quote)?;
-            settle
-                .taker
-                .apply_trade(req.side, price, q, taker_fee, ctx.tick_size)?;
+            settle.taker.apply_fill(req.side, &fill, taker_fee)?;
             self.fees_accrued = self.fees_accrued.safe_add(taker_fee)?.safe_add(maker_fee)?;
             remaining = remaining.checked_sub(q)?;
             outcome.filled = outcome.filled.checked_add(q)?;
@@ -505,20 +537,19 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         Ok(remaining)
     }
 
-    /// Takes `q` of the `resting` lots of order `id`: removes it when nothing is left.
-    #[inline]
-    fn reduce_resting(
+    /// Takes `q` of the `resting` lots of the best order on `side` (in pool slot `pool`, just
+    /// read by the matching loop): removes it when nothing is left.
+    #[inline(always)]
+    fn reduce_best(
         &mut self,
         side: Side,
-        id: OrderId,
         pool: u32,
-        leaf: u32,
         resting: BaseLots,
         q: BaseLots,
     ) -> Result<(), MathError> {
         let left = resting.checked_sub(q)?;
         if left.is_zero() {
-            self.side_mut(side).remove_at(leaf, id);
+            self.side_mut(side).discard_best();
         } else {
             self.side_mut(side).order_mut(pool).base_lots = left.get();
         }

@@ -171,6 +171,14 @@ impl OrderId {
         })
     }
 
+    /// The price half of the id (the price, inverted on the bid side): smaller is better on
+    /// either side, so an order on `side` is at or better than a price `p` exactly when its
+    /// `price_key` is at most that of `OrderId::new(side, p, ..)`: one comparison for both sides.
+    #[inline]
+    pub fn price_key(self) -> u64 {
+        (self.0 >> 64) as u64
+    }
+
     /// The owner's open-order slot.
     #[inline]
     pub fn slot(self) -> usize {

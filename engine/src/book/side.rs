@@ -109,14 +109,31 @@ impl<const CAP: usize, const NODES: usize> BookSide<CAP, NODES> {
         Some(self.release(slot))
     }
 
+    /// Removes the best order (what `best` returns), discarding it; `false` when empty. The
+    /// matching loop's removal of an order it has filled: no key to re-check, no copy out.
+    #[inline]
+    pub fn discard_best(&mut self) -> bool {
+        let Some(slot) = self.tree.remove_min() else {
+            return false;
+        };
+        self.free(slot);
+        true
+    }
+
     fn release(&mut self, slot: u32) -> RestingOrder {
         let order = self.orders[slot as usize];
+        self.free(slot);
+        order
+    }
+
+    /// Puts pool slot `slot` on the free list (zeroed but for the link).
+    #[inline(always)]
+    fn free(&mut self, slot: u32) {
         self.orders[slot as usize] = RestingOrder {
             base_lots: u64::from(self.free_head),
             ..RestingOrder::zeroed()
         };
         self.free_head = slot;
-        order
     }
 
     /// Visits orders best first until `f` returns false.
