@@ -101,7 +101,8 @@ export async function initEngine(source: BufferSource | Response | Promise<Respo
   } else {
     const response = await source;
     if (!response.ok) throw new Error(`the engine module did not load: HTTP ${response.status}`);
-    module = await WebAssembly.compile(await response.arrayBuffer());
+    const streams = response.headers.get("content-type")?.startsWith("application/wasm") ?? false;
+    module = streams ? await WebAssembly.compileStreaming(response) : await WebAssembly.compile(await response.arrayBuffer());
   }
   start(await WebAssembly.instantiate(module, {}));
 }
