@@ -336,7 +336,7 @@ impl MarketRules {
         let now = &account.trader;
         let quote_lots = notional(order.price, order.lots, self.tick_size)?;
         let fee_lots = self.fee_quote_lots(quote_lots, order.takes)?;
-        let qls = i64::try_from(self.quote_lot_size.get()).map_err(|_| MathError::at_caller())?;
+        let qls: i64 = safe_cast(self.quote_lot_size.get())?;
         // With the order resting, its worst case counts toward exposure (as placement checks).
         let mut resting = *now;
         let (base, quote) = match order.side {
