@@ -7,5 +7,6 @@ export default defineConfig({
     target: "es2022",
   },
   json: { stringify: false },
-  test: { include: ["src/**/*.test.ts"] },
+  // Every test runs against the engine's WebAssembly module, loaded from disk first.
+  test: { include: ["src/**/*.test.ts"], setupFiles: ["src/math/engine.setup.ts"] },
 });

@@ -1,13 +1,16 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { loadConfig } from "./config";
+import { initEngine } from "./math/engine";
+// The engine's WebAssembly module, emitted as an asset (`scripts/build-wasm.mjs` builds it).
+import engineUrl from "./math/engine.wasm?url";
 import { App } from "./views/App";
 import "./styles.css";
 
 const root = createRoot(document.getElementById("root")!);
 
-loadConfig()
-  .then((config) =>
+Promise.all([loadConfig(), initEngine(fetch(engineUrl))])
+  .then(([config]) =>
     root.render(
       <StrictMode>
         <App config={config} />

@@ -9,13 +9,21 @@
 //! Every integer is a decimal string (equity and exposure are 128-bit, beyond JSON numbers);
 //! an output the engine refuses to compute (overflow) is `"error"`.
 
-use perp_engine::Price;
-use perp_engine::QuoteNativePerQuoteLot;
+use perp_engine::book::order::Side;
 use perp_engine::error::MathError;
+use perp_engine::oracle::PriceBand;
+use perp_engine::risk::account::{AccountState, MarketRules, OrderIntent};
+use perp_engine::risk::funding::{Funding, FundingParams, FundingSnapshot};
 use perp_engine::risk::health::Health;
 use perp_engine::risk::liquidation::liquidation_price;
 use perp_engine::risk::margin::MarginParams;
-use perp_engine::trader::Trader;
+use perp_engine::risk::open_interest::OpenInterest;
+use perp_engine::risk::state::MarketRisk;
+use perp_engine::risk::volatility::Volatility;
+use perp_engine::trader::{FeeRates, Trader};
+use perp_engine::{
+    BaseLots, Price, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
+};
 use rand::{Rng as _, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt::Display;
@@ -209,6 +217,244 @@ fn liquidation_case(rng: &mut Rng) -> String {
     ])
 }
 
+/// `Some(v)` as a decimal string, `None` as `null`, a refusal as `"error"`.
+fn opt<T: Display>(r: Result<Option<T>, MathError>) -> String {
+    match r {
+        Ok(Some(v)) => s(v),
+        Ok(None) => "null".to_string(),
+        Err(_) => s("error"),
+    }
+}
+
+/// A market's rules as a client decodes them: its parameters by their names in the app's
+/// generated `MarketParams`, and its stored risk, funding and open-interest state.
+fn market_json(r: &MarketRules) -> String {
+    let m = &r.margin;
+    let f = &r.funding;
+    object(&[
+        (
+            "params",
+            object(&[
+                ("initialMarginBps", s(m.initial_margin_bps)),
+                ("maintenanceMarginBps", s(m.maintenance_margin_bps)),
+                ("sizePremiumBps", s(m.size_premium_bps)),
+                ("sizeUnitLots", s(m.size_unit_lots)),
+                ("referenceVolBps", s(m.reference_vol_bps)),
+                ("maxVolMultiplierBps", s(m.max_vol_multiplier_bps)),
+                ("volTimeConstantSecs", s(m.vol_time_constant_secs)),
+                ("oiSoftCapLots", s(m.oi_soft_cap_lots)),
+                ("oiHardCapLots", s(m.oi_hard_cap_lots)),
+                (
+                    "maintenanceRampBpsPerHour",
+                    s(m.maintenance_ramp_bps_per_hour),
+                ),
+                ("tickSize", s(r.tick_size.get())),
+                ("quoteLotSize", s(r.quote_lot_size.get())),
+                ("makerFeeBps", s(r.fees.maker_bps)),
+                ("takerFeeBps", s(r.fees.taker_bps)),
+                ("fundingIntervalSecs", s(r.funding_params.interval_secs)),
+                ("fundingMaxRateBps", s(r.funding_params.max_rate_bps)),
+            ]),
+        ),
+        (
+            "risk",
+            object(&[
+                (
+                    "vol",
+                    object(&[
+                        ("lastPrice", s(r.risk.vol.last_price)),
+                        ("lastAt", s(r.risk.vol.last_at)),
+                        ("varianceE18", s(r.risk.vol.variance_e18)),
+                    ]),
+                ),
+                ("maintenanceBps", s(r.risk.maintenance_bps)),
+                ("updatedAt", s(r.risk.updated_at)),
+            ]),
+        ),
+        (
+            "funding",
+            object(&[
+                ("longIndex", s(f.long_index)),
+                ("shortIndex", s(f.short_index)),
+                ("intervalStart", s(f.interval_start)),
+                ("lastSampleAt", s(f.last_sample_at)),
+                ("premiumSum", s(f.premium_sum)),
+                ("indexSum", s(f.index_sum)),
+                ("sampledSecs", s(f.sampled_secs)),
+            ]),
+        ),
+        (
+            "openInterest",
+            object(&[
+                ("longLots", s(r.open_interest.long_lots)),
+                ("shortLots", s(r.open_interest.short_lots)),
+            ]),
+        ),
+    ])
+}
+
+/// A market with random rules: quote lots of 1, 10 or 100 native, fees that round, a risk
+/// state and funding (settled indices and an open interval) that move the numbers.
+fn market_rules(rng: &mut Rng) -> MarketRules {
+    let index = rng.range(1_000, 5_000_000_000);
+    let secs = rng.pick(&[0, 60, 1_800, 3_600]);
+    let cap = index / 100;
+    let premium = rng.signed(cap);
+    MarketRules {
+        margin: margin_params(rng),
+        risk: MarketRisk {
+            vol: Volatility {
+                last_price: index,
+                last_at: 1_000,
+                variance_e18: rng.range(0, 100_000_000_000),
+            },
+            maintenance_bps: rng.range(200, 2_000),
+            updated_at: rng.pick(&[0, 1_000]) as i64,
+        },
+        funding: Funding {
+            long_index: rng.signed(50_000_000),
+            short_index: rng.signed(50_000_000),
+            interval_start: 1_000,
+            last_sample_at: 1_000,
+            premium_sum: premium * secs as i64,
+            index_sum: index * secs,
+            sampled_secs: secs,
+        },
+        funding_params: FundingParams {
+            interval_secs: 3_600,
+            max_rate_bps: rng.range(10, 100) as u32,
+            max_backfill_intervals: 0,
+        },
+        open_interest: OpenInterest {
+            long_lots: rng.range(0, 150_000),
+            short_lots: rng.range(0, 150_000),
+        },
+        tick_size: QuoteLotsPerBaseLotPerTick::new(rng.pick(&[1, 10, 100])),
+        quote_lot_size: QuoteNativePerQuoteLot::new(rng.pick(&[1, 10, 100])),
+        fees: FeeRates {
+            maker_bps: rng.signed(3) as i32,
+            taker_bps: rng.range(3, 10) as i32,
+        },
+    }
+}
+
+/// One account of a random market: its risk at a price with funding settled, what it may
+/// withdraw there, the market's funding rate, and an order's preview (fee in whole quote lots).
+fn account_case(rng: &mut Rng) -> String {
+    let rules = market_rules(rng);
+    let mut trader: Trader = bytemuck::Zeroable::zeroed();
+    let entry_ticks = rng.range(1, 20_000) as i64;
+    let lots = rng.range(1, 50_000) as i64;
+    trader.base_position = rng.pick(&[0, 1]) as i64 * lots;
+    if rng.range(0, 1) == 0 {
+        trader.base_position = -trader.base_position;
+    }
+    trader.quote_entry = trader.base_position * entry_ticks * rules.tick_size.get() as i64;
+    trader.realised_pnl = rng.signed(5_000_000);
+    let account = AccountState {
+        collateral: QuoteNative::new(rng.range(0, 5_000_000_000)),
+        trader,
+        funding: FundingSnapshot {
+            long_index: rng.signed(50_000_000),
+            short_index: rng.signed(50_000_000),
+        },
+    };
+    let tick_native = rules.tick_size.get() * rules.quote_lot_size.get();
+    let price_ticks = rng.range(1, 20_000);
+    let price = Price::from_raw(price_ticks * tick_native * perp_engine::price::PRICE_SCALE);
+    let order = OrderIntent {
+        side: if rng.range(0, 1) == 0 {
+            Side::Bid
+        } else {
+            Side::Ask
+        },
+        lots: BaseLots::new(rng.range(1, 20_000)),
+        price: Ticks::new(rng.range(1, 20_000)),
+        takes: rng.range(0, 1) == 0,
+    };
+    let risk = rules.account_risk(&account, price);
+    let preview = rules.preview_order(&account, &order, price);
+    let band = PriceBand {
+        low: price,
+        high: price,
+    };
+    let risk_out = match risk {
+        Err(_) => s("error"),
+        Ok(r) => object(&[
+            ("equity", s(r.equity)),
+            ("unrealisedPnl", s(r.unrealised)),
+            ("entryPrice", opt(Ok(r.entry_price.map(|p| p.raw())))),
+            ("maintenanceBps", s(r.maintenance_bps)),
+            ("maintenanceSurplus", s(r.maintenance_surplus)),
+            ("marginRatioBps", opt(Ok(r.margin_ratio_bps))),
+            (
+                "liquidationPrice",
+                opt(Ok(r.liquidation_price.map(|p| p.raw()))),
+            ),
+            ("shortfall", s(r.shortfall)),
+            ("withdrawable", out(rules.withdrawable_now(&account, band))),
+        ]),
+    };
+    let preview_out = match preview {
+        Err(_) => s("error"),
+        Ok(p) => object(&[
+            ("notional", s(p.notional)),
+            ("fee", s(p.fee)),
+            ("initialMargin", s(p.initial_margin)),
+            ("initialMarginNow", s(p.initial_margin_now)),
+            ("equityAfter", s(p.equity_after)),
+            (
+                "liquidationPrice",
+                opt(Ok(p.liquidation_price.map(|p| p.raw()))),
+            ),
+            ("positionAfter", s(p.position_after)),
+        ]),
+    };
+    let t = &account.trader;
+    object(&[
+        ("market", market_json(&rules)),
+        (
+            "account",
+            object(&[
+                ("collateral", s(account.collateral.get())),
+                (
+                    "trader",
+                    object(&[
+                        ("basePosition", s(t.base_position)),
+                        ("quoteEntry", s(t.quote_entry)),
+                        ("realisedPnl", s(t.realised_pnl)),
+                    ]),
+                ),
+                (
+                    "funding",
+                    object(&[
+                        ("longIndex", s(account.funding.long_index)),
+                        ("shortIndex", s(account.funding.short_index)),
+                    ]),
+                ),
+            ]),
+        ),
+        ("price", s(price.raw())),
+        (
+            "order",
+            object(&[
+                ("isBid", (order.side == Side::Bid).to_string()),
+                ("lots", s(order.lots.get())),
+                ("priceTicks", s(order.price.get())),
+                ("takes", order.takes.to_string()),
+            ]),
+        ),
+        (
+            "output",
+            object(&[
+                ("risk", risk_out),
+                ("preview", preview_out),
+                ("fundingRateBps", out(rules.funding_rate_bps())),
+            ]),
+        ),
+    ])
+}
+
 fn list(rng: &mut Rng, case: fn(&mut Rng) -> String) -> String {
     let cases: Vec<String> = (0..CASES).map(|_| format!("    {}", case(rng))).collect();
     format!("[\n{}\n  ]", cases.join(",\n"))
@@ -217,11 +463,12 @@ fn list(rng: &mut Rng, case: fn(&mut Rng) -> String) -> String {
 fn vectors() -> String {
     let mut rng = Rng(ChaCha8Rng::seed_from_u64(0x005E_ED0F_7E57_0001));
     format!(
-        "{{\n  \"priceScale\": \"{}\",\n  \"margin\": {},\n  \"health\": {},\n  \"liquidationPrice\": {}\n}}\n",
+        "{{\n  \"priceScale\": \"{}\",\n  \"margin\": {},\n  \"health\": {},\n  \"liquidationPrice\": {},\n  \"account\": {}\n}}\n",
         perp_engine::price::PRICE_SCALE,
         list(&mut rng, margin_case),
         list(&mut rng, health_case),
         list(&mut rng, liquidation_case),
+        list(&mut rng, account_case),
     )
 }
 
@@ -257,6 +504,12 @@ fn vectors_cover_every_branch_a_client_must_handle() {
         "\"initialBps\": \"10000\"",
         "\"withdrawable\": \"0\"",
         "\"price\": \"error\"",
+        // Quote lots of 100 native, funding that settles and a rate that is clamped, fees
+        // charged and rebated.
+        "\"quoteLotSize\": \"100\"",
+        "\"fundingRateBps\": \"-",
+        "\"fee\": \"-",
+        "\"entryPrice\": null",
     ] {
         assert!(v.contains(needle), "no case with {needle}");
     }

@@ -6,9 +6,6 @@ use perp::state::{MarginAccount, Market};
 use perp_engine::book::order::BookError;
 use perp_engine::book::{MarketEventQueue, OneMaker, consume_events};
 use perp_engine::oracle::PriceBand;
-use perp_engine::risk::funding::shortfall;
-use perp_engine::risk::health::Health;
-use perp_engine::risk::liquidation::liquidation_price;
 use perp_engine::{Price, error::MathError};
 use solana_sdk::pubkey::Pubkey;
 
@@ -67,40 +64,27 @@ pub fn with_own_events(
     Ok(copy)
 }
 
-/// An account's risk at one price.
+/// An account's risk at one price: the engine's `AccountRisk` (equity, maintenance surplus,
+/// liquidation price, shortfall, margin ratio; its fields read through), computed by the
+/// engine's `MarketRules` on the market's own rules (`Market::rules`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AccountRisk {
-    /// Equity, exposure and unrealised PnL (native × `PRICE_SCALE`).
-    pub health: Health,
-    /// The maintenance fraction for its position now (ramped, with size premium), bps.
-    pub maintenance_bps: u64,
-    /// Equity minus maintenance margin, native units (negative: below maintenance).
-    pub maintenance_surplus: i128,
-    /// The price at which its position reaches maintenance (None: flat or never).
-    pub liquidation_price: Option<Price>,
-    /// Native units the account owes beyond its collateral (a bankrupt account's debt).
-    pub shortfall: u64,
+pub struct AccountRisk(pub perp_engine::risk::account::AccountRisk);
+
+impl core::ops::Deref for AccountRisk {
+    type Target = perp_engine::risk::account::AccountRisk;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl AccountRisk {
     /// `account` valued at `price` (funding settled first).
     pub fn at(market: &Market, account: &MarginAccount, price: Price) -> Result<Self, RiskError> {
-        let account = settled(market, account)?;
-        let position = account.trader.base_position;
-        let health = market.health(&account, price)?;
-        let maintenance_bps = market.maintenance_margin_bps(position.unsigned_abs())?;
-        let position_value = i128::from(position) * i128::from(price.raw());
-        Ok(AccountRisk {
-            health,
-            maintenance_bps,
-            maintenance_surplus: health.surplus(maintenance_bps)?,
-            liquidation_price: liquidation_price(
-                position,
-                health.equity - position_value,
-                maintenance_bps,
-            )?,
-            shortfall: shortfall(&account.trader, account.collateral, market.quote_lot_size())?,
-        })
+        Ok(Self(
+            market
+                .rules()
+                .account_risk(&Market::account_state(account), price)?,
+        ))
     }
 
     /// Whether `liquidate` accepts `account` at `band` (its liquidation prices): a position
@@ -110,14 +94,10 @@ impl AccountRisk {
         account: &MarginAccount,
         band: PriceBand,
     ) -> Result<Option<Self>, RiskError> {
-        let position = account.trader.base_position;
-        let risk = Self::at(market, account, band.favourable_to(position))?;
-        let below = if position != 0 {
-            !risk.health.covers(risk.maintenance_bps)?
-        } else {
-            account.trader.is_flat() && risk.shortfall > 0
-        };
-        Ok(below.then_some(risk))
+        Ok(market
+            .rules()
+            .liquidatable(&Market::account_state(account), band)?
+            .map(Self))
     }
 }
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { BookSide40968192, Node, OrderBookAccount, RestingOrder } from "../generated";
-import { levels } from "./book";
+import { getOrderBookAccountEncoder, type BookSide40968192, type Node, type OrderBookAccount, type RestingOrder } from "../generated";
+import { levels as walk } from "./book";
 
 const NIL = 0xffff_ffff;
 const U64 = (1n << 64n) - 1n;
+/** A side's pools: 4,096 orders, 8,192 tree nodes (unused ones zeroed, as on chain). */
+const CAPACITY = 4096;
 
 const leaf = (high: bigint, low: bigint, slot: number, parent: number): Node => ({
   words: [high, low],
@@ -26,22 +28,28 @@ const order = (baseLots: bigint, expiresAt = 0n): RestingOrder => ({
   baseLots,
   clientOrderId: 0n,
   expiresAt,
-  reserved: new Uint8Array(0),
+  reserved: new Uint8Array(8),
 });
+const FREE_NODE = { words: [0n, 0n], links: [0, 0], parent: 0, critBit: 0, tag: 0, padding: new Uint8Array(2) };
+const pad = <T>(items: T[], size: number, empty: T) => [...items, ...Array.from({ length: size - items.length }, () => empty)];
 
 /** A side whose tree is `nodes` (index 0 the root) over `orders`. */
 function side(nodes: Node[], orders: RestingOrder[]): BookSide40968192 {
   return {
-    tree: { root: nodes.length ? 0 : NIL, leafCount: orders.length, freeHead: NIL, bump: 0, minLeaf: NIL, padding: 0, nodes },
+    tree: { root: nodes.length ? 0 : NIL, leafCount: orders.length, freeHead: NIL, bump: nodes.length, minLeaf: NIL, padding: 0, nodes: pad(nodes, 2 * CAPACITY, FREE_NODE) },
     freeHead: NIL,
-    bump: 0,
-    orders,
+    bump: orders.length,
+    orders: pad(orders, CAPACITY, order(0n)),
   };
 }
 
-function book(bids: BookSide40968192, asks: BookSide40968192): OrderBookAccount {
-  return { discriminator: new Uint8Array(8), market: "11111111111111111111111111111111" as never, book: { nextSeq: 0n, feesAccrued: 0n, bids, asks } };
+/** The account's bytes, as the app receives them: the engine walks these. */
+function book(bids: BookSide40968192, asks: BookSide40968192): Uint8Array {
+  const account: OrderBookAccount = { discriminator: new Uint8Array(8), market: "11111111111111111111111111111111" as never, book: { nextSeq: 0n, feesAccrued: 0n, bids, asks } };
+  return getOrderBookAccountEncoder().encode(account) as Uint8Array;
 }
+
+const levels = walk;
 
 describe("order book levels", () => {
   // Bids keep !price in the key's high half, so the best (highest) bid is the smallest key:
@@ -77,9 +85,14 @@ describe("order book levels", () => {
   });
 
   it("refuses a corrupt tree instead of showing a wrong book", () => {
+    // A link into nodes never used, and a cycle: the walk refuses both.
     const dangling = side([inner(1, 9, NIL), leaf(5n, 0n, 0, 0)], [order(1n)]);
-    expect(() => levels(book(side([], []), dangling), 0n, 5)).toThrow(/out of range/);
-    const pastOrders = side([leaf(5n, 0n, 3, NIL)], [order(1n)]);
-    expect(() => levels(book(side([], []), pastOrders), 0n, 5)).toThrow(/past its orders/);
+    expect(() => levels(book(side([], []), dangling), 0n, 5)).toThrow(/BookCorrupt/);
+    const cycle = side([inner(0, 1, NIL), leaf(5n, 0n, 0, 0)], [order(1n)]);
+    expect(() => levels(book(side([], []), cycle), 0n, 5)).toThrow(/BookCorrupt/);
+    // A leaf past its orders traps in the engine; the module restarts and keeps answering.
+    const pastOrders = side([leaf(5n, 0n, CAPACITY + 3, NIL)], [order(1n)]);
+    expect(() => levels(book(side([], []), pastOrders), 0n, 5)).toThrow(/BookCorrupt/);
+    expect(levels(book(bids, asks), 10n, 1).bids).toEqual([{ priceTicks: 101n, baseLots: 7n, orders: 1 }]);
   });
 });

@@ -6,7 +6,7 @@ import { watchAccount, type AccountState, type Connection } from "./connection";
 
 /** A decoder for `useAccount` that refuses an account of another type (by its Anchor
  * discriminator). */
-export function typed<T>(decoder: Decoder<T>, discriminator: ReadonlyUint8Array) {
+export function typed<T>(decoder: Pick<Decoder<T>, "decode">, discriminator: ReadonlyUint8Array) {
   return (a: EncodedAccount): T => {
     if (!discriminator.every((b, i) => a.data[i] === b)) throw new Error(`${a.address} is not the expected account type`);
     return decoder.decode(a.data);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MarginAccount, Market } from "../generated";
-import { covers, health, PRICE_SCALE } from "../math/engine";
+import { health, PRICE_SCALE } from "../math/engine";
 import { FLAT_TRADER, accountRisk, previewOrder } from "./risk";
 
 // A SOL-like market: 0.01 SOL lots, ticks of 100 native per lot ($0.01 per SOL), 10% initial
@@ -19,8 +19,13 @@ const market = {
     maxVolMultiplierBps: 10_000,
     oiSoftCapLots: 0n,
     oiHardCapLots: 0n,
+    volTimeConstantSecs: 600,
+    maintenanceRampBpsPerHour: 100,
+    fundingIntervalSecs: 3600n,
+    fundingMaxRateBps: 50,
   },
-  risk: { vol: { varianceE18: 0n }, maintenanceBps: 0n },
+  risk: { vol: { lastPrice: 0n, lastAt: 0n, varianceE18: 0n }, maintenanceBps: 0n, updatedAt: 0n },
+  funding: { longIndex: 0n, shortIndex: 0n, intervalStart: 0n, lastSampleAt: 0n, premiumSum: 0n, indexSum: 0n, sampledSecs: 0n },
   openInterest: { longLots: 0n, shortLots: 0n },
 } as unknown as Market;
 
@@ -50,8 +55,9 @@ describe("order preview", () => {
     // Equity $999.25 on 10 SOL: maintenance is reached near $52.67 per SOL, i.e. in raw units
     // per lot, just where the engine says the account stops covering 5%.
     const liq = p.liquidationPrice!;
-    expect(covers(health(filled.trader, filled.collateral, 1n, liq), 500n)).toBe(true);
-    expect(covers(health(filled.trader, filled.collateral, 1n, liq - 1n), 500n)).toBe(false);
+    const covers = (price: bigint) => health(filled.trader, filled.collateral, 1n, price, 500n, 500n)[4]!.value === 1n;
+    expect(covers(liq)).toBe(true);
+    expect(covers(liq - 1n)).toBe(false);
   });
 
   it("values an open position and what may be withdrawn", () => {
@@ -63,5 +69,29 @@ describe("order preview", () => {
     // Unrealised profit does not count toward withdrawals: $1,000 − 10% of $1,500.
     expect(r.withdrawable).toBe(850_000_000n);
     expect(r.marginRatioBps).toBe((75_000_000n * 10_000n) / 1_100_000_000n);
+  });
+});
+
+describe("the engine's rules the old TypeScript port missed", () => {
+  const price = raw(15_000n);
+
+  it("charges the fee in whole quote lots, rounded up, as the book does", () => {
+    // Quote lots of 100 native, ticks of one quote lot: one lot at 10,001 ticks is 10,001 quote
+    // lots (1,000,100 native). 5 bps is 5.0005 quote lots, charged 6: 600 native. (The port
+    // rounded native units up: 501.)
+    const coarse = { ...market, params: { ...market.params, quoteLotSize: 100n, tickSize: 1n } } as unknown as Market;
+    const p = previewOrder(coarse, account(1_000_000_000n), 0n, { isBid: true, lots: 1n, priceTicks: 10_001n, takes: true }, 10_001n * 100n * PRICE_SCALE);
+    expect(p.notional).toBe(1_000_100n);
+    expect(p.fee).toBe(600n);
+  });
+
+  it("settles unsettled funding before valuing an account, as the keeper does", () => {
+    // Longs' index rose 3 native per lot since the account settled: 10 SOL long owes 3,000.
+    const owing = { ...market, funding: { ...market.funding, longIndex: 3n * PRICE_SCALE } } as unknown as Market;
+    const a = account(1_000_000_000n, { basePosition: 1000n, quoteEntry: 1000n * 15_000n * 100n });
+    const settled = accountRisk(owing, a, price);
+    const unsettled = accountRisk(market, a, price);
+    expect(unsettled.equity - settled.equity).toBe(3_000n);
+    expect(settled.liquidationPrice! > unsettled.liquidationPrice!).toBe(true);
   });
 });

@@ -10,7 +10,6 @@ import {
   getMarginAccountDiscriminatorBytes,
   getMarketDecoder,
   getMarketDiscriminatorBytes,
-  getOrderBookAccountDecoder,
   getOrderBookAccountDiscriminatorBytes,
 } from "../generated";
 import type { MarketConfig } from "../config";
@@ -21,7 +20,9 @@ import { useExchange } from "../state";
 import { marginAccountAddress, type MarketRef } from "./actions";
 
 const decodeMarketData = typed(getMarketDecoder(), getMarketDiscriminatorBytes());
-const decodeBookData = typed(getOrderBookAccountDecoder(), getOrderBookAccountDiscriminatorBytes());
+// The book stays raw bytes: the engine walks them itself (`chain/book.ts`), and decoding a 1 MB
+// account into objects on every change would cost more than the walk.
+const decodeBookData = typed({ decode: (data) => data as Uint8Array }, getOrderBookAccountDiscriminatorBytes());
 const decodeMarginData = typed(getMarginAccountDecoder(), getMarginAccountDiscriminatorBytes());
 
 export function useMarketAccount(address: Address) {

@@ -1,42 +1,64 @@
 // Every case of the engine's vectors (`app/vectors/engine.json`, written by
-// `cargo test -p perp-engine --test vectors`) through the TypeScript port: same outputs, and an
-// error exactly where the engine refuses.
+// `cargo test -p perp-engine --test vectors`) through the engine's WebAssembly module as the app
+// loads it: same outputs, and an error exactly where the engine refuses. What the vectors check
+// here is the ABI — the generated client's encoding of the accounts, the parameter words, the
+// slots — since the math is the engine's own.
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as engine from "./engine";
+import type { Slot } from "./wasm";
 
-type Json = Record<string, string>;
+type Json = { [k: string]: string | null | boolean | Json };
 interface Case {
   params?: Json;
   input: Json;
   output: Json | string;
+}
+interface AccountCase {
+  market: Json;
+  account: Json;
+  price: string;
+  order: Json;
+  output: { risk: Json | string; preview: Json | string; fundingRateBps: string };
 }
 interface Vectors {
   priceScale: string;
   margin: Case[];
   health: Case[];
   liquidationPrice: { input: Json; output: { price: string | null } }[];
+  account: AccountCase[];
 }
 
-const vectors: Vectors = JSON.parse(
-  readFileSync(new URL("../../vectors/engine.json", import.meta.url), "utf8"),
-);
+const vectors: Vectors = JSON.parse(readFileSync(new URL("../../vectors/engine.json", import.meta.url), "utf8"));
 
-const big = (o: Json) =>
-  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, BigInt(v)])) as Record<string, bigint>;
+/** Every decimal string as a BigInt, nested objects too (booleans and nulls kept). */
+function big(o: Json): any {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === "string" ? BigInt(v) : v !== null && typeof v === "object" ? big(v) : v]));
+}
 
-/** `f()` as the vectors write it: its value as a decimal string, or "error". */
-function outcome(f: () => bigint | boolean): string {
+/** A slot as the vectors write it: its value as a decimal string, null, or "error". */
+const show = (s: Slot) => (s.code === 0 ? String(s.value) : s.code === 1 ? null : "error");
+
+/** `f()` as the vectors write it; an engine refusal is "error". */
+function outcome(f: () => Record<string, bigint | null>): Record<string, string | null> | string {
   try {
-    return String(f());
+    return Object.fromEntries(Object.entries(f()).map(([k, v]) => [k, v === null ? null : String(v)]));
   } catch (e) {
-    if (e instanceof engine.MathError) return "error";
+    if (e instanceof engine.EngineError && e.code === "Math") return "error";
     throw e;
   }
 }
 
-describe("engine vectors", () => {
+/** The margin parameters alone, as a market the module reads (the rest zero). */
+function marketOf(params: Json) {
+  const zero = { vol: { lastPrice: 0n, lastAt: 0n, varianceE18: 0n }, maintenanceBps: 0n, updatedAt: 0n };
+  const funding = { longIndex: 0n, shortIndex: 0n, intervalStart: 0n, lastSampleAt: 0n, premiumSum: 0n, indexSum: 0n, sampledSecs: 0n };
+  const p = { volTimeConstantSecs: 0n, maintenanceRampBpsPerHour: 0n, tickSize: 0n, quoteLotSize: 0n, makerFeeBps: 0n, takerFeeBps: 0n, fundingIntervalSecs: 0n, fundingMaxRateBps: 0n, ...big(params) };
+  return { risk: zero, funding, openInterest: { longLots: 0n, shortLots: 0n }, params: p };
+}
+
+describe("engine vectors through the WebAssembly module", () => {
   it("use the same price scale", () => {
     expect(BigInt(vectors.priceScale)).toBe(engine.PRICE_SCALE);
   });
@@ -44,14 +66,14 @@ describe("engine vectors", () => {
   it("margin fractions", () => {
     expect(vectors.margin.length).toBeGreaterThan(0);
     for (const c of vectors.margin) {
-      const p = big(c.params!) as unknown as engine.MarginParams;
       const i = big(c.input);
+      const s = engine.marginFractions(marketOf(c.params!), i.lots, i.volBps, i.oiLots, i.marketMaintenanceBps).map(show);
       expect({
-        sizeMultiplierBps: outcome(() => engine.sizeMultiplierBps(p, i.lots!)),
-        volMultiplierBps: outcome(() => engine.volMultiplierBps(p, i.volBps!)),
-        initialBps: outcome(() => engine.initialBps(p, i.lots!, i.volBps!, i.oiLots!)),
-        maintenanceTargetBps: outcome(() => engine.maintenanceTargetBps(p, i.volBps!)),
-        maintenanceBps: outcome(() => engine.maintenanceBps(p, i.marketMaintenanceBps!, i.lots!)),
+        sizeMultiplierBps: s[0],
+        volMultiplierBps: s[1],
+        initialBps: s[2],
+        maintenanceTargetBps: s[3],
+        maintenanceBps: s[4],
       }).toEqual(c.output);
     }
   });
@@ -60,23 +82,23 @@ describe("engine vectors", () => {
     expect(vectors.health.length).toBeGreaterThan(0);
     for (const c of vectors.health) {
       const i = big(c.input);
-      const trader = i as unknown as engine.TraderState;
-      let h: engine.Health;
+      const trader = { ...engine.FLAT_TRADER, ...i };
+      let s: (string | null)[];
       try {
-        h = engine.health(trader, i.balance!, i.quoteLotSize!, i.price!);
+        s = engine.health(trader, i.balance, i.quoteLotSize, i.price, i.initialBps, i.maintenanceBps).map(show);
       } catch (e) {
-        expect(e).toBeInstanceOf(engine.MathError);
+        expect(e).toBeInstanceOf(engine.EngineError);
         expect(c.output).toBe("error");
         continue;
       }
       expect({
-        equity: String(h.equity),
-        unrealised: String(h.unrealised),
-        exposure: String(h.exposure),
-        exposureLots: String(h.exposureLots),
-        coversInitial: outcome(() => engine.covers(h, i.initialBps!)),
-        maintenanceSurplus: outcome(() => engine.surplus(h, i.maintenanceBps!)),
-        withdrawable: outcome(() => engine.withdrawable(h, i.initialBps!)),
+        equity: s[0],
+        unrealised: s[1],
+        exposure: s[2],
+        exposureLots: s[3],
+        coversInitial: s[4] === "error" ? "error" : s[4] === "1" ? "true" : "false",
+        maintenanceSurplus: s[5],
+        withdrawable: s[6],
       }).toEqual(c.output);
     }
   });
@@ -85,15 +107,35 @@ describe("engine vectors", () => {
     expect(vectors.liquidationPrice.length).toBeGreaterThan(0);
     for (const c of vectors.liquidationPrice) {
       const i = big(c.input);
-      let got: string | null;
-      try {
-        const p = engine.liquidationPrice(i.position!, i.equityExPosition!, i.maintenanceBps!);
-        got = p === null ? null : String(p);
-      } catch (e) {
-        expect(e).toBeInstanceOf(engine.MathError);
-        got = "error";
-      }
-      expect(got).toBe(c.output.price);
+      const got = outcome(() => ({ price: engine.liquidationPrice(i.position, i.equityExPosition, i.maintenanceBps) }));
+      expect(typeof got === "string" ? got : got.price).toBe(c.output.price);
     }
+  });
+
+  it("account risk with funding settled, the order preview and the funding rate, at quote lots of 1, 10 and 100", () => {
+    expect(vectors.account.length).toBeGreaterThan(0);
+    for (const c of vectors.account) {
+      const market = big(c.market);
+      const a = big(c.account);
+      const account = { collateral: a.collateral, trader: { ...engine.FLAT_TRADER, ...a.trader }, funding: a.funding };
+      const price = BigInt(c.price);
+      const o = big(c.order);
+      const risk = outcome(() => {
+        const { collateral: _c, positionLots: _p, ...r } = engine.accountRisk(market, account, price);
+        return r;
+      });
+      const want = c.output.risk;
+      expect(risk).toEqual(typeof want === "string" ? want : { ...want });
+      expect(outcome(() => ({ ...engine.orderPreview(market, account, o, price) }))).toEqual(c.output.preview);
+      expect(String(engine.fundingRateBps(market))).toBe(c.output.fundingRateBps);
+    }
+  });
+});
+
+describe("engine errors", () => {
+  it("come back named, not as traps", () => {
+    expect(() => engine.marginBps(marketOf(vectors.margin[0]!.params!), -1n)).toThrow(/InvalidInput/);
+    expect(() => engine.liquidationPrice(1n, (1n << 126n) * 1n, 5_000n)).toThrow(/Math/);
+    expect(() => engine.bookLevels(new Uint8Array(12), 0n, 5)).toThrow(/BookAccountSize/);
   });
 });

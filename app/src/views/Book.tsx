@@ -1,4 +1,3 @@
-import type { OrderBookAccount } from "../generated";
 import type { Book as Levels, Level } from "../chain/book";
 import type { MarketUnits } from "../format/units";
 import type { Decoded } from "../chain/hooks";
@@ -8,7 +7,7 @@ export const DEPTH = 12;
 
 /** The live depth book: the best levels a side, the trader's own levels marked. It re-renders
  * on every change of the book account (a PubSub notification). */
-export function Book({ book, levels, units, mine }: { book: Decoded<OrderBookAccount>; levels: Levels; units: MarketUnits; mine: Set<bigint> }) {
+export function Book({ book, levels, units, mine }: { book: Decoded<Uint8Array>; levels: Levels; units: MarketUnits; mine: Set<bigint> }) {
   const { bids, asks } = levels;
   const maxLots = [...bids, ...asks].reduce((m, l) => (l.baseLots > m ? l.baseLots : m), 1n);
   const row = (side: "bid" | "ask") => (l: Level) => (

@@ -2,7 +2,7 @@ import { useMemo, useState } from "react";
 import type { MarginAccount, Market, OrderPlaced } from "../generated";
 import type { Book } from "../chain/book";
 import type { MarketUnits } from "../format/units";
-import { BPS, MathError } from "../math/engine";
+import { BPS, EngineError } from "../math/engine";
 import { placeOrder, type MarketRef, type OrderKind } from "../market/actions";
 import { markPrice, previewOrder, type OrderPreview } from "../market/risk";
 import { useExchange } from "../state";
@@ -57,7 +57,7 @@ export function OrderEntry({ ref_, market, units, account, top }: Props) {
     try {
       return previewOrder(market, account, 0n, { isBid, lots, priceTicks: execTicks, takes }, mark);
     } catch (e) {
-      return e instanceof MathError ? "the order is too large to evaluate" : String(e);
+      return e instanceof EngineError && e.code === "Math" ? "the order is too large to evaluate" : String(e);
     }
   }, [market, account, isBid, lots, execTicks, takes, mark]);
 

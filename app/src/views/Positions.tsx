@@ -46,7 +46,7 @@ export function Positions({ ref_, market, units, risk, symbol }: { ref_: MarketR
               <td>{risk.entryPrice === null ? "—" : units.formatRawPrice(risk.entryPrice)}</td>
               <td>{units.formatRawPrice(markPrice(market))}</td>
               <td className={risk.unrealisedPnl >= 0n ? "up" : "down"}>{units.formatNative(risk.unrealisedPnl)}</td>
-              <td>{risk.marginRatioBps === null ? "—" : `${(Number(risk.marginRatioBps) / 100).toFixed(2)}%`}</td>
+              <td>{risk.marginRatioBps === null ? "—" : risk.marginRatioBps > 1_000_000n ? "> 10,000%" : `${(Number(risk.marginRatioBps) / 100).toFixed(2)}%`}</td>
               <td data-testid="position-liq">{risk.liquidationPrice === null ? "none" : units.formatRawPrice(risk.liquidationPrice)}</td>
               <td>
                 <button onClick={close} data-testid="close-position">

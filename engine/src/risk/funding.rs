@@ -267,11 +267,37 @@ impl Funding {
             return Ok(0);
         }
         let premium = self.premium_sum / i64::from(p.interval_secs.max(1));
-        let cap: i64 = safe_cast(
-            u128::from(self.index_sum / self.sampled_secs).safe_mul(u128::from(p.max_rate_bps))?
-                / u128::from(BPS),
-        )?;
+        let cap = self.rate_cap(p)?;
         Ok(premium.clamp(-cap, cap))
+    }
+
+    /// The most one interval may pay per lot: the maximum rate of the open interval's
+    /// TWAP(index), rounded down (`Price` raw). Needs `sampled_secs > 0`.
+    fn rate_cap(&self, p: &FundingParams) -> Result<i64, MathError> {
+        safe_cast(
+            u128::from(self.index_sum.safe_div(self.sampled_secs)?)
+                .safe_mul(u128::from(p.max_rate_bps))?
+                / u128::from(BPS),
+        )
+    }
+
+    /// The rate the open interval's samples so far point to, bps of TWAP(index) per interval
+    /// (positive: longs pay), truncated toward zero: their time-weighted premium, clamped to the
+    /// cap the closing crank applies. A projection for display: the crank divides by the whole
+    /// interval, so time no sample covers still lowers what is finally paid. Zero before any
+    /// sample.
+    pub fn projected_rate_bps(&self, p: &FundingParams) -> Result<i64, MathError> {
+        if self.sampled_secs == 0 || self.index_sum == 0 {
+            return Ok(0);
+        }
+        let secs = i128::from(self.sampled_secs);
+        let cap = i128::from(self.rate_cap(p)?);
+        let premium = (i128::from(self.premium_sum) / secs).clamp(-cap, cap);
+        let index = i128::from(self.index_sum) / secs;
+        if index == 0 {
+            return Ok(0);
+        }
+        safe_cast(premium.safe_mul(i128::from(BPS))? / index)
     }
 
     /// The index a position of `position` lots settles against.
@@ -453,6 +479,23 @@ mod tests {
         );
         // The closing crank's sample opens the next interval.
         assert_eq!(st.s, FundingSample::of(at(999, 1_000), 50).unwrap());
+    }
+
+    #[test]
+    fn the_projected_rate_is_the_sampled_premium_in_bps_clamped_like_the_payment() {
+        // Mark 0.2% over index for 30 minutes: 20 bps, whatever part of the interval is left.
+        let mut st = State::opened(at(1_002, 1_000), T);
+        assert_eq!(
+            st.f.projected_rate_bps(&params()),
+            Ok(0),
+            "nothing sampled yet"
+        );
+        st.hold(at(1_002, 1_000), T, T + 30 * 60, 60);
+        assert_eq!(st.f.projected_rate_bps(&params()), Ok(20));
+        // A 2% discount is clamped to the 50 bps cap, as the closing crank clamps the payment.
+        let mut st = State::opened(at(980, 1_000), T);
+        st.hold(at(980, 1_000), T, T + 10 * 60, 60);
+        assert_eq!(st.f.projected_rate_bps(&params()), Ok(-50));
     }
 
     #[test]

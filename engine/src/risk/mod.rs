@@ -8,6 +8,7 @@
 //! The program stores the state these types define in the market and margin accounts and calls
 //! them with plain values; the same code answers the keeper's and the web app's questions.
 
+pub mod account;
 pub mod bankruptcy;
 pub mod funding;
 pub mod health;

@@ -7,12 +7,13 @@ use anchor_lang::prelude::*;
 use perp_engine::collateral::{OutflowWindow, WINDOW_HOURS};
 use perp_engine::oracle::{Breaker, PriceBand, PriceTracker, Published, StablePrice};
 use perp_engine::price::LotScale;
+use perp_engine::risk::account::{AccountState, MarketRules};
 use perp_engine::risk::funding::{Funding, FundingSample};
 use perp_engine::risk::health::Health;
 use perp_engine::risk::open_interest::OpenInterest;
 use perp_engine::risk::position::Ledger;
 use perp_engine::risk::state::MarketRisk;
-use perp_engine::trader::{MarginScale, Trader};
+use perp_engine::trader::{FeeRates, MarginScale, Trader};
 use perp_engine::{Price, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot};
 
 /// Trading status of a market, in increasing strictness (the byte value is the rank).
@@ -273,9 +274,39 @@ impl Market {
         Ledger::new(&self.funding, &mut self.open_interest, quote_lot_size)
     }
 
+    /// The engine's view of this market's risk rules (`perp_engine::risk::account`): every
+    /// margin, health, withdrawal and funding number below is computed there, once, for the
+    /// program and every client.
+    pub fn rules(&self) -> MarketRules {
+        MarketRules {
+            margin: self.params.margin(),
+            risk: self.risk,
+            funding: self.funding,
+            funding_params: self.params.funding(),
+            open_interest: self.open_interest,
+            tick_size: self.tick_size(),
+            quote_lot_size: self.quote_lot_size(),
+            fees: FeeRates {
+                maker_bps: self.params.maker_fee_bps,
+                taker_bps: self.params.taker_fee_bps,
+            },
+        }
+    }
+
+    /// `account` as the engine's risk rules read it (collateral, trader, funding snapshot).
+    pub fn account_state(account: &MarginAccount) -> AccountState {
+        AccountState {
+            collateral: account.collateral(),
+            trader: account.trader,
+            funding: account.funding,
+        }
+    }
+
     /// Settles `account`'s funding since its snapshot into its realised PnL, before its health
     /// is judged (a change of its position settles it through `ledger` instead).
     pub fn settle_funding(&self, account: &mut MarginAccount) -> Result<()> {
+        // The engine's `Funding::settle` in place (what `MarketRules::settle_funding` calls),
+        // without copying the 1.6 kB trader in and out on every instruction.
         self.funding
             .settle(
                 &mut account.trader,
@@ -308,13 +339,9 @@ impl Market {
     /// filled at their limits they would put it below maintenance at the index and at both ends
     /// of `band`, the liquidation prices (`Trader::orders_breach_maintenance`).
     pub fn orders_at_risk(&self, account: &MarginAccount, band: PriceBand) -> Result<bool> {
-        let scale = self.margin_scale(&account.trader)?;
-        let margin = self.params.margin();
-        Ok(account
-            .trader
-            .orders_breach_maintenance(account.collateral(), &scale, band.low, band.high, |lots| {
-                self.risk.maintenance_bps(&margin, lots)
-            })
+        Ok(self
+            .rules()
+            .orders_at_risk(&account.trader, account.collateral(), band)
             .map_err(ErrorCode::from)?)
     }
 
@@ -360,49 +387,32 @@ impl Market {
     /// volatility, raised toward 100% as open interest nears its hard cap.
     pub fn initial_margin_bps(&self, lots: u64) -> Result<u64> {
         Ok(self
-            .risk
-            .initial_bps(&self.params.margin(), lots, self.open_interest.lots())
+            .rules()
+            .initial_margin_bps(lots)
             .map_err(ErrorCode::from)?)
     }
 
     /// What initial margin is checked against for `trader` now: this market's sizes and the
     /// dynamic fraction for the trader's worst-case exposure.
     pub fn margin_scale(&self, trader: &Trader) -> Result<MarginScale> {
-        let lots = trader.worst_case_lots().map_err(ErrorCode::from)?;
-        Ok(MarginScale {
-            tick_size: self.tick_size(),
-            quote_lot_size: self.quote_lot_size(),
-            initial_margin_bps: u32::try_from(self.initial_margin_bps(lots)?)
-                .map_err(|_| ErrorCode::MathOverflow)?,
-            maker_fee_bps: self.params.maker_fee_bps,
-        })
+        Ok(self.rules().margin_scale(trader).map_err(ErrorCode::from)?)
     }
 
     /// What a keeper's account is checked against after a liquidation (`keeper_initial_bps`:
     /// neither open interest nor volatility beyond what maintenance already follows).
     pub fn keeper_margin_scale(&self, trader: &Trader) -> Result<MarginScale> {
-        let lots = trader.worst_case_lots().map_err(ErrorCode::from)?;
-        let margin = self.params.margin();
-        let maintenance = self
-            .risk
-            .maintenance_bps(&margin, lots)
-            .map_err(ErrorCode::from)?;
-        let fraction = margin
-            .keeper_initial_bps(lots, maintenance)
-            .map_err(ErrorCode::from)?;
-        Ok(MarginScale {
-            initial_margin_bps: u32::try_from(fraction).map_err(|_| ErrorCode::MathOverflow)?,
-            ..self.margin_scale(trader)?
-        })
+        Ok(self
+            .rules()
+            .keeper_margin_scale(trader)
+            .map_err(ErrorCode::from)?)
     }
 
     /// `account` valued at `price` (its funding already settled).
     pub fn health(&self, account: &MarginAccount, price: Price) -> Result<Health> {
-        let balance = i64::try_from(account.collateral).map_err(|_| ErrorCode::MathOverflow)?;
-        Ok(
-            Health::of(&account.trader, balance, self.quote_lot_size(), price)
-                .map_err(ErrorCode::from)?,
-        )
+        Ok(self
+            .rules()
+            .health(&account.trader, account.collateral(), price)
+            .map_err(ErrorCode::from)?)
     }
 
     /// What `account` (funding and realised PnL settled) may withdraw: what initial margin leaves
@@ -414,10 +424,9 @@ impl Market {
             Some(band) => (band.low, band.high),
             None => return err!(ErrorCode::OracleNoValidSource),
         };
-        let scale = self.margin_scale(&account.trader)?;
-        Ok(account
-            .trader
-            .withdrawable(account.collateral(), &scale, low, high)
+        Ok(self
+            .rules()
+            .withdrawable(&account.trader, account.collateral(), low, high)
             .map_err(ErrorCode::from)?)
     }
 
@@ -460,8 +469,8 @@ impl Market {
     /// The maintenance fraction (bps) for a position of `lots` now (ramped, with size premium).
     pub fn maintenance_margin_bps(&self, lots: u64) -> Result<u64> {
         Ok(self
-            .risk
-            .maintenance_bps(&self.params.margin(), lots)
+            .rules()
+            .maintenance_margin_bps(lots)
             .map_err(ErrorCode::from)?)
     }
 
