@@ -4,8 +4,8 @@
 
 use crate::abi::{BOOK, BOOK_ACCOUNT_SIZE, BOOK_HEADER, Out};
 use crate::{Code, Failure};
-use perp_engine::book::order::Side;
 use perp_engine::book::{MAX_PRICE_TICKS, MarketBook};
+use perp_engine::side::Side;
 
 /// Words per level: price (ticks), base lots, orders.
 pub const LEVEL_WORDS: usize = 3;

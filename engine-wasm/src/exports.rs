@@ -7,12 +7,12 @@ use crate::abi::{
 };
 use crate::book::{self, LEVEL_WORDS};
 use crate::{CODE_NAMES, Code, Failure};
-use perp_engine::book::order::Side;
 use perp_engine::oracle::PriceBand;
 use perp_engine::price::Price;
 use perp_engine::risk::account::OrderIntent;
 use perp_engine::risk::health::Health;
 use perp_engine::risk::liquidation::liquidation_price as engine_liquidation_price;
+use perp_engine::side::Side;
 use perp_engine::{BaseLots, QuoteNativePerQuoteLot, Ticks};
 
 /// Runs `f` on the input block and turns its failure into a status.

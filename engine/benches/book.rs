@@ -20,16 +20,16 @@
 
 use bytemuck::Zeroable;
 use perp_engine::book::events::EventQueue;
-use perp_engine::book::order::{
-    OrderId, OrderKind, OrderRequest, SelfTrade, Side, TickBand, TraderKey,
-};
+use perp_engine::book::order::{OrderId, OrderKind, OrderRequest, SelfTrade, TickBand, TraderKey};
 use perp_engine::book::{
     EVENT_QUEUE_CAPACITY, Makers, MarketBook, NoMakers, PlaceContext, Remainder, consume_events,
 };
 use perp_engine::price::{PRICE_SCALE, Price};
 use perp_engine::risk::health::Health;
 use perp_engine::risk::margin::MarginParams;
-use perp_engine::trader::{FeeRates, MarginScale, Trader};
+use perp_engine::risk::trader_margin::MarginScale;
+use perp_engine::side::Side;
+use perp_engine::trader::{FeeRates, Trader};
 use perp_engine::{
     BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
 };

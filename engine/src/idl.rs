@@ -13,9 +13,9 @@ extern crate std;
 
 use crate::book::OrderBook;
 use crate::book::critbit::{CritbitTree, Node};
-use crate::book::events::{Event, EventQueue};
-use crate::book::order::RestingOrder;
 use crate::book::side::BookSide;
+use crate::events::{Event, EventQueue};
+use crate::order::RestingOrder;
 use crate::risk::funding::{Funding, FundingSample, FundingSnapshot};
 use crate::risk::open_interest::OpenInterest;
 use crate::risk::state::MarketRisk;

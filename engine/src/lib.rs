@@ -10,15 +10,19 @@ pub mod book;
 pub mod collateral;
 pub mod crank;
 pub mod error;
+pub mod events;
 #[cfg(feature = "idl-build")]
 pub mod idl;
 pub mod math;
 pub mod oracle;
+pub mod order;
 pub mod price;
 pub mod risk;
+pub mod side;
 pub mod trader;
 pub mod units;
 
 pub use error::{EngineError, MathError};
 pub use price::Price;
+pub use side::Side;
 pub use units::*;

@@ -11,12 +11,13 @@
 use bytemuck::Zeroable;
 use perp_engine::book::events::{EVENT_FILL, EVENT_OUT, EVENT_SETTLED, Event, EventQueue};
 use perp_engine::book::order::{
-    BookError, OrderId, OrderKind, OrderRequest, SelfTrade, Side, TickBand, TraderKey,
+    BookError, OrderId, OrderKind, OrderRequest, SelfTrade, TickBand, TraderKey,
 };
 use perp_engine::book::{
     MAX_PRICE_TICKS, Makers, OrderBook, PlaceContext, PlaceOutcome, Remainder, consume_events,
     queue_reserve,
 };
+use perp_engine::side::Side;
 use perp_engine::trader::{FeeRates, MAX_OPEN_ORDERS, Trader, notional};
 use perp_engine::{BaseLots, QuoteLotsPerBaseLotPerTick, Ticks};
 use proptest::prelude::*;

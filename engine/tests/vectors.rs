@@ -9,7 +9,6 @@
 //! Every integer is a decimal string (equity and exposure are 128-bit, beyond JSON numbers);
 //! an output the engine refuses to compute (overflow) is `"error"`.
 
-use perp_engine::book::order::Side;
 use perp_engine::error::MathError;
 use perp_engine::oracle::PriceBand;
 use perp_engine::risk::account::{AccountState, MarketRules, OrderIntent};
@@ -20,6 +19,7 @@ use perp_engine::risk::margin::MarginParams;
 use perp_engine::risk::open_interest::OpenInterest;
 use perp_engine::risk::state::MarketRisk;
 use perp_engine::risk::volatility::Volatility;
+use perp_engine::side::Side;
 use perp_engine::trader::{FeeRates, Trader};
 use perp_engine::{
     BaseLots, Price, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,

@@ -10,19 +10,22 @@
 //! the book, queue and traders must be discarded, which the program's transaction does.
 
 pub mod critbit;
-pub mod events;
-pub mod order;
 pub mod side;
 
+// The book's vocabulary lives below it (`crate::order`, `crate::events`), where the trader can
+// use it without depending on the matching engine; re-exported under their old paths.
+pub use crate::{events, order};
+
 use crate::error::MathError;
+use crate::events::{EVENT_FILL, EVENT_OUT, Event, EventQueue};
 use crate::math::SafeMath;
+use crate::order::{
+    BookError, OrderId, OrderKind, OrderRequest, RestingOrder, SelfTrade, TraderKey,
+};
+use crate::side::Side;
 use crate::trader::{FeeRates, Fill, Trader};
 use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, Ticks};
 use bytemuck::{Pod, Zeroable};
-use events::{EVENT_FILL, EVENT_OUT, Event, EventQueue};
-use order::{
-    BookError, OrderId, OrderKind, OrderRequest, RestingOrder, SelfTrade, Side, TraderKey,
-};
 use side::BookSide;
 
 /// Orders per side of a market's book.

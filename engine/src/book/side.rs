@@ -2,7 +2,7 @@
 //! orders. Best order = smallest id (see `OrderId`).
 
 use super::critbit::{CritbitTree, NIL, TreeError};
-use super::order::{BookError, OrderId, RestingOrder};
+use crate::order::{BookError, OrderId, RestingOrder};
 use bytemuck::{Pod, Zeroable};
 
 /// A side holding at most `CAP` orders; `NODES` must be `2 * CAP` (the tree's node pool).

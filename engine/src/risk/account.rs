@@ -15,12 +15,13 @@ use super::liquidation::liquidation_price;
 use super::margin::MarginParams;
 use super::open_interest::OpenInterest;
 use super::state::MarketRisk;
-use crate::book::order::Side;
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::oracle::PriceBand;
 use crate::price::{PRICE_SCALE, Price};
-use crate::trader::{FeeRates, MarginScale, Trader, notional};
+use crate::risk::trader_margin::MarginScale;
+use crate::side::Side;
+use crate::trader::{FeeRates, Trader, notional};
 use crate::units::{
     BPS, BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
 };

@@ -107,8 +107,8 @@ impl Health {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::book::order::Side;
     use crate::risk::test_price as price;
+    use crate::side::Side;
     use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, Ticks};
 
     const TICK: QuoteLotsPerBaseLotPerTick = QuoteLotsPerBaseLotPerTick::new(1);

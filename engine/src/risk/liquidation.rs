@@ -10,10 +10,10 @@
 
 use super::BPS;
 use super::health::Health;
-use crate::book::order::Side;
 use crate::error::{EngineError, MathError};
 use crate::math::{SafeMath, safe_cast};
 use crate::price::{PRICE_SCALE, Price};
+use crate::side::Side;
 use crate::trader::Trader;
 use crate::units::{BaseLots, QuoteNativePerQuoteLot};
 

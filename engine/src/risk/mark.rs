@@ -12,10 +12,10 @@
 //! then a quote cancelled in the same transaction only ever weighs one funding sample.
 
 use crate::book::OrderBook;
-use crate::book::order::Side;
 use crate::book::side::BookSide;
 use crate::error::MathError;
 use crate::price::Price;
+use crate::side::Side;
 use crate::units::{QuoteLotsPerBaseLotPerTick, QuoteNativePerQuoteLot, Ticks};
 
 /// The most resting orders one side's walk visits, bounding the crank's compute however the book
@@ -68,7 +68,7 @@ pub fn funding_mark<const CAP: usize, const NODES: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::book::order::{OrderId, RestingOrder};
+    use crate::order::{OrderId, RestingOrder};
     use bytemuck::Zeroable;
 
     type Side8 = BookSide<8, 16>;

@@ -18,6 +18,7 @@ pub mod mark;
 pub mod open_interest;
 pub mod position;
 pub mod state;
+pub mod trader_margin;
 pub mod volatility;
 
 pub use crate::units::BPS;

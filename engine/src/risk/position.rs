@@ -112,7 +112,7 @@ mod tests {
             .change(&mut trader, &mut snapshot, |t| {
                 // Funding was settled before the change: owed on the 10 lots held.
                 assert_eq!(t.realised_pnl, -30);
-                t.apply_transfer(crate::book::order::Side::Ask, BaseLots::new(14), 1_400)
+                t.apply_transfer(crate::side::Side::Ask, BaseLots::new(14), 1_400)
             })
             .unwrap();
         assert_eq!(trader.base_position, -4);

@@ -97,9 +97,9 @@ impl MarketRisk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::book::order::Side;
     use crate::risk::health::Health;
     use crate::risk::test_price as price;
+    use crate::side::Side;
     use crate::trader::Trader;
     use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNativePerQuoteLot, Ticks};
 

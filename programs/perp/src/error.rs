@@ -5,6 +5,7 @@ use anchor_lang::prelude::*;
 use perp_engine::EngineError;
 use perp_engine::book::order::BookError;
 use perp_engine::oracle::{OracleError, SourceFault};
+use perp_engine::risk::trader_margin::MarginError;
 
 /// Every named refusal of the perp program (codes start at 6000).
 #[error_code]
@@ -429,8 +430,16 @@ impl From<BookError> for ErrorCode {
             BookError::EventQueueFull => ErrorCode::EventQueueFull,
             BookError::OrderNotFound => ErrorCode::OrderNotFound,
             BookError::StateMismatch => ErrorCode::BookStateMismatch,
-            BookError::InsufficientMargin => ErrorCode::InsufficientMargin,
-            BookError::WorsensHealth => ErrorCode::ReduceWorsensHealth,
+        }
+    }
+}
+
+impl From<MarginError> for ErrorCode {
+    fn from(e: MarginError) -> Self {
+        match e {
+            MarginError::Math(at) => ErrorCode::from(at),
+            MarginError::InsufficientMargin => ErrorCode::InsufficientMargin,
+            MarginError::WorsensHealth => ErrorCode::ReduceWorsensHealth,
         }
     }
 }

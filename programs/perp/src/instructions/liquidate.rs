@@ -21,10 +21,10 @@ use crate::state::{EventQueueAccount, MarginAccount, Market, OrderBookAccount};
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
-use perp_engine::book::order::BookError;
 use perp_engine::book::{OneMaker, consume_events};
 use perp_engine::oracle::{Action, PriceBand};
 use perp_engine::risk::liquidation::liquidate;
+use perp_engine::risk::trader_margin::MarginError;
 
 #[derive(Accounts)]
 pub struct Liquidate<'info> {
@@ -191,7 +191,7 @@ fn transfer_position(
             band.high,
         )
         .map_err(|e| match e {
-            BookError::InsufficientMargin => ErrorCode::KeeperUnhealthy,
+            MarginError::InsufficientMargin => ErrorCode::KeeperUnhealthy,
             other => ErrorCode::from(other),
         })?;
     log_event(&Liquidated {

@@ -20,9 +20,10 @@ use crate::state::{EventQueueAccount, Exchange, Gate, MarketStatus};
 use crate::trading::*;
 use crate::util::makers::MakerAccounts;
 use anchor_lang::prelude::*;
-use perp_engine::book::order::{OrderKind, OrderRequest, SelfTrade, Side, TickBand};
+use perp_engine::book::order::{OrderKind, OrderRequest, SelfTrade, TickBand};
 use perp_engine::book::{PlaceContext, Remainder};
 use perp_engine::risk::liquidation::is_liquidatable;
+use perp_engine::side::Side;
 use perp_engine::trader::FeeRates;
 use perp_engine::{BaseLots, Price, Ticks};
 

@@ -13,7 +13,8 @@ use perp_engine::risk::health::Health;
 use perp_engine::risk::open_interest::OpenInterest;
 use perp_engine::risk::position::Ledger;
 use perp_engine::risk::state::MarketRisk;
-use perp_engine::trader::{FeeRates, MarginScale, Trader};
+use perp_engine::risk::trader_margin::MarginScale;
+use perp_engine::trader::{FeeRates, Trader};
 use perp_engine::{Price, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot};
 
 /// Trading status of a market, in increasing strictness (the byte value is the rank).

@@ -7,7 +7,7 @@ use perp::OrderArgs;
 use perp::events::OrderPlaced;
 use perp::state::OrderBookAccount;
 use perp_engine::book::MarketBook;
-use perp_engine::book::order::Side;
+use perp_engine::side::Side;
 
 pub use perp_sdk::ix::order_args as order;
 

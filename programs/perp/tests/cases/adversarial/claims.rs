@@ -15,8 +15,8 @@ use perp::events::{BookEventLogged, Liquidated, OrderPlaced};
 use perp::state::Market;
 use perp_engine::Price;
 use perp_engine::book::events::EVENT_FILL;
-use perp_engine::book::order::Side;
 use perp_engine::price::PRICE_SCALE;
+use perp_engine::side::Side;
 use solana_sdk::pubkey::Pubkey;
 use std::collections::HashMap;
 

@@ -2,7 +2,8 @@
 //! hand when their orders traded or left the book. Keepers drain it permissionlessly; until then
 //! the maker's open-order slot keeps reserving margin for the pending quantity.
 
-use super::order::{BookError, OrderId, Side, TraderKey};
+use crate::order::{BookError, OrderId, TraderKey};
+use crate::side::Side;
 use crate::units::{BaseLots, Ticks};
 use bytemuck::{Pod, Zeroable};
 

@@ -4,47 +4,12 @@
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::price::Price;
+use crate::side::Side;
 use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNativePerQuoteLot, Ticks};
 use bytemuck::{Pod, Zeroable};
 
 /// The key that identifies a trader to the book: the margin account's address.
 pub type TraderKey = [u8; 32];
-
-/// Which side of the book: a bid buys, an ask sells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum Side {
-    /// Buy.
-    Bid = 0,
-    /// Sell.
-    Ask = 1,
-}
-
-impl Side {
-    /// The side an order of this side trades against.
-    #[inline]
-    pub fn opposite(self) -> Side {
-        match self {
-            Side::Bid => Side::Ask,
-            Side::Ask => Side::Bid,
-        }
-    }
-
-    /// Decodes a stored byte; anything but 0 reads as `Ask`.
-    #[inline]
-    pub fn from_byte(b: u8) -> Side {
-        if b == 0 { Side::Bid } else { Side::Ask }
-    }
-
-    /// True when an order of this side at `limit` trades with a resting order at `resting`.
-    #[inline]
-    pub fn crosses(self, limit: Ticks, resting: Ticks) -> bool {
-        match self {
-            Side::Bid => resting <= limit,
-            Side::Ask => resting >= limit,
-        }
-    }
-}
 
 /// How an order treats the book (DESIGN §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -256,11 +221,6 @@ pub enum BookError {
     OrderNotFound,
     /// An event or order does not match the bookkeeping it names (an invariant broke; never expected).
     StateMismatch,
-    /// Equity would not cover the initial margin of the position and open orders.
-    InsufficientMargin,
-    /// A risk-reducing trade would lower the account's maintenance health or leave its equity
-    /// negative.
-    WorsensHealth,
 }
 
 impl From<MathError> for BookError {
