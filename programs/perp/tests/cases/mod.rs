@@ -5,6 +5,7 @@ mod audit;
 mod audit2;
 mod audit21;
 mod audit22b;
+mod audit23;
 mod audit3;
 mod bad_debt;
 mod book_limits;
