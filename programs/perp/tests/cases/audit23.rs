@@ -40,7 +40,13 @@ async fn audit23_open_interest_cannot_climb_past_the_hard_cap_through_queued_fil
     let d = env.funded_trader(&market, 100_000_000).await;
 
     // `a` buys 100 from `b`'s ask; `b`'s fill stays queued: recorded (long, short) = (100, 0).
-    place(&mut env, &b, order(OrderSide::Ask, OrderType::Limit, TICKS, 100), &[]).await;
+    place(
+        &mut env,
+        &b,
+        order(OrderSide::Ask, OrderType::Limit, TICKS, 100),
+        &[],
+    )
+    .await;
     place(
         &mut env,
         &a,
@@ -88,10 +94,7 @@ async fn audit23_open_interest_cannot_climb_past_the_hard_cap_through_queued_fil
                     "hard cap {} lots: a sale that raised the short side was accepted at \
                      (long, short) = {before:?}; after {} rounds open interest is {after:?} \
                      (c {}, d {})",
-                    params.oi_hard_cap_lots,
-                    3,
-                    cm.trader.base_position,
-                    dm.trader.base_position,
+                    params.oi_hard_cap_lots, 3, cm.trader.base_position, dm.trader.base_position,
                 );
             }
             assert_error(result, ErrorCode::OpenInterestCapReached);
