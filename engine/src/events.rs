@@ -2,6 +2,7 @@
 //! hand when their orders traded or left the book. Keepers drain it permissionlessly; until then
 //! the maker's open-order slot keeps reserving margin for the pending quantity.
 
+use crate::math::SafeMath;
 use crate::order::{BookError, OrderId, TraderKey};
 use crate::side::Side;
 use crate::units::{BaseLots, Ticks};
@@ -86,10 +87,14 @@ pub struct EventQueue<const N: usize> {
     head: u32,
     len: u32,
     next_seq: u64,
+    /// Lots of the fills waiting here, by the maker's side (`Side as usize`): what the makers'
+    /// positions may still move by once settled. Open interest does not count a queued maker's
+    /// side until it settles; this is what bounds it meanwhile (`OpenInterest::with_queued`).
+    queued_fill_lots: [u64; 2],
     events: [Event; N],
 }
 
-// SAFETY: `repr(C)`, two u32 and a u64 header (16 bytes, no padding) then an array of a
+// SAFETY: `repr(C)`, two u32 and three u64 (32 bytes, no padding) then an array of a
 // padding-free Pod type; every bit pattern is valid (`head` is reduced modulo `N` on use).
 unsafe impl<const N: usize> Zeroable for EventQueue<N> {}
 unsafe impl<const N: usize> Pod for EventQueue<N> {}
@@ -135,12 +140,33 @@ impl<const N: usize> EventQueue<N> {
         if self.free() == 0 {
             return Err(BookError::EventQueueFull);
         }
+        if event.kind == EVENT_FILL {
+            let side = Side::from_byte(event.maker_side) as usize;
+            self.queued_fill_lots[side] = self.queued_fill_lots[side].safe_add(event.base_lots)?;
+        }
         event.seq = self.next_seq;
         self.next_seq = self.next_seq.wrapping_add(1);
         let at = (self.head as usize % N + self.len as usize) % N;
         self.events[at] = event;
         self.len += 1;
         Ok(())
+    }
+
+    /// Lots of the fills waiting for makers on `maker_side` (a bid maker buys, an ask maker
+    /// sells).
+    #[inline]
+    pub fn queued_fill_lots(&self, maker_side: Side) -> u64 {
+        self.queued_fill_lots[maker_side as usize]
+    }
+
+    /// Takes a waiting fill's lots out of the queued totals as it leaves the queue.
+    fn unqueue(&mut self, event: &Event) {
+        if event.kind == EVENT_FILL {
+            let side = Side::from_byte(event.maker_side) as usize;
+            // Never below zero: every waiting fill was counted when pushed.
+            self.queued_fill_lots[side] =
+                self.queued_fill_lots[side].saturating_sub(event.base_lots);
+        }
     }
 
     /// The `i`-th oldest waiting event.
@@ -158,6 +184,7 @@ impl<const N: usize> EventQueue<N> {
     /// Drops the oldest event, and any settled ones it uncovers.
     pub fn pop_front(&mut self) -> Option<Event> {
         let e = *self.front()?;
+        self.unqueue(&e);
         self.drop_front();
         self.drop_settled_front();
         Some(e)
@@ -167,7 +194,12 @@ impl<const N: usize> EventQueue<N> {
     /// holds a waiting event. Out of range: nothing happens.
     pub fn settle(&mut self, i: usize) {
         if i < self.len() {
-            self.events[(self.head as usize % N + i) % N].kind = EVENT_SETTLED;
+            let at = (self.head as usize % N + i) % N;
+            let event = self.events[at];
+            if !event.is_settled() {
+                self.unqueue(&event);
+            }
+            self.events[at].kind = EVENT_SETTLED;
             self.drop_settled_front();
         }
     }
@@ -234,5 +266,37 @@ mod tests {
         q.settle(5); // out of range: ignored
         assert_eq!(q.pop_front().unwrap().base_lots, 3);
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn queued_fill_lots_count_waiting_fills_by_maker_side() {
+        let mut q = EventQueue::<4>::zeroed();
+        let fill = |side: Side, lots: u64| Event {
+            maker_side: side as u8,
+            ..ev(lots)
+        };
+        q.push(fill(Side::Bid, 5)).unwrap();
+        q.push(fill(Side::Ask, 7)).unwrap();
+        q.push(Event {
+            kind: EVENT_OUT,
+            ..fill(Side::Ask, 100)
+        })
+        .unwrap();
+        q.push(fill(Side::Bid, 3)).unwrap();
+        // Outs move no position: only fills count.
+        assert_eq!(
+            (q.queued_fill_lots(Side::Bid), q.queued_fill_lots(Side::Ask)),
+            (8, 7)
+        );
+        q.settle(3);
+        q.settle(3); // already settled: counted out once
+        assert_eq!(q.queued_fill_lots(Side::Bid), 5);
+        q.settle(1);
+        assert_eq!(q.queued_fill_lots(Side::Ask), 0);
+        assert_eq!(q.pop_front().unwrap().base_lots, 5);
+        assert_eq!(
+            (q.queued_fill_lots(Side::Bid), q.queued_fill_lots(Side::Ask)),
+            (0, 0)
+        );
     }
 }

@@ -245,6 +245,7 @@ describe!([const N: usize] EventQueue<N>, format!("perp_engine::book::events::Ev
     head: u32,
     len: u32,
     next_seq: u64,
+    queued_fill_lots: [u64; 2],
     events: [Event; N],
 });
 

@@ -4,7 +4,9 @@
 //! losses divide over exactly these sums, which is what keeps them zero-sum at every moment.
 
 use crate::error::MathError;
+use crate::events::EventQueue;
 use crate::math::SafeMath;
+use crate::side::Side;
 use bytemuck::{Pod, Zeroable};
 
 /// Stored in the market. 16 bytes.
@@ -35,6 +37,36 @@ impl OpenInterest {
     pub fn lots(&self) -> u64 {
         self.long_lots.max(self.short_lots)
     }
+
+    /// An upper bound on each side once the fills waiting in the queue settle: a maker's side
+    /// of a queued fill is not recorded until it settles, and settled it moves the maker's
+    /// side by at most its lots (a bid maker's long side, an ask maker's short side; or it
+    /// reduces the other side instead). What the hard cap is judged on: judged on the recorded
+    /// sides alone, queued fills would leave room that settling them then fills.
+    pub fn with_queued(&self, bid_maker_lots: u64, ask_maker_lots: u64) -> OpenInterest {
+        OpenInterest {
+            long_lots: self.long_lots.saturating_add(bid_maker_lots),
+            short_lots: self.short_lots.saturating_add(ask_maker_lots),
+        }
+    }
+
+    /// `with_queued` for the fills waiting in `queue`.
+    pub fn with_queue<const N: usize>(&self, queue: &EventQueue<N>) -> OpenInterest {
+        self.with_queued(
+            queue.queued_fill_lots(Side::Bid),
+            queue.queued_fill_lots(Side::Ask),
+        )
+    }
+
+    /// The hard cap's rule for a change from `before` to `self` (both `with_queued` bounds):
+    /// no side may grow beyond the larger of the cap and where it was. Open interest grows only
+    /// when both sides do (every position has its counterpart), so above the cap the market
+    /// only shrinks, and below it no change takes it past the cap, whichever side queued fills
+    /// have inflated.
+    pub fn within_cap(&self, before: &OpenInterest, hard_cap_lots: u64) -> bool {
+        self.long_lots <= before.long_lots.max(hard_cap_lots)
+            && self.short_lots <= before.short_lots.max(hard_cap_lots)
+    }
 }
 
 /// (long lots, short lots) of one position.
@@ -60,5 +92,47 @@ mod tests {
         assert_eq!((oi.long_lots, oi.short_lots), (0, 14));
         // A position that was never recorded cannot be removed.
         assert!(oi.record(5, 0).is_err());
+    }
+
+    #[test]
+    fn the_hard_cap_counts_queued_makers_and_lets_no_side_grow_past_it() {
+        let cap = 100;
+        // Recorded (100, 0) with the ask maker's 100 queued: really (100, 100).
+        let before = OpenInterest {
+            long_lots: 100,
+            short_lots: 0,
+        }
+        .with_queued(0, 100);
+        assert_eq!((before.long_lots, before.short_lots), (100, 100));
+        // A sale into a resting bid whose fill queues: both sides would settle at 200.
+        let after = OpenInterest {
+            long_lots: 100,
+            short_lots: 100,
+        }
+        .with_queued(100, 100);
+        assert!(!after.within_cap(&before, cap));
+        // Above the cap (the council lowered it), a reduction is allowed, a growth is not.
+        let high = OpenInterest {
+            long_lots: 300,
+            short_lots: 300,
+        };
+        let reduced = OpenInterest {
+            long_lots: 250,
+            short_lots: 250,
+        };
+        assert!(reduced.within_cap(&high, cap));
+        assert!(!high.within_cap(&reduced, cap));
+        // A side inflated by queued reductions leaves no room on the other side past the cap.
+        let inflated = OpenInterest {
+            long_lots: 100,
+            short_lots: 100,
+        }
+        .with_queued(200, 0);
+        let grown = OpenInterest {
+            long_lots: 100,
+            short_lots: 150,
+        }
+        .with_queued(200, 0);
+        assert!(!grown.within_cap(&inflated, cap));
     }
 }

@@ -162,5 +162,5 @@ export async function fetchAllMaybeEventQueueAccount(
 }
 
 export function getEventQueueAccountSize(): number {
-  return 69688;
+  return 69704;
 }

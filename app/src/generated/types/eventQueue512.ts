@@ -31,6 +31,7 @@ export type EventQueue512 = {
   head: number;
   len: number;
   nextSeq: bigint;
+  queuedFillLots: Array<bigint>;
   events: Array<Event>;
 };
 
@@ -38,6 +39,7 @@ export type EventQueue512Args = {
   head: number;
   len: number;
   nextSeq: number | bigint;
+  queuedFillLots: Array<number | bigint>;
   events: Array<EventArgs>;
 };
 
@@ -46,6 +48,7 @@ export function getEventQueue512Encoder(): FixedSizeEncoder<EventQueue512Args> {
     ["head", getU32Encoder()],
     ["len", getU32Encoder()],
     ["nextSeq", getU64Encoder()],
+    ["queuedFillLots", getArrayEncoder(getU64Encoder(), { size: 2 })],
     ["events", getArrayEncoder(getEventEncoder(), { size: 512 })],
   ]);
 }
@@ -55,6 +58,7 @@ export function getEventQueue512Decoder(): FixedSizeDecoder<EventQueue512> {
     ["head", getU32Decoder()],
     ["len", getU32Decoder()],
     ["nextSeq", getU64Decoder()],
+    ["queuedFillLots", getArrayDecoder(getU64Decoder(), { size: 2 })],
     ["events", getArrayDecoder(getEventDecoder(), { size: 512 })],
   ]);
 }

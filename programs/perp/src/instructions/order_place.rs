@@ -177,7 +177,6 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
 
     let account_key = trading.margin_account.key();
     let mut account = trading.margin_account.load_mut()?;
-    let oi_before = market.open_interest.lots();
     let account_ref = &mut *account;
     let opened = market
         .ledger()
@@ -186,6 +185,9 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
     let before = account.trader;
     let mut book = trading.book.load_mut()?;
     let mut queue = ctx.accounts.event_queue.load_mut()?;
+    // Open interest as it will be once every queued fill settles (at most): the hard cap is
+    // judged on that, not on the recorded sides a queued maker's fill has not reached yet.
+    let oi_before = market.open_interest.with_queue(&queue.queue);
     let mut makers = MakerAccounts::load(
         ctx.remaining_accounts,
         &market.ledger(),
@@ -210,10 +212,12 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
     makers.close(&mut ledger)?;
     match prices.increase {
         Some(b) => {
-            // Above the hard cap the market only shrinks.
-            let oi = market.open_interest.lots();
+            // No side grows past the hard cap; above it the market only shrinks.
             require!(
-                oi <= market.params.oi_hard_cap_lots || oi <= oi_before,
+                market
+                    .open_interest
+                    .with_queue(&queue.queue)
+                    .within_cap(&oi_before, market.params.oi_hard_cap_lots),
                 ErrorCode::OpenInterestCapReached
             );
             let scale = market.margin_scale(&account.trader)?;

@@ -8,18 +8,13 @@
 //! It never drains the real queue: a check must not change what the next instruction sees.
 
 use super::env::{MarketKeys, TestEnv};
-use perp::state::{MarginAccount, Market};
+use perp::state::{EventQueueAccount, MarginAccount, Market};
 use perp_engine::Price;
 use perp_engine::book::events::Event;
 use perp_sdk::risk::Conservation;
 use solana_sdk::account::{Account, AccountSharedData};
 use solana_sdk::clock::Clock;
 use solana_sdk::pubkey::Pubkey;
-
-/// Bytes before the ring in an event queue account: discriminator, market key.
-const QUEUE_HEADER: usize = 8 + 32;
-/// The ring's own header: head (u32), len (u32), next sequence number (u64).
-const RING_HEADER: usize = 16;
 
 /// One market as the invariants see it after an instruction.
 #[derive(Clone)]
@@ -93,21 +88,21 @@ pub struct SavedAccounts {
     clock: Clock,
 }
 
-/// The waiting events of an event queue account's `data`, oldest first (read field by field:
-/// the ring is 70 KB, too large to copy onto the stack as one value).
+/// The waiting events of an event queue account's `data`, oldest first, read through the
+/// program's own layout (copied into an aligned heap buffer: the ring is 70 KB, too large for
+/// the stack).
 pub fn read_queue(data: &[u8]) -> Vec<Event> {
-    let word = |at: usize| u32::from_le_bytes(data[at..at + 4].try_into().unwrap()) as usize;
-    let (head, len) = (word(QUEUE_HEADER), word(QUEUE_HEADER + 4));
-    let size = core::mem::size_of::<Event>();
-    let ring = QUEUE_HEADER + RING_HEADER;
-    let capacity = (data.len() - ring) / size;
-    (0..len)
-        .map(|i| {
-            let at = ring + ((head % capacity + i) % capacity) * size;
-            bytemuck::pod_read_unaligned::<Event>(&data[at..at + size])
-        })
+    let size = core::mem::size_of::<EventQueueAccount>();
+    let mut words = vec![0u64; size.div_ceil(8)];
+    bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..size].copy_from_slice(&data[8..8 + size]);
+    let account: &EventQueueAccount =
+        bytemuck::from_bytes(&bytemuck::cast_slice::<u64, u8>(&words)[..size]);
+    let queue = &account.queue;
+    (0..queue.len())
+        .filter_map(|i| queue.get(i))
         // Settled in place behind an older waiting event: nothing left to apply.
         .filter(|e| !e.is_settled())
+        .copied()
         .collect()
 }
 
@@ -217,6 +212,28 @@ impl MarketView {
 
     fn indices_zero(&self) -> bool {
         self.market.funding.long_index == 0 && self.market.funding.short_index == 0
+    }
+
+    /// Invariant 7: open interest as it will be once every queued fill settles (the virtually
+    /// drained positions) grows past the hard cap through no step: at most the larger of the cap
+    /// and what it was before. Queued makers' sides are real positions in waiting, so a cap
+    /// judged on the recorded sides alone could be climbed through them (review of issue 23).
+    pub fn open_interest_capped(&self, before: &MarketView) -> Result<(), String> {
+        let settled = |v: &MarketView| -> u64 {
+            v.drained
+                .iter()
+                .map(|a| a.trader.base_position.max(0) as u64)
+                .sum()
+        };
+        let (was, now) = (settled(before), settled(self));
+        let cap = self.market.params.oi_hard_cap_lots;
+        if now > was.max(cap) {
+            return Err(format!(
+                "open interest once the queue settles grew from {was} to {now} lots past the \
+                 hard cap of {cap}"
+            ));
+        }
+        Ok(())
     }
 
     /// Invariant 4: the market's open interest counts exactly the positions applied to

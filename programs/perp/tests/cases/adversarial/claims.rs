@@ -40,6 +40,8 @@ pub enum Inv {
     Liquidatable,
     /// 6: clients read an event our program did not write (another program printed it).
     ForgedEvent,
+    /// 7: open interest, once every queued fill settles, grew past the hard cap.
+    OpenInterestCap,
 }
 
 /// An order the sequence placed, as the delegate bound needs it.

@@ -429,7 +429,7 @@ fn is_error(e: &BanksClientError, code: ErrorCode) -> bool {
     )
 }
 
-/// Invariants 1 and 4 on the state after a step; the new dust.
+/// Invariants 1, 4 and 7 on the state after a step; the new dust.
 fn state_invariants(
     before: &MarketView,
     before_dust: i128,
@@ -440,6 +440,9 @@ fn state_invariants(
         .and_then(|d| after.zero_sum_since(before, before_dust, d).map(|()| d))
         .map_err(|e| (Inv::Conservation, e))?;
     after.open_interest().map_err(|e| (Inv::OpenInterest, e))?;
+    after
+        .open_interest_capped(before)
+        .map_err(|e| (Inv::OpenInterestCap, e))?;
     Ok(dust)
 }
 
@@ -487,10 +490,11 @@ struct Sequence {
 async fn generated(world: &mut World, cfg: &Config, seed: u64, index: u64) -> Sequence {
     let mut generator = Gen::new(seed, index, cfg.profile);
     // Every third sequence runs on the wide-band market, and every third on the review's
-    // market when the program lets it be listed (it must not).
+    // market when the program lets it be listed (it must not), otherwise on the capped one.
     let variant = match index % 3 {
         2 => Variant::WideBand,
         1 if world.has(Variant::Review) => Variant::Review,
+        1 => Variant::Capped,
         _ => Variant::Standard,
     };
     let mut run = Run::start(world, variant).await;
