@@ -24,6 +24,7 @@ mod oracle;
 mod orders;
 mod pending_authority;
 mod queue_attack;
+mod review2;
 mod risk;
 mod risk_council;
 mod role_lanes;
