@@ -130,3 +130,109 @@ async fn review2_open_interest_regrows_above_a_lowered_hard_cap_through_queued_r
     }
     assert_error(result, ErrorCode::OpenInterestCapReached);
 }
+
+/// Passing (griefing, quantified): an attacker parks the queued bound at the hard cap with no
+/// open interest at all, refusing every honest risk-increasing order (`OpenInterestCapReached`)
+/// until someone settles the attacker's queued fill; one `events_consume` naming the attacker's
+/// maker, bundled before the honest order in the same transaction, lifts it.
+///
+/// `p` sells 100 (the whole cap) to `q` with `p` inline; then `q` rests an ask for 100 and `p`
+/// buys it back with `q`'s fill queued: both are flat once settled, but recorded (100, 0) +
+/// queued ask 100 = bound (100, 100). An honest 10-lot trade with its maker inline (real open
+/// interest 10 of 100) is refused. Cost to the attacker per round: net fees of two legs on the
+/// cap's notional, (taker 5 − maker rebate 1) bps × 2 = 8 bps (printed: 12,000 quote lots =
+/// 0.012 USDC for the 100-lot, 15 USDC cap here), plus initial margin for the cap, locked only
+/// until the queued fill settles; it must redo this (and pay again) after every crank. The old rule
+/// (larger recorded side) refused the same honest order here (recorded long 100 + 10), so this
+/// is not new with 9a91e23; the new rule also adds queued lots, which changes nothing for a
+/// symmetric position (each side's bound equals the old larger side).
+#[tokio::test]
+async fn review2_griefing_the_hard_cap_with_a_queued_round_trip_lasts_until_one_crank() {
+    let mut env = TestEnv::new().await;
+    let mint = env.create_mint(6, false, &[]).await;
+    let params = perp::MarketParams {
+        oi_soft_cap_lots: 50,
+        oi_hard_cap_lots: 100,
+        ..default_params()
+    };
+    let market = env.try_create_market(&mint, params).await.expect("market");
+    env.update_price(&market).await.expect("price");
+    let collateral = 100_000_000;
+    let p = env.funded_trader(&market, collateral).await;
+    let q = env.funded_trader(&market, collateral).await;
+    let m = env.funded_trader(&market, collateral).await;
+    let n = env.funded_trader(&market, collateral).await;
+
+    // The attacker's round trip, the second leg queued.
+    place(
+        &mut env,
+        &p,
+        order(OrderSide::Ask, OrderType::Limit, TICKS, 100),
+        &[],
+    )
+    .await;
+    place(
+        &mut env,
+        &q,
+        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 100),
+        &[&p],
+    )
+    .await;
+    place(
+        &mut env,
+        &q,
+        order(OrderSide::Ask, OrderType::Limit, TICKS, 100),
+        &[],
+    )
+    .await;
+    place(
+        &mut env,
+        &p,
+        order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 100),
+        &[],
+    )
+    .await;
+    let mk = env.market(&market.market).await;
+    assert_eq!(
+        (mk.open_interest.long_lots, mk.open_interest.short_lots),
+        (100, 0)
+    );
+
+    // An honest 10-lot trade, maker inline: refused.
+    place(
+        &mut env,
+        &m,
+        order(OrderSide::Ask, OrderType::Limit, TICKS, 10),
+        &[],
+    )
+    .await;
+    let buy = order(OrderSide::Bid, OrderType::ImmediateOrCancel, TICKS, 10);
+    let honest = ix::order_place(&n.orders(), buy, &[m.margin_account]);
+    assert_error(
+        env.send(&[honest.clone()], &[&n.wallet]).await,
+        ErrorCode::OpenInterestCapReached,
+    );
+
+    // Bundled after a crank naming `q`: accepted.
+    let crank = ix::events_consume(market.market, market.event_queue, 8, &[q.margin_account]);
+    let buy = OrderArgs {
+        client_order_id: 2,
+        ..buy
+    };
+    let honest = ix::order_place(&n.orders(), buy, &[m.margin_account]);
+    env.send(&[crank, honest], &[&n.wallet])
+        .await
+        .expect("crank then the honest order");
+    let pa = env.margin_account(&p.margin_account).await;
+    let qa = env.margin_account(&q.margin_account).await;
+    assert_eq!((pa.trader.base_position, qa.trader.base_position), (0, 0));
+    // Fees net of rebates, in quote lots, and what the account still owes or is owed.
+    let fees = pa.trader.fees_paid + qa.trader.fees_paid;
+    let pnl = pa.trader.realised_pnl + qa.trader.realised_pnl;
+    let collateral_delta = (pa.collateral + qa.collateral) as i128 - 2 * collateral as i128;
+    println!(
+        "griefing cost for a 100-lot cap: fees paid {fees} quote lots, realised pnl {pnl} quote \
+         lots, collateral change {collateral_delta} native"
+    );
+    assert!(fees > 0);
+}
