@@ -713,6 +713,22 @@ impl World {
             .map(|i| *e.queue.get(i).unwrap())
             .collect();
         assert_eq!(queued, m.queue.iter().copied().collect::<Vec<_>>(), "queue");
+        // Review of 9a91e23: the queue's per-side totals of waiting fills (what the hard cap
+        // counts) never drift from the fills actually waiting, whatever path added or removed
+        // events (outs, stale and expired removals, eviction, self-trade, partial fills,
+        // consumption skipping absent makers, the reduce-only reserve).
+        for side in [Side::Bid, Side::Ask] {
+            let waiting: u64 = queued
+                .iter()
+                .filter(|ev| ev.kind == EVENT_FILL && ev.maker_side == side as u8)
+                .map(|ev| ev.base_lots)
+                .sum();
+            assert_eq!(
+                e.queue.queued_fill_lots(side),
+                waiting,
+                "{side:?} queued fill lots"
+            );
+        }
         assert_eq!(e.book.fees_accrued(), m.fees);
 
         let (mut pos_sum, mut cash_sum) = (0i64, 0i64);
