@@ -58,14 +58,15 @@ impl OpenInterest {
         )
     }
 
-    /// The hard cap's rule for a change from `before` to `self` (both `with_queued` bounds):
-    /// no side may grow beyond the larger of the cap and where it was. Open interest grows only
-    /// when both sides do (every position has its counterpart), so above the cap the market
-    /// only shrinks, and below it no change takes it past the cap, whichever side queued fills
-    /// have inflated.
+    /// The hard cap's rule for an order that may add risk, from `before` to `self` (both
+    /// `with_queue` bounds): both at or under the cap. Above the cap the market is reduce-only:
+    /// only reduce-only orders trade there, and they cannot raise open interest (a reduce-only
+    /// taker's true exposure only shrinks, whatever its makers do). A rule that only kept the
+    /// bounds from growing would let an order turn the slack of a queued reduction (counted in
+    /// the bound as if it added) into new positions above a lowered cap (`review2.rs`). Below
+    /// the cap no change takes the bound, and so open interest, past it.
     pub fn within_cap(&self, before: &OpenInterest, hard_cap_lots: u64) -> bool {
-        self.long_lots <= before.long_lots.max(hard_cap_lots)
-            && self.short_lots <= before.short_lots.max(hard_cap_lots)
+        before.lots() <= hard_cap_lots && self.lots() <= hard_cap_lots
     }
 }
 
@@ -111,7 +112,8 @@ mod tests {
         }
         .with_queued(100, 100);
         assert!(!after.within_cap(&before, cap));
-        // Above the cap (the council lowered it), a reduction is allowed, a growth is not.
+        // Above the cap (the council lowered it) no order that may add risk trades, even one
+        // that leaves the bounds lower: only reduce-only orders do.
         let high = OpenInterest {
             long_lots: 300,
             short_lots: 300,
@@ -120,19 +122,14 @@ mod tests {
             long_lots: 250,
             short_lots: 250,
         };
-        assert!(reduced.within_cap(&high, cap));
-        assert!(!high.within_cap(&reduced, cap));
-        // A side inflated by queued reductions leaves no room on the other side past the cap.
-        let inflated = OpenInterest {
-            long_lots: 100,
-            short_lots: 100,
+        assert!(!reduced.within_cap(&high, cap));
+        // Up to the cap, exactly.
+        let at_cap = OpenInterest {
+            long_lots: 60,
+            short_lots: 60,
         }
-        .with_queued(200, 0);
-        let grown = OpenInterest {
-            long_lots: 100,
-            short_lots: 150,
-        }
-        .with_queued(200, 0);
-        assert!(!grown.within_cap(&inflated, cap));
+        .with_queued(40, 40);
+        assert!(at_cap.within_cap(&before, cap));
+        assert!(!after.within_cap(&at_cap, cap));
     }
 }

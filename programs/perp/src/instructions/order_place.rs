@@ -212,7 +212,8 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
     makers.close(&mut ledger)?;
     match prices.increase {
         Some(b) => {
-            // No side grows past the hard cap; above it the market only shrinks.
+            // Open interest as it will be once the queue settles stays at or under the hard cap;
+            // above it only reduce-only orders trade.
             require!(
                 market
                     .open_interest

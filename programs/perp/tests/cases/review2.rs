@@ -9,8 +9,9 @@ use solana_sdk::signer::Signer;
 
 const TICKS: u64 = 1_500;
 
-/// Failing (expects `OpenInterestCapReached`): above a hard cap the risk council has lowered,
-/// open interest regrows past the cap through the slack a queued reduction leaves in the bound.
+/// Above a hard cap the risk council has lowered, open interest could regrow past the cap
+/// through the slack a queued reduction leaves in the bound (found against 9a91e23; now refused:
+/// above the cap only reduce-only orders trade, `OpenInterest::within_cap`).
 ///
 /// `with_queue` bounds each side by recorded + queued fill lots; a queued fill whose bid maker is
 /// short *reduces* the short side when it settles, but the bound counts it on the long side, and
@@ -66,6 +67,16 @@ async fn review2_open_interest_regrows_above_a_lowered_hard_cap_through_queued_r
     .await;
     assert_eq!(oi(&env.market(&market.market).await), (100, 100));
 
+    // `f` rests the ask `b` will buy from (before the cap is lowered: after it, only
+    // reduce-only orders trade).
+    place(
+        &mut env,
+        &f,
+        order(OrderSide::Ask, OrderType::Limit, TICKS, 100),
+        &[],
+    )
+    .await;
+
     // The risk council lowers the hard cap to 50: from now on the market may only shrink.
     let m = env.market(&market.market).await;
     let tightened = perp::MarketParams {
@@ -75,15 +86,6 @@ async fn review2_open_interest_regrows_above_a_lowered_hard_cap_through_queued_r
     let council = env.risk_council.insecure_clone();
     let ix = ix::params_tighten(council.pubkey(), market.market, tightened, m.oracle);
     env.send(&[ix], &[&council]).await.expect("params_tighten");
-
-    // `f` rests the ask `b` will buy from.
-    place(
-        &mut env,
-        &f,
-        order(OrderSide::Ask, OrderType::Limit, TICKS, 100),
-        &[],
-    )
-    .await;
 
     // One transaction: the queued reduction, then the regrowth through its slack.
     let b_bid = OrderArgs {
@@ -129,6 +131,22 @@ async fn review2_open_interest_regrows_above_a_lowered_hard_cap_through_queued_r
         );
     }
     assert_error(result, ErrorCode::OpenInterestCapReached);
+
+    // Above the lowered cap, exits still trade: `a` sells 50 reduce-only into `b`'s
+    // reduce-only bid.
+    let b_exit = OrderArgs {
+        client_order_id: 15,
+        reduce_only: true,
+        ..order(OrderSide::Bid, OrderType::Limit, TICKS - 1, 50)
+    };
+    place(&mut env, &b, b_exit, &[]).await;
+    let exit = OrderArgs {
+        client_order_id: 14,
+        reduce_only: true,
+        ..order(OrderSide::Ask, OrderType::ImmediateOrCancel, TICKS - 1, 50)
+    };
+    place(&mut env, &a, exit, &[&b]).await;
+    assert_eq!(oi(&env.market(&market.market).await), (50, 50));
 }
 
 /// Passing (griefing, quantified): an attacker parks the queued bound at the hard cap with no

@@ -212,6 +212,19 @@ async fn instructions(
             let ix = ix::market_set_status(g.pubkey(), m.keys.market, MarketStatus::Active);
             (vec![ix], vec![g])
         }
+        Step::CouncilLowersCap { percent } => {
+            let market = env.market(&m.keys.market).await;
+            let lots = market.open_interest.lots() * u64::from(*percent) / 100;
+            let hard = lots.max(1);
+            let params = perp::MarketParams {
+                oi_hard_cap_lots: hard,
+                oi_soft_cap_lots: market.params.oi_soft_cap_lots.min(hard),
+                ..market.params
+            };
+            let council = env.risk_council.insecure_clone();
+            let ix = ix::params_tighten(council.pubkey(), m.keys.market, params, market.oracle);
+            (vec![ix], vec![council])
+        }
         Step::Forge { fill } => {
             let payload = forged_event(m, *fill, now);
             (vec![forger::forge(payload, m.keys.market)], vec![])

@@ -646,6 +646,12 @@ impl Gen {
         if status == MarketStatus::ReduceOnly && roll < 20 {
             return Step::GovernanceResume;
         }
+        // Now and then the risk council lowers the hard cap under the open interest.
+        if self.rng.random_range(0..40) == 0 {
+            return Step::CouncilLowersCap {
+                percent: self.rng.random_range(30..=90),
+            };
+        }
         match roll {
             0..30 => {
                 let step = self.rng.random_range(1..=15);

@@ -188,6 +188,12 @@ pub enum Step {
     GuardianReduceOnly,
     /// Governance sets the market active again.
     GovernanceResume,
+    /// The risk council lowers the hard open-interest cap to `percent` of the open interest
+    /// recorded now (at least 1 lot): the market is then above its cap, where only reduce-only
+    /// orders may trade (invariant 7 checks that nothing regrows past it).
+    CouncilLowersCap {
+        percent: u8,
+    },
     /// Another program prints an encoded event in a transaction that lists ours: a fill of
     /// 10^12 lots between the attacker's accounts (`fill`), or a liquidation paying its keeper
     /// account from H0. No client may read it (invariant 6).
