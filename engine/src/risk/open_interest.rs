@@ -96,7 +96,7 @@ mod tests {
     }
 
     #[test]
-    fn the_hard_cap_counts_queued_makers_and_lets_no_side_grow_past_it() {
+    fn the_hard_cap_counts_queued_makers_and_admits_no_new_risk_above_it() {
         let cap = 100;
         // Recorded (100, 0) with the ask maker's 100 queued: really (100, 100).
         let before = OpenInterest {
