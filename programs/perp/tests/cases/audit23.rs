@@ -1,8 +1,10 @@
 //! Audit of issue 23 (the position ledger, 6fb6780, and the parameter table, 4754289).
 
-use crate::program_test::env::{TestEnv, assert_error, default_params};
+use crate::program_test::env::{TestEnv, assert_error};
 use crate::program_test::ix;
-use crate::program_test::trading::{order, place, try_place};
+use crate::program_test::trading::{
+    capped_market, consume, open_interest, order, place, try_place,
+};
 use perp::error::ErrorCode;
 use perp::{OrderArgs, OrderSide, OrderType};
 
@@ -21,18 +23,8 @@ const TICKS: u64 = 1_500;
 #[tokio::test]
 async fn audit23_open_interest_cannot_climb_past_the_hard_cap_through_queued_fills() {
     let mut env = TestEnv::new().await;
-    let mint = env.create_mint(6, false, &[]).await;
-    let params = perp::MarketParams {
-        oi_soft_cap_lots: 50,
-        oi_hard_cap_lots: 100,
-        ..default_params()
-    };
-    let market = env.try_create_market(&mint, params).await.expect("market");
-    env.update_price(&market).await.expect("price");
-    let a = env.funded_trader(&market, 100_000_000).await;
-    let b = env.funded_trader(&market, 100_000_000).await;
-    let c = env.funded_trader(&market, 100_000_000).await;
-    let d = env.funded_trader(&market, 100_000_000).await;
+    let (market, t) = capped_market(&mut env, 50, 100, 100_000_000, 4).await;
+    let [a, b, c, d] = [&t[0], &t[1], &t[2], &t[3]];
 
     // `a` buys 100 from `b`'s ask; `b`'s fill stays queued: recorded (long, short) = (100, 0),
     // really (100, 100): at the cap.
@@ -50,8 +42,7 @@ async fn audit23_open_interest_cannot_climb_past_the_hard_cap_through_queued_fil
         &[],
     )
     .await;
-    let oi = |m: &perp::state::Market| (m.open_interest.long_lots, m.open_interest.short_lots);
-    assert_eq!(oi(&env.market(&market.market).await), (100, 0));
+    assert_eq!(open_interest(&mut env, &market).await, (100, 0));
 
     // `c` sells into `d`'s resting bid, `d`'s fill queued: refused, nothing changes.
     place(
@@ -69,7 +60,7 @@ async fn audit23_open_interest_cannot_climb_past_the_hard_cap_through_queued_fil
         try_place(&mut env, &c, sell).await,
         ErrorCode::OpenInterestCapReached,
     );
-    assert_eq!(oi(&env.market(&market.market).await), (100, 0));
+    assert_eq!(open_interest(&mut env, &market).await, (100, 0));
     let cm = env.margin_account(&c.margin_account).await;
     assert_eq!(cm.trader.base_position, 0);
 
@@ -79,19 +70,8 @@ async fn audit23_open_interest_cannot_climb_past_the_hard_cap_through_queued_fil
         ..order(OrderSide::Ask, OrderType::ImmediateOrCancel, TICKS, 40)
     };
     try_place(&mut env, &a, reduce).await.expect("a reduction");
-    consume(&mut env, &market, &[&b, &d]).await;
-    assert_eq!(oi(&env.market(&market.market).await), (100, 100));
-}
-
-/// Settles the queued events of `makers`.
-async fn consume(
-    env: &mut TestEnv,
-    market: &crate::program_test::env::MarketKeys,
-    makers: &[&crate::program_test::env::Trader],
-) {
-    let keys: Vec<_> = makers.iter().map(|m| m.margin_account).collect();
-    let ix = ix::events_consume(market.market, market.event_queue, 64, &keys);
-    env.send(&[ix], &[]).await.expect("events_consume");
+    consume(&mut env, &market, &[b, d]).await;
+    assert_eq!(open_interest(&mut env, &market).await, (100, 100));
 }
 
 /// Recorded open interest against the positions of `traders` (every account of the market).

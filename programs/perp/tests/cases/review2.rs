@@ -1,8 +1,8 @@
 //! Review of 9a91e23 (the open-interest hard cap counts the makers' sides of queued fills).
 
-use crate::program_test::env::{TestEnv, assert_error, default_params};
+use crate::program_test::env::{TestEnv, assert_error};
 use crate::program_test::ix;
-use crate::program_test::trading::{order, place};
+use crate::program_test::trading::{capped_market, consume, open_interest, order, place};
 use perp::error::ErrorCode;
 use perp::{OrderArgs, OrderSide, OrderType};
 use solana_sdk::signer::Signer;
@@ -37,18 +37,8 @@ const TICKS: u64 = 1_500;
 #[tokio::test]
 async fn review2_open_interest_regrows_above_a_lowered_hard_cap_through_queued_reduction_slack() {
     let mut env = TestEnv::new().await;
-    let mint = env.create_mint(6, false, &[]).await;
-    let params = perp::MarketParams {
-        oi_soft_cap_lots: 25,
-        oi_hard_cap_lots: 300,
-        ..default_params()
-    };
-    let market = env.try_create_market(&mint, params).await.expect("market");
-    env.update_price(&market).await.expect("price");
-    let a = env.funded_trader(&market, 100_000_000).await;
-    let b = env.funded_trader(&market, 100_000_000).await;
-    let f = env.funded_trader(&market, 100_000_000).await;
-    let oi = |m: &perp::state::Market| (m.open_interest.long_lots, m.open_interest.short_lots);
+    let (market, t) = capped_market(&mut env, 25, 300, 100_000_000, 3).await;
+    let [a, b, f] = [&t[0], &t[1], &t[2]];
 
     // `a` long 100, `b` short 100 (inline): 100 lots a side under a 300-lot cap.
     place(
@@ -65,7 +55,7 @@ async fn review2_open_interest_regrows_above_a_lowered_hard_cap_through_queued_r
         &[&b],
     )
     .await;
-    assert_eq!(oi(&env.market(&market.market).await), (100, 100));
+    assert_eq!(open_interest(&mut env, &market).await, (100, 100));
 
     // `f` rests the ask `b` will buy from (before the cap is lowered: after it, only
     // reduce-only orders trade).
@@ -108,8 +98,7 @@ async fn review2_open_interest_regrows_above_a_lowered_hard_cap_through_queued_r
     let result = env.send(&ixs, &[&a.wallet, &b.wallet]).await;
     if result.is_ok() {
         // Show what was let through: settle `b`'s queued fill.
-        let ix = ix::events_consume(market.market, market.event_queue, 64, &[b.margin_account]);
-        env.send(&[ix], &[]).await.expect("events_consume");
+        consume(&mut env, &market, &[b]).await;
         let positions = (
             env.margin_account(&a.margin_account)
                 .await
@@ -127,7 +116,7 @@ async fn review2_open_interest_regrows_above_a_lowered_hard_cap_through_queued_r
         println!(
             "accepted: positions (a, b, f) = {positions:?}, open interest once settled {:?} \
              against a hard cap of 50",
-            oi(&env.market(&market.market).await)
+            open_interest(&mut env, &market).await
         );
     }
     assert_error(result, ErrorCode::OpenInterestCapReached);
@@ -146,7 +135,7 @@ async fn review2_open_interest_regrows_above_a_lowered_hard_cap_through_queued_r
         ..order(OrderSide::Ask, OrderType::ImmediateOrCancel, TICKS - 1, 50)
     };
     place(&mut env, &a, exit, &[&b]).await;
-    assert_eq!(oi(&env.market(&market.market).await), (50, 50));
+    assert_eq!(open_interest(&mut env, &market).await, (50, 50));
 }
 
 /// Passing (griefing, quantified): an attacker parks the queued bound at the hard cap with no
@@ -167,19 +156,9 @@ async fn review2_open_interest_regrows_above_a_lowered_hard_cap_through_queued_r
 #[tokio::test]
 async fn review2_griefing_the_hard_cap_with_a_queued_round_trip_lasts_until_one_crank() {
     let mut env = TestEnv::new().await;
-    let mint = env.create_mint(6, false, &[]).await;
-    let params = perp::MarketParams {
-        oi_soft_cap_lots: 50,
-        oi_hard_cap_lots: 100,
-        ..default_params()
-    };
-    let market = env.try_create_market(&mint, params).await.expect("market");
-    env.update_price(&market).await.expect("price");
     let collateral = 100_000_000;
-    let p = env.funded_trader(&market, collateral).await;
-    let q = env.funded_trader(&market, collateral).await;
-    let m = env.funded_trader(&market, collateral).await;
-    let n = env.funded_trader(&market, collateral).await;
+    let (market, t) = capped_market(&mut env, 50, 100, collateral, 4).await;
+    let [p, q, m, n] = [&t[0], &t[1], &t[2], &t[3]];
 
     // The attacker's round trip, the second leg queued.
     place(

@@ -9,7 +9,7 @@ use crate::program_test::env::{
 };
 use crate::program_test::ix;
 use crate::program_test::risk::{engine_price, price_e8};
-use crate::program_test::trading::{funded_market, order, place, try_place};
+use crate::program_test::trading::{capped_market, funded_market, order, place, try_place};
 use perp::error::ErrorCode;
 use perp::{OrderArgs, OrderSide, OrderType};
 use solana_sdk::signer::Signer;
@@ -493,16 +493,8 @@ fn a_qls() -> perp_engine::QuoteNativePerQuoteLot {
 #[tokio::test]
 async fn open_interest_above_the_hard_cap_is_reduce_only() {
     let mut env = TestEnv::new().await;
-    let mint = env.create_mint(6, false, &[]).await;
-    let params = perp::MarketParams {
-        oi_soft_cap_lots: 50,
-        oi_hard_cap_lots: 100,
-        ..default_params()
-    };
-    let market = env.try_create_market(&mint, params).await.expect("market");
-    env.update_price(&market).await.expect("price");
-    let maker = env.funded_trader(&market, 100_000_000).await;
-    let taker = env.funded_trader(&market, 100_000_000).await;
+    let (market, t) = capped_market(&mut env, 50, 100, 100_000_000, 2).await;
+    let [maker, taker] = [&t[0], &t[1]];
     place(&mut env, &maker, ask(TICKS, 200), &[]).await;
     // Between the caps initial margin rises linearly toward 100%: at 75 lots, 10% + 90% × ½.
     place(&mut env, &taker, buy(TICKS, 75), &[&maker]).await;

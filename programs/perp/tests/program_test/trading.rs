@@ -21,6 +21,43 @@ pub async fn funded_market(collateral: u64) -> (TestEnv, Trader, Trader) {
     (env, maker, taker)
 }
 
+/// A market with the preset's parameters but open-interest caps `soft`/`hard` (lots), a fresh
+/// price, and `traders` traders with `collateral` each.
+pub async fn capped_market(
+    env: &mut TestEnv,
+    soft: u64,
+    hard: u64,
+    collateral: u64,
+    traders: usize,
+) -> (MarketKeys, Vec<Trader>) {
+    let mint = env.create_mint(6, false, &[]).await;
+    let params = perp::MarketParams {
+        oi_soft_cap_lots: soft,
+        oi_hard_cap_lots: hard,
+        ..super::env::default_params()
+    };
+    let market = env.try_create_market(&mint, params).await.expect("market");
+    env.update_price(&market).await.expect("price");
+    let mut out = Vec::with_capacity(traders);
+    for _ in 0..traders {
+        out.push(env.funded_trader(&market, collateral).await);
+    }
+    (market, out)
+}
+
+/// Settles the queued events of `makers` (`events_consume`, up to 64).
+pub async fn consume(env: &mut TestEnv, market: &MarketKeys, makers: &[&Trader]) {
+    let keys: Vec<_> = makers.iter().map(|m| m.margin_account).collect();
+    let ix = ix::events_consume(market.market, market.event_queue, 64, &keys);
+    env.send(&[ix], &[]).await.expect("events_consume");
+}
+
+/// `market`'s recorded open interest, (long lots, short lots).
+pub async fn open_interest(env: &mut TestEnv, market: &MarketKeys) -> (u64, u64) {
+    let m = env.market(&market.market).await;
+    (m.open_interest.long_lots, m.open_interest.short_lots)
+}
+
 /// Places `args` for `t` with `makers` at hand; returns the `OrderPlaced` event.
 pub async fn place(
     env: &mut TestEnv,
