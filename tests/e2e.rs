@@ -308,7 +308,9 @@ async fn sdk_risk_numbers_match_the_program() {
         .await
         .unwrap();
     let band = snap.band(Action::IncreaseRisk).expect("priced");
-    let free = withdrawable(&snap.market, &*account(&world).await, Some(band)).unwrap();
+    let free = withdrawable(&snap.market, &*account(&world).await, Some(band))
+        .unwrap()
+        .get();
     assert!(free > 0, "an 8× long under 10% initial margin has room");
     let a = world.collateral_accounts(
         &long.wallet.pubkey(),

@@ -12,7 +12,7 @@ use perp_engine::risk::margin::MarginParams;
 use perp_engine::risk::open_interest::OpenInterest;
 use perp_engine::risk::state::MarketRisk;
 use perp_engine::trader::{FeeRates, Trader};
-use perp_engine::{QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot};
+use perp_engine::{BaseLots, Bps, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot};
 
 /// The market parameters the rules read, in the order of `MarketIn::params`, by their names in
 /// the app's generated `MarketParams` (the loader fills the words by these names, so the list
@@ -138,16 +138,16 @@ impl MarketIn {
     /// The margin parameters.
     pub fn margin(&self) -> Result<MarginParams, Failure> {
         Ok(MarginParams {
-            initial_margin_bps: fit(self.param("initialMarginBps"))?,
-            maintenance_margin_bps: fit(self.param("maintenanceMarginBps"))?,
-            size_premium_bps: fit(self.param("sizePremiumBps"))?,
-            size_unit_lots: fit(self.param("sizeUnitLots"))?,
-            reference_vol_bps: fit(self.param("referenceVolBps"))?,
-            max_vol_multiplier_bps: fit(self.param("maxVolMultiplierBps"))?,
+            initial_margin_bps: Bps::new(fit(self.param("initialMarginBps"))?),
+            maintenance_margin_bps: Bps::new(fit(self.param("maintenanceMarginBps"))?),
+            size_premium_bps: Bps::new(fit(self.param("sizePremiumBps"))?),
+            size_unit_lots: BaseLots::new(fit(self.param("sizeUnitLots"))?),
+            reference_vol_bps: Bps::new(fit(self.param("referenceVolBps"))?),
+            max_vol_multiplier_bps: Bps::new(fit(self.param("maxVolMultiplierBps"))?),
             vol_time_constant_secs: fit(self.param("volTimeConstantSecs"))?,
-            oi_soft_cap_lots: fit(self.param("oiSoftCapLots"))?,
-            oi_hard_cap_lots: fit(self.param("oiHardCapLots"))?,
-            maintenance_ramp_bps_per_hour: fit(self.param("maintenanceRampBpsPerHour"))?,
+            oi_soft_cap_lots: BaseLots::new(fit(self.param("oiSoftCapLots"))?),
+            oi_hard_cap_lots: BaseLots::new(fit(self.param("oiHardCapLots"))?),
+            maintenance_ramp_bps_per_hour: Bps::new(fit(self.param("maintenanceRampBpsPerHour"))?),
         })
     }
 

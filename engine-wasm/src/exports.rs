@@ -9,11 +9,12 @@ use crate::book::{self, LEVEL_WORDS};
 use crate::{CODE_NAMES, Code, Failure};
 use perp_engine::oracle::PriceBand;
 use perp_engine::price::Price;
+use perp_engine::price::ScaledQuote;
 use perp_engine::risk::account::OrderIntent;
 use perp_engine::risk::health::Health;
 use perp_engine::risk::liquidation::liquidation_price as engine_liquidation_price;
 use perp_engine::side::Side;
-use perp_engine::{BaseLots, QuoteNativePerQuoteLot, Ticks};
+use perp_engine::{BaseLots, Bps, QuoteNativePerQuoteLot, Ticks};
 
 /// Runs `f` on the input block and turns its failure into a status.
 fn run(f: impl FnOnce(&Input, &mut Out) -> Result<(), Failure>) -> i32 {
@@ -107,7 +108,8 @@ pub extern "C" fn margin_fractions() -> i32 {
     run(|input, out| {
         let p = input.market.margin()?;
         let a = &input.args;
-        let (lots, vol, oi, market) = (fit(a[0])?, fit(a[1])?, fit(a[2])?, fit(a[3])?);
+        let (lots, oi) = (BaseLots::new(fit(a[0])?), BaseLots::new(fit(a[2])?));
+        let (vol, market) = (Bps::new(fit(a[1])?), Bps::new(fit(a[3])?));
         out.value(p.size_multiplier_bps(lots).map_err(Failure::from));
         out.value(p.vol_multiplier_bps(vol).map_err(Failure::from));
         out.value(p.initial_bps(lots, vol, oi).map_err(Failure::from));
@@ -122,7 +124,7 @@ pub extern "C" fn margin_fractions() -> i32 {
 pub extern "C" fn margin_bps() -> i32 {
     run(|input, out| {
         let rules = input.market.rules()?;
-        let lots = fit(input.args[0])?;
+        let lots = BaseLots::new(fit(input.args[0])?);
         out.value(rules.initial_margin_bps(lots).map_err(Failure::from));
         out.value(rules.maintenance_margin_bps(lots).map_err(Failure::from));
         Ok(())
@@ -139,11 +141,11 @@ pub extern "C" fn health() -> i32 {
         let a = &input.args;
         let qls = QuoteNativePerQuoteLot::new(fit(a[1])?);
         let h = Health::of(&input.account.trader, a[0], qls, price(a, 2)?)?;
-        let (initial, maintenance) = (fit(a[3])?, fit(a[4])?);
-        out.value::<i128>(Ok(h.equity));
-        out.value::<i128>(Ok(h.unrealised));
-        out.value::<i128>(Ok(h.exposure));
-        out.value::<u64>(Ok(h.exposure_lots));
+        let (initial, maintenance) = (Bps::new(fit(a[3])?), Bps::new(fit(a[4])?));
+        out.value(Ok(h.equity));
+        out.value(Ok(h.unrealised));
+        out.value(Ok(h.exposure));
+        out.value(Ok(h.exposure_lots));
         out.value(h.covers(initial).map(u8::from).map_err(Failure::from));
         out.value(h.surplus(maintenance).map_err(Failure::from));
         out.value(h.withdrawable(initial).map_err(Failure::from));
@@ -157,8 +159,8 @@ pub extern "C" fn health() -> i32 {
 pub extern "C" fn liquidation_price() -> i32 {
     run(|input, out| {
         let a = &input.args;
-        let equity_ex = i128::from(a[1] as u64) | (i128::from(a[2]) << 64);
-        let p = engine_liquidation_price(a[0], equity_ex, fit(a[3])?)?;
+        let equity_ex = ScaledQuote::from_raw(i128::from(a[1] as u64) | (i128::from(a[2]) << 64));
+        let p = engine_liquidation_price(a[0], equity_ex, Bps::new(fit(a[3])?))?;
         out.slot(Ok(p.map(|p| p.raw())));
         Ok(())
     })
@@ -178,9 +180,9 @@ pub extern "C" fn account_risk() -> i32 {
         out.value::<i128>(Ok(r.equity));
         out.value::<i128>(Ok(r.unrealised));
         out.slot(Ok(r.entry_price.map(|p| p.raw())));
-        out.value::<u64>(Ok(r.maintenance_bps));
+        out.value(Ok(r.maintenance_bps));
         out.value::<i128>(Ok(r.maintenance_surplus));
-        out.slot::<u64>(Ok(r.margin_ratio_bps));
+        out.slot(Ok(r.margin_ratio_bps));
         out.slot(Ok(r.liquidation_price.map(|p| p.raw())));
         out.value::<u64>(Ok(r.shortfall));
         out.value(

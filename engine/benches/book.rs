@@ -19,6 +19,7 @@
 //! instruction count by its call count.
 
 use bytemuck::Zeroable;
+use perp_engine::Bps;
 use perp_engine::book::events::EventQueue;
 use perp_engine::book::order::{OrderId, OrderKind, OrderRequest, SelfTrade, TickBand, TraderKey};
 use perp_engine::book::{
@@ -44,7 +45,7 @@ const TICK: QuoteLotsPerBaseLotPerTick = QuoteLotsPerBaseLotPerTick::new(1);
 const SCALE: MarginScale = MarginScale {
     tick_size: TICK,
     quote_lot_size: QuoteNativePerQuoteLot::new(1),
-    initial_margin_bps: 1_000,
+    initial_margin_bps: Bps::new(1_000),
     maker_fee_bps: -1,
 };
 const COLLATERAL: QuoteNative = QuoteNative::new(1 << 50);
@@ -54,16 +55,16 @@ const TAKER: usize = 0;
 /// bench runs at 1.5%), OI caps far above the bench's 500,000 lots (so the OI term is evaluated
 /// but does not bind).
 const RISK: MarginParams = MarginParams {
-    initial_margin_bps: 1_000,
-    maintenance_margin_bps: 500,
-    size_premium_bps: 1_000,
-    size_unit_lots: 1_000,
-    reference_vol_bps: 100,
-    max_vol_multiplier_bps: 30_000,
+    initial_margin_bps: Bps::new(1_000),
+    maintenance_margin_bps: Bps::new(500),
+    size_premium_bps: Bps::new(1_000),
+    size_unit_lots: BaseLots::new(1_000),
+    reference_vol_bps: Bps::new(100),
+    max_vol_multiplier_bps: Bps::new(30_000),
     vol_time_constant_secs: 600,
-    oi_soft_cap_lots: 1_000_000,
-    oi_hard_cap_lots: 2_000_000,
-    maintenance_ramp_bps_per_hour: 50,
+    oi_soft_cap_lots: BaseLots::new(1_000_000),
+    oi_hard_cap_lots: BaseLots::new(2_000_000),
+    maintenance_ramp_bps_per_hour: Bps::new(50),
 };
 
 type Queue = EventQueue<EVENT_QUEUE_CAPACITY>;
@@ -171,7 +172,9 @@ fn op_margin_dynamic(trader: &Trader, risk: &MarginParams) {
         mark(),
     )
     .unwrap();
-    let im = risk.initial_bps(h.exposure_lots, 150, 500_000).unwrap();
+    let im = risk
+        .initial_bps(h.exposure_lots, Bps::new(150), BaseLots::new(500_000))
+        .unwrap();
     assert!(h.covers(im).unwrap());
 }
 

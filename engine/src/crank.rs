@@ -53,6 +53,7 @@ mod tests {
         use crate::risk::margin::MarginParams;
         use crate::risk::open_interest::OpenInterest;
         use crate::risk::state::MarketRisk;
+        use crate::units::{BaseLots, Bps};
 
         /// A crank-slot start.
         const T0: i64 = 1_700_000_040;
@@ -85,16 +86,16 @@ mod tests {
 
         fn margin() -> MarginParams {
             MarginParams {
-                initial_margin_bps: 1_000,
-                maintenance_margin_bps: 500,
-                size_premium_bps: 0,
-                size_unit_lots: 100,
-                reference_vol_bps: 100,
-                max_vol_multiplier_bps: 40_000,
+                initial_margin_bps: Bps::new(1_000),
+                maintenance_margin_bps: Bps::new(500),
+                size_premium_bps: Bps::new(0),
+                size_unit_lots: BaseLots::new(100),
+                reference_vol_bps: Bps::new(100),
+                max_vol_multiplier_bps: Bps::new(40_000),
                 vol_time_constant_secs: 600,
-                oi_soft_cap_lots: 0,
-                oi_hard_cap_lots: 0,
-                maintenance_ramp_bps_per_hour: 100,
+                oi_soft_cap_lots: BaseLots::new(0),
+                oi_hard_cap_lots: BaseLots::new(0),
+                maintenance_ramp_bps_per_hour: Bps::new(100),
             }
         }
 
@@ -141,9 +142,12 @@ mod tests {
                 }
             }
             Figures {
-                vol_bps: risk.vol.vol_bps(),
-                initial_bps: risk.initial_bps(&m, 0, 0).unwrap(),
-                maintenance_bps: risk.maintenance_bps(&m, 0).unwrap(),
+                vol_bps: risk.vol.vol_bps().get(),
+                initial_bps: risk
+                    .initial_bps(&m, BaseLots::ZERO, BaseLots::ZERO)
+                    .unwrap()
+                    .get(),
+                maintenance_bps: risk.maintenance_bps(&m, BaseLots::ZERO).unwrap().get(),
                 stable: stable.price.raw(),
                 payment: payment.expect("the interval closed"),
             }

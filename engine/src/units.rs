@@ -13,7 +13,7 @@ use crate::math::SafeMath;
 use bytemuck::{Pod, Zeroable};
 
 /// Basis points in one whole: every fraction of the engine (margins, fees, bands, limits) is
-/// in basis points of this.
+/// in basis points of this (`Bps::WHOLE` as a raw integer).
 pub const BPS: u64 = 10_000;
 
 macro_rules! quantity {
@@ -22,6 +22,29 @@ macro_rules! quantity {
         #[repr(transparent)]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Pod, Zeroable)]
         pub struct $name(u64);
+
+        /// The raw integer, for storage, logs and foreign interfaces (the unit is dropped).
+        impl From<$name> for u64 {
+            #[inline]
+            fn from(q: $name) -> u64 {
+                q.0
+            }
+        }
+
+        /// The raw integer, widened.
+        impl From<$name> for i128 {
+            #[inline]
+            fn from(q: $name) -> i128 {
+                i128::from(q.0)
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            /// The raw integer (the unit is the type's).
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
 
         impl $name {
             /// Zero of this unit.
@@ -92,6 +115,36 @@ quantity!(
     /// Quote lot size: native quote units in one quote lot.
     QuoteNativePerQuoteLot
 );
+
+quantity!(
+    /// A fraction in basis points (10,000 = 100%): a margin fraction, a multiplier, a
+    /// volatility per √hour. Products with a fraction round up (in the venue's favour).
+    Bps
+);
+
+impl Bps {
+    /// One whole: 100%, or a multiplier of 1.
+    pub const WHOLE: Self = Self(BPS);
+
+    /// A stored or configured `u32` fraction.
+    #[inline]
+    pub const fn from_u32(raw: u32) -> Self {
+        Self(raw as u64)
+    }
+
+    /// `self × multiplier`, where the multiplier is itself in bps (10,000 = ×1), rounded up.
+    #[track_caller]
+    #[inline]
+    pub fn scale_ceil(self, multiplier: Bps) -> Result<Bps, MathError> {
+        self.0.safe_mul(multiplier.0)?.safe_div_ceil(BPS).map(Self)
+    }
+
+    /// Never above one whole.
+    #[inline]
+    pub fn capped(self) -> Self {
+        Self(self.0.min(BPS))
+    }
+}
 
 impl Ticks {
     /// The price per base lot this many ticks stands for.
@@ -165,6 +218,27 @@ mod tests {
                 .checked_mul_tick_size(QuoteLotsPerBaseLotPerTick::new(2))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn fractions_scale_up_and_cap_at_one_whole() {
+        assert_eq!(
+            Bps::new(1_000).scale_ceil(Bps::new(11_000)),
+            Ok(Bps::new(1_100))
+        );
+        // 333 × 1.0001 = 333.0333 → 334 (rounded up).
+        assert_eq!(
+            Bps::new(333).scale_ceil(Bps::new(10_001)),
+            Ok(Bps::new(334))
+        );
+        assert_eq!(
+            Bps::new(9_000)
+                .scale_ceil(Bps::new(20_000))
+                .unwrap()
+                .capped(),
+            Bps::WHOLE
+        );
+        assert!(Bps::MAX.scale_ceil(Bps::new(2)).is_err());
     }
 
     #[test]

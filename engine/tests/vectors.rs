@@ -9,8 +9,10 @@
 //! Every integer is a decimal string (equity and exposure are 128-bit, beyond JSON numbers);
 //! an output the engine refuses to compute (overflow) is `"error"`.
 
+use perp_engine::Bps;
 use perp_engine::error::MathError;
 use perp_engine::oracle::PriceBand;
+use perp_engine::price::ScaledQuote;
 use perp_engine::risk::account::{AccountState, MarketRules, OrderIntent};
 use perp_engine::risk::funding::{Funding, FundingParams, FundingSnapshot};
 use perp_engine::risk::health::Health;
@@ -67,19 +69,19 @@ fn object(fields: &[(&str, String)]) -> String {
 }
 
 fn margin_params(rng: &mut Rng) -> MarginParams {
-    let initial = rng.range(500, 3_000) as u32;
+    let initial = rng.range(500, 3_000);
     let soft = rng.range(1_000, 100_000);
     MarginParams {
-        initial_margin_bps: initial,
-        maintenance_margin_bps: initial / 2,
-        size_premium_bps: rng.pick(&[0, 250, 1_000, 2_000]) as u32,
-        size_unit_lots: rng.pick(&[0, 100, 1_000]),
-        reference_vol_bps: rng.range(50, 200) as u32,
-        max_vol_multiplier_bps: rng.range(10_000, 40_000) as u32,
+        initial_margin_bps: Bps::new(initial),
+        maintenance_margin_bps: Bps::new(initial / 2),
+        size_premium_bps: Bps::new(rng.pick(&[0, 250, 1_000, 2_000])),
+        size_unit_lots: BaseLots::new(rng.pick(&[0, 100, 1_000])),
+        reference_vol_bps: Bps::new(rng.range(50, 200)),
+        max_vol_multiplier_bps: Bps::new(rng.range(10_000, 40_000)),
         vol_time_constant_secs: 600,
-        oi_soft_cap_lots: soft,
-        oi_hard_cap_lots: soft * 2,
-        maintenance_ramp_bps_per_hour: 100,
+        oi_soft_cap_lots: BaseLots::new(soft),
+        oi_hard_cap_lots: BaseLots::new(soft * 2),
+        maintenance_ramp_bps_per_hour: Bps::new(100),
     }
 }
 
@@ -100,13 +102,13 @@ fn params_json(p: &MarginParams) -> String {
 /// maintenance.
 fn margin_case(rng: &mut Rng) -> String {
     let p = margin_params(rng);
-    let lots = rng.range(0, 100_000);
-    let vol = rng.range(0, 800);
-    let oi = rng.range(0, p.oi_hard_cap_lots * 6 / 5);
-    let market_bps = rng.range(
-        u64::from(p.maintenance_margin_bps),
-        2 * u64::from(p.maintenance_margin_bps),
-    );
+    let lots = BaseLots::new(rng.range(0, 100_000));
+    let vol = Bps::new(rng.range(0, 800));
+    let oi = BaseLots::new(rng.range(0, p.oi_hard_cap_lots.get() * 6 / 5));
+    let market_bps = Bps::new(rng.range(
+        p.maintenance_margin_bps.get(),
+        2 * p.maintenance_margin_bps.get(),
+    ));
     object(&[
         ("params", params_json(&p)),
         (
@@ -162,9 +164,12 @@ fn health_case(rng: &mut Rng) -> String {
             ("unrealised", s(h.unrealised)),
             ("exposure", s(h.exposure)),
             ("exposureLots", s(h.exposure_lots)),
-            ("coversInitial", out(h.covers(initial_bps))),
-            ("maintenanceSurplus", out(h.surplus(maintenance_bps))),
-            ("withdrawable", out(h.withdrawable(initial_bps))),
+            ("coversInitial", out(h.covers(Bps::new(initial_bps)))),
+            (
+                "maintenanceSurplus",
+                out(h.surplus(Bps::new(maintenance_bps))),
+            ),
+            ("withdrawable", out(h.withdrawable(Bps::new(initial_bps)))),
         ]),
     };
     object(&[
@@ -199,7 +204,11 @@ fn liquidation_case(rng: &mut Rng) -> String {
         i128::from(rng.signed(1 << 62)) * i128::from(rng.range(1, 1_000))
     };
     let maintenance_bps = rng.range(100, 5_000);
-    let output = match liquidation_price(position, equity_ex, maintenance_bps) {
+    let output = match liquidation_price(
+        position,
+        ScaledQuote::from_raw(equity_ex),
+        Bps::new(maintenance_bps),
+    ) {
         Ok(Some(p)) => s(p.raw()),
         Ok(None) => "null".to_string(),
         Err(_) => s("error"),
@@ -308,7 +317,7 @@ fn market_rules(rng: &mut Rng) -> MarketRules {
                 last_at: 1_000,
                 variance_e18: rng.range(0, 100_000_000_000),
             },
-            maintenance_bps: rng.range(200, 2_000),
+            maintenance_bps: Bps::new(rng.range(200, 2_000)),
             updated_at: rng.pick(&[0, 1_000]) as i64,
         },
         funding: Funding {

@@ -6,7 +6,7 @@ use perp::state::{MarginAccount, Market};
 use perp_engine::book::order::BookError;
 use perp_engine::book::{MarketEventQueue, OneMaker, consume_events};
 use perp_engine::oracle::PriceBand;
-use perp_engine::{Price, error::MathError};
+use perp_engine::{Price, QuoteNative, error::MathError};
 use solana_sdk::pubkey::Pubkey;
 
 /// Why a risk number could not be computed (only overflow on absurd account states).
@@ -118,7 +118,7 @@ pub fn withdrawable(
     market: &Market,
     account: &MarginAccount,
     band: Option<PriceBand>,
-) -> Result<u64, RiskError> {
+) -> Result<QuoteNative, RiskError> {
     let mut market = *market;
     let mut account = settled(&market, account)?;
     market.settle_realised(&mut account)?;

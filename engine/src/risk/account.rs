@@ -18,12 +18,12 @@ use super::state::MarketRisk;
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::oracle::PriceBand;
-use crate::price::{PRICE_SCALE, Price};
+use crate::price::{PRICE_SCALE, Price, ScaledQuote};
 use crate::risk::trader_margin::MarginScale;
 use crate::side::Side;
 use crate::trader::{FeeRates, Trader, notional};
 use crate::units::{
-    BPS, BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
+    BPS, BaseLots, Bps, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
 };
 
 /// What a market's risk rules read: its parameters and the state its cranks keep, as plain
@@ -63,7 +63,7 @@ pub struct AccountState {
 /// An account's risk at one price, funding settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountRisk {
-    /// Equity, exposure and unrealised PnL (native × `PRICE_SCALE`).
+    /// Equity, exposure and unrealised PnL, exact.
     pub health: Health,
     /// Equity, native units, rounded toward −∞.
     pub equity: i128,
@@ -71,13 +71,13 @@ pub struct AccountRisk {
     pub unrealised: i128,
     /// Average entry price of the position (`None` when flat).
     pub entry_price: Option<Price>,
-    /// The maintenance fraction for its position now (ramped, with size premium), bps.
-    pub maintenance_bps: u64,
+    /// The maintenance fraction for its position now (ramped, with size premium).
+    pub maintenance_bps: Bps,
     /// Equity minus maintenance margin, native units (negative: below maintenance).
     pub maintenance_surplus: i128,
-    /// Maintenance margin on its exposure over equity, bps (10,000: at liquidation; `None`:
-    /// nothing at risk; `u64::MAX`: no positive equity).
-    pub margin_ratio_bps: Option<u64>,
+    /// Maintenance margin on its exposure over equity (one whole: at liquidation; `None`:
+    /// nothing at risk; `Bps::MAX`: no positive equity).
+    pub margin_ratio_bps: Option<Bps>,
     /// The price at which its position reaches maintenance (`None`: flat or never).
     pub liquidation_price: Option<Price>,
     /// Native units the account owes beyond its collateral (a bankrupt account's debt).
@@ -120,32 +120,27 @@ pub struct OrderPreview {
     pub position_after: i64,
 }
 
-/// Native × `PRICE_SCALE` to native, toward −∞.
-fn native_floor(e6: i128) -> i128 {
-    e6.div_euclid(i128::from(PRICE_SCALE))
-}
-
 impl MarketRules {
     /// The initial margin fraction (bps) for a worst-case exposure of `lots` now: base × size ×
     /// volatility, raised toward 100% as open interest nears its hard cap.
-    pub fn initial_margin_bps(&self, lots: u64) -> Result<u64, MathError> {
+    pub fn initial_margin_bps(&self, lots: BaseLots) -> Result<Bps, MathError> {
         self.risk
-            .initial_bps(&self.margin, lots, self.open_interest.lots())
+            .initial_bps(&self.margin, lots, BaseLots::new(self.open_interest.lots()))
     }
 
     /// The maintenance fraction (bps) for a position of `lots` now (ramped, with size premium).
-    pub fn maintenance_margin_bps(&self, lots: u64) -> Result<u64, MathError> {
+    pub fn maintenance_margin_bps(&self, lots: BaseLots) -> Result<Bps, MathError> {
         self.risk.maintenance_bps(&self.margin, lots)
     }
 
     /// What initial margin is checked against for `trader` now: this market's sizes and the
     /// dynamic fraction for the trader's worst-case exposure.
     pub fn margin_scale(&self, trader: &Trader) -> Result<MarginScale, MathError> {
-        let lots = trader.worst_case_lots()?;
+        let lots = BaseLots::new(trader.worst_case_lots()?);
         Ok(MarginScale {
             tick_size: self.tick_size,
             quote_lot_size: self.quote_lot_size,
-            initial_margin_bps: safe_cast(self.initial_margin_bps(lots)?)?,
+            initial_margin_bps: self.initial_margin_bps(lots)?,
             maker_fee_bps: self.fees.maker_bps,
         })
     }
@@ -153,10 +148,10 @@ impl MarketRules {
     /// What a keeper's account is checked against after a liquidation (`keeper_initial_bps`:
     /// neither open interest nor volatility beyond what maintenance already follows).
     pub fn keeper_margin_scale(&self, trader: &Trader) -> Result<MarginScale, MathError> {
-        let lots = trader.worst_case_lots()?;
+        let lots = BaseLots::new(trader.worst_case_lots()?);
         let maintenance = self.maintenance_margin_bps(lots)?;
         Ok(MarginScale {
-            initial_margin_bps: safe_cast(self.margin.keeper_initial_bps(lots, maintenance)?)?,
+            initial_margin_bps: self.margin.keeper_initial_bps(lots, maintenance)?,
             ..self.margin_scale(trader)?
         })
     }
@@ -218,7 +213,7 @@ impl MarketRules {
         collateral: QuoteNative,
         low: Price,
         high: Price,
-    ) -> Result<u64, MathError> {
+    ) -> Result<QuoteNative, MathError> {
         let scale = self.margin_scale(trader)?;
         trader.withdrawable(collateral, &scale, low, high)
     }
@@ -230,7 +225,7 @@ impl MarketRules {
         &self,
         account: &AccountState,
         band: PriceBand,
-    ) -> Result<u64, MathError> {
+    ) -> Result<QuoteNative, MathError> {
         let mut account = self.settled(account)?;
         let collateral = account
             .trader
@@ -248,14 +243,16 @@ impl MarketRules {
         let trader = &account.trader;
         let position = trader.base_position;
         let health = self.health(trader, account.collateral, price)?;
-        let maintenance_bps = self.maintenance_margin_bps(position.unsigned_abs())?;
-        let position_value = i128::from(position).safe_mul(i128::from(price.raw()))?;
+        let maintenance_bps =
+            self.maintenance_margin_bps(BaseLots::new(position.unsigned_abs()))?;
+        let position_value =
+            ScaledQuote::from_raw(i128::from(position).safe_mul(i128::from(price.raw()))?);
         let margin_ratio_bps = match health.exposure {
-            0 => None,
-            _ if health.equity <= 0 => Some(u64::MAX),
-            exposure => Some(safe_cast(
-                exposure.safe_mul(i128::from(maintenance_bps))? / health.equity,
-            )?),
+            ScaledQuote::ZERO => None,
+            _ if health.equity <= ScaledQuote::ZERO => Some(Bps::MAX),
+            exposure => Some(Bps::new(safe_cast(
+                exposure.raw().safe_mul(i128::from(maintenance_bps.get()))? / health.equity.raw(),
+            )?)),
         };
         let entry_price = match position {
             0 => None,
@@ -268,15 +265,15 @@ impl MarketRules {
         };
         Ok(AccountRisk {
             health,
-            equity: native_floor(health.equity),
-            unrealised: native_floor(health.unrealised),
+            equity: health.equity.floor_native(),
+            unrealised: health.unrealised.floor_native(),
             entry_price,
             maintenance_bps,
             maintenance_surplus: health.surplus(maintenance_bps)?,
             margin_ratio_bps,
             liquidation_price: liquidation_price(
                 position,
-                health.equity.safe_sub(position_value)?,
+                health.equity.checked_sub(position_value)?,
                 maintenance_bps,
             )?,
             shortfall: shortfall(trader, account.collateral.get(), self.quote_lot_size)?,
@@ -319,7 +316,8 @@ impl MarketRules {
         safe_cast(
             health
                 .exposure
-                .safe_mul(i128::from(bps))?
+                .raw()
+                .safe_mul(i128::from(bps.get()))?
                 .safe_div_ceil(i128::from(BPS) * i128::from(PRICE_SCALE))?,
         )
     }
@@ -357,7 +355,8 @@ impl MarketRules {
         let health = self.health(now, account.collateral, price)?;
         let after = self.health(&filled, account.collateral, price)?;
         let position_after = filled.base_position;
-        let position_value = i128::from(position_after).safe_mul(i128::from(price.raw()))?;
+        let position_value =
+            ScaledQuote::from_raw(i128::from(position_after).safe_mul(i128::from(price.raw()))?);
         Ok(OrderPreview {
             quote_lots,
             notional: quote_lots.safe_mul(self.quote_lot_size.get())?,
@@ -366,12 +365,14 @@ impl MarketRules {
                 .initial_margin(&resting, price)?
                 .max(self.initial_margin(&filled, price)?),
             initial_margin_now: self.initial_margin(now, price)?,
-            equity_after: native_floor(health.equity)
+            equity_after: health
+                .equity
+                .floor_native()
                 .safe_sub(i128::from(fee_lots.safe_mul(qls)?))?,
             liquidation_price: liquidation_price(
                 position_after,
-                after.equity.safe_sub(position_value)?,
-                self.maintenance_margin_bps(position_after.unsigned_abs())?,
+                after.equity.checked_sub(position_value)?,
+                self.maintenance_margin_bps(BaseLots::new(position_after.unsigned_abs()))?,
             )?,
             position_after,
         })
@@ -396,16 +397,16 @@ mod tests {
     fn rules(quote_lot_size: u64) -> MarketRules {
         MarketRules {
             margin: MarginParams {
-                initial_margin_bps: 1_000,
-                maintenance_margin_bps: 500,
-                size_premium_bps: 0,
-                size_unit_lots: 0,
-                reference_vol_bps: 0,
-                max_vol_multiplier_bps: 10_000,
+                initial_margin_bps: Bps::new(1_000),
+                maintenance_margin_bps: Bps::new(500),
+                size_premium_bps: Bps::new(0),
+                size_unit_lots: BaseLots::new(0),
+                reference_vol_bps: Bps::new(0),
+                max_vol_multiplier_bps: Bps::new(10_000),
                 vol_time_constant_secs: 600,
-                oi_soft_cap_lots: 0,
-                oi_hard_cap_lots: 0,
-                maintenance_ramp_bps_per_hour: 100,
+                oi_soft_cap_lots: BaseLots::new(0),
+                oi_hard_cap_lots: BaseLots::new(0),
+                maintenance_ramp_bps_per_hour: Bps::new(100),
             },
             risk: MarketRisk::default(),
             funding: Funding::default(),
@@ -496,7 +497,7 @@ mod tests {
         let covers = |price| {
             r.health(&filled.trader, filled.collateral, price)
                 .unwrap()
-                .covers(500)
+                .covers(Bps::new(500))
                 .unwrap()
         };
         assert!(covers(liq) && !covers(Price::from_raw(liq.raw() - 1)));
@@ -512,12 +513,12 @@ mod tests {
         assert_eq!(risk.unrealised, 100_000_000);
         assert_eq!(risk.equity, 1_100_000_000);
         assert_eq!(risk.entry_price, Some(px(14_000)));
-        assert_eq!(risk.maintenance_bps, 500);
+        assert_eq!(risk.maintenance_bps, Bps::new(500));
         // Maintenance 5% of 1.5 × 10⁹ against equity 1.1 × 10⁹.
         assert_eq!(risk.maintenance_surplus, 1_100_000_000 - 75_000_000);
         assert_eq!(
             risk.margin_ratio_bps,
-            Some(75_000_000 * 10_000 / 1_100_000_000)
+            Some(Bps::new(75_000_000 * 10_000 / 1_100_000_000))
         );
         assert_eq!(risk.shortfall, 0);
         // Unrealised profit is not withdrawable: 10⁹ − 10% of 1.5 × 10⁹.
@@ -527,7 +528,7 @@ mod tests {
         };
         assert_eq!(
             r.withdrawable_now(&account(1_000_000_000, 1_000, 14_000), band),
-            Ok(850_000_000)
+            Ok(QuoteNative::new(850_000_000))
         );
         // Flat: nothing at risk, no liquidation price, all of it withdrawable.
         let flat = r.account_risk(&account(5, 0, 0), px(15_000)).unwrap();
@@ -535,7 +536,10 @@ mod tests {
             (flat.margin_ratio_bps, flat.liquidation_price),
             (None, None)
         );
-        assert_eq!(r.withdrawable_now(&account(5, 0, 0), band), Ok(5));
+        assert_eq!(
+            r.withdrawable_now(&account(5, 0, 0), band),
+            Ok(QuoteNative::new(5))
+        );
     }
 
     #[test]
@@ -614,18 +618,22 @@ mod tests {
         };
         let mut t = Trader::zeroed();
         t.base_position = 10;
-        assert_eq!(r.initial_margin_bps(10), Ok(1_000));
-        assert_eq!(r.maintenance_margin_bps(10), Ok(500));
+        let ten = BaseLots::new(10);
+        assert_eq!(r.initial_margin_bps(ten), Ok(Bps::new(1_000)));
+        assert_eq!(r.maintenance_margin_bps(ten), Ok(Bps::new(500)));
         let scale = r.margin_scale(&t).unwrap();
-        assert_eq!((scale.initial_margin_bps, scale.maker_fee_bps), (1_000, 2));
+        assert_eq!(
+            (scale.initial_margin_bps, scale.maker_fee_bps),
+            (Bps::new(1_000), 2)
+        );
         let keeper = r.keeper_margin_scale(&t).unwrap();
         assert_eq!(
-            u64::from(keeper.initial_margin_bps),
-            r.margin.keeper_initial_bps(10, 500).unwrap()
+            keeper.initial_margin_bps,
+            r.margin.keeper_initial_bps(ten, Bps::new(500)).unwrap()
         );
         // Open interest past the soft cap raises initial margin toward 100%.
-        r.margin.oi_soft_cap_lots = 5;
-        r.margin.oi_hard_cap_lots = 15;
-        assert_eq!(r.initial_margin_bps(10), Ok(1_000 + 9_000 / 2));
+        r.margin.oi_soft_cap_lots = BaseLots::new(5);
+        r.margin.oi_hard_cap_lots = BaseLots::new(15);
+        assert_eq!(r.initial_margin_bps(ten), Ok(Bps::new(1_000 + 9_000 / 2)));
     }
 }

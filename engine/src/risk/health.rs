@@ -8,24 +8,23 @@
 //! - initial health = equity − exposure × initial fraction; maintenance likewise;
 //! - withdrawable = what initial health allows, counting unrealised profit as zero.
 
-use super::BPS;
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
-use crate::price::{PRICE_SCALE, Price};
+use crate::price::{PRICE_SCALE, Price, ScaledQuote};
 use crate::trader::Trader;
-use crate::units::QuoteNativePerQuoteLot;
+use crate::units::{BPS, BaseLots, Bps, QuoteNative, QuoteNativePerQuoteLot};
 
 /// An account's numbers at one price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Health {
-    /// Equity, native × `PRICE_SCALE`.
-    pub equity: i128,
+    /// Equity.
+    pub equity: ScaledQuote,
     /// Unrealised PnL of the position at the price (part of `equity`).
-    pub unrealised: i128,
-    /// Worst-case exposure notional (≥ 0), native × `PRICE_SCALE`.
-    pub exposure: i128,
+    pub unrealised: ScaledQuote,
+    /// Worst-case exposure notional (≥ 0).
+    pub exposure: ScaledQuote,
     /// Its size in base lots (what the size premium is charged on).
-    pub exposure_lots: u64,
+    pub exposure_lots: BaseLots,
 }
 
 impl Health {
@@ -56,51 +55,57 @@ impl Health {
                     .safe_sub(lots(i128::from(trader.asks_quote_lots)))?
                     .abs(),
             );
-        let exposure_lots = trader.worst_case_lots()?;
         Ok(Health {
-            equity,
-            unrealised,
-            exposure,
-            exposure_lots,
+            equity: ScaledQuote::from_raw(equity),
+            unrealised: ScaledQuote::from_raw(unrealised),
+            exposure: ScaledQuote::from_raw(exposure),
+            exposure_lots: BaseLots::new(trader.worst_case_lots()?),
         })
     }
 
-    /// Equity minus the margin at `fraction_bps`, × 10,000 (exact: no rounding anywhere).
-    fn surplus_e4(&self, fraction_bps: u64) -> Result<i128, MathError> {
+    /// Equity minus the margin at `fraction`, × 10,000 (exact: no rounding anywhere). Compares
+    /// two accounts' margin health without dividing.
+    pub fn surplus_e4(&self, fraction: Bps) -> Result<i128, MathError> {
         self.equity
+            .raw()
             .safe_mul(BPS as i128)?
-            .safe_sub(self.exposure.safe_mul(i128::from(fraction_bps))?)
+            .safe_sub(self.exposure.raw().safe_mul(i128::from(fraction.get()))?)
     }
 
-    /// True when equity covers margin at `fraction_bps` (exactly; a tie is covered).
-    pub fn covers(&self, fraction_bps: u64) -> Result<bool, MathError> {
+    /// True when equity covers margin at `fraction` (exactly; a tie is covered).
+    pub fn covers(&self, fraction: Bps) -> Result<bool, MathError> {
         // Unsigned products (exposure ≥ 0; negative equity never covers anything positive).
-        let Ok(equity) = u128::try_from(self.equity) else {
+        let Ok(equity) = u128::try_from(self.equity.raw()) else {
             return Ok(false);
         };
         let need = self
             .exposure
+            .raw()
             .unsigned_abs()
-            .safe_mul(u128::from(fraction_bps))?;
+            .safe_mul(u128::from(fraction.get()))?;
         Ok(equity.safe_mul(u128::from(BPS))? >= need)
     }
 
-    /// Equity minus margin at `fraction_bps`, native units, rounded down (toward −∞).
-    pub fn surplus(&self, fraction_bps: u64) -> Result<i128, MathError> {
+    /// Equity minus margin at `fraction`, native units, rounded down (toward −∞).
+    pub fn surplus(&self, fraction: Bps) -> Result<i128, MathError> {
         Ok(self
-            .surplus_e4(fraction_bps)?
+            .surplus_e4(fraction)?
             .div_euclid(BPS as i128 * i128::from(PRICE_SCALE)))
     }
 
-    /// Native units that may leave the account with initial margin at `initial_bps` still
+    /// Native units that may leave the account with initial margin at `initial` still
     /// covered, counting unrealised profit as zero (only realised PnL is withdrawable).
     /// Rounded down; zero when there is no room.
-    pub fn withdrawable(&self, initial_bps: u64) -> Result<u64, MathError> {
+    pub fn withdrawable(&self, initial: Bps) -> Result<QuoteNative, MathError> {
         let realised_only = Health {
-            equity: self.equity.safe_sub(self.unrealised.max(0))?,
+            equity: self
+                .equity
+                .checked_sub(self.unrealised.max(ScaledQuote::ZERO))?,
             ..*self
         };
-        safe_cast(realised_only.surplus(initial_bps)?.max(0))
+        Ok(QuoteNative::new(safe_cast(
+            realised_only.surplus(initial)?.max(0),
+        )?))
     }
 }
 
@@ -114,6 +119,13 @@ mod tests {
     const TICK: QuoteLotsPerBaseLotPerTick = QuoteLotsPerBaseLotPerTick::new(1);
     const QLS: QuoteNativePerQuoteLot = QuoteNativePerQuoteLot::new(1);
     const S: i128 = PRICE_SCALE as i128;
+
+    fn b(raw: u64) -> Bps {
+        Bps::new(raw)
+    }
+    fn q(raw: i128) -> ScaledQuote {
+        ScaledQuote::from_raw(raw)
+    }
 
     /// A trader long `lots` bought at `at` ticks (one tick = one quote lot = one native unit).
     fn long(lots: u64, at: u64) -> Trader {
@@ -138,14 +150,17 @@ mod tests {
             let h = Health::of(&t, 1_000, QLS, price(px)).unwrap();
             assert_eq!(
                 (h.equity, h.unrealised),
-                (equity * S, unrealised * S),
+                (q(equity * S), q(unrealised * S)),
                 "at {px}"
             );
-            assert_eq!((h.exposure, h.exposure_lots), (10 * px as i128 * S, 10));
+            assert_eq!(
+                (h.exposure, h.exposure_lots.get()),
+                (q(10 * px as i128 * S), 10)
+            );
         }
         // Funding owed beyond the collateral shows as a negative balance.
         let h = Health::of(&t, -50, QLS, price(100)).unwrap();
-        assert_eq!(h.equity, -50 * S);
+        assert_eq!(h.equity, q(-50 * S));
     }
 
     #[test]
@@ -158,7 +173,7 @@ mod tests {
         t.asks_quote_lots = 3_600;
         let h = Health::of(&t, 1_000, QLS, price(100)).unwrap();
         // |1,000 + 450| = 1,450 vs |1,000 − 3,600| = 2,600: the asks side is worse.
-        assert_eq!((h.exposure, h.exposure_lots), (2_600 * S, 20));
+        assert_eq!((h.exposure, h.exposure_lots.get()), (q(2_600 * S), 20));
     }
 
     #[test]
@@ -166,15 +181,18 @@ mod tests {
         // Equity 1,000 against exposure 10,000: 10% is exactly covered, 10.01% is not.
         let t = long(100, 100);
         let h = Health::of(&t, 1_000, QLS, price(100)).unwrap();
-        assert_eq!(h.covers(1_000), Ok(true));
-        assert_eq!(h.covers(1_001), Ok(false));
-        assert_eq!(h.surplus(1_000), Ok(0));
-        assert_eq!(h.surplus(1_001), Ok(-1)); // −0.999… rounds down
-        assert_eq!(h.surplus(500), Ok(500));
+        assert_eq!(h.covers(b(1_000)), Ok(true));
+        assert_eq!(h.covers(b(1_001)), Ok(false));
+        assert_eq!(h.surplus(b(1_000)), Ok(0));
+        assert_eq!(h.surplus(b(1_001)), Ok(-1)); // −0.999… rounds down
+        assert_eq!(h.surplus(b(500)), Ok(500));
         // Negative equity covers nothing, not even a zero fraction of no exposure.
         let flat = Health::of(&bytemuck::Zeroable::zeroed(), -1, QLS, price(100)).unwrap();
-        assert_eq!((flat.covers(0), flat.covers(1)), (Ok(false), Ok(false)));
-        assert_eq!(flat.covers(0), Ok(flat.surplus(0).unwrap() >= 0));
+        assert_eq!(
+            (flat.covers(b(0)), flat.covers(b(1))),
+            (Ok(false), Ok(false))
+        );
+        assert_eq!(flat.covers(b(0)), Ok(flat.surplus(b(0)).unwrap() >= 0));
     }
 
     #[test]
@@ -188,11 +206,15 @@ mod tests {
             (10, 80),   // −900: equity 100, margin 20
         ] {
             let h = Health::of(&t, 1_000, QLS, price(px)).unwrap();
-            assert_eq!(h.withdrawable(2_000), Ok(withdrawable), "at {px}");
+            assert_eq!(
+                h.withdrawable(b(2_000)),
+                Ok(QuoteNative::new(withdrawable)),
+                "at {px}"
+            );
         }
         // Underwater: nothing.
         let h = Health::of(&t, 500, QLS, price(10)).unwrap();
-        assert_eq!(h.withdrawable(2_000), Ok(0));
+        assert_eq!(h.withdrawable(b(2_000)), Ok(QuoteNative::ZERO));
         // Realised profit counts once it is realised.
         let mut t = long(10, 100);
         Trader::apply_trade(
@@ -205,6 +227,6 @@ mod tests {
         )
         .unwrap();
         let h = Health::of(&t, 1_000, QLS, price(150)).unwrap();
-        assert_eq!(h.withdrawable(2_000), Ok(1_500));
+        assert_eq!(h.withdrawable(b(2_000)), Ok(QuoteNative::new(1_500)));
     }
 }

@@ -14,6 +14,7 @@ use super::volatility::Volatility;
 use crate::error::MathError;
 use crate::math::SafeMath;
 use crate::price::Price;
+use crate::units::{BaseLots, Bps};
 use bytemuck::{Pod, Zeroable};
 
 /// Stored in the market. 40 bytes; zeroed = never updated.
@@ -22,8 +23,8 @@ use bytemuck::{Pod, Zeroable};
 pub struct MarketRisk {
     /// Realised volatility of the index price.
     pub vol: Volatility,
-    /// The market's maintenance fraction before size premiums, bps (ramped).
-    pub maintenance_bps: u64,
+    /// The market's maintenance fraction before size premiums (ramped).
+    pub maintenance_bps: Bps,
     /// Unix time of the last update (0: never).
     pub updated_at: i64,
 }
@@ -42,7 +43,7 @@ impl MarketRisk {
         }
         let target = p.maintenance_target_bps(self.vol.vol_bps())?;
         if self.updated_at == 0 {
-            self.maintenance_bps = u64::from(p.maintenance_margin_bps);
+            self.maintenance_bps = p.maintenance_margin_bps;
             self.updated_at = now;
             return Ok(());
         }
@@ -56,7 +57,12 @@ impl MarketRisk {
 
     /// Initial margin fraction for an exposure of `lots` at open interest `oi_lots` (reacts to
     /// volatility at once).
-    pub fn initial_bps(&self, p: &MarginParams, lots: u64, oi_lots: u64) -> Result<u64, MathError> {
+    pub fn initial_bps(
+        &self,
+        p: &MarginParams,
+        lots: BaseLots,
+        oi_lots: BaseLots,
+    ) -> Result<Bps, MathError> {
         p.initial_bps(lots, self.vol.vol_bps(), oi_lots)
     }
 
@@ -67,9 +73,9 @@ impl MarketRisk {
     /// `update` to ramp toward it: it never applies just because `p` changed, even if nobody
     /// cranks. Never above the target also keeps it below initial margin, which is at least the
     /// target times the same multipliers.
-    pub fn market_maintenance_bps(&self, p: &MarginParams) -> Result<u64, MathError> {
+    pub fn market_maintenance_bps(&self, p: &MarginParams) -> Result<Bps, MathError> {
         if self.updated_at == 0 {
-            return Ok(u64::from(p.maintenance_margin_bps));
+            return Ok(p.maintenance_margin_bps);
         }
         let target = p.maintenance_target_bps(self.vol.vol_bps())?;
         Ok(self.maintenance_bps.min(target))
@@ -77,7 +83,7 @@ impl MarketRisk {
 
     /// Maintenance fraction for a position of `lots`: the market fraction
     /// (`market_maintenance_bps`) times the size premium.
-    pub fn maintenance_bps(&self, p: &MarginParams, lots: u64) -> Result<u64, MathError> {
+    pub fn maintenance_bps(&self, p: &MarginParams, lots: BaseLots) -> Result<Bps, MathError> {
         p.maintenance_bps(self.market_maintenance_bps(p)?, lots)
     }
 
@@ -101,21 +107,28 @@ mod tests {
     use crate::risk::test_price as price;
     use crate::side::Side;
     use crate::trader::Trader;
-    use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNativePerQuoteLot, Ticks};
+    use crate::units::{QuoteLotsPerBaseLotPerTick, QuoteNativePerQuoteLot, Ticks};
+
+    fn b(raw: u64) -> Bps {
+        Bps::new(raw)
+    }
+    fn l(raw: u64) -> BaseLots {
+        BaseLots::new(raw)
+    }
 
     /// 10% initial, 5% maintenance, reference 0.5%/√h up to 4×, τ = 10 min, +50 bps/h ramp.
     fn params() -> MarginParams {
         MarginParams {
-            initial_margin_bps: 1_000,
-            maintenance_margin_bps: 500,
-            size_premium_bps: 0,
-            size_unit_lots: 0,
-            reference_vol_bps: 50,
-            max_vol_multiplier_bps: 40_000,
+            initial_margin_bps: b(1_000),
+            maintenance_margin_bps: b(500),
+            size_premium_bps: b(0),
+            size_unit_lots: l(0),
+            reference_vol_bps: b(50),
+            max_vol_multiplier_bps: b(40_000),
             vol_time_constant_secs: 600,
-            oi_soft_cap_lots: 0,
-            oi_hard_cap_lots: 0,
-            maintenance_ramp_bps_per_hour: 50,
+            oi_soft_cap_lots: l(0),
+            oi_hard_cap_lots: l(0),
+            maintenance_ramp_bps_per_hour: b(50),
         }
     }
 
@@ -129,8 +142,8 @@ mod tests {
             risk.update(price(10_000 + (i % 2) as u64), t0 + 60 * i, &p)
                 .unwrap();
         }
-        assert_eq!(risk.initial_bps(&p, 0, 0), Ok(1_000));
-        assert_eq!(risk.maintenance_bps(&p, 0), Ok(500));
+        assert_eq!(risk.initial_bps(&p, l(0), l(0)), Ok(b(1_000)));
+        assert_eq!(risk.maintenance_bps(&p, l(0)), Ok(b(500)));
 
         // A long at 19× (equity just above 5% maintenance) on a flat-priced market.
         let mut t = Trader::zeroed();
@@ -141,8 +154,8 @@ mod tests {
         let health = |r: &MarketRisk| {
             let h = Health::of(&t, 52_631, qls, price(10_000)).unwrap();
             (
-                h.covers(r.initial_bps(&p, 100, 0).unwrap()).unwrap(),
-                h.covers(r.maintenance_bps(&p, 100).unwrap()).unwrap(),
+                h.covers(r.initial_bps(&p, l(100), l(0)).unwrap()).unwrap(),
+                h.covers(r.maintenance_bps(&p, l(100)).unwrap()).unwrap(),
             )
         };
         assert_eq!(health(&risk), (false, true));
@@ -151,11 +164,11 @@ mod tests {
         let now = t0 + 3_600;
         risk.update(price(10_500), now + 60, &p).unwrap();
         risk.update(price(10_000), now + 120, &p).unwrap();
-        let im = risk.initial_bps(&p, 0, 0).unwrap();
-        assert_eq!(im, 4_000, "initial margin at its 4× cap at once");
+        let im = risk.initial_bps(&p, l(0), l(0)).unwrap();
+        assert_eq!(im, b(4_000), "initial margin at its 4× cap at once");
         // Maintenance rose by at most 50 bps/h × 2 min (1 bps), so the account is still safe.
-        let mm = risk.maintenance_bps(&p, 0).unwrap();
-        assert!((500..=500 + 1).contains(&mm), "{mm}");
+        let mm = risk.maintenance_bps(&p, l(0)).unwrap();
+        assert!((b(500)..=b(500 + 1)).contains(&mm), "{mm:?}");
         assert_eq!(
             health(&risk),
             (false, true),
@@ -166,7 +179,7 @@ mod tests {
             let px = if h % 2 == 0 { 10_000 } else { 10_500 };
             risk.update(price(px), now + 120 + 3_600 * h, &p).unwrap();
         }
-        assert!(risk.maintenance_bps(&p, 0).unwrap() > 500 + 5 * 50);
+        assert!(risk.maintenance_bps(&p, l(0)).unwrap() > b(500 + 5 * 50));
     }
 
     #[test]
@@ -182,14 +195,14 @@ mod tests {
             let px = if (i / 6) % 2 == 0 { 10_000 } else { 10_500 };
             risk.update(price(px), t0 + 10 * i, &p).unwrap();
         }
-        assert_eq!(risk.maintenance_bps, 500 + 50);
+        assert_eq!(risk.maintenance_bps, b(500 + 50));
     }
 
     /// `params` with the listed margins replaced.
-    fn listed(initial: u32, maintenance: u32) -> MarginParams {
+    fn listed(initial: u64, maintenance: u64) -> MarginParams {
         MarginParams {
-            initial_margin_bps: initial,
-            maintenance_margin_bps: maintenance,
+            initial_margin_bps: b(initial),
+            maintenance_margin_bps: b(maintenance),
             ..params()
         }
     }
@@ -208,21 +221,25 @@ mod tests {
                 risk.update(price(10_000), t0, &old).unwrap();
             }
             risk.rebase(change_at, &old).unwrap();
-            assert_eq!(risk.maintenance_bps(&new, 0), Ok(500), "{cranked} {idle}");
+            assert_eq!(
+                risk.maintenance_bps(&new, l(0)),
+                Ok(b(500)),
+                "{cranked} {idle}"
+            );
             // Nobody cranks for a day: still the old value (the ramp holds without a crank).
-            assert_eq!(risk.maintenance_bps(&new, 0), Ok(500));
+            assert_eq!(risk.maintenance_bps(&new, l(0)), Ok(b(500)));
             // Hourly cranks at a flat price: +50 bps each, from the change, not the old crank.
             for h in 1..=3 {
                 risk.update(price(10_000), change_at + 3_600 * h, &new)
                     .unwrap();
                 assert_eq!(
-                    risk.maintenance_bps(&new, 0),
-                    Ok(500 + 50 * h as u64),
+                    risk.maintenance_bps(&new, l(0)),
+                    Ok(b(500 + 50 * h as u64)),
                     "{cranked} {idle} hour {h}"
                 );
             }
             // Initial margin took the new listed value at once and stays above maintenance.
-            assert_eq!(risk.initial_bps(&new, 0, 0), Ok(3_000));
+            assert_eq!(risk.initial_bps(&new, l(0), l(0)), Ok(b(3_000)));
         }
     }
 
@@ -232,15 +249,18 @@ mod tests {
         let high = listed(3_000, 2_500);
         let mut risk = MarketRisk::default();
         risk.update(price(10_000), t0, &high).unwrap();
-        assert_eq!(risk.maintenance_bps(&high, 0), Ok(2_500));
+        assert_eq!(risk.maintenance_bps(&high, l(0)), Ok(b(2_500)));
         // Governance lowers both margins: the new maintenance applies before any crank and is
         // below the new initial margin (the old rule, max(ramped, listed), kept 2,500 > 1,000).
         let low = params();
         risk.rebase(t0 + 60, &high).unwrap();
-        assert_eq!(risk.maintenance_bps(&low, 0), Ok(500));
-        assert!(risk.initial_bps(&low, 0, 0).unwrap() >= risk.maintenance_bps(&low, 0).unwrap());
+        assert_eq!(risk.maintenance_bps(&low, l(0)), Ok(b(500)));
+        assert!(
+            risk.initial_bps(&low, l(0), l(0)).unwrap()
+                >= risk.maintenance_bps(&low, l(0)).unwrap()
+        );
         risk.update(price(10_000), t0 + 120, &low).unwrap();
-        assert_eq!(risk.maintenance_bps, 500);
+        assert_eq!(risk.maintenance_bps, b(500));
     }
 
     #[test]
@@ -250,7 +270,7 @@ mod tests {
         risk.update(price(10_000), 1_700_000_000, &p).unwrap();
         assert_eq!(
             (risk.maintenance_bps, risk.updated_at),
-            (500, 1_700_000_000)
+            (b(500), 1_700_000_000)
         );
         // A clock that goes backwards changes nothing.
         let before = risk;

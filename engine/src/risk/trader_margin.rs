@@ -7,11 +7,13 @@
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::order::OrderId;
-use crate::price::{PRICE_SCALE, Price};
+use crate::price::{PRICE_SCALE, Price, ScaledQuote};
 use crate::risk::health::Health;
 use crate::side::Side;
 use crate::trader::{FeeRates, MAX_OPEN_ORDERS, Trader, notional};
-use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot};
+use crate::units::{
+    BaseLots, Bps, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot,
+};
 
 /// The market numbers margin needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,8 +22,9 @@ pub struct MarginScale {
     pub tick_size: QuoteLotsPerBaseLotPerTick,
     /// Native quote units per quote lot.
     pub quote_lot_size: QuoteNativePerQuoteLot,
-    /// Initial margin fraction in bps (static; dynamic margin replaces it).
-    pub initial_margin_bps: u32,
+    /// The initial margin fraction the account is held to (the market's dynamic fraction for
+    /// its exposure).
+    pub initial_margin_bps: Bps,
     /// The maker fee in bps (negative: a rebate), charged on a resting order's fill.
     pub maker_fee_bps: i32,
 }
@@ -59,17 +62,20 @@ impl Trader {
             scale.quote_lot_size,
             price,
         )?
-        .surplus(u64::from(scale.initial_margin_bps))
+        .surplus(scale.initial_margin_bps)
     }
 
     /// What this trader's open orders could cost it if they filled at their limits, valued at
     /// `price`: each order's loss against `price` (a bid above it, an ask below it) plus a
-    /// positive maker fee and its per-fill rounding; gains are not counted. Native ×
-    /// `PRICE_SCALE`. Any combination of
+    /// positive maker fee and its per-fill rounding; gains are not counted. Any combination of
     /// fills, partial ones included, costs at most this much. A resting order's fill later needs
     /// nobody's consent (a queued maker is not even loaded), so this is what an account must be
     /// able to afford when an order rests (DESIGN §13: no manufactured bad debt).
-    pub fn resting_fill_loss(&self, price: Price, scale: &MarginScale) -> Result<i128, MathError> {
+    pub fn resting_fill_loss(
+        &self,
+        price: Price,
+        scale: &MarginScale,
+    ) -> Result<ScaledQuote, MathError> {
         let per_quote_lot =
             i128::from(scale.quote_lot_size.get()).safe_mul(i128::from(PRICE_SCALE))?;
         let fees = FeeRates {
@@ -104,7 +110,7 @@ impl Trader {
             let fee = i128::from(fee).safe_mul(per_quote_lot)?;
             loss = loss.safe_add(against.max(0))?.safe_add(fee)?;
         }
-        Ok(loss)
+        Ok(ScaledQuote::from_raw(loss))
     }
 
     /// The rule for a risk-reducing trade (DESIGN §13): refuses unless this account (the trader
@@ -125,16 +131,13 @@ impl Trader {
         scale: &MarginScale,
         low: Price,
         high: Price,
-        maintenance_bps: impl Fn(u64) -> Result<u64, MathError>,
+        maintenance_bps: impl Fn(BaseLots) -> Result<Bps, MathError>,
     ) -> Result<(), MarginError> {
         let balance: i64 = safe_cast(balance.get())?;
         let qls = scale.quote_lot_size;
         let surplus = |t: &Trader, price: Price| -> Result<i128, MathError> {
             let h = Health::of(t, balance, qls, price)?;
-            let mm = maintenance_bps(h.exposure_lots)?;
-            h.equity
-                .safe_mul(10_000)?
-                .safe_sub(h.exposure.safe_mul(i128::from(mm))?)
+            h.surplus_e4(maintenance_bps(h.exposure_lots)?)
         };
         let weakest = if before.base_position >= 0 { low } else { high };
         if surplus(self, weakest)? < surplus(before, weakest)? {
@@ -142,7 +145,10 @@ impl Trader {
         }
         for price in [low, high] {
             let equity = Health::of(self, balance, qls, price)?.equity;
-            if equity.safe_sub(self.resting_fill_loss(price, scale)?)? < 0 {
+            if equity
+                .checked_sub(self.resting_fill_loss(price, scale)?)?
+                .is_negative()
+            {
                 return Err(MarginError::WorsensHealth);
             }
         }
@@ -164,7 +170,7 @@ impl Trader {
         scale: &MarginScale,
         low: Price,
         high: Price,
-        maintenance_bps: impl Fn(u64) -> Result<u64, MathError>,
+        maintenance_bps: impl Fn(BaseLots) -> Result<Bps, MathError>,
     ) -> Result<bool, MathError> {
         if self.open_order_count() == 0 {
             return Ok(false);
@@ -174,7 +180,9 @@ impl Trader {
         for p in [low, index, high] {
             let health = Health::of(self, balance, scale.quote_lot_size, p)?;
             let worst = Health {
-                equity: health.equity.safe_sub(self.resting_fill_loss(p, scale)?)?,
+                equity: health
+                    .equity
+                    .checked_sub(self.resting_fill_loss(p, scale)?)?,
                 ..health
             };
             if worst.covers(maintenance_bps(worst.exposure_lots)?)? {
@@ -194,11 +202,11 @@ impl Trader {
         scale: &MarginScale,
         low: Price,
         high: Price,
-    ) -> Result<u64, MathError> {
+    ) -> Result<QuoteNative, MathError> {
         let balance = safe_cast(collateral.get())?;
         let flat = self.is_flat();
         let prices = if flat { [Price::ZERO; 2] } else { [low, high] };
-        let mut free = u64::MAX;
+        let mut free = QuoteNative::MAX;
         for price in prices {
             let mut health = Health::of(self, balance, scale.quote_lot_size, price)?;
             // What its resting orders could still cost stays behind (their fills need nobody's
@@ -206,9 +214,9 @@ impl Trader {
             if !flat {
                 health.equity = health
                     .equity
-                    .safe_sub(self.resting_fill_loss(price, scale)?)?;
+                    .checked_sub(self.resting_fill_loss(price, scale)?)?;
             }
-            free = free.min(health.withdrawable(u64::from(scale.initial_margin_bps))?);
+            free = free.min(health.withdrawable(scale.initial_margin_bps)?);
         }
         Ok(free)
     }
@@ -232,10 +240,12 @@ impl Trader {
             // Margin is sized on the worst-case position; equity is what is left after the
             // worst its orders could cost when they fill at their limits.
             let worst = Health {
-                equity: health.equity.safe_sub(self.resting_fill_loss(p, scale)?)?,
+                equity: health
+                    .equity
+                    .checked_sub(self.resting_fill_loss(p, scale)?)?,
                 ..health
             };
-            if !worst.covers(u64::from(scale.initial_margin_bps))? {
+            if !worst.covers(scale.initial_margin_bps)? {
                 return Err(MarginError::InsufficientMargin);
             }
         }
@@ -262,7 +272,7 @@ mod tests {
         let scale = MarginScale {
             tick_size: TICK,
             quote_lot_size: QuoteNativePerQuoteLot::new(1),
-            initial_margin_bps: 1_000,
+            initial_margin_bps: Bps::new(1_000),
             maker_fee_bps: 0,
         };
         let p = Price::from_raw(100 * PRICE_SCALE);
@@ -296,11 +306,11 @@ mod tests {
         let scale = MarginScale {
             tick_size: TICK,
             quote_lot_size: QuoteNativePerQuoteLot::new(1),
-            initial_margin_bps: 1_000,
+            initial_margin_bps: Bps::new(1_000),
             maker_fee_bps: 0,
         };
         let p = Price::from_raw(100 * PRICE_SCALE);
-        let mm = |_| Ok(500);
+        let mm = |_| Ok(Bps::new(500));
         let mut before = Trader::zeroed();
         trade(&mut before, Side::Bid, 100, 10);
         let judged = |t: &Trader, low: Price, high: Price| {
@@ -334,7 +344,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             resting.resting_fill_loss(p, &scale),
-            Ok(200 * PRICE_SCALE as i128)
+            Ok(ScaledQuote::from_raw(200 * PRICE_SCALE as i128))
         );
         assert_eq!(judged(&resting, p, p), Err(MarginError::WorsensHealth));
     }
@@ -347,7 +357,7 @@ mod tests {
         let scale = MarginScale {
             tick_size: TICK,
             quote_lot_size: QuoteNativePerQuoteLot::new(1),
-            initial_margin_bps: 1_000,
+            initial_margin_bps: Bps::new(1_000),
             maker_fee_bps: 0,
         };
         let p = Price::from_raw(100 * PRICE_SCALE);
@@ -386,11 +396,11 @@ mod tests {
         let scale = MarginScale {
             tick_size: TICK,
             quote_lot_size: QuoteNativePerQuoteLot::new(1),
-            initial_margin_bps: 1_000,
+            initial_margin_bps: Bps::new(1_000),
             maker_fee_bps: 0,
         };
         let at = |ticks: u64| Price::from_raw(ticks * PRICE_SCALE);
-        let mm = |_: u64| Ok(500);
+        let mm = |_: BaseLots| Ok(Bps::new(500));
         let mut t = Trader::zeroed();
         let c = QuoteNative::new(100);
         assert_eq!(
@@ -423,25 +433,37 @@ mod tests {
         let scale = MarginScale {
             tick_size: TICK,
             quote_lot_size: QuoteNativePerQuoteLot::new(1),
-            initial_margin_bps: 1_000,
+            initial_margin_bps: Bps::new(1_000),
             maker_fee_bps: 0,
         };
         let at = |ticks: u64| Price::from_raw(ticks * PRICE_SCALE);
         let c = QuoteNative::new(500);
         // Flat: all of it, whatever the prices.
         let flat = Trader::zeroed();
-        assert_eq!(flat.withdrawable(c, &scale, at(1), at(1_000)), Ok(500));
+        assert_eq!(
+            flat.withdrawable(c, &scale, at(1), at(1_000)),
+            Ok(QuoteNative::new(500))
+        );
         // Long 10 at 100. At 90: equity 400, margin 90 → 310. At 110: the 100 of profit counts
         // as zero, 500 − margin 110 → 390. The lower decides.
         let mut long = Trader::zeroed();
         trade(&mut long, Side::Bid, 100, 10);
-        assert_eq!(long.withdrawable(c, &scale, at(100), at(100)), Ok(400));
-        assert_eq!(long.withdrawable(c, &scale, at(90), at(110)), Ok(310));
+        assert_eq!(
+            long.withdrawable(c, &scale, at(100), at(100)),
+            Ok(QuoteNative::new(400))
+        );
+        assert_eq!(
+            long.withdrawable(c, &scale, at(90), at(110)),
+            Ok(QuoteNative::new(310))
+        );
         // A resting bid for 5 at 100 that would lose 50 at 90 stays behind too: exposure
         // 900 + 500 at its limit = 1,400 → margin 140; equity 400 − 50 = 350 → 210.
         let bid = OrderId::new(Side::Bid, Ticks::new(100), 1, 0);
         long.open_order(0, bid, Side::Bid, BaseLots::new(5), 0, 0, TICK)
             .unwrap();
-        assert_eq!(long.withdrawable(c, &scale, at(90), at(90)), Ok(210));
+        assert_eq!(
+            long.withdrawable(c, &scale, at(90), at(90)),
+            Ok(QuoteNative::new(210))
+        );
     }
 }

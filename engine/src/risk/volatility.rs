@@ -18,6 +18,7 @@ use crate::crank::starts_slot;
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::price::Price;
+use crate::units::Bps;
 use bytemuck::{Pod, Zeroable};
 
 /// Scale of a log return: 10^9 = 100%.
@@ -73,10 +74,10 @@ impl Volatility {
     }
 
     /// Volatility per √hour in bps: √(variance × 3,600).
-    pub fn vol_bps(&self) -> u64 {
+    pub fn vol_bps(&self) -> Bps {
         // √(v × 3600 × 10^18 / 10^18) as a fraction, × 10^4 for bps: √(v_e18 × 3600) / 10^5.
         // v_e18 < 4 × 10^18, so the product fits u128 easily.
-        ((u128::from(self.variance_e18) * 3_600).isqrt() / 100_000) as u64
+        Bps::new(((u128::from(self.variance_e18) * 3_600).isqrt() / 100_000) as u64)
     }
 }
 
@@ -116,7 +117,7 @@ mod tests {
             };
             v.observe(p(price), i * 60, 600).unwrap();
         }
-        assert!((76..=78).contains(&v.vol_bps()), "{}", v.vol_bps());
+        assert!((76..=78).contains(&v.vol_bps().get()), "{}", v.vol_bps());
     }
 
     #[test]
@@ -157,6 +158,6 @@ mod tests {
         v.observe(p(1), 0, u32::MAX).unwrap();
         v.observe(p(u64::MAX), 60, u32::MAX).unwrap();
         v.observe(p(1), 120, 0).unwrap();
-        assert!(v.vol_bps() > 0);
+        assert!(!v.vol_bps().is_zero());
     }
 }

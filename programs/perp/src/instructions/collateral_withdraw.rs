@@ -51,7 +51,7 @@ fn withdrawable(
     account: &MarginAccount,
     oracles: &OracleAccounts,
     clock: &Clock,
-) -> Result<u64> {
+) -> Result<QuoteNative> {
     let band = if account.trader.is_flat() {
         None
     } else {

@@ -200,17 +200,18 @@ fn transfer_position(
         keeper_account: a.keeper_account.key(),
         base_lots: position - account.trader.base_position,
         price: price.raw(),
-        quote_lots: out.quote_lots,
-        keeper_fee: out.keeper_fee,
-        insurance_fee: out.insurance_fee,
+        quote_lots: out.quote_lots.get(),
+        keeper_fee: out.keeper_fee.get(),
+        insurance_fee: out.insurance_fee.get(),
         position_after: account.trader.base_position,
         orders_cancelled,
     });
     // The insurance share leaves the account's equity and the collateral vault.
     Ok(out
         .insurance_fee
-        .checked_mul(market.quote_lot_size().get())
-        .ok_or(ErrorCode::MathOverflow)?)
+        .checked_to_native(market.quote_lot_size())
+        .map_err(ErrorCode::from)?
+        .get())
 }
 
 /// Makes a flat account with negative equity whole (the engine's `settle_bankruptcy`: `fund`,

@@ -60,7 +60,7 @@ pub fn handler(ctx: Context<MarginAccountClose>) -> Result<()> {
             market.pay_out(
                 &mut account,
                 QuoteNative::new(amount),
-                amount,
+                QuoteNative::new(amount),
                 vault_before,
                 now,
             )?;

@@ -9,6 +9,7 @@ use crate::events::{RiskUpdated, log_event};
 use crate::oracle::*;
 use crate::state::Market;
 use anchor_lang::prelude::*;
+use perp_engine::BaseLots;
 use perp_engine::oracle::Action;
 
 #[derive(Accounts)]
@@ -30,9 +31,9 @@ pub fn handler(ctx: Context<MarketUpdateRisk>) -> Result<()> {
     log_event(&RiskUpdated {
         market: ctx.accounts.market.key(),
         index_price: index.raw(),
-        volatility_bps: market.risk.vol.vol_bps(),
-        initial_margin_bps: market.initial_margin_bps(0)?,
-        maintenance_margin_bps: market.maintenance_margin_bps(0)?,
+        volatility_bps: market.risk.vol.vol_bps().get(),
+        initial_margin_bps: market.initial_margin_bps(BaseLots::ZERO)?.get(),
+        maintenance_margin_bps: market.maintenance_margin_bps(BaseLots::ZERO)?.get(),
         open_interest_long: market.open_interest.long_lots,
         open_interest_short: market.open_interest.short_lots,
     });

@@ -15,7 +15,9 @@ use perp_engine::risk::position::Ledger;
 use perp_engine::risk::state::MarketRisk;
 use perp_engine::risk::trader_margin::MarginScale;
 use perp_engine::trader::{FeeRates, Trader};
-use perp_engine::{Price, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot};
+use perp_engine::{
+    BaseLots, Bps, Price, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot,
+};
 
 /// Trading status of a market, in increasing strictness (the byte value is the rank).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -356,7 +358,7 @@ impl Market {
         &mut self,
         account: &mut MarginAccount,
         amount: QuoteNative,
-        free: u64,
+        free: QuoteNative,
         vault_before: u64,
         now: i64,
     ) -> Result<u64> {
@@ -365,10 +367,7 @@ impl Market {
             market_total: self.collateral_total(),
         };
         let after = perp_engine::collateral::withdraw(before, amount).map_err(ErrorCode::from)?;
-        require!(
-            amount.get() <= free,
-            ErrorCode::WithdrawalBreaksInitialMargin
-        );
+        require!(amount <= free, ErrorCode::WithdrawalBreaksInitialMargin);
         let mut window: OutflowWindow = self.withdraw_window.into();
         window
             .record_outflow(
@@ -386,7 +385,7 @@ impl Market {
 
     /// The initial margin fraction (bps) for a worst-case exposure of `lots` now: base × size ×
     /// volatility, raised toward 100% as open interest nears its hard cap.
-    pub fn initial_margin_bps(&self, lots: u64) -> Result<u64> {
+    pub fn initial_margin_bps(&self, lots: BaseLots) -> Result<Bps> {
         Ok(self
             .rules()
             .initial_margin_bps(lots)
@@ -419,7 +418,11 @@ impl Market {
     /// What `account` (funding and realised PnL settled) may withdraw: what initial margin leaves
     /// at both ends of `band` (the increase-risk prices) once what its resting orders could cost
     /// is set aside, or all realised equity when flat (`band` then unused, may be `None`).
-    pub fn withdrawable(&self, account: &MarginAccount, band: Option<PriceBand>) -> Result<u64> {
+    pub fn withdrawable(
+        &self,
+        account: &MarginAccount,
+        band: Option<PriceBand>,
+    ) -> Result<QuoteNative> {
         let (low, high) = match band {
             _ if account.trader.is_flat() => (Price::ZERO, Price::ZERO),
             Some(band) => (band.low, band.high),
@@ -459,16 +462,17 @@ impl Market {
             .risk
             .market_maintenance_bps(&self.params.margin())
             .map_err(ErrorCode::from)?
-            .min(u64::from(self.params.maintenance_margin_bps));
+            .min(Bps::from_u32(self.params.maintenance_margin_bps));
         let params = MarketParams {
-            maintenance_margin_bps: u32::try_from(in_force).map_err(|_| ErrorCode::MathOverflow)?,
+            maintenance_margin_bps: u32::try_from(in_force.get())
+                .map_err(|_| ErrorCode::MathOverflow)?,
             ..self.params
         };
         crate::state::require_consistent(&params, &self.oracle)
     }
 
     /// The maintenance fraction (bps) for a position of `lots` now (ramped, with size premium).
-    pub fn maintenance_margin_bps(&self, lots: u64) -> Result<u64> {
+    pub fn maintenance_margin_bps(&self, lots: BaseLots) -> Result<Bps> {
         Ok(self
             .rules()
             .maintenance_margin_bps(lots)

@@ -4,10 +4,10 @@
 use crate::state::params_table::params_table;
 use anchor_lang::prelude::*;
 use bytemuck::{Pod, Zeroable};
-use perp_engine::QuoteNative;
 use perp_engine::risk::funding::FundingParams;
 use perp_engine::risk::liquidation::LiquidationParams;
 use perp_engine::risk::margin::MarginParams;
+use perp_engine::{BaseLots, Bps, QuoteNative};
 
 params_table! {
     /// Parameters chosen when a market is listed. Stored inside the zero-copy `Market`, and also the
@@ -248,26 +248,26 @@ impl MarketParams {
     /// The engine's margin parameters.
     pub fn margin(&self) -> MarginParams {
         MarginParams {
-            initial_margin_bps: self.initial_margin_bps,
-            maintenance_margin_bps: self.maintenance_margin_bps,
-            size_premium_bps: self.size_premium_bps,
-            size_unit_lots: self.size_unit_lots,
-            reference_vol_bps: self.reference_vol_bps,
-            max_vol_multiplier_bps: self.max_vol_multiplier_bps,
+            initial_margin_bps: Bps::from_u32(self.initial_margin_bps),
+            maintenance_margin_bps: Bps::from_u32(self.maintenance_margin_bps),
+            size_premium_bps: Bps::from_u32(self.size_premium_bps),
+            size_unit_lots: BaseLots::new(self.size_unit_lots),
+            reference_vol_bps: Bps::from_u32(self.reference_vol_bps),
+            max_vol_multiplier_bps: Bps::from_u32(self.max_vol_multiplier_bps),
             vol_time_constant_secs: self.vol_time_constant_secs,
-            oi_soft_cap_lots: self.oi_soft_cap_lots,
-            oi_hard_cap_lots: self.oi_hard_cap_lots,
-            maintenance_ramp_bps_per_hour: self.maintenance_ramp_bps_per_hour,
+            oi_soft_cap_lots: BaseLots::new(self.oi_soft_cap_lots),
+            oi_hard_cap_lots: BaseLots::new(self.oi_hard_cap_lots),
+            maintenance_ramp_bps_per_hour: Bps::from_u32(self.maintenance_ramp_bps_per_hour),
         }
     }
 
     /// The engine's liquidation parameters.
     pub fn liquidation(&self) -> LiquidationParams {
         LiquidationParams {
-            discount_bps: self.liquidation_discount_bps,
-            insurance_share_bps: self.insurance_share_bps,
-            buffer_bps: self.liquidation_buffer_bps,
-            min_lots: self.liquidation_min_lots,
+            discount_bps: Bps::from_u32(self.liquidation_discount_bps),
+            insurance_share_bps: Bps::from_u32(self.insurance_share_bps),
+            buffer_bps: Bps::from_u32(self.liquidation_buffer_bps),
+            min_lots: BaseLots::new(self.liquidation_min_lots),
         }
     }
 

@@ -9,6 +9,7 @@ use crate::program_test::risk::engine_price;
 use crate::program_test::trading::{funded_market, order, place};
 use perp::events::FundingUpdated;
 use perp::{OrderSide, OrderType};
+use perp_engine::BaseLots;
 use perp_engine::crank::CRANK_SLOT_SECS;
 use perp_engine::risk::funding::FUNDING_SAMPLE_MAX_SECS;
 use solana_sdk::instruction::Instruction;
@@ -218,9 +219,9 @@ async fn crank_for_an_hour(step: i64, phase: i64) -> (u64, u64, u64, u64) {
     }
     let m = env.market(&market.market).await;
     (
-        m.risk.vol.vol_bps(),
-        m.initial_margin_bps(0).unwrap(),
-        m.maintenance_margin_bps(0).unwrap(),
+        m.risk.vol.vol_bps().get(),
+        m.initial_margin_bps(BaseLots::ZERO).unwrap().get(),
+        m.maintenance_margin_bps(BaseLots::ZERO).unwrap().get(),
         m.price.stable_price,
     )
 }

@@ -10,6 +10,7 @@ use crate::program_test::solvency::*;
 use crate::program_test::*;
 use perp::error::ErrorCode;
 use perp::state::MarketParams;
+use perp_engine::{BaseLots, Bps};
 use solana_sdk::signer::Signer;
 
 /// A market whose open-interest caps sit just above the 1,000-lot long `long_on` opens, with
@@ -30,9 +31,9 @@ async fn long_at_the_open_interest_cap() -> (TestEnv, Trader, Trader) {
     assert_eq!(
         env.market(&market.market)
             .await
-            .initial_margin_bps(0)
+            .initial_margin_bps(BaseLots::ZERO)
             .unwrap(),
-        10_000
+        Bps::WHOLE
     );
     env.follow_price(&market, 1_400).await;
     let keeper = env.funded_trader(&market, 20_000_000).await;

@@ -12,6 +12,7 @@ use crate::program_test::risk::{engine_price, price_e8};
 use crate::program_test::trading::{capped_market, funded_market, order, place, try_place};
 use perp::error::ErrorCode;
 use perp::{OrderArgs, OrderSide, OrderType};
+use perp_engine::{BaseLots, Bps};
 use solana_sdk::signer::Signer;
 
 const TICKS: u64 = 1_500;
@@ -149,13 +150,13 @@ async fn liquidation_is_refused_while_healthy_and_restores_the_buffer() {
     let fee = p
         .liquidation()
         .fee(
-            l.base_lots as u64,
+            BaseLots::new(l.base_lots as u64),
             price,
             perp_engine::QuoteNativePerQuoteLot::new(1),
-            u64::MAX,
+            perp_engine::QuoteLots::MAX,
         )
         .unwrap();
-    assert_eq!((l.keeper_fee, l.insurance_fee), fee);
+    assert_eq!((l.keeper_fee, l.insurance_fee), (fee.0.get(), fee.1.get()));
     assert_eq!(
         insurance_balance(&mut env, &market).await - insurance_before,
         l.insurance_fee
@@ -361,10 +362,10 @@ async fn a_volatility_spike_raises_initial_margin_at_once_and_maintenance_at_the
     let m = env.market(&market.market).await;
     assert_eq!(
         (
-            m.initial_margin_bps(0).unwrap(),
-            m.maintenance_margin_bps(0).unwrap()
+            m.initial_margin_bps(BaseLots::ZERO).unwrap(),
+            m.maintenance_margin_bps(BaseLots::ZERO).unwrap()
         ),
-        (1_000, 500)
+        (Bps::new(1_000), Bps::new(500))
     );
     // At 142 the long (equity 773k, maintenance 639k) is healthy with little room.
     env.set_price_ticks(&market, 1_420).await;
@@ -390,13 +391,16 @@ async fn a_volatility_spike_raises_initial_margin_at_once_and_maintenance_at_the
     let p = default_params().margin();
     let target = p.maintenance_target_bps(m.risk.vol.vol_bps()).unwrap();
     assert_eq!(
-        m.initial_margin_bps(0).unwrap(),
-        4_000,
+        m.initial_margin_bps(BaseLots::ZERO).unwrap(),
+        Bps::new(4_000),
         "initial margin at its 4× cap at once"
     );
-    assert!(target >= 1_500, "volatility calls for maintenance {target}");
+    assert!(
+        target >= Bps::new(1_500),
+        "volatility calls for maintenance {target}"
+    );
     // Maintenance rose by at most the ramp (100 bps/h) over the spike's (at most) two minutes.
-    assert!(m.maintenance_margin_bps(0).unwrap() <= 504);
+    assert!(m.maintenance_margin_bps(BaseLots::ZERO).unwrap() <= Bps::new(504));
     // Not liquidatable from the spike alone, though it would be at the target fraction.
     let a = env.margin_account(&taker.margin_account).await;
     let h = perp_engine::risk::health::Health::of(&a.trader, 1_500_000, m.quote_lot_size(), price)
@@ -422,9 +426,12 @@ async fn a_volatility_spike_raises_initial_margin_at_once_and_maintenance_at_the
     let mm = env
         .market(&market.market)
         .await
-        .maintenance_margin_bps(0)
+        .maintenance_margin_bps(BaseLots::ZERO)
         .unwrap();
-    assert!((550..=603).contains(&mm), "ramped to {mm}");
+    assert!(
+        (Bps::new(550)..=Bps::new(603)).contains(&mm),
+        "ramped to {mm}"
+    );
     env.send(&[ix::order_cancel_all(&lp.orders(), None)], &[&lp.wallet])
         .await
         .expect("cancel");
@@ -441,7 +448,7 @@ async fn withdrawals_keep_initial_margin_and_count_no_unrealised_profit() {
     let h =
         perp_engine::risk::health::Health::of(&a.trader, 1_500_000, a_qls(), engine_price(TICKS))
             .unwrap();
-    let free = h.withdrawable(1_000).unwrap();
+    let free = h.withdrawable(Bps::new(1_000)).unwrap().get();
     assert_eq!(free, 143_250);
     assert_error(
         env.withdraw(&taker, free + 1).await,
@@ -499,7 +506,10 @@ async fn open_interest_above_the_hard_cap_is_reduce_only() {
     // Between the caps initial margin rises linearly toward 100%: at 75 lots, 10% + 90% × ½.
     place(&mut env, &taker, buy(TICKS, 75), &[&maker]).await;
     let m = env.market(&market.market).await;
-    assert_eq!(m.initial_margin_bps(0).unwrap(), 5_500);
+    assert_eq!(
+        m.initial_margin_bps(BaseLots::ZERO).unwrap(),
+        Bps::new(5_500)
+    );
     place(&mut env, &taker, buy(TICKS, 25), &[&maker]).await;
     // At the hard cap: anything that grows open interest is refused.
     assert_error(

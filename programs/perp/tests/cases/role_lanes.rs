@@ -9,6 +9,7 @@ use crate::program_test::trading::funded_market;
 use crate::program_test::*;
 use perp::error::ErrorCode;
 use perp::state::{Change, MarketParams, MarketStatus, OracleConfig};
+use perp_engine::BaseLots;
 use perp_sdk::pda;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
@@ -45,8 +46,9 @@ async fn crank_risk(env: &mut TestEnv, m: &MarketKeys) {
 async fn maintenance_in_force(env: &mut TestEnv, m: &MarketKeys) -> u64 {
     env.market(&m.market)
         .await
-        .maintenance_margin_bps(0)
+        .maintenance_margin_bps(BaseLots::ZERO)
         .unwrap()
+        .get()
 }
 
 /// A 5× long of 90 lots at 150, its counterparty, and a funded keeper; the risk crank has run.

@@ -13,6 +13,7 @@ use crate::program_test::trading::{order, place};
 use perp::error::ErrorCode;
 use perp::{OrderSide, OrderType};
 use perp_engine::risk::funding::shortfall;
+use perp_engine::{BaseLots, Bps};
 
 const OPEN: u64 = 1_500;
 const PER_SIDE: usize = 12;
@@ -256,9 +257,15 @@ async fn stress_c_volatility_spike_with_a_flat_price() {
         .maintenance_target_bps(m.risk.vol.vol_bps())
         .unwrap();
     // Initial margin moved at once; maintenance only at its ramp (100 bps/h over ~11 min).
-    assert!(m.initial_margin_bps(0).unwrap() >= 2_000, "initial reacts");
-    assert!(target >= 1_000, "volatility calls for maintenance {target}");
-    assert!(m.maintenance_margin_bps(0).unwrap() <= 520);
+    assert!(
+        m.initial_margin_bps(BaseLots::ZERO).unwrap() >= Bps::new(2_000),
+        "initial reacts"
+    );
+    assert!(
+        target >= Bps::new(1_000),
+        "volatility calls for maintenance {target}"
+    );
+    assert!(m.maintenance_margin_bps(BaseLots::ZERO).unwrap() <= Bps::new(520));
     // At the target fraction the most leveraged accounts would be liquidatable; at the ramped
     // one nobody was.
     let a = s

@@ -138,7 +138,7 @@ pub fn virtual_drain(
 
 /// `account`'s equity at `price` (native × `PRICE_SCALE`); its funding must be settled.
 pub fn equity(market: &Market, account: &MarginAccount, price: Price) -> i128 {
-    market.health(account, price).expect("health").equity
+    market.health(account, price).expect("health").equity.raw()
 }
 
 /// The equity `account` (at `key`) will have at `price` once its events in `queue` are

@@ -111,7 +111,7 @@ pub fn health_of(m: &Market, a: &MarginAccount, price: Price) -> AccountHealth {
     let mm = m.maintenance_margin_bps(h.exposure_lots).unwrap();
     let im = m.margin_scale(&a.trader).unwrap().initial_margin_bps;
     AccountHealth {
-        maintenance_e10: h.equity * 10_000 - h.exposure * i128::from(mm),
-        initial_ok: h.covers(u64::from(im)).unwrap(),
+        maintenance_e10: h.surplus_e4(mm).unwrap(),
+        initial_ok: h.covers(im).unwrap(),
     }
 }

@@ -56,7 +56,7 @@ pub async fn equity(env: &mut TestEnv, t: &Trader, price: Price) -> i128 {
     let m = env.market(&t.market.market).await;
     let mut a = env.margin_account(&t.margin_account).await;
     m.settle_funding(&mut a).unwrap();
-    m.health(&a, price).unwrap().equity.div_euclid(1_000_000)
+    m.health(&a, price).unwrap().equity.floor_native()
 }
 
 /// DESIGN §13, "no manufactured bad debt": at the (unchanged) oracle price no account's equity

@@ -346,7 +346,7 @@ async fn withdraw(env: &mut TestEnv, m: &FuzzMarket, a: Acct, amount: Amount) ->
                     low: Price::from_raw(p.low),
                     high: Price::from_raw(p.high),
                 });
-            perp_sdk::risk::withdrawable(&market, &account, band).unwrap_or(0)
+            perp_sdk::risk::withdrawable(&market, &account, band).map_or(0, |free| free.get())
         }
     };
     if amount == 0 {

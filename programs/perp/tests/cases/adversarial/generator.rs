@@ -10,6 +10,7 @@ use super::step::*;
 use crate::program_test::adversary::MarketView;
 use perp::state::MarketStatus;
 use perp::{OrderSide, OrderType, SelfTradeBehavior};
+use perp_engine::Bps;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -40,11 +41,13 @@ impl Situation<'_> {
         let Ok(h) = m.health(account, price) else {
             return false;
         };
-        let mm = m.maintenance_margin_bps(h.exposure_lots).unwrap_or(0);
+        let mm = m
+            .maintenance_margin_bps(h.exposure_lots)
+            .unwrap_or(Bps::ZERO);
         if account.trader.base_position != 0 {
             !h.covers(mm).unwrap_or(true)
         } else {
-            h.equity < 0
+            h.equity.is_negative()
         }
     }
 }

@@ -95,9 +95,10 @@ use crate::program_test::risk::engine_price;
 use perp::PriceAction;
 use perp::error::ErrorCode;
 use perp::state::{MarginAccount, Market};
-use perp_engine::Price;
 use perp_engine::oracle::PriceBand;
+use perp_engine::price::ScaledQuote;
 use perp_engine::risk::liquidation::is_liquidatable;
+use perp_engine::{Bps, Price};
 use solana_program_test::BanksClientError;
 use solana_sdk::instruction::InstructionError;
 use solana_sdk::transaction::TransactionError;
@@ -362,7 +363,9 @@ fn below_maintenance(market: &Market, account: &MarginAccount, price: Price) -> 
     let margin = market.params.margin();
     let balance = account.collateral as i64;
     if account.trader.base_position == 0 {
-        return market.health(account, price).is_ok_and(|h| h.equity < 0);
+        return market
+            .health(account, price)
+            .is_ok_and(|h| h.equity.is_negative());
     }
     is_liquidatable(
         &account.trader,
@@ -392,7 +395,7 @@ fn keeper_can_take(
     let Ok(scale) = market.keeper_margin_scale(&after) else {
         return false;
     };
-    let spare = u64::from(scale.initial_margin_bps) * 11 / 10;
+    let spare = Bps::new(scale.initial_margin_bps.get() * 11 / 10);
     [low, high].into_iter().all(|raw| {
         let price = Price::from_raw(raw);
         let (Ok(now), Ok(taken)) = (
@@ -411,7 +414,7 @@ fn keeper_can_take(
             return false;
         };
         let worst = perp_engine::risk::health::Health {
-            equity: now.equity - loss,
+            equity: ScaledQuote::from_raw(now.equity.raw() - loss.raw()),
             ..taken
         };
         worst.covers(spare).unwrap_or(false)
