@@ -159,7 +159,8 @@ async fn keeper_liquidates_after_a_crash() {
     let position = accounts::margin_account(&after)
         .unwrap()
         .trader
-        .base_position;
+        .base_position
+        .get();
     assert_eq!(position, events[0].position_after);
     assert!(position < 10_666, "part of the long moved to the keeper");
     assert_eq!(k.metrics.liquidations_of("landed"), 1);

@@ -159,7 +159,7 @@ pub extern "C" fn health() -> i32 {
 pub extern "C" fn liquidation_price() -> i32 {
     run(|input, out| {
         let a = &input.args;
-        let equity_ex = ScaledQuote::from_raw(i128::from(a[1] as u64) | (i128::from(a[2]) << 64));
+        let equity_ex = ScaledQuote::new(i128::from(a[1] as u64) | (i128::from(a[2]) << 64));
         let p = engine_liquidation_price(a[0], equity_ex, Bps::new(fit(a[3])?))?;
         out.slot(Ok(p.map(|p| p.raw())));
         Ok(())
@@ -190,7 +190,7 @@ pub extern "C" fn account_risk() -> i32 {
                 .withdrawable_now(&account, here)
                 .map_err(Failure::from),
         );
-        out.value::<i64>(Ok(account.trader.base_position));
+        out.value(Ok(account.trader.base_position));
         Ok(())
     })
 }
@@ -243,14 +243,14 @@ pub extern "C" fn order_preview() -> i32 {
             takes: a[3] != 0,
         };
         let p = rules.preview_order(&input.account.state(), &order, price(a, 4)?)?;
-        out.value::<u64>(Ok(p.quote_lots));
-        out.value::<u64>(Ok(p.notional));
+        out.value(Ok(p.quote_lots));
+        out.value(Ok(p.notional));
         out.value::<i64>(Ok(p.fee));
-        out.value::<u64>(Ok(p.initial_margin));
-        out.value::<u64>(Ok(p.initial_margin_now));
+        out.value(Ok(p.initial_margin));
+        out.value(Ok(p.initial_margin_now));
         out.value::<i128>(Ok(p.equity_after));
         out.slot(Ok(p.liquidation_price.map(|p| p.raw())));
-        out.value::<i64>(Ok(p.position_after));
+        out.value(Ok(p.position_after));
         Ok(())
     })
 }

@@ -7,6 +7,7 @@
 
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
+pub use crate::units::ScaledQuote;
 use crate::units::{
     BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
 };
@@ -22,80 +23,17 @@ pub const PRICE_SCALE: u64 = 10u64.pow(PRICE_DECIMALS);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Pod, Zeroable)]
 pub struct Price(u64);
 
-/// The health unit: an amount of the quote token in native units × `PRICE_SCALE`, signed. A
-/// position valued at a `Price` lands here exactly (lots × price, no rounding), so equity,
-/// unrealised PnL and exposure are compared without ever dividing; only a figure shown to a
-/// user or moved as tokens is brought back to native units (`floor_native`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct ScaledQuote(i128);
-
-/// The raw value (native × `PRICE_SCALE`), for foreign interfaces.
-impl From<ScaledQuote> for i128 {
-    #[inline]
-    fn from(q: ScaledQuote) -> i128 {
-        q.0
-    }
-}
-
-impl core::fmt::Display for ScaledQuote {
-    /// The raw value (native × `PRICE_SCALE`).
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
 impl ScaledQuote {
-    /// Zero.
-    pub const ZERO: Self = Self(0);
-
-    /// Wraps a value already in native × `PRICE_SCALE`.
-    #[inline]
-    pub const fn from_raw(raw: i128) -> Self {
-        Self(raw)
-    }
-
-    /// The raw value (native × `PRICE_SCALE`).
-    #[inline]
-    pub const fn raw(self) -> i128 {
-        self.0
-    }
-
     /// `native` quote units, exactly.
     #[inline]
     pub fn from_native(native: i128) -> Result<Self, MathError> {
-        native.safe_mul(i128::from(PRICE_SCALE)).map(Self)
+        native.safe_mul(i128::from(PRICE_SCALE)).map(Self::new)
     }
 
     /// Native units, rounded down (toward −∞: a deficit never shows smaller than it is).
     #[inline]
     pub fn floor_native(self) -> i128 {
-        self.0.div_euclid(i128::from(PRICE_SCALE))
-    }
-
-    /// Checked sum.
-    #[track_caller]
-    #[inline]
-    pub fn checked_add(self, rhs: Self) -> Result<Self, MathError> {
-        self.0.safe_add(rhs.0).map(Self)
-    }
-
-    /// Checked difference.
-    #[track_caller]
-    #[inline]
-    pub fn checked_sub(self, rhs: Self) -> Result<Self, MathError> {
-        self.0.safe_sub(rhs.0).map(Self)
-    }
-
-    /// The magnitude.
-    #[inline]
-    pub fn abs(self) -> Self {
-        Self(self.0.abs())
-    }
-
-    /// True below zero.
-    #[inline]
-    pub const fn is_negative(self) -> bool {
-        self.0 < 0
+        self.get().div_euclid(i128::from(PRICE_SCALE))
     }
 }
 

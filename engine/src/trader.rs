@@ -13,8 +13,8 @@ use crate::math::{SafeMath, safe_cast};
 use crate::order::{BookError, OrderId};
 use crate::side::Side;
 use crate::units::{
-    BPS, BaseLots, QuoteLotsPerBaseLot, QuoteLotsPerBaseLotPerTick, QuoteNative,
-    QuoteNativePerQuoteLot, Ticks,
+    BPS, BaseLots, QuoteLots, QuoteLotsPerBaseLot, QuoteLotsPerBaseLotPerTick, QuoteNative,
+    QuoteNativePerQuoteLot, SignedBaseLots, SignedQuoteLots, Ticks,
 };
 use bytemuck::{Pod, Zeroable};
 
@@ -58,47 +58,47 @@ pub struct FeeRates {
 }
 
 impl FeeRates {
-    /// The taker's fee on `notional` quote lots, rounded up (in the venue's favour).
-    pub fn taker_fee(&self, notional: u64) -> Result<i64, MathError> {
+    /// The taker's fee on `notional`, rounded up (in the venue's favour).
+    pub fn taker_fee(&self, notional: QuoteLots) -> Result<SignedQuoteLots, MathError> {
         fee(notional, self.taker_bps)
     }
     /// The maker's fee on `notional`, rounded in the venue's favour (a rebate rounds down).
-    pub fn maker_fee(&self, notional: u64) -> Result<i64, MathError> {
+    pub fn maker_fee(&self, notional: QuoteLots) -> Result<SignedQuoteLots, MathError> {
         fee(notional, self.maker_bps)
     }
 }
 
-fn fee(notional: u64, bps: i32) -> Result<i64, MathError> {
+fn fee(notional: QuoteLots, bps: i32) -> Result<SignedQuoteLots, MathError> {
     // u64 arithmetic (division by a constant, no 128-bit helper): a charge rounds up, a rebate
     // rounds toward zero.
-    let raw = notional.safe_mul(u64::from(bps.unsigned_abs()))?;
-    if bps >= 0 {
-        safe_cast(raw.div_ceil(BPS))
+    let raw = notional.get().safe_mul(u64::from(bps.unsigned_abs()))?;
+    Ok(SignedQuoteLots::new(if bps >= 0 {
+        safe_cast(raw.div_ceil(BPS))?
     } else {
-        safe_cast::<u64, i64>(raw / BPS)?.safe_mul(-1)
-    }
+        safe_cast::<u64, i64>(raw / BPS)?.safe_mul(-1)?
+    }))
 }
 
 /// A trader's position, PnL and open orders in one market. 1,608 bytes.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
 pub struct Trader {
-    /// Position in base lots; positive is long.
-    pub base_position: i64,
-    /// Cost basis of the position in quote lots, same sign as the position.
-    pub quote_entry: i64,
-    /// Realised PnL in quote lots, after fees.
-    pub realised_pnl: i64,
-    /// Fees paid in quote lots (negative: net rebates received).
-    pub fees_paid: i64,
+    /// Position; positive is long.
+    pub base_position: SignedBaseLots,
+    /// Cost basis of the position, same sign as the position.
+    pub quote_entry: SignedQuoteLots,
+    /// Realised PnL, after fees.
+    pub realised_pnl: SignedQuoteLots,
+    /// Fees paid (negative: net rebates received).
+    pub fees_paid: SignedQuoteLots,
     /// Base lots on the bid side of the open orders.
-    pub bids_base_lots: u64,
+    pub bids_base_lots: BaseLots,
     /// Quote lots (price × size) of the bids.
-    pub bids_quote_lots: u64,
+    pub bids_quote_lots: QuoteLots,
     /// Base lots on the ask side of the open orders.
-    pub asks_base_lots: u64,
+    pub asks_base_lots: BaseLots,
     /// Quote lots of the asks.
-    pub asks_quote_lots: u64,
+    pub asks_quote_lots: QuoteLots,
     /// Bit i set: `orders[i]` is in use.
     pub slots_in_use: u32,
     /// Explicit padding.
@@ -131,8 +131,8 @@ pub(crate) struct Fill {
     pub per_lot: QuoteLotsPerBaseLot,
     /// The size.
     pub lots: BaseLots,
-    /// Its notional, quote lots: `per_lot × lots` (the same value as `notional`).
-    pub quote: u64,
+    /// Its notional: `per_lot × lots` (the same value as `notional`).
+    pub quote: QuoteLots,
 }
 
 impl Fill {
@@ -148,7 +148,7 @@ impl Fill {
             price,
             per_lot,
             lots,
-            quote: per_lot.checked_mul_lots(lots)?.get(),
+            quote: per_lot.checked_mul_lots(lots)?,
         })
     }
 }
@@ -175,7 +175,7 @@ impl Trader {
 
     /// True when nothing is open: no position, no orders, no unsettled fills.
     pub fn is_flat(&self) -> bool {
-        self.base_position == 0 && self.slots_in_use == 0
+        self.base_position.is_zero() && self.slots_in_use == 0
     }
 
     /// The open order in `slot` if it has id `id`.
@@ -199,17 +199,10 @@ impl Trader {
         tick_size: QuoteLotsPerBaseLotPerTick,
     ) -> Result<(), MathError> {
         let price = id.price(side);
-        let quote = notional(price, lots, tick_size)?;
-        match side {
-            Side::Bid => {
-                self.bids_base_lots = self.bids_base_lots.safe_add(lots.get())?;
-                self.bids_quote_lots = self.bids_quote_lots.safe_add(quote)?;
-            }
-            Side::Ask => {
-                self.asks_base_lots = self.asks_base_lots.safe_add(lots.get())?;
-                self.asks_quote_lots = self.asks_quote_lots.safe_add(quote)?;
-            }
-        }
+        let quote = QuoteLots::new(notional(price, lots, tick_size)?);
+        let (base, quotes) = self.reserved_mut(side);
+        *base = base.checked_add(lots)?;
+        *quotes = quotes.checked_add(quote)?;
         self.orders[slot as usize] = OpenOrder {
             order_id: id.to_parts(),
             client_order_id,
@@ -223,6 +216,15 @@ impl Trader {
         Ok(())
     }
 
+    /// What the open orders on `side` reserve: their base lots and their quote lots.
+    #[inline(always)]
+    fn reserved_mut(&mut self, side: Side) -> (&mut BaseLots, &mut QuoteLots) {
+        match side {
+            Side::Bid => (&mut self.bids_base_lots, &mut self.bids_quote_lots),
+            Side::Ask => (&mut self.asks_base_lots, &mut self.asks_quote_lots),
+        }
+    }
+
     /// Releases `lots` of the order `id` (cancelled, filled or out); frees its slot at zero.
     pub fn release_order(
         &mut self,
@@ -232,7 +234,7 @@ impl Trader {
     ) -> Result<(), BookError> {
         let order = self.order_with_id(id).ok_or(BookError::StateMismatch)?;
         let (side, held) = (Side::from_byte(order.side), order.base_lots);
-        let quote = notional(Ticks::new(order.price), lots, tick_size)?;
+        let quote = QuoteLots::new(notional(Ticks::new(order.price), lots, tick_size)?);
         self.release(id.slot(), side, held, lots, quote)
     }
 
@@ -244,21 +246,14 @@ impl Trader {
         side: Side,
         held: u64,
         lots: BaseLots,
-        quote: u64,
+        quote: QuoteLots,
     ) -> Result<(), BookError> {
         let left = held
             .checked_sub(lots.get())
             .ok_or(BookError::StateMismatch)?;
-        match side {
-            Side::Bid => {
-                self.bids_base_lots = self.bids_base_lots.safe_sub(lots.get())?;
-                self.bids_quote_lots = self.bids_quote_lots.safe_sub(quote)?;
-            }
-            Side::Ask => {
-                self.asks_base_lots = self.asks_base_lots.safe_sub(lots.get())?;
-                self.asks_quote_lots = self.asks_quote_lots.safe_sub(quote)?;
-            }
-        }
+        let (base, quotes) = self.reserved_mut(side);
+        *base = base.checked_sub(lots)?;
+        *quotes = quotes.checked_sub(quote)?;
         self.orders[slot].base_lots = left;
         if left == 0 {
             self.slots_in_use &= !(1 << slot);
@@ -273,7 +268,7 @@ impl Trader {
         side: Side,
         price: Ticks,
         lots: BaseLots,
-        fee: i64,
+        fee: SignedQuoteLots,
         tick_size: QuoteLotsPerBaseLotPerTick,
     ) -> Result<(), MathError> {
         self.apply_fill(side, &Fill::new(price, lots, tick_size)?, fee)
@@ -285,10 +280,10 @@ impl Trader {
         &mut self,
         side: Side,
         fill: &Fill,
-        fee: i64,
+        fee: SignedQuoteLots,
     ) -> Result<(), MathError> {
         let per_lot = fill.per_lot;
-        self.apply(side, fill.lots, fill.quote, fee, |closed| {
+        self.apply(side, fill.lots, fill.quote.get(), fee.get(), |closed| {
             Ok(per_lot.checked_mul_lots(BaseLots::new(closed))?.get())
         })
     }
@@ -300,8 +295,9 @@ impl Trader {
         &mut self,
         side: Side,
         lots: BaseLots,
-        quote_lots: u64,
+        quote_lots: QuoteLots,
     ) -> Result<(), MathError> {
+        let quote_lots = quote_lots.get();
         self.apply(side, lots, quote_lots, 0, |closed| {
             safe_cast(
                 u128::from(quote_lots).safe_mul(u128::from(closed))?
@@ -329,25 +325,27 @@ impl Trader {
             Side::Bid => (q, n),
             Side::Ask => (q.safe_mul(-1)?, n.safe_mul(-1)?),
         };
-        let pos = self.base_position;
+        let pos = self.base_position.get();
+        let quote_entry = self.quote_entry.get();
         // Opening, adding, closing or flipping: the position always moves by `dq` (a flip closes
         // all of it and opens the rest the other way), so it is one addition on every path.
         let new_pos = pos.safe_add(dq)?;
+        let mut realised = self.realised_pnl.get();
         if pos == 0 || (pos > 0) == (dq > 0) {
-            self.quote_entry = self.quote_entry.safe_add(dn)?;
+            self.quote_entry = SignedQuoteLots::new(quote_entry.safe_add(dn)?);
         } else {
             // Closes `closed` lots (and opens the rest the other way).
             let size: i64 = safe_cast(pos.unsigned_abs())?;
             let closed = q.min(size);
             let entry_removed: i64 = if closed == size {
-                self.quote_entry
+                quote_entry
             } else {
                 // Truncating toward zero; i64 when the product fits (the common case, and one
                 // division instruction instead of a 128-bit helper call).
-                match self.quote_entry.checked_mul(closed) {
+                match quote_entry.checked_mul(closed) {
                     Some(product) => product / size,
                     None => safe_cast(
-                        i128::from(self.quote_entry)
+                        i128::from(quote_entry)
                             .safe_mul(i128::from(closed))?
                             .safe_div(i128::from(size))?,
                     )?,
@@ -359,8 +357,8 @@ impl Trader {
                 Side::Bid => closed_n.safe_mul(-1)?,
                 Side::Ask => closed_n,
             };
-            self.realised_pnl = self.realised_pnl.safe_add(cash.safe_sub(entry_removed)?)?;
-            let mut entry = self.quote_entry.safe_sub(entry_removed)?;
+            realised = realised.safe_add(cash.safe_sub(entry_removed)?)?;
+            let mut entry = quote_entry.safe_sub(entry_removed)?;
             if closed < q {
                 // The opened rest's cost basis is the rest of the notional, signed like `dq`.
                 let opened_n = n.safe_sub(closed_n)?;
@@ -370,11 +368,11 @@ impl Trader {
                     opened_n.safe_mul(-1)?
                 })?;
             }
-            self.quote_entry = entry;
+            self.quote_entry = SignedQuoteLots::new(entry);
         }
-        self.base_position = new_pos;
-        self.realised_pnl = self.realised_pnl.safe_sub(fee)?;
-        self.fees_paid = self.fees_paid.safe_add(fee)?;
+        self.base_position = SignedBaseLots::new(new_pos);
+        self.realised_pnl = SignedQuoteLots::new(realised.safe_sub(fee)?);
+        self.fees_paid = SignedQuoteLots::new(self.fees_paid.get().safe_add(fee)?);
         Ok(())
     }
 
@@ -389,7 +387,8 @@ impl Trader {
         match event.kind {
             EVENT_FILL => {
                 let fill = Fill::new(event.price(), lots, tick_size)?;
-                self.fill_order(id, event.maker_side(), &fill, event.maker_fee)?;
+                let fee = SignedQuoteLots::new(event.maker_fee);
+                self.fill_order(id, event.maker_side(), &fill, fee)?;
             }
             EVENT_OUT => self.release_order(id, lots, tick_size)?,
             _ => return Err(BookError::StateMismatch),
@@ -408,7 +407,7 @@ impl Trader {
         id: OrderId,
         side: Side,
         fill: &Fill,
-        fee: i64,
+        fee: SignedQuoteLots,
     ) -> Result<(), BookError> {
         let order = self.order_with_id(id).ok_or(BookError::StateMismatch)?;
         if order.side != side as u8 || order.price != fill.price.get() {
@@ -423,11 +422,12 @@ impl Trader {
     /// How much a reduce-only order on `side` may still take: the position in the other
     /// direction, less what the trader's resting orders on `side` could already close.
     pub fn reducible(&self, side: Side) -> BaseLots {
+        let position = self.base_position.get();
         let (exposure, resting) = match side {
-            Side::Ask => (self.base_position, self.asks_base_lots),
-            Side::Bid => (self.base_position.saturating_neg(), self.bids_base_lots),
+            Side::Ask => (position, self.asks_base_lots),
+            Side::Bid => (position.saturating_neg(), self.bids_base_lots),
         };
-        BaseLots::new((exposure.max(0) as u64).saturating_sub(resting))
+        BaseLots::new(exposure.max(0) as u64).saturating_sub(resting)
     }
 
     /// The larger of |position + all bids| and |position − all asks|, base lots: the position
@@ -452,13 +452,14 @@ impl Trader {
         quote_lot_size: QuoteNativePerQuoteLot,
     ) -> Result<QuoteNative, MathError> {
         let qls = quote_lot_size.get();
-        let lots = if self.realised_pnl >= 0 {
-            self.realised_pnl
+        let realised = self.realised_pnl.get();
+        let lots = if realised >= 0 {
+            realised
         } else {
             let payable = collateral.get() / qls.max(1);
-            -safe_cast::<u64, i64>(self.realised_pnl.unsigned_abs().min(payable))?
+            -safe_cast::<u64, i64>(realised.unsigned_abs().min(payable))?
         };
-        self.realised_pnl = self.realised_pnl.safe_sub(lots)?;
+        self.realised_pnl = SignedQuoteLots::new(realised.safe_sub(lots)?);
         let moved = lots.unsigned_abs().safe_mul(qls)?;
         Ok(QuoteNative::new(if lots >= 0 {
             collateral.get().safe_add(moved)?
@@ -468,8 +469,8 @@ impl Trader {
     }
 
     /// Net quote cash flow from trading, in quote lots (see the module doc).
-    pub fn cash_flow(&self) -> Result<i64, MathError> {
-        self.realised_pnl.safe_sub(self.quote_entry)
+    pub fn cash_flow(&self) -> Result<SignedQuoteLots, MathError> {
+        self.realised_pnl.checked_sub(self.quote_entry)
     }
 }
 
@@ -480,8 +481,14 @@ mod tests {
     const TICK: QuoteLotsPerBaseLotPerTick = QuoteLotsPerBaseLotPerTick::new(1);
 
     fn trade(t: &mut Trader, side: Side, price: u64, lots: u64) {
-        t.apply_trade(side, Ticks::new(price), BaseLots::new(lots), 0, TICK)
-            .unwrap();
+        t.apply_trade(
+            side,
+            Ticks::new(price),
+            BaseLots::new(lots),
+            SignedQuoteLots::ZERO,
+            TICK,
+        )
+        .unwrap();
     }
 
     #[test]
@@ -489,26 +496,42 @@ mod tests {
         let mut t = Trader::zeroed();
         trade(&mut t, Side::Bid, 100, 10); // long 10 @ 100
         assert_eq!(
-            (t.base_position, t.quote_entry, t.realised_pnl),
+            (
+                t.base_position.get(),
+                t.quote_entry.get(),
+                t.realised_pnl.get()
+            ),
             (10, 1_000, 0)
         );
         trade(&mut t, Side::Ask, 110, 4); // close 4: +4 × 10
         assert_eq!(
-            (t.base_position, t.quote_entry, t.realised_pnl),
+            (
+                t.base_position.get(),
+                t.quote_entry.get(),
+                t.realised_pnl.get()
+            ),
             (6, 600, 40)
         );
         trade(&mut t, Side::Ask, 90, 10); // close 6 at −10 each, open short 4 @ 90
         assert_eq!(
-            (t.base_position, t.quote_entry, t.realised_pnl),
+            (
+                t.base_position.get(),
+                t.quote_entry.get(),
+                t.realised_pnl.get()
+            ),
             (-4, -360, 40 - 60)
         );
         trade(&mut t, Side::Bid, 80, 4); // short closed: +4 × 10
         assert_eq!(
-            (t.base_position, t.quote_entry, t.realised_pnl),
+            (
+                t.base_position.get(),
+                t.quote_entry.get(),
+                t.realised_pnl.get()
+            ),
             (0, 0, -20 + 40)
         );
         // Cash flow: −1000 + 440 + 900 − 320 = 20.
-        assert_eq!(t.cash_flow().unwrap(), 20);
+        assert_eq!(t.cash_flow().unwrap().get(), 20);
     }
 
     #[test]
@@ -518,8 +541,8 @@ mod tests {
         trade(&mut t, Side::Bid, 101, 0);
         trade(&mut t, Side::Bid, 101, 1); // long 4, entry 401
         trade(&mut t, Side::Ask, 100, 1); // entry removed = 401 / 4 = 100 (truncated)
-        assert_eq!((t.quote_entry, t.realised_pnl), (301, 0));
-        assert_eq!(t.cash_flow().unwrap(), -401 + 100);
+        assert_eq!((t.quote_entry.get(), t.realised_pnl.get()), (301, 0));
+        assert_eq!(t.cash_flow().unwrap().get(), -401 + 100);
     }
 
     #[test]
@@ -527,43 +550,53 @@ mod tests {
         // Long 3 @ 100; 2 transferred out for 201 quote lots (100.5 each).
         let mut t = Trader::zeroed();
         trade(&mut t, Side::Bid, 100, 3);
-        t.apply_transfer(Side::Ask, BaseLots::new(2), 201).unwrap();
+        t.apply_transfer(Side::Ask, BaseLots::new(2), QuoteLots::new(201))
+            .unwrap();
         assert_eq!(
-            (t.base_position, t.quote_entry, t.realised_pnl),
+            (
+                t.base_position.get(),
+                t.quote_entry.get(),
+                t.realised_pnl.get()
+            ),
             (1, 100, 1)
         );
         // Through zero: sell 3 for 299 closes 1 (99 of it, rounded down) and opens short 2 (200).
-        t.apply_transfer(Side::Ask, BaseLots::new(3), 299).unwrap();
+        t.apply_transfer(Side::Ask, BaseLots::new(3), QuoteLots::new(299))
+            .unwrap();
         assert_eq!(
-            (t.base_position, t.quote_entry, t.realised_pnl),
+            (
+                t.base_position.get(),
+                t.quote_entry.get(),
+                t.realised_pnl.get()
+            ),
             (-2, -200, 0)
         );
-        assert_eq!(t.cash_flow().unwrap(), -300 + 201 + 299);
+        assert_eq!(t.cash_flow().unwrap().get(), -300 + 201 + 299);
     }
 
     #[test]
     fn folding_moves_realised_pnl_into_collateral_exactly() {
         let qls = QuoteNativePerQuoteLot::new(100);
         let mut t = Trader::zeroed();
-        t.realised_pnl = 7;
+        t.realised_pnl = SignedQuoteLots::new(7);
         assert_eq!(
             t.fold_realised(QuoteNative::new(50), qls),
             Ok(QuoteNative::new(750))
         );
-        assert_eq!(t.realised_pnl, 0);
+        assert_eq!(t.realised_pnl.get(), 0);
         // A loss of 5 lots against 250 native: 2 whole lots are paid, 3 remain owed.
-        t.realised_pnl = -5;
+        t.realised_pnl = SignedQuoteLots::new(-5);
         assert_eq!(
             t.fold_realised(QuoteNative::new(250), qls),
             Ok(QuoteNative::new(50))
         );
-        assert_eq!(t.realised_pnl, -3);
-        t.realised_pnl = -1;
+        assert_eq!(t.realised_pnl.get(), -3);
+        t.realised_pnl = SignedQuoteLots::new(-1);
         assert_eq!(
             t.fold_realised(QuoteNative::new(300), qls),
             Ok(QuoteNative::new(200))
         );
-        assert_eq!(t.realised_pnl, 0);
+        assert_eq!(t.realised_pnl.get(), 0);
     }
 
     #[test]
@@ -572,14 +605,20 @@ mod tests {
             maker_bps: -2,
             taker_bps: 5,
         };
-        assert_eq!(f.taker_fee(10_000).unwrap(), 5);
-        assert_eq!(f.taker_fee(10_001).unwrap(), 6);
-        assert_eq!(f.maker_fee(10_001).unwrap(), -2);
-        assert_eq!(f.maker_fee(4_999).unwrap(), 0);
+        assert_eq!(f.taker_fee(QuoteLots::new(10_000)).unwrap().get(), 5);
+        assert_eq!(f.taker_fee(QuoteLots::new(10_001)).unwrap().get(), 6);
+        assert_eq!(f.maker_fee(QuoteLots::new(10_001)).unwrap().get(), -2);
+        assert_eq!(f.maker_fee(QuoteLots::new(4_999)).unwrap().get(), 0);
         let mut t = Trader::zeroed();
-        t.apply_trade(Side::Bid, Ticks::new(100), BaseLots::new(1), 7, TICK)
-            .unwrap();
-        assert_eq!((t.realised_pnl, t.fees_paid), (-7, 7));
+        t.apply_trade(
+            Side::Bid,
+            Ticks::new(100),
+            BaseLots::new(1),
+            SignedQuoteLots::new(7),
+            TICK,
+        )
+        .unwrap();
+        assert_eq!((t.realised_pnl.get(), t.fees_paid.get()), (-7, 7));
     }
 
     #[test]
@@ -602,7 +641,7 @@ mod tests {
         assert_eq!(id.price(Side::Bid), Ticks::new(50));
         t.open_order(3, id, Side::Bid, BaseLots::new(4), 77, 0, TICK)
             .unwrap();
-        assert_eq!((t.bids_base_lots, t.bids_quote_lots), (4, 200));
+        assert_eq!((t.bids_base_lots.get(), t.bids_quote_lots.get()), (4, 200));
         assert_eq!(t.free_slot(), Some(0));
         t.release_order(id, BaseLots::new(1), TICK).unwrap();
         assert!(t.slot_in_use(3));
@@ -612,7 +651,7 @@ mod tests {
         );
         t.release_order(id, BaseLots::new(3), TICK).unwrap();
         assert!(!t.slot_in_use(3));
-        assert_eq!((t.bids_base_lots, t.bids_quote_lots), (0, 0));
+        assert_eq!((t.bids_base_lots.get(), t.bids_quote_lots.get()), (0, 0));
         assert!(t.order_with_id(id).is_none());
     }
 
@@ -648,7 +687,7 @@ mod tests {
         let other = OrderId::new(Side::Ask, Ticks::new(100), 5, 2);
         let fill = Fill::new(Ticks::new(100), BaseLots::new(2), TICK).unwrap();
         assert_eq!(
-            t.fill_order(other, Side::Ask, &fill, 0),
+            t.fill_order(other, Side::Ask, &fill, SignedQuoteLots::ZERO),
             Err(BookError::StateMismatch)
         );
         // The fill frees its notional from the reservation and moves the position, as a release
@@ -658,22 +697,32 @@ mod tests {
         let mut expected = before;
         expected.release_order(id, BaseLots::new(2), TICK).unwrap();
         expected
-            .apply_trade(Side::Ask, Ticks::new(100), BaseLots::new(2), -1, TICK)
+            .apply_trade(
+                Side::Ask,
+                Ticks::new(100),
+                BaseLots::new(2),
+                SignedQuoteLots::new(-1),
+                TICK,
+            )
             .unwrap();
         assert_eq!(t, expected);
-        assert_eq!((t.asks_base_lots, t.asks_quote_lots), (3, 300));
+        assert_eq!((t.asks_base_lots.get(), t.asks_quote_lots.get()), (3, 300));
         assert_eq!(
-            (t.base_position, t.quote_entry, t.fees_paid),
+            (
+                t.base_position.get(),
+                t.quote_entry.get(),
+                t.fees_paid.get()
+            ),
             (-2, -200, -1)
         );
         t.fill_order(
             id,
             Side::Ask,
             &Fill::new(Ticks::new(100), BaseLots::new(3), TICK).unwrap(),
-            0,
+            SignedQuoteLots::ZERO,
         )
         .unwrap();
         assert!(!t.slot_in_use(2));
-        assert_eq!((t.asks_base_lots, t.asks_quote_lots), (0, 0));
+        assert_eq!((t.asks_base_lots.get(), t.asks_quote_lots.get()), (0, 0));
     }
 }

@@ -87,6 +87,79 @@ macro_rules! quantity {
     };
 }
 
+/// A signed amount over `$raw` (a position, a PnL, a value that may be a debt): the same
+/// discipline as `quantity!`, with the sign.
+macro_rules! signed_quantity {
+    ($(#[$doc:meta])* $name:ident($raw:ty)) => {
+        $(#[$doc])*
+        #[repr(transparent)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Pod, Zeroable)]
+        pub struct $name($raw);
+
+        /// The raw integer, widened (the unit is dropped).
+        impl From<$name> for i128 {
+            #[inline]
+            fn from(q: $name) -> i128 {
+                q.0 as i128
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            /// The raw integer (the unit is the type's).
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl $name {
+            /// Zero of this unit.
+            pub const ZERO: Self = Self(0);
+            /// Wraps a raw integer that is known to be in this unit.
+            #[inline]
+            pub const fn new(raw: $raw) -> Self {
+                Self(raw)
+            }
+            /// The raw integer, for storage and display.
+            #[inline]
+            pub const fn get(self) -> $raw {
+                self.0
+            }
+            /// True when zero.
+            #[inline]
+            pub const fn is_zero(self) -> bool {
+                self.0 == 0
+            }
+            /// True below zero.
+            #[inline]
+            pub const fn is_negative(self) -> bool {
+                self.0 < 0
+            }
+            /// True above zero.
+            #[inline]
+            pub const fn is_positive(self) -> bool {
+                self.0 > 0
+            }
+            /// Checked sum.
+            #[track_caller]
+            #[inline]
+            pub fn checked_add(self, rhs: Self) -> Result<Self, MathError> {
+                self.0.safe_add(rhs.0).map(Self)
+            }
+            /// Checked difference.
+            #[track_caller]
+            #[inline]
+            pub fn checked_sub(self, rhs: Self) -> Result<Self, MathError> {
+                self.0.safe_sub(rhs.0).map(Self)
+            }
+            /// The magnitude, same sign convention (`MIN` saturates).
+            #[inline]
+            pub const fn abs(self) -> Self {
+                Self(self.0.saturating_abs())
+            }
+        }
+    };
+}
+
 quantity!(
     /// An amount of the base asset in lots (the market's size increment).
     BaseLots
@@ -121,6 +194,38 @@ quantity!(
     /// volatility per √hour. Products with a fraction round up (in the venue's favour).
     Bps
 );
+
+signed_quantity!(
+    /// A position in base lots: positive long, negative short.
+    SignedBaseLots(i64)
+);
+signed_quantity!(
+    /// A signed amount of quote in quote lots (a cost basis, a PnL, fees net of rebates).
+    SignedQuoteLots(i64)
+);
+signed_quantity!(
+    /// The health unit: an amount of the quote token in native units × `PRICE_SCALE`, signed. A
+    /// position valued at a `Price` lands here exactly (lots × price, no rounding), so equity,
+    /// unrealised PnL and exposure are compared without ever dividing; only a figure shown to a
+    /// user or moved as tokens is brought back to native units (`floor_native`, in `price`).
+    ScaledQuote(i128)
+);
+
+impl SignedBaseLots {
+    /// The size, whichever the direction.
+    #[inline]
+    pub const fn unsigned_abs(self) -> BaseLots {
+        BaseLots(self.0.unsigned_abs())
+    }
+}
+
+impl SignedQuoteLots {
+    /// The amount, whichever the sign.
+    #[inline]
+    pub const fn unsigned_abs(self) -> QuoteLots {
+        QuoteLots(self.0.unsigned_abs())
+    }
+}
 
 impl Bps {
     /// One whole: 100%, or a multiplier of 1.

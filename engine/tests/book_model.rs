@@ -19,7 +19,7 @@ use perp_engine::book::{
 };
 use perp_engine::side::Side;
 use perp_engine::trader::{FeeRates, MAX_OPEN_ORDERS, Trader, notional};
-use perp_engine::{BaseLots, QuoteLotsPerBaseLotPerTick, Ticks};
+use perp_engine::{BaseLots, QuoteLots, QuoteLotsPerBaseLotPerTick, SignedQuoteLots, Ticks};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -253,8 +253,8 @@ impl Model {
         };
         let mut out = PlaceOutcome {
             filled: BaseLots::ZERO,
-            filled_quote_lots: 0,
-            taker_fee: 0,
+            filled_quote_lots: QuoteLots::ZERO,
+            taker_fee: SignedQuoteLots::ZERO,
             fills: 0,
             self_decremented: BaseLots::ZERO,
             price: Ticks::new(limit),
@@ -345,8 +345,8 @@ impl Model {
                 self.fees += tf + e.maker_fee;
                 remaining -= q;
                 out.filled = BaseLots::new(out.filled.get() + q);
-                out.filled_quote_lots += n;
-                out.taker_fee += tf;
+                out.filled_quote_lots = QuoteLots::new(out.filled_quote_lots.get() + n);
+                out.taker_fee = SignedQuoteLots::new(out.taker_fee.get() + tf);
                 out.fills += 1;
             }
             if req.kind == OrderKind::FillOrKill && remaining > 0 {
@@ -733,13 +733,13 @@ impl World {
 
         let (mut pos_sum, mut cash_sum) = (0i64, 0i64);
         for (t, (et, mt)) in e.traders.iter().zip(&m.traders).enumerate() {
-            assert_eq!(et.base_position, mt.pos, "trader {t} position");
-            assert_eq!(et.cash_flow().unwrap(), mt.cash, "trader {t} cash");
-            assert_eq!(et.fees_paid, mt.fees, "trader {t} fees");
+            assert_eq!(et.base_position.get(), mt.pos, "trader {t} position");
+            assert_eq!(et.cash_flow().unwrap().get(), mt.cash, "trader {t} cash");
+            assert_eq!(et.fees_paid.get(), mt.fees, "trader {t} fees");
             // Entry has the position's sign and vanishes with it.
             assert_eq!(
-                et.quote_entry.signum(),
-                et.base_position.signum(),
+                et.quote_entry.get().signum(),
+                et.base_position.get().signum(),
                 "trader {t} entry"
             );
             let mut slots = BTreeMap::new();
@@ -765,8 +765,14 @@ impl World {
                 }
             }
             assert_eq!(slots, mt.open, "trader {t} open orders");
-            assert_eq!([et.bids_base_lots, et.asks_base_lots], sides_lots);
-            assert_eq!([et.bids_quote_lots, et.asks_quote_lots], sides_quote);
+            assert_eq!(
+                [et.bids_base_lots.get(), et.asks_base_lots.get()],
+                sides_lots
+            );
+            assert_eq!(
+                [et.bids_quote_lots.get(), et.asks_quote_lots.get()],
+                sides_quote
+            );
             // Sizes conserved: a slot holds what is on the book plus what the queue still owes.
             for (id, &(side, _, lots, _)) in &mt.open {
                 let on_book = e.book.side(side).get(*id).map_or(0, |o| o.base_lots);
@@ -778,8 +784,8 @@ impl World {
                     .sum();
                 assert_eq!(lots, on_book + pending, "trader {t} order {id:?} size");
             }
-            pos_sum += et.base_position;
-            cash_sum += et.cash_flow().unwrap();
+            pos_sum += et.base_position.get();
+            cash_sum += et.cash_flow().unwrap().get();
         }
         // Zero-sum once the queue's pending maker legs are counted.
         for ev in m.queue.iter().filter(|ev| ev.kind == EVENT_FILL) {

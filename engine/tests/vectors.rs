@@ -9,7 +9,6 @@
 //! Every integer is a decimal string (equity and exposure are 128-bit, beyond JSON numbers);
 //! an output the engine refuses to compute (overflow) is `"error"`.
 
-use perp_engine::Bps;
 use perp_engine::error::MathError;
 use perp_engine::oracle::PriceBand;
 use perp_engine::price::ScaledQuote;
@@ -26,6 +25,7 @@ use perp_engine::trader::{FeeRates, Trader};
 use perp_engine::{
     BaseLots, Price, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
 };
+use perp_engine::{Bps, QuoteLots, SignedBaseLots, SignedQuoteLots};
 use rand::{Rng as _, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt::Display;
@@ -138,15 +138,15 @@ fn margin_case(rng: &mut Rng) -> String {
 fn health_case(rng: &mut Rng) -> String {
     let mut t: Trader = bytemuck::Zeroable::zeroed();
     let entry_ticks = rng.range(1, 200_000) as i64;
-    t.base_position = rng.signed(50_000);
-    t.quote_entry = t.base_position * entry_ticks;
-    t.realised_pnl = rng.signed(5_000_000);
+    t.base_position = SignedBaseLots::new(rng.signed(50_000));
+    t.quote_entry = SignedQuoteLots::new(t.base_position.get() * entry_ticks);
+    t.realised_pnl = SignedQuoteLots::new(rng.signed(5_000_000));
     let bids = rng.range(1, 20_000);
-    t.bids_base_lots = rng.pick(&[0, bids]);
-    t.bids_quote_lots = t.bids_base_lots * rng.range(1, 200_000);
+    t.bids_base_lots = BaseLots::new(rng.pick(&[0, bids]));
+    t.bids_quote_lots = QuoteLots::new(t.bids_base_lots.get() * rng.range(1, 200_000));
     let asks = rng.range(1, 20_000);
-    t.asks_base_lots = rng.pick(&[0, asks]);
-    t.asks_quote_lots = t.asks_base_lots * rng.range(1, 200_000);
+    t.asks_base_lots = BaseLots::new(rng.pick(&[0, asks]));
+    t.asks_quote_lots = QuoteLots::new(t.asks_base_lots.get() * rng.range(1, 200_000));
     let balance = rng.range(0, 2_000_000_000) as i64 - 100_000_000;
     let quote_lot_size = rng.pick(&[1, 10, 100]);
     let price = rng.range(1, 20_000_000_000);
@@ -176,13 +176,13 @@ fn health_case(rng: &mut Rng) -> String {
         (
             "input",
             object(&[
-                ("basePosition", s(t.base_position)),
-                ("quoteEntry", s(t.quote_entry)),
-                ("realisedPnl", s(t.realised_pnl)),
-                ("bidsBaseLots", s(t.bids_base_lots)),
-                ("bidsQuoteLots", s(t.bids_quote_lots)),
-                ("asksBaseLots", s(t.asks_base_lots)),
-                ("asksQuoteLots", s(t.asks_quote_lots)),
+                ("basePosition", s(t.base_position.get())),
+                ("quoteEntry", s(t.quote_entry.get())),
+                ("realisedPnl", s(t.realised_pnl.get())),
+                ("bidsBaseLots", s(t.bids_base_lots.get())),
+                ("bidsQuoteLots", s(t.bids_quote_lots.get())),
+                ("asksBaseLots", s(t.asks_base_lots.get())),
+                ("asksQuoteLots", s(t.asks_quote_lots.get())),
                 ("balance", s(balance)),
                 ("quoteLotSize", s(quote_lot_size)),
                 ("price", s(price)),
@@ -206,7 +206,7 @@ fn liquidation_case(rng: &mut Rng) -> String {
     let maintenance_bps = rng.range(100, 5_000);
     let output = match liquidation_price(
         position,
-        ScaledQuote::from_raw(equity_ex),
+        ScaledQuote::new(equity_ex),
         Bps::new(maintenance_bps),
     ) {
         Ok(Some(p)) => s(p.raw()),
@@ -354,12 +354,14 @@ fn account_case(rng: &mut Rng) -> String {
     let mut trader: Trader = bytemuck::Zeroable::zeroed();
     let entry_ticks = rng.range(1, 20_000) as i64;
     let lots = rng.range(1, 50_000) as i64;
-    trader.base_position = rng.pick(&[0, 1]) as i64 * lots;
+    trader.base_position = SignedBaseLots::new(rng.pick(&[0, 1]) as i64 * lots);
     if rng.range(0, 1) == 0 {
-        trader.base_position = -trader.base_position;
+        trader.base_position = SignedBaseLots::new(-trader.base_position.get());
     }
-    trader.quote_entry = trader.base_position * entry_ticks * rules.tick_size.get() as i64;
-    trader.realised_pnl = rng.signed(5_000_000);
+    trader.quote_entry = SignedQuoteLots::new(
+        trader.base_position.get() * entry_ticks * rules.tick_size.get() as i64,
+    );
+    trader.realised_pnl = SignedQuoteLots::new(rng.signed(5_000_000));
     let account = AccountState {
         collateral: QuoteNative::new(rng.range(0, 5_000_000_000)),
         trader,
@@ -429,9 +431,9 @@ fn account_case(rng: &mut Rng) -> String {
                 (
                     "trader",
                     object(&[
-                        ("basePosition", s(t.base_position)),
-                        ("quoteEntry", s(t.quote_entry)),
-                        ("realisedPnl", s(t.realised_pnl)),
+                        ("basePosition", s(t.base_position.get())),
+                        ("quoteEntry", s(t.quote_entry.get())),
+                        ("realisedPnl", s(t.realised_pnl.get())),
                     ]),
                 ),
                 (

@@ -5,8 +5,8 @@
 //! spread printed. Run: `cargo bench -p perp-keeper --bench health`.
 
 use perp_sdk::perp::state::{MarginAccount, Market};
-use perp_sdk::perp_engine::Price;
 use perp_sdk::perp_engine::oracle::PriceBand;
+use perp_sdk::perp_engine::{Price, SignedBaseLots, SignedQuoteLots};
 use perp_sdk::presets;
 use perp_sdk::risk::AccountRisk;
 use std::hint::black_box;
@@ -48,8 +48,8 @@ fn accounts() -> Vec<MarginAccount> {
             let position = if rng.below(2) == 0 { lots } else { -lots };
             // Entered around 150.00 (1,500 ticks of 100 quote lots per lot).
             let entry = 140_000 + rng.below(20_000) as i64;
-            a.trader.base_position = position;
-            a.trader.quote_entry = position * entry;
+            a.trader.base_position = SignedBaseLots::new(position);
+            a.trader.quote_entry = SignedQuoteLots::new(position * entry);
             a.collateral = 100_000_000 + rng.below(2_000_000_000);
             a
         })

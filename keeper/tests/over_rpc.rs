@@ -14,7 +14,11 @@ const UNREACHABLE: &str = "http://127.0.0.1:9";
 
 async fn position(ex: &Exchange, margin: &solana_sdk::pubkey::Pubkey) -> i64 {
     let a = ex.venue.ledger.account(margin).await.unwrap().unwrap();
-    accounts::margin_account(&a).unwrap().trader.base_position
+    accounts::margin_account(&a)
+        .unwrap()
+        .trader
+        .base_position
+        .get()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,7 +24,7 @@ use crate::order::{
 };
 use crate::side::Side;
 use crate::trader::{FeeRates, Fill, Trader};
-use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, Ticks};
+use crate::units::{BaseLots, QuoteLots, QuoteLotsPerBaseLotPerTick, SignedQuoteLots, Ticks};
 use bytemuck::{Pod, Zeroable};
 use side::BookSide;
 
@@ -115,9 +115,9 @@ pub struct PlaceOutcome {
     /// Size taken from the book.
     pub filled: BaseLots,
     /// Quote lots of the fills.
-    pub filled_quote_lots: u64,
+    pub filled_quote_lots: QuoteLots,
     /// Fee the taker paid.
-    pub taker_fee: i64,
+    pub taker_fee: SignedQuoteLots,
     /// Resting orders traded against.
     pub fills: u32,
     /// Size removed by self-trade prevention (decrement-take) without trading.
@@ -184,7 +184,7 @@ impl<M: Makers, const Q: usize> Settle<'_, M, Q> {
         id: OrderId,
         order: &RestingOrder,
         fill: &Fill,
-        maker_fee: i64,
+        maker_fee: SignedQuoteLots,
         now: i64,
     ) -> Result<bool, BookError> {
         let taker = self.taker_key;
@@ -198,7 +198,7 @@ impl<M: Makers, const Q: usize> Settle<'_, M, Q> {
             client_order_id: order.client_order_id,
             price: fill.price.get(),
             base_lots: fill.lots.get(),
-            maker_fee,
+            maker_fee: maker_fee.get(),
             ..Event::zeroed()
         };
         if let Some(maker) = self.makers.get(&order.owner) {
@@ -347,8 +347,8 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
         };
         let mut outcome = PlaceOutcome {
             filled: BaseLots::ZERO,
-            filled_quote_lots: 0,
-            taker_fee: 0,
+            filled_quote_lots: QuoteLots::ZERO,
+            taker_fee: SignedQuoteLots::ZERO,
             fills: 0,
             self_decremented: BaseLots::ZERO,
             price: limit,
@@ -530,11 +530,14 @@ impl<const CAP: usize, const NODES: usize> OrderBook<CAP, NODES> {
             self.reduce_best(opp, pool, resting, q)?;
             let taker_fee = ctx.fees.taker_fee(quote)?;
             settle.taker.apply_fill(req.side, &fill, taker_fee)?;
-            self.fees_accrued = self.fees_accrued.safe_add(taker_fee)?.safe_add(maker_fee)?;
+            self.fees_accrued = self
+                .fees_accrued
+                .safe_add(taker_fee.get())?
+                .safe_add(maker_fee.get())?;
             remaining = remaining.checked_sub(q)?;
             outcome.filled = outcome.filled.checked_add(q)?;
-            outcome.filled_quote_lots = outcome.filled_quote_lots.safe_add(quote)?;
-            outcome.taker_fee = outcome.taker_fee.safe_add(taker_fee)?;
+            outcome.filled_quote_lots = outcome.filled_quote_lots.checked_add(quote)?;
+            outcome.taker_fee = outcome.taker_fee.checked_add(taker_fee)?;
             outcome.fills += 1;
         }
         Ok(remaining)

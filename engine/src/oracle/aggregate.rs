@@ -6,6 +6,7 @@ use super::within_bps;
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::price::Price;
+use crate::units::SignedBaseLots;
 
 /// What an instruction is about to do, from the oracle's point of view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +45,12 @@ impl PriceBand {
 
     /// The end most favourable to a holder of `position` base lots: a long's high, a short's
     /// (or a flat account's) low. Liquidation values accounts here.
-    pub fn favourable_to(&self, position: i64) -> Price {
-        if position > 0 { self.high } else { self.low }
+    pub fn favourable_to(&self, position: SignedBaseLots) -> Price {
+        if position.is_positive() {
+            self.high
+        } else {
+            self.low
+        }
     }
 
     /// Whether a buy (`buy`) or a sell with limit `limit` can only trade at a price at least as
@@ -196,9 +201,9 @@ mod tests {
     #[test]
     fn the_favourable_end_is_a_longs_high_and_a_shorts_low() {
         let band = PriceBand::spanning(p(110), p(100));
-        assert_eq!(band.favourable_to(5), p(110));
-        assert_eq!(band.favourable_to(-5), p(100));
-        assert_eq!(band.favourable_to(0), p(100));
+        for (position, end) in [(5, 110), (-5, 100), (0, 100)] {
+            assert_eq!(band.favourable_to(SignedBaseLots::new(position)), p(end));
+        }
     }
 
     #[test]

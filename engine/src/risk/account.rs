@@ -23,7 +23,8 @@ use crate::risk::trader_margin::MarginScale;
 use crate::side::Side;
 use crate::trader::{FeeRates, Trader, notional};
 use crate::units::{
-    BPS, BaseLots, Bps, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
+    BPS, BaseLots, Bps, QuoteLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot,
+    SignedBaseLots, SignedQuoteLots, Ticks,
 };
 
 /// What a market's risk rules read: its parameters and the state its cranks keep, as plain
@@ -100,24 +101,24 @@ pub struct OrderIntent {
 /// What an order would cost and leave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderPreview {
-    /// Notional, quote lots.
-    pub quote_lots: u64,
+    /// Notional.
+    pub quote_lots: QuoteLots,
     /// Notional, native units.
-    pub notional: u64,
+    pub notional: QuoteNative,
     /// Fee, native units (negative: a rebate), charged as the book charges it: in whole quote
     /// lots, rounded in the venue's favour.
     pub fee: i64,
-    /// Initial margin needed (native, rounded up): the larger of with the order resting and
-    /// once it has filled.
-    pub initial_margin: u64,
+    /// Initial margin needed (rounded up): the larger of with the order resting and once it
+    /// has filled.
+    pub initial_margin: QuoteNative,
     /// Initial margin needed now, without the order.
-    pub initial_margin_now: u64,
+    pub initial_margin_now: QuoteNative,
     /// Equity after the fee, native units (toward −∞).
     pub equity_after: i128,
     /// The liquidation price once the order has filled.
     pub liquidation_price: Option<Price>,
-    /// The position once the order has filled, base lots.
-    pub position_after: i64,
+    /// The position once the order has filled.
+    pub position_after: SignedBaseLots,
 }
 
 impl MarketRules {
@@ -243,19 +244,18 @@ impl MarketRules {
         let trader = &account.trader;
         let position = trader.base_position;
         let health = self.health(trader, account.collateral, price)?;
-        let maintenance_bps =
-            self.maintenance_margin_bps(BaseLots::new(position.unsigned_abs()))?;
+        let maintenance_bps = self.maintenance_margin_bps(position.unsigned_abs())?;
         let position_value =
-            ScaledQuote::from_raw(i128::from(position).safe_mul(i128::from(price.raw()))?);
+            ScaledQuote::new(i128::from(position).safe_mul(i128::from(price.raw()))?);
         let margin_ratio_bps = match health.exposure {
             ScaledQuote::ZERO => None,
             _ if health.equity <= ScaledQuote::ZERO => Some(Bps::MAX),
             exposure => Some(Bps::new(safe_cast(
-                exposure.raw().safe_mul(i128::from(maintenance_bps.get()))? / health.equity.raw(),
+                exposure.get().safe_mul(i128::from(maintenance_bps.get()))? / health.equity.get(),
             )?)),
         };
         let entry_price = match position {
-            0 => None,
+            SignedBaseLots::ZERO => None,
             _ => Some(Price::from_raw(safe_cast(
                 i128::from(trader.quote_entry.unsigned_abs())
                     .safe_mul(i128::from(self.quote_lot_size.get()))?
@@ -272,7 +272,7 @@ impl MarketRules {
             maintenance_surplus: health.surplus(maintenance_bps)?,
             margin_ratio_bps,
             liquidation_price: liquidation_price(
-                position,
+                position.get(),
                 health.equity.checked_sub(position_value)?,
                 maintenance_bps,
             )?,
@@ -290,7 +290,7 @@ impl MarketRules {
     ) -> Result<Option<AccountRisk>, MathError> {
         let position = account.trader.base_position;
         let risk = self.account_risk(account, band.favourable_to(position))?;
-        let below = if position != 0 {
+        let below = if !position.is_zero() {
             !risk.health.covers(risk.maintenance_bps)?
         } else {
             account.trader.is_flat() && risk.shortfall > 0
@@ -300,7 +300,11 @@ impl MarketRules {
 
     /// The fee on `quote_lots` of notional, in quote lots, as the book charges it: the taker
     /// rate rounded up, or the maker rate rounded in the venue's favour (a rebate down).
-    pub fn fee_quote_lots(&self, quote_lots: u64, takes: bool) -> Result<i64, MathError> {
+    pub fn fee_quote_lots(
+        &self,
+        quote_lots: QuoteLots,
+        takes: bool,
+    ) -> Result<SignedQuoteLots, MathError> {
         if takes {
             self.fees.taker_fee(quote_lots)
         } else {
@@ -310,16 +314,16 @@ impl MarketRules {
 
     /// Initial margin `trader` needs at `price`, native units rounded up: its worst-case
     /// exposure at the dynamic fraction for it.
-    fn initial_margin(&self, trader: &Trader, price: Price) -> Result<u64, MathError> {
+    fn initial_margin(&self, trader: &Trader, price: Price) -> Result<QuoteNative, MathError> {
         let health = Health::of(trader, 0, self.quote_lot_size, price)?;
         let bps = self.initial_margin_bps(health.exposure_lots)?;
-        safe_cast(
+        Ok(QuoteNative::new(safe_cast(
             health
                 .exposure
-                .raw()
+                .get()
                 .safe_mul(i128::from(bps.get()))?
                 .safe_div_ceil(i128::from(BPS) * i128::from(PRICE_SCALE))?,
-        )
+        )?))
     }
 
     /// What `order` would cost `account` and leave it with, valued at `price` (funding settled
@@ -333,7 +337,7 @@ impl MarketRules {
     ) -> Result<OrderPreview, MathError> {
         let account = self.settled(account)?;
         let now = &account.trader;
-        let quote_lots = notional(order.price, order.lots, self.tick_size)?;
+        let quote_lots = QuoteLots::new(notional(order.price, order.lots, self.tick_size)?);
         let fee_lots = self.fee_quote_lots(quote_lots, order.takes)?;
         let qls: i64 = safe_cast(self.quote_lot_size.get())?;
         // With the order resting, its worst case counts toward exposure (as placement checks).
@@ -342,8 +346,8 @@ impl MarketRules {
             Side::Bid => (&mut resting.bids_base_lots, &mut resting.bids_quote_lots),
             Side::Ask => (&mut resting.asks_base_lots, &mut resting.asks_quote_lots),
         };
-        *base = base.safe_add(order.lots.get())?;
-        *quote = quote.safe_add(quote_lots)?;
+        *base = base.checked_add(order.lots)?;
+        *quote = quote.checked_add(quote_lots)?;
         let mut filled = *now;
         filled.apply_trade(
             order.side,
@@ -356,11 +360,11 @@ impl MarketRules {
         let after = self.health(&filled, account.collateral, price)?;
         let position_after = filled.base_position;
         let position_value =
-            ScaledQuote::from_raw(i128::from(position_after).safe_mul(i128::from(price.raw()))?);
+            ScaledQuote::new(i128::from(position_after).safe_mul(i128::from(price.raw()))?);
         Ok(OrderPreview {
             quote_lots,
-            notional: quote_lots.safe_mul(self.quote_lot_size.get())?,
-            fee: fee_lots.safe_mul(qls)?,
+            notional: quote_lots.checked_to_native(self.quote_lot_size)?,
+            fee: fee_lots.get().safe_mul(qls)?,
             initial_margin: self
                 .initial_margin(&resting, price)?
                 .max(self.initial_margin(&filled, price)?),
@@ -368,11 +372,11 @@ impl MarketRules {
             equity_after: health
                 .equity
                 .floor_native()
-                .safe_sub(i128::from(fee_lots.safe_mul(qls)?))?,
+                .safe_sub(i128::from(fee_lots.get().safe_mul(qls)?))?,
             liquidation_price: liquidation_price(
-                position_after,
+                position_after.get(),
                 after.equity.checked_sub(position_value)?,
-                self.maintenance_margin_bps(BaseLots::new(position_after.unsigned_abs()))?,
+                self.maintenance_margin_bps(position_after.unsigned_abs())?,
             )?,
             position_after,
         })
@@ -388,6 +392,7 @@ impl MarketRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::units::SignedQuoteLots;
     use bytemuck::Zeroable;
 
     const S: u64 = PRICE_SCALE;
@@ -427,8 +432,8 @@ mod tests {
 
     fn account(collateral: u64, position: i64, entry_ticks: i64) -> AccountState {
         let mut trader = Trader::zeroed();
-        trader.base_position = position;
-        trader.quote_entry = position * entry_ticks * 100;
+        trader.base_position = SignedBaseLots::new(position);
+        trader.quote_entry = SignedQuoteLots::new(position * entry_ticks * 100);
         AccountState {
             collateral: QuoteNative::new(collateral),
             trader,
@@ -462,7 +467,7 @@ mod tests {
                 &order,
                 Price::from_raw(1_000_100 * S),
             );
-            p.map(|p| (p.quote_lots, p.notional, p.fee))
+            p.map(|p| (p.quote_lots.get(), p.notional.get(), p.fee))
         };
         // At 5 bps: 5.0005 lots, charged 6 = 600 native (a native-unit fee would be
         // ⌈1,000,100 × 5 / 10⁴⌉ = 501).
@@ -482,15 +487,15 @@ mod tests {
         let p = r
             .preview_order(&a, &buy(1_000, 15_000, true), px(15_000))
             .unwrap();
-        assert_eq!(p.notional, 1_500_000_000);
+        assert_eq!(p.notional.get(), 1_500_000_000);
         assert_eq!(p.fee, 1_500_000_000 * 5 / 10_000);
-        assert_eq!(p.initial_margin, 1_500_000_000 / 10);
-        assert_eq!(p.initial_margin_now, 0);
+        assert_eq!(p.initial_margin.get(), 1_500_000_000 / 10);
+        assert_eq!(p.initial_margin_now, QuoteNative::ZERO);
         assert_eq!(p.equity_after, 1_000_000_000 - 750_000);
-        assert_eq!(p.position_after, 1_000);
+        assert_eq!(p.position_after.get(), 1_000);
         // The filled account's own risk: the same liquidation price.
         let mut filled = account(1_000_000_000, 1_000, 15_000);
-        filled.trader.realised_pnl = -750_000;
+        filled.trader.realised_pnl = SignedQuoteLots::new(-750_000);
         let risk = r.account_risk(&filled, px(15_000)).unwrap();
         assert_eq!(p.liquidation_price, risk.liquidation_price);
         let liq = p.liquidation_price.unwrap();
@@ -554,7 +559,7 @@ mod tests {
         let unsettled = rules(1).account_risk(&a, px(15_000)).unwrap();
         assert!(risk.liquidation_price.unwrap() > unsettled.liquidation_price.unwrap());
         // The settled copy is what the program would store.
-        assert_eq!(r.settled(&a).unwrap().trader.realised_pnl, -3_000);
+        assert_eq!(r.settled(&a).unwrap().trader.realised_pnl.get(), -3_000);
         assert_eq!(r.settled(&a).unwrap().funding.long_index, 3 * S as i64);
     }
 
@@ -586,7 +591,7 @@ mod tests {
         );
         // A flat account with debt is liquidatable (bankruptcy), one without is not.
         let mut debt = account(10, 0, 0);
-        debt.trader.realised_pnl = -25;
+        debt.trader.realised_pnl = SignedQuoteLots::new(-25);
         let risk = r.liquidatable(&debt, band(1, 1)).unwrap().unwrap();
         assert_eq!(risk.shortfall, 15);
         assert!(
@@ -617,7 +622,7 @@ mod tests {
             short_lots: 10,
         };
         let mut t = Trader::zeroed();
-        t.base_position = 10;
+        t.base_position = SignedBaseLots::new(10);
         let ten = BaseLots::new(10);
         assert_eq!(r.initial_margin_bps(ten), Ok(Bps::new(1_000)));
         assert_eq!(r.maintenance_margin_bps(ten), Ok(Bps::new(500)));

@@ -9,7 +9,7 @@ use super::open_interest::OpenInterest;
 use crate::error::MathError;
 use crate::math::safe_cast;
 use crate::trader::Trader;
-use crate::units::{QuoteNative, QuoteNativePerQuoteLot};
+use crate::units::{QuoteNative, QuoteNativePerQuoteLot, SignedQuoteLots};
 
 /// What settling a bankruptcy did (native units).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,8 +52,9 @@ pub fn settle_bankruptcy(
     let socialised = funding.socialise_over(side, loss - insurance_paid, oi)?;
     // Made whole: what it owed is now paid by the fund and the positions charged; only what
     // nobody could be charged stays owed.
-    account.realised_pnl =
-        -safe_cast::<u64, i64>(socialised.unresolved.div_ceil(quote_lot_size.get()))?;
+    account.realised_pnl = SignedQuoteLots::new(-safe_cast::<u64, i64>(
+        socialised.unresolved.div_ceil(quote_lot_size.get()),
+    )?);
     Ok(Some(Bankrupt {
         loss,
         insurance_paid,
@@ -76,7 +77,7 @@ mod tests {
         oi: (u64, u64),
     ) -> (Option<Bankrupt>, Trader, Funding) {
         let mut t = Trader::zeroed();
-        t.realised_pnl = realised;
+        t.realised_pnl = SignedQuoteLots::new(realised);
         let mut funding = Funding::default();
         let oi = OpenInterest {
             long_lots: oi.0,
@@ -121,7 +122,7 @@ mod tests {
             match want {
                 None => {
                     assert_eq!(out, None);
-                    assert_eq!(t.realised_pnl, realised);
+                    assert_eq!(t.realised_pnl.get(), realised);
                     assert_eq!(funding, Funding::default());
                 }
                 Some((loss, paid, unresolved, left)) => {
@@ -129,7 +130,7 @@ mod tests {
                     assert_eq!((b.loss, b.insurance_paid), (loss, paid));
                     assert_eq!(b.socialised.unresolved, unresolved);
                     assert_eq!(b.collateral_spent, collateral);
-                    assert_eq!(t.realised_pnl, left);
+                    assert_eq!(t.realised_pnl.get(), left);
                 }
             }
         }

@@ -28,7 +28,7 @@ use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::price::{PRICE_SCALE, Price};
 use crate::trader::Trader;
-use crate::units::QuoteNativePerQuoteLot;
+use crate::units::{QuoteNativePerQuoteLot, SignedQuoteLots};
 use bytemuck::{Pod, Zeroable};
 
 /// A market's funding parameters.
@@ -244,14 +244,16 @@ impl Funding {
         snapshot: &mut FundingSnapshot,
         quote_lot_size: QuoteNativePerQuoteLot,
     ) -> Result<i64, MathError> {
-        let position = trader.base_position;
+        let position = trader.base_position.get();
         let owed = settlement(
             position,
             snapshot.index_for(position),
             self.index_for(position),
             quote_lot_size,
         )?;
-        trader.realised_pnl = trader.realised_pnl.safe_sub(owed)?;
+        trader.realised_pnl = trader
+            .realised_pnl
+            .checked_sub(SignedQuoteLots::new(owed))?;
         *snapshot = FundingSnapshot {
             long_index: self.long_index,
             short_index: self.short_index,
@@ -390,6 +392,7 @@ pub fn settlement(
 mod tests {
     use super::*;
     use crate::risk::test_price as px;
+    use crate::units::SignedBaseLots;
     use bytemuck::Zeroable;
     extern crate std;
     use std::{vec, vec::Vec};
@@ -611,16 +614,16 @@ mod tests {
         let mut st = State::opened(at(1_002, 1_000), T);
         st.hold(at(1_002, 1_000), T, T + HOUR, 60); // longs pay 2 per lot
         let mut t = Trader::zeroed();
-        t.base_position = 5;
+        t.base_position = SignedBaseLots::new(5);
         let mut snap = FundingSnapshot::default();
         assert_eq!(st.f.settle(&mut t, &mut snap, QLS), Ok(10));
-        assert_eq!(t.realised_pnl, -10);
+        assert_eq!(t.realised_pnl.get(), -10);
         assert_eq!(st.f.settle(&mut t, &mut snap, QLS), Ok(0), "settled once");
         // The account turns short; the next payment is judged against the short index as of now.
-        t.base_position = -5;
+        t.base_position = SignedBaseLots::new(-5);
         st.hold(at(1_002, 1_000), T + HOUR, T + 2 * HOUR, 60);
         assert_eq!(st.f.settle(&mut t, &mut snap, QLS), Ok(-10));
-        assert_eq!(t.realised_pnl, 0);
+        assert_eq!(t.realised_pnl.get(), 0);
     }
 
     #[test]
@@ -677,7 +680,7 @@ mod tests {
     #[test]
     fn shortfall_is_what_realised_losses_leave_unpaid() {
         let mut t = Trader::zeroed();
-        t.realised_pnl = -3;
+        t.realised_pnl = SignedQuoteLots::new(-3);
         let qls = QuoteNativePerQuoteLot::new(100);
         assert_eq!(shortfall(&t, 250, qls), Ok(50));
         assert_eq!(shortfall(&t, 300, qls), Ok(0));

@@ -56,9 +56,9 @@ impl Health {
                     .abs(),
             );
         Ok(Health {
-            equity: ScaledQuote::from_raw(equity),
-            unrealised: ScaledQuote::from_raw(unrealised),
-            exposure: ScaledQuote::from_raw(exposure),
+            equity: ScaledQuote::new(equity),
+            unrealised: ScaledQuote::new(unrealised),
+            exposure: ScaledQuote::new(exposure),
             exposure_lots: BaseLots::new(trader.worst_case_lots()?),
         })
     }
@@ -67,20 +67,20 @@ impl Health {
     /// two accounts' margin health without dividing.
     pub fn surplus_e4(&self, fraction: Bps) -> Result<i128, MathError> {
         self.equity
-            .raw()
+            .get()
             .safe_mul(BPS as i128)?
-            .safe_sub(self.exposure.raw().safe_mul(i128::from(fraction.get()))?)
+            .safe_sub(self.exposure.get().safe_mul(i128::from(fraction.get()))?)
     }
 
     /// True when equity covers margin at `fraction` (exactly; a tie is covered).
     pub fn covers(&self, fraction: Bps) -> Result<bool, MathError> {
         // Unsigned products (exposure ≥ 0; negative equity never covers anything positive).
-        let Ok(equity) = u128::try_from(self.equity.raw()) else {
+        let Ok(equity) = u128::try_from(self.equity.get()) else {
             return Ok(false);
         };
         let need = self
             .exposure
-            .raw()
+            .get()
             .unsigned_abs()
             .safe_mul(u128::from(fraction.get()))?;
         Ok(equity.safe_mul(u128::from(BPS))? >= need)
@@ -114,6 +114,8 @@ mod tests {
     use super::*;
     use crate::risk::test_price as price;
     use crate::side::Side;
+    use crate::units::QuoteLots;
+    use crate::units::SignedQuoteLots;
     use crate::units::{BaseLots, QuoteLotsPerBaseLotPerTick, Ticks};
 
     const TICK: QuoteLotsPerBaseLotPerTick = QuoteLotsPerBaseLotPerTick::new(1);
@@ -124,7 +126,7 @@ mod tests {
         Bps::new(raw)
     }
     fn q(raw: i128) -> ScaledQuote {
-        ScaledQuote::from_raw(raw)
+        ScaledQuote::new(raw)
     }
 
     /// A trader long `lots` bought at `at` ticks (one tick = one quote lot = one native unit).
@@ -135,7 +137,7 @@ mod tests {
             Side::Bid,
             Ticks::new(at),
             BaseLots::new(lots),
-            0,
+            SignedQuoteLots::ZERO,
             TICK,
         )
         .unwrap();
@@ -167,10 +169,10 @@ mod tests {
     fn open_orders_reserve_their_worst_side() {
         let mut t = long(10, 100);
         // Bids for 5 @ 90 (450) and asks for 30 @ 120 (3,600).
-        t.bids_base_lots = 5;
-        t.bids_quote_lots = 450;
-        t.asks_base_lots = 30;
-        t.asks_quote_lots = 3_600;
+        t.bids_base_lots = BaseLots::new(5);
+        t.bids_quote_lots = QuoteLots::new(450);
+        t.asks_base_lots = BaseLots::new(30);
+        t.asks_quote_lots = QuoteLots::new(3_600);
         let h = Health::of(&t, 1_000, QLS, price(100)).unwrap();
         // |1,000 + 450| = 1,450 vs |1,000 − 3,600| = 2,600: the asks side is worse.
         assert_eq!((h.exposure, h.exposure_lots.get()), (q(2_600 * S), 20));
@@ -222,7 +224,7 @@ mod tests {
             Side::Ask,
             Ticks::new(150),
             BaseLots::new(10),
-            0,
+            SignedQuoteLots::ZERO,
             TICK,
         )
         .unwrap();

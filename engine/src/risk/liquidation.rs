@@ -14,7 +14,7 @@ use crate::math::{SafeMath, safe_cast};
 use crate::price::{PRICE_SCALE, Price, ScaledQuote};
 use crate::side::Side;
 use crate::trader::Trader;
-use crate::units::{BPS, BaseLots, Bps, QuoteLots, QuoteNativePerQuoteLot};
+use crate::units::{BPS, BaseLots, Bps, QuoteLots, QuoteNativePerQuoteLot, SignedQuoteLots};
 
 /// A market's liquidation parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +44,7 @@ impl LiquidationParams {
         if lots.is_zero() {
             return Ok(BaseLots::ZERO);
         }
-        let equity = equity.raw();
+        let equity = equity.get();
         // equity − q·P·d ≥ (1 + b)·f·P·(s − q), all × 10^8:
         //   q ≥ ((10⁴ + b)·f·P·s − equity·10⁸) / (P·((10⁴ + b)·f − d·10⁴)).
         let p = i128::from(price.raw());
@@ -123,13 +123,13 @@ pub fn is_liquidatable(
     maintenance_bps: impl Fn(BaseLots) -> Result<Bps, MathError>,
     quote_lot_size: QuoteNativePerQuoteLot,
 ) -> Result<bool, MathError> {
-    let position = account.base_position;
+    let position = account.base_position.get();
     if position == 0 {
         return Ok(false);
     }
     let lots = BaseLots::new(position.unsigned_abs());
     let health = Health {
-        exposure: ScaledQuote::from_raw(
+        exposure: ScaledQuote::new(
             i128::from(position)
                 .safe_mul(i128::from(price.raw()))?
                 .abs(),
@@ -157,7 +157,7 @@ pub fn liquidate(
     if account.slots_in_use != 0 {
         return Err(EngineError::OrdersOpen);
     }
-    let position = account.base_position;
+    let position = account.base_position.get();
     let health = Health::of(account, balance, quote_lot_size, price)?;
     let position_lots = BaseLots::new(position.unsigned_abs());
     let mm = maintenance_bps(position_lots)?;
@@ -170,24 +170,29 @@ pub fn liquidate(
     let value = u128::from(lots.get()).safe_mul(u128::from(price.raw()))?;
     let per_quote_lot = u128::from(quote_lot_size.get()).safe_mul(u128::from(PRICE_SCALE))?;
     let (side, quote_lots) = if position > 0 {
-        (Side::Ask, safe_cast(value.safe_div_ceil(per_quote_lot)?)?)
+        (Side::Ask, value.safe_div_ceil(per_quote_lot)?)
     } else {
-        (Side::Bid, safe_cast(value.safe_div(per_quote_lot)?)?)
+        (Side::Bid, value.safe_div(per_quote_lot)?)
     };
+    let quote_lots = QuoteLots::new(safe_cast(quote_lots)?);
     account.apply_transfer(side, lots, quote_lots)?;
     keeper.apply_transfer(side.opposite(), lots, quote_lots)?;
     // Equity is unchanged by the transfer (made at the price); whole quote lots of it, floored.
     let quote_lot_e = i128::from(quote_lot_size.get()).safe_mul(i128::from(PRICE_SCALE))?;
     let equity_cap = QuoteLots::new(safe_cast(
-        health.equity.raw().max(0).safe_div(quote_lot_e)?,
+        health.equity.get().max(0).safe_div(quote_lot_e)?,
     )?);
     let (keeper_fee, insurance_fee) = params.fee(lots, price, quote_lot_size, equity_cap)?;
     let fee: i64 = safe_cast(keeper_fee.checked_add(insurance_fee)?.get())?;
-    account.realised_pnl = account.realised_pnl.safe_sub(fee)?;
-    keeper.realised_pnl = keeper.realised_pnl.safe_add(safe_cast(keeper_fee.get())?)?;
+    account.realised_pnl = account
+        .realised_pnl
+        .checked_sub(SignedQuoteLots::new(fee))?;
+    keeper.realised_pnl = keeper
+        .realised_pnl
+        .checked_add(SignedQuoteLots::new(safe_cast(keeper_fee.get())?))?;
     Ok(Liquidation {
         lots,
-        quote_lots: QuoteLots::new(quote_lots),
+        quote_lots,
         keeper_fee,
         insurance_fee,
     })
@@ -215,7 +220,7 @@ pub fn liquidation_price(
     if den == 0 {
         return Ok(None);
     }
-    let num = equity_ex_position.raw().safe_mul(BPS as i128)?;
+    let num = equity_ex_position.get().safe_mul(BPS as i128)?;
     let p = if position > 0 {
         num.safe_div_ceil(den)?
     } else {
@@ -245,7 +250,7 @@ mod tests {
         QuoteLots::new(raw)
     }
     fn e(raw: i128) -> ScaledQuote {
-        ScaledQuote::from_raw(raw)
+        ScaledQuote::new(raw)
     }
 
     fn params() -> LiquidationParams {
@@ -355,7 +360,7 @@ mod tests {
             Side::Bid,
             crate::units::Ticks::new(100),
             BaseLots::new(100),
-            0,
+            SignedQuoteLots::ZERO,
             tick,
         )
         .unwrap();
@@ -400,15 +405,15 @@ mod tests {
             (out.keeper_fee, out.insurance_fee),
             params().fee(l(q), px, QLS, QuoteLots::MAX).unwrap()
         );
-        assert_eq!(account.base_position, 100 - q as i64);
-        assert_eq!(keeper.base_position, q as i64);
+        assert_eq!(account.base_position.get(), 100 - q as i64);
+        assert_eq!(keeper.base_position.get(), q as i64);
         // Zero-sum between the two, less the insurance share.
-        let cash = account.cash_flow().unwrap() + keeper.cash_flow().unwrap();
+        let cash = account.cash_flow().unwrap().get() + keeper.cash_flow().unwrap().get();
         assert_eq!(cash, -10_000 - out.insurance_fee.get() as i64);
         // Maintenance health strictly improved.
         let h = |t: &Trader| {
             let h = Health::of(t, 700, QLS, px).unwrap();
-            h.equity.raw() * 10_000 - h.exposure.raw() * 500
+            h.equity.get() * 10_000 - h.exposure.get() * 500
         };
         assert!(h(&account) > h(&before));
         // Orders must be cancelled first.

@@ -54,14 +54,14 @@ impl<'a> Ledger<'a> {
     ) -> Result<Opened, MathError> {
         self.funding.settle(trader, snapshot, self.quote_lot_size)?;
         Ok(Opened {
-            position: trader.base_position,
+            position: trader.base_position.get(),
         })
     }
 
     /// Records in open interest how `trader`'s position moved since it was `opened`.
     pub fn close(&mut self, opened: Opened, trader: &Trader) -> Result<(), MathError> {
         self.open_interest
-            .record(opened.position, trader.base_position)
+            .record(opened.position, trader.base_position.get())
     }
 
     /// `open`, `change`, `close` in one call, for a change of one account.
@@ -82,12 +82,14 @@ impl<'a> Ledger<'a> {
 mod tests {
     use super::*;
     use crate::units::BaseLots;
+    use crate::units::QuoteLots;
+    use crate::units::{SignedBaseLots, SignedQuoteLots};
     use bytemuck::Zeroable;
 
     fn long(lots: i64, entry: i64) -> Trader {
         Trader {
-            base_position: lots,
-            quote_entry: entry,
+            base_position: SignedBaseLots::new(lots),
+            quote_entry: SignedQuoteLots::new(entry),
             ..Trader::zeroed()
         }
     }
@@ -111,11 +113,15 @@ mod tests {
         ledger
             .change(&mut trader, &mut snapshot, |t| {
                 // Funding was settled before the change: owed on the 10 lots held.
-                assert_eq!(t.realised_pnl, -30);
-                t.apply_transfer(crate::side::Side::Ask, BaseLots::new(14), 1_400)
+                assert_eq!(t.realised_pnl.get(), -30);
+                t.apply_transfer(
+                    crate::side::Side::Ask,
+                    BaseLots::new(14),
+                    QuoteLots::new(1_400),
+                )
             })
             .unwrap();
-        assert_eq!(trader.base_position, -4);
+        assert_eq!(trader.base_position.get(), -4);
         assert_eq!(snapshot.long_index, 3_000_000);
         assert_eq!((oi.long_lots, oi.short_lots), (0, 14));
     }
@@ -137,7 +143,7 @@ mod tests {
         let opened = ledger.open(&mut trader, &mut snapshot).unwrap();
         // Opening again (a maker named twice would be refused before this) charges nothing more.
         let again = ledger.open(&mut trader, &mut snapshot).unwrap();
-        assert_eq!(trader.realised_pnl, -10);
+        assert_eq!(trader.realised_pnl.get(), -10);
         assert_eq!(opened, again);
         ledger.close(opened, &trader).unwrap();
         assert_eq!((oi.long_lots, oi.short_lots), (5, 5));

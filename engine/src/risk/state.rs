@@ -107,6 +107,7 @@ mod tests {
     use crate::risk::test_price as price;
     use crate::side::Side;
     use crate::trader::Trader;
+    use crate::units::SignedQuoteLots;
     use crate::units::{QuoteLotsPerBaseLotPerTick, QuoteNativePerQuoteLot, Ticks};
 
     fn b(raw: u64) -> Bps {
@@ -148,8 +149,14 @@ mod tests {
         // A long at 19× (equity just above 5% maintenance) on a flat-priced market.
         let mut t = Trader::zeroed();
         let tick = QuoteLotsPerBaseLotPerTick::new(1);
-        t.apply_trade(Side::Bid, Ticks::new(10_000), BaseLots::new(100), 0, tick)
-            .unwrap();
+        t.apply_trade(
+            Side::Bid,
+            Ticks::new(10_000),
+            BaseLots::new(100),
+            SignedQuoteLots::ZERO,
+            tick,
+        )
+        .unwrap();
         let qls = QuoteNativePerQuoteLot::new(1);
         let health = |r: &MarketRisk| {
             let h = Health::of(&t, 52_631, qls, price(10_000)).unwrap();

@@ -12,7 +12,7 @@ use crate::risk::health::Health;
 use crate::side::Side;
 use crate::trader::{FeeRates, MAX_OPEN_ORDERS, Trader, notional};
 use crate::units::{
-    BaseLots, Bps, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot,
+    BaseLots, Bps, QuoteLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot,
 };
 
 /// The market numbers margin needs.
@@ -103,14 +103,14 @@ impl Trader {
             };
             // Each fill rounds its own fee up: a split order pays up to one quote lot per fill
             // (at most one fill per lot) more than the whole order's fee.
-            let fee = match fees.maker_fee(at_limit)? {
+            let fee = match fees.maker_fee(QuoteLots::new(at_limit))?.get() {
                 f if f > 0 => f.safe_add(safe_cast(lots.get())?)?,
                 _ => 0,
             };
             let fee = i128::from(fee).safe_mul(per_quote_lot)?;
             loss = loss.safe_add(against.max(0))?.safe_add(fee)?;
         }
-        Ok(ScaledQuote::from_raw(loss))
+        Ok(ScaledQuote::new(loss))
     }
 
     /// The rule for a risk-reducing trade (DESIGN §13): refuses unless this account (the trader
@@ -139,7 +139,11 @@ impl Trader {
             let h = Health::of(t, balance, qls, price)?;
             h.surplus_e4(maintenance_bps(h.exposure_lots)?)
         };
-        let weakest = if before.base_position >= 0 { low } else { high };
+        let weakest = if before.base_position.is_negative() {
+            high
+        } else {
+            low
+        };
         if surplus(self, weakest)? < surplus(before, weakest)? {
             return Err(MarginError::WorsensHealth);
         }
@@ -256,14 +260,21 @@ impl Trader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::units::SignedQuoteLots;
     use crate::units::Ticks;
     use bytemuck::Zeroable;
 
     const TICK: QuoteLotsPerBaseLotPerTick = QuoteLotsPerBaseLotPerTick::new(1);
 
     fn trade(t: &mut Trader, side: Side, price: u64, lots: u64) {
-        t.apply_trade(side, Ticks::new(price), BaseLots::new(lots), 0, TICK)
-            .unwrap();
+        t.apply_trade(
+            side,
+            Ticks::new(price),
+            BaseLots::new(lots),
+            SignedQuoteLots::ZERO,
+            TICK,
+        )
+        .unwrap();
     }
 
     #[test]
@@ -344,7 +355,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             resting.resting_fill_loss(p, &scale),
-            Ok(ScaledQuote::from_raw(200 * PRICE_SCALE as i128))
+            Ok(ScaledQuote::new(200 * PRICE_SCALE as i128))
         );
         assert_eq!(judged(&resting, p, p), Err(MarginError::WorsensHealth));
     }

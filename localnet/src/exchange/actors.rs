@@ -94,7 +94,7 @@ async fn act(
         return Ok(());
     };
     let account = accounts::margin_account(&account)?;
-    let position = account.trader.base_position;
+    let position = account.trader.base_position.get();
     let price = m.feeder.price();
     let ticks = m.ticks(price);
     let makers = [perp_sdk::pda::margin_account_pda(&m.market, &maker, 0)];

@@ -42,7 +42,7 @@ pub fn handler(ctx: Context<CollateralDeposit>, amount: u64) -> Result<()> {
     let collateral_after = {
         let mut market = ctx.accounts.market.load_mut()?;
         let mut account = ctx.accounts.margin_account.load_mut()?;
-        let top_up = account.trader.base_position != 0;
+        let top_up = !account.trader.base_position.is_zero();
         require!(
             top_up || ctx.accounts.exchange.is_open(Gate::Deposit),
             ErrorCode::GateClosed

@@ -104,7 +104,7 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
         require!(account.trader.slots_in_use == 0, ErrorCode::OrdersOpen);
 
         let position = account.trader.base_position;
-        let to_insurance = if position != 0 {
+        let to_insurance = if !position.is_zero() {
             let band = price_band(&mut market, &a.oracles, &clock, Action::Liquidate)?;
             transfer_position(
                 a,
@@ -131,9 +131,9 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
                 .amount
                 .checked_add(to_insurance)
                 .ok_or(ErrorCode::MathOverflow)?;
-            match settle_bankruptcy(a, &mut market, &mut account, position, fund)? {
+            match settle_bankruptcy(a, &mut market, &mut account, position.get(), fund)? {
                 Some(paid) => from_insurance = paid,
-                None => require!(position != 0, ErrorCode::NotLiquidatable),
+                None => require!(!position.is_zero(), ErrorCode::NotLiquidatable),
             }
         }
         let flows = VaultFlows {
@@ -198,12 +198,15 @@ fn transfer_position(
         market: a.market.key(),
         margin_account: a.margin_account.key(),
         keeper_account: a.keeper_account.key(),
-        base_lots: position - account.trader.base_position,
+        base_lots: position
+            .checked_sub(account.trader.base_position)
+            .map_err(ErrorCode::from)?
+            .get(),
         price: price.raw(),
         quote_lots: out.quote_lots.get(),
         keeper_fee: out.keeper_fee.get(),
         insurance_fee: out.insurance_fee.get(),
-        position_after: account.trader.base_position,
+        position_after: account.trader.base_position.get(),
         orders_cancelled,
     });
     // The insurance share leaves the account's equity and the collateral vault.

@@ -47,7 +47,7 @@ pub fn handler(ctx: Context<MarginAccountClose>) -> Result<()> {
         market.settle_funding(&mut account)?;
         market.settle_realised(&mut account)?;
         require!(
-            account.trader.is_flat() && account.trader.realised_pnl == 0,
+            account.trader.is_flat() && account.trader.realised_pnl.is_zero(),
             ErrorCode::AccountNotEmpty
         );
         let amount = account.collateral;

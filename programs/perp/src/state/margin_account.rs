@@ -50,7 +50,7 @@ impl MarginAccount {
     /// True when nothing remains that the owner could lose by closing: no collateral, no
     /// position, no open orders or unsettled fills, no unsettled realised PnL.
     pub fn is_empty(&self) -> bool {
-        self.collateral == 0 && self.trader.is_flat() && self.trader.realised_pnl == 0
+        self.collateral == 0 && self.trader.is_flat() && self.trader.realised_pnl.is_zero()
     }
 
     /// Where the rent goes when the account closes: whoever paid it.

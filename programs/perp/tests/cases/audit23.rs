@@ -62,7 +62,7 @@ async fn audit23_open_interest_cannot_climb_past_the_hard_cap_through_queued_fil
     );
     assert_eq!(open_interest(&mut env, &market).await, (100, 0));
     let cm = env.margin_account(&c.margin_account).await;
-    assert_eq!(cm.trader.base_position, 0);
+    assert_eq!(cm.trader.base_position.get(), 0);
 
     // Reducing at the cap stays allowed: `a` sells 40 of its long into `d`'s bid.
     let reduce = OrderArgs {
@@ -87,7 +87,8 @@ async fn assert_oi_is_the_sum_of_positions(
             .margin_account(&t.margin_account)
             .await
             .trader
-            .base_position;
+            .base_position
+            .get();
         if p >= 0 {
             long += p as u64;
         } else {
@@ -213,17 +214,17 @@ async fn audit23_open_interest_follows_every_ledger_path() {
     assert_eq!(env.queue_len(&market).await, 0);
     let k = env.margin_account(&keeper.margin_account).await.trader;
     assert!(
-        k.base_position > -10,
+        k.base_position.get() > -10,
         "the keeper took over: {}",
-        k.base_position
+        k.base_position.get()
     );
     assert_oi_is_the_sum_of_positions(&mut env, &market, &all, "liquidation").await;
     // Zero-sum but for the insurance share of the fee, which left for the insurance vault.
     let (mut base, mut cash) = (0i64, 0i64);
     for t in all {
         let a = env.margin_account(&t.margin_account).await.trader;
-        base += a.base_position;
-        cash += a.cash_flow().unwrap();
+        base += a.base_position.get();
+        cash += a.cash_flow().unwrap().get();
     }
     let insurance_fee = out.liquidated.unwrap().insurance_fee as i64;
     assert_eq!(base, 0);

@@ -108,7 +108,10 @@ async fn attack_1_and_2_reduce_only_wash_trades_off_market_are_refused() {
     assert!(h.maintenance_e10 > 0, "A is flat and solvent");
     // What moved: 73 ticks × 100 native × 1,000 lots, plus the fee.
     let a_cash = env.margin_account(&a.margin_account).await;
-    assert!(a_cash.trader.realised_pnl > -(FIFTY as i64), "{a_cash:?}");
+    assert!(
+        a_cash.trader.realised_pnl.get() > -(FIFTY as i64),
+        "{a_cash:?}"
+    );
 }
 
 #[tokio::test]
@@ -540,7 +543,11 @@ async fn a_resting_order_the_band_has_left_is_removed_not_filled() {
     .await;
     assert_eq!((out.filled_base_lots, out.fills), (0, 0));
     let m = env.margin_account(&maker.margin_account).await.trader;
-    assert_eq!((m.asks_base_lots, m.open_order_count()), (0, 0), "removed");
+    assert_eq!(
+        (m.asks_base_lots.get(), m.open_order_count()),
+        (0, 0),
+        "removed"
+    );
     finish(&mut env, &market, &[&maker]).await;
 }
 

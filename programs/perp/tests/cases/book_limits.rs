@@ -75,7 +75,10 @@ async fn expired_orders_leave_lazily_within_the_fill_limit() {
     assert_eq!((fok.filled_base_lots, fok.fills), (10, 2));
     let m = env.margin_account(&maker.margin_account).await.trader;
     // Left reserved: the queued out of the 1,505 ask, and the three expired 1,53x asks.
-    assert_eq!((m.base_position, m.asks_base_lots), (-10, 2 + 3));
+    assert_eq!(
+        (m.base_position.get(), m.asks_base_lots.get()),
+        (-10, 2 + 3)
+    );
 
     // Removal is bounded by the fill limit: two of the three expired asks per call.
     let ioc = OrderArgs {
@@ -91,7 +94,8 @@ async fn expired_orders_leave_lazily_within_the_fill_limit() {
     // The taker holds a position and a resting bid: what they reserve cannot leave.
     // (Withdrawing first settles realised PnL — here the taker's fees — into collateral.)
     let a = env.margin_account(&taker.margin_account).await;
-    let all = u64::try_from(i64::try_from(a.collateral).unwrap() + a.trader.realised_pnl).unwrap();
+    let all =
+        u64::try_from(i64::try_from(a.collateral).unwrap() + a.trader.realised_pnl.get()).unwrap();
     assert_error(
         env.withdraw(&taker, all).await,
         ErrorCode::WithdrawalBreaksInitialMargin,
@@ -104,7 +108,7 @@ async fn expired_orders_leave_lazily_within_the_fill_limit() {
     .expect("cancel all");
     finish(&mut env, &market, &[&maker]).await;
     let m = env.margin_account(&maker.margin_account).await.trader;
-    assert_eq!((m.asks_base_lots, m.slots_in_use), (0, 0));
+    assert_eq!((m.asks_base_lots.get(), m.slots_in_use), (0, 0));
 }
 
 /// Makers of `count` × `MAX_OPEN_ORDERS` one-lot orders on `side`, maker `j` at `price(j)`.
@@ -188,7 +192,7 @@ async fn a_full_side_evicts_its_worst_order_and_a_full_queue_only_blocks_risk() 
     );
     let w = env.margin_account(&worst.margin_account).await.trader;
     assert_eq!(
-        (w.asks_base_lots, w.open_order_count()),
+        (w.asks_base_lots.get(), w.open_order_count()),
         (MAX_OPEN_ORDERS as u64 - 1, MAX_OPEN_ORDERS as u32 - 1)
     );
 
@@ -219,7 +223,7 @@ async fn a_full_side_evicts_its_worst_order_and_a_full_queue_only_blocks_risk() 
     makers.push(&askers[0]);
     finish_with(&mut env, &market, &makers, EVENT_QUEUE_CAPACITY as u16).await;
     let t = env.margin_account(&taker.margin_account).await.trader;
-    assert_eq!(t.base_position, -(normal_room as i64) + 5);
+    assert_eq!(t.base_position.get(), -(normal_room as i64) + 5);
 }
 
 /// Issue 22, finding 5: every fill is an event the program logs, and the on-chain heap is a

@@ -94,7 +94,8 @@ async fn a_delegate_cannot_move_value_out_of_the_owners_account() {
         env.margin_account(&owner.margin_account)
             .await
             .trader
-            .base_position,
+            .base_position
+            .get(),
         9
     );
     let equity_after = equity(&mut env, &owner, engine_price(INDEX)).await;
@@ -142,7 +143,10 @@ async fn a_delegate_cannot_liquidate_into_the_owners_account() {
         ErrorCode::NotAccountOwner,
     );
     let after = env.margin_account(&owner.margin_account).await;
-    assert_eq!(after.trader.base_position, before.trader.base_position);
+    assert_eq!(
+        after.trader.base_position.get(),
+        before.trader.base_position.get()
+    );
     assert_eq!(after.collateral, before.collateral);
     // The owner itself may take the same liquidation.
     let out = env

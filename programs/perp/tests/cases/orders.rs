@@ -53,14 +53,16 @@ async fn fills_settle_inline_or_through_the_queue_and_stay_zero_sum() {
         env.margin_account(&maker.margin_account)
             .await
             .trader
-            .base_position,
+            .base_position
+            .get(),
         -4
     );
     assert_eq!(
         env.margin_account(&taker.margin_account)
             .await
             .trader
-            .base_position,
+            .base_position
+            .get(),
         4
     );
 
@@ -74,13 +76,13 @@ async fn fills_settle_inline_or_through_the_queue_and_stay_zero_sum() {
     .await;
     assert_eq!(env.queue_len(&market).await, 1);
     let m = env.margin_account(&maker.margin_account).await.trader;
-    assert_eq!(m.base_position, -4);
-    assert_eq!(m.asks_base_lots, 6, "3 on the book + 3 pending");
+    assert_eq!(m.base_position.get(), -4);
+    assert_eq!(m.asks_base_lots.get(), 6, "3 on the book + 3 pending");
     finish(&mut env, &market, &[&maker]).await;
     let m = env.margin_account(&maker.margin_account).await.trader;
-    assert_eq!((m.base_position, m.asks_base_lots), (-7, 3));
+    assert_eq!((m.base_position.get(), m.asks_base_lots.get()), (-7, 3));
     let rebate = |lots: u64| -(((lots * 1_510 * 100) / 10_000) as i64);
-    assert_eq!(m.fees_paid, rebate(4) + rebate(3));
+    assert_eq!(m.fees_paid.get(), rebate(4) + rebate(3));
 
     // The rest of the order is still there and cancellable by id.
     let cancel = ix::order_cancel(&maker.orders(), id);
@@ -146,7 +148,8 @@ async fn order_types_behave_as_named() {
         env.margin_account(&taker.margin_account)
             .await
             .trader
-            .asks_base_lots,
+            .asks_base_lots
+            .get(),
         10
     );
     // Cancel by client id and cancel all.
@@ -418,7 +421,11 @@ async fn self_trade_modes_slots_and_status_refusals() {
     assert_eq!((dec.filled_base_lots, dec.resting_order_id), (0, None));
     let m = env.margin_account(&maker.margin_account).await.trader;
     assert_eq!(
-        (m.base_position, m.asks_base_lots, m.bids_base_lots),
+        (
+            m.base_position.get(),
+            m.asks_base_lots.get(),
+            m.bids_base_lots.get()
+        ),
         (0, 2, 0)
     );
     // Cancel-provide: the rest of the ask is cancelled and the bid rests.
@@ -429,7 +436,7 @@ async fn self_trade_modes_slots_and_status_refusals() {
     let cp = place(&mut env, &maker, cp, &[]).await;
     assert!(cp.resting_order_id.is_some());
     let m = env.margin_account(&maker.margin_account).await.trader;
-    assert_eq!((m.asks_base_lots, m.bids_base_lots), (0, 1));
+    assert_eq!((m.asks_base_lots.get(), m.bids_base_lots.get()), (0, 1));
 
     // Bad prices, and a reduce-only market order (banded like every order) with nothing to
     // reduce.

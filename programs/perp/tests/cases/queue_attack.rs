@@ -74,7 +74,10 @@ async fn a_liquidation_settles_the_accounts_own_queued_fill_behind_any_padding()
     env.follow_price(&market, 1_400).await;
     let keeper = env.funded_trader(&market, 200_000_000).await;
     let before = env.margin_account(&long.margin_account).await.trader;
-    assert_eq!((before.base_position, before.slots_in_use), (1_000, 1));
+    assert_eq!(
+        (before.base_position.get(), before.slots_in_use),
+        (1_000, 1)
+    );
     // One keeper transaction, nothing else: no `events_consume`, no padding account passed.
     let ix = ix::liquidate(&keeper.liquidating(long.margin_account));
     env.send(&[ix], &[&keeper.wallet]).await.expect("liquidate");
@@ -82,9 +85,9 @@ async fn a_liquidation_settles_the_accounts_own_queued_fill_behind_any_padding()
     assert_eq!(after.slots_in_use, 0, "its queued fill settled in place");
     // It sold the lifted lot, then the keeper took part of the rest.
     assert!(
-        after.base_position < 999,
+        after.base_position.get() < 999,
         "liquidated: {}",
-        after.base_position
+        after.base_position.get()
     );
     let queue = pending(&mut env, &market).await;
     assert_eq!(queue.len() as u64, PADDING, "the padding still waits");
@@ -114,7 +117,8 @@ async fn events_consume_skips_makers_not_passed_and_keeps_each_makers_order() {
         env.margin_account(&long.margin_account)
             .await
             .trader
-            .base_position,
+            .base_position
+            .get(),
         999
     );
     assert_eq!(pending(&mut env, &market).await.len() as u64, PADDING);
@@ -126,7 +130,8 @@ async fn events_consume_skips_makers_not_passed_and_keeps_each_makers_order() {
         env.margin_account(&padding.margin_account)
             .await
             .trader
-            .base_position,
+            .base_position
+            .get(),
         -(PADDING as i64)
     );
     let _ = taker;
@@ -261,7 +266,8 @@ async fn no_gate_or_pause_stops_a_reduce_only_exit_or_the_fills_it_needs() {
         env.margin_account(&partner.margin_account)
             .await
             .trader
-            .base_position,
+            .base_position
+            .get(),
         10
     );
     // Cancels are never gated either.

@@ -103,15 +103,18 @@ async fn review2_open_interest_regrows_above_a_lowered_hard_cap_through_queued_r
             env.margin_account(&a.margin_account)
                 .await
                 .trader
-                .base_position,
+                .base_position
+                .get(),
             env.margin_account(&b.margin_account)
                 .await
                 .trader
-                .base_position,
+                .base_position
+                .get(),
             env.margin_account(&f.margin_account)
                 .await
                 .trader
-                .base_position,
+                .base_position
+                .get(),
         );
         println!(
             "accepted: positions (a, b, f) = {positions:?}, open interest once settled {:?} \
@@ -222,10 +225,13 @@ async fn review2_griefing_the_hard_cap_with_a_queued_round_trip_lasts_until_one_
         .expect("crank then the honest order");
     let pa = env.margin_account(&p.margin_account).await;
     let qa = env.margin_account(&q.margin_account).await;
-    assert_eq!((pa.trader.base_position, qa.trader.base_position), (0, 0));
+    assert_eq!(
+        (pa.trader.base_position.get(), qa.trader.base_position.get()),
+        (0, 0)
+    );
     // Fees net of rebates, in quote lots, and what the account still owes or is owed.
-    let fees = pa.trader.fees_paid + qa.trader.fees_paid;
-    let pnl = pa.trader.realised_pnl + qa.trader.realised_pnl;
+    let fees = pa.trader.fees_paid.get() + qa.trader.fees_paid.get();
+    let pnl = pa.trader.realised_pnl.get() + qa.trader.realised_pnl.get();
     let collateral_delta = (pa.collateral + qa.collateral) as i128 - 2 * collateral as i128;
     println!(
         "griefing cost for a 100-lot cap: fees paid {fees} quote lots, realised pnl {pnl} quote \

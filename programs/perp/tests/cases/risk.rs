@@ -174,7 +174,7 @@ async fn liquidation_is_refused_while_healthy_and_restores_the_buffer() {
         .await;
     assert!(keeper_health.initial_ok, "keeper stays initial-healthy");
     let m = env.margin_account(&keeper.margin_account).await;
-    assert_eq!(m.trader.base_position, l.base_lots);
+    assert_eq!(m.trader.base_position.get(), l.base_lots);
     // Just enough was taken: a second call finds the account healthy.
     assert_error(
         env.liquidate(&keeper, &taker.margin_account).await,
@@ -231,7 +231,11 @@ async fn bankruptcy_draws_insurance_first_then_the_opposite_side_of_that_market_
     assert_eq!(b.socialised_long_per_lot, 0, "the long side is not charged");
     assert!(b.socialised_short_per_lot > 0);
     let a = env.margin_account(&long.margin_account).await;
-    assert_eq!((a.collateral, a.trader.realised_pnl), (0, 0), "made whole");
+    assert_eq!(
+        (a.collateral, a.trader.realised_pnl.get()),
+        (0, 0),
+        "made whole"
+    );
     // The shorts owe it (lazily): together at least the socialised loss.
     let m = env.market(&market.market).await;
     let mut owed = 0;
@@ -342,7 +346,7 @@ async fn funding_is_zero_sum_and_skips_samples_the_oracle_rules_forbid() {
 /// quote lots of one native unit here).
 async fn claim(env: &mut TestEnv, t: &Trader) -> i64 {
     let a = env.margin_account(&t.margin_account).await;
-    i64::try_from(a.collateral).unwrap() + a.trader.cash_flow().unwrap()
+    i64::try_from(a.collateral).unwrap() + a.trader.cash_flow().unwrap().get()
 }
 
 #[tokio::test]

@@ -132,7 +132,7 @@ impl Stress {
                 let bankrupt =
                     a.trader.is_flat() && shortfall(&a.trader, a.collateral, qls).unwrap() > 0;
                 if before.maintenance_e10 >= 0 && !bankrupt {
-                    if !tried_healthy && a.trader.base_position != 0 {
+                    if !tried_healthy && a.trader.base_position.get() != 0 {
                         // A healthy account cannot be liquidated.
                         assert_error(
                             self.env.liquidate(&self.keeper, &t.margin_account).await,
@@ -185,7 +185,8 @@ impl Stress {
                 .margin_account(&t.margin_account)
                 .await
                 .trader
-                .base_position;
+                .base_position
+                .get();
         }
         assert_eq!(base, 0, "positions are zero-sum");
         let m = self.env.market(&self.market.market).await;

@@ -138,7 +138,7 @@ pub fn virtual_drain(
 
 /// `account`'s equity at `price` (native × `PRICE_SCALE`); its funding must be settled.
 pub fn equity(market: &Market, account: &MarginAccount, price: Price) -> i128 {
-    market.health(account, price).expect("health").equity.raw()
+    market.health(account, price).expect("health").equity.get()
 }
 
 /// The equity `account` (at `key`) will have at `price` once its events in `queue` are
@@ -182,7 +182,11 @@ impl MarketView {
                 c.vault, c.claims, c.book_fees
             ));
         }
-        let base: i64 = self.drained.iter().map(|a| a.trader.base_position).sum();
+        let base: i64 = self
+            .drained
+            .iter()
+            .map(|a| a.trader.base_position.get())
+            .sum();
         if base != 0 {
             return Err(format!("positions sum to {base}, not zero"));
         }
@@ -222,7 +226,7 @@ impl MarketView {
         let settled = |v: &MarketView| -> u64 {
             v.drained
                 .iter()
-                .map(|a| a.trader.base_position.max(0) as u64)
+                .map(|a| a.trader.base_position.get().max(0) as u64)
                 .sum()
         };
         let (was, now) = (settled(before), settled(self));
@@ -244,12 +248,12 @@ impl MarketView {
         let long: u64 = self
             .accounts
             .iter()
-            .map(|a| a.trader.base_position.max(0) as u64)
+            .map(|a| a.trader.base_position.get().max(0) as u64)
             .sum();
         let short: u64 = self
             .accounts
             .iter()
-            .map(|a| a.trader.base_position.min(0).unsigned_abs())
+            .map(|a| a.trader.base_position.get().min(0).unsigned_abs())
             .sum();
         let oi = self.market.open_interest;
         if (oi.long_lots, oi.short_lots) != (long, short) {

@@ -826,8 +826,8 @@ impl TestEnv {
             .unwrap_or_default()
         {
             let t = self.margin_account(&key).await.trader;
-            base += t.base_position;
-            cash += t.cash_flow().unwrap();
+            base += t.base_position.get();
+            cash += t.cash_flow().unwrap().get();
         }
         assert_eq!(base, 0, "positions are zero-sum");
         assert_eq!(

@@ -35,7 +35,8 @@ pub async fn open_long(env: &mut TestEnv, long: &Trader, maker: &Trader, ticks: 
         .margin_account(&long.margin_account)
         .await
         .trader
-        .base_position;
+        .base_position
+        .get();
     assert!(filled >= lots as i64, "filled {filled} of {lots}");
 }
 

@@ -336,7 +336,7 @@ fn fair_claims(
         let earned: i128 = members
             .iter()
             .map(|&i| {
-                let pnl = i128::from(c.before.drained[i].trader.base_position) * moved;
+                let pnl = i128::from(c.before.drained[i].trader.base_position.get()) * moved;
                 (before[i] + pnl + funding[i] + allowed.upper[i]).max(0) - before[i].max(0)
             })
             .sum();

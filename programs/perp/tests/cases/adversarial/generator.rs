@@ -30,7 +30,7 @@ impl Situation<'_> {
     }
 
     fn position(&self, a: Acct) -> i64 {
-        self.view.drained[a.0].trader.base_position
+        self.view.drained[a.0].trader.base_position.get()
     }
 
     /// Whether `a` is below maintenance (or flat with debt) at the true price.
@@ -44,7 +44,7 @@ impl Situation<'_> {
         let mm = m
             .maintenance_margin_bps(h.exposure_lots)
             .unwrap_or(Bps::ZERO);
-        if account.trader.base_position != 0 {
+        if account.trader.base_position.get() != 0 {
             !h.covers(mm).unwrap_or(true)
         } else {
             h.equity.is_negative()

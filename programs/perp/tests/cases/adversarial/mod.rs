@@ -98,7 +98,7 @@ use perp::state::{MarginAccount, Market};
 use perp_engine::oracle::PriceBand;
 use perp_engine::price::ScaledQuote;
 use perp_engine::risk::liquidation::is_liquidatable;
-use perp_engine::{Bps, Price};
+use perp_engine::{Bps, Price, SignedBaseLots};
 use solana_program_test::BanksClientError;
 use solana_sdk::instruction::InstructionError;
 use solana_sdk::transaction::TransactionError;
@@ -327,12 +327,12 @@ impl<'w> Run<'w> {
         };
         let keeper = m.trader(K);
         for i in candidates {
-            let position = self.view.drained[i].trader.base_position;
+            let position = self.view.drained[i].trader.base_position.get();
             let price = PriceBand {
                 low: Price::from_raw(p.low),
                 high: Price::from_raw(p.high),
             }
-            .favourable_to(position);
+            .favourable_to(SignedBaseLots::new(position));
             if !under(i, price) {
                 continue;
             }
@@ -362,7 +362,7 @@ impl<'w> Run<'w> {
 fn below_maintenance(market: &Market, account: &MarginAccount, price: Price) -> bool {
     let margin = market.params.margin();
     let balance = account.collateral as i64;
-    if account.trader.base_position == 0 {
+    if account.trader.base_position.get() == 0 {
         return market
             .health(account, price)
             .is_ok_and(|h| h.equity.is_negative());
@@ -391,7 +391,7 @@ fn keeper_can_take(
     high: u64,
 ) -> bool {
     let mut after = keeper.trader;
-    after.base_position = after.base_position.saturating_add(position);
+    after.base_position = SignedBaseLots::new(after.base_position.get().saturating_add(position));
     let Ok(scale) = market.keeper_margin_scale(&after) else {
         return false;
     };
@@ -414,7 +414,7 @@ fn keeper_can_take(
             return false;
         };
         let worst = perp_engine::risk::health::Health {
-            equity: ScaledQuote::from_raw(now.equity.raw() - loss.raw()),
+            equity: ScaledQuote::new(now.equity.get() - loss.get()),
             ..taken
         };
         worst.covers(spare).unwrap_or(false)
