@@ -4,22 +4,6 @@
 use perp_sdk::perp::state::params_table::SetFieldError;
 use perp_sdk::perp::state::{MarketParams, OracleConfig};
 
-/// Sets each `field` named in `table` on `target`, refusing unknown names, non-integers and
-/// values that do not fit the field's type. Errors name the `section`.
-macro_rules! overrides {
-    ($target:ident, $table:expr, $section:expr, [$($field:ident),* $(,)?]) => {
-        for (key, value) in $table {
-            match key.as_str() {
-                $(stringify!($field) => {
-                    let v = value.as_integer().ok_or_else(|| format!("[{}] {} must be an integer", $section, key))?;
-                    $target.$field = v.try_into().map_err(|_| format!("[{}] {} = {} is out of range", $section, key, v))?;
-                })*
-                other => return Err(format!("[{}] has no parameter {other:?}", $section)),
-            }
-        }
-    };
-}
-
 /// `params` with `table`'s overrides (names as in `MarketParams`: its table decides which
 /// exist, `MarketParams::set_field`).
 pub fn market_params(
@@ -27,40 +11,38 @@ pub fn market_params(
     table: &toml::Table,
     section: &str,
 ) -> Result<MarketParams, String> {
-    for (key, value) in table {
-        let v = value
-            .as_integer()
-            .ok_or_else(|| format!("[{section}] {key} must be an integer"))?;
-        params.set_field(key, v).map_err(|e| match e {
-            SetFieldError::Unknown => format!("[{section}] has no parameter {key:?}"),
-            SetFieldError::OutOfRange => format!("[{section}] {key} = {v} is out of range"),
-        })?;
-    }
+    apply(table, section, |key, v| params.set_field(key, v))?;
     Ok(params)
 }
 
-/// `oracle`'s limits with `table`'s overrides (the sources themselves are set elsewhere).
+/// `oracle`'s limits with `table`'s overrides (its table's rows, `OracleConfig::set_field`; the
+/// sources themselves are set elsewhere).
 pub fn oracle_limits(
     mut oracle: OracleConfig,
     table: &toml::Table,
     section: &str,
 ) -> Result<OracleConfig, String> {
-    overrides!(
-        oracle,
-        table,
-        section,
-        [
-            max_age_secs,
-            max_age_slots,
-            max_confidence_bps,
-            max_deviation_bps,
-            stable_window_secs,
-            stable_growth_bps_per_sec,
-            breaker_band_bps,
-            breaker_cooldown_secs,
-        ]
-    );
+    apply(table, section, |key, v| oracle.set_field(key, v))?;
     Ok(oracle)
+}
+
+/// Sets each key of `table` through `set`, refusing unknown names, non-integers and values that
+/// do not fit the field's type. Errors name the `section`.
+fn apply(
+    table: &toml::Table,
+    section: &str,
+    mut set: impl FnMut(&str, i64) -> Result<(), SetFieldError>,
+) -> Result<(), String> {
+    for (key, value) in table {
+        let v = value
+            .as_integer()
+            .ok_or_else(|| format!("[{section}] {key} must be an integer"))?;
+        set(key, v).map_err(|e| match e {
+            SetFieldError::Unknown => format!("[{section}] has no parameter {key:?}"),
+            SetFieldError::OutOfRange => format!("[{section}] {key} = {v} is out of range"),
+        })?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

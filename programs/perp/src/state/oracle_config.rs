@@ -3,42 +3,74 @@
 
 use crate::error::ErrorCode;
 use crate::state::MarketParams;
-use crate::state::tighten::{Safe, check_fields, field};
+use crate::state::params_table::params_table;
 use anchor_lang::prelude::*;
 use bytemuck::{Pod, Zeroable};
 use perp_engine::oracle::{
     BreakerConfig, PriceRules, STABLE_MAX_STEP_SECS, SourceLimits, StablePriceConfig, TrackerConfig,
 };
 
-/// A market's oracle configuration. Stored inside the zero-copy `Market`, and also the argument
-/// of `market_create` (borsh and bytemuck agree: no padding, all LE).
-#[derive(
-    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable,
-)]
-#[repr(C)]
-pub struct OracleConfig {
-    /// Pyth `PriceUpdateV2` account (owned by the Pyth receiver program); default key = no Pyth.
-    pub pyth_price_update: Pubkey,
-    /// The Pyth feed id the account must carry.
-    pub pyth_feed_id: [u8; 32],
-    /// Switchboard On-Demand `PullFeedAccountData` account; default key = no Switchboard.
-    pub switchboard_feed: Pubkey,
-    /// Oldest acceptable Pyth publish time, in seconds before the bank clock.
-    pub max_age_secs: u32,
-    /// Oldest acceptable Switchboard result, in slots before the bank's slot.
-    pub max_age_slots: u32,
-    /// Widest acceptable confidence (Pyth interval, Switchboard std-dev), in bps of the price.
-    pub max_confidence_bps: u32,
-    /// Largest disagreement between sources for them to count as agreeing, in bps.
-    pub max_deviation_bps: u32,
-    /// Time constant of the stable price's moving average, in seconds.
-    pub stable_window_secs: u32,
-    /// Largest stable-price move per second, in bps.
-    pub stable_growth_bps_per_sec: u32,
-    /// Distance from the stable price, in bps, beyond which the breaker engages.
-    pub breaker_band_bps: u32,
-    /// How long the breaker holds the market reduce-only, in seconds.
-    pub breaker_cooldown_secs: u32,
+params_table! {
+    /// A market's oracle configuration. Stored inside the zero-copy `Market`, and also the argument
+    /// of `market_create` (borsh and bytemuck agree: no padding, all LE).
+    #[derive(
+        AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable,
+    )]
+    #[repr(C)]
+    pub struct OracleConfig {
+        // Sources are never the council's to change (`validate_sources` checks them).
+        @sources council CouncilCannotChangeOracleSources {
+            /// Pyth `PriceUpdateV2` account (owned by the Pyth receiver program); default key = no Pyth.
+            pyth_price_update: Pubkey,
+            /// The Pyth feed id the account must carry.
+            pyth_feed_id: [u8; 32],
+            /// Switchboard On-Demand `PullFeedAccountData` account; default key = no Switchboard.
+            switchboard_feed: Pubkey,
+        }
+        /// Oldest acceptable Pyth publish time, in seconds before the bank clock.
+        max_age_secs: u32 [
+            valid |c| oracle_bounds::MAX_AGE_SECS.contains(&c.max_age_secs) => InvalidOracleMaxAgeSecs;
+            council Lower => LoosensOracleMaxAgeSecs
+        ],
+        /// Oldest acceptable Switchboard result, in slots before the bank's slot.
+        max_age_slots: u32 [
+            valid |c| oracle_bounds::MAX_AGE_SLOTS.contains(&c.max_age_slots) => InvalidOracleMaxAgeSlots;
+            council Lower => LoosensOracleMaxAgeSlots
+        ],
+        /// Widest acceptable confidence (Pyth interval, Switchboard std-dev), in bps of the price.
+        max_confidence_bps: u32 [
+            valid |c| oracle_bounds::MAX_CONFIDENCE_BPS.contains(&c.max_confidence_bps) => InvalidOracleConfidence;
+            council Lower => LoosensOracleConfidence
+        ],
+        /// Largest disagreement between sources for them to count as agreeing, in bps.
+        max_deviation_bps: u32 [
+            valid |c| oracle_bounds::MAX_DEVIATION_BPS.contains(&c.max_deviation_bps) => InvalidOracleDeviation;
+            council Lower => LoosensOracleDeviation
+        ],
+        /// Time constant of the stable price's moving average, in seconds.
+        // The stable price's window and growth and the breaker band cut both ways: slower or
+        // narrower guards new risk, but also pins how far a lone-source liquidation may price
+        // from the stable price (issue 21's audit). Only governance changes them.
+        stable_window_secs: u32 [
+            valid |c| oracle_bounds::STABLE_WINDOW_SECS.contains(&c.stable_window_secs) => InvalidStablePriceWindow;
+            council Fixed => CouncilCannotChangeStablePrice
+        ],
+        /// Largest stable-price move per second, in bps.
+        stable_growth_bps_per_sec: u32 [
+            valid |c| oracle_bounds::STABLE_GROWTH_BPS_PER_SEC.contains(&c.stable_growth_bps_per_sec) => InvalidStablePriceGrowth;
+            council Fixed => CouncilCannotChangeStablePrice
+        ],
+        /// Distance from the stable price, in bps, beyond which the breaker engages.
+        breaker_band_bps: u32 [
+            valid |c| oracle_bounds::BREAKER_BAND_BPS.contains(&c.breaker_band_bps) => InvalidBreakerBand;
+            council Fixed => CouncilCannotChangeBreakerBand
+        ],
+        /// How long the breaker holds the market reduce-only, in seconds.
+        breaker_cooldown_secs: u32 [
+            valid |c| oracle_bounds::BREAKER_COOLDOWN_SECS.contains(&c.breaker_cooldown_secs) => InvalidBreakerCooldown;
+            council Higher => LoosensBreakerCooldown
+        ],
+    }
 }
 static_assertions::const_assert_eq!(core::mem::size_of::<OracleConfig>(), 3 * 32 + 8 * 4);
 
@@ -87,7 +119,8 @@ impl OracleConfig {
         self.switchboard_feed != Pubkey::default()
     }
 
-    /// Checks the sources and every limit against its hard bound, naming the first violation.
+    /// Checks the sources, then every limit against its hard bound, naming the first
+    /// violation.
     pub fn validate(&self) -> Result<()> {
         require!(
             self.has_pyth() || self.has_switchboard(),
@@ -102,110 +135,7 @@ impl OracleConfig {
             !self.has_pyth() || self.pyth_feed_id != [0; 32],
             ErrorCode::InvalidPythFeedId
         );
-        let checks = [
-            (
-                oracle_bounds::MAX_AGE_SECS.contains(&self.max_age_secs),
-                ErrorCode::InvalidOracleMaxAgeSecs,
-            ),
-            (
-                oracle_bounds::MAX_AGE_SLOTS.contains(&self.max_age_slots),
-                ErrorCode::InvalidOracleMaxAgeSlots,
-            ),
-            (
-                oracle_bounds::MAX_CONFIDENCE_BPS.contains(&self.max_confidence_bps),
-                ErrorCode::InvalidOracleConfidence,
-            ),
-            (
-                oracle_bounds::MAX_DEVIATION_BPS.contains(&self.max_deviation_bps),
-                ErrorCode::InvalidOracleDeviation,
-            ),
-            (
-                oracle_bounds::STABLE_WINDOW_SECS.contains(&self.stable_window_secs),
-                ErrorCode::InvalidStablePriceWindow,
-            ),
-            (
-                oracle_bounds::STABLE_GROWTH_BPS_PER_SEC.contains(&self.stable_growth_bps_per_sec),
-                ErrorCode::InvalidStablePriceGrowth,
-            ),
-            (
-                oracle_bounds::BREAKER_BAND_BPS.contains(&self.breaker_band_bps),
-                ErrorCode::InvalidBreakerBand,
-            ),
-            (
-                oracle_bounds::BREAKER_COOLDOWN_SECS.contains(&self.breaker_cooldown_secs),
-                ErrorCode::InvalidBreakerCooldown,
-            ),
-        ];
-        for (ok, error) in checks {
-            if !ok {
-                return Err(error.into());
-            }
-        }
-        Ok(())
-    }
-
-    /// Refuses `new` unless every field that differs moves in its risk-reducing direction,
-    /// naming the first that does not. Sources are never the council's to change; a slower
-    /// stable price and a narrower breaker band hold new risk back sooner.
-    pub fn require_tightening(&self, new: &OracleConfig) -> Result<()> {
-        use Safe::*;
-        let same_sources = self.pyth_price_update == new.pyth_price_update
-            && self.pyth_feed_id == new.pyth_feed_id
-            && self.switchboard_feed == new.switchboard_feed;
-        require!(same_sources, ErrorCode::CouncilCannotChangeOracleSources);
-        check_fields(&[
-            field(
-                self.max_age_secs,
-                new.max_age_secs,
-                Lower,
-                ErrorCode::LoosensOracleMaxAgeSecs,
-            ),
-            field(
-                self.max_age_slots,
-                new.max_age_slots,
-                Lower,
-                ErrorCode::LoosensOracleMaxAgeSlots,
-            ),
-            field(
-                self.max_confidence_bps,
-                new.max_confidence_bps,
-                Lower,
-                ErrorCode::LoosensOracleConfidence,
-            ),
-            field(
-                self.max_deviation_bps,
-                new.max_deviation_bps,
-                Lower,
-                ErrorCode::LoosensOracleDeviation,
-            ),
-            // The stable price's window and growth and the breaker band cut both ways: slower
-            // or narrower guards new risk, but also pins how far a lone-source liquidation may
-            // price from the stable price (issue 21's audit). Only governance changes them.
-            field(
-                self.stable_window_secs,
-                new.stable_window_secs,
-                Fixed,
-                ErrorCode::CouncilCannotChangeStablePrice,
-            ),
-            field(
-                self.stable_growth_bps_per_sec,
-                new.stable_growth_bps_per_sec,
-                Fixed,
-                ErrorCode::CouncilCannotChangeStablePrice,
-            ),
-            field(
-                self.breaker_band_bps,
-                new.breaker_band_bps,
-                Fixed,
-                ErrorCode::CouncilCannotChangeBreakerBand,
-            ),
-            field(
-                self.breaker_cooldown_secs,
-                new.breaker_cooldown_secs,
-                Higher,
-                ErrorCode::LoosensBreakerCooldown,
-            ),
-        ])
+        self.validate_fields()
     }
 
     /// The limits each reading must meet.
@@ -298,6 +228,60 @@ mod tests {
         let mut borsh = Vec::new();
         c.serialize(&mut borsh).unwrap();
         assert_eq!(borsh.as_slice(), bytemuck::bytes_of(&c));
+    }
+
+    #[test]
+    fn the_table_names_every_limit_and_keeps_the_sources_out_of_reach() {
+        use crate::state::params_table::SetFieldError;
+        // Every limit is a row, settable by name; the sources are not.
+        assert_eq!(
+            OracleConfig::FIELDS,
+            [
+                "max_age_secs",
+                "max_age_slots",
+                "max_confidence_bps",
+                "max_deviation_bps",
+                "stable_window_secs",
+                "stable_growth_bps_per_sec",
+                "breaker_band_bps",
+                "breaker_cooldown_secs",
+            ]
+        );
+        let mut c = valid();
+        for (i, name) in OracleConfig::FIELDS.iter().enumerate() {
+            c.set_field(name, i as i64 + 1).unwrap();
+        }
+        assert_eq!((c.max_age_secs, c.breaker_cooldown_secs), (1, 8));
+        assert_eq!(
+            c.set_field("pyth_price_update", 1),
+            Err(SetFieldError::Unknown)
+        );
+        assert_eq!(
+            c.set_field("max_age_secs", -1),
+            Err(SetFieldError::OutOfRange)
+        );
+        // The council may tighten a limit but never touch a source, whatever else it changes.
+        let code = |r: Result<()>| match r {
+            Ok(()) => None,
+            Err(anchor_lang::error::Error::AnchorError(e)) => Some(e.error_code_number),
+            Err(e) => panic!("{e:?}"),
+        };
+        let old = valid();
+        let tighter = OracleConfig {
+            max_age_secs: old.max_age_secs - 1,
+            ..old
+        };
+        assert_eq!(code(old.require_tightening(&tighter)), None);
+        let moved = OracleConfig {
+            switchboard_feed: Pubkey::new_unique(),
+            ..tighter
+        };
+        assert_eq!(
+            code(old.require_tightening(&moved)),
+            Some(u32::from(ErrorCode::CouncilCannotChangeOracleSources))
+        );
+        // No limit is fixed once listed.
+        assert!(old.fixed_fields_unchanged(&moved));
     }
 
     #[test]
