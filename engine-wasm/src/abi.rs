@@ -160,7 +160,7 @@ impl MarketIn {
             funding_params: FundingParams {
                 // As `MarketParams::funding`: the interval's bound keeps it within u32.
                 interval_secs: fit::<u32>(self.param("fundingIntervalSecs")).unwrap_or(u32::MAX),
-                max_rate_bps: fit(self.param("fundingMaxRateBps"))?,
+                max_rate_bps: Bps::new(fit(self.param("fundingMaxRateBps"))?),
                 max_backfill_intervals: 0,
             },
             open_interest: self.open_interest,

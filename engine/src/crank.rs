@@ -105,7 +105,7 @@ mod tests {
         };
         const FUNDING: FundingParams = FundingParams {
             interval_secs: HOUR as u32,
-            max_rate_bps: 50,
+            max_rate_bps: Bps::new(50),
             max_backfill_intervals: 24,
         };
         const OI: OpenInterest = OpenInterest {

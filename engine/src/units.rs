@@ -5,8 +5,40 @@
 //! - `QuoteLotsPerBaseLot × BaseLots → QuoteLots` (an order's notional)
 //! - `QuoteLots × QuoteNativePerQuoteLot → QuoteNative` (token units)
 //!
-//! All are `#[repr(transparent)]` over an unsigned integer and `bytemuck::Pod`, so they can sit
-//! inside zero-copy account data. Arithmetic is checked and reports where it failed.
+//! - `Bps × Bps → Bps` (a fraction times a multiplier, rounded up)
+//!
+//! Signed amounts (`SignedBaseLots` positions, `SignedQuoteLots` PnL and fees, `ScaledQuote` the
+//! health unit) follow the same rules. All are `#[repr(transparent)]` and `bytemuck::Pod`, so
+//! they can sit inside zero-copy account data. Arithmetic is checked and reports where it failed.
+//! docs/engine-units.md has the table and the rules.
+//!
+//! Mixing units does not compile (these run with `cargo test -p perp-engine --doc`):
+//!
+//! ```compile_fail,E0308
+//! use perp_engine::{BaseLots, Ticks};
+//! let _ = BaseLots::new(1).checked_add(Ticks::new(1)); // a size plus a price
+//! ```
+//!
+//! ```compile_fail,E0308
+//! use perp_engine::risk::margin::MarginParams;
+//! use perp_engine::{BaseLots, Bps};
+//! fn f(p: &MarginParams) {
+//!     let _ = p.initial_bps(Bps::new(1), Bps::new(100), BaseLots::ZERO); // a fraction as lots
+//! }
+//! ```
+//!
+//! ```compile_fail,E0308
+//! use perp_engine::{SignedBaseLots, SignedQuoteLots};
+//! let _ = SignedBaseLots::new(1).checked_sub(SignedQuoteLots::new(1)); // a position less PnL
+//! ```
+//!
+//! ```
+//! use perp_engine::{BaseLots, Bps};
+//! use perp_engine::risk::margin::MarginParams;
+//! fn f(p: &MarginParams) {
+//!     let _ = p.initial_bps(BaseLots::new(1), Bps::new(100), BaseLots::ZERO); // as intended
+//! }
+//! ```
 
 use crate::error::MathError;
 use crate::math::SafeMath;

@@ -331,7 +331,7 @@ fn market_rules(rng: &mut Rng) -> MarketRules {
         },
         funding_params: FundingParams {
             interval_secs: 3_600,
-            max_rate_bps: rng.range(10, 100) as u32,
+            max_rate_bps: Bps::new(rng.range(10, 100)),
             max_backfill_intervals: 0,
         },
         open_interest: OpenInterest {

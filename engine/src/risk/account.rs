@@ -174,7 +174,7 @@ impl MarketRules {
 
     /// Settles `account`'s funding since its snapshot into its realised PnL (before any change
     /// of its position, and before its health is judged). Returns the quote lots charged.
-    pub fn settle_funding(&self, account: &mut AccountState) -> Result<i64, MathError> {
+    pub fn settle_funding(&self, account: &mut AccountState) -> Result<SignedQuoteLots, MathError> {
         self.funding.settle(
             &mut account.trader,
             &mut account.funding,
@@ -417,7 +417,7 @@ mod tests {
             funding: Funding::default(),
             funding_params: FundingParams {
                 interval_secs: 3_600,
-                max_rate_bps: 50,
+                max_rate_bps: Bps::new(50),
                 max_backfill_intervals: 0,
             },
             open_interest: OpenInterest::default(),

@@ -21,14 +21,13 @@
 //!   the sum is divided by the interval, not by the sampled time. So a lapse pays nothing for
 //!   the missed intervals, never a fresh sample times their number.
 
-use super::BPS;
 use super::open_interest::OpenInterest;
 use crate::crank::{CRANK_SLOT_SECS, starts_slot};
 use crate::error::MathError;
 use crate::math::{SafeMath, safe_cast};
 use crate::price::{PRICE_SCALE, Price};
 use crate::trader::Trader;
-use crate::units::{QuoteNativePerQuoteLot, SignedQuoteLots};
+use crate::units::{BPS, Bps, QuoteNativePerQuoteLot, SignedBaseLots, SignedQuoteLots};
 use bytemuck::{Pod, Zeroable};
 
 /// A market's funding parameters.
@@ -36,8 +35,8 @@ use bytemuck::{Pod, Zeroable};
 pub struct FundingParams {
     /// Seconds per funding interval (e.g. 3,600).
     pub interval_secs: u32,
-    /// Cap on the rate per interval, bps of the index price.
-    pub max_rate_bps: u32,
+    /// Cap on the rate per interval, a fraction of the index price.
+    pub max_rate_bps: Bps,
     /// Intervals a late crank could once pay for at once. No longer read: a lapse pays only
     /// what its samples covered (kept so the parameter's layout and bounds stay put).
     pub max_backfill_intervals: u32,
@@ -64,13 +63,13 @@ impl FundingSample {
     /// The sample of `mark` against `index`, or none when the oracle rules forbid one. Its
     /// premium is clamped to ± `max_rate_bps` of the index, so one sample (however quoted) moves
     /// a payment by at most the rate cap × its weight / the interval.
-    pub fn of(prices: Option<(Price, Price)>, max_rate_bps: u32) -> Result<Self, MathError> {
+    pub fn of(prices: Option<(Price, Price)>, max_rate_bps: Bps) -> Result<Self, MathError> {
         let Some((mark, index)) = prices else {
             return Ok(Self::default());
         };
         let premium = safe_cast::<u64, i64>(mark.raw())?.safe_sub(safe_cast(index.raw())?)?;
         let cap: i64 = safe_cast(
-            u128::from(index.raw()).safe_mul(u128::from(max_rate_bps))? / u128::from(BPS),
+            u128::from(index.raw()).safe_mul(u128::from(max_rate_bps.get()))? / u128::from(BPS),
         )?;
         Ok(Self {
             premium: premium.clamp(-cap, cap),
@@ -243,17 +242,15 @@ impl Funding {
         trader: &mut Trader,
         snapshot: &mut FundingSnapshot,
         quote_lot_size: QuoteNativePerQuoteLot,
-    ) -> Result<i64, MathError> {
-        let position = trader.base_position.get();
+    ) -> Result<SignedQuoteLots, MathError> {
+        let position = trader.base_position;
         let owed = settlement(
             position,
-            snapshot.index_for(position),
-            self.index_for(position),
+            snapshot.index_for(position.get()),
+            self.index_for(position.get()),
             quote_lot_size,
         )?;
-        trader.realised_pnl = trader
-            .realised_pnl
-            .checked_sub(SignedQuoteLots::new(owed))?;
+        trader.realised_pnl = trader.realised_pnl.checked_sub(owed)?;
         *snapshot = FundingSnapshot {
             long_index: self.long_index,
             short_index: self.short_index,
@@ -278,7 +275,7 @@ impl Funding {
     fn rate_cap(&self, p: &FundingParams) -> Result<i64, MathError> {
         safe_cast(
             u128::from(self.index_sum.safe_div(self.sampled_secs)?)
-                .safe_mul(u128::from(p.max_rate_bps))?
+                .safe_mul(u128::from(p.max_rate_bps.get()))?
                 / u128::from(BPS),
         )
     }
@@ -375,24 +372,25 @@ impl Funding {
     }
 }
 
-/// What a position of `position` lots owes (positive) or is owed (negative) in quote lots for
-/// its index moving from `snapshot` to `index`; rounded up.
+/// What `position` owes (positive) or is owed (negative) for its index (`Price` raw units per
+/// lot) moving from `snapshot` to `index`; rounded up.
 pub fn settlement(
-    position: i64,
+    position: SignedBaseLots,
     snapshot: i64,
     index: i64,
     quote_lot_size: QuoteNativePerQuoteLot,
-) -> Result<i64, MathError> {
+) -> Result<SignedQuoteLots, MathError> {
     let owed = i128::from(position).safe_mul(i128::from(index).safe_sub(i128::from(snapshot))?)?;
     let per_quote_lot = i128::from(quote_lot_size.get()).safe_mul(i128::from(PRICE_SCALE))?;
-    safe_cast(owed.safe_div_ceil(per_quote_lot)?)
+    Ok(SignedQuoteLots::new(safe_cast(
+        owed.safe_div_ceil(per_quote_lot)?,
+    )?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::risk::test_price as px;
-    use crate::units::SignedBaseLots;
     use bytemuck::Zeroable;
     extern crate std;
     use std::{vec, vec::Vec};
@@ -404,12 +402,22 @@ mod tests {
     fn params() -> FundingParams {
         FundingParams {
             interval_secs: HOUR as u32,
-            max_rate_bps: 50,
+            max_rate_bps: Bps::new(50),
             max_backfill_intervals: 3,
         }
     }
 
     const QLS: QuoteNativePerQuoteLot = QuoteNativePerQuoteLot::new(1);
+
+    /// `settlement` in raw numbers: quote lots owed by `position` lots.
+    fn owed(
+        position: i64,
+        snapshot: i64,
+        index: i64,
+        qls: QuoteNativePerQuoteLot,
+    ) -> Result<i64, MathError> {
+        settlement(SignedBaseLots::new(position), snapshot, index, qls).map(SignedQuoteLots::get)
+    }
     /// Ten lots a side.
     const OI: OpenInterest = OpenInterest {
         long_lots: 10,
@@ -481,7 +489,10 @@ mod tests {
             (0, 0, 0)
         );
         // The closing crank's sample opens the next interval.
-        assert_eq!(st.s, FundingSample::of(at(999, 1_000), 50).unwrap());
+        assert_eq!(
+            st.s,
+            FundingSample::of(at(999, 1_000), Bps::new(50)).unwrap()
+        );
     }
 
     #[test]
@@ -560,7 +571,7 @@ mod tests {
         assert_eq!(paid, Ok(Some(1_000_000 * 120 / 3_600)));
         assert_eq!(st.f.interval_start, T + 10 * HOUR);
         // A position opened seconds before the late crank therefore pays at most that.
-        assert_eq!(settlement(1, 0, st.f.long_index, QLS), Ok(1));
+        assert_eq!(owed(1, 0, st.f.long_index, QLS), Ok(1));
     }
 
     #[test]
@@ -569,17 +580,17 @@ mod tests {
         st.hold(at(1_003, 1_000), T, T + HOUR, 60);
         let f = st.f;
         // Longs of 7 and 3 lots against shorts of 4 and 6, all from index 0.
-        let longs = [7, 3].map(|p| settlement(p, 0, f.long_index, QLS).unwrap());
-        let shorts = [-4, -6].map(|p| settlement(p, 0, f.short_index, QLS).unwrap());
+        let longs = [7, 3].map(|p| owed(p, 0, f.long_index, QLS).unwrap());
+        let shorts = [-4, -6].map(|p| owed(p, 0, f.short_index, QLS).unwrap());
         assert_eq!((longs, shorts), ([21, 9], [-12, -18]));
         assert_eq!(longs.iter().sum::<i64>() + shorts.iter().sum::<i64>(), 0);
         // An index move that does not divide evenly: each side pays up, receives down.
-        assert_eq!(settlement(3, 0, 333_333, QLS), Ok(1)); // 0.999999 owed → 1
-        assert_eq!(settlement(-3, 0, 333_333, QLS), Ok(0)); // 0.999999 due → 0
+        assert_eq!(owed(3, 0, 333_333, QLS), Ok(1)); // 0.999999 owed → 1
+        assert_eq!(owed(-3, 0, 333_333, QLS), Ok(0)); // 0.999999 due → 0
         // In quote lots of 100 native: 2.5 lots owed → 3, 2.5 due → 2.
         let qls = QuoteNativePerQuoteLot::new(100);
-        assert_eq!(settlement(250, 0, 1_000_000, qls), Ok(3));
-        assert_eq!(settlement(-250, 0, 1_000_000, qls), Ok(-2));
+        assert_eq!(owed(250, 0, 1_000_000, qls), Ok(3));
+        assert_eq!(owed(-250, 0, 1_000_000, qls), Ok(-2));
     }
 
     #[test]
@@ -593,8 +604,8 @@ mod tests {
         f.pay(1_000_000, &oi).unwrap();
         // Longs pay 1 per lot (14); shorts receive 14 / 10 = 1.4 per lot.
         assert_eq!((f.long_index, f.short_index), (1_000_000, 1_400_000));
-        let paid_by_longs = settlement(14, 0, f.long_index, QLS).unwrap();
-        let received = settlement(-10, 0, f.short_index, QLS).unwrap();
+        let paid_by_longs = owed(14, 0, f.long_index, QLS).unwrap();
+        let received = owed(-10, 0, f.short_index, QLS).unwrap();
         assert_eq!((paid_by_longs, received), (14, -14));
         // Shorts paying: 7 short-paid per-lot units over 14 long lots, rounded down per lot.
         let oi = OpenInterest {
@@ -616,13 +627,23 @@ mod tests {
         let mut t = Trader::zeroed();
         t.base_position = SignedBaseLots::new(5);
         let mut snap = FundingSnapshot::default();
-        assert_eq!(st.f.settle(&mut t, &mut snap, QLS), Ok(10));
+        assert_eq!(
+            st.f.settle(&mut t, &mut snap, QLS),
+            Ok(SignedQuoteLots::new(10))
+        );
         assert_eq!(t.realised_pnl.get(), -10);
-        assert_eq!(st.f.settle(&mut t, &mut snap, QLS), Ok(0), "settled once");
+        assert_eq!(
+            st.f.settle(&mut t, &mut snap, QLS),
+            Ok(SignedQuoteLots::new(0)),
+            "settled once"
+        );
         // The account turns short; the next payment is judged against the short index as of now.
         t.base_position = SignedBaseLots::new(-5);
         st.hold(at(1_002, 1_000), T + HOUR, T + 2 * HOUR, 60);
-        assert_eq!(st.f.settle(&mut t, &mut snap, QLS), Ok(-10));
+        assert_eq!(
+            st.f.settle(&mut t, &mut snap, QLS),
+            Ok(SignedQuoteLots::new(-10))
+        );
         assert_eq!(t.realised_pnl.get(), 0);
     }
 
@@ -632,17 +653,13 @@ mod tests {
         // A bankrupt long's 100 unpaid: the shorts (30 lots) bear it, 3.333… per lot, rounded up.
         f.socialise(PositionSide::Short, 100, 30).unwrap();
         assert_eq!((f.long_index, f.short_index), (0, -3_333_334));
-        let shorts = [-10, -20].map(|p| settlement(p, 0, f.index_for(p), QLS).unwrap());
+        let shorts = [-10, -20].map(|p| owed(p, 0, f.index_for(p), QLS).unwrap());
         assert_eq!(shorts, [34, 67]);
         assert!(
             shorts.iter().sum::<i64>() >= 100,
             "the side pays at least the loss"
         );
-        assert_eq!(
-            settlement(5, 0, f.index_for(5), QLS),
-            Ok(0),
-            "longs untouched"
-        );
+        assert_eq!(owed(5, 0, f.index_for(5), QLS), Ok(0), "longs untouched");
         assert!(f.socialise(PositionSide::Long, 1, 0).is_err());
     }
 

@@ -21,8 +21,6 @@ pub mod state;
 pub mod trader_margin;
 pub mod volatility;
 
-pub use crate::units::BPS;
-
 /// Tests' prices: `native_per_lot` whole native quote units per base lot.
 #[cfg(test)]
 pub(crate) fn test_price(native_per_lot: u64) -> crate::price::Price {

@@ -275,7 +275,7 @@ impl MarketParams {
     pub fn funding(&self) -> FundingParams {
         FundingParams {
             interval_secs: u32::try_from(self.funding_interval_secs).unwrap_or(u32::MAX),
-            max_rate_bps: self.funding_max_rate_bps,
+            max_rate_bps: Bps::from_u32(self.funding_max_rate_bps),
             max_backfill_intervals: self.funding_max_backfill_intervals,
         }
     }

@@ -244,7 +244,8 @@ async fn bankruptcy_draws_insurance_first_then_the_opposite_side_of_that_market_
         let charged = m
             .funding
             .settle(&mut acc.trader, &mut acc.funding, m.quote_lot_size())
-            .unwrap();
+            .unwrap()
+            .get();
         if t.margin_account == keeper.margin_account {
             assert_eq!(charged, 0, "the keeper is long: not charged");
         }
