@@ -123,6 +123,11 @@ pub fn input() -> Input {
     bytemuck::cast(*words)
 }
 
+/// A fraction stored as a `u32` (as the program stores it), or `InvalidInput`.
+fn bps(w: i64) -> Result<Bps, Failure> {
+    fit::<u32>(w).map(Bps::from_u32)
+}
+
 /// `w` as the engine type `T`, or `InvalidInput`.
 pub fn fit<T: TryFrom<i64>>(w: i64) -> Result<T, Failure> {
     T::try_from(w).map_err(|_| Failure::Code(Code::InvalidInput))
@@ -138,16 +143,16 @@ impl MarketIn {
     /// The margin parameters.
     pub fn margin(&self) -> Result<MarginParams, Failure> {
         Ok(MarginParams {
-            initial_margin_bps: Bps::new(fit(self.param("initialMarginBps"))?),
-            maintenance_margin_bps: Bps::new(fit(self.param("maintenanceMarginBps"))?),
-            size_premium_bps: Bps::new(fit(self.param("sizePremiumBps"))?),
+            initial_margin_bps: bps(self.param("initialMarginBps"))?,
+            maintenance_margin_bps: bps(self.param("maintenanceMarginBps"))?,
+            size_premium_bps: bps(self.param("sizePremiumBps"))?,
             size_unit_lots: BaseLots::new(fit(self.param("sizeUnitLots"))?),
-            reference_vol_bps: Bps::new(fit(self.param("referenceVolBps"))?),
-            max_vol_multiplier_bps: Bps::new(fit(self.param("maxVolMultiplierBps"))?),
+            reference_vol_bps: bps(self.param("referenceVolBps"))?,
+            max_vol_multiplier_bps: bps(self.param("maxVolMultiplierBps"))?,
             vol_time_constant_secs: fit(self.param("volTimeConstantSecs"))?,
             oi_soft_cap_lots: BaseLots::new(fit(self.param("oiSoftCapLots"))?),
             oi_hard_cap_lots: BaseLots::new(fit(self.param("oiHardCapLots"))?),
-            maintenance_ramp_bps_per_hour: Bps::new(fit(self.param("maintenanceRampBpsPerHour"))?),
+            maintenance_ramp_bps_per_hour: bps(self.param("maintenanceRampBpsPerHour"))?,
         })
     }
 
@@ -160,7 +165,7 @@ impl MarketIn {
             funding_params: FundingParams {
                 // As `MarketParams::funding`: the interval's bound keeps it within u32.
                 interval_secs: fit::<u32>(self.param("fundingIntervalSecs")).unwrap_or(u32::MAX),
-                max_rate_bps: Bps::new(fit(self.param("fundingMaxRateBps"))?),
+                max_rate_bps: bps(self.param("fundingMaxRateBps"))?,
                 max_backfill_intervals: 0,
             },
             open_interest: self.open_interest,

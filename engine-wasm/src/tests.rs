@@ -98,6 +98,16 @@ fn bad_inputs_and_overflow_are_named_codes() {
     input.args[0] = -1; // a negative size
     write(&input);
     assert_eq!(margin_bps(), Code::InvalidInput as i32);
+    // A fraction the program stores as a u32 must fit one.
+    let mut wide = market(1);
+    let i = PARAM_NAMES
+        .iter()
+        .position(|n| *n == "initialMarginBps")
+        .unwrap();
+    wide.market.params[i] = 1 << 32;
+    wide.args[0] = 10;
+    write(&wide);
+    assert_eq!(margin_bps(), Code::InvalidInput as i32);
     // A product beyond 128 bits: the engine's math error, its line in the slot.
     input.args = [1, i64::MAX, i64::MAX, 5_000, 0, 0, 0, 0];
     write(&input);

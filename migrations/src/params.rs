@@ -11,7 +11,9 @@ pub fn market_params(
     table: &toml::Table,
     section: &str,
 ) -> Result<MarketParams, String> {
-    apply(table, section, |key, v| params.set_field(key, v))?;
+    apply(table, section, MarketParams::FIELDS, |key, v| {
+        params.set_field(key, v)
+    })?;
     Ok(params)
 }
 
@@ -22,18 +24,24 @@ pub fn oracle_limits(
     table: &toml::Table,
     section: &str,
 ) -> Result<OracleConfig, String> {
-    apply(table, section, |key, v| oracle.set_field(key, v))?;
+    apply(table, section, OracleConfig::FIELDS, |key, v| {
+        oracle.set_field(key, v)
+    })?;
     Ok(oracle)
 }
 
-/// Sets each key of `table` through `set`, refusing unknown names, non-integers and values that
-/// do not fit the field's type. Errors name the `section`.
+/// Sets each key of `table` through `set`, refusing (in this order) names not in `fields`,
+/// non-integers and values that do not fit the field's type. Errors name the `section`.
 fn apply(
     table: &toml::Table,
     section: &str,
+    fields: &[&str],
     mut set: impl FnMut(&str, i64) -> Result<(), SetFieldError>,
 ) -> Result<(), String> {
     for (key, value) in table {
+        if !fields.contains(&key.as_str()) {
+            return Err(format!("[{section}] has no parameter {key:?}"));
+        }
         let v = value
             .as_integer()
             .ok_or_else(|| format!("[{section}] {key} must be an integer"))?;
@@ -74,5 +82,11 @@ mod tests {
             perp_sdk::presets::oracle_config(Default::default(), [0; 32], Default::default());
         let t: toml::Table = toml::from_str("max_age_secs = 10").unwrap();
         assert_eq!(oracle_limits(oracle, &t, "o").unwrap().max_age_secs, 10);
+        // A source is not a limit: named as unknown, whatever its value.
+        let t: toml::Table = toml::from_str("pyth_feed_id = \"ab\"").unwrap();
+        assert_eq!(
+            oracle_limits(oracle, &t, "o").unwrap_err(),
+            "[o] has no parameter \"pyth_feed_id\""
+        );
     }
 }
