@@ -108,8 +108,13 @@ try {
   await page.getByTestId("preview-im").waitFor();
   const bookRow = `[data-testid="book"] tr[data-side="bid"][data-price="${restTicks}"]`;
   const seen = page.waitForFunction((sel) => (document.querySelector(sel) ? performance.now() : false), bookRow, { polling: "raf", timeout: STEP_TIMEOUT });
-  await page.getByTestId("submit-order").click();
+  // A double-click signs one order: the button holds while the first is in flight.
+  const signedBefore = wallet.signed;
+  await page.getByTestId("submit-order").dblclick();
   const confirmedAt = await confirmed(`Buy 1.23 at ${restPrice}`);
+  await page.waitForTimeout(500);
+  if (wallet.signed !== signedBefore + 1) throw new Error(`a double-click signed ${wallet.signed - signedBefore} transactions`);
+  if ((await page.locator(`[data-testid="open-order"][data-price="${restTicks}"]`).count()) !== 1) throw new Error("a double-click rested two orders");
   const shownAt = await (await seen).jsonValue();
   figures.bookLatencyMs = Math.max(0, Math.round(shownAt - confirmedAt));
   figures.bookAheadOfConfirmationMs = Math.max(0, Math.round(confirmedAt - shownAt));
@@ -136,6 +141,12 @@ try {
   figures.previewedLiquidationPrice = previewLiq;
   figures.positionLiquidationPrice = liq;
   await shot("filled-position");
+
+  // A reload reconnects the wallet without asking and shows the position again.
+  await page.reload();
+  await page.getByTestId("wallet-address").filter({ hasText: wallet.address.slice(0, 4) }).waitFor();
+  await page.locator('[data-testid="position-row"][data-lots="837"]').waitFor();
+  await shot("reloaded");
 
   // Withdraw part of the collateral back to the wallet.
   const before = number(await text("wallet-balance"));
@@ -166,6 +177,28 @@ try {
   figures.refusalMessage = message;
   await shot("refused-order");
 
+  // Close with a reduce-only take-profit resting for the whole position: Close cancels it in
+  // the same transaction (and says so), and the click lands on the button, not on a notice.
+  const takeProfit = (Math.ceil(oracle * 1.02 * 100) / 100).toFixed(2);
+  await page.getByTestId("side-sell").click();
+  await page.getByTestId("kind-limit").click();
+  await page.getByTestId("price").fill(takeProfit);
+  await page.getByTestId("size").fill("8.37");
+  await page.getByTestId("reduce-only").check();
+  await page.getByTestId("submit-order").click();
+  await confirmed(`Sell 8.37 at ${takeProfit}`);
+  await page.getByTestId("reduce-only").uncheck();
+  await page.getByTestId("side-buy").click();
+  await page.locator('[data-testid="open-order"]').first().waitFor();
+  await page.getByTestId("close-position").click({ trial: true }); // actionable: nothing covers it
+  await page.getByTestId("close-position").click();
+  const closeNotice = page.locator(".notice").filter({ hasText: "Close 8.37" }).first();
+  await confirmed("Close 8.37");
+  if (!(await closeNotice.innerText()).includes("cancels 1 resting sell order first")) throw new Error(`the close did not say it cancels the take-profit: ${await closeNotice.innerText()}`);
+  await page.locator('[data-testid="position-row"]').waitFor({ state: "detached" });
+  await page.locator('[data-testid="open-order"]').first().waitFor({ state: "detached" });
+  await shot("closed-with-take-profit");
+
   await page.goto(`${exchange.url}/#/governance`);
   await page.getByTestId("status-SOL-PERP").waitFor();
   // The local exchange queues a taker fee rise at start: shown old → new, with its countdown.
@@ -176,6 +209,29 @@ try {
     throw new Error(`the queued change does not show old → new and its countdown:\n${changeText}`);
   }
   await shot("governance");
+
+  // A phone: one column, no horizontal scroll, order entry and collateral reachable.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await wallet.install(phone);
+  const small = await phone.newPage();
+  small.setDefaultTimeout(STEP_TIMEOUT);
+  await small.goto(`${exchange.url}/#/trade/SOL-PERP`);
+  await small.locator('[data-testid="book"] tr[data-side="ask"]').first().waitFor();
+  await small.getByTestId("connect").click();
+  await small.getByTestId("wallet-list").getByRole("button", { name: WALLET_NAME }).click();
+  await small.getByTestId("wallet-address").waitFor();
+  const wide = await small.evaluate(() => document.documentElement.scrollWidth);
+  if (wide > 390) throw new Error(`the phone layout is ${wide} px wide`);
+  for (const id of ["submit-order", "size", "deposit", "withdraw", "market-select"]) {
+    const control = small.getByTestId(id);
+    await control.scrollIntoViewIfNeeded();
+    const box = await control.boundingBox();
+    if (!box || box.x < 0 || box.x + box.width > 390) throw new Error(`${id} is off screen on a phone: ${JSON.stringify(box)}`);
+  }
+  step++;
+  await small.screenshot({ path: join(results, `${String(step).padStart(2, "0")}-phone.png`), fullPage: true });
+  console.log(`ok ${step} phone`);
+  await phone.close();
 
   // With the indexer down the app still trades: the chart samples the price live, and the
   // trader's fill shows in recent trades from the program's logs.

@@ -1,7 +1,7 @@
 // What every view shares: the configuration, the connection, the connected wallet and the
 // notices of sent transactions.
 
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
 import type { Address, Instruction, Signature, TransactionSigner } from "@solana/kit";
 import type { Wallet, WalletAccount } from "@wallet-standard/base";
 import type { AppConfig } from "./config";
@@ -12,6 +12,8 @@ export interface Notice {
   id: number;
   kind: "pending" | "ok" | "error";
   text: string;
+  /** The market it concerns, if any. */
+  market?: string;
   signature?: string;
   /** `performance.now()` at confirmation. */
   confirmedAt?: number;
@@ -31,10 +33,17 @@ interface Exchange {
   session: Session | null;
   setSession: (s: Session | null) => void;
   notices: Notice[];
-  /** Signs and sends `instructions`, reporting progress as a notice (with what `outcome` reads
-   * of the landed transaction, if given); resolves to whether it landed. */
-  run: (what: string, instructions: () => Promise<Instruction[]>, outcome?: (signature: Signature) => Promise<string | null>) => Promise<boolean>;
+  dismiss: (id: number) => void;
+  /** Signs and sends `instructions`, reporting progress as a notice tagged with `market` (with
+   * what `outcome` reads of the landed transaction, if given); resolves to whether it landed. */
+  run: (what: string, instructions: () => Promise<Instruction[]>, outcome?: (signature: Signature) => Promise<string | null>, market?: string) => Promise<boolean>;
 }
+
+/** How long a settled notice stays, ms: a confirmation briefly, a refusal long enough to read.
+ * A pending one stays until it settles. */
+export const NOTICE_TTL_MS: Record<Notice["kind"], number | null> = { pending: null, ok: 8_000, error: 30_000 };
+/** Notices kept at once (the newest). */
+export const MAX_NOTICES = 5;
 
 const Context = createContext<Exchange | null>(null);
 
@@ -42,6 +51,26 @@ export function useExchange(): Exchange {
   const e = useContext(Context);
   if (!e) throw new Error("useExchange outside ExchangeProvider");
   return e;
+}
+
+/** One transaction at a time from a control: `pending` while one runs, and `once(send)` ignores
+ * calls while it does — a double-click signs one order. The guard is a ref, so two clicks in
+ * the same frame (before a re-render) are caught too. */
+export function usePending(): [boolean, (send: () => Promise<unknown>) => Promise<void>] {
+  const busy = useRef(false);
+  const [pending, setPending] = useState(false);
+  const once = useCallback(async (send: () => Promise<unknown>) => {
+    if (busy.current) return;
+    busy.current = true;
+    setPending(true);
+    try {
+      await send();
+    } finally {
+      busy.current = false;
+      setPending(false);
+    }
+  }, []);
+  return [pending, once];
 }
 
 let nextNotice = 1;
@@ -52,21 +81,29 @@ export function ExchangeProvider({ config, children }: { config: AppConfig; chil
   const [notices, setNotices] = useState<Notice[]>([]);
   const program = config.deployment.program;
 
-  const update = useCallback((n: Notice) => setNotices((all) => [n, ...all.filter((o) => o.id !== n.id)].slice(0, 5)), []);
+  const dismiss = useCallback((id: number) => setNotices((all) => all.filter((o) => o.id !== id)), []);
+  const update = useCallback(
+    (n: Notice) => {
+      setNotices((all) => [n, ...all.filter((o) => o.id !== n.id)].slice(0, MAX_NOTICES));
+      const ttl = NOTICE_TTL_MS[n.kind];
+      if (ttl !== null) setTimeout(() => setNotices((all) => all.filter((o) => o !== n)), ttl);
+    },
+    [],
+  );
 
   const run = useCallback(
-    async (what: string, instructions: () => Promise<Instruction[]>, outcome?: (signature: Signature) => Promise<string | null>) => {
+    async (what: string, instructions: () => Promise<Instruction[]>, outcome?: (signature: Signature) => Promise<string | null>, market?: string) => {
       if (!session) return false;
       const id = nextNotice++;
-      update({ id, kind: "pending", text: `${what}…` });
+      update({ id, kind: "pending", text: `${what}…`, market });
       try {
         const sent = await sendInstructions(conn, session.signer, await instructions(), program);
         const detail = outcome ? await outcome(sent.signature).catch(() => null) : null;
         const text = `${what}: confirmed${detail ? ` · ${detail}` : ""}`;
-        update({ id, kind: "ok", text, signature: sent.signature, confirmedAt: sent.confirmedAt });
+        update({ id, kind: "ok", text, market, signature: sent.signature, confirmedAt: sent.confirmedAt });
         return true;
       } catch (e) {
-        update({ id, kind: "error", text: `${what}: ${e instanceof TxError ? e.message : String(e)}` });
+        update({ id, kind: "error", text: `${what}: ${e instanceof TxError ? e.message : String(e)}`, market });
         if (!(e instanceof TxError)) console.error(e);
         else console.warn(what, e.cause);
         return false;
@@ -75,6 +112,6 @@ export function ExchangeProvider({ config, children }: { config: AppConfig; chil
     [conn, session, program, update],
   );
 
-  const value = useMemo(() => ({ config, conn, program, session, setSession, notices, run }), [config, conn, program, session, notices, run]);
+  const value = useMemo(() => ({ config, conn, program, session, setSession, notices, dismiss, run }), [config, conn, program, session, notices, dismiss, run]);
   return <Context.Provider value={value}>{children}</Context.Provider>;
 }

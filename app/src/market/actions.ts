@@ -16,6 +16,7 @@ import {
   getOrderPlaceInstructionAsync,
   type Market,
 } from "../generated";
+import type { ClosePlan } from "./close";
 
 const UNSET = "11111111111111111111111111111111";
 /** Resting orders one order may take at most (bounds the transaction's compute). */
@@ -138,7 +139,17 @@ export async function cancelOrder(r: MarketRef, signer: TransactionSigner, order
   return [getOrderCancelInstruction({ signer, market: r.address, marginAccount, book: r.book, orderId }, { programAddress: r.program })];
 }
 
-export async function cancelAll(r: MarketRef, signer: TransactionSigner): Promise<Instruction[]> {
+/** Cancels every open order of the signer's account, or only those on `side`. */
+export async function cancelAll(r: MarketRef, signer: TransactionSigner, side: OrderSide | null = null): Promise<Instruction[]> {
   const marginAccount = await marginAccountAddress(r.program, r.address, signer.address);
-  return [getOrderCancelAllInstruction({ signer, market: r.address, marginAccount, book: r.book, side: null }, { programAddress: r.program })];
+  return [getOrderCancelAllInstruction({ signer, market: r.address, marginAccount, book: r.book, side }, { programAddress: r.program })];
+}
+
+/** One transaction that closes the position as `plan` says: the resting orders on the closing
+ * side cancelled first (they would use up the reduce-only allowance), then a reduce-only market
+ * order limited to the plan's worst price (so it needs no price band). */
+export async function closePosition(r: MarketRef, signer: TransactionSigner, plan: ClosePlan, clientOrderId: bigint): Promise<Instruction[]> {
+  const cancel = plan.cancelFirst > 0 ? await cancelAll(r, signer, plan.isBid ? OrderSide.Bid : OrderSide.Ask) : [];
+  const close = await placeOrder(r, signer, { isBid: plan.isBid, kind: "market", priceTicks: plan.worstTicks, lots: plan.lots, reduceOnly: true, clientOrderId });
+  return [...cancel, ...close];
 }

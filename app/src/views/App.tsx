@@ -26,12 +26,12 @@ export function App({ config }: { config: AppConfig }) {
   return (
     <ExchangeProvider config={config}>
       <Header page={page} />
+      <Notices />
       <main>
         {page === "markets" && <MarketsView />}
         {page === "trade" && <TradeView key={market.symbol} cfg={market} />}
         {page === "governance" && <GovernanceView />}
       </main>
-      <Notices />
     </ExchangeProvider>
   );
 }

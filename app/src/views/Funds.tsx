@@ -4,7 +4,7 @@ import type { MarginAccount } from "../generated";
 import type { MarketUnits } from "../format/units";
 import { deposit, withdraw, type MarketRef } from "../market/actions";
 import type { AccountRisk } from "../market/risk";
-import { useExchange } from "../state";
+import { useExchange, usePending } from "../state";
 
 interface Props {
   ref_: MarketRef;
@@ -13,11 +13,14 @@ interface Props {
   risk: AccountRisk | null;
   ata: Address | null;
   walletBalance: bigint | undefined;
+  symbol: string;
 }
 
 /** Deposit from and withdraw to the wallet's quote-token account, with what may be withdrawn. */
-export function Funds({ ref_, units, account, risk, ata, walletBalance }: Props) {
+export function Funds({ ref_, units, account, risk, ata, walletBalance, symbol }: Props) {
   const { session, run } = useExchange();
+  const [depositing, depositOnce] = usePending();
+  const [withdrawing, withdrawOnce] = usePending();
   const [depositText, setDepositText] = useState("");
   const [withdrawText, setWithdrawText] = useState("");
   if (!session) return null;
@@ -26,7 +29,9 @@ export function Funds({ ref_, units, account, risk, ata, walletBalance }: Props)
   const withdrawable = risk?.withdrawable ?? 0n;
   return (
     <section className="panel funds" data-testid="funds">
-      <h3>Collateral</h3>
+      <h3>
+        Collateral <span className="muted small">· {symbol} only (each market's collateral is its own)</span>
+      </h3>
       <dl>
         <dt>Wallet</dt>
         <dd data-testid="wallet-balance">{walletBalance === undefined ? "…" : units.formatNative(walletBalance)} USDC</dd>
@@ -36,13 +41,15 @@ export function Funds({ ref_, units, account, risk, ata, walletBalance }: Props)
         <dd data-testid="withdrawable">{units.formatNative(withdrawable)} USDC</dd>
       </dl>
       <div className="row">
-        <input data-testid="deposit-amount" placeholder="amount" value={depositText} onChange={(e) => setDepositText(e.target.value)} inputMode="decimal" />
+        <input data-testid="deposit-amount" aria-label="Deposit amount (USDC)" placeholder="deposit amount" value={depositText} onChange={(e) => setDepositText(e.target.value)} inputMode="decimal" />
         <button
           data-testid="deposit"
-          disabled={!ata || !depositAmount || account === undefined}
+          disabled={!ata || !depositAmount || account === undefined || depositing}
           onClick={() =>
-            void run(`Deposit ${units.formatNative(depositAmount!)} USDC`, () => deposit(ref_, session.signer, ata!, depositAmount!, account !== null)).then(
-              (ok) => ok && setDepositText(""),
+            void depositOnce(() =>
+              run(`Deposit ${units.formatNative(depositAmount!)} USDC`, () => deposit(ref_, session.signer, ata!, depositAmount!, account !== null), undefined, symbol).then(
+                (ok) => ok && setDepositText(""),
+              ),
             )
           }
         >
@@ -50,16 +57,18 @@ export function Funds({ ref_, units, account, risk, ata, walletBalance }: Props)
         </button>
       </div>
       <div className="row">
-        <input data-testid="withdraw-amount" placeholder="amount" value={withdrawText} onChange={(e) => setWithdrawText(e.target.value)} inputMode="decimal" />
+        <input data-testid="withdraw-amount" aria-label="Withdraw amount (USDC)" placeholder="withdraw amount" value={withdrawText} onChange={(e) => setWithdrawText(e.target.value)} inputMode="decimal" />
         <button className="link" onClick={() => setWithdrawText(units.formatNative(withdrawable, units.s.quoteDecimals).replace(/,/g, ""))}>
           max
         </button>
         <button
           data-testid="withdraw"
-          disabled={!ata || !withdrawAmount || !account}
+          disabled={!ata || !withdrawAmount || !account || withdrawing}
           onClick={() =>
-            void run(`Withdraw ${units.formatNative(withdrawAmount!)} USDC`, () => withdraw(ref_, session.signer, ata!, withdrawAmount!)).then(
-              (ok) => ok && setWithdrawText(""),
+            void withdrawOnce(() =>
+              run(`Withdraw ${units.formatNative(withdrawAmount!)} USDC`, () => withdraw(ref_, session.signer, ata!, withdrawAmount!), undefined, symbol).then(
+                (ok) => ok && setWithdrawText(""),
+              ),
             )
           }
         >

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import type { Address } from "@solana/kit";
 import type { Wallet } from "@wallet-standard/base";
 import { useExchange } from "../state";
-import { connectWallet, disconnectWallet, onAccountsChange, useWallets, walletSigner } from "../wallet/wallets";
+import { LAST_WALLET_KEY, connectWallet, disconnectWallet, onAccountsChange, useWallets, walletSigner } from "../wallet/wallets";
 import { useLamports } from "../chain/tokens";
 import { formatScaled } from "../format/units";
 
@@ -44,16 +44,29 @@ function WalletButton() {
     });
   }, [session, setSession]);
 
-  const choose = async (wallet: Wallet) => {
+  const choose = async (wallet: Wallet, silent = false) => {
     setOpen(false);
     setError(null);
     try {
-      const account = await connectWallet(wallet);
+      const account = await connectWallet(wallet, silent);
       setSession({ wallet, account, owner: account.address as Address, signer: walletSigner(wallet, account) });
+      localStorage.setItem(LAST_WALLET_KEY, wallet.name);
     } catch (e) {
-      setError(`${wallet.name}: ${e instanceof Error ? e.message : String(e)}`);
+      // A silent reconnect the wallet declines just leaves the button; nothing to report.
+      if (!silent) setError(`${wallet.name}: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
+
+  // After a reload: reconnect the last wallet without asking, once it has registered.
+  const [tried, setTried] = useState(false);
+  useEffect(() => {
+    if (session || tried) return;
+    const last = localStorage.getItem(LAST_WALLET_KEY);
+    const wallet = last ? wallets.find((w) => w.name === last) : undefined;
+    if (!wallet) return;
+    setTried(true);
+    void choose(wallet, true);
+  }, [session, tried, wallets]);
 
   const drip = async () => {
     if (!session || !config.faucetUrl) return;
@@ -87,6 +100,7 @@ function WalletButton() {
         <button
           onClick={() => {
             void disconnectWallet(session.wallet);
+            localStorage.removeItem(LAST_WALLET_KEY);
             setSession(null);
           }}
         >

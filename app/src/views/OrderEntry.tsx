@@ -2,10 +2,12 @@ import { useMemo, useState } from "react";
 import type { MarginAccount, Market, OrderPlaced } from "../generated";
 import type { Book } from "../chain/book";
 import type { MarketUnits } from "../format/units";
-import { BPS, EngineError } from "../math/engine";
+import { BPS, EngineError, marginBps } from "../math/engine";
 import { placeOrder, type MarketRef, type OrderKind } from "../market/actions";
-import { markPrice, previewOrder, type OrderPreview } from "../market/risk";
-import { useExchange } from "../state";
+import { closeReference } from "../market/close";
+import { previewOrder, type OrderPreview } from "../market/risk";
+import { tradingState } from "../market/status";
+import { useExchange, usePending } from "../state";
 import { orderOutcome } from "../chain/events";
 import { isSome } from "@solana/kit";
 
@@ -30,21 +32,71 @@ interface Props {
   units: MarketUnits;
   account: MarginAccount | null;
   top: Book;
+  symbol: string;
+  /** Unix time, seconds (for the market's state). */
+  now: bigint;
+}
+
+/** Why the order cannot be sent as it stands (null: it can): checked before signing, in the
+ * order the trader would fix them. `preview` is the engine's preview of the order. */
+export function refusal(o: {
+  connected: boolean;
+  hasAccount: boolean;
+  sizeText: string;
+  lots: bigint | null;
+  lotText: string;
+  needsPrice: boolean;
+  priceOk: boolean;
+  tickText: string;
+  reduceOnly: boolean;
+  marketReduceOnly: boolean;
+  marketLabel: string;
+  preview: OrderPreview | string | null;
+  formatNative: (n: bigint) => string;
+}): string | null {
+  if (!o.connected) return "Connect a wallet to trade";
+  if (!o.hasAccount) return "Deposit collateral first";
+  if (o.sizeText.trim() === "") return "Enter a size";
+  if (o.lots === null || o.lots === 0n) return `Size must be a multiple of ${o.lotText}`;
+  if (o.needsPrice && !o.priceOk) return `Price must be a multiple of ${o.tickText}`;
+  if (o.marketReduceOnly && !o.reduceOnly) return `${o.marketLabel}: only reduce-only orders`;
+  if (typeof o.preview === "string") return o.preview;
+  if (!o.reduceOnly && o.preview && o.preview.initialMargin > o.preview.equityAfter) {
+    return `Needs ${o.formatNative(o.preview.initialMargin)} margin; equity ${o.formatNative(o.preview.equityAfter)}`;
+  }
+  return null;
+}
+
+/** The most leverage the market allows now: one over its current initial margin fraction for
+ * a small position (base × volatility × open interest; the size premium then only lowers it,
+ * which the preview shows). */
+export function maxLeverageNow(initialBps: bigint): number {
+  return initialBps > 0n ? Math.max(1, Math.floor((Number(BPS) / Number(initialBps)) * 2) / 2) : 1;
 }
 
 /** Order entry: side, type, price, size or leverage, reduce-only; shows the margin the order
- * needs, its fee and the liquidation price it leaves before the trader signs. */
-export function OrderEntry({ ref_, market, units, account, top }: Props) {
+ * needs, its fee and the liquidation price it leaves before the trader signs, and refuses to
+ * send what the program would refuse. */
+export function OrderEntry({ ref_, market, units, account, top, symbol, now }: Props) {
   const { session, run, conn } = useExchange();
+  const [pending, once] = usePending();
   const [isBid, setIsBid] = useState(true);
   const [kind, setKind] = useState<OrderKind>("limit");
   const [priceText, setPriceText] = useState("");
   const [sizeText, setSizeText] = useState("");
   const [reduceOnly, setReduceOnly] = useState(false);
-  const maxLeverage = Number(BPS) / market.params.initialMarginBps;
+  const state = tradingState(market, now);
+  const initialNow = useMemo(() => {
+    try {
+      return marginBps(market, 0n).initialBps;
+    } catch {
+      return BigInt(market.params.initialMarginBps);
+    }
+  }, [market]);
+  const maxLeverage = maxLeverageNow(initialNow);
   const [leverage, setLeverage] = useState(1);
 
-  const mark = markPrice(market);
+  const mark = closeReference(market);
   const bestOpposite = isBid ? top.asks[0]?.priceTicks : top.bids[0]?.priceTicks;
   const lots = units.parseSize(sizeText);
   const limitTicks = kind === "market" ? null : units.parsePrice(priceText);
@@ -53,11 +105,11 @@ export function OrderEntry({ ref_, market, units, account, top }: Props) {
     kind === "market" || kind === "ioc" || (kind === "limit" && bestOpposite !== undefined && execTicks !== null && (isBid ? execTicks >= bestOpposite : execTicks <= bestOpposite));
 
   const preview: OrderPreview | string | null = useMemo(() => {
-    if (lots === null || execTicks === null) return null;
+    if (lots === null || lots === 0n || execTicks === null) return null;
     try {
       return previewOrder(market, account, 0n, { isBid, lots, priceTicks: execTicks, takes }, mark);
     } catch (e) {
-      return e instanceof EngineError && e.code === "Math" ? "the order is too large to evaluate" : String(e);
+      return e instanceof EngineError && e.code === "Math" ? "The order is too large to evaluate" : String(e);
     }
   }, [market, account, isBid, lots, execTicks, takes, mark]);
 
@@ -70,47 +122,63 @@ export function OrderEntry({ ref_, market, units, account, top }: Props) {
     setSizeText(lotsForLev > 0n ? units.formatLots(lotsForLev).replace(/,/g, "") : "");
   };
 
-  const invalid =
-    !session
-      ? "Connect a wallet to trade"
-      : !account
-        ? "Deposit collateral first"
-        : lots === null
-          ? `Size must be a multiple of ${units.formatLots(1n)}`
-          : kind !== "market" && limitTicks === null
-            ? `Price must be a multiple of ${units.formatTicks(1n)}`
-            : null;
+  const invalid = refusal({
+    connected: session !== null,
+    hasAccount: account !== null,
+    sizeText,
+    lots,
+    lotText: units.formatLots(1n),
+    needsPrice: kind !== "market",
+    priceOk: limitTicks !== null,
+    tickText: units.formatTicks(1n),
+    reduceOnly,
+    marketReduceOnly: state.reduceOnly,
+    marketLabel: state.label,
+    preview,
+    formatNative: (n) => units.formatNative(n),
+  });
 
-  const submit = async () => {
-    if (invalid || lots === null || !session) return;
-    const side = isBid ? "Buy" : "Sell";
-    await run(`${side} ${units.formatLots(lots)} ${kind === "market" ? "at market" : `at ${units.formatTicks(limitTicks!)}`}`, () =>
-      placeOrder(ref_, session.signer, {
-        isBid,
-        kind,
-        priceTicks: kind === "market" ? 0n : limitTicks!,
-        lots,
-        reduceOnly,
-        clientOrderId: BigInt(Date.now()),
-      }),
-      (signature) => orderOutcome(conn, signature).then((o) => o && describeOutcome(o, units)),
-    );
-  };
+  const submit = () =>
+    once(async () => {
+      if (invalid || lots === null || !session) return;
+      const side = isBid ? "Buy" : "Sell";
+      await run(
+        `${side} ${units.formatLots(lots)} ${kind === "market" ? "at market" : `at ${units.formatTicks(limitTicks!)}`}`,
+        () =>
+          placeOrder(ref_, session.signer, {
+            isBid,
+            kind,
+            priceTicks: kind === "market" ? 0n : limitTicks!,
+            lots,
+            reduceOnly,
+            clientOrderId: BigInt(Date.now()),
+          }),
+        (signature) => orderOutcome(conn, signature).then((o) => o && describeOutcome(o, units)),
+        symbol,
+      );
+    });
 
   const fmtLiq = (p: bigint | null) => (p === null ? "none" : units.formatRawPrice(p));
   return (
-    <section className="panel order-entry" data-testid="order-entry">
+    <form
+      className="panel order-entry"
+      data-testid="order-entry"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
       <div className="tabs">
-        <button className={isBid ? "buy active" : ""} onClick={() => setIsBid(true)} data-testid="side-buy">
+        <button type="button" className={isBid ? "buy active" : ""} aria-pressed={isBid} onClick={() => setIsBid(true)} data-testid="side-buy">
           Buy / Long
         </button>
-        <button className={!isBid ? "sell active" : ""} onClick={() => setIsBid(false)} data-testid="side-sell">
+        <button type="button" className={!isBid ? "sell active" : ""} aria-pressed={!isBid} onClick={() => setIsBid(false)} data-testid="side-sell">
           Sell / Short
         </button>
       </div>
       <div className="tabs small">
         {KINDS.map(([k, label]) => (
-          <button key={k} className={kind === k ? "active" : ""} onClick={() => setKind(k)} data-testid={`kind-${k}`}>
+          <button type="button" key={k} className={kind === k ? "active" : ""} aria-pressed={kind === k} onClick={() => setKind(k)} data-testid={`kind-${k}`}>
             {label}
           </button>
         ))}
@@ -131,11 +199,19 @@ export function OrderEntry({ ref_, market, units, account, top }: Props) {
         <input data-testid="size" value={sizeText} onChange={(e) => setSizeText(e.target.value)} inputMode="decimal" placeholder={units.formatLots(1n)} />
       </label>
       <label>
-        Leverage {leverage.toFixed(1)}×
-        <input type="range" min={0.5} max={maxLeverage} step={0.5} value={leverage} onChange={(e) => applyLeverage(Number(e.target.value))} />
+        Leverage {leverage.toFixed(1)}× <span className="muted">(market allows {maxLeverage.toFixed(1)}× now)</span>
+        <input
+          type="range"
+          data-testid="leverage"
+          min={0.5}
+          max={maxLeverage}
+          step={0.5}
+          value={Math.min(leverage, maxLeverage)}
+          onChange={(e) => applyLeverage(Number(e.target.value))}
+        />
       </label>
       <label className="check">
-        <input type="checkbox" checked={reduceOnly} onChange={(e) => setReduceOnly(e.target.checked)} /> Reduce-only
+        <input type="checkbox" checked={reduceOnly} onChange={(e) => setReduceOnly(e.target.checked)} data-testid="reduce-only" /> Reduce-only
       </label>
       <dl className="preview" data-testid="preview">
         {typeof preview === "string" && <dd className="error">{preview}</dd>}
@@ -146,17 +222,23 @@ export function OrderEntry({ ref_, market, units, account, top }: Props) {
             <dt>Fee ({takes ? "taker" : "maker"})</dt>
             <dd data-testid="preview-fee">{units.formatNative(preview.fee, 4)}</dd>
             <dt>Initial margin required</dt>
-            <dd data-testid="preview-im" className={preview.initialMargin > preview.equityAfter ? "error" : ""}>
-              {units.formatNative(preview.initialMargin)} <span className="muted">of {units.formatNative(preview.equityAfter)} equity</span>
-            </dd>
+            {reduceOnly ? (
+              <dd data-testid="preview-im" className="muted">
+                none: reduce-only
+              </dd>
+            ) : (
+              <dd data-testid="preview-im" className={preview.initialMargin > preview.equityAfter ? "error" : ""}>
+                {units.formatNative(preview.initialMargin)} <span className="muted">of {units.formatNative(preview.equityAfter)} equity</span>
+              </dd>
+            )}
             <dt>Liquidation price after fill</dt>
-            <dd data-testid="preview-liq">{fmtLiq(preview.liquidationPrice)}</dd>
+            <dd data-testid="preview-liq">{reduceOnly && (account === null || account.trader.basePosition === 0n) ? "—" : fmtLiq(preview.liquidationPrice)}</dd>
           </>
         )}
       </dl>
-      <button className={isBid ? "buy" : "sell"} disabled={invalid !== null} onClick={() => void submit()} data-testid="submit-order" title={invalid ?? ""}>
-        {invalid ?? `${isBid ? "Buy" : "Sell"} ${units.formatLots(lots ?? 0n)}`}
+      <button type="submit" className={isBid ? "buy" : "sell"} disabled={invalid !== null || pending} data-testid="submit-order" title={invalid ?? ""}>
+        {pending ? "Sending…" : (invalid ?? `${isBid ? "Buy" : "Sell"} ${units.formatLots(lots ?? 0n)}`)}
       </button>
-    </section>
+    </form>
   );
 }

@@ -1,73 +1,115 @@
+import { useState } from "react";
 import type { MarginAccount, Market } from "../generated";
 import { OrderSide } from "../generated";
 import type { MarketUnits } from "../format/units";
-import { cancelAll, cancelOrder, placeOrder, type MarketRef } from "../market/actions";
+import { cancelAll, cancelOrder, closePosition, type MarketRef } from "../market/actions";
+import { CLOSE_SLIPPAGE_BPS, DEFAULT_CLOSE_SLIPPAGE_BPS, closePlan, closeReference } from "../market/close";
 import type { AccountRisk } from "../market/risk";
-import { markPrice } from "../market/risk";
-import { useExchange } from "../state";
+import { PRICE_SCALE } from "../math/engine";
+import { useExchange, usePending } from "../state";
 import { openOrders } from "../market/useMarket";
 
 const abs = (a: bigint) => (a < 0n ? -a : a);
 
-export function Positions({ ref_, market, units, risk, symbol }: { ref_: MarketRef; market: Market; units: MarketUnits; risk: AccountRisk | null; symbol: string }) {
+/** `part` as a percentage of `whole`, two decimals ("—" without a base). */
+export function percentOf(part: bigint, whole: bigint): string {
+  if (whole === 0n) return "—";
+  const bp = (part * 10_000n) / whole;
+  const sign = bp < 0n ? "-" : "";
+  const a = abs(bp);
+  return `${sign}${a / 100n}.${(a % 100n).toString().padStart(2, "0")}%`;
+}
+
+export function Positions({ ref_, market, account, units, risk, symbol }: { ref_: MarketRef; market: Market; account: MarginAccount | null | undefined; units: MarketUnits; risk: AccountRisk | null; symbol: string }) {
   const { session, run } = useExchange();
+  const [slippage, setSlippage] = useState<number>(DEFAULT_CLOSE_SLIPPAGE_BPS);
+  const [closing, once] = usePending();
   const has = risk !== null && risk.positionLots !== 0n;
-  const close = () => {
-    if (!session || !risk) return;
-    const lots = abs(risk.positionLots);
-    void run(`Close ${units.formatLots(lots)} ${symbol}`, () =>
-      placeOrder(ref_, session.signer, { isBid: risk.positionLots < 0n, kind: "market", priceTicks: 0n, lots, reduceOnly: true, clientOrderId: BigInt(Date.now()) }),
-    );
-  };
+  const plan = account ? closePlan(market, account, units.tickNative, slippage) : null;
+  const close = () =>
+    once(async () => {
+      if (!session || !plan) return;
+      const cancels = plan.cancelFirst > 0 ? ` (cancels ${plan.cancelFirst} resting ${plan.isBid ? "buy" : "sell"} order${plan.cancelFirst > 1 ? "s" : ""} first)` : "";
+      await run(
+        `Close ${units.formatLots(plan.lots)} at worst ${units.formatTicks(plan.worstTicks)}${cancels}`,
+        () => closePosition(ref_, session.signer, plan, BigInt(Date.now())),
+        undefined,
+        symbol,
+      );
+    });
+  // Entry cost of the position, for PnL %: |entry price × lots| in native units.
+  const cost = risk && risk.entryPrice !== null ? (risk.entryPrice * abs(risk.positionLots)) / PRICE_SCALE : 0n;
+  const realised = account ? account.trader.realisedPnl * market.params.quoteLotSize : 0n;
   return (
     <section className="panel positions" data-testid="positions">
-      <h3>Position</h3>
-      <table>
-        <thead>
-          <tr>
-            <th>Market</th>
-            <th>Size</th>
-            <th>Entry</th>
-            <th>Mark</th>
-            <th>Unrealised PnL</th>
-            <th>Margin ratio</th>
-            <th>Liq. price</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {has ? (
-            <tr data-testid="position-row" data-lots={risk.positionLots.toString()}>
-              <td>{symbol}</td>
-              <td className={risk.positionLots > 0n ? "up" : "down"}>
-                {risk.positionLots > 0n ? "Long " : "Short "}
-                {units.formatLots(abs(risk.positionLots))}
-              </td>
-              <td>{risk.entryPrice === null ? "—" : units.formatRawPrice(risk.entryPrice)}</td>
-              <td>{units.formatRawPrice(markPrice(market))}</td>
-              <td className={risk.unrealisedPnl >= 0n ? "up" : "down"}>{units.formatNative(risk.unrealisedPnl)}</td>
-              <td>{risk.marginRatioBps === null ? "—" : risk.marginRatioBps > 1_000_000n ? "> 10,000%" : `${(Number(risk.marginRatioBps) / 100).toFixed(2)}%`}</td>
-              <td data-testid="position-liq">{risk.liquidationPrice === null ? "none" : units.formatRawPrice(risk.liquidationPrice)}</td>
-              <td>
-                <button onClick={close} data-testid="close-position">
-                  Close
-                </button>
-              </td>
-            </tr>
-          ) : (
+      <h3>
+        Position
+        <span className="muted small"> · collateral is per market: this one's only</span>
+      </h3>
+      <div className="table-scroll">
+        <table>
+          <thead>
             <tr>
-              <td colSpan={8} className="muted">
-                No open position
-              </td>
+              <th>Market</th>
+              <th>Size</th>
+              <th>Entry</th>
+              <th title="The agreed oracle index: what positions are valued at here">Index</th>
+              <th>Unrealised PnL</th>
+              <th>Realised PnL</th>
+              <th title="Maintenance margin over equity: liquidation at 100%">Margin ratio</th>
+              <th>Liq. price</th>
+              <th />
             </tr>
-          )}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {has ? (
+              <tr data-testid="position-row" data-lots={risk.positionLots.toString()}>
+                <td>{symbol}</td>
+                <td className={risk.positionLots > 0n ? "up" : "down"}>
+                  {risk.positionLots > 0n ? "Long " : "Short "}
+                  {units.formatLots(abs(risk.positionLots))}
+                </td>
+                <td>{risk.entryPrice === null ? "—" : units.formatRawPrice(risk.entryPrice)}</td>
+                <td data-testid="position-index">{units.formatRawPrice(closeReference(market))}</td>
+                <td className={risk.unrealisedPnl >= 0n ? "up" : "down"} data-testid="position-pnl">
+                  {units.formatNative(risk.unrealisedPnl)} <span className="muted">{percentOf(risk.unrealisedPnl, cost)}</span>
+                </td>
+                <td className={realised >= 0n ? "up" : "down"} data-testid="position-realised">
+                  {units.formatNative(realised)}
+                </td>
+                <td>{risk.marginRatioBps === null ? "—" : risk.marginRatioBps > 1_000_000n ? "> 10,000%" : `${(Number(risk.marginRatioBps) / 100).toFixed(2)}%`}</td>
+                <td data-testid="position-liq">{risk.liquidationPrice === null ? "none" : units.formatRawPrice(risk.liquidationPrice)}</td>
+                <td className="close-cell">
+                  <label className="inline" title="The worst price the market close accepts, from the index">
+                    slippage{" "}
+                    <select value={slippage} onChange={(e) => setSlippage(Number(e.target.value))} data-testid="close-slippage" aria-label="Close slippage">
+                      {CLOSE_SLIPPAGE_BPS.map((b) => (
+                        <option key={b} value={b}>
+                          {b / 100}%
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <button onClick={() => void close()} disabled={!session || !plan || closing} data-testid="close-position">
+                    {closing ? "Closing…" : "Close"}
+                  </button>
+                </td>
+              </tr>
+            ) : (
+              <tr>
+                <td colSpan={9} className="muted">
+                  No open position
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
 
-export function OpenOrders({ ref_, units, account }: { ref_: MarketRef; units: MarketUnits; account: MarginAccount | null | undefined }) {
+export function OpenOrders({ ref_, units, account, symbol }: { ref_: MarketRef; units: MarketUnits; account: MarginAccount | null | undefined; symbol: string }) {
   const { session, run } = useExchange();
   const orders = account ? openOrders(account) : [];
   const id = (parts: bigint[]) => (parts[0]! << 64n) | parts[1]!;
@@ -76,7 +118,7 @@ export function OpenOrders({ ref_, units, account }: { ref_: MarketRef; units: M
       <h3>
         Open orders
         {orders.length > 0 && session && (
-          <button className="link" data-testid="cancel-all" onClick={() => void run("Cancel all orders", () => cancelAll(ref_, session.signer))}>
+          <button className="link" data-testid="cancel-all" onClick={() => void run("Cancel all orders", () => cancelAll(ref_, session.signer), undefined, symbol)}>
             Cancel all
           </button>
         )}
@@ -107,7 +149,7 @@ export function OpenOrders({ ref_, units, account }: { ref_: MarketRef; units: M
                 {session && (
                   <button
                     data-testid="cancel-order"
-                    onClick={() => void run(`Cancel order at ${units.formatTicks(o.price)}`, () => cancelOrder(ref_, session.signer, id(o.orderId)))}
+                    onClick={() => void run(`Cancel order at ${units.formatTicks(o.price)}`, () => cancelOrder(ref_, session.signer, id(o.orderId)), undefined, symbol)}
                   >
                     Cancel
                   </button>

@@ -1,13 +1,16 @@
 import { lazy, Suspense, useMemo } from "react";
+import type { Market } from "../generated";
+import type { MarketUnits } from "../format/units";
 import type { MarketConfig } from "../config";
 import { levels } from "../chain/book";
 import { useNow } from "../chain/hooks";
-import { accountRisk, markPrice, type AccountRisk } from "../market/risk";
+import { closeReference } from "../market/close";
+import { accountRisk, type AccountRisk } from "../market/risk";
+import { formatSecs, tradingState } from "../market/status";
 import { openOrders, useTradingState } from "../market/useMarket";
 import { useExchange } from "../state";
 import { Book, DEPTH } from "./Book";
 import { Funds } from "./Funds";
-import { STATUS } from "./MarketsView";
 import { OrderEntry } from "./OrderEntry";
 import { OpenOrders, Positions } from "./Positions";
 import { Trades } from "./Trades";
@@ -21,7 +24,9 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
   const s = useTradingState(cfg);
   const { market, units, ref } = s;
   const account = s.margin.value;
-  const price = market ? markPrice(market) : 0n;
+  // Positions are valued at the index (what the oracles agree on now), not the lagging stable
+  // price; the liquidation price does not depend on the price chosen.
+  const price = market ? closeReference(market) : 0n;
   const risk: AccountRisk | null = useMemo(() => {
     if (!market || !account) return null;
     try {
@@ -45,10 +50,7 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
             <option key={m.symbol}>{m.symbol}</option>
           ))}
         </select>
-        <span data-testid="oracle-price">{units.formatRawPrice(market.price.indexPrice)}</span>
-        <span className="muted">stable {units.formatRawPrice(market.price.stablePrice)}</span>
-        <span className="muted">status {STATUS[market.status]}</span>
-        {market.price.breakerEngaged !== 0 && <span className="error">circuit breaker engaged: reduce-only</span>}
+        <MarketBar market={market} units={units} now={now} />
       </div>
       <div className="grid">
         <Book book={s.book} levels={book} units={units} mine={mine} />
@@ -64,12 +66,41 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
           <Trades market={cfg.market} units={units} />
         </div>
         <div className="side">
-          <OrderEntry ref_={ref} market={market} units={units} account={account ?? null} top={book} />
-          <Funds ref_={ref} units={units} account={account} risk={risk} ata={s.ata} walletBalance={s.walletBalance} />
+          <OrderEntry ref_={ref} market={market} units={units} account={account ?? null} top={book} symbol={cfg.symbol} now={now} />
+          <Funds ref_={ref} units={units} account={account} risk={risk} ata={s.ata} walletBalance={s.walletBalance} symbol={cfg.symbol} />
         </div>
       </div>
-      <Positions ref_={ref} market={market} units={units} risk={risk} symbol={cfg.symbol} />
-      <OpenOrders ref_={ref} units={units} account={account} />
+      <Positions ref_={ref} market={market} account={account} units={units} risk={risk} symbol={cfg.symbol} />
+      <OpenOrders ref_={ref} units={units} account={account} symbol={cfg.symbol} />
     </div>
+  );
+}
+
+/** The market's prices, told apart, and what it allows now. */
+function MarketBar({ market, units, now }: { market: Market; units: MarketUnits; now: bigint }) {
+  const st = tradingState(market, now);
+  return (
+    <>
+      <span title="The aggregate of the agreeing oracle sources: positions are valued here">
+        <span className="muted">Index </span>
+        <span data-testid="oracle-price" className={st.stale ? "stale" : ""}>
+          {units.formatRawPrice(market.price.indexPrice)}
+        </span>
+        {st.indexAgeSecs !== null && (
+          <span className={st.stale ? "error small" : "muted small"} data-testid="index-age">
+            {" "}
+            {st.stale ? "stale: " : ""}
+            {formatSecs(st.indexAgeSecs)} ago
+          </span>
+        )}
+      </span>
+      <span className="muted" title="A slow average of the index: the circuit breaker and the order band are anchored to it, so one bad print cannot move them">
+        Stable {units.formatRawPrice(market.price.stablePrice)}
+      </span>
+      <span className={st.reduceOnly ? "error" : "muted"} data-testid="market-state">
+        {st.label}
+        {st.breakerReleaseIn !== null && (st.breakerReleaseIn > 0n ? ` · may release in ${formatSecs(st.breakerReleaseIn)}` : " · may release at the next in-band price")}
+      </span>
+    </>
   );
 }

@@ -47,13 +47,18 @@ export function chainFor(wallet: Wallet): IdentifierString {
   return preferred.find((c) => wallet.chains.includes(c)) ?? wallet.chains.find((c) => c.startsWith("solana:"))!;
 }
 
-export async function connectWallet(wallet: Wallet): Promise<WalletAccount> {
+/** Connects `wallet`; `silent`: only if it allows without asking the user (a reconnect after a
+ * reload), throwing otherwise. */
+export async function connectWallet(wallet: Wallet, silent = false): Promise<WalletAccount> {
   const { connect } = (wallet.features as StandardConnectFeature)[StandardConnect];
-  const { accounts } = await connect();
+  const { accounts } = await connect(silent ? { silent: true } : undefined);
   const account = accounts[0] ?? wallet.accounts[0];
   if (!account) throw new Error(`${wallet.name} gave no account`);
   return account;
 }
+
+/** Where the last connected wallet's name is kept, so a reload reconnects it silently. */
+export const LAST_WALLET_KEY = "perp.lastWallet";
 
 export async function disconnectWallet(wallet: Wallet): Promise<void> {
   const feature = (wallet.features as Partial<StandardDisconnectFeature>)[StandardDisconnect];

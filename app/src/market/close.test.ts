@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import type { MarginAccount, Market } from "../generated";
+import { OrderSide } from "../generated";
+import { PRICE_SCALE } from "../math/engine";
+import { FLAT_TRADER } from "./risk";
+import { closePlan } from "./close";
+
+// Ticks of 100 native per lot; the index at 15,000 ticks ($150).
+const TICK = 100n;
+const raw = (ticks: bigint) => ticks * TICK * PRICE_SCALE;
+const market = (index: bigint, stable = index) => ({ price: { indexPrice: index, stablePrice: stable } }) as unknown as Market;
+const order = (side: OrderSide, price: bigint) => ({ orderId: [0n, 0n], clientOrderId: 0n, price, baseLots: 5n, side, padding: [0, 0, 0], bookLeaf: 0 });
+const account = (position: bigint, orders: ReturnType<typeof order>[] = []) => {
+  const slots = Array.from({ length: 32 }, (_, i) => orders[i] ?? order(OrderSide.Bid, 0n));
+  return { collateral: 0n, trader: { ...FLAT_TRADER, basePosition: position, orders: slots, slotsInUse: (1 << orders.length) - 1 } } as unknown as MarginAccount;
+};
+
+describe("closing a position", () => {
+  it("sells a long and buys a short, the whole position, limited by the slippage", () => {
+    const m = market(raw(15_000n));
+    // 3% under $150: 14,550 ticks; 3% over: 15,450.
+    expect(closePlan(m, account(837n), TICK, 300)).toEqual({ isBid: false, lots: 837n, worstTicks: 14_550n, cancelFirst: 0 });
+    expect(closePlan(m, account(-5n), TICK, 300)).toEqual({ isBid: true, lots: 5n, worstTicks: 15_450n, cancelFirst: 0 });
+  });
+
+  it("rounds the worst price away from the trader, never tighter than asked", () => {
+    // Index 100.005 ticks: 1% under is 99.00495 → 99; 1% over is 101.00505 → 102.
+    const m = market(raw(100n) + (TICK * PRICE_SCALE) / 200n);
+    expect(closePlan(m, account(1n), TICK, 100)?.worstTicks).toBe(99n);
+    expect(closePlan(m, account(-1n), TICK, 100)?.worstTicks).toBe(102n);
+  });
+
+  it("cancels the resting orders on the closing side first, and only those", () => {
+    // A long with a take-profit ask and a bid: the ask would use up the reduce-only allowance.
+    const a = account(10n, [order(OrderSide.Ask, 16_000n), order(OrderSide.Bid, 14_000n)]);
+    expect(closePlan(market(raw(15_000n)), a, TICK, 300)?.cancelFirst).toBe(1);
+    const s = account(-10n, [order(OrderSide.Ask, 16_000n)]);
+    expect(closePlan(market(raw(15_000n)), s, TICK, 300)?.cancelFirst).toBe(0);
+  });
+
+  it("measures from the stable price when no index is agreed, and has nothing to close when flat", () => {
+    expect(closePlan(market(0n, raw(20_000n)), account(1n), TICK, 1_000)?.worstTicks).toBe(18_000n);
+    expect(closePlan(market(raw(15_000n)), account(0n), TICK, 300)).toBeNull();
+    expect(closePlan(market(0n, 0n), account(1n), TICK, 300)).toBeNull();
+    // A slippage of all the price still leaves a positive limit.
+    expect(closePlan(market(raw(15_000n)), account(1n), TICK, 10_000)?.worstTicks).toBe(1n);
+  });
+});

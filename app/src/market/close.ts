@@ -1,0 +1,55 @@
+// Closing a position so that it works when it matters most: in a crash, during a circuit
+// breaker (the market reduce-only) or an oracle outage (no price band). A market order with a
+// worst-price limit needs no band (the program takes the tighter of the band edge and the
+// limit); a reduce-only order may only take what the account's resting orders on the closing
+// side do not already cover, so those are cancelled first, in the same transaction.
+
+import type { MarginAccount, Market } from "../generated";
+import { OrderSide } from "../generated";
+import { BPS, PRICE_SCALE } from "../math/engine";
+import { openOrders } from "./useMarket";
+
+/** Slippage choices for a market close, bps of the reference price. */
+export const CLOSE_SLIPPAGE_BPS = [100, 300, 500, 1_000] as const;
+export const DEFAULT_CLOSE_SLIPPAGE_BPS = 300;
+
+export interface ClosePlan {
+  /** Buy to close a short, sell to close a long. */
+  isBid: boolean;
+  /** The whole position. */
+  lots: bigint;
+  /** The worst price the close accepts, ticks (`reference` moved by the slippage against the
+   * trader, rounded further against it so the order is never tighter than asked). */
+  worstTicks: bigint;
+  /** Resting orders on the closing side that would use up the reduce-only allowance: cancelled
+   * first. */
+  cancelFirst: number;
+}
+
+/** The price a close is measured from: the agreed index, else the stable price. */
+export function closeReference(m: Market): bigint {
+  return m.price.indexPrice !== 0n ? m.price.indexPrice : m.price.stablePrice;
+}
+
+/** How to close `account`'s position in `m` with `slippageBps` of slippage allowed, or null when
+ * there is nothing to close (or no price to measure from). `tickNative` is native quote units
+ * per tick per lot. */
+export function closePlan(m: Market, account: MarginAccount, tickNative: bigint, slippageBps: number): ClosePlan | null {
+  const position = account.trader.basePosition;
+  const reference = closeReference(m);
+  if (position === 0n || reference === 0n || tickNative <= 0n) return null;
+  const isBid = position < 0n;
+  const lots = isBid ? -position : position;
+  const perTick = tickNative * PRICE_SCALE;
+  const slip = BigInt(slippageBps);
+  const worstTicks = isBid
+    ? ceilDiv(reference * (BPS + slip), BPS * perTick)
+    : (reference * (BPS - (slip < BPS ? slip : BPS))) / (BPS * perTick);
+  const closingSide = isBid ? OrderSide.Bid : OrderSide.Ask;
+  const cancelFirst = openOrders(account).filter((o) => o.side === closingSide).length;
+  return { isBid, lots, worstTicks: worstTicks > 0n ? worstTicks : 1n, cancelFirst };
+}
+
+function ceilDiv(a: bigint, b: bigint): bigint {
+  return (a + b - 1n) / b;
+}
