@@ -128,6 +128,15 @@ try {
   await page.locator('[data-testid="open-order"]').first().waitFor({ state: "detached" });
   await shot("cancelled");
 
+  // A click on a level of the book puts its price in order entry.
+  // (Read and clicked in one step: the makers requote every 2 s and the row may change.)
+  const levelTicks = await page.evaluate(() => {
+    const row = [...document.querySelectorAll('[data-testid="book"] tr[data-side="ask"]')].at(-1);
+    row.click();
+    return Number(row.dataset.price);
+  });
+  await page.waitForFunction((want) => Math.round(Number(document.querySelector('[data-testid="price"]').value) * 100) === want, levelTicks);
+
   // A crossing market buy: the fill in recent trades, the position with its liquidation price.
   await page.getByTestId("kind-market").click();
   await page.getByTestId("size").fill("8.37");
@@ -198,6 +207,12 @@ try {
   await page.locator('[data-testid="position-row"]').waitFor({ state: "detached" });
   await page.locator('[data-testid="open-order"]').first().waitFor({ state: "detached" });
   await shot("closed-with-take-profit");
+
+  // The markets page lists the trader's account in every market, with its collateral.
+  await page.goto(`${exchange.url}/#/markets`);
+  await page.getByTestId("portfolio-SOL-PERP").filter({ hasText: "flat" }).waitFor();
+  await page.getByTestId("portfolio-SOL-PERP").filter({ hasText: "USDC" }).waitFor();
+  await shot("portfolio");
 
   await page.goto(`${exchange.url}/#/governance`);
   await page.getByTestId("status-SOL-PERP").waitFor();

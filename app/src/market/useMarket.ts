@@ -34,32 +34,45 @@ export function unitsOf(m: { params: { baseLotSize: bigint; quoteLotSize: bigint
   return new MarketUnits({ ...m.params, quoteDecimals: m.quoteDecimals });
 }
 
-export function useTradingState(cfg: MarketConfig) {
+/** The connected owner's margin account in `market` (watched; undefined without a session). */
+export function useOwnMarginAccount(market: Address) {
   const { conn, program, session } = useExchange();
-  const market = useMarketAccount(cfg.market);
-  const book = useAccount(conn, cfg.book, decodeBookData);
-  const [addresses, setAddresses] = useState<{ margin: Address; ata: Address } | null>(null);
-  const m = market.value;
+  const [address, setAddress] = useState<Address | null>(null);
   useEffect(() => {
-    setAddresses(null);
-    if (!session || !m) return;
+    setAddress(null);
+    if (!session) return;
     let live = true;
-    void Promise.all([
-      marginAccountAddress(program, cfg.market, session.owner),
-      associatedTokenAddress(session.owner, m.quoteMint, m.quoteTokenProgram),
-    ]).then(([margin, ata]) => live && setAddresses({ margin, ata }));
+    void marginAccountAddress(program, market, session.owner).then((a) => live && setAddress(a));
     return () => {
       live = false;
     };
-  }, [session, program, cfg.market, m?.quoteMint, m?.quoteTokenProgram]);
-  const margin = useAccount(conn, addresses?.margin, decodeMarginData);
-  const wallet = useTokenBalance(conn, addresses?.ata ?? null);
+  }, [session, program, market]);
+  return useAccount(conn, address, decodeMarginData);
+}
+
+export function useTradingState(cfg: MarketConfig) {
+  const { conn, session, program } = useExchange();
+  const market = useMarketAccount(cfg.market);
+  const book = useAccount(conn, cfg.book, decodeBookData);
+  const [ata, setAta] = useState<Address | null>(null);
+  const m = market.value;
+  useEffect(() => {
+    setAta(null);
+    if (!session || !m) return;
+    let live = true;
+    void associatedTokenAddress(session.owner, m.quoteMint, m.quoteTokenProgram).then((a) => live && setAta(a));
+    return () => {
+      live = false;
+    };
+  }, [session, m?.quoteMint, m?.quoteTokenProgram]);
+  const margin = useOwnMarginAccount(cfg.market);
+  const wallet = useTokenBalance(conn, ata);
   const ref: MarketRef | null = useMemo(
     () => (m ? { address: cfg.market, book: cfg.book, eventQueue: cfg.event_queue, program, market: m } : null),
     [m, cfg, program],
   );
   const units = useMemo(() => (m ? unitsOf(m) : null), [m]);
-  return { market: m, units, ref, book, margin, ata: addresses?.ata ?? null, walletBalance: wallet };
+  return { market: m, units, ref, book, margin, ata, walletBalance: wallet };
 }
 
 /** The account's open orders (the slots its bitmask marks in use). */

@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import type { MarginAccount, Market, OrderPlaced } from "../generated";
 import type { Book } from "../chain/book";
 import type { MarketUnits } from "../format/units";
@@ -35,6 +35,8 @@ interface Props {
   symbol: string;
   /** Unix time, seconds (for the market's state). */
   now: bigint;
+  /** A price picked in the book: becomes a limit order's price. */
+  picked: { ticks: bigint } | null;
 }
 
 /** Why the order cannot be sent as it stands (null: it can): checked before signing, in the
@@ -77,7 +79,7 @@ export function maxLeverageNow(initialBps: bigint): number {
 /** Order entry: side, type, price, size or leverage, reduce-only; shows the margin the order
  * needs, its fee and the liquidation price it leaves before the trader signs, and refuses to
  * send what the program would refuse. */
-export function OrderEntry({ ref_, market, units, account, top, symbol, now }: Props) {
+export function OrderEntry({ ref_, market, units, account, top, symbol, now, picked }: Props) {
   const { session, run, conn } = useExchange();
   const [pending, once] = usePending();
   const [isBid, setIsBid] = useState(true);
@@ -85,6 +87,11 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now }: P
   const [priceText, setPriceText] = useState("");
   const [sizeText, setSizeText] = useState("");
   const [reduceOnly, setReduceOnly] = useState(false);
+  useEffect(() => {
+    if (!picked) return;
+    setKind((k) => (k === "market" ? "limit" : k));
+    setPriceText(units.formatTicks(picked.ticks).replace(/,/g, ""));
+  }, [picked, units]);
   const state = tradingState(market, now);
   const initialNow = useMemo(() => {
     try {

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useMemo } from "react";
+import { lazy, Suspense, useMemo, useState } from "react";
 import type { Market } from "../generated";
 import type { MarketUnits } from "../format/units";
 import type { MarketConfig } from "../config";
@@ -39,6 +39,9 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
   // by the book view and order entry's best prices.
   const book = useMemo(() => (s.book.value ? levels(s.book.value, now, DEPTH) : { bids: [], asks: [] }), [s.book.value, now]);
   const mine = useMemo(() => new Set(account ? openOrders(account).map((o) => o.price) : []), [account]);
+  // A price clicked in the book, for order entry (a new object per click, so the same price
+  // picked twice still lands).
+  const [picked, setPicked] = useState<{ ticks: bigint } | null>(null);
 
   if (market === null) return <p className="panel">{cfg.symbol} is not listed on this cluster.</p>;
   if (!market || !units || !ref) return <p className="panel muted">Loading {cfg.symbol}…</p>;
@@ -53,7 +56,7 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
         <MarketBar market={market} units={units} now={now} />
       </div>
       <div className="grid">
-        <Book book={s.book} levels={book} units={units} mine={mine} />
+        <Book book={s.book} levels={book} units={units} mine={mine} stale={tradingState(market, now).stale} onPick={(ticks) => setPicked({ ticks })} />
         <div className="center">
           <Suspense fallback={<section className="panel chart muted">loading chart…</section>}>
             <Chart
@@ -66,7 +69,7 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
           <Trades market={cfg.market} units={units} />
         </div>
         <div className="side">
-          <OrderEntry ref_={ref} market={market} units={units} account={account ?? null} top={book} symbol={cfg.symbol} now={now} />
+          <OrderEntry ref_={ref} market={market} units={units} account={account ?? null} top={book} symbol={cfg.symbol} now={now} picked={picked} />
           <Funds ref_={ref} units={units} account={account} risk={risk} ata={s.ata} walletBalance={s.walletBalance} symbol={cfg.symbol} />
         </div>
       </div>

@@ -58,3 +58,12 @@ describe("order entry", () => {
     expect(percentOf(1n, 0n)).toBe("—");
   });
 });
+
+describe("the book", async () => {
+  const { withCumulative } = await import("./Book");
+  it("adds each level's size to the levels before it", () => {
+    const l = (priceTicks: bigint, baseLots: bigint) => ({ priceTicks, baseLots, orders: 1 });
+    expect(withCumulative([l(100n, 5n), l(99n, 7n), l(98n, 1n)]).map((x) => x.cumulative)).toEqual([5n, 12n, 13n]);
+    expect(withCumulative([])).toEqual([]);
+  });
+});
