@@ -149,6 +149,8 @@ try {
   if (!/\d/.test(liq)) throw new Error(`the position shows no liquidation price: ${liq}`);
   figures.previewedLiquidationPrice = previewLiq;
   figures.positionLiquidationPrice = liq;
+  // The fill in the trader's own history (the indexer's fills of its margin account).
+  await page.locator('[data-testid="my-fill"][data-lots="837"]').first().waitFor();
   await shot("filled-position");
 
   // A reload reconnects the wallet without asking and shows the position again.

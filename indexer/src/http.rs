@@ -1,4 +1,6 @@
-//! `GET /trades?market=<address>&limit=<n>` (newest first, n ≤ 1,000) and
+//! `GET /trades?market=<address>&limit=<n>` (newest first, n ≤ 1,000),
+//! `GET /fills?account=<margin account>&limit=<n>` (that account's fills as maker or taker,
+//! newest first, n ≤ 1,000) and
 //! `GET /candles?market=<address>&interval=<secs>&from=<unix>&to=<unix>` (oldest first), JSON,
 //! readable from any origin (the web app is served elsewhere); `GET /health`.
 
@@ -48,6 +50,20 @@ async fn trades(State(store): State<Arc<Store>>, Query(q): Query<TradesQuery>) -
 }
 
 #[derive(Deserialize)]
+struct FillsQuery {
+    account: String,
+    limit: Option<u32>,
+}
+
+async fn fills(State(store): State<Arc<Store>>, Query(q): Query<FillsQuery>) -> Response {
+    let limit = q.limit.unwrap_or(100).min(MAX_TRADES);
+    match store.fills(&q.account, limit) {
+        Ok(t) => reply(StatusCode::OK, json!(t)),
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Deserialize)]
 struct CandlesQuery {
     market: String,
     interval: Option<i64>,
@@ -75,6 +91,7 @@ async fn candles(State(store): State<Arc<Store>>, Query(q): Query<CandlesQuery>)
 pub fn router(store: Arc<Store>) -> Router {
     Router::new()
         .route("/trades", get(trades))
+        .route("/fills", get(fills))
         .route("/candles", get(candles))
         .route("/health", get(|| async { "ok" }))
         .with_state(store)

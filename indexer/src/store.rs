@@ -56,6 +56,8 @@ CREATE TABLE IF NOT EXISTS trades (
     PRIMARY KEY (signature, idx)
 );
 CREATE INDEX IF NOT EXISTS trades_by_market_time ON trades (market, time);
+CREATE INDEX IF NOT EXISTS trades_by_maker ON trades (maker, slot);
+CREATE INDEX IF NOT EXISTS trades_by_taker ON trades (taker, slot);
 ";
 
 /// SQLite stores integers as i64; ticks and lots fit (the program caps them far below).
@@ -115,21 +117,40 @@ impl Store {
             "SELECT signature, idx, market, slot, time, price_ticks, base_lots, taker_side, maker, taker
              FROM trades WHERE market = ?1 ORDER BY slot DESC, signature DESC, idx DESC LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![market, limit], |r| {
-            Ok(Trade {
-                signature: r.get(0)?,
-                index: r.get(1)?,
-                market: r.get(2)?,
-                slot: r.get::<_, i64>(3)? as u64,
-                time: r.get(4)?,
-                price_ticks: r.get::<_, i64>(5)? as u64,
-                base_lots: r.get::<_, i64>(6)? as u64,
-                taker_side: r.get(7)?,
-                maker: r.get(8)?,
-                taker: r.get(9)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![market, limit], Self::trade_row)?;
         rows.collect()
+    }
+
+    /// The latest `limit` fills of the margin account `account` (as maker or taker), newest
+    /// first: a trader's own history.
+    pub fn fills(&self, account: &str, limit: u32) -> rusqlite::Result<Vec<Trade>> {
+        let db = self.db.lock().expect("db");
+        // One index each side; a fill of the account against itself is one row, kept once.
+        let mut stmt = db.prepare_cached(
+            "SELECT signature, idx, market, slot, time, price_ticks, base_lots, taker_side, maker, taker
+             FROM trades WHERE maker = ?1
+             UNION
+             SELECT signature, idx, market, slot, time, price_ticks, base_lots, taker_side, maker, taker
+             FROM trades WHERE taker = ?1
+             ORDER BY slot DESC, signature DESC, idx DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![account, limit], Self::trade_row)?;
+        rows.collect()
+    }
+
+    fn trade_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Trade> {
+        Ok(Trade {
+            signature: r.get(0)?,
+            index: r.get(1)?,
+            market: r.get(2)?,
+            slot: r.get::<_, i64>(3)? as u64,
+            time: r.get(4)?,
+            price_ticks: r.get::<_, i64>(5)? as u64,
+            base_lots: r.get::<_, i64>(6)? as u64,
+            taker_side: r.get(7)?,
+            maker: r.get(8)?,
+            taker: r.get(9)?,
+        })
     }
 
     /// Candles of `interval` seconds for `market` with `from <= time < to`, oldest first;
@@ -259,5 +280,27 @@ mod tests {
         );
         assert!(store.trades("other", 10).unwrap().is_empty());
         assert_eq!(store.last_slot().unwrap(), Some(12));
+    }
+
+    #[test]
+    fn an_accounts_fills_as_maker_or_taker_newest_first_each_once() {
+        let store = Store::in_memory().unwrap();
+        let with = |sig: &str, slot: u64, maker: &str, taker: &str| Trade {
+            maker: maker.into(),
+            taker: taker.into(),
+            ..trade(sig, 0, slot, 1_000 + slot as i64, 100, 1)
+        };
+        store
+            .insert(&[
+                with("s1", 1, "me", "x"),
+                with("s2", 2, "y", "me"),
+                with("s3", 3, "y", "x"),
+                with("s4", 4, "me", "me"),
+            ])
+            .unwrap();
+        let sigs = |v: Vec<Trade>| v.into_iter().map(|t| t.signature).collect::<Vec<_>>();
+        assert_eq!(sigs(store.fills("me", 10).unwrap()), ["s4", "s2", "s1"]);
+        assert_eq!(sigs(store.fills("me", 2).unwrap()), ["s4", "s2"]);
+        assert!(store.fills("nobody", 10).unwrap().is_empty());
     }
 }

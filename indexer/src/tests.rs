@@ -99,6 +99,18 @@ async fn fills_from_before_and_after_the_start_become_trades_and_a_candle() {
             .all(|t| t["takerSide"] == "buy" && t["market"] == market.as_str())
     );
 
+    // The buyer's own fills, from its margin account (it took every one).
+    let account =
+        perp_sdk::pda::margin_account_pda(&ex.venue.markets[0].market, &buyer.pubkey(), 0);
+    let (status, mine) = get(addr, &format!("/fills?account={account}")).await;
+    assert_eq!(status, 200);
+    let mine = mine.as_array().cloned().unwrap_or_default();
+    assert_eq!(mine.iter().map(lots_of).sum::<u64>(), expected);
+    assert!(
+        mine.iter()
+            .all(|t| t["taker"] == account.to_string().as_str())
+    );
+
     let (status, candles) = get(addr, &format!("/candles?market={market}&interval=60")).await;
     assert_eq!(status, 200);
     let volume: u64 = candles

@@ -26,3 +26,13 @@ describe("live-sampled candles", () => {
     expect(change24h([], now)).toBeNull();
   });
 });
+
+describe("an account's own fills", async () => {
+  const { ownFill } = await import("./history");
+  const fill = { signature: "s", index: 0, market: "X", slot: 1, time: 1, priceTicks: 100, baseLots: 5, takerSide: "buy" as const, maker: "M", taker: "T" };
+  it("are the taker's side for the taker and the other side for the maker", () => {
+    expect(ownFill(fill, "T")).toEqual({ side: "buy", role: "taker" });
+    expect(ownFill(fill, "M")).toEqual({ side: "sell", role: "maker" });
+    expect(ownFill({ ...fill, takerSide: "sell" }, "M")).toEqual({ side: "buy", role: "maker" });
+  });
+});

@@ -4,6 +4,8 @@
 export interface Trade {
   signature: string;
   index: number;
+  /** The market's address. */
+  market: string;
   slot: number;
   time: number;
   priceTicks: number;
@@ -39,6 +41,18 @@ async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
 
 export async function fetchTrades(indexer: string, market: string, limit = 50, signal?: AbortSignal): Promise<Trade[]> {
   return getJson<Trade[]>(`${indexer}/trades?market=${market}&limit=${limit}`, signal);
+}
+
+/** The latest fills of the margin account `account`, as maker or taker, newest first. */
+export async function fetchFills(indexer: string, account: string, limit = 50, signal?: AbortSignal): Promise<Trade[]> {
+  return getJson<Trade[]>(`${indexer}/fills?account=${account}&limit=${limit}`, signal);
+}
+
+/** A fill as the account `account` saw it: which way it traded, and whether it rested (maker)
+ * or took. A fill against itself is its taker's side. */
+export function ownFill(t: Trade, account: string): { side: "buy" | "sell"; role: "maker" | "taker" } {
+  if (t.taker === account) return { side: t.takerSide, role: "taker" };
+  return { side: t.takerSide === "buy" ? "sell" : "buy", role: "maker" };
 }
 
 /** Candles in ticks (the chart scales them to prices). */

@@ -34,7 +34,8 @@ export function unitsOf(m: { params: { baseLotSize: bigint; quoteLotSize: bigint
   return new MarketUnits({ ...m.params, quoteDecimals: m.quoteDecimals });
 }
 
-/** The connected owner's margin account in `market` (watched; undefined without a session). */
+/** The connected owner's margin account in `market` (watched; undefined without a session),
+ * and its address. */
 export function useOwnMarginAccount(market: Address) {
   const { conn, program, session } = useExchange();
   const [address, setAddress] = useState<Address | null>(null);
@@ -47,7 +48,7 @@ export function useOwnMarginAccount(market: Address) {
       live = false;
     };
   }, [session, program, market]);
-  return useAccount(conn, address, decodeMarginData);
+  return { ...useAccount(conn, address, decodeMarginData), address };
 }
 
 export function useTradingState(cfg: MarketConfig) {

@@ -12,6 +12,7 @@ import { useExchange } from "../state";
 import { Book, DEPTH } from "./Book";
 import { Funds } from "./Funds";
 import { OrderEntry } from "./OrderEntry";
+import { MyFills } from "./MyFills";
 import { OpenOrders, Positions } from "./Positions";
 import { Trades } from "./Trades";
 
@@ -75,6 +76,7 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
       </div>
       <Positions ref_={ref} market={market} account={account} units={units} risk={risk} symbol={cfg.symbol} />
       <OpenOrders ref_={ref} units={units} account={account} symbol={cfg.symbol} />
+      <MyFills market={cfg.market} account={s.margin.address} units={units} />
     </div>
   );
 }
