@@ -180,6 +180,9 @@ try {
   const far = (Math.ceil(oracle * 1.5 * 100) / 100).toFixed(2);
   await page.getByTestId("price").fill(far);
   await page.getByTestId("size").fill("0.10");
+  // The band is shown on the price field and the preview warns before the program refuses.
+  await page.getByTestId("price-band").waitFor();
+  await page.getByTestId("outside-band").waitFor();
   await page.getByTestId("submit-order").click();
   const refusal = page.locator(".notice.error").filter({ hasText: `Buy 0.10 at ${far}` }).first();
   await refusal.waitFor();

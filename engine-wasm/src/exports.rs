@@ -7,7 +7,7 @@ use crate::abi::{
 };
 use crate::book::{self, LEVEL_WORDS};
 use crate::{CODE_NAMES, Code, Failure};
-use perp_engine::oracle::PriceBand;
+use perp_engine::oracle::{OracleError, PriceBand, order_band as engine_order_band};
 use perp_engine::price::Price;
 use perp_engine::price::ScaledQuote;
 use perp_engine::risk::account::OrderIntent;
@@ -262,6 +262,33 @@ pub extern "C" fn funding_rate() -> i32 {
     run(|input, out| {
         let rules = input.market.rules()?;
         out.value(rules.funding_rate_bps().map_err(Failure::from));
+        Ok(())
+    })
+}
+
+/// The band an order's price must lie in, as the program computes it with no source valid
+/// right now (`oracle::order_band` with the market's last recorded reference): `args` =
+/// [stable price, reference low, reference high (0, 0: none recorded), max deviation bps, band
+/// bps]. Slots: low, high (both none: no stable price yet, or the band is empty).
+#[unsafe(no_mangle)]
+pub extern "C" fn order_band() -> i32 {
+    run(|input, out| {
+        let a = &input.args;
+        let stable = price(a, 0)?;
+        let reference = band(a, 1)?;
+        let recorded = (reference.high.raw() != 0).then_some(reference);
+        let stable = (stable.raw() != 0).then_some(stable);
+        match engine_order_band(&[], stable, recorded, fit(a[3])?, fit(a[4])?) {
+            Ok(b) => {
+                out.slot(Ok(Some(b.allowed.low.raw())));
+                out.slot(Ok(Some(b.allowed.high.raw())));
+            }
+            Err(OracleError::Math(e)) => return Err(Failure::Math(e)),
+            Err(_) => {
+                out.slot::<u64>(Ok(None));
+                out.slot::<u64>(Ok(None));
+            }
+        }
         Ok(())
     })
 }

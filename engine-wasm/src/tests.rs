@@ -92,6 +92,37 @@ fn account_risk_and_funding_rate_come_back_as_slots() {
 }
 
 #[test]
+fn the_order_band_is_the_engines() {
+    let _l = LOCK.lock().unwrap();
+    let p = |native: i64| native * PRICE_SCALE as i64;
+    let mut input = market(1);
+    // Stable 100, the last reference 104–106, a 5% band: [max(95, 98.8), min(105, 111.3)].
+    input.args = [p(100), p(104), p(106), 100, 500, 0, 0, 0];
+    write(&input);
+    assert_eq!(order_band(), Code::Ok as i32);
+    assert_eq!(
+        (slot(0), slot(1)),
+        ((0, i128::from(p(104) / 100 * 95)), (0, i128::from(p(105))))
+    );
+    // No reference recorded: around the stable price alone.
+    input.args = [p(100), 0, 0, 100, 500, 0, 0, 0];
+    write(&input);
+    order_band();
+    assert_eq!(
+        (slot(0).1, slot(1).1),
+        (i128::from(p(95)), i128::from(p(105)))
+    );
+    // The reference too far from the stable price: no band (orders are refused).
+    input.args = [p(100), p(120), p(120), 100, 500, 0, 0, 0];
+    write(&input);
+    order_band();
+    assert_eq!(
+        (slot(0).0, slot(1).0),
+        (Code::None as i64, Code::None as i64)
+    );
+}
+
+#[test]
 fn bad_inputs_and_overflow_are_named_codes() {
     let _l = LOCK.lock().unwrap();
     let mut input = market(1);

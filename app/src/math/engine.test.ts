@@ -139,3 +139,15 @@ describe("engine errors", () => {
     expect(() => engine.bookLevels(new Uint8Array(12), 0n, 5)).toThrow(/BookAccountSize/);
   });
 });
+
+describe("the order band", () => {
+  const p = (native: bigint) => native * engine.PRICE_SCALE;
+  it("is the engine's: the stable band overlapped with the recorded reference's", () => {
+    // Stable 100, reference 104–106, 5%: from 104 × 0.95 = 98.8 to 105.
+    expect(engine.orderBand(p(100n), p(104n), p(106n), 100, 500)).toEqual({ low: (p(104n) / 100n) * 95n, high: p(105n) });
+    expect(engine.orderBand(p(100n), 0n, 0n, 100, 500)).toEqual({ low: p(95n), high: p(105n) });
+    // No stable price yet, or a reference too far from it: no band.
+    expect(engine.orderBand(0n, 0n, 0n, 100, 500)).toBeNull();
+    expect(engine.orderBand(p(100n), p(120n), p(120n), 100, 500)).toBeNull();
+  });
+});

@@ -161,6 +161,14 @@ export function fundingRateBps(market: MarketInput): bigint {
   return need(call("funding_rate", market, null, [], 1)[0]!);
 }
 
+/** The band an order's price must lie in (raw prices), as the program computes it from the
+ * stable price and the market's last recorded oracle reference `[refLow, refHigh]` (0, 0: none);
+ * null when there is no stable price yet or the band is empty (orders are then refused). */
+export function orderBand(stable: bigint, refLow: bigint, refHigh: bigint, maxDeviationBps: number, bandBps: number): { low: bigint; high: bigint } | null {
+  const [low, high] = call("order_band", null, null, [stable, refLow, refHigh, BigInt(maxDeviationBps), BigInt(bandBps)], 2).map(valueOf);
+  return low === null || low === undefined || high === null || high === undefined ? null : { low, high };
+}
+
 export interface Level {
   priceTicks: bigint;
   baseLots: bigint;

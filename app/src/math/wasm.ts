@@ -76,7 +76,8 @@ export type Call =
   | "liquidatable"
   | "withdrawable"
   | "order_preview"
-  | "funding_rate";
+  | "funding_rate"
+  | "order_band";
 
 const encoders = {
   risk: getMarketRiskEncoder(),

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from "react";
 import type { MarginAccount, Market, OrderPlaced } from "../generated";
 import type { Book } from "../chain/book";
 import type { MarketUnits } from "../format/units";
-import { BPS, EngineError, marginBps } from "../math/engine";
+import { BPS, EngineError, PRICE_SCALE, marginBps, orderBand } from "../math/engine";
 import { placeOrder, type MarketRef, type OrderKind } from "../market/actions";
 import { closeReference } from "../market/close";
 import { previewOrder, type OrderPreview } from "../market/risk";
@@ -101,12 +101,26 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
     }
   }, [market]);
   const maxLeverage = maxLeverageNow(initialNow);
+  // The price band as the program computes it from the last recorded oracle reference (the
+  // program uses the live one: shown, not enforced here), in whole ticks inside it.
+  const bandTicks = useMemo(() => {
+    try {
+      const b = orderBand(market.price.stablePrice, market.oracleSeen.referenceLow, market.oracleSeen.referenceHigh, market.oracle.maxDeviationBps, market.oracle.breakerBandBps);
+      if (!b) return null;
+      const per = units.tickNative * PRICE_SCALE;
+      return { low: (b.low + per - 1n) / per, high: b.high / per };
+    } catch {
+      return null;
+    }
+  }, [market, units]);
+
   const [leverage, setLeverage] = useState(1);
 
   const mark = closeReference(market);
   const bestOpposite = isBid ? top.asks[0]?.priceTicks : top.bids[0]?.priceTicks;
   const lots = units.parseSize(sizeText);
   const limitTicks = kind === "market" ? null : units.parsePrice(priceText);
+  const outsideBand = bandTicks !== null && limitTicks !== null && (limitTicks < bandTicks.low || limitTicks > bandTicks.high);
   const execTicks = kind === "market" ? (bestOpposite ?? units.rawToTicks(mark)) : limitTicks;
   const takes =
     kind === "market" || kind === "ioc" || (kind === "limit" && bestOpposite !== undefined && execTicks !== null && (isBid ? execTicks >= bestOpposite : execTicks <= bestOpposite));
@@ -191,7 +205,12 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
         ))}
       </div>
       <label>
-        Price
+        Price{" "}
+        {bandTicks && (
+          <span className="muted small" data-testid="price-band" title="Orders must be priced inside this band around the oracle and the stable price">
+            band {units.formatTicks(bandTicks.low)} – {units.formatTicks(bandTicks.high)}
+          </span>
+        )}
         <input
           data-testid="price"
           disabled={kind === "market"}
@@ -221,6 +240,11 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
         <input type="checkbox" checked={reduceOnly} onChange={(e) => setReduceOnly(e.target.checked)} data-testid="reduce-only" /> Reduce-only
       </label>
       <dl className="preview" data-testid="preview">
+        {outsideBand && (
+          <dd className="error" data-testid="outside-band">
+            outside the price band: the program will refuse it
+          </dd>
+        )}
         {typeof preview === "string" && <dd className="error">{preview}</dd>}
         {preview && typeof preview !== "string" && (
           <>
