@@ -75,6 +75,9 @@ try {
   await page.goto(`${exchange.url}/#/trade/SOL-PERP`);
   await page.locator('[data-testid="book"] tr[data-side="ask"]').first().waitFor();
   await page.locator('[data-testid="chart"] canvas').first().waitFor();
+  await page.getByTestId("interval-5m").click();
+  await page.locator('[data-testid="chart"] canvas').first().waitFor();
+  await page.getByTestId("interval-1m").click();
   await shot("trade-view");
 
   // Connect: the injected wallet is offered like any installed one.
@@ -248,6 +251,12 @@ try {
     const box = await control.boundingBox();
     if (!box || box.x < 0 || box.x + box.width > 390) throw new Error(`${id} is off screen on a phone: ${JSON.stringify(box)}`);
   }
+  // Book, chart and trades share one place on a phone, one tab at a time.
+  await small.getByTestId("tab-chart").click();
+  await small.locator('[data-testid="chart"] canvas').first().waitFor();
+  if (await small.getByTestId("book").isVisible()) throw new Error("the book shows beside the chart on a phone");
+  await small.getByTestId("tab-book").click();
+  await small.getByTestId("book").waitFor();
   step++;
   await small.screenshot({ path: join(results, `${String(step).padStart(2, "0")}-phone.png`), fullPage: true });
   console.log(`ok ${step} phone`);

@@ -147,9 +147,10 @@ export async function cancelAll(r: MarketRef, signer: TransactionSigner, side: O
 
 /** One transaction that closes the position as `plan` says: the resting orders on the closing
  * side cancelled first (they would use up the reduce-only allowance), then a reduce-only market
- * order limited to the plan's worst price (so it needs no price band). */
+ * order limited to the plan's worst price (so it needs no price band), or a reduce-only limit
+ * order at the plan's price. */
 export async function closePosition(r: MarketRef, signer: TransactionSigner, plan: ClosePlan, clientOrderId: bigint): Promise<Instruction[]> {
   const cancel = plan.cancelFirst > 0 ? await cancelAll(r, signer, plan.isBid ? OrderSide.Bid : OrderSide.Ask) : [];
-  const close = await placeOrder(r, signer, { isBid: plan.isBid, kind: "market", priceTicks: plan.worstTicks, lots: plan.lots, reduceOnly: true, clientOrderId });
+  const close = await placeOrder(r, signer, { isBid: plan.isBid, kind: plan.kind, priceTicks: plan.worstTicks, lots: plan.lots, reduceOnly: true, clientOrderId });
   return [...cancel, ...close];
 }

@@ -19,8 +19,8 @@ describe("closing a position", () => {
   it("sells a long and buys a short, the whole position, limited by the slippage", () => {
     const m = market(raw(15_000n));
     // 3% under $150: 14,550 ticks; 3% over: 15,450.
-    expect(closePlan(m, account(837n), TICK, 300)).toEqual({ isBid: false, lots: 837n, worstTicks: 14_550n, cancelFirst: 0 });
-    expect(closePlan(m, account(-5n), TICK, 300)).toEqual({ isBid: true, lots: 5n, worstTicks: 15_450n, cancelFirst: 0 });
+    expect(closePlan(m, account(837n), TICK, 300)).toEqual({ isBid: false, lots: 837n, worstTicks: 14_550n, kind: "market", cancelFirst: 0 });
+    expect(closePlan(m, account(-5n), TICK, 300)).toEqual({ isBid: true, lots: 5n, worstTicks: 15_450n, kind: "market", cancelFirst: 0 });
   });
 
   it("rounds the worst price away from the trader, never tighter than asked", () => {
@@ -36,6 +36,12 @@ describe("closing a position", () => {
     expect(closePlan(market(raw(15_000n)), a, TICK, 300)?.cancelFirst).toBe(1);
     const s = account(-10n, [order(OrderSide.Ask, 16_000n)]);
     expect(closePlan(market(raw(15_000n)), s, TICK, 300)?.cancelFirst).toBe(0);
+  });
+
+  it("closes at a limit when given one, without needing a reference price", () => {
+    const a = account(-5n, [order(OrderSide.Bid, 14_000n)]);
+    expect(closePlan(market(0n, 0n), a, TICK, 300, 14_900n)).toEqual({ isBid: true, lots: 5n, worstTicks: 14_900n, kind: "limit", cancelFirst: 1 });
+    expect(closePlan(market(0n, 0n), a, TICK, 300, 0n)).toBeNull();
   });
 
   it("measures from the stable price when no index is agreed, and has nothing to close when flat", () => {

@@ -18,9 +18,12 @@ export interface ClosePlan {
   isBid: boolean;
   /** The whole position. */
   lots: bigint;
-  /** The worst price the close accepts, ticks (`reference` moved by the slippage against the
-   * trader, rounded further against it so the order is never tighter than asked). */
+  /** The worst price the close accepts, ticks: for a market close, the reference moved by the
+   * slippage against the trader (rounded further against it, so never tighter than asked); for
+   * a limit close, the limit. */
   worstTicks: bigint;
+  /** A market close takes what it can now; a limit close rests the rest at its price. */
+  kind: "market" | "limit";
   /** Resting orders on the closing side that would use up the reduce-only allowance: cancelled
    * first. */
   cancelFirst: number;
@@ -31,13 +34,21 @@ export function closeReference(m: Market): bigint {
   return m.price.indexPrice !== 0n ? m.price.indexPrice : m.price.stablePrice;
 }
 
-/** How to close `account`'s position in `m` with `slippageBps` of slippage allowed, or null when
- * there is nothing to close (or no price to measure from). `tickNative` is native quote units
- * per tick per lot. */
-export function closePlan(m: Market, account: MarginAccount, tickNative: bigint, slippageBps: number): ClosePlan | null {
+/** How to close `account`'s position in `m`: at market with `slippageBps` of slippage allowed,
+ * or, given `limitTicks`, with a reduce-only limit order at that price. Null when there is
+ * nothing to close (or, for a market close, no price to measure from). `tickNative` is native
+ * quote units per tick per lot. */
+export function closePlan(m: Market, account: MarginAccount, tickNative: bigint, slippageBps: number, limitTicks: bigint | null = null): ClosePlan | null {
   const position = account.trader.basePosition;
   const reference = closeReference(m);
-  if (position === 0n || reference === 0n || tickNative <= 0n) return null;
+  if (position === 0n || tickNative <= 0n) return null;
+  const closingSide = position < 0n ? OrderSide.Bid : OrderSide.Ask;
+  const cancelFirst = openOrders(account).filter((o) => o.side === closingSide).length;
+  if (limitTicks !== null) {
+    if (limitTicks <= 0n) return null;
+    return { isBid: position < 0n, lots: position < 0n ? -position : position, worstTicks: limitTicks, kind: "limit", cancelFirst };
+  }
+  if (reference === 0n) return null;
   const isBid = position < 0n;
   const lots = isBid ? -position : position;
   const perTick = tickNative * PRICE_SCALE;
@@ -45,9 +56,7 @@ export function closePlan(m: Market, account: MarginAccount, tickNative: bigint,
   const worstTicks = isBid
     ? ceilDiv(reference * (BPS + slip), BPS * perTick)
     : (reference * (BPS - (slip < BPS ? slip : BPS))) / (BPS * perTick);
-  const closingSide = isBid ? OrderSide.Bid : OrderSide.Ask;
-  const cancelFirst = openOrders(account).filter((o) => o.side === closingSide).length;
-  return { isBid, lots, worstTicks: worstTicks > 0n ? worstTicks : 1n, cancelFirst };
+  return { isBid, lots, worstTicks: worstTicks > 0n ? worstTicks : 1n, kind: "market", cancelFirst };
 }
 
 function ceilDiv(a: bigint, b: bigint): bigint {

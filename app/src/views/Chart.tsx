@@ -3,14 +3,20 @@
 // changes, so the chart never goes blank.
 
 import { useEffect, useRef, useState } from "react";
-import { CandlestickSeries, ColorType, createChart, type ISeriesApi, type UTCTimestamp } from "lightweight-charts";
+import { CandlestickSeries, ColorType, LineStyle, createChart, type IPriceLine, type ISeriesApi, type UTCTimestamp } from "lightweight-charts";
 import type { Address } from "@solana/kit";
 import { fetchCandles, sample, type Candle } from "../market/history";
 import { useExchange } from "../state";
 import { usePoll } from "../chain/hooks";
 
-const INTERVAL = 60;
-const WINDOW = 6 * 3600;
+/** Candle widths offered (seconds; the indexer serves these), and how many candles are fetched. */
+export const INTERVALS: [number, string][] = [
+  [60, "1m"],
+  [300, "5m"],
+  [900, "15m"],
+  [3_600, "1h"],
+];
+const CANDLES = 360;
 
 export interface ChartProps {
   market: Address;
@@ -18,12 +24,19 @@ export interface ChartProps {
   priceTicks: number | null;
   tickPrice: number;
   priceDecimals: number;
+  /** The index and the stable price (prices, not ticks), drawn as lines; null: none yet. */
+  index: number | null;
+  stable: number | null;
+  /** The market's prices have not moved for a while: the chart says so. */
+  stale: boolean;
 }
 
-export default function Chart({ market, priceTicks, tickPrice, priceDecimals }: ChartProps) {
+export default function Chart({ market, priceTicks, tickPrice, priceDecimals, index, stable, stale }: ChartProps) {
   const { config } = useExchange();
   const box = useRef<HTMLDivElement>(null);
   const series = useRef<ISeriesApi<"Candlestick"> | null>(null);
+  const lines = useRef<{ index: IPriceLine | null; stable: IPriceLine | null }>({ index: null, stable: null });
+  const [interval, setInterval_] = useState(INTERVALS[0]![0]);
   const [indexed, setIndexed] = useState<Candle[] | null>(null);
   const [live, setLive] = useState<Candle[]>([]);
 
@@ -39,21 +52,42 @@ export default function Chart({ market, priceTicks, tickPrice, priceDecimals }: 
     });
     return () => {
       series.current = null;
+      lines.current = { index: null, stable: null };
       chart.remove();
     };
   }, [tickPrice, priceDecimals]);
 
-  usePoll(config.indexerUrl && `${config.indexerUrl} ${market}`, 5000, (signal) => {
+  // The index (what positions are valued at) and the stable price (the breaker's anchor).
+  useEffect(() => {
+    const s = series.current;
+    if (!s) return;
+    const draw = (key: "index" | "stable", price: number | null, title: string, color: string) => {
+      const line = lines.current[key];
+      if (price === null) {
+        if (line) s.removePriceLine(line);
+        lines.current[key] = null;
+      } else if (line) {
+        line.applyOptions({ price });
+      } else {
+        lines.current[key] = s.createPriceLine({ price, title, color, lineWidth: 1, lineStyle: LineStyle.Dashed, axisLabelVisible: true });
+      }
+    };
+    draw("index", index, "index", "#5b8def");
+    draw("stable", stable, "stable", "#7d8794");
+  }, [index, stable, tickPrice, priceDecimals]);
+
+  usePoll(config.indexerUrl && `${config.indexerUrl} ${market} ${interval}`, 5000, (signal) => {
     const now = Math.floor(Date.now() / 1000);
-    return fetchCandles(config.indexerUrl!, market, INTERVAL, now - WINDOW, signal)
+    return fetchCandles(config.indexerUrl!, market, interval, now - CANDLES * interval, signal)
       .then((c) => setIndexed(c.length > 0 ? c : null))
       .catch(() => !signal.aborted && setIndexed(null));
   });
 
+  useEffect(() => setLive([]), [interval]);
   useEffect(() => {
     if (priceTicks === null) return;
-    setLive((c) => sample(c, Math.floor(Date.now() / 1000), priceTicks, INTERVAL).slice(-WINDOW / INTERVAL));
-  }, [priceTicks]);
+    setLive((c) => sample(c, Math.floor(Date.now() / 1000), priceTicks, interval).slice(-CANDLES));
+  }, [priceTicks, interval]);
 
   const candles = indexed ?? live;
   useEffect(() => {
@@ -69,9 +103,17 @@ export default function Chart({ market, priceTicks, tickPrice, priceDecimals }: 
   }, [candles, tickPrice]);
 
   return (
-    <section className="panel chart" data-testid="chart" data-source={indexed ? "indexer" : "live"}>
+    <section className="panel chart" data-testid="chart" data-source={indexed ? "indexer" : "live"} data-stale={stale}>
       <h3>
-        Price <span className="muted">1 m candles · {indexed ? "indexer" : "sampled live"}</span>
+        Price <span className="muted">{indexed ? "indexer" : "sampled live"}</span>
+        {stale && <span className="error small">stale: no price update for over a minute</span>}
+        <span className="tabs small chart-intervals">
+          {INTERVALS.map(([secs, label]) => (
+            <button key={secs} type="button" className={interval === secs ? "active" : ""} aria-pressed={interval === secs} onClick={() => setInterval_(secs)} data-testid={`interval-${label}`}>
+              {label}
+            </button>
+          ))}
+        </span>
       </h3>
       <div ref={box} className="chart-box" />
     </section>

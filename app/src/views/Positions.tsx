@@ -23,15 +23,18 @@ export function percentOf(part: bigint, whole: bigint): string {
 export function Positions({ ref_, market, account, units, risk, symbol }: { ref_: MarketRef; market: Market; account: MarginAccount | null | undefined; units: MarketUnits; risk: AccountRisk | null; symbol: string }) {
   const { session, run } = useExchange();
   const [slippage, setSlippage] = useState<number>(DEFAULT_CLOSE_SLIPPAGE_BPS);
+  const [limitText, setLimitText] = useState("");
+  const limitTicks = limitText.trim() === "" ? null : units.parsePrice(limitText);
   const [closing, once] = usePending();
   const has = risk !== null && risk.positionLots !== 0n;
-  const plan = account ? closePlan(market, account, units.tickNative, slippage) : null;
+  const badLimit = limitText.trim() !== "" && limitTicks === null;
+  const plan = account && !badLimit ? closePlan(market, account, units.tickNative, slippage, limitTicks) : null;
   const close = () =>
     once(async () => {
       if (!session || !plan) return;
       const cancels = plan.cancelFirst > 0 ? ` (cancels ${plan.cancelFirst} resting ${plan.isBid ? "buy" : "sell"} order${plan.cancelFirst > 1 ? "s" : ""} first)` : "";
       await run(
-        `Close ${units.formatLots(plan.lots)} at worst ${units.formatTicks(plan.worstTicks)}${cancels}`,
+        `Close ${units.formatLots(plan.lots)} ${plan.kind === "limit" ? "at" : "at worst"} ${units.formatTicks(plan.worstTicks)}${cancels}`,
         () => closePosition(ref_, session.signer, plan, BigInt(Date.now())),
         undefined,
         symbol,
@@ -90,8 +93,18 @@ export function Positions({ ref_, market, account, units, risk, symbol }: { ref_
                       ))}
                     </select>
                   </label>
+                  <input
+                    className="close-limit"
+                    aria-label="Close at a limit price (empty: at market)"
+                    placeholder="market"
+                    value={limitText}
+                    onChange={(e) => setLimitText(e.target.value)}
+                    inputMode="decimal"
+                    data-testid="close-limit"
+                    title={badLimit ? `Price must be a multiple of ${units.formatTicks(1n)}` : "Empty: close at market within the slippage"}
+                  />
                   <button onClick={() => void close()} disabled={!session || !plan || closing} data-testid="close-position">
-                    {closing ? "Closing…" : "Close"}
+                    {closing ? "Closing…" : limitTicks !== null && !badLimit ? "Close at limit" : "Close"}
                   </button>
                 </td>
               </tr>

@@ -43,6 +43,7 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
   // A price clicked in the book, for order entry (a new object per click, so the same price
   // picked twice still lands).
   const [picked, setPicked] = useState<{ ticks: bigint } | null>(null);
+  const [tab, setTab] = useState<"book" | "chart" | "trades">("book");
 
   if (market === null) return <p className="panel">{cfg.symbol} is not listed on this cluster.</p>;
   if (!market || !units || !ref) return <p className="panel muted">Loading {cfg.symbol}…</p>;
@@ -56,7 +57,16 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
         </select>
         <MarketBar market={market} units={units} now={now} />
       </div>
-      <div className="grid">
+      <div className="grid" data-tab={tab}>
+        {/* On a phone the book, the chart and the trades share one place, one at a time (the
+            bar shows only there, below order entry). */}
+        <div className="tabs small mobile-tabs" role="tablist">
+          {(["book", "chart", "trades"] as const).map((t) => (
+            <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? "active" : ""} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
+              {t === "book" ? "Book" : t === "chart" ? "Chart" : "Trades"}
+            </button>
+          ))}
+        </div>
         <Book book={s.book} levels={book} units={units} mine={mine} stale={tradingState(market, now).stale} onPick={(ticks) => setPicked({ ticks })} />
         <div className="center">
           <Suspense fallback={<section className="panel chart muted">loading chart…</section>}>
@@ -65,6 +75,9 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
               priceTicks={market.price.indexPrice === 0n ? null : Number(units.rawToTicks(market.price.indexPrice))}
               tickPrice={units.tickPrice}
               priceDecimals={units.priceDecimals}
+              index={market.price.indexPrice === 0n ? null : Number(units.rawToTicks(market.price.indexPrice)) * units.tickPrice}
+              stable={market.price.stablePrice === 0n ? null : Number(units.rawToTicks(market.price.stablePrice)) * units.tickPrice}
+              stale={tradingState(market, now).stale}
             />
           </Suspense>
           <Trades market={cfg.market} units={units} />
