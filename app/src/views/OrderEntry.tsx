@@ -35,8 +35,9 @@ interface Props {
   symbol: string;
   /** Unix time, seconds (for the market's state). */
   now: bigint;
-  /** A price picked in the book: becomes a limit order's price. */
-  picked: { ticks: bigint } | null;
+  /** A price picked in the book (its text): becomes a limit order's price. A new object per
+   * pick, so only a pick — never a re-render — changes the form. */
+  picked: { text: string } | null;
 }
 
 /** Why the order cannot be sent as it stands (null: it can): checked before signing, in the
@@ -90,8 +91,8 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
   useEffect(() => {
     if (!picked) return;
     setKind((k) => (k === "market" ? "limit" : k));
-    setPriceText(units.formatTicks(picked.ticks).replace(/,/g, ""));
-  }, [picked, units]);
+    setPriceText(picked.text);
+  }, [picked]);
   const state = tradingState(market, now);
   const initialNow = useMemo(() => {
     try {

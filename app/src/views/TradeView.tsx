@@ -42,7 +42,7 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
   const mine = useMemo(() => new Set(account ? openOrders(account).map((o) => o.price) : []), [account]);
   // A price clicked in the book, for order entry (a new object per click, so the same price
   // picked twice still lands).
-  const [picked, setPicked] = useState<{ ticks: bigint } | null>(null);
+  const [picked, setPicked] = useState<{ text: string } | null>(null);
   const [tab, setTab] = useState<"book" | "chart" | "trades">("book");
 
   if (market === null) return <p className="panel">{cfg.symbol} is not listed on this cluster.</p>;
@@ -67,7 +67,7 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
             </button>
           ))}
         </div>
-        <Book book={s.book} levels={book} units={units} mine={mine} stale={tradingState(market, now).stale} onPick={(ticks) => setPicked({ ticks })} />
+        <Book book={s.book} levels={book} units={units} mine={mine} stale={tradingState(market, now).stale} onPick={(ticks) => setPicked({ text: units.formatTicks(ticks).replace(/,/g, "") })} />
         <div className="center">
           <Suspense fallback={<section className="panel chart muted">loading chart…</section>}>
             <Chart
