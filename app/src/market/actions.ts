@@ -150,7 +150,9 @@ export async function cancelAll(r: MarketRef, signer: TransactionSigner, side: O
  * order limited to the plan's worst price (so it needs no price band), or a reduce-only limit
  * order at the plan's price. */
 export async function closePosition(r: MarketRef, signer: TransactionSigner, plan: ClosePlan, clientOrderId: bigint): Promise<Instruction[]> {
-  const cancel = plan.cancelFirst > 0 ? await cancelAll(r, signer, plan.isBid ? OrderSide.Bid : OrderSide.Ask) : [];
+  // Always, not only when the last render saw orders there: one may have landed since, and
+  // cancelling an empty side is harmless.
+  const cancel = await cancelAll(r, signer, plan.isBid ? OrderSide.Bid : OrderSide.Ask);
   const close = await placeOrder(r, signer, { isBid: plan.isBid, kind: plan.kind, priceTicks: plan.worstTicks, lots: plan.lots, reduceOnly: true, clientOrderId });
   return [...cancel, ...close];
 }

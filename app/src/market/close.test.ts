@@ -19,8 +19,8 @@ describe("closing a position", () => {
   it("sells a long and buys a short, the whole position, limited by the slippage", () => {
     const m = market(raw(15_000n));
     // 3% under $150: 14,550 ticks; 3% over: 15,450.
-    expect(closePlan(m, account(837n), TICK, 300)).toEqual({ isBid: false, lots: 837n, worstTicks: 14_550n, kind: "market", cancelFirst: 0 });
-    expect(closePlan(m, account(-5n), TICK, 300)).toEqual({ isBid: true, lots: 5n, worstTicks: 15_450n, kind: "market", cancelFirst: 0 });
+    expect(closePlan(m, account(837n), TICK, 300)).toEqual({ isBid: false, lots: 837n, worstTicks: 14_550n, kind: "market", cancelFirst: 0, atBandEdge: false });
+    expect(closePlan(m, account(-5n), TICK, 300)).toEqual({ isBid: true, lots: 5n, worstTicks: 15_450n, kind: "market", cancelFirst: 0, atBandEdge: false });
   });
 
   it("rounds the worst price away from the trader, never tighter than asked", () => {
@@ -40,8 +40,18 @@ describe("closing a position", () => {
 
   it("closes at a limit when given one, without needing a reference price", () => {
     const a = account(-5n, [order(OrderSide.Bid, 14_000n)]);
-    expect(closePlan(market(0n, 0n), a, TICK, 300, 14_900n)).toEqual({ isBid: true, lots: 5n, worstTicks: 14_900n, kind: "limit", cancelFirst: 1 });
+    expect(closePlan(market(0n, 0n), a, TICK, 300, 14_900n)).toEqual({ isBid: true, lots: 5n, worstTicks: 14_900n, kind: "limit", cancelFirst: 1, atBandEdge: false });
     expect(closePlan(market(0n, 0n), a, TICK, 300, 0n)).toBeNull();
+  });
+
+  it("moves a worst price outside the price band to its edge, and says so", () => {
+    // A short in a crash: the index at 15,000 but the band 15,600–16,400 (still anchored to a
+    // higher stable price): a 3% buy limit (15,450) would be refused; the band's low is used.
+    const m = market(raw(15_000n));
+    const band = { low: 15_600n, high: 16_400n };
+    expect(closePlan(m, account(-5n), TICK, 300, null, band)).toMatchObject({ worstTicks: 15_600n, atBandEdge: true });
+    // Inside the band nothing moves.
+    expect(closePlan(m, account(-5n), TICK, 300, null, { low: 14_000n, high: 16_000n })).toMatchObject({ worstTicks: 15_450n, atBandEdge: false });
   });
 
   it("measures from the stable price when no index is agreed, and has nothing to close when flat", () => {

@@ -24,6 +24,9 @@ export interface ClosePlan {
   worstTicks: bigint;
   /** A market close takes what it can now; a limit close rests the rest at its price. */
   kind: "market" | "limit";
+  /** The worst price the slippage asked for lay outside the price band, and was moved to the
+   * band's edge (the program refuses a price outside it). */
+  atBandEdge: boolean;
   /** Resting orders on the closing side that would use up the reduce-only allowance: cancelled
    * first. */
   cancelFirst: number;
@@ -38,7 +41,14 @@ export function closeReference(m: Market): bigint {
  * or, given `limitTicks`, with a reduce-only limit order at that price. Null when there is
  * nothing to close (or, for a market close, no price to measure from). `tickNative` is native
  * quote units per tick per lot. */
-export function closePlan(m: Market, account: MarginAccount, tickNative: bigint, slippageBps: number, limitTicks: bigint | null = null): ClosePlan | null {
+export function closePlan(
+  m: Market,
+  account: MarginAccount,
+  tickNative: bigint,
+  slippageBps: number,
+  limitTicks: bigint | null = null,
+  band: { low: bigint; high: bigint } | null = null,
+): ClosePlan | null {
   const position = account.trader.basePosition;
   const reference = closeReference(m);
   if (position === 0n || tickNative <= 0n) return null;
@@ -46,7 +56,7 @@ export function closePlan(m: Market, account: MarginAccount, tickNative: bigint,
   const cancelFirst = openOrders(account).filter((o) => o.side === closingSide).length;
   if (limitTicks !== null) {
     if (limitTicks <= 0n) return null;
-    return { isBid: position < 0n, lots: position < 0n ? -position : position, worstTicks: limitTicks, kind: "limit", cancelFirst };
+    return { isBid: position < 0n, lots: position < 0n ? -position : position, worstTicks: limitTicks, kind: "limit", cancelFirst, atBandEdge: false };
   }
   if (reference === 0n) return null;
   const isBid = position < 0n;
@@ -56,7 +66,9 @@ export function closePlan(m: Market, account: MarginAccount, tickNative: bigint,
   const worstTicks = isBid
     ? ceilDiv(reference * (BPS + slip), BPS * perTick)
     : (reference * (BPS - (slip < BPS ? slip : BPS))) / (BPS * perTick);
-  return { isBid, lots, worstTicks: worstTicks > 0n ? worstTicks : 1n, kind: "market", cancelFirst };
+  const asked = worstTicks > 0n ? worstTicks : 1n;
+  const clamped = band === null ? asked : asked < band.low ? band.low : asked > band.high ? band.high : asked;
+  return { isBid, lots, worstTicks: clamped, kind: "market", cancelFirst, atBandEdge: clamped !== asked };
 }
 
 function ceilDiv(a: bigint, b: bigint): bigint {

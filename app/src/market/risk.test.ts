@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MarginAccount, Market } from "../generated";
 import { health, PRICE_SCALE } from "../math/engine";
-import { FLAT_TRADER, accountRisk, previewOrder } from "./risk";
+import { FLAT_TRADER, accountRisk, previewOrder, withdrawableNow } from "./risk";
 
 // A SOL-like market: 0.01 SOL lots, ticks of 100 native per lot ($0.01 per SOL), 10% initial
 // and 5% maintenance margin, no size or volatility premium, fees 2 / 5 bps.
@@ -69,6 +69,21 @@ describe("order preview", () => {
     // Unrealised profit does not count toward withdrawals: $1,000 − 10% of $1,500.
     expect(r.withdrawable).toBe(850_000_000n);
     expect(r.marginRatioBps).toBe((75_000_000n * 10_000n) / 1_100_000_000n);
+  });
+
+  it("lets withdraw only what the worse end of index and stable allows, as the program does", () => {
+    // Long 10 SOL bought at $150 on $1,000.
+    const a = account(collateral, { basePosition: 1000n, quoteEntry: 1000n * 15_000n * 100n });
+    const at = (index: bigint, stable: bigint) => ({ ...market, price: { indexPrice: index, stablePrice: stable } }) as unknown as Market;
+    // Both at $150: $1,000 − 10% of $1,500.
+    expect(withdrawableNow(at(price, price), a)).toBe(850_000_000n);
+    // The stable price lagging at $140 (or the index there): the low end decides — equity $900
+    // less 10% of $1,400, not the $850 the index alone would allow.
+    expect(withdrawableNow(at(price, raw(14_000n)), a)).toBe(760_000_000n);
+    expect(withdrawableNow(at(raw(14_000n), price), a)).toBe(760_000_000n);
+    // No stable price yet: nothing leaves an account with a position; a flat one takes all.
+    expect(withdrawableNow(at(price, 0n), a)).toBe(0n);
+    expect(withdrawableNow(at(price, 0n), account(collateral))).toBe(collateral);
   });
 });
 

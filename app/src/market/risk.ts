@@ -26,6 +26,18 @@ export function accountRisk(m: Market, a: MarginAccount, price: bigint): engine.
   return engine.accountRisk(m, a, price);
 }
 
+/** What `a` may withdraw now, as `collateral_withdraw` judges it: at both ends of the range
+ * between the index and the stable price (the increase-risk prices), funding and realised PnL
+ * settled. A flat account may take everything; without both prices nothing else can leave. */
+export function withdrawableNow(m: Market, a: MarginAccount): bigint {
+  const index = m.price.indexPrice;
+  const stable = m.price.stablePrice;
+  const flat = a.trader.basePosition === 0n && a.trader.slotsInUse === 0;
+  if (!flat && (index === 0n || stable === 0n)) return 0n;
+  const [low, high] = index < stable ? [index, stable] : [stable, index];
+  return engine.withdrawable(m, a, low, high);
+}
+
 /** The order's margin, fee and resulting liquidation price for account `a` (none yet: a new
  * account with `collateral`) at `price`. */
 export function previewOrder(m: Market, a: MarginAccount | null, collateral: bigint, o: engine.OrderIntent, price: bigint): engine.OrderPreview {

@@ -3,21 +3,21 @@ import type { Address } from "@solana/kit";
 import type { MarginAccount } from "../generated";
 import type { MarketUnits } from "../format/units";
 import { deposit, withdraw, type MarketRef } from "../market/actions";
-import type { AccountRisk } from "../market/risk";
 import { useExchange, usePending } from "../state";
 
 interface Props {
   ref_: MarketRef;
   units: MarketUnits;
   account: MarginAccount | null | undefined;
-  risk: AccountRisk | null;
+  /** What may be withdrawn now (`withdrawableNow`). */
+  withdrawable: bigint;
   ata: Address | null;
   walletBalance: bigint | undefined;
   symbol: string;
 }
 
 /** Deposit from and withdraw to the wallet's quote-token account, with what may be withdrawn. */
-export function Funds({ ref_, units, account, risk, ata, walletBalance, symbol }: Props) {
+export function Funds({ ref_, units, account, withdrawable, ata, walletBalance, symbol }: Props) {
   const { session, run } = useExchange();
   const [depositing, depositOnce] = usePending();
   const [withdrawing, withdrawOnce] = usePending();
@@ -26,7 +26,6 @@ export function Funds({ ref_, units, account, risk, ata, walletBalance, symbol }
   if (!session) return null;
   const depositAmount = units.parseQuote(depositText);
   const withdrawAmount = units.parseQuote(withdrawText);
-  const withdrawable = risk?.withdrawable ?? 0n;
   return (
     <section className="panel funds" data-testid="funds">
       <h3>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { Address } from "@solana/kit";
 import type { Wallet } from "@wallet-standard/base";
 import { useExchange } from "../state";
@@ -44,11 +44,15 @@ function WalletButton() {
     });
   }, [session, setSession]);
 
+  // Set once the trader picks a wallet: a silent reconnect still in flight must not replace it.
+  const picked = useRef(false);
   const choose = async (wallet: Wallet, silent = false) => {
     setOpen(false);
     setError(null);
+    if (!silent) picked.current = true;
     try {
       const account = await connectWallet(wallet, silent);
+      if (silent && picked.current) return;
       setSession({ wallet, account, owner: account.address as Address, signer: walletSigner(wallet, account) });
       localStorage.setItem(LAST_WALLET_KEY, wallet.name);
     } catch (e) {

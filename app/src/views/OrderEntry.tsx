@@ -2,7 +2,8 @@ import { useEffect, useMemo, useState } from "react";
 import type { MarginAccount, Market, OrderPlaced } from "../generated";
 import type { Book } from "../chain/book";
 import type { MarketUnits } from "../format/units";
-import { BPS, EngineError, PRICE_SCALE, marginBps, orderBand } from "../math/engine";
+import { BPS, EngineError, marginBps } from "../math/engine";
+import { bandTicks } from "../market/band";
 import { placeOrder, type MarketRef, type OrderKind } from "../market/actions";
 import { closeReference } from "../market/close";
 import { previewOrder, type OrderPreview } from "../market/risk";
@@ -64,7 +65,9 @@ export function refusal(o: {
   if (o.needsPrice && !o.priceOk) return `Price must be a multiple of ${o.tickText}`;
   if (o.marketReduceOnly && !o.reduceOnly) return `${o.marketLabel}: only reduce-only orders`;
   if (typeof o.preview === "string") return o.preview;
-  if (!o.reduceOnly && o.preview && o.preview.initialMargin > o.preview.equityAfter) {
+  // Only an order that raises what margin the account needs is held to it: a sale that only
+  // reduces a long passes with the account under initial margin, as the program lets it.
+  if (!o.reduceOnly && o.preview && o.preview.initialMargin > o.preview.equityAfter && o.preview.initialMargin > o.preview.initialMarginNow) {
     return `Needs ${o.formatNative(o.preview.initialMargin)} margin; equity ${o.formatNative(o.preview.equityAfter)}`;
   }
   return null;
@@ -104,16 +107,7 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
   const maxLeverage = maxLeverageNow(initialNow);
   // The price band as the program computes it from the last recorded oracle reference (the
   // program uses the live one: shown, not enforced here), in whole ticks inside it.
-  const bandTicks = useMemo(() => {
-    try {
-      const b = orderBand(market.price.stablePrice, market.oracleSeen.referenceLow, market.oracleSeen.referenceHigh, market.oracle.maxDeviationBps, market.oracle.breakerBandBps);
-      if (!b) return null;
-      const per = units.tickNative * PRICE_SCALE;
-      return { low: (b.low + per - 1n) / per, high: b.high / per };
-    } catch {
-      return null;
-    }
-  }, [market, units]);
+  const band = useMemo(() => bandTicks(market, units.tickNative), [market, units]);
 
   const [leverage, setLeverage] = useState(1);
 
@@ -121,7 +115,7 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
   const bestOpposite = isBid ? top.asks[0]?.priceTicks : top.bids[0]?.priceTicks;
   const lots = units.parseSize(sizeText);
   const limitTicks = kind === "market" ? null : units.parsePrice(priceText);
-  const outsideBand = bandTicks !== null && limitTicks !== null && (limitTicks < bandTicks.low || limitTicks > bandTicks.high);
+  const outsideBand = band !== null && limitTicks !== null && (limitTicks < band.low || limitTicks > band.high);
   const execTicks = kind === "market" ? (bestOpposite ?? units.rawToTicks(mark)) : limitTicks;
   const takes =
     kind === "market" || kind === "ioc" || (kind === "limit" && bestOpposite !== undefined && execTicks !== null && (isBid ? execTicks >= bestOpposite : execTicks <= bestOpposite));
@@ -207,9 +201,9 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
       </div>
       <label>
         Price{" "}
-        {bandTicks && (
+        {band && (
           <span className="muted small" data-testid="price-band" title="Orders must be priced inside this band around the oracle and the stable price">
-            band {units.formatTicks(bandTicks.low)} – {units.formatTicks(bandTicks.high)}
+            band {units.formatTicks(band.low)} – {units.formatTicks(band.high)}
           </span>
         )}
         <input

@@ -3,7 +3,10 @@ import type { MarginAccount, Market } from "../generated";
 import { OrderSide } from "../generated";
 import type { MarketUnits } from "../format/units";
 import { cancelAll, cancelOrder, closePosition, type MarketRef } from "../market/actions";
+import { bandTicks } from "../market/band";
 import { CLOSE_SLIPPAGE_BPS, DEFAULT_CLOSE_SLIPPAGE_BPS, closePlan, closeReference } from "../market/close";
+import { orderOutcome } from "../chain/events";
+import { describeOutcome } from "./OrderEntry";
 import type { AccountRisk } from "../market/risk";
 import { PRICE_SCALE } from "../math/engine";
 import { useExchange, usePending } from "../state";
@@ -20,23 +23,45 @@ export function percentOf(part: bigint, whole: bigint): string {
   return `${sign}${a / 100n}.${(a % 100n).toString().padStart(2, "0")}%`;
 }
 
-export function Positions({ ref_, market, account, units, risk, symbol }: { ref_: MarketRef; market: Market; account: MarginAccount | null | undefined; units: MarketUnits; risk: AccountRisk | null; symbol: string }) {
-  const { session, run } = useExchange();
+export function Positions({
+  ref_,
+  market,
+  account,
+  units,
+  risk,
+  symbol,
+  stale,
+}: {
+  ref_: MarketRef;
+  market: Market;
+  account: MarginAccount | null | undefined;
+  units: MarketUnits;
+  risk: AccountRisk | null;
+  symbol: string;
+  /** The index is stale: the slippage is measured from an old price. */
+  stale: boolean;
+}) {
+  const { session, run, conn } = useExchange();
   const [slippage, setSlippage] = useState<number>(DEFAULT_CLOSE_SLIPPAGE_BPS);
   const [limitText, setLimitText] = useState("");
   const limitTicks = limitText.trim() === "" ? null : units.parsePrice(limitText);
   const [closing, once] = usePending();
-  const has = risk !== null && risk.positionLots !== 0n;
+  // The position shows (with its Close) whenever the account holds one, even if its valuation
+  // failed: getting out must not depend on the numbers beside it.
+  const position = account?.trader.basePosition ?? 0n;
+  const has = position !== 0n;
   const badLimit = limitText.trim() !== "" && limitTicks === null;
-  const plan = account && !badLimit ? closePlan(market, account, units.tickNative, slippage, limitTicks) : null;
+  const plan = account && !badLimit ? closePlan(market, account, units.tickNative, slippage, limitTicks, bandTicks(market, units.tickNative)) : null;
   const close = () =>
     once(async () => {
       if (!session || !plan) return;
       const cancels = plan.cancelFirst > 0 ? ` (cancels ${plan.cancelFirst} resting ${plan.isBid ? "buy" : "sell"} order${plan.cancelFirst > 1 ? "s" : ""} first)` : "";
+      const edge = plan.atBandEdge ? " (the price band's edge)" : "";
       await run(
-        `Close ${units.formatLots(plan.lots)} ${plan.kind === "limit" ? "at" : "at worst"} ${units.formatTicks(plan.worstTicks)}${cancels}`,
+        `Close ${units.formatLots(plan.lots)} ${plan.kind === "limit" ? "at" : "at worst"} ${units.formatTicks(plan.worstTicks)}${edge}${cancels}`,
         () => closePosition(ref_, session.signer, plan, BigInt(Date.now())),
-        undefined,
+        // What filled: a market close takes only what the book has within its limit.
+        (signature) => orderOutcome(conn, signature).then((o) => o && describeOutcome(o, units)),
         symbol,
       );
     });
@@ -66,22 +91,25 @@ export function Positions({ ref_, market, account, units, risk, symbol }: { ref_
           </thead>
           <tbody>
             {has ? (
-              <tr data-testid="position-row" data-lots={risk.positionLots.toString()}>
+              <tr data-testid="position-row" data-lots={position.toString()}>
                 <td>{symbol}</td>
-                <td className={risk.positionLots > 0n ? "up" : "down"}>
-                  {risk.positionLots > 0n ? "Long " : "Short "}
-                  {units.formatLots(abs(risk.positionLots))}
+                <td className={position > 0n ? "up" : "down"}>
+                  {position > 0n ? "Long " : "Short "}
+                  {units.formatLots(abs(position))}
                 </td>
-                <td>{risk.entryPrice === null ? "—" : units.formatRawPrice(risk.entryPrice)}</td>
-                <td data-testid="position-index">{units.formatRawPrice(closeReference(market))}</td>
-                <td className={risk.unrealisedPnl >= 0n ? "up" : "down"} data-testid="position-pnl">
-                  {units.formatNative(risk.unrealisedPnl)} <span className="muted">{percentOf(risk.unrealisedPnl, cost)}</span>
+                <td>{risk?.entryPrice == null ? "—" : units.formatRawPrice(risk.entryPrice)}</td>
+                <td data-testid="position-index">
+                  {units.formatRawPrice(closeReference(market))}
+                  {stale && <span className="error small"> stale</span>}
+                </td>
+                <td className={(risk?.unrealisedPnl ?? 0n) >= 0n ? "up" : "down"} data-testid="position-pnl">
+                  {risk ? units.formatNative(risk.unrealisedPnl) : "—"} <span className="muted">{risk ? percentOf(risk.unrealisedPnl, cost) : ""}</span>
                 </td>
                 <td className={realised >= 0n ? "up" : "down"} data-testid="position-realised">
                   {units.formatNative(realised)}
                 </td>
-                <td>{risk.marginRatioBps === null ? "—" : risk.marginRatioBps > 1_000_000n ? "> 10,000%" : `${(Number(risk.marginRatioBps) / 100).toFixed(2)}%`}</td>
-                <td data-testid="position-liq">{risk.liquidationPrice === null ? "none" : units.formatRawPrice(risk.liquidationPrice)}</td>
+                <td>{!risk || risk.marginRatioBps === null ? "—" : risk.marginRatioBps > 1_000_000n ? "> 10,000%" : `${(Number(risk.marginRatioBps) / 100).toFixed(2)}%`}</td>
+                <td data-testid="position-liq">{!risk ? "—" : risk.liquidationPrice === null ? "none" : units.formatRawPrice(risk.liquidationPrice)}</td>
                 <td className="close-cell">
                   <label className="inline" title="The worst price the market close accepts, from the index">
                     slippage{" "}
@@ -124,6 +152,8 @@ export function Positions({ ref_, market, account, units, risk, symbol }: { ref_
 
 export function OpenOrders({ ref_, units, account, symbol }: { ref_: MarketRef; units: MarketUnits; account: MarginAccount | null | undefined; symbol: string }) {
   const { session, run } = useExchange();
+  // One cancel at a time: a double-click would send a second that fails.
+  const [cancelling, once] = usePending();
   const orders = account ? openOrders(account) : [];
   const id = (parts: bigint[]) => (parts[0]! << 64n) | parts[1]!;
   return (
@@ -131,7 +161,12 @@ export function OpenOrders({ ref_, units, account, symbol }: { ref_: MarketRef; 
       <h3>
         Open orders
         {orders.length > 0 && session && (
-          <button className="link" data-testid="cancel-all" onClick={() => void run("Cancel all orders", () => cancelAll(ref_, session.signer), undefined, symbol)}>
+          <button
+            className="link"
+            data-testid="cancel-all"
+            disabled={cancelling}
+            onClick={() => void once(() => run("Cancel all orders", () => cancelAll(ref_, session.signer), undefined, symbol))}
+          >
             Cancel all
           </button>
         )}
@@ -162,7 +197,8 @@ export function OpenOrders({ ref_, units, account, symbol }: { ref_: MarketRef; 
                 {session && (
                   <button
                     data-testid="cancel-order"
-                    onClick={() => void run(`Cancel order at ${units.formatTicks(o.price)}`, () => cancelOrder(ref_, session.signer, id(o.orderId)), undefined, symbol)}
+                    disabled={cancelling}
+                    onClick={() => void once(() => run(`Cancel order at ${units.formatTicks(o.price)}`, () => cancelOrder(ref_, session.signer, id(o.orderId)), undefined, symbol))}
                   >
                     Cancel
                   </button>

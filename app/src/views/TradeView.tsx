@@ -5,7 +5,7 @@ import type { MarketConfig } from "../config";
 import { levels } from "../chain/book";
 import { useNow } from "../chain/hooks";
 import { closeReference } from "../market/close";
-import { accountRisk, type AccountRisk } from "../market/risk";
+import { accountRisk, withdrawableNow, type AccountRisk } from "../market/risk";
 import { formatSecs, tradingState } from "../market/status";
 import { openOrders, useTradingState } from "../market/useMarket";
 import { useExchange } from "../state";
@@ -36,6 +36,14 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
       return null;
     }
   }, [market, account, price]);
+  const withdrawable = useMemo(() => {
+    if (!market || !account) return 0n;
+    try {
+      return withdrawableNow(market, account);
+    } catch {
+      return 0n;
+    }
+  }, [market, account]);
   // One walk of the book per change (or second: `now` only matters for expiring orders), shared
   // by the book view and order entry's best prices.
   const book = useMemo(() => (s.book.value ? levels(s.book.value, now, DEPTH) : { bids: [], asks: [] }), [s.book.value, now]);
@@ -84,10 +92,10 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
         </div>
         <div className="side">
           <OrderEntry ref_={ref} market={market} units={units} account={account ?? null} top={book} symbol={cfg.symbol} now={now} picked={picked} />
-          <Funds ref_={ref} units={units} account={account} risk={risk} ata={s.ata} walletBalance={s.walletBalance} symbol={cfg.symbol} />
+          <Funds ref_={ref} units={units} account={account} withdrawable={withdrawable} ata={s.ata} walletBalance={s.walletBalance} symbol={cfg.symbol} />
         </div>
       </div>
-      <Positions ref_={ref} market={market} account={account} units={units} risk={risk} symbol={cfg.symbol} />
+      <Positions ref_={ref} market={market} account={account} units={units} risk={risk} symbol={cfg.symbol} stale={tradingState(market, now).stale} />
       <OpenOrders ref_={ref} units={units} account={account} symbol={cfg.symbol} />
       <MyFills market={cfg.market} account={s.margin.address} units={units} />
     </div>

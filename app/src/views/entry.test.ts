@@ -38,6 +38,9 @@ describe("order entry", () => {
     expect(refusal({ ...breaker, reduceOnly: true })).toBeNull();
     const short = { ...base, preview: { ...base.preview, initialMargin: 1_001n } };
     expect(refusal(short)).toBe("Needs 1001 margin; equity 1000");
+    // An order that does not raise the margin the account needs (a long selling) passes even
+    // under initial margin, as the program lets it.
+    expect(refusal({ ...base, preview: { ...base.preview, initialMargin: 1_001n, initialMarginNow: 1_001n } })).toBeNull();
     // A reduce-only order needs no margin.
     expect(refusal({ ...short, reduceOnly: true })).toBeNull();
     expect(refusal({ ...base, preview: "The order is too large to evaluate" })).toBe("The order is too large to evaluate");
