@@ -176,6 +176,8 @@ try {
     { timeout: STEP_TIMEOUT },
   );
   await page.locator('[data-testid="trades"] tr').nth(1).waitFor();
+  // And in its order history, as asked: a buy of 8.37 at market.
+  await page.locator('[data-testid="my-order"][data-side="buy"][data-lots="837"]').filter({ hasText: "Market" }).first().waitFor();
   await shot("filled-position");
 
   // A reload reconnects the wallet without asking and shows the position again.

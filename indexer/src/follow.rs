@@ -4,10 +4,11 @@
 //! recorded fill, so fills from before the start or while the connection was down are not
 //! lost. A dropped connection is reopened with backoff.
 
-use crate::store::{Store, Trade};
+use crate::store::{Order, Store, Trade};
 use futures::StreamExt;
 use perp_sdk::events::in_logs;
-use perp_sdk::perp::events::BookEventLogged;
+use perp_sdk::perp::events::{BookEventLogged, OrderPlaced};
+use perp_sdk::perp::{OrderSide, OrderType};
 use solana_commitment_config::CommitmentConfig;
 use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
@@ -47,6 +48,58 @@ pub fn trades_of(signature: &str, slot: u64, logs: &[String]) -> Vec<Trade> {
         .collect()
 }
 
+/// The orders placed in one transaction's logs.
+pub fn orders_of(signature: &str, slot: u64, logs: &[String]) -> Vec<Order> {
+    in_logs::<OrderPlaced>(logs)
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| Order {
+            signature: signature.to_string(),
+            index: i as u32,
+            market: o.market.to_string(),
+            account: o.margin_account.to_string(),
+            slot,
+            time: o.timestamp,
+            side: match o.side {
+                OrderSide::Bid => "buy",
+                OrderSide::Ask => "sell",
+            }
+            .to_string(),
+            order_type: match o.order_type {
+                OrderType::Limit => "limit",
+                OrderType::PostOnly => "postOnly",
+                OrderType::PostOnlySlide => "postOnlySlide",
+                OrderType::ImmediateOrCancel => "ioc",
+                OrderType::FillOrKill => "fok",
+                OrderType::Market => "market",
+            }
+            .to_string(),
+            limit_ticks: o.limit_ticks,
+            price_ticks: o.price_ticks,
+            base_lots: o.base_lots,
+            filled_base_lots: o.filled_base_lots,
+            cancelled_base_lots: o.cancelled_base_lots,
+            rested: o.resting_order_id.is_some(),
+            reduce_only: o.reduce_only,
+            client_order_id: o.client_order_id,
+        })
+        .collect()
+}
+
+/// Records a transaction's fills and orders.
+fn record(store: &Store, signature: &str, slot: u64, logs: &[String]) -> anyhow::Result<usize> {
+    let trades = trades_of(signature, slot, logs);
+    let orders = orders_of(signature, slot, logs);
+    let mut added = 0;
+    if !trades.is_empty() {
+        added += store.insert(&trades)?;
+    }
+    if !orders.is_empty() {
+        added += store.insert_orders(&orders)?;
+    }
+    Ok(added)
+}
+
 /// Pages of history read back after a (re)subscription, at most.
 const MAX_BACKFILL_PAGES: usize = 20;
 const PAGE: usize = 1_000;
@@ -84,8 +137,12 @@ pub async fn backfill(rpc: &RpcClient, program: &Pubkey, store: &Store) -> anyho
                 )
                 .await?;
             let logs: Option<Vec<String>> = tx.transaction.meta.and_then(|m| m.log_messages.into());
-            let trades = trades_of(&entry.signature, entry.slot, &logs.unwrap_or_default());
-            added += store.insert(&trades)?;
+            added += record(
+                store,
+                &entry.signature,
+                entry.slot,
+                &logs.unwrap_or_default(),
+            )?;
         }
         if page.len() < PAGE {
             break;
@@ -122,10 +179,12 @@ async fn follow_once(
         if note.value.err.is_some() {
             continue;
         }
-        let trades = trades_of(&note.value.signature, note.context.slot, &note.value.logs);
-        if !trades.is_empty() {
-            store.insert(&trades)?;
-        }
+        record(
+            store,
+            &note.value.signature,
+            note.context.slot,
+            &note.value.logs,
+        )?;
     }
     Ok(())
 }

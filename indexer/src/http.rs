@@ -1,6 +1,7 @@
 //! `GET /trades?market=<address>&limit=<n>` (newest first, n ≤ 1,000),
 //! `GET /fills?account=<margin account>&limit=<n>` (that account's fills as maker or taker,
-//! newest first, n ≤ 1,000) and
+//! newest first, n ≤ 1,000), `GET /orders?account=<margin account>&limit=<n>` (the orders it
+//! placed, newest first, n ≤ 1,000) and
 //! `GET /candles?market=<address>&interval=<secs>&from=<unix>&to=<unix>` (oldest first), JSON,
 //! readable from any origin (the web app is served elsewhere); `GET /health`.
 
@@ -63,6 +64,14 @@ async fn fills(State(store): State<Arc<Store>>, Query(q): Query<FillsQuery>) -> 
     }
 }
 
+async fn orders(State(store): State<Arc<Store>>, Query(q): Query<FillsQuery>) -> Response {
+    let limit = q.limit.unwrap_or(100).min(MAX_TRADES);
+    match store.orders(&q.account, limit) {
+        Ok(o) => reply(StatusCode::OK, json!(o)),
+        Err(e) => failed(e),
+    }
+}
+
 #[derive(Deserialize)]
 struct CandlesQuery {
     market: String,
@@ -92,6 +101,7 @@ pub fn router(store: Arc<Store>) -> Router {
     Router::new()
         .route("/trades", get(trades))
         .route("/fills", get(fills))
+        .route("/orders", get(orders))
         .route("/candles", get(candles))
         .route("/health", get(|| async { "ok" }))
         .with_state(store)

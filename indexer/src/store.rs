@@ -24,6 +24,36 @@ pub struct Trade {
     pub taker: String,
 }
 
+/// One order as its `OrderPlaced` event told it: what was asked and what became of it at once
+/// (filled, rested, cancelled). Later fills of a resting order are in `trades`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub signature: String,
+    /// The order's position among the transaction's orders.
+    pub index: u32,
+    pub market: String,
+    /// The margin account that placed it.
+    pub account: String,
+    pub slot: u64,
+    /// Unix seconds (the program's clock).
+    pub time: i64,
+    /// "buy" or "sell".
+    pub side: String,
+    /// "limit", "postOnly", "postOnlySlide", "ioc", "fok" or "market".
+    pub order_type: String,
+    /// The limit sent (0: a market order at the band's edge) and the final one.
+    pub limit_ticks: u64,
+    pub price_ticks: u64,
+    pub base_lots: u64,
+    pub filled_base_lots: u64,
+    pub cancelled_base_lots: u64,
+    /// Whether a remainder rests on the book.
+    pub rested: bool,
+    pub reduce_only: bool,
+    pub client_order_id: u64,
+}
+
 /// Open, high, low and close in ticks, and volume in base lots, over `[time, time + interval)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,6 +88,26 @@ CREATE TABLE IF NOT EXISTS trades (
 CREATE INDEX IF NOT EXISTS trades_by_market_time ON trades (market, time);
 CREATE INDEX IF NOT EXISTS trades_by_maker ON trades (maker, slot);
 CREATE INDEX IF NOT EXISTS trades_by_taker ON trades (taker, slot);
+CREATE TABLE IF NOT EXISTS orders (
+    signature       TEXT    NOT NULL,
+    idx             INTEGER NOT NULL,
+    market          TEXT    NOT NULL,
+    account         TEXT    NOT NULL,
+    slot            INTEGER NOT NULL,
+    time            INTEGER NOT NULL,
+    side            TEXT    NOT NULL,
+    order_type      TEXT    NOT NULL,
+    limit_ticks     INTEGER NOT NULL,
+    price_ticks     INTEGER NOT NULL,
+    base_lots       INTEGER NOT NULL,
+    filled_lots     INTEGER NOT NULL,
+    cancelled_lots  INTEGER NOT NULL,
+    rested          INTEGER NOT NULL,
+    reduce_only     INTEGER NOT NULL,
+    client_order_id INTEGER NOT NULL,
+    PRIMARY KEY (signature, idx)
+);
+CREATE INDEX IF NOT EXISTS orders_by_account ON orders (account, slot);
 ";
 
 /// SQLite stores integers as i64; ticks and lots fit (the program caps them far below).
@@ -118,6 +168,76 @@ impl Store {
              FROM trades WHERE market = ?1 ORDER BY slot DESC, signature DESC, idx DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![market, limit], Self::trade_row)?;
+        rows.collect()
+    }
+
+    /// Records `orders`; an order seen before (same signature and index) is kept once.
+    pub fn insert_orders(&self, orders: &[Order]) -> rusqlite::Result<usize> {
+        let mut db = self.db.lock().expect("db");
+        let tx = db.transaction()?;
+        let mut added = 0;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO orders
+                 (signature, idx, market, account, slot, time, side, order_type, limit_ticks,
+                  price_ticks, base_lots, filled_lots, cancelled_lots, rested, reduce_only,
+                  client_order_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            )?;
+            for o in orders {
+                added += stmt.execute(params![
+                    o.signature,
+                    o.index,
+                    o.market,
+                    o.account,
+                    db_u64(o.slot),
+                    o.time,
+                    o.side,
+                    o.order_type,
+                    db_u64(o.limit_ticks),
+                    db_u64(o.price_ticks),
+                    db_u64(o.base_lots),
+                    db_u64(o.filled_base_lots),
+                    db_u64(o.cancelled_base_lots),
+                    o.rested,
+                    o.reduce_only,
+                    db_u64(o.client_order_id)
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// The latest `limit` orders of the margin account `account`, newest first.
+    pub fn orders(&self, account: &str, limit: u32) -> rusqlite::Result<Vec<Order>> {
+        let db = self.db.lock().expect("db");
+        let mut stmt = db.prepare_cached(
+            "SELECT signature, idx, market, account, slot, time, side, order_type, limit_ticks,
+                    price_ticks, base_lots, filled_lots, cancelled_lots, rested, reduce_only,
+                    client_order_id
+             FROM orders WHERE account = ?1 ORDER BY slot DESC, signature DESC, idx DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![account, limit], |r| {
+            Ok(Order {
+                signature: r.get(0)?,
+                index: r.get(1)?,
+                market: r.get(2)?,
+                account: r.get(3)?,
+                slot: r.get::<_, i64>(4)? as u64,
+                time: r.get(5)?,
+                side: r.get(6)?,
+                order_type: r.get(7)?,
+                limit_ticks: r.get::<_, i64>(8)? as u64,
+                price_ticks: r.get::<_, i64>(9)? as u64,
+                base_lots: r.get::<_, i64>(10)? as u64,
+                filled_base_lots: r.get::<_, i64>(11)? as u64,
+                cancelled_base_lots: r.get::<_, i64>(12)? as u64,
+                rested: r.get(13)?,
+                reduce_only: r.get(14)?,
+                client_order_id: r.get::<_, i64>(15)? as u64,
+            })
+        })?;
         rows.collect()
     }
 
@@ -192,11 +312,12 @@ impl Store {
         rows.collect()
     }
 
-    /// Whether the transaction `signature` has been recorded (it had a fill).
+    /// Whether the transaction `signature` has been recorded (it had a fill or an order).
     pub fn has(&self, signature: &str) -> rusqlite::Result<bool> {
         let db = self.db.lock().expect("db");
         db.query_row(
-            "SELECT 1 FROM trades WHERE signature = ?1 LIMIT 1",
+            "SELECT 1 FROM trades WHERE signature = ?1
+             UNION ALL SELECT 1 FROM orders WHERE signature = ?1 LIMIT 1",
             params![signature],
             |_| Ok(()),
         )
@@ -302,5 +423,46 @@ mod tests {
         assert_eq!(sigs(store.fills("me", 10).unwrap()), ["s4", "s2", "s1"]);
         assert_eq!(sigs(store.fills("me", 2).unwrap()), ["s4", "s2"]);
         assert!(store.fills("nobody", 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_accounts_orders_newest_first_each_once_and_a_signature_with_only_an_order_is_known() {
+        let store = Store::in_memory().unwrap();
+        let order = |sig: &str, slot: u64, account: &str| Order {
+            signature: sig.into(),
+            index: 0,
+            market: "M".into(),
+            account: account.into(),
+            slot,
+            time: 1_000 + slot as i64,
+            side: "buy".into(),
+            order_type: "limit".into(),
+            limit_ticks: 100,
+            price_ticks: 100,
+            base_lots: 5,
+            filled_base_lots: 2,
+            cancelled_base_lots: 0,
+            rested: true,
+            reduce_only: false,
+            client_order_id: 7,
+        };
+        let orders = [
+            order("o1", 1, "me"),
+            order("o2", 2, "x"),
+            order("o3", 3, "me"),
+        ];
+        assert_eq!(store.insert_orders(&orders).unwrap(), 3);
+        assert_eq!(store.insert_orders(&orders).unwrap(), 0, "replayed");
+        let mine = store.orders("me", 10).unwrap();
+        assert_eq!(
+            mine.iter()
+                .map(|o| o.signature.as_str())
+                .collect::<Vec<_>>(),
+            ["o3", "o1"]
+        );
+        assert_eq!(mine[0], orders[2]);
+        // Backfill stops at a transaction it has recorded, fills or not.
+        assert!(store.has("o2").unwrap());
+        assert!(!store.has("nope").unwrap());
     }
 }

@@ -110,6 +110,22 @@ async fn fills_from_before_and_after_the_start_become_trades_and_a_candle() {
         mine.iter()
             .all(|t| t["taker"] == account.to_string().as_str())
     );
+    // And its orders, as asked: IOC buys, the ones that filled with their sizes.
+    let (status, orders) = get(addr, &format!("/orders?account={account}")).await;
+    assert_eq!(status, 200);
+    let orders = orders.as_array().cloned().unwrap_or_default();
+    let filled: u64 = orders
+        .iter()
+        .map(|o| o["filledBaseLots"].as_u64().unwrap())
+        .sum();
+    assert_eq!(filled, expected);
+    assert!(
+        orders
+            .iter()
+            .all(|o| o["side"] == "buy" && o["orderType"] == "ioc")
+    );
+    assert!(orders.iter().any(|o| o["baseLots"] == 50));
+    assert!(orders.iter().any(|o| o["baseLots"] == 30));
 
     let (status, candles) = get(addr, &format!("/candles?market={market}&interval=60")).await;
     assert_eq!(status, 200);

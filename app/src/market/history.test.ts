@@ -36,3 +36,16 @@ describe("an account's own fills", async () => {
     expect(ownFill({ ...fill, takerSide: "sell" }, "M")).toEqual({ side: "buy", role: "maker" });
   });
 });
+
+describe("an order's outcome", async () => {
+  const { orderStatus } = await import("./history");
+  const f = (l: bigint) => l.toString();
+  const o = { signature: "s", index: 0, market: "M", account: "A", slot: 1, time: 1, side: "buy" as const, orderType: "limit", limitTicks: 1, priceTicks: 1, baseLots: 5, filledBaseLots: 0, cancelledBaseLots: 0, rested: false, reduceOnly: false, clientOrderId: 0 };
+  it("says what filled, what rests and what was dropped", () => {
+    expect(orderStatus({ ...o, filledBaseLots: 5 }, f)).toBe("filled");
+    expect(orderStatus({ ...o, filledBaseLots: 2, rested: true }, f)).toBe("filled 2 of 5 · rests");
+    expect(orderStatus({ ...o, rested: true }, f)).toBe("rests");
+    expect(orderStatus({ ...o, filledBaseLots: 2 }, f)).toBe("filled 2 of 5 · rest cancelled");
+    expect(orderStatus(o, f)).toBe("nothing filled");
+  });
+});

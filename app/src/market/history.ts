@@ -48,6 +48,44 @@ export async function fetchFills(indexer: string, account: string, limit = 50, s
   return getJson<Trade[]>(`${indexer}/fills?account=${account}&limit=${limit}`, signal);
 }
 
+/** An order as the indexer recorded it from its `OrderPlaced` event. */
+export interface OrderRecord {
+  signature: string;
+  index: number;
+  market: string;
+  account: string;
+  slot: number;
+  time: number;
+  side: "buy" | "sell";
+  orderType: string;
+  limitTicks: number;
+  priceTicks: number;
+  baseLots: number;
+  filledBaseLots: number;
+  cancelledBaseLots: number;
+  rested: boolean;
+  reduceOnly: boolean;
+  clientOrderId: number;
+}
+
+/** The latest orders the margin account `account` placed, newest first. */
+export async function fetchOrders(indexer: string, account: string, limit = 50, signal?: AbortSignal): Promise<OrderRecord[]> {
+  return getJson<OrderRecord[]>(`${indexer}/orders?account=${account}&limit=${limit}`, signal);
+}
+
+/** What became of an order when it was placed: "filled", "filled 2 of 5 · rests", "rests",
+ * "cancelled" (nothing filled, nothing rests)… Later fills of a resting order are in the fills. */
+export function orderStatus(o: OrderRecord, formatLots: (lots: bigint) => string): string {
+  const filled = BigInt(o.filledBaseLots);
+  const size = BigInt(o.baseLots);
+  const parts: string[] = [];
+  if (filled === size && size > 0n) parts.push("filled");
+  else if (filled > 0n) parts.push(`filled ${formatLots(filled)} of ${formatLots(size)}`);
+  if (o.rested) parts.push("rests");
+  if (!o.rested && filled < size) parts.push(filled > 0n ? "rest cancelled" : "nothing filled");
+  return parts.join(" · ");
+}
+
 /** A fill as the account `account` saw it: which way it traded, and whether it rested (maker)
  * or took. A fill against itself is its taker's side. */
 export function ownFill(t: Trade, account: string): { side: "buy" | "sell"; role: "maker" | "taker" } {

@@ -13,6 +13,7 @@ import { Book, DEPTH } from "./Book";
 import { Funds } from "./Funds";
 import { OrderEntry } from "./OrderEntry";
 import { MyFills } from "./MyFills";
+import { MyOrders } from "./MyOrders";
 import { OpenOrders, Positions } from "./Positions";
 import { Trades } from "./Trades";
 
@@ -97,6 +98,7 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
       </div>
       <Positions ref_={ref} market={market} account={account} units={units} risk={risk} symbol={cfg.symbol} stale={tradingState(market, now).stale} />
       <OpenOrders ref_={ref} units={units} account={account} symbol={cfg.symbol} />
+      <MyOrders market={cfg.market} account={s.margin.address} units={units} />
       <MyFills market={cfg.market} account={s.margin.address} units={units} />
     </div>
   );

@@ -1,5 +1,6 @@
 //! Events, emitted to the program log so indexers and the keeper can follow every state change.
 
+use crate::instructions::{OrderSide, OrderType};
 use crate::state::{Change, MarketParams, OracleConfig, Role};
 use anchor_lang::prelude::*;
 
@@ -258,6 +259,15 @@ pub struct OrderPlaced {
     pub resting_order_id: Option<u128>,
     /// Size cancelled instead of resting.
     pub cancelled_base_lots: u64,
+    /// What was asked, so an order's history reads from its event alone: the side, the type,
+    /// the size and the limit sent (0 for a market order at the band's edge), reduce-only, and
+    /// the program's clock.
+    pub side: OrderSide,
+    pub order_type: OrderType,
+    pub base_lots: u64,
+    pub limit_ticks: u64,
+    pub reduce_only: bool,
+    pub timestamp: i64,
 }
 
 /// Orders of one account left the book at its request.
@@ -393,6 +403,12 @@ mod tests {
             price_ticks: 5,
             resting_order_id: Some(6),
             cancelled_base_lots: 0,
+            side: OrderSide::Ask,
+            order_type: OrderType::ImmediateOrCancel,
+            base_lots: 9,
+            limit_ticks: 10,
+            reduce_only: true,
+            timestamp: 11,
         };
         assert_eq!(encode_event(&placed, &mut buf), Some(&placed.data()[..]));
         // The per-fill event is 162 bytes: the 33 events one order may log (32 orders touched,

@@ -11,6 +11,8 @@ import {
   fixEncoderSize,
   getAddressDecoder,
   getAddressEncoder,
+  getBooleanDecoder,
+  getBooleanEncoder,
   getBytesEncoder,
   getConstantDecoder,
   getConstantEncoder,
@@ -35,6 +37,16 @@ import {
   type Option,
   type OptionOrNullable,
 } from "@solana/kit";
+import {
+  getOrderSideDecoder,
+  getOrderSideEncoder,
+  getOrderTypeDecoder,
+  getOrderTypeEncoder,
+  type OrderSide,
+  type OrderSideArgs,
+  type OrderType,
+  type OrderTypeArgs,
+} from ".";
 
 export type OrderPlaced = {
   market: Address;
@@ -50,6 +62,17 @@ export type OrderPlaced = {
   restingOrderId: Option<bigint>;
   /** Size cancelled instead of resting. */
   cancelledBaseLots: bigint;
+  /**
+   * What was asked, so an order's history reads from its event alone: the side, the type,
+   * the size and the limit sent (0 for a market order at the band's edge), reduce-only, and
+   * the program's clock.
+   */
+  side: OrderSide;
+  orderType: OrderType;
+  baseLots: bigint;
+  limitTicks: bigint;
+  reduceOnly: boolean;
+  timestamp: bigint;
 };
 
 export type OrderPlacedArgs = {
@@ -66,6 +89,17 @@ export type OrderPlacedArgs = {
   restingOrderId: OptionOrNullable<number | bigint>;
   /** Size cancelled instead of resting. */
   cancelledBaseLots: number | bigint;
+  /**
+   * What was asked, so an order's history reads from its event alone: the side, the type,
+   * the size and the limit sent (0 for a market order at the band's edge), reduce-only, and
+   * the program's clock.
+   */
+  side: OrderSideArgs;
+  orderType: OrderTypeArgs;
+  baseLots: number | bigint;
+  limitTicks: number | bigint;
+  reduceOnly: boolean;
+  timestamp: number | bigint;
 };
 
 export function getOrderPlacedEncoder(): Encoder<OrderPlacedArgs> {
@@ -81,6 +115,12 @@ export function getOrderPlacedEncoder(): Encoder<OrderPlacedArgs> {
       ["priceTicks", getU64Encoder()],
       ["restingOrderId", getOptionEncoder(getU128Encoder())],
       ["cancelledBaseLots", getU64Encoder()],
+      ["side", getOrderSideEncoder()],
+      ["orderType", getOrderTypeEncoder()],
+      ["baseLots", getU64Encoder()],
+      ["limitTicks", getU64Encoder()],
+      ["reduceOnly", getBooleanEncoder()],
+      ["timestamp", getI64Encoder()],
     ]),
     [
       getConstantEncoder(
@@ -105,6 +145,12 @@ export function getOrderPlacedDecoder(): Decoder<OrderPlaced> {
       ["priceTicks", getU64Decoder()],
       ["restingOrderId", getOptionDecoder(getU128Decoder())],
       ["cancelledBaseLots", getU64Decoder()],
+      ["side", getOrderSideDecoder()],
+      ["orderType", getOrderTypeDecoder()],
+      ["baseLots", getU64Decoder()],
+      ["limitTicks", getU64Decoder()],
+      ["reduceOnly", getBooleanDecoder()],
+      ["timestamp", getI64Decoder()],
     ]),
     [
       getConstantDecoder(

@@ -282,6 +282,12 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
         price_ticks: outcome.price.get(),
         resting_order_id,
         cancelled_base_lots: cancelled,
+        side: args.side,
+        order_type: args.order_type,
+        base_lots: args.base_lots,
+        limit_ticks: args.price_ticks,
+        reduce_only: args.reduce_only,
+        timestamp: clock.unix_timestamp,
     });
     Ok(())
 }
