@@ -1,27 +1,17 @@
-import { useState } from "react";
 import type { Address } from "@solana/kit";
 import type { MarketUnits } from "../format/units";
-import { fetchFills, ownFill, type Trade } from "../market/history";
-import { usePoll } from "../chain/hooks";
-import { useExchange } from "../state";
-
-const SHOWN = 20;
+import { fetchFills, ownFill } from "../market/history";
+import { useAccountHistory } from "./useHistory";
 
 /** The trader's own fills in this market (from the indexer), each with the side it traded and
  * whether it rested or took. */
 export function MyFills({ market, account, units }: { market: Address; account: Address | null; units: MarketUnits }) {
-  const { config } = useExchange();
-  const [fills, setFills] = useState<Trade[] | null>(null);
-  usePoll(config.indexerUrl && account && `${config.indexerUrl} ${account}`, 3000, (signal) =>
-    fetchFills(config.indexerUrl!, account!, SHOWN, signal)
-      .then((f) => setFills(f.filter((t) => t.market === market)))
-      .catch(() => !signal.aborted && setFills(null)),
-  );
+  const { rows: fills, source } = useAccountHistory("fills", market, account, fetchFills);
   if (!account) return null;
   return (
     <section className="panel my-fills" data-testid="my-fills">
       <h3>
-        My fills <span className="muted small">{config.indexerUrl ? (fills === null ? "indexer unavailable" : "indexer") : "needs the indexer"}</span>
+        My fills <span className="muted small">{source}</span>
       </h3>
       <div className="table-scroll">
         <table>
@@ -35,14 +25,14 @@ export function MyFills({ market, account, units }: { market: Address; account: 
             </tr>
           </thead>
           <tbody>
-            {(fills ?? []).length === 0 && (
+            {fills.length === 0 && (
               <tr>
                 <td colSpan={5} className="muted">
                   No fills yet
                 </td>
               </tr>
             )}
-            {(fills ?? []).map((t) => {
+            {fills.map((t) => {
               const own = ownFill(t, account);
               return (
                 <tr key={`${t.signature}:${t.index}`} data-testid="my-fill" data-lots={t.baseLots}>

@@ -1,28 +1,18 @@
-import { useState } from "react";
 import type { Address } from "@solana/kit";
 import type { MarketUnits } from "../format/units";
-import { fetchOrders, orderStatus, type OrderRecord } from "../market/history";
-import { usePoll } from "../chain/hooks";
-import { useExchange } from "../state";
-
-const SHOWN = 20;
+import { fetchOrders, orderStatus } from "../market/history";
+import { useAccountHistory } from "./useHistory";
 const TYPES: Record<string, string> = { limit: "Limit", postOnly: "Post-only", postOnlySlide: "Post-only slide", ioc: "IOC", fok: "FOK", market: "Market" };
 
 /** The trader's order history in this market (from the indexer): what was asked and what
  * became of it when placed. */
 export function MyOrders({ market, account, units }: { market: Address; account: Address | null; units: MarketUnits }) {
-  const { config } = useExchange();
-  const [orders, setOrders] = useState<OrderRecord[] | null>(null);
-  usePoll(config.indexerUrl && account && `${config.indexerUrl} orders ${account}`, 3000, (signal) =>
-    fetchOrders(config.indexerUrl!, account!, SHOWN, signal)
-      .then((o) => setOrders(o.filter((r) => r.market === market)))
-      .catch(() => !signal.aborted && setOrders(null)),
-  );
+  const { rows: orders, source } = useAccountHistory("orders", market, account, fetchOrders);
   if (!account) return null;
   return (
     <section className="panel my-orders" data-testid="my-orders">
       <h3>
-        Order history <span className="muted small">{config.indexerUrl ? (orders === null ? "indexer unavailable" : "indexer") : "needs the indexer"}</span>
+        Order history <span className="muted small">{source}</span>
       </h3>
       <div className="table-scroll">
         <table>
@@ -37,14 +27,14 @@ export function MyOrders({ market, account, units }: { market: Address; account:
             </tr>
           </thead>
           <tbody>
-            {(orders ?? []).length === 0 && (
+            {orders.length === 0 && (
               <tr>
                 <td colSpan={6} className="muted">
                   No orders yet
                 </td>
               </tr>
             )}
-            {(orders ?? []).map((o) => (
+            {orders.map((o) => (
               <tr key={`${o.signature}:${o.index}`} data-testid="my-order" data-side={o.side} data-lots={o.baseLots}>
                 <td>{new Date(o.time * 1000).toLocaleTimeString()}</td>
                 <td className={o.side === "buy" ? "up" : "down"}>
