@@ -4,7 +4,6 @@
 //! - `Ticks × QuoteLotsPerBaseLotPerTick → QuoteLotsPerBaseLot` (an order's price per lot)
 //! - `QuoteLotsPerBaseLot × BaseLots → QuoteLots` (an order's notional)
 //! - `QuoteLots × QuoteNativePerQuoteLot → QuoteNative` (token units)
-//!
 //! - `Bps × Bps → Bps` (a fraction times a multiplier, rounded up)
 //!
 //! Signed amounts (`SignedBaseLots` positions, `SignedQuoteLots` PnL and fees, `ScaledQuote` the
