@@ -88,6 +88,9 @@ try {
   await page.getByTestId("interval-5m").click();
   await page.locator('[data-testid="chart"] canvas').first().waitFor();
   await page.getByTestId("interval-1m").click();
+  // Both oracle sources are listed, fresh (the local feeds publish every second).
+  await page.locator('[data-testid="source-Pyth"][data-stale="false"]').waitFor();
+  await page.locator('[data-testid="source-Switchboard"][data-stale="false"]').waitFor();
   await shot("trade-view");
 
   // Connect: the injected wallet is offered like any installed one.
@@ -184,6 +187,8 @@ try {
   await page.reload();
   await page.getByTestId("wallet-address").filter({ hasText: wallet.address.slice(0, 4) }).waitFor();
   await page.locator('[data-testid="position-row"][data-lots="837"]').waitFor();
+  // (The next step reads the wallet's balance: wait for it to load again.)
+  await page.getByTestId("wallet-balance").filter({ hasText: "9,000.00" }).waitFor();
   await shot("reloaded");
 
   // Withdraw part of the collateral back to the wallet.
@@ -261,7 +266,8 @@ try {
   await page.goto(`${exchange.url}/#/governance`);
   await page.getByTestId("status-SOL-PERP").waitFor();
   // The local exchange queues a taker fee rise at start: shown old → new, with its countdown.
-  const change = page.getByTestId("queued-change").filter({ hasText: "MarketParams · SOL-PERP" });
+  // (The change shows before the market it compares against has loaded: wait for old → new.)
+  const change = page.getByTestId("queued-change").filter({ hasText: "MarketParams · SOL-PERP" }).filter({ hasText: /takerFeeBps\s*5\s*→\s*6/ });
   await change.waitFor();
   const changeText = await change.innerText();
   if (!/takerFeeBps\s+5\s+→ 6/.test(changeText) || !/executable in \d+d \d+h/.test(changeText)) {

@@ -73,7 +73,7 @@ export function useTradingState(cfg: MarketConfig) {
     [m, cfg, program],
   );
   const units = useMemo(() => (m ? unitsOf(m) : null), [m]);
-  return { market: m, units, ref, book, margin, ata, walletBalance: wallet };
+  return { market: m, marketSlot: market.slot, units, ref, book, margin, ata, walletBalance: wallet };
 }
 
 /** The account's open orders (the slots its bitmask marks in use). */

@@ -6,7 +6,7 @@ import { levels } from "../chain/book";
 import { useNow } from "../chain/hooks";
 import { closeReference } from "../market/close";
 import { accountRisk, withdrawableNow, type AccountRisk } from "../market/risk";
-import { formatSecs, tradingState } from "../market/status";
+import { formatSecs, sourceHealth, tradingState } from "../market/status";
 import { openOrders, useTradingState } from "../market/useMarket";
 import { useExchange } from "../state";
 import { Book, DEPTH } from "./Book";
@@ -64,7 +64,7 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
             <option key={m.symbol}>{m.symbol}</option>
           ))}
         </select>
-        <MarketBar market={market} units={units} now={now} />
+        <MarketBar market={market} units={units} now={now} slot={s.marketSlot} />
       </div>
       <div className="grid" data-tab={tab}>
         {/* On a phone the book, the chart and the trades share one place, one at a time (the
@@ -105,8 +105,9 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
 }
 
 /** The market's prices, told apart, and what it allows now. */
-function MarketBar({ market, units, now }: { market: Market; units: MarketUnits; now: bigint }) {
+function MarketBar({ market, units, now, slot }: { market: Market; units: MarketUnits; now: bigint; slot: bigint }) {
   const st = tradingState(market, now);
+  const sources = sourceHealth(market, now, slot);
   return (
     <>
       <span title="The aggregate of the agreeing oracle sources: positions are valued here">
@@ -124,6 +125,13 @@ function MarketBar({ market, units, now }: { market: Market; units: MarketUnits;
       </span>
       <span className="muted" title="A slow average of the index: the circuit breaker and the order band are anchored to it, so one bad print cannot move them">
         Stable {units.formatRawPrice(market.price.stablePrice)}
+      </span>
+      <span className="small" data-testid="oracle-sources" title="Each oracle source's newest reading the program used, against the market's staleness limits">
+        {sources.map((src) => (
+          <span key={src.name} className={src.stale ? "error" : "muted"} data-testid={`source-${src.name}`} data-stale={src.stale}>
+            {src.name} {src.stale ? "stale" : "fresh"} ({src.age}){" "}
+          </span>
+        ))}
       </span>
       <span className={st.reduceOnly ? "error" : "muted"} data-testid="market-state">
         {st.label}
