@@ -1,6 +1,7 @@
 import type { Address } from "@solana/kit";
 import type { MarketUnits } from "../format/units";
 import { fetchOrders, orderStatus } from "../market/history";
+import { HistoryPanel } from "./HistoryPanel";
 import { useAccountHistory } from "./useHistory";
 const TYPES: Record<string, string> = { limit: "Limit", postOnly: "Post-only", postOnlySlide: "Post-only slide", ioc: "IOC", fok: "FOK", market: "Market" };
 
@@ -10,46 +11,20 @@ export function MyOrders({ market, account, units }: { market: Address; account:
   const { rows: orders, source } = useAccountHistory("orders", market, account, fetchOrders);
   if (!account) return null;
   return (
-    <section className="panel my-orders" data-testid="my-orders">
-      <h3>
-        Order history <span className="muted small">{source}</span>
-      </h3>
-      <div className="table-scroll">
-        <table>
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Side</th>
-              <th>Type</th>
-              <th>Price</th>
-              <th>Size</th>
-              <th>Outcome</th>
-            </tr>
-          </thead>
-          <tbody>
-            {orders.length === 0 && (
-              <tr>
-                <td colSpan={6} className="muted">
-                  No orders yet
-                </td>
-              </tr>
-            )}
-            {orders.map((o) => (
-              <tr key={`${o.signature}:${o.index}`} data-testid="my-order" data-side={o.side} data-lots={o.baseLots}>
-                <td>{new Date(o.time * 1000).toLocaleTimeString()}</td>
-                <td className={o.side === "buy" ? "up" : "down"}>
-                  {o.side === "buy" ? "Buy" : "Sell"}
-                  {o.reduceOnly && <span className="muted small"> reduce-only</span>}
-                </td>
-                <td>{TYPES[o.orderType] ?? o.orderType}</td>
-                <td>{o.limitTicks === 0 ? "market" : units.formatTicks(BigInt(o.priceTicks))}</td>
-                <td>{units.formatLots(BigInt(o.baseLots))}</td>
-                <td className="muted">{orderStatus(o, (l) => units.formatLots(l))}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </section>
+    <HistoryPanel title="Order history" testId="my-orders" source={source} headers={["Time", "Side", "Type", "Price", "Size", "Outcome"]} empty={orders.length === 0 ? "No orders yet" : null}>
+      {orders.map((o) => (
+        <tr key={`${o.signature}:${o.index}`} data-testid="my-order" data-side={o.side} data-lots={o.baseLots}>
+          <td>{new Date(o.time * 1000).toLocaleTimeString()}</td>
+          <td className={o.side === "buy" ? "up" : "down"}>
+            {o.side === "buy" ? "Buy" : "Sell"}
+            {o.reduceOnly && <span className="muted small"> reduce-only</span>}
+          </td>
+          <td>{TYPES[o.orderType] ?? o.orderType}</td>
+          <td>{o.limitTicks === 0 ? "market" : units.formatTicks(BigInt(o.priceTicks))}</td>
+          <td>{units.formatLots(BigInt(o.baseLots))}</td>
+          <td className="muted">{orderStatus(o, (l) => units.formatLots(l))}</td>
+        </tr>
+      ))}
+    </HistoryPanel>
   );
 }

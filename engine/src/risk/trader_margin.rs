@@ -277,15 +277,20 @@ mod tests {
         .unwrap();
     }
 
-    #[test]
-    fn initial_margin_covers_the_worse_side_of_position_plus_orders() {
-        // Price 100 native per lot (one tick = one quote lot = one native unit), IM 10%.
-        let scale = MarginScale {
+    /// One tick = one quote lot = one native unit, 10% initial margin, no maker fee.
+    fn scale_10pct() -> MarginScale {
+        MarginScale {
             tick_size: TICK,
             quote_lot_size: QuoteNativePerQuoteLot::new(1),
             initial_margin_bps: Bps::new(1_000),
             maker_fee_bps: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn initial_margin_covers_the_worse_side_of_position_plus_orders() {
+        // Price 100 native per lot (one tick = one quote lot = one native unit), IM 10%.
+        let scale = scale_10pct();
         let p = Price::from_raw(100 * PRICE_SCALE);
         let mut t = Trader::zeroed();
         trade(&mut t, Side::Bid, 100, 10); // long 1,000 of notional
@@ -314,12 +319,7 @@ mod tests {
     #[test]
     fn a_reducing_trade_may_not_worsen_maintenance_health_or_equity() {
         // Long 10 lots at 100 on 100 collateral; maintenance 5% (flat in size); price 100.
-        let scale = MarginScale {
-            tick_size: TICK,
-            quote_lot_size: QuoteNativePerQuoteLot::new(1),
-            initial_margin_bps: Bps::new(1_000),
-            maker_fee_bps: 0,
-        };
+        let scale = scale_10pct();
         let p = Price::from_raw(100 * PRICE_SCALE);
         let mm = |_| Ok(Bps::new(500));
         let mut before = Trader::zeroed();
@@ -365,12 +365,7 @@ mod tests {
         // Long 10 at 100 on 105 (IM 10% = 100 covered). An ask for 20 at 95 flips the long into
         // a short of 10; its exposure max(|1,000|, |1,000 − 1,900|) = 1,000 needs 100, but
         // filled at 95 it costs 20 × 5 = 100: equity 5 left. Refused; at 100 it costs nothing.
-        let scale = MarginScale {
-            tick_size: TICK,
-            quote_lot_size: QuoteNativePerQuoteLot::new(1),
-            initial_margin_bps: Bps::new(1_000),
-            maker_fee_bps: 0,
-        };
+        let scale = scale_10pct();
         let p = Price::from_raw(100 * PRICE_SCALE);
         let with_ask = |limit: u64| {
             let mut t = Trader::zeroed();
@@ -404,12 +399,7 @@ mod tests {
         // (the fill costs nothing, 5% of 1,000 = 50 covered). At 94 the fill would lose 60:
         // 40 left against 50 needed (exposure stays the bid's 1,000 at its limit). At 96: 60
         // left, covered. Both ends of the range must breach.
-        let scale = MarginScale {
-            tick_size: TICK,
-            quote_lot_size: QuoteNativePerQuoteLot::new(1),
-            initial_margin_bps: Bps::new(1_000),
-            maker_fee_bps: 0,
-        };
+        let scale = scale_10pct();
         let at = |ticks: u64| Price::from_raw(ticks * PRICE_SCALE);
         let mm = |_: BaseLots| Ok(Bps::new(500));
         let mut t = Trader::zeroed();
@@ -441,12 +431,7 @@ mod tests {
 
     #[test]
     fn withdrawable_leaves_initial_margin_at_both_ends_and_counts_no_unrealised_profit() {
-        let scale = MarginScale {
-            tick_size: TICK,
-            quote_lot_size: QuoteNativePerQuoteLot::new(1),
-            initial_margin_bps: Bps::new(1_000),
-            maker_fee_bps: 0,
-        };
+        let scale = scale_10pct();
         let at = |ticks: u64| Price::from_raw(ticks * PRICE_SCALE);
         let c = QuoteNative::new(500);
         // Flat: all of it, whatever the prices.
