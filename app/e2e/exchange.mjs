@@ -31,12 +31,14 @@ export async function startExchange({ portBase = 18000, args = [], log }) {
     ["--state-dir", state, "--app-dir", dist, "--rpc-port", port(899), "--ws-port", port(900), "--keeper-port", port(464), "--indexer-port", port(902), "--app-port", port(80), ...args],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
+  let rpcUrl = null;
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the local exchange did not start within 180 s")), 180_000);
     let out = "";
     child.stdout.on("data", (chunk) => {
       out += chunk;
       log?.(String(chunk));
+      rpcUrl ??= /^JSON-RPC\s+(http:\/\/\S+)/m.exec(out)?.[1] ?? null;
       const m = /^app\s+(http:\/\/\S+)/m.exec(out);
       if (m) {
         clearTimeout(timer);
@@ -51,6 +53,7 @@ export async function startExchange({ portBase = 18000, args = [], log }) {
   });
   return {
     url,
+    rpcUrl,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

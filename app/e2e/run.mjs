@@ -24,7 +24,10 @@ rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 
 const logs = [];
-const exchange = process.env.E2E_URL ? { url: process.env.E2E_URL, stop: async () => {} } : await startExchange({ log: (l) => logs.push(l) });
+// The local exchange with its test controls: the crash step moves the oracle price on demand.
+const exchange = process.env.E2E_URL
+  ? { url: process.env.E2E_URL, rpcUrl: process.env.E2E_RPC_URL, stop: async () => {} }
+  : await startExchange({ args: ["--test-controls"], log: (l) => logs.push(l) });
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
 const figures = {};
 let step = 0;
@@ -70,6 +73,21 @@ try {
     }
   };
 
+  /** A reduce-only take-profit selling `size`, 2% above the index now (it moves during the
+   * run): it rests, it does not fill. Leaves order entry on a plain buy. */
+  const takeProfit = async (size) => {
+    const price = (Math.ceil(number(await text("oracle-price")) * 1.02 * 100) / 100).toFixed(2);
+    await page.getByTestId("side-sell").click();
+    await page.getByTestId("kind-limit").click();
+    await page.getByTestId("price").fill(price);
+    await page.getByTestId("size").fill(size);
+    await page.getByTestId("reduce-only").check();
+    await page.getByTestId("submit-order").click();
+    await confirmed(`Sell ${size} at ${price}`);
+    await page.getByTestId("reduce-only").uncheck();
+    await page.getByTestId("side-buy").click();
+  };
+
   // The markets and the trade view load from the chain.
   await page.goto(`${exchange.url}/#/markets`);
   await page.getByTestId("market-SOL-PERP").waitFor();
@@ -91,6 +109,8 @@ try {
   // Both oracle sources are listed, fresh (the local feeds publish every second).
   await page.locator('[data-testid="source-Pyth"][data-stale="false"]').waitFor();
   await page.locator('[data-testid="source-Switchboard"][data-stale="false"]').waitFor();
+  // The index is read from the oracle accounts themselves, not from the last keeper crank.
+  await page.locator('[data-testid="oracle-price"][data-live="true"]').waitFor();
   await shot("trade-view");
 
   // Connect: the injected wallet is offered like any installed one.
@@ -181,6 +201,8 @@ try {
   await page.locator('[data-testid="trades"] tr').nth(1).waitFor();
   // And in its order history, as asked: a buy of 8.37 at market.
   await page.locator('[data-testid="my-order"][data-side="buy"][data-lots="837"]').filter({ hasText: "Market" }).first().waitFor();
+  // Funding payments come from the indexer too (settled lazily; none may have settled yet).
+  await page.getByTestId("my-funding").filter({ hasText: /Funding payments\s*indexer(?!\s*unavailable)/ }).waitFor();
   await shot("filled-position");
 
   // A reload reconnects the wallet without asking and shows the position again.
@@ -225,17 +247,7 @@ try {
 
   // Close with a reduce-only take-profit resting for the whole position: Close cancels it in
   // the same transaction (and says so), and the click lands on the button, not on a notice.
-  // Priced from the index now (it moves during the run), 2% above: it rests, it does not fill.
-  const takeProfit = (Math.ceil(number(await text("oracle-price")) * 1.02 * 100) / 100).toFixed(2);
-  await page.getByTestId("side-sell").click();
-  await page.getByTestId("kind-limit").click();
-  await page.getByTestId("price").fill(takeProfit);
-  await page.getByTestId("size").fill("8.37");
-  await page.getByTestId("reduce-only").check();
-  await page.getByTestId("submit-order").click();
-  await confirmed(`Sell 8.37 at ${takeProfit}`);
-  await page.getByTestId("reduce-only").uncheck();
-  await page.getByTestId("side-buy").click();
+  await takeProfit("8.37");
   await page.locator('[data-testid="open-order"]').first().waitFor();
   await page.getByTestId("close-position").click({ trial: true }); // actionable: nothing covers it
   await page.getByTestId("close-position").click();
@@ -256,6 +268,62 @@ try {
   await page.locator('[data-testid="position-row"]').waitFor({ state: "detached" });
   await page.locator('[data-testid="open-order"]').first().waitFor({ state: "detached" });
   await shot("closed-with-take-profit");
+
+  // A crash the circuit breaker holds, with a take-profit resting: Close still gets the trader
+  // out in one click. The test control moves both oracle feeds down and holds them there: past
+  // the breaker's band (4.9% from the stable price), within twice it (beyond, no order may trade
+  // at all until the stable price follows). After a crash nobody may add risk, so the close
+  // needs an order that already rests inside the new band: the maker's deep bid (3% under its
+  // quote). The crash price is chosen so that bid lies inside the band: band high = crash price
+  // × 1.049 must reach it, band low = stable × 0.951 must not pass it.
+  const maxBefore = Number(await page.getByTestId("leverage").getAttribute("max"));
+  await page.getByTestId("side-buy").click();
+  await marketBuy("1.00");
+  await page.locator('[data-testid="position-row"][data-lots="100"]').waitFor();
+  await takeProfit("1.00");
+  let crash = null;
+  for (let attempt = 1; crash === null; attempt++) {
+    const { stable, deepBid } = await page.evaluate(() => ({
+      stable: Number(document.querySelector('[data-testid="stable-price"]').innerText.replace(/[^0-9.]/g, "")),
+      deepBid: Math.min(...[...document.querySelectorAll('[data-testid="book"] tr[data-side="bid"]')].map((r) => Number(r.dataset.price) / 100)),
+    }));
+    if (deepBid >= stable * 0.955 && deepBid <= stable * 0.99) crash = { stable, deepBid, price: Math.max(deepBid / 1.045, stable * 0.905) };
+    else if (attempt === 20) throw new Error(`no deep bid inside a crash's band: stable ${stable}, lowest bid ${deepBid}`);
+    else await page.waitForTimeout(2500);
+  }
+  const moved = await fetch(`${exchange.rpcUrl}/test/price`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ symbol: "SOL-PERP", price: crash.price, hold: true }),
+  });
+  if (!moved.ok) throw new Error(`the test control refused: ${moved.status} ${await moved.text()}`);
+  figures.crash = { stable: crash.stable, to: Number(crash.price.toFixed(2)), deepBid: crash.deepBid };
+  // The app reads the oracle accounts themselves: the drop and the refusal of new risk show
+  // within seconds, before any keeper cranks the breaker.
+  await page.waitForFunction((p) => Math.abs(Number(document.querySelector('[data-testid="oracle-price"]').innerText.replace(/[^0-9.]/g, "")) - p) < p * 0.005, crash.price);
+  await page.getByTestId("market-state").filter({ hasText: "new positions refused now" }).waitFor();
+  // Then the keeper's next price crank engages the breaker (every 30 s).
+  await page.getByTestId("market-state").filter({ hasText: "Reduce-only: circuit breaker" }).waitFor({ timeout: 60_000 });
+  await shot("breaker-engaged");
+  await page.getByTestId("close-position").click();
+  await confirmed("Close 1.00");
+  const breakerClose = await page.locator(".notice").filter({ hasText: "Close 1.00" }).first().innerText();
+  if (!breakerClose.includes("cancels 1 resting sell order first")) throw new Error(`the close did not cancel the take-profit: ${breakerClose}`);
+  figures.breakerClose = breakerClose.split("\n").find((l) => l.includes("Close 1.00"));
+  await page.locator('[data-testid="position-row"]').waitFor({ state: "detached" });
+  await page.locator('[data-testid="open-order"]').first().waitFor({ state: "detached" });
+  await shot("closed-in-breaker");
+  // The keeper folds the jump into the volatility estimate (every 30 s): initial margin rises
+  // and the leverage slider's maximum falls with it.
+  await page.waitForFunction((before) => Number(document.querySelector('[data-testid="leverage"]').max) < before, maxBefore, { timeout: 70_000 });
+  figures.leverageMax = { beforeCrash: maxBefore, afterCrash: Number(await page.getByTestId("leverage").getAttribute("max")) };
+  await shot("leverage-after-jump");
+  // Let the price walk again from where it is.
+  await fetch(`${exchange.rpcUrl}/test/price`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ symbol: "SOL-PERP", price: crash.price, hold: false }),
+  });
 
   // The markets page lists the trader's account in every market, with its collateral.
   await page.goto(`${exchange.url}/#/markets`);

@@ -66,7 +66,7 @@ pub struct AccountIn {
 static_assertions::const_assert_eq!(core::mem::size_of::<AccountIn>(), 8 + 16 + 1_608);
 
 /// Arguments per call.
-pub const ARGS: usize = 8;
+pub const ARGS: usize = 12;
 
 /// Everything an export reads.
 #[repr(C)]
@@ -115,6 +115,14 @@ pub static OUTPUT: Area<[i64; OUTPUT_WORDS]> = Area(UnsafeCell::new([0; OUTPUT_W
 pub static BOOK: Area<[u64; BOOK_ACCOUNT_SIZE.div_ceil(8)]> =
     Area(UnsafeCell::new([0; BOOK_ACCOUNT_SIZE.div_ceil(8)]));
 static_assertions::const_assert_eq!(BOOK_HEADER % 8, 0);
+
+/// An oracle account as JS copies it: its owner (32 bytes), the feed id the market configures
+/// (32 bytes, Pyth only), then the account's data.
+pub const SOURCE_HEADER: usize = 64;
+/// Room for the largest oracle account (a Switchboard pull feed, 3,208 bytes) and more.
+pub const SOURCE_BYTES: usize = 4_096;
+/// The oracle account area.
+pub static SOURCE: Area<[u64; SOURCE_BYTES / 8]> = Area(UnsafeCell::new([0; SOURCE_BYTES / 8]));
 
 /// The input block, as written by JS.
 pub fn input() -> Input {

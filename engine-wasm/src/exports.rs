@@ -3,11 +3,17 @@
 //! stopped it as a whole. Argument lists are documented per export as `args[i]`.
 
 use crate::abi::{
-    self, ARGS, BOOK, BOOK_ACCOUNT_SIZE, INPUT, Input, OUTPUT, OUTPUT_WORDS, Out, PARAM_NAMES, fit,
+    self, ARGS, BOOK, BOOK_ACCOUNT_SIZE, INPUT, Input, OUTPUT, OUTPUT_WORDS, Out, PARAM_NAMES,
+    SOURCE, SOURCE_BYTES, SOURCE_HEADER, fit,
 };
 use crate::book::{self, LEVEL_WORDS};
-use crate::{CODE_NAMES, Code, Failure};
-use perp_engine::oracle::{OracleError, PriceBand, order_band as engine_order_band};
+use crate::{CODE_NAMES, Code, Failure, source_fault};
+use perp_engine::oracle::accounts::{decode_pyth, decode_switchboard};
+use perp_engine::oracle::{
+    Action, Graded, MAX_SOURCES, Now, OracleError, PriceBand, PriceRules, Published, SourceLimits,
+    agreed_price, order_band as engine_order_band, price_for,
+};
+use perp_engine::price::LotScale;
 use perp_engine::price::Price;
 use perp_engine::price::ScaledQuote;
 use perp_engine::risk::account::OrderIntent;
@@ -266,10 +272,11 @@ pub extern "C" fn funding_rate() -> i32 {
     })
 }
 
-/// The band an order's price must lie in, as the program computes it with no source valid
-/// right now (`oracle::order_band` with the market's last recorded reference): `args` =
-/// [stable price, reference low, reference high (0, 0: none recorded), max deviation bps, band
-/// bps]. Slots: low, high (both none: no stable price yet, or the band is empty).
+/// The band an order's price must lie in, as the program computes it (`oracle::order_band`):
+/// `args` = [stable price, the market's last recorded reference low, high (0, 0: none recorded),
+/// max deviation bps, band bps, then the sources as `graded_sources` reads them from `args[5]`
+/// (0 sources: none valid right now)]. Slots: low, high (both none: no stable price yet, or the
+/// band is empty).
 #[unsafe(no_mangle)]
 pub extern "C" fn order_band() -> i32 {
     run(|input, out| {
@@ -278,7 +285,8 @@ pub extern "C" fn order_band() -> i32 {
         let reference = band(a, 1)?;
         let recorded = (reference.high.raw() != 0).then_some(reference);
         let stable = (stable.raw() != 0).then_some(stable);
-        match engine_order_band(&[], stable, recorded, fit(a[3])?, fit(a[4])?) {
+        let (sources, n) = graded_sources(a, 5)?;
+        match engine_order_band(&sources[..n], stable, recorded, fit(a[3])?, fit(a[4])?) {
             Ok(b) => {
                 out.slot(Ok(Some(b.allowed.low.raw())));
                 out.slot(Ok(Some(b.allowed.high.raw())));
@@ -291,6 +299,24 @@ pub extern "C" fn order_band() -> i32 {
         }
         Ok(())
     })
+}
+
+/// Graded sources from `args[at..]`: their count (at most `MAX_SOURCES`), then per source its
+/// price (raw) and fault code (0: valid; else a code `source_grade` returned).
+fn graded_sources(a: &[i64; ARGS], at: usize) -> Result<([Graded; MAX_SOURCES], usize), Failure> {
+    let n: usize = fit(a[at])?;
+    if n > MAX_SOURCES {
+        return Err(Failure::Code(Code::InvalidInput));
+    }
+    let mut sources: [Graded; MAX_SOURCES] = [Ok(Price::ZERO); MAX_SOURCES];
+    for (i, source) in sources.iter_mut().enumerate().take(n) {
+        let (p, f) = (at + 1 + 2 * i, at + 2 + 2 * i);
+        *source = match a[f] {
+            0 => Ok(price(a, p)?),
+            code => Err(source_fault(code).ok_or(Failure::Code(Code::InvalidInput))?),
+        };
+    }
+    Ok((sources, n))
 }
 
 /// Where JS copies an order book account of `len` bytes (null unless `len` is the account's
@@ -315,4 +341,109 @@ pub extern "C" fn book_levels(len: i32, now: i64, depth: i32) -> i32 {
         Ok(()) => Code::Ok as i32,
         Err(e) => e.code() as i32,
     }
+}
+
+/// Where JS copies an oracle account of `len` data bytes, after its owner and the configured
+/// feed id (`SOURCE_HEADER` bytes); null when it does not fit.
+#[unsafe(no_mangle)]
+pub extern "C" fn source_ptr(len: i32) -> *mut u8 {
+    match usize::try_from(len) {
+        Ok(len) if len <= SOURCE_BYTES - SOURCE_HEADER => SOURCE.ptr().cast(),
+        _ => core::ptr::null_mut(),
+    }
+}
+
+/// One oracle source as the program reads and grades it: the account copied to
+/// `source_ptr(len)` decoded as Pyth (`kind` 0) or Switchboard (1), then graded against the
+/// market's limits. `args` = [unix time, slot, max age secs, max age slots, max confidence bps,
+/// base lot size, base decimals + 256 × quote decimals, the newest publication of this source the
+/// market has used (0: none)]. Slots: the price (raw), or the source's fault; when the account
+/// decodes, its publication (unix time or slot), else none.
+#[unsafe(no_mangle)]
+pub extern "C" fn source_grade(kind: i32, len: i32) -> i32 {
+    run(|input, out| {
+        let len = usize::try_from(len).map_err(|_| Failure::Code(Code::InvalidInput))?;
+        if len > SOURCE_BYTES - SOURCE_HEADER {
+            return Err(Failure::Code(Code::InvalidInput));
+        }
+        // SAFETY: one export at a time; the area holds SOURCE_BYTES bytes.
+        let bytes: &[u8] = bytemuck::cast_slice(unsafe { &*SOURCE.ptr() });
+        let owner: &[u8; 32] = bytes[..32]
+            .try_into()
+            .map_err(|_| Failure::Code(Code::InvalidInput))?;
+        let feed: &[u8; 32] = bytes[32..64]
+            .try_into()
+            .map_err(|_| Failure::Code(Code::InvalidInput))?;
+        let data = &bytes[SOURCE_HEADER..SOURCE_HEADER + len];
+        let reading = match kind {
+            0 => decode_pyth(owner, data, feed),
+            1 => decode_switchboard(owner, data),
+            _ => return Err(Failure::Code(Code::InvalidInput)),
+        };
+        let a = &input.args;
+        let now = Now {
+            unix_time: a[0],
+            slot: fit(a[1])?,
+        };
+        let limits = SourceLimits {
+            max_age_secs: fit(a[2])?,
+            max_age_slots: fit(a[3])?,
+            max_confidence_bps: fit(a[4])?,
+        };
+        let decimals: u16 = fit(a[6])?;
+        let scale = LotScale {
+            base_lot_size: fit(a[5])?,
+            base_decimals: (decimals & 0xff) as u8,
+            quote_decimals: (decimals >> 8) as u8,
+        };
+        let used = match (kind, a[7]) {
+            (_, 0) => None,
+            (0, t) => Some(Published::UnixTime(t)),
+            (_, s) => Some(Published::Slot(fit(s)?)),
+        };
+        // As the program: graded first (a stale print reads as stale), then refused if the
+        // market has already used a newer one.
+        let graded = reading.and_then(|r| {
+            let price = r.grade(limits, now, scale)?;
+            r.not_older_than(used)?;
+            Ok(price)
+        });
+        out.value(graded.map(|p| p.raw()).map_err(|f| Failure::Code(f.into())));
+        out.slot(Ok(reading.ok().map(|r| match r.published {
+            Published::UnixTime(t) => i128::from(t),
+            Published::Slot(s) => i128::from(s),
+        })));
+        Ok(())
+    })
+}
+
+/// The index price and whether new risk may be taken at it, from graded sources: `args` =
+/// [max deviation bps, band bps, stable price (0: none), then the sources as `graded_sources`
+/// reads them from `args[3]`]. Slots: the aggregate (`agreed_price`), or why there is none; 1
+/// when the program would let risk increase at these prices, else why not (e.g.
+/// `BreakerTripped`, `SourcesDiverge`).
+#[unsafe(no_mangle)]
+pub extern "C" fn index_price() -> i32 {
+    run(|input, out| {
+        let a = &input.args;
+        let rules = PriceRules {
+            max_deviation_bps: fit(a[0])?,
+            band_bps: fit(a[1])?,
+        };
+        let stable = price(a, 2)?;
+        let stable = (stable.raw() != 0).then_some(stable);
+        let (sources, n) = graded_sources(a, 3)?;
+        let sources = &sources[..n];
+        out.value(
+            agreed_price(sources, rules.max_deviation_bps)
+                .map(|p| p.raw())
+                .map_err(Failure::from),
+        );
+        out.value(
+            price_for(Action::IncreaseRisk, sources, stable, rules)
+                .map(|_| 1u8)
+                .map_err(Failure::from),
+        );
+        Ok(())
+    })
 }

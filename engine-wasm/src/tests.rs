@@ -10,7 +10,8 @@ use bytemuck::Zeroable;
 use perp_engine::book::events::EventQueue;
 use perp_engine::book::order::{OrderKind, OrderRequest, SelfTrade, TickBand};
 use perp_engine::book::{MarketBook, NoMakers, PlaceContext};
-use perp_engine::price::PRICE_SCALE;
+use perp_engine::oracle::{PriceBand, SourceFault};
+use perp_engine::price::{PRICE_SCALE, Price};
 use perp_engine::side::Side;
 use perp_engine::trader::{FeeRates, Trader};
 use perp_engine::{BaseLots, Ticks};
@@ -59,7 +60,7 @@ fn the_preview_charges_the_fee_in_quote_lots() {
     let mut input = market(100);
     input.account.collateral = 10_000_000;
     // Buy one lot at 10,001 ticks (10,001 quote lots of 100), taking, valued there.
-    input.args = [0, 1, 10_001, 1, 1_000_100 * PRICE_SCALE as i64, 0, 0, 0];
+    input.args[..5].copy_from_slice(&[0, 1, 10_001, 1, 1_000_100 * PRICE_SCALE as i64]);
     write(&input);
     assert_eq!(order_preview(), Code::Ok as i32);
     assert_eq!(slot(0), (0, 10_001));
@@ -97,7 +98,7 @@ fn the_order_band_is_the_engines() {
     let p = |native: i64| native * PRICE_SCALE as i64;
     let mut input = market(1);
     // Stable 100, the last reference 104–106, a 5% band: [max(95, 98.8), min(105, 111.3)].
-    input.args = [p(100), p(104), p(106), 100, 500, 0, 0, 0];
+    input.args[..5].copy_from_slice(&[p(100), p(104), p(106), 100, 500]);
     write(&input);
     assert_eq!(order_band(), Code::Ok as i32);
     assert_eq!(
@@ -105,7 +106,7 @@ fn the_order_band_is_the_engines() {
         ((0, i128::from(p(104) / 100 * 95)), (0, i128::from(p(105))))
     );
     // No reference recorded: around the stable price alone.
-    input.args = [p(100), 0, 0, 100, 500, 0, 0, 0];
+    input.args[..5].copy_from_slice(&[p(100), 0, 0, 100, 500]);
     write(&input);
     order_band();
     assert_eq!(
@@ -113,13 +114,146 @@ fn the_order_band_is_the_engines() {
         (i128::from(p(95)), i128::from(p(105)))
     );
     // The reference too far from the stable price: no band (orders are refused).
-    input.args = [p(100), p(120), p(120), 100, 500, 0, 0, 0];
+    input.args[..5].copy_from_slice(&[p(100), p(120), p(120), 100, 500]);
     write(&input);
     order_band();
     assert_eq!(
         (slot(0).0, slot(1).0),
         (Code::None as i64, Code::None as i64)
     );
+    // Sources valid now take the recorded reference's place, as in the program.
+    let live = [Ok(Price::from_raw(p(103) as u64)), Err(SourceFault::Stale)];
+    let want = perp_engine::oracle::order_band(
+        &live,
+        Some(Price::from_raw(p(100) as u64)),
+        Some(PriceBand {
+            low: Price::from_raw(p(120) as u64),
+            high: Price::from_raw(p(120) as u64),
+        }),
+        100,
+        500,
+    )
+    .unwrap()
+    .allowed;
+    input.args[5..10].copy_from_slice(&[2, p(103), 0, 0, Code::Stale as i64]);
+    write(&input);
+    assert_eq!(order_band(), Code::Ok as i32);
+    assert_eq!(
+        (slot(0).1, slot(1).1),
+        (i128::from(want.low.raw()), i128::from(want.high.raw()))
+    );
+}
+
+/// Copies an oracle account (owner, feed, data) into the module as the loader does.
+fn source(owner: &[u8; 32], feed: &[u8; 32], data: &[u8]) -> i32 {
+    let ptr = source_ptr(data.len() as i32);
+    assert!(!ptr.is_null());
+    // SAFETY: under LOCK; `source_ptr` vouched for the room.
+    let area = unsafe { std::slice::from_raw_parts_mut(ptr, abi::SOURCE_HEADER + data.len()) };
+    area[..32].copy_from_slice(owner);
+    area[32..64].copy_from_slice(feed);
+    area[64..].copy_from_slice(data);
+    data.len() as i32
+}
+
+#[test]
+fn oracle_accounts_are_read_and_graded_as_the_program_does() {
+    use perp_engine::oracle::accounts::{PYTH_RECEIVER_PROGRAM, pyth};
+    let _l = LOCK.lock().unwrap();
+    let feed = [5u8; 32];
+    // A full Pyth update: 150.00000000 ± 0.075 published at t = 1,000.
+    let mut data = [0u8; pyth::ACCOUNT_LEN];
+    data[..8].copy_from_slice(&pyth::DISCRIMINATOR);
+    data[pyth::LEVEL] = pyth::FULL;
+    let m = pyth::LEVEL + 1;
+    data[m..m + 32].copy_from_slice(&feed);
+    data[m + 32..m + 40].copy_from_slice(&15_000_000_000i64.to_le_bytes());
+    data[m + 40..m + 48].copy_from_slice(&7_500_000u64.to_le_bytes());
+    data[m + 48..m + 52].copy_from_slice(&(-8i32).to_le_bytes());
+    data[m + 52..m + 60].copy_from_slice(&1_000i64.to_le_bytes());
+    let mut input = market(1);
+    // At t = 1,010, 30 s and 10 bps allowed; lots of 10⁷ atoms of a 9-decimal base, 6-decimal quote.
+    input.args[..8].copy_from_slice(&[1_010, 50, 30, 60, 10, 10_000_000, 9 + 256 * 6, 0]);
+    write(&input);
+    let len = source(&PYTH_RECEIVER_PROGRAM, &feed, &data);
+    assert_eq!(source_grade(0, len), Code::Ok as i32);
+    // 150 quote per base = 1.5 quote units (1,500,000 native) per lot of 0.01 base.
+    assert_eq!(slot(0), (0, 1_500_000 * i128::from(PRICE_SCALE)));
+    assert_eq!(slot(1), (0, 1_000));
+    // Stale at t = 1,031; regressed behind a newer print the market used; wrong owner.
+    for (now, used, owner, code) in [
+        (1_031, 0, PYTH_RECEIVER_PROGRAM, Code::Stale),
+        (1_010, 1_001, PYTH_RECEIVER_PROGRAM, Code::Regressed),
+        (1_010, 0, [0; 32], Code::WrongOwner),
+    ] {
+        input.args[0] = now;
+        input.args[7] = used;
+        write(&input);
+        let len = source(&owner, &feed, &data);
+        assert_eq!(source_grade(0, len), Code::Ok as i32);
+        assert_eq!(slot(0).0, code as i64);
+    }
+    assert!(source_ptr(5_000).is_null());
+    assert_eq!(source_grade(2, 0), Code::InvalidInput as i32);
+}
+
+#[test]
+fn the_index_and_the_breaker_are_the_engines() {
+    let _l = LOCK.lock().unwrap();
+    let stale = Code::Stale as i64;
+    let mut input = market(1);
+    let cases = [
+        // Two agreeing sources: their mean; new risk allowed.
+        ([300, 1_000, 101, 2, 100, 0, 102, 0], (0, 101), (0, 1)),
+        // Too far apart: no index, no new risk.
+        (
+            [300, 1_000, 101, 2, 100, 0, 110, 0],
+            (Code::SourcesDiverge as i64, 0),
+            (Code::SourcesDiverge as i64, 0),
+        ),
+        // Agreeing but outside the breaker band around the stable price.
+        (
+            [300, 1_000, 200, 2, 100, 0, 101, 0],
+            (0, 100),
+            (Code::BreakerTripped as i64, 0),
+        ),
+        // One stale: its fault, for both.
+        (
+            [300, 1_000, 101, 2, 100, 0, 0, stale],
+            (stale, 0),
+            (stale, 0),
+        ),
+        // No stable price yet.
+        (
+            [300, 1_000, 0, 1, 100, 0, 0, 0],
+            (0, 100),
+            (Code::StablePriceUnset as i64, 0),
+        ),
+    ];
+    for (args, index, risk) in cases {
+        input.args[..8].copy_from_slice(&args);
+        write(&input);
+        assert_eq!(index_price(), Code::Ok as i32, "{args:?}");
+        assert_eq!((slot(0), slot(1)), (index, risk), "{args:?}");
+    }
+    // A fault code that is not a source's.
+    input.args[..8].copy_from_slice(&[300, 1_000, 0, 1, 0, Code::Math as i64, 0, 0]);
+    write(&input);
+    assert_eq!(index_price(), Code::InvalidInput as i32);
+}
+
+#[test]
+fn codes_and_their_names_line_up() {
+    let mut faults = 0;
+    for (i, name) in crate::CODE_NAMES.iter().enumerate() {
+        if let Some(fault) = crate::source_fault(i as i64) {
+            assert_eq!(Code::from(fault) as usize, i);
+            assert_eq!(std::format!("{fault:?}"), *name);
+            faults += 1;
+        }
+    }
+    assert_eq!(faults, 9);
+    assert_eq!(Code::BandEmpty as usize, crate::CODE_NAMES.len() - 1);
 }
 
 #[test]
@@ -140,7 +274,7 @@ fn bad_inputs_and_overflow_are_named_codes() {
     write(&wide);
     assert_eq!(margin_bps(), Code::InvalidInput as i32);
     // A product beyond 128 bits: the engine's math error, its line in the slot.
-    input.args = [1, i64::MAX, i64::MAX, 5_000, 0, 0, 0, 0];
+    input.args[..4].copy_from_slice(&[1, i64::MAX, i64::MAX, 5_000]);
     write(&input);
     assert_eq!(liquidation_price(), Code::Math as i32);
     assert!(slot(0).1 > 0);

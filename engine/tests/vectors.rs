@@ -10,7 +10,11 @@
 //! an output the engine refuses to compute (overflow) is `"error"`.
 
 use perp_engine::error::MathError;
-use perp_engine::oracle::PriceBand;
+use perp_engine::oracle::{
+    Action, Graded, Now, OracleError, PriceBand, PriceRules, Published, SourceFault, SourceLimits,
+    agreed_price, price_for,
+};
+use perp_engine::price::LotScale;
 use perp_engine::price::ScaledQuote;
 use perp_engine::risk::account::{AccountState, MarketRules, OrderIntent};
 use perp_engine::risk::funding::{Funding, FundingParams, FundingSnapshot};
@@ -466,6 +470,232 @@ fn account_case(rng: &mut Rng) -> String {
     ])
 }
 
+/// Bytes as the runs of non-zero bytes in them (an oracle account is mostly zeros):
+/// `{"len": n, "runs": [[offset, "hex"], …]}`.
+fn sparse(data: &[u8]) -> String {
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < data.len() {
+        if data[i] == 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < data.len() && data[start..=i].iter().rev().take(8).any(|b| *b != 0) {
+            i += 1;
+        }
+        let hex: String = data[start..i].iter().map(|b| format!("{b:02x}")).collect();
+        runs.push(format!("[{start}, \"{hex}\"]"));
+    }
+    format!(
+        "{{\"len\": {}, \"runs\": [{}]}}",
+        data.len(),
+        runs.join(", ")
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    s(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// A source's grade as the clients name it: its price, or its fault.
+fn graded_json(g: Graded) -> String {
+    match g {
+        Ok(p) => object(&[("price", s(p.raw()))]),
+        Err(f) => object(&[("fault", s(format!("{f:?}")))]),
+    }
+}
+
+/// One oracle account (mostly valid, some of every fault) read and graded as the program does.
+/// Returns the case and its grade (for the index cases).
+fn oracle_case(rng: &mut Rng) -> (String, Graded) {
+    use perp_engine::oracle::accounts::{self, pyth, switchboard};
+    let kind = rng.range(0, 1);
+    let (now, slot) = (
+        1_700_000_000 + rng.range(0, 1_000) as i64,
+        rng.range(1_000, 9_000),
+    );
+    let mut feed = [0u8; 32];
+    feed.iter_mut().for_each(|b| *b = rng.range(0, 255) as u8);
+    let price_e8 = if rng.range(0, 19) == 0 {
+        -(rng.range(0, 100) as i64)
+    } else {
+        rng.range(1, 10_000_000_000_000) as i64
+    };
+    let conf_e8 = price_e8.unsigned_abs() / rng.pick(&[30, 100, 1_000, 10_000, 100_000]);
+    let mut data;
+    let (owner, published) = if kind == 0 {
+        data = vec![0u8; pyth::ACCOUNT_LEN];
+        data[..8].copy_from_slice(&pyth::DISCRIMINATOR);
+        let partial = rng.range(0, 9) == 0;
+        data[pyth::LEVEL] = if partial { pyth::PARTIAL } else { pyth::FULL };
+        let m = pyth::LEVEL + if partial { 2 } else { 1 };
+        let mut message_feed = feed;
+        if rng.range(0, 14) == 0 {
+            message_feed[0] ^= 1;
+        }
+        let published = now - rng.range(0, 40) as i64;
+        data[m..m + 32].copy_from_slice(&message_feed);
+        data[m + 32..m + 40].copy_from_slice(&price_e8.to_le_bytes());
+        data[m + 40..m + 48].copy_from_slice(&conf_e8.to_le_bytes());
+        data[m + 48..m + 52].copy_from_slice(&(-8i32).to_le_bytes());
+        data[m + 52..m + 60].copy_from_slice(&published.to_le_bytes());
+        (accounts::PYTH_RECEIVER_PROGRAM, published)
+    } else {
+        data = vec![0u8; switchboard::ACCOUNT_LEN];
+        data[..8].copy_from_slice(&switchboard::DISCRIMINATOR);
+        let e18 = |v: i128| v * 10_000_000_000;
+        data[switchboard::VALUE..switchboard::VALUE + 16]
+            .copy_from_slice(&e18(i128::from(price_e8)).to_le_bytes());
+        data[switchboard::STD_DEV..switchboard::STD_DEV + 16]
+            .copy_from_slice(&e18(i128::from(conf_e8)).to_le_bytes());
+        data[switchboard::NUM_SAMPLES] = rng.pick(&[0, 1, 3, 3, 3, 3, 3, 3, 3, 3]) as u8;
+        let published = slot - rng.range(0, 120);
+        data[switchboard::SLOT..switchboard::SLOT + 8].copy_from_slice(&published.to_le_bytes());
+        (accounts::SWITCHBOARD_ON_DEMAND_PROGRAM, published as i64)
+    };
+    let owner = if rng.range(0, 14) == 0 {
+        [9u8; 32]
+    } else {
+        owner
+    };
+    if rng.range(0, 19) == 0 {
+        data.truncate(data.len() - 10);
+    }
+    let rules = (
+        rng.range(10, 60) as u32,
+        rng.range(20, 100) as u32,
+        rng.range(5, 200) as u32,
+        rng.pick(&[1, 100_000, 10_000_000]),
+        rng.pick(&[6, 8, 9]) as u8,
+        6u8,
+    );
+    let newest_used = match rng.range(0, 5) {
+        0 => published + 1,
+        1 | 2 => 0,
+        _ => published - rng.range(0, 5) as i64,
+    };
+    let reading = if kind == 0 {
+        accounts::decode_pyth(&owner, &data, &feed)
+    } else {
+        accounts::decode_switchboard(&owner, &data)
+    };
+    let limits = SourceLimits {
+        max_age_secs: rules.0,
+        max_age_slots: rules.1,
+        max_confidence_bps: rules.2,
+    };
+    let scale = LotScale {
+        base_lot_size: rules.3,
+        base_decimals: rules.4,
+        quote_decimals: rules.5,
+    };
+    let used = match (kind, newest_used) {
+        (_, 0) => None,
+        (0, t) => Some(Published::UnixTime(t)),
+        (_, s) => Some(Published::Slot(s as u64)),
+    };
+    let graded = reading.and_then(|r| {
+        let price = r.grade(
+            limits,
+            Now {
+                unix_time: now,
+                slot,
+            },
+            scale,
+        )?;
+        r.not_older_than(used)?;
+        Ok(price)
+    });
+    let stamp = reading.ok().map(|r| match r.published {
+        Published::UnixTime(t) => t.to_string(),
+        Published::Slot(s) => s.to_string(),
+    });
+    let case = object(&[
+        ("kind", kind.to_string()),
+        ("owner", hex(&owner)),
+        ("feed", hex(&feed)),
+        ("data", sparse(&data)),
+        (
+            "rules",
+            object(&[
+                ("maxAgeSecs", rules.0.to_string()),
+                ("maxAgeSlots", rules.1.to_string()),
+                ("maxConfidenceBps", rules.2.to_string()),
+                ("baseLotSize", s(rules.3)),
+                ("baseDecimals", rules.4.to_string()),
+                ("quoteDecimals", rules.5.to_string()),
+            ]),
+        ),
+        ("now", s(now)),
+        ("slot", s(slot)),
+        ("newestUsed", s(newest_used)),
+        (
+            "output",
+            object(&[
+                ("grade", graded_json(graded)),
+                ("published", stamp.map_or_else(|| "null".into(), s)),
+            ]),
+        ),
+    ]);
+    (case, graded)
+}
+
+/// The index and the new-risk verdict over one or two graded sources (some agreeing, some not,
+/// some beyond the breaker band, some faulty), as `price_for` reaches them.
+fn index_case(rng: &mut Rng) -> String {
+    let base = rng.range(1_000_000, 100_000_000_000);
+    let n = rng.range(1, 2) as usize;
+    let sources: Vec<Graded> = (0..n)
+        .map(|_| match rng.range(0, 9) {
+            0 => Err([
+                SourceFault::Stale,
+                SourceFault::TooUncertain,
+                SourceFault::WrongOwner,
+            ][rng.range(0, 2) as usize]),
+            _ => Ok(Price::from_raw(base + base * rng.range(0, 400) / 10_000)),
+        })
+        .collect();
+    let rules = PriceRules {
+        max_deviation_bps: rng.range(50, 300) as u32,
+        band_bps: rng.range(100, 1_500) as u32,
+    };
+    let stable = match rng.range(0, 9) {
+        0 => None,
+        _ => Some(Price::from_raw(base + base * rng.range(0, 2_000) / 10_000)),
+    };
+    let name = |e: OracleError| match e {
+        OracleError::Source(f) => format!("{f:?}"),
+        OracleError::Math(_) => "Math".into(),
+        e => format!("{e:?}"),
+    };
+    let index = agreed_price(&sources, rules.max_deviation_bps);
+    let risk = price_for(Action::IncreaseRisk, &sources, stable, rules);
+    let sources_json: Vec<String> = sources.iter().map(|g| graded_json(*g)).collect();
+    object(&[
+        ("sources", format!("[{}]", sources_json.join(", "))),
+        ("maxDeviationBps", rules.max_deviation_bps.to_string()),
+        ("bandBps", rules.band_bps.to_string()),
+        ("stable", s(stable.map_or(0, |p| p.raw()))),
+        (
+            "output",
+            object(&[
+                (
+                    "index",
+                    index.map_or_else(
+                        |e| object(&[("fault", s(name(e)))]),
+                        |p| object(&[("price", s(p.raw()))]),
+                    ),
+                ),
+                (
+                    "newRiskRefused",
+                    risk.map_or_else(|e| s(name(e)), |_| "null".into()),
+                ),
+            ]),
+        ),
+    ])
+}
+
 fn list(rng: &mut Rng, case: fn(&mut Rng) -> String) -> String {
     let cases: Vec<String> = (0..CASES).map(|_| format!("    {}", case(rng))).collect();
     format!("[\n{}\n  ]", cases.join(",\n"))
@@ -474,12 +704,14 @@ fn list(rng: &mut Rng, case: fn(&mut Rng) -> String) -> String {
 fn vectors() -> String {
     let mut rng = Rng(ChaCha8Rng::seed_from_u64(0x005E_ED0F_7E57_0001));
     format!(
-        "{{\n  \"priceScale\": \"{}\",\n  \"margin\": {},\n  \"health\": {},\n  \"liquidationPrice\": {},\n  \"account\": {}\n}}\n",
+        "{{\n  \"priceScale\": \"{}\",\n  \"margin\": {},\n  \"health\": {},\n  \"liquidationPrice\": {},\n  \"account\": {},\n  \"oracleSource\": {},\n  \"oracleIndex\": {}\n}}\n",
         perp_engine::price::PRICE_SCALE,
         list(&mut rng, margin_case),
         list(&mut rng, health_case),
         list(&mut rng, liquidation_case),
         list(&mut rng, account_case),
+        list(&mut rng, |rng| oracle_case(rng).0),
+        list(&mut rng, index_case),
     )
 }
 
@@ -521,6 +753,20 @@ fn vectors_cover_every_branch_a_client_must_handle() {
         "\"fundingRateBps\": \"-",
         "\"fee\": \"-",
         "\"entryPrice\": null",
+        // Oracle sources of every verdict, and an index refused every way.
+        "\"fault\": \"Stale\"",
+        "\"fault\": \"Regressed\"",
+        "\"fault\": \"WrongOwner\"",
+        "\"fault\": \"WrongFeed\"",
+        "\"fault\": \"Unverified\"",
+        "\"fault\": \"WrongAccountType\"",
+        "\"fault\": \"TooUncertain\"",
+        "\"fault\": \"NonPositive\"",
+        "\"published\": null",
+        "\"fault\": \"SourcesDiverge\"",
+        "\"newRiskRefused\": \"BreakerTripped\"",
+        "\"newRiskRefused\": \"StablePriceUnset\"",
+        "\"newRiskRefused\": null",
     ] {
         assert!(v.contains(needle), "no case with {needle}");
     }

@@ -4,10 +4,10 @@
 //! recorded fill, so fills from before the start or while the connection was down are not
 //! lost. A dropped connection is reopened with backoff.
 
-use crate::store::{Order, Store, Trade};
+use crate::store::{FundingPayment, Order, Store, Trade};
 use futures::StreamExt;
 use perp_sdk::events::in_logs;
-use perp_sdk::perp::events::{BookEventLogged, OrderPlaced};
+use perp_sdk::perp::events::{BookEventLogged, FundingPaid, OrderPlaced};
 use perp_sdk::perp::{OrderSide, OrderType};
 use solana_commitment_config::CommitmentConfig;
 use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
@@ -86,16 +86,43 @@ pub fn orders_of(signature: &str, slot: u64, logs: &[String]) -> Vec<Order> {
         .collect()
 }
 
-/// Records a transaction's fills and orders.
+/// The funding payments in one transaction's logs.
+pub fn funding_of(signature: &str, slot: u64, logs: &[String]) -> Vec<FundingPayment> {
+    in_logs::<FundingPaid>(logs)
+        .into_iter()
+        .flat_map(|e| {
+            e.payments
+                .into_iter()
+                .map(move |p| (e.market, e.timestamp, p))
+        })
+        .enumerate()
+        .map(|(i, (market, time, p))| FundingPayment {
+            signature: signature.to_string(),
+            index: i as u32,
+            market: market.to_string(),
+            account: p.margin_account.to_string(),
+            slot,
+            time,
+            base_lots: p.base_lots,
+            amount: p.amount,
+        })
+        .collect()
+}
+
+/// Records a transaction's fills, orders and funding payments.
 fn record(store: &Store, signature: &str, slot: u64, logs: &[String]) -> anyhow::Result<usize> {
     let trades = trades_of(signature, slot, logs);
     let orders = orders_of(signature, slot, logs);
+    let funding = funding_of(signature, slot, logs);
     let mut added = 0;
     if !trades.is_empty() {
         added += store.insert(&trades)?;
     }
     if !orders.is_empty() {
         added += store.insert_orders(&orders)?;
+    }
+    if !funding.is_empty() {
+        added += store.insert_funding(&funding)?;
     }
     Ok(added)
 }

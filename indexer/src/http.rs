@@ -1,7 +1,8 @@
 //! `GET /trades?market=<address>&limit=<n>` (newest first, n ≤ 1,000),
 //! `GET /fills?account=<margin account>&limit=<n>` (that account's fills as maker or taker,
 //! newest first, n ≤ 1,000), `GET /orders?account=<margin account>&limit=<n>` (the orders it
-//! placed, newest first, n ≤ 1,000) and
+//! placed, newest first, n ≤ 1,000), `GET /funding?account=<margin account>&limit=<n>` (the
+//! funding it paid or received each time funding settled into it, newest first, n ≤ 1,000) and
 //! `GET /candles?market=<address>&interval=<secs>&from=<unix>&to=<unix>` (oldest first), JSON,
 //! readable from any origin (the web app is served elsewhere); `GET /health`.
 
@@ -72,6 +73,14 @@ async fn orders(State(store): State<Arc<Store>>, Query(q): Query<FillsQuery>) ->
     }
 }
 
+async fn funding(State(store): State<Arc<Store>>, Query(q): Query<FillsQuery>) -> Response {
+    let limit = q.limit.unwrap_or(100).min(MAX_TRADES);
+    match store.funding(&q.account, limit) {
+        Ok(p) => reply(StatusCode::OK, json!(p)),
+        Err(e) => failed(e),
+    }
+}
+
 #[derive(Deserialize)]
 struct CandlesQuery {
     market: String,
@@ -102,6 +111,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/trades", get(trades))
         .route("/fills", get(fills))
         .route("/orders", get(orders))
+        .route("/funding", get(funding))
         .route("/candles", get(candles))
         .route("/health", get(|| async { "ok" }))
         .with_state(store)

@@ -54,6 +54,25 @@ pub struct Order {
     pub client_order_id: u64,
 }
 
+/// A funding payment as its `FundingPaid` event told it: what a margin account's position paid
+/// (negative: received) when funding last settled into it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FundingPayment {
+    pub signature: String,
+    /// The payment's position among the transaction's payments.
+    pub index: u32,
+    pub market: String,
+    pub account: String,
+    pub slot: u64,
+    /// Unix seconds (the program's clock).
+    pub time: i64,
+    /// The position it was owed on, base lots (negative: short).
+    pub base_lots: i64,
+    /// Native quote units paid (negative: received).
+    pub amount: i64,
+}
+
 /// Open, high, low and close in ticks, and volume in base lots, over `[time, time + interval)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -108,6 +127,18 @@ CREATE TABLE IF NOT EXISTS orders (
     PRIMARY KEY (signature, idx)
 );
 CREATE INDEX IF NOT EXISTS orders_by_account ON orders (account, slot);
+CREATE TABLE IF NOT EXISTS funding (
+    signature TEXT    NOT NULL,
+    idx       INTEGER NOT NULL,
+    market    TEXT    NOT NULL,
+    account   TEXT    NOT NULL,
+    slot      INTEGER NOT NULL,
+    time      INTEGER NOT NULL,
+    base_lots INTEGER NOT NULL,
+    amount    INTEGER NOT NULL,
+    PRIMARY KEY (signature, idx)
+);
+CREATE INDEX IF NOT EXISTS funding_by_account ON funding (account, slot);
 ";
 
 /// SQLite stores integers as i64; ticks and lots fit (the program caps them far below).
@@ -241,6 +272,56 @@ impl Store {
         rows.collect()
     }
 
+    /// Records funding `payments`; one seen before (same signature and index) is kept once.
+    pub fn insert_funding(&self, payments: &[FundingPayment]) -> rusqlite::Result<usize> {
+        let mut db = self.db.lock().expect("db");
+        let tx = db.transaction()?;
+        let mut added = 0;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO funding
+                 (signature, idx, market, account, slot, time, base_lots, amount)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for p in payments {
+                added += stmt.execute(params![
+                    p.signature,
+                    p.index,
+                    p.market,
+                    p.account,
+                    db_u64(p.slot),
+                    p.time,
+                    p.base_lots,
+                    p.amount
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// The latest `limit` funding payments of the margin account `account`, newest first.
+    pub fn funding(&self, account: &str, limit: u32) -> rusqlite::Result<Vec<FundingPayment>> {
+        let db = self.db.lock().expect("db");
+        let mut stmt = db.prepare_cached(
+            "SELECT signature, idx, market, account, slot, time, base_lots, amount
+             FROM funding WHERE account = ?1 ORDER BY slot DESC, signature DESC, idx DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![account, limit], |r| {
+            Ok(FundingPayment {
+                signature: r.get(0)?,
+                index: r.get(1)?,
+                market: r.get(2)?,
+                account: r.get(3)?,
+                slot: r.get::<_, i64>(4)? as u64,
+                time: r.get(5)?,
+                base_lots: r.get(6)?,
+                amount: r.get(7)?,
+            })
+        })?;
+        rows.collect()
+    }
+
     /// The latest `limit` fills of the margin account `account` (as maker or taker), newest
     /// first: a trader's own history.
     pub fn fills(&self, account: &str, limit: u32) -> rusqlite::Result<Vec<Trade>> {
@@ -312,12 +393,14 @@ impl Store {
         rows.collect()
     }
 
-    /// Whether the transaction `signature` has been recorded (it had a fill or an order).
+    /// Whether the transaction `signature` has been recorded (it had a fill, an order or a
+    /// funding payment).
     pub fn has(&self, signature: &str) -> rusqlite::Result<bool> {
         let db = self.db.lock().expect("db");
         db.query_row(
             "SELECT 1 FROM trades WHERE signature = ?1
-             UNION ALL SELECT 1 FROM orders WHERE signature = ?1 LIMIT 1",
+             UNION ALL SELECT 1 FROM orders WHERE signature = ?1
+             UNION ALL SELECT 1 FROM funding WHERE signature = ?1 LIMIT 1",
             params![signature],
             |_| Ok(()),
         )
@@ -464,5 +547,34 @@ mod tests {
         // Backfill stops at a transaction it has recorded, fills or not.
         assert!(store.has("o2").unwrap());
         assert!(!store.has("nope").unwrap());
+    }
+
+    #[test]
+    fn an_accounts_funding_payments_newest_first_each_once_and_known_to_backfill() {
+        let store = Store::in_memory().unwrap();
+        let paid = |sig: &str, slot: u64, account: &str, amount: i64| FundingPayment {
+            signature: sig.into(),
+            index: 0,
+            market: "M".into(),
+            account: account.into(),
+            slot,
+            time: 1_000 + slot as i64,
+            base_lots: 50,
+            amount,
+        };
+        let payments = [
+            paid("f1", 1, "me", 28_125),
+            paid("f2", 2, "x", -28_125),
+            paid("f3", 3, "me", -7),
+        ];
+        assert_eq!(store.insert_funding(&payments).unwrap(), 3);
+        assert_eq!(store.insert_funding(&payments).unwrap(), 0, "replayed");
+        assert_eq!(
+            store.funding("me", 10).unwrap(),
+            [payments[2].clone(), payments[0].clone()]
+        );
+        assert_eq!(store.funding("me", 1).unwrap().len(), 1);
+        // A withdrawal logs only its payment: backfill still stops there.
+        assert!(store.has("f2").unwrap());
     }
 }

@@ -62,6 +62,10 @@ struct Args {
     /// Seconds between status lines.
     #[arg(long, default_value_t = 5)]
     status_secs: u64,
+    /// Mount the test controls: `POST <rpc>/test/price {"symbol", "price", "hold"}` moves a
+    /// market's oracle price on demand (for end-to-end tests; never on a shared machine).
+    #[arg(long)]
+    test_controls: bool,
     /// Stop after this many seconds (default: run until Ctrl-C).
     #[arg(long)]
     duration_secs: Option<u64>,
@@ -157,6 +161,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         },
         seed: args.seed,
         traders: args.traders,
+        test_controls: args.test_controls,
         ..Default::default()
     };
     eprintln!("starting the local exchange…");
@@ -172,6 +177,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         exchange::faucet::OWNER_PER_MINUTE,
         exchange::faucet::TOTAL_PER_MINUTE,
     );
+    if args.test_controls {
+        println!(
+            "controls   POST {}/test/price {{\"symbol\": \"SOL-PERP\", \"price\": 139.5, \"hold\": true}}",
+            ex.net.rpc_url()
+        );
+    }
     println!("program    {}", ex.deployment.program);
     println!("governance queued: {symbol} taker fee {old} -> {new} bps (waits out the timelock)");
     println!("quote mint {}", ex.deployment.quote_mint);

@@ -32,17 +32,19 @@ export interface ClosePlan {
   cancelFirst: number;
 }
 
-/** The price a close is measured from: the agreed index, else the stable price. */
-export function closeReference(m: Market): bigint {
-  return m.price.indexPrice !== 0n ? m.price.indexPrice : m.price.stablePrice;
+/** The price a close is measured from (and positions are valued at): the index as the oracle
+ * accounts read now (`live`, from `oracles.ts`), else the index the last crank stored, else the
+ * stable price. */
+export function closeReference(m: Market, live: bigint | null = null): bigint {
+  return live ?? (m.price.indexPrice !== 0n ? m.price.indexPrice : m.price.stablePrice);
 }
 
-/** How to close `account`'s position in `m`: at market with `slippageBps` of slippage allowed,
- * or, given `limitTicks`, with a reduce-only limit order at that price. Null when there is
- * nothing to close (or, for a market close, no price to measure from). `tickNative` is native
- * quote units per tick per lot. */
+/** How to close `account`'s position: at market with `slippageBps` of slippage allowed from
+ * `reference` (`closeReference`), or, given `limitTicks`, with a reduce-only limit order at that
+ * price. Null when there is nothing to close (or, for a market close, no price to measure from).
+ * `tickNative` is native quote units per tick per lot. */
 export function closePlan(
-  m: Market,
+  reference: bigint,
   account: MarginAccount,
   tickNative: bigint,
   slippageBps: number,
@@ -50,7 +52,6 @@ export function closePlan(
   band: { low: bigint; high: bigint } | null = null,
 ): ClosePlan | null {
   const position = account.trader.basePosition;
-  const reference = closeReference(m);
   if (position === 0n || tickNative <= 0n) return null;
   const closingSide = position < 0n ? OrderSide.Bid : OrderSide.Ask;
   const cancelFirst = openOrders(account).filter((o) => o.side === closingSide).length;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { change24h, sample } from "./history";
+import { sample, stats24h } from "./history";
 
 describe("live-sampled candles", () => {
   it("folds samples into one candle per interval", () => {
@@ -15,15 +15,17 @@ describe("live-sampled candles", () => {
     expect(sample(c, 100, 50, 60)).toBe(c);
   });
 
-  it("measures the 24 h change from hourly candles", () => {
+  it("measures the 24 h change, volume and last price from hourly candles", () => {
     const now = 100 * 3600;
     const hourly = [
-      { time: now - 30 * 3600, open: 50, high: 50, low: 50, close: 50 },
-      { time: now - 23 * 3600, open: 100, high: 100, low: 100, close: 100 },
-      { time: now - 3600, open: 105, high: 112, low: 100, close: 110 },
+      { time: now - 30 * 3600, open: 50, high: 50, low: 50, close: 50, volume: 1_000 },
+      { time: now - 23 * 3600, open: 100, high: 100, low: 100, close: 100, volume: 7 },
+      { time: now - 3600, open: 105, high: 112, low: 100, close: 110, volume: 5 },
     ];
-    expect(change24h(hourly, now)).toBeCloseTo(0.1);
-    expect(change24h([], now)).toBeNull();
+    const s = stats24h(hourly, now)!;
+    expect(s.change).toBeCloseTo(0.1);
+    expect(s).toMatchObject({ volumeLots: 12, lastTicks: 110 });
+    expect(stats24h([], now)).toBeNull();
   });
 });
 

@@ -22,6 +22,8 @@ export interface Candle {
   high: number;
   low: number;
   close: number;
+  /** Base lots traded (the indexer's candles; none for a live-sampled one). */
+  volume?: number;
 }
 
 /** Prices as numbers are for drawing only; ticks keep the chain's integers elsewhere. */
@@ -31,6 +33,7 @@ interface IndexerCandle {
   high: string | number;
   low: string | number;
   close: string | number;
+  volume: string | number;
 }
 
 async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
@@ -73,6 +76,25 @@ export async function fetchOrders(indexer: string, account: string, limit = 50, 
   return getJson<OrderRecord[]>(`${indexer}/orders?account=${account}&limit=${limit}`, signal);
 }
 
+/** Funding settled into a margin account, as the indexer recorded it from `FundingPaid`. */
+export interface FundingPayment {
+  signature: string;
+  index: number;
+  market: string;
+  account: string;
+  slot: number;
+  time: number;
+  /** The position it was owed on, base lots (negative: short). */
+  baseLots: number;
+  /** Native quote units paid (negative: received). */
+  amount: number;
+}
+
+/** The latest funding payments of the margin account `account`, newest first. */
+export async function fetchFunding(indexer: string, account: string, limit = 50, signal?: AbortSignal): Promise<FundingPayment[]> {
+  return getJson<FundingPayment[]>(`${indexer}/funding?account=${account}&limit=${limit}`, signal);
+}
+
 /** What became of an order when it was placed: "filled", "filled 2 of 5 · rests", "rests",
  * "cancelled" (nothing filled, nothing rests)… Later fills of a resting order are in the fills. */
 export function orderStatus(o: OrderRecord, formatLots: (lots: bigint) => string): string {
@@ -96,7 +118,7 @@ export function ownFill(t: Trade, account: string): { side: "buy" | "sell"; role
 /** Candles in ticks (the chart scales them to prices). */
 export async function fetchCandles(indexer: string, market: string, interval: number, from: number, signal?: AbortSignal): Promise<Candle[]> {
   const rows = await getJson<IndexerCandle[]>(`${indexer}/candles?market=${market}&interval=${interval}&from=${from}`, signal);
-  return rows.map((c) => ({ time: c.time, open: Number(c.open), high: Number(c.high), low: Number(c.low), close: Number(c.close) }));
+  return rows.map((c) => ({ time: c.time, open: Number(c.open), high: Number(c.high), low: Number(c.low), close: Number(c.close), volume: Number(c.volume) }));
 }
 
 /** Folds one sampled price into candles of `interval` seconds (the live fallback). */
@@ -111,11 +133,16 @@ export function sample(candles: Candle[], time: number, price: number, interval:
   return [...candles, { time: bucket, open: last?.close ?? price, high: Math.max(price, last?.close ?? price), low: Math.min(price, last?.close ?? price), close: price }];
 }
 
-/** The price change over the last 24 h from hourly candles, as a fraction; null without data. */
-export function change24h(hourly: Candle[], now: number): number | null {
+/** The last 24 h from hourly candles: the price change (a fraction), the base lots traded, and
+ * the last traded price (ticks); null without a trade in that time. */
+export function stats24h(hourly: Candle[], now: number): { change: number | null; volumeLots: number; lastTicks: number } | null {
   const since = hourly.filter((c) => c.time >= now - 86_400);
   const first = since[0];
   const last = since[since.length - 1];
-  if (!first || !last || first.open === 0) return null;
-  return last.close / first.open - 1;
+  if (!first || !last) return null;
+  return {
+    change: first.open === 0 ? null : last.close / first.open - 1,
+    volumeLots: since.reduce((sum, c) => sum + (c.volume ?? 0), 0),
+    lastTicks: last.close,
+  };
 }

@@ -24,22 +24,3 @@ describe("the market's state", () => {
     expect(formatSecs(45n)).toBe("45s");
   });
 });
-
-describe("the oracle sources", async () => {
-  const { sourceHealth } = await import("./status");
-  const m = (pythAt: bigint, sbSlot: bigint, sb = "Sb11111111111111111111111111111111111111111") =>
-    ({
-      oracle: { pythPriceUpdate: "Py11111111111111111111111111111111111111111", switchboardFeed: sb, maxAgeSecs: 30, maxAgeSlots: 75 },
-      oracleSeen: { pythPublishTime: pythAt, switchboardSlot: sbSlot },
-    }) as unknown as Market;
-  it("are each fresh or stale by the market's own limits, as the program last used them", () => {
-    expect(sourceHealth(m(990n, 1_950n), 1_000n, 2_000n)).toEqual([
-      { name: "Pyth", age: "10s ago", stale: false },
-      { name: "Switchboard", age: "50 slots ago", stale: false },
-    ]);
-    expect(sourceHealth(m(900n, 1_900n), 1_000n, 2_000n).map((s) => s.stale)).toEqual([true, true]);
-    expect(sourceHealth(m(0n, 0n), 1_000n, 2_000n).map((s) => s.age)).toEqual(["not used yet", "not used yet"]);
-    // An unconfigured source is not listed.
-    expect(sourceHealth(m(990n, 0n, "11111111111111111111111111111111"), 1_000n, 2_000n).map((s) => s.name)).toEqual(["Pyth"]);
-  });
-});

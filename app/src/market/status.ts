@@ -41,32 +41,3 @@ export function formatSecs(s: bigint): string {
   const r = s % 60n;
   return m > 0n ? `${m}m ${r.toString().padStart(2, "0")}s` : `${r}s`;
 }
-
-const UNSET = "11111111111111111111111111111111";
-
-/** One oracle source as the program last used it. */
-export interface SourceHealth {
-  name: "Pyth" | "Switchboard";
-  /** "12 s ago" / "30 slots ago" / "not used yet". */
-  age: string;
-  /** Older than the market's staleness limit for it (the program would refuse it now). */
-  stale: boolean;
-}
-
-/** Each configured source's freshness, from the newest reading the program used
- * (`oracle_seen`) against the market's limits: Pyth in seconds at unix time `now`, Switchboard in
- * slots at `slot`. What the program saw, not the feeds themselves. */
-export function sourceHealth(m: Market, now: bigint, slot: bigint): SourceHealth[] {
-  const out: SourceHealth[] = [];
-  if (m.oracle.pythPriceUpdate !== UNSET) {
-    const t = m.oracleSeen.pythPublishTime;
-    const age = now - t;
-    out.push({ name: "Pyth", age: t === 0n ? "not used yet" : `${formatSecs(age > 0n ? age : 0n)} ago`, stale: t === 0n || age > BigInt(m.oracle.maxAgeSecs) });
-  }
-  if (m.oracle.switchboardFeed !== UNSET) {
-    const s = m.oracleSeen.switchboardSlot;
-    const age = slot - s;
-    out.push({ name: "Switchboard", age: s === 0n ? "not used yet" : `${age > 0n ? age : 0n} slots ago`, stale: s === 0n || age > BigInt(m.oracle.maxAgeSlots) });
-  }
-  return out;
-}

@@ -22,8 +22,29 @@ interface AccountCase {
   order: Json;
   output: { risk: Json | string; preview: Json | string; fundingRateBps: string };
 }
+type Grade = { price: string } | { fault: string };
+interface OracleSourceCase {
+  kind: 0 | 1;
+  owner: string;
+  feed: string;
+  data: { len: number; runs: [number, string][] };
+  rules: { maxAgeSecs: number; maxAgeSlots: number; maxConfidenceBps: number; baseLotSize: string; baseDecimals: number; quoteDecimals: number };
+  now: string;
+  slot: string;
+  newestUsed: string;
+  output: { grade: Grade; published: string | null };
+}
+interface OracleIndexCase {
+  sources: Grade[];
+  maxDeviationBps: number;
+  bandBps: number;
+  stable: string;
+  output: { index: Grade; newRiskRefused: string | null };
+}
 interface Vectors {
   priceScale: string;
+  oracleSource: OracleSourceCase[];
+  oracleIndex: OracleIndexCase[];
   margin: Case[];
   health: Case[];
   liquidationPrice: { input: Json; output: { price: string | null } }[];
@@ -128,6 +149,37 @@ describe("engine vectors through the WebAssembly module", () => {
       expect(risk).toEqual(typeof want === "string" ? want : { ...want });
       expect(outcome(() => ({ ...engine.orderPreview(market, account, o, price) }))).toEqual(c.output.preview);
       expect(String(engine.fundingRateBps(market))).toBe(c.output.fundingRateBps);
+    }
+  });
+});
+
+const hexBytes = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
+
+/** An account's bytes from the vectors' runs of non-zero bytes. */
+function unsparse(d: OracleSourceCase["data"]): Uint8Array {
+  const out = new Uint8Array(d.len);
+  for (const [at, h] of d.runs) out.set(hexBytes(h), at);
+  return out;
+}
+
+const gradeJson = (g: engine.SourceGrade): Grade => (g.price !== null ? { price: String(g.price) } : { fault: g.fault! });
+
+describe("oracle accounts through the WebAssembly module", () => {
+  it("read and graded as the program does: price or fault, and the publication", () => {
+    expect(vectors.oracleSource.length).toBeGreaterThan(0);
+    for (const c of vectors.oracleSource) {
+      const rules = { ...c.rules, baseLotSize: BigInt(c.rules.baseLotSize) };
+      const g = engine.gradeSource(c.kind, hexBytes(c.owner), hexBytes(c.feed), unsparse(c.data), rules, BigInt(c.now), BigInt(c.slot), BigInt(c.newestUsed));
+      expect({ grade: gradeJson(g), published: g.published === null ? null : String(g.published) }).toEqual(c.output);
+    }
+  });
+
+  it("aggregated into the index, with the verdict on new risk", () => {
+    expect(vectors.oracleIndex.length).toBeGreaterThan(0);
+    for (const c of vectors.oracleIndex) {
+      const sources = c.sources.map((s) => ("price" in s ? { price: BigInt(s.price), fault: null } : { price: null, fault: s.fault }));
+      const v = engine.indexPrice(sources, c.maxDeviationBps, c.bandBps, BigInt(c.stable));
+      expect({ index: v.index !== null ? { price: String(v.index) } : { fault: v.indexFault! }, newRiskRefused: v.newRiskRefused }).toEqual(c.output);
     }
   });
 });

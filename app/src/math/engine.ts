@@ -5,7 +5,7 @@
 // here. `app/vectors/engine.json`, written by the engine, is the cross-check (`engine.test.ts`).
 
 import type { Trader } from "../generated";
-import { call, valueOf, walkBook, type AccountInput, type MarketInput, type Slot } from "./wasm";
+import { call, codeName, codeNumber, readSource, valueOf, walkBook, type AccountInput, type MarketInput, type Slot } from "./wasm";
 
 export { EngineError, initEngine, type AccountInput, type MarketInput } from "./wasm";
 
@@ -162,11 +162,69 @@ export function fundingRateBps(market: MarketInput): bigint {
 }
 
 /** The band an order's price must lie in (raw prices), as the program computes it from the
- * stable price and the market's last recorded oracle reference `[refLow, refHigh]` (0, 0: none);
- * null when there is no stable price yet or the band is empty (orders are then refused). */
-export function orderBand(stable: bigint, refLow: bigint, refHigh: bigint, maxDeviationBps: number, bandBps: number): { low: bigint; high: bigint } | null {
-  const [low, high] = call("order_band", null, null, [stable, refLow, refHigh, BigInt(maxDeviationBps), BigInt(bandBps)], 2).map(valueOf);
+ * oracle sources as graded now (none: every source down), the stable price and the market's
+ * last recorded oracle reference `[refLow, refHigh]` (0, 0: none); null when there is no stable
+ * price yet or the band is empty (orders are then refused). */
+export function orderBand(stable: bigint, refLow: bigint, refHigh: bigint, maxDeviationBps: number, bandBps: number, sources: GradedSource[] = []): { low: bigint; high: bigint } | null {
+  const args = [stable, refLow, refHigh, BigInt(maxDeviationBps), BigInt(bandBps), ...sourceArgs(sources)];
+  const [low, high] = call("order_band", null, null, args, 2).map(valueOf);
   return low === null || low === undefined || high === null || high === undefined ? null : { low, high };
+}
+
+/** What the program's grading needs from a market to judge one oracle source. */
+export interface SourceRules {
+  maxAgeSecs: number;
+  maxAgeSlots: number;
+  maxConfidenceBps: number;
+  baseLotSize: bigint;
+  baseDecimals: number;
+  quoteDecimals: number;
+}
+
+/** One oracle source read from its account: its price (raw) or why the program would refuse it
+ * (`Stale`, `WrongOwner`… the engine's `SourceFault` names), and when it was published (unix
+ * seconds for Pyth, a slot for Switchboard; null when the account does not decode). */
+export interface SourceGrade {
+  price: bigint | null;
+  fault: string | null;
+  published: bigint | null;
+}
+
+/** Reads oracle account `data` owned by `owner` as Pyth (`kind` 0, for feed `feed`) or
+ * Switchboard (1), and grades it as the program would at unix time `now` and `slot`, refusing a
+ * print older than `newestUsed` (the market's `oracle_seen` for this source; 0: none). */
+export function gradeSource(kind: 0 | 1, owner: Uint8Array, feed: Uint8Array, data: Uint8Array, rules: SourceRules, now: bigint, slot: bigint, newestUsed: bigint): SourceGrade {
+  const args = [now, slot, BigInt(rules.maxAgeSecs), BigInt(rules.maxAgeSlots), BigInt(rules.maxConfidenceBps), rules.baseLotSize, BigInt(rules.baseDecimals + 256 * rules.quoteDecimals), newestUsed];
+  const [price, published] = readSource(kind, owner, feed, data, args);
+  const ok = price!.code === 0;
+  return { price: ok ? price!.value : null, fault: ok ? null : codeName(price!), published: valueOf(published!) };
+}
+
+export interface IndexVerdict {
+  /** The aggregate of the agreeing sources (raw), or null with `indexFault` saying why. */
+  index: bigint | null;
+  indexFault: string | null;
+  /** Null when the program would let risk increase at these prices; else why not
+   * (`BreakerTripped`, `SourcesDiverge`, a source's fault…). */
+  newRiskRefused: string | null;
+}
+
+/** The index and the new-risk verdict over graded sources (in configuration order), as the
+ * program's `price_for` reaches them against the stable price (0: none). */
+export function indexPrice(sources: GradedSource[], maxDeviationBps: number, bandBps: number, stable: bigint): IndexVerdict {
+  const args = [BigInt(maxDeviationBps), BigInt(bandBps), stable, ...sourceArgs(sources)];
+  const [index, risk] = call("index_price", null, null, args, 2);
+  const fault = (s: Slot) => (s.code === 0 ? null : codeName(s));
+  return { index: index!.code === 0 ? index!.value : null, indexFault: fault(index!), newRiskRefused: fault(risk!) };
+}
+
+/** A source as graded (`gradeSource`): its price, or its fault. */
+export type GradedSource = Pick<SourceGrade, "price" | "fault">;
+
+/** Graded sources as the module reads them: their count, then each one's price and fault code. */
+function sourceArgs(sources: GradedSource[]): bigint[] {
+  if (sources.length > 2) throw new Error("at most two oracle sources");
+  return [BigInt(sources.length), ...sources.flatMap((s) => [s.price ?? 0n, BigInt(s.fault ? codeNumber(s.fault) : 0)])];
 }
 
 export interface Level {

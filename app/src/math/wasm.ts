@@ -1,7 +1,7 @@
 // The engine as WebAssembly (`engine-wasm/`, built into `engine.wasm` beside this file by
 // `scripts/build-wasm.mjs`): loads the module and speaks its memory ABI. Inputs go into the
 // module's input block — the market's stored engine state (encoded by the generated client, so
-// byte-for-byte the account's fields) and parameters, one account, and up to eight i64
+// byte-for-byte the account's fields) and parameters, one account, and up to twelve i64
 // arguments — and results come back as slots of three i64 words: a code (0 value, 1 none,
 // ≥ 2 an engine error, named by the module) and a 128-bit value. Nothing here computes a rule;
 // `engine.ts` gives the exports typed names. docs/web-app.md describes the ABI.
@@ -63,6 +63,8 @@ interface Exports {
   param_name(i: number): number;
   book_ptr(len: number): number;
   book_levels(len: number, now: bigint, depth: number): number;
+  source_ptr(len: number): number;
+  source_grade(kind: number, len: number): number;
   [call: string]: unknown;
 }
 
@@ -77,7 +79,8 @@ export type Call =
   | "withdrawable"
   | "order_preview"
   | "funding_rate"
-  | "order_band";
+  | "order_band"
+  | "index_price";
 
 const encoders = {
   risk: getMarketRiskEncoder(),
@@ -87,7 +90,7 @@ const encoders = {
   trader: getTraderEncoder(),
 };
 const ZERO_SNAPSHOT: FundingSnapshot = { longIndex: 0n, shortIndex: 0n };
-const ARGS = 8;
+const ARGS = 12;
 
 let module: WebAssembly.Module | null = null;
 let ex: Exports | null = null;
@@ -186,6 +189,15 @@ function output(e: Exports, words: number): BigInt64Array {
   return new BigInt64Array(e.memory.buffer, e.output_ptr(), words);
 }
 
+/** The first `count` slots of the output. */
+function slots(e: Exports, count: number): Slot[] {
+  const w = output(e, 3 * count);
+  return Array.from({ length: count }, (_, i) => ({
+    code: Number(w[3 * i]!),
+    value: BigInt.asUintN(64, w[3 * i + 1]!) | (w[3 * i + 2]! << 64n),
+  }));
+}
+
 /** A failed call's error: its code's name, and for arithmetic the engine's line. */
 function failure(e: Exports, code: number): EngineError {
   const name = codeNames[code] ?? `code ${code}`;
@@ -199,11 +211,37 @@ export function call(name: Call, market: MarketInput | null, account: AccountInp
     writeInput(e, market, account, args);
     const status = (e[name] as () => number)();
     if (status !== 0) throw failure(e, status);
-    const w = output(e, 3 * count);
-    return Array.from({ length: count }, (_, i) => ({
-      code: Number(w[3 * i]!),
-      value: BigInt.asUintN(64, w[3 * i + 1]!) | (w[3 * i + 2]! << 64n),
-    }));
+    return slots(e, count);
+  });
+}
+
+/** The name of slot `s`'s code ("Ok", "None", an engine error or an oracle fault). */
+export function codeName(s: Slot): string {
+  return codeNames[s.code] ?? `code ${s.code}`;
+}
+
+/** The code named `name` (the inverse of `codeName`); throws for an unknown name. */
+export function codeNumber(name: string): number {
+  const i = codeNames.indexOf(name);
+  if (i < 0) throw new EngineError("InvalidInput");
+  return i;
+}
+
+/** Copies an oracle account (its owner, the feed id the market configures, its data) into the
+ * module and reads it as Pyth (`kind` 0) or Switchboard (1), graded with `args`
+ * (`source_grade`); returns its two slots. */
+export function readSource(kind: 0 | 1, owner: Uint8Array, feed: Uint8Array, data: Uint8Array, args: bigint[]): Slot[] {
+  return guarded((e) => {
+    const ptr = e.source_ptr(data.length);
+    if (ptr === 0) throw new EngineError("InvalidInput");
+    const area = new Uint8Array(e.memory.buffer, ptr, 64 + data.length);
+    area.set(owner.subarray(0, 32), 0);
+    area.set(feed.subarray(0, 32), 32);
+    area.set(data, 64);
+    writeInput(e, null, null, args);
+    const status = e.source_grade(kind, data.length);
+    if (status !== 0) throw failure(e, status);
+    return slots(e, 2);
   });
 }
 

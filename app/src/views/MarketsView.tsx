@@ -1,8 +1,8 @@
-import { useState } from "react";
-import { usePoll } from "../chain/hooks";
 import type { MarketConfig } from "../config";
 import { MarketStatus } from "../generated";
-import { change24h, fetchCandles } from "../market/history";
+import { useStats24h } from "../market/useStats";
+import { useLiveIndex } from "../market/oracles";
+import { useNow } from "../chain/hooks";
 import { closeReference } from "../market/close";
 import { accountRisk, fundingRateBps, markPrice, type AccountRisk } from "../market/risk";
 import { unitsOf, useMarketAccount, useOwnMarginAccount } from "../market/useMarket";
@@ -24,7 +24,7 @@ export function MarketsView() {
           <thead>
             <tr>
               <th>Market</th>
-              <th>Oracle price</th>
+              <th>Index</th>
               <th>24 h</th>
               <th>Funding / interval</th>
               <th>Open interest</th>
@@ -69,6 +69,7 @@ export function MarketsView() {
 function PortfolioRow({ cfg }: { cfg: MarketConfig }) {
   const { value: m } = useMarketAccount(cfg.market);
   const { value: a } = useOwnMarginAccount(cfg.market);
+  const live = useLiveIndex(m, useNow());
   if (!m || a === undefined) return null;
   const u = unitsOf(m);
   if (a === null) {
@@ -85,7 +86,7 @@ function PortfolioRow({ cfg }: { cfg: MarketConfig }) {
   }
   let risk: AccountRisk | null = null;
   try {
-    risk = accountRisk(m, a, closeReference(m));
+    risk = accountRisk(m, a, closeReference(m, live?.index ?? null));
   } catch {
     risk = null;
   }
@@ -105,22 +106,11 @@ function PortfolioRow({ cfg }: { cfg: MarketConfig }) {
   );
 }
 
-/** The 24 h change from the indexer's hourly candles (unknown while it is down). */
-function useChange24h(market: string): number | null {
-  const { config } = useExchange();
-  const [change, setChange] = useState<number | null>(null);
-  usePoll(config.indexerUrl && `${config.indexerUrl} ${market}`, 30_000, (signal) => {
-    const now = Math.floor(Date.now() / 1000);
-    return fetchCandles(config.indexerUrl!, market, 3600, now - 86_400, signal)
-      .then((c) => setChange(change24h(c, now)))
-      .catch(() => !signal.aborted && setChange(null));
-  });
-  return change;
-}
-
 function MarketRow({ cfg }: { cfg: MarketConfig }) {
   const { value: m } = useMarketAccount(cfg.market);
-  const change = useChange24h(cfg.market);
+  const live = useLiveIndex(m, useNow());
+  const stats = useStats24h(cfg.market);
+  const change = stats?.change ?? null;
   if (!m) {
     return (
       <tr>
@@ -139,7 +129,7 @@ function MarketRow({ cfg }: { cfg: MarketConfig }) {
       <td>
         <a href={`#/trade/${cfg.symbol}`}>{cfg.symbol}</a>
       </td>
-      <td>{u.formatRawPrice(m.price.indexPrice)}</td>
+      <td data-live={live?.index != null}>{u.formatRawPrice(closeReference(m, live?.index ?? null))}</td>
       <td className={change === null ? "muted" : change >= 0 ? "up" : "down"}>
         {change === null ? "—" : `${(change * 100).toFixed(2)}%`}
       </td>

@@ -6,6 +6,7 @@ import { BPS, EngineError, marginBps } from "../math/engine";
 import { bandTicks } from "../market/band";
 import { placeOrder, type MarketRef, type OrderKind } from "../market/actions";
 import { closeReference } from "../market/close";
+import { faultText, type LiveIndex } from "../market/oracles";
 import { previewOrder, type OrderPreview } from "../market/risk";
 import { tradingState } from "../market/status";
 import { useExchange, usePending } from "../state";
@@ -39,6 +40,8 @@ interface Props {
   /** A price picked in the book (its text): becomes a limit order's price. A new object per
    * pick, so only a pick — never a re-render — changes the form. */
   picked: { text: string } | null;
+  /** The oracle accounts as they read now: the index orders are previewed at, the band. */
+  live: LiveIndex | null;
 }
 
 /** Why the order cannot be sent as it stands (null: it can): checked before signing, in the
@@ -55,6 +58,8 @@ export function refusal(o: {
   reduceOnly: boolean;
   marketReduceOnly: boolean;
   marketLabel: string;
+  /** Why the program refuses new risk at the oracle prices right now (null: it does not). */
+  newRiskRefused: string | null;
   preview: OrderPreview | string | null;
   formatNative: (n: bigint) => string;
 }): string | null {
@@ -64,6 +69,7 @@ export function refusal(o: {
   if (o.lots === null || o.lots === 0n) return `Size must be a multiple of ${o.lotText}`;
   if (o.needsPrice && !o.priceOk) return `Price must be a multiple of ${o.tickText}`;
   if (o.marketReduceOnly && !o.reduceOnly) return `${o.marketLabel}: only reduce-only orders`;
+  if (o.newRiskRefused && !o.reduceOnly) return `New positions are refused now (${o.newRiskRefused}): only reduce-only orders`;
   if (typeof o.preview === "string") return o.preview;
   // Only an order that raises what margin the account needs is held to it: a sale that only
   // reduces a long passes with the account under initial margin, as the program lets it.
@@ -83,7 +89,7 @@ export function maxLeverageNow(initialBps: bigint): number {
 /** Order entry: side, type, price, size or leverage, reduce-only; shows the margin the order
  * needs, its fee and the liquidation price it leaves before the trader signs, and refuses to
  * send what the program would refuse. */
-export function OrderEntry({ ref_, market, units, account, top, symbol, now, picked }: Props) {
+export function OrderEntry({ ref_, market, units, account, top, symbol, now, picked, live }: Props) {
   const { session, run, conn } = useExchange();
   const [pending, once] = usePending();
   const [isBid, setIsBid] = useState(true);
@@ -105,13 +111,14 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
     }
   }, [market]);
   const maxLeverage = maxLeverageNow(initialNow);
-  // The price band as the program computes it from the last recorded oracle reference (the
-  // program uses the live one: shown, not enforced here), in whole ticks inside it.
-  const band = useMemo(() => bandTicks(market, units.tickNative), [market, units]);
+  // The price band as the program computes it from the oracle accounts as they read now, in
+  // whole ticks inside it.
+  const sources = live?.sources;
+  const band = useMemo(() => bandTicks(market, units.tickNative, sources ?? []), [market, units, sources]);
 
   const [leverage, setLeverage] = useState(1);
 
-  const mark = closeReference(market);
+  const mark = closeReference(market, live?.index ?? null);
   const bestOpposite = isBid ? top.asks[0]?.priceTicks : top.bids[0]?.priceTicks;
   const lots = units.parseSize(sizeText);
   const limitTicks = kind === "market" ? null : units.parsePrice(priceText);
@@ -150,6 +157,7 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
     reduceOnly,
     marketReduceOnly: state.reduceOnly,
     marketLabel: state.label,
+    newRiskRefused: live?.newRiskRefused ? faultText(live.newRiskRefused) : null,
     preview,
     formatNative: (n) => units.formatNative(n),
   });

@@ -11,6 +11,7 @@ import type { AccountRisk } from "../market/risk";
 import { PRICE_SCALE } from "../math/engine";
 import { useExchange, usePending } from "../state";
 import { openOrders } from "../market/useMarket";
+import type { LiveIndex } from "../market/oracles";
 
 const abs = (a: bigint) => (a < 0n ? -a : a);
 
@@ -30,6 +31,7 @@ export function Positions({
   units,
   risk,
   symbol,
+  live,
   stale,
 }: {
   ref_: MarketRef;
@@ -38,7 +40,9 @@ export function Positions({
   units: MarketUnits;
   risk: AccountRisk | null;
   symbol: string;
-  /** The index is stale: the slippage is measured from an old price. */
+  /** The oracle accounts as they read now (the index, the sources for the band). */
+  live: LiveIndex | null;
+  /** No live index, and the stored one is stale: the slippage is measured from an old price. */
   stale: boolean;
 }) {
   const { session, run, conn } = useExchange();
@@ -51,7 +55,8 @@ export function Positions({
   const position = account?.trader.basePosition ?? 0n;
   const has = position !== 0n;
   const badLimit = limitText.trim() !== "" && limitTicks === null;
-  const plan = account && !badLimit ? closePlan(market, account, units.tickNative, slippage, limitTicks, bandTicks(market, units.tickNative)) : null;
+  const reference = closeReference(market, live?.index ?? null);
+  const plan = account && !badLimit ? closePlan(reference, account, units.tickNative, slippage, limitTicks, bandTicks(market, units.tickNative, live?.sources ?? [])) : null;
   const close = () =>
     once(async () => {
       if (!session || !plan) return;
@@ -99,7 +104,7 @@ export function Positions({
                 </td>
                 <td>{risk?.entryPrice == null ? "—" : units.formatRawPrice(risk.entryPrice)}</td>
                 <td data-testid="position-index">
-                  {units.formatRawPrice(closeReference(market))}
+                  {units.formatRawPrice(reference)}
                   {stale && <span className="error small"> stale</span>}
                 </td>
                 <td className={(risk?.unrealisedPnl ?? 0n) >= 0n ? "up" : "down"} data-testid="position-pnl">

@@ -1,18 +1,19 @@
 import { lazy, Suspense, useMemo, useState } from "react";
-import type { Market } from "../generated";
-import type { MarketUnits } from "../format/units";
 import type { MarketConfig } from "../config";
 import { levels } from "../chain/book";
 import { useNow } from "../chain/hooks";
 import { closeReference } from "../market/close";
 import { accountRisk, withdrawableNow, type AccountRisk } from "../market/risk";
-import { formatSecs, sourceHealth, tradingState } from "../market/status";
+import { useLiveIndex } from "../market/oracles";
+import { tradingState } from "../market/status";
 import { openOrders, useTradingState } from "../market/useMarket";
 import { useExchange } from "../state";
 import { Book, DEPTH } from "./Book";
 import { Funds } from "./Funds";
+import { MarketBar } from "./MarketBar";
 import { OrderEntry } from "./OrderEntry";
 import { MyFills } from "./MyFills";
+import { MyFunding } from "./MyFunding";
 import { MyOrders } from "./MyOrders";
 import { OpenOrders, Positions } from "./Positions";
 import { Trades } from "./Trades";
@@ -26,9 +27,12 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
   const s = useTradingState(cfg);
   const { market, units, ref } = s;
   const account = s.margin.value;
+  // The index as the oracle accounts read now (the stored one lags the last keeper crank).
+  const live = useLiveIndex(market, now);
+  const liveIndex = live?.index ?? null;
   // Positions are valued at the index (what the oracles agree on now), not the lagging stable
   // price; the liquidation price does not depend on the price chosen.
-  const price = market ? closeReference(market) : 0n;
+  const price = market ? closeReference(market, liveIndex) : 0n;
   const risk: AccountRisk | null = useMemo(() => {
     if (!market || !account) return null;
     try {
@@ -64,7 +68,7 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
             <option key={m.symbol}>{m.symbol}</option>
           ))}
         </select>
-        <MarketBar market={market} units={units} now={now} slot={s.marketSlot} />
+        <MarketBar address={cfg.market} market={market} units={units} now={now} live={live} />
       </div>
       <div className="grid" data-tab={tab}>
         {/* On a phone the book, the chart and the trades share one place, one at a time (the
@@ -81,10 +85,10 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
           <Suspense fallback={<section className="panel chart muted">loading chart…</section>}>
             <Chart
               market={cfg.market}
-              priceTicks={market.price.indexPrice === 0n ? null : Number(units.rawToTicks(market.price.indexPrice))}
+              priceTicks={price === 0n ? null : Number(units.rawToTicks(price))}
               tickPrice={units.tickPrice}
               priceDecimals={units.priceDecimals}
-              index={market.price.indexPrice === 0n ? null : Number(units.rawToTicks(market.price.indexPrice)) * units.tickPrice}
+              index={price === 0n ? null : Number(units.rawToTicks(price)) * units.tickPrice}
               stable={market.price.stablePrice === 0n ? null : Number(units.rawToTicks(market.price.stablePrice)) * units.tickPrice}
               stale={tradingState(market, now).stale}
             />
@@ -92,51 +96,15 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
           <Trades market={cfg.market} units={units} />
         </div>
         <div className="side">
-          <OrderEntry ref_={ref} market={market} units={units} account={account ?? null} top={book} symbol={cfg.symbol} now={now} picked={picked} />
+          <OrderEntry ref_={ref} market={market} units={units} account={account ?? null} top={book} symbol={cfg.symbol} now={now} picked={picked} live={live} />
           <Funds ref_={ref} units={units} account={account} withdrawable={withdrawable} ata={s.ata} walletBalance={s.walletBalance} symbol={cfg.symbol} />
         </div>
       </div>
-      <Positions ref_={ref} market={market} account={account} units={units} risk={risk} symbol={cfg.symbol} stale={tradingState(market, now).stale} />
+      <Positions ref_={ref} market={market} account={account} units={units} risk={risk} symbol={cfg.symbol} live={live} stale={liveIndex === null && tradingState(market, now).stale} />
       <OpenOrders ref_={ref} units={units} account={account} symbol={cfg.symbol} />
       <MyOrders market={cfg.market} account={s.margin.address} units={units} />
       <MyFills market={cfg.market} account={s.margin.address} units={units} />
+      <MyFunding market={cfg.market} account={s.margin.address} units={units} />
     </div>
-  );
-}
-
-/** The market's prices, told apart, and what it allows now. */
-function MarketBar({ market, units, now, slot }: { market: Market; units: MarketUnits; now: bigint; slot: bigint }) {
-  const st = tradingState(market, now);
-  const sources = sourceHealth(market, now, slot);
-  return (
-    <>
-      <span title="The aggregate of the agreeing oracle sources: positions are valued here">
-        <span className="muted">Index </span>
-        <span data-testid="oracle-price" className={st.stale ? "stale" : ""}>
-          {units.formatRawPrice(market.price.indexPrice)}
-        </span>
-        {st.indexAgeSecs !== null && (
-          <span className={st.stale ? "error small" : "muted small"} data-testid="index-age">
-            {" "}
-            {st.stale ? "stale: " : ""}
-            {formatSecs(st.indexAgeSecs)} ago
-          </span>
-        )}
-      </span>
-      <span className="muted" title="A slow average of the index: the circuit breaker and the order band are anchored to it, so one bad print cannot move them">
-        Stable {units.formatRawPrice(market.price.stablePrice)}
-      </span>
-      <span className="small" data-testid="oracle-sources" title="Each oracle source's newest reading the program used, against the market's staleness limits">
-        {sources.map((src) => (
-          <span key={src.name} className={src.stale ? "error" : "muted"} data-testid={`source-${src.name}`} data-stale={src.stale}>
-            {src.name} {src.stale ? "stale" : "fresh"} ({src.age}){" "}
-          </span>
-        ))}
-      </span>
-      <span className={st.reduceOnly ? "error" : "muted"} data-testid="market-state">
-        {st.label}
-        {st.breakerReleaseIn !== null && (st.breakerReleaseIn > 0n ? ` · may release in ${formatSecs(st.breakerReleaseIn)}` : " · may release at the next in-band price")}
-      </span>
-    </>
   );
 }

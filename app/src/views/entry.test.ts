@@ -14,6 +14,7 @@ const base = {
   reduceOnly: false,
   marketReduceOnly: false,
   marketLabel: "Active",
+  newRiskRefused: null,
   preview: { notional: 0n, fee: 0n, initialMargin: 100n, initialMarginNow: 0n, equityAfter: 1_000n, liquidationPrice: null, positionAfter: 0n },
   formatNative: (n: bigint) => n.toString(),
 };
@@ -36,6 +37,11 @@ describe("order entry", () => {
     const breaker = { ...base, marketReduceOnly: true, marketLabel: "Reduce-only: circuit breaker" };
     expect(refusal(breaker)).toBe("Reduce-only: circuit breaker: only reduce-only orders");
     expect(refusal({ ...breaker, reduceOnly: true })).toBeNull();
+    // The oracles already beyond the breaker band (before any crank engages it): the program
+    // refuses new risk at once, so the app does too.
+    const tripped = { ...base, newRiskRefused: "beyond the circuit breaker's band" };
+    expect(refusal(tripped)).toBe("New positions are refused now (beyond the circuit breaker's band): only reduce-only orders");
+    expect(refusal({ ...tripped, reduceOnly: true })).toBeNull();
     const short = { ...base, preview: { ...base.preview, initialMargin: 1_001n } };
     expect(refusal(short)).toBe("Needs 1001 margin; equity 1000");
     // An order that does not raise the margin the account needs (a long selling) passes even

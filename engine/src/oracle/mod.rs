@@ -2,10 +2,12 @@
 //! action which price may be used (DESIGN §6). Also owns the market's stable price and its
 //! circuit breaker, and the rule that refreshes both (`PriceTracker::refresh`).
 //!
-//! This module never reads accounts. The program decodes Pyth / Switchboard bytes into
-//! [`SourceReading`]s and reports account-level faults (owner, account type, feed id,
-//! verification) itself as a [`SourceFault`]; from there on everything is plain values.
+//! It never sees a Solana account: `accounts` decodes the Pyth / Switchboard layouts from an
+//! owner key and bytes (the program passes what it loaded, the web app what it subscribed to)
+//! into [`SourceReading`]s, reporting account-level faults (owner, account type, feed id,
+//! verification) as a [`SourceFault`]; from there on everything is plain values.
 
+pub mod accounts;
 mod aggregate;
 mod band;
 mod breaker;

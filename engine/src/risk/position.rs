@@ -9,7 +9,7 @@ use crate::error::MathError;
 use crate::risk::funding::{Funding, FundingSnapshot};
 use crate::risk::open_interest::OpenInterest;
 use crate::trader::Trader;
-use crate::units::QuoteNativePerQuoteLot;
+use crate::units::{QuoteNativePerQuoteLot, SignedQuoteLots};
 
 /// A market's totals that every position change must keep in step.
 pub struct Ledger<'a> {
@@ -24,12 +24,19 @@ pub struct Ledger<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Opened {
     position: i64,
+    funding_paid: SignedQuoteLots,
 }
 
 impl Opened {
     /// The position when the account was opened.
     pub fn position(&self) -> i64 {
         self.position
+    }
+
+    /// The funding the account paid when it was opened (negative: received), quote lots: what
+    /// its position owed since it last settled.
+    pub fn funding_paid(&self) -> SignedQuoteLots {
+        self.funding_paid
     }
 }
 
@@ -52,9 +59,10 @@ impl<'a> Ledger<'a> {
         trader: &mut Trader,
         snapshot: &mut FundingSnapshot,
     ) -> Result<Opened, MathError> {
-        self.funding.settle(trader, snapshot, self.quote_lot_size)?;
+        let funding_paid = self.funding.settle(trader, snapshot, self.quote_lot_size)?;
         Ok(Opened {
             position: trader.base_position.get(),
+            funding_paid,
         })
     }
 
@@ -144,7 +152,10 @@ mod tests {
         // Opening again (a maker named twice would be refused before this) charges nothing more.
         let again = ledger.open(&mut trader, &mut snapshot).unwrap();
         assert_eq!(trader.realised_pnl.get(), -10);
-        assert_eq!(opened, again);
+        assert_eq!(opened.position(), again.position());
+        // Each says what it settled: the payment once, then nothing.
+        assert_eq!(opened.funding_paid(), SignedQuoteLots::new(10));
+        assert_eq!(again.funding_paid(), SignedQuoteLots::new(0));
         ledger.close(opened, &trader).unwrap();
         assert_eq!((oi.long_lots, oi.short_lots), (5, 5));
     }

@@ -14,8 +14,10 @@ use solana_sdk::signer::Signer;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Half-spreads of the maker's ladder, bps.
-const LADDER_BPS: [f64; 3] = [5.0, 15.0, 40.0];
+/// Half-spreads of the maker's ladder, bps. The deep level is liquidity a crash finds: after a
+/// move past the circuit breaker nobody may add risk, so only orders already resting inside the
+/// new band can take a closing trader's other side.
+const LADDER_BPS: [f64; 4] = [5.0, 15.0, 40.0, 300.0];
 /// Notional per ladder level, whole quote units.
 const LEVEL_NOTIONAL: u64 = 20_000;
 /// Collateral each participant starts with, whole quote units.

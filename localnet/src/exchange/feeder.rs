@@ -10,7 +10,7 @@ use perp_sdk::perp::state::OracleConfig;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// How a market's price moves.
@@ -31,6 +31,8 @@ pub struct Feeder {
     walk: Walk,
     /// The latest price, f64 bits.
     price: AtomicU64,
+    /// The walk is paused: the price stays where a test set it (still published every tick).
+    held: AtomicBool,
 }
 
 /// Confidence the providers publish.
@@ -51,6 +53,7 @@ impl Feeder {
             oracle,
             walk,
             price: AtomicU64::new(walk.opening.to_bits()),
+            held: AtomicBool::new(false),
         })
     }
 
@@ -61,7 +64,14 @@ impl Feeder {
     /// Moves the price to `price` now (a test's crash); the walk goes on from there.
     pub async fn set(&self, ledger: &Ledger, price: f64) {
         self.price.store(price.to_bits(), Ordering::Relaxed);
-        self.publish(ledger, price, &mut rand::rng()).await;
+        // A seeded generator, not the thread's: the future must stay `Send` (HTTP handlers).
+        let mut rng = ChaCha8Rng::seed_from_u64(rand::random());
+        self.publish(ledger, price, &mut rng).await;
+    }
+
+    /// Pauses the walk at the current price (`true`) or lets it go on from there (`false`).
+    pub fn hold(&self, held: bool) {
+        self.held.store(held, Ordering::Relaxed);
     }
 
     /// Writes both providers' accounts at `price`.
@@ -91,6 +101,9 @@ impl Feeder {
 
     /// The next price after `dt` seconds.
     fn step(&self, rng: &mut impl Rng, dt: f64) -> f64 {
+        if self.held.load(Ordering::Relaxed) {
+            return self.price();
+        }
         let w = &self.walk;
         let sigma = w.hourly_vol * (dt / 3_600.0).sqrt();
         let mut log_return = sigma * normal(rng) - 0.5 * sigma * sigma;

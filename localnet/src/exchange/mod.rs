@@ -3,6 +3,7 @@
 //! leveraged traders. `up` adds the real keeper binary and the status lines.
 
 pub mod actors;
+pub mod controls;
 pub mod faucet;
 mod faucet_limits;
 pub mod feeder;
@@ -72,6 +73,8 @@ pub struct Options {
     pub makers: bool,
     /// Leveraged traders per market.
     pub traders: usize,
+    /// Mount the test controls (`controls`): prices moved on demand.
+    pub test_controls: bool,
 }
 
 impl Default for Options {
@@ -82,6 +85,7 @@ impl Default for Options {
             moving_prices: true,
             makers: true,
             traders: 4,
+            test_controls: false,
         }
     }
 }
@@ -141,7 +145,11 @@ impl Exchange {
             clock_offset: -(i64::from(timelock_bounds::DEFAULT_DELAY_SECS) + 120),
             ..options.server.clone()
         };
-        let net = Localnet::start(&server, Some(faucet::router(cell.clone()))).await?;
+        let mut routes = faucet::router(cell.clone());
+        if options.test_controls {
+            routes = routes.merge(controls::router(cell.clone()));
+        }
+        let net = Localnet::start(&server, Some(routes)).await?;
         let deployer = Keypair::new();
         net.ledger
             .airdrop(&deployer.pubkey(), 1_000 * LAMPORTS_PER_SOL)

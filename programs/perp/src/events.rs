@@ -270,6 +270,84 @@ pub struct OrderPlaced {
     pub timestamp: i64,
 }
 
+/// Funding settled into margin accounts of one market in one instruction: what each position
+/// owed since its account last settled, moved into its realised PnL. Funding settles lazily —
+/// whenever an account's position changes (as taker or maker), it is liquidated, withdraws or
+/// closes, or its orders are cancelled at risk — so one payment may cover several intervals.
+/// One event per instruction, listing only the accounts that paid or received something, so an
+/// order touching many makers adds one log line, not one per maker.
+#[event]
+pub struct FundingPaid {
+    pub market: Pubkey,
+    pub timestamp: i64,
+    pub payments: Vec<FundingPayment>,
+}
+
+/// One account's funding payment in `FundingPaid`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FundingPayment {
+    pub margin_account: Pubkey,
+    /// The position the funding was owed on, base lots (negative: short).
+    pub base_lots: i64,
+    /// Paid, native quote units (negative: received).
+    pub amount: i64,
+}
+
+/// The funding payments of one instruction, logged together (`log`) as one `FundingPaid`.
+pub struct FundingPayments {
+    market: Pubkey,
+    quote_lot_size: u64,
+    payments: Vec<FundingPayment>,
+}
+
+impl FundingPayments {
+    /// Payments in `market`, whose quote lots are `quote_lot_size` native units.
+    pub fn new(market: Pubkey, quote_lot_size: u64) -> Self {
+        FundingPayments {
+            market,
+            quote_lot_size,
+            payments: Vec::new(),
+        }
+    }
+
+    /// Adds what `margin_account`, holding `base_lots`, paid (`paid_lots` quote lots;
+    /// negative: received), unless it is nothing.
+    pub fn add(&mut self, margin_account: Pubkey, base_lots: i64, paid_lots: i64) {
+        if paid_lots == 0 {
+            return;
+        }
+        // Saturating: a log line must never fail an instruction the ledger already accepted.
+        let amount = i64::try_from(i128::from(paid_lots) * i128::from(self.quote_lot_size))
+            .unwrap_or(if paid_lots > 0 { i64::MAX } else { i64::MIN });
+        self.payments.push(FundingPayment {
+            margin_account,
+            base_lots,
+            amount,
+        });
+    }
+
+    /// Adds what opening `margin_account` on the ledger settled.
+    pub fn opened(&mut self, margin_account: Pubkey, opened: &perp_engine::risk::position::Opened) {
+        self.add(
+            margin_account,
+            opened.position(),
+            opened.funding_paid().get(),
+        );
+    }
+
+    /// Logs the payments as one `FundingPaid` at unix time `timestamp` (nothing when none).
+    pub fn log(self, timestamp: i64) {
+        if self.payments.is_empty() {
+            return;
+        }
+        log_event(&FundingPaid {
+            market: self.market,
+            timestamp,
+            payments: self.payments,
+        });
+    }
+}
+
 /// Orders of one account left the book at its request.
 #[event]
 pub struct OrdersCancelled {

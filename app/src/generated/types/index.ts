@@ -27,6 +27,8 @@ export * from "./eventQueue512";
 export * from "./eventsConsumed";
 export * from "./exchangeInitialized";
 export * from "./funding";
+export * from "./fundingPaid";
+export * from "./fundingPayment";
 export * from "./fundingSample";
 export * from "./fundingSnapshot";
 export * from "./fundingUpdated";

@@ -68,7 +68,7 @@ pub fn handler(ctx: Context<CollateralWithdraw>, amount: u64) -> Result<()> {
     let (collateral_after, signer) = {
         let mut market = ctx.accounts.market.load_mut()?;
         let mut account = ctx.accounts.margin_account.load_mut()?;
-        market.settle_funding(&mut account)?;
+        market.settle_funding_logged(ctx.accounts.margin_account.key(), &mut account, now)?;
         market.settle_realised(&mut account)?;
         let free = withdrawable(&mut market, &account, &ctx.accounts.oracles, &clock)?;
         let after = market.pay_out(&mut account, amount, free, vault_before, now)?;

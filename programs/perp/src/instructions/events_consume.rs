@@ -6,7 +6,7 @@
 //! the fills that exits and liquidations need settle here.
 
 use crate::error::ErrorCode;
-use crate::events::{EventsConsumed, log_event};
+use crate::events::{EventsConsumed, FundingPayments, log_event};
 use crate::state::{EventQueueAccount, Market};
 use crate::util::makers::MakerAccounts;
 use anchor_lang::prelude::*;
@@ -24,11 +24,13 @@ pub fn handler<'info>(ctx: Context<'info, EventsConsume<'info>>, limit: u16) -> 
     let market_key = ctx.accounts.market.key();
     let mut market = ctx.accounts.market.load_mut()?;
     let mut queue = ctx.accounts.event_queue.load_mut()?;
+    let mut funding = FundingPayments::new(market_key, market.params.quote_lot_size);
     let mut makers = MakerAccounts::load(
         ctx.remaining_accounts,
         &market.ledger(),
         market_key,
         Pubkey::default(),
+        &mut funding,
     )?;
     let count = consume_events(
         &mut queue.queue,
@@ -43,5 +45,6 @@ pub fn handler<'info>(ctx: Context<'info, EventsConsume<'info>>, limit: u16) -> 
         count: count as u32,
         remaining: queue.queue.pending() as u32,
     });
+    funding.log(Clock::get()?.unix_timestamp);
     Ok(())
 }

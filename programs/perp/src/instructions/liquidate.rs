@@ -14,7 +14,7 @@
 //! it as they settle). Nothing outside this market is touched.
 
 use crate::error::ErrorCode;
-use crate::events::{Bankruptcy, Liquidated, log_event};
+use crate::events::{Bankruptcy, FundingPayments, Liquidated, log_event};
 // Glob: the nested `OracleAccounts` derive needs its generated client modules in scope.
 use crate::oracle::*;
 use crate::state::{EventQueueAccount, MarginAccount, Market, OrderBookAccount};
@@ -87,6 +87,10 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
                     .map_err(ErrorCode::from)?,
             )
         };
+        let mut funding = FundingPayments::new(a.market.key(), market.params.quote_lot_size);
+        funding.opened(a.margin_account.key(), &opened);
+        funding.opened(a.keeper_account.key(), &keeper_opened);
+        funding.log(clock.unix_timestamp);
         settle_own_events(a, &market, &mut account)?;
         let orders_cancelled = a
             .book

@@ -44,7 +44,7 @@ pub fn handler(ctx: Context<MarginAccountClose>) -> Result<()> {
     let (amount, signer, market_key) = {
         let mut market = ctx.accounts.market.load_mut()?;
         let mut account = ctx.accounts.margin_account.load_mut()?;
-        market.settle_funding(&mut account)?;
+        market.settle_funding_logged(ctx.accounts.margin_account.key(), &mut account, now)?;
         market.settle_realised(&mut account)?;
         require!(
             account.trader.is_flat() && account.trader.realised_pnl.is_zero(),

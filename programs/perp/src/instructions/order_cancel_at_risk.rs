@@ -32,7 +32,7 @@ pub fn handler(ctx: Context<OrderCancelAtRisk>) -> Result<()> {
     let a = &ctx.accounts;
     let mut market = a.market.load_mut()?;
     let mut account = a.margin_account.load_mut()?;
-    market.settle_funding(&mut account)?;
+    market.settle_funding_logged(a.margin_account.key(), &mut account, clock.unix_timestamp)?;
     // The prices a liquidation would use: this is its forerunner, and must work whenever it does.
     let band = price_band(&mut market, &a.oracles, &clock, Action::Liquidate)?;
     require!(

@@ -2,6 +2,7 @@
 //! capabilities (oracle config, price and funding state, open interest) make it large.
 
 use crate::error::ErrorCode;
+use crate::events::FundingPayments;
 use crate::state::{MarginAccount, MarketParams, OracleConfig};
 use anchor_lang::prelude::*;
 use perp_engine::collateral::{OutflowWindow, WINDOW_HOURS};
@@ -15,6 +16,7 @@ use perp_engine::risk::position::Ledger;
 use perp_engine::risk::state::MarketRisk;
 use perp_engine::risk::trader_margin::MarginScale;
 use perp_engine::trader::{FeeRates, Trader};
+use perp_engine::units::SignedQuoteLots;
 use perp_engine::{
     BaseLots, Bps, Price, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot,
 };
@@ -306,17 +308,33 @@ impl Market {
     }
 
     /// Settles `account`'s funding since its snapshot into its realised PnL, before its health
-    /// is judged (a change of its position settles it through `ledger` instead).
-    pub fn settle_funding(&self, account: &mut MarginAccount) -> Result<()> {
+    /// is judged (a change of its position settles it through `ledger` instead); returns what
+    /// it paid (negative: received). Pure: clients call it to see an account as the program will.
+    pub fn settle_funding(&self, account: &mut MarginAccount) -> Result<SignedQuoteLots> {
         // The engine's `Funding::settle` in place (what `MarketRules::settle_funding` calls),
         // without copying the 1.6 kB trader in and out on every instruction.
-        self.funding
+        Ok(self
+            .funding
             .settle(
                 &mut account.trader,
                 &mut account.funding,
                 self.quote_lot_size(),
             )
-            .map_err(ErrorCode::from)?;
+            .map_err(ErrorCode::from)?)
+    }
+
+    /// `settle_funding` inside an instruction: also logs what `account` (at `key`) paid
+    /// (`FundingPaid`) at unix time `now`.
+    pub fn settle_funding_logged(
+        &self,
+        key: Pubkey,
+        account: &mut MarginAccount,
+        now: i64,
+    ) -> Result<()> {
+        let paid = self.settle_funding(account)?;
+        let mut payments = FundingPayments::new(account.market, self.params.quote_lot_size);
+        payments.add(key, account.trader.base_position.get(), paid.get());
+        payments.log(now);
         Ok(())
     }
 

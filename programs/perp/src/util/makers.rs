@@ -6,7 +6,7 @@
 //! once the book is done (`close`), so open interest follows what the book did to them.
 
 use crate::error::ErrorCode;
-use crate::events::{BookEventLogged, log_event};
+use crate::events::{BookEventLogged, FundingPayments, log_event};
 use crate::state::MarginAccount;
 use anchor_lang::Discriminator;
 use anchor_lang::prelude::*;
@@ -28,12 +28,14 @@ pub struct MakerAccounts<'a> {
 
 impl<'a> MakerAccounts<'a> {
     /// Borrows every account in `remaining` as a margin account of the market at `market_key`
-    /// other than `taker`, opening each on the market's `ledger`.
+    /// other than `taker`, opening each on the market's `ledger` (what funding settles is added
+    /// to `funding`).
     pub fn load(
         remaining: &'a [AccountInfo<'_>],
         ledger: &Ledger,
         market_key: Pubkey,
         taker: Pubkey,
+        funding: &mut FundingPayments,
     ) -> Result<Self> {
         let mut accounts: Vec<Loaded<'a>> = Vec::with_capacity(remaining.len());
         for info in remaining {
@@ -58,6 +60,7 @@ impl<'a> MakerAccounts<'a> {
             let opened = ledger
                 .open(&mut account_ref.trader, &mut account_ref.funding)
                 .map_err(ErrorCode::from)?;
+            funding.opened(info.key(), &opened);
             accounts.push((info.key(), account, opened));
         }
         Ok(MakerAccounts {

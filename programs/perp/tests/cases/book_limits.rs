@@ -11,10 +11,12 @@ use crate::program_test::ix;
 use crate::program_test::trading::{
     book_depth, finish, finish_with, funded_market, order, place, place_all, try_place,
 };
+use base64::Engine as _;
 use perp::error::ErrorCode;
 use perp::{OrderArgs, OrderSide, OrderType};
 use perp_engine::book::{BOOK_CAPACITY, EVENT_QUEUE_CAPACITY, queue_reserve};
 use perp_engine::trader::MAX_OPEN_ORDERS;
+use solana_sdk::pubkey::Pubkey;
 
 const COLLATERAL: u64 = 50_000_000;
 
@@ -265,6 +267,25 @@ async fn one_order_logs_at_most_32_fills_within_the_log_limit() {
         logs.len()
     );
     assert!(bytes < 10_000, "{bytes} bytes of logs");
+    // Funding that settles adds one `FundingPaid` line listing every account that paid. A legacy
+    // transaction (1,232 bytes) names at most 32 accounts, 9 of them `order_place`'s own: with
+    // the taker, at most 24 payments. Even then the logs stay under the validator's limit.
+    let payment = perp::events::FundingPayment {
+        margin_account: Pubkey::new_unique(),
+        base_lots: i64::MIN,
+        amount: i64::MIN,
+    };
+    let worst = perp::events::FundingPaid {
+        market: market.market,
+        timestamp: i64::MAX,
+        payments: vec![payment; 24],
+    };
+    let line = format!(
+        "Program data: {}",
+        base64::engine::general_purpose::STANDARD.encode(anchor_lang::Event::data(&worst))
+    );
+    println!("with 24 funding payments: {} bytes", bytes + line.len());
+    assert!(bytes + line.len() < 10_000, "{} bytes", bytes + line.len());
     assert_eq!(book_depth(&mut env, &market).await, (0, 8));
     finish(&mut env, &market, &[&maker, &second]).await;
 }

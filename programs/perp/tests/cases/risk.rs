@@ -333,11 +333,34 @@ async fn funding_is_zero_sum_and_skips_samples_the_oracle_rules_forbid() {
     // Skipped time pays no premium: 0.5% of 150,000 native per lot for the 45 sampled minutes.
     assert_eq!(closed, Some(750_000_000 * 45 / 60));
 
-    // Touching both accounts settles it: the long pays 50 × 562.5, the short receives it.
-    for (t, moved) in [(&taker, -28_125), (&maker, 28_125)] {
+    // Touching both accounts settles it: the long pays 50 × 562.5, the short receives it, and
+    // each settlement says so in a `FundingPaid` event (what the indexer's history is built from).
+    for (t, moved, lots) in [(&taker, -28_125, 50), (&maker, 28_125, -50)] {
         let before = claim(&mut env, t).await;
-        env.withdraw(t, 1).await.expect("touch");
+        let ix = perp_sdk::ix::collateral_withdraw(&t.collateral_accounts(), 1);
+        let logs = env
+            .send_for_log_lines(&[ix], &[&t.wallet])
+            .await
+            .expect("touch");
         assert_eq!(claim(&mut env, t).await - before, moved - 1);
+        let paid: Vec<perp::events::FundingPaid> = perp_sdk::events::in_logs(&logs);
+        assert_eq!(paid.len(), 1, "{logs:?}");
+        assert_eq!(paid[0].market, market.market);
+        assert_eq!(
+            paid[0].payments,
+            [perp::events::FundingPayment {
+                margin_account: t.margin_account,
+                base_lots: lots,
+                amount: -moved,
+            }]
+        );
+        // Settled once: touching it again pays nothing and logs nothing.
+        let ix = perp_sdk::ix::collateral_withdraw(&t.collateral_accounts(), 1);
+        let logs = env
+            .send_for_log_lines(&[ix], &[&t.wallet])
+            .await
+            .expect("touch again");
+        assert!(perp_sdk::events::in_logs::<perp::events::FundingPaid>(&logs).is_empty());
     }
     let dust = env.assert_conservation(&market).await;
     assert_eq!(dust, 0, "50 × 562.5 divides exactly");
