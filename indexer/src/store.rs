@@ -161,19 +161,36 @@ impl Store {
         Ok(Store { db: Mutex::new(db) })
     }
 
-    /// Records `trades`; a trade seen before (same signature and index) is kept once.
-    pub fn insert(&self, trades: &[Trade]) -> rusqlite::Result<usize> {
+    /// Runs the `INSERT OR IGNORE` statement `sql` for each of `rows` (`run` binds one) in one
+    /// transaction; returns how many rows were new.
+    fn insert_all<T>(
+        &self,
+        sql: &str,
+        rows: &[T],
+        run: impl Fn(&mut rusqlite::CachedStatement<'_>, &T) -> rusqlite::Result<usize>,
+    ) -> rusqlite::Result<usize> {
         let mut db = self.db.lock().expect("db");
         let tx = db.transaction()?;
         let mut added = 0;
         {
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR IGNORE INTO trades
-                 (signature, idx, market, slot, time, price_ticks, base_lots, taker_side, maker, taker)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?;
-            for t in trades {
-                added += stmt.execute(params![
+            let mut stmt = tx.prepare_cached(sql)?;
+            for row in rows {
+                added += run(&mut stmt, row)?;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Records `trades`; a trade seen before (same signature and index) is kept once.
+    pub fn insert(&self, trades: &[Trade]) -> rusqlite::Result<usize> {
+        self.insert_all(
+            "INSERT OR IGNORE INTO trades
+             (signature, idx, market, slot, time, price_ticks, base_lots, taker_side, maker, taker)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            trades,
+            |stmt, t| {
+                stmt.execute(params![
                     t.signature,
                     t.index,
                     t.market,
@@ -184,11 +201,9 @@ impl Store {
                     t.taker_side,
                     t.maker,
                     t.taker
-                ])?;
-            }
-        }
-        tx.commit()?;
-        Ok(added)
+                ])
+            },
+        )
     }
 
     /// The latest `limit` trades of `market`, newest first.
@@ -204,19 +219,15 @@ impl Store {
 
     /// Records `orders`; an order seen before (same signature and index) is kept once.
     pub fn insert_orders(&self, orders: &[Order]) -> rusqlite::Result<usize> {
-        let mut db = self.db.lock().expect("db");
-        let tx = db.transaction()?;
-        let mut added = 0;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR IGNORE INTO orders
-                 (signature, idx, market, account, slot, time, side, order_type, limit_ticks,
-                  price_ticks, base_lots, filled_lots, cancelled_lots, rested, reduce_only,
-                  client_order_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            )?;
-            for o in orders {
-                added += stmt.execute(params![
+        self.insert_all(
+            "INSERT OR IGNORE INTO orders
+             (signature, idx, market, account, slot, time, side, order_type, limit_ticks,
+              price_ticks, base_lots, filled_lots, cancelled_lots, rested, reduce_only,
+              client_order_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            orders,
+            |stmt, o| {
+                stmt.execute(params![
                     o.signature,
                     o.index,
                     o.market,
@@ -233,11 +244,9 @@ impl Store {
                     o.rested,
                     o.reduce_only,
                     db_u64(o.client_order_id)
-                ])?;
-            }
-        }
-        tx.commit()?;
-        Ok(added)
+                ])
+            },
+        )
     }
 
     /// The latest `limit` orders of the margin account `account`, newest first.
@@ -274,17 +283,13 @@ impl Store {
 
     /// Records funding `payments`; one seen before (same signature and index) is kept once.
     pub fn insert_funding(&self, payments: &[FundingPayment]) -> rusqlite::Result<usize> {
-        let mut db = self.db.lock().expect("db");
-        let tx = db.transaction()?;
-        let mut added = 0;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR IGNORE INTO funding
-                 (signature, idx, market, account, slot, time, base_lots, amount)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            for p in payments {
-                added += stmt.execute(params![
+        self.insert_all(
+            "INSERT OR IGNORE INTO funding
+             (signature, idx, market, account, slot, time, base_lots, amount)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            payments,
+            |stmt, p| {
+                stmt.execute(params![
                     p.signature,
                     p.index,
                     p.market,
@@ -293,11 +298,9 @@ impl Store {
                     p.time,
                     p.base_lots,
                     p.amount
-                ])?;
-            }
-        }
-        tx.commit()?;
-        Ok(added)
+                ])
+            },
+        )
     }
 
     /// The latest `limit` funding payments of the margin account `account`, newest first.

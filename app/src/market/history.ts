@@ -47,18 +47,23 @@ export async function fetchTrades(indexer: string, market: string, limit = 50, s
 }
 
 /** The latest fills of the margin account `account`, as maker or taker, newest first. */
-export async function fetchFills(indexer: string, account: string, limit = 50, signal?: AbortSignal): Promise<Trade[]> {
-  return getJson<Trade[]>(`${indexer}/fills?account=${account}&limit=${limit}`, signal);
-}
+export const fetchFills = accountHistory<Trade>("fills");
 
 /** An order as the indexer recorded it from its `OrderPlaced` event. */
-export interface OrderRecord {
+/** What the indexer records of every event of one account: where it was logged and when. */
+interface AccountRecord {
   signature: string;
+  /** Its position among the transaction's records of that kind. */
   index: number;
   market: string;
+  /** The margin account. */
   account: string;
   slot: number;
+  /** Unix seconds (the program's clock). */
   time: number;
+}
+
+export interface OrderRecord extends AccountRecord {
   side: "buy" | "sell";
   orderType: string;
   limitTicks: number;
@@ -72,18 +77,10 @@ export interface OrderRecord {
 }
 
 /** The latest orders the margin account `account` placed, newest first. */
-export async function fetchOrders(indexer: string, account: string, limit = 50, signal?: AbortSignal): Promise<OrderRecord[]> {
-  return getJson<OrderRecord[]>(`${indexer}/orders?account=${account}&limit=${limit}`, signal);
-}
+export const fetchOrders = accountHistory<OrderRecord>("orders");
 
 /** Funding settled into a margin account, as the indexer recorded it from `FundingPaid`. */
-export interface FundingPayment {
-  signature: string;
-  index: number;
-  market: string;
-  account: string;
-  slot: number;
-  time: number;
+export interface FundingPayment extends AccountRecord {
   /** The position it was owed on, base lots (negative: short). */
   baseLots: number;
   /** Native quote units paid (negative: received). */
@@ -91,8 +88,11 @@ export interface FundingPayment {
 }
 
 /** The latest funding payments of the margin account `account`, newest first. */
-export async function fetchFunding(indexer: string, account: string, limit = 50, signal?: AbortSignal): Promise<FundingPayment[]> {
-  return getJson<FundingPayment[]>(`${indexer}/funding?account=${account}&limit=${limit}`, signal);
+export const fetchFunding = accountHistory<FundingPayment>("funding");
+
+/** A fetcher of one kind of an account's history (`GET /<what>?account=`), newest first. */
+function accountHistory<T>(what: string) {
+  return (indexer: string, account: string, limit = 50, signal?: AbortSignal): Promise<T[]> => getJson<T[]>(`${indexer}/${what}?account=${account}&limit=${limit}`, signal);
 }
 
 /** What became of an order when it was placed: "filled", "filled 2 of 5 · rests", "rests",
