@@ -84,6 +84,45 @@ fn liquidated(pass: &LiquidatorPass) -> Vec<Liquidated> {
         .collect()
 }
 
+/// Issue 25: an account that stays liquidatable raises the alarm. Here the keeper's own margin
+/// account does not exist, so every `liquidate` it sends fails: the account ages, pass after
+/// pass, in `liquidatable_oldest_seconds` (chain time), and is forgotten once it is gone.
+#[tokio::test]
+async fn an_account_that_stays_liquidatable_ages_until_it_is_liquidated() {
+    let (world, long) = leveraged_long().await;
+    let (k, _) = keeper(&world, world.bank.clone()).await;
+    let nowhere = solana_sdk::pubkey::Pubkey::new_unique();
+    let mut broken = Liquidator::new(world.market, nowhere, Backoff::new(0, 0));
+    crash(&world).await;
+    let market = world.market.to_string();
+    let oldest = || {
+        k.metrics
+            .liquidatable_oldest_seconds
+            .with_label_values(&[&market])
+            .get()
+    };
+    let first = broken.tick(&k).await.expect("pass");
+    assert_eq!(first.liquidatable, [long.margin_account]);
+    assert_eq!(first.failed, 1, "the liquidation cannot land");
+    assert_eq!(oldest(), 0, "just seen");
+    world.bank.advance(45).await.expect("advance");
+    world
+        .publish(Some(OPEN * 0.91), Some(OPEN * 0.91), 10)
+        .await;
+    broken.tick(&k).await.expect("pass");
+    assert!(oldest() >= 45, "{}", oldest());
+    assert_eq!(k.metrics.stuck_markets(30), [(market.clone(), oldest())]);
+    // A working keeper liquidates it; the next pass forgets it.
+    let (good, mut liquidator) = keeper(&world, world.bank.clone()).await;
+    assert_eq!(
+        liquidated(&liquidator.tick(&good).await.expect("pass")).len(),
+        1
+    );
+    broken.tick(&k).await.expect("pass");
+    assert_eq!(oldest(), 0);
+    assert!(k.metrics.stuck_markets(30).is_empty());
+}
+
 /// Issue 22: a healthy, flat account's bid left at 150 would, filled after a 9% crash, leave
 /// it below maintenance (9× its collateral): the keeper cancels it, and nothing else.
 #[tokio::test]
@@ -209,7 +248,11 @@ async fn pool_fails_over_from_an_unreachable_endpoint() {
         Arc::new(RpcCluster::new(dead, Duration::from_secs(2))),
         world.bank.clone(),
     ];
-    let pool = Arc::new(EndpointPool::new(endpoints, metrics.clone()));
+    let pool = Arc::new(EndpointPool::new(
+        endpoints,
+        metrics.clone(),
+        perp_keeper::config::Tuning::default().freshness(),
+    ));
     let (mut k, mut liquidator) = keeper(&world, pool.clone()).await;
     k.metrics = metrics.clone();
     crash(&world).await;

@@ -57,8 +57,21 @@ pub struct Tuning {
     pub backoff_base_secs: i64,
     pub backoff_max_secs: i64,
     pub health_check_secs: u64,
+    /// An endpoint more than this many slots behind the newest endpoint counts as down.
+    pub max_slot_lag: u64,
+    /// An endpoint whose clock lags this machine's by more than this many seconds counts as
+    /// down (a lone endpoint falling behind has no other to compare with).
+    pub max_clock_lag_secs: i64,
+    /// An account that stays liquidatable this long (seconds) makes `/health` fail.
+    pub liquidatable_alarm_secs: i64,
     pub request_timeout_ms: u64,
     pub priority_fee_micro_lamports: u64,
+    /// A pass still running after this many seconds is cancelled (counted as failed).
+    pub pass_timeout_secs: u64,
+    /// A task that panics this many times within `restart_window_secs` stops the keeper
+    /// (exit code 1) instead of being restarted again.
+    pub max_task_restarts: u32,
+    pub restart_window_secs: u64,
 }
 
 impl Default for Tuning {
@@ -74,8 +87,15 @@ impl Default for Tuning {
             backoff_base_secs: 2,
             backoff_max_secs: 120,
             health_check_secs: 10,
+            // 25 slots ≈ 10 s at 400 ms.
+            max_slot_lag: 25,
+            max_clock_lag_secs: 60,
+            liquidatable_alarm_secs: 30,
             request_timeout_ms: 5_000,
             priority_fee_micro_lamports: 1_000,
+            pass_timeout_secs: 60,
+            max_task_restarts: 5,
+            restart_window_secs: 300,
         }
     }
 }
@@ -83,6 +103,14 @@ impl Default for Tuning {
 impl Tuning {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// How far behind an endpoint may fall.
+    pub fn freshness(&self) -> crate::pool::Freshness {
+        crate::pool::Freshness {
+            max_slot_lag: self.max_slot_lag,
+            max_clock_lag_secs: self.max_clock_lag_secs,
+        }
     }
 }
 

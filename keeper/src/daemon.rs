@@ -1,5 +1,9 @@
 //! The daemon: one endpoint pool, the metrics server, and every task of every market on its
-//! own timer. A failing pass is logged and counted; the task simply runs again next time.
+//! own timer, each under a supervisor. A failing pass is logged and counted; the task simply
+//! runs again next time. A pass that hangs is cancelled after `pass_timeout_secs` and counted
+//! as failed. A task that panics is restarted with fresh state; one that panics
+//! `max_task_restarts` times within `restart_window_secs` cannot recover by itself, and the
+//! keeper exits non-zero naming it, for the process supervisor to restart.
 
 use crate::backoff::Backoff;
 use crate::config::Config;
@@ -19,31 +23,107 @@ use perp_sdk::pda::margin_account_pda;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::read_keypair_file;
 use solana_sdk::signer::Signer;
+use std::collections::VecDeque;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Runs `task` every `every`, recording completed passes in `clocks` under `name`.
-fn spawn_task(
+/// Makes a task's state afresh (at start, and after a panic).
+type MakeTask = Box<dyn Fn() -> Box<dyn Pass> + Send + Sync>;
+
+/// Runs `task` every `every` forever, recording completed passes in `clocks` under `name`; a
+/// pass longer than `timeout` is cancelled.
+async fn run_task(
     name: String,
     every: Duration,
+    timeout: Duration,
     clocks: Arc<TaskClocks>,
     keeper: Keeper,
     mut task: Box<dyn Pass>,
 ) {
-    // A task may miss a few passes (a slow endpoint) before it counts as lagging.
-    clocks.register(&name, every * 10 + Duration::from_secs(30));
-    tokio::spawn(async move {
-        let mut timer = tokio::time::interval(every);
-        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            timer.tick().await;
-            match task.pass(&keeper).await {
-                Ok(()) => clocks.completed(&name),
-                Err(e) => tracing::warn!(task = %name, error = %e, "pass failed"),
+    let mut timer = tokio::time::interval(every);
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        timer.tick().await;
+        match tokio::time::timeout(timeout, task.pass(&keeper)).await {
+            Ok(Ok(())) => clocks.completed(&name),
+            Ok(Err(e)) => tracing::warn!(task = %name, error = %e, "pass failed"),
+            Err(_) => {
+                keeper
+                    .metrics
+                    .pass_timeouts
+                    .with_label_values(&[&name])
+                    .inc();
+                tracing::warn!(task = %name, secs = timeout.as_secs_f64(), "pass timed out, cancelled");
             }
         }
-    });
+    }
+}
+
+/// What a panic said.
+fn panic_message(e: tokio::task::JoinError) -> String {
+    match e.try_into_panic() {
+        Ok(p) => p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".into()),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Runs the task `make` builds under `name` (see `run_task`), restarting it with fresh state
+/// after a panic; returns why it gave up: `max_task_restarts` panics within
+/// `restart_window_secs`.
+async fn supervise(
+    name: String,
+    every: Duration,
+    clocks: Arc<TaskClocks>,
+    keeper: Keeper,
+    make: MakeTask,
+) -> String {
+    // A task may miss a few passes (a slow endpoint) before it counts as lagging.
+    clocks.register(&name, every * 10 + Duration::from_secs(30));
+    let t = keeper.tuning.clone();
+    let window = Duration::from_secs(t.restart_window_secs);
+    let timeout = Duration::from_secs(t.pass_timeout_secs.max(1));
+    let mut panics: VecDeque<Instant> = VecDeque::new();
+    loop {
+        let run = tokio::spawn(run_task(
+            name.clone(),
+            every,
+            timeout,
+            clocks.clone(),
+            keeper.clone(),
+            make(),
+        ));
+        let message = match run.await {
+            Ok(()) => "returned".to_string(),
+            Err(e) => panic_message(e),
+        };
+        let now = Instant::now();
+        panics.push_back(now);
+        while panics
+            .front()
+            .is_some_and(|p| now.duration_since(*p) > window)
+        {
+            panics.pop_front();
+        }
+        keeper
+            .metrics
+            .task_restarts
+            .with_label_values(&[&name])
+            .inc();
+        if panics.len() >= t.max_task_restarts as usize {
+            return format!(
+                "task {name} failed {} times within {} s and cannot recover (last: {message})",
+                panics.len(),
+                window.as_secs()
+            );
+        }
+        tracing::error!(task = %name, panic = %message, "task panicked; restarting it");
+        tokio::time::sleep(every.min(Duration::from_secs(5))).await;
+    }
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -66,7 +146,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             )) as Arc<dyn Cluster>
         })
         .collect();
-    let pool = Arc::new(EndpointPool::new(endpoints, metrics.clone()));
+    let pool = Arc::new(EndpointPool::new(
+        endpoints,
+        metrics.clone(),
+        config.tuning.freshness(),
+    ));
     let keeper = Keeper {
         sender: Sender {
             cluster: pool.clone(),
@@ -79,35 +163,42 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let clocks = Arc::new(TaskClocks::default());
     let t = &config.tuning;
     tracing::info!(keeper = %signer.pubkey(), markets = markets.len(), endpoints = config.rpc_urls.len(), "keeper starting");
+    let mut supervisors = tokio::task::JoinSet::new();
 
     for market in markets {
         let keeper_account = margin_account_pda(&market, &signer.pubkey(), 0);
-        let backoff = Backoff::new(t.backoff_base_secs, t.backoff_max_secs);
-        let tasks: [(&str, Duration, Box<dyn Pass>); 4] = [
+        let (base, max) = (t.backoff_base_secs, t.backoff_max_secs);
+        let tasks: [(&str, Duration, MakeTask); 4] = [
             (
                 "liquidator",
                 Duration::from_millis(t.liquidator_interval_ms),
-                Box::new(Liquidator::new(market, keeper_account, backoff)),
+                Box::new(move || {
+                    Box::new(Liquidator::new(
+                        market,
+                        keeper_account,
+                        Backoff::new(base, max),
+                    ))
+                }),
             ),
             (
                 "events",
                 Duration::from_millis(t.events_interval_ms),
-                Box::new(EventConsumer::new(market)),
+                Box::new(move || Box::new(EventConsumer::new(market))),
             ),
             (
                 "funding",
                 Duration::from_secs(t.funding_interval_secs),
-                Box::new(FundingCranker::new(market)),
+                Box::new(move || Box::new(FundingCranker::new(market))),
             ),
             (
                 "risk",
                 Duration::from_secs(t.risk_interval_secs),
-                Box::new(RiskCranker::new(market)),
+                Box::new(move || Box::new(RiskCranker::new(market))),
             ),
         ];
-        for (task, every, pass) in tasks {
+        for (task, every, make) in tasks {
             let name = format!("{task}:{market}");
-            spawn_task(name, every, clocks.clone(), keeper.clone(), pass);
+            supervisors.spawn(supervise(name, every, clocks.clone(), keeper.clone(), make));
         }
     }
     let pool_for_checks = pool.clone();
@@ -122,10 +213,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         metrics,
         pool,
         clocks,
+        liquidatable_alarm_secs: config.tuning.liquidatable_alarm_secs,
     };
     tokio::select! {
         served = serve(config.listen, state) => served.context("metrics endpoint")?,
         _ = tokio::signal::ctrl_c() => tracing::info!("stopping"),
+        Some(gave_up) = supervisors.join_next() => {
+            let reason = gave_up.unwrap_or_else(|e| format!("a supervisor failed: {e}"));
+            tracing::error!(%reason, "keeper cannot recover; exiting");
+            anyhow::bail!(reason);
+        }
     }
     Ok(())
 }
@@ -184,6 +281,122 @@ mod tests {
             "a dead endpoint does not stop the daemon"
         );
         daemon.abort();
+    }
+
+    /// A task whose passes panic `panics` times (counted across restarts), hang when `hang`,
+    /// and otherwise complete.
+    struct Scripted {
+        panics: Arc<std::sync::atomic::AtomicU32>,
+        passes: Arc<std::sync::atomic::AtomicU32>,
+        hang: bool,
+    }
+
+    #[async_trait::async_trait]
+    impl Pass for Scripted {
+        async fn pass(&mut self, _: &Keeper) -> Result<(), crate::KeeperError> {
+            use std::sync::atomic::Ordering::SeqCst;
+            if self.hang {
+                tokio::time::sleep(Duration::from_secs(3_600)).await;
+            }
+            if self.panics.load(SeqCst) > 0 {
+                self.panics.fetch_sub(1, SeqCst);
+                panic!("scripted failure");
+            }
+            self.passes.fetch_add(1, SeqCst);
+            Ok(())
+        }
+    }
+
+    fn test_keeper(tuning: Tuning) -> Keeper {
+        Keeper {
+            sender: Sender {
+                cluster: Arc::new(RpcCluster::new(
+                    "http://127.0.0.1:1",
+                    Duration::from_secs(1),
+                )),
+                signer: Arc::new(Keypair::new()),
+                priority_fee_micro_lamports: 0,
+            },
+            metrics: Arc::new(Metrics::new()),
+            tuning,
+        }
+    }
+
+    /// Supervises a `Scripted` task; returns its counters and the supervisor.
+    fn scripted(
+        keeper: &Keeper,
+        panics: u32,
+        hang: bool,
+    ) -> (
+        Arc<std::sync::atomic::AtomicU32>,
+        tokio::task::JoinHandle<String>,
+    ) {
+        let panics = Arc::new(std::sync::atomic::AtomicU32::new(panics));
+        let passes = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let (p, q) = (panics.clone(), passes.clone());
+        let make: MakeTask = Box::new(move || {
+            Box::new(Scripted {
+                panics: p.clone(),
+                passes: q.clone(),
+                hang,
+            })
+        });
+        let clocks = Arc::new(TaskClocks::default());
+        let run = supervise(
+            "t".into(),
+            Duration::from_millis(10),
+            clocks,
+            keeper.clone(),
+            make,
+        );
+        (passes, tokio::spawn(run))
+    }
+
+    #[tokio::test]
+    async fn a_task_that_panics_is_restarted_with_fresh_state() {
+        let k = test_keeper(Tuning::default());
+        let (passes, supervisor) = scripted(&k, 2, false);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            passes.load(std::sync::atomic::Ordering::SeqCst) > 0,
+            "it runs again"
+        );
+        assert_eq!(k.metrics.task_restarts.with_label_values(&["t"]).get(), 2);
+        assert!(
+            !supervisor.is_finished(),
+            "two panics in five minutes are recovered from"
+        );
+        supervisor.abort();
+    }
+
+    #[tokio::test]
+    async fn a_task_that_keeps_panicking_stops_the_keeper_with_a_clear_line() {
+        let k = test_keeper(Tuning {
+            max_task_restarts: 3,
+            ..Tuning::default()
+        });
+        let (_, supervisor) = scripted(&k, u32::MAX, false);
+        let reason = tokio::time::timeout(Duration::from_secs(5), supervisor)
+            .await
+            .expect("gives up")
+            .expect("supervisor");
+        assert_eq!(
+            reason,
+            "task t failed 3 times within 300 s and cannot recover (last: scripted failure)"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_pass_that_hangs_is_cancelled_and_the_task_goes_on() {
+        let k = test_keeper(Tuning {
+            pass_timeout_secs: 1,
+            ..Tuning::default()
+        });
+        let (_, supervisor) = scripted(&k, 0, true);
+        tokio::time::sleep(Duration::from_millis(2_300)).await;
+        assert!(k.metrics.pass_timeouts.with_label_values(&["t"]).get() >= 2);
+        assert_eq!(k.metrics.task_restarts.with_label_values(&["t"]).get(), 0);
+        supervisor.abort();
     }
 
     #[tokio::test]

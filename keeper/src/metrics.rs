@@ -18,10 +18,22 @@ pub struct Metrics {
     pub cranks: IntCounterVec,
     /// Seconds since each task last completed a pass.
     pub task_lag_seconds: IntGaugeVec,
+    /// Tasks restarted after a panic.
+    pub task_restarts: IntCounterVec,
+    /// Passes cancelled for running longer than `pass_timeout_secs`.
+    pub pass_timeouts: IntCounterVec,
     /// 1 while an RPC endpoint answers its health check, 0 after it fails.
     pub rpc_endpoint_up: IntGaugeVec,
     /// Requests that failed over from one endpoint to the next.
     pub rpc_failovers: IntCounterVec,
+    /// Slots an endpoint was behind the newest endpoint at the last health check.
+    pub rpc_endpoint_slot_lag: IntGaugeVec,
+    /// Accounts below maintenance at the last pass, per market.
+    pub liquidatable_accounts: IntGaugeVec,
+    /// How long (chain seconds) the longest-liquidatable account has stayed so, per market.
+    pub liquidatable_oldest_seconds: IntGaugeVec,
+    /// The same, readable back for `/health` (a gauge vector cannot list its labels).
+    oldest: std::sync::Mutex<std::collections::BTreeMap<String, i64>>,
 }
 
 impl Metrics {
@@ -55,7 +67,33 @@ impl Metrics {
                 "Seconds since a task's last pass",
                 &["task"],
             ),
+            task_restarts: counter(
+                "task_restarts_total",
+                "Tasks restarted after a panic",
+                &["task"],
+            ),
+            pass_timeouts: counter(
+                "pass_timeouts_total",
+                "Passes cancelled for taking too long",
+                &["task"],
+            ),
             rpc_endpoint_up: gauge("rpc_endpoint_up", "RPC endpoint health", &["endpoint"]),
+            rpc_endpoint_slot_lag: gauge(
+                "rpc_endpoint_slot_lag",
+                "Slots behind the newest endpoint at the last health check",
+                &["endpoint"],
+            ),
+            liquidatable_accounts: gauge(
+                "liquidatable_accounts",
+                "Accounts below maintenance at the last pass",
+                &["market"],
+            ),
+            liquidatable_oldest_seconds: gauge(
+                "liquidatable_oldest_seconds",
+                "Seconds the longest-liquidatable account has stayed liquidatable",
+                &["market"],
+            ),
+            oldest: Default::default(),
             rpc_failovers: counter(
                 "rpc_failovers_total",
                 "Requests moved to the next endpoint",
@@ -91,6 +129,31 @@ impl Metrics {
     }
 
     /// The count of `outcome` liquidations so far.
+    /// Records how many accounts of `market` are liquidatable and for how long the oldest has
+    /// been (0: none).
+    pub fn liquidatable(&self, market: &str, count: usize, oldest_secs: i64) {
+        self.liquidatable_accounts
+            .with_label_values(&[market])
+            .set(count as i64);
+        self.liquidatable_oldest_seconds
+            .with_label_values(&[market])
+            .set(oldest_secs);
+        self.oldest
+            .lock()
+            .expect("oldest")
+            .insert(market.to_string(), oldest_secs);
+    }
+
+    /// Markets with an account liquidatable for longer than `secs`, with how long.
+    pub fn stuck_markets(&self, secs: i64) -> Vec<(String, i64)> {
+        let oldest = self.oldest.lock().expect("oldest");
+        oldest
+            .iter()
+            .filter(|(_, s)| **s > secs)
+            .map(|(m, s)| (m.clone(), *s))
+            .collect()
+    }
+
     pub fn liquidations_of(&self, outcome: &str) -> u64 {
         self.liquidations.with_label_values(&[outcome]).get()
     }

@@ -2,6 +2,12 @@
 //! endpoint that is up, and moves to the next when an endpoint cannot answer. An endpoint that
 //! failed is skipped until a health check sees it answer again. Refused transactions are
 //! answers, not failures: they never fail over.
+//!
+//! Answering is not enough: an endpoint that answers from a stale snapshot (a lagging node, or a
+//! lying one) would silence every liquidation while looking healthy. The health check asks every
+//! endpoint for the clock at once and counts one as down when its slot lags the newest any
+//! endpoint reports by more than `max_slot_lag`, or its clock lags wall time by more than
+//! `max_clock_lag_secs` (which also catches a lone endpoint, or all of them, falling behind).
 
 use crate::metrics::Metrics;
 use async_trait::async_trait;
@@ -13,24 +19,59 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::transaction::Transaction;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 struct Endpoint {
     cluster: Arc<dyn Cluster>,
     up: AtomicBool,
+    /// Why the last health check counted it down (empty while up).
+    why_down: Mutex<String>,
+}
+
+/// How far behind an endpoint may fall before it counts as down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    /// Slots behind the newest slot any endpoint reports.
+    pub max_slot_lag: u64,
+    /// Seconds its clock (`unix_timestamp`) may lag this machine's.
+    pub max_clock_lag_secs: i64,
 }
 
 pub struct EndpointPool {
     endpoints: Vec<Endpoint>,
     metrics: Arc<Metrics>,
+    freshness: Freshness,
+}
+
+/// What one health check found of one endpoint: up, or why not.
+fn judge(
+    answer: &Result<Clock, ClusterError>,
+    newest_slot: u64,
+    wall: i64,
+    f: Freshness,
+) -> Result<(), String> {
+    let clock = answer.as_ref().map_err(|e| format!("no answer: {e}"))?;
+    let behind = newest_slot.saturating_sub(clock.slot);
+    if behind > f.max_slot_lag {
+        return Err(format!("{behind} slots behind the newest endpoint"));
+    }
+    let late = wall.saturating_sub(clock.unix_timestamp);
+    if late > f.max_clock_lag_secs {
+        return Err(format!("its clock is {late} s behind wall time"));
+    }
+    Ok(())
 }
 
 type Call<'a, T> = Pin<Box<dyn Future<Output = Result<T, ClusterError>> + Send + 'a>>;
 
 impl EndpointPool {
     /// `clusters` in order of preference; all start up.
-    pub fn new(clusters: Vec<Arc<dyn Cluster>>, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        clusters: Vec<Arc<dyn Cluster>>,
+        metrics: Arc<Metrics>,
+        freshness: Freshness,
+    ) -> Self {
         let endpoints = clusters
             .into_iter()
             .map(|cluster| {
@@ -41,10 +82,15 @@ impl EndpointPool {
                 Endpoint {
                     cluster,
                     up: AtomicBool::new(true),
+                    why_down: Mutex::new(String::new()),
                 }
             })
             .collect();
-        EndpointPool { endpoints, metrics }
+        EndpointPool {
+            endpoints,
+            metrics,
+            freshness,
+        }
     }
 
     fn mark(&self, endpoint: &Endpoint, up: bool) {
@@ -60,18 +106,73 @@ impl EndpointPool {
         self.endpoints.iter().any(|e| e.up.load(Ordering::Relaxed))
     }
 
-    /// Asks every endpoint for the clock and marks it up or down by whether it answered.
+    /// Why each endpoint that is down is down (`endpoint: reason`), for `/health`.
+    pub fn down_reasons(&self) -> Vec<String> {
+        self.endpoints
+            .iter()
+            .filter(|e| !e.up.load(Ordering::Relaxed))
+            .map(|e| {
+                let why = e.why_down.lock().expect("why down").clone();
+                format!(
+                    "{}: {}",
+                    e.cluster.endpoint(),
+                    if why.is_empty() {
+                        "failed a request"
+                    } else {
+                        &why
+                    }
+                )
+            })
+            .collect()
+    }
+
+    /// Asks every endpoint for the clock at once, and marks each up or down: down when it did
+    /// not answer, or answered from too far behind (`Freshness`).
     pub async fn check_health(&self) {
-        for endpoint in &self.endpoints {
-            let ok = endpoint.cluster.clock().await.is_ok();
-            if ok != endpoint.up.load(Ordering::Relaxed) {
-                tracing::info!(
-                    endpoint = endpoint.cluster.endpoint(),
-                    up = ok,
-                    "rpc endpoint health changed"
-                );
+        let mut asks = tokio::task::JoinSet::new();
+        for (i, endpoint) in self.endpoints.iter().enumerate() {
+            let cluster = endpoint.cluster.clone();
+            asks.spawn(async move { (i, cluster.clock().await) });
+        }
+        let mut answers: Vec<Option<Result<Clock, ClusterError>>> =
+            (0..self.endpoints.len()).map(|_| None).collect();
+        while let Some(joined) = asks.join_next().await {
+            if let Ok((i, answer)) = joined {
+                answers[i] = Some(answer);
             }
-            self.mark(endpoint, ok);
+        }
+        let newest = answers
+            .iter()
+            .filter_map(|a| a.as_ref()?.as_ref().ok().map(|c| c.slot))
+            .max()
+            .unwrap_or(0);
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        for (endpoint, answer) in self.endpoints.iter().zip(answers) {
+            let name = endpoint.cluster.endpoint();
+            let answer = answer.unwrap_or_else(|| {
+                Err(ClusterError::Transport {
+                    endpoint: name.into(),
+                    message: "health check task failed".into(),
+                })
+            });
+            if let Ok(clock) = &answer {
+                self.metrics
+                    .rpc_endpoint_slot_lag
+                    .with_label_values(&[name])
+                    .set(newest.saturating_sub(clock.slot) as i64);
+            }
+            let verdict = judge(&answer, newest, wall, self.freshness);
+            let up = verdict.is_ok();
+            if up != endpoint.up.load(Ordering::Relaxed) {
+                match &verdict {
+                    Ok(()) => tracing::info!(endpoint = name, "rpc endpoint up again"),
+                    Err(why) => tracing::warn!(endpoint = name, why = %why, "rpc endpoint down"),
+                }
+            }
+            *endpoint.why_down.lock().expect("why down") = verdict.err().unwrap_or_default();
+            self.mark(endpoint, up);
         }
     }
 
@@ -155,5 +256,141 @@ impl Cluster for EndpointPool {
     async fn send(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
         // Re-sending the same signed transaction elsewhere is safe: it can land only once.
         self.route(|c| c.send(tx)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An endpoint that answers only the clock: the slot and unix time it is set to.
+    struct FixedClock {
+        name: String,
+        slot: u64,
+        unix: i64,
+    }
+
+    fn refused<T>(name: &str) -> Result<T, ClusterError> {
+        Err(ClusterError::Rpc {
+            endpoint: name.into(),
+            message: "not in this test".into(),
+        })
+    }
+
+    #[async_trait]
+    impl Cluster for FixedClock {
+        fn endpoint(&self) -> &str {
+            &self.name
+        }
+        async fn account(&self, _: &Pubkey) -> Result<Option<Account>, ClusterError> {
+            refused(&self.name)
+        }
+        async fn accounts(&self, _: &[Pubkey]) -> Result<Vec<Option<Account>>, ClusterError> {
+            refused(&self.name)
+        }
+        async fn program_accounts(
+            &self,
+            _: &Pubkey,
+            _: &[AccountFilter],
+        ) -> Result<Vec<(Pubkey, Account)>, ClusterError> {
+            refused(&self.name)
+        }
+        async fn latest_blockhash(&self) -> Result<Hash, ClusterError> {
+            refused(&self.name)
+        }
+        async fn clock(&self) -> Result<Clock, ClusterError> {
+            Ok(Clock {
+                slot: self.slot,
+                unix_timestamp: self.unix,
+                ..Clock::default()
+            })
+        }
+        async fn simulate(&self, _: &Transaction) -> Result<TxOutcome, ClusterError> {
+            refused(&self.name)
+        }
+        async fn send(&self, _: &Transaction) -> Result<TxOutcome, ClusterError> {
+            refused(&self.name)
+        }
+    }
+
+    fn wall() -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    }
+
+    fn endpoint(name: &str, slot: u64, unix: i64) -> Arc<dyn Cluster> {
+        Arc::new(FixedClock {
+            name: name.into(),
+            slot,
+            unix,
+        })
+    }
+
+    const FRESH: Freshness = Freshness {
+        max_slot_lag: 25,
+        max_clock_lag_secs: 60,
+    };
+
+    #[tokio::test]
+    async fn a_lagging_endpoint_is_down_though_it_answers_and_requests_skip_it() {
+        let metrics = Arc::new(Metrics::new());
+        // Preferred, answering every request, but 100 slots behind the other: a stale snapshot.
+        let now = wall();
+        let pool = EndpointPool::new(
+            vec![
+                endpoint("stale", 900, now - 40),
+                endpoint("live", 1_000, now),
+            ],
+            metrics.clone(),
+            FRESH,
+        );
+        assert_eq!(
+            pool.clock().await.unwrap().slot,
+            900,
+            "before a check, the preferred answers"
+        );
+        pool.check_health().await;
+        let up = |e: &str| metrics.rpc_endpoint_up.with_label_values(&[e]).get();
+        let lag = |e: &str| metrics.rpc_endpoint_slot_lag.with_label_values(&[e]).get();
+        assert_eq!((up("stale"), up("live")), (0, 1));
+        assert_eq!((lag("stale"), lag("live")), (100, 0));
+        assert_eq!(
+            pool.clock().await.unwrap().slot,
+            1_000,
+            "requests go to the live one"
+        );
+        assert_eq!(
+            pool.down_reasons(),
+            ["stale: 100 slots behind the newest endpoint"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lone_endpoint_behind_wall_time_is_down_and_within_the_limits_is_up() {
+        let metrics = Arc::new(Metrics::new());
+        let now = wall();
+        // Alone, there is no other slot to compare with: its clock is.
+        let pool = EndpointPool::new(
+            vec![endpoint("alone", 5, now - 300)],
+            metrics.clone(),
+            FRESH,
+        );
+        pool.check_health().await;
+        assert!(!pool.any_up());
+        assert!(
+            pool.down_reasons()[0].starts_with("alone: its clock is 30"),
+            "{:?}",
+            pool.down_reasons()
+        );
+        // 25 slots and 60 s behind are still fresh.
+        let pool = EndpointPool::new(
+            vec![endpoint("a", 975, now - 50), endpoint("b", 1_000, now)],
+            metrics,
+            FRESH,
+        );
+        pool.check_health().await;
+        assert!(pool.down_reasons().is_empty());
     }
 }

@@ -58,6 +58,8 @@ pub struct ServerState {
     pub metrics: Arc<Metrics>,
     pub pool: Arc<EndpointPool>,
     pub clocks: Arc<TaskClocks>,
+    /// An account liquidatable for longer than this (seconds) makes the keeper unhealthy.
+    pub liquidatable_alarm_secs: i64,
 }
 
 async fn metrics(State(s): State<ServerState>) -> String {
@@ -70,7 +72,25 @@ async fn health(State(s): State<ServerState>) -> (StatusCode, String) {
     if !s.pool.any_up() {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
-            "no rpc endpoint up\n".into(),
+            format!(
+                "no rpc endpoint up ({})\n",
+                s.pool.down_reasons().join("; ")
+            ),
+        );
+    }
+    let stuck = s.metrics.stuck_markets(s.liquidatable_alarm_secs);
+    if !stuck.is_empty() {
+        let markets: Vec<String> = stuck
+            .iter()
+            .map(|(m, secs)| format!("{m} ({secs}s)"))
+            .collect();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "accounts liquidatable for over {}s: {}\n",
+                s.liquidatable_alarm_secs,
+                markets.join(", ")
+            ),
         );
     }
     if !late.is_empty() {
@@ -140,7 +160,11 @@ mod tests {
         // Nothing listens on loopback port 1: the endpoint is down once checked.
         let dead = "http://127.0.0.1:1";
         let endpoint: Arc<dyn Cluster> = Arc::new(RpcCluster::new(dead, Duration::from_secs(2)));
-        let pool = Arc::new(EndpointPool::new(vec![endpoint], metrics.clone()));
+        let pool = Arc::new(EndpointPool::new(
+            vec![endpoint],
+            metrics.clone(),
+            crate::config::Tuning::default().freshness(),
+        ));
         let clocks = Arc::new(TaskClocks::default());
         clocks.register("liquidator", Duration::from_secs(60));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -151,19 +175,33 @@ mod tests {
             metrics: metrics.clone(),
             pool: pool.clone(),
             clocks: clocks.clone(),
+            liquidatable_alarm_secs: 30,
         };
         tokio::spawn(serve_on(listener, state));
 
         assert_eq!(get(addr, "/health").await, (200, "ok\n".to_string()));
+        // An account liquidatable for longer than the alarm: unhealthy, and well again once it is
+        // not.
+        metrics.liquidatable("M1", 2, 31);
+        let (status, body) = get(addr, "/health").await;
+        assert_eq!(
+            (status, body.as_str()),
+            (503, "accounts liquidatable for over 30s: M1 (31s)\n")
+        );
+        metrics.liquidatable("M1", 2, 30);
+        assert_eq!(get(addr, "/health").await, (200, "ok\n".to_string()));
+
         clocks.register("stuck", Duration::ZERO);
         tokio::time::sleep(Duration::from_millis(5)).await;
         let (status, body) = get(addr, "/health").await;
         assert_eq!(status, 503);
         assert!(body.starts_with("tasks lagging: stuck"), "{body}");
         pool.check_health().await;
-        assert_eq!(
-            get(addr, "/health").await,
-            (503, "no rpc endpoint up\n".to_string())
+        let (status, body) = get(addr, "/health").await;
+        assert_eq!(status, 503);
+        assert!(
+            body.starts_with(&format!("no rpc endpoint up ({dead}: no answer")),
+            "{body}"
         );
 
         let (status, body) = get(addr, "/metrics").await;

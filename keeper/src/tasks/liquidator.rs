@@ -65,6 +65,10 @@ pub struct LiquidatorPass {
 pub struct Liquidator {
     market: Pubkey,
     keeper_account: Pubkey,
+    /// When (chain unix time) each account now liquidatable was first seen so: an account that
+    /// stays liquidatable means something stops the keeper (an endpoint that lies, a refusal it
+    /// does not understand, no collateral left), and raises the alarm.
+    first_seen: HashMap<Pubkey, i64>,
     accounts: HashMap<Pubkey, Tracked>,
     last_scan: Option<i64>,
     /// Inputs of the last evaluation shared by all accounts: the band and the market bytes.
@@ -87,6 +91,7 @@ impl Liquidator {
             market,
             keeper_account,
             accounts: HashMap::new(),
+            first_seen: HashMap::new(),
             last_scan: None,
             last_inputs: None,
             backoff,
@@ -203,12 +208,15 @@ impl Liquidator {
             .with_label_values(&[&self.market.to_string()])
             .set(self.accounts.len() as i64);
         let Some(band) = snap.band(Action::Liquidate) else {
-            // `liquidate` would refuse too; wait for the oracles.
+            // `liquidate` would refuse too; wait for the oracles (what was liquidatable stays
+            // so, and keeps ageing).
             pass.no_price = true;
+            self.watch(k, None, now);
             return Ok(pass);
         };
         let (below, at_risk) = self.evaluate(&snap.market, band, &mut pass)?;
         pass.liquidatable = below.iter().map(|(_, key)| *key).collect();
+        self.watch(k, Some(&pass.liquidatable), now);
         pass.orders_at_risk = at_risk;
         let due: Vec<Pubkey> = pass
             .liquidatable
@@ -233,6 +241,26 @@ impl Liquidator {
             self.cancel_at_risk(k, &snap, key, &mut pass).await?;
         }
         Ok(pass)
+    }
+
+    /// Ages the accounts found liquidatable (`None`: not judged this pass) and publishes how
+    /// many there are and how long the oldest has been so.
+    fn watch(&mut self, k: &Keeper, liquidatable: Option<&[Pubkey]>, now: i64) {
+        if let Some(keys) = liquidatable {
+            let still: std::collections::HashSet<&Pubkey> = keys.iter().collect();
+            self.first_seen.retain(|key, _| still.contains(key));
+            for key in keys {
+                self.first_seen.entry(*key).or_insert(now);
+            }
+        }
+        let oldest = self
+            .first_seen
+            .values()
+            .map(|since| now.saturating_sub(*since))
+            .max()
+            .unwrap_or(0);
+        k.metrics
+            .liquidatable(&self.market.to_string(), self.first_seen.len(), oldest);
     }
 
     async fn cancel_at_risk(
