@@ -323,6 +323,81 @@ async fn shipped_scenarios_hold_their_invariants() {
     }
 }
 
+/// Issue 25: keepers side by side split the accounts instead of racing for each. The flash
+/// crash with one, two and four keepers, racing and splitting: splitting wastes no transaction
+/// on a race, and nothing is left liquidatable or delayed beyond the race's own figure. Prints
+/// the figures (docs/keeper.md has them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keepers_that_split_the_accounts_waste_no_transactions_on_races() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/flash_crash.toml");
+    let base = Scenario::load(std::path::Path::new(path)).expect("scenario");
+    for (count, split) in [(1, false), (2, false), (2, true), (4, false), (4, true)] {
+        let mut scenario = base.clone();
+        scenario.keeper.count = count;
+        scenario.keeper.split = split;
+        let report = Runner::new(&scenario)
+            .await
+            .expect("world")
+            .run(|_, _| {})
+            .await
+            .expect("run completes");
+        let sum = |f: fn(&perp_sim::report::KeeperReport) -> u64| {
+            report.keepers.iter().map(f).sum::<u64>()
+        };
+        let (landed, raced, failed) = (sum(|k| k.landed), sum(|k| k.raced), sum(|k| k.failed));
+        println!(
+            "{count} keeper(s), {}: {} liquidations, {landed} landed, {raced} raced, {failed} failed, longest delay {} s",
+            if split { "split" } else { "racing" },
+            report.liquidations,
+            report.max_liquidation_delay_s
+        );
+        assert!(report.liquidations > 0);
+        assert_eq!(
+            (failed, report.liquidatable_at_end),
+            (0, 0),
+            "{count} {split}"
+        );
+        if split || count == 1 {
+            assert_eq!(raced, 0, "{count} keepers splitting race for nothing");
+        }
+    }
+}
+
+/// The keeper whose share an account is in may be down: another takes it over once it has
+/// stayed liquidatable, untouched, for the grace delay.
+#[tokio::test]
+async fn a_keeper_takes_over_an_account_its_owner_left_liquidatable() {
+    use perp_keeper::tasks::liquidator::Share;
+    let (world, long) = leveraged_long().await;
+    let (k, liquidator) = keeper(&world, world.bank.clone()).await;
+    let share = |index| Share {
+        index,
+        count: 2,
+        grace_secs: 3,
+    };
+    // The other keeper's share: the owner is index 0 or 1, we are the other one.
+    let theirs = if share(0).owns(&long.margin_account) {
+        0
+    } else {
+        1
+    };
+    let mut ours = liquidator.with_share(share(1 - theirs));
+    crash(&world).await;
+    let first = ours.tick(&k).await.expect("pass");
+    assert_eq!((first.liquidatable.len(), first.deferred), (1, 1));
+    assert!(first.landed.is_empty(), "left to its owner for now");
+    world.bank.advance(3).await.expect("advance");
+    world
+        .publish(Some(OPEN * 0.91), Some(OPEN * 0.91), 10)
+        .await;
+    let second = ours.tick(&k).await.expect("pass");
+    assert_eq!(
+        liquidated(&second).len(),
+        1,
+        "taken over after the grace delay"
+    );
+}
+
 /// Quote per base of an engine price (native quote per lot × 10^6) in the preset market.
 fn quote_per_base(world: &World, p: perp_sdk::perp_engine::Price) -> f64 {
     p.raw() as f64 / 1e6 / world.lot_value(1.0)

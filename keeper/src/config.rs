@@ -72,6 +72,12 @@ pub struct Tuning {
     /// (exit code 1) instead of being restarted again.
     pub max_task_restarts: u32,
     pub restart_window_secs: u64,
+    /// Keepers running side by side on the same markets split the accounts: this one is
+    /// `keeper_index` of `keeper_count` (each prefers its share, and takes over an account
+    /// another left liquidatable for `takeover_grace_secs`). 0 of 1: one keeper, every account.
+    pub keeper_index: u32,
+    pub keeper_count: u32,
+    pub takeover_grace_secs: i64,
 }
 
 impl Default for Tuning {
@@ -96,6 +102,9 @@ impl Default for Tuning {
             pass_timeout_secs: 60,
             max_task_restarts: 5,
             restart_window_secs: 300,
+            keeper_index: 0,
+            keeper_count: 1,
+            takeover_grace_secs: 2,
         }
     }
 }
@@ -103,6 +112,15 @@ impl Default for Tuning {
 impl Tuning {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// This keeper's share of the accounts.
+    pub fn share(&self) -> crate::tasks::liquidator::Share {
+        crate::tasks::liquidator::Share {
+            index: self.keeper_index,
+            count: self.keeper_count.max(1),
+            grace_secs: self.takeover_grace_secs,
+        }
     }
 
     /// How far behind an endpoint may fall.
@@ -160,6 +178,8 @@ pub enum ConfigError {
     NoKeypair,
     #[error("no market: pass --market or set markets")]
     NoMarket,
+    #[error("keeper_index {index} is not below keeper_count {count}")]
+    BadShare { index: u32, count: u32 },
 }
 
 impl Config {
@@ -194,6 +214,13 @@ impl Config {
         }
         if markets.is_empty() {
             return Err(ConfigError::NoMarket);
+        }
+        let t = &file.tuning;
+        if t.keeper_index >= t.keeper_count.max(1) {
+            return Err(ConfigError::BadShare {
+                index: t.keeper_index,
+                count: t.keeper_count,
+            });
         }
         Ok(Config {
             rpc_urls,
@@ -273,6 +300,11 @@ mod tests {
         assert_eq!(
             Config::merge(FileConfig::default(), no_market),
             Err(ConfigError::NoMarket)
+        );
+        let second_of_one = file("[tuning]\nkeeper_index = 1\nkeeper_count = 1").expect("parses");
+        assert_eq!(
+            Config::merge(second_of_one, base()),
+            Err(ConfigError::BadShare { index: 1, count: 1 })
         );
         let err = file("rpc_url = \"http://typo\"").expect_err("refused");
         assert!(matches!(err, ConfigError::Parse { message, .. } if message.contains("rpc_url")));

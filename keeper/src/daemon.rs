@@ -167,17 +167,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     for market in markets {
         let keeper_account = margin_account_pda(&market, &signer.pubkey(), 0);
-        let (base, max) = (t.backoff_base_secs, t.backoff_max_secs);
+        let (base, max, share) = (t.backoff_base_secs, t.backoff_max_secs, t.share());
         let tasks: [(&str, Duration, MakeTask); 4] = [
             (
                 "liquidator",
                 Duration::from_millis(t.liquidator_interval_ms),
                 Box::new(move || {
-                    Box::new(Liquidator::new(
-                        market,
-                        keeper_account,
-                        Backoff::new(base, max),
-                    ))
+                    Box::new(
+                        Liquidator::new(market, keeper_account, Backoff::new(base, max))
+                            .with_share(share),
+                    )
                 }),
             ),
             (

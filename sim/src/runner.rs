@@ -13,7 +13,7 @@ use perp_keeper::snapshot::MarketSnapshot;
 use perp_keeper::tasks::Keeper;
 use perp_keeper::tasks::events::EventConsumer;
 use perp_keeper::tasks::funding::FundingCranker;
-use perp_keeper::tasks::liquidator::Liquidator;
+use perp_keeper::tasks::liquidator::{Liquidator, Share};
 use perp_keeper::tasks::risk::RiskCranker;
 use perp_sdk::accounts;
 use perp_sdk::events::in_logs;
@@ -223,7 +223,7 @@ impl<'a> Runner<'a> {
         }
         let tuning = Tuning::default();
         let mut keepers = Vec::new();
-        for _ in 0..scenario.keeper.count {
+        for index in 0..scenario.keeper.count {
             let user = world
                 .user(scenario.keeper.collateral, KEEPER_LAMPORTS)
                 .await?;
@@ -242,7 +242,16 @@ impl<'a> Runner<'a> {
                     world.market,
                     user.margin_account,
                     Backoff::new(tuning.backoff_base_secs, tuning.backoff_max_secs),
-                ),
+                )
+                .with_share(if scenario.keeper.split {
+                    Share {
+                        index,
+                        count: scenario.keeper.count,
+                        grace_secs: tuning.takeover_grace_secs,
+                    }
+                } else {
+                    Share::ALL
+                }),
                 funding: FundingCranker::new(world.market),
                 risk: RiskCranker::new(world.market),
                 events: EventConsumer::new(world.market),

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use std::path::Path;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
@@ -106,6 +106,10 @@ pub struct KeeperSpec {
     /// Collateral of each keeper's margin account, whole quote units.
     #[serde(default = "default_keeper_collateral")]
     pub collateral: u64,
+    /// The keepers split the accounts (each prefers its share, `keeper::tasks::liquidator::
+    /// Share`) instead of all racing for every one.
+    #[serde(default)]
+    pub split: bool,
 }
 
 fn default_keeper_collateral() -> u64 {

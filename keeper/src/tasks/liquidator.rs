@@ -40,6 +40,8 @@ struct Verdict {
 struct Tracked {
     account: Box<MarginAccount>,
     verdict: Option<Verdict>,
+    /// When (chain unix time) its bytes last changed: a liquidation in progress changes them.
+    changed_at: i64,
 }
 
 /// What one pass saw and did.
@@ -58,6 +60,8 @@ pub struct LiquidatorPass {
     pub landed: Vec<(Pubkey, TxOutcome, Duration)>,
     pub raced: usize,
     pub failed: usize,
+    /// Liquidatable accounts left to the keeper whose share they are, for now.
+    pub deferred: usize,
     /// No price for liquidations now (the oracle rules refuse one): nothing was tried.
     pub no_price: bool,
 }
@@ -74,6 +78,33 @@ pub struct Liquidator {
     /// Inputs of the last evaluation shared by all accounts: the band and the market bytes.
     last_inputs: Option<(PriceBand, Vec<u8>)>,
     backoff: Backoff,
+    share: Share,
+}
+
+/// How keepers running side by side split the accounts without a coordinator: each prefers
+/// the accounts whose address falls in its share (`index` of `count`, by the address's first
+/// eight bytes, uniform for addresses), and takes over another's once it has stayed liquidatable
+/// `grace_secs` (that keeper is down, slow or out of margin). One keeper (`count` 1) owns all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share {
+    pub index: u32,
+    pub count: u32,
+    pub grace_secs: i64,
+}
+
+impl Share {
+    /// Every account, at once.
+    pub const ALL: Share = Share {
+        index: 0,
+        count: 1,
+        grace_secs: 0,
+    };
+
+    /// Whether `key` is in this keeper's share.
+    pub fn owns(&self, key: &Pubkey) -> bool {
+        let head = u64::from_le_bytes(key.to_bytes()[..8].try_into().expect("8 bytes"));
+        self.count <= 1 || head % u64::from(self.count) == u64::from(self.index)
+    }
 }
 
 /// Refusals that mean "nothing to do here any more", not a fault.
@@ -95,7 +126,27 @@ impl Liquidator {
             last_scan: None,
             last_inputs: None,
             backoff,
+            share: Share::ALL,
         }
+    }
+
+    /// Shares the accounts with other keepers (see `Share`).
+    pub fn with_share(mut self, share: Share) -> Self {
+        self.share = share;
+        self
+    }
+
+    /// Whether this keeper acts on `key` at `now`: in its share, or left liquidatable and
+    /// untouched by the others for the grace delay (an account being liquidated in steps changes
+    /// at every step, so its owner keeps it).
+    fn acts_on(&self, key: &Pubkey, now: i64) -> bool {
+        if self.share.owns(key) {
+            return true;
+        }
+        let changed = self.accounts.get(key).map_or(now, |t| t.changed_at);
+        self.first_seen
+            .get(key)
+            .is_some_and(|since| now.saturating_sub((*since).max(changed)) >= self.share.grace_secs)
     }
 
     /// Lists the market's margin accounts when the scan is due, otherwise refreshes the known
@@ -133,6 +184,7 @@ impl Liquidator {
                 Some(t) => {
                     t.account = decoded;
                     t.verdict = None;
+                    t.changed_at = now;
                 }
                 None => {
                     self.accounts.insert(
@@ -140,6 +192,7 @@ impl Liquidator {
                         Tracked {
                             account: decoded,
                             verdict: None,
+                            changed_at: now,
                         },
                     );
                 }
@@ -222,9 +275,15 @@ impl Liquidator {
             .liquidatable
             .iter()
             .filter(|key| self.backoff.ready(key, now))
+            .filter(|key| self.acts_on(key, now))
             .take(k.tuning.max_liquidations_per_tick)
             .copied()
             .collect();
+        pass.deferred = pass
+            .liquidatable
+            .iter()
+            .filter(|key| !self.acts_on(key, now))
+            .count();
         let room = k.tuning.max_liquidations_per_tick.saturating_sub(due.len());
         for key in due {
             self.liquidate(k, &snap, key, &mut pass).await?;
@@ -234,6 +293,7 @@ impl Liquidator {
             .orders_at_risk
             .iter()
             .filter(|key| self.backoff.ready(key, now))
+            .filter(|key| self.share.owns(key))
             .take(room)
             .copied()
             .collect();
