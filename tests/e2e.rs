@@ -276,6 +276,16 @@ async fn pool_fails_over_from_an_unreachable_endpoint() {
     assert!(pool.any_up());
 }
 
+/// `scenario` run to its end.
+async fn run(scenario: &Scenario) -> perp_sim::report::Report {
+    Runner::new(scenario)
+        .await
+        .expect("world")
+        .run(|_, _| {})
+        .await
+        .expect("run completes")
+}
+
 // Multi-threaded like the `perp-sim` binary, so keepers really contend for accounts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shipped_scenarios_hold_their_invariants() {
@@ -292,12 +302,7 @@ async fn shipped_scenarios_hold_their_invariants() {
     );
     for path in paths {
         let scenario = Scenario::load(&path).expect("valid scenario");
-        let report = Runner::new(&scenario)
-            .await
-            .expect("world")
-            .run(|_, _| {})
-            .await
-            .expect("run completes");
+        let report = run(&scenario).await;
         let name = &report.scenario;
         assert!(report.conservation_ok, "{name}: tokens conserved");
         assert_eq!(
@@ -335,12 +340,7 @@ async fn keepers_that_split_the_accounts_waste_no_transactions_on_races() {
         let mut scenario = base.clone();
         scenario.keeper.count = count;
         scenario.keeper.split = split;
-        let report = Runner::new(&scenario)
-            .await
-            .expect("world")
-            .run(|_, _| {})
-            .await
-            .expect("run completes");
+        let report = run(&scenario).await;
         let sum = |f: fn(&perp_sim::report::KeeperReport) -> u64| {
             report.keepers.iter().map(f).sum::<u64>()
         };
