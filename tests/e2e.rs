@@ -363,6 +363,43 @@ async fn keepers_that_split_the_accounts_waste_no_transactions_on_races() {
     }
 }
 
+/// Issue 25: a keeper with little collateral in a long one-way move. Holding the positions its
+/// liquidations leave it, its margin runs out and later liquidations fail; closing them as it
+/// goes (the unwind task), it liquidates every account and ends solvent. Prints both runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_unwind_task_keeps_a_keeper_solvent_through_a_grind() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/grind.toml");
+    let base = Scenario::load(std::path::Path::new(path)).expect("scenario");
+    let mut runs = Vec::new();
+    for unwind in [false, true] {
+        let mut scenario = base.clone();
+        scenario.keeper.unwind = unwind;
+        let report = run(&scenario).await;
+        let k = &report.keepers[0];
+        println!(
+            "grind, unwind {}: {} liquidations, {} landed, {} failed, {} left liquidatable, bad debt {}",
+            if unwind { "on" } else { "off" },
+            report.liquidations,
+            k.landed,
+            k.failed,
+            report.liquidatable_at_end,
+            report.bad_debt
+        );
+        runs.push((k.failed, report.liquidatable_at_end, report.liquidations));
+    }
+    let (kept, unwound) = (runs[0], runs[1]);
+    assert!(
+        kept.0 > 0,
+        "holding its inventory, the keeper's liquidations fail: {kept:?}"
+    );
+    assert_eq!(
+        (unwound.0, unwound.1),
+        (0, 0),
+        "unwinding, none fail and none are left"
+    );
+    assert!(unwound.2 >= kept.2);
+}
+
 /// The keeper whose share an account is in may be down: another takes it over once it has
 /// stayed liquidatable, untouched, for the grace delay.
 #[tokio::test]

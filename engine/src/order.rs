@@ -257,3 +257,56 @@ mod tests {
         assert_eq!((band.low, band.high), (Ticks::new(0), Ticks::new(4_500)));
     }
 }
+
+/// The worst price a closing market order accepts: `reference` moved by `slippage_bps` against
+/// the trader (a buy pays up to `reference × (1 + s)`, a sell takes down to `reference × (1 −
+/// s)`, `s` capped at the whole price), rounded to whole ticks further against the trader so it
+/// is never tighter than asked, and at least one tick. The app's Close and the keeper's unwind
+/// both price their orders with it; the program then takes the tighter of it and its band edge.
+pub fn worst_price_ticks(
+    reference: Price,
+    side: Side,
+    slippage_bps: u32,
+    tick_size: QuoteLotsPerBaseLotPerTick,
+    quote_lot_size: QuoteNativePerQuoteLot,
+) -> Result<Ticks, MathError> {
+    const BPS: u128 = crate::units::BPS as u128;
+    let step = u128::from(tick_size.get())
+        .safe_mul(u128::from(quote_lot_size.get()))?
+        .safe_mul(u128::from(crate::price::PRICE_SCALE))?;
+    let slip = u128::from(slippage_bps).min(BPS);
+    let per = BPS.safe_mul(step)?;
+    let ticks = match side {
+        Side::Bid => u128::from(reference.raw())
+            .safe_mul(BPS.safe_add(slip)?)?
+            .safe_div_ceil(per)?,
+        Side::Ask => u128::from(reference.raw())
+            .safe_mul(BPS - slip)?
+            .safe_div(per)?,
+    };
+    Ok(Ticks::new(safe_cast::<u128, u64>(ticks)?.max(1)))
+}
+
+#[cfg(test)]
+mod worst_price_tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_price_is_rounded_against_the_trader_and_never_below_a_tick() {
+        let (tick, qls) = (
+            QuoteLotsPerBaseLotPerTick::new(1),
+            QuoteNativePerQuoteLot::new(100),
+        );
+        // A tick is 100 native per lot: raw 100 × 10⁶. The reference at 15,000 ticks.
+        let raw = |ticks: u64| Price::from_raw(ticks * 100 * crate::price::PRICE_SCALE);
+        let w = |r, side, s| worst_price_ticks(r, side, s, tick, qls).unwrap().get();
+        assert_eq!(w(raw(15_000), Side::Ask, 300), 14_550);
+        assert_eq!(w(raw(15_000), Side::Bid, 300), 15_450);
+        // 100.005 ticks: 1% under is 99.00495 → 99 (down); 1% over is 101.00505 → 102 (up).
+        let odd = Price::from_raw(raw(100).raw() + 100 * crate::price::PRICE_SCALE / 200);
+        assert_eq!((w(odd, Side::Ask, 100), w(odd, Side::Bid, 100)), (99, 102));
+        // All of the price as slippage still leaves a positive limit.
+        assert_eq!(w(raw(15_000), Side::Ask, 10_000), 1);
+        assert_eq!(w(raw(15_000), Side::Ask, 60_000), 1);
+    }
+}

@@ -78,6 +78,10 @@ pub struct Tuning {
     pub keeper_index: u32,
     pub keeper_count: u32,
     pub takeover_grace_secs: i64,
+    /// How often the keeper closes the positions its liquidations left it, and the worst price
+    /// it accepts, in bps from the index (0: it keeps its inventory).
+    pub unwind_interval_ms: u64,
+    pub unwind_slippage_bps: u32,
 }
 
 impl Default for Tuning {
@@ -105,6 +109,8 @@ impl Default for Tuning {
             keeper_index: 0,
             keeper_count: 1,
             takeover_grace_secs: 2,
+            unwind_interval_ms: 5_000,
+            unwind_slippage_bps: 200,
         }
     }
 }

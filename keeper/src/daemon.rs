@@ -15,6 +15,7 @@ use crate::tasks::events::EventConsumer;
 use crate::tasks::funding::FundingCranker;
 use crate::tasks::liquidator::Liquidator;
 use crate::tasks::risk::RiskCranker;
+use crate::tasks::unwind::Unwinder;
 use crate::tasks::{Keeper, Pass};
 use anyhow::Context;
 use perp_sdk::Cluster;
@@ -168,7 +169,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     for market in markets {
         let keeper_account = margin_account_pda(&market, &signer.pubkey(), 0);
         let (base, max, share) = (t.backoff_base_secs, t.backoff_max_secs, t.share());
-        let tasks: [(&str, Duration, MakeTask); 4] = [
+        let tasks: [(&str, Duration, MakeTask); 5] = [
             (
                 "liquidator",
                 Duration::from_millis(t.liquidator_interval_ms),
@@ -193,6 +194,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 "risk",
                 Duration::from_secs(t.risk_interval_secs),
                 Box::new(move || Box::new(RiskCranker::new(market))),
+            ),
+            (
+                "unwind",
+                Duration::from_millis(t.unwind_interval_ms.max(100)),
+                Box::new(move || Box::new(Unwinder::new(market, keeper_account))),
             ),
         ];
         for (task, every, make) in tasks {

@@ -28,6 +28,9 @@ pub struct Metrics {
     pub rpc_failovers: IntCounterVec,
     /// Slots an endpoint was behind the newest endpoint at the last health check.
     pub rpc_endpoint_slot_lag: IntGaugeVec,
+    /// The keeper's own position (base lots) and maintenance surplus (native) per market.
+    pub keeper_inventory_lots: IntGaugeVec,
+    pub keeper_maintenance_surplus: IntGaugeVec,
     /// Accounts below maintenance at the last pass, per market.
     pub liquidatable_accounts: IntGaugeVec,
     /// How long (chain seconds) the longest-liquidatable account has stayed so, per market.
@@ -82,6 +85,16 @@ impl Metrics {
                 "rpc_endpoint_slot_lag",
                 "Slots behind the newest endpoint at the last health check",
                 &["endpoint"],
+            ),
+            keeper_inventory_lots: gauge(
+                "inventory_lots",
+                "The keeper's own position, base lots",
+                &["market"],
+            ),
+            keeper_maintenance_surplus: gauge(
+                "maintenance_surplus",
+                "The keeper account's equity above maintenance margin, native quote units",
+                &["market"],
             ),
             liquidatable_accounts: gauge(
                 "liquidatable_accounts",

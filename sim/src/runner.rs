@@ -15,6 +15,7 @@ use perp_keeper::tasks::events::EventConsumer;
 use perp_keeper::tasks::funding::FundingCranker;
 use perp_keeper::tasks::liquidator::{Liquidator, Share};
 use perp_keeper::tasks::risk::RiskCranker;
+use perp_keeper::tasks::unwind::Unwinder;
 use perp_sdk::accounts;
 use perp_sdk::events::in_logs;
 use perp_sdk::ix;
@@ -54,19 +55,26 @@ struct SimKeeper {
     funding: FundingCranker,
     risk: RiskCranker,
     events: EventConsumer,
+    /// Closes the keeper's inventory (when the scenario's keepers unwind).
+    unwind: Option<Unwinder>,
     next_at: i64,
     last_crank: Option<i64>,
 }
 
 impl SimKeeper {
-    /// The round's cranks at `t`: settle queued fills, and every `CRANK_EVERY_S` funding and
-    /// the risk state. The runner lets every keeper crank before it judges which accounts are
+    /// The round's cranks at `t`: settle queued fills, close the keeper's inventory, and every
+    /// `CRANK_EVERY_S` funding and the risk state. The runner lets every keeper crank before it judges which accounts are
     /// liquidatable, so a liquidation is judged against the state the cranks left.
     async fn crank(&mut self, t: i64, every: i64) {
         self.next_at = t + every;
         let k = &self.keeper;
         if let Err(e) = self.events.tick(k).await {
             eprintln!("keeper events pass failed: {e}");
+        }
+        if let Some(unwind) = &mut self.unwind
+            && let Err(e) = unwind.tick(k).await
+        {
+            eprintln!("keeper unwind pass failed: {e}");
         }
         if self.last_crank.is_none_or(|c| t - c >= CRANK_EVERY_S) {
             self.last_crank = Some(t);
@@ -255,6 +263,10 @@ impl<'a> Runner<'a> {
                 funding: FundingCranker::new(world.market),
                 risk: RiskCranker::new(world.market),
                 events: EventConsumer::new(world.market),
+                unwind: scenario
+                    .keeper
+                    .unwind
+                    .then(|| Unwinder::new(world.market, user.margin_account)),
                 next_at: 0,
                 last_crank: None,
             });

@@ -110,6 +110,13 @@ pub struct KeeperSpec {
     /// Share`) instead of all racing for every one.
     #[serde(default)]
     pub split: bool,
+    /// The keepers close the positions their liquidations leave them (`keeper::tasks::unwind`).
+    #[serde(default = "yes")]
+    pub unwind: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_keeper_collateral() -> u64 {

@@ -5,6 +5,7 @@ pub mod events;
 pub mod funding;
 pub mod liquidator;
 pub mod risk;
+pub mod unwind;
 
 use crate::KeeperError;
 use crate::config::Tuning;
@@ -60,4 +61,5 @@ pass_is_tick!(
     events::EventConsumer,
     funding::FundingCranker,
     risk::RiskCranker,
+    unwind::Unwinder,
 );
