@@ -20,7 +20,7 @@ use perp_engine::risk::account::OrderIntent;
 use perp_engine::risk::health::Health;
 use perp_engine::risk::liquidation::liquidation_price as engine_liquidation_price;
 use perp_engine::side::Side;
-use perp_engine::{BaseLots, Bps, QuoteNativePerQuoteLot, Ticks};
+use perp_engine::{BaseLots, Bps, QuoteLotsPerBaseLotPerTick, QuoteNativePerQuoteLot, Ticks};
 
 /// Runs `f` on the input block and turns its failure into a status.
 fn run(f: impl FnOnce(&Input, &mut Out) -> Result<(), Failure>) -> i32 {
@@ -443,6 +443,33 @@ pub extern "C" fn index_price() -> i32 {
             price_for(Action::IncreaseRisk, sources, stable, rules)
                 .map(|_| 1u8)
                 .map_err(Failure::from),
+        );
+        Ok(())
+    })
+}
+
+/// The worst price a closing market order accepts (`order::worst_price_ticks`): `args` =
+/// [reference price (raw), side (0 buy, 1 sell), slippage bps, tick size, quote lot size]. One
+/// slot: ticks.
+#[unsafe(no_mangle)]
+pub extern "C" fn worst_price() -> i32 {
+    run(|input, out| {
+        let a = &input.args;
+        let side = match a[1] {
+            0 => Side::Bid,
+            1 => Side::Ask,
+            _ => return Err(Failure::Code(Code::InvalidInput)),
+        };
+        out.value(
+            perp_engine::order::worst_price_ticks(
+                price(a, 0)?,
+                side,
+                fit(a[2])?,
+                QuoteLotsPerBaseLotPerTick::new(fit(a[3])?),
+                QuoteNativePerQuoteLot::new(fit(a[4])?),
+            )
+            .map(|t| t.get())
+            .map_err(Failure::from),
         );
         Ok(())
     })

@@ -243,6 +243,22 @@ fn the_index_and_the_breaker_are_the_engines() {
 }
 
 #[test]
+fn the_worst_price_of_a_close_is_the_engines() {
+    let _l = LOCK.lock().unwrap();
+    let mut input = market(1);
+    let raw = 15_000 * 100 * PRICE_SCALE as i64;
+    for (side, want) in [(0, 15_450), (1, 14_550)] {
+        input.args[..5].copy_from_slice(&[raw, side, 300, 1, 100]);
+        write(&input);
+        assert_eq!(worst_price(), Code::Ok as i32);
+        assert_eq!(slot(0), (0, want));
+    }
+    input.args[1] = 2;
+    write(&input);
+    assert_eq!(worst_price(), Code::InvalidInput as i32);
+}
+
+#[test]
 fn codes_and_their_names_line_up() {
     let mut faults = 0;
     for (i, name) in crate::CODE_NAMES.iter().enumerate() {

@@ -6,7 +6,7 @@
 
 import type { MarginAccount, Market } from "../generated";
 import { OrderSide } from "../generated";
-import { BPS, PRICE_SCALE } from "../math/engine";
+import { worstPriceTicks } from "../math/engine";
 import { openOrders } from "./useMarket";
 
 /** Slippage choices for a market close, bps of the reference price. */
@@ -42,17 +42,17 @@ export function closeReference(m: Market, live: bigint | null = null): bigint {
 /** How to close `account`'s position: at market with `slippageBps` of slippage allowed from
  * `reference` (`closeReference`), or, given `limitTicks`, with a reduce-only limit order at that
  * price. Null when there is nothing to close (or, for a market close, no price to measure from).
- * `tickNative` is native quote units per tick per lot. */
+ * `lots` are the market's tick size and quote lot size. */
 export function closePlan(
   reference: bigint,
   account: MarginAccount,
-  tickNative: bigint,
+  lots: { tickSize: bigint; quoteLotSize: bigint },
   slippageBps: number,
   limitTicks: bigint | null = null,
   band: { low: bigint; high: bigint } | null = null,
 ): ClosePlan | null {
   const position = account.trader.basePosition;
-  if (position === 0n || tickNative <= 0n) return null;
+  if (position === 0n || lots.tickSize <= 0n || lots.quoteLotSize <= 0n) return null;
   const closingSide = position < 0n ? OrderSide.Bid : OrderSide.Ask;
   const cancelFirst = openOrders(account).filter((o) => o.side === closingSide).length;
   if (limitTicks !== null) {
@@ -61,17 +61,7 @@ export function closePlan(
   }
   if (reference === 0n) return null;
   const isBid = position < 0n;
-  const lots = isBid ? -position : position;
-  const perTick = tickNative * PRICE_SCALE;
-  const slip = BigInt(slippageBps);
-  const worstTicks = isBid
-    ? ceilDiv(reference * (BPS + slip), BPS * perTick)
-    : (reference * (BPS - (slip < BPS ? slip : BPS))) / (BPS * perTick);
-  const asked = worstTicks > 0n ? worstTicks : 1n;
+  const asked = worstPriceTicks(reference, isBid, slippageBps, lots.tickSize, lots.quoteLotSize);
   const clamped = band === null ? asked : asked < band.low ? band.low : asked > band.high ? band.high : asked;
-  return { isBid, lots, worstTicks: clamped, kind: "market", cancelFirst, atBandEdge: clamped !== asked };
-}
-
-function ceilDiv(a: bigint, b: bigint): bigint {
-  return (a + b - 1n) / b;
+  return { isBid, lots: isBid ? -position : position, worstTicks: clamped, kind: "market", cancelFirst, atBandEdge: clamped !== asked };
 }

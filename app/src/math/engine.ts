@@ -227,6 +227,13 @@ function sourceArgs(sources: GradedSource[]): bigint[] {
   return [BigInt(sources.length), ...sources.flatMap((s) => [s.price ?? 0n, BigInt(s.fault ? codeNumber(s.fault) : 0)])];
 }
 
+/** The worst price (ticks) a closing market order accepts: `reference` (raw) moved by
+ * `slippageBps` against the trader, rounded further against it, at least one tick — the
+ * engine's `worst_price_ticks`, which the keeper's unwind uses too. */
+export function worstPriceTicks(reference: bigint, isBid: boolean, slippageBps: number, tickSize: bigint, quoteLotSize: bigint): bigint {
+  return need(call("worst_price", null, null, [reference, isBid ? 0n : 1n, BigInt(slippageBps), tickSize, quoteLotSize], 1)[0]!);
+}
+
 export interface Level {
   priceTicks: bigint;
   baseLots: bigint;

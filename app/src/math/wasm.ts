@@ -80,7 +80,8 @@ export type Call =
   | "order_preview"
   | "funding_rate"
   | "order_band"
-  | "index_price";
+  | "index_price"
+  | "worst_price";
 
 const encoders = {
   risk: getMarketRiskEncoder(),

@@ -56,7 +56,7 @@ export function Positions({
   const has = position !== 0n;
   const badLimit = limitText.trim() !== "" && limitTicks === null;
   const reference = closeReference(market, live?.index ?? null);
-  const plan = account && !badLimit ? closePlan(reference, account, units.tickNative, slippage, limitTicks, bandTicks(market, units.tickNative, live?.sources ?? [])) : null;
+  const plan = account && !badLimit ? closePlan(reference, account, market.params, slippage, limitTicks, bandTicks(market, units.tickNative, live?.sources ?? [])) : null;
   const close = () =>
     once(async () => {
       if (!session || !plan) return;
