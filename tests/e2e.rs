@@ -60,7 +60,7 @@ async fn keeper(world: &World, cluster: Arc<dyn Cluster>) -> (Keeper, Liquidator
         sender: Sender {
             cluster,
             signer: Arc::new(user.wallet.insecure_clone()),
-            priority_fee_micro_lamports: 1,
+            fees: perp_keeper::sender::FeePolicy::fixed(1),
         },
         metrics: Arc::new(Metrics::new()),
         tuning: tuning.clone(),
@@ -377,27 +377,36 @@ async fn the_unwind_task_keeps_a_keeper_solvent_through_a_grind() {
         let report = run(&scenario).await;
         let k = &report.keepers[0];
         println!(
-            "grind, unwind {}: {} liquidations, {} landed, {} failed, {} left liquidatable, bad debt {}",
+            "grind, unwind {}: {} liquidations, {} landed, {} refused for the keeper's margin, {} failed, {} left liquidatable, bad debt {}",
             if unwind { "on" } else { "off" },
             report.liquidations,
             k.landed,
+            k.no_capacity,
             k.failed,
             report.liquidatable_at_end,
             report.bad_debt
         );
-        runs.push((k.failed, report.liquidatable_at_end, report.liquidations));
+        runs.push((
+            k.no_capacity,
+            k.failed,
+            report.liquidatable_at_end,
+            report.liquidations,
+        ));
     }
     let (kept, unwound) = (runs[0], runs[1]);
     assert!(
-        kept.0 > 0,
-        "holding its inventory, the keeper's liquidations fail: {kept:?}"
+        kept.0 > 0 && kept.2 > 0,
+        "holding its inventory, the keeper runs out of margin: {kept:?}"
     );
     assert_eq!(
-        (unwound.0, unwound.1),
+        (unwound.1, unwound.2),
         (0, 0),
         "unwinding, none fail and none are left"
     );
-    assert!(unwound.2 >= kept.2);
+    assert!(
+        unwound.0 < kept.0 && unwound.3 > kept.3,
+        "{unwound:?} against {kept:?}"
+    );
 }
 
 /// The keeper whose share an account is in may be down: another takes it over once it has

@@ -301,6 +301,9 @@ pub extern "C" fn order_band() -> i32 {
     })
 }
 
+// `order_band` reads its sources from `args[5]`: they must fit the arguments.
+const _: () = assert!(5 + 1 + 2 * MAX_SOURCES <= ARGS);
+
 /// Graded sources from `args[at..]`: their count (at most `MAX_SOURCES`), then per source its
 /// price (raw) and fault code (0: valid; else a code `source_grade` returned).
 fn graded_sources(a: &[i64; ARGS], at: usize) -> Result<([Graded; MAX_SOURCES], usize), Failure> {

@@ -15,6 +15,8 @@ use perp_engine::price::{PRICE_SCALE, Price};
 use perp_engine::side::Side;
 use perp_engine::trader::{FeeRates, Trader};
 use perp_engine::{BaseLots, Ticks};
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use std::sync::Mutex;
 use std::vec;
 
@@ -256,6 +258,65 @@ fn the_worst_price_of_a_close_is_the_engines() {
     input.args[1] = 2;
     write(&input);
     assert_eq!(worst_price(), Code::InvalidInput as i32);
+}
+
+#[test]
+fn hostile_inputs_come_back_as_codes_never_traps() {
+    let _l = LOCK.lock().unwrap();
+    // Arguments at every edge, fault codes that are and are not a source's, lengths past the
+    // area, kinds that do not exist, and random bytes behind real owners and discriminators.
+    let words = [
+        i64::MIN,
+        -1,
+        0,
+        1,
+        2,
+        3,
+        6,
+        14,
+        15,
+        20,
+        255,
+        i64::from(i32::MAX),
+        i64::MAX,
+    ];
+    let lens = [
+        i32::MIN,
+        -1,
+        0,
+        8,
+        41,
+        133,
+        134,
+        3_208,
+        4_032,
+        4_033,
+        i32::MAX,
+    ];
+    let mut rng = ChaCha8Rng::seed_from_u64(0x2545_f491_4f6c_dd1d);
+    let mut next = move || rng.next_u64();
+    for _ in 0..2_000 {
+        let mut input = market(1);
+        input
+            .args
+            .iter_mut()
+            .for_each(|a| *a = words[next() as usize % words.len()]);
+        write(&input);
+        let _ = (index_price(), order_band(), worst_price());
+        // SAFETY: under LOCK; the area is SOURCE_BYTES long.
+        let area: &mut [u8] = bytemuck::cast_slice_mut(unsafe { &mut *abi::SOURCE.ptr() });
+        area.iter_mut().for_each(|b| *b = next() as u8);
+        if next() % 2 == 0 {
+            use perp_engine::oracle::accounts::{PYTH_RECEIVER_PROGRAM, pyth};
+            area[..32].copy_from_slice(&PYTH_RECEIVER_PROGRAM);
+            area[64..72].copy_from_slice(&pyth::DISCRIMINATOR);
+            area[64 + pyth::LEVEL] = (next() % 3) as u8;
+        }
+        for kind in [i32::MIN, -1, 0, 1, 2] {
+            let len = lens[next() as usize % lens.len()];
+            let _ = (source_ptr(len), source_grade(kind, len));
+        }
+    }
 }
 
 #[test]

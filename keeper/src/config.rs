@@ -65,7 +65,11 @@ pub struct Tuning {
     /// An account that stays liquidatable this long (seconds) makes `/health` fail.
     pub liquidatable_alarm_secs: i64,
     pub request_timeout_ms: u64,
+    /// The priority fee, micro-lamports per compute unit: this percentile of what recent slots
+    /// paid to write the same accounts, at least the floor and at most the ceiling.
     pub priority_fee_micro_lamports: u64,
+    pub priority_fee_ceiling_micro_lamports: u64,
+    pub priority_fee_percentile: u8,
     /// A pass still running after this many seconds is cancelled (counted as failed).
     pub pass_timeout_secs: u64,
     /// A task that panics this many times within `restart_window_secs` stops the keeper
@@ -103,6 +107,8 @@ impl Default for Tuning {
             liquidatable_alarm_secs: 30,
             request_timeout_ms: 5_000,
             priority_fee_micro_lamports: 1_000,
+            priority_fee_ceiling_micro_lamports: 50_000,
+            priority_fee_percentile: 75,
             pass_timeout_secs: 60,
             max_task_restarts: 5,
             restart_window_secs: 300,
@@ -118,6 +124,15 @@ impl Default for Tuning {
 impl Tuning {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// How the priority fee is chosen.
+    pub fn fees(&self) -> crate::sender::FeePolicy {
+        crate::sender::FeePolicy {
+            floor: self.priority_fee_micro_lamports,
+            ceiling: self.priority_fee_ceiling_micro_lamports,
+            percentile: self.priority_fee_percentile,
+        }
     }
 
     /// This keeper's share of the accounts.

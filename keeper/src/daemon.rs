@@ -156,7 +156,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         sender: Sender {
             cluster: pool.clone(),
             signer: signer.clone(),
-            priority_fee_micro_lamports: config.tuning.priority_fee_micro_lamports,
+            fees: config.tuning.fees(),
         },
         metrics: metrics.clone(),
         tuning: config.tuning.clone(),
@@ -320,7 +320,7 @@ mod tests {
                     Duration::from_secs(1),
                 )),
                 signer: Arc::new(Keypair::new()),
-                priority_fee_micro_lamports: 0,
+                fees: crate::sender::FeePolicy::fixed(0),
             },
             metrics: Arc::new(Metrics::new()),
             tuning,

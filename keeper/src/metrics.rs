@@ -10,7 +10,8 @@ pub struct Metrics {
     /// Margin accounts the liquidator follows, per market.
     pub accounts_tracked: IntGaugeVec,
     /// Liquidations by outcome: `sent`, `landed`, `failed`, `raced` (another keeper got there
-    /// first, or the account recovered), `refused` (simulation said no, nothing sent).
+    /// first, or the account recovered), `no_capacity` (the keeper's own margin could not take
+    /// the position over: it must unwind or be funded).
     pub liquidations: IntCounterVec,
     /// `order_cancel_at_risk` transactions by outcome: `landed`, `failed`, `raced`.
     pub cancels_at_risk: IntCounterVec,

@@ -257,6 +257,10 @@ impl Cluster for EndpointPool {
         // Re-sending the same signed transaction elsewhere is safe: it can land only once.
         self.route(|c| c.send(tx)).await
     }
+
+    async fn prioritization_fees(&self, accounts: &[Pubkey]) -> Result<Vec<u64>, ClusterError> {
+        self.route(|c| c.prioritization_fees(accounts)).await
+    }
 }
 
 #[cfg(test)]

@@ -1,16 +1,23 @@
-//! Builds, simulates and sends the keeper's transactions.
+//! Builds, simulates and sends the keeper's transactions, priced like a professional keeper's:
+//! the priority fee is a percentile of what recent slots paid to write the same accounts
+//! (`getRecentPrioritizationFees`), kept between a floor and a ceiling; the compute-unit limit
+//! is what the simulation used plus a margin, or the transaction kind's own fallback where the
+//! cluster does not meter (a native program).
 
 use perp_sdk::{Cluster, ClusterError, TxOutcome};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
 use solana_sdk::transaction::{Transaction, TransactionError};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Tries of one transaction refused for a transient reason.
-const ATTEMPTS: u32 = 4;
+/// Tries of one transaction refused for a transient reason, pausing a little longer each time
+/// (transactions sent together by one keeper all write the market, so a bank that executes them
+/// side by side locks some out for a moment).
+const ATTEMPTS: u32 = 10;
 const RETRY_PAUSE: Duration = Duration::from_millis(20);
 
 /// Refusals that say nothing about the transaction itself: try again.
@@ -40,50 +47,287 @@ impl Sent {
     }
 }
 
+/// A transaction's most compute units.
+pub const MAX_COMPUTE_UNITS: u32 = 1_400_000;
+
+/// How the priority fee is chosen, micro-lamports per compute unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeePolicy {
+    pub floor: u64,
+    pub ceiling: u64,
+    /// The percentile (0–100) of recent fees paid on the same accounts.
+    pub percentile: u8,
+}
+
+impl FeePolicy {
+    /// Always `fee` (no fee query).
+    pub const fn fixed(fee: u64) -> Self {
+        FeePolicy {
+            floor: fee,
+            ceiling: fee,
+            percentile: 0,
+        }
+    }
+
+    /// The fee to pay given what recent slots paid (nearest-rank percentile), within the
+    /// floor and the ceiling.
+    pub fn price(&self, mut recent: Vec<u64>) -> u64 {
+        recent.sort_unstable();
+        let at = (recent.len() * usize::from(self.percentile.min(100))).div_ceil(100);
+        let paid = recent.get(at.saturating_sub(1)).copied().unwrap_or(0);
+        paid.clamp(self.floor, self.ceiling.max(self.floor))
+    }
+}
+
+/// The accounts `ixs` write, each once (what a priority fee competes for).
+fn writable(ixs: &[Instruction]) -> Vec<Pubkey> {
+    let mut keys: Vec<Pubkey> = Vec::new();
+    for meta in ixs.iter().flat_map(|ix| ix.accounts.iter()) {
+        if meta.is_writable && !keys.contains(&meta.pubkey) {
+            keys.push(meta.pubkey);
+        }
+    }
+    keys
+}
+
 #[derive(Clone)]
 pub struct Sender {
     pub cluster: Arc<dyn Cluster>,
     pub signer: Arc<Keypair>,
-    pub priority_fee_micro_lamports: u64,
+    pub fees: FeePolicy,
 }
 
 impl Sender {
-    fn transaction(&self, ixs: &[Instruction], blockhash: solana_sdk::hash::Hash) -> Transaction {
-        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_price(
-            self.priority_fee_micro_lamports,
-        )];
+    fn transaction(
+        &self,
+        ixs: &[Instruction],
+        blockhash: solana_sdk::hash::Hash,
+        price: u64,
+        units: Option<u32>,
+    ) -> Transaction {
+        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_price(price)];
+        if let Some(units) = units {
+            all.push(ComputeBudgetInstruction::set_compute_unit_limit(units));
+        }
         all.extend_from_slice(ixs);
         let payer = self.signer.pubkey();
         Transaction::new_signed_with_payer(&all, Some(&payer), &[self.signer.as_ref()], blockhash)
     }
 
-    /// Simulates `ixs` and sends them only if the simulation succeeds. A transaction refused
-    /// for a transient reason — its accounts locked by a concurrent transaction, or its
+    /// Simulates `ixs` and sends them only if the simulation succeeds (compute limit: what the
+    /// simulation used; the runtime's default where the cluster does not meter). A transaction
+    /// refused for a transient reason — its accounts locked by a concurrent transaction, or its
     /// blockhash expired — is rebuilt and tried again, up to `ATTEMPTS` times.
     pub async fn simulate_and_send(&self, ixs: &[Instruction]) -> Result<Sent, ClusterError> {
+        self.simulate_and_send_within(ixs, None).await
+    }
+
+    /// `simulate_and_send`, with `fallback` compute units where the cluster does not meter (a
+    /// transaction kind that may need more than the runtime's default).
+    pub async fn simulate_and_send_within(
+        &self,
+        ixs: &[Instruction],
+        fallback: Option<u32>,
+    ) -> Result<Sent, ClusterError> {
         let mut attempt = 1;
         loop {
-            let sent = self.try_once(ixs).await?;
+            let sent = self.try_once(ixs, fallback).await?;
             if attempt >= ATTEMPTS || !is_transient(sent.outcome()) {
                 return Ok(sent);
             }
+            tokio::time::sleep(RETRY_PAUSE * attempt).await;
             attempt += 1;
-            tokio::time::sleep(RETRY_PAUSE).await;
         }
     }
 
-    async fn try_once(&self, ixs: &[Instruction]) -> Result<Sent, ClusterError> {
+    /// The priority fee for `ixs` now; the floor when the cluster cannot say.
+    async fn price(&self, ixs: &[Instruction]) -> u64 {
+        if self.fees.floor >= self.fees.ceiling {
+            return self.fees.floor;
+        }
+        match self.cluster.prioritization_fees(&writable(ixs)).await {
+            Ok(recent) => self.fees.price(recent),
+            Err(e) => {
+                tracing::debug!(error = %e, "no recent priority fees; paying the floor");
+                self.fees.floor
+            }
+        }
+    }
+
+    async fn try_once(
+        &self,
+        ixs: &[Instruction],
+        fallback: Option<u32>,
+    ) -> Result<Sent, ClusterError> {
         let blockhash = self.cluster.latest_blockhash().await?;
-        let tx = self.transaction(ixs, blockhash);
-        let sim = self.cluster.simulate(&tx).await?;
+        let price = self.price(ixs).await;
+        // Simulated with the most a transaction may use, so the limit never decides the answer.
+        let sim = self
+            .cluster
+            .simulate(&self.transaction(ixs, blockhash, price, Some(MAX_COMPUTE_UNITS)))
+            .await?;
         if sim.err.is_some() {
             return Ok(Sent::Refused(sim));
         }
+        // What it used plus a fifth (the state may move a little before it lands).
+        let units = sim
+            .units
+            .map(|u| {
+                u32::try_from(u + u / 5 + 1_000)
+                    .unwrap_or(MAX_COMPUTE_UNITS)
+                    .min(MAX_COMPUTE_UNITS)
+            })
+            .or(fallback);
+        let tx = self.transaction(ixs, blockhash, price, units);
         let out = self.cluster.send(&tx).await?;
         Ok(if out.err.is_none() {
             Sent::Landed(out)
         } else {
             Sent::Failed(out)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_trait::async_trait;
+    use perp_sdk::AccountFilter;
+    use solana_sdk::account::Account;
+    use solana_sdk::clock::Clock;
+    use solana_sdk::hash::Hash;
+    use solana_sdk::instruction::AccountMeta;
+    use std::sync::Mutex;
+
+    #[test]
+    fn the_fee_is_a_percentile_of_recent_fees_within_floor_and_ceiling() {
+        let p = FeePolicy {
+            floor: 10,
+            ceiling: 1_000,
+            percentile: 75,
+        };
+        assert_eq!(p.price(vec![400, 100, 300, 200]), 300);
+        assert_eq!(p.price(vec![0, 0, 0, 5]), 10, "never below the floor");
+        assert_eq!(p.price(vec![5_000; 3]), 1_000, "never above the ceiling");
+        assert_eq!(p.price(Vec::new()), 10, "no record: the floor");
+        assert_eq!(FeePolicy::fixed(7).price(vec![99]), 7);
+    }
+
+    /// A cluster that meters `units` per simulation, reports `fees`, and keeps what is sent.
+    struct Metered {
+        units: Option<u64>,
+        fees: Vec<u64>,
+        sent: Mutex<Vec<Transaction>>,
+        asked: Mutex<Vec<Pubkey>>,
+    }
+
+    #[async_trait]
+    impl Cluster for Metered {
+        fn endpoint(&self) -> &str {
+            "metered"
+        }
+        async fn account(&self, _: &Pubkey) -> Result<Option<Account>, ClusterError> {
+            Ok(None)
+        }
+        async fn accounts(&self, k: &[Pubkey]) -> Result<Vec<Option<Account>>, ClusterError> {
+            Ok(vec![None; k.len()])
+        }
+        async fn program_accounts(
+            &self,
+            _: &Pubkey,
+            _: &[AccountFilter],
+        ) -> Result<Vec<(Pubkey, Account)>, ClusterError> {
+            Ok(Vec::new())
+        }
+        async fn latest_blockhash(&self) -> Result<Hash, ClusterError> {
+            Ok(Hash::default())
+        }
+        async fn clock(&self) -> Result<Clock, ClusterError> {
+            Ok(Clock::default())
+        }
+        async fn simulate(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
+            Ok(TxOutcome {
+                signature: tx.signatures[0],
+                err: None,
+                logs: Vec::new(),
+                units: self.units,
+            })
+        }
+        async fn send(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
+            self.sent.lock().unwrap().push(tx.clone());
+            Ok(TxOutcome {
+                signature: tx.signatures[0],
+                err: None,
+                logs: Vec::new(),
+                units: None,
+            })
+        }
+        async fn prioritization_fees(&self, accounts: &[Pubkey]) -> Result<Vec<u64>, ClusterError> {
+            self.asked.lock().unwrap().extend_from_slice(accounts);
+            Ok(self.fees.clone())
+        }
+    }
+
+    /// The compute-budget instructions of `tx`, as (limit, price).
+    fn budget(tx: &Transaction) -> (Option<u32>, Option<u64>) {
+        let mut out = (None, None);
+        for ix in &tx.message.instructions {
+            let data = &ix.data;
+            match data.first() {
+                Some(2) => out.0 = Some(u32::from_le_bytes(data[1..5].try_into().unwrap())),
+                Some(3) => out.1 = Some(u64::from_le_bytes(data[1..9].try_into().unwrap())),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn a_transaction_pays_the_recent_fee_and_asks_for_what_it_used() {
+        let (written, read) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let ix = Instruction::new_with_bytes(
+            Pubkey::new_unique(),
+            &[1],
+            vec![
+                AccountMeta::new(written, false),
+                AccountMeta::new_readonly(read, false),
+            ],
+        );
+        for (units, fallback, limit) in [
+            // Metered: what the simulation used plus a fifth and 1,000.
+            (Some(50_000), None, Some(61_000)),
+            // Not metered: the kind's fallback, or the runtime's default (no instruction).
+            (None, Some(MAX_COMPUTE_UNITS), Some(MAX_COMPUTE_UNITS)),
+            (None, None, None),
+        ] {
+            let cluster = Arc::new(Metered {
+                units,
+                fees: vec![100, 200, 300, 400, 90_000],
+                sent: Mutex::new(Vec::new()),
+                asked: Mutex::new(Vec::new()),
+            });
+            let sender = Sender {
+                cluster: cluster.clone(),
+                signer: Arc::new(Keypair::new()),
+                fees: FeePolicy {
+                    floor: 1,
+                    ceiling: 50_000,
+                    percentile: 75,
+                },
+            };
+            let sent = sender
+                .simulate_and_send_within(std::slice::from_ref(&ix), fallback)
+                .await
+                .unwrap();
+            assert!(matches!(sent, Sent::Landed(_)));
+            let txs = cluster.sent.lock().unwrap();
+            // The 75th percentile of five recent fees is the fourth: 400.
+            assert_eq!(budget(&txs[0]), (limit, Some(400)));
+            assert_eq!(
+                *cluster.asked.lock().unwrap(),
+                [written],
+                "fees of what it writes"
+            );
+        }
     }
 }

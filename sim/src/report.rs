@@ -8,6 +8,8 @@ pub struct KeeperReport {
     pub landed: u64,
     pub raced: u64,
     pub failed: u64,
+    /// Refused for the keeper's own margin (`KeeperUnhealthy`).
+    pub no_capacity: u64,
 }
 
 #[derive(Debug, Default, Serialize, Clone)]

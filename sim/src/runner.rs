@@ -105,6 +105,7 @@ impl SimKeeper {
             landed: m.liquidations_of("landed"),
             raced: m.liquidations_of("raced"),
             failed: m.liquidations_of("failed"),
+            no_capacity: m.liquidations_of("no_capacity"),
         }
     }
 }
@@ -239,7 +240,7 @@ impl<'a> Runner<'a> {
                 sender: Sender {
                     cluster: world.bank.clone(),
                     signer: Arc::new(user.wallet.insecure_clone()),
-                    priority_fee_micro_lamports: tuning.priority_fee_micro_lamports,
+                    fees: tuning.fees(),
                 },
                 metrics: Arc::new(Metrics::new()),
                 tuning: tuning.clone(),
@@ -550,7 +551,7 @@ impl<'a> Runner<'a> {
             sender: Sender {
                 cluster: w.bank.clone(),
                 signer: Arc::new(w.bank.payer().insecure_clone()),
-                priority_fee_micro_lamports: 0,
+                fees: perp_keeper::sender::FeePolicy::fixed(0),
             },
             metrics: Arc::new(Metrics::new()),
             tuning: Tuning::default(),

@@ -81,7 +81,7 @@ describe("the live index", () => {
     expect(crash).toMatchObject({ index: raw(132n), newRiskRefused: "BreakerTripped" });
     // Owned by another program; an account that does not exist; a print older than one used.
     const forged = liveIndex(m, { pyth: pyth(150_00000000n, 999n, SWITCHBOARD), switchboard: null }, 1_000n, 2_000n);
-    expect(forged.sources.map((s) => s.fault)).toEqual(["WrongOwner", "WrongAccountType"]);
+    expect(forged.sources.map((s) => s.fault)).toEqual(["WrongOwner", "WrongOwner"]);
     const older = liveIndex(market(raw(150n), 999n), { pyth: pyth(150_00000000n, 998n), switchboard: switchboard(150_00000000n, 1_999n) }, 1_000n, 2_000n);
     expect(older.sources[0]!.fault).toBe("Regressed");
   });

@@ -59,7 +59,7 @@ export interface SourceAccounts {
 }
 
 /** `m`'s sources graded as the program would at unix time `now` and `slot`, and the index they
- * give. A configured source whose account is missing grades as the wrong account type, as
+ * give. A configured source whose account is missing grades as owned by the wrong program, as
  * on-chain; one not loaded yet leaves the index unknown (null and no fault). */
 export function liveIndex(m: Market, accounts: SourceAccounts, now: bigint, slot: bigint): LiveIndex {
   const rules = {
@@ -80,7 +80,8 @@ export function liveIndex(m: Market, accounts: SourceAccounts, now: bigint, slot
       loading = true;
       return { name, price: null, fault: null, published: null, age: null };
     }
-    if (account === null) return { name, price: null, fault: "WrongAccountType", published: null, age: null };
+    // A configured account that does not exist is the System program's on chain: wrong owner.
+    if (account === null) return { name, price: null, fault: "WrongOwner", published: null, age: null };
     const g = gradeSource(kind, new Uint8Array(addressBytes.encode(account.programAddress)), feed, new Uint8Array(account.data), rules, now, slot, used);
     const age = g.published === null ? null : kind === 0 ? `${formatSecs(now > g.published ? now - g.published : 0n)} ago` : `${slot > g.published ? slot - g.published : 0n} slots ago`;
     return { name, ...g, age };

@@ -9,7 +9,7 @@
 use super::Keeper;
 use crate::backoff::Backoff;
 use crate::error::KeeperError;
-use crate::sender::Sent;
+use crate::sender::{MAX_COMPUTE_UNITS, Sent};
 use crate::snapshot::MarketSnapshot;
 use perp_sdk::TxOutcome;
 use perp_sdk::accounts;
@@ -18,14 +18,11 @@ use perp_sdk::perp::error::ErrorCode;
 use perp_sdk::perp::state::{MarginAccount, Market};
 use perp_sdk::perp_engine::oracle::{Action, PriceBand};
 use perp_sdk::risk::{self, AccountRisk};
-use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signer::Signer;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-
-/// Compute units a liquidation asks for: a transaction's maximum.
-const LIQUIDATE_COMPUTE_UNITS: u32 = 1_400_000;
 
 /// What the last evaluation of an account found.
 #[derive(Clone, Copy)]
@@ -60,6 +57,8 @@ pub struct LiquidatorPass {
     pub landed: Vec<(Pubkey, TxOutcome, Duration)>,
     pub raced: usize,
     pub failed: usize,
+    /// Refused because the keeper's own margin could not take the position over.
+    pub no_capacity: usize,
     /// Liquidatable accounts left to the keeper whose share they are, for now.
     pub deferred: usize,
     /// No price for liquidations now (the oracle rules refuse one): nothing was tried.
@@ -105,6 +104,13 @@ impl Share {
         let head = u64::from_le_bytes(key.to_bytes()[..8].try_into().expect("8 bytes"));
         self.count <= 1 || head % u64::from(self.count) == u64::from(self.index)
     }
+}
+
+/// The keeper's own margin cannot take the position over (`KeeperUnhealthy`): its capacity,
+/// not the account's fault. Several liquidations sent together may exhaust it; the unwind task
+/// frees it again.
+fn is_capacity(outcome: &TxOutcome) -> bool {
+    outcome.custom_error() == Some(u32::from(ErrorCode::KeeperUnhealthy))
 }
 
 /// Refusals that mean "nothing to do here any more", not a fault.
@@ -285,8 +291,22 @@ impl Liquidator {
             .filter(|key| !self.acts_on(key, now))
             .count();
         let room = k.tuning.max_liquidations_per_tick.saturating_sub(due.len());
+        // The due liquidations go out together, each its own transaction: one account's slow
+        // confirmation does not hold back the next.
+        let mut sends = tokio::task::JoinSet::new();
         for key in due {
-            self.liquidate(k, &snap, key, &mut pass).await?;
+            let (sender, ixs) = (k.sender.clone(), self.liquidate_ixs(k, &snap, key));
+            sends.spawn(async move {
+                let started = Instant::now();
+                let sent = sender
+                    .simulate_and_send_within(&ixs, Some(MAX_COMPUTE_UNITS))
+                    .await;
+                (key, sent, started.elapsed())
+            });
+        }
+        while let Some(joined) = sends.join_next().await {
+            let (key, sent, latency) = joined.expect("a liquidation's send does not panic");
+            self.record(k, key, sent?, latency, now, &mut pass);
         }
         // Liquidations first; cancels share what is left of the pass's budget.
         let cancels: Vec<Pubkey> = pass
@@ -357,38 +377,37 @@ impl Liquidator {
         Ok(())
     }
 
-    async fn liquidate(
+    /// The transaction that liquidates `key`: the one `liquidate` instruction, which settles
+    /// the account's own queued fills itself, wherever they sit in the queue, so nothing queued
+    /// by anyone else can hold it back. Its cost grows with how many of them wait (up to the
+    /// queue's capacity): where the cluster does not meter it, it asks for a transaction's most.
+    fn liquidate_ixs(&self, k: &Keeper, snap: &MarketSnapshot, key: Pubkey) -> Vec<Instruction> {
+        let m = &snap.market;
+        vec![ix::liquidate(&LiquidateAccounts {
+            keeper: k.sender.signer.pubkey(),
+            market: snap.key,
+            margin_account: key,
+            keeper_account: self.keeper_account,
+            book: m.book,
+            event_queue: m.event_queue,
+            collateral_vault: m.collateral_vault,
+            insurance_vault: m.insurance_vault,
+            quote_mint: m.quote_mint,
+            token_program: m.quote_token_program,
+            oracles: snap.oracle_metas(),
+        })]
+    }
+
+    /// Counts what became of the liquidation of `key` and backs the account off if it failed.
+    fn record(
         &mut self,
         k: &Keeper,
-        snap: &MarketSnapshot,
         key: Pubkey,
+        sent: Sent,
+        latency: Duration,
+        now: i64,
         pass: &mut LiquidatorPass,
-    ) -> Result<(), KeeperError> {
-        let m = &snap.market;
-        // One instruction: `liquidate` settles the account's own queued fills itself, wherever
-        // they sit in the queue, so nothing queued by anyone else can hold it back. Its cost
-        // grows with how many of them wait (up to the queue's capacity), so it asks for the
-        // most compute a transaction may have rather than the default 200,000 units.
-        let ixs = [
-            ComputeBudgetInstruction::set_compute_unit_limit(LIQUIDATE_COMPUTE_UNITS),
-            ix::liquidate(&LiquidateAccounts {
-                keeper: k.sender.signer.pubkey(),
-                market: snap.key,
-                margin_account: key,
-                keeper_account: self.keeper_account,
-                book: m.book,
-                event_queue: m.event_queue,
-                collateral_vault: m.collateral_vault,
-                insurance_vault: m.insurance_vault,
-                quote_mint: m.quote_mint,
-                token_program: m.quote_token_program,
-                oracles: snap.oracle_metas(),
-            }),
-        ];
-        let now = snap.clock.unix_timestamp;
-        let started = Instant::now();
-        let sent = k.sender.simulate_and_send(&ixs).await?;
-        let latency = started.elapsed();
+    ) {
         if !matches!(sent, Sent::Refused(_)) {
             k.metrics.liquidation("sent");
         }
@@ -407,6 +426,12 @@ impl Liquidator {
                 k.metrics.liquidation("raced");
                 pass.raced += 1;
             }
+            // No back-off: the account is still due the moment the keeper has room again.
+            Sent::Refused(o) | Sent::Failed(o) if is_capacity(&o) => {
+                k.metrics.liquidation("no_capacity");
+                pass.no_capacity += 1;
+                tracing::info!(account = %key, "keeper margin used up; the account waits for the unwind");
+            }
             Sent::Refused(o) | Sent::Failed(o) => {
                 k.metrics.liquidation("failed");
                 self.backoff.failed(key, now);
@@ -414,6 +439,5 @@ impl Liquidator {
                 pass.failed += 1;
             }
         }
-        Ok(())
     }
 }

@@ -274,8 +274,9 @@ pub struct OrderPlaced {
 /// owed since its account last settled, moved into its realised PnL. Funding settles lazily —
 /// whenever an account's position changes (as taker or maker), it is liquidated, withdraws or
 /// closes, or its orders are cancelled at risk — so one payment may cover several intervals.
-/// One event per instruction, listing only the accounts that paid or received something, so an
-/// order touching many makers adds one log line, not one per maker.
+/// One event per instruction (per nine accounts), listing only the accounts that paid or
+/// received something, so an order touching many makers adds a line per nine makers, not one
+/// per maker.
 #[event]
 pub struct FundingPaid {
     pub market: Pubkey,
@@ -293,7 +294,11 @@ pub struct FundingPayment {
     pub amount: i64,
 }
 
-/// The funding payments of one instruction, logged together (`log`) as one `FundingPaid`.
+/// Payments per `FundingPaid`: 8 + 32 + 8 + 4 + 48 × 9 = 484 bytes, inside `EVENT_BUFFER`.
+pub const PAYMENTS_PER_EVENT: usize = 9;
+const _: () = assert!(8 + 32 + 8 + 4 + 48 * PAYMENTS_PER_EVENT <= EVENT_BUFFER);
+
+/// The funding payments of one instruction, logged together (`log`) as `FundingPaid` events.
 pub struct FundingPayments {
     market: Pubkey,
     quote_lot_size: u64,
@@ -301,12 +306,13 @@ pub struct FundingPayments {
 }
 
 impl FundingPayments {
-    /// Payments in `market`, whose quote lots are `quote_lot_size` native units.
-    pub fn new(market: Pubkey, quote_lot_size: u64) -> Self {
+    /// Payments in `market`, whose quote lots are `quote_lot_size` native units, of at most
+    /// `accounts` accounts (sized once: the on-chain heap never frees).
+    pub fn new(market: Pubkey, quote_lot_size: u64, accounts: usize) -> Self {
         FundingPayments {
             market,
             quote_lot_size,
-            payments: Vec::new(),
+            payments: Vec::with_capacity(accounts),
         }
     }
 
@@ -335,16 +341,17 @@ impl FundingPayments {
         );
     }
 
-    /// Logs the payments as one `FundingPaid` at unix time `timestamp` (nothing when none).
+    /// Logs the payments as `FundingPaid` events at unix time `timestamp` (nothing when none),
+    /// at most `PAYMENTS_PER_EVENT` each, so every event is encoded on the stack, never through
+    /// the heap (`log_event`).
     pub fn log(self, timestamp: i64) {
-        if self.payments.is_empty() {
-            return;
+        for chunk in self.payments.chunks(PAYMENTS_PER_EVENT) {
+            log_event(&FundingPaid {
+                market: self.market,
+                timestamp,
+                payments: chunk.to_vec(),
+            });
         }
-        log_event(&FundingPaid {
-            market: self.market,
-            timestamp,
-            payments: self.payments,
-        });
     }
 }
 

@@ -96,6 +96,11 @@ pub trait Cluster: Send + Sync {
     async fn simulate(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError>;
     /// Sends `tx` and waits until it is confirmed or refused.
     async fn send(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError>;
+    /// The priority fees (micro-lamports per compute unit) recent slots paid to write
+    /// `accounts` (`getRecentPrioritizationFees`); none where the cluster keeps no such record.
+    async fn prioritization_fees(&self, _accounts: &[Pubkey]) -> Result<Vec<u64>, ClusterError> {
+        Ok(Vec::new())
+    }
 }
 
 /// Decodes the clock sysvar account.

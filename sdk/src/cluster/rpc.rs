@@ -151,6 +151,15 @@ impl Cluster for RpcCluster {
         Ok(outcome_of(tx, sim.value))
     }
 
+    async fn prioritization_fees(&self, accounts: &[Pubkey]) -> Result<Vec<u64>, ClusterError> {
+        let fees = self
+            .client
+            .get_recent_prioritization_fees(accounts)
+            .await
+            .map_err(|e| self.error(&e))?;
+        Ok(fees.into_iter().map(|f| f.prioritization_fee).collect())
+    }
+
     async fn send(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
         match self.client.send_and_confirm_transaction(tx).await {
             Ok(signature) => Ok(TxOutcome {

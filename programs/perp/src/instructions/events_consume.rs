@@ -24,7 +24,11 @@ pub fn handler<'info>(ctx: Context<'info, EventsConsume<'info>>, limit: u16) -> 
     let market_key = ctx.accounts.market.key();
     let mut market = ctx.accounts.market.load_mut()?;
     let mut queue = ctx.accounts.event_queue.load_mut()?;
-    let mut funding = FundingPayments::new(market_key, market.params.quote_lot_size);
+    let mut funding = FundingPayments::new(
+        market_key,
+        market.params.quote_lot_size,
+        ctx.remaining_accounts.len(),
+    );
     let mut makers = MakerAccounts::load(
         ctx.remaining_accounts,
         &market.ledger(),

@@ -87,7 +87,7 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
                     .map_err(ErrorCode::from)?,
             )
         };
-        let mut funding = FundingPayments::new(a.market.key(), market.params.quote_lot_size);
+        let mut funding = FundingPayments::new(a.market.key(), market.params.quote_lot_size, 2);
         funding.opened(a.margin_account.key(), &opened);
         funding.opened(a.keeper_account.key(), &keeper_opened);
         funding.log(clock.unix_timestamp);

@@ -182,7 +182,11 @@ pub fn handler<'info>(ctx: Context<'info, OrderPlace<'info>>, args: OrderArgs) -
         .ledger()
         .open(&mut account_ref.trader, &mut account_ref.funding)
         .map_err(ErrorCode::from)?;
-    let mut funding = FundingPayments::new(market_key, market.params.quote_lot_size);
+    let mut funding = FundingPayments::new(
+        market_key,
+        market.params.quote_lot_size,
+        ctx.remaining_accounts.len() + 1,
+    );
     funding.opened(account_key, &opened);
     let before = account.trader;
     let mut book = trading.book.load_mut()?;

@@ -38,6 +38,8 @@ mod tests {
     use pyth_solana_receiver_sdk::price_update::{
         PriceFeedMessage, PriceUpdateV2, VerificationLevel,
     };
+    use rand::{RngCore, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     /// What the program decoded before the engine owned the layout: the SDK's type.
     fn sdk_decode(
@@ -73,13 +75,8 @@ mod tests {
     #[test]
     fn the_engine_decodes_as_the_receiver_sdk() {
         let feed = [9u8; 32];
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = ChaCha8Rng::seed_from_u64(0x2545_f491_4f6c_dd1d);
+        let mut next = move || rng.next_u64();
         for case in 0..4_000u64 {
             let level = match case % 3 {
                 0 => VerificationLevel::Full,
@@ -125,6 +122,41 @@ mod tests {
                 sdk_decode(&owner, &data, &feed),
                 "case {case}"
             );
+        }
+    }
+
+    #[test]
+    fn the_engine_decodes_every_tag_length_and_feed_offset_as_the_receiver_sdk() {
+        // An independent review's sweep: every verification tag, every length up to 40 bytes
+        // past the account's, the feed where a full, a partial or neither update puts it.
+        let feed = [9u8; 32];
+        let mut rng = ChaCha8Rng::seed_from_u64(0x9e37_79b9_7f4a_7c15);
+        let mut next = move || rng.next_u64();
+        for tag in 0..=u8::MAX {
+            for feed_at in [41usize, 42, 43] {
+                for len in 0..=PriceUpdateV2::LEN + 40 {
+                    for fill in [0u8, 0xff, 1] {
+                        let mut d: Vec<u8> = (0..len)
+                            .map(|_| if fill == 1 { next() as u8 } else { fill })
+                            .collect();
+                        let head = perp_engine::oracle::accounts::pyth::DISCRIMINATOR;
+                        d.iter_mut().zip(head).for_each(|(b, h)| *b = h);
+                        if len > 40 {
+                            d[40] = tag;
+                        }
+                        d.iter_mut()
+                            .skip(feed_at)
+                            .zip(feed)
+                            .for_each(|(b, f)| *b = f);
+                        let owner = RECEIVER_PROGRAM_ID;
+                        assert_eq!(
+                            decode(&owner, &d, &feed),
+                            sdk_decode(&owner, &d, &feed),
+                            "tag {tag}, feed at {feed_at}, {len} bytes"
+                        );
+                    }
+                }
+            }
         }
     }
 }

@@ -332,7 +332,7 @@ impl Market {
         now: i64,
     ) -> Result<()> {
         let paid = self.settle_funding(account)?;
-        let mut payments = FundingPayments::new(account.market, self.params.quote_lot_size);
+        let mut payments = FundingPayments::new(account.market, self.params.quote_lot_size, 1);
         payments.add(key, account.trader.base_position.get(), paid.get());
         payments.log(now);
         Ok(())
