@@ -25,6 +25,10 @@ pub struct Args {
     /// RPC endpoint, in order of preference (repeat for failover).
     #[arg(long = "rpc")]
     pub rpc_urls: Vec<String>,
+    /// PubSub endpoint, in order of preference (repeat; default: each RPC endpoint's, `ws`
+    /// on the next port).
+    #[arg(long = "ws")]
+    pub ws_urls: Vec<String>,
     /// The keeper's keypair file (Solana CLI JSON format).
     #[arg(long)]
     pub keypair: Option<PathBuf>,
@@ -82,6 +86,9 @@ pub struct Tuning {
     pub keeper_index: u32,
     pub keeper_count: u32,
     pub takeover_grace_secs: i64,
+    /// The liquidator follows the accounts over PubSub (`programSubscribe`), polling only
+    /// while the stream is down; false: it always polls.
+    pub stream: bool,
     /// How often the keeper closes the positions its liquidations left it, and the worst price
     /// it accepts, in bps from the index (0: it keeps its inventory).
     pub unwind_interval_ms: u64,
@@ -115,6 +122,7 @@ impl Default for Tuning {
             keeper_index: 0,
             keeper_count: 1,
             takeover_grace_secs: 2,
+            stream: true,
             unwind_interval_ms: 5_000,
             unwind_slippage_bps: 200,
         }
@@ -157,6 +165,9 @@ impl Tuning {
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub rpc_urls: Vec<String>,
+    /// PubSub endpoints (empty: each RPC endpoint's).
+    #[serde(default)]
+    pub ws_urls: Vec<String>,
     pub keypair: PathBuf,
     pub markets: Vec<String>,
     #[serde(default = "default_listen")]
@@ -177,6 +188,8 @@ fn default_listen() -> SocketAddr {
 struct FileConfig {
     #[serde(default)]
     rpc_urls: Vec<String>,
+    #[serde(default)]
+    ws_urls: Vec<String>,
     keypair: Option<PathBuf>,
     #[serde(default)]
     markets: Vec<String>,
@@ -229,6 +242,7 @@ impl Config {
     fn merge(file: FileConfig, args: Args) -> Result<Self, ConfigError> {
         let pick = |flag: Vec<String>, file: Vec<String>| if flag.is_empty() { file } else { flag };
         let rpc_urls = pick(args.rpc_urls, file.rpc_urls);
+        let ws_urls = pick(args.ws_urls, file.ws_urls);
         let markets = pick(args.markets, file.markets);
         if rpc_urls.is_empty() {
             return Err(ConfigError::NoEndpoint);
@@ -245,6 +259,7 @@ impl Config {
         }
         Ok(Config {
             rpc_urls,
+            ws_urls,
             keypair: args
                 .keypair
                 .or(file.keypair)

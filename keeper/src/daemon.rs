@@ -11,6 +11,7 @@ use crate::metrics::Metrics;
 use crate::pool::EndpointPool;
 use crate::sender::Sender;
 use crate::server::{ServerState, TaskClocks, serve};
+use crate::stream::AccountStream;
 use crate::tasks::events::EventConsumer;
 use crate::tasks::funding::FundingCranker;
 use crate::tasks::liquidator::Liquidator;
@@ -165,19 +166,35 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let t = &config.tuning;
     tracing::info!(keeper = %signer.pubkey(), markets = markets.len(), endpoints = config.rpc_urls.len(), "keeper starting");
     let mut supervisors = tokio::task::JoinSet::new();
+    // PubSub endpoints: the ones configured, else each RPC endpoint's by Solana's convention.
+    let ws_urls: Vec<String> = if config.ws_urls.is_empty() {
+        config
+            .rpc_urls
+            .iter()
+            .filter_map(|u| crate::stream::pubsub_url(u))
+            .collect()
+    } else {
+        config.ws_urls.clone()
+    };
 
     for market in markets {
         let keeper_account = margin_account_pda(&market, &signer.pubkey(), 0);
         let (base, max, share) = (t.backoff_base_secs, t.backoff_max_secs, t.share());
+        let stream = t
+            .stream
+            .then(|| AccountStream::spawn(ws_urls.clone(), pool.clone(), market, metrics.clone()));
         let tasks: [(&str, Duration, MakeTask); 5] = [
             (
                 "liquidator",
                 Duration::from_millis(t.liquidator_interval_ms),
                 Box::new(move || {
-                    Box::new(
+                    let liquidator =
                         Liquidator::new(market, keeper_account, Backoff::new(base, max))
-                            .with_share(share),
-                    )
+                            .with_share(share);
+                    Box::new(match stream.clone() {
+                        Some(stream) => liquidator.with_stream(stream),
+                        None => liquidator,
+                    })
                 }),
             ),
             (
@@ -219,6 +236,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         pool,
         clocks,
         liquidatable_alarm_secs: config.tuning.liquidatable_alarm_secs,
+        streaming: config.tuning.stream,
     };
     tokio::select! {
         served = serve(config.listen, state) => served.context("metrics endpoint")?,
@@ -254,6 +272,7 @@ mod tests {
         let dead = "http://127.0.0.1:1";
         let config = Config {
             rpc_urls: vec![dead.into()],
+            ws_urls: Vec::new(),
             keypair,
             markets: vec![Pubkey::new_unique().to_string()],
             listen,
@@ -408,6 +427,7 @@ mod tests {
     async fn refuses_a_bad_market_address_and_a_missing_keypair() {
         let base = || Config {
             rpc_urls: vec!["http://127.0.0.1:1".into()],
+            ws_urls: Vec::new(),
             keypair: std::env::temp_dir().join("perp-keeper-no-such-keypair.json"),
             markets: vec!["not-a-key".into()],
             listen: "127.0.0.1:0".parse().expect("addr"),

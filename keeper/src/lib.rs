@@ -10,6 +10,7 @@ pub mod pool;
 pub mod sender;
 pub mod server;
 pub mod snapshot;
+pub mod stream;
 pub mod tasks;
 
 pub use error::KeeperError;

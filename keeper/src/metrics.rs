@@ -29,6 +29,12 @@ pub struct Metrics {
     pub rpc_failovers: IntCounterVec,
     /// Slots an endpoint was behind the newest endpoint at the last health check.
     pub rpc_endpoint_slot_lag: IntGaugeVec,
+    /// 1 while a market's account stream is subscribed and reconciled.
+    pub stream_up: IntGaugeVec,
+    /// 1 while the liquidator of a market polls its accounts (no stream, or the stream is down).
+    pub polling: IntGaugeVec,
+    /// Markets whose liquidator polls, readable back for `/health`.
+    polled: std::sync::Mutex<std::collections::BTreeSet<String>>,
     /// The keeper's own position (base lots) and maintenance surplus (native) per market.
     pub keeper_inventory_lots: IntGaugeVec,
     pub keeper_maintenance_surplus: IntGaugeVec,
@@ -87,6 +93,13 @@ impl Metrics {
                 "Slots behind the newest endpoint at the last health check",
                 &["endpoint"],
             ),
+            stream_up: gauge(
+                "stream_up",
+                "Account stream subscribed and reconciled",
+                &["market"],
+            ),
+            polling: gauge("polling", "The liquidator polls its accounts", &["market"]),
+            polled: Default::default(),
             keeper_inventory_lots: gauge(
                 "inventory_lots",
                 "The keeper's own position, base lots",
@@ -156,6 +169,29 @@ impl Metrics {
             .lock()
             .expect("oldest")
             .insert(market.to_string(), oldest_secs);
+    }
+
+    /// Records whether `market`'s liquidator polls (instead of streaming).
+    pub fn polling(&self, market: &str, polling: bool) {
+        self.polling
+            .with_label_values(&[market])
+            .set(i64::from(polling));
+        let mut polled = self.polled.lock().expect("polled");
+        if polling {
+            polled.insert(market.to_string());
+        } else {
+            polled.remove(market);
+        }
+    }
+
+    /// Markets whose liquidator polls.
+    pub fn polled_markets(&self) -> Vec<String> {
+        self.polled
+            .lock()
+            .expect("polled")
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Markets with an account liquidatable for longer than `secs`, with how long.

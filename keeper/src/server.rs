@@ -60,6 +60,8 @@ pub struct ServerState {
     pub clocks: Arc<TaskClocks>,
     /// An account liquidatable for longer than this (seconds) makes the keeper unhealthy.
     pub liquidatable_alarm_secs: i64,
+    /// The liquidators stream their accounts (so polling means the stream is down).
+    pub streaming: bool,
 }
 
 async fn metrics(State(s): State<ServerState>) -> String {
@@ -101,6 +103,14 @@ async fn health(State(s): State<ServerState>) -> (StatusCode, String) {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("tasks lagging: {}\n", names.join(", ")),
+        );
+    }
+    // Polling still liquidates: healthy, but say so.
+    let polled = s.metrics.polled_markets();
+    if !polled.is_empty() && s.streaming {
+        return (
+            StatusCode::OK,
+            format!("ok (polling, stream down: {})\n", polled.join(", ")),
         );
     }
     (StatusCode::OK, "ok\n".into())
@@ -176,6 +186,7 @@ mod tests {
             pool: pool.clone(),
             clocks: clocks.clone(),
             liquidatable_alarm_secs: 30,
+            streaming: true,
         };
         tokio::spawn(serve_on(listener, state));
 

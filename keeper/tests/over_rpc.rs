@@ -9,8 +9,9 @@ use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
 use std::time::{Duration, Instant};
 
-/// An address nothing listens on (the discard port).
+/// An address nothing listens on (the discard port), for RPC and PubSub.
 const UNREACHABLE: &str = "http://127.0.0.1:9";
+const UNREACHABLE_WS: &str = "ws://127.0.0.1:9";
 
 async fn position(ex: &Exchange, margin: &solana_sdk::pubkey::Pubkey) -> i64 {
     let a = ex.venue.ledger.account(margin).await.unwrap().unwrap();
@@ -65,7 +66,8 @@ async fn the_keeper_binary_liquidates_over_rpc_past_an_unreachable_endpoint() {
         .local_addr()
         .unwrap();
     let urls = [UNREACHABLE.to_string(), ex.net.rpc_url()];
-    let config = keeper::prepare(&ex.venue, &dir, &urls, listen)
+    let ws = [UNREACHABLE_WS.to_string(), ex.net.pubsub_url()];
+    let config = keeper::prepare(&ex.venue, &dir, &urls, &ws, listen)
         .await
         .expect("keeper setup");
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_perp-keeper"));
@@ -112,6 +114,105 @@ async fn the_keeper_binary_liquidates_over_rpc_past_an_unreachable_endpoint() {
         up(&ex.net.rpc_url(), " 1"),
         "the local cluster is up:\n{metrics}"
     );
+    // Past the unreachable PubSub endpoint, the liquidator follows the accounts by stream.
+    assert!(
+        metrics.lines().any(|l| l.starts_with("keeper_stream_up")
+            && l.contains(&m.market.to_string())
+            && l.ends_with(" 1")),
+        "the account stream is up:\n{metrics}"
+    );
     child.kill().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 25: the liquidator's accounts streamed. The first PubSub endpoint is unreachable, so
+/// the stream starts down (the liquidator polls, and says so); an account opened before it and
+/// one opened while it is down both arrive with the snapshot that reconciles the subscription on
+/// the second endpoint; a later change arrives as a notification; the liquidator then streams.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_stream_reconciles_what_changed_while_it_was_down() {
+    use perp_keeper::metrics::Metrics;
+    use perp_keeper::sender::{FeePolicy, Sender};
+    use perp_keeper::stream::AccountStream;
+    use perp_keeper::tasks::Keeper;
+    use perp_keeper::tasks::liquidator::Liquidator;
+    use perp_sdk::cluster::rpc::RpcCluster;
+    use std::sync::Arc;
+
+    let options = Options {
+        server: ServerConfig::ephemeral(),
+        moving_prices: false,
+        traders: 0,
+        makers: false,
+        ..Options::default()
+    };
+    let ex = Exchange::start(&options).await.expect("exchange");
+    let m = &ex.venue.markets[0];
+    let early = ex.venue.open(&Keypair::new(), m, 100).await.expect("open");
+    let rpc: Arc<dyn Cluster> = Arc::new(RpcCluster::new(ex.net.rpc_url(), Duration::from_secs(5)));
+    let metrics = Arc::new(Metrics::new());
+    let ws = vec![UNREACHABLE_WS.to_string(), ex.net.pubsub_url()];
+    let stream = AccountStream::spawn(ws, rpc.clone(), m.market, metrics.clone());
+    let market = m.market.to_string();
+
+    // Down at first: no changes to take, and a liquidator polls.
+    assert!(stream.take_changes().is_none());
+    let keeper = Keeper {
+        sender: Sender {
+            cluster: rpc.clone(),
+            signer: Arc::new(Keypair::new()),
+            fees: FeePolicy::fixed(0),
+        },
+        metrics: metrics.clone(),
+        tuning: perp_keeper::config::Tuning::default(),
+    };
+    let mut liquidator = Liquidator::new(
+        m.market,
+        solana_sdk::pubkey::Pubkey::new_unique(),
+        perp_keeper::backoff::Backoff::new(1, 1),
+    )
+    .with_stream(stream.clone());
+    let polled = liquidator.tick(&keeper).await.expect("pass");
+    assert_eq!(polled.tracked, 1, "polling found the early account");
+    assert_eq!(metrics.polling.with_label_values(&[&market]).get(), 1);
+
+    // Opened while the stream is down.
+    let late = ex.venue.open(&Keypair::new(), m, 100).await.expect("open");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !stream.is_up() {
+        assert!(Instant::now() < deadline, "the stream never came up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(metrics.stream_up.with_label_values(&[&market]).get(), 1);
+    let reconciled: Vec<_> = stream
+        .take_changes()
+        .expect("up")
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        reconciled.contains(&early) && reconciled.contains(&late),
+        "{reconciled:?}"
+    );
+
+    // A change now arrives as a notification.
+    let wallet = Keypair::new();
+    let third = ex.venue.open(&wallet, m, 100).await.expect("open");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let changes = stream.take_changes().expect("up");
+        if changes.iter().any(|(k, a)| *k == third && a.is_some()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no notification for the new account"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The liquidator now streams (its fresh start listed everything; changes come from the
+    // stream).
+    let streamed = liquidator.tick(&keeper).await.expect("pass");
+    assert_eq!(metrics.polling.with_label_values(&[&market]).get(), 0);
+    assert!(streamed.tracked >= 1);
 }

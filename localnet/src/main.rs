@@ -206,8 +206,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let mut child = match &keeper_bin {
         Some(bin) => {
             let listen = loopback(args.keeper_port);
-            let config =
-                keeper::prepare(&ex.venue, &args.state_dir, &[ex.net.rpc_url()], listen).await?;
+            let config = keeper::prepare(
+                &ex.venue,
+                &args.state_dir,
+                &[ex.net.rpc_url()],
+                &[ex.net.pubsub_url()],
+                listen,
+            )
+            .await?;
             println!(
                 "keeper     {} --config {} (metrics http://{listen}/metrics)",
                 bin.display(),

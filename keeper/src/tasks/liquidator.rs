@@ -11,6 +11,7 @@ use crate::backoff::Backoff;
 use crate::error::KeeperError;
 use crate::sender::{MAX_COMPUTE_UNITS, Sent};
 use crate::snapshot::MarketSnapshot;
+use crate::stream::AccountStream;
 use perp_sdk::TxOutcome;
 use perp_sdk::accounts;
 use perp_sdk::ix::{self, LiquidateAccounts};
@@ -78,6 +79,8 @@ pub struct Liquidator {
     last_inputs: Option<(PriceBand, Vec<u8>)>,
     backoff: Backoff,
     share: Share,
+    /// The market's margin accounts streamed (`None`: polled only).
+    stream: Option<AccountStream>,
 }
 
 /// How keepers running side by side split the accounts without a coordinator: each prefers
@@ -133,7 +136,14 @@ impl Liquidator {
             last_inputs: None,
             backoff,
             share: Share::ALL,
+            stream: None,
         }
+    }
+
+    /// Follows the accounts through `stream` while it is up (polling while it is down).
+    pub fn with_stream(mut self, stream: AccountStream) -> Self {
+        self.stream = Some(stream);
+        self
     }
 
     /// Shares the accounts with other keepers (see `Share`).
@@ -155,9 +165,26 @@ impl Liquidator {
             .is_some_and(|since| now.saturating_sub((*since).max(changed)) >= self.share.grace_secs)
     }
 
-    /// Lists the market's margin accounts when the scan is due, otherwise refreshes the known
-    /// ones; marks the changed ones for re-evaluation.
+    /// Takes what the stream saw change, or, without an up stream, lists the market's margin
+    /// accounts when the scan is due and otherwise refreshes the known ones; marks the changed
+    /// ones for re-evaluation.
     async fn refresh(&mut self, k: &Keeper, now: i64) -> Result<(), KeeperError> {
+        // A fresh liquidator (at start, or restarted) lists everything once itself, dropping
+        // what the stream queued for the one before it.
+        if let Some(stream) = &self.stream
+            && self.last_scan.is_some()
+            && let Some(changes) = stream.take_changes()
+        {
+            k.metrics.polling(&self.market.to_string(), false);
+            for (key, account) in changes {
+                self.apply(key, account, now);
+            }
+            return Ok(());
+        }
+        if let Some(stream) = &self.stream {
+            stream.take_changes();
+        }
+        k.metrics.polling(&self.market.to_string(), true);
         let cluster = k.sender.cluster.as_ref();
         let scan_due = self
             .last_scan
@@ -169,8 +196,9 @@ impl Liquidator {
                 .await?;
             self.last_scan = Some(now);
             // Closed accounts simply stop being listed.
-            self.accounts
-                .retain(|key, _| listed.iter().any(|(k, _)| k == key));
+            let present: std::collections::HashSet<&Pubkey> =
+                listed.iter().map(|(k, _)| k).collect();
+            self.accounts.retain(|key, _| present.contains(key));
             listed.into_iter().map(|(k, a)| (k, Some(a))).collect()
         } else {
             let keys: Vec<Pubkey> = self.accounts.keys().copied().collect();
@@ -178,33 +206,38 @@ impl Liquidator {
             keys.into_iter().zip(got).collect()
         };
         for (key, account) in fetched {
-            let Some(account) = account else {
-                self.accounts.remove(&key);
-                continue;
-            };
-            let Ok(decoded) = accounts::margin_account(&account) else {
-                continue;
-            };
-            match self.accounts.get_mut(&key) {
-                Some(t) if bytemuck::bytes_of(&*t.account) == bytemuck::bytes_of(&*decoded) => {}
-                Some(t) => {
-                    t.account = decoded;
-                    t.verdict = None;
-                    t.changed_at = now;
-                }
-                None => {
-                    self.accounts.insert(
-                        key,
-                        Tracked {
-                            account: decoded,
-                            verdict: None,
-                            changed_at: now,
-                        },
-                    );
-                }
-            }
+            self.apply(key, account, now);
         }
         Ok(())
+    }
+
+    /// `key`'s account as it is now (`None`: gone), marked for re-evaluation when it changed.
+    fn apply(&mut self, key: Pubkey, account: Option<solana_sdk::account::Account>, now: i64) {
+        let Some(account) = account else {
+            self.accounts.remove(&key);
+            return;
+        };
+        let Ok(decoded) = accounts::margin_account(&account) else {
+            return;
+        };
+        match self.accounts.get_mut(&key) {
+            Some(t) if bytemuck::bytes_of(&*t.account) == bytemuck::bytes_of(&*decoded) => {}
+            Some(t) => {
+                t.account = decoded;
+                t.verdict = None;
+                t.changed_at = now;
+            }
+            None => {
+                self.accounts.insert(
+                    key,
+                    Tracked {
+                        account: decoded,
+                        verdict: None,
+                        changed_at: now,
+                    },
+                );
+            }
+        }
     }
 
     /// Accounts below maintenance at `band`, worst (most negative surplus) first, and accounts

@@ -17,6 +17,7 @@ pub async fn prepare(
     venue: &Venue,
     dir: &Path,
     rpc_urls: &[String],
+    ws_urls: &[String],
     listen: SocketAddr,
 ) -> anyhow::Result<PathBuf> {
     let wallet = Keypair::new();
@@ -39,6 +40,7 @@ pub async fn prepare(
     let config = format!(
         "# Written by perp-localnet.\n\
          rpc_urls = [{}]\n\
+         ws_urls = [{}]\n\
          keypair = {:?}\n\
          markets = [{}]\n\
          listen = \"{listen}\"\n\n\
@@ -51,6 +53,7 @@ pub async fn prepare(
          health_check_secs = 5\n\
          request_timeout_ms = 2000\n",
         quoted(&mut rpc_urls.iter().cloned()),
+        quoted(&mut ws_urls.iter().cloned()),
         keypair.display().to_string(),
         quoted(&mut venue.markets.iter().map(|m| m.market.to_string())),
     );

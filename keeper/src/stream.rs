@@ -1,0 +1,277 @@
+//! One market's margin accounts, streamed: `programSubscribe` on the program with the same
+//! filters the liquidator lists them with (`dataSize` + `memcmp` on the market), then a
+//! `getProgramAccounts` snapshot to reconcile — subscribed first, so no change falls between the
+//! two; per account the newest slot wins, and an account the snapshot no longer lists (closed)
+//! goes. Every (re)subscription does the same, so a change made while the stream was down is
+//! picked up. Several PubSub endpoints are tried in turn, with a backoff.
+//!
+//! The liquidator takes only what changed since its last pass (`take_changes`), so a pass
+//! costs no RPC request for accounts; while the stream is down (`is_up` false) it polls as
+//! before, and says so (`stream_up` metric, `/health`).
+
+use crate::metrics::Metrics;
+use futures::StreamExt;
+use perp_sdk::Cluster;
+use perp_sdk::accounts;
+use perp_sdk::cluster::rpc::rpc_filters;
+use solana_commitment_config::CommitmentConfig;
+use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
+use solana_rpc_client_api::config::{
+    RpcAccountInfoConfig, RpcProgramAccountsConfig, UiAccountEncoding,
+};
+use solana_sdk::account::Account;
+use solana_sdk::pubkey::Pubkey;
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the stream holds: each account with the slot it was seen at, and what changed since
+/// the liquidator last took the changes (`None`: the account is gone).
+#[derive(Default)]
+struct State {
+    slots: HashMap<Pubkey, u64>,
+    changed: HashMap<Pubkey, Option<Account>>,
+}
+
+impl State {
+    /// Keeps `account` as `key`'s state at `slot` unless a newer one is held.
+    fn offer(&mut self, key: Pubkey, slot: u64, account: Option<Account>) {
+        if self.slots.get(&key).is_some_and(|held| *held > slot) {
+            return;
+        }
+        match account {
+            Some(_) => {
+                self.slots.insert(key, slot);
+            }
+            None => {
+                self.slots.remove(&key);
+            }
+        }
+        self.changed.insert(key, account);
+    }
+
+    /// A snapshot listed at `slot`: every listed account offered; accounts it no longer lists,
+    /// and last seen before it, are gone.
+    fn reconcile(&mut self, slot: u64, listed: Vec<(Pubkey, Account)>) {
+        let present: std::collections::HashSet<Pubkey> = listed.iter().map(|(k, _)| *k).collect();
+        let gone: Vec<Pubkey> = self
+            .slots
+            .iter()
+            .filter(|(k, s)| !present.contains(k) && **s <= slot)
+            .map(|(k, _)| *k)
+            .collect();
+        for key in gone {
+            self.offer(key, slot, None);
+        }
+        for (key, account) in listed {
+            self.offer(key, slot, Some(account));
+        }
+    }
+}
+
+/// A market's margin accounts as the stream sees them.
+#[derive(Clone)]
+pub struct AccountStream {
+    state: Arc<Mutex<State>>,
+    up: Arc<AtomicBool>,
+}
+
+impl AccountStream {
+    /// Whether the stream is subscribed and reconciled (otherwise the liquidator polls).
+    pub fn is_up(&self) -> bool {
+        self.up.load(Ordering::Acquire)
+    }
+
+    /// The accounts changed since the last call (`None`: closed), while the stream is up.
+    pub fn take_changes(&self) -> Option<Vec<(Pubkey, Option<Account>)>> {
+        if !self.is_up() {
+            return None;
+        }
+        let mut state = self.state.lock().expect("stream state");
+        Some(state.changed.drain().collect())
+    }
+
+    /// Starts following `market` over `ws_urls` (tried in turn), reconciling through `rpc`.
+    pub fn spawn(
+        ws_urls: Vec<String>,
+        rpc: Arc<dyn Cluster>,
+        market: Pubkey,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let stream = AccountStream {
+            state: Arc::default(),
+            up: Arc::new(AtomicBool::new(false)),
+        };
+        tokio::spawn(stream.clone().run(ws_urls, rpc, market, metrics));
+        stream
+    }
+
+    fn set_up(&self, up: bool, market: &str, metrics: &Metrics) {
+        self.up.store(up, Ordering::Release);
+        metrics
+            .stream_up
+            .with_label_values(&[market])
+            .set(i64::from(up));
+    }
+
+    /// Follows forever: each endpoint in turn, 1 s between attempts doubling to 30 s while
+    /// none holds.
+    async fn run(
+        self,
+        ws_urls: Vec<String>,
+        rpc: Arc<dyn Cluster>,
+        market: Pubkey,
+        metrics: Arc<Metrics>,
+    ) {
+        let name = market.to_string();
+        let mut wait = Duration::from_secs(1);
+        for url in ws_urls.iter().cycle() {
+            let result = self
+                .follow_once(url, rpc.as_ref(), &market, &name, &metrics)
+                .await;
+            self.set_up(false, &name, &metrics);
+            match result {
+                Ok(()) => {
+                    tracing::warn!(url, market = %name, "account stream ended; polling until it resubscribes");
+                    wait = Duration::from_secs(1);
+                }
+                Err(e) => {
+                    tracing::warn!(url, market = %name, error = %e, "account stream down; polling");
+                }
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(30));
+        }
+    }
+
+    async fn follow_once(
+        &self,
+        url: &str,
+        rpc: &dyn Cluster,
+        market: &Pubkey,
+        name: &str,
+        metrics: &Metrics,
+    ) -> anyhow::Result<()> {
+        let filters = accounts::margin_account_filters(market);
+        let client = PubsubClient::new(url).await?;
+        let config = RpcProgramAccountsConfig {
+            filters: Some(rpc_filters(&filters)),
+            account_config: RpcAccountInfoConfig {
+                encoding: Some(UiAccountEncoding::Base64),
+                commitment: Some(CommitmentConfig::confirmed()),
+                ..RpcAccountInfoConfig::default()
+            },
+            ..RpcProgramAccountsConfig::default()
+        };
+        let (mut notes, _unsubscribe) = client
+            .program_subscribe(&perp_sdk::perp::ID, Some(config))
+            .await?;
+        // Subscribed first: the snapshot then covers everything before the first notification.
+        let slot = rpc.clock().await?.slot;
+        let listed = rpc.program_accounts(&perp_sdk::perp::ID, &filters).await?;
+        let count = listed.len();
+        self.state
+            .lock()
+            .expect("stream state")
+            .reconcile(slot, listed);
+        self.set_up(true, name, metrics);
+        tracing::info!(
+            url,
+            market = name,
+            accounts = count,
+            "account stream subscribed and reconciled"
+        );
+        while let Some(note) = notes.next().await {
+            let Ok(key) = Pubkey::from_str(&note.value.pubkey) else {
+                continue;
+            };
+            let account = note.value.account.decode::<Account>();
+            // An account that no longer passes the filters (closed) arrives without data.
+            let account = account.filter(|a| !a.data.is_empty());
+            self.state
+                .lock()
+                .expect("stream state")
+                .offer(key, note.context.slot, account);
+        }
+        Ok(())
+    }
+}
+
+/// The PubSub URL of an RPC URL by Solana's convention: `ws` for `http`, the next port.
+pub fn pubsub_url(rpc_url: &str) -> Option<String> {
+    let (scheme, rest) = rpc_url.split_once("://")?;
+    let scheme = match scheme {
+        "http" => "ws",
+        "https" => "wss",
+        _ => return None,
+    };
+    let (host, path) = rest.split_once('/').map_or((rest, ""), |(h, p)| (h, p));
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) => format!("{h}:{}", port.parse::<u16>().ok()?.checked_add(1)?),
+        None => host.to_string(),
+    };
+    Some(
+        format!("{scheme}://{host}/{path}")
+            .trim_end_matches('/')
+            .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(byte: u8) -> Account {
+        Account {
+            data: vec![byte; 4],
+            ..Account::default()
+        }
+    }
+
+    #[test]
+    fn the_newest_slot_wins_and_the_snapshot_removes_what_closed_meanwhile() {
+        let (a, b, c) = (
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+        );
+        let mut s = State::default();
+        s.offer(a, 10, Some(account(1)));
+        s.offer(b, 12, Some(account(2)));
+        // An older notification never overwrites a newer state.
+        s.offer(a, 9, Some(account(9)));
+        assert_eq!(s.changed[&a], Some(account(1)));
+        s.changed.clear();
+        // The stream went down; meanwhile `a` changed, `b` closed, `c` opened. The snapshot at
+        // slot 20 carries all three; a notification from slot 25 for `c` is newer and stays.
+        s.offer(c, 25, Some(account(7)));
+        s.reconcile(20, vec![(a, account(3)), (c, account(5))]);
+        assert_eq!(
+            s.changed[&a],
+            Some(account(3)),
+            "changed while down: picked up"
+        );
+        assert_eq!(s.changed[&b], None, "closed while down: gone");
+        assert_eq!(s.changed[&c], Some(account(7)), "a newer notification wins");
+        assert!(!s.slots.contains_key(&b));
+    }
+
+    #[test]
+    fn the_pubsub_url_is_the_next_port() {
+        assert_eq!(
+            pubsub_url("http://127.0.0.1:8899").as_deref(),
+            Some("ws://127.0.0.1:8900")
+        );
+        assert_eq!(
+            pubsub_url("https://api.devnet.solana.com").as_deref(),
+            Some("wss://api.devnet.solana.com")
+        );
+        assert_eq!(
+            pubsub_url("https://rpc.example:443/key").as_deref(),
+            Some("wss://rpc.example:444/key")
+        );
+        assert_eq!(pubsub_url("ftp://x"), None);
+    }
+}
