@@ -27,6 +27,8 @@ pub struct Metrics {
     pub rpc_endpoint_up: IntGaugeVec,
     /// Requests that failed over from one endpoint to the next.
     pub rpc_failovers: IntCounterVec,
+    /// Simulations an endpoint refused that the next endpoint ran successfully.
+    pub rpc_disagreements: IntCounterVec,
     /// Slots an endpoint was behind the newest endpoint at the last health check.
     pub rpc_endpoint_slot_lag: IntGaugeVec,
     /// 1 while a market's account stream is subscribed and reconciled.
@@ -121,6 +123,11 @@ impl Metrics {
                 &["market"],
             ),
             oldest: Default::default(),
+            rpc_disagreements: counter(
+                "rpc_disagreements_total",
+                "Simulations this endpoint refused and the next one ran",
+                &["endpoint"],
+            ),
             rpc_failovers: counter(
                 "rpc_failovers_total",
                 "Requests moved to the next endpoint",

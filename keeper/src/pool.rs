@@ -249,8 +249,34 @@ impl Cluster for EndpointPool {
         self.route(|c| c.clock()).await
     }
 
+    /// Simulates on the preferred endpoint; a refusal is checked on the next endpoint that is
+    /// up (a lagging or lying endpoint can only make a transaction look refused — success is
+    /// proven by the program running it). When they disagree the success stands, and the
+    /// disagreement is counted against the endpoint that refused.
     async fn simulate(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
-        self.route(|c| c.simulate(tx)).await
+        let first = self.route(|c| c.simulate(tx)).await?;
+        if first.err.is_none() {
+            return Ok(first);
+        }
+        let mut up = self
+            .endpoints
+            .iter()
+            .filter(|e| e.up.load(Ordering::Relaxed));
+        let (Some(preferred), Some(second)) = (up.next(), up.next()) else {
+            return Ok(first);
+        };
+        match second.cluster.simulate(tx).await {
+            Ok(other) if other.err.is_none() => {
+                let name = preferred.cluster.endpoint();
+                tracing::warn!(endpoint = name, other = second.cluster.endpoint(), refused = ?first.err, "endpoints disagree on a simulation; the success stands");
+                self.metrics
+                    .rpc_disagreements
+                    .with_label_values(&[name])
+                    .inc();
+                Ok(other)
+            }
+            _ => Ok(first),
+        }
     }
 
     async fn send(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
@@ -272,6 +298,8 @@ mod tests {
         name: String,
         slot: u64,
         unix: i64,
+        /// Its simulations refuse everything.
+        refuses: bool,
     }
 
     fn refused<T>(name: &str) -> Result<T, ClusterError> {
@@ -309,8 +337,20 @@ mod tests {
                 ..Clock::default()
             })
         }
-        async fn simulate(&self, _: &Transaction) -> Result<TxOutcome, ClusterError> {
-            refused(&self.name)
+        async fn simulate(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
+            // The liar's refusal: the program error a liquidation that lost a race gets.
+            let err = self.refuses.then_some(
+                solana_sdk::transaction::TransactionError::InstructionError(
+                    0,
+                    solana_sdk::instruction::InstructionError::Custom(6_000),
+                ),
+            );
+            Ok(TxOutcome {
+                signature: tx.signatures[0],
+                err,
+                logs: Vec::new(),
+                units: None,
+            })
         }
         async fn send(&self, _: &Transaction) -> Result<TxOutcome, ClusterError> {
             refused(&self.name)
@@ -329,6 +369,7 @@ mod tests {
             name: name.into(),
             slot,
             unix,
+            refuses: name == "liar",
         })
     }
 
@@ -396,5 +437,33 @@ mod tests {
         );
         pool.check_health().await;
         assert!(pool.down_reasons().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_refused_simulation_is_checked_on_another_endpoint_and_a_success_stands() {
+        let metrics = Arc::new(Metrics::new());
+        let now = wall();
+        // Fresh and first, but its simulations refuse everything (a faked `NotLiquidatable`).
+        let pool = EndpointPool::new(
+            vec![endpoint("liar", 1_000, now), endpoint("honest", 1_000, now)],
+            metrics.clone(),
+            FRESH,
+        );
+        let payer = solana_sdk::signature::Keypair::new();
+        let tx = Transaction::new_signed_with_payer(
+            &[],
+            Some(&solana_sdk::signer::Signer::pubkey(&payer)),
+            &[&payer],
+            Hash::default(),
+        );
+        let out = pool.simulate(&tx).await.unwrap();
+        assert_eq!(out.err, None, "the honest endpoint's success stands");
+        assert_eq!(
+            metrics.rpc_disagreements.with_label_values(&["liar"]).get(),
+            1
+        );
+        // Alone, its answer is all there is.
+        let alone = EndpointPool::new(vec![endpoint("liar", 1_000, now)], metrics, FRESH);
+        assert!(alone.simulate(&tx).await.unwrap().err.is_some());
     }
 }
