@@ -420,6 +420,7 @@ async fn a_keeper_takes_over_an_account_its_owner_left_liquidatable() {
         index,
         count: 2,
         grace_secs: 3,
+        max_secs: 30,
     };
     // The other keeper's share: the owner is index 0 or 1, we are the other one.
     let theirs = if share(0).owns(&long.margin_account) {

@@ -61,7 +61,8 @@ pub struct Tuning {
     pub backoff_base_secs: i64,
     pub backoff_max_secs: i64,
     pub health_check_secs: u64,
-    /// An endpoint more than this many slots behind the newest endpoint counts as down.
+    /// An endpoint more than this many slots behind (or ahead of) the others' median counts
+    /// as down.
     pub max_slot_lag: u64,
     /// An endpoint whose clock lags this machine's by more than this many seconds counts as
     /// down (a lone endpoint falling behind has no other to compare with).
@@ -86,9 +87,14 @@ pub struct Tuning {
     pub keeper_index: u32,
     pub keeper_count: u32,
     pub takeover_grace_secs: i64,
+    /// ... and one left liquidatable this long, whatever touches it meanwhile (anyone may
+    /// deposit into an account, which would otherwise keep it "in progress").
+    pub takeover_max_secs: i64,
     /// The liquidator follows the accounts over PubSub (`programSubscribe`), polling only
     /// while the stream is down; false: it always polls.
     pub stream: bool,
+    /// Seconds between full listings while the stream is up.
+    pub stream_rescan_secs: i64,
     /// How often the keeper closes the positions its liquidations left it, and the worst price
     /// it accepts, in bps from the index (0: it keeps its inventory).
     pub unwind_interval_ms: u64,
@@ -122,7 +128,9 @@ impl Default for Tuning {
             keeper_index: 0,
             keeper_count: 1,
             takeover_grace_secs: 2,
+            takeover_max_secs: 30,
             stream: true,
+            stream_rescan_secs: 300,
             unwind_interval_ms: 5_000,
             unwind_slippage_bps: 200,
         }
@@ -149,6 +157,7 @@ impl Tuning {
             index: self.keeper_index,
             count: self.keeper_count.max(1),
             grace_secs: self.takeover_grace_secs,
+            max_secs: self.takeover_max_secs,
         }
     }
 

@@ -47,14 +47,20 @@ pub struct EndpointPool {
 /// What one health check found of one endpoint: up, or why not.
 fn judge(
     answer: &Result<Clock, ClusterError>,
-    newest_slot: u64,
+    reference: u64,
     wall: i64,
     f: Freshness,
 ) -> Result<(), String> {
     let clock = answer.as_ref().map_err(|e| format!("no answer: {e}"))?;
-    let behind = newest_slot.saturating_sub(clock.slot);
+    let behind = reference.saturating_sub(clock.slot);
     if behind > f.max_slot_lag {
-        return Err(format!("{behind} slots behind the newest endpoint"));
+        return Err(format!("{behind} slots behind the other endpoints"));
+    }
+    // A slot far ahead of the others is a lie: believed, it would mark every honest endpoint
+    // behind and take all the traffic.
+    let ahead = clock.slot.saturating_sub(reference);
+    if ahead > f.max_slot_lag {
+        return Err(format!("{ahead} slots ahead of the other endpoints"));
     }
     let late = wall.saturating_sub(clock.unix_timestamp);
     if late > f.max_clock_lag_secs {
@@ -141,11 +147,15 @@ impl EndpointPool {
                 answers[i] = Some(answer);
             }
         }
-        let newest = answers
+        // The reference is the median slot (the upper one of an even count): one endpoint
+        // cannot move it, whether it lags or claims to be far ahead. With two endpoints the one
+        // ahead is believed (a lagging node is the common case); three or more outvote a liar.
+        let mut slots: Vec<u64> = answers
             .iter()
             .filter_map(|a| a.as_ref()?.as_ref().ok().map(|c| c.slot))
-            .max()
-            .unwrap_or(0);
+            .collect();
+        slots.sort_unstable();
+        let newest = slots.get(slots.len() / 2).copied().unwrap_or(0);
         let wall = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
@@ -249,22 +259,28 @@ impl Cluster for EndpointPool {
         self.route(|c| c.clock()).await
     }
 
-    /// Simulates on the preferred endpoint; a refusal is checked on the next endpoint that is
-    /// up (a lagging or lying endpoint can only make a transaction look refused — success is
-    /// proven by the program running it). When they disagree the success stands, and the
+    /// Simulates on the preferred endpoint; a refusal is checked on the next endpoint (a
+    /// lagging or lying endpoint most easily makes a transaction look refused). When they disagree the success stands, and the
     /// disagreement is counted against the endpoint that refused.
     async fn simulate(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
         let first = self.route(|c| c.simulate(tx)).await?;
         if first.err.is_none() {
             return Ok(first);
         }
-        let mut up = self
+        // The endpoint that answered is the first one up; the second opinion comes from the
+        // next endpoint in the list, up or not (a liar may have talked the others down).
+        let n = self.endpoints.len();
+        let Some(at) = self
             .endpoints
             .iter()
-            .filter(|e| e.up.load(Ordering::Relaxed));
-        let (Some(preferred), Some(second)) = (up.next(), up.next()) else {
+            .position(|e| e.up.load(Ordering::Relaxed))
+        else {
             return Ok(first);
         };
+        if n < 2 {
+            return Ok(first);
+        }
+        let (preferred, second) = (&self.endpoints[at], &self.endpoints[(at + 1) % n]);
         match second.cluster.simulate(tx).await {
             Ok(other) if other.err.is_none() => {
                 let name = preferred.cluster.endpoint();
@@ -408,7 +424,7 @@ mod tests {
         );
         assert_eq!(
             pool.down_reasons(),
-            ["stale: 100 slots behind the newest endpoint"]
+            ["stale: 100 slots behind the other endpoints"]
         );
     }
 
@@ -465,5 +481,26 @@ mod tests {
         // Alone, its answer is all there is.
         let alone = EndpointPool::new(vec![endpoint("liar", 1_000, now)], metrics, FRESH);
         assert!(alone.simulate(&tx).await.unwrap().err.is_some());
+    }
+
+    #[tokio::test]
+    async fn one_endpoint_claiming_a_far_slot_cannot_talk_the_others_down() {
+        let metrics = Arc::new(Metrics::new());
+        let now = wall();
+        let pool = EndpointPool::new(
+            vec![
+                endpoint("boaster", 1_000_000, now),
+                endpoint("a", 1_000, now),
+                endpoint("b", 1_001, now),
+            ],
+            metrics,
+            FRESH,
+        );
+        pool.check_health().await;
+        assert_eq!(
+            pool.down_reasons(),
+            ["boaster: 998999 slots ahead of the other endpoints"]
+        );
+        assert_eq!(pool.clock().await.unwrap().slot, 1_000);
     }
 }

@@ -123,15 +123,37 @@ impl Sender {
     }
 
     /// `simulate_and_send`, with `fallback` compute units where the cluster does not meter (a
-    /// transaction kind that may need more than the runtime's default).
+    /// transaction kind that may need more than the runtime's default). A transaction whose
+    /// cost the state can raise after its simulation (a liquidation grows with the account's
+    /// queued fills, which the account can add first) passes `Some(MAX_COMPUTE_UNITS)` and
+    /// `fixed`: it always asks for the most.
     pub async fn simulate_and_send_within(
         &self,
         ixs: &[Instruction],
         fallback: Option<u32>,
     ) -> Result<Sent, ClusterError> {
+        self.send_with(ixs, fallback, false).await
+    }
+
+    /// `simulate_and_send` asking for exactly `units` compute units, whatever the simulation
+    /// used.
+    pub async fn simulate_and_send_fixed(
+        &self,
+        ixs: &[Instruction],
+        units: u32,
+    ) -> Result<Sent, ClusterError> {
+        self.send_with(ixs, Some(units), true).await
+    }
+
+    async fn send_with(
+        &self,
+        ixs: &[Instruction],
+        fallback: Option<u32>,
+        fixed: bool,
+    ) -> Result<Sent, ClusterError> {
         let mut attempt = 1;
         loop {
-            let sent = self.try_once(ixs, fallback).await?;
+            let sent = self.try_once(ixs, fallback, fixed).await?;
             if attempt >= ATTEMPTS || !is_transient(sent.outcome()) {
                 return Ok(sent);
             }
@@ -158,6 +180,7 @@ impl Sender {
         &self,
         ixs: &[Instruction],
         fallback: Option<u32>,
+        fixed: bool,
     ) -> Result<Sent, ClusterError> {
         let blockhash = self.cluster.latest_blockhash().await?;
         let price = self.price(ixs).await;
@@ -177,6 +200,7 @@ impl Sender {
                     .unwrap_or(MAX_COMPUTE_UNITS)
                     .min(MAX_COMPUTE_UNITS)
             })
+            .filter(|_| !fixed)
             .or(fallback);
         let tx = self.transaction(ixs, blockhash, price, units);
         let out = self.cluster.send(&tx).await?;
@@ -329,5 +353,26 @@ mod tests {
                 "fees of what it writes"
             );
         }
+        // A liquidation asks for the most whatever its simulation used: the account can add
+        // queued fills, which it settles, between the simulation and the landing.
+        let cluster = Arc::new(Metered {
+            units: Some(50_000),
+            fees: Vec::new(),
+            sent: Mutex::new(Vec::new()),
+            asked: Mutex::new(Vec::new()),
+        });
+        let sender = Sender {
+            cluster: cluster.clone(),
+            signer: Arc::new(Keypair::new()),
+            fees: FeePolicy::fixed(5),
+        };
+        sender
+            .simulate_and_send_fixed(std::slice::from_ref(&ix), MAX_COMPUTE_UNITS)
+            .await
+            .unwrap();
+        assert_eq!(
+            budget(&cluster.sent.lock().unwrap()[0]),
+            (Some(MAX_COMPUTE_UNITS), Some(5))
+        );
     }
 }

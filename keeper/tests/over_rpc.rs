@@ -67,7 +67,7 @@ async fn the_keeper_binary_liquidates_over_rpc_past_an_unreachable_endpoint() {
         .unwrap();
     let urls = [UNREACHABLE.to_string(), ex.net.rpc_url()];
     let ws = [UNREACHABLE_WS.to_string(), ex.net.pubsub_url()];
-    let config = keeper::prepare(&ex.venue, &dir, &urls, &ws, listen)
+    let config = keeper::prepare(&ex.venue, &dir, &urls, &ws, listen, "")
         .await
         .expect("keeper setup");
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_perp-keeper"));

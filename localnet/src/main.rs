@@ -62,6 +62,10 @@ struct Args {
     /// Seconds between status lines.
     #[arg(long, default_value_t = 5)]
     status_secs: u64,
+    /// Seed this many margin accounts with positions into the first market at start (pairs of a
+    /// long and a short; one long in ten leveraged 8.5x, the rest 3x), e.g. to load the keeper.
+    #[arg(long, default_value_t = 0)]
+    accounts: usize,
     /// Mount the test controls: `POST <rpc>/test/price {"symbol", "price", "hold"}` moves a
     /// market's oracle price on demand (for end-to-end tests; never on a shared machine).
     #[arg(long)]
@@ -162,6 +166,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         seed: args.seed,
         traders: args.traders,
         test_controls: args.test_controls,
+        seed_accounts: args.accounts,
         ..Default::default()
     };
     eprintln!("starting the local exchange…");
@@ -212,6 +217,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 &[ex.net.rpc_url()],
                 &[ex.net.pubsub_url()],
                 listen,
+                "",
             )
             .await?;
             println!(

@@ -257,6 +257,7 @@ impl<'a> Runner<'a> {
                         index,
                         count: scenario.keeper.count,
                         grace_secs: tuning.takeover_grace_secs,
+                        max_secs: tuning.takeover_max_secs,
                     }
                 } else {
                     Share::ALL

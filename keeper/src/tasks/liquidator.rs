@@ -60,6 +60,8 @@ pub struct LiquidatorPass {
     pub failed: usize,
     /// Refused because the keeper's own margin could not take the position over.
     pub no_capacity: usize,
+    /// Accounts the maths could not value (skipped).
+    pub unvalued: usize,
     /// Liquidatable accounts left to the keeper whose share they are, for now.
     pub deferred: usize,
     /// No price for liquidations now (the oracle rules refuse one): nothing was tried.
@@ -92,6 +94,8 @@ pub struct Share {
     pub index: u32,
     pub count: u32,
     pub grace_secs: i64,
+    /// Liquidatable this long, it is taken over even if something keeps touching it.
+    pub max_secs: i64,
 }
 
 impl Share {
@@ -100,6 +104,7 @@ impl Share {
         index: 0,
         count: 1,
         grace_secs: 0,
+        max_secs: 0,
     };
 
     /// Whether `key` is in this keeper's share.
@@ -159,10 +164,16 @@ impl Liquidator {
         if self.share.owns(key) {
             return true;
         }
+        let grace = self.share.grace_secs;
         let changed = self.accounts.get(key).map_or(now, |t| t.changed_at);
-        self.first_seen
-            .get(key)
-            .is_some_and(|since| now.saturating_sub((*since).max(changed)) >= self.share.grace_secs)
+        // Anyone may touch an account (a deposit of one unit resets `changed_at`), so once it
+        // has been liquidatable `max_secs` it is taken over whatever changed.
+        self.first_seen.get(key).is_some_and(|since| {
+            let age = now.saturating_sub(*since);
+            age >= grace
+                && (now.saturating_sub((*since).max(changed)) >= grace
+                    || age >= self.share.max_secs)
+        })
     }
 
     /// Takes what the stream saw change, or, without an up stream, lists the market's margin
@@ -171,8 +182,13 @@ impl Liquidator {
     async fn refresh(&mut self, k: &Keeper, now: i64) -> Result<(), KeeperError> {
         // A fresh liquidator (at start, or restarted) lists everything once itself, dropping
         // what the stream queued for the one before it.
+        // A full listing now and then even while streaming (`stream_rescan_secs`): it bounds
+        // how stale a withheld notification can leave an account, and removes closed accounts,
+        // which send no notification (they no longer pass the filters).
         if let Some(stream) = &self.stream
-            && self.last_scan.is_some()
+            && self
+                .last_scan
+                .is_some_and(|t| now.saturating_sub(t) < k.tuning.stream_rescan_secs)
             && let Some(changes) = stream.take_changes()
         {
             k.metrics.polling(&self.market.to_string(), false);
@@ -263,14 +279,30 @@ impl Liquidator {
                 Some(v) => v,
                 None => {
                     pass.evaluated += 1;
-                    let below = AccountRisk::liquidatable(market, &t.account, band)?
-                        .map(|r| r.maintenance_surplus);
-                    let v = Verdict {
-                        below,
-                        // A liquidation cancels the orders itself.
-                        orders_at_risk: below.is_none()
-                            && t.account.trader.open_order_count() > 0
-                            && risk::orders_at_risk(market, &t.account, band)?,
+                    // One account the maths refuses is skipped (and tried again when it
+                    // changes), never the whole pass.
+                    let judged =
+                        AccountRisk::liquidatable(market, &t.account, band).and_then(|r| {
+                            let below = r.map(|r| r.maintenance_surplus);
+                            Ok(Verdict {
+                                below,
+                                // A liquidation cancels the orders itself.
+                                orders_at_risk: below.is_none()
+                                    && t.account.trader.open_order_count() > 0
+                                    && risk::orders_at_risk(market, &t.account, band)?,
+                            })
+                        });
+                    let v = match judged {
+                        Ok(v) => v,
+                        Err(e) => {
+                            tracing::warn!(account = %key, error = %e, "cannot value the account; skipped");
+                            pass.unvalued += 1;
+                            t.verdict = Some(Verdict {
+                                below: None,
+                                orders_at_risk: false,
+                            });
+                            continue;
+                        }
                     };
                     t.verdict = Some(v);
                     v
@@ -332,14 +364,24 @@ impl Liquidator {
             sends.spawn(async move {
                 let started = Instant::now();
                 let sent = sender
-                    .simulate_and_send_within(&ixs, Some(MAX_COMPUTE_UNITS))
+                    .simulate_and_send_fixed(&ixs, MAX_COMPUTE_UNITS)
                     .await;
                 (key, sent, started.elapsed())
             });
         }
         while let Some(joined) = sends.join_next().await {
             let (key, sent, latency) = joined.expect("a liquidation's send does not panic");
-            self.record(k, key, sent?, latency, now, &mut pass);
+            match sent {
+                Ok(sent) => self.record(k, key, sent, latency, now, &mut pass),
+                // One send that could not be made (every endpoint failed it) fails that
+                // account only, not the pass.
+                Err(e) => {
+                    k.metrics.liquidation("failed");
+                    self.backoff.failed(key, now);
+                    tracing::warn!(account = %key, error = %e, "liquidation not sent");
+                    pass.failed += 1;
+                }
+            }
         }
         // Liquidations first; cancels share what is left of the pass's budget.
         let cancels: Vec<Pubkey> = pass

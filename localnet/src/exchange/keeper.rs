@@ -12,13 +12,15 @@ use std::path::{Path, PathBuf};
 pub const KEEPER_COLLATERAL: u64 = 50_000;
 
 /// Creates and funds a keeper in every market; writes `keeper.json` and `keeper.toml` into
-/// `dir` (which must exist) and returns the configuration's path.
+/// `dir` (which must exist) and returns the configuration's path. `tuning` lines are added to
+/// the `[tuning]` table (e.g. `stream = false`).
 pub async fn prepare(
     venue: &Venue,
     dir: &Path,
     rpc_urls: &[String],
     ws_urls: &[String],
     listen: SocketAddr,
+    tuning: &str,
 ) -> anyhow::Result<PathBuf> {
     let wallet = Keypair::new();
     let keypair = dir.join("keeper.json");
@@ -51,7 +53,8 @@ pub async fn prepare(
          risk_interval_secs = 30\n\
          rescan_secs = 5\n\
          health_check_secs = 5\n\
-         request_timeout_ms = 2000\n",
+         request_timeout_ms = 2000\n\
+         {tuning}",
         quoted(&mut rpc_urls.iter().cloned()),
         quoted(&mut ws_urls.iter().cloned()),
         keypair.display().to_string(),

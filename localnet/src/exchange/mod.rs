@@ -9,6 +9,7 @@ mod faucet_limits;
 pub mod feeder;
 pub mod governance;
 pub mod keeper;
+pub mod seed;
 pub mod status;
 pub mod venue;
 
@@ -75,6 +76,8 @@ pub struct Options {
     pub traders: usize,
     /// Mount the test controls (`controls`): prices moved on demand.
     pub test_controls: bool,
+    /// Accounts with positions seeded into the first market at start (`seed`).
+    pub seed_accounts: usize,
 }
 
 impl Default for Options {
@@ -86,6 +89,7 @@ impl Default for Options {
             makers: true,
             traders: 4,
             test_controls: false,
+            seed_accounts: 0,
         }
     }
 }
@@ -100,6 +104,8 @@ pub struct Exchange {
     /// Each market's maker margin account (when makers run), for orders' inline settlement.
     pub makers: Vec<Pubkey>,
     pub deployment: Deployment,
+    /// The accounts seeded at start (`Options::seed_accounts`).
+    pub seeded: seed::Seeded,
     _tasks: Tasks,
 }
 
@@ -207,6 +213,22 @@ impl Exchange {
             venue.must("market_update_price", &[update], &[]).await?;
         }
         let _ = cell.set(venue.clone());
+        // Seeded before the makers and traders start, so nothing trades against the seeding.
+        let seeded = if options.seed_accounts > 0 {
+            let started = std::time::Instant::now();
+            let seeded = seed::seed(&venue, 0, options.seed_accounts, |pairs| {
+                tracing::info!(pairs, "seeding accounts");
+            })
+            .await?;
+            tracing::info!(
+                accounts = seeded.calm.len() + seeded.stressed.len(),
+                secs = started.elapsed().as_secs_f64(),
+                "accounts seeded"
+            );
+            seeded
+        } else {
+            seed::Seeded::default()
+        };
         let mut makers = Vec::new();
         for i in 0..venue.markets.len() {
             let maker = Keypair::new();
@@ -255,6 +277,7 @@ impl Exchange {
             venue,
             makers,
             deployment,
+            seeded,
             _tasks: Tasks(tasks),
         })
     }
