@@ -105,7 +105,7 @@ async fn main() -> anyhow::Result<()> {
         std::fs::create_dir_all(&dir)?;
         let listen = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
         let tuning = format!(
-            "stream = {stream}\nkeeper_index = {index}\nkeeper_count = {keepers}\nliquidator_interval_ms = 200\n"
+            "stream = {stream}\nkeeper_index = {index}\nkeeper_count = {keepers}\n"
         );
         let config = keeper::prepare(
             &ex.venue,
