@@ -104,9 +104,8 @@ async fn main() -> anyhow::Result<()> {
             std::env::temp_dir().join(format!("perp-bench-keeper-{}-{index}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let listen = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-        let tuning = format!(
-            "stream = {stream}\nkeeper_index = {index}\nkeeper_count = {keepers}\n"
-        );
+        let tuning =
+            format!("stream = {stream}\nkeeper_index = {index}\nkeeper_count = {keepers}\n");
         let config = keeper::prepare(
             &ex.venue,
             &dir,
@@ -140,7 +139,13 @@ async fn main() -> anyhow::Result<()> {
     let mut changes = ex.venue.ledger.subscribe();
     let (ledger, seen) = (ex.venue.ledger.clone(), times.clone());
     tokio::spawn(async move {
-        while let Ok(change) = changes.recv().await {
+        loop {
+            let change = match changes.recv().await {
+                Ok(change) => change,
+                // Fell behind: later signatures still come.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            };
             if let perp_localnet::ledger::Change::Signature {
                 signature,
                 err: None,
