@@ -323,6 +323,20 @@ async fn shipped_scenarios_hold_their_invariants() {
         match name.as_str() {
             "calm" | "one_source_spike" => assert_eq!(report.liquidations, 0, "{name}"),
             "flash_crash" | "oracle_outage" => assert!(report.liquidations > 0, "{name}"),
+            // Issue 21: padding queued ahead of an account's own fills (more than the 16
+            // events a keeper used to put before a liquidation) delays nothing: every account
+            // is liquidated in the keeper step that finds it liquidatable.
+            "padded_crash" => {
+                assert!(
+                    report.max_queued_events > 16,
+                    "{name}: the queue was padded"
+                );
+                assert!(
+                    report.liquidations_with_queued_fills > 0,
+                    "{name}: accounts with their own fills queued were liquidated"
+                );
+                assert_eq!(report.max_liquidation_delay_s, 0, "{name}: one keeper step");
+            }
             _ => {}
         }
     }

@@ -356,6 +356,8 @@ pub enum ErrorCode {
     OrdersNotAtRisk,
     #[msg("The rent goes back to whoever paid it: pass the account's rent payer")]
     WrongRentReceiver,
+    #[msg("At most 24 maker accounts may be passed to one instruction")]
+    TooManyMakerAccounts,
 }
 
 impl From<EngineError> for ErrorCode {

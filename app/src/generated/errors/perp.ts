@@ -332,6 +332,8 @@ export const PERP_ERROR__DELEGATE_PRICE_WORSE_THAN_INDEX = 0x180c; // 6156
 export const PERP_ERROR__ORDERS_NOT_AT_RISK = 0x180d; // 6157
 /** WrongRentReceiver: The rent goes back to whoever paid it: pass the account's rent payer */
 export const PERP_ERROR__WRONG_RENT_RECEIVER = 0x180e; // 6158
+/** TooManyMakerAccounts: At most 24 maker accounts may be passed to one instruction */
+export const PERP_ERROR__TOO_MANY_MAKER_ACCOUNTS = 0x180f; // 6159
 
 export type PerpError =
   | typeof PERP_ERROR__ACCOUNT_ALREADY_INITIALIZED
@@ -472,6 +474,7 @@ export type PerpError =
   | typeof PERP_ERROR__STABLE_GROWTH_EXCEEDS_BAND
   | typeof PERP_ERROR__STABLE_PRICE_UNSET
   | typeof PERP_ERROR__TIMELOCK_NOT_ELAPSED
+  | typeof PERP_ERROR__TOO_MANY_MAKER_ACCOUNTS
   | typeof PERP_ERROR__TOO_MANY_MARKETS
   | typeof PERP_ERROR__TOO_MANY_OPEN_ORDERS
   | typeof PERP_ERROR__UNHEALTHY_CANNOT_REST
@@ -635,6 +638,7 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__STABLE_GROWTH_EXCEEDS_BAND]: `The stable price's largest one-update move (growth per second × 60 s) must be below the breaker band`,
     [PERP_ERROR__STABLE_PRICE_UNSET]: `The market has no stable price yet; run market_update_price first`,
     [PERP_ERROR__TIMELOCK_NOT_ELAPSED]: `The change's timelock has not elapsed yet`,
+    [PERP_ERROR__TOO_MANY_MAKER_ACCOUNTS]: `At most 24 maker accounts may be passed to one instruction`,
     [PERP_ERROR__TOO_MANY_MARKETS]: `The exchange cannot list more markets`,
     [PERP_ERROR__TOO_MANY_OPEN_ORDERS]: `The margin account's open-order slots are all in use`,
     [PERP_ERROR__UNHEALTHY_CANNOT_REST]: `An account below its maintenance margin cannot rest orders: take liquidity reduce-only, or add collateral`,

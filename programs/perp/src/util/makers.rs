@@ -17,6 +17,13 @@ use perp_engine::book::order::TraderKey;
 use perp_engine::risk::position::{Ledger, Opened};
 use perp_engine::trader::Trader;
 
+/// The most maker accounts one instruction takes. Each may pay or receive funding, logged as
+/// `FundingPaid` lines (nine payments a line); with the taker and 32 fills the worst case stays
+/// under a validator's 10 KB of logs whatever the transaction's format (a lookup table could
+/// otherwise name 60 makers). It is also the most a legacy transaction can name beside
+/// `order_place`'s own accounts.
+pub const MAX_MAKER_ACCOUNTS: usize = 24;
+
 /// A borrowed maker account, opened on the ledger.
 type Loaded<'a> = (Pubkey, RefMut<'a, MarginAccount>, Opened);
 
@@ -37,6 +44,10 @@ impl<'a> MakerAccounts<'a> {
         taker: Pubkey,
         funding: &mut FundingPayments,
     ) -> Result<Self> {
+        require!(
+            remaining.len() <= MAX_MAKER_ACCOUNTS,
+            ErrorCode::TooManyMakerAccounts
+        );
         let mut accounts: Vec<Loaded<'a>> = Vec::with_capacity(remaining.len());
         for info in remaining {
             require!(

@@ -268,15 +268,15 @@ async fn one_order_logs_at_most_32_fills_within_the_log_limit() {
     );
     assert!(bytes < 10_000, "{bytes} bytes of logs");
     // Funding that settles adds `FundingPaid` lines listing every account that paid, nine to a
-    // line. A legacy transaction (1,232 bytes) names at most 32 accounts, 9 of them
-    // `order_place`'s own: with the taker, at most 24 payments, three lines. Even then the logs
-    // stay under the validator's limit.
+    // line: at most `MAX_MAKER_ACCOUNTS` makers and the taker, whatever the transaction's
+    // format (a lookup table names more accounts than a legacy transaction; more makers are
+    // refused). Even then the logs stay under the validator's limit.
     let payment = perp::events::FundingPayment {
         margin_account: Pubkey::new_unique(),
         base_lots: i64::MIN,
         amount: i64::MIN,
     };
-    let payments = vec![payment; 24];
+    let payments = vec![payment; perp::util::makers::MAX_MAKER_ACCOUNTS + 1];
     let funding: usize = payments
         .chunks(perp::events::PAYMENTS_PER_EVENT)
         .map(|chunk| {
@@ -289,8 +289,52 @@ async fn one_order_logs_at_most_32_fills_within_the_log_limit() {
             "Program data: ".len() + base64::engine::general_purpose::STANDARD.encode(data).len()
         })
         .sum();
-    println!("with 24 funding payments: {} bytes", bytes + funding);
+    println!(
+        "with {} funding payments: {} bytes",
+        payments.len(),
+        bytes + funding
+    );
     assert!(bytes + funding < 10_000, "{} bytes", bytes + funding);
     assert_eq!(book_depth(&mut env, &market).await, (0, 8));
     finish(&mut env, &market, &[&maker, &second]).await;
+}
+
+/// The log bound above holds only while an instruction takes at most `MAX_MAKER_ACCOUNTS`
+/// makers: one more is refused by name, by `order_place` and `events_consume` alike, before
+/// anything is touched.
+#[tokio::test]
+async fn more_makers_than_the_log_bound_allows_are_refused() {
+    use perp::util::makers::MAX_MAKER_ACCOUNTS;
+    let (mut env, maker, taker) = funded_market(COLLATERAL).await;
+    let market = maker.market;
+    place_all(
+        &mut env,
+        &maker,
+        &[order(OrderSide::Ask, OrderType::PostOnly, 1_501, 1)],
+    )
+    .await;
+    // The same account named over and over keeps the transaction small; the count is checked
+    // before anything else.
+    let too_many = vec![maker.margin_account; MAX_MAKER_ACCOUNTS + 1];
+    let take = order(OrderSide::Bid, OrderType::ImmediateOrCancel, 1_501, 1);
+    let ix = ix::order_place(&taker.orders(), take, &too_many);
+    assert_error(
+        env.send(&[ix], &[&taker.wallet]).await,
+        ErrorCode::TooManyMakerAccounts,
+    );
+    let consume = ix::events_consume(market.market, market.event_queue, 8, &too_many);
+    assert_error(
+        env.send(&[consume], &[]).await,
+        ErrorCode::TooManyMakerAccounts,
+    );
+    assert_eq!(
+        book_depth(&mut env, &market).await,
+        (0, 1),
+        "nothing filled"
+    );
+    // With the maker named once the same order fills.
+    let ix = ix::order_place(&taker.orders(), take, &[maker.margin_account]);
+    env.send(&[ix], &[&taker.wallet]).await.expect("one maker");
+    assert_eq!(book_depth(&mut env, &market).await, (0, 0));
+    finish(&mut env, &market, &[&maker]).await;
 }

@@ -98,8 +98,20 @@ async fn whoever_may_cancel_a_transfer_may_revoke_its_pending_key() {
         accept(&mut env, &key, Role::Guardian).await,
         ErrorCode::NotPendingAuthority,
     );
+    // Governance clears either slot.
+    for role in [Role::RiskCouncil, Role::Guardian] {
+        let key = pending(&mut env, role).await;
+        revoke(&mut env, &governance, role)
+            .await
+            .expect("governance revokes");
+        assert_error(
+            accept(&mut env, &key, role).await,
+            ErrorCode::NotPendingAuthority,
+        );
+    }
     let ex = env.exchange().await;
     assert_eq!(ex.guardian, guardian.pubkey());
+    assert_eq!(ex.risk_council, council.pubkey());
     assert_eq!(ex.pending, [solana_sdk::pubkey::Pubkey::default(); 3]);
     assert_eq!(ex.pending_expires_at, [0; 3]);
 }

@@ -208,6 +208,51 @@ async fn one_order_touches_at_most_32_resting_orders_and_its_logs_fit_10_kb() {
     assert!(bytes < 10_000, "{bytes} bytes of logs");
 }
 
+/// The guardian closes every gate and pauses `market`.
+async fn close_every_gate_and_pause(env: &mut TestEnv, market: &MarketKeys) {
+    let guardian = env.guardian.insecure_clone();
+    let mut closes: Vec<_> = [
+        Gate::Deposit,
+        Gate::Withdraw,
+        Gate::MarginAccountCreate,
+        Gate::OrderPlace,
+    ]
+    .into_iter()
+    .map(|g| ix::exchange_set_gate(guardian.pubkey(), g, false))
+    .collect();
+    closes.push(ix::market_set_status(
+        guardian.pubkey(),
+        market.market,
+        MarketStatus::Paused,
+    ));
+    env.send(&closes, &[&guardian])
+        .await
+        .expect("close every gate and pause");
+}
+
+/// Every gate the guardian holds closed and the market paused: a liquidation still goes
+/// through ("liquidations are never gated"), settling the account's queued fill on the way.
+#[tokio::test]
+async fn no_gate_or_pause_stops_a_liquidation() {
+    let (mut env, long, _padding, _taker) = padded_queue(15_100_000).await;
+    let market = long.market;
+    env.follow_price(&market, 1_400).await;
+    let keeper = env.funded_trader(&market, 200_000_000).await;
+    close_every_gate_and_pause(&mut env, &market).await;
+    let ix = ix::liquidate(&keeper.liquidating(long.margin_account));
+    env.send(&[ix], &[&keeper.wallet])
+        .await
+        .expect("liquidate under every gate and the pause");
+    let after = env.margin_account(&long.margin_account).await.trader;
+    assert_eq!(after.slots_in_use, 0, "its queued fill settled");
+    assert!(after.base_position.get() < 999, "liquidated");
+    let keeper_after = env.margin_account(&keeper.margin_account).await.trader;
+    assert!(
+        keeper_after.base_position.get() > 0,
+        "the keeper took the position over"
+    );
+}
+
 #[tokio::test]
 async fn no_gate_or_pause_stops_a_reduce_only_exit_or_the_fills_it_needs() {
     let (mut env, long, partner, _seller) = long_at_150(40_000_000).await;
@@ -219,25 +264,7 @@ async fn no_gate_or_pause_stops_a_reduce_only_exit_or_the_fills_it_needs() {
         &[],
     )
     .await;
-    let guardian = env.guardian.insecure_clone();
-    let gates = [
-        Gate::Deposit,
-        Gate::Withdraw,
-        Gate::MarginAccountCreate,
-        Gate::OrderPlace,
-    ];
-    let mut closes: Vec<_> = gates
-        .into_iter()
-        .map(|g| ix::exchange_set_gate(guardian.pubkey(), g, false))
-        .collect();
-    closes.push(ix::market_set_status(
-        guardian.pubkey(),
-        market.market,
-        MarketStatus::Paused,
-    ));
-    env.send(&closes, &[&guardian])
-        .await
-        .expect("close every gate and pause");
+    close_every_gate_and_pause(&mut env, &market).await;
     // Nothing new: a plain order is refused by the gate.
     assert_error(
         try_place(

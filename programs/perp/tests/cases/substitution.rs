@@ -589,6 +589,7 @@ async fn every_instruction_refuses_every_substituted_account_and_changes_nothing
         payer,
     };
     let instructions = cases.len();
+    let mut covered: Vec<Vec<u8>> = cases.iter().map(|c| c.ix.data[..8].to_vec()).collect();
     let (mut tried, mut failures, mut spread) = run(&mut env, cases, &rules).await;
 
     // `exchange_initialize` runs once per program, on a bank that has none.
@@ -603,6 +604,7 @@ async fn every_instruction_refuses_every_substituted_account_and_changes_nothing
         payer: fresh_env.payer(),
         ..rules
     };
+    covered.push(init.data[..8].to_vec());
     let (n, f, s) = run(
         &mut fresh_env,
         vec![case("exchange_initialize", init, &[])],
@@ -614,6 +616,29 @@ async fn every_instruction_refuses_every_substituted_account_and_changes_nothing
     for (k, v) in s {
         *spread.entry(k).or_default() += v;
     }
+    // Every instruction of the program (its generated IDL, which `perp-idl --check` keeps
+    // current) is in the matrix: a new one cannot be left out unnoticed.
+    let idl: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../app/idl/perp.json")).expect("IDL");
+    let missing: Vec<&str> = idl["instructions"]
+        .as_array()
+        .expect("IDL instructions")
+        .iter()
+        .filter(|i| {
+            let disc: Vec<u8> = i["discriminator"]
+                .as_array()
+                .expect("discriminator")
+                .iter()
+                .map(|b| b.as_u64().expect("byte") as u8)
+                .collect();
+            !covered.contains(&disc)
+        })
+        .map(|i| i["name"].as_str().expect("name"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "instructions not in the matrix: {missing:?}"
+    );
     println!(
         "account-substitution matrix: {} instructions, {tried} substitutions ({} accepted as \
          listed, the rest refused); refusals by error: {spread:?}",
