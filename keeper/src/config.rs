@@ -54,6 +54,8 @@ pub struct Tuning {
     /// How often the liquidator re-lists the market's margin accounts (getProgramAccounts);
     /// between scans it refreshes the known ones (getMultipleAccounts).
     pub rescan_secs: i64,
+    /// Liquidations a pass sends together (each its own transaction); a pass that finds more
+    /// due runs the next one at once.
     pub max_liquidations_per_tick: usize,
     /// Events settled per `events_consume` transaction.
     pub events_per_tx: u16,
@@ -109,7 +111,7 @@ impl Default for Tuning {
             funding_interval_secs: 60,
             risk_interval_secs: 60,
             rescan_secs: 30,
-            max_liquidations_per_tick: 8,
+            max_liquidations_per_tick: 32,
             events_per_tx: 16,
             backoff_base_secs: 2,
             backoff_max_secs: 120,

@@ -33,8 +33,9 @@ use std::time::{Duration, Instant};
 /// Makes a task's state afresh (at start, and after a panic).
 type MakeTask = Box<dyn Fn() -> Box<dyn Pass> + Send + Sync>;
 
-/// Runs `task` every `every` forever, recording completed passes in `clocks` under `name`; a
-/// pass longer than `timeout` is cancelled.
+/// Runs `task` every `every` forever, and at once whenever it asks to be woken (`Pass::wake`),
+/// recording completed passes in `clocks` under `name`; a pass longer than `timeout` is
+/// cancelled.
 async fn run_task(
     name: String,
     every: Duration,
@@ -45,8 +46,19 @@ async fn run_task(
 ) {
     let mut timer = tokio::time::interval(every);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let wake = task.wake();
     loop {
-        timer.tick().await;
+        match &wake {
+            // Whichever comes first: the timer, or the task's own wake-up (a change it follows,
+            // or work it had to leave for the next pass).
+            Some(wake) => tokio::select! {
+                _ = timer.tick() => {}
+                _ = wake.notified() => timer.reset(),
+            },
+            None => {
+                timer.tick().await;
+            }
+        }
         match tokio::time::timeout(timeout, task.pass(&keeper)).await {
             Ok(Ok(())) => clocks.completed(&name),
             Ok(Err(e)) => tracing::warn!(task = %name, error = %e, "pass failed"),

@@ -145,6 +145,24 @@ impl Sender {
         self.send_with(ixs, Some(units), true).await
     }
 
+    /// `simulate_and_send`, sending only when `worth` accepts what the simulation did (its
+    /// logs and events); otherwise the simulation comes back as `Refused`, nothing sent.
+    pub async fn simulate_and_send_if(
+        &self,
+        ixs: &[Instruction],
+        worth: impl Fn(&TxOutcome) -> bool + Sync,
+    ) -> Result<Sent, ClusterError> {
+        let mut attempt = 1;
+        loop {
+            let sent = self.try_once(ixs, None, false, &worth).await?;
+            if attempt >= ATTEMPTS || !is_transient(sent.outcome()) {
+                return Ok(sent);
+            }
+            tokio::time::sleep(RETRY_PAUSE * attempt).await;
+            attempt += 1;
+        }
+    }
+
     async fn send_with(
         &self,
         ixs: &[Instruction],
@@ -153,7 +171,7 @@ impl Sender {
     ) -> Result<Sent, ClusterError> {
         let mut attempt = 1;
         loop {
-            let sent = self.try_once(ixs, fallback, fixed).await?;
+            let sent = self.try_once(ixs, fallback, fixed, &|_| true).await?;
             if attempt >= ATTEMPTS || !is_transient(sent.outcome()) {
                 return Ok(sent);
             }
@@ -181,6 +199,7 @@ impl Sender {
         ixs: &[Instruction],
         fallback: Option<u32>,
         fixed: bool,
+        worth: &(dyn Fn(&TxOutcome) -> bool + Sync),
     ) -> Result<Sent, ClusterError> {
         let blockhash = self.cluster.latest_blockhash().await?;
         let price = self.price(ixs).await;
@@ -189,7 +208,7 @@ impl Sender {
             .cluster
             .simulate(&self.transaction(ixs, blockhash, price, Some(MAX_COMPUTE_UNITS)))
             .await?;
-        if sim.err.is_some() {
+        if sim.err.is_some() || !worth(&sim) {
             return Ok(Sent::Refused(sim));
         }
         // What it used plus a fifth (the state may move a little before it lands).

@@ -5,6 +5,10 @@
 //! goes. Every (re)subscription does the same, so a change made while the stream was down is
 //! picked up. Several PubSub endpoints are tried in turn, with a backoff.
 //!
+//! The market account and its oracle accounts are followed too (`accountSubscribe`): their
+//! change, like any margin account's, wakes the liquidator at once (`wake`), so a price lands in
+//! its next pass rather than at its timer.
+//!
 //! The liquidator takes only what changed since its last pass (`take_changes`), so a pass
 //! costs no RPC request for accounts; while the stream is down (`is_up` false) it polls as
 //! before, and says so (`stream_up` metric, `/health`).
@@ -13,7 +17,9 @@ use crate::metrics::Metrics;
 use futures::StreamExt;
 use perp_sdk::Cluster;
 use perp_sdk::accounts;
+use perp_sdk::cluster::listing;
 use perp_sdk::cluster::rpc::rpc_filters;
+use perp_sdk::oracle::OracleSnapshot;
 use solana_commitment_config::CommitmentConfig;
 use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
 use solana_rpc_client_api::config::{
@@ -26,6 +32,14 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Notify;
+
+/// What a subscription reports: a margin account's new state, or that the market or an oracle
+/// changed (the liquidator reads those itself, with the clock, in one snapshot).
+enum Note {
+    Account(Pubkey, u64, Option<Account>),
+    Prices,
+}
 
 /// What the stream holds: each account with the slot it was seen at, and what changed since
 /// the liquidator last took the changes (`None`: the account is gone).
@@ -71,17 +85,43 @@ impl State {
     }
 }
 
+/// Slots a notification may claim past the reconciling snapshot's: the cluster's pace (2.5 a
+/// second; 3 allowed) for the time since, and a minute's worth on top.
+const SLOTS_PER_SEC_ALLOWED: u64 = 3;
+const SLOTS_AHEAD_ALLOWED: u64 = 150;
+
+/// The highest slot a notification may claim `elapsed` after a snapshot at `snapshot_slot`. A
+/// notification beyond it is a lie (or a broken endpoint): trusted, it would shadow every true
+/// change of that account (the newest slot wins), so the subscription is dropped for the next
+/// endpoint instead.
+fn plausible_slot(snapshot_slot: u64, elapsed: Duration) -> u64 {
+    snapshot_slot
+        .saturating_add(
+            elapsed
+                .as_secs()
+                .saturating_add(1)
+                .saturating_mul(SLOTS_PER_SEC_ALLOWED),
+        )
+        .saturating_add(SLOTS_AHEAD_ALLOWED)
+}
+
 /// A market's margin accounts as the stream sees them.
 #[derive(Clone)]
 pub struct AccountStream {
     state: Arc<Mutex<State>>,
     up: Arc<AtomicBool>,
+    wake: Arc<Notify>,
 }
 
 impl AccountStream {
     /// Whether the stream is subscribed and reconciled (otherwise the liquidator polls).
     pub fn is_up(&self) -> bool {
         self.up.load(Ordering::Acquire)
+    }
+
+    /// Notified whenever a followed account changes (a margin account, the market, an oracle).
+    pub fn wake(&self) -> Arc<Notify> {
+        self.wake.clone()
     }
 
     /// The accounts changed since the last call (`None`: closed), while the stream is up.
@@ -103,6 +143,7 @@ impl AccountStream {
         let stream = AccountStream {
             state: Arc::default(),
             up: Arc::new(AtomicBool::new(false)),
+            wake: Arc::new(Notify::new()),
         };
         tokio::spawn(stream.clone().run(ws_urls, rpc, market, metrics));
         stream
@@ -165,18 +206,53 @@ impl AccountStream {
             },
             ..RpcProgramAccountsConfig::default()
         };
-        let (mut notes, _unsubscribe) = client
+        let (accounts, _unsubscribe) = client
             .program_subscribe(&perp_sdk::perp::ID, Some(config))
             .await?;
+        let accounts = accounts.filter_map(|note| async move {
+            let key = Pubkey::from_str(&note.value.pubkey).ok()?;
+            // An account that no longer passes the filters (closed) arrives without data.
+            let account = note
+                .value
+                .account
+                .decode::<Account>()
+                .filter(|a| !a.data.is_empty());
+            Some(Note::Account(key, note.context.slot, account))
+        });
+        // The market and its oracles: which oracles is the market's to say.
+        let market_account = rpc
+            .account(market)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("market {name} not found"))?;
+        let oracles = OracleSnapshot::keys(&*accounts::market(&market_account)?);
+        let watched = [*market].into_iter().chain(oracles.into_iter().flatten());
+        let config = RpcAccountInfoConfig {
+            encoding: Some(UiAccountEncoding::Base64),
+            commitment: Some(CommitmentConfig::confirmed()),
+            ..RpcAccountInfoConfig::default()
+        };
+        let mut prices = Vec::new();
+        for key in watched {
+            let (changes, _unsubscribe) =
+                client.account_subscribe(&key, Some(config.clone())).await?;
+            prices.push(changes.map(|_| Note::Prices));
+        }
+        let mut notes = futures::stream::select(
+            accounts.boxed(),
+            futures::stream::select_all(prices).boxed(),
+        );
         // Subscribed first: the snapshot then covers everything before the first notification.
-        let slot = rpc.clock().await?.slot;
-        let listed = rpc.program_accounts(&perp_sdk::perp::ID, &filters).await?;
+        let snapshot_slot = rpc.clock().await?.slot;
+        let known = self.state.lock().expect("stream state").slots.len();
+        let listed = listing::margin_accounts(rpc, market, known).await?;
         let count = listed.len();
         self.state
             .lock()
             .expect("stream state")
-            .reconcile(slot, listed);
+            .reconcile(snapshot_slot, listed);
+        let reconciled = std::time::Instant::now();
         self.set_up(true, name, metrics);
+        self.wake.notify_one();
         tracing::info!(
             url,
             market = name,
@@ -184,16 +260,18 @@ impl AccountStream {
             "account stream subscribed and reconciled"
         );
         while let Some(note) = notes.next().await {
-            let Ok(key) = Pubkey::from_str(&note.value.pubkey) else {
-                continue;
-            };
-            let account = note.value.account.decode::<Account>();
-            // An account that no longer passes the filters (closed) arrives without data.
-            let account = account.filter(|a| !a.data.is_empty());
-            self.state
-                .lock()
-                .expect("stream state")
-                .offer(key, note.context.slot, account);
+            if let Note::Account(key, slot, account) = note {
+                let most = plausible_slot(snapshot_slot, reconciled.elapsed());
+                anyhow::ensure!(
+                    slot <= most,
+                    "a notification claims slot {slot}, beyond the cluster's {most} at most"
+                );
+                self.state
+                    .lock()
+                    .expect("stream state")
+                    .offer(key, slot, account);
+            }
+            self.wake.notify_one();
         }
         Ok(())
     }
@@ -256,6 +334,20 @@ mod tests {
         assert_eq!(s.changed[&b], None, "closed while down: gone");
         assert_eq!(s.changed[&c], Some(account(7)), "a newer notification wins");
         assert!(!s.slots.contains_key(&b));
+    }
+
+    #[test]
+    fn a_notification_from_beyond_the_clusters_pace_is_refused() {
+        let at = |secs| plausible_slot(1_000, Duration::from_secs(secs));
+        assert_eq!(at(0), 1_000 + 3 + 150);
+        // Ten minutes on: the cluster made about 1,500 slots; up to 1,803 + 150 are believed.
+        assert_eq!(at(600), 1_000 + 601 * 3 + 150);
+        assert!(at(600) > 1_000 + 1_500);
+        assert!(at(600) < 1_000 + 2_500, "a far future slot is not");
+        assert_eq!(
+            plausible_slot(u64::MAX - 1, Duration::from_secs(1)),
+            u64::MAX
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //!
 //! Run (the keeper binary must be built with the same profile):
 //! `cargo build --profile load -p perp-keeper && cargo bench -p perp-localnet --bench keepers
-//! --profile load -- <accounts> <keepers> <stream|poll>` (defaults: 10000 1 stream).
+//! --profile load -- <accounts> <keepers> <stream|poll>` (defaults: 10000 1 stream). Extra
+//! keeper tuning (TOML lines, e.g. `max_liquidations_per_tick = 64`) may be given in
+//! `PERP_BENCH_TUNING` to compare settings; the figures in the docs use the defaults.
 
 use perp_localnet::ServerConfig;
 use perp_localnet::exchange::{Exchange, Options, keeper, sibling_binary};
@@ -104,8 +106,10 @@ async fn main() -> anyhow::Result<()> {
             std::env::temp_dir().join(format!("perp-bench-keeper-{}-{index}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let listen = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-        let tuning =
-            format!("stream = {stream}\nkeeper_index = {index}\nkeeper_count = {keepers}\n");
+        let tuning = format!(
+            "stream = {stream}\nkeeper_index = {index}\nkeeper_count = {keepers}\n{}\n",
+            std::env::var("PERP_BENCH_TUNING").unwrap_or_default()
+        );
         let config = keeper::prepare(
             &ex.venue,
             &dir,

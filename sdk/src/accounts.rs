@@ -69,8 +69,9 @@ pub fn margin_account(account: &Account) -> Result<Box<MarginAccount>, DecodeErr
     program_zero_copy(account)
 }
 
-/// Byte offset of `MarginAccount::market` in the account (discriminator included), for
-/// `getProgramAccounts` memcmp filters.
+/// Byte offsets of `MarginAccount::owner` and `::market` in the account (discriminator
+/// included), for `getProgramAccounts` memcmp filters.
+pub const MARGIN_ACCOUNT_OWNER_OFFSET: usize = 8 + std::mem::offset_of!(MarginAccount, owner);
 pub const MARGIN_ACCOUNT_MARKET_OFFSET: usize = 8 + std::mem::offset_of!(MarginAccount, market);
 
 /// Total size of a margin account, for `dataSize` filters.

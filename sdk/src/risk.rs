@@ -64,6 +64,16 @@ pub fn with_own_events(
     Ok(copy)
 }
 
+/// The margin accounts with fills or outs still waiting in `queue` (each once): the accounts
+/// `with_own_events` changes.
+pub fn queued_makers(queue: &MarketEventQueue) -> std::collections::HashSet<Pubkey> {
+    (0..queue.len())
+        .filter_map(|i| queue.get(i))
+        .filter(|e| !e.is_settled())
+        .map(|e| Pubkey::new_from_array(e.maker))
+        .collect()
+}
+
 /// An account's risk at one price: the engine's `AccountRisk` (equity, maintenance surplus,
 /// liquidation price, shortfall, margin ratio; its fields read through), computed by the
 /// engine's `MarketRules` on the market's own rules (`Market::rules`).

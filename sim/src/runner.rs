@@ -177,15 +177,10 @@ async fn queued_makers(world: &World) -> anyhow::Result<(u64, HashSet<Pubkey>)> 
         .await?
         .ok_or_else(|| anyhow::anyhow!("event queue missing"))?;
     let queue = accounts::program_zero_copy::<EventQueueAccount>(&account)?;
-    let waiting: Vec<_> = (0..queue.queue.len())
-        .filter_map(|i| queue.queue.get(i))
-        .filter(|e| !e.is_settled())
-        .collect();
-    let makers = waiting
-        .iter()
-        .map(|e| Pubkey::new_from_array(e.maker))
-        .collect();
-    Ok((waiting.len() as u64, makers))
+    Ok((
+        queue.queue.pending() as u64,
+        perp_sdk::risk::queued_makers(&queue.queue),
+    ))
 }
 
 async fn token_amount(world: &World, key: &Pubkey) -> anyhow::Result<u64> {

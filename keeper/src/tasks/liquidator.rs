@@ -14,16 +14,20 @@ use crate::snapshot::MarketSnapshot;
 use crate::stream::AccountStream;
 use perp_sdk::TxOutcome;
 use perp_sdk::accounts;
+use perp_sdk::cluster::listing;
 use perp_sdk::ix::{self, LiquidateAccounts};
 use perp_sdk::perp::error::ErrorCode;
-use perp_sdk::perp::state::{MarginAccount, Market};
+use perp_sdk::perp::state::{EventQueueAccount, MarginAccount, Market};
+use perp_sdk::perp_engine::book::MarketEventQueue;
 use perp_sdk::perp_engine::oracle::{Action, PriceBand};
-use perp_sdk::risk::{self, AccountRisk};
+use perp_sdk::risk::{self, AccountRisk, RiskError};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signer::Signer;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::Notify;
 
 /// What the last evaluation of an account found.
 #[derive(Clone, Copy)]
@@ -40,7 +44,15 @@ struct Tracked {
     verdict: Option<Verdict>,
     /// When (chain unix time) its bytes last changed: a liquidation in progress changes them.
     changed_at: i64,
+    /// A liquidation of it landed, or lost a race, then (chain unix time), and no newer state
+    /// has been seen since: the held bytes are from before it (or judged it wrongly), so it is
+    /// not tried again on them.
+    acted_at: Option<i64>,
 }
+
+/// How long an account whose liquidation landed (or lost a race) waits for its newer state (the
+/// stream's notification, or the next poll) before it is judged on what is held again.
+const AWAIT_NEWER_SECS: i64 = 2;
 
 /// What one pass saw and did.
 #[derive(Debug, Default)]
@@ -79,10 +91,15 @@ pub struct Liquidator {
     last_scan: Option<i64>,
     /// Inputs of the last evaluation shared by all accounts: the band and the market bytes.
     last_inputs: Option<(PriceBand, Vec<u8>)>,
+    /// The event queue's bytes at the last evaluation, and the accounts it had fills for.
+    last_queue: Option<Vec<u8>>,
+    last_queued: std::collections::HashSet<Pubkey>,
     backoff: Backoff,
     share: Share,
     /// The market's margin accounts streamed (`None`: polled only).
     stream: Option<AccountStream>,
+    /// Runs the next pass at once: the stream saw a change, or this pass left due work.
+    wake: Arc<Notify>,
 }
 
 /// How keepers running side by side split the accounts without a coordinator: each prefers
@@ -121,12 +138,26 @@ fn is_capacity(outcome: &TxOutcome) -> bool {
     outcome.custom_error() == Some(u32::from(ErrorCode::KeeperUnhealthy))
 }
 
-/// Refusals that mean "nothing to do here any more", not a fault.
+/// Refusals that mean "nothing to do here any more", not a fault (the very same transaction
+/// having landed already among them).
 fn is_race(outcome: &TxOutcome) -> bool {
     let refused = [ErrorCode::NotLiquidatable, ErrorCode::OrdersNotAtRisk];
-    outcome
-        .custom_error()
-        .is_some_and(|code| refused.iter().any(|e| u32::from(*e) == code))
+    outcome.err == Some(solana_sdk::transaction::TransactionError::AlreadyProcessed)
+        || outcome
+            .custom_error()
+            .is_some_and(|code| refused.iter().any(|e| u32::from(*e) == code))
+}
+
+/// What `account` (funding and its own queued fills settled as `liquidate` would) is at `band`.
+fn judge(market: &Market, account: &MarginAccount, band: PriceBand) -> Result<Verdict, RiskError> {
+    let below = AccountRisk::liquidatable(market, account, band)?.map(|r| r.maintenance_surplus);
+    Ok(Verdict {
+        below,
+        // A liquidation cancels the orders itself.
+        orders_at_risk: below.is_none()
+            && account.trader.open_order_count() > 0
+            && risk::orders_at_risk(market, account, band)?,
+    })
 }
 
 impl Liquidator {
@@ -139,16 +170,26 @@ impl Liquidator {
             first_seen: HashMap::new(),
             last_scan: None,
             last_inputs: None,
+            last_queue: None,
+            last_queued: Default::default(),
             backoff,
             share: Share::ALL,
             stream: None,
+            wake: Arc::new(Notify::new()),
         }
     }
 
-    /// Follows the accounts through `stream` while it is up (polling while it is down).
+    /// Follows the accounts through `stream` while it is up (polling while it is down), woken
+    /// by its changes.
     pub fn with_stream(mut self, stream: AccountStream) -> Self {
+        self.wake = stream.wake();
         self.stream = Some(stream);
         self
+    }
+
+    /// What wakes the next pass before its timer (see `with_stream`).
+    pub fn wake(&self) -> Arc<Notify> {
+        self.wake.clone()
     }
 
     /// Shares the accounts with other keepers (see `Share`).
@@ -174,6 +215,14 @@ impl Liquidator {
                 && (now.saturating_sub((*since).max(changed)) >= grace
                     || age >= self.share.max_secs)
         })
+    }
+
+    /// Whether `key`'s liquidation landed or raced and its newer state has not been seen yet.
+    fn awaits_newer(&self, key: &Pubkey, now: i64) -> bool {
+        self.accounts
+            .get(key)
+            .and_then(|t| t.acted_at)
+            .is_some_and(|at| now.saturating_sub(at) < AWAIT_NEWER_SECS)
     }
 
     /// Takes what the stream saw change, or, without an up stream, lists the market's margin
@@ -206,10 +255,8 @@ impl Liquidator {
             .last_scan
             .is_none_or(|t| now.saturating_sub(t) >= k.tuning.rescan_secs);
         let fetched: Vec<(Pubkey, Option<solana_sdk::account::Account>)> = if scan_due {
-            let filters = accounts::margin_account_filters(&self.market);
-            let listed = cluster
-                .program_accounts(&perp_sdk::perp::ID, &filters)
-                .await?;
+            let listed =
+                listing::margin_accounts(cluster, &self.market, self.accounts.len()).await?;
             self.last_scan = Some(now);
             // Closed accounts simply stop being listed.
             let present: std::collections::HashSet<&Pubkey> =
@@ -242,6 +289,7 @@ impl Liquidator {
                 t.account = decoded;
                 t.verdict = None;
                 t.changed_at = now;
+                t.acted_at = None;
             }
             None => {
                 self.accounts.insert(
@@ -250,6 +298,7 @@ impl Liquidator {
                         account: decoded,
                         verdict: None,
                         changed_at: now,
+                        acted_at: None,
                     },
                 );
             }
@@ -263,12 +312,26 @@ impl Liquidator {
         &mut self,
         market: &Market,
         band: PriceBand,
+        queue: &MarketEventQueue,
         pass: &mut LiquidatorPass,
     ) -> Result<(Vec<(i128, Pubkey)>, Vec<Pubkey>), KeeperError> {
         let inputs = (band, bytemuck::bytes_of(market).to_vec());
         if self.last_inputs.as_ref() != Some(&inputs) {
             self.accounts.values_mut().for_each(|t| t.verdict = None);
             self.last_inputs = Some(inputs);
+        }
+        // The accounts with fills waiting in the queue are judged as `liquidate` judges them,
+        // with those fills settled first; when the queue changed, they (and those that had
+        // some before) are judged again.
+        let queued = risk::queued_makers(queue);
+        if self.last_queue.as_deref() != Some(bytemuck::bytes_of(queue)) {
+            for key in queued.iter().chain(self.last_queued.iter()) {
+                if let Some(t) = self.accounts.get_mut(key) {
+                    t.verdict = None;
+                }
+            }
+            self.last_queue = Some(bytemuck::bytes_of(queue).to_vec());
+            self.last_queued = queued.clone();
         }
         let (mut below, mut at_risk) = (Vec::new(), Vec::new());
         for (key, t) in self.accounts.iter_mut() {
@@ -281,17 +344,12 @@ impl Liquidator {
                     pass.evaluated += 1;
                     // One account the maths refuses is skipped (and tried again when it
                     // changes), never the whole pass.
-                    let judged =
-                        AccountRisk::liquidatable(market, &t.account, band).and_then(|r| {
-                            let below = r.map(|r| r.maintenance_surplus);
-                            Ok(Verdict {
-                                below,
-                                // A liquidation cancels the orders itself.
-                                orders_at_risk: below.is_none()
-                                    && t.account.trader.open_order_count() > 0
-                                    && risk::orders_at_risk(market, &t.account, band)?,
-                            })
-                        });
+                    let judged = if queued.contains(key) {
+                        risk::with_own_events(market, key, &t.account, queue)
+                            .and_then(|own| judge(market, &own, band))
+                    } else {
+                        judge(market, &t.account, band)
+                    };
                     let v = match judged {
                         Ok(v) => v,
                         Err(e) => {
@@ -338,18 +396,30 @@ impl Liquidator {
             self.watch(k, None, now);
             return Ok(pass);
         };
-        let (below, at_risk) = self.evaluate(&snap.market, band, &mut pass)?;
+        let queue = k
+            .sender
+            .cluster
+            .account(&snap.market.event_queue)
+            .await?
+            .ok_or(KeeperError::Missing(snap.market.event_queue))?;
+        let queue = accounts::program_zero_copy::<EventQueueAccount>(&queue)?;
+        let (below, at_risk) = self.evaluate(&snap.market, band, &queue.queue, &mut pass)?;
         pass.liquidatable = below.iter().map(|(_, key)| *key).collect();
         self.watch(k, Some(&pass.liquidatable), now);
         pass.orders_at_risk = at_risk;
-        let due: Vec<Pubkey> = pass
+        let mut due: Vec<Pubkey> = pass
             .liquidatable
             .iter()
             .filter(|key| self.backoff.ready(key, now))
+            .filter(|key| !self.awaits_newer(key, now))
             .filter(|key| self.acts_on(key, now))
-            .take(k.tuning.max_liquidations_per_tick)
             .copied()
             .collect();
+        if due.len() > k.tuning.max_liquidations_per_tick {
+            // More than one pass may send: the next starts as soon as this one ends.
+            due.truncate(k.tuning.max_liquidations_per_tick);
+            self.wake.notify_one();
+        }
         pass.deferred = pass
             .liquidatable
             .iter()
@@ -494,12 +564,18 @@ impl Liquidator {
             Sent::Landed(outcome) => {
                 k.metrics.liquidation("landed");
                 self.backoff.clear(&key);
+                if let Some(t) = self.accounts.get_mut(&key) {
+                    t.acted_at = Some(now);
+                }
                 tracing::info!(account = %key, signature = %outcome.signature, "liquidated");
                 pass.landed.push((key, outcome, latency));
             }
             Sent::Refused(o) | Sent::Failed(o) if is_race(&o) => {
                 k.metrics.liquidation("raced");
                 pass.raced += 1;
+                if let Some(t) = self.accounts.get_mut(&key) {
+                    t.acted_at = Some(now);
+                }
             }
             // No back-off: the account is still due the moment the keeper has room again.
             Sent::Refused(o) | Sent::Failed(o) if is_capacity(&o) => {

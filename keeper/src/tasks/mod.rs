@@ -42,6 +42,12 @@ impl Keeper {
 #[async_trait::async_trait]
 pub trait Pass: Send {
     async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError>;
+
+    /// Runs the next pass at once, before the timer, when notified: the task has work left or
+    /// something it watches changed. `None`: the timer only.
+    fn wake(&self) -> Option<Arc<tokio::sync::Notify>> {
+        None
+    }
 }
 
 /// Every task's pass is its `tick`, outcome dropped (the task counted and logged it).
@@ -56,8 +62,18 @@ macro_rules! pass_is_tick {
     )*};
 }
 
+#[async_trait::async_trait]
+impl Pass for liquidator::Liquidator {
+    async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError> {
+        self.tick(k).await.map(drop)
+    }
+
+    fn wake(&self) -> Option<Arc<tokio::sync::Notify>> {
+        Some(self.wake())
+    }
+}
+
 pass_is_tick!(
-    liquidator::Liquidator,
     events::EventConsumer,
     funding::FundingCranker,
     risk::RiskCranker,

@@ -4,7 +4,8 @@
 //! a 25% grind landed 10 liquidations and failed 190). Each pass closes the position with a
 //! reduce-only market order whose worst price is the agreed index moved by
 //! `unwind_slippage_bps` against the keeper (the engine's `worst_price_ticks`; the program takes
-//! the tighter of it and its band edge), taking what the book holds now and no more; it waits
+//! the tighter of it and its band edge), taking what the book holds now and no more (sent only
+//! when its simulation fills something); it waits
 //! while the sources do not agree on an index rather than sell into a price nobody trusts. It
 //! also publishes the keeper account's inventory and maintenance surplus.
 
@@ -13,8 +14,11 @@ use crate::error::KeeperError;
 use crate::sender::Sent;
 use crate::snapshot::MarketSnapshot;
 use perp_sdk::accounts;
+use perp_sdk::events::in_logs;
 use perp_sdk::ix::{self, OrderAccounts};
+use perp_sdk::perp::events::OrderPlaced;
 use perp_sdk::perp::{OrderArgs, OrderSide, OrderType};
+use perp_sdk::perp_engine::book::MAX_ORDERS_TOUCHED;
 use perp_sdk::perp_engine::oracle::Action;
 use perp_sdk::perp_engine::order::worst_price_ticks;
 use perp_sdk::perp_engine::side::Side;
@@ -96,6 +100,9 @@ impl Unwinder {
         .map_err(RiskError::from)?;
         let args = OrderArgs {
             reduce_only: true,
+            // As many resting orders as one order may touch: a book of small orders unwinds
+            // as fast as a deep one.
+            fill_limit: MAX_ORDERS_TOUCHED,
             ..ix::order_args(
                 order_side,
                 OrderType::Market,
@@ -111,9 +118,15 @@ impl Unwinder {
             event_queue: m.event_queue,
             oracles: snap.oracle_metas(),
         };
+        // Sent only when it would fill something: an empty book costs no transaction.
+        let fills = |sim: &perp_sdk::TxOutcome| {
+            in_logs::<OrderPlaced>(&sim.logs)
+                .iter()
+                .any(|p| p.filled_base_lots > 0)
+        };
         let sent = k
             .sender
-            .simulate_and_send(&[ix::order_place(&accounts, args, &[])])
+            .simulate_and_send_if(&[ix::order_place(&accounts, args, &[])], fills)
             .await?;
         k.count_crank("unwind", &sent);
         pass.sent = Some(sent);

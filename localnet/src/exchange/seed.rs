@@ -1,13 +1,18 @@
 //! Loads a market with many accounts holding positions (`perp-localnet --accounts N`, and the
 //! keeper benchmark): N margin accounts in pairs, one long and one short of the same size at the
-//! price, made by ordinary transactions (each short rests a post-only ask, its long takes it
-//! with the short named for inline settlement), so every invariant of the program holds as in
-//! real trading. One long in `STRESSED_EVERY` is leveraged `STRESSED_LEVERAGE`×, the rest
-//! `CALM_LEVERAGE`×: a 10% drop puts about 5% of the accounts below maintenance.
+//! price, made by ordinary transactions (the short's post-only ask and the long's fill-or-kill
+//! take of it in one transaction, the short named for inline settlement), so every invariant of
+//! the program holds as in real trading. Leverage is drawn per pair (seeded by its index, so a
+//! run is repeatable): one long in `STRESSED_EVERY` within `STRESSED_LEVERAGE`, the rest within
+//! `CALM_LEVERAGE`. With 5% maintenance a long above about 6.9× falls below it in a 10% drop, so
+//! the drop puts about 5% of the accounts below maintenance and no other.
 
 use super::venue::{MarketInfo, Venue, native};
+use crate::ledger::MAX_AIRDROP_LAMPORTS;
 use perp_sdk::ix;
 use perp_sdk::perp::{OrderSide, OrderType};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
@@ -17,10 +22,12 @@ use std::sync::Arc;
 pub const COLLATERAL: u64 = 20;
 /// One pair in this many has its long leveraged `STRESSED_LEVERAGE`×.
 pub const STRESSED_EVERY: usize = 10;
-pub const STRESSED_LEVERAGE: f64 = 8.5;
-pub const CALM_LEVERAGE: f64 = 3.0;
+pub const STRESSED_LEVERAGE: std::ops::Range<f64> = 7.8..8.8;
+pub const CALM_LEVERAGE: std::ops::Range<f64> = 1.0..6.0;
 /// Pairs seeded at once.
 const CONCURRENCY: usize = 16;
+/// The deployer is topped up every this many pairs.
+const PAIRS_PER_TOP_UP: usize = 5_000;
 
 /// The seeded accounts: the longs that a 10% drop puts below maintenance, and the others.
 #[derive(Debug, Default, Clone)]
@@ -42,25 +49,30 @@ async fn pair(
     let short_account = venue.open(&short, m, COLLATERAL).await?;
     let price = m.feeder.price();
     let stressed = i.is_multiple_of(STRESSED_EVERY);
-    let leverage = if stressed {
+    let mut rng = ChaCha8Rng::seed_from_u64(i as u64);
+    let leverage = rng.random_range(if stressed {
         STRESSED_LEVERAGE
     } else {
         CALM_LEVERAGE
-    };
+    });
     let lots = ((leverage * native(COLLATERAL) as f64 / m.lot_value(price)) as u64).max(1);
     let ticks = m.ticks(price).round().max(1.0) as u64;
+    // One transaction: the short's ask and the long's fill-or-kill take of exactly it. Pairs
+    // are seeded concurrently; a take sent apart could lift another pair's ask (sizes differ),
+    // leaving a stressed long with less than its planned size and an ask resting for the next.
     let ask = ix::order_place(
         &m.orders(&short.pubkey()),
         ix::order_args(OrderSide::Ask, OrderType::PostOnly, ticks, lots),
         &[],
     );
-    venue.must("seed ask", &[ask], &[&short]).await?;
     let take = ix::order_place(
         &m.orders(&long.pubkey()),
-        ix::order_args(OrderSide::Bid, OrderType::ImmediateOrCancel, ticks, lots),
+        ix::order_args(OrderSide::Bid, OrderType::FillOrKill, ticks, lots),
         &[short_account],
     );
-    venue.must("seed take", &[take], &[&long]).await?;
+    venue
+        .must("seed a pair", &[ask, take], &[&short, &long])
+        .await?;
     Ok((long_account, short_account, stressed))
 }
 
@@ -78,6 +90,14 @@ pub async fn seed(
     let mut next = 0;
     while next < pairs || !running.is_empty() {
         while next < pairs && running.len() < CONCURRENCY {
+            // The deployer pays every account's rent: about 500 SOL per 10,000 accounts, more
+            // than its start-up airdrop covers for large runs (one airdrop is capped).
+            if next % PAIRS_PER_TOP_UP == 0 && next > 0 {
+                venue
+                    .ledger
+                    .airdrop(&venue.deployer.pubkey(), MAX_AIRDROP_LAMPORTS)
+                    .await?;
+            }
             running.spawn(pair(venue.clone(), market, next));
             next += 1;
         }

@@ -6,6 +6,7 @@
 //! could not answer (try another one, back off), while a transaction the cluster executed and
 //! refused is a normal [`TxOutcome`] carrying its error and logs.
 
+pub mod listing;
 pub mod rpc;
 
 #[cfg(feature = "bank")]
