@@ -30,6 +30,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Passes woken early start at least this far apart (a slot is about 400 ms).
+const MIN_WAKE_GAP: Duration = Duration::from_millis(50);
+
 /// Makes a task's state afresh (at start, and after a panic).
 type MakeTask = Box<dyn Fn() -> Box<dyn Pass> + Send + Sync>;
 
@@ -47,18 +50,24 @@ async fn run_task(
     let mut timer = tokio::time::interval(every);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let wake = task.wake();
+    let mut started = tokio::time::Instant::now();
     loop {
         match &wake {
             // Whichever comes first: the timer, or the task's own wake-up (a change it follows,
-            // or work it had to leave for the next pass).
-            Some(wake) => tokio::select! {
-                _ = timer.tick() => {}
-                _ = wake.notified() => timer.reset(),
-            },
+            // or work it had to leave for the next pass) — at most one pass per
+            // `MIN_WAKE_GAP`, so a burst of changes makes one pass, not one each.
+            Some(wake) => {
+                tokio::select! {
+                    _ = timer.tick() => {}
+                    _ = wake.notified() => timer.reset(),
+                }
+                tokio::time::sleep_until(started + MIN_WAKE_GAP).await;
+            }
             None => {
                 timer.tick().await;
             }
         }
+        started = tokio::time::Instant::now();
         match tokio::time::timeout(timeout, task.pass(&keeper)).await {
             Ok(Ok(())) => clocks.completed(&name),
             Ok(Err(e)) => tracing::warn!(task = %name, error = %e, "pass failed"),

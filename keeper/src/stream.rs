@@ -67,17 +67,24 @@ impl State {
     }
 
     /// A snapshot listed at `slot`: every listed account offered; accounts it no longer lists,
-    /// and last seen before it, are gone.
-    fn reconcile(&mut self, slot: u64, listed: Vec<(Pubkey, Account)>) {
-        let present: std::collections::HashSet<Pubkey> = listed.iter().map(|(k, _)| *k).collect();
-        let gone: Vec<Pubkey> = self
-            .slots
-            .iter()
-            .filter(|(k, s)| !present.contains(k) && **s <= slot)
-            .map(|(k, _)| *k)
-            .collect();
-        for key in gone {
-            self.offer(key, slot, None);
+    /// and last seen before it, are gone (when the listing is `complete`: one that left a part
+    /// out cannot say). A held state claiming a slot past what the cluster can have made since
+    /// (a lying endpoint's, before it was dropped) gives way to the snapshot.
+    fn reconcile(&mut self, slot: u64, listed: Vec<(Pubkey, Account)>, complete: bool) {
+        let most = plausible_slot(slot, Duration::ZERO);
+        self.slots.retain(|_, held| *held <= most);
+        if complete {
+            let present: std::collections::HashSet<Pubkey> =
+                listed.iter().map(|(k, _)| *k).collect();
+            let gone: Vec<Pubkey> = self
+                .slots
+                .iter()
+                .filter(|(k, s)| !present.contains(k) && **s <= slot)
+                .map(|(k, _)| *k)
+                .collect();
+            for key in gone {
+                self.offer(key, slot, None);
+            }
         }
         for (key, account) in listed {
             self.offer(key, slot, Some(account));
@@ -90,10 +97,10 @@ impl State {
 const SLOTS_PER_SEC_ALLOWED: u64 = 3;
 const SLOTS_AHEAD_ALLOWED: u64 = 150;
 
-/// The highest slot a notification may claim `elapsed` after a snapshot at `snapshot_slot`. A
-/// notification beyond it is a lie (or a broken endpoint): trusted, it would shadow every true
-/// change of that account (the newest slot wins), so the subscription is dropped for the next
-/// endpoint instead.
+/// The highest slot a notification may claim `elapsed` after the cluster said it was at
+/// `snapshot_slot`. A notification beyond it (and beyond the cluster's slot asked again) is a
+/// lie or a broken endpoint: trusted, it would shadow every true change of that account (the
+/// newest slot wins), so the subscription is dropped for the next endpoint instead.
 fn plausible_slot(snapshot_slot: u64, elapsed: Duration) -> u64 {
     snapshot_slot
         .saturating_add(
@@ -243,14 +250,17 @@ impl AccountStream {
         );
         // Subscribed first: the snapshot then covers everything before the first notification.
         let snapshot_slot = rpc.clock().await?.slot;
+        // The slot bound counts from when that slot was read, not from the end of a listing
+        // that may take long.
+        let (mut anchor_slot, mut anchor) = (snapshot_slot, std::time::Instant::now());
         let known = self.state.lock().expect("stream state").slots.len();
         let listed = listing::margin_accounts(rpc, market, known).await?;
-        let count = listed.len();
-        self.state
-            .lock()
-            .expect("stream state")
-            .reconcile(snapshot_slot, listed);
-        let reconciled = std::time::Instant::now();
+        let count = listed.accounts.len();
+        self.state.lock().expect("stream state").reconcile(
+            snapshot_slot,
+            listed.accounts,
+            listed.complete,
+        );
         self.set_up(true, name, metrics);
         self.wake.notify_one();
         tracing::info!(
@@ -261,11 +271,16 @@ impl AccountStream {
         );
         while let Some(note) = notes.next().await {
             if let Note::Account(key, slot, account) = note {
-                let most = plausible_slot(snapshot_slot, reconciled.elapsed());
-                anyhow::ensure!(
-                    slot <= most,
-                    "a notification claims slot {slot}, beyond the cluster's {most} at most"
-                );
+                if slot > plausible_slot(anchor_slot, anchor.elapsed()) {
+                    // The cluster may run faster than the bound's pace: ask it where it is.
+                    anchor_slot = rpc.clock().await?.slot;
+                    anchor = std::time::Instant::now();
+                    let most = plausible_slot(anchor_slot, Duration::ZERO);
+                    anyhow::ensure!(
+                        slot <= most,
+                        "a notification claims slot {slot}, beyond the cluster's {most} at most"
+                    );
+                }
                 self.state
                     .lock()
                     .expect("stream state")
@@ -325,7 +340,7 @@ mod tests {
         // The stream went down; meanwhile `a` changed, `b` closed, `c` opened. The snapshot at
         // slot 20 carries all three; a notification from slot 25 for `c` is newer and stays.
         s.offer(c, 25, Some(account(7)));
-        s.reconcile(20, vec![(a, account(3)), (c, account(5))]);
+        s.reconcile(20, vec![(a, account(3)), (c, account(5))], true);
         assert_eq!(
             s.changed[&a],
             Some(account(3)),
@@ -334,6 +349,22 @@ mod tests {
         assert_eq!(s.changed[&b], None, "closed while down: gone");
         assert_eq!(s.changed[&c], Some(account(7)), "a newer notification wins");
         assert!(!s.slots.contains_key(&b));
+    }
+
+    #[test]
+    fn an_incomplete_snapshot_removes_nothing_and_a_lie_gives_way_to_the_snapshot() {
+        let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let mut s = State::default();
+        s.offer(a, 10, Some(account(1)));
+        // A lying endpoint claimed `b` at a far slot.
+        s.offer(b, 1_000_000, Some(account(9)));
+        s.changed.clear();
+        // An incomplete listing at slot 20 that left `a`'s part out: `a` stays.
+        s.reconcile(20, vec![(b, account(2))], false);
+        assert!(!s.changed.contains_key(&a), "not removed");
+        assert_eq!(s.slots[&a], 10);
+        assert_eq!(s.changed[&b], Some(account(2)), "the lie gave way");
+        assert_eq!(s.slots[&b], 20);
     }
 
     #[test]

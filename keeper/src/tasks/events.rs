@@ -6,6 +6,7 @@ use crate::sender::Sent;
 use perp_sdk::accounts;
 use perp_sdk::ix;
 use perp_sdk::perp::state::{EventQueueAccount, Market};
+use perp_sdk::perp::util::makers::MAX_MAKER_ACCOUNTS;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 
@@ -13,7 +14,8 @@ use solana_sdk::pubkey::Pubkey;
 const MAX_TXS_PER_PASS: usize = 8;
 
 /// An `events_consume` of the first `limit` waiting events with their makers (distinct, in
-/// queue order; events already settled in place are skipped), or `None` when none waits.
+/// queue order, at most `MAX_MAKER_ACCOUNTS`; events already settled in place are skipped), or
+/// `None` when none waits.
 pub fn consume_ix(
     market_key: Pubkey,
     market: &Market,
@@ -28,6 +30,10 @@ pub fn consume_ix(
     for event in waiting {
         let maker = Pubkey::new_from_array(event.maker);
         if !makers.contains(&maker) {
+            // The program takes at most this many; events of later makers wait for the next.
+            if makers.len() == MAX_MAKER_ACCOUNTS {
+                break;
+            }
             makers.push(maker);
         }
     }

@@ -254,19 +254,40 @@ impl Liquidator {
         let scan_due = self
             .last_scan
             .is_none_or(|t| now.saturating_sub(t) >= k.tuning.rescan_secs);
-        let fetched: Vec<(Pubkey, Option<solana_sdk::account::Account>)> = if scan_due {
-            let listed =
-                listing::margin_accounts(cluster, &self.market, self.accounts.len()).await?;
-            self.last_scan = Some(now);
-            // Closed accounts simply stop being listed.
-            let present: std::collections::HashSet<&Pubkey> =
-                listed.iter().map(|(k, _)| k).collect();
-            self.accounts.retain(|key, _| present.contains(key));
-            listed.into_iter().map(|(k, a)| (k, Some(a))).collect()
+        // A listing that fails (the endpoint cannot answer it) or leaves a part out is not the
+        // end of the pass: the accounts already known are read and judged as usual.
+        let listing = if scan_due {
+            match listing::margin_accounts(cluster, &self.market, self.accounts.len()).await {
+                Ok(listing) => Some(listing),
+                Err(e) => {
+                    tracing::warn!(market = %self.market, error = %e, "listing the accounts failed; reading the known ones");
+                    None
+                }
+            }
         } else {
-            let keys: Vec<Pubkey> = self.accounts.keys().copied().collect();
-            let got = cluster.accounts(&keys).await?;
-            keys.into_iter().zip(got).collect()
+            None
+        };
+        let fetched: Vec<(Pubkey, Option<solana_sdk::account::Account>)> = match listing {
+            Some(listing) => {
+                self.last_scan = Some(now);
+                // Closed accounts simply stop being listed (a listing that left a part out
+                // cannot say which).
+                if listing.complete {
+                    let present: std::collections::HashSet<&Pubkey> =
+                        listing.accounts.iter().map(|(k, _)| k).collect();
+                    self.accounts.retain(|key, _| present.contains(key));
+                }
+                listing
+                    .accounts
+                    .into_iter()
+                    .map(|(k, a)| (k, Some(a)))
+                    .collect()
+            }
+            None => {
+                let keys: Vec<Pubkey> = self.accounts.keys().copied().collect();
+                let got = cluster.accounts(&keys).await?;
+                keys.into_iter().zip(got).collect()
+            }
         };
         for (key, account) in fetched {
             self.apply(key, account, now);
@@ -415,11 +436,8 @@ impl Liquidator {
             .filter(|key| self.acts_on(key, now))
             .copied()
             .collect();
-        if due.len() > k.tuning.max_liquidations_per_tick {
-            // More than one pass may send: the next starts as soon as this one ends.
-            due.truncate(k.tuning.max_liquidations_per_tick);
-            self.wake.notify_one();
-        }
+        let more_due = due.len() > k.tuning.max_liquidations_per_tick;
+        due.truncate(k.tuning.max_liquidations_per_tick);
         pass.deferred = pass
             .liquidatable
             .iter()
@@ -452,6 +470,11 @@ impl Liquidator {
                     pass.failed += 1;
                 }
             }
+        }
+        // More than one pass may send: the next starts as soon as this one ends, unless the
+        // keeper's margin is used up (then the unwind, or a change, must come first).
+        if more_due && pass.no_capacity == 0 {
+            self.wake.notify_one();
         }
         // Liquidations first; cancels share what is left of the pass's budget.
         let cancels: Vec<Pubkey> = pass

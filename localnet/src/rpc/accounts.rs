@@ -99,9 +99,7 @@ async fn owned_by(
     program: &Pubkey,
     filters: &[RpcFilterType],
 ) -> Result<Vec<(Pubkey, Account)>, RpcError> {
-    let mut accounts = ledger.program_accounts_now(program);
-    accounts.retain(|(_, a)| filters.iter().all(|f| passes(f, &a.data)));
-    Ok(accounts)
+    Ok(ledger.program_accounts_now(program, |data| filters.iter().all(|f| passes(f, data))))
 }
 
 async fn keyed(

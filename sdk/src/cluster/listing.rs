@@ -1,9 +1,11 @@
 //! Listing a market's margin accounts when there are more than one answer may carry. A
-//! `getProgramAccounts` answer is capped (the local exchange's at 16 MiB, about 60,000 accounts
-//! even listed by key; providers cap it too, or time out), so a large market is listed in parts:
+//! `getProgramAccounts` answer is capped (the local exchange's at 32 MiB, about 190,000 accounts
+//! listed by key; providers cap it too, or time out), so a large market is listed in parts:
 //! by the first byte of the owner's key (256 listings, each a 256th of the accounts for honest,
 //! random keys), and a part that still fails by its second byte too (an owner grinding keys to
-//! crowd one part only splits it further).
+//! crowd one part only splits it further). Parts cost the endpoint: each is a scan of the
+//! program's accounts (memcmp filters are not indexed), so a market is listed whole while it can
+//! be.
 
 use super::{AccountFilter, Cluster, ClusterError};
 use crate::accounts::{MARGIN_ACCOUNT_OWNER_OFFSET, margin_account_filters};
@@ -12,24 +14,38 @@ use solana_sdk::pubkey::Pubkey;
 
 /// A market last listed with more accounts than this is listed in parts from the start (a whole
 /// listing would likely be refused, after the endpoint spent its time on it).
-pub const WHOLE_LISTING_UP_TO: usize = 10_000;
+pub const WHOLE_LISTING_UP_TO: usize = 150_000;
 /// Parts listed at once.
-const CONCURRENT: usize = 8;
+const CONCURRENT: usize = 4;
 /// Bytes of the owner's key a part may be narrowed to.
 const MAX_PREFIX: usize = 2;
 
-/// `market`'s margin accounts. `known`: how many the last listing found (0: none yet).
+/// What a listing found.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub accounts: Vec<(Pubkey, Account)>,
+    /// Every part answered: an account not listed is gone. A part that no narrowing brings
+    /// under the endpoint's limit (one owner's many sub-accounts share all its key bytes) is
+    /// left out instead of failing the rest; its accounts are known only from other sources.
+    pub complete: bool,
+}
+
+/// `market`'s margin accounts. `known`: how many the last listing found (0: none yet). An
+/// error only when the endpoint answers no part at all.
 pub async fn margin_accounts(
     cluster: &dyn Cluster,
     market: &Pubkey,
     known: usize,
-) -> Result<Vec<(Pubkey, Account)>, ClusterError> {
+) -> Result<Listing, ClusterError> {
     let mut prefixes: Vec<Vec<u8>> = if known > WHOLE_LISTING_UP_TO {
         narrower(&[])
     } else {
         vec![Vec::new()]
     };
-    let mut listed = Vec::new();
+    let mut listing = Listing {
+        accounts: Vec::new(),
+        complete: true,
+    };
     while !prefixes.is_empty() {
         let split = !prefixes[0].is_empty();
         let (mut failed, mut answered) = (Vec::new(), 0);
@@ -41,8 +57,10 @@ pub async fn margin_accounts(
                 match result {
                     Ok(mut accounts) => {
                         answered += 1;
-                        listed.append(&mut accounts);
+                        listing.accounts.append(&mut accounts);
                     }
+                    // Narrowed as far as it goes: left out.
+                    Err(_) if prefix.len() >= MAX_PREFIX => listing.complete = false,
                     Err(e) => {
                         error = Some(e);
                         failed.push(prefix.clone());
@@ -51,16 +69,17 @@ pub async fn margin_accounts(
             }
             // A part that fails while others answer is too large, and is listed narrower (the
             // whole listing failing may be too). Parts that all fail from the first on mean the
-            // endpoint fails, not the size; nor is a part narrowed past `MAX_PREFIX` bytes.
+            // endpoint fails, not the size.
             if let Some(e) = error
-                && ((split && answered == 0) || failed.iter().any(|p| p.len() >= MAX_PREFIX))
+                && split
+                && answered == 0
             {
                 return Err(e);
             }
         }
         prefixes = failed.iter().flat_map(|p| narrower(p)).collect();
     }
-    Ok(listed)
+    Ok(listing)
 }
 
 /// The 256 prefixes one byte longer than `prefix`.
@@ -195,18 +214,19 @@ mod tests {
         // 3,000 random owners, at most 100 accounts an answer: whole, then 256 parts.
         let c = Capped::new((0..3_000).map(|_| random_key()), 100, false);
         let listed = margin_accounts(&c, &c.market, 0).await.expect("listed");
-        assert_eq!(listed.len(), 3_000);
+        assert!(listed.complete);
+        assert_eq!(listed.accounts.len(), 3_000);
         assert_eq!(asked(&c), 1 + 256);
         // Known to be large: parts from the start.
         let c = Capped::new((0..3_000).map(|_| random_key()), 100, false);
         let listed = margin_accounts(&c, &c.market, WHOLE_LISTING_UP_TO + 1)
             .await
             .expect("listed");
-        assert_eq!((listed.len(), asked(&c)), (3_000, 256));
+        assert_eq!((listed.accounts.len(), asked(&c)), (3_000, 256));
         // Small: one listing.
         let c = Capped::new((0..50).map(|_| random_key()), 100, false);
         let listed = margin_accounts(&c, &c.market, 0).await.expect("listed");
-        assert_eq!((listed.len(), asked(&c)), (50, 1));
+        assert_eq!((listed.accounts.len(), asked(&c)), (50, 1));
     }
 
     #[tokio::test]
@@ -218,14 +238,42 @@ mod tests {
             k[1..5].copy_from_slice(&i.to_le_bytes());
             Pubkey::new_from_array(k)
         });
+        let c = Capped::new(ground.chain((0..500).map(|_| random_key())), 100, false);
+        let listed = margin_accounts(&c, &c.market, 0).await.expect("listed");
+        assert!(listed.complete);
+        assert_eq!(listed.accounts.len(), 1_000);
+        assert_eq!(asked(&c), 1 + 256 + 256);
+    }
+
+    /// One owner's sub-accounts share every byte of its key: no narrowing splits them. Their
+    /// part is left out, the rest of the market is listed (the listing says it is not
+    /// complete), and nothing fails (an independent review's finding: it used to fail the
+    /// whole listing, and with it every liquidator pass).
+    #[tokio::test]
+    async fn one_owner_with_more_accounts_than_an_answer_holds_fails_only_its_part() {
+        let whale = random_key();
         let c = Capped::new(
-            ground.chain((0..500).map(|_| random_key())),
+            std::iter::repeat_n(whale, 101).chain((0..500).map(|_| random_key())),
             100,
             false,
         );
         let listed = margin_accounts(&c, &c.market, 0).await.expect("listed");
-        assert_eq!(listed.len(), 1_000);
-        assert_eq!(asked(&c), 1 + 256 + 256);
+        assert!(!listed.complete);
+        let whale_bytes = whale.to_bytes();
+        let others = listed
+            .accounts
+            .iter()
+            .filter(|(_, a)| a.data[MARGIN_ACCOUNT_OWNER_OFFSET..][..2] != whale_bytes[..2])
+            .count();
+        let honest_outside = c
+            .accounts
+            .iter()
+            .filter(|(_, a)| a.data[MARGIN_ACCOUNT_OWNER_OFFSET..][..2] != whale_bytes[..2])
+            .count();
+        assert_eq!(
+            others, honest_outside,
+            "every account outside the crowded part"
+        );
     }
 
     #[tokio::test]
