@@ -5,9 +5,9 @@
 //! goes. Every (re)subscription does the same, so a change made while the stream was down is
 //! picked up. Several PubSub endpoints are tried in turn, with a backoff.
 //!
-//! The market account and its oracle accounts are followed too (`accountSubscribe`): their
-//! change, like any margin account's, wakes the liquidator at once (`wake`), so a price lands in
-//! its next pass rather than at its timer.
+//! The market account, its oracle accounts and its event queue are followed too
+//! (`accountSubscribe`, no data): their change, like any margin account's, wakes the liquidator
+//! at once (`wake`), so a price lands in its next pass rather than at its timer.
 //!
 //! The liquidator takes only what changed since its last pass (`take_changes`), so a pass
 //! costs no RPC request for accounts; while the stream is down (`is_up` false) it polls as
@@ -23,7 +23,7 @@ use perp_sdk::oracle::OracleSnapshot;
 use solana_commitment_config::CommitmentConfig;
 use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
 use solana_rpc_client_api::config::{
-    RpcAccountInfoConfig, RpcProgramAccountsConfig, UiAccountEncoding,
+    RpcAccountInfoConfig, RpcProgramAccountsConfig, UiAccountEncoding, UiDataSliceConfig,
 };
 use solana_sdk::account::Account;
 use solana_sdk::pubkey::Pubkey;
@@ -231,11 +231,21 @@ impl AccountStream {
             .account(market)
             .await?
             .ok_or_else(|| anyhow::anyhow!("market {name} not found"))?;
-        let oracles = OracleSnapshot::keys(&*accounts::market(&market_account)?);
-        let watched = [*market].into_iter().chain(oracles.into_iter().flatten());
+        let decoded = accounts::market(&market_account)?;
+        let oracles = OracleSnapshot::keys(&decoded);
+        // The event queue too: a fill queued against an account changes how it is judged.
+        let watched = [*market, decoded.event_queue]
+            .into_iter()
+            .chain(oracles.into_iter().flatten());
+        // Only the change matters (the liquidator reads them itself): no data, where the
+        // endpoint honours a data slice (the queue is 70 KB).
         let config = RpcAccountInfoConfig {
             encoding: Some(UiAccountEncoding::Base64),
             commitment: Some(CommitmentConfig::confirmed()),
+            data_slice: Some(UiDataSliceConfig {
+                offset: 0,
+                length: 0,
+            }),
             ..RpcAccountInfoConfig::default()
         };
         let mut prices = Vec::new();

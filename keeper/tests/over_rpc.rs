@@ -67,9 +67,17 @@ async fn the_keeper_binary_liquidates_over_rpc_past_an_unreachable_endpoint() {
         .unwrap();
     let urls = [UNREACHABLE.to_string(), ex.net.rpc_url()];
     let ws = [UNREACHABLE_WS.to_string(), ex.net.pubsub_url()];
-    let config = keeper::prepare(&ex.venue, &dir, &urls, &ws, listen, "")
-        .await
-        .expect("keeper setup");
+    let config = keeper::prepare(
+        &ex.venue,
+        &dir,
+        &urls,
+        &ws,
+        listen,
+        keeper::KEEPER_COLLATERAL,
+        "",
+    )
+    .await
+    .expect("keeper setup");
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_perp-keeper"));
     let mut child = keeper::spawn(bin, &config).expect("keeper starts");
 

@@ -116,6 +116,7 @@ async fn main() -> anyhow::Result<()> {
             &[ex.net.rpc_url()],
             &[ex.net.pubsub_url()],
             listen,
+            keeper::KEEPER_COLLATERAL.max(accounts as u64 * keeper::KEEPER_COLLATERAL_PER_ACCOUNT),
             &tuning,
         )
         .await?;

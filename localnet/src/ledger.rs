@@ -94,6 +94,8 @@ struct SlotFees {
 pub struct Ledger {
     bank: LocalBank,
     commits: Mutex<()>,
+    /// Program-account scans, one at a time (`program_accounts_now`).
+    scans: Mutex<()>,
     /// Cluster time = wall time + this (a local cluster may start in the past; see `up`).
     clock_offset: AtomicI64,
     txs: RwLock<HashMap<Signature, Arc<TxRecord>>>,
@@ -164,6 +166,7 @@ impl Ledger {
         Ok(Arc::new(Ledger {
             bank,
             commits: Mutex::new(()),
+            scans: Mutex::new(()),
             clock_offset: AtomicI64::new(clock_offset),
             txs: RwLock::new(HashMap::new()),
             by_address: RwLock::new(HashMap::new()),
@@ -255,17 +258,25 @@ impl Ledger {
     }
 
     /// Every account `program` owns whose data passes `keep`, in address order. The filter runs
-    /// on the stored account, so only what passes is copied (a listing split in 256 parts over
-    /// 100,000 accounts copies each account once, not 256 times).
-    pub fn program_accounts_now(
+    /// on the stored account, so only what passes is copied. A scan walks every account of the
+    /// bank (about 2 s at 100,000 margin accounts), so it runs off the async workers, one at a
+    /// time: other requests are answered meanwhile, and scans queue instead of thrashing.
+    pub async fn program_accounts_now(
         &self,
         program: &Pubkey,
-        keep: impl Fn(&[u8]) -> bool,
+        keep: impl Fn(&[u8]) -> bool + Send + 'static,
     ) -> Vec<(Pubkey, Account)> {
+        let _one = self.scans.lock().await;
+        let (bank, program) = (self.bank(), *program);
+        tokio::task::spawn_blocking(move || Self::scan(&bank, &program, keep))
+            .await
+            .unwrap_or_default()
+    }
+
+    fn scan(bank: &Bank, program: &Pubkey, keep: impl Fn(&[u8]) -> bool) -> Vec<(Pubkey, Account)> {
         use solana_sdk::account::ReadableAccount;
         let scan = solana_accounts_db::accounts_index::ScanConfig::default();
-        let mut out: Vec<(Pubkey, Account)> = self
-            .bank()
+        let mut out: Vec<(Pubkey, Account)> = bank
             .get_filtered_program_accounts(program, |a| keep(a.data()), &scan)
             // A scan fails only when aborted, which this one never is.
             .unwrap_or_default()
@@ -548,7 +559,10 @@ impl Cluster for Ledger {
         program: &Pubkey,
         filters: &[AccountFilter],
     ) -> Result<Vec<(Pubkey, Account)>, ClusterError> {
-        Ok(self.program_accounts_now(program, |data| filters.iter().all(|f| f.matches(data))))
+        let filters = filters.to_vec();
+        Ok(self
+            .program_accounts_now(program, move |data| filters.iter().all(|f| f.matches(data)))
+            .await)
     }
 
     async fn latest_blockhash(&self) -> Result<Hash, ClusterError> {

@@ -217,6 +217,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 &[ex.net.rpc_url()],
                 &[ex.net.pubsub_url()],
                 listen,
+                keeper::KEEPER_COLLATERAL
+                    .max(args.accounts as u64 * keeper::KEEPER_COLLATERAL_PER_ACCOUNT),
                 "",
             )
             .await?;

@@ -83,6 +83,11 @@ pub struct LiquidatorPass {
 pub struct Liquidator {
     market: Pubkey,
     keeper_account: Pubkey,
+    /// When (chain unix time) an account of each share last stopped being liquidatable by
+    /// another keeper's hand: that share's keeper is alive and working.
+    share_progress: HashMap<u32, i64>,
+    /// Accounts of other shares this keeper has sent liquidations for (taken over).
+    taken_over: std::collections::HashSet<Pubkey>,
     /// When (chain unix time) each account now liquidatable was first seen so: an account that
     /// stays liquidatable means something stops the keeper (an endpoint that lies, a refusal it
     /// does not understand, no collateral left), and raises the alarm.
@@ -124,10 +129,15 @@ impl Share {
         max_secs: 0,
     };
 
+    /// The share `key` is in.
+    pub fn of(&self, key: &Pubkey) -> u32 {
+        let head = u64::from_le_bytes(key.to_bytes()[..8].try_into().expect("8 bytes"));
+        (head % u64::from(self.count.max(1))) as u32
+    }
+
     /// Whether `key` is in this keeper's share.
     pub fn owns(&self, key: &Pubkey) -> bool {
-        let head = u64::from_le_bytes(key.to_bytes()[..8].try_into().expect("8 bytes"));
-        self.count <= 1 || head % u64::from(self.count) == u64::from(self.index)
+        self.count <= 1 || self.of(key) == self.index
     }
 }
 
@@ -168,6 +178,8 @@ impl Liquidator {
             keeper_account,
             accounts: HashMap::new(),
             first_seen: HashMap::new(),
+            share_progress: HashMap::new(),
+            taken_over: Default::default(),
             last_scan: None,
             last_inputs: None,
             last_queue: None,
@@ -207,12 +219,18 @@ impl Liquidator {
         }
         let grace = self.share.grace_secs;
         let changed = self.accounts.get(key).map_or(now, |t| t.changed_at);
+        // Its keeper is working through a backlog (it liquidated others of its share within
+        // the grace delay): it gets to this one too, so no race for it yet.
+        let owner_busy = self
+            .share_progress
+            .get(&self.share.of(key))
+            .is_some_and(|at| now.saturating_sub(*at) < grace);
         // Anyone may touch an account (a deposit of one unit resets `changed_at`), so once it
         // has been liquidatable `max_secs` it is taken over whatever changed.
         self.first_seen.get(key).is_some_and(|since| {
             let age = now.saturating_sub(*since);
             age >= grace
-                && (now.saturating_sub((*since).max(changed)) >= grace
+                && ((now.saturating_sub((*since).max(changed)) >= grace && !owner_busy)
                     || age >= self.share.max_secs)
         })
     }
@@ -448,6 +466,9 @@ impl Liquidator {
         // confirmation does not hold back the next.
         let mut sends = tokio::task::JoinSet::new();
         for key in due {
+            if !self.share.owns(&key) {
+                self.taken_over.insert(key);
+            }
             let (sender, ixs) = (k.sender.clone(), self.liquidate_ixs(k, &snap, key));
             sends.spawn(async move {
                 let started = Instant::now();
@@ -496,6 +517,14 @@ impl Liquidator {
     fn watch(&mut self, k: &Keeper, liquidatable: Option<&[Pubkey]>, now: i64) {
         if let Some(keys) = liquidatable {
             let still: std::collections::HashSet<&Pubkey> = keys.iter().collect();
+            // Another share's account no longer liquidatable, and not by this keeper's hand:
+            // that share's keeper is at work.
+            for key in self.first_seen.keys().filter(|k| !still.contains(k)) {
+                if !self.share.owns(key) && !self.taken_over.contains(key) {
+                    self.share_progress.insert(self.share.of(key), now);
+                }
+            }
+            self.taken_over.retain(|key| still.contains(key));
             self.first_seen.retain(|key, _| still.contains(key));
             for key in keys {
                 self.first_seen.entry(*key).or_insert(now);

@@ -8,18 +8,24 @@ use solana_sdk::signer::Signer;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-/// Collateral of the keeper's account in each market, whole quote units.
+/// Collateral of the keeper's account in each market, whole quote units (the local exchange's
+/// keeper; the benchmark gives more to a keeper that must take over thousands of positions).
 pub const KEEPER_COLLATERAL: u64 = 50_000;
+/// With seeded accounts (`--accounts`), the keeper's collateral per account: one in twenty is
+/// leveraged about 8× on 20 units (`seed`), so a 10% drop hands the keeper about 8 units of
+/// position per account, which needs about 1.2 of margin; three leave it room.
+pub const KEEPER_COLLATERAL_PER_ACCOUNT: u64 = 3;
 
-/// Creates and funds a keeper in every market; writes `keeper.json` and `keeper.toml` into
-/// `dir` (which must exist) and returns the configuration's path. `tuning` lines are added to
-/// the `[tuning]` table (e.g. `stream = false`).
+/// Creates a keeper with `collateral` (whole quote units) in every market; writes `keeper.json`
+/// and `keeper.toml` into `dir` (which must exist) and returns the configuration's path.
+/// `tuning` lines are added to the `[tuning]` table (e.g. `stream = false`).
 pub async fn prepare(
     venue: &Venue,
     dir: &Path,
     rpc_urls: &[String],
     ws_urls: &[String],
     listen: SocketAddr,
+    collateral: u64,
     tuning: &str,
 ) -> anyhow::Result<PathBuf> {
     let wallet = Keypair::new();
@@ -31,7 +37,7 @@ pub async fn prepare(
         .airdrop(&wallet.pubkey(), 10 * LAMPORTS_PER_SOL)
         .await?;
     for m in &venue.markets {
-        venue.open(&wallet, m, KEEPER_COLLATERAL).await?;
+        venue.open(&wallet, m, collateral).await?;
     }
     let quoted = |items: &mut dyn Iterator<Item = String>| {
         items

@@ -99,7 +99,10 @@ async fn owned_by(
     program: &Pubkey,
     filters: &[RpcFilterType],
 ) -> Result<Vec<(Pubkey, Account)>, RpcError> {
-    Ok(ledger.program_accounts_now(program, |data| filters.iter().all(|f| passes(f, data))))
+    let filters = filters.to_vec();
+    Ok(ledger
+        .program_accounts_now(program, move |data| filters.iter().all(|f| passes(f, data)))
+        .await)
 }
 
 async fn keyed(

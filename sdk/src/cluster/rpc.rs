@@ -22,9 +22,17 @@ const MAX_MULTIPLE_ACCOUNTS: usize = 100;
 /// `getMultipleAccounts` requests in flight at once when reading many accounts.
 const CONCURRENT_READS: usize = 4;
 
+/// A listing (`getProgramAccounts`) may take this long at least: the node scans every account
+/// of the program for it (about 2.5 s for 100,000 margin accounts on the local exchange, often
+/// more on a provider), far longer than any other request a keeper makes.
+const MIN_LISTING_TIMEOUT: Duration = Duration::from_secs(60);
+
 pub struct RpcCluster {
     url: String,
     client: RpcClient,
+    /// The same endpoint with `MIN_LISTING_TIMEOUT`, for listings: one that gives up before the
+    /// node answers only makes it scan again.
+    lister: RpcClient,
 }
 
 impl RpcCluster {
@@ -36,15 +44,22 @@ impl RpcCluster {
             .map_err(|e| self.error(&e))
     }
 
-    /// A client of `url` at `confirmed` commitment; each request gives up after `timeout`.
+    /// A client of `url` at `confirmed` commitment; each request gives up after `timeout`
+    /// (a listing after `MIN_LISTING_TIMEOUT` at least).
     pub fn new(url: impl Into<String>, timeout: Duration) -> Self {
         let url = url.into();
-        let client = RpcClient::new_with_timeout_and_commitment(
-            url.clone(),
-            timeout,
-            CommitmentConfig::confirmed(),
-        );
-        RpcCluster { url, client }
+        let with = |timeout| {
+            RpcClient::new_with_timeout_and_commitment(
+                url.clone(),
+                timeout,
+                CommitmentConfig::confirmed(),
+            )
+        };
+        RpcCluster {
+            client: with(timeout),
+            lister: with(timeout.max(MIN_LISTING_TIMEOUT)),
+            url,
+        }
     }
 
     /// The underlying client, for calls the trait does not cover.
@@ -126,7 +141,7 @@ impl Cluster for RpcCluster {
             ..RpcProgramAccountsConfig::default()
         };
         let keys: Vec<Pubkey> = self
-            .client
+            .lister
             .get_program_ui_accounts_with_config(program, config)
             .await
             .map_err(|e| self.error(&e))?
