@@ -62,6 +62,12 @@ async fn run_task(
                     _ = wake.notified() => timer.reset(),
                 }
                 tokio::time::sleep_until(started + MIN_WAKE_GAP).await;
+                // What arrived meanwhile is covered by this pass: drop its stored wake-up.
+                tokio::select! {
+                    biased;
+                    _ = wake.notified() => {}
+                    _ = std::future::ready(()) => {}
+                }
             }
             None => {
                 timer.tick().await;
@@ -429,6 +435,58 @@ mod tests {
             reason,
             "task t failed 3 times within 300 s and cannot recover (last: scripted failure)"
         );
+    }
+
+    /// A task that counts its passes and can be woken.
+    struct Woken {
+        passes: Arc<std::sync::atomic::AtomicU32>,
+        wake: Arc<tokio::sync::Notify>,
+    }
+
+    #[async_trait::async_trait]
+    impl Pass for Woken {
+        async fn pass(&mut self, _: &Keeper) -> Result<(), crate::KeeperError> {
+            self.passes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+
+        fn wake(&self) -> Option<Arc<tokio::sync::Notify>> {
+            Some(self.wake.clone())
+        }
+    }
+
+    /// A change the task follows runs its next pass at once, not at its (hour-long) timer; a
+    /// burst of changes makes one pass, not one each.
+    #[tokio::test]
+    async fn a_woken_task_passes_at_once_and_a_burst_makes_one_pass() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let passes = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let task = Box::new(Woken {
+            passes: passes.clone(),
+            wake: wake.clone(),
+        });
+        let run = tokio::spawn(run_task(
+            "w".into(),
+            Duration::from_secs(3_600),
+            Duration::from_secs(60),
+            Arc::new(TaskClocks::default()),
+            test_keeper(Tuning::default()),
+            task,
+        ));
+        // The interval's first tick is immediate: one pass at start.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(passes.load(SeqCst), 1);
+        for _ in 0..20 {
+            wake.notify_one();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(passes.load(SeqCst), 2, "woken once for the whole burst");
+        wake.notify_one();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(passes.load(SeqCst), 3);
+        run.abort();
     }
 
     #[tokio::test]

@@ -132,7 +132,7 @@ impl Sender {
         ixs: &[Instruction],
         fallback: Option<u32>,
     ) -> Result<Sent, ClusterError> {
-        self.send_with(ixs, fallback, false).await
+        self.send_with(ixs, fallback, false, &|_| true).await
     }
 
     /// `simulate_and_send` asking for exactly `units` compute units, whatever the simulation
@@ -142,7 +142,7 @@ impl Sender {
         ixs: &[Instruction],
         units: u32,
     ) -> Result<Sent, ClusterError> {
-        self.send_with(ixs, Some(units), true).await
+        self.send_with(ixs, Some(units), true, &|_| true).await
     }
 
     /// `simulate_and_send`, sending only when `worth` accepts what the simulation did (its
@@ -152,15 +152,7 @@ impl Sender {
         ixs: &[Instruction],
         worth: impl Fn(&TxOutcome) -> bool + Sync,
     ) -> Result<Sent, ClusterError> {
-        let mut attempt = 1;
-        loop {
-            let sent = self.try_once(ixs, None, false, &worth).await?;
-            if attempt >= ATTEMPTS || !is_transient(sent.outcome()) {
-                return Ok(sent);
-            }
-            tokio::time::sleep(RETRY_PAUSE * attempt).await;
-            attempt += 1;
-        }
+        self.send_with(ixs, None, false, &worth).await
     }
 
     async fn send_with(
@@ -168,10 +160,11 @@ impl Sender {
         ixs: &[Instruction],
         fallback: Option<u32>,
         fixed: bool,
+        worth: &(dyn Fn(&TxOutcome) -> bool + Sync),
     ) -> Result<Sent, ClusterError> {
         let mut attempt = 1;
         loop {
-            let sent = self.try_once(ixs, fallback, fixed, &|_| true).await?;
+            let sent = self.try_once(ixs, fallback, fixed, worth).await?;
             if attempt >= ATTEMPTS || !is_transient(sent.outcome()) {
                 return Ok(sent);
             }
