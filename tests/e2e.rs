@@ -57,11 +57,11 @@ async fn keeper(world: &World, cluster: Arc<dyn Cluster>) -> (Keeper, Liquidator
     let user = world.user(100_000, 10_000_000_000).await.expect("keeper");
     let tuning = Tuning::default();
     let keeper = Keeper {
-        sender: Sender {
+        sender: Sender::new(
             cluster,
-            signer: Arc::new(user.wallet.insecure_clone()),
-            fees: perp_keeper::sender::FeePolicy::fixed(1),
-        },
+            Arc::new(user.wallet.insecure_clone()),
+            perp_keeper::sender::FeePolicy::fixed(1),
+        ),
         metrics: Arc::new(Metrics::new()),
         tuning: tuning.clone(),
     };

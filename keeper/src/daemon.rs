@@ -181,11 +181,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         config.tuning.freshness(),
     ));
     let keeper = Keeper {
-        sender: Sender {
-            cluster: pool.clone(),
-            signer: signer.clone(),
-            fees: config.tuning.fees(),
-        },
+        sender: Sender::new(pool.clone(), signer.clone(), config.tuning.fees()),
         metrics: metrics.clone(),
         tuning: config.tuning.clone(),
     };
@@ -360,14 +356,14 @@ mod tests {
 
     fn test_keeper(tuning: Tuning) -> Keeper {
         Keeper {
-            sender: Sender {
-                cluster: Arc::new(RpcCluster::new(
+            sender: Sender::new(
+                Arc::new(RpcCluster::new(
                     "http://127.0.0.1:1",
                     Duration::from_secs(1),
                 )),
-                signer: Arc::new(Keypair::new()),
-                fees: crate::sender::FeePolicy::fixed(0),
-            },
+                Arc::new(Keypair::new()),
+                crate::sender::FeePolicy::fixed(0),
+            ),
             metrics: Arc::new(Metrics::new()),
             tuning,
         }

@@ -300,6 +300,10 @@ impl Cluster for EndpointPool {
         self.route(|c| c.send(tx)).await
     }
 
+    async fn send_simulated(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
+        self.route(|c| c.send_simulated(tx)).await
+    }
+
     async fn prioritization_fees(&self, accounts: &[Pubkey]) -> Result<Vec<u64>, ClusterError> {
         self.route(|c| c.prioritization_fees(accounts)).await
     }

@@ -9,16 +9,24 @@ use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
+use solana_sdk::signature::Signature;
 use solana_sdk::signer::Signer;
 use solana_sdk::transaction::{Transaction, TransactionError};
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Tries of one transaction refused for a transient reason, pausing a little longer each time
 /// (transactions sent together by one keeper all write the market, so a bank that executes them
 /// side by side locks some out for a moment).
 const ATTEMPTS: u32 = 10;
 const RETRY_PAUSE: Duration = Duration::from_millis(20);
+
+/// A blockhash is reused this long, and a recent-fee answer about the same accounts as long: one
+/// slot, over which the blockhash stays the same and the answer (about finished slots) barely
+/// moves. A keeper sending hundreds of liquidations a second asks once a slot, not twice a
+/// transaction.
+const REUSE: Duration = Duration::from_millis(400);
 
 /// Refusals that say nothing about the transaction itself: try again.
 fn is_transient(outcome: &TxOutcome) -> bool {
@@ -90,14 +98,60 @@ fn writable(ixs: &[Instruction]) -> Vec<Pubkey> {
     keys
 }
 
+/// What the cluster said recently, reused for `REUSE`.
+#[derive(Default)]
+struct Recent {
+    blockhash: Option<(Instant, solana_sdk::hash::Hash)>,
+    /// By the (sorted) accounts asked about.
+    fees: HashMap<Vec<Pubkey>, (Instant, Vec<u64>)>,
+    /// The signatures built on one blockhash (`Sender::distinct`).
+    sent: (solana_sdk::hash::Hash, HashSet<Signature>),
+}
+
+impl Recent {
+    /// Records `tx` as built; false if an identical one was.
+    fn claim(&mut self, tx: &Transaction) -> bool {
+        let blockhash = tx.message.recent_blockhash;
+        if self.sent.0 != blockhash {
+            self.sent = (blockhash, HashSet::new());
+        }
+        self.sent.1.insert(tx.signatures[0])
+    }
+}
+
 #[derive(Clone)]
 pub struct Sender {
     pub cluster: Arc<dyn Cluster>,
     pub signer: Arc<Keypair>,
     pub fees: FeePolicy,
+    recent: Arc<Mutex<Recent>>,
 }
 
 impl Sender {
+    pub fn new(cluster: Arc<dyn Cluster>, signer: Arc<Keypair>, fees: FeePolicy) -> Self {
+        Sender {
+            cluster,
+            signer,
+            fees,
+            recent: Arc::default(),
+        }
+    }
+
+    /// The latest blockhash, asked at most once per `REUSE` unless `fresh` (the last one
+    /// expired).
+    async fn blockhash(&self, fresh: bool) -> Result<solana_sdk::hash::Hash, ClusterError> {
+        let held = self.recent.lock().expect("recent").blockhash;
+        if let Some((at, hash)) = held
+            && !fresh
+            && at.elapsed() < REUSE
+        {
+            return Ok(hash);
+        }
+        let hash = self.cluster.latest_blockhash().await?;
+        self.recent.lock().expect("recent").blockhash = Some((Instant::now(), hash));
+        Ok(hash)
+    }
+
     fn transaction(
         &self,
         ixs: &[Instruction],
@@ -112,6 +166,26 @@ impl Sender {
         all.extend_from_slice(ixs);
         let payer = self.signer.pubkey();
         Transaction::new_signed_with_payer(&all, Some(&payer), &[self.signer.as_ref()], blockhash)
+    }
+
+    /// `transaction`, made distinct from every transaction already built on `blockhash`: the
+    /// same instructions again (the next step of one account's liquidation, the same unwind
+    /// order) would otherwise be the same transaction, which the cluster drops (or simulates)
+    /// as already processed. One micro-lamport more per unit makes a repeat its own.
+    fn distinct(
+        &self,
+        ixs: &[Instruction],
+        blockhash: solana_sdk::hash::Hash,
+        mut price: u64,
+        units: Option<u32>,
+    ) -> Transaction {
+        loop {
+            let tx = self.transaction(ixs, blockhash, price, units);
+            if self.recent.lock().expect("recent").claim(&tx) {
+                return tx;
+            }
+            price += 1;
+        }
     }
 
     /// Simulates `ixs` and sends them only if the simulation succeeds (compute limit: what the
@@ -132,17 +206,22 @@ impl Sender {
         ixs: &[Instruction],
         fallback: Option<u32>,
     ) -> Result<Sent, ClusterError> {
-        self.send_with(ixs, fallback, false, &|_| true).await
+        self.send_with(ixs, fallback, false, &|_| true, None).await
     }
 
     /// `simulate_and_send` asking for exactly `units` compute units, whatever the simulation
-    /// used.
+    /// used, and priced on what recent slots paid to write `fee_on` (all it writes when
+    /// `None`): transactions that each write one account of their own besides a market's
+    /// shared ones (liquidations) are priced on the shared ones, which they compete for, with
+    /// one question a slot for all of them.
     pub async fn simulate_and_send_fixed(
         &self,
         ixs: &[Instruction],
         units: u32,
+        fee_on: Option<&[Pubkey]>,
     ) -> Result<Sent, ClusterError> {
-        self.send_with(ixs, Some(units), true, &|_| true).await
+        self.send_with(ixs, Some(units), true, &|_| true, fee_on)
+            .await
     }
 
     /// `simulate_and_send`, sending only when `worth` accepts what the simulation did (its
@@ -152,7 +231,7 @@ impl Sender {
         ixs: &[Instruction],
         worth: impl Fn(&TxOutcome) -> bool + Sync,
     ) -> Result<Sent, ClusterError> {
-        self.send_with(ixs, None, false, &worth).await
+        self.send_with(ixs, None, false, &worth, None).await
     }
 
     async fn send_with(
@@ -161,10 +240,17 @@ impl Sender {
         fallback: Option<u32>,
         fixed: bool,
         worth: &(dyn Fn(&TxOutcome) -> bool + Sync),
+        fee_on: Option<&[Pubkey]>,
     ) -> Result<Sent, ClusterError> {
         let mut attempt = 1;
         loop {
-            let sent = self.try_once(ixs, fallback, fixed, worth).await?;
+            let fee_on = fee_on.map_or_else(|| writable(ixs), <[Pubkey]>::to_vec);
+            let price = self.price(fee_on).await;
+            // A retry takes a fresh blockhash: the held one may be what expired.
+            let blockhash = self.blockhash(attempt > 1).await?;
+            let sent = self
+                .try_once(ixs, fallback, fixed, worth, blockhash, price)
+                .await?;
             if attempt >= ATTEMPTS || !is_transient(sent.outcome()) {
                 return Ok(sent);
             }
@@ -173,18 +259,37 @@ impl Sender {
         }
     }
 
-    /// The priority fee for `ixs` now; the floor when the cluster cannot say.
-    async fn price(&self, ixs: &[Instruction]) -> u64 {
+    /// The priority fee to write `accounts` now (recent fees asked at most once per `REUSE`);
+    /// the floor when the cluster cannot say.
+    async fn price(&self, mut accounts: Vec<Pubkey>) -> u64 {
         if self.fees.floor >= self.fees.ceiling {
             return self.fees.floor;
         }
-        match self.cluster.prioritization_fees(&writable(ixs)).await {
-            Ok(recent) => self.fees.price(recent),
-            Err(e) => {
-                tracing::debug!(error = %e, "no recent priority fees; paying the floor");
-                self.fees.floor
-            }
-        }
+        accounts.sort_unstable();
+        let held = self
+            .recent
+            .lock()
+            .expect("recent")
+            .fees
+            .get(&accounts)
+            .filter(|(at, _)| at.elapsed() < REUSE)
+            .map(|(_, fees)| fees.clone());
+        let recent = match held {
+            Some(fees) => fees,
+            None => match self.cluster.prioritization_fees(&accounts).await {
+                Ok(fees) => {
+                    let mut recent = self.recent.lock().expect("recent");
+                    recent.fees.retain(|_, (at, _)| at.elapsed() < REUSE);
+                    recent.fees.insert(accounts, (Instant::now(), fees.clone()));
+                    fees
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "no recent priority fees; paying the floor");
+                    return self.fees.floor;
+                }
+            },
+        };
+        self.fees.price(recent)
     }
 
     async fn try_once(
@@ -193,14 +298,12 @@ impl Sender {
         fallback: Option<u32>,
         fixed: bool,
         worth: &(dyn Fn(&TxOutcome) -> bool + Sync),
+        blockhash: solana_sdk::hash::Hash,
+        price: u64,
     ) -> Result<Sent, ClusterError> {
-        let blockhash = self.cluster.latest_blockhash().await?;
-        let price = self.price(ixs).await;
         // Simulated with the most a transaction may use, so the limit never decides the answer.
-        let sim = self
-            .cluster
-            .simulate(&self.transaction(ixs, blockhash, price, Some(MAX_COMPUTE_UNITS)))
-            .await?;
+        let simulated = self.distinct(ixs, blockhash, price, Some(MAX_COMPUTE_UNITS));
+        let sim = self.cluster.simulate(&simulated).await?;
         if sim.err.is_some() || !worth(&sim) {
             return Ok(Sent::Refused(sim));
         }
@@ -214,8 +317,14 @@ impl Sender {
             })
             .filter(|_| !fixed)
             .or(fallback);
-        let tx = self.transaction(ixs, blockhash, price, units);
-        let out = self.cluster.send(&tx).await?;
+        // The very transaction simulated when it asks for the same units (no second signing).
+        let tx = if units == Some(MAX_COMPUTE_UNITS) {
+            simulated
+        } else {
+            self.distinct(ixs, blockhash, price, units)
+        };
+        // Simulated just now: the node need not simulate it again before executing it.
+        let out = self.cluster.send_simulated(&tx).await?;
         Ok(if out.err.is_none() {
             Sent::Landed(out)
         } else {
@@ -255,6 +364,10 @@ mod tests {
         fees: Vec<u64>,
         sent: Mutex<Vec<Transaction>>,
         asked: Mutex<Vec<Pubkey>>,
+        /// Blockhashes handed out (each new: the count is the hash's first byte).
+        hashes: Mutex<u8>,
+        /// Sends refused as expired before one lands.
+        expire: Mutex<u32>,
     }
 
     #[async_trait]
@@ -276,7 +389,9 @@ mod tests {
             Ok(Vec::new())
         }
         async fn latest_blockhash(&self) -> Result<Hash, ClusterError> {
-            Ok(Hash::default())
+            let mut n = self.hashes.lock().unwrap();
+            *n += 1;
+            Ok(Hash::new_from_array([*n; 32]))
         }
         async fn clock(&self) -> Result<Clock, ClusterError> {
             Ok(Clock::default())
@@ -291,9 +406,12 @@ mod tests {
         }
         async fn send(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
             self.sent.lock().unwrap().push(tx.clone());
+            let mut expire = self.expire.lock().unwrap();
+            let err = (*expire > 0).then_some(TransactionError::BlockhashNotFound);
+            *expire = expire.saturating_sub(1);
             Ok(TxOutcome {
                 signature: tx.signatures[0],
-                err: None,
+                err,
                 logs: Vec::new(),
                 units: None,
             })
@@ -341,16 +459,18 @@ mod tests {
                 fees: vec![100, 200, 300, 400, 90_000],
                 sent: Mutex::new(Vec::new()),
                 asked: Mutex::new(Vec::new()),
+                hashes: Mutex::new(0),
+                expire: Mutex::new(0),
             });
-            let sender = Sender {
-                cluster: cluster.clone(),
-                signer: Arc::new(Keypair::new()),
-                fees: FeePolicy {
+            let sender = Sender::new(
+                cluster.clone(),
+                Arc::new(Keypair::new()),
+                FeePolicy {
                     floor: 1,
                     ceiling: 50_000,
                     percentile: 75,
                 },
-            };
+            );
             let sent = sender
                 .simulate_and_send_within(std::slice::from_ref(&ix), fallback)
                 .await
@@ -372,19 +492,112 @@ mod tests {
             fees: Vec::new(),
             sent: Mutex::new(Vec::new()),
             asked: Mutex::new(Vec::new()),
+            hashes: Mutex::new(0),
+            expire: Mutex::new(0),
         });
-        let sender = Sender {
-            cluster: cluster.clone(),
-            signer: Arc::new(Keypair::new()),
-            fees: FeePolicy::fixed(5),
-        };
+        let sender = Sender::new(
+            cluster.clone(),
+            Arc::new(Keypair::new()),
+            FeePolicy::fixed(5),
+        );
         sender
-            .simulate_and_send_fixed(std::slice::from_ref(&ix), MAX_COMPUTE_UNITS)
+            .simulate_and_send_fixed(std::slice::from_ref(&ix), MAX_COMPUTE_UNITS, None)
             .await
             .unwrap();
         assert_eq!(
             budget(&cluster.sent.lock().unwrap()[0]),
             (Some(MAX_COMPUTE_UNITS), Some(5))
+        );
+    }
+
+    #[tokio::test]
+    async fn sends_within_a_slot_share_one_blockhash_and_one_fee_question() {
+        let (program, market, own) = (
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+        );
+        let ix = |account| {
+            Instruction::new_with_bytes(
+                program,
+                &[1],
+                vec![
+                    AccountMeta::new(market, false),
+                    AccountMeta::new(account, false),
+                ],
+            )
+        };
+        let cluster = Arc::new(Metered {
+            units: Some(10_000),
+            fees: vec![100, 200],
+            sent: Mutex::new(Vec::new()),
+            asked: Mutex::new(Vec::new()),
+            hashes: Mutex::new(0),
+            expire: Mutex::new(0),
+        });
+        let fees = FeePolicy {
+            floor: 1,
+            ceiling: 1_000,
+            percentile: 50,
+        };
+        let sender = Sender::new(cluster.clone(), Arc::new(Keypair::new()), fees);
+        let shared = [market];
+        for account in [own, Pubkey::new_unique(), Pubkey::new_unique()] {
+            let sent = sender
+                .simulate_and_send_fixed(&[ix(account)], 50_000, Some(&shared))
+                .await
+                .unwrap();
+            assert!(matches!(sent, Sent::Landed(_)));
+        }
+        assert_eq!(*cluster.hashes.lock().unwrap(), 1, "one blockhash a slot");
+        // The same instructions again on the same blockhash: a transaction of their own, one
+        // micro-lamport dearer (the median of 100 and 200 is 100), not a duplicate.
+        sender
+            .simulate_and_send_fixed(&[ix(own)], 50_000, Some(&shared))
+            .await
+            .unwrap();
+        {
+            let txs = cluster.sent.lock().unwrap();
+            assert_eq!(budget(&txs[0]).1, Some(100));
+            assert_eq!(budget(&txs[3]).1, Some(101));
+            assert_ne!(txs[0].signatures[0], txs[3].signatures[0]);
+        }
+        assert_eq!(
+            *cluster.asked.lock().unwrap(),
+            [market],
+            "one fee question a slot, on the shared accounts"
+        );
+        // After a slot, both are asked again.
+        tokio::time::sleep(REUSE).await;
+        sender
+            .simulate_and_send_fixed(&[ix(own)], 50_000, Some(&shared))
+            .await
+            .unwrap();
+        assert_eq!(*cluster.hashes.lock().unwrap(), 2);
+        assert_eq!(cluster.asked.lock().unwrap().len(), 2);
+        assert_eq!(
+            budget(&cluster.sent.lock().unwrap()[4]).1,
+            Some(100),
+            "a new blockhash, a new transaction"
+        );
+        // A send refused as expired is retried on a fresh blockhash, not the held one.
+        *cluster.expire.lock().unwrap() = 1;
+        let sent = sender
+            .simulate_and_send_fixed(&[ix(own)], 50_000, Some(&shared))
+            .await
+            .unwrap();
+        assert!(matches!(sent, Sent::Landed(_)));
+        let txs = cluster.sent.lock().unwrap();
+        let [.., expired, landed] = txs.as_slice() else {
+            panic!("two sends")
+        };
+        assert_eq!(
+            expired.message.recent_blockhash,
+            Hash::new_from_array([2; 32])
+        );
+        assert_eq!(
+            landed.message.recent_blockhash,
+            Hash::new_from_array([3; 32])
         );
     }
 }

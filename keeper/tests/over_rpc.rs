@@ -166,11 +166,7 @@ async fn the_account_stream_reconciles_what_changed_while_it_was_down() {
     // Down at first: no changes to take, and a liquidator polls.
     assert!(stream.take_changes().is_none());
     let keeper = Keeper {
-        sender: Sender {
-            cluster: rpc.clone(),
-            signer: Arc::new(Keypair::new()),
-            fees: FeePolicy::fixed(0),
-        },
+        sender: Sender::new(rpc.clone(), Arc::new(Keypair::new()), FeePolicy::fixed(0)),
         metrics: metrics.clone(),
         tuning: perp_keeper::config::Tuning::default(),
     };

@@ -122,14 +122,22 @@ async fn main() -> anyhow::Result<()> {
         .await?;
         children.push((keeper::spawn(&bin, &config)?, listen));
     }
-    // Ready: every keeper follows every seeded account.
+    // Ready: every keeper follows every seeded account, and a streaming keeper's stream is up
+    // (its reconciling listing done): the crash finds it in its steady state, not still
+    // polling as it does at start.
     let market = ex.venue.markets[0].market.to_string();
     let ready = Instant::now();
     for (_, listen) in &children {
-        while sum(&metrics(*listen).await, "keeper_accounts_tracked", &market) < accounts as f64 {
+        while {
+            let text = metrics(*listen).await;
+            sum(&text, "keeper_accounts_tracked", &market) < accounts as f64
+                || (stream
+                    && (sum(&text, "keeper_stream_up", &market) < 1.0
+                        || sum(&text, "keeper_polling", &market) > 0.0))
+        } {
             anyhow::ensure!(
                 ready.elapsed() < DEADLINE,
-                "the keepers never followed every account"
+                "the keepers never followed every account (through their streams)"
             );
             tokio::time::sleep(Duration::from_millis(250)).await;
         }

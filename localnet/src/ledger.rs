@@ -85,10 +85,36 @@ pub enum Rejected {
     NotExecuted(TransactionError),
 }
 
+/// A slot's bids, summarised as a validator's `PrioritizationFeeCache` keeps them: the lowest
+/// compute-unit price (micro-lamports) of any transaction in the slot, and the lowest of those
+/// writing each account. A query is then a few map lookups per slot, whatever the traffic (a scan
+/// of every transaction's keys cost the exchange most of its time under a keeper's load).
+#[derive(Default)]
 struct SlotFees {
     slot: u64,
-    /// (micro-lamports per compute unit, writable keys) of each transaction in the slot.
-    txs: Vec<(u64, Vec<Pubkey>)>,
+    lowest: Option<u64>,
+    writers: HashMap<Pubkey, u64>,
+}
+
+impl SlotFees {
+    fn record(&mut self, fee: u64, writable: &[Pubkey]) {
+        self.lowest = Some(self.lowest.map_or(fee, |l| l.min(fee)));
+        for key in writable {
+            self.writers
+                .entry(*key)
+                .and_modify(|f| *f = (*f).min(fee))
+                .or_insert(fee);
+        }
+    }
+
+    /// What it took to land in this slot writing all of `accounts`: the slot's lowest bid, or
+    /// the highest of the accounts' lowest bids when that is more (Agave's rule).
+    fn to_write(&self, accounts: &[Pubkey]) -> u64 {
+        accounts
+            .iter()
+            .filter_map(|k| self.writers.get(k))
+            .fold(self.lowest.unwrap_or(0), |fee, f| fee.max(*f))
+    }
 }
 
 pub struct Ledger {
@@ -191,7 +217,7 @@ impl Ledger {
             let mut fees = self.fees.lock().expect("fees");
             fees.push_back(SlotFees {
                 slot: clock.slot,
-                txs: Vec::new(),
+                ..SlotFees::default()
             });
             while fees.len() > MAX_RECENT_BLOCKS {
                 fees.pop_front();
@@ -331,23 +357,12 @@ impl Ledger {
         self.txs.read().expect("txs").get(signature).cloned()
     }
 
-    /// Lowest compute-unit price bid in each recent slot by transactions writing any of
-    /// `accounts` (any transaction when empty); slots without one report 0.
+    /// Each recent slot's fee to land a transaction writing all of `accounts`
+    /// (`SlotFees::to_write`; with no accounts, the slot's lowest bid); an empty slot reports 0.
     pub fn prioritization_fees(&self, accounts: &[Pubkey]) -> Vec<(u64, u64)> {
         let fees = self.fees.lock().expect("fees");
         fees.iter()
-            .map(|s| {
-                let fee = s
-                    .txs
-                    .iter()
-                    .filter(|(_, keys)| {
-                        accounts.is_empty() || keys.iter().any(|k| accounts.contains(k))
-                    })
-                    .map(|(fee, _)| *fee)
-                    .min()
-                    .unwrap_or(0);
-                (s.slot, fee)
-            })
+            .map(|s| (s.slot, s.to_write(accounts)))
             .collect()
     }
 
@@ -466,8 +481,7 @@ impl Ledger {
             }
         }
         if let Some(s) = self.fees.lock().expect("fees").back_mut() {
-            s.txs
-                .push((priority_fee(&record.transaction.message), writable.clone()));
+            s.record(priority_fee(&record.transaction.message), &writable);
         }
         self.emit(Change::Accounts {
             slot,
@@ -587,5 +601,34 @@ impl Cluster for Ledger {
 
     async fn send(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
         outcome(tx, self.process(tx.clone().into(), false).await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SlotFees;
+    use solana_sdk::pubkey::Pubkey;
+
+    #[test]
+    fn a_slot_prices_writing_accounts_as_a_validator_does() {
+        let (hot, quiet, untouched) = (
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+        );
+        let mut slot = SlotFees::default();
+        assert_eq!(slot.to_write(&[hot]), 0, "an empty slot asks nothing");
+        slot.record(1_234, &[hot]);
+        slot.record(5_000, &[hot]);
+        // The slot's lowest bid is the floor for any account, touched or not.
+        assert_eq!(slot.to_write(&[untouched]), 1_234);
+        assert_eq!(slot.to_write(&[]), 1_234);
+        slot.record(0, &[quiet]);
+        assert_eq!(slot.to_write(&[untouched]), 0);
+        assert_eq!(slot.to_write(&[]), 0);
+        assert_eq!(slot.to_write(&[quiet]), 0);
+        // An account's lowest bid, and the highest of several accounts'.
+        assert_eq!(slot.to_write(&[hot]), 1_234);
+        assert_eq!(slot.to_write(&[quiet, hot, untouched]), 1_234);
     }
 }

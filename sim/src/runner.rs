@@ -232,11 +232,11 @@ impl<'a> Runner<'a> {
                 .user(scenario.keeper.collateral, KEEPER_LAMPORTS)
                 .await?;
             let keeper = Keeper {
-                sender: Sender {
-                    cluster: world.bank.clone(),
-                    signer: Arc::new(user.wallet.insecure_clone()),
-                    fees: tuning.fees(),
-                },
+                sender: Sender::new(
+                    world.bank.clone(),
+                    Arc::new(user.wallet.insecure_clone()),
+                    tuning.fees(),
+                ),
                 metrics: Arc::new(Metrics::new()),
                 tuning: tuning.clone(),
             };
@@ -544,11 +544,11 @@ impl<'a> Runner<'a> {
     async fn finish(mut self, started: std::time::Instant) -> anyhow::Result<Report> {
         let w = &self.world;
         let drain = Keeper {
-            sender: Sender {
-                cluster: w.bank.clone(),
-                signer: Arc::new(w.bank.payer().insecure_clone()),
-                fees: perp_keeper::sender::FeePolicy::fixed(0),
-            },
+            sender: Sender::new(
+                w.bank.clone(),
+                Arc::new(w.bank.payer().insecure_clone()),
+                perp_keeper::sender::FeePolicy::fixed(0),
+            ),
             metrics: Arc::new(Metrics::new()),
             tuning: Tuning::default(),
         };

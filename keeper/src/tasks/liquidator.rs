@@ -20,6 +20,7 @@ use perp_sdk::perp::error::ErrorCode;
 use perp_sdk::perp::state::{EventQueueAccount, MarginAccount, Market};
 use perp_sdk::perp_engine::book::MarketEventQueue;
 use perp_sdk::perp_engine::oracle::{Action, PriceBand};
+use perp_sdk::perp_engine::risk::account::MarketRules;
 use perp_sdk::risk::{self, AccountRisk, RiskError};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
@@ -49,6 +50,10 @@ struct Tracked {
     /// not tried again on them.
     acted_at: Option<i64>,
 }
+
+/// A pass sends at most this many times `max_liquidations_per_tick` liquidations before the
+/// accounts are judged again (a backlog keeps the next pass running at once).
+const PASS_WINDOWS: usize = 4;
 
 /// How long an account whose liquidation landed (or lost a race) waits for its newer state (the
 /// stream's notification, or the next poll) before it is judged on what is held again.
@@ -94,8 +99,10 @@ pub struct Liquidator {
     first_seen: HashMap<Pubkey, i64>,
     accounts: HashMap<Pubkey, Tracked>,
     last_scan: Option<i64>,
-    /// Inputs of the last evaluation shared by all accounts: the band and the market bytes.
-    last_inputs: Option<(PriceBand, Vec<u8>)>,
+    /// Inputs of the last evaluation shared by all accounts: the band and the market's risk
+    /// rules (`Market::rules`, everything the valuation reads of the market; not its
+    /// bookkeeping, which every liquidation changes).
+    last_inputs: Option<(PriceBand, MarketRules)>,
     /// The event queue's bytes at the last evaluation, and the accounts it had fills for.
     last_queue: Option<Vec<u8>>,
     last_queued: std::collections::HashSet<Pubkey>,
@@ -354,7 +361,7 @@ impl Liquidator {
         queue: &MarketEventQueue,
         pass: &mut LiquidatorPass,
     ) -> Result<(Vec<(i128, Pubkey)>, Vec<Pubkey>), KeeperError> {
-        let inputs = (band, bytemuck::bytes_of(market).to_vec());
+        let inputs = (band, market.rules());
         if self.last_inputs.as_ref() != Some(&inputs) {
             self.accounts.values_mut().for_each(|t| t.verdict = None);
             self.last_inputs = Some(inputs);
@@ -454,29 +461,25 @@ impl Liquidator {
             .filter(|key| self.acts_on(key, now))
             .copied()
             .collect();
-        let more_due = due.len() > k.tuning.max_liquidations_per_tick;
-        due.truncate(k.tuning.max_liquidations_per_tick);
+        // At most `max_liquidations_per_tick` in flight, each its own transaction, and a new
+        // one sent as each lands (a slow confirmation holds back nothing but its own slot), up
+        // to `PASS_WINDOWS` times that in one pass, so a long backlog is judged afresh (worst
+        // first, new prices) every few hundred liquidations.
+        let in_flight = k.tuning.max_liquidations_per_tick.max(1);
+        let budget = in_flight * PASS_WINDOWS;
+        let more_due = due.len() > budget;
+        due.truncate(budget);
         pass.deferred = pass
             .liquidatable
             .iter()
             .filter(|key| !self.acts_on(key, now))
             .count();
-        let room = k.tuning.max_liquidations_per_tick.saturating_sub(due.len());
-        // The due liquidations go out together, each its own transaction: one account's slow
-        // confirmation does not hold back the next.
+        let room = in_flight.saturating_sub(due.len());
+        let mut due = due.into_iter();
         let mut sends = tokio::task::JoinSet::new();
-        for key in due {
-            if !self.share.owns(&key) {
-                self.taken_over.insert(key);
-            }
-            let (sender, ixs) = (k.sender.clone(), self.liquidate_ixs(k, &snap, key));
-            sends.spawn(async move {
-                let started = Instant::now();
-                let sent = sender
-                    .simulate_and_send_fixed(&ixs, MAX_COMPUTE_UNITS)
-                    .await;
-                (key, sent, started.elapsed())
-            });
+        let shared = self.shared_writes(k, &snap);
+        for key in due.by_ref().take(in_flight) {
+            sends.spawn(self.liquidation(k, &snap, key, &shared));
         }
         while let Some(joined) = sends.join_next().await {
             let (key, sent, latency) = joined.expect("a liquidation's send does not panic");
@@ -490,6 +493,12 @@ impl Liquidator {
                     tracing::warn!(account = %key, error = %e, "liquidation not sent");
                     pass.failed += 1;
                 }
+            }
+            // Once the keeper's margin is used up, the rest wait for the unwind.
+            if pass.no_capacity == 0
+                && let Some(key) = due.next()
+            {
+                sends.spawn(self.liquidation(k, &snap, key, &shared));
             }
         }
         // More than one pass may send: the next starts as soon as this one ends, unless the
@@ -593,6 +602,49 @@ impl Liquidator {
             token_program: m.quote_token_program,
             oracles: snap.oracle_metas(),
         })]
+    }
+
+    /// The liquidation of `key`, simulated then sent, priced on `shared` (`shared_writes`);
+    /// what became of it and how long it took.
+    fn liquidation(
+        &mut self,
+        k: &Keeper,
+        snap: &MarketSnapshot,
+        key: Pubkey,
+        shared: &Arc<Vec<Pubkey>>,
+    ) -> impl std::future::Future<Output = (Pubkey, Result<Sent, perp_sdk::ClusterError>, Duration)>
+    + Send
+    + 'static {
+        if !self.share.owns(&key) {
+            self.taken_over.insert(key);
+        }
+        let (sender, ixs, fee_on) = (
+            k.sender.clone(),
+            self.liquidate_ixs(k, snap, key),
+            shared.clone(),
+        );
+        async move {
+            let started = Instant::now();
+            let sent = sender
+                .simulate_and_send_fixed(&ixs, MAX_COMPUTE_UNITS, Some(&fee_on))
+                .await;
+            (key, sent, started.elapsed())
+        }
+    }
+
+    /// What every liquidation of the market writes (all but the liquidated account): what
+    /// they compete for, so what their priority fee is priced on.
+    fn shared_writes(&self, k: &Keeper, snap: &MarketSnapshot) -> Arc<Vec<Pubkey>> {
+        let m = &snap.market;
+        Arc::new(vec![
+            k.sender.signer.pubkey(),
+            snap.key,
+            self.keeper_account,
+            m.book,
+            m.event_queue,
+            m.collateral_vault,
+            m.insurance_vault,
+        ])
     }
 
     /// Counts what became of the liquidation of `key` and backs the account off if it failed.

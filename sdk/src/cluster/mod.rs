@@ -97,6 +97,12 @@ pub trait Cluster: Send + Sync {
     async fn simulate(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError>;
     /// Sends `tx` and waits until it is confirmed or refused.
     async fn send(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError>;
+    /// `send` for a transaction its sender has just simulated: an RPC node skips its own
+    /// preflight simulation (a second run of the same transaction before the real one). A
+    /// transaction that fails then lands as failed, with its fee, instead of being refused.
+    async fn send_simulated(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
+        self.send(tx).await
+    }
     /// The priority fees (micro-lamports per compute unit) recent slots paid to write
     /// `accounts` (`getRecentPrioritizationFees`); none where the cluster keeps no such record.
     async fn prioritization_fees(&self, _accounts: &[Pubkey]) -> Result<Vec<u64>, ClusterError> {

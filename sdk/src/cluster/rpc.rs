@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client_api::client_error::{Error as ClientError, ErrorKind};
-use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
+use solana_rpc_client_api::config::{
+    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig,
+};
 use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
 use solana_rpc_client_api::request::{RpcError, RpcResponseErrorData};
 use solana_rpc_client_api::response::RpcSimulateTransactionResult;
@@ -26,6 +28,10 @@ const CONCURRENT_READS: usize = 4;
 /// of the program for it (about 2.5 s for 100,000 margin accounts on the local exchange, often
 /// more on a provider), far longer than any other request a keeper makes.
 const MIN_LISTING_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How often a transaction sent without preflight is asked after until it is processed (the
+/// local exchange has processed it before it answers; a validator within a slot or two).
+const STATUS_POLL: Duration = Duration::from_millis(50);
 
 pub struct RpcCluster {
     url: String,
@@ -197,27 +203,69 @@ impl Cluster for RpcCluster {
 
     async fn send(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
         match self.client.send_and_confirm_transaction(tx).await {
-            Ok(signature) => Ok(TxOutcome {
-                signature,
-                err: None,
-                logs: Vec::new(),
-                units: None,
-            }),
-            Err(e) => match e.kind() {
-                // Refused in the node's preflight simulation: a normal outcome, with logs.
-                ErrorKind::RpcError(RpcError::RpcResponseError {
-                    data: RpcResponseErrorData::SendTransactionPreflightFailure(sim),
-                    ..
-                }) => Ok(outcome_of(tx, sim.clone())),
-                // Landed and failed.
-                ErrorKind::TransactionError(err) => Ok(TxOutcome {
-                    signature: tx.signatures[0],
-                    err: Some(err.clone()),
-                    logs: Vec::new(),
-                    units: None,
-                }),
-                _ => Err(self.error(&e)),
-            },
+            Ok(signature) => Ok(landed(signature, None)),
+            Err(e) => self.refusal(tx, &e),
+        }
+    }
+
+    async fn send_simulated(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
+        let config = RpcSendTransactionConfig {
+            skip_preflight: true,
+            ..RpcSendTransactionConfig::default()
+        };
+        let signature = match self.client.send_transaction_with_config(tx, config).await {
+            Ok(signature) => signature,
+            Err(e) => return self.refusal(tx, &e),
+        };
+        let status = async || {
+            self.client
+                .get_signature_status(&signature)
+                .await
+                .map_err(|e| self.error(&e))
+        };
+        loop {
+            if let Some(result) = status().await? {
+                return Ok(landed(signature, result.err()));
+            }
+            let valid = self
+                .client
+                .is_blockhash_valid(&tx.message.recent_blockhash, CommitmentConfig::processed())
+                .await
+                .map_err(|e| self.error(&e))?;
+            if !valid {
+                // Expired unprocessed (one last look: it may have landed meanwhile).
+                let err = match status().await? {
+                    Some(result) => result.err(),
+                    None => Some(TransactionError::BlockhashNotFound),
+                };
+                return Ok(landed(signature, err));
+            }
+            tokio::time::sleep(STATUS_POLL).await;
+        }
+    }
+}
+
+/// A transaction's outcome as its status reports it (no logs, no units).
+fn landed(signature: solana_sdk::signature::Signature, err: Option<TransactionError>) -> TxOutcome {
+    TxOutcome {
+        signature,
+        err,
+        logs: Vec::new(),
+        units: None,
+    }
+}
+
+impl RpcCluster {
+    /// A `sendTransaction` that did not land: refused in the node's preflight simulation (a
+    /// normal outcome, with logs), or landed and failed; anything else is the endpoint's error.
+    fn refusal(&self, tx: &Transaction, e: &ClientError) -> Result<TxOutcome, ClusterError> {
+        match e.kind() {
+            ErrorKind::RpcError(RpcError::RpcResponseError {
+                data: RpcResponseErrorData::SendTransactionPreflightFailure(sim),
+                ..
+            }) => Ok(outcome_of(tx, sim.clone())),
+            ErrorKind::TransactionError(err) => Ok(landed(tx.signatures[0], Some(err.clone()))),
+            _ => Err(self.error(e)),
         }
     }
 }
