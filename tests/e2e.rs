@@ -318,7 +318,7 @@ async fn shipped_scenarios_hold_their_invariants() {
             "{name}: open interest balances"
         );
         for k in &report.keepers {
-            assert_eq!(k.failed, 0, "{name}: keeper failures");
+            assert_eq!(k.failed, 0, "{name}: keeper failures {:?}", k.failures);
         }
         match name.as_str() {
             "calm" | "one_source_spike" => assert_eq!(report.liquidations, 0, "{name}"),
@@ -369,7 +369,12 @@ async fn keepers_that_split_the_accounts_waste_no_transactions_on_races() {
         assert_eq!(
             (failed, report.liquidatable_at_end),
             (0, 0),
-            "{count} {split}"
+            "{count} {split}: {:?}",
+            report
+                .keepers
+                .iter()
+                .flat_map(|k| &k.failures)
+                .collect::<Vec<_>>()
         );
         if split || count == 1 {
             assert_eq!(raced, 0, "{count} keepers splitting race for nothing");

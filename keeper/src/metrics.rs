@@ -46,6 +46,10 @@ pub struct Metrics {
     pub liquidatable_oldest_seconds: IntGaugeVec,
     /// The same, readable back for `/health` (a gauge vector cannot list its labels).
     oldest: std::sync::Mutex<std::collections::BTreeMap<String, i64>>,
+    /// Accounts whose health the keeper's maths refused to compute, per market (it cannot tell
+    /// whether they are liquidatable).
+    pub unvalued_accounts: IntGaugeVec,
+    unvalued: std::sync::Mutex<std::collections::BTreeMap<String, usize>>,
 }
 
 impl Metrics {
@@ -123,6 +127,12 @@ impl Metrics {
                 &["market"],
             ),
             oldest: Default::default(),
+            unvalued_accounts: gauge(
+                "unvalued_accounts",
+                "Accounts whose health the keeper could not compute at the last pass",
+                &["market"],
+            ),
+            unvalued: Default::default(),
             rpc_disagreements: counter(
                 "rpc_disagreements_total",
                 "Simulations this endpoint refused and the next one ran",
@@ -208,6 +218,27 @@ impl Metrics {
             .iter()
             .filter(|(_, s)| **s > secs)
             .map(|(m, s)| (m.clone(), *s))
+            .collect()
+    }
+
+    /// Records how many accounts of `market` the keeper could not value.
+    pub fn unvalued(&self, market: &str, count: usize) {
+        self.unvalued_accounts
+            .with_label_values(&[market])
+            .set(count as i64);
+        self.unvalued
+            .lock()
+            .expect("unvalued")
+            .insert(market.to_string(), count);
+    }
+
+    /// Markets with accounts the keeper could not value, and how many.
+    pub fn unvalued_markets(&self) -> Vec<(String, usize)> {
+        let unvalued = self.unvalued.lock().expect("unvalued");
+        unvalued
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(m, n)| (m.clone(), *n))
             .collect()
     }
 

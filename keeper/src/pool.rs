@@ -259,12 +259,23 @@ impl Cluster for EndpointPool {
         self.route(|c| c.clock()).await
     }
 
-    /// Simulates on the preferred endpoint; a refusal is checked on the next endpoint (a
-    /// lagging or lying endpoint most easily makes a transaction look refused). When they disagree the success stands, and the
-    /// disagreement is counted against the endpoint that refused.
+    /// Simulates on the preferred endpoint; a refusal is checked on the next endpoint
+    /// (`simulate_until`).
     async fn simulate(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
+        self.simulate_until(tx, &|o| o.err.is_none()).await
+    }
+
+    /// Simulates on the preferred endpoint; an answer `good` rejects is checked on the next
+    /// endpoint (a lagging or lying endpoint most easily makes a transaction look refused, or
+    /// pointless: an unwind that would fill nothing). When they disagree the good answer
+    /// stands, and the disagreement is counted against the preferred endpoint.
+    async fn simulate_until(
+        &self,
+        tx: &Transaction,
+        good: &(dyn for<'o> Fn(&'o TxOutcome) -> bool + Sync),
+    ) -> Result<TxOutcome, ClusterError> {
         let first = self.route(|c| c.simulate(tx)).await?;
-        if first.err.is_none() {
+        if good(&first) {
             return Ok(first);
         }
         // The endpoint that answered is the first one up; the second opinion comes from the
@@ -282,9 +293,9 @@ impl Cluster for EndpointPool {
         }
         let (preferred, second) = (&self.endpoints[at], &self.endpoints[(at + 1) % n]);
         match second.cluster.simulate(tx).await {
-            Ok(other) if other.err.is_none() => {
+            Ok(other) if good(&other) => {
                 let name = preferred.cluster.endpoint();
-                tracing::warn!(endpoint = name, other = second.cluster.endpoint(), refused = ?first.err, "endpoints disagree on a simulation; the success stands");
+                tracing::warn!(endpoint = name, other = second.cluster.endpoint(), refused = ?first.err, "endpoints disagree on a simulation; the good answer stands");
                 self.metrics
                     .rpc_disagreements
                     .with_label_values(&[name])
@@ -365,10 +376,16 @@ mod tests {
                     solana_sdk::instruction::InstructionError::Custom(6_000),
                 ),
             );
+            // The quiet one says yes, but that the transaction does nothing.
+            let logs = if err.is_none() && self.name != "quiet" {
+                vec!["fill".to_string()]
+            } else {
+                Vec::new()
+            };
             Ok(TxOutcome {
                 signature: tx.signatures[0],
                 err,
-                logs: Vec::new(),
+                logs,
                 units: None,
             })
         }
@@ -483,8 +500,28 @@ mod tests {
             1
         );
         // Alone, its answer is all there is.
-        let alone = EndpointPool::new(vec![endpoint("liar", 1_000, now)], metrics, FRESH);
+        let alone = EndpointPool::new(vec![endpoint("liar", 1_000, now)], metrics.clone(), FRESH);
         assert!(alone.simulate(&tx).await.unwrap().err.is_some());
+        // A success that does not do what the caller needs (an unwind that would fill
+        // nothing, as a liar can claim) is checked the same way.
+        let quiet = EndpointPool::new(
+            vec![
+                endpoint("quiet", 1_000, now),
+                endpoint("honest", 1_000, now),
+            ],
+            metrics.clone(),
+            FRESH,
+        );
+        let fills = |o: &TxOutcome| o.err.is_none() && o.logs.iter().any(|l| l == "fill");
+        let out = quiet.simulate_until(&tx, &fills).await.unwrap();
+        assert!(fills(&out), "the honest endpoint's fill stands");
+        assert_eq!(
+            metrics
+                .rpc_disagreements
+                .with_label_values(&["quiet"])
+                .get(),
+            1
+        );
     }
 
     #[tokio::test]

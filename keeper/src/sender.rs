@@ -12,15 +12,17 @@ use solana_sdk::signature::Keypair;
 use solana_sdk::signature::Signature;
 use solana_sdk::signer::Signer;
 use solana_sdk::transaction::{Transaction, TransactionError};
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Tries of one transaction refused for a transient reason, pausing a little longer each time
-/// (transactions sent together by one keeper all write the market, so a bank that executes them
-/// side by side locks some out for a moment).
+/// Tries of one transaction refused for a transient reason, pausing twice as long each time
+/// from `RETRY_PAUSE` up to `MAX_RETRY_PAUSE` (about 3.7 s in all: transactions sent together
+/// by one keeper, or by keepers side by side, all write the market, so a bank that executes
+/// them side by side locks some out for a moment, longer on a loaded machine).
 const ATTEMPTS: u32 = 10;
 const RETRY_PAUSE: Duration = Duration::from_millis(20);
+const MAX_RETRY_PAUSE: Duration = Duration::from_millis(640);
 
 /// A blockhash is reused this long, and a recent-fee answer about the same accounts as long: one
 /// slot, over which the blockhash stays the same and the answer (about finished slots) barely
@@ -104,18 +106,29 @@ struct Recent {
     blockhash: Option<(Instant, solana_sdk::hash::Hash)>,
     /// By the (sorted) accounts asked about.
     fees: HashMap<Vec<Pubkey>, (Instant, Vec<u64>)>,
-    /// The signatures built on one blockhash (`Sender::distinct`).
-    sent: (solana_sdk::hash::Hash, HashSet<Signature>),
+    /// The signatures built on each of the last `BLOCKHASHES_REMEMBERED` blockhashes
+    /// (`Sender::distinct`), oldest first.
+    built: VecDeque<(solana_sdk::hash::Hash, HashSet<Signature>)>,
 }
+
+/// Blockhashes whose transactions `Recent` remembers: sends in flight may still use an older
+/// one than the latest (a retry's fresh one, another task's), never one this many back.
+const BLOCKHASHES_REMEMBERED: usize = 8;
 
 impl Recent {
     /// Records `tx` as built; false if an identical one was.
     fn claim(&mut self, tx: &Transaction) -> bool {
         let blockhash = tx.message.recent_blockhash;
-        if self.sent.0 != blockhash {
-            self.sent = (blockhash, HashSet::new());
+        if !self.built.iter().any(|(h, _)| *h == blockhash) {
+            if self.built.len() == BLOCKHASHES_REMEMBERED {
+                self.built.pop_front();
+            }
+            self.built.push_back((blockhash, HashSet::new()));
         }
-        self.sent.1.insert(tx.signatures[0])
+        self.built
+            .iter_mut()
+            .find(|(h, _)| *h == blockhash)
+            .is_some_and(|(_, built)| built.insert(tx.signatures[0]))
     }
 }
 
@@ -125,6 +138,9 @@ pub struct Sender {
     pub signer: Arc<Keypair>,
     pub fees: FeePolicy,
     recent: Arc<Mutex<Recent>>,
+    /// One question about the blockhash at a time: the sends that find it stale wait for the
+    /// one asking instead of all asking (and the last answer, maybe an older one, winning).
+    asking: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Sender {
@@ -134,17 +150,28 @@ impl Sender {
             signer,
             fees,
             recent: Arc::default(),
+            asking: Arc::default(),
         }
     }
 
     /// The latest blockhash, asked at most once per `REUSE` unless `fresh` (the last one
     /// expired).
     async fn blockhash(&self, fresh: bool) -> Result<solana_sdk::hash::Hash, ClusterError> {
-        let held = self.recent.lock().expect("recent").blockhash;
-        if let Some((at, hash)) = held
-            && !fresh
-            && at.elapsed() < REUSE
-        {
+        let asked = Instant::now();
+        let held = || {
+            self.recent
+                .lock()
+                .expect("recent")
+                .blockhash
+                .filter(|(at, _)| (!fresh && at.elapsed() < REUSE) || *at > asked)
+                .map(|(_, hash)| hash)
+        };
+        if let Some(hash) = held() {
+            return Ok(hash);
+        }
+        let _asking = self.asking.lock().await;
+        // Asked by another send while this one waited.
+        if let Some(hash) = held() {
             return Ok(hash);
         }
         let hash = self.cluster.latest_blockhash().await?;
@@ -254,7 +281,7 @@ impl Sender {
             if attempt >= ATTEMPTS || !is_transient(sent.outcome()) {
                 return Ok(sent);
             }
-            tokio::time::sleep(RETRY_PAUSE * attempt).await;
+            tokio::time::sleep((RETRY_PAUSE * 2u32.pow(attempt - 1)).min(MAX_RETRY_PAUSE)).await;
             attempt += 1;
         }
     }
@@ -303,7 +330,8 @@ impl Sender {
     ) -> Result<Sent, ClusterError> {
         // Simulated with the most a transaction may use, so the limit never decides the answer.
         let simulated = self.distinct(ixs, blockhash, price, Some(MAX_COMPUTE_UNITS));
-        let sim = self.cluster.simulate(&simulated).await?;
+        let good = |o: &TxOutcome| o.err.is_none() && worth(o);
+        let sim = self.cluster.simulate_until(&simulated, &good).await?;
         if sim.err.is_some() || !worth(&sim) {
             return Ok(Sent::Refused(sim));
         }
@@ -599,5 +627,29 @@ mod tests {
             landed.message.recent_blockhash,
             Hash::new_from_array([3; 32])
         );
+    }
+
+    #[test]
+    fn a_transaction_built_again_is_seen_whichever_blockhash_came_between() {
+        let payer = Keypair::new();
+        let ix = Instruction::new_with_bytes(Pubkey::new_unique(), &[1], Vec::new());
+        let on = |hash: u8| {
+            Transaction::new_signed_with_payer(
+                std::slice::from_ref(&ix),
+                Some(&payer.pubkey()),
+                &[&payer],
+                Hash::new_from_array([hash; 32]),
+            )
+        };
+        let mut recent = Recent::default();
+        assert!(recent.claim(&on(1)));
+        assert!(recent.claim(&on(2)));
+        assert!(!recent.claim(&on(1)), "the same transaction as the first");
+        assert!(!recent.claim(&on(2)));
+        // Forgotten only once enough newer blockhashes came.
+        for hash in 3..=(2 + BLOCKHASHES_REMEMBERED as u8) {
+            assert!(recent.claim(&on(hash)));
+        }
+        assert!(recent.claim(&on(1)));
     }
 }

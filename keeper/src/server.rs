@@ -95,6 +95,15 @@ async fn health(State(s): State<ServerState>) -> (StatusCode, String) {
             ),
         );
     }
+    // Not knowing whether an account is liquidatable is as bad as knowing it stays so.
+    let unvalued = s.metrics.unvalued_markets();
+    if !unvalued.is_empty() {
+        let markets: Vec<String> = unvalued.iter().map(|(m, n)| format!("{m} ({n})")).collect();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("accounts the keeper cannot value: {}\n", markets.join(", ")),
+        );
+    }
     if !late.is_empty() {
         let names: Vec<String> = late
             .iter()
@@ -200,6 +209,15 @@ mod tests {
             (503, "accounts liquidatable for over 30s: M1 (31s)\n")
         );
         metrics.liquidatable("M1", 2, 30);
+        assert_eq!(get(addr, "/health").await, (200, "ok\n".to_string()));
+        // An account whose health cannot be computed: unhealthy until it can be.
+        metrics.unvalued("M1", 1);
+        let (status, body) = get(addr, "/health").await;
+        assert_eq!(
+            (status, body.as_str()),
+            (503, "accounts the keeper cannot value: M1 (1)\n")
+        );
+        metrics.unvalued("M1", 0);
         assert_eq!(get(addr, "/health").await, (200, "ok\n".to_string()));
 
         clocks.register("stuck", Duration::ZERO);

@@ -10,6 +10,8 @@ pub struct KeeperReport {
     pub failed: u64,
     /// Refused for the keeper's own margin (`KeeperUnhealthy`).
     pub no_capacity: u64,
+    /// Why each failed liquidation failed (account: error and last log line).
+    pub failures: Vec<String>,
 }
 
 #[derive(Debug, Default, Serialize, Clone)]

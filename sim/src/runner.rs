@@ -59,6 +59,8 @@ struct SimKeeper {
     unwind: Option<Unwinder>,
     next_at: i64,
     last_crank: Option<i64>,
+    /// Why its failed liquidations failed.
+    failures: Vec<String>,
 }
 
 impl SimKeeper {
@@ -90,7 +92,14 @@ impl SimKeeper {
     /// The round's liquidation pass; returns the landed liquidations' outcomes and latencies.
     async fn liquidate(&mut self) -> Vec<(TxOutcome, Duration)> {
         match self.liquidator.tick(&self.keeper).await {
-            Ok(pass) => pass.landed.into_iter().map(|(_, o, d)| (o, d)).collect(),
+            Ok(pass) => {
+                let failures = pass
+                    .failures
+                    .iter()
+                    .map(|(key, why)| format!("{key}: {why}"));
+                self.failures.extend(failures);
+                pass.landed.into_iter().map(|(_, o, d)| (o, d)).collect()
+            }
             Err(e) => {
                 eprintln!("keeper liquidator pass failed: {e}");
                 Vec::new()
@@ -106,6 +115,7 @@ impl SimKeeper {
             raced: m.liquidations_of("raced"),
             failed: m.liquidations_of("failed"),
             no_capacity: m.liquidations_of("no_capacity"),
+            failures: self.failures.clone(),
         }
     }
 }
@@ -266,6 +276,7 @@ impl<'a> Runner<'a> {
                     .then(|| Unwinder::new(world.market, user.margin_account)),
                 next_at: 0,
                 last_crank: None,
+                failures: Vec::new(),
             });
         }
         let report = Report {

@@ -37,6 +37,8 @@ struct Verdict {
     below: Option<i128>,
     /// Above maintenance, but its orders would put it below (`order_cancel_at_risk` applies).
     orders_at_risk: bool,
+    /// The maths refused to value it (judged again when it or the market's inputs change).
+    unvalued: bool,
 }
 
 /// One followed account and its last verdict (`None`: not evaluated since it changed).
@@ -77,6 +79,8 @@ pub struct LiquidatorPass {
     pub failed: usize,
     /// Refused because the keeper's own margin could not take the position over.
     pub no_capacity: usize,
+    /// Why each failed liquidation failed (the account, the error and the last log line).
+    pub failures: Vec<(Pubkey, String)>,
     /// Accounts the maths could not value (skipped).
     pub unvalued: usize,
     /// Liquidatable accounts left to the keeper whose share they are, for now.
@@ -174,6 +178,7 @@ fn judge(market: &Market, account: &MarginAccount, band: PriceBand) -> Result<Ve
         orders_at_risk: below.is_none()
             && account.trader.open_order_count() > 0
             && risk::orders_at_risk(market, account, band)?,
+        unvalued: false,
     })
 }
 
@@ -404,6 +409,7 @@ impl Liquidator {
                             t.verdict = Some(Verdict {
                                 below: None,
                                 orders_at_risk: false,
+                                unvalued: true,
                             });
                             continue;
                         }
@@ -450,6 +456,12 @@ impl Liquidator {
             .ok_or(KeeperError::Missing(snap.market.event_queue))?;
         let queue = accounts::program_zero_copy::<EventQueueAccount>(&queue)?;
         let (below, at_risk) = self.evaluate(&snap.market, band, &queue.queue, &mut pass)?;
+        let unvalued = self
+            .accounts
+            .values()
+            .filter(|t| t.verdict.is_some_and(|v| v.unvalued))
+            .count();
+        k.metrics.unvalued(&self.market.to_string(), unvalued);
         pass.liquidatable = below.iter().map(|(_, key)| *key).collect();
         self.watch(k, Some(&pass.liquidatable), now);
         pass.orders_at_risk = at_risk;
@@ -465,9 +477,9 @@ impl Liquidator {
         // one sent as each lands (a slow confirmation holds back nothing but its own slot), up
         // to `PASS_WINDOWS` times that in one pass, so a long backlog is judged afresh (worst
         // first, new prices) every few hundred liquidations.
-        let in_flight = k.tuning.max_liquidations_per_tick.max(1);
+        let in_flight = k.tuning.max_liquidations_per_tick;
         let budget = in_flight * PASS_WINDOWS;
-        let more_due = due.len() > budget;
+        let more_due = budget > 0 && due.len() > budget;
         due.truncate(budget);
         pass.deferred = pass
             .liquidatable
@@ -477,7 +489,7 @@ impl Liquidator {
         let room = in_flight.saturating_sub(due.len());
         let mut due = due.into_iter();
         let mut sends = tokio::task::JoinSet::new();
-        let shared = self.shared_writes(k, &snap);
+        let shared = self.shared_writes(&snap);
         for key in due.by_ref().take(in_flight) {
             sends.spawn(self.liquidation(k, &snap, key, &shared));
         }
@@ -491,6 +503,7 @@ impl Liquidator {
                     k.metrics.liquidation("failed");
                     self.backoff.failed(key, now);
                     tracing::warn!(account = %key, error = %e, "liquidation not sent");
+                    pass.failures.push((key, format!("not sent: {e}")));
                     pass.failed += 1;
                 }
             }
@@ -632,14 +645,14 @@ impl Liquidator {
         }
     }
 
-    /// What every liquidation of the market writes (all but the liquidated account): what
-    /// they compete for, so what their priority fee is priced on.
-    fn shared_writes(&self, k: &Keeper, snap: &MarketSnapshot) -> Arc<Vec<Pubkey>> {
+    /// What every liquidation of the market writes and others write too: what they compete
+    /// for, so what their priority fee is priced on. Not the liquidated account (each its own),
+    /// nor the keeper's fee payer and margin account: only this keeper writes those, so their
+    /// recent bids would be its own, and one dear slot would price every later one.
+    fn shared_writes(&self, snap: &MarketSnapshot) -> Arc<Vec<Pubkey>> {
         let m = &snap.market;
         Arc::new(vec![
-            k.sender.signer.pubkey(),
             snap.key,
-            self.keeper_account,
             m.book,
             m.event_queue,
             m.collateral_vault,
@@ -690,6 +703,8 @@ impl Liquidator {
             Sent::Refused(o) | Sent::Failed(o) => {
                 k.metrics.liquidation("failed");
                 self.backoff.failed(key, now);
+                pass.failures
+                    .push((key, format!("{:?} {:?}", o.err, o.logs.last())));
                 tracing::warn!(account = %key, error = ?o.err, log = ?o.logs.last(), "liquidation failed");
                 pass.failed += 1;
             }

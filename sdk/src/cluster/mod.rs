@@ -95,6 +95,16 @@ pub trait Cluster: Send + Sync {
     async fn clock(&self) -> Result<Clock, ClusterError>;
     /// Runs `tx` without committing it.
     async fn simulate(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError>;
+    /// `simulate`, where an answer `good` rejects may be checked elsewhere: a cluster of
+    /// several endpoints asks a second one, and a good answer from it stands (one endpoint's
+    /// word alone must not keep a keeper from acting). One endpoint: its answer.
+    async fn simulate_until(
+        &self,
+        tx: &Transaction,
+        _good: &(dyn for<'o> Fn(&'o TxOutcome) -> bool + Sync),
+    ) -> Result<TxOutcome, ClusterError> {
+        self.simulate(tx).await
+    }
     /// Sends `tx` and waits until it is confirmed or refused.
     async fn send(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError>;
     /// `send` for a transaction its sender has just simulated: an RPC node skips its own

@@ -29,9 +29,11 @@ const CONCURRENT_READS: usize = 4;
 /// more on a provider), far longer than any other request a keeper makes.
 const MIN_LISTING_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// How often a transaction sent without preflight is asked after until it is processed (the
-/// local exchange has processed it before it answers; a validator within a slot or two).
-const STATUS_POLL: Duration = Duration::from_millis(50);
+/// How often a transaction sent without preflight is asked after until it is confirmed (the
+/// local exchange has processed it before it answers, so the first answer has it; a validator
+/// within a slot or two), and every how many of those asks whether its blockhash expired.
+const STATUS_POLL: Duration = Duration::from_millis(200);
+const EXPIRY_EVERY: u32 = 10;
 
 pub struct RpcCluster {
     url: String,
@@ -217,28 +219,32 @@ impl Cluster for RpcCluster {
             Ok(signature) => signature,
             Err(e) => return self.refusal(tx, &e),
         };
-        let status = async || {
+        let status = async |commitment| {
             self.client
-                .get_signature_status(&signature)
+                .get_signature_status_with_commitment(&signature, commitment)
                 .await
                 .map_err(|e| self.error(&e))
         };
+        let mut asked: u32 = 0;
         loop {
-            if let Some(result) = status().await? {
+            asked = asked.wrapping_add(1);
+            if let Some(result) = status(CommitmentConfig::confirmed()).await? {
                 return Ok(landed(signature, result.err()));
             }
-            let valid = self
-                .client
-                .is_blockhash_valid(&tx.message.recent_blockhash, CommitmentConfig::processed())
-                .await
-                .map_err(|e| self.error(&e))?;
-            if !valid {
-                // Expired unprocessed (one last look: it may have landed meanwhile).
-                let err = match status().await? {
-                    Some(result) => result.err(),
-                    None => Some(TransactionError::BlockhashNotFound),
-                };
-                return Ok(landed(signature, err));
+            if asked % EXPIRY_EVERY == 0 {
+                let valid = self
+                    .client
+                    .is_blockhash_valid(&tx.message.recent_blockhash, CommitmentConfig::processed())
+                    .await
+                    .map_err(|e| self.error(&e))?;
+                if !valid {
+                    // Expired, unless it was processed meanwhile (not yet confirmed).
+                    let err = match status(CommitmentConfig::processed()).await? {
+                        Some(result) => result.err(),
+                        None => Some(TransactionError::BlockhashNotFound),
+                    };
+                    return Ok(landed(signature, err));
+                }
             }
             tokio::time::sleep(STATUS_POLL).await;
         }
