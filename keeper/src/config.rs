@@ -54,8 +54,9 @@ pub struct Tuning {
     /// How often the liquidator re-lists the market's margin accounts (getProgramAccounts);
     /// between scans it refreshes the known ones (getMultipleAccounts).
     pub rescan_secs: i64,
-    /// Liquidations a pass sends together (each its own transaction); a pass that finds more
-    /// due runs the next one at once.
+    /// Liquidations in flight at once (each its own transaction; a new one starts as each
+    /// lands, up to four times this per pass); a pass that finds more due runs the next one at
+    /// once. 0 sends none.
     pub max_liquidations_per_tick: usize,
     /// Events settled per `events_consume` transaction.
     pub events_per_tx: u16,
