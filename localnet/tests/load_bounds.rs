@@ -19,8 +19,8 @@ use futures::{SinkExt, StreamExt};
 use perp_localnet::ServerConfig;
 use perp_localnet::exchange::faucet::TOTAL_PER_MINUTE;
 use perp_localnet::exchange::{Exchange, Options};
-use perp_localnet::pubsub::MAX_SUBSCRIPTIONS;
-use perp_localnet::rpc::MAX_RESPONSE_BYTES;
+use perp_localnet::pubsub::{MAX_QUEUED_BYTES_TOTAL, MAX_SUBSCRIPTIONS};
+use perp_localnet::rpc::{MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES_IN_FLIGHT};
 use serde_json::{Value, json};
 use solana_sdk::pubkey::Pubkey;
 use std::net::SocketAddr;
@@ -32,9 +32,14 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// How long the client attacks.
 const ATTACK: Duration = Duration::from_secs(10);
-/// The most the process's peak resident memory may grow during the attack. Measured on this
-/// 2-core machine in a debug build: see docs/local-exchange-limits.md.
-const CEILING_BYTES: u64 = 256 << 20;
+/// The most the process's peak resident memory may grow during the attack: the two pools (RPC
+/// answers built and not yet written, PubSub notifications queued), and for each connection
+/// sending batches, the batch being answered, held twice while it is encoded (its results, then
+/// their bytes, each up to the answer budget). Measured on this 2-core machine in a debug
+/// build: see docs/local-exchange-limits.md.
+const CEILING_BYTES: u64 = (MAX_RESPONSE_BYTES_IN_FLIGHT
+    + MAX_QUEUED_BYTES_TOTAL
+    + BATCHERS * 2 * MAX_RESPONSE_BYTES) as u64;
 /// Concurrent connections sending batches.
 const BATCHERS: usize = 4;
 /// Requests per batch (the most the exchange takes).
