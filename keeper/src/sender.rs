@@ -332,7 +332,7 @@ impl Sender {
         let simulated = self.distinct(ixs, blockhash, price, Some(MAX_COMPUTE_UNITS));
         let good = |o: &TxOutcome| o.err.is_none() && worth(o);
         let sim = self.cluster.simulate_until(&simulated, &good).await?;
-        if sim.err.is_some() || !worth(&sim) {
+        if !good(&sim) {
             return Ok(Sent::Refused(sim));
         }
         // What it used plus a fifth (the state may move a little before it lands).

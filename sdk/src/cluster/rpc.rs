@@ -44,6 +44,19 @@ pub struct RpcCluster {
 }
 
 impl RpcCluster {
+    /// A `sendTransaction` that did not land: refused in the node's preflight simulation (a
+    /// normal outcome, with logs), or landed and failed; anything else is the endpoint's error.
+    fn refusal(&self, tx: &Transaction, e: &ClientError) -> Result<TxOutcome, ClusterError> {
+        match e.kind() {
+            ErrorKind::RpcError(RpcError::RpcResponseError {
+                data: RpcResponseErrorData::SendTransactionPreflightFailure(sim),
+                ..
+            }) => Ok(outcome_of(tx, sim.clone())),
+            ErrorKind::TransactionError(err) => Ok(by_status(tx.signatures[0], Some(err.clone()))),
+            _ => Err(self.error(e)),
+        }
+    }
+
     /// One `getMultipleAccounts` request.
     async fn read_chunk(&self, keys: Vec<Pubkey>) -> Result<Vec<Option<Account>>, ClusterError> {
         self.client
@@ -205,7 +218,7 @@ impl Cluster for RpcCluster {
 
     async fn send(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
         match self.client.send_and_confirm_transaction(tx).await {
-            Ok(signature) => Ok(landed(signature, None)),
+            Ok(signature) => Ok(by_status(signature, None)),
             Err(e) => self.refusal(tx, &e),
         }
     }
@@ -229,7 +242,7 @@ impl Cluster for RpcCluster {
         loop {
             asked = asked.wrapping_add(1);
             if let Some(result) = status(CommitmentConfig::confirmed()).await? {
-                return Ok(landed(signature, result.err()));
+                return Ok(by_status(signature, result.err()));
             }
             if asked % EXPIRY_EVERY == 0 {
                 let valid = self
@@ -243,7 +256,7 @@ impl Cluster for RpcCluster {
                         Some(result) => result.err(),
                         None => Some(TransactionError::BlockhashNotFound),
                     };
-                    return Ok(landed(signature, err));
+                    return Ok(by_status(signature, err));
                 }
             }
             tokio::time::sleep(STATUS_POLL).await;
@@ -251,28 +264,17 @@ impl Cluster for RpcCluster {
     }
 }
 
-/// A transaction's outcome as its status reports it (no logs, no units).
-fn landed(signature: solana_sdk::signature::Signature, err: Option<TransactionError>) -> TxOutcome {
+/// A sent transaction's outcome as its status reports it (no logs, no units): landed (`err`:
+/// how it failed) or, with `BlockhashNotFound`, expired unprocessed.
+fn by_status(
+    signature: solana_sdk::signature::Signature,
+    err: Option<TransactionError>,
+) -> TxOutcome {
     TxOutcome {
         signature,
         err,
         logs: Vec::new(),
         units: None,
-    }
-}
-
-impl RpcCluster {
-    /// A `sendTransaction` that did not land: refused in the node's preflight simulation (a
-    /// normal outcome, with logs), or landed and failed; anything else is the endpoint's error.
-    fn refusal(&self, tx: &Transaction, e: &ClientError) -> Result<TxOutcome, ClusterError> {
-        match e.kind() {
-            ErrorKind::RpcError(RpcError::RpcResponseError {
-                data: RpcResponseErrorData::SendTransactionPreflightFailure(sim),
-                ..
-            }) => Ok(outcome_of(tx, sim.clone())),
-            ErrorKind::TransactionError(err) => Ok(landed(tx.signatures[0], Some(err.clone()))),
-            _ => Err(self.error(e)),
-        }
     }
 }
 
