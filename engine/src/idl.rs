@@ -21,6 +21,7 @@ use crate::risk::open_interest::OpenInterest;
 use crate::risk::state::MarketRisk;
 use crate::risk::volatility::Volatility;
 use crate::trader::{OpenOrder, Trader};
+use crate::trigger::{TriggerOrder, TriggerSlots};
 use anchor_lang_idl::build::IdlBuild;
 use anchor_lang_idl::types::{
     IdlArrayLen, IdlDefinedFields, IdlField, IdlRepr, IdlReprModifier, IdlSerialization, IdlType,
@@ -141,6 +142,27 @@ describe!([] Trader, "perp_engine::trader::Trader".into(), {
     slots_in_use: u32,
     padding: u32,
     orders: [OpenOrder; crate::trader::MAX_OPEN_ORDERS],
+});
+
+describe!([] TriggerOrder, "perp_engine::trigger::TriggerOrder".into(), {
+    id: u64,
+    client_order_id: u64,
+    trigger_price_ticks: u64,
+    limit_price_ticks: u64,
+    base_lots: u64,
+    expires_at: i64,
+    linked_id: u64,
+    direction: u8,
+    side: u8,
+    kind: u8,
+    reduce_only: u8,
+    by_delegate: u8,
+    padding: [u8; 3],
+});
+
+describe!([] TriggerSlots, "perp_engine::trigger::TriggerSlots".into(), {
+    next_id: u64,
+    slots: [TriggerOrder; crate::trigger::MAX_TRIGGERS],
 });
 
 describe!([] FundingSnapshot, "perp_engine::risk::funding::FundingSnapshot".into(), {
@@ -296,6 +318,10 @@ mod tests {
         assert_eq!(
             size_of_described::<Trader>(),
             core::mem::size_of::<Trader>()
+        );
+        assert_eq!(
+            size_of_described::<TriggerSlots>(),
+            core::mem::size_of::<TriggerSlots>()
         );
         assert_eq!(
             size_of_described::<MarketRisk>(),

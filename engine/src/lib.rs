@@ -20,6 +20,7 @@ pub mod price;
 pub mod risk;
 pub mod side;
 pub mod trader;
+pub mod trigger;
 pub mod units;
 
 pub use error::{EngineError, MathError};

@@ -113,6 +113,7 @@ pub fn margin_account_close(a: &CollateralAccounts, rent_receiver: Pubkey) -> In
             quote_mint: a.quote_mint,
             destination: a.user_token,
             token_program: a.token_program,
+            trigger_orders: trigger_orders_pda(&a.margin_account),
         },
         perp::instruction::MarginAccountClose {},
     )
@@ -461,6 +462,158 @@ pub fn order_cancel_all(a: &OrderAccounts, side: Option<perp::OrderSide>) -> Ins
     )
 }
 
+/// `order_requote`: cancels the account's orders (all, or by client id), then places `orders`,
+/// all or nothing; `makers` as for `order_place`.
+pub fn order_requote(
+    a: &OrderAccounts,
+    cancel_all: bool,
+    cancel_client_ids: Vec<u64>,
+    orders: Vec<perp::OrderArgs>,
+    makers: &[Pubkey],
+) -> Instruction {
+    let mut ix = build(
+        perp::accounts::OrderPlace {
+            exchange: exchange_pda(),
+            trading: trading(a),
+            event_queue: a.event_queue,
+            oracles: a.oracles.accounts(),
+        },
+        perp::instruction::OrderRequote {
+            cancel_all,
+            cancel_client_ids,
+            orders,
+        },
+    );
+    ix.accounts
+        .extend(makers.iter().map(|m| AccountMeta::new(*m, false)));
+    ix
+}
+
+/// `trigger_orders_create` for `margin_account`, by its owner or delegate; `payer` pays the rent.
+pub fn trigger_orders_create(signer: Pubkey, payer: Pubkey, margin_account: Pubkey) -> Instruction {
+    build(
+        perp::accounts::TriggerOrdersCreate {
+            signer,
+            payer,
+            margin_account,
+            trigger_orders: trigger_orders_pda(&margin_account),
+            system_program: anchor_lang::system_program::ID,
+        },
+        perp::instruction::TriggerOrdersCreate {},
+    )
+}
+
+/// `trigger_orders_close` by the owner; the rent goes to `rent_receiver` (who paid it).
+pub fn trigger_orders_close(
+    owner: Pubkey,
+    margin_account: Pubkey,
+    rent_receiver: Pubkey,
+) -> Instruction {
+    build(
+        perp::accounts::TriggerOrdersClose {
+            owner,
+            margin_account,
+            trigger_orders: trigger_orders_pda(&margin_account),
+            rent_receiver,
+        },
+        perp::instruction::TriggerOrdersClose {},
+    )
+}
+
+/// A reduce-only trigger: a market order down to `limit_price_ticks` once the index crosses
+/// `trigger_price_ticks` in `direction`; no client id, no expiry.
+pub fn trigger_args(
+    side: perp::OrderSide,
+    direction: perp::TriggerDirection,
+    trigger_price_ticks: u64,
+    limit_price_ticks: u64,
+    base_lots: u64,
+) -> perp::TriggerArgs {
+    perp::TriggerArgs {
+        side,
+        kind: perp::TriggerOrderKind::Market,
+        direction,
+        trigger_price_ticks,
+        limit_price_ticks,
+        base_lots,
+        reduce_only: true,
+        client_order_id: 0,
+        expires_at: 0,
+    }
+}
+
+/// `trigger_place` (with `bracket`: two linked triggers) by the owner or delegate.
+pub fn trigger_place(
+    signer: Pubkey,
+    market: Pubkey,
+    margin_account: Pubkey,
+    trigger: perp::TriggerArgs,
+    bracket: Option<perp::TriggerArgs>,
+) -> Instruction {
+    build(
+        perp::accounts::TriggerPlace {
+            signer,
+            market,
+            margin_account,
+            trigger_orders: trigger_orders_pda(&margin_account),
+        },
+        perp::instruction::TriggerPlace { trigger, bracket },
+    )
+}
+
+/// `trigger_cancel` of one trigger, or all (`None`), by the owner or delegate.
+pub fn trigger_cancel(
+    signer: Pubkey,
+    margin_account: Pubkey,
+    trigger_id: Option<u64>,
+) -> Instruction {
+    build(
+        perp::accounts::TriggerCancel {
+            signer,
+            margin_account,
+            trigger_orders: trigger_orders_pda(&margin_account),
+        },
+        perp::instruction::TriggerCancel { trigger_id },
+    )
+}
+
+/// The accounts of `trigger_execute`.
+#[derive(Clone, Copy, Debug)]
+pub struct TriggerExecuteAccounts {
+    pub executor: Pubkey,
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    pub executor_account: Pubkey,
+    pub book: Pubkey,
+    pub event_queue: Pubkey,
+    pub oracles: OracleMetas,
+}
+
+/// `trigger_execute` (anyone), with `makers` (margin accounts) appended for inline settlement.
+pub fn trigger_execute(
+    a: &TriggerExecuteAccounts,
+    trigger_id: u64,
+    makers: &[Pubkey],
+) -> Instruction {
+    let mut ix = build(
+        perp::accounts::TriggerExecute {
+            exchange: exchange_pda(),
+            executor: a.executor,
+            market: a.market,
+            margin_account: a.margin_account,
+            executor_account: a.executor_account,
+            trigger_orders: trigger_orders_pda(&a.margin_account),
+            book: a.book,
+            event_queue: a.event_queue,
+            oracles: a.oracles.accounts(),
+        },
+        perp::instruction::TriggerExecute { trigger_id },
+    );
+    ix.accounts
+        .extend(makers.iter().map(|m| AccountMeta::new(*m, false)));
+    ix
+}
+
 pub fn events_consume(
     market: Pubkey,
     event_queue: Pubkey,
@@ -533,6 +686,8 @@ pub struct LiquidateAccounts {
     pub quote_mint: Pubkey,
     pub token_program: Pubkey,
     pub oracles: OracleMetas,
+    /// The account's trigger orders when it has a trigger-orders account (`trigger_orders_pda`).
+    pub trigger_orders: Option<Pubkey>,
 }
 
 pub fn liquidate(a: &LiquidateAccounts) -> Instruction {
@@ -549,6 +704,7 @@ pub fn liquidate(a: &LiquidateAccounts) -> Instruction {
             quote_mint: a.quote_mint,
             token_program: a.token_program,
             oracles: a.oracles.accounts(),
+            trigger_orders: a.trigger_orders,
         },
         perp::instruction::Liquidate {},
     )

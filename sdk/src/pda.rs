@@ -34,3 +34,15 @@ pub fn margin_account_pda(market: &Pubkey, owner: &Pubkey, sub_account_id: u16) 
     ];
     Pubkey::find_program_address(seeds, &perp::ID).0
 }
+
+/// A margin account's trigger orders.
+pub fn trigger_orders_pda(margin_account: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[
+            perp::constants::TRIGGER_ORDERS_SEED,
+            margin_account.as_ref(),
+        ],
+        &perp::ID,
+    )
+    .0
+}

@@ -34,6 +34,8 @@ pub fn market_params() -> MarketParams {
         liquidation_buffer_bps: 1_000,
         funding_max_rate_bps: 50,
         funding_max_backfill_intervals: 24,
+        // 0.05 quote per executed trigger: a few transactions' fees for its keeper.
+        trigger_fee_quote_lots: 50_000,
     }
 }
 

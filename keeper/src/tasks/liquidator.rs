@@ -614,6 +614,9 @@ impl Liquidator {
             quote_mint: m.quote_mint,
             token_program: m.quote_token_program,
             oracles: snap.oracle_metas(),
+            // Triggers a liquidation leaves meaningless are otherwise removed, unpaid, when next
+            // executed.
+            trigger_orders: None,
         })]
     }
 

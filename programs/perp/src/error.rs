@@ -6,6 +6,7 @@ use perp_engine::EngineError;
 use perp_engine::book::order::BookError;
 use perp_engine::oracle::{OracleError, SourceFault};
 use perp_engine::risk::trader_margin::MarginError;
+use perp_engine::trigger::TriggerError;
 
 /// Every named refusal of the perp program (codes start at 6000).
 #[error_code]
@@ -358,6 +359,30 @@ pub enum ErrorCode {
     WrongRentReceiver,
     #[msg("At most 24 maker accounts may be passed to one instruction")]
     TooManyMakerAccounts,
+    #[msg("Trigger fee is outside its bound")]
+    InvalidTriggerFee,
+    #[msg("The trigger fee is not a risk-council parameter")]
+    CouncilCannotChangeTriggerFee,
+    #[msg("A trigger needs a positive size, trigger price and limit price")]
+    InvalidTrigger,
+    #[msg("The trigger's expiry has already passed")]
+    TriggerAlreadyExpired,
+    #[msg("The account's trigger slots are full")]
+    TriggerSlotsFull,
+    #[msg("No trigger with this id")]
+    TriggerNotFound,
+    #[msg("The trigger's condition does not hold on every valid oracle source")]
+    TriggerNotDue,
+    #[msg("The trigger's market order found nothing to fill; it stays for a later attempt")]
+    TriggerNotFilled,
+    #[msg("The margin account still has a trigger-orders account; close it first")]
+    TriggerOrdersOpen,
+    #[msg("Wrong trigger-orders account for this margin account")]
+    WrongTriggerOrders,
+    #[msg("An executor's fee goes to its own account, not the account whose trigger fires")]
+    ExecutorIsTriggerAccount,
+    #[msg("A requote places at most 12 orders and cancels at most 16 client ids")]
+    TooManyRequoteOrders,
 }
 
 impl From<EngineError> for ErrorCode {
@@ -432,6 +457,18 @@ impl From<BookError> for ErrorCode {
             BookError::EventQueueFull => ErrorCode::EventQueueFull,
             BookError::OrderNotFound => ErrorCode::OrderNotFound,
             BookError::StateMismatch => ErrorCode::BookStateMismatch,
+        }
+    }
+}
+
+impl From<TriggerError> for ErrorCode {
+    fn from(e: TriggerError) -> Self {
+        match e {
+            TriggerError::Math(at) => ErrorCode::from(at),
+            TriggerError::InvalidTrigger => ErrorCode::InvalidTrigger,
+            TriggerError::AlreadyExpired => ErrorCode::TriggerAlreadyExpired,
+            TriggerError::NoFreeSlot => ErrorCode::TriggerSlotsFull,
+            TriggerError::NotFound => ErrorCode::TriggerNotFound,
         }
     }
 }

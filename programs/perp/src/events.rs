@@ -1,8 +1,9 @@
 //! Events, emitted to the program log so indexers and the keeper can follow every state change.
 
-use crate::instructions::{OrderSide, OrderType};
+use crate::instructions::{OrderSide, OrderType, TriggerArgs};
 use crate::state::{Change, MarketParams, OracleConfig, Role};
 use anchor_lang::prelude::*;
+use perp_engine::trigger::{Removal, TriggerOrder};
 
 /// The exchange was created with its three authorities.
 #[event]
@@ -353,6 +354,82 @@ impl FundingPayments {
             });
         }
     }
+}
+
+/// A trigger order was stored (`trigger_place`; a bracket logs one per leg, each naming the
+/// other as `linked_id`).
+#[event]
+pub struct TriggerPlaced {
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    pub trigger_id: u64,
+    pub linked_id: u64,
+    pub args: TriggerArgs,
+}
+
+/// Why a trigger left its slot without executing (the engine's `Removal`).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriggerRemovalReason {
+    /// Its owner or delegate cancelled it, or the owner closed the trigger account.
+    Cancelled,
+    /// The other leg of its bracket executed.
+    BracketFilled,
+    /// It was due after its expiry.
+    Expired,
+    /// Reduce-only, with nothing left to reduce.
+    NothingToReduce,
+    /// Its order, filled in full at its limit with the fees, would fail the order's margin rule.
+    MarginRefused,
+    /// A liquidation left a position it cannot reduce.
+    Liquidated,
+}
+
+/// A trigger left its slot without executing; its executor, if any, was not paid.
+#[event]
+pub struct TriggerRemoved {
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    pub trigger_id: u64,
+    pub client_order_id: u64,
+    pub reason: TriggerRemovalReason,
+}
+
+impl From<Removal> for TriggerRemovalReason {
+    fn from(r: Removal) -> Self {
+        match r {
+            Removal::Cancelled => TriggerRemovalReason::Cancelled,
+            Removal::BracketFilled => TriggerRemovalReason::BracketFilled,
+            Removal::Expired => TriggerRemovalReason::Expired,
+            Removal::NothingToReduce => TriggerRemovalReason::NothingToReduce,
+            Removal::MarginRefused => TriggerRemovalReason::MarginRefused,
+            Removal::Liquidated => TriggerRemovalReason::Liquidated,
+        }
+    }
+}
+
+impl TriggerRemoved {
+    /// Logs that `trigger` of `margin_account` left for `reason`.
+    pub fn log(market: Pubkey, margin_account: Pubkey, trigger: &TriggerOrder, reason: Removal) {
+        log_event(&TriggerRemoved {
+            market,
+            margin_account,
+            trigger_id: trigger.id,
+            client_order_id: trigger.client_order_id,
+            reason: reason.into(),
+        });
+    }
+}
+
+/// A trigger fired: its order was placed (its `OrderPlaced` precedes this event) and
+/// `executor_account` earned `fee_quote_lots` from the account, as realised PnL.
+#[event]
+pub struct TriggerExecuted {
+    pub market: Pubkey,
+    pub margin_account: Pubkey,
+    pub trigger_id: u64,
+    pub client_order_id: u64,
+    pub executor_account: Pubkey,
+    pub fee_quote_lots: u64,
 }
 
 /// Orders of one account left the book at its request.

@@ -182,6 +182,51 @@ pub mod perp {
         instructions::order_place::handler(ctx, args)
     }
 
+    /// Cancels the account's orders (all, or by client id) and places up to 12 new ones, all or
+    /// nothing, each by `order_place`'s rules (a market maker's atomic requote).
+    pub fn order_requote<'info>(
+        ctx: Context<'info, OrderPlace<'info>>,
+        cancel_all: bool,
+        cancel_client_ids: Vec<u64>,
+        orders: Vec<OrderArgs>,
+    ) -> Result<()> {
+        instructions::order_requote::handler(ctx, cancel_all, cancel_client_ids, orders)
+    }
+
+    /// Opens a margin account's trigger-orders account (owner or delegate; `payer` pays the
+    /// rent).
+    pub fn trigger_orders_create(ctx: Context<TriggerOrdersCreate>) -> Result<()> {
+        instructions::trigger_orders_create::handler(ctx)
+    }
+
+    /// Closes a margin account's trigger-orders account (owner), removing its triggers.
+    pub fn trigger_orders_close(ctx: Context<TriggerOrdersClose>) -> Result<()> {
+        instructions::trigger_orders_close::handler(ctx)
+    }
+
+    /// Stores a trigger order, or with `bracket` two linked ones (owner or delegate).
+    pub fn trigger_place(
+        ctx: Context<TriggerPlace>,
+        trigger: TriggerArgs,
+        bracket: Option<TriggerArgs>,
+    ) -> Result<()> {
+        instructions::trigger_place::handler(ctx, trigger, bracket)
+    }
+
+    /// Removes one trigger by id, or all (`None`) (owner or delegate).
+    pub fn trigger_cancel(ctx: Context<TriggerCancel>, trigger_id: Option<u64>) -> Result<()> {
+        instructions::trigger_cancel::handler(ctx, trigger_id)
+    }
+
+    /// Fires a due trigger through the order path, paying its executor (anyone); removes one
+    /// that can no longer execute.
+    pub fn trigger_execute<'info>(
+        ctx: Context<'info, TriggerExecute<'info>>,
+        trigger_id: u64,
+    ) -> Result<()> {
+        instructions::trigger_execute::handler(ctx, trigger_id)
+    }
+
     /// Cancels one order by id.
     pub fn order_cancel(ctx: Context<OrderCancel>, order_id: u128) -> Result<()> {
         instructions::order_cancel::handler(ctx, order_id)

@@ -12,3 +12,4 @@ export * from "./marginAccount";
 export * from "./market";
 export * from "./orderBookAccount";
 export * from "./paramChange";
+export * from "./triggerOrders";

@@ -214,7 +214,7 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["openInterest", getOpenInterestEncoder()],
       ["oracleSeen", getOracleSeenEncoder()],
       ["fundingSample", getFundingSampleEncoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 208)],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 200)],
     ]),
     (value) => ({ ...value, discriminator: MARKET_DISCRIMINATOR }),
   );
@@ -245,7 +245,7 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["openInterest", getOpenInterestDecoder()],
     ["oracleSeen", getOracleSeenDecoder()],
     ["fundingSample", getFundingSampleDecoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 208)],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 200)],
   ]);
 }
 

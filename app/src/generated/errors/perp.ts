@@ -334,6 +334,30 @@ export const PERP_ERROR__ORDERS_NOT_AT_RISK = 0x180d; // 6157
 export const PERP_ERROR__WRONG_RENT_RECEIVER = 0x180e; // 6158
 /** TooManyMakerAccounts: At most 24 maker accounts may be passed to one instruction */
 export const PERP_ERROR__TOO_MANY_MAKER_ACCOUNTS = 0x180f; // 6159
+/** InvalidTriggerFee: Trigger fee is outside its bound */
+export const PERP_ERROR__INVALID_TRIGGER_FEE = 0x1810; // 6160
+/** CouncilCannotChangeTriggerFee: The trigger fee is not a risk-council parameter */
+export const PERP_ERROR__COUNCIL_CANNOT_CHANGE_TRIGGER_FEE = 0x1811; // 6161
+/** InvalidTrigger: A trigger needs a positive size, trigger price and limit price */
+export const PERP_ERROR__INVALID_TRIGGER = 0x1812; // 6162
+/** TriggerAlreadyExpired: The trigger's expiry has already passed */
+export const PERP_ERROR__TRIGGER_ALREADY_EXPIRED = 0x1813; // 6163
+/** TriggerSlotsFull: The account's trigger slots are full */
+export const PERP_ERROR__TRIGGER_SLOTS_FULL = 0x1814; // 6164
+/** TriggerNotFound: No trigger with this id */
+export const PERP_ERROR__TRIGGER_NOT_FOUND = 0x1815; // 6165
+/** TriggerNotDue: The trigger's condition does not hold on every valid oracle source */
+export const PERP_ERROR__TRIGGER_NOT_DUE = 0x1816; // 6166
+/** TriggerNotFilled: The trigger's market order found nothing to fill; it stays for a later attempt */
+export const PERP_ERROR__TRIGGER_NOT_FILLED = 0x1817; // 6167
+/** TriggerOrdersOpen: The margin account still has a trigger-orders account; close it first */
+export const PERP_ERROR__TRIGGER_ORDERS_OPEN = 0x1818; // 6168
+/** WrongTriggerOrders: Wrong trigger-orders account for this margin account */
+export const PERP_ERROR__WRONG_TRIGGER_ORDERS = 0x1819; // 6169
+/** ExecutorIsTriggerAccount: An executor's fee goes to its own account, not the account whose trigger fires */
+export const PERP_ERROR__EXECUTOR_IS_TRIGGER_ACCOUNT = 0x181a; // 6170
+/** TooManyRequoteOrders: A requote places at most 12 orders and cancels at most 16 client ids */
+export const PERP_ERROR__TOO_MANY_REQUOTE_ORDERS = 0x181b; // 6171
 
 export type PerpError =
   | typeof PERP_ERROR__ACCOUNT_ALREADY_INITIALIZED
@@ -355,6 +379,7 @@ export type PerpError =
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_STABLE_PRICE
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_TAKER_FEE
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_TICK_SIZE
+  | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_TRIGGER_FEE
   | typeof PERP_ERROR__COUNCIL_CANNOT_CHANGE_VOLATILITY_TIME_CONSTANT
   | typeof PERP_ERROR__COUNCIL_CANNOT_RAISE_MAINTENANCE_RAMP
   | typeof PERP_ERROR__COUNCIL_CANNOT_RAISE_SIZE_PREMIUM
@@ -364,6 +389,7 @@ export type PerpError =
   | typeof PERP_ERROR__DUPLICATE_AUTHORITY
   | typeof PERP_ERROR__DUPLICATE_ORACLE_SOURCE
   | typeof PERP_ERROR__EVENT_QUEUE_FULL
+  | typeof PERP_ERROR__EXECUTOR_IS_TRIGGER_ACCOUNT
   | typeof PERP_ERROR__FILL_OR_KILL_NOT_FILLED
   | typeof PERP_ERROR__GATE_CLOSED
   | typeof PERP_ERROR__GUARDIAN_CANNOT_CANCEL_OWN_REPLACEMENT
@@ -406,6 +432,8 @@ export type PerpError =
   | typeof PERP_ERROR__INVALID_TAKER_FEE
   | typeof PERP_ERROR__INVALID_TICK_SIZE
   | typeof PERP_ERROR__INVALID_TIMELOCK
+  | typeof PERP_ERROR__INVALID_TRIGGER
+  | typeof PERP_ERROR__INVALID_TRIGGER_FEE
   | typeof PERP_ERROR__INVALID_VOLATILITY_TIME_CONSTANT
   | typeof PERP_ERROR__INVALID_WITHDRAW_LIMIT
   | typeof PERP_ERROR__KEEPER_UNHEALTHY
@@ -477,6 +505,13 @@ export type PerpError =
   | typeof PERP_ERROR__TOO_MANY_MAKER_ACCOUNTS
   | typeof PERP_ERROR__TOO_MANY_MARKETS
   | typeof PERP_ERROR__TOO_MANY_OPEN_ORDERS
+  | typeof PERP_ERROR__TOO_MANY_REQUOTE_ORDERS
+  | typeof PERP_ERROR__TRIGGER_ALREADY_EXPIRED
+  | typeof PERP_ERROR__TRIGGER_NOT_DUE
+  | typeof PERP_ERROR__TRIGGER_NOT_FILLED
+  | typeof PERP_ERROR__TRIGGER_NOT_FOUND
+  | typeof PERP_ERROR__TRIGGER_ORDERS_OPEN
+  | typeof PERP_ERROR__TRIGGER_SLOTS_FULL
   | typeof PERP_ERROR__UNHEALTHY_CANNOT_REST
   | typeof PERP_ERROR__UNSUPPORTED_MINT_EXTENSION
   | typeof PERP_ERROR__VAULT_BALANCE_MISMATCH
@@ -494,6 +529,7 @@ export type PerpError =
   | typeof PERP_ERROR__WRONG_RENT_PAYER
   | typeof PERP_ERROR__WRONG_RENT_RECEIVER
   | typeof PERP_ERROR__WRONG_TOKEN_PROGRAM
+  | typeof PERP_ERROR__WRONG_TRIGGER_ORDERS
   | typeof PERP_ERROR__WRONG_VAULT
   | typeof PERP_ERROR__ZERO_AMOUNT;
 
@@ -519,6 +555,7 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_STABLE_PRICE]: `The risk council may not change the stable price's window or growth: they also set how fast lone-source liquidations follow the market`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_TAKER_FEE]: `The risk council cannot change the taker fee`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_TICK_SIZE]: `The risk council cannot change the tick size`,
+    [PERP_ERROR__COUNCIL_CANNOT_CHANGE_TRIGGER_FEE]: `The trigger fee is not a risk-council parameter`,
     [PERP_ERROR__COUNCIL_CANNOT_CHANGE_VOLATILITY_TIME_CONSTANT]: `The volatility time constant is not a risk-council parameter`,
     [PERP_ERROR__COUNCIL_CANNOT_RAISE_MAINTENANCE_RAMP]: `The risk council may not raise the maintenance ramp: a faster ramp turns a maintenance rise into an instant one`,
     [PERP_ERROR__COUNCIL_CANNOT_RAISE_SIZE_PREMIUM]: `The risk council may not raise the size premium: it would raise large positions' maintenance at once`,
@@ -528,6 +565,7 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__DUPLICATE_AUTHORITY]: `Governance, risk council and guardian must be three distinct keys`,
     [PERP_ERROR__DUPLICATE_ORACLE_SOURCE]: `The same account cannot be two oracle sources`,
     [PERP_ERROR__EVENT_QUEUE_FULL]: `The event queue has no room for this action's events`,
+    [PERP_ERROR__EXECUTOR_IS_TRIGGER_ACCOUNT]: `An executor's fee goes to its own account, not the account whose trigger fires`,
     [PERP_ERROR__FILL_OR_KILL_NOT_FILLED]: `A fill-or-kill order could not be filled completely`,
     [PERP_ERROR__GATE_CLOSED]: `The guardian has closed this instruction; only governance can reopen it`,
     [PERP_ERROR__GUARDIAN_CANNOT_CANCEL_OWN_REPLACEMENT]: `A change replacing the guardian can only be cancelled by governance or the risk council`,
@@ -570,6 +608,8 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__INVALID_TAKER_FEE]: `Taker fee is outside its hard bounds`,
     [PERP_ERROR__INVALID_TICK_SIZE]: `Tick size is outside its hard bounds`,
     [PERP_ERROR__INVALID_TIMELOCK]: `Timelock delay is outside its hard bounds`,
+    [PERP_ERROR__INVALID_TRIGGER]: `A trigger needs a positive size, trigger price and limit price`,
+    [PERP_ERROR__INVALID_TRIGGER_FEE]: `Trigger fee is outside its bound`,
     [PERP_ERROR__INVALID_VOLATILITY_TIME_CONSTANT]: `Volatility time constant is outside its bound`,
     [PERP_ERROR__INVALID_WITHDRAW_LIMIT]: `Withdrawal limit is outside its hard bounds`,
     [PERP_ERROR__KEEPER_UNHEALTHY]: `The keeper's account would not cover its initial margin after the liquidation`,
@@ -641,6 +681,13 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__TOO_MANY_MAKER_ACCOUNTS]: `At most 24 maker accounts may be passed to one instruction`,
     [PERP_ERROR__TOO_MANY_MARKETS]: `The exchange cannot list more markets`,
     [PERP_ERROR__TOO_MANY_OPEN_ORDERS]: `The margin account's open-order slots are all in use`,
+    [PERP_ERROR__TOO_MANY_REQUOTE_ORDERS]: `A requote places at most 12 orders and cancels at most 16 client ids`,
+    [PERP_ERROR__TRIGGER_ALREADY_EXPIRED]: `The trigger's expiry has already passed`,
+    [PERP_ERROR__TRIGGER_NOT_DUE]: `The trigger's condition does not hold on every valid oracle source`,
+    [PERP_ERROR__TRIGGER_NOT_FILLED]: `The trigger's market order found nothing to fill; it stays for a later attempt`,
+    [PERP_ERROR__TRIGGER_NOT_FOUND]: `No trigger with this id`,
+    [PERP_ERROR__TRIGGER_ORDERS_OPEN]: `The margin account still has a trigger-orders account; close it first`,
+    [PERP_ERROR__TRIGGER_SLOTS_FULL]: `The account's trigger slots are full`,
     [PERP_ERROR__UNHEALTHY_CANNOT_REST]: `An account below its maintenance margin cannot rest orders: take liquidity reduce-only, or add collateral`,
     [PERP_ERROR__UNSUPPORTED_MINT_EXTENSION]: `The quote mint has a Token-2022 extension that breaks vault accounting`,
     [PERP_ERROR__VAULT_BALANCE_MISMATCH]: `The vault balance did not change by the transferred amount`,
@@ -658,6 +705,7 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__WRONG_RENT_PAYER]: `The rent receiver is not the account that paid for the change`,
     [PERP_ERROR__WRONG_RENT_RECEIVER]: `The rent goes back to whoever paid it: pass the account's rent payer`,
     [PERP_ERROR__WRONG_TOKEN_PROGRAM]: `The token program does not own this market's quote mint`,
+    [PERP_ERROR__WRONG_TRIGGER_ORDERS]: `Wrong trigger-orders account for this margin account`,
     [PERP_ERROR__WRONG_VAULT]: `The token account is not this market's vault`,
     [PERP_ERROR__ZERO_AMOUNT]: `Amount must be greater than zero`,
   };

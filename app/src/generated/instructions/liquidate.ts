@@ -56,6 +56,7 @@ export type LiquidateInstruction<
     "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
   TAccountPythPriceUpdate extends string | AccountMeta<string> = string,
   TAccountSwitchboardFeed extends string | AccountMeta<string> = string,
+  TAccountTriggerOrders extends string | AccountMeta<string> = string,
   TRemainingAccounts extends readonly AccountMeta<string>[] = [],
 > = Instruction<TProgram> &
   InstructionWithData<ReadonlyUint8Array> &
@@ -98,6 +99,9 @@ export type LiquidateInstruction<
       TAccountSwitchboardFeed extends string
         ? ReadonlyAccount<TAccountSwitchboardFeed>
         : TAccountSwitchboardFeed,
+      TAccountTriggerOrders extends string
+        ? WritableAccount<TAccountTriggerOrders>
+        : TAccountTriggerOrders,
       ...TRemainingAccounts,
     ]
   >;
@@ -142,6 +146,7 @@ export type LiquidateInput<
   TAccountTokenProgram extends string = string,
   TAccountPythPriceUpdate extends string = string,
   TAccountSwitchboardFeed extends string = string,
+  TAccountTriggerOrders extends string = string,
 > = {
   /**
    * Owner of `keeper_account`, never its delegate: the transfer's price is chosen in favour of
@@ -163,6 +168,13 @@ export type LiquidateInput<
   tokenProgram?: Address<TAccountTokenProgram>;
   pythPriceUpdate?: Address<TAccountPythPriceUpdate>;
   switchboardFeed?: Address<TAccountSwitchboardFeed>;
+  /**
+   * The account's trigger orders, when it has any: the liquidation removes those its new
+   * position leaves nothing to reduce. Optional, so a trigger account can never stand in the
+   * way of a liquidation; the keeper passes it, and a trigger left behind is removed unpaid
+   * when it is next executed.
+   */
+  triggerOrders?: Address<TAccountTriggerOrders>;
 };
 
 export function getLiquidateInstruction<
@@ -178,6 +190,7 @@ export function getLiquidateInstruction<
   TAccountTokenProgram extends string,
   TAccountPythPriceUpdate extends string,
   TAccountSwitchboardFeed extends string,
+  TAccountTriggerOrders extends string,
   TProgramAddress extends Address = typeof PERP_PROGRAM_ADDRESS,
 >(
   input: LiquidateInput<
@@ -192,7 +205,8 @@ export function getLiquidateInstruction<
     TAccountQuoteMint,
     TAccountTokenProgram,
     TAccountPythPriceUpdate,
-    TAccountSwitchboardFeed
+    TAccountSwitchboardFeed,
+    TAccountTriggerOrders
   >,
   config?: { programAddress?: TProgramAddress },
 ): LiquidateInstruction<
@@ -208,7 +222,8 @@ export function getLiquidateInstruction<
   TAccountQuoteMint,
   TAccountTokenProgram,
   TAccountPythPriceUpdate,
-  TAccountSwitchboardFeed
+  TAccountSwitchboardFeed,
+  TAccountTriggerOrders
 > {
   // Program address.
   const programAddress = config?.programAddress ?? PERP_PROGRAM_ADDRESS;
@@ -233,6 +248,7 @@ export function getLiquidateInstruction<
       value: input.switchboardFeed ?? null,
       isWritable: false,
     },
+    triggerOrders: { value: input.triggerOrders ?? null, isWritable: true },
   };
   const accounts = originalAccounts as Record<
     keyof typeof originalAccounts,
@@ -260,6 +276,7 @@ export function getLiquidateInstruction<
       getAccountMeta(accounts.tokenProgram),
       getAccountMeta(accounts.pythPriceUpdate),
       getAccountMeta(accounts.switchboardFeed),
+      getAccountMeta(accounts.triggerOrders),
     ],
     data: getLiquidateInstructionDataEncoder().encode({}),
     programAddress,
@@ -276,7 +293,8 @@ export function getLiquidateInstruction<
     TAccountQuoteMint,
     TAccountTokenProgram,
     TAccountPythPriceUpdate,
-    TAccountSwitchboardFeed
+    TAccountSwitchboardFeed,
+    TAccountTriggerOrders
   >);
 }
 
@@ -306,6 +324,13 @@ export type ParsedLiquidateInstruction<
     tokenProgram: TAccountMetas[9];
     pythPriceUpdate?: TAccountMetas[10] | undefined;
     switchboardFeed?: TAccountMetas[11] | undefined;
+    /**
+     * The account's trigger orders, when it has any: the liquidation removes those its new
+     * position leaves nothing to reduce. Optional, so a trigger account can never stand in the
+     * way of a liquidation; the keeper passes it, and a trigger left behind is removed unpaid
+     * when it is next executed.
+     */
+    triggerOrders?: TAccountMetas[12] | undefined;
   };
   data: LiquidateInstructionData;
 };
@@ -318,7 +343,7 @@ export function parseLiquidateInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedLiquidateInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 12) {
+  if (instruction.accounts.length < 13) {
     // TODO: Coded error.
     throw new Error("Not enough accounts");
   }
@@ -349,6 +374,7 @@ export function parseLiquidateInstruction<
       tokenProgram: getNextAccount(),
       pythPriceUpdate: getNextOptionalAccount(),
       switchboardFeed: getNextOptionalAccount(),
+      triggerOrders: getNextOptionalAccount(),
     },
     data: getLiquidateInstructionDataDecoder().decode(instruction.data),
   };

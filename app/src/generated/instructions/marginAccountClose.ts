@@ -30,9 +30,13 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from "@solana/kit";
-import { findExchangePda } from "../pdas";
+import { findExchangePda, findTriggerOrdersPda } from "../pdas";
 import { PERP_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import {
+  expectAddress,
+  getAccountMetaFactory,
+  type ResolvedAccount,
+} from "../shared";
 
 export const MARGIN_ACCOUNT_CLOSE_DISCRIMINATOR = new Uint8Array([
   10, 69, 58, 131, 133, 42, 111, 232,
@@ -56,6 +60,7 @@ export type MarginAccountCloseInstruction<
   TAccountDestination extends string | AccountMeta<string> = string,
   TAccountTokenProgram extends string | AccountMeta<string> =
     "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
+  TAccountTriggerOrders extends string | AccountMeta<string> = string,
   TRemainingAccounts extends readonly AccountMeta<string>[] = [],
 > = Instruction<TProgram> &
   InstructionWithData<ReadonlyUint8Array> &
@@ -89,6 +94,9 @@ export type MarginAccountCloseInstruction<
       TAccountTokenProgram extends string
         ? ReadonlyAccount<TAccountTokenProgram>
         : TAccountTokenProgram,
+      TAccountTriggerOrders extends string
+        ? ReadonlyAccount<TAccountTriggerOrders>
+        : TAccountTriggerOrders,
       ...TRemainingAccounts,
     ]
   >;
@@ -135,6 +143,7 @@ export type MarginAccountCloseAsyncInput<
   TAccountQuoteMint extends string = string,
   TAccountDestination extends string = string,
   TAccountTokenProgram extends string = string,
+  TAccountTriggerOrders extends string = string,
 > = {
   exchange?: Address<TAccountExchange>;
   /** Only the owner (never the delegate) may close. */
@@ -147,6 +156,11 @@ export type MarginAccountCloseAsyncInput<
   /** Where any collateral left goes: any token account of the quote mint but the market's own. */
   destination: Address<TAccountDestination>;
   tokenProgram?: Address<TAccountTokenProgram>;
+  /**
+   * never outlive the account it was placed for (a new account at the same address would
+   * inherit it). Close it first (`trigger_orders_close`).
+   */
+  triggerOrders?: Address<TAccountTriggerOrders>;
 };
 
 export async function getMarginAccountCloseInstructionAsync<
@@ -159,6 +173,7 @@ export async function getMarginAccountCloseInstructionAsync<
   TAccountQuoteMint extends string,
   TAccountDestination extends string,
   TAccountTokenProgram extends string,
+  TAccountTriggerOrders extends string,
   TProgramAddress extends Address = typeof PERP_PROGRAM_ADDRESS,
 >(
   input: MarginAccountCloseAsyncInput<
@@ -170,7 +185,8 @@ export async function getMarginAccountCloseInstructionAsync<
     TAccountCollateralVault,
     TAccountQuoteMint,
     TAccountDestination,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountTriggerOrders
   >,
   config?: { programAddress?: TProgramAddress },
 ): Promise<
@@ -184,7 +200,8 @@ export async function getMarginAccountCloseInstructionAsync<
     TAccountCollateralVault,
     TAccountQuoteMint,
     TAccountDestination,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountTriggerOrders
   >
 > {
   // Program address.
@@ -201,6 +218,7 @@ export async function getMarginAccountCloseInstructionAsync<
     quoteMint: { value: input.quoteMint ?? null, isWritable: false },
     destination: { value: input.destination ?? null, isWritable: true },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
+    triggerOrders: { value: input.triggerOrders ?? null, isWritable: false },
   };
   const accounts = originalAccounts as Record<
     keyof typeof originalAccounts,
@@ -215,6 +233,11 @@ export async function getMarginAccountCloseInstructionAsync<
     accounts.tokenProgram.value =
       "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address<"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA">;
   }
+  if (!accounts.triggerOrders.value) {
+    accounts.triggerOrders.value = await findTriggerOrdersPda({
+      marginAccount: expectAddress(accounts.marginAccount.value),
+    });
+  }
 
   const getAccountMeta = getAccountMetaFactory(programAddress, "programId");
   return Object.freeze({
@@ -228,6 +251,7 @@ export async function getMarginAccountCloseInstructionAsync<
       getAccountMeta(accounts.quoteMint),
       getAccountMeta(accounts.destination),
       getAccountMeta(accounts.tokenProgram),
+      getAccountMeta(accounts.triggerOrders),
     ],
     data: getMarginAccountCloseInstructionDataEncoder().encode({}),
     programAddress,
@@ -241,7 +265,8 @@ export async function getMarginAccountCloseInstructionAsync<
     TAccountCollateralVault,
     TAccountQuoteMint,
     TAccountDestination,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountTriggerOrders
   >);
 }
 
@@ -255,6 +280,7 @@ export type MarginAccountCloseInput<
   TAccountQuoteMint extends string = string,
   TAccountDestination extends string = string,
   TAccountTokenProgram extends string = string,
+  TAccountTriggerOrders extends string = string,
 > = {
   exchange: Address<TAccountExchange>;
   /** Only the owner (never the delegate) may close. */
@@ -267,6 +293,11 @@ export type MarginAccountCloseInput<
   /** Where any collateral left goes: any token account of the quote mint but the market's own. */
   destination: Address<TAccountDestination>;
   tokenProgram?: Address<TAccountTokenProgram>;
+  /**
+   * never outlive the account it was placed for (a new account at the same address would
+   * inherit it). Close it first (`trigger_orders_close`).
+   */
+  triggerOrders: Address<TAccountTriggerOrders>;
 };
 
 export function getMarginAccountCloseInstruction<
@@ -279,6 +310,7 @@ export function getMarginAccountCloseInstruction<
   TAccountQuoteMint extends string,
   TAccountDestination extends string,
   TAccountTokenProgram extends string,
+  TAccountTriggerOrders extends string,
   TProgramAddress extends Address = typeof PERP_PROGRAM_ADDRESS,
 >(
   input: MarginAccountCloseInput<
@@ -290,7 +322,8 @@ export function getMarginAccountCloseInstruction<
     TAccountCollateralVault,
     TAccountQuoteMint,
     TAccountDestination,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountTriggerOrders
   >,
   config?: { programAddress?: TProgramAddress },
 ): MarginAccountCloseInstruction<
@@ -303,7 +336,8 @@ export function getMarginAccountCloseInstruction<
   TAccountCollateralVault,
   TAccountQuoteMint,
   TAccountDestination,
-  TAccountTokenProgram
+  TAccountTokenProgram,
+  TAccountTriggerOrders
 > {
   // Program address.
   const programAddress = config?.programAddress ?? PERP_PROGRAM_ADDRESS;
@@ -319,6 +353,7 @@ export function getMarginAccountCloseInstruction<
     quoteMint: { value: input.quoteMint ?? null, isWritable: false },
     destination: { value: input.destination ?? null, isWritable: true },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
+    triggerOrders: { value: input.triggerOrders ?? null, isWritable: false },
   };
   const accounts = originalAccounts as Record<
     keyof typeof originalAccounts,
@@ -343,6 +378,7 @@ export function getMarginAccountCloseInstruction<
       getAccountMeta(accounts.quoteMint),
       getAccountMeta(accounts.destination),
       getAccountMeta(accounts.tokenProgram),
+      getAccountMeta(accounts.triggerOrders),
     ],
     data: getMarginAccountCloseInstructionDataEncoder().encode({}),
     programAddress,
@@ -356,7 +392,8 @@ export function getMarginAccountCloseInstruction<
     TAccountCollateralVault,
     TAccountQuoteMint,
     TAccountDestination,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountTriggerOrders
   >);
 }
 
@@ -377,6 +414,11 @@ export type ParsedMarginAccountCloseInstruction<
     /** Where any collateral left goes: any token account of the quote mint but the market's own. */
     destination: TAccountMetas[7];
     tokenProgram: TAccountMetas[8];
+    /**
+     * never outlive the account it was placed for (a new account at the same address would
+     * inherit it). Close it first (`trigger_orders_close`).
+     */
+    triggerOrders: TAccountMetas[9];
   };
   data: MarginAccountCloseInstructionData;
 };
@@ -389,7 +431,7 @@ export function parseMarginAccountCloseInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedMarginAccountCloseInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 9) {
+  if (instruction.accounts.length < 10) {
     // TODO: Coded error.
     throw new Error("Not enough accounts");
   }
@@ -411,6 +453,7 @@ export function parseMarginAccountCloseInstruction<
       quoteMint: getNextAccount(),
       destination: getNextAccount(),
       tokenProgram: getNextAccount(),
+      triggerOrders: getNextAccount(),
     },
     data: getMarginAccountCloseInstructionDataDecoder().decode(
       instruction.data,

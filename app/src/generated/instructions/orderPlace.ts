@@ -10,18 +10,10 @@ import {
   combineCodec,
   fixDecoderSize,
   fixEncoderSize,
-  getBooleanDecoder,
-  getBooleanEncoder,
   getBytesDecoder,
   getBytesEncoder,
-  getI64Decoder,
-  getI64Encoder,
   getStructDecoder,
   getStructEncoder,
-  getU64Decoder,
-  getU64Encoder,
-  getU8Decoder,
-  getU8Encoder,
   transformEncoder,
   type AccountMeta,
   type AccountSignerMeta,
@@ -42,18 +34,10 @@ import { findExchangePda } from "../pdas";
 import { PERP_PROGRAM_ADDRESS } from "../programs";
 import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
 import {
-  getOrderSideDecoder,
-  getOrderSideEncoder,
-  getOrderTypeDecoder,
-  getOrderTypeEncoder,
-  getSelfTradeBehaviorDecoder,
-  getSelfTradeBehaviorEncoder,
-  type OrderSide,
-  type OrderSideArgs,
-  type OrderType,
-  type OrderTypeArgs,
-  type SelfTradeBehavior,
-  type SelfTradeBehaviorArgs,
+  getOrderArgsDecoder,
+  getOrderArgsEncoder,
+  type OrderArgs,
+  type OrderArgsArgs,
 } from "../types";
 
 export const ORDER_PLACE_DISCRIMINATOR = new Uint8Array([
@@ -110,48 +94,16 @@ export type OrderPlaceInstruction<
 
 export type OrderPlaceInstructionData = {
   discriminator: ReadonlyUint8Array;
-  side: OrderSide;
-  orderType: OrderType;
-  /** Limit price in ticks (for `Market`: an optional tighter limit, 0 = the band edge). */
-  priceTicks: bigint;
-  baseLots: bigint;
-  reduceOnly: boolean;
-  clientOrderId: bigint;
-  /** Unix time after which the order no longer trades (0 = good till cancelled). */
-  expiresAt: bigint;
-  selfTrade: SelfTradeBehavior;
-  /** Most resting orders this order may touch. */
-  fillLimit: number;
+  args: OrderArgs;
 };
 
-export type OrderPlaceInstructionDataArgs = {
-  side: OrderSideArgs;
-  orderType: OrderTypeArgs;
-  /** Limit price in ticks (for `Market`: an optional tighter limit, 0 = the band edge). */
-  priceTicks: number | bigint;
-  baseLots: number | bigint;
-  reduceOnly: boolean;
-  clientOrderId: number | bigint;
-  /** Unix time after which the order no longer trades (0 = good till cancelled). */
-  expiresAt: number | bigint;
-  selfTrade: SelfTradeBehaviorArgs;
-  /** Most resting orders this order may touch. */
-  fillLimit: number;
-};
+export type OrderPlaceInstructionDataArgs = { args: OrderArgsArgs };
 
 export function getOrderPlaceInstructionDataEncoder(): FixedSizeEncoder<OrderPlaceInstructionDataArgs> {
   return transformEncoder(
     getStructEncoder([
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
-      ["side", getOrderSideEncoder()],
-      ["orderType", getOrderTypeEncoder()],
-      ["priceTicks", getU64Encoder()],
-      ["baseLots", getU64Encoder()],
-      ["reduceOnly", getBooleanEncoder()],
-      ["clientOrderId", getU64Encoder()],
-      ["expiresAt", getI64Encoder()],
-      ["selfTrade", getSelfTradeBehaviorEncoder()],
-      ["fillLimit", getU8Encoder()],
+      ["args", getOrderArgsEncoder()],
     ]),
     (value) => ({ ...value, discriminator: ORDER_PLACE_DISCRIMINATOR }),
   );
@@ -160,15 +112,7 @@ export function getOrderPlaceInstructionDataEncoder(): FixedSizeEncoder<OrderPla
 export function getOrderPlaceInstructionDataDecoder(): FixedSizeDecoder<OrderPlaceInstructionData> {
   return getStructDecoder([
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
-    ["side", getOrderSideDecoder()],
-    ["orderType", getOrderTypeDecoder()],
-    ["priceTicks", getU64Decoder()],
-    ["baseLots", getU64Decoder()],
-    ["reduceOnly", getBooleanDecoder()],
-    ["clientOrderId", getU64Decoder()],
-    ["expiresAt", getI64Decoder()],
-    ["selfTrade", getSelfTradeBehaviorDecoder()],
-    ["fillLimit", getU8Decoder()],
+    ["args", getOrderArgsDecoder()],
   ]);
 }
 
@@ -206,15 +150,7 @@ export type OrderPlaceAsyncInput<
   eventQueue: Address<TAccountEventQueue>;
   pythPriceUpdate?: Address<TAccountPythPriceUpdate>;
   switchboardFeed?: Address<TAccountSwitchboardFeed>;
-  side: OrderPlaceInstructionDataArgs["side"];
-  orderType: OrderPlaceInstructionDataArgs["orderType"];
-  priceTicks: OrderPlaceInstructionDataArgs["priceTicks"];
-  baseLots: OrderPlaceInstructionDataArgs["baseLots"];
-  reduceOnly: OrderPlaceInstructionDataArgs["reduceOnly"];
-  clientOrderId: OrderPlaceInstructionDataArgs["clientOrderId"];
-  expiresAt: OrderPlaceInstructionDataArgs["expiresAt"];
-  selfTrade: OrderPlaceInstructionDataArgs["selfTrade"];
-  fillLimit: OrderPlaceInstructionDataArgs["fillLimit"];
+  args: OrderPlaceInstructionDataArgs["args"];
 };
 
 export async function getOrderPlaceInstructionAsync<
@@ -338,15 +274,7 @@ export type OrderPlaceInput<
   eventQueue: Address<TAccountEventQueue>;
   pythPriceUpdate?: Address<TAccountPythPriceUpdate>;
   switchboardFeed?: Address<TAccountSwitchboardFeed>;
-  side: OrderPlaceInstructionDataArgs["side"];
-  orderType: OrderPlaceInstructionDataArgs["orderType"];
-  priceTicks: OrderPlaceInstructionDataArgs["priceTicks"];
-  baseLots: OrderPlaceInstructionDataArgs["baseLots"];
-  reduceOnly: OrderPlaceInstructionDataArgs["reduceOnly"];
-  clientOrderId: OrderPlaceInstructionDataArgs["clientOrderId"];
-  expiresAt: OrderPlaceInstructionDataArgs["expiresAt"];
-  selfTrade: OrderPlaceInstructionDataArgs["selfTrade"];
-  fillLimit: OrderPlaceInstructionDataArgs["fillLimit"];
+  args: OrderPlaceInstructionDataArgs["args"];
 };
 
 export function getOrderPlaceInstruction<

@@ -11,3 +11,4 @@ export * from "./exchange";
 export * from "./insuranceVault";
 export * from "./marginAccount";
 export * from "./paramChange";
+export * from "./triggerOrders";

@@ -41,10 +41,16 @@ import {
   parseOrderCancelByClientIdInstruction,
   parseOrderCancelInstruction,
   parseOrderPlaceInstruction,
+  parseOrderRequoteInstruction,
   parseParamsCancelInstruction,
   parseParamsExecuteInstruction,
   parseParamsQueueInstruction,
   parseParamsTightenInstruction,
+  parseTriggerCancelInstruction,
+  parseTriggerExecuteInstruction,
+  parseTriggerOrdersCloseInstruction,
+  parseTriggerOrdersCreateInstruction,
+  parseTriggerPlaceInstruction,
   type ParsedAuthorityAcceptInstruction,
   type ParsedAuthorityRevokeInstruction,
   type ParsedCollateralDepositInstruction,
@@ -69,10 +75,16 @@ import {
   type ParsedOrderCancelByClientIdInstruction,
   type ParsedOrderCancelInstruction,
   type ParsedOrderPlaceInstruction,
+  type ParsedOrderRequoteInstruction,
   type ParsedParamsCancelInstruction,
   type ParsedParamsExecuteInstruction,
   type ParsedParamsQueueInstruction,
   type ParsedParamsTightenInstruction,
+  type ParsedTriggerCancelInstruction,
+  type ParsedTriggerExecuteInstruction,
+  type ParsedTriggerOrdersCloseInstruction,
+  type ParsedTriggerOrdersCreateInstruction,
+  type ParsedTriggerPlaceInstruction,
 } from "../instructions";
 
 export const PERP_PROGRAM_ADDRESS =
@@ -85,6 +97,7 @@ export enum PerpAccount {
   Market,
   OrderBookAccount,
   ParamChange,
+  TriggerOrders,
 }
 
 export function identifyPerpAccount(
@@ -157,6 +170,17 @@ export function identifyPerpAccount(
   ) {
     return PerpAccount.ParamChange;
   }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([144, 239, 29, 11, 191, 46, 213, 27]),
+      ),
+      0,
+    )
+  ) {
+    return PerpAccount.TriggerOrders;
+  }
   throw new Error(
     "The provided account could not be identified as a perp account.",
   );
@@ -187,10 +211,16 @@ export enum PerpInstruction {
   OrderCancelAtRisk,
   OrderCancelByClientId,
   OrderPlace,
+  OrderRequote,
   ParamsCancel,
   ParamsExecute,
   ParamsQueue,
   ParamsTighten,
+  TriggerCancel,
+  TriggerExecute,
+  TriggerOrdersClose,
+  TriggerOrdersCreate,
+  TriggerPlace,
 }
 
 export function identifyPerpInstruction(
@@ -465,6 +495,17 @@ export function identifyPerpInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([234, 180, 232, 44, 128, 161, 116, 186]),
+      ),
+      0,
+    )
+  ) {
+    return PerpInstruction.OrderRequote;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([77, 133, 103, 64, 244, 134, 181, 217]),
       ),
       0,
@@ -504,6 +545,61 @@ export function identifyPerpInstruction(
     )
   ) {
     return PerpInstruction.ParamsTighten;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([105, 91, 28, 159, 10, 61, 28, 175]),
+      ),
+      0,
+    )
+  ) {
+    return PerpInstruction.TriggerCancel;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([205, 208, 229, 150, 44, 75, 247, 214]),
+      ),
+      0,
+    )
+  ) {
+    return PerpInstruction.TriggerExecute;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([65, 43, 214, 187, 218, 129, 139, 156]),
+      ),
+      0,
+    )
+  ) {
+    return PerpInstruction.TriggerOrdersClose;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([95, 255, 39, 158, 234, 152, 197, 63]),
+      ),
+      0,
+    )
+  ) {
+    return PerpInstruction.TriggerOrdersCreate;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([45, 155, 77, 250, 197, 159, 64, 167]),
+      ),
+      0,
+    )
+  ) {
+    return PerpInstruction.TriggerPlace;
   }
   throw new Error(
     "The provided instruction could not be identified as a perp instruction.",
@@ -586,6 +682,9 @@ export type ParsedPerpInstruction<
       instructionType: PerpInstruction.OrderPlace;
     } & ParsedOrderPlaceInstruction<TProgram>)
   | ({
+      instructionType: PerpInstruction.OrderRequote;
+    } & ParsedOrderRequoteInstruction<TProgram>)
+  | ({
       instructionType: PerpInstruction.ParamsCancel;
     } & ParsedParamsCancelInstruction<TProgram>)
   | ({
@@ -596,7 +695,22 @@ export type ParsedPerpInstruction<
     } & ParsedParamsQueueInstruction<TProgram>)
   | ({
       instructionType: PerpInstruction.ParamsTighten;
-    } & ParsedParamsTightenInstruction<TProgram>);
+    } & ParsedParamsTightenInstruction<TProgram>)
+  | ({
+      instructionType: PerpInstruction.TriggerCancel;
+    } & ParsedTriggerCancelInstruction<TProgram>)
+  | ({
+      instructionType: PerpInstruction.TriggerExecute;
+    } & ParsedTriggerExecuteInstruction<TProgram>)
+  | ({
+      instructionType: PerpInstruction.TriggerOrdersClose;
+    } & ParsedTriggerOrdersCloseInstruction<TProgram>)
+  | ({
+      instructionType: PerpInstruction.TriggerOrdersCreate;
+    } & ParsedTriggerOrdersCreateInstruction<TProgram>)
+  | ({
+      instructionType: PerpInstruction.TriggerPlace;
+    } & ParsedTriggerPlaceInstruction<TProgram>);
 
 export function parsePerpInstruction<TProgram extends string>(
   instruction: Instruction<TProgram> & InstructionWithData<ReadonlyUint8Array>,
@@ -771,6 +885,13 @@ export function parsePerpInstruction<TProgram extends string>(
         ...parseOrderPlaceInstruction(instruction),
       };
     }
+    case PerpInstruction.OrderRequote: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: PerpInstruction.OrderRequote,
+        ...parseOrderRequoteInstruction(instruction),
+      };
+    }
     case PerpInstruction.ParamsCancel: {
       assertIsInstructionWithAccounts(instruction);
       return {
@@ -797,6 +918,41 @@ export function parsePerpInstruction<TProgram extends string>(
       return {
         instructionType: PerpInstruction.ParamsTighten,
         ...parseParamsTightenInstruction(instruction),
+      };
+    }
+    case PerpInstruction.TriggerCancel: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: PerpInstruction.TriggerCancel,
+        ...parseTriggerCancelInstruction(instruction),
+      };
+    }
+    case PerpInstruction.TriggerExecute: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: PerpInstruction.TriggerExecute,
+        ...parseTriggerExecuteInstruction(instruction),
+      };
+    }
+    case PerpInstruction.TriggerOrdersClose: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: PerpInstruction.TriggerOrdersClose,
+        ...parseTriggerOrdersCloseInstruction(instruction),
+      };
+    }
+    case PerpInstruction.TriggerOrdersCreate: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: PerpInstruction.TriggerOrdersCreate,
+        ...parseTriggerOrdersCreateInstruction(instruction),
+      };
+    }
+    case PerpInstruction.TriggerPlace: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: PerpInstruction.TriggerPlace,
+        ...parseTriggerPlaceInstruction(instruction),
       };
     }
     default:

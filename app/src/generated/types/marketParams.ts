@@ -79,6 +79,11 @@ export type MarketParams = {
    * pays only what funding samples covered (docs/cranks.md); kept for the layout.
    */
   fundingMaxBackfillIntervals: number;
+  /**
+   * What a trigger order's executor earns, paid by the account only when its order is
+   * placed, quote lots.
+   */
+  triggerFeeQuoteLots: bigint;
 };
 
 export type MarketParamsArgs = {
@@ -135,6 +140,11 @@ export type MarketParamsArgs = {
    * pays only what funding samples covered (docs/cranks.md); kept for the layout.
    */
   fundingMaxBackfillIntervals: number;
+  /**
+   * What a trigger order's executor earns, paid by the account only when its order is
+   * placed, quote lots.
+   */
+  triggerFeeQuoteLots: number | bigint;
 };
 
 export function getMarketParamsEncoder(): FixedSizeEncoder<MarketParamsArgs> {
@@ -164,6 +174,7 @@ export function getMarketParamsEncoder(): FixedSizeEncoder<MarketParamsArgs> {
     ["liquidationBufferBps", getU32Encoder()],
     ["fundingMaxRateBps", getU32Encoder()],
     ["fundingMaxBackfillIntervals", getU32Encoder()],
+    ["triggerFeeQuoteLots", getU64Encoder()],
   ]);
 }
 
@@ -194,6 +205,7 @@ export function getMarketParamsDecoder(): FixedSizeDecoder<MarketParams> {
     ["liquidationBufferBps", getU32Decoder()],
     ["fundingMaxRateBps", getU32Decoder()],
     ["fundingMaxBackfillIntervals", getU32Decoder()],
+    ["triggerFeeQuoteLots", getU64Decoder()],
   ]);
 }
 

@@ -14,10 +14,10 @@
 //! it as they settle). Nothing outside this market is touched.
 
 use crate::error::ErrorCode;
-use crate::events::{Bankruptcy, FundingPayments, Liquidated, log_event};
+use crate::events::{Bankruptcy, FundingPayments, Liquidated, TriggerRemoved, log_event};
 // Glob: the nested `OracleAccounts` derive needs its generated client modules in scope.
 use crate::oracle::*;
-use crate::state::{EventQueueAccount, MarginAccount, Market, OrderBookAccount};
+use crate::state::{EventQueueAccount, MarginAccount, Market, OrderBookAccount, TriggerOrders};
 use crate::util::token::TokenMove;
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
@@ -25,6 +25,7 @@ use perp_engine::book::{OneMaker, consume_events};
 use perp_engine::oracle::{Action, PriceBand};
 use perp_engine::risk::liquidation::liquidate;
 use perp_engine::risk::trader_margin::MarginError;
+use perp_engine::trigger::Removal;
 
 #[derive(Accounts)]
 pub struct Liquidate<'info> {
@@ -56,6 +57,12 @@ pub struct Liquidate<'info> {
     #[account(address = market.load()?.quote_token_program @ ErrorCode::WrongTokenProgram)]
     pub token_program: Interface<'info, TokenInterface>,
     pub oracles: OracleAccounts<'info>,
+    /// The account's trigger orders, when it has any: the liquidation removes those its new
+    /// position leaves nothing to reduce. Optional, so a trigger account can never stand in the
+    /// way of a liquidation; the keeper passes it, and a trigger left behind is removed unpaid
+    /// when it is next executed.
+    #[account(mut, has_one = margin_account @ ErrorCode::WrongTriggerOrders)]
+    pub trigger_orders: Option<AccountLoader<'info, TriggerOrders>>,
 }
 
 /// Native units that move between the market's two vaults.
@@ -139,6 +146,15 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
                 Some(paid) => from_insurance = paid,
                 None => require!(!position.is_zero(), ErrorCode::NotLiquidatable),
             }
+        }
+        if let Some(triggers) = &a.trigger_orders {
+            let (market_key, account_key) = (a.market.key(), a.margin_account.key());
+            triggers
+                .load_mut()?
+                .triggers
+                .remove_meaningless(&account.trader, |t| {
+                    TriggerRemoved::log(market_key, account_key, t, Removal::Liquidated)
+                });
         }
         let flows = VaultFlows {
             to_insurance,

@@ -3,6 +3,7 @@
 //! `destination` first, like a withdrawal and under the same outflow limit and gate, so a dust
 //! deposit by anyone cannot keep an account open. The rent goes back to whoever paid it.
 
+use crate::constants::TRIGGER_ORDERS_SEED;
 use crate::error::ErrorCode;
 use crate::events::{CollateralWithdrawn, MarginAccountClosed, log_event};
 use crate::state::{Exchange, Gate, MarginAccount, Market};
@@ -36,6 +37,12 @@ pub struct MarginAccountClose<'info> {
     pub destination: InterfaceAccount<'info, TokenAccount>,
     #[account(address = market.load()?.quote_token_program @ ErrorCode::WrongTokenProgram)]
     pub token_program: Interface<'info, TokenInterface>,
+    /// CHECK: the account's trigger-orders address, which must hold no account: a trigger must
+    /// never outlive the account it was placed for (a new account at the same address would
+    /// inherit it). Close it first (`trigger_orders_close`).
+    #[account(seeds = [TRIGGER_ORDERS_SEED, margin_account.key().as_ref()], bump,
+        constraint = trigger_orders.data_is_empty() @ ErrorCode::TriggerOrdersOpen)]
+    pub trigger_orders: UncheckedAccount<'info>,
 }
 
 pub fn handler(ctx: Context<MarginAccountClose>) -> Result<()> {

@@ -236,11 +236,11 @@ pub struct Market {
     /// market listed before it existed: none pending).
     pub funding_sample: FundingSample,
     /// Room for later fields without a migration.
-    pub reserved: [u8; 208],
+    pub reserved: [u8; 200],
 }
 static_assertions::const_assert_eq!(
     core::mem::size_of::<Market>(),
-    4 * 32 + 136 + 128 + 8 + 200 + 48 + 64 + 8 + 40 + 56 + 16 + 32 + 16 + 208
+    4 * 32 + 144 + 128 + 8 + 200 + 48 + 64 + 8 + 40 + 56 + 16 + 32 + 16 + 200
 );
 static_assertions::const_assert_eq!(core::mem::align_of::<Market>(), 8);
 

@@ -182,9 +182,17 @@ params_table! {
             council Fixed => CouncilCannotChangeFunding;
             listing free
         ],
+        /// What a trigger order's executor earns, paid by the account only when its order is
+        /// placed, quote lots.
+        // It moves money between users: governance only.
+        trigger_fee_quote_lots: u64 [
+            valid |p| bounds::TRIGGER_FEE_QUOTE_LOTS.contains(&p.trigger_fee_quote_lots) => InvalidTriggerFee;
+            council Fixed => CouncilCannotChangeTriggerFee;
+            listing free
+        ],
     }
 }
-static_assertions::const_assert_eq!(core::mem::size_of::<MarketParams>(), 136);
+static_assertions::const_assert_eq!(core::mem::size_of::<MarketParams>(), 144);
 
 /// Hard bounds on every parameter: the largest room any governance key can ever have.
 pub mod bounds {
@@ -236,6 +244,9 @@ pub mod bounds {
     pub const FUNDING_MAX_RATE_BPS: RangeInclusive<u32> = 1..=1_000;
     /// Funding backfill: one interval to a week of hourly ones.
     pub const FUNDING_MAX_BACKFILL_INTERVALS: RangeInclusive<u32> = 1..=168;
+    /// Trigger executor's fee: free up to 10^9 quote lots (a transaction's cost many times
+    /// over in any market; the account pays it only when its order is placed).
+    pub const TRIGGER_FEE_QUOTE_LOTS: RangeInclusive<u64> = 0..=1_000_000_000;
 }
 
 impl MarketParams {
@@ -320,6 +331,7 @@ mod tests {
             liquidation_buffer_bps: 1_000,
             funding_max_rate_bps: 50,
             funding_max_backfill_intervals: 24,
+            trigger_fee_quote_lots: 100,
         }
     }
 
@@ -448,6 +460,10 @@ mod tests {
                 |p| p.funding_max_backfill_intervals = 169,
                 ErrorCode::InvalidFundingBackfill,
             ),
+            (
+                |p| p.trigger_fee_quote_lots = 1_000_000_001,
+                ErrorCode::InvalidTriggerFee,
+            ),
         ];
         for (mutate, expected) in cases {
             let mut p = valid();
@@ -459,12 +475,15 @@ mod tests {
     #[test]
     fn the_table_names_every_field_and_fixes_the_lot_units() {
         // Every field is a row: the names cover the layout, each settable by name.
-        assert_eq!(MarketParams::FIELDS.len(), 25);
+        assert_eq!(MarketParams::FIELDS.len(), 26);
         let mut p = valid();
         for (i, name) in MarketParams::FIELDS.iter().enumerate() {
             p.set_field(name, i as i64 + 1).unwrap();
         }
-        assert_eq!((p.base_lot_size, p.funding_max_backfill_intervals), (1, 25));
+        assert_eq!(
+            (p.base_lot_size, p.funding_max_backfill_intervals, p.trigger_fee_quote_lots),
+            (1, 25, 26)
+        );
         assert_eq!(p.set_field("leverage", 1), Err(SetFieldError::Unknown));
         assert_eq!(
             p.set_field("maker_fee_bps", i64::from(i32::MAX) + 1),
@@ -567,6 +586,14 @@ mod tests {
             (
                 |p| p.funding_max_rate_bps += 1,
                 ErrorCode::CouncilCannotChangeFunding,
+            ),
+            (
+                |p| p.trigger_fee_quote_lots += 1,
+                ErrorCode::CouncilCannotChangeTriggerFee,
+            ),
+            (
+                |p| p.trigger_fee_quote_lots -= 1,
+                ErrorCode::CouncilCannotChangeTriggerFee,
             ),
         ];
         for (loosen, expected) in loosening {

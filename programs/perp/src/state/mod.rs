@@ -10,6 +10,7 @@ pub mod oracle_config;
 pub mod param_change;
 pub mod params_table;
 pub mod tighten;
+pub mod trigger_orders;
 
 pub use book::*;
 pub use exchange::*;
@@ -18,6 +19,7 @@ pub use market::*;
 pub use market_params::*;
 pub use oracle_config::*;
 pub use param_change::*;
+pub use trigger_orders::*;
 
 #[cfg(test)]
 mod enum_encoding_tests {

@@ -2,4 +2,5 @@
 
 pub mod makers;
 pub mod pda;
+pub mod placement;
 pub mod token;

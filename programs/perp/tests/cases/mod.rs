@@ -31,3 +31,4 @@ mod role_lanes;
 mod stale_orders;
 mod stress;
 mod substitution;
+mod triggers;

@@ -1,4 +1,4 @@
-//! The account-substitution matrix over every instruction (issue 21), generated: each of the 28
+//! The account-substitution matrix over every instruction (issue 21), generated: each of the 34
 //! instructions is built once in a state where it succeeds, then every account it takes is
 //! substituted in turn, by rule rather than by hand:
 //!
@@ -21,7 +21,7 @@ use crate::program_test::solvency::long_at_150;
 use crate::program_test::trading::order;
 use crate::program_test::*;
 use perp::state::{Change, Gate, MarketStatus, Role};
-use perp::{OrderSide, OrderType, PriceAction};
+use perp::{OrderSide, OrderType, PriceAction, TriggerDirection};
 use perp_sdk::pda;
 use solana_program_test::BanksClientError;
 use solana_sdk::account::{Account, AccountSharedData};
@@ -386,6 +386,40 @@ async fn every_instruction_refuses_every_substituted_account_and_changes_nothing
         perp_engine::book::order::OrderId::from_parts(t.orders[slot].order_id).0
     };
 
+    // Trigger orders: the long's (a stop, its rent from the sponsor, not the fee payer), the
+    // keeper's (a buy the maker's ask fills, due at 140) and the stranger's in market 2.
+    let stop = ix::trigger_args(
+        OrderSide::Ask,
+        TriggerDirection::AtOrBelow,
+        1_450,
+        1_300,
+        10,
+    );
+    let buy = perp::TriggerArgs {
+        side: OrderSide::Bid,
+        reduce_only: false,
+        ..ix::trigger_args(OrderSide::Bid, TriggerDirection::AtOrBelow, 1_450, 1_415, 1)
+    };
+    for (t, args, payer) in [
+        (&long, stop, &sponsor),
+        (&keeper, buy, &sponsor),
+        (&stranger, stop, &sponsor),
+    ] {
+        let owner = t.wallet.pubkey();
+        env.send(
+            &[
+                ix::trigger_orders_create(owner, payer.pubkey(), t.margin_account),
+                ix::trigger_place(owner, t.market.market, t.margin_account, args, None),
+            ],
+            &[&t.wallet, payer],
+        )
+        .await
+        .expect("trigger placed");
+    }
+    let (stop_id, buy_id) = (1, 1);
+    let triggers_of =
+        |t: &crate::program_test::env::Trader| pda::trigger_orders_pda(&t.margin_account);
+
     let (gov, council, guardian) = (
         env.governance.insecure_clone(),
         env.risk_council.insecure_clone(),
@@ -486,8 +520,64 @@ async fn every_instruction_refuses_every_substituted_account_and_changes_nothing
         ),
         case(
             "liquidate",
-            ix::liquidate(&keeper.liquidating(long.margin_account)),
+            ix::liquidate(&ix::LiquidateAccounts {
+                trigger_orders: Some(triggers_of(&long)),
+                ..keeper.liquidating(long.margin_account)
+            }),
             &[&keeper.wallet],
+        ),
+        case(
+            "trigger_orders_create",
+            ix::trigger_orders_create(maker.wallet.pubkey(), payer, maker.margin_account),
+            &[&maker.wallet],
+        ),
+        case(
+            "trigger_place",
+            ix::trigger_place(
+                long.wallet.pubkey(),
+                m.market,
+                long.margin_account,
+                stop,
+                Some(stop),
+            ),
+            &[&long.wallet],
+        ),
+        case(
+            "trigger_cancel",
+            ix::trigger_cancel(long.wallet.pubkey(), long.margin_account, Some(stop_id)),
+            &[&long.wallet],
+        ),
+        case(
+            "trigger_orders_close",
+            ix::trigger_orders_close(long.wallet.pubkey(), long.margin_account, sponsor.pubkey()),
+            &[&long.wallet],
+        ),
+        Case {
+            named: ix::trigger_execute(&maker.executing(keeper.margin_account), buy_id, &[])
+                .accounts
+                .len(),
+            ..case(
+                "trigger_execute",
+                ix::trigger_execute(
+                    &maker.executing(keeper.margin_account),
+                    buy_id,
+                    // Not the executor's own account: named twice, one writable meta would
+                    // make both writable, hiding the read-only substitution.
+                    &[stale.margin_account],
+                ),
+                &[&maker.wallet],
+            )
+        },
+        case(
+            "order_requote",
+            ix::order_requote(
+                &maker.orders(),
+                true,
+                vec![77],
+                vec![order(OrderSide::Ask, OrderType::PostOnly, 1_430, 2); 2],
+                &[],
+            ),
+            &[&maker.wallet],
         ),
         case(
             "market_preview_price",
@@ -570,6 +660,9 @@ async fn every_instruction_refuses_every_substituted_account_and_changes_nothing
     ]);
     for t in [&long, &keeper, &maker, &empty] {
         other.insert(t.margin_account, stranger.margin_account);
+    }
+    for t in [&long, &keeper] {
+        other.insert(triggers_of(t), triggers_of(&stranger));
     }
     if let (Some(a), Some(b)) = (m.oracle_metas().pyth, second.oracle_metas().pyth) {
         other.insert(a, b);

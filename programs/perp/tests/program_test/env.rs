@@ -142,6 +142,19 @@ impl Trader {
         }
     }
 
+    /// `trigger_execute` accounts with this trader as the executor, firing `account`'s trigger.
+    pub fn executing(&self, account: Pubkey) -> ix::TriggerExecuteAccounts {
+        ix::TriggerExecuteAccounts {
+            executor: self.wallet.pubkey(),
+            market: self.market.market,
+            margin_account: account,
+            executor_account: self.margin_account,
+            book: self.market.book,
+            event_queue: self.market.event_queue,
+            oracles: self.market.oracle_metas(),
+        }
+    }
+
     /// `liquidate` accounts with this trader as the keeper, liquidating `account`.
     pub fn liquidating(&self, account: Pubkey) -> ix::LiquidateAccounts {
         ix::LiquidateAccounts {
@@ -156,6 +169,7 @@ impl Trader {
             quote_mint: self.market.quote_mint,
             token_program: self.market.token_program,
             oracles: self.market.oracle_metas(),
+            trigger_orders: None,
         }
     }
 }
@@ -474,6 +488,16 @@ impl TestEnv {
     async fn existing_account(&mut self, key: Pubkey, what: &str) -> solana_sdk::account::Account {
         let account = self.ctx.banks_client.get_account(key).await.expect("get");
         account.unwrap_or_else(|| panic!("{what}: no account at {key}"))
+    }
+
+    /// Whether an account exists at `key`.
+    pub async fn exists(&mut self, key: &Pubkey) -> bool {
+        self.ctx
+            .banks_client
+            .get_account(*key)
+            .await
+            .expect("get")
+            .is_some()
     }
 
     /// The data of the account at `key`, which must exist.

@@ -1,0 +1,549 @@
+//! Trigger orders (stop-loss, take-profit, brackets): an order a margin account stores off the
+//! book, sent through the ordinary order path by anyone once the index price crosses its trigger
+//! price (docs/triggers.md). This module owns every rule about them: what a valid trigger is,
+//! when one is due, when one can no longer execute, what its executor earns, and which ones a
+//! new position makes meaningless. The program stores `TriggerSlots` and calls these.
+
+use crate::error::MathError;
+use crate::math::{SafeMath, safe_cast};
+use crate::oracle::PriceBand;
+use crate::order::TickBand;
+use crate::price::Price;
+use crate::side::Side;
+use crate::trader::{FeeRates, Trader, notional};
+use crate::units::{BaseLots, QuoteLots, QuoteLotsPerBaseLotPerTick, SignedQuoteLots, Ticks};
+use bytemuck::{Pod, Zeroable};
+
+/// Trigger slots per margin account.
+pub const MAX_TRIGGERS: usize = 8;
+
+/// Which way the index must cross the trigger price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Direction {
+    /// Fires when the index is at or above the trigger price (a long's take-profit, a short's
+    /// stop-loss).
+    AtOrAbove = 0,
+    /// Fires when the index is at or below the trigger price (a long's stop-loss, a short's
+    /// take-profit).
+    AtOrBelow = 1,
+}
+
+/// What a fired trigger sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum TriggerKind {
+    /// An immediate-or-cancel order down to its worst price (what is not filled is dropped).
+    Market = 0,
+    /// A limit order at its price (what is not filled rests).
+    Limit = 1,
+}
+
+/// One stored trigger. `id == 0` marks a free slot. 64 bytes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
+pub struct TriggerOrder {
+    /// Unique within the account, never reused (0: free slot).
+    pub id: u64,
+    /// The owner's id for it, copied to the order it sends.
+    pub client_order_id: u64,
+    /// Index price, in ticks, at which it fires.
+    pub trigger_price_ticks: u64,
+    /// The order's limit: a market order's worst price or a limit order's price, in ticks.
+    pub limit_price_ticks: u64,
+    /// Size of the order it sends.
+    pub base_lots: u64,
+    /// Unix time after which it can no longer fire (0: never expires).
+    pub expires_at: i64,
+    /// The other leg of its bracket (0: none): when either executes, the other is removed.
+    pub linked_id: u64,
+    /// `Direction` as a byte.
+    pub direction: u8,
+    /// `Side` as a byte.
+    pub side: u8,
+    /// `TriggerKind` as a byte.
+    pub kind: u8,
+    /// 1: the order may only reduce the position.
+    pub reduce_only: u8,
+    /// 1: placed by the account's delegate, so its order is held to the delegate's price rule.
+    pub by_delegate: u8,
+    /// Explicit padding.
+    pub padding: [u8; 3],
+}
+static_assertions::const_assert_eq!(core::mem::size_of::<TriggerOrder>(), 64);
+
+/// A margin account's trigger slots and the next id to hand out.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
+pub struct TriggerSlots {
+    /// The id the next trigger gets (starts at 1).
+    pub next_id: u64,
+    /// The slots; free ones have `id == 0`.
+    pub slots: [TriggerOrder; MAX_TRIGGERS],
+}
+static_assertions::const_assert_eq!(core::mem::size_of::<TriggerSlots>(), 8 + 64 * MAX_TRIGGERS);
+
+/// A trigger as an owner asks for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TriggerRequest {
+    pub side: Side,
+    pub kind: TriggerKind,
+    pub direction: Direction,
+    pub trigger_price_ticks: u64,
+    pub limit_price_ticks: u64,
+    pub base_lots: u64,
+    pub reduce_only: bool,
+    pub client_order_id: u64,
+    pub expires_at: i64,
+}
+
+/// Why a trigger request or a slot operation is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerError {
+    /// Size, trigger price or limit price is zero.
+    InvalidTrigger,
+    /// Its expiry is not in the future.
+    AlreadyExpired,
+    /// All slots are in use (two for a bracket).
+    NoFreeSlot,
+    /// No trigger has that id.
+    NotFound,
+    /// Checked arithmetic failed.
+    Math(MathError),
+}
+
+impl From<MathError> for TriggerError {
+    fn from(e: MathError) -> Self {
+        TriggerError::Math(e)
+    }
+}
+
+/// Why a trigger left its slot without executing (or, `BracketFilled`, because its partner did).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Removal {
+    /// Its owner or delegate cancelled it (or closed the trigger account).
+    Cancelled = 0,
+    /// The other leg of its bracket executed.
+    BracketFilled = 1,
+    /// It fired after its expiry.
+    Expired = 2,
+    /// Reduce-only, and the position has nothing left it could reduce.
+    NothingToReduce = 3,
+    /// Its order, filled in full at its limit, would fail the order's margin rule.
+    MarginRefused = 4,
+    /// A liquidation left a position it cannot reduce.
+    Liquidated = 5,
+}
+
+impl TriggerOrder {
+    /// Whether the slot holds a trigger.
+    pub fn in_use(&self) -> bool {
+        self.id != 0
+    }
+
+    /// The order's side.
+    pub fn side(&self) -> Side {
+        if self.side == Side::Ask as u8 {
+            Side::Ask
+        } else {
+            Side::Bid
+        }
+    }
+
+    /// Its direction.
+    pub fn direction(&self) -> Direction {
+        if self.direction == Direction::AtOrBelow as u8 {
+            Direction::AtOrBelow
+        } else {
+            Direction::AtOrAbove
+        }
+    }
+
+    /// What it sends.
+    pub fn kind(&self) -> TriggerKind {
+        if self.kind == TriggerKind::Limit as u8 {
+            TriggerKind::Limit
+        } else {
+            TriggerKind::Market
+        }
+    }
+
+    /// Whether its condition holds on `band`, the lowest to the highest valid oracle source:
+    /// every valid source must be across the trigger price, so one manipulated or lagging feed
+    /// can never fire a trigger (it can only hold one back while it is still valid).
+    pub fn is_due(&self, band: &PriceBand, trigger_price: Price) -> bool {
+        match self.direction() {
+            Direction::AtOrAbove => band.low >= trigger_price,
+            Direction::AtOrBelow => band.high <= trigger_price,
+        }
+    }
+
+    /// Whether it can no longer fire at `now`.
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires_at != 0 && now > self.expires_at
+    }
+
+    /// The worst price its order can trade at inside `band` (the order band, which the book
+    /// never fills outside): its limit, or the band's edge when the limit lies beyond it.
+    pub fn worst_price(&self, band: &TickBand) -> Ticks {
+        let limit = Ticks::new(self.limit_price_ticks);
+        match self.side() {
+            Side::Bid => limit.min(band.high),
+            Side::Ask => limit.max(band.low),
+        }
+    }
+
+    /// `trader` as it would be had this trigger's order filled in full at `worst`
+    /// (`worst_price`; reduce-only: as much as the position allows), paying the taker fee and
+    /// `executor_fee`: the worst its order can do, since every fill is at `worst` or better and
+    /// what rests is margined as if filled at its limit. The program judges this by the order's
+    /// own margin rule before it touches the book, and removes the trigger (`MarginRefused`)
+    /// when it fails.
+    pub fn filled_at(
+        &self,
+        trader: &Trader,
+        worst: Ticks,
+        fees: &FeeRates,
+        executor_fee: QuoteLots,
+        tick_size: QuoteLotsPerBaseLotPerTick,
+    ) -> Result<Trader, MathError> {
+        let mut after = *trader;
+        let mut lots = BaseLots::new(self.base_lots);
+        if self.reduce_only == 1 {
+            lots = lots.min(trader.reducible(self.side()));
+        }
+        let fee = fees.taker_fee(QuoteLots::new(notional(worst, lots, tick_size)?))?;
+        after.apply_trade(self.side(), worst, lots, fee, tick_size)?;
+        let mut nobody = Trader::zeroed();
+        pay_executor(&mut after, &mut nobody, executor_fee)?;
+        Ok(after)
+    }
+
+    /// Whether, reduce-only, its order would find nothing to reduce on `trader` (the engine's
+    /// `Trader::reducible`, as the book judges it).
+    pub fn nothing_to_reduce(&self, trader: &Trader) -> bool {
+        self.reduce_only == 1 && trader.reducible(self.side()).is_zero()
+    }
+}
+
+impl TriggerSlots {
+    /// The slots in use.
+    pub fn iter(&self) -> impl Iterator<Item = &TriggerOrder> {
+        self.slots.iter().filter(|t| t.in_use())
+    }
+
+    /// How many slots are in use.
+    pub fn count(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// The trigger with `id`.
+    pub fn get(&self, id: u64) -> Result<&TriggerOrder, TriggerError> {
+        self.iter()
+            .find(|t| id != 0 && t.id == id)
+            .ok_or(TriggerError::NotFound)
+    }
+
+    /// Stores `req` (and, for a bracket, `leg`, linked to it both ways), placed by the owner or
+    /// (`by_delegate`) its delegate; returns their ids. Nothing changes on refusal.
+    pub fn place(
+        &mut self,
+        req: &TriggerRequest,
+        leg: Option<&TriggerRequest>,
+        by_delegate: bool,
+        now: i64,
+    ) -> Result<(u64, Option<u64>), TriggerError> {
+        for r in core::iter::once(req).chain(leg) {
+            if r.base_lots == 0 || r.trigger_price_ticks == 0 || r.limit_price_ticks == 0 {
+                return Err(TriggerError::InvalidTrigger);
+            }
+            if r.expires_at != 0 && r.expires_at <= now {
+                return Err(TriggerError::AlreadyExpired);
+            }
+        }
+        let needed = 1 + usize::from(leg.is_some());
+        if MAX_TRIGGERS - self.count() < needed {
+            return Err(TriggerError::NoFreeSlot);
+        }
+        let first = self.next_id.max(1);
+        let second = first.safe_add(1)?;
+        self.next_id = second.safe_add(1)?;
+        let linked = |other: u64| if leg.is_some() { other } else { 0 };
+        self.store(stored(req, first, linked(second), by_delegate));
+        if let Some(leg) = leg {
+            self.store(stored(leg, second, first, by_delegate));
+            return Ok((first, Some(second)));
+        }
+        Ok((first, None))
+    }
+
+    fn store(&mut self, trigger: TriggerOrder) {
+        if let Some(slot) = self.slots.iter_mut().find(|t| !t.in_use()) {
+            *slot = trigger;
+        }
+    }
+
+    /// Removes the trigger with `id` and returns it.
+    pub fn remove(&mut self, id: u64) -> Result<TriggerOrder, TriggerError> {
+        let slot = self
+            .slots
+            .iter_mut()
+            .find(|t| id != 0 && t.id == id)
+            .ok_or(TriggerError::NotFound)?;
+        Ok(core::mem::replace(slot, TriggerOrder::zeroed()))
+    }
+
+    /// Removes the trigger `id` executed and, when it is one leg of a bracket, the other leg,
+    /// which it returns.
+    pub fn executed(&mut self, id: u64) -> Result<Option<TriggerOrder>, TriggerError> {
+        let fired = self.remove(id)?;
+        Ok(self.remove(fired.linked_id).ok())
+    }
+
+    /// Removes every reduce-only trigger that `trader`'s position leaves nothing to reduce
+    /// (after a liquidation), calling `removed` for each.
+    pub fn remove_meaningless(&mut self, trader: &Trader, mut removed: impl FnMut(&TriggerOrder)) {
+        for slot in self.slots.iter_mut() {
+            if slot.in_use() && slot.nothing_to_reduce(trader) {
+                removed(slot);
+                *slot = TriggerOrder::zeroed();
+            }
+        }
+    }
+
+    /// Removes every trigger, calling `removed` for each.
+    pub fn clear(&mut self, mut removed: impl FnMut(&TriggerOrder)) {
+        for slot in self.slots.iter_mut() {
+            if slot.in_use() {
+                removed(slot);
+                *slot = TriggerOrder::zeroed();
+            }
+        }
+    }
+}
+
+fn stored(r: &TriggerRequest, id: u64, linked_id: u64, by_delegate: bool) -> TriggerOrder {
+    TriggerOrder {
+        id,
+        client_order_id: r.client_order_id,
+        trigger_price_ticks: r.trigger_price_ticks,
+        limit_price_ticks: r.limit_price_ticks,
+        base_lots: r.base_lots,
+        expires_at: r.expires_at,
+        linked_id,
+        direction: r.direction as u8,
+        side: r.side as u8,
+        kind: r.kind as u8,
+        reduce_only: u8::from(r.reduce_only),
+        by_delegate: u8::from(by_delegate),
+        padding: [0; 3],
+    }
+}
+
+/// Moves the executor's fee, `fee` quote lots, from the account whose trigger executed into the
+/// executor's account, as realised PnL (settled into collateral like any other): exact, so the
+/// two accounts' total is unchanged.
+pub fn pay_executor(
+    account: &mut Trader,
+    executor: &mut Trader,
+    fee: QuoteLots,
+) -> Result<(), MathError> {
+    let fee = SignedQuoteLots::new(safe_cast(fee.get())?);
+    let debited = account.realised_pnl.checked_sub(fee)?;
+    let credited = executor.realised_pnl.checked_add(fee)?;
+    account.realised_pnl = debited;
+    executor.realised_pnl = credited;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(side: Side, direction: Direction, trigger: u64) -> TriggerRequest {
+        TriggerRequest {
+            side,
+            kind: TriggerKind::Market,
+            direction,
+            trigger_price_ticks: trigger,
+            limit_price_ticks: 1,
+            base_lots: 5,
+            reduce_only: true,
+            client_order_id: 9,
+            expires_at: 0,
+        }
+    }
+
+    fn band(low: u64, high: u64) -> PriceBand {
+        PriceBand {
+            low: Price::from_raw(low),
+            high: Price::from_raw(high),
+        }
+    }
+
+    #[test]
+    fn a_trigger_is_due_only_when_every_valid_source_has_crossed() {
+        let mut slots = TriggerSlots::zeroed();
+        let (stop, _) = slots
+            .place(&req(Side::Ask, Direction::AtOrBelow, 1), None, false, 0)
+            .unwrap();
+        let stop = *slots.get(stop).unwrap();
+        let at = Price::from_raw(100);
+        assert!(stop.is_due(&band(90, 100), at));
+        // One source still above the stop holds it back.
+        assert!(!stop.is_due(&band(90, 101), at));
+        let (tp, _) = slots
+            .place(&req(Side::Ask, Direction::AtOrAbove, 1), None, false, 0)
+            .unwrap();
+        let tp = *slots.get(tp).unwrap();
+        assert!(tp.is_due(&band(100, 120), at));
+        assert!(!tp.is_due(&band(99, 120), at));
+    }
+
+    #[test]
+    fn a_bracket_links_both_legs_and_an_execution_removes_the_other() {
+        let mut slots = TriggerSlots::zeroed();
+        let (tp, sl) = slots
+            .place(
+                &req(Side::Ask, Direction::AtOrAbove, 120),
+                Some(&req(Side::Ask, Direction::AtOrBelow, 80)),
+                false,
+                0,
+            )
+            .unwrap();
+        let sl = sl.unwrap();
+        assert_eq!(slots.get(tp).unwrap().linked_id, sl);
+        assert_eq!(slots.get(sl).unwrap().linked_id, tp);
+        let other = slots.executed(sl).unwrap().unwrap();
+        assert_eq!(other.id, tp);
+        assert_eq!(slots.count(), 0);
+        // Ids are never reused.
+        let (next, _) = slots
+            .place(&req(Side::Bid, Direction::AtOrAbove, 1), None, false, 0)
+            .unwrap();
+        assert!(next > sl);
+    }
+
+    #[test]
+    fn refusals_change_nothing() {
+        let mut slots = TriggerSlots::zeroed();
+        for _ in 0..MAX_TRIGGERS - 1 {
+            slots
+                .place(&req(Side::Ask, Direction::AtOrBelow, 1), None, false, 0)
+                .unwrap();
+        }
+        let before = slots;
+        let r = req(Side::Ask, Direction::AtOrBelow, 1);
+        assert_eq!(
+            slots.place(&r, Some(&r), false, 0),
+            Err(TriggerError::NoFreeSlot)
+        );
+        let zero = TriggerRequest { base_lots: 0, ..r };
+        assert_eq!(
+            slots.place(&zero, None, false, 0),
+            Err(TriggerError::InvalidTrigger)
+        );
+        let late = TriggerRequest { expires_at: 5, ..r };
+        assert_eq!(
+            slots.place(&late, None, false, 5),
+            Err(TriggerError::AlreadyExpired)
+        );
+        assert_eq!(slots.remove(0), Err(TriggerError::NotFound));
+        assert_eq!(slots, before);
+        slots.place(&r, None, false, 0).unwrap();
+        assert_eq!(
+            slots.place(&r, None, false, 0),
+            Err(TriggerError::NoFreeSlot)
+        );
+    }
+
+    #[test]
+    fn a_flat_account_leaves_reduce_only_triggers_meaningless() {
+        let mut slots = TriggerSlots::zeroed();
+        slots
+            .place(&req(Side::Ask, Direction::AtOrBelow, 1), None, false, 0)
+            .unwrap();
+        let open = TriggerRequest {
+            reduce_only: false,
+            ..req(Side::Bid, Direction::AtOrAbove, 1)
+        };
+        slots.place(&open, None, false, 0).unwrap();
+        let mut long = Trader::zeroed();
+        let tick = QuoteLotsPerBaseLotPerTick::new(1);
+        long.apply_trade(
+            Side::Bid,
+            Ticks::new(10),
+            BaseLots::new(3),
+            SignedQuoteLots::ZERO,
+            tick,
+        )
+        .unwrap();
+        let mut removed = 0;
+        slots.remove_meaningless(&long, |_| removed += 1);
+        assert_eq!(
+            removed, 0,
+            "a long still has something for a sell to reduce"
+        );
+        slots.remove_meaningless(&Trader::zeroed(), |t| {
+            assert_eq!(t.reduce_only, 1);
+            removed += 1
+        });
+        assert_eq!((removed, slots.count()), (1, 1));
+    }
+
+    #[test]
+    fn filled_at_is_the_whole_order_at_its_worst_price_with_both_fees() {
+        let tick = QuoteLotsPerBaseLotPerTick::new(1);
+        let mut long = Trader::zeroed();
+        long.apply_trade(
+            Side::Bid,
+            Ticks::new(100),
+            BaseLots::new(3),
+            SignedQuoteLots::ZERO,
+            tick,
+        )
+        .unwrap();
+        let stop = TriggerOrder {
+            limit_price_ticks: 90,
+            ..stored(&req(Side::Ask, Direction::AtOrBelow, 95), 1, 0, false)
+        };
+        let fees = FeeRates {
+            maker_bps: 0,
+            taker_bps: 100,
+        };
+        let band = TickBand {
+            low: Ticks::new(80),
+            high: Ticks::new(120),
+        };
+        assert_eq!(stop.worst_price(&band), Ticks::new(90));
+        let narrow = TickBand {
+            low: Ticks::new(92),
+            ..band
+        };
+        assert_eq!(stop.worst_price(&narrow), Ticks::new(92), "the band's edge");
+        let after = stop
+            .filled_at(
+                &long,
+                stop.worst_price(&band),
+                &fees,
+                QuoteLots::new(2),
+                tick,
+            )
+            .unwrap();
+        // Reduce-only: 5 lots asked, the 3 held are sold at 90 (a loss of 30), a 1% taker fee
+        // on 270 rounds up to 3, and the executor's 2.
+        assert_eq!(after.base_position.get(), 0);
+        assert_eq!(after.realised_pnl.get(), -30 - 3 - 2);
+    }
+
+    #[test]
+    fn the_executor_fee_moves_between_the_two_accounts_exactly() {
+        let (mut a, mut b) = (Trader::zeroed(), Trader::zeroed());
+        pay_executor(&mut a, &mut b, QuoteLots::new(7)).unwrap();
+        assert_eq!(a.realised_pnl.get(), -7);
+        assert_eq!(b.realised_pnl.get(), 7);
+        assert!(pay_executor(&mut a, &mut b, QuoteLots::new(u64::MAX)).is_err());
+        assert_eq!((a.realised_pnl.get(), b.realised_pnl.get()), (-7, 7));
+    }
+}
