@@ -481,7 +481,11 @@ mod tests {
             p.set_field(name, i as i64 + 1).unwrap();
         }
         assert_eq!(
-            (p.base_lot_size, p.funding_max_backfill_intervals, p.trigger_fee_quote_lots),
+            (
+                p.base_lot_size,
+                p.funding_max_backfill_intervals,
+                p.trigger_fee_quote_lots
+            ),
             (1, 25, 26)
         );
         assert_eq!(p.set_field("leverage", 1), Err(SetFieldError::Unknown));

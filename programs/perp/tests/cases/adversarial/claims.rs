@@ -11,7 +11,7 @@ use super::step::{Acct, By, NAMES, Step};
 use super::world::{ACCOUNTS, GROUPS, group_of};
 use crate::program_test::adversary::{MarketView, equity, equity_with_funding_of};
 use crate::program_test::env::events_of;
-use perp::events::{BookEventLogged, Liquidated, OrderPlaced};
+use perp::events::{BookEventLogged, Liquidated, OrderPlaced, TriggerExecuted};
 use perp::state::Market;
 use perp_engine::Price;
 use perp_engine::book::events::EVENT_FILL;
@@ -199,7 +199,14 @@ fn transfers(c: &StepContext) -> Allowed {
     let tick = i128::from(m.params.tick_size) * scale;
     let price = i128::from(c.price_after.raw());
     let index = |key: &Pubkey| c.keys.iter().position(|k| k == key).expect("known account");
-    let trades = matches!(c.step, Step::Place(_) | Step::Pair(..) | Step::Quote { .. });
+    let trades = matches!(
+        c.step,
+        Step::Place(_)
+            | Step::Pair(..)
+            | Step::Quote { .. }
+            | Step::Requote(_)
+            | Step::TriggerExecute { .. }
+    );
     if trades {
         for f in events_of::<BookEventLogged>(&c.executed.events) {
             if f.kind != EVENT_FILL {
@@ -229,6 +236,17 @@ fn transfers(c: &StepContext) -> Allowed {
             let t = index(&p.margin_account);
             a.upper[t] -= i128::from(p.taker_fee) * scale;
             a.lower[t] -= i128::from(p.taker_fee) * scale;
+        }
+    }
+    // A fired trigger's executor fee: realised PnL from the account to the executor's.
+    for t in events_of::<TriggerExecuted>(&c.executed.events) {
+        let (x, e) = (index(&t.margin_account), index(&t.executor_account));
+        let fee = i128::from(t.fee_quote_lots) * scale;
+        a.lower[x] -= fee;
+        a.lower[e] += fee;
+        if group_of(Acct(x)) != group_of(Acct(e)) {
+            a.upper[x] -= fee;
+            a.upper[e] += fee;
         }
     }
     for l in events_of::<Liquidated>(&c.executed.events) {
@@ -262,7 +280,14 @@ fn transfers(c: &StepContext) -> Allowed {
 
 /// The order of this step that took for `taker`, as the delegate bound sees it.
 fn taker_order(c: &StepContext, taker: Acct, price: i128) -> Option<Placed> {
-    let o = c.step.orders().into_iter().find(|o| o.acct == taker)?;
+    let Some(o) = c.step.orders().into_iter().find(|o| o.acct == taker) else {
+        // A fired trigger's order, registered when the trigger was stored.
+        let key = c.keys[taker.0];
+        return events_of::<OrderPlaced>(&c.executed.events)
+            .iter()
+            .find(|p| p.margin_account == key)
+            .and_then(|p| c.registry.get(&p.client_order_id).copied());
+    };
     // Registered before the checks, with the reach its conditions allow.
     if let Some(placed) = c.registry.get(&o.client_id) {
         return Some(*placed);

@@ -1,7 +1,9 @@
 //! Executes one recorded step as real instructions (or an oracle write, or a clock warp) and
 //! reports what happened. A refused transaction is a normal outcome: it changed nothing.
 
-use super::step::{A0, A1, AK, Acct, Amount, By, Cancel, Crank, H0, Oracle, Order, Source, Step};
+use super::step::{
+    A0, A1, AK, Acct, Amount, By, Cancel, Crank, H0, Oracle, Order, Source, Step, Trigger,
+};
 use super::world::FuzzMarket;
 use crate::program_test::env::TestEnv;
 use crate::program_test::forger;
@@ -9,12 +11,14 @@ use crate::program_test::ix;
 use crate::program_test::risk::price_e8;
 use anchor_lang::AnchorSerialize;
 use perp::events::{BookEventLogged, Liquidated};
-use perp::state::MarketStatus;
-use perp::{OrderArgs, OrderSide, OrderType, PriceAction};
+use perp::state::{MarketStatus, TriggerOrders};
+use perp::{OrderArgs, OrderSide, OrderType, PriceAction, TriggerArgs};
 use perp_engine::Price;
 use perp_engine::oracle::PriceBand;
+use perp_sdk::pda;
 use solana_sdk::clock::Clock;
 use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
 
@@ -150,15 +154,71 @@ async fn instructions(
                 let mut args = ix::order_args(side, OrderType::PostOnlySlide, price, *lots);
                 args.client_order_id = *client_id;
                 args.expires_at = expiry(now, *expires_in);
-                ix::order_place(&accounts, args, &[])
+                args
             };
+            let orders = vec![quote(OrderSide::Bid, *bid), quote(OrderSide::Ask, *ask)];
             (
-                vec![
-                    ix::order_cancel_all(&accounts, None),
-                    quote(OrderSide::Bid, *bid),
-                    quote(OrderSide::Ask, *ask),
-                ],
+                vec![ix::order_requote(&accounts, true, vec![], orders, &[])],
                 vec![owner(*acct)],
+            )
+        }
+        Step::Requote(orders) => {
+            let first = orders.first()?;
+            let by = signer(m, first.acct, first.by);
+            let accounts = m.trader(first.acct).orders_signed_by(by.pubkey());
+            let args = orders.iter().map(|o| order_args(o, now)).collect();
+            (
+                vec![ix::order_requote(&accounts, true, vec![], args, &[])],
+                vec![by],
+            )
+        }
+        Step::TriggerPlace {
+            acct,
+            by,
+            trigger,
+            bracket,
+        } => {
+            let signer = signer(m, *acct, *by);
+            let key = m.accounts[acct.0];
+            let mut ixs = Vec::new();
+            if !env.exists(&pda::trigger_orders_pda(&key)).await {
+                ixs.push(ix::trigger_orders_create(signer.pubkey(), env.payer(), key));
+            }
+            ixs.push(ix::trigger_place(
+                signer.pubkey(),
+                m.keys.market,
+                key,
+                trigger_args(trigger, now),
+                bracket.map(|b| trigger_args(&b, now)),
+            ));
+            (ixs, vec![signer])
+        }
+        Step::TriggerExecute {
+            executor,
+            target,
+            slot,
+            makers,
+        } => {
+            let key = m.accounts[target.0];
+            let triggers = trigger_orders(env, &key).await?;
+            let ids: Vec<u64> = triggers.triggers.iter().map(|t| t.id).collect();
+            let id = *ids.get(usize::from(*slot) % ids.len().max(1))?;
+            let makers: Vec<_> = makers
+                .iter()
+                .filter(|a| a != target)
+                .map(|a| m.accounts[a.0])
+                .collect();
+            let e = m.trader(*executor);
+            (
+                vec![ix::trigger_execute(&e.executing(key), id, &makers)],
+                vec![e.wallet.insecure_clone()],
+            )
+        }
+        Step::TriggerCancel(a, by) => {
+            let signer = signer(m, *a, *by);
+            (
+                vec![ix::trigger_cancel(signer.pubkey(), m.accounts[a.0], None)],
+                vec![signer],
             )
         }
         Step::Cancel(a, by, which) => {
@@ -196,8 +256,10 @@ async fn instructions(
         Step::Liquidate { keeper, by, target } => {
             let accounts = m.trader(*keeper).liquidating(m.accounts[target.0]);
             let signer = signer(m, *keeper, *by);
+            let triggers = pda::trigger_orders_pda(&m.accounts[target.0]);
             let accounts = ix::LiquidateAccounts {
                 keeper: signer.pubkey(),
+                trigger_orders: env.exists(&triggers).await.then_some(triggers),
                 ..accounts
             };
             (vec![ix::liquidate(&accounts)], vec![signer])
@@ -276,6 +338,15 @@ fn forged_event(m: &FuzzMarket, fill: bool, now: i64) -> Vec<u8> {
     data
 }
 
+/// The trigger orders of margin account `key`, if it has a trigger account.
+async fn trigger_orders(env: &mut TestEnv, key: &Pubkey) -> Option<TriggerOrders> {
+    let at = pda::trigger_orders_pda(key);
+    if !env.exists(&at).await {
+        return None;
+    }
+    Some(*bytemuck::from_bytes(&env.account_data(&at).await[8..]))
+}
+
 /// Every second for `secs` seconds, one transaction of every crank (each may be refused, e.g.
 /// once the oracles are stale). Done when any landed; the events are all of theirs.
 async fn crank_spam(env: &mut TestEnv, m: &FuzzMarket, secs: u8) -> Executed {
@@ -314,7 +385,16 @@ fn expiry(now: i64, expires_in: i64) -> i64 {
 
 fn place_ix(m: &FuzzMarket, o: &Order, now: i64) -> Instruction {
     let signer = signer(m, o.acct, o.by).pubkey();
-    let args = OrderArgs {
+    let makers: Vec<_> = o.makers.iter().map(|a| m.accounts[a.0]).collect();
+    ix::order_place(
+        &m.trader(o.acct).orders_signed_by(signer),
+        order_args(o, now),
+        &makers,
+    )
+}
+
+fn order_args(o: &Order, now: i64) -> OrderArgs {
+    OrderArgs {
         side: o.side,
         order_type: o.kind,
         price_ticks: o.price,
@@ -324,9 +404,21 @@ fn place_ix(m: &FuzzMarket, o: &Order, now: i64) -> Instruction {
         expires_at: expiry(now, o.expires_in),
         self_trade: o.self_trade,
         fill_limit: o.fill_limit,
-    };
-    let makers: Vec<_> = o.makers.iter().map(|a| m.accounts[a.0]).collect();
-    ix::order_place(&m.trader(o.acct).orders_signed_by(signer), args, &makers)
+    }
+}
+
+fn trigger_args(t: &Trigger, now: i64) -> TriggerArgs {
+    TriggerArgs {
+        side: t.side,
+        kind: t.kind,
+        direction: t.direction,
+        trigger_price_ticks: t.at,
+        limit_price_ticks: t.limit,
+        base_lots: t.lots,
+        reduce_only: t.reduce_only,
+        client_order_id: t.client_id,
+        expires_at: expiry(now, t.expires_in),
+    }
 }
 
 /// A withdrawal of `amount`; `Max` asks the SDK what the account may withdraw now (with the

@@ -9,7 +9,7 @@ use super::exec::OracleModel;
 use super::step::*;
 use crate::program_test::adversary::MarketView;
 use perp::state::MarketStatus;
-use perp::{OrderSide, OrderType, SelfTradeBehavior};
+use perp::{OrderSide, OrderType, SelfTradeBehavior, TriggerDirection, TriggerOrderKind};
 use perp_engine::Bps;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -71,6 +71,8 @@ pub struct Gen {
     next_id: u64,
     /// Client ids handed out, for cancels by id.
     ids: Vec<u64>,
+    /// Accounts a trigger was placed for, the targets executions prefer.
+    triggered: Vec<Acct>,
 }
 
 /// Weighted choice.
@@ -114,6 +116,7 @@ impl Gen {
             pending: VecDeque::new(),
             next_id: 1,
             ids: Vec::new(),
+            triggered: Vec::new(),
         }
     }
 
@@ -154,7 +157,50 @@ impl Gen {
         match self.rng.random_range(0..100) {
             0..22 => self.open_wash(s),
             22..52 => self.close_off_market(s),
-            52..70 => Step::Place(self.random_order(s)),
+            52..62 => Step::Place(self.random_order(s)),
+            62..66 => {
+                let (acct, by) = self.controlled();
+                let trigger = self.trigger(s, acct, by);
+                let bracket = self.rng.random_bool(0.3).then(|| self.trigger(s, acct, by));
+                self.triggered.push(acct);
+                if self.rng.random_bool(0.5) {
+                    // Fire it at once, at a price of the attacker's making.
+                    let fire = match self.attacker_execute() {
+                        Step::TriggerExecute {
+                            executor, makers, ..
+                        } => Step::TriggerExecute {
+                            executor,
+                            target: acct,
+                            slot: self.rng.random_range(0..8),
+                            makers,
+                        },
+                        other => other,
+                    };
+                    self.pending.push_back(fire);
+                }
+                Step::TriggerPlace {
+                    acct,
+                    by,
+                    trigger,
+                    bracket,
+                }
+            }
+            66..69 => self.attacker_execute(),
+            69 => {
+                let first = self.random_order(s);
+                let n = self.rng.random_range(0..=3);
+                let mut orders = vec![first];
+                for _ in 0..n {
+                    let o = self.random_order(s);
+                    orders.push(Order {
+                        acct: first.acct,
+                        by: first.by,
+                        makers: Makers::NONE,
+                        ..o
+                    });
+                }
+                Step::Requote(orders)
+            }
             70..78 => {
                 let (keeper, by) = if self.rng.random_bool(0.85) {
                     (AK, By::Owner)
@@ -164,9 +210,13 @@ impl Gen {
                 let target = self.target(s);
                 Step::Liquidate { keeper, by, target }
             }
-            78..83 => {
+            78..81 => {
                 let (acct, by) = *CONTROLLED.choose(&mut self.rng).unwrap();
                 Step::Cancel(acct, by, self.cancel_kind())
+            }
+            81..83 => {
+                let (acct, by) = *CONTROLLED.choose(&mut self.rng).unwrap();
+                Step::TriggerCancel(acct, by)
             }
             83..88 => Step::Consume {
                 limit: self.rng.random_range(1..=16),
@@ -444,6 +494,90 @@ impl Gen {
         }
     }
 
+    /// One of the attacker's accounts fires a trigger, with any makers.
+    fn attacker_execute(&mut self) -> Step {
+        let executor = self.own();
+        let makers = Makers(self.rng.random_range(0..=0xff));
+        self.execute(executor, makers)
+    }
+
+    /// `executor` fires a trigger: of an account one was placed for, mostly.
+    fn execute(&mut self, executor: Acct, makers: Makers) -> Step {
+        let target = match self.triggered.choose(&mut self.rng) {
+            Some(a) if self.rng.random_bool(0.85) => *a,
+            _ => Acct(self.rng.random_range(0..8)),
+        };
+        Step::TriggerExecute {
+            executor,
+            target,
+            slot: self.rng.random_range(0..8),
+            makers,
+        }
+    }
+
+    /// Any trigger for `acct`: mostly one that can fire (closing its position reduce-only, or
+    /// opening one, at a limit that crosses), else any side, direction, trigger price and limit.
+    fn trigger(&mut self, s: &Situation, acct: Acct, by: By) -> Trigger {
+        let o = s.price();
+        let near = self.rng.random_range(0..=10);
+        let direction = if self.rng.random_bool(0.5) {
+            TriggerDirection::AtOrAbove
+        } else {
+            TriggerDirection::AtOrBelow
+        };
+        // Due now (the attacker fires it at once), near the price either way, or anywhere.
+        let due = match direction {
+            TriggerDirection::AtOrAbove => o.saturating_sub(near).max(1),
+            TriggerDirection::AtOrBelow => o + near,
+        };
+        let either = if self.rng.random_bool(0.5) {
+            o + near
+        } else {
+            o.saturating_sub(near).max(1)
+        };
+        let anywhere = self.attack_price(s);
+        let at = pick(&mut self.rng, &[(60, due), (25, either), (15, anywhere)]);
+        let position = s.position(acct);
+        let closing = position != 0 && self.rng.random_bool(0.6);
+        let side = match (closing, position > 0) {
+            (true, true) => OrderSide::Ask,
+            (true, false) => OrderSide::Bid,
+            _ if self.rng.random_bool(0.5) => OrderSide::Bid,
+            _ => OrderSide::Ask,
+        };
+        let crossing = match side {
+            OrderSide::Bid => pick(&mut self.rng, &[(50, o + near), (50, s.band.1)]),
+            OrderSide::Ask => pick(
+                &mut self.rng,
+                &[(50, o.saturating_sub(near).max(1)), (50, s.band.0)],
+            ),
+        };
+        let limit = if self.rng.random_bool(0.7) {
+            crossing
+        } else {
+            self.attack_price(s)
+        };
+        Trigger {
+            side,
+            kind: if self.rng.random_bool(0.6) {
+                TriggerOrderKind::Market
+            } else {
+                TriggerOrderKind::Limit
+            },
+            direction,
+            at,
+            limit,
+            lots: if closing {
+                position.unsigned_abs()
+            } else {
+                self.attack_lots(s, acct)
+            },
+            reduce_only: closing || self.rng.random_bool(0.2),
+            expires_in: pick(&mut self.rng, &[(70, 0), (15, 1), (15, 30)]),
+            client_id: self.client_id(by),
+        }
+    }
+
     /// Any order type, price, size, flags, expiry and makers.
     fn random_order(&mut self, s: &Situation) -> Order {
         let (acct, by) = self.controlled();
@@ -593,7 +727,60 @@ impl Gen {
     /// An honest owner: quotes passively around the oracle, sometimes moves collateral.
     fn honest(&mut self, s: &Situation) -> Step {
         let acct = *[H0, H1, H2].choose(&mut self.rng).unwrap();
+        let position = s.position(acct);
         match self.rng.random_range(0..100) {
+            58..65 if position != 0 => {
+                // A stop-loss (and, sometimes, a take-profit) on the position: the attacker may
+                // then try to fire it at a price of its choosing.
+                let o = s.price();
+                let long = position > 0;
+                let away = self.rng.random_range(2..=40);
+                let stop = Trigger {
+                    side: if long { OrderSide::Ask } else { OrderSide::Bid },
+                    kind: TriggerOrderKind::Market,
+                    direction: if long {
+                        TriggerDirection::AtOrBelow
+                    } else {
+                        TriggerDirection::AtOrAbove
+                    },
+                    at: if long {
+                        o.saturating_sub(away).max(1)
+                    } else {
+                        o + away
+                    },
+                    limit: if long {
+                        o.saturating_sub(away + 60).max(1)
+                    } else {
+                        o + away + 60
+                    },
+                    lots: position.unsigned_abs(),
+                    reduce_only: true,
+                    expires_in: 0,
+                    client_id: self.client_id(By::Owner),
+                };
+                let take_profit = self.rng.random_bool(0.5).then(|| Trigger {
+                    direction: if long {
+                        TriggerDirection::AtOrAbove
+                    } else {
+                        TriggerDirection::AtOrBelow
+                    },
+                    at: if long {
+                        o + away
+                    } else {
+                        o.saturating_sub(away).max(1)
+                    },
+                    limit: o,
+                    client_id: self.client_id(By::Owner),
+                    ..stop
+                });
+                self.triggered.push(acct);
+                Step::TriggerPlace {
+                    acct,
+                    by: By::Owner,
+                    trigger: stop,
+                    bracket: take_profit,
+                }
+            }
             0..65 => {
                 let spread = self.rng.random_range(1..=20);
                 let o = s.price();
@@ -623,11 +810,12 @@ impl Gen {
                 limit: pick(&mut self.rng, &[(40, 64), (30, 8), (30, 512)]),
                 makers: Makers::ALL,
             },
-            35..75 => Step::Liquidate {
+            35..65 => Step::Liquidate {
                 keeper: K,
                 by: By::Owner,
                 target: self.target(s),
             },
+            65..80 => self.execute(K, Makers::ALL),
             _ => Step::Crank(self.crank(), 1),
         }
     }

@@ -90,10 +90,12 @@ use world::{Variant, World};
 
 use crate::program_test::adversary::MarketView;
 use crate::program_test::env::OPENING_PRICE_E8;
+use crate::program_test::env::events_of;
 use crate::program_test::ix;
 use crate::program_test::risk::engine_price;
 use perp::PriceAction;
 use perp::error::ErrorCode;
+use perp::events::{TriggerExecuted, TriggerRemoved};
 use perp::state::{MarginAccount, Market};
 use perp_engine::oracle::PriceBand;
 use perp_engine::price::ScaledQuote;
@@ -160,6 +162,8 @@ struct Run<'w> {
     dust: i128,
     steps: Vec<Step>,
     accepted: usize,
+    /// Triggers fired and triggers removed unexecuted (their events), for the summary.
+    triggers: (usize, usize),
     /// Print every step and its outcome (`FUZZ_VERBOSE`).
     verbose: bool,
 }
@@ -199,6 +203,7 @@ impl<'w> Run<'w> {
             ledger: Ledger::default(),
             steps: Vec::new(),
             accepted: 0,
+            triggers: (0, 0),
             verbose: std::env::var_os("FUZZ_VERBOSE").is_some(),
         }
     }
@@ -234,9 +239,23 @@ impl<'w> Run<'w> {
         let oracle_before = self.oracle;
         let executed = execute(env, m, &mut self.oracle, &step, &clock).await;
         if self.verbose {
+            let removed: Vec<_> = events_of::<TriggerRemoved>(&executed.events)
+                .iter()
+                .map(|r| r.reason)
+                .collect();
+            let fired = events_of::<TriggerExecuted>(&executed.events).len();
+            let triggers = if fired + removed.len() > 0 {
+                format!(" ({fired} trigger(s) fired, removed: {removed:?})")
+            } else {
+                String::new()
+            };
             println!(
-                "  {index:>3} {step:?} -> {}",
-                executed.error.as_deref().unwrap_or("ok")
+                "  {index:>3} {step:?} -> {}{triggers}",
+                executed.error.as_deref().unwrap_or(if executed.ok {
+                    "ok"
+                } else {
+                    "nothing to send"
+                })
             );
         }
         if executed.ok {
@@ -259,6 +278,8 @@ impl<'w> Run<'w> {
             return None;
         }
         self.accepted += 1;
+        self.triggers.0 += events_of::<TriggerExecuted>(&executed.events).len();
+        self.triggers.1 += events_of::<TriggerRemoved>(&executed.events).len();
         if matches!(step, Step::Forge { .. }) && !executed.events.is_empty() {
             let message = format!(
                 "another program's transaction decoded to {} event(s) of ours",
@@ -478,6 +499,30 @@ fn register(
         };
         registry.insert(o.client_id, placed);
     }
+    // A trigger's order is placed when it fires, by whoever stored it: registered now, with
+    // the reach from now (the bound adds what the price moves until it fires).
+    if let Step::TriggerPlace {
+        by,
+        trigger,
+        bracket,
+        ..
+    } = step
+    {
+        for t in std::iter::once(trigger).chain(bracket) {
+            let reach = if *by == By::Delegate && cond.oracles == Oracles::Fresh {
+                sources_reach
+            } else {
+                cond.band.reach(price)
+            };
+            let placed = Placed {
+                by: *by,
+                reduce_only: t.reduce_only,
+                price_at: price,
+                reach,
+            };
+            registry.insert(t.client_id, placed);
+        }
+    }
 }
 
 /// A generated sequence as it ran.
@@ -486,6 +531,8 @@ struct Sequence {
     steps: Vec<Step>,
     /// Steps that executed (transactions accepted, oracle writes, warps).
     accepted: usize,
+    /// Triggers fired, and removed unexecuted.
+    triggers: (usize, usize),
     failure: Option<Failure>,
 }
 
@@ -512,6 +559,7 @@ async fn generated(world: &mut World, cfg: &Config, seed: u64, index: u64) -> Se
     Sequence {
         variant,
         accepted: run.accepted,
+        triggers: run.triggers,
         steps: run.steps,
         failure,
     }
@@ -578,6 +626,7 @@ async fn adversarial_sequences_keep_every_invariant() {
     let mut kinds: HashSet<Signature> = HashSet::new();
     let mut reports = String::new();
     let (mut sequences, mut failing, mut steps, mut accepted) = (0u64, 0u64, 0usize, 0usize);
+    let (mut fired, mut removed) = (0usize, 0usize);
     for index in 0..cfg.sequences {
         let t = Instant::now();
         let seq = generated(&mut world, &cfg, cfg.seed, index).await;
@@ -585,6 +634,8 @@ async fn adversarial_sequences_keep_every_invariant() {
         sequences += 1;
         steps += seq.steps.len();
         accepted += seq.accepted;
+        fired += seq.triggers.0;
+        removed += seq.triggers.1;
         let Some(failure) = &seq.failure else {
             continue;
         };
@@ -598,7 +649,7 @@ async fn adversarial_sequences_keep_every_invariant() {
     }
     let summary = format!(
         "adversarial ({:?}, seed {}): {sequences} sequences, {steps} steps ({accepted} executed, \
-         the rest refused) in {:.1} s: {:.1} s fuzzing ({:.2} ms per step), the rest shrinking; \
+         the rest refused; {fired} triggers fired, {removed} removed unexecuted) in {:.1} s: {:.1} s fuzzing ({:.2} ms per step), the rest shrinking; \
          {failing} broke an invariant, {} distinct kinds",
         cfg.profile,
         cfg.seed,

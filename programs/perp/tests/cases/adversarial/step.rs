@@ -2,7 +2,7 @@
 //! sizes in lots, expiries relative to the bank clock at execution), printed with `{:?}` as
 //! Rust-like lines.
 
-use perp::{OrderSide, OrderType, SelfTradeBehavior};
+use perp::{OrderSide, OrderType, SelfTradeBehavior, TriggerDirection, TriggerOrderKind};
 use std::fmt;
 
 /// Margin accounts of a fuzzed market, by index (see `world::ACCOUNTS`).
@@ -83,6 +83,24 @@ pub struct Order {
     pub makers: Makers,
 }
 
+/// One trigger order as `trigger_place` stores it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trigger {
+    pub side: OrderSide,
+    pub kind: TriggerOrderKind,
+    pub direction: TriggerDirection,
+    /// Index price (ticks) it fires at.
+    pub at: u64,
+    /// Its order's limit (ticks).
+    pub limit: u64,
+    pub lots: u64,
+    pub reduce_only: bool,
+    /// Seconds after the clock at execution (0: none).
+    pub expires_in: i64,
+    /// Its order's client id (the delegate's carry `DELEGATE_BIT`).
+    pub client_id: u64,
+}
+
 /// Client ids of orders the delegate placed.
 pub const DELEGATE_BIT: u64 = 1 << 63;
 
@@ -142,8 +160,8 @@ pub enum Step {
     Place(Order),
     /// Two orders in one transaction (rest, then take).
     Pair(Order, Order),
-    /// An honest owner's requote in one transaction: cancel all, then a post-only-slide bid and
-    /// ask of `lots` at the given prices.
+    /// An honest owner's requote (`order_requote`): cancel all, then a post-only-slide bid and
+    /// ask of `lots` at the given prices, all or nothing.
     Quote {
         acct: Acct,
         bid: u64,
@@ -153,6 +171,27 @@ pub enum Step {
         client_id: u64,
     },
     Cancel(Acct, By, Cancel),
+    /// `order_requote` for one account: cancel all its orders, then place `orders` (all for
+    /// the same account, signed as the first says), all or nothing.
+    Requote(Vec<Order>),
+    /// `acct`'s owner (or, for H0, the delegate) stores a trigger, with a bracket leg, opening
+    /// the trigger account in the same transaction when it has none.
+    TriggerPlace {
+        acct: Acct,
+        by: By,
+        trigger: Trigger,
+        bracket: Option<Trigger>,
+    },
+    /// `executor`'s owner fires the trigger of `target` in its `slot`-th used slot (modulo how
+    /// many it has), with `makers` settled inline.
+    TriggerExecute {
+        executor: Acct,
+        target: Acct,
+        slot: u8,
+        makers: Makers,
+    },
+    /// All of `acct`'s triggers cancelled by its owner (or the delegate).
+    TriggerCancel(Acct, By),
     Consume {
         limit: u16,
         makers: Makers,
@@ -213,6 +252,7 @@ impl Step {
     pub fn orders(&self) -> Vec<Order> {
         match self {
             Step::Place(o) => vec![*o],
+            Step::Requote(orders) => orders.clone(),
             Step::Pair(a, b) => vec![*a, *b],
             Step::Pad {
                 acct,

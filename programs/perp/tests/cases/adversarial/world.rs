@@ -215,6 +215,8 @@ async fn list(env: &mut TestEnv, variant: Variant) -> Result<FuzzMarket, BanksCl
         keys.oracles.switchboard,
     ];
     written.extend(&accounts);
+    // Trigger accounts do not exist yet; a sequence may open them, the next starts without.
+    written.extend(accounts.iter().map(perp_sdk::pda::trigger_orders_pda));
     for t in &traders {
         if !written.contains(&t.token_account) {
             written.push(t.token_account);
