@@ -10,9 +10,9 @@ use crate::instructions::order_place::{OrderArgs, OrderPlace};
 use crate::util::placement::Placement;
 use anchor_lang::prelude::*;
 
-/// Most orders one requote places: 12 orders of 37 bytes with `order_place`'s 13 accounts
-/// (three oracle sources, no makers) fit a 1,232-byte legacy transaction with room for a
-/// compute-budget instruction (tested: `a_full_requote_fits_one_transaction`).
+/// Most orders one requote places: 12 orders of 37 bytes with `order_place`'s 8 accounts (two
+/// oracle sources, no makers) and a compute-unit limit and price fit a 1,232-byte legacy
+/// transaction (measured by `a_requote_replaces_quotes_atomically`).
 pub const MAX_REQUOTE_ORDERS: usize = 12;
 /// Most client ids one requote cancels by.
 pub const MAX_REQUOTE_CANCELS: usize = 16;

@@ -12,6 +12,7 @@ use perp::events::{TriggerExecuted, TriggerPlaced, TriggerRemovalReason, Trigger
 use perp::state::TriggerOrders;
 use perp::{OrderArgs, OrderSide, OrderType, TriggerArgs, TriggerDirection, TriggerOrderKind};
 use perp_sdk::pda::trigger_orders_pda;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_program_test::BanksClientError;
 use solana_sdk::signer::Signer;
 
@@ -571,6 +572,19 @@ async fn a_requote_replaces_quotes_atomically() {
         .collect();
     assert_eq!(fresh.len(), perp::MAX_REQUOTE_ORDERS);
     let requote = ix::order_requote(&maker.orders(), true, vec![], fresh.clone(), &[]);
+    // With a keeper's compute-unit limit and price, signed by a fee payer and the owner, it
+    // fits one legacy transaction.
+    let budget = [
+        ComputeBudgetInstruction::set_compute_unit_limit(1_400_000),
+        ComputeBudgetInstruction::set_compute_unit_price(1),
+    ];
+    let mut all = budget.to_vec();
+    all.push(requote.clone());
+    let message = solana_sdk::message::Message::new(&all, Some(&env.payer()));
+    let signatures = usize::from(message.header.num_required_signatures);
+    let size = 1 + 64 * signatures + message.serialize().len();
+    println!("a 12-order requote transaction: {size} bytes of 1,232");
+    assert!(size <= 1_232, "{size} bytes");
     env.send(&[requote], &[&maker.wallet])
         .await
         .expect("requote");
