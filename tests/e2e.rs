@@ -19,6 +19,7 @@ use perp_sdk::{Cluster, accounts, ix, presets};
 use perp_sim::runner::Runner;
 use perp_sim::scenario::Scenario;
 use perp_sim::world::{User, World};
+use solana_sdk::signer::Signer;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -166,6 +167,110 @@ async fn keeper_cancels_a_stale_bid_that_a_crash_puts_at_risk() {
         0
     );
     assert_eq!(pass.failed, 0);
+}
+
+/// Issue 26: the keeper's trigger task fires a long's stop-loss once every source is below it
+/// (one source above holds it back) and earns the market's fee; a stop not yet due waits.
+#[tokio::test]
+async fn the_keeper_fires_a_due_stop_loss_and_earns_its_fee() {
+    use perp_keeper::tasks::triggers::TriggerExecutor;
+    let world = World::create(presets::market_params(), OPEN, 1_000, 7)
+        .await
+        .expect("world");
+    let maker = world.user(100_000, 0).await.expect("maker");
+    // Lamports for their trigger accounts' rent.
+    let long = world.user(1_000, 1_000_000_000).await.expect("long");
+    let calm = world.user(1_000, 1_000_000_000).await.expect("calm");
+    let ask = ix::order_place(
+        &world.orders(&maker),
+        order(OrderSide::Ask, OrderType::PostOnly, 1_500, 20_000),
+        &[],
+    );
+    world
+        .must("ask", &[ask], &[&maker.wallet])
+        .await
+        .expect("ask");
+    for (who, lots) in [(&long, 10_000), (&calm, 2_000)] {
+        let take = ix::order_place(
+            &world.orders(who),
+            order(OrderSide::Bid, OrderType::ImmediateOrCancel, 1_500, lots),
+            &[maker.margin_account],
+        );
+        world
+            .must("take", &[take], &[&who.wallet])
+            .await
+            .expect("long");
+    }
+    // The long's stop at 147.0 (worst 140.0); the calm account's at 140.0; the maker bids 146.0.
+    for (who, at, lots) in [(&long, 1_470, 10_000), (&calm, 1_400, 2_000)] {
+        let owner = who.wallet.pubkey();
+        let stop = ix::trigger_args(
+            OrderSide::Ask,
+            perp_sdk::perp::TriggerDirection::AtOrBelow,
+            at,
+            1_350,
+            lots,
+        );
+        let ixs = [
+            ix::trigger_orders_create(owner, owner, who.margin_account),
+            ix::trigger_place(owner, world.market, who.margin_account, stop, None),
+        ];
+        world
+            .must("stop", &ixs, &[&who.wallet])
+            .await
+            .expect("stop");
+    }
+    let bid = ix::order_place(
+        &world.orders(&maker),
+        order(OrderSide::Bid, OrderType::PostOnly, 1_460, 20_000),
+        &[],
+    );
+    world
+        .must("bid", &[bid], &[&maker.wallet])
+        .await
+        .expect("bid");
+
+    let (k, _) = keeper(&world, world.bank.clone()).await;
+    let keeper_account =
+        perp_sdk::pda::margin_account_pda(&world.market, &k.sender.signer.pubkey(), 0);
+    let mut triggers = TriggerExecutor::new(world.market, keeper_account, Backoff::new(2, 60));
+    let pass = triggers.tick(&k).await.expect("pass");
+    assert_eq!(
+        (pass.accounts, pass.triggers, pass.due),
+        (2, 2, 0),
+        "at 150 none is due"
+    );
+
+    // One source at 146.5 and the other at 147.2: the long's stop is not due on every source.
+    world.bank.advance(10).await.expect("advance");
+    world.publish(Some(146.5), Some(147.2), 10).await;
+    assert_eq!(triggers.tick(&k).await.expect("pass").due, 0);
+    world.publish(Some(146.5), Some(146.6), 10).await;
+    let pass = triggers.tick(&k).await.expect("pass");
+    assert_eq!(pass.due, 1, "the long's stop only");
+    assert_eq!(pass.executed, vec![(long.margin_account, 1)]);
+    assert_eq!((pass.raced, pass.failed), (0, 0), "{:?}", pass.failures);
+    let held = |a: &solana_sdk::account::Account| accounts::margin_account(a).unwrap();
+    let after = world
+        .bank
+        .account(&long.margin_account)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        held(&after).trader.base_position.get(),
+        0,
+        "sold to the maker's bid"
+    );
+    let earned = world.bank.account(&keeper_account).await.unwrap().unwrap();
+    assert_eq!(
+        held(&earned).trader.realised_pnl.get(),
+        i64::try_from(presets::market_params().trigger_fee_quote_lots).unwrap()
+    );
+    assert_eq!(k.metrics.triggers.with_label_values(&["executed"]).get(), 1);
+    // Done: the next pass finds the calm account's stop only, not due.
+    let pass = triggers.tick(&k).await.expect("pass");
+    assert_eq!((pass.triggers, pass.due, pass.executed.len()), (1, 0, 0));
 }
 
 #[tokio::test]

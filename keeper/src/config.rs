@@ -102,6 +102,10 @@ pub struct Tuning {
     /// it accepts, in bps from the index (0: it keeps its inventory).
     pub unwind_interval_ms: u64,
     pub unwind_slippage_bps: u32,
+    /// How often the keeper looks for due trigger orders, and how many it executes per pass
+    /// (farthest past their trigger price first; 0 executes none).
+    pub triggers_interval_ms: u64,
+    pub max_triggers_per_tick: usize,
 }
 
 impl Default for Tuning {
@@ -136,6 +140,8 @@ impl Default for Tuning {
             stream_rescan_secs: 300,
             unwind_interval_ms: 5_000,
             unwind_slippage_bps: 200,
+            triggers_interval_ms: 1_000,
+            max_triggers_per_tick: 16,
         }
     }
 }

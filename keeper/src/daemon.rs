@@ -16,6 +16,7 @@ use crate::tasks::events::EventConsumer;
 use crate::tasks::funding::FundingCranker;
 use crate::tasks::liquidator::Liquidator;
 use crate::tasks::risk::RiskCranker;
+use crate::tasks::triggers::TriggerExecutor;
 use crate::tasks::unwind::Unwinder;
 use crate::tasks::{Keeper, Pass};
 use anyhow::Context;
@@ -206,7 +207,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         let stream = t
             .stream
             .then(|| AccountStream::spawn(ws_urls.clone(), pool.clone(), market, metrics.clone()));
-        let tasks: [(&str, Duration, MakeTask); 5] = [
+        let tasks: [(&str, Duration, MakeTask); 6] = [
             (
                 "liquidator",
                 Duration::from_millis(t.liquidator_interval_ms),
@@ -239,6 +240,17 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 "unwind",
                 Duration::from_millis(t.unwind_interval_ms.max(100)),
                 Box::new(move || Box::new(Unwinder::new(market, keeper_account))),
+            ),
+            (
+                "triggers",
+                Duration::from_millis(t.triggers_interval_ms.max(100)),
+                Box::new(move || {
+                    Box::new(TriggerExecutor::new(
+                        market,
+                        keeper_account,
+                        Backoff::new(base, max),
+                    ))
+                }),
             ),
         ];
         for (task, every, make) in tasks {

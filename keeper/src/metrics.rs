@@ -15,6 +15,11 @@ pub struct Metrics {
     pub liquidations: IntCounterVec,
     /// `order_cancel_at_risk` transactions by outcome: `landed`, `failed`, `raced`.
     pub cancels_at_risk: IntCounterVec,
+    /// Trigger executions by outcome: `executed`, `removed` (the program removed it unpaid:
+    /// expired, nothing to reduce, margin refused), `raced`, `failed`.
+    pub triggers: IntCounterVec,
+    /// Triggers due (or expired) at the last pass, per market.
+    pub triggers_due: IntGaugeVec,
     /// Crank transactions by task and outcome (`landed`, `failed`, `skipped`).
     pub cranks: IntCounterVec,
     /// Seconds since each task last completed a pass.
@@ -76,6 +81,16 @@ impl Metrics {
                 "cancels_at_risk_total",
                 "Orders cancelled because they would breach maintenance, by outcome",
                 &["outcome"],
+            ),
+            triggers: counter(
+                "triggers_total",
+                "Trigger executions by outcome",
+                &["outcome"],
+            ),
+            triggers_due: gauge(
+                "triggers_due",
+                "Triggers due or expired at the last pass",
+                &["market"],
             ),
             cranks: counter("cranks_total", "Crank transactions", &["task", "outcome"]),
             task_lag_seconds: gauge(
@@ -168,6 +183,11 @@ impl Metrics {
     }
 
     /// A crank outcome counted once.
+    /// A trigger execution's outcome counted once.
+    pub fn trigger(&self, outcome: &str) {
+        self.triggers.with_label_values(&[outcome]).inc();
+    }
+
     pub fn crank(&self, task: &str, outcome: &str) {
         self.cranks.with_label_values(&[task, outcome]).inc();
     }

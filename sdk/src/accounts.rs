@@ -2,7 +2,7 @@
 //! a wrong account is an error, never a misread.
 
 use anchor_lang::{AccountDeserialize, Discriminator, ZeroCopy};
-use perp::state::{MarginAccount, Market};
+use perp::state::{MarginAccount, Market, TriggerOrders};
 use solana_sdk::account::Account;
 use solana_sdk::pubkey::Pubkey;
 
@@ -83,6 +83,27 @@ pub fn margin_account_filters(market: &Pubkey) -> [crate::AccountFilter; 2] {
         crate::AccountFilter::DataSize(MARGIN_ACCOUNT_LEN as u64),
         crate::AccountFilter::Memcmp {
             offset: MARGIN_ACCOUNT_MARKET_OFFSET,
+            bytes: market.to_bytes().to_vec(),
+        },
+    ]
+}
+
+/// A margin account's trigger orders.
+pub fn trigger_orders(account: &Account) -> Result<Box<TriggerOrders>, DecodeError> {
+    program_zero_copy(account)
+}
+
+/// Total size of a trigger-orders account, for `dataSize` filters.
+pub const TRIGGER_ORDERS_LEN: usize = TriggerOrders::SPACE;
+/// Byte offset of `TriggerOrders::market` in the account (discriminator included).
+pub const TRIGGER_ORDERS_MARKET_OFFSET: usize = 8 + std::mem::offset_of!(TriggerOrders, market);
+
+/// `getProgramAccounts` filters selecting `market`'s trigger-orders accounts.
+pub fn trigger_orders_filters(market: &Pubkey) -> [crate::AccountFilter; 2] {
+    [
+        crate::AccountFilter::DataSize(TRIGGER_ORDERS_LEN as u64),
+        crate::AccountFilter::Memcmp {
+            offset: TRIGGER_ORDERS_MARKET_OFFSET,
             bytes: market.to_bytes().to_vec(),
         },
     ]

@@ -5,6 +5,7 @@ pub mod events;
 pub mod funding;
 pub mod liquidator;
 pub mod risk;
+pub mod triggers;
 pub mod unwind;
 
 use crate::KeeperError;
@@ -77,5 +78,6 @@ pass_is_tick!(
     events::EventConsumer,
     funding::FundingCranker,
     risk::RiskCranker,
+    triggers::TriggerExecutor,
     unwind::Unwinder,
 );

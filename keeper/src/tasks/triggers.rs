@@ -1,0 +1,190 @@
+//! Trigger executor: fires the market's due trigger orders (stop-loss, take-profit, brackets;
+//! docs/triggers.md). Each pass lists the market's trigger accounts (few beside its margin
+//! accounts: one per account that has triggers), judges every trigger with the engine's own rule
+//! (`TriggerOrder::is_due` on the band `trigger_execute` reads: every valid source, lowest to
+//! highest), and executes the due ones farthest past their trigger price first, expired ones
+//! last (their removal earns nothing). Each execution is simulated before it is sent. Losing a
+//! race — another executor fired or removed it first, or the price moved back — is normal and
+//! counted as `raced`; other failures back the trigger's account off exponentially. What the
+//! program removes instead of executing (nothing to reduce, margin refused, expired) counts as
+//! `removed`.
+
+use super::Keeper;
+use crate::backoff::Backoff;
+use crate::error::KeeperError;
+use crate::sender::Sent;
+use crate::snapshot::MarketSnapshot;
+use perp_sdk::TxOutcome;
+use perp_sdk::accounts;
+use perp_sdk::events::in_logs;
+use perp_sdk::ix::{self, TriggerExecuteAccounts};
+use perp_sdk::perp::error::ErrorCode;
+use perp_sdk::perp::events::{TriggerExecuted, TriggerRemoved};
+use perp_sdk::perp_engine::oracle::{Action, PriceBand};
+use perp_sdk::perp_engine::trigger::{Direction, TriggerOrder};
+use perp_sdk::perp_engine::{Price, Ticks};
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signer::Signer;
+
+/// What one pass saw and did.
+#[derive(Debug, Default)]
+pub struct TriggerPass {
+    /// Trigger accounts listed, and the triggers they hold.
+    pub accounts: usize,
+    pub triggers: usize,
+    /// Triggers due (or expired) at this pass's prices, before it acted.
+    pub due: usize,
+    /// Executed: (margin account, trigger id).
+    pub executed: Vec<(Pubkey, u64)>,
+    /// Removed by the program instead (expired, nothing to reduce, margin refused).
+    pub removed: usize,
+    pub raced: usize,
+    pub failed: usize,
+    /// Why each failed execution failed (the account, the error and the last log line).
+    pub failures: Vec<(Pubkey, String)>,
+    /// No price for triggers now (the oracle rules refuse one): nothing was tried.
+    pub no_price: bool,
+}
+
+pub struct TriggerExecutor {
+    market: Pubkey,
+    keeper_account: Pubkey,
+    backoff: Backoff,
+}
+
+/// A due trigger and how far the index is past its trigger price (bps of it; larger first).
+struct Due {
+    account: Pubkey,
+    id: u64,
+    past_bps: i128,
+}
+
+impl TriggerExecutor {
+    /// Fires `market`'s due triggers, earning the fee into `keeper_account` (the keeper's own
+    /// margin account there).
+    pub fn new(market: Pubkey, keeper_account: Pubkey, backoff: Backoff) -> Self {
+        TriggerExecutor {
+            market,
+            keeper_account,
+            backoff,
+        }
+    }
+
+    pub async fn tick(&mut self, k: &Keeper) -> Result<TriggerPass, KeeperError> {
+        let cluster = k.sender.cluster.as_ref();
+        let snap = MarketSnapshot::fetch(cluster, self.market).await?;
+        let listed = cluster
+            .program_accounts(
+                &perp_sdk::perp::ID,
+                &accounts::trigger_orders_filters(&self.market),
+            )
+            .await?;
+        let mut pass = TriggerPass {
+            accounts: listed.len(),
+            ..TriggerPass::default()
+        };
+        let market = self.market.to_string();
+        let Some(band) = snap.band(Action::Liquidate) else {
+            pass.no_price = true;
+            return Ok(pass);
+        };
+        let now = snap.clock.unix_timestamp;
+        let mut due = Vec::new();
+        for (_, account) in &listed {
+            let Ok(orders) = accounts::trigger_orders(account) else {
+                continue;
+            };
+            for t in orders.triggers.iter() {
+                pass.triggers += 1;
+                if let Some(past_bps) = urgency(t, &snap, &band, now) {
+                    due.push(Due {
+                        account: orders.margin_account,
+                        id: t.id,
+                        past_bps,
+                    });
+                }
+            }
+        }
+        pass.due = due.len();
+        k.metrics
+            .triggers_due
+            .with_label_values(&[&market])
+            .set(i64::try_from(due.len()).unwrap_or(i64::MAX));
+        due.sort_by(|a, b| b.past_bps.cmp(&a.past_bps));
+        let m = &snap.market;
+        due.retain(|d| self.backoff.ready(&d.account, now));
+        due.truncate(k.tuning.max_triggers_per_tick);
+        for d in &due {
+            let accounts = TriggerExecuteAccounts {
+                executor: k.sender.signer.pubkey(),
+                market: self.market,
+                margin_account: d.account,
+                executor_account: self.keeper_account,
+                book: m.book,
+                event_queue: m.event_queue,
+                oracles: snap.oracle_metas(),
+            };
+            let sent = k
+                .sender
+                .simulate_and_send(&[ix::trigger_execute(&accounts, d.id, &[])])
+                .await?;
+            match &sent {
+                Sent::Landed(o) => {
+                    self.backoff.clear(&d.account);
+                    if in_logs::<TriggerExecuted>(&o.logs).is_empty() {
+                        pass.removed += in_logs::<TriggerRemoved>(&o.logs).len().max(1);
+                        k.metrics.trigger("removed");
+                    } else {
+                        pass.executed.push((d.account, d.id));
+                        k.metrics.trigger("executed");
+                    }
+                }
+                Sent::Refused(o) | Sent::Failed(o) if is_race(o) => {
+                    pass.raced += 1;
+                    k.metrics.trigger("raced");
+                }
+                Sent::Refused(o) | Sent::Failed(o) => {
+                    pass.failed += 1;
+                    k.metrics.trigger("failed");
+                    self.backoff.failed(d.account, now);
+                    pass.failures
+                        .push((d.account, format!("{:?} {:?}", o.err, o.logs.last())));
+                    tracing::warn!(account = %d.account, trigger = d.id, error = ?o.err, log = ?o.logs.last(), "trigger execution failed");
+                }
+            }
+        }
+        Ok(pass)
+    }
+}
+
+/// How urgent `t` is at `band` (every valid source) and `now`: how far the index is past its
+/// trigger price in bps of it when due (the engine's rule), below every due one when only
+/// expired (removing it earns nothing but frees its slot), `None` when neither.
+fn urgency(t: &TriggerOrder, snap: &MarketSnapshot, band: &PriceBand, now: i64) -> Option<i128> {
+    let m = &snap.market;
+    let at = Price::from_ticks(
+        Ticks::new(t.trigger_price_ticks),
+        m.tick_size(),
+        m.quote_lot_size(),
+    )
+    .ok()?;
+    if t.is_due(band, at) {
+        let at_raw = i128::from(at.raw()).max(1);
+        let past = match t.direction() {
+            Direction::AtOrBelow => at_raw - i128::from(band.high.raw()),
+            Direction::AtOrAbove => i128::from(band.low.raw()) - at_raw,
+        };
+        return Some(past * 10_000 / at_raw);
+    }
+    t.is_expired(now).then_some(-1)
+}
+
+/// Refusals that mean someone else got there first or the price moved back: the trigger is
+/// gone or not due any more (the very same transaction having landed already among them).
+fn is_race(outcome: &TxOutcome) -> bool {
+    let refused = [ErrorCode::TriggerNotDue, ErrorCode::TriggerNotFound];
+    outcome.err == Some(solana_sdk::transaction::TransactionError::AlreadyProcessed)
+        || outcome
+            .custom_error()
+            .is_some_and(|code| refused.iter().any(|e| u32::from(*e) == code))
+}
