@@ -152,6 +152,8 @@ describe!([] TriggerOrder, "perp_engine::trigger::TriggerOrder".into(), {
     base_lots: u64,
     expires_at: i64,
     linked_id: u64,
+    filled_lots: u64,
+    placed_by: [u8; 32],
     direction: u8,
     side: u8,
     kind: u8,

@@ -39,7 +39,7 @@ pub enum TriggerKind {
     Limit = 1,
 }
 
-/// One stored trigger. `id == 0` marks a free slot. 64 bytes.
+/// One stored trigger. `id == 0` marks a free slot. 104 bytes.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
 pub struct TriggerOrder {
@@ -57,6 +57,12 @@ pub struct TriggerOrder {
     pub expires_at: i64,
     /// The other leg of its bracket (0: none): when either executes, the other is removed.
     pub linked_id: u64,
+    /// Lots its market orders have filled so far: a market order that fills part stays for
+    /// the rest (whoever executes it chooses neither how much fills nor that the rest is lost).
+    pub filled_lots: u64,
+    /// The delegate that placed it (zeros: the owner did). A trigger outlives no change of
+    /// delegate: the delegate it was placed by must still be the account's.
+    pub placed_by: [u8; 32],
     /// `Direction` as a byte.
     pub direction: u8,
     /// `Side` as a byte.
@@ -65,12 +71,13 @@ pub struct TriggerOrder {
     pub kind: u8,
     /// 1: the order may only reduce the position.
     pub reduce_only: u8,
-    /// 1: placed by the account's delegate, so its order is held to the delegate's price rule.
+    /// 1: placed by the account's delegate (`placed_by`), so its order is held to the
+    /// delegate's price rule and earns its executor nothing.
     pub by_delegate: u8,
     /// Explicit padding.
     pub padding: [u8; 3],
 }
-static_assertions::const_assert_eq!(core::mem::size_of::<TriggerOrder>(), 64);
+static_assertions::const_assert_eq!(core::mem::size_of::<TriggerOrder>(), 104);
 
 /// A margin account's trigger slots and the next id to hand out.
 #[repr(C)]
@@ -81,7 +88,7 @@ pub struct TriggerSlots {
     /// The slots; free ones have `id == 0`.
     pub slots: [TriggerOrder; MAX_TRIGGERS],
 }
-static_assertions::const_assert_eq!(core::mem::size_of::<TriggerSlots>(), 8 + 64 * MAX_TRIGGERS);
+static_assertions::const_assert_eq!(core::mem::size_of::<TriggerSlots>(), 8 + 104 * MAX_TRIGGERS);
 
 /// A trigger as an owner asks for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +141,8 @@ pub enum Removal {
     MarginRefused = 4,
     /// A liquidation left a position it cannot reduce.
     Liquidated = 5,
+    /// Placed by a delegate the account no longer has.
+    DelegateChanged = 6,
 }
 
 impl TriggerOrder {
@@ -194,36 +203,53 @@ impl TriggerOrder {
         }
     }
 
-    /// `trader` as it would be had this trigger's order filled in full at `worst`
-    /// (`worst_price`; reduce-only: as much as the position allows), paying the taker fee and
-    /// `executor_fee`: the worst its order can do, since every fill is at `worst` or better and
-    /// what rests is margined as if filled at its limit. The program judges this by the order's
-    /// own margin rule before it touches the book, and removes the trigger (`MarginRefused`)
-    /// when it fails.
+    /// `trader` as it would be had this trigger's order filled in full (what remains of it;
+    /// reduce-only: as much as the position allows) at `worst` (`worst_price`), paying the taker
+    /// fee: the worst its order can do, since every fill is at `worst` or better and what rests
+    /// is margined as if filled at its limit. The program judges this by the order's own margin
+    /// rule before it touches the book, and removes the trigger (`MarginRefused`) when it fails.
     pub fn filled_at(
         &self,
         trader: &Trader,
         worst: Ticks,
         fees: &FeeRates,
-        executor_fee: QuoteLots,
         tick_size: QuoteLotsPerBaseLotPerTick,
     ) -> Result<Trader, MathError> {
         let mut after = *trader;
-        let mut lots = BaseLots::new(self.base_lots);
+        let mut lots = BaseLots::new(self.remaining_lots());
         if self.reduce_only == 1 {
             lots = lots.min(trader.reducible(self.side()));
         }
         let fee = fees.taker_fee(QuoteLots::new(notional(worst, lots, tick_size)?))?;
         after.apply_trade(self.side(), worst, lots, fee, tick_size)?;
-        let mut nobody = Trader::zeroed();
-        pay_executor(&mut after, &mut nobody, executor_fee)?;
         Ok(after)
     }
 
-    /// Whether, reduce-only, its order would find nothing to reduce on `trader` (the engine's
-    /// `Trader::reducible`, as the book judges it).
+    /// Whether, reduce-only, it has nothing to reduce: the position is flat or on its own side.
+    /// The account's resting orders do not count: a take-profit resting for the whole position
+    /// must not cost it its stop (the book refuses the order meanwhile; the trigger stays).
     pub fn nothing_to_reduce(&self, trader: &Trader) -> bool {
-        self.reduce_only == 1 && trader.reducible(self.side()).is_zero()
+        let position = trader.base_position.get();
+        self.reduce_only == 1
+            && match self.side() {
+                Side::Ask => position <= 0,
+                Side::Bid => position >= 0,
+            }
+    }
+
+    /// Lots still to execute.
+    pub fn remaining_lots(&self) -> u64 {
+        self.base_lots.saturating_sub(self.filled_lots)
+    }
+
+    /// The share of the executor's `fee` that executing `lots` of it earns: the fee pro rata
+    /// to its whole size, rounded down, so its executions together never earn more than `fee`
+    /// however the fills are split.
+    pub fn fee_share(&self, fee: QuoteLots, lots: u64) -> Result<QuoteLots, MathError> {
+        let share = u128::from(fee.get())
+            .safe_mul(u128::from(lots.min(self.base_lots)))?
+            .safe_div(u128::from(self.base_lots.max(1)))?;
+        Ok(QuoteLots::new(safe_cast(share)?))
     }
 }
 
@@ -246,12 +272,12 @@ impl TriggerSlots {
     }
 
     /// Stores `req` (and, for a bracket, `leg`, linked to it both ways), placed by the owner or
-    /// (`by_delegate`) its delegate; returns their ids. Nothing changes on refusal.
+    /// (`delegate`) the delegate with that key; returns their ids. Nothing changes on refusal.
     pub fn place(
         &mut self,
         req: &TriggerRequest,
         leg: Option<&TriggerRequest>,
-        by_delegate: bool,
+        delegate: Option<[u8; 32]>,
         now: i64,
     ) -> Result<(u64, Option<u64>), TriggerError> {
         for r in core::iter::once(req).chain(leg) {
@@ -270,9 +296,9 @@ impl TriggerSlots {
         let second = first.safe_add(1)?;
         self.next_id = second.safe_add(1)?;
         let linked = |other: u64| if leg.is_some() { other } else { 0 };
-        self.store(stored(req, first, linked(second), by_delegate));
+        self.store(stored(req, first, linked(second), delegate));
         if let Some(leg) = leg {
-            self.store(stored(leg, second, first, by_delegate));
+            self.store(stored(leg, second, first, delegate));
             return Ok((first, Some(second)));
         }
         Ok((first, None))
@@ -294,11 +320,34 @@ impl TriggerSlots {
         Ok(core::mem::replace(slot, TriggerOrder::zeroed()))
     }
 
-    /// Removes the trigger `id` executed and, when it is one leg of a bracket, the other leg,
-    /// which it returns.
-    pub fn executed(&mut self, id: u64) -> Result<Option<TriggerOrder>, TriggerError> {
-        let fired = self.remove(id)?;
-        Ok(self.remove(fired.linked_id).ok())
+    /// Records that trigger `id` executed `lots` more. Its first execution removes the other leg
+    /// of its bracket (one fired: the other is cancelled), which it returns; it leaves its slot
+    /// once all of it has executed (`done`: a limit order's rest rests on the book, so it is
+    /// done at once). Returns (done, the other leg removed).
+    pub fn fired(
+        &mut self,
+        id: u64,
+        lots: u64,
+        done: bool,
+    ) -> Result<(bool, Option<TriggerOrder>), TriggerError> {
+        let slot = self
+            .slots
+            .iter_mut()
+            .find(|t| id != 0 && t.id == id)
+            .ok_or(TriggerError::NotFound)?;
+        let first = slot.filled_lots == 0;
+        slot.filled_lots = slot.filled_lots.safe_add(lots)?.min(slot.base_lots);
+        let done = done || slot.remaining_lots() == 0;
+        let linked = slot.linked_id;
+        if done {
+            *slot = TriggerOrder::zeroed();
+        }
+        let other = if first {
+            self.remove(linked).ok()
+        } else {
+            None
+        };
+        Ok((done, other))
     }
 
     /// Removes every reduce-only trigger that `trader`'s position leaves nothing to reduce
@@ -323,7 +372,7 @@ impl TriggerSlots {
     }
 }
 
-fn stored(r: &TriggerRequest, id: u64, linked_id: u64, by_delegate: bool) -> TriggerOrder {
+fn stored(r: &TriggerRequest, id: u64, linked_id: u64, delegate: Option<[u8; 32]>) -> TriggerOrder {
     TriggerOrder {
         id,
         client_order_id: r.client_order_id,
@@ -332,11 +381,13 @@ fn stored(r: &TriggerRequest, id: u64, linked_id: u64, by_delegate: bool) -> Tri
         base_lots: r.base_lots,
         expires_at: r.expires_at,
         linked_id,
+        filled_lots: 0,
+        placed_by: delegate.unwrap_or([0; 32]),
         direction: r.direction as u8,
         side: r.side as u8,
         kind: r.kind as u8,
         reduce_only: u8::from(r.reduce_only),
-        by_delegate: u8::from(by_delegate),
+        by_delegate: u8::from(delegate.is_some()),
         padding: [0; 3],
     }
 }
@@ -386,7 +437,7 @@ mod tests {
     fn a_trigger_is_due_only_when_every_valid_source_has_crossed() {
         let mut slots = TriggerSlots::zeroed();
         let (stop, _) = slots
-            .place(&req(Side::Ask, Direction::AtOrBelow, 1), None, false, 0)
+            .place(&req(Side::Ask, Direction::AtOrBelow, 1), None, None, 0)
             .unwrap();
         let stop = *slots.get(stop).unwrap();
         let at = Price::from_raw(100);
@@ -394,7 +445,7 @@ mod tests {
         // One source still above the stop holds it back.
         assert!(!stop.is_due(&band(90, 101), at));
         let (tp, _) = slots
-            .place(&req(Side::Ask, Direction::AtOrAbove, 1), None, false, 0)
+            .place(&req(Side::Ask, Direction::AtOrAbove, 1), None, None, 0)
             .unwrap();
         let tp = *slots.get(tp).unwrap();
         assert!(tp.is_due(&band(100, 120), at));
@@ -408,19 +459,20 @@ mod tests {
             .place(
                 &req(Side::Ask, Direction::AtOrAbove, 120),
                 Some(&req(Side::Ask, Direction::AtOrBelow, 80)),
-                false,
+                None,
                 0,
             )
             .unwrap();
         let sl = sl.unwrap();
         assert_eq!(slots.get(tp).unwrap().linked_id, sl);
         assert_eq!(slots.get(sl).unwrap().linked_id, tp);
-        let other = slots.executed(sl).unwrap().unwrap();
-        assert_eq!(other.id, tp);
+        let (done, other) = slots.fired(sl, 5, false).unwrap();
+        assert!(done, "all of it");
+        assert_eq!(other.unwrap().id, tp);
         assert_eq!(slots.count(), 0);
         // Ids are never reused.
         let (next, _) = slots
-            .place(&req(Side::Bid, Direction::AtOrAbove, 1), None, false, 0)
+            .place(&req(Side::Bid, Direction::AtOrAbove, 1), None, None, 0)
             .unwrap();
         assert!(next > sl);
     }
@@ -430,30 +482,30 @@ mod tests {
         let mut slots = TriggerSlots::zeroed();
         for _ in 0..MAX_TRIGGERS - 1 {
             slots
-                .place(&req(Side::Ask, Direction::AtOrBelow, 1), None, false, 0)
+                .place(&req(Side::Ask, Direction::AtOrBelow, 1), None, None, 0)
                 .unwrap();
         }
         let before = slots;
         let r = req(Side::Ask, Direction::AtOrBelow, 1);
         assert_eq!(
-            slots.place(&r, Some(&r), false, 0),
+            slots.place(&r, Some(&r), None, 0),
             Err(TriggerError::NoFreeSlot)
         );
         let zero = TriggerRequest { base_lots: 0, ..r };
         assert_eq!(
-            slots.place(&zero, None, false, 0),
+            slots.place(&zero, None, None, 0),
             Err(TriggerError::InvalidTrigger)
         );
         let late = TriggerRequest { expires_at: 5, ..r };
         assert_eq!(
-            slots.place(&late, None, false, 5),
+            slots.place(&late, None, None, 5),
             Err(TriggerError::AlreadyExpired)
         );
         assert_eq!(slots.remove(0), Err(TriggerError::NotFound));
         assert_eq!(slots, before);
-        slots.place(&r, None, false, 0).unwrap();
+        slots.place(&r, None, None, 0).unwrap();
         assert_eq!(
-            slots.place(&r, None, false, 0),
+            slots.place(&r, None, None, 0),
             Err(TriggerError::NoFreeSlot)
         );
     }
@@ -462,13 +514,13 @@ mod tests {
     fn a_flat_account_leaves_reduce_only_triggers_meaningless() {
         let mut slots = TriggerSlots::zeroed();
         slots
-            .place(&req(Side::Ask, Direction::AtOrBelow, 1), None, false, 0)
+            .place(&req(Side::Ask, Direction::AtOrBelow, 1), None, None, 0)
             .unwrap();
         let open = TriggerRequest {
             reduce_only: false,
             ..req(Side::Bid, Direction::AtOrAbove, 1)
         };
-        slots.place(&open, None, false, 0).unwrap();
+        slots.place(&open, None, None, 0).unwrap();
         let mut long = Trader::zeroed();
         let tick = QuoteLotsPerBaseLotPerTick::new(1);
         long.apply_trade(
@@ -506,7 +558,7 @@ mod tests {
         .unwrap();
         let stop = TriggerOrder {
             limit_price_ticks: 90,
-            ..stored(&req(Side::Ask, Direction::AtOrBelow, 95), 1, 0, false)
+            ..stored(&req(Side::Ask, Direction::AtOrBelow, 95), 1, 0, None)
         };
         let fees = FeeRates {
             maker_bps: 0,
@@ -523,18 +575,73 @@ mod tests {
         };
         assert_eq!(stop.worst_price(&narrow), Ticks::new(92), "the band's edge");
         let after = stop
-            .filled_at(
-                &long,
-                stop.worst_price(&band),
-                &fees,
-                QuoteLots::new(2),
-                tick,
-            )
+            .filled_at(&long, stop.worst_price(&band), &fees, tick)
             .unwrap();
         // Reduce-only: 5 lots asked, the 3 held are sold at 90 (a loss of 30), a 1% taker fee
-        // on 270 rounds up to 3, and the executor's 2.
+        // on 270 rounds up to 3.
         assert_eq!(after.base_position.get(), 0);
-        assert_eq!(after.realised_pnl.get(), -30 - 3 - 2);
+        assert_eq!(after.realised_pnl.get(), -30 - 3);
+    }
+
+    #[test]
+    fn a_market_trigger_filled_in_parts_stays_and_earns_its_fee_once_in_all() {
+        let mut slots = TriggerSlots::zeroed();
+        let big = TriggerRequest {
+            base_lots: 1_000,
+            ..req(Side::Ask, Direction::AtOrBelow, 95)
+        };
+        let (id, leg) = slots
+            .place(
+                &big,
+                Some(&req(Side::Ask, Direction::AtOrAbove, 120)),
+                None,
+                0,
+            )
+            .unwrap();
+        let fee = QuoteLots::new(50_000);
+        let mut earned = 0;
+        // 32 lots, then one at a time: the first execution removes the other leg.
+        let t = *slots.get(id).unwrap();
+        earned += t.fee_share(fee, 32).unwrap().get();
+        let (done, other) = slots.fired(id, 32, false).unwrap();
+        assert!(!done);
+        assert_eq!(other.unwrap().id, leg.unwrap());
+        assert_eq!(slots.get(id).unwrap().remaining_lots(), 968);
+        while let Ok(t) = slots.get(id) {
+            let t = *t;
+            earned += t.fee_share(fee, 1).unwrap().get();
+            let (_, other) = slots.fired(id, 1, false).unwrap();
+            assert!(other.is_none());
+        }
+        // 1,600 for the first 32 lots, 50 for each after: the fee, once, however it was split.
+        assert_eq!(earned, fee.get());
+    }
+
+    #[test]
+    fn nothing_to_reduce_is_the_position_not_the_resting_orders() {
+        let tick = QuoteLotsPerBaseLotPerTick::new(1);
+        let mut long = Trader::zeroed();
+        long.apply_trade(
+            Side::Bid,
+            Ticks::new(10),
+            BaseLots::new(3),
+            SignedQuoteLots::ZERO,
+            tick,
+        )
+        .unwrap();
+        long.asks_base_lots = BaseLots::new(3);
+        let stop = stored(&req(Side::Ask, Direction::AtOrBelow, 9), 1, 0, None);
+        assert!(
+            long.reducible(Side::Ask).is_zero(),
+            "a take-profit rests for all of it"
+        );
+        assert!(!stop.nothing_to_reduce(&long), "the stop stays");
+        let cover = stored(&req(Side::Bid, Direction::AtOrAbove, 11), 2, 0, None);
+        assert!(
+            cover.nothing_to_reduce(&long),
+            "a long has no short to cover"
+        );
+        assert!(stop.nothing_to_reduce(&Trader::zeroed()));
     }
 
     #[test]

@@ -382,6 +382,8 @@ pub enum TriggerRemovalReason {
     MarginRefused,
     /// A liquidation left a position it cannot reduce.
     Liquidated,
+    /// Placed by a delegate the account no longer has.
+    DelegateChanged,
 }
 
 /// A trigger left its slot without executing; its executor, if any, was not paid.
@@ -403,6 +405,7 @@ impl From<Removal> for TriggerRemovalReason {
             Removal::NothingToReduce => TriggerRemovalReason::NothingToReduce,
             Removal::MarginRefused => TriggerRemovalReason::MarginRefused,
             Removal::Liquidated => TriggerRemovalReason::Liquidated,
+            Removal::DelegateChanged => TriggerRemovalReason::DelegateChanged,
         }
     }
 }
@@ -420,8 +423,10 @@ impl TriggerRemoved {
     }
 }
 
-/// A trigger fired: its order was placed (its `OrderPlaced` precedes this event) and
-/// `executor_account` earned `fee_quote_lots` from the account, as realised PnL.
+/// A trigger fired: its order was placed (its `OrderPlaced` precedes this event) for
+/// `base_lots` (a market order: what filled; a limit order: all of it, what did not fill
+/// rests), and `executor_account` earned `fee_quote_lots` from the account, as realised PnL.
+/// A market order that filled part stays for the rest (`done` false).
 #[event]
 pub struct TriggerExecuted {
     pub market: Pubkey,
@@ -429,6 +434,8 @@ pub struct TriggerExecuted {
     pub trigger_id: u64,
     pub client_order_id: u64,
     pub executor_account: Pubkey,
+    pub base_lots: u64,
+    pub done: bool,
     pub fee_quote_lots: u64,
 }
 

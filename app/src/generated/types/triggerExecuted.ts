@@ -11,6 +11,8 @@ import {
   fixEncoderSize,
   getAddressDecoder,
   getAddressEncoder,
+  getBooleanDecoder,
+  getBooleanEncoder,
   getBytesEncoder,
   getConstantDecoder,
   getConstantEncoder,
@@ -32,6 +34,8 @@ export type TriggerExecuted = {
   triggerId: bigint;
   clientOrderId: bigint;
   executorAccount: Address;
+  baseLots: bigint;
+  done: boolean;
   feeQuoteLots: bigint;
 };
 
@@ -41,6 +45,8 @@ export type TriggerExecutedArgs = {
   triggerId: number | bigint;
   clientOrderId: number | bigint;
   executorAccount: Address;
+  baseLots: number | bigint;
+  done: boolean;
   feeQuoteLots: number | bigint;
 };
 
@@ -52,6 +58,8 @@ export function getTriggerExecutedEncoder(): FixedSizeEncoder<TriggerExecutedArg
       ["triggerId", getU64Encoder()],
       ["clientOrderId", getU64Encoder()],
       ["executorAccount", getAddressEncoder()],
+      ["baseLots", getU64Encoder()],
+      ["done", getBooleanEncoder()],
       ["feeQuoteLots", getU64Encoder()],
     ]),
     [
@@ -72,6 +80,8 @@ export function getTriggerExecutedDecoder(): FixedSizeDecoder<TriggerExecuted> {
       ["triggerId", getU64Decoder()],
       ["clientOrderId", getU64Decoder()],
       ["executorAccount", getAddressDecoder()],
+      ["baseLots", getU64Decoder()],
+      ["done", getBooleanDecoder()],
       ["feeQuoteLots", getU64Decoder()],
     ]),
     [

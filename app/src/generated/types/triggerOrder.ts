@@ -34,6 +34,8 @@ export type TriggerOrder = {
   baseLots: bigint;
   expiresAt: bigint;
   linkedId: bigint;
+  filledLots: bigint;
+  placedBy: ReadonlyUint8Array;
   direction: number;
   side: number;
   kind: number;
@@ -50,6 +52,8 @@ export type TriggerOrderArgs = {
   baseLots: number | bigint;
   expiresAt: number | bigint;
   linkedId: number | bigint;
+  filledLots: number | bigint;
+  placedBy: ReadonlyUint8Array;
   direction: number;
   side: number;
   kind: number;
@@ -67,6 +71,8 @@ export function getTriggerOrderEncoder(): FixedSizeEncoder<TriggerOrderArgs> {
     ["baseLots", getU64Encoder()],
     ["expiresAt", getI64Encoder()],
     ["linkedId", getU64Encoder()],
+    ["filledLots", getU64Encoder()],
+    ["placedBy", fixEncoderSize(getBytesEncoder(), 32)],
     ["direction", getU8Encoder()],
     ["side", getU8Encoder()],
     ["kind", getU8Encoder()],
@@ -85,6 +91,8 @@ export function getTriggerOrderDecoder(): FixedSizeDecoder<TriggerOrder> {
     ["baseLots", getU64Decoder()],
     ["expiresAt", getI64Decoder()],
     ["linkedId", getU64Decoder()],
+    ["filledLots", getU64Decoder()],
+    ["placedBy", fixDecoderSize(getBytesDecoder(), 32)],
     ["direction", getU8Decoder()],
     ["side", getU8Decoder()],
     ["kind", getU8Decoder()],

@@ -23,6 +23,7 @@ export enum TriggerRemovalReason {
   NothingToReduce,
   MarginRefused,
   Liquidated,
+  DelegateChanged,
 }
 
 export type TriggerRemovalReasonArgs = TriggerRemovalReason;

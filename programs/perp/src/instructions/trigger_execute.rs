@@ -1,18 +1,23 @@
 //! `trigger_execute` (anyone): fires a due trigger order. Its condition is judged on every valid
 //! oracle source (the liquidation rule's sources, lowest to highest): a stop "at or below" fires
-//! only when the highest valid source is at or below it, so one manipulated or lagging feed can
-//! never fire a trigger. Its order then goes through the one order path (`util::placement`),
-//! with the same band, gate and margin rules as `order_place`; a delegate's trigger is held to
-//! the delegate's price rule. The executor's account earns the market's `trigger_fee_quote_lots`
-//! from the account, only when the order is placed; a bracket's other leg is removed.
+//! only when the highest valid source is at or below it. Its order then goes through the one
+//! order path (`util::placement`), with the same band, gate and margin rules as `order_place`;
+//! a delegate's trigger is held to the delegate's price rule. The executor's account earns the
+//! market's `trigger_fee_quote_lots` from the account pro rata to what executed (a delegate's
+//! trigger earns nothing: a delegate must not pay itself from the account it runs).
 //!
-//! A due trigger that can no longer execute is removed with `TriggerRemoved` and its executor is
-//! not paid: expired (whether due or not), reduce-only with nothing to reduce, or whose order,
-//! filled in full at the worst price it can trade at (its limit, or the order band's edge) with
-//! both fees, would fail the order's margin rule (every real fill is there or better, and what
-//! rests is margined as if filled at its limit). A market order that finds nothing to fill
-//! fails (`TriggerNotFilled`) and the trigger stays, as does one refused for any other reason
-//! (oracles refusing, the gate, a delegate's price rule): a later attempt may succeed.
+//! A market order that fills part stays for the rest: whoever executes it chooses neither how
+//! much fills (a wall of one-lot orders, a full queue) nor that the rest is lost; one that fills
+//! nothing fails (`TriggerNotFilled`). A limit order is executed whole (what does not fill
+//! rests). A bracket's other leg is removed at the first execution.
+//!
+//! A trigger that can no longer execute is removed with `TriggerRemoved` and its executor is not
+//! paid: expired or placed by a delegate the account no longer has (due or not), reduce-only with
+//! no position left to reduce, or whose order — the rest of it, filled at the worst price it can
+//! trade at (its limit, or the order band's edge) — would fail the order's margin rule, judged as
+//! the order will be (from the account with the fee paid). Any other refusal (oracles refusing,
+//! the gate, a delegate's price, resting orders that leave a reduce-only order nothing) fails
+//! the transaction and leaves the trigger for a later attempt.
 
 use crate::error::ErrorCode;
 use crate::events::{TriggerExecuted, TriggerRemoved, log_event};
@@ -23,9 +28,12 @@ use crate::state::{
 };
 use crate::util::placement::{Placement, order_margin, tick_band};
 use anchor_lang::prelude::*;
+use bytemuck::Zeroable;
 use perp_engine::oracle::Action;
+use perp_engine::risk::trader_margin::MarginError;
 use perp_engine::side::Side;
 use perp_engine::trader::FeeRates;
+use perp_engine::trader::Trader;
 use perp_engine::trigger::{Removal, TriggerKind, TriggerOrder, pay_executor};
 use perp_engine::{Price, QuoteLots, Ticks};
 
@@ -59,14 +67,28 @@ pub fn handler<'info>(ctx: Context<'info, TriggerExecute<'info>>, trigger_id: u6
     let clock = Clock::get()?;
     let a = &ctx.accounts;
     let (market_key, account_key) = (a.market.key(), a.margin_account.key());
+    // Funding settled first: the judgement below and the order's own see the same account.
+    a.market.load()?.settle_funding_logged(
+        account_key,
+        &mut *a.margin_account.load_mut()?,
+        clock.unix_timestamp,
+    )?;
     let trigger = *a
         .trigger_orders
         .load()?
         .triggers
         .get(trigger_id)
         .map_err(ErrorCode::from)?;
-    let fee = QuoteLots::new(a.market.load()?.params.trigger_fee_quote_lots);
-    if let Some(reason) = removal(a, &trigger, fee, &clock)? {
+    // A delegate's trigger earns its executor nothing: a delegate may run the account, never
+    // pay itself from it (placing and firing its own triggers, over and over).
+    let fee = if trigger.by_delegate == 1 {
+        QuoteLots::ZERO
+    } else {
+        QuoteLots::new(a.market.load()?.params.trigger_fee_quote_lots)
+    };
+    let remaining = trigger.remaining_lots();
+    let charged = trigger.fee_share(fee, remaining).map_err(ErrorCode::from)?;
+    if let Some(reason) = removal(a, &trigger, charged, &clock)? {
         a.trigger_orders
             .load_mut()?
             .triggers
@@ -76,12 +98,13 @@ pub fn handler<'info>(ctx: Context<'info, TriggerExecute<'info>>, trigger_id: u6
         return Ok(());
     }
 
-    // Paid before the order, so the order's own margin rule judges the account with it paid;
-    // any failure below undoes it with everything else.
+    // The fee for all that remains is paid before the order, so the order's own margin rule
+    // judges the account with it paid; what does not fill is refunded after. Any failure
+    // undoes both.
     pay_executor(
         &mut a.margin_account.load_mut()?.trader,
         &mut a.executor_account.load_mut()?.trader,
-        fee,
+        charged,
     )
     .map_err(ErrorCode::from)?;
     let outcome = Placement {
@@ -93,17 +116,33 @@ pub fn handler<'info>(ctx: Context<'info, TriggerExecute<'info>>, trigger_id: u6
         oracles: &a.oracles,
         makers: ctx.remaining_accounts,
     }
-    .place(&order(&trigger), trigger.by_delegate == 1, &clock)?;
-    require!(
-        trigger.kind() == TriggerKind::Limit || !outcome.filled.is_zero(),
-        ErrorCode::TriggerNotFilled
-    );
+    .place(
+        &order(&trigger, remaining),
+        trigger.by_delegate == 1,
+        &clock,
+    )?;
+    // A market order executed what filled, and stays for the rest; a limit order all of it.
+    let (lots, done) = match trigger.kind() {
+        TriggerKind::Market => {
+            require!(!outcome.filled.is_zero(), ErrorCode::TriggerNotFilled);
+            (outcome.filled.get(), false)
+        }
+        TriggerKind::Limit => (remaining, true),
+    };
+    let earned = trigger.fee_share(fee, lots).map_err(ErrorCode::from)?;
+    let refund = QuoteLots::new(charged.get().saturating_sub(earned.get()));
+    pay_executor(
+        &mut a.executor_account.load_mut()?.trader,
+        &mut a.margin_account.load_mut()?.trader,
+        refund,
+    )
+    .map_err(ErrorCode::from)?;
 
-    let leg = a
+    let (done, leg) = a
         .trigger_orders
         .load_mut()?
         .triggers
-        .executed(trigger_id)
+        .fired(trigger_id, lots, done)
         .map_err(ErrorCode::from)?;
     if let Some(leg) = leg {
         TriggerRemoved::log(market_key, account_key, &leg, Removal::BracketFilled);
@@ -114,21 +153,27 @@ pub fn handler<'info>(ctx: Context<'info, TriggerExecute<'info>>, trigger_id: u6
         trigger_id,
         client_order_id: trigger.client_order_id,
         executor_account: a.executor_account.key(),
-        fee_quote_lots: fee.get(),
+        base_lots: lots,
+        done,
+        fee_quote_lots: earned.get(),
     });
     Ok(())
 }
 
 /// Why a trigger must be removed instead of executed, `None` to execute it; refuses one that is
-/// not due.
+/// not due. `charged`: the executor's fee the order is judged with.
 fn removal(
     a: &TriggerExecute,
     trigger: &TriggerOrder,
-    fee: QuoteLots,
+    charged: QuoteLots,
     clock: &Clock,
 ) -> Result<Option<Removal>> {
     if trigger.is_expired(clock.unix_timestamp) {
         return Ok(Some(Removal::Expired));
+    }
+    let account = a.margin_account.load()?;
+    if trigger.by_delegate == 1 && account.delegate.to_bytes() != trigger.placed_by {
+        return Ok(Some(Removal::DelegateChanged));
     }
     let mut market = a.market.load_mut()?;
     let sources = price_band(&mut market, &a.oracles, clock, Action::Liquidate)?;
@@ -139,7 +184,6 @@ fn removal(
     )
     .map_err(ErrorCode::from)?;
     require!(trigger.is_due(&sources, at), ErrorCode::TriggerNotDue);
-    let account = a.margin_account.load()?;
     if trigger.nothing_to_reduce(&account.trader) {
         return Ok(Some(Removal::NothingToReduce));
     }
@@ -148,22 +192,18 @@ fn removal(
         maker_bps: market.params.maker_fee_bps,
         taker_bps: market.params.taker_fee_bps,
     };
+    // Judged as the order will be: from the account with the fee paid, to it after the whole
+    // remaining order at its worst price.
+    let mut before = account.trader;
+    pay_executor(&mut before, &mut Trader::zeroed(), charged).map_err(ErrorCode::from)?;
     let worst = trigger.worst_price(&tick_band(&market, &prices)?);
     let worst = trigger
-        .filled_at(&account.trader, worst, &fees, fee, market.tick_size())
+        .filled_at(&before, worst, &fees, market.tick_size())
         .map_err(ErrorCode::from)?;
     Ok(
-        match order_margin(
-            &market,
-            &prices,
-            &account.trader,
-            &worst,
-            account.collateral(),
-        )? {
+        match order_margin(&market, &prices, &before, &worst, account.collateral())? {
             Ok(()) => None,
-            Err(perp_engine::risk::trader_margin::MarginError::Math(at)) => {
-                return Err(ErrorCode::from(at).into());
-            }
+            Err(MarginError::Math(at)) => return Err(ErrorCode::from(at).into()),
             Err(_) => Some(Removal::MarginRefused),
         },
     )
@@ -171,7 +211,7 @@ fn removal(
 
 /// The order a fired trigger sends: a market order down to its limit or a limit order, never
 /// expiring, cancelling the account's own resting orders it would trade with.
-fn order(t: &TriggerOrder) -> OrderArgs {
+fn order(t: &TriggerOrder, lots: u64) -> OrderArgs {
     OrderArgs {
         side: match t.side() {
             Side::Bid => crate::instructions::order_place::OrderSide::Bid,
@@ -182,7 +222,7 @@ fn order(t: &TriggerOrder) -> OrderArgs {
             TriggerKind::Limit => OrderType::Limit,
         },
         price_ticks: t.limit_price_ticks,
-        base_lots: t.base_lots,
+        base_lots: lots,
         reduce_only: t.reduce_only == 1,
         client_order_id: t.client_order_id,
         expires_at: 0,

@@ -97,14 +97,15 @@ pub fn handler(
             .map_err(|_| ErrorCode::InvalidTrigger)?;
         }
     }
-    let by_delegate = a.signer.key() != a.margin_account.load()?.owner;
+    let delegate =
+        (a.signer.key() != a.margin_account.load()?.owner).then(|| a.signer.key().to_bytes());
     let mut orders = a.trigger_orders.load_mut()?;
     let (id, leg) = orders
         .triggers
         .place(
             &trigger.request(),
             bracket.map(|b| b.request()).as_ref(),
-            by_delegate,
+            delegate,
             now,
         )
         .map_err(ErrorCode::from)?;

@@ -627,3 +627,219 @@ async fn a_requote_replaces_quotes_atomically() {
     );
     env.assert_conservation(&market).await;
 }
+
+/// Review of issue 26 (H1): a delegate placing and firing its own triggers on the owner's account
+/// earned the executor's fee each time, draining the owner. A delegate's trigger earns nothing.
+#[tokio::test]
+async fn a_delegate_cannot_pay_itself_from_the_owner_through_triggers() {
+    let (mut env, owner, delegate, _seller) = long_at_150(30_000_000).await;
+    let market = owner.market;
+    let d = delegate.wallet.pubkey();
+    env.set_delegate(&owner, &d).await;
+    env.send(
+        &[ix::trigger_orders_create(
+            d,
+            env.payer(),
+            owner.margin_account,
+        )],
+        &[&delegate.wallet],
+    )
+    .await
+    .expect("the delegate opens the owner's trigger account");
+    let (o0, d0) = (
+        realised(&mut env, &owner).await,
+        realised(&mut env, &delegate).await,
+    );
+    for i in 0..5u64 {
+        // Always due, a sale above the index: the delegate rule lets it rest.
+        let bait = TriggerArgs {
+            kind: TriggerOrderKind::Limit,
+            client_order_id: 100 + i,
+            ..take_profit(1, 1_540, 1)
+        };
+        let placed = env
+            .send_for_events::<TriggerPlaced>(
+                &[ix::trigger_place(
+                    d,
+                    market.market,
+                    owner.margin_account,
+                    bait,
+                    None,
+                )],
+                &[&delegate.wallet],
+            )
+            .await
+            .expect("placed");
+        let fired = execute(&mut env, &delegate, &owner, placed[0].trigger_id, &[])
+            .await
+            .expect("fired");
+        assert_eq!(fired.executed[0].fee_quote_lots, 0);
+        env.send(
+            &[ix::order_cancel_by_client_id(
+                &owner.orders_signed_by(d),
+                100 + i,
+            )],
+            &[&delegate.wallet],
+        )
+        .await
+        .expect("cancelled");
+    }
+    assert_eq!(realised(&mut env, &owner).await, o0);
+    assert_eq!(realised(&mut env, &delegate).await, d0);
+}
+
+/// Review of issue 26 (L1): a trigger outlives no change of delegate.
+#[tokio::test]
+async fn a_former_delegates_trigger_is_removed_unpaid() {
+    let (mut env, owner, executor, seller) = long_at_150(30_000_000).await;
+    let market = owner.market;
+    let delegate = solana_sdk::signature::Keypair::new();
+    env.set_delegate(&owner, &delegate.pubkey()).await;
+    let d = delegate.pubkey();
+    env.send(
+        &[
+            ix::trigger_orders_create(d, env.payer(), owner.margin_account),
+            ix::trigger_place(
+                d,
+                market.market,
+                owner.margin_account,
+                take_profit(1, 1_540, 10),
+                None,
+            ),
+        ],
+        &[&delegate],
+    )
+    .await
+    .expect("placed");
+    let id = triggers(&mut env, &owner)
+        .await
+        .triggers
+        .iter()
+        .next()
+        .unwrap()
+        .id;
+    env.set_delegate(&owner, &solana_sdk::pubkey::Pubkey::default())
+        .await;
+    let fired = execute(&mut env, &executor, &owner, id, &[]).await.unwrap();
+    assert!(fired.executed.is_empty());
+    assert_eq!(
+        fired.removed[0].reason,
+        TriggerRemovalReason::DelegateChanged
+    );
+    finish(&mut env, &market, &[&seller]).await;
+}
+
+/// Review of issue 26 (M1): whoever executes a market trigger chooses what it meets — here a
+/// wall of one-lot bids, so it fills 32 lots of 1,000. The rest stays for a later execution, and
+/// the executor earns the fee pro rata.
+#[tokio::test]
+async fn a_stop_filled_in_part_stays_for_the_rest() {
+    let (mut env, long, executor, seller) = long_at_150(30_000_000).await;
+    let market = long.market;
+    let placed = place_trigger(
+        &mut env,
+        &long,
+        stop_loss(1_460, 1_400, 1_000),
+        Some(take_profit(1_540, 1_530, 1_000)),
+    )
+    .await;
+    let (stop, tp) = (placed[0].trigger_id, placed[1].trigger_id);
+    set_sources(&mut env, &market, 1_455, 1_458).await;
+    let wall: Vec<_> = (0..32)
+        .map(|i| OrderArgs {
+            client_order_id: 1_000 + i,
+            ..resting_bid(1_456, 1)
+        })
+        .collect();
+    crate::program_test::trading::place_all(&mut env, &executor, &wall).await;
+    let fired = execute(&mut env, &executor, &long, stop, &[&executor])
+        .await
+        .expect("fires into the wall");
+    let e = &fired.executed[0];
+    assert_eq!((e.base_lots, e.done), (32, false));
+    assert_eq!(e.fee_quote_lots, FEE as u64 * 32 / 1_000);
+    assert_eq!(position(&mut env, &long).await, 1_000 - 32);
+    // The bracket's other leg went at the first execution; the stop stays for 968 lots.
+    assert_eq!(fired.removed[0].trigger_id, tp);
+    let left = triggers(&mut env, &long).await;
+    assert_eq!(left.triggers.get(stop).unwrap().remaining_lots(), 968);
+    // The seller's bid takes the rest; the fees sum to the fee once.
+    place(&mut env, &seller, resting_bid(1_455, 1_000), &[]).await;
+    let fired = execute(&mut env, &executor, &long, stop, &[&seller])
+        .await
+        .expect("the rest");
+    let e = &fired.executed[0];
+    assert_eq!((e.base_lots, e.done), (968, true));
+    assert_eq!(e.fee_quote_lots + FEE as u64 * 32 / 1_000, FEE as u64);
+    assert_eq!(position(&mut env, &long).await, 0);
+    assert_eq!(triggers(&mut env, &long).await.triggers.count(), 0);
+    finish(&mut env, &market, &[&seller, &executor]).await;
+}
+
+/// Review of issue 26 (M2a): a take-profit resting for the whole position leaves a reduce-only
+/// order nothing to take, but the position is still there: the stop stays.
+#[tokio::test]
+async fn a_resting_take_profit_does_not_cost_the_position_its_stop() {
+    let (mut env, long, executor, seller) = long_at_150(30_000_000).await;
+    let market = long.market;
+    place(
+        &mut env,
+        &long,
+        OrderArgs {
+            reduce_only: true,
+            ..order(OrderSide::Ask, OrderType::PostOnly, 1_540, 1_000)
+        },
+        &[],
+    )
+    .await;
+    let stop =
+        place_trigger(&mut env, &long, stop_loss(1_460, 1_400, 1_000), None).await[0].trigger_id;
+    set_sources(&mut env, &market, 1_455, 1_458).await;
+    place(&mut env, &seller, resting_bid(1_455, 1_000), &[]).await;
+    assert_error(
+        execute(&mut env, &executor, &long, stop, &[&seller]).await,
+        ErrorCode::ReduceOnlyNothingToReduce,
+    );
+    assert_eq!(triggers(&mut env, &long).await.triggers.count(), 1);
+    // Once the take-profit is cancelled, the stop fires.
+    env.send(
+        &[ix::order_cancel_all(&long.orders(), None)],
+        &[&long.wallet],
+    )
+    .await
+    .expect("cancel");
+    let fired = execute(&mut env, &executor, &long, stop, &[&seller])
+        .await
+        .expect("fires");
+    assert_eq!(fired.executed.len(), 1);
+    finish(&mut env, &market, &[&seller]).await;
+}
+
+/// Review of issue 26 (M2b): a small position's stop with a deep worst price is not refused for
+/// the executor's fee. Closing one lot at the band's edge frees less maintenance health than
+/// the 50,000 fee; the order's margin rule judges the order from the account with the fee paid,
+/// as the real check does, so the stop fires.
+#[tokio::test]
+async fn a_small_positions_stop_with_a_deep_limit_fires() {
+    let mut env = TestEnv::new().await;
+    let market = env.create_market().await;
+    env.update_price(&market).await.expect("price");
+    let long = env.funded_trader(&market, 30_000_000).await;
+    let seller = env.funded_trader(&market, 30_000_000).await;
+    let executor = env.funded_trader(&market, 30_000_000).await;
+    crate::program_test::solvency::open_long(&mut env, &long, &seller, 1_500, 1).await;
+    let stop = place_trigger(&mut env, &long, stop_loss(1_460, 1, 1), None).await[0].trigger_id;
+    set_sources(&mut env, &market, 1_455, 1_458).await;
+    place(&mut env, &seller, resting_bid(1_455, 1), &[]).await;
+    let fired = execute(&mut env, &executor, &long, stop, &[&seller])
+        .await
+        .expect("fires");
+    assert_eq!(
+        fired.executed.len(),
+        1,
+        "removed: {:?}",
+        fired.removed.first().map(|r| r.reason)
+    );
+    assert_eq!(position(&mut env, &long).await, 0);
+    finish(&mut env, &market, &[&seller]).await;
+}

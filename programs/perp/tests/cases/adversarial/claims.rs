@@ -242,7 +242,14 @@ fn transfers(c: &StepContext) -> Allowed {
     for t in events_of::<TriggerExecuted>(&c.executed.events) {
         let (x, e) = (index(&t.margin_account), index(&t.executor_account));
         let fee = i128::from(t.fee_quote_lots) * scale;
-        a.lower[x] -= fee;
+        // A delegate's trigger may cost the owner no fee (the delegate bound): none allowed.
+        let by_delegate = c
+            .registry
+            .get(&t.client_order_id)
+            .is_some_and(|p| p.by == By::Delegate);
+        if !by_delegate {
+            a.lower[x] -= fee;
+        }
         a.lower[e] += fee;
         if group_of(Acct(x)) != group_of(Acct(e)) {
             a.upper[x] -= fee;
