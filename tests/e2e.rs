@@ -233,7 +233,21 @@ async fn the_keeper_fires_a_due_stop_loss_and_earns_its_fee() {
     let (k, _) = keeper(&world, world.bank.clone()).await;
     let keeper_account =
         perp_sdk::pda::margin_account_pda(&world.market, &k.sender.signer.pubkey(), 0);
-    let mut triggers = TriggerExecutor::new(world.market, keeper_account, Backoff::new(2, 60));
+    // As the daemon runs them: the liquidator, following every margin account, keeps whose
+    // triggers to watch (their flag); the trigger task reads those trigger accounts only.
+    let watched = perp_keeper::tasks::triggers::TriggerAccounts::default();
+    let mut liquidator = Liquidator::new(world.market, keeper_account, Backoff::new(2, 60))
+        .with_trigger_accounts(watched.clone());
+    liquidator.tick(&k).await.expect("liquidator pass");
+    assert_eq!(
+        *watched.lock().unwrap(),
+        [long.margin_account, calm.margin_account]
+            .into_iter()
+            .collect(),
+        "the accounts with triggers"
+    );
+    let mut triggers = TriggerExecutor::new(world.market, keeper_account, Backoff::new(2, 60))
+        .with_watched(watched.clone());
     let pass = triggers.tick(&k).await.expect("pass");
     assert_eq!(
         (pass.accounts, pass.triggers, pass.due),
@@ -271,6 +285,11 @@ async fn the_keeper_fires_a_due_stop_loss_and_earns_its_fee() {
     // Done: the next pass finds the calm account's stop only, not due.
     let pass = triggers.tick(&k).await.expect("pass");
     assert_eq!((pass.triggers, pass.due, pass.executed.len()), (1, 0, 0));
+    // Alone (no liquidator), the task lists the trigger accounts itself (the long's, empty now,
+    // and the calm account's) and sees the same.
+    let mut alone = TriggerExecutor::new(world.market, keeper_account, Backoff::new(2, 60));
+    let pass = alone.tick(&k).await.expect("pass");
+    assert_eq!((pass.accounts, pass.triggers, pass.due), (2, 1, 0));
 }
 
 #[tokio::test]

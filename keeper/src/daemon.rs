@@ -16,7 +16,7 @@ use crate::tasks::events::EventConsumer;
 use crate::tasks::funding::FundingCranker;
 use crate::tasks::liquidator::Liquidator;
 use crate::tasks::risk::RiskCranker;
-use crate::tasks::triggers::TriggerExecutor;
+use crate::tasks::triggers::{TriggerAccounts, TriggerExecutor};
 use crate::tasks::unwind::Unwinder;
 use crate::tasks::{Keeper, Pass};
 use anyhow::Context;
@@ -207,6 +207,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         let stream = t
             .stream
             .then(|| AccountStream::spawn(ws_urls.clone(), pool.clone(), market, metrics.clone()));
+        // The liquidator, which follows every margin account, keeps whose triggers to watch.
+        let watched = TriggerAccounts::default();
+        let watched_by_liquidator = watched.clone();
         let tasks: [(&str, Duration, MakeTask); 6] = [
             (
                 "liquidator",
@@ -214,7 +217,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 Box::new(move || {
                     let liquidator =
                         Liquidator::new(market, keeper_account, Backoff::new(base, max))
-                            .with_share(share);
+                            .with_share(share)
+                            .with_trigger_accounts(watched_by_liquidator.clone());
                     Box::new(match stream.clone() {
                         Some(stream) => liquidator.with_stream(stream),
                         None => liquidator,
@@ -245,11 +249,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 "triggers",
                 Duration::from_millis(t.triggers_interval_ms.max(100)),
                 Box::new(move || {
-                    Box::new(TriggerExecutor::new(
-                        market,
-                        keeper_account,
-                        Backoff::new(base, max),
-                    ))
+                    Box::new(
+                        TriggerExecutor::new(market, keeper_account, Backoff::new(base, max))
+                            .with_watched(watched.clone()),
+                    )
                 }),
             ),
         ];

@@ -12,6 +12,7 @@ use crate::error::KeeperError;
 use crate::sender::{MAX_COMPUTE_UNITS, Sent};
 use crate::snapshot::MarketSnapshot;
 use crate::stream::AccountStream;
+use crate::tasks::triggers::TriggerAccounts;
 use perp_sdk::TxOutcome;
 use perp_sdk::accounts;
 use perp_sdk::cluster::listing;
@@ -116,6 +117,8 @@ pub struct Liquidator {
     stream: Option<AccountStream>,
     /// Runs the next pass at once: the stream saw a change, or this pass left due work.
     wake: Arc<Notify>,
+    /// The accounts that have trigger orders, kept for the trigger task (`None`: nobody asks).
+    trigger_accounts: Option<TriggerAccounts>,
 }
 
 /// How keepers running side by side split the accounts without a coordinator: each prefers
@@ -200,7 +203,14 @@ impl Liquidator {
             share: Share::ALL,
             stream: None,
             wake: Arc::new(Notify::new()),
+            trigger_accounts: None,
         }
+    }
+
+    /// Keeps `watched` as the set of accounts that have trigger orders (for the trigger task).
+    pub fn with_trigger_accounts(mut self, watched: TriggerAccounts) -> Self {
+        self.trigger_accounts = Some(watched);
+        self
     }
 
     /// Follows the accounts through `stream` while it is up (polling while it is down), woken
@@ -306,6 +316,12 @@ impl Liquidator {
                     let present: std::collections::HashSet<&Pubkey> =
                         listing.accounts.iter().map(|(k, _)| k).collect();
                     self.accounts.retain(|key, _| present.contains(key));
+                    if let Some(watched) = &self.trigger_accounts {
+                        watched
+                            .lock()
+                            .expect("trigger accounts")
+                            .retain(|key| present.contains(key));
+                    }
                 }
                 listing
                     .accounts
@@ -327,11 +343,16 @@ impl Liquidator {
 
     /// `key`'s account as it is now (`None`: gone), marked for re-evaluation when it changed.
     fn apply(&mut self, key: Pubkey, account: Option<solana_sdk::account::Account>, now: i64) {
-        let Some(account) = account else {
+        let decoded = account.and_then(|a| accounts::margin_account(&a).ok());
+        if let Some(watched) = &self.trigger_accounts {
+            let mut watched = watched.lock().expect("trigger accounts");
+            match &decoded {
+                Some(d) if d.trigger_orders == 1 => watched.insert(key),
+                _ => watched.remove(&key),
+            };
+        }
+        let Some(decoded) = decoded else {
             self.accounts.remove(&key);
-            return;
-        };
-        let Ok(decoded) = accounts::margin_account(&account) else {
             return;
         };
         match self.accounts.get_mut(&key) {
@@ -614,9 +635,13 @@ impl Liquidator {
             quote_mint: m.quote_mint,
             token_program: m.quote_token_program,
             oracles: snap.oracle_metas(),
-            // Triggers a liquidation leaves meaningless are otherwise removed, unpaid, when next
-            // executed.
-            trigger_orders: None,
+            // Passed when the account has some: the liquidation removes those its new position
+            // leaves meaningless.
+            trigger_orders: self
+                .accounts
+                .get(&key)
+                .is_some_and(|t| t.account.trigger_orders == 1)
+                .then(|| perp_sdk::pda::trigger_orders_pda(&key)),
         })]
     }
 

@@ -1,6 +1,7 @@
 //! Trigger executor: fires the market's due trigger orders (stop-loss, take-profit, brackets;
-//! docs/triggers.md). Each pass lists the market's trigger accounts (few beside its margin
-//! accounts: one per account that has triggers), judges every trigger with the engine's own rule
+//! docs/triggers.md). Each pass reads the trigger accounts of the margin accounts that say they
+//! have one (the liquidator, which follows every margin account over the stream, keeps the set:
+//! `TriggerAccounts`; alone, the task lists them with `getProgramAccounts`), judges every trigger with the engine's own rule
 //! (`TriggerOrder::is_due` on the band `trigger_execute` reads: every valid source, lowest to
 //! highest), and executes the due ones farthest past their trigger price first, expired ones
 //! last (their removal earns nothing). Each execution is simulated before it is sent. Losing a
@@ -18,13 +19,17 @@ use perp_sdk::TxOutcome;
 use perp_sdk::accounts;
 use perp_sdk::events::in_logs;
 use perp_sdk::ix::{self, TriggerExecuteAccounts};
+use perp_sdk::pda;
 use perp_sdk::perp::error::ErrorCode;
 use perp_sdk::perp::events::{TriggerExecuted, TriggerRemoved};
 use perp_sdk::perp_engine::oracle::{Action, PriceBand};
 use perp_sdk::perp_engine::trigger::{Direction, TriggerOrder};
 use perp_sdk::perp_engine::{Price, Ticks};
+use solana_sdk::account::Account;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signer::Signer;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 
 /// What one pass saw and did.
 #[derive(Debug, Default)]
@@ -46,10 +51,18 @@ pub struct TriggerPass {
     pub no_price: bool,
 }
 
+/// The margin accounts of a market that have trigger orders (their `trigger_orders` flag), as
+/// the liquidator, which follows every margin account, last saw them: the trigger task reads
+/// their trigger accounts instead of listing the program's accounts (a scan of every account of
+/// the program on the endpoint) every pass.
+pub type TriggerAccounts = Arc<Mutex<BTreeSet<Pubkey>>>;
+
 pub struct TriggerExecutor {
     market: Pubkey,
     keeper_account: Pubkey,
     backoff: Backoff,
+    /// Whose trigger accounts to read (`None`: list them, `getProgramAccounts`).
+    watched: Option<TriggerAccounts>,
 }
 
 /// A due trigger and how far the index is past its trigger price (bps of it; larger first).
@@ -67,18 +80,47 @@ impl TriggerExecutor {
             market,
             keeper_account,
             backoff,
+            watched: None,
         }
+    }
+
+    /// Reads the trigger accounts of `watched`'s margin accounts instead of listing them.
+    pub fn with_watched(mut self, watched: TriggerAccounts) -> Self {
+        self.watched = Some(watched);
+        self
+    }
+
+    /// The market's trigger accounts: those of the watched margin accounts (one
+    /// `getMultipleAccounts` per hundred), or, unwatched, every one the program lists.
+    async fn trigger_accounts(&self, k: &Keeper) -> Result<Vec<Account>, KeeperError> {
+        let cluster = k.sender.cluster.as_ref();
+        let Some(watched) = &self.watched else {
+            let listed = cluster
+                .program_accounts(
+                    &perp_sdk::perp::ID,
+                    &accounts::trigger_orders_filters(&self.market),
+                )
+                .await?;
+            return Ok(listed.into_iter().map(|(_, a)| a).collect());
+        };
+        let keys: Vec<Pubkey> = watched
+            .lock()
+            .expect("trigger accounts")
+            .iter()
+            .map(pda::trigger_orders_pda)
+            .collect();
+        Ok(cluster
+            .accounts(&keys)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
     }
 
     pub async fn tick(&mut self, k: &Keeper) -> Result<TriggerPass, KeeperError> {
         let cluster = k.sender.cluster.as_ref();
         let snap = MarketSnapshot::fetch(cluster, self.market).await?;
-        let listed = cluster
-            .program_accounts(
-                &perp_sdk::perp::ID,
-                &accounts::trigger_orders_filters(&self.market),
-            )
-            .await?;
+        let listed = self.trigger_accounts(k).await?;
         let mut pass = TriggerPass {
             accounts: listed.len(),
             ..TriggerPass::default()
@@ -90,7 +132,7 @@ impl TriggerExecutor {
         };
         let now = snap.clock.unix_timestamp;
         let mut due = Vec::new();
-        for (_, account) in &listed {
+        for account in &listed {
             let Ok(orders) = accounts::trigger_orders(account) else {
                 continue;
             };

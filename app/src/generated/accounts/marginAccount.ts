@@ -86,6 +86,12 @@ export type MarginAccount = {
    * for accounts opened before this field existed).
    */
   rentPayer: Address;
+  /**
+   * 1 while its trigger-orders account exists (`trigger_orders_create` / `_close`): what a
+   * keeper following the margin accounts reads to know whose triggers to watch, and to pass
+   * to `liquidate`.
+   */
+  triggerOrders: number;
   /** Room for later fields without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -114,6 +120,12 @@ export type MarginAccountArgs = {
    * for accounts opened before this field existed).
    */
   rentPayer: Address;
+  /**
+   * 1 while its trigger-orders account exists (`trigger_orders_create` / `_close`): what a
+   * keeper following the margin accounts reads to know whose triggers to watch, and to pass
+   * to `liquidate`.
+   */
+  triggerOrders: number;
   /** Room for later fields without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -133,7 +145,8 @@ export function getMarginAccountEncoder(): FixedSizeEncoder<MarginAccountArgs> {
       ["trader", getTraderEncoder()],
       ["funding", getFundingSnapshotEncoder()],
       ["rentPayer", getAddressEncoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 80)],
+      ["triggerOrders", getU8Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 79)],
     ]),
     (value) => ({ ...value, discriminator: MARGIN_ACCOUNT_DISCRIMINATOR }),
   );
@@ -153,7 +166,8 @@ export function getMarginAccountDecoder(): FixedSizeDecoder<MarginAccount> {
     ["trader", getTraderDecoder()],
     ["funding", getFundingSnapshotDecoder()],
     ["rentPayer", getAddressDecoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 80)],
+    ["triggerOrders", getU8Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 79)],
   ]);
 }
 

@@ -24,7 +24,6 @@ import {
   type Instruction,
   type InstructionWithAccounts,
   type InstructionWithData,
-  type ReadonlyAccount,
   type ReadonlySignerAccount,
   type ReadonlyUint8Array,
   type TransactionSigner,
@@ -59,7 +58,7 @@ export type TriggerOrdersCloseInstruction<
             AccountSignerMeta<TAccountOwner>
         : TAccountOwner,
       TAccountMarginAccount extends string
-        ? ReadonlyAccount<TAccountMarginAccount>
+        ? WritableAccount<TAccountMarginAccount>
         : TAccountMarginAccount,
       TAccountTriggerOrders extends string
         ? WritableAccount<TAccountTriggerOrders>
@@ -110,6 +109,7 @@ export type TriggerOrdersCloseInput<
   TAccountRentReceiver extends string = string,
 > = {
   owner: TransactionSigner<TAccountOwner>;
+  /** Writable: it records that it has no trigger orders any more. */
   marginAccount: Address<TAccountMarginAccount>;
   triggerOrders: Address<TAccountTriggerOrders>;
   rentReceiver: Address<TAccountRentReceiver>;
@@ -142,7 +142,7 @@ export function getTriggerOrdersCloseInstruction<
   // Original accounts.
   const originalAccounts = {
     owner: { value: input.owner ?? null, isWritable: false },
-    marginAccount: { value: input.marginAccount ?? null, isWritable: false },
+    marginAccount: { value: input.marginAccount ?? null, isWritable: true },
     triggerOrders: { value: input.triggerOrders ?? null, isWritable: true },
     rentReceiver: { value: input.rentReceiver ?? null, isWritable: true },
   };
@@ -177,6 +177,7 @@ export type ParsedTriggerOrdersCloseInstruction<
   programAddress: Address<TProgram>;
   accounts: {
     owner: TAccountMetas[0];
+    /** Writable: it records that it has no trigger orders any more. */
     marginAccount: TAccountMetas[1];
     triggerOrders: TAccountMetas[2];
     rentReceiver: TAccountMetas[3];

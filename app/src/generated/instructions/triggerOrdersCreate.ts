@@ -71,7 +71,7 @@ export type TriggerOrdersCreateInstruction<
             AccountSignerMeta<TAccountPayer>
         : TAccountPayer,
       TAccountMarginAccount extends string
-        ? ReadonlyAccount<TAccountMarginAccount>
+        ? WritableAccount<TAccountMarginAccount>
         : TAccountMarginAccount,
       TAccountTriggerOrders extends string
         ? WritableAccount<TAccountTriggerOrders>
@@ -125,6 +125,7 @@ export type TriggerOrdersCreateAsyncInput<
   /** The margin account's owner or delegate. */
   signer: TransactionSigner<TAccountSigner>;
   payer: TransactionSigner<TAccountPayer>;
+  /** Writable: it records that it has trigger orders. */
   marginAccount: Address<TAccountMarginAccount>;
   triggerOrders?: Address<TAccountTriggerOrders>;
   systemProgram?: Address<TAccountSystemProgram>;
@@ -163,7 +164,7 @@ export async function getTriggerOrdersCreateInstructionAsync<
   const originalAccounts = {
     signer: { value: input.signer ?? null, isWritable: false },
     payer: { value: input.payer ?? null, isWritable: true },
-    marginAccount: { value: input.marginAccount ?? null, isWritable: false },
+    marginAccount: { value: input.marginAccount ?? null, isWritable: true },
     triggerOrders: { value: input.triggerOrders ?? null, isWritable: true },
     systemProgram: { value: input.systemProgram ?? null, isWritable: false },
   };
@@ -214,6 +215,7 @@ export type TriggerOrdersCreateInput<
   /** The margin account's owner or delegate. */
   signer: TransactionSigner<TAccountSigner>;
   payer: TransactionSigner<TAccountPayer>;
+  /** Writable: it records that it has trigger orders. */
   marginAccount: Address<TAccountMarginAccount>;
   triggerOrders: Address<TAccountTriggerOrders>;
   systemProgram?: Address<TAccountSystemProgram>;
@@ -250,7 +252,7 @@ export function getTriggerOrdersCreateInstruction<
   const originalAccounts = {
     signer: { value: input.signer ?? null, isWritable: false },
     payer: { value: input.payer ?? null, isWritable: true },
-    marginAccount: { value: input.marginAccount ?? null, isWritable: false },
+    marginAccount: { value: input.marginAccount ?? null, isWritable: true },
     triggerOrders: { value: input.triggerOrders ?? null, isWritable: true },
     systemProgram: { value: input.systemProgram ?? null, isWritable: false },
   };
@@ -295,6 +297,7 @@ export type ParsedTriggerOrdersCreateInstruction<
     /** The margin account's owner or delegate. */
     signer: TAccountMetas[0];
     payer: TAccountMetas[1];
+    /** Writable: it records that it has trigger orders. */
     marginAccount: TAccountMetas[2];
     triggerOrders: TAccountMetas[3];
     systemProgram: TAccountMetas[4];

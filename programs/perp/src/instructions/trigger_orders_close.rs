@@ -12,7 +12,8 @@ use perp_engine::trigger::Removal;
 #[derive(Accounts)]
 pub struct TriggerOrdersClose<'info> {
     pub owner: Signer<'info>,
-    #[account(has_one = owner @ ErrorCode::NotAccountOwner)]
+    /// Writable: it records that it has no trigger orders any more.
+    #[account(mut, has_one = owner @ ErrorCode::NotAccountOwner)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     #[account(mut, has_one = margin_account @ ErrorCode::WrongTriggerOrders, close = rent_receiver)]
     pub trigger_orders: AccountLoader<'info, TriggerOrders>,
@@ -22,6 +23,7 @@ pub struct TriggerOrdersClose<'info> {
 }
 
 pub fn handler(ctx: Context<TriggerOrdersClose>) -> Result<()> {
+    ctx.accounts.margin_account.load_mut()?.trigger_orders = 0;
     let mut orders = ctx.accounts.trigger_orders.load_mut()?;
     let (market, account) = (orders.market, orders.margin_account);
     orders

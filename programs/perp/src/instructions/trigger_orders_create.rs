@@ -14,7 +14,9 @@ pub struct TriggerOrdersCreate<'info> {
     pub signer: Signer<'info>,
     #[account(mut)]
     pub payer: Signer<'info>,
-    #[account(constraint = margin_account.load()?.may_trade(signer.key) @ ErrorCode::NotOwnerOrDelegate)]
+    /// Writable: it records that it has trigger orders.
+    #[account(mut,
+        constraint = margin_account.load()?.may_trade(signer.key) @ ErrorCode::NotOwnerOrDelegate)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// CHECK: created by the handler; address fixed by the seeds.
     #[account(mut, seeds = [TRIGGER_ORDERS_SEED, margin_account.key().as_ref()], bump)]
@@ -34,9 +36,11 @@ pub fn handler(ctx: Context<TriggerOrdersCreate>) -> Result<()> {
         TriggerOrders::SPACE,
         &[TRIGGER_ORDERS_SEED, margin_account.as_ref(), &[bump]],
     )?;
+    let mut account = a.margin_account.load_mut()?;
+    account.trigger_orders = 1;
     let mut triggers = init_zero_copy::<TriggerOrders>(&a.trigger_orders)?;
     triggers.margin_account = margin_account;
-    triggers.market = a.margin_account.load()?.market;
+    triggers.market = account.market;
     triggers.rent_payer = a.payer.key();
     triggers.bump = bump;
     triggers.triggers.next_id = 1;

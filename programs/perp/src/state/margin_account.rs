@@ -30,8 +30,12 @@ pub struct MarginAccount {
     /// Who paid the account's rent, and gets it back when it closes (default key: the owner,
     /// for accounts opened before this field existed).
     pub rent_payer: Pubkey,
+    /// 1 while its trigger-orders account exists (`trigger_orders_create` / `_close`): what a
+    /// keeper following the margin accounts reads to know whose triggers to watch, and to pass
+    /// to `liquidate`.
+    pub trigger_orders: u8,
     /// Room for later fields without a migration.
-    pub reserved: [u8; 80],
+    pub reserved: [u8; 79],
 }
 static_assertions::const_assert_eq!(
     core::mem::size_of::<MarginAccount>(),

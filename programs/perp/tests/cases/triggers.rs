@@ -404,6 +404,13 @@ async fn refusals_are_named_and_change_nothing() {
         .await
         .unwrap();
     assert_eq!(removed.len(), 8);
+    assert_eq!(
+        env.margin_account(&long.margin_account)
+            .await
+            .trigger_orders,
+        0,
+        "the margin account no longer says it has triggers"
+    );
     assert!(
         removed
             .iter()
@@ -421,6 +428,11 @@ async fn a_margin_account_closes_only_after_its_trigger_account() {
     let t = env.funded_trader(&market, 1_000).await;
     env.withdraw(&t, 1_000).await.expect("withdraw");
     place_trigger(&mut env, &t, stop_loss(1_460, 1_400, 1), None).await;
+    assert_eq!(
+        env.margin_account(&t.margin_account).await.trigger_orders,
+        1,
+        "the margin account says it has triggers (what a keeper reads)"
+    );
     let rent_receiver = env.margin_account(&t.margin_account).await.rent_receiver();
     let close = ix::margin_account_close(&t.collateral_accounts(), rent_receiver);
     assert_error(
