@@ -10,6 +10,9 @@ pub struct KeeperReport {
     pub failed: u64,
     /// Refused for the keeper's own margin (`KeeperUnhealthy`).
     pub no_capacity: u64,
+    /// Trigger orders it executed, and the program removed unexecuted when it tried.
+    pub triggers_fired: u64,
+    pub triggers_removed: u64,
     /// Why each failed liquidation failed (account: error and last log line).
     pub failures: Vec<String>,
 }
@@ -47,6 +50,9 @@ pub struct Report {
     pub liquidations_with_queued_fills: u64,
     /// Accounts still liquidatable when the run ended.
     pub liquidatable_at_end: u64,
+    /// Trigger orders (stop-losses) the keepers executed, and removed unexecuted.
+    pub triggers_fired: u64,
+    pub triggers_removed: u64,
     /// Long and short open interest at the end, base lots.
     pub final_open_interest: [u64; 2],
     /// Steps in which the oracle rules gave no liquidation price.
@@ -66,7 +72,7 @@ impl Report {
         let q = |native: u64| native as f64 / 1e6;
         format!(
             "scenario {name} (seed {seed}): {dur} s in {steps} steps, {traders} traders, {wall:.1} s wall clock\n\
-             fills {fills}, liquidations {liq} (healthy {healthy}), bankruptcies {bk}\n\
+             fills {fills}, liquidations {liq} (healthy {healthy}), bankruptcies {bk}, triggers fired {fired} (removed {removed})\n\
              insurance {is:.2} -> {ie:.2} (used {iu:.2}), socialised {soc:.2}, bad debt {bad:.2}\n\
              max liquidation delay {delay} s, still liquidatable {left}, steps without a price {np}\n\
              queue: at most {queued} events waiting, {through} liquidations of accounts with fills in it\n\
@@ -82,6 +88,8 @@ impl Report {
             liq = self.liquidations,
             healthy = self.healthy_liquidations,
             bk = self.bankruptcies,
+            fired = self.triggers_fired,
+            removed = self.triggers_removed,
             is = q(self.insurance_start),
             ie = q(self.insurance_end),
             iu = q(self.insurance_used),

@@ -15,6 +15,7 @@ use perp_keeper::tasks::events::EventConsumer;
 use perp_keeper::tasks::funding::FundingCranker;
 use perp_keeper::tasks::liquidator::{Liquidator, Share};
 use perp_keeper::tasks::risk::RiskCranker;
+use perp_keeper::tasks::triggers::{TriggerAccounts, TriggerExecutor};
 use perp_keeper::tasks::unwind::Unwinder;
 use perp_sdk::accounts;
 use perp_sdk::events::in_logs;
@@ -29,6 +30,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use solana_sdk::program_pack::Pack;
 use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signer::Signer;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +39,8 @@ use std::time::Duration;
 const CRANK_EVERY_S: i64 = 60;
 /// Lamports each keeper holds for fees.
 const KEEPER_LAMPORTS: u64 = 10_000_000_000;
+/// A stop-loss's worst price, percent beyond its trigger price.
+const STOP_SLIPPAGE_PCT: f64 = 3.0;
 
 struct Trader {
     role: Role,
@@ -46,6 +50,7 @@ struct Trader {
     leverage: f64,
     collateral: u64,
     probability: f64,
+    stop_loss_pct: f64,
 }
 
 /// One keeper: the real tasks, stepped in simulated time.
@@ -57,6 +62,8 @@ struct SimKeeper {
     events: EventConsumer,
     /// Closes the keeper's inventory (when the scenario's keepers unwind).
     unwind: Option<Unwinder>,
+    /// Fires due trigger orders, reading those of the accounts its liquidator saw have some.
+    triggers: TriggerExecutor,
     next_at: i64,
     last_crank: Option<i64>,
     /// Why its failed liquidations failed.
@@ -64,8 +71,8 @@ struct SimKeeper {
 }
 
 impl SimKeeper {
-    /// The round's cranks at `t`: settle queued fills, close the keeper's inventory, and every
-    /// `CRANK_EVERY_S` funding and the risk state. The runner lets every keeper crank before it judges which accounts are
+    /// The round's cranks at `t`: settle queued fills, close the keeper's inventory, every
+    /// `CRANK_EVERY_S` funding and the risk state, then fire due trigger orders. The runner lets every keeper crank before it judges which accounts are
     /// liquidatable, so a liquidation is judged against the state the cranks left.
     async fn crank(&mut self, t: i64, every: i64) {
         self.next_at = t + every;
@@ -86,6 +93,20 @@ impl SimKeeper {
             if let Err(e) = self.risk.tick(k).await {
                 eprintln!("keeper risk pass failed: {e}");
             }
+        }
+        self.fire_triggers().await;
+    }
+
+    /// The round's trigger pass (before liquidations: a stop fires at its price, which a falling
+    /// market reaches before the account's maintenance).
+    async fn fire_triggers(&mut self) {
+        match self.triggers.tick(&self.keeper).await {
+            Ok(pass) => self.failures.extend(
+                pass.failures
+                    .iter()
+                    .map(|(key, why)| format!("trigger of {key}: {why}")),
+            ),
+            Err(e) => eprintln!("keeper trigger pass failed: {e}"),
         }
     }
 
@@ -115,6 +136,8 @@ impl SimKeeper {
             raced: m.liquidations_of("raced"),
             failed: m.liquidations_of("failed"),
             no_capacity: m.liquidations_of("no_capacity"),
+            triggers_fired: m.triggers.with_label_values(&["executed"]).get(),
+            triggers_removed: m.triggers.with_label_values(&["removed"]).get(),
             failures: self.failures.clone(),
         }
     }
@@ -232,6 +255,7 @@ impl<'a> Runner<'a> {
                     leverage: g.leverage,
                     collateral: g.collateral,
                     probability: g.probability,
+                    stop_loss_pct: g.stop_loss_pct,
                 });
             }
         }
@@ -250,8 +274,15 @@ impl<'a> Runner<'a> {
                 metrics: Arc::new(Metrics::new()),
                 tuning: tuning.clone(),
             };
+            let watched = TriggerAccounts::default();
             keepers.push(SimKeeper {
                 keeper,
+                triggers: TriggerExecutor::new(
+                    world.market,
+                    user.margin_account,
+                    Backoff::new(tuning.backoff_base_secs, tuning.backoff_max_secs),
+                )
+                .with_watched(watched.clone()),
                 liquidator: Liquidator::new(
                     world.market,
                     user.margin_account,
@@ -266,7 +297,8 @@ impl<'a> Runner<'a> {
                     }
                 } else {
                     Share::ALL
-                }),
+                })
+                .with_trigger_accounts(watched),
                 funding: FundingCranker::new(world.market),
                 risk: RiskCranker::new(world.market),
                 events: EventConsumer::new(world.market),
@@ -438,11 +470,15 @@ impl<'a> Runner<'a> {
                     if lots == 0 {
                         continue;
                     }
-                    vec![ix::order_place(
+                    let mut ixs = vec![ix::order_place(
                         &a,
                         order(side, OrderType::ImmediateOrCancel, limit as u64, lots, id),
                         &makers,
-                    )]
+                    )];
+                    if tr.stop_loss_pct > 0.0 && tr.role != Role::Padder {
+                        ixs.extend(self.stop_loss(i, side, ticks, lots));
+                    }
+                    ixs
                 }
                 Role::Random if self.rng.random_bool(tr.probability) => {
                     let lots = self.rng.random_range(1..=tr.size.max(1));
@@ -463,6 +499,41 @@ impl<'a> Runner<'a> {
         }
         self.last_pad = Some(pad);
         Ok(())
+    }
+
+    /// Trader `i`'s stop-loss for a position opened on `side` at about `ticks`: its trigger
+    /// account (rent from the payer) and a reduce-only market order `stop_loss_pct` away, down
+    /// to `STOP_SLIPPAGE_PCT` further.
+    fn stop_loss(
+        &self,
+        i: usize,
+        side: OrderSide,
+        ticks: f64,
+        lots: u64,
+    ) -> Vec<solana_sdk::instruction::Instruction> {
+        let tr = &self.traders[i];
+        let (owner, account) = (tr.user.wallet.pubkey(), tr.user.margin_account);
+        let away = tr.stop_loss_pct / 100.0;
+        let slip = STOP_SLIPPAGE_PCT / 100.0;
+        let (close, direction, at, worst) = match side {
+            OrderSide::Bid => (
+                OrderSide::Ask,
+                perp_sdk::perp::TriggerDirection::AtOrBelow,
+                ticks * (1.0 - away),
+                ticks * (1.0 - away) * (1.0 - slip),
+            ),
+            OrderSide::Ask => (
+                OrderSide::Bid,
+                perp_sdk::perp::TriggerDirection::AtOrAbove,
+                ticks * (1.0 + away),
+                ticks * (1.0 + away) * (1.0 + slip),
+            ),
+        };
+        let stop = ix::trigger_args(close, direction, at as u64, (worst as u64).max(1), lots);
+        vec![
+            ix::trigger_orders_create(owner, self.world.bank.payer().pubkey(), account),
+            ix::trigger_place(owner, self.world.market, account, stop, None),
+        ]
     }
 
     /// Runs every step; `progress` is told after each.
@@ -608,6 +679,8 @@ impl<'a> Runner<'a> {
             }
         }
         r.keepers = self.keepers.iter().map(SimKeeper::report).collect();
+        r.triggers_fired = r.keepers.iter().map(|k| k.triggers_fired).sum();
+        r.triggers_removed = r.keepers.iter().map(|k| k.triggers_removed).sum();
         r.wall_clock_s = started.elapsed().as_secs_f64();
         Ok(self.report)
     }

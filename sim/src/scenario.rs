@@ -57,6 +57,10 @@ pub struct TraderGroup {
     /// Random: chance of trading in each step.
     #[serde(default = "default_probability")]
     pub probability: f64,
+    /// Long / short: a stop-loss this many percent from the entry price, placed with the
+    /// position (a reduce-only market order down to `STOP_SLIPPAGE_PCT` further; 0: none).
+    #[serde(default)]
+    pub stop_loss_pct: f64,
 }
 
 fn default_spread() -> u64 {

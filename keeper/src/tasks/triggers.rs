@@ -4,7 +4,9 @@
 //! `TriggerAccounts`; alone, the task lists them with `getProgramAccounts`), judges every trigger with the engine's own rule
 //! (`TriggerOrder::is_due` on the band `trigger_execute` reads: every valid source, lowest to
 //! highest), and executes the due ones farthest past their trigger price first, expired ones
-//! last (their removal earns nothing). Each execution is simulated before it is sent. Losing a
+//! last (their removal earns nothing), one per account a pass, skipping delegates' triggers
+//! (they earn nothing; the delegate fires its own). Each execution cranks the stable price in
+//! the same transaction first (`market_update_price`). Each execution is simulated before it is sent. Losing a
 //! race — another executor fired or removed it first, or the price moved back — is normal and
 //! counted as `raced`; other failures back the trigger's account off exponentially. What the
 //! program removes instead of executing (nothing to reduce, margin refused, expired) counts as
@@ -138,6 +140,10 @@ impl TriggerExecutor {
             };
             for t in orders.triggers.iter() {
                 pass.triggers += 1;
+                // A delegate's trigger earns its executor nothing; the delegate fires it.
+                if t.by_delegate == 1 {
+                    continue;
+                }
                 if let Some(past_bps) = urgency(t, &snap, &band, now) {
                     due.push(Due {
                         account: orders.margin_account,
@@ -154,7 +160,10 @@ impl TriggerExecutor {
             .set(i64::try_from(due.len()).unwrap_or(i64::MAX));
         due.sort_by(|a, b| b.past_bps.cmp(&a.past_bps));
         let m = &snap.market;
-        due.retain(|d| self.backoff.ready(&d.account, now));
+        // One per account a pass (its others wait for the next): an account's eight triggers,
+        // always due, cannot take the whole pass from everyone else's.
+        let mut seen = std::collections::HashSet::new();
+        due.retain(|d| self.backoff.ready(&d.account, now) && seen.insert(d.account));
         due.truncate(k.tuning.max_triggers_per_tick);
         for d in &due {
             let accounts = TriggerExecuteAccounts {
@@ -166,10 +175,14 @@ impl TriggerExecutor {
                 event_queue: m.event_queue,
                 oracles: snap.oracle_metas(),
             };
-            let sent = k
-                .sender
-                .simulate_and_send(&[ix::trigger_execute(&accounts, d.id, &[])])
-                .await?;
+            // The stable price brought up to date first (it follows the index at a bounded pace,
+            // and only when cranked): the order band is built around it, and a band still at the
+            // price before a fall excludes the bids a stop must sell into.
+            let ixs = [
+                ix::market_update_price(self.market, snap.oracle_metas()),
+                ix::trigger_execute(&accounts, d.id, &[]),
+            ];
+            let sent = k.sender.simulate_and_send(&ixs).await?;
             match &sent {
                 Sent::Landed(o) => {
                     self.backoff.clear(&d.account);

@@ -30,8 +30,13 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from "@solana/kit";
+import { findTriggerOrdersPda } from "../pdas";
 import { PERP_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import {
+  expectAddress,
+  getAccountMetaFactory,
+  type ResolvedAccount,
+} from "../shared";
 
 export const LIQUIDATE_DISCRIMINATOR = new Uint8Array([
   223, 179, 226, 125, 48, 46, 39, 74,
@@ -133,6 +138,179 @@ export function getLiquidateInstructionDataCodec(): FixedSizeCodec<
   );
 }
 
+export type LiquidateAsyncInput<
+  TAccountKeeper extends string = string,
+  TAccountMarket extends string = string,
+  TAccountMarginAccount extends string = string,
+  TAccountKeeperAccount extends string = string,
+  TAccountBook extends string = string,
+  TAccountEventQueue extends string = string,
+  TAccountCollateralVault extends string = string,
+  TAccountInsuranceVault extends string = string,
+  TAccountQuoteMint extends string = string,
+  TAccountTokenProgram extends string = string,
+  TAccountPythPriceUpdate extends string = string,
+  TAccountSwitchboardFeed extends string = string,
+  TAccountTriggerOrders extends string = string,
+> = {
+  /**
+   * Owner of `keeper_account`, never its delegate: the transfer's price is chosen in favour of
+   * the liquidated account (the valid source best for it), so a delegate liquidating its own
+   * account into the owner's would move the sources' spread from the owner to itself.
+   */
+  keeper: TransactionSigner<TAccountKeeper>;
+  market: Address<TAccountMarket>;
+  /** The account being liquidated. */
+  marginAccount: Address<TAccountMarginAccount>;
+  /** The keeper's own margin account in this market: it takes over the position. */
+  keeperAccount: Address<TAccountKeeperAccount>;
+  book: Address<TAccountBook>;
+  /** The account's queued fills and outs settle from here first. */
+  eventQueue: Address<TAccountEventQueue>;
+  collateralVault: Address<TAccountCollateralVault>;
+  insuranceVault: Address<TAccountInsuranceVault>;
+  quoteMint: Address<TAccountQuoteMint>;
+  tokenProgram?: Address<TAccountTokenProgram>;
+  pythPriceUpdate?: Address<TAccountPythPriceUpdate>;
+  switchboardFeed?: Address<TAccountSwitchboardFeed>;
+  /**
+   * this program is there: the liquidation then removes the triggers its new position leaves
+   * nothing to reduce. Optional, and never refused for what is (or is no longer) at that
+   * address, so a trigger account can never stand in the way of a liquidation (an account
+   * closing and reopening its trigger account every slot cannot make a keeper's transaction
+   * fail); a trigger left behind is removed unpaid when it is next executed.
+   */
+  triggerOrders?: Address<TAccountTriggerOrders>;
+};
+
+export async function getLiquidateInstructionAsync<
+  TAccountKeeper extends string,
+  TAccountMarket extends string,
+  TAccountMarginAccount extends string,
+  TAccountKeeperAccount extends string,
+  TAccountBook extends string,
+  TAccountEventQueue extends string,
+  TAccountCollateralVault extends string,
+  TAccountInsuranceVault extends string,
+  TAccountQuoteMint extends string,
+  TAccountTokenProgram extends string,
+  TAccountPythPriceUpdate extends string,
+  TAccountSwitchboardFeed extends string,
+  TAccountTriggerOrders extends string,
+  TProgramAddress extends Address = typeof PERP_PROGRAM_ADDRESS,
+>(
+  input: LiquidateAsyncInput<
+    TAccountKeeper,
+    TAccountMarket,
+    TAccountMarginAccount,
+    TAccountKeeperAccount,
+    TAccountBook,
+    TAccountEventQueue,
+    TAccountCollateralVault,
+    TAccountInsuranceVault,
+    TAccountQuoteMint,
+    TAccountTokenProgram,
+    TAccountPythPriceUpdate,
+    TAccountSwitchboardFeed,
+    TAccountTriggerOrders
+  >,
+  config?: { programAddress?: TProgramAddress },
+): Promise<
+  LiquidateInstruction<
+    TProgramAddress,
+    TAccountKeeper,
+    TAccountMarket,
+    TAccountMarginAccount,
+    TAccountKeeperAccount,
+    TAccountBook,
+    TAccountEventQueue,
+    TAccountCollateralVault,
+    TAccountInsuranceVault,
+    TAccountQuoteMint,
+    TAccountTokenProgram,
+    TAccountPythPriceUpdate,
+    TAccountSwitchboardFeed,
+    TAccountTriggerOrders
+  >
+> {
+  // Program address.
+  const programAddress = config?.programAddress ?? PERP_PROGRAM_ADDRESS;
+
+  // Original accounts.
+  const originalAccounts = {
+    keeper: { value: input.keeper ?? null, isWritable: false },
+    market: { value: input.market ?? null, isWritable: true },
+    marginAccount: { value: input.marginAccount ?? null, isWritable: true },
+    keeperAccount: { value: input.keeperAccount ?? null, isWritable: true },
+    book: { value: input.book ?? null, isWritable: true },
+    eventQueue: { value: input.eventQueue ?? null, isWritable: true },
+    collateralVault: { value: input.collateralVault ?? null, isWritable: true },
+    insuranceVault: { value: input.insuranceVault ?? null, isWritable: true },
+    quoteMint: { value: input.quoteMint ?? null, isWritable: false },
+    tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
+    pythPriceUpdate: {
+      value: input.pythPriceUpdate ?? null,
+      isWritable: false,
+    },
+    switchboardFeed: {
+      value: input.switchboardFeed ?? null,
+      isWritable: false,
+    },
+    triggerOrders: { value: input.triggerOrders ?? null, isWritable: true },
+  };
+  const accounts = originalAccounts as Record<
+    keyof typeof originalAccounts,
+    ResolvedAccount
+  >;
+
+  // Resolve default values.
+  if (!accounts.tokenProgram.value) {
+    accounts.tokenProgram.value =
+      "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA" as Address<"TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA">;
+  }
+  if (!accounts.triggerOrders.value) {
+    accounts.triggerOrders.value = await findTriggerOrdersPda({
+      marginAccount: expectAddress(accounts.marginAccount.value),
+    });
+  }
+
+  const getAccountMeta = getAccountMetaFactory(programAddress, "programId");
+  return Object.freeze({
+    accounts: [
+      getAccountMeta(accounts.keeper),
+      getAccountMeta(accounts.market),
+      getAccountMeta(accounts.marginAccount),
+      getAccountMeta(accounts.keeperAccount),
+      getAccountMeta(accounts.book),
+      getAccountMeta(accounts.eventQueue),
+      getAccountMeta(accounts.collateralVault),
+      getAccountMeta(accounts.insuranceVault),
+      getAccountMeta(accounts.quoteMint),
+      getAccountMeta(accounts.tokenProgram),
+      getAccountMeta(accounts.pythPriceUpdate),
+      getAccountMeta(accounts.switchboardFeed),
+      getAccountMeta(accounts.triggerOrders),
+    ],
+    data: getLiquidateInstructionDataEncoder().encode({}),
+    programAddress,
+  } as LiquidateInstruction<
+    TProgramAddress,
+    TAccountKeeper,
+    TAccountMarket,
+    TAccountMarginAccount,
+    TAccountKeeperAccount,
+    TAccountBook,
+    TAccountEventQueue,
+    TAccountCollateralVault,
+    TAccountInsuranceVault,
+    TAccountQuoteMint,
+    TAccountTokenProgram,
+    TAccountPythPriceUpdate,
+    TAccountSwitchboardFeed,
+    TAccountTriggerOrders
+  >);
+}
+
 export type LiquidateInput<
   TAccountKeeper extends string = string,
   TAccountMarket extends string = string,
@@ -169,10 +347,11 @@ export type LiquidateInput<
   pythPriceUpdate?: Address<TAccountPythPriceUpdate>;
   switchboardFeed?: Address<TAccountSwitchboardFeed>;
   /**
-   * The account's trigger orders, when it has any: the liquidation removes those its new
-   * position leaves nothing to reduce. Optional, so a trigger account can never stand in the
-   * way of a liquidation; the keeper passes it, and a trigger left behind is removed unpaid
-   * when it is next executed.
+   * this program is there: the liquidation then removes the triggers its new position leaves
+   * nothing to reduce. Optional, and never refused for what is (or is no longer) at that
+   * address, so a trigger account can never stand in the way of a liquidation (an account
+   * closing and reopening its trigger account every slot cannot make a keeper's transaction
+   * fail); a trigger left behind is removed unpaid when it is next executed.
    */
   triggerOrders?: Address<TAccountTriggerOrders>;
 };
@@ -325,10 +504,11 @@ export type ParsedLiquidateInstruction<
     pythPriceUpdate?: TAccountMetas[10] | undefined;
     switchboardFeed?: TAccountMetas[11] | undefined;
     /**
-     * The account's trigger orders, when it has any: the liquidation removes those its new
-     * position leaves nothing to reduce. Optional, so a trigger account can never stand in the
-     * way of a liquidation; the keeper passes it, and a trigger left behind is removed unpaid
-     * when it is next executed.
+     * this program is there: the liquidation then removes the triggers its new position leaves
+     * nothing to reduce. Optional, and never refused for what is (or is no longer) at that
+     * address, so a trigger account can never stand in the way of a liquidation (an account
+     * closing and reopening its trigger account every slot cannot make a keeper's transaction
+     * fail); a trigger left behind is removed unpaid when it is next executed.
      */
     triggerOrders?: TAccountMetas[12] | undefined;
   };

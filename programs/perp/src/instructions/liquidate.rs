@@ -13,6 +13,7 @@
 //! side opposite the account's last position (their funding index moves against them, so they pay
 //! it as they settle). Nothing outside this market is touched.
 
+use crate::constants::TRIGGER_ORDERS_SEED;
 use crate::error::ErrorCode;
 use crate::events::{Bankruptcy, FundingPayments, Liquidated, TriggerRemoved, log_event};
 // Glob: the nested `OracleAccounts` derive needs its generated client modules in scope.
@@ -57,12 +58,14 @@ pub struct Liquidate<'info> {
     #[account(address = market.load()?.quote_token_program @ ErrorCode::WrongTokenProgram)]
     pub token_program: Interface<'info, TokenInterface>,
     pub oracles: OracleAccounts<'info>,
-    /// The account's trigger orders, when it has any: the liquidation removes those its new
-    /// position leaves nothing to reduce. Optional, so a trigger account can never stand in the
-    /// way of a liquidation; the keeper passes it, and a trigger left behind is removed unpaid
-    /// when it is next executed.
-    #[account(mut, has_one = margin_account @ ErrorCode::WrongTriggerOrders)]
-    pub trigger_orders: Option<AccountLoader<'info, TriggerOrders>>,
+    /// CHECK: the account's trigger-orders address (its seeds), read only when an account of
+    /// this program is there: the liquidation then removes the triggers its new position leaves
+    /// nothing to reduce. Optional, and never refused for what is (or is no longer) at that
+    /// address, so a trigger account can never stand in the way of a liquidation (an account
+    /// closing and reopening its trigger account every slot cannot make a keeper's transaction
+    /// fail); a trigger left behind is removed unpaid when it is next executed.
+    #[account(mut, seeds = [TRIGGER_ORDERS_SEED, margin_account.key().as_ref()], bump)]
+    pub trigger_orders: Option<UncheckedAccount<'info>>,
 }
 
 /// Native units that move between the market's two vaults.
@@ -147,14 +150,18 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
                 None => require!(!position.is_zero(), ErrorCode::NotLiquidatable),
             }
         }
-        if let Some(triggers) = &a.trigger_orders {
-            let (market_key, account_key) = (a.market.key(), a.margin_account.key());
-            triggers
-                .load_mut()?
-                .triggers
-                .remove_meaningless(&account.trader, |t| {
+        if let Some(info) = a.trigger_orders.as_ref().filter(|i| i.owner == &crate::ID) {
+            let mut data = info.try_borrow_mut_data()?;
+            let at = 8.min(data.len());
+            let (disc, body) = data.split_at_mut(at);
+            if disc == TriggerOrders::DISCRIMINATOR
+                && let Ok(orders) = bytemuck::try_from_bytes_mut::<TriggerOrders>(body)
+            {
+                let (market_key, account_key) = (a.market.key(), a.margin_account.key());
+                orders.triggers.remove_meaningless(&account.trader, |t| {
                     TriggerRemoved::log(market_key, account_key, t, Removal::Liquidated)
                 });
+            }
         }
         let flows = VaultFlows {
             to_insurance,

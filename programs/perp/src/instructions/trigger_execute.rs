@@ -8,7 +8,8 @@
 //!
 //! A market order that fills part stays for the rest: whoever executes it chooses neither how
 //! much fills (a wall of one-lot orders, a full queue) nor that the rest is lost; one that fills
-//! nothing fails (`TriggerNotFilled`). A limit order is executed whole (what does not fill
+//! nothing fails (`TriggerNotFilled`); a reduce-only one that leaves nothing to reduce is done
+//! (it would otherwise stay armed for a position opened later). A limit order is executed whole (what does not fill
 //! rests). A bracket's other leg is removed at the first execution.
 //!
 //! A trigger that can no longer execute is removed with `TriggerRemoved` and its executor is not
@@ -121,15 +122,22 @@ pub fn handler<'info>(ctx: Context<'info, TriggerExecute<'info>>, trigger_id: u6
         trigger.by_delegate == 1,
         &clock,
     )?;
-    // A market order executed what filled, and stays for the rest; a limit order all of it.
+    // A market order executed what filled, and stays for the rest — unless, reduce-only, it left
+    // nothing to reduce (the book trims it to the position): then it is done, and earns all
+    // that was charged. A limit order executed all of it.
     let (lots, done) = match trigger.kind() {
         TriggerKind::Market => {
             require!(!outcome.filled.is_zero(), ErrorCode::TriggerNotFilled);
-            (outcome.filled.get(), false)
+            let closed = trigger.nothing_to_reduce(&a.margin_account.load()?.trader);
+            (outcome.filled.get(), closed)
         }
         TriggerKind::Limit => (remaining, true),
     };
-    let earned = trigger.fee_share(fee, lots).map_err(ErrorCode::from)?;
+    let earned = if done {
+        charged
+    } else {
+        trigger.fee_share(fee, lots).map_err(ErrorCode::from)?
+    };
     let refund = QuoteLots::new(charged.get().saturating_sub(earned.get()));
     pay_executor(
         &mut a.executor_account.load_mut()?.trader,

@@ -2,7 +2,7 @@
 //! one order path, and the atomic requote. Every path, refusal and event, a bracket, a trigger
 //! racing a liquidation; conservation and zero-sum after each scenario.
 
-use crate::program_test::env::{MarketKeys, TestEnv, Trader, assert_error};
+use crate::program_test::env::{MarketKeys, TestEnv, Trader, assert_anchor_error, assert_error};
 use crate::program_test::ix;
 use crate::program_test::risk::price_e8;
 use crate::program_test::solvency::long_at_150;
@@ -854,4 +854,55 @@ async fn a_small_positions_stop_with_a_deep_limit_fires() {
     );
     assert_eq!(position(&mut env, &long).await, 0);
     finish(&mut env, &market, &[&seller]).await;
+}
+
+/// Second review of issue 26 (M-A): a reduce-only market stop larger than the position closes
+/// it and is done — it must not stay armed for a position opened later — and earns all of its
+/// fee.
+#[tokio::test]
+async fn a_stop_larger_than_its_position_is_done_once_the_position_is_closed() {
+    let (mut env, long, executor, seller) = long_at_150(30_000_000).await;
+    let market = long.market;
+    let id =
+        place_trigger(&mut env, &long, stop_loss(1_460, 1_400, 2_000), None).await[0].trigger_id;
+    set_sources(&mut env, &market, 1_455, 1_458).await;
+    place(&mut env, &seller, resting_bid(1_455, 2_000), &[]).await;
+    let fired = execute(&mut env, &executor, &long, id, &[&seller])
+        .await
+        .expect("fires");
+    let e = &fired.executed[0];
+    assert_eq!((e.base_lots, e.done), (1_000, true));
+    assert_eq!(e.fee_quote_lots, FEE as u64);
+    assert_eq!(position(&mut env, &long).await, 0);
+    assert_eq!(triggers(&mut env, &long).await.triggers.count(), 0);
+    finish(&mut env, &market, &[&seller]).await;
+}
+
+/// Second review of issue 26 (M-B): what is at the trigger-orders address never makes a
+/// liquidation fail — here the keeper passes it after the owner closed it (a keeper's view a
+/// slot old, or an owner flipping it to stall liquidations).
+#[tokio::test]
+async fn a_closed_trigger_account_passed_to_liquidate_does_not_stop_it() {
+    let (mut env, long, keeper, _seller) = long_at_150(16_000_000).await;
+    let owner = long.wallet.pubkey();
+    place_trigger(&mut env, &long, stop_loss(1_460, 1_300, 1_000), None).await;
+    env.send(
+        &[ix::trigger_orders_close(owner, long.margin_account, owner)],
+        &[&long.wallet],
+    )
+    .await
+    .expect("closed");
+    env.set_price_ticks(&long.market, 1_380).await;
+    let mut accounts = keeper.liquidating(long.margin_account);
+    accounts.trigger_orders = Some(trigger_orders_pda(&long.margin_account));
+    env.send(&[ix::liquidate(&accounts)], &[&keeper.wallet])
+        .await
+        .expect("the liquidation lands");
+    // Any other account there is refused by its address, never read.
+    accounts.trigger_orders = Some(keeper.margin_account);
+    assert_anchor_error(
+        env.send(&[ix::liquidate(&accounts)], &[&keeper.wallet])
+            .await,
+        anchor_lang::error::ErrorCode::ConstraintSeeds,
+    );
 }
