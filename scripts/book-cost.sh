@@ -25,7 +25,8 @@ printf 'order book, instructions retired per op (callgrind, M = %d calls each; t
 printf '%-16s' 'op \ depth'; for d in "${depths[@]}"; do printf '%10s' "$d"; done; printf '\n'
 for row in "place:op_place:1" "margin check:op_margin:1" "dynamic margin:op_margin_dynamic:1" \
            "cancel:op_cancel:1" "take 1:op_take_1:1" "take 8:op_take_8:8" \
-           "take 8 inline:op_take_8_inline:8" "consume:op_consume:1"; do
+           "take 8 inline:op_take_8_inline:8" "consume:op_consume:1" \
+           "trigger check:op_trigger:1" "requote 10:op_requote_10:1"; do
   IFS=: read -r name fn k <<<"$row"
   printf '%-16s' "$name"
   for d in "${depths[@]}"; do

@@ -25,14 +25,17 @@ use perp_engine::book::order::{OrderId, OrderKind, OrderRequest, SelfTrade, Tick
 use perp_engine::book::{
     EVENT_QUEUE_CAPACITY, Makers, MarketBook, NoMakers, PlaceContext, Remainder, consume_events,
 };
+use perp_engine::oracle::PriceBand;
 use perp_engine::price::{PRICE_SCALE, Price};
 use perp_engine::risk::health::Health;
 use perp_engine::risk::margin::MarginParams;
 use perp_engine::risk::trader_margin::MarginScale;
 use perp_engine::side::Side;
 use perp_engine::trader::{FeeRates, Trader};
+use perp_engine::trigger::{Direction, TriggerKind, TriggerOrder, TriggerRequest, TriggerSlots};
 use perp_engine::{
-    BaseLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot, Ticks,
+    BaseLots, QuoteLots, QuoteLotsPerBaseLotPerTick, QuoteNative, QuoteNativePerQuoteLot,
+    SignedQuoteLots, Ticks,
 };
 use std::hint::black_box;
 use std::time::Instant;
@@ -220,6 +223,41 @@ fn op_consume(q: &mut Queue, makers: &mut Traders) -> usize {
     consume_events(q, makers, 1, TICK).unwrap()
 }
 
+/// What a trigger adds to its order (`trigger_execute` before it places the order): due on the
+/// sources, something to reduce, the whole order at its worst price judged by the reduce-only
+/// margin rule, and the executor's fee share. Its order itself costs what `place` / `take` do.
+#[inline(never)]
+fn op_trigger(t: &TriggerOrder, trader: &Trader, sources: &PriceBand, band: &TickBand) {
+    assert!(t.is_due(sources, mark()));
+    assert!(!t.nothing_to_reduce(trader));
+    let fees = ctx().fees;
+    let worst = t
+        .filled_at(trader, t.worst_price(band), &fees, TICK)
+        .unwrap();
+    worst
+        .require_no_worse_than(trader, COLLATERAL, &SCALE, mark(), mark(), |_| {
+            Ok(Bps::new(500))
+        })
+        .unwrap();
+    black_box(
+        t.fee_share(QuoteLots::new(50_000), t.remaining_lots())
+            .unwrap(),
+    );
+}
+
+/// An atomic requote of ten orders (`order_requote`'s book work): cancel all the account's
+/// orders, then place ten resting ones.
+#[inline(never)]
+fn op_requote_10(b: &mut MarketBook, q: &mut Queue, t: &mut Trader, reqs: &[OrderRequest]) {
+    b.cancel_matching(&key(TAKER), t, None, None, TICK).unwrap();
+    for r in reqs {
+        let out = b
+            .place(&key(TAKER), t, r, &ctx(), &mut NoMakers, q)
+            .unwrap();
+        assert!(matches!(out.remainder, Remainder::Rested(_)));
+    }
+}
+
 /// A book of `depth` orders per side and its traders.
 struct Bench {
     book: Box<MarketBook>,
@@ -390,6 +428,71 @@ fn run(depth: u64, mut time: impl FnMut(&'static str, u64, &mut dyn FnMut())) {
         b.traders.0[TAKER] = taker;
         b.refill(&taken);
     }
+    // A long of 100 lots at the mid, stopped out at the mid.
+    let mut long = Trader::zeroed();
+    long.apply_trade(
+        Side::Bid,
+        Ticks::new(MID),
+        BaseLots::new(100),
+        SignedQuoteLots::ZERO,
+        TICK,
+    )
+    .unwrap();
+    let mut slots = TriggerSlots::zeroed();
+    let stop = TriggerRequest {
+        side: Side::Ask,
+        kind: TriggerKind::Market,
+        direction: Direction::AtOrBelow,
+        trigger_price_ticks: MID,
+        limit_price_ticks: MID - 100,
+        base_lots: 100,
+        reduce_only: true,
+        client_order_id: 1,
+        expires_at: 0,
+    };
+    let (id, _) = slots.place(&stop, None, None, 0).unwrap();
+    let stop = *slots.get(id).unwrap();
+    let sources = PriceBand {
+        low: mark(),
+        high: mark(),
+    };
+    let band = ctx().band.unwrap();
+    for _ in 0..M {
+        time("trigger check", 1, &mut || {
+            op_trigger(&stop, &long, &sources, &band)
+        });
+    }
+    // Ten quotes on empty ticks inside the resting range, five a side.
+    let quotes: Vec<OrderRequest> = (1..=5)
+        .flat_map(|i| {
+            [
+                limit(Side::Bid, MID - 2 * i - 1, LOTS, OrderKind::PostOnly),
+                limit(Side::Ask, MID + 2 * i + 1, LOTS, OrderKind::PostOnly),
+            ]
+        })
+        .collect();
+    let mut taker = b.traders.0[TAKER];
+    for r in &quotes {
+        b.book
+            .place(
+                &key(TAKER),
+                &mut taker,
+                r,
+                &ctx(),
+                &mut NoMakers,
+                &mut *b.queue,
+            )
+            .unwrap();
+    }
+    for _ in 0..M {
+        time("requote 10", 1, &mut || {
+            op_requote_10(&mut b.book, &mut b.queue, &mut taker, &quotes)
+        });
+    }
+    b.book
+        .cancel_matching(&key(TAKER), &mut taker, None, None, TICK)
+        .unwrap();
+    b.traders.0[TAKER] = taker;
     let mut consumed = 0;
     while consumed < M {
         let taken = b.take_8_unmeasured(Side::Bid, false);
@@ -407,7 +510,7 @@ fn run(depth: u64, mut time: impl FnMut(&'static str, u64, &mut dyn FnMut())) {
 }
 
 const DEPTHS: [u64; 3] = [64, 1_024, 4_096];
-const OPS: [&str; 8] = [
+const OPS: [&str; 10] = [
     "place",
     "margin check",
     "dynamic margin",
@@ -416,6 +519,8 @@ const OPS: [&str; 8] = [
     "take 8",
     "take 8 inline",
     "consume",
+    "trigger check",
+    "requote 10",
 ];
 
 fn main() {
