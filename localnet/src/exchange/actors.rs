@@ -24,7 +24,8 @@ const LEVEL_NOTIONAL: u64 = 20_000;
 pub const MAKER_COLLATERAL: u64 = 1_000_000;
 pub const TRADER_COLLATERAL: u64 = 10_000;
 
-/// Requotes `market` every `period`: cancel everything, post the ladder both sides.
+/// Requotes `market` every `period` (`order_requote`): cancel everything, post the ladder both
+/// sides.
 pub async fn make(venue: Arc<Venue>, market: usize, wallet: Keypair, period: Duration) {
     let m = &venue.markets[market];
     let a = m.orders(&wallet.pubkey());
@@ -34,7 +35,7 @@ pub async fn make(venue: Arc<Venue>, market: usize, wallet: Keypair, period: Dur
         interval.tick().await;
         let ticks = m.ticks(m.feeder.price());
         let lots = (native(LEVEL_NOTIONAL) as f64 / m.lot_value(m.feeder.price())).max(1.0) as u64;
-        let mut ixs = vec![ix::order_cancel_all(&a, None)];
+        let mut orders = Vec::with_capacity(2 * LADDER_BPS.len());
         for bps in LADDER_BPS {
             let s = bps / 10_000.0;
             id += 1;
@@ -45,10 +46,12 @@ pub async fn make(venue: Arc<Venue>, market: usize, wallet: Keypair, period: Dur
                     client_order_id: id,
                     ..ix::order_args(side, OrderType::PostOnly, price, lots)
                 };
-                ixs.push(ix::order_place(&a, args, &[]));
+                orders.push(args);
             }
         }
-        match venue.send(&ixs, &[&wallet]).await {
+        // One instruction, all or nothing: the book never shows the ladder half replaced.
+        let requote = ix::order_requote(&a, true, vec![], orders, &[]);
+        match venue.send(&[requote], &[&wallet]).await {
             Ok(out) if out.err.is_some() => {
                 tracing::debug!(market = %m.symbol, err = ?out.err, "requote refused")
             }
