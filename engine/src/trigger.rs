@@ -426,6 +426,21 @@ mod tests {
         }
     }
 
+    /// A long of `lots` bought at `ticks` (tick size 1).
+    fn long_at(ticks: u64, lots: u64) -> Trader {
+        let mut t = Trader::zeroed();
+        let tick = QuoteLotsPerBaseLotPerTick::new(1);
+        t.apply_trade(
+            Side::Bid,
+            Ticks::new(ticks),
+            BaseLots::new(lots),
+            SignedQuoteLots::ZERO,
+            tick,
+        )
+        .unwrap();
+        t
+    }
+
     fn band(low: u64, high: u64) -> PriceBand {
         PriceBand {
             low: Price::from_raw(low),
@@ -521,16 +536,7 @@ mod tests {
             ..req(Side::Bid, Direction::AtOrAbove, 1)
         };
         slots.place(&open, None, None, 0).unwrap();
-        let mut long = Trader::zeroed();
-        let tick = QuoteLotsPerBaseLotPerTick::new(1);
-        long.apply_trade(
-            Side::Bid,
-            Ticks::new(10),
-            BaseLots::new(3),
-            SignedQuoteLots::ZERO,
-            tick,
-        )
-        .unwrap();
+        let long = long_at(10, 3);
         let mut removed = 0;
         slots.remove_meaningless(&long, |_| removed += 1);
         assert_eq!(
@@ -545,17 +551,9 @@ mod tests {
     }
 
     #[test]
-    fn filled_at_is_the_whole_order_at_its_worst_price_with_both_fees() {
+    fn filled_at_is_the_whole_order_at_its_worst_price_with_the_taker_fee() {
         let tick = QuoteLotsPerBaseLotPerTick::new(1);
-        let mut long = Trader::zeroed();
-        long.apply_trade(
-            Side::Bid,
-            Ticks::new(100),
-            BaseLots::new(3),
-            SignedQuoteLots::ZERO,
-            tick,
-        )
-        .unwrap();
+        let long = long_at(100, 3);
         let stop = TriggerOrder {
             limit_price_ticks: 90,
             ..stored(&req(Side::Ask, Direction::AtOrBelow, 95), 1, 0, None)
@@ -619,16 +617,7 @@ mod tests {
 
     #[test]
     fn nothing_to_reduce_is_the_position_not_the_resting_orders() {
-        let tick = QuoteLotsPerBaseLotPerTick::new(1);
-        let mut long = Trader::zeroed();
-        long.apply_trade(
-            Side::Bid,
-            Ticks::new(10),
-            BaseLots::new(3),
-            SignedQuoteLots::ZERO,
-            tick,
-        )
-        .unwrap();
+        let mut long = long_at(10, 3);
         long.asks_base_lots = BaseLots::new(3);
         let stop = stored(&req(Side::Ask, Direction::AtOrBelow, 9), 1, 0, None);
         assert!(

@@ -14,6 +14,8 @@ use perp::{OrderArgs, OrderSide, OrderType, TriggerArgs, TriggerDirection, Trigg
 use perp_sdk::pda::trigger_orders_pda;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_program_test::BanksClientError;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
 
 /// The preset's executor fee, quote lots (= native units: the preset's quote lot is one).
@@ -38,10 +40,24 @@ async fn place_trigger(
     trigger: TriggerArgs,
     bracket: Option<TriggerArgs>,
 ) -> Vec<TriggerPlaced> {
-    let key = t.wallet.pubkey();
+    let owner = t.wallet.insecure_clone();
+    place_trigger_as(env, &owner, owner.pubkey(), t, trigger, bracket).await
+}
+
+/// `signer` (the owner or its delegate) opens `t`'s trigger-orders account when it has none,
+/// `payer` paying the rent, and places `trigger` (and `bracket`); returns the placed events.
+async fn place_trigger_as(
+    env: &mut TestEnv,
+    signer: &Keypair,
+    payer: Pubkey,
+    t: &Trader,
+    trigger: TriggerArgs,
+    bracket: Option<TriggerArgs>,
+) -> Vec<TriggerPlaced> {
+    let key = signer.pubkey();
     let mut ixs = Vec::new();
     if !env.exists(&trigger_orders_pda(&t.margin_account)).await {
-        ixs.push(ix::trigger_orders_create(key, key, t.margin_account));
+        ixs.push(ix::trigger_orders_create(key, payer, t.margin_account));
     }
     ixs.push(ix::trigger_place(
         key,
@@ -50,7 +66,7 @@ async fn place_trigger(
         trigger,
         bracket,
     ));
-    env.send_for_events::<TriggerPlaced>(&ixs, &[&t.wallet])
+    env.send_for_events::<TriggerPlaced>(&ixs, &[signer])
         .await
         .expect("trigger_place")
 }
@@ -455,31 +471,19 @@ async fn a_margin_account_closes_only_after_its_trigger_account() {
 async fn a_delegates_trigger_keeps_the_delegate_price_rule() {
     let (mut env, long, executor, seller) = long_at_150(30_000_000).await;
     let market = long.market;
-    let delegate = solana_sdk::signature::Keypair::new();
+    let delegate = Keypair::new();
     env.set_delegate(&long, &delegate.pubkey()).await;
-    let key = delegate.pubkey();
-    env.send(
-        &[
-            ix::trigger_orders_create(key, env.payer(), long.margin_account),
-            ix::trigger_place(
-                key,
-                market.market,
-                long.margin_account,
-                stop_loss(1_460, 1_400, 1_000),
-                None,
-            ),
-        ],
-        &[&delegate],
+    let payer = env.payer();
+    let id = place_trigger_as(
+        &mut env,
+        &delegate,
+        payer,
+        &long,
+        stop_loss(1_460, 1_400, 1_000),
+        None,
     )
-    .await
-    .expect("a delegate places");
-    let id = triggers(&mut env, &long)
-        .await
-        .triggers
-        .iter()
-        .next()
-        .unwrap()
-        .id;
+    .await[0]
+        .trigger_id;
     env.follow_price(&market, 1_455).await;
     place(&mut env, &seller, resting_bid(1_450, 1_000), &[]).await;
     // Selling below the index is what the delegate may never do for the owner.
@@ -705,31 +709,19 @@ async fn a_delegate_cannot_pay_itself_from_the_owner_through_triggers() {
 async fn a_former_delegates_trigger_is_removed_unpaid() {
     let (mut env, owner, executor, seller) = long_at_150(30_000_000).await;
     let market = owner.market;
-    let delegate = solana_sdk::signature::Keypair::new();
+    let delegate = Keypair::new();
     env.set_delegate(&owner, &delegate.pubkey()).await;
-    let d = delegate.pubkey();
-    env.send(
-        &[
-            ix::trigger_orders_create(d, env.payer(), owner.margin_account),
-            ix::trigger_place(
-                d,
-                market.market,
-                owner.margin_account,
-                take_profit(1, 1_540, 10),
-                None,
-            ),
-        ],
-        &[&delegate],
+    let payer = env.payer();
+    let id = place_trigger_as(
+        &mut env,
+        &delegate,
+        payer,
+        &owner,
+        take_profit(1, 1_540, 10),
+        None,
     )
-    .await
-    .expect("placed");
-    let id = triggers(&mut env, &owner)
-        .await
-        .triggers
-        .iter()
-        .next()
-        .unwrap()
-        .id;
+    .await[0]
+        .trigger_id;
     env.set_delegate(&owner, &solana_sdk::pubkey::Pubkey::default())
         .await;
     let fired = execute(&mut env, &executor, &owner, id, &[]).await.unwrap();
