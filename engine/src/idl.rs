@@ -160,6 +160,8 @@ describe!([] TriggerOrder, "perp_engine::trigger::TriggerOrder".into(), {
     reduce_only: u8,
     by_delegate: u8,
     padding: [u8; 3],
+    delegation: u32,
+    padding2: [u8; 4],
 });
 
 describe!([] TriggerSlots, "perp_engine::trigger::TriggerSlots".into(), {

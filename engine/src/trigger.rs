@@ -39,7 +39,7 @@ pub enum TriggerKind {
     Limit = 1,
 }
 
-/// One stored trigger. `id == 0` marks a free slot. 104 bytes.
+/// One stored trigger. `id == 0` marks a free slot. 112 bytes.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
 pub struct TriggerOrder {
@@ -61,7 +61,7 @@ pub struct TriggerOrder {
     /// the rest (whoever executes it chooses neither how much fills nor that the rest is lost).
     pub filled_lots: u64,
     /// The delegate that placed it (zeros: the owner did). A trigger outlives no change of
-    /// delegate: the delegate it was placed by must still be the account's.
+    /// delegate (`delegate_gone`).
     pub placed_by: [u8; 32],
     /// `Direction` as a byte.
     pub direction: u8,
@@ -76,8 +76,12 @@ pub struct TriggerOrder {
     pub by_delegate: u8,
     /// Explicit padding.
     pub padding: [u8; 3],
+    /// A delegate's trigger: the account's count of delegate appointments when it was placed.
+    pub delegation: u32,
+    /// Explicit padding.
+    pub padding2: [u8; 4],
 }
-static_assertions::const_assert_eq!(core::mem::size_of::<TriggerOrder>(), 104);
+static_assertions::const_assert_eq!(core::mem::size_of::<TriggerOrder>(), 112);
 
 /// A margin account's trigger slots and the next id to hand out.
 #[repr(C)]
@@ -88,7 +92,7 @@ pub struct TriggerSlots {
     /// The slots; free ones have `id == 0`.
     pub slots: [TriggerOrder; MAX_TRIGGERS],
 }
-static_assertions::const_assert_eq!(core::mem::size_of::<TriggerSlots>(), 8 + 104 * MAX_TRIGGERS);
+static_assertions::const_assert_eq!(core::mem::size_of::<TriggerSlots>(), 8 + 112 * MAX_TRIGGERS);
 
 /// A trigger as an owner asks for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +192,12 @@ impl TriggerOrder {
         }
     }
 
+    /// Whether it was placed by a delegate the account no longer has: another key, none, or
+    /// the same key appointed again since (`delegations`: the account's count of appointments).
+    pub fn delegate_gone(&self, delegate: [u8; 32], delegations: u32) -> bool {
+        self.by_delegate == 1 && (self.placed_by != delegate || self.delegation != delegations)
+    }
+
     /// Whether it can no longer fire at `now`.
     pub fn is_expired(&self, now: i64) -> bool {
         self.expires_at != 0 && now > self.expires_at
@@ -272,12 +282,13 @@ impl TriggerSlots {
     }
 
     /// Stores `req` (and, for a bracket, `leg`, linked to it both ways), placed by the owner or
-    /// (`delegate`) the delegate with that key; returns their ids. Nothing changes on refusal.
+    /// (`delegate`: its key and the account's count of appointments) the delegate; returns their
+    /// ids. Nothing changes on refusal.
     pub fn place(
         &mut self,
         req: &TriggerRequest,
         leg: Option<&TriggerRequest>,
-        delegate: Option<[u8; 32]>,
+        delegate: Option<([u8; 32], u32)>,
         now: i64,
     ) -> Result<(u64, Option<u64>), TriggerError> {
         for r in core::iter::once(req).chain(leg) {
@@ -372,7 +383,12 @@ impl TriggerSlots {
     }
 }
 
-fn stored(r: &TriggerRequest, id: u64, linked_id: u64, delegate: Option<[u8; 32]>) -> TriggerOrder {
+fn stored(
+    r: &TriggerRequest,
+    id: u64,
+    linked_id: u64,
+    delegate: Option<([u8; 32], u32)>,
+) -> TriggerOrder {
     TriggerOrder {
         id,
         client_order_id: r.client_order_id,
@@ -382,13 +398,15 @@ fn stored(r: &TriggerRequest, id: u64, linked_id: u64, delegate: Option<[u8; 32]
         expires_at: r.expires_at,
         linked_id,
         filled_lots: 0,
-        placed_by: delegate.unwrap_or([0; 32]),
+        placed_by: delegate.map_or([0; 32], |d| d.0),
         direction: r.direction as u8,
         side: r.side as u8,
         kind: r.kind as u8,
         reduce_only: u8::from(r.reduce_only),
         by_delegate: u8::from(delegate.is_some()),
         padding: [0; 3],
+        delegation: delegate.map_or(0, |d| d.1),
+        padding2: [0; 4],
     }
 }
 
@@ -631,6 +649,32 @@ mod tests {
             "a long has no short to cover"
         );
         assert!(stop.nothing_to_reduce(&Trader::zeroed()));
+    }
+
+    #[test]
+    fn a_delegates_trigger_outlives_no_change_of_appointment() {
+        let mut slots = TriggerSlots::zeroed();
+        let d = [7; 32];
+        let (id, _) = slots
+            .place(
+                &req(Side::Ask, Direction::AtOrBelow, 9),
+                None,
+                Some((d, 3)),
+                0,
+            )
+            .unwrap();
+        let t = *slots.get(id).unwrap();
+        assert!(!t.delegate_gone(d, 3));
+        assert!(t.delegate_gone([8; 32], 4), "another key");
+        assert!(t.delegate_gone([0; 32], 4), "none");
+        assert!(t.delegate_gone(d, 5), "the same key, appointed again");
+        let (owners, _) = slots
+            .place(&req(Side::Ask, Direction::AtOrBelow, 9), None, None, 0)
+            .unwrap();
+        assert!(
+            !slots.get(owners).unwrap().delegate_gone([0; 32], 9),
+            "the owner's"
+        );
     }
 
     #[test]

@@ -23,6 +23,8 @@ import {
   getStructEncoder,
   getU16Decoder,
   getU16Encoder,
+  getU32Decoder,
+  getU32Encoder,
   getU64Decoder,
   getU64Encoder,
   getU8Decoder,
@@ -92,6 +94,14 @@ export type MarginAccount = {
    * to `liquidate`.
    */
   triggerOrders: number;
+  /** Explicit padding. */
+  padding2: ReadonlyUint8Array;
+  /**
+   * How many times the owner has set the delegate (`margin_account_set_delegate`, the same
+   * key or none included): a delegate's trigger carries the count it was placed under and
+   * does not outlive it, even when the same key is appointed again.
+   */
+  delegations: number;
   /** Room for later fields without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -126,6 +136,14 @@ export type MarginAccountArgs = {
    * to `liquidate`.
    */
   triggerOrders: number;
+  /** Explicit padding. */
+  padding2: ReadonlyUint8Array;
+  /**
+   * How many times the owner has set the delegate (`margin_account_set_delegate`, the same
+   * key or none included): a delegate's trigger carries the count it was placed under and
+   * does not outlive it, even when the same key is appointed again.
+   */
+  delegations: number;
   /** Room for later fields without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -146,7 +164,9 @@ export function getMarginAccountEncoder(): FixedSizeEncoder<MarginAccountArgs> {
       ["funding", getFundingSnapshotEncoder()],
       ["rentPayer", getAddressEncoder()],
       ["triggerOrders", getU8Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 79)],
+      ["padding2", fixEncoderSize(getBytesEncoder(), 3)],
+      ["delegations", getU32Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 72)],
     ]),
     (value) => ({ ...value, discriminator: MARGIN_ACCOUNT_DISCRIMINATOR }),
   );
@@ -167,7 +187,9 @@ export function getMarginAccountDecoder(): FixedSizeDecoder<MarginAccount> {
     ["funding", getFundingSnapshotDecoder()],
     ["rentPayer", getAddressDecoder()],
     ["triggerOrders", getU8Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 79)],
+    ["padding2", fixDecoderSize(getBytesDecoder(), 3)],
+    ["delegations", getU32Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 72)],
   ]);
 }
 

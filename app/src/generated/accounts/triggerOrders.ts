@@ -179,5 +179,5 @@ export async function fetchAllMaybeTriggerOrders(
 }
 
 export function getTriggerOrdersSize(): number {
-  return 952;
+  return 1016;
 }

@@ -16,6 +16,8 @@ import {
   getI64Encoder,
   getStructDecoder,
   getStructEncoder,
+  getU32Decoder,
+  getU32Encoder,
   getU64Decoder,
   getU64Encoder,
   getU8Decoder,
@@ -42,6 +44,8 @@ export type TriggerOrder = {
   reduceOnly: number;
   byDelegate: number;
   padding: ReadonlyUint8Array;
+  delegation: number;
+  padding2: ReadonlyUint8Array;
 };
 
 export type TriggerOrderArgs = {
@@ -60,6 +64,8 @@ export type TriggerOrderArgs = {
   reduceOnly: number;
   byDelegate: number;
   padding: ReadonlyUint8Array;
+  delegation: number;
+  padding2: ReadonlyUint8Array;
 };
 
 export function getTriggerOrderEncoder(): FixedSizeEncoder<TriggerOrderArgs> {
@@ -79,6 +85,8 @@ export function getTriggerOrderEncoder(): FixedSizeEncoder<TriggerOrderArgs> {
     ["reduceOnly", getU8Encoder()],
     ["byDelegate", getU8Encoder()],
     ["padding", fixEncoderSize(getBytesEncoder(), 3)],
+    ["delegation", getU32Encoder()],
+    ["padding2", fixEncoderSize(getBytesEncoder(), 4)],
   ]);
 }
 
@@ -99,6 +107,8 @@ export function getTriggerOrderDecoder(): FixedSizeDecoder<TriggerOrder> {
     ["reduceOnly", getU8Decoder()],
     ["byDelegate", getU8Decoder()],
     ["padding", fixDecoderSize(getBytesDecoder(), 3)],
+    ["delegation", getU32Decoder()],
+    ["padding2", fixDecoderSize(getBytesDecoder(), 4)],
   ]);
 }
 

@@ -17,6 +17,11 @@ pub fn handler(ctx: Context<MarginAccountSetDelegate>, delegate: Pubkey) -> Resu
     let mut account = ctx.accounts.margin_account.load_mut()?;
     let old_delegate = account.delegate;
     account.delegate = delegate;
+    // Every appointment is a new one: the triggers an earlier one placed stop here.
+    account.delegations = account
+        .delegations
+        .checked_add(1)
+        .ok_or(ErrorCode::MathOverflow)?;
     log_event(&DelegateSet {
         margin_account: ctx.accounts.margin_account.key(),
         old_delegate,

@@ -180,7 +180,7 @@ fn removal(
         return Ok(Some(Removal::Expired));
     }
     let account = a.margin_account.load()?;
-    if trigger.by_delegate == 1 && account.delegate.to_bytes() != trigger.placed_by {
+    if trigger.delegate_gone(account.delegate.to_bytes(), account.delegations) {
         return Ok(Some(Removal::DelegateChanged));
     }
     let mut market = a.market.load_mut()?;

@@ -97,8 +97,10 @@ pub fn handler(
             .map_err(|_| ErrorCode::InvalidTrigger)?;
         }
     }
+    let account = a.margin_account.load()?;
     let delegate =
-        (a.signer.key() != a.margin_account.load()?.owner).then(|| a.signer.key().to_bytes());
+        (a.signer.key() != account.owner).then(|| (a.signer.key().to_bytes(), account.delegations));
+    drop(account);
     let mut orders = a.trigger_orders.load_mut()?;
     let (id, leg) = orders
         .triggers

@@ -34,8 +34,14 @@ pub struct MarginAccount {
     /// keeper following the margin accounts reads to know whose triggers to watch, and to pass
     /// to `liquidate`.
     pub trigger_orders: u8,
+    /// Explicit padding.
+    pub padding2: [u8; 3],
+    /// How many times the owner has set the delegate (`margin_account_set_delegate`, the same
+    /// key or none included): a delegate's trigger carries the count it was placed under and
+    /// does not outlive it, even when the same key is appointed again.
+    pub delegations: u32,
     /// Room for later fields without a migration.
-    pub reserved: [u8; 79],
+    pub reserved: [u8; 72],
 }
 static_assertions::const_assert_eq!(
     core::mem::size_of::<MarginAccount>(),

@@ -733,6 +733,36 @@ async fn a_former_delegates_trigger_is_removed_unpaid() {
     finish(&mut env, &market, &[&seller]).await;
 }
 
+/// Second review of issue 26 (L-A): appointing the same key again is a new appointment; the
+/// triggers the earlier one placed do not come back to life.
+#[tokio::test]
+async fn a_delegate_appointed_again_does_not_revive_its_old_triggers() {
+    let (mut env, owner, executor, seller) = long_at_150(30_000_000).await;
+    let delegate = Keypair::new();
+    env.set_delegate(&owner, &delegate.pubkey()).await;
+    let payer = env.payer();
+    let id = place_trigger_as(
+        &mut env,
+        &delegate,
+        payer,
+        &owner,
+        take_profit(1, 1_540, 10),
+        None,
+    )
+    .await[0]
+        .trigger_id;
+    env.set_delegate(&owner, &solana_sdk::pubkey::Pubkey::default())
+        .await;
+    env.set_delegate(&owner, &delegate.pubkey()).await;
+    let fired = execute(&mut env, &executor, &owner, id, &[]).await.unwrap();
+    assert!(fired.executed.is_empty());
+    assert_eq!(
+        fired.removed[0].reason,
+        TriggerRemovalReason::DelegateChanged
+    );
+    finish(&mut env, &owner.market, &[&seller]).await;
+}
+
 /// Review of issue 26 (M1): whoever executes a market trigger chooses what it meets — here a
 /// wall of one-lot bids, so it fills 32 lots of 1,000. The rest stays for a later execution, and
 /// the executor earns the fee pro rata.
