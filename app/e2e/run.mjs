@@ -269,6 +269,55 @@ try {
   await page.locator('[data-testid="open-order"]').first().waitFor({ state: "detached" });
   await shot("closed-with-take-profit");
 
+  // Take-profit and stop-loss, set with the order as a bracket: a stop above the index is
+  // refused before signing, with the reason; both legs show beside the position.
+  const pct = (p, f) => (Math.round(p * f * 100) / 100).toFixed(2);
+  let index = number(await text("oracle-price"));
+  await page.getByTestId("side-buy").click();
+  await page.getByTestId("kind-market").click();
+  await page.getByTestId("size").fill("1.00");
+  await page.getByTestId("with-protection").check();
+  await page.getByTestId("entry-sl").fill(pct(index, 1.02));
+  await page.getByTestId("entry-protection-refusal").filter({ hasText: "A long's stop-loss must be below the index" }).waitFor();
+  if (!(await page.getByTestId("submit-order").isDisabled())) throw new Error("a stop above the index could be sent");
+  await page.getByTestId("entry-tp").fill(pct(index, 1.1));
+  await page.getByTestId("entry-sl").fill(pct(index, 0.9));
+  await marketBuy("1.00");
+  await page.locator('[data-testid="position-row"][data-lots="100"]').waitFor();
+  await page.locator('[data-testid="trigger-row"][data-name="Stop-loss"]').filter({ hasText: "bracket" }).waitFor();
+  await page.locator('[data-testid="trigger-row"][data-name="Take-profit"]').filter({ hasText: "bracket" }).waitFor();
+  await shot("bracket-with-order");
+
+  // Cancelled, then set again on the open position, the stop 1% under the index.
+  await page.getByTestId("cancel-all-triggers").click();
+  await confirmed("Cancel all triggers");
+  await page.locator('[data-testid="trigger-row"]').first().waitFor({ state: "detached" });
+  index = number(await text("oracle-price"));
+  await page.getByTestId("position-tp").fill(pct(index, 1.1));
+  await page.getByTestId("position-sl").fill(pct(index, 1.01));
+  await page.getByTestId("protection-refusal").filter({ hasText: "A long's stop-loss must be below the index" }).waitFor();
+  await page.getByTestId("position-sl").fill(pct(index, 0.99));
+  await page.getByTestId("set-protection").click();
+  await confirmed("Protect 1.00");
+  await page.locator('[data-testid="trigger-row"]').nth(1).waitFor();
+  await shot("bracket-on-position");
+
+  // The index falls 2% (both feeds, held): the keeper fires the stop, which closes the position
+  // at market and cancels the take-profit. Then the price goes back to where it was.
+  const movePrice = async (price, hold) => {
+    const r = await fetch(`${exchange.rpcUrl}/test/price`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ symbol: "SOL-PERP", price, hold }) });
+    if (!r.ok) throw new Error(`the test control refused: ${r.status} ${await r.text()}`);
+  };
+  clickedAt = Date.now();
+  await movePrice(index * 0.98, true);
+  await page.locator('[data-testid="position-row"]').waitFor({ state: "detached", timeout: 60_000 });
+  figures.stopFiredAfterPriceMoveMs = Date.now() - clickedAt;
+  await page.locator('[data-testid="trigger-row"]').first().waitFor({ state: "detached" });
+  // The stop's sell in the trader's order history (the indexer's, from the keeper's transaction).
+  await page.locator('[data-testid="my-order"][data-side="sell"][data-lots="100"]').first().waitFor();
+  await shot("stop-fired");
+  await movePrice(index, false);
+
   // A crash the circuit breaker holds, with a take-profit resting: Close still gets the trader
   // out in one click. The test control moves both oracle feeds down and holds them there: past
   // the breaker's band (4.9% from the stable price), within twice it (beyond, no order may trade
@@ -291,12 +340,7 @@ try {
     else if (attempt === 20) throw new Error(`no deep bid inside a crash's band: stable ${stable}, lowest bid ${deepBid}`);
     else await page.waitForTimeout(2500);
   }
-  const moved = await fetch(`${exchange.rpcUrl}/test/price`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ symbol: "SOL-PERP", price: crash.price, hold: true }),
-  });
-  if (!moved.ok) throw new Error(`the test control refused: ${moved.status} ${await moved.text()}`);
+  await movePrice(crash.price, true);
   figures.crash = { stable: crash.stable, to: Number(crash.price.toFixed(2)), deepBid: crash.deepBid };
   // The app reads the oracle accounts themselves: the drop and the refusal of new risk show
   // within seconds, before any keeper cranks the breaker.
@@ -319,11 +363,7 @@ try {
   figures.leverageMax = { beforeCrash: maxBefore, afterCrash: Number(await page.getByTestId("leverage").getAttribute("max")) };
   await shot("leverage-after-jump");
   // Let the price walk again from where it is.
-  await fetch(`${exchange.rpcUrl}/test/price`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ symbol: "SOL-PERP", price: crash.price, hold: false }),
-  });
+  await movePrice(crash.price, false);
 
   // The markets page lists the trader's account in every market, with its collateral.
   await page.goto(`${exchange.url}/#/markets`);

@@ -14,7 +14,12 @@ import {
   getOrderCancelAllInstruction,
   getOrderCancelInstruction,
   getOrderPlaceInstructionAsync,
+  findTriggerOrdersPda,
+  getTriggerCancelInstruction,
+  getTriggerOrdersCreateInstructionAsync,
+  getTriggerPlaceInstruction,
   type Market,
+  type TriggerArgsArgs,
 } from "../generated";
 import type { ClosePlan } from "./close";
 
@@ -157,4 +162,33 @@ export async function closePosition(r: MarketRef, signer: TransactionSigner, pla
   const cancel = await cancelAll(r, signer, plan.isBid ? OrderSide.Bid : OrderSide.Ask);
   const close = await placeOrder(r, signer, { isBid: plan.isBid, kind: plan.kind, priceTicks: plan.worstTicks, lots: plan.lots, reduceOnly: true, clientOrderId });
   return [...cancel, ...close];
+}
+
+/** The margin account's trigger-order account (a PDA of the margin account). */
+export async function triggerOrdersAddress(program: Address, marginAccount: Address): Promise<Address> {
+  const [pda] = await findTriggerOrdersPda({ marginAccount }, { programAddress: program });
+  return pda;
+}
+
+/** Places `triggers` (one, or two linked as a bracket), creating the account's trigger-order
+ * account first when it has none (the signer pays its rent and gets it back when it closes). */
+export async function placeTriggers(r: MarketRef, signer: TransactionSigner, triggers: TriggerArgsArgs[], triggerAccountExists: boolean): Promise<Instruction[]> {
+  const [trigger, bracket] = triggers;
+  if (!trigger || triggers.length > 2) throw new Error("one trigger, or two as a bracket");
+  const config = { programAddress: r.program };
+  const marginAccount = await marginAccountAddress(r.program, r.address, signer.address);
+  const triggerOrders = await triggerOrdersAddress(r.program, marginAccount);
+  const out: Instruction[] = [];
+  if (!triggerAccountExists) {
+    out.push(await getTriggerOrdersCreateInstructionAsync({ signer, payer: signer, marginAccount, triggerOrders }, config));
+  }
+  out.push(getTriggerPlaceInstruction({ signer, market: r.address, marginAccount, triggerOrders, trigger, bracket: bracket ?? null }, config));
+  return out;
+}
+
+/** Cancels trigger `id` (a bracket's other leg stays), or every trigger with `null`. */
+export async function cancelTriggers(r: MarketRef, signer: TransactionSigner, id: bigint | null): Promise<Instruction[]> {
+  const marginAccount = await marginAccountAddress(r.program, r.address, signer.address);
+  const triggerOrders = await triggerOrdersAddress(r.program, marginAccount);
+  return [getTriggerCancelInstruction({ signer, marginAccount, triggerOrders, triggerId: id }, { programAddress: r.program })];
 }

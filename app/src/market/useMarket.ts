@@ -11,19 +11,22 @@ import {
   getMarketDecoder,
   getMarketDiscriminatorBytes,
   getOrderBookAccountDiscriminatorBytes,
+  getTriggerOrdersDecoder,
+  getTriggerOrdersDiscriminatorBytes,
 } from "../generated";
 import type { MarketConfig } from "../config";
 import { typed, useAccount } from "../chain/hooks";
 import { associatedTokenAddress, useTokenBalance } from "../chain/tokens";
 import { MarketUnits } from "../format/units";
 import { useExchange } from "../state";
-import { marginAccountAddress, type MarketRef } from "./actions";
+import { marginAccountAddress, triggerOrdersAddress, type MarketRef } from "./actions";
 
 const decodeMarketData = typed(getMarketDecoder(), getMarketDiscriminatorBytes());
 // The book stays raw bytes: the engine walks them itself (`chain/book.ts`), and decoding a 1 MB
 // account into objects on every change would cost more than the walk.
 const decodeBookData = typed({ decode: (data) => data as Uint8Array }, getOrderBookAccountDiscriminatorBytes());
 const decodeMarginData = typed(getMarginAccountDecoder(), getMarginAccountDiscriminatorBytes());
+const decodeTriggerData = typed(getTriggerOrdersDecoder(), getTriggerOrdersDiscriminatorBytes());
 
 export function useMarketAccount(address: Address) {
   const { conn } = useExchange();
@@ -51,6 +54,22 @@ export function useOwnMarginAccount(market: Address) {
   return { ...useAccount(conn, address, decodeMarginData), address };
 }
 
+/** The trigger orders of `marginAccount` (watched; null when it has no trigger account). */
+export function useTriggerOrders(marginAccount: Address | null) {
+  const { conn, program } = useExchange();
+  const [address, setAddress] = useState<Address | null>(null);
+  useEffect(() => {
+    setAddress(null);
+    if (!marginAccount) return;
+    let live = true;
+    void triggerOrdersAddress(program, marginAccount).then((a) => live && setAddress(a));
+    return () => {
+      live = false;
+    };
+  }, [program, marginAccount]);
+  return useAccount(conn, address, decodeTriggerData);
+}
+
 export function useTradingState(cfg: MarketConfig) {
   const { conn, session, program } = useExchange();
   const market = useMarketAccount(cfg.market);
@@ -67,13 +86,14 @@ export function useTradingState(cfg: MarketConfig) {
     };
   }, [session, m?.quoteMint, m?.quoteTokenProgram]);
   const margin = useOwnMarginAccount(cfg.market);
+  const triggers = useTriggerOrders(margin.address);
   const wallet = useTokenBalance(conn, ata);
   const ref: MarketRef | null = useMemo(
     () => (m ? { address: cfg.market, book: cfg.book, eventQueue: cfg.event_queue, program, market: m } : null),
     [m, cfg, program],
   );
   const units = useMemo(() => (m ? unitsOf(m) : null), [m]);
-  return { market: m, marketSlot: market.slot, units, ref, book, margin, ata, walletBalance: wallet };
+  return { market: m, marketSlot: market.slot, units, ref, book, margin, triggers, ata, walletBalance: wallet };
 }
 
 /** The account's open orders (the slots its bitmask marks in use). */

@@ -1,10 +1,12 @@
 import { useEffect, useMemo, useState } from "react";
-import type { MarginAccount, Market, OrderPlaced } from "../generated";
+import type { MarginAccount, Market, OrderPlaced, TriggerOrders } from "../generated";
 import type { Book } from "../chain/book";
 import type { MarketUnits } from "../format/units";
 import { BPS, EngineError, marginBps } from "../math/engine";
 import { bandTicks } from "../market/band";
-import { placeOrder, type MarketRef, type OrderKind } from "../market/actions";
+import { placeOrder, placeTriggers, type MarketRef, type OrderKind } from "../market/actions";
+import { entryProtectionRefusal, freeTriggerSlots, parseProtection, protectionTriggers } from "../market/triggers";
+import { ProtectionFields, describeProtection } from "./Protection";
 import { closeReference } from "../market/close";
 import { faultText, type LiveIndex } from "../market/oracles";
 import { previewOrder, type OrderPreview } from "../market/risk";
@@ -42,6 +44,8 @@ interface Props {
   picked: { text: string } | null;
   /** The oracle accounts as they read now: the index orders are previewed at, the band. */
   live: LiveIndex | null;
+  /** The account's trigger orders: undefined while loading, null when it has none. */
+  triggers: TriggerOrders | null | undefined;
 }
 
 /** Why the order cannot be sent as it stands (null: it can): checked before signing, in the
@@ -61,6 +65,8 @@ export function refusal(o: {
   /** Why the program refuses new risk at the oracle prices right now (null: it does not). */
   newRiskRefused: string | null;
   preview: OrderPreview | string | null;
+  /** Why the TP/SL set with the order cannot go (null: they can, or none are set). */
+  protection?: string | null;
   formatNative: (n: bigint) => string;
 }): string | null {
   if (!o.connected) return "Connect a wallet to trade";
@@ -71,6 +77,7 @@ export function refusal(o: {
   if (o.marketReduceOnly && !o.reduceOnly) return `${o.marketLabel}: only reduce-only orders`;
   if (o.newRiskRefused && !o.reduceOnly) return `New positions are refused now (${o.newRiskRefused}): only reduce-only orders`;
   if (typeof o.preview === "string") return o.preview;
+  if (o.protection) return o.protection;
   // Only an order that raises what margin the account needs is held to it: a sale that only
   // reduces a long passes with the account under initial margin, as the program lets it.
   if (!o.reduceOnly && o.preview && o.preview.initialMargin > o.preview.equityAfter && o.preview.initialMargin > o.preview.initialMarginNow) {
@@ -89,7 +96,7 @@ export function maxLeverageNow(initialBps: bigint): number {
 /** Order entry: side, type, price, size or leverage, reduce-only; shows the margin the order
  * needs, its fee and the liquidation price it leaves before the trader signs, and refuses to
  * send what the program would refuse. */
-export function OrderEntry({ ref_, market, units, account, top, symbol, now, picked, live }: Props) {
+export function OrderEntry({ ref_, market, units, account, top, symbol, now, picked, live, triggers }: Props) {
   const { session, run, conn } = useExchange();
   const [pending, once] = usePending();
   const [isBid, setIsBid] = useState(true);
@@ -97,6 +104,9 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
   const [priceText, setPriceText] = useState("");
   const [sizeText, setSizeText] = useState("");
   const [reduceOnly, setReduceOnly] = useState(false);
+  const [withProtection, setWithProtection] = useState(false);
+  const [takeText, setTakeText] = useState("");
+  const [stopText, setStopText] = useState("");
   useEffect(() => {
     if (!picked) return;
     setKind((k) => (k === "market" ? "limit" : k));
@@ -145,6 +155,23 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
     setSizeText(lotsForLev > 0n ? units.formatLots(lotsForLev).replace(/,/g, "") : "");
   };
 
+  const protection = withProtection ? parseProtection(units, takeText, stopText) : null;
+  const indexTicks = units.rawToTicks(mark);
+  const protectionProblem =
+    protection === null
+      ? null
+      : account && triggers === undefined
+        ? "Loading your trigger orders…"
+        : entryProtectionRefusal({
+            isBid,
+            reduceOnly,
+            position: account?.trader.basePosition ?? 0n,
+            protection,
+            indexTicks,
+            freeSlots: freeTriggerSlots(triggers),
+            formatTicks: (t) => units.formatTicks(t),
+          });
+
   const invalid = refusal({
     connected: session !== null,
     hasAccount: account !== null,
@@ -159,6 +186,7 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
     marketLabel: state.label,
     newRiskRefused: live?.newRiskRefused ? faultText(live.newRiskRefused) : null,
     preview,
+    protection: protectionProblem,
     formatNative: (n) => units.formatNative(n),
   });
 
@@ -166,20 +194,25 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
     once(async () => {
       if (invalid || lots === null || !session) return;
       const side = isBid ? "Buy" : "Sell";
-      await run(
-        `${side} ${units.formatLots(lots)} ${kind === "market" ? "at market" : `at ${units.formatTicks(limitTicks!)}`}`,
-        () =>
-          placeOrder(ref_, session.signer, {
-            isBid,
-            kind,
-            priceTicks: kind === "market" ? 0n : limitTicks!,
-            lots,
-            reduceOnly,
-            clientOrderId: BigInt(Date.now()),
-          }),
+      const clientOrderId = BigInt(Date.now());
+      // The order and its TP/SL in one transaction: both or neither.
+      const guard = protection !== null && typeof protection !== "string" ? protection : null;
+      const ok = await run(
+        `${side} ${units.formatLots(lots)} ${kind === "market" ? "at market" : `at ${units.formatTicks(limitTicks!)}`}${guard ? ` · ${describeProtection(guard, units)}` : ""}`,
+        async () => [
+          ...(await placeOrder(ref_, session.signer, { isBid, kind, priceTicks: kind === "market" ? 0n : limitTicks!, lots, reduceOnly, clientOrderId })),
+          ...(guard
+            ? await placeTriggers(ref_, session.signer, protectionTriggers(guard, isBid, lots, units, market.params.tickSize, market.params.quoteLotSize, clientOrderId), triggers != null)
+            : []),
+        ],
         (signature) => orderOutcome(conn, signature).then((o) => o && describeOutcome(o, units)),
         symbol,
       );
+      if (ok && guard) {
+        setTakeText("");
+        setStopText("");
+        setWithProtection(false);
+      }
     });
 
   const fmtLiq = (p: bigint | null) => (p === null ? "none" : units.formatRawPrice(p));
@@ -242,6 +275,12 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
       <label className="check">
         <input type="checkbox" checked={reduceOnly} onChange={(e) => setReduceOnly(e.target.checked)} data-testid="reduce-only" /> Reduce-only
       </label>
+      <label className="check" title="A take-profit and a stop-loss for what this order opens, placed with it: a keeper closes it at market when the index crosses either">
+        <input type="checkbox" checked={withProtection} onChange={(e) => setWithProtection(e.target.checked)} data-testid="with-protection" /> TP/SL
+      </label>
+      {withProtection && (
+        <ProtectionFields prefix="entry" take={takeText} stop={stopText} onTake={setTakeText} onStop={setStopText} placeholder={units.formatRawPrice(mark).replace(/,/g, "")} />
+      )}
       <dl className="preview" data-testid="preview">
         {outsideBand && (
           <dd className="error" data-testid="outside-band">
@@ -249,6 +288,11 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
           </dd>
         )}
         {typeof preview === "string" && <dd className="error">{preview}</dd>}
+        {protectionProblem && (
+          <dd className="error" data-testid="entry-protection-refusal">
+            {protectionProblem}
+          </dd>
+        )}
         {preview && typeof preview !== "string" && (
           <>
             <dt>Notional</dt>

@@ -11,6 +11,7 @@ import type { AccountRisk } from "../market/risk";
 import { PRICE_SCALE } from "../math/engine";
 import { useExchange, usePending } from "../state";
 import { openOrders } from "../market/useMarket";
+import { SendButton } from "./SendButton";
 import type { LiveIndex } from "../market/oracles";
 
 const abs = (a: bigint) => (a < 0n ? -a : a);
@@ -156,24 +157,18 @@ export function Positions({
 }
 
 export function OpenOrders({ ref_, units, account, symbol }: { ref_: MarketRef; units: MarketUnits; account: MarginAccount | null | undefined; symbol: string }) {
-  const { session, run } = useExchange();
   // One cancel at a time: a double-click would send a second that fails.
-  const [cancelling, once] = usePending();
+  const cancelling = usePending();
   const orders = account ? openOrders(account) : [];
   const id = (parts: bigint[]) => (parts[0]! << 64n) | parts[1]!;
   return (
     <section className="panel open-orders" data-testid="open-orders">
       <h3>
         Open orders
-        {orders.length > 0 && session && (
-          <button
-            className="link"
-            data-testid="cancel-all"
-            disabled={cancelling}
-            onClick={() => void once(() => run("Cancel all orders", () => cancelAll(ref_, session.signer), undefined, symbol))}
-          >
+        {orders.length > 0 && (
+          <SendButton className="link" testId="cancel-all" what="Cancel all orders" build={(signer) => cancelAll(ref_, signer)} pending={cancelling} symbol={symbol}>
             Cancel all
-          </button>
+          </SendButton>
         )}
       </h3>
       <table>
@@ -199,15 +194,9 @@ export function OpenOrders({ ref_, units, account, symbol }: { ref_: MarketRef; 
               <td>{units.formatTicks(o.price)}</td>
               <td>{units.formatLots(o.baseLots)}</td>
               <td>
-                {session && (
-                  <button
-                    data-testid="cancel-order"
-                    disabled={cancelling}
-                    onClick={() => void once(() => run(`Cancel order at ${units.formatTicks(o.price)}`, () => cancelOrder(ref_, session.signer, id(o.orderId)), undefined, symbol))}
-                  >
-                    Cancel
-                  </button>
-                )}
+                <SendButton testId="cancel-order" what={`Cancel order at ${units.formatTicks(o.price)}`} build={(signer) => cancelOrder(ref_, signer, id(o.orderId))} pending={cancelling} symbol={symbol}>
+                  Cancel
+                </SendButton>
               </td>
             </tr>
           ))}

@@ -16,6 +16,7 @@ import { MyFills } from "./MyFills";
 import { MyFunding } from "./MyFunding";
 import { MyOrders } from "./MyOrders";
 import { OpenOrders, Positions } from "./Positions";
+import { ProtectionPanel } from "./Protection";
 import { Trades } from "./Trades";
 
 // The chart library is the largest dependency; it loads beside the first render, not before it.
@@ -96,11 +97,12 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
           <Trades market={cfg.market} units={units} />
         </div>
         <div className="side">
-          <OrderEntry ref_={ref} market={market} units={units} account={account ?? null} top={book} symbol={cfg.symbol} now={now} picked={picked} live={live} />
+          <OrderEntry ref_={ref} market={market} units={units} account={account ?? null} top={book} symbol={cfg.symbol} now={now} picked={picked} live={live} triggers={s.triggers.value} />
           <Funds ref_={ref} units={units} account={account} withdrawable={withdrawable} ata={s.ata} walletBalance={s.walletBalance} symbol={cfg.symbol} />
         </div>
       </div>
       <Positions ref_={ref} market={market} account={account} units={units} risk={risk} symbol={cfg.symbol} live={live} stale={liveIndex === null && tradingState(market, now).stale} />
+      <ProtectionPanel ref_={ref} market={market} units={units} account={account} triggers={s.triggers.value} indexTicks={price === 0n ? 0n : units.rawToTicks(price)} symbol={cfg.symbol} />
       <OpenOrders ref_={ref} units={units} account={account} symbol={cfg.symbol} />
       <MyOrders market={cfg.market} account={s.margin.address} units={units} />
       <MyFills market={cfg.market} account={s.margin.address} units={units} />

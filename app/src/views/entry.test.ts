@@ -50,6 +50,10 @@ describe("order entry", () => {
     // A reduce-only order needs no margin.
     expect(refusal({ ...short, reduceOnly: true })).toBeNull();
     expect(refusal({ ...base, preview: "The order is too large to evaluate" })).toBe("The order is too large to evaluate");
+    // TP/SL that cannot go with the order hold it back, before its margin is judged.
+    const stopAbove = "A long's stop-loss must be below the index (150.00)";
+    expect(refusal({ ...short, protection: stopAbove })).toBe(stopAbove);
+    expect(refusal({ ...base, protection: null })).toBeNull();
   });
 
   it("offers the leverage the market allows now, in half steps", () => {

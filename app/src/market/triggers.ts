@@ -1,0 +1,119 @@
+// Take-profit and stop-loss as the trader sets them: two prices in quote around the index,
+// turned into the program's trigger orders (reduce-only market orders that fire when the index
+// crosses their price, linked as a bracket when both are set). Checked before signing: a stop
+// the index has already crossed would fire at once, which is never what the trader meant.
+
+import type { TriggerOrder, TriggerOrders } from "../generated";
+import { OrderSide, TriggerDirection, TriggerOrderKind, type TriggerArgsArgs } from "../generated";
+import type { MarketUnits } from "../format/units";
+import { worstPriceTicks } from "../math/engine";
+
+/** Slippage a fired stop or take-profit accepts from its trigger price, bps: wide enough to
+ * fill in a fast move, and the program clamps it to the price band in any case. */
+export const PROTECTION_SLIPPAGE_BPS = 300;
+
+/** What protects a position: take-profit and stop-loss prices (ticks), either may be absent. */
+export interface Protection {
+  takeProfitTicks: bigint | null;
+  stopLossTicks: bigint | null;
+}
+
+/** The prices typed for a take-profit and a stop-loss (empty: none), or why they are not prices. */
+export function parseProtection(units: MarketUnits, takeProfitText: string, stopLossText: string): Protection | string {
+  const parse = (text: string, name: string): bigint | null | string => {
+    if (text.trim() === "") return null;
+    return units.parsePrice(text.replace(/,/g, "")) ?? `${name} price must be a multiple of ${units.formatTicks(1n)}`;
+  };
+  const takeProfitTicks = parse(takeProfitText, "Take-profit");
+  if (typeof takeProfitTicks === "string") return takeProfitTicks;
+  const stopLossTicks = parse(stopLossText, "Stop-loss");
+  if (typeof stopLossTicks === "string") return stopLossTicks;
+  return { takeProfitTicks, stopLossTicks };
+}
+
+/** Why `p` cannot protect a long (`isLong`) or short valued at `indexTicks` (null: it can). A
+ * long's stop lies below the index and its take-profit above; a short's the other way round.
+ * `freeSlots`: the trigger slots the account has left. */
+export function protectionRefusal(p: Protection, isLong: boolean, indexTicks: bigint, freeSlots: number, formatTicks: (t: bigint) => string): string | null {
+  const side = isLong ? "long" : "short";
+  const index = formatTicks(indexTicks);
+  const legs = Number(p.takeProfitTicks !== null) + Number(p.stopLossTicks !== null);
+  if (legs === 0) return "Enter a take-profit or a stop-loss price";
+  if (legs > freeSlots) return `No free trigger slot for ${legs === 2 ? "both" : "it"}: cancel a trigger first`;
+  if (p.stopLossTicks !== null && (isLong ? p.stopLossTicks >= indexTicks : p.stopLossTicks <= indexTicks)) {
+    return `A ${side}'s stop-loss must be ${isLong ? "below" : "above"} the index (${index})`;
+  }
+  if (p.takeProfitTicks !== null && (isLong ? p.takeProfitTicks <= indexTicks : p.takeProfitTicks >= indexTicks)) {
+    return `A ${side}'s take-profit must be ${isLong ? "above" : "below"} the index (${index})`;
+  }
+  return null;
+}
+
+/** The trigger orders that protect `lots` of a long (`isLong`) or short: each a reduce-only
+ * market order on the closing side, its worst price `PROTECTION_SLIPPAGE_BPS` past its trigger
+ * price. With both prices set they form a bracket (the first is sent as `trigger`, the second
+ * as its `bracket` leg). */
+export function protectionTriggers(p: Protection, isLong: boolean, lots: bigint, units: MarketUnits, tickSize: bigint, quoteLotSize: bigint, clientOrderId: bigint): TriggerArgsArgs[] {
+  const closeIsBid = !isLong;
+  const leg = (triggerTicks: bigint, direction: TriggerDirection): TriggerArgsArgs => ({
+    side: closeIsBid ? OrderSide.Bid : OrderSide.Ask,
+    kind: TriggerOrderKind.Market,
+    direction,
+    triggerPriceTicks: triggerTicks,
+    limitPriceTicks: worstPriceTicks(units.ticksToRaw(triggerTicks), closeIsBid, PROTECTION_SLIPPAGE_BPS, tickSize, quoteLotSize),
+    baseLots: lots,
+    reduceOnly: true,
+    clientOrderId,
+    expiresAt: 0n,
+  });
+  // A long's take-profit fires as the index rises to it, its stop as it falls; a short's the
+  // other way round.
+  const up = TriggerDirection.AtOrAbove;
+  const down = TriggerDirection.AtOrBelow;
+  const out: TriggerArgsArgs[] = [];
+  if (p.takeProfitTicks !== null) out.push(leg(p.takeProfitTicks, isLong ? up : down));
+  if (p.stopLossTicks !== null) out.push(leg(p.stopLossTicks, isLong ? down : up));
+  return out;
+}
+
+/** A trigger's name as a trader knows it: a sell that fires on a fall is a long's stop-loss, a
+ * sell on a rise its take-profit; a buy the other way round (a short's). */
+export function triggerName(t: Pick<TriggerOrder, "side" | "direction">): "Stop-loss" | "Take-profit" {
+  const sells = t.side === OrderSide.Ask;
+  const onFall = t.direction === TriggerDirection.AtOrBelow;
+  return sells === onFall ? "Stop-loss" : "Take-profit";
+}
+
+/** The triggers in use, oldest first. */
+export function activeTriggers(orders: TriggerOrders | null | undefined): TriggerOrder[] {
+  if (!orders) return [];
+  return orders.triggers.slots.filter((t) => t.id !== 0n).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Trigger slots per margin account (the program's `MAX_TRIGGERS`: the length of a trigger
+ * account's `slots`). */
+export const TRIGGER_SLOTS = 8;
+
+/** The slots `orders` has free (all of them before the account exists). */
+export function freeTriggerSlots(orders: TriggerOrders | null | undefined): number {
+  return orders ? orders.triggers.slots.filter((t) => t.id === 0n).length : TRIGGER_SLOTS;
+}
+
+/** Why TP/SL cannot go with a new order (null: they can). They protect what a buy opens or adds
+ * to a long (a sell: to a short), for the order's size, so not a reduce-only order nor one that
+ * reduces the position the account holds (that position has its own TP/SL). */
+export function entryProtectionRefusal(o: {
+  isBid: boolean;
+  reduceOnly: boolean;
+  position: bigint;
+  protection: Protection | string;
+  indexTicks: bigint;
+  freeSlots: number;
+  formatTicks: (t: bigint) => string;
+}): string | null {
+  if (o.reduceOnly) return "TP/SL protect a position the order opens: not with reduce-only";
+  if (o.position !== 0n && o.position > 0n !== o.isBid) return "This order reduces your position: set TP/SL on the position instead";
+  if (typeof o.protection === "string") return o.protection;
+  if (o.indexTicks === 0n) return "No index price to check TP/SL against";
+  return protectionRefusal(o.protection, o.isBid, o.indexTicks, o.freeSlots, o.formatTicks);
+}
