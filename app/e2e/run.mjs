@@ -274,14 +274,20 @@ try {
   const pct = (p, f) => (Math.round(p * f * 100) / 100).toFixed(2);
   let index = number(await text("oracle-price"));
   await page.getByTestId("side-buy").click();
-  await page.getByTestId("kind-market").click();
+  await page.getByTestId("kind-limit").click();
   await page.getByTestId("size").fill("1.00");
   await page.getByTestId("with-protection").check();
+  // Not with an order that may rest: it would wait for a fill that may never come.
+  await page.getByTestId("entry-protection-refusal").filter({ hasText: "TP/SL go with market or IOC orders" }).waitFor();
+  await page.getByTestId("kind-market").click();
   await page.getByTestId("entry-sl").fill(pct(index, 1.02));
   await page.getByTestId("entry-protection-refusal").filter({ hasText: "A long's stop-loss must be below the index" }).waitFor();
   if (!(await page.getByTestId("submit-order").isDisabled())) throw new Error("a stop above the index could be sent");
   await page.getByTestId("entry-tp").fill(pct(index, 1.1));
   await page.getByTestId("entry-sl").fill(pct(index, 0.9));
+  // What each leg sends when it fires, worst price included, shows before signing.
+  await page.getByTestId("entry-leg").filter({ hasText: /^Stop-loss: when the index is at or below [\d.,]+, sells 1\.00 at market, no lower than [\d.,]+$/ }).waitFor();
+  await page.getByTestId("entry-leg").filter({ hasText: /^Take-profit: when the index is at or above/ }).waitFor();
   await marketBuy("1.00");
   await page.locator('[data-testid="position-row"][data-lots="100"]').waitFor();
   await page.locator('[data-testid="trigger-row"][data-name="Stop-loss"]').filter({ hasText: "bracket" }).waitFor();

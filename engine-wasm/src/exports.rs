@@ -451,6 +451,23 @@ pub extern "C" fn index_price() -> i32 {
     })
 }
 
+/// How much a reduce-only order on `args[0]` (0 buy, 1 sell) may take now
+/// (`Trader::reducible`): the position the other way, less what the account's resting orders on
+/// that side could already close. A fired stop is held to it like any reduce-only order. One
+/// slot: base lots.
+#[unsafe(no_mangle)]
+pub extern "C" fn reducible() -> i32 {
+    run(|input, out| {
+        let side = match input.args[0] {
+            0 => Side::Bid,
+            1 => Side::Ask,
+            _ => return Err(Failure::Code(Code::InvalidInput)),
+        };
+        out.value(Ok::<_, Failure>(input.account.trader.reducible(side).get()));
+        Ok(())
+    })
+}
+
 /// The worst price a closing market order accepts (`order::worst_price_ticks`): `args` =
 /// [reference price (raw), side (0 buy, 1 sell), slippage bps, tick size, quote lot size]. One
 /// slot: ticks.

@@ -14,7 +14,7 @@ use perp_engine::oracle::{PriceBand, SourceFault};
 use perp_engine::price::{PRICE_SCALE, Price};
 use perp_engine::side::Side;
 use perp_engine::trader::{FeeRates, Trader};
-use perp_engine::{BaseLots, Ticks};
+use perp_engine::{BaseLots, SignedBaseLots, Ticks};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::sync::Mutex;
@@ -242,6 +242,24 @@ fn the_index_and_the_breaker_are_the_engines() {
     input.args[..8].copy_from_slice(&[300, 1_000, 0, 1, 0, Code::Math as i64, 0, 0]);
     write(&input);
     assert_eq!(index_price(), Code::InvalidInput as i32);
+}
+
+#[test]
+fn what_a_reduce_only_order_may_take_is_the_engines() {
+    let _l = LOCK.lock().unwrap();
+    let mut input = market(1);
+    // A long of 10 lots with 7 resting to sell: a reduce-only sell may take 3, a buy nothing.
+    input.account.trader.base_position = SignedBaseLots::new(10);
+    input.account.trader.asks_base_lots = BaseLots::new(7);
+    for (side, want) in [(1, 3), (0, 0)] {
+        input.args[0] = side;
+        write(&input);
+        assert_eq!(reducible(), Code::Ok as i32);
+        assert_eq!(slot(0), (0, want));
+    }
+    input.args[0] = 2;
+    write(&input);
+    assert_eq!(reducible(), Code::InvalidInput as i32);
 }
 
 #[test]

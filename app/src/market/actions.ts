@@ -155,13 +155,16 @@ export async function cancelAll(r: MarketRef, signer: TransactionSigner, side: O
 /** One transaction that closes the position as `plan` says: the resting orders on the closing
  * side cancelled first (they would use up the reduce-only allowance), then a reduce-only market
  * order limited to the plan's worst price (so it needs no price band), or a reduce-only limit
- * order at the plan's price. */
-export async function closePosition(r: MarketRef, signer: TransactionSigner, plan: ClosePlan, clientOrderId: bigint): Promise<Instruction[]> {
+ * order at the plan's price. With `cancelTriggersToo` (a market close of an account with a
+ * trigger account), its take-profits and stop-losses go too: left behind, they would act on the
+ * trader's next position. */
+export async function closePosition(r: MarketRef, signer: TransactionSigner, plan: ClosePlan, clientOrderId: bigint, cancelTriggersToo = false): Promise<Instruction[]> {
   // Always, not only when the last render saw orders there: one may have landed since, and
   // cancelling an empty side is harmless.
   const cancel = await cancelAll(r, signer, plan.isBid ? OrderSide.Bid : OrderSide.Ask);
+  const triggers = cancelTriggersToo ? await cancelTriggers(r, signer, null) : [];
   const close = await placeOrder(r, signer, { isBid: plan.isBid, kind: plan.kind, priceTicks: plan.worstTicks, lots: plan.lots, reduceOnly: true, clientOrderId });
-  return [...cancel, ...close];
+  return [...cancel, ...triggers, ...close];
 }
 
 /** The margin account's trigger-order account (a PDA of the margin account). */

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { TriggerOrder, TriggerOrders } from "../generated";
 import { OrderSide, TriggerDirection, TriggerOrderKind } from "../generated";
 import { MarketUnits } from "../format/units";
-import { activeTriggers, entryProtectionRefusal, freeTriggerSlots, parseProtection, protectionRefusal, protectionTriggers, triggerName } from "./triggers";
+import { FLAT_TRADER } from "../math/engine";
+import { activeTriggers, entryProtectionRefusal, triggerCaveat, freeTriggerSlots, parseProtection, protectionRefusal, protectionTriggers, triggerName } from "./triggers";
 
 // SOL-PERP's units: a tick is 0.01 USDC, a lot 0.01 SOL; the index at 150.00 (15,000 ticks).
 const sol = new MarketUnits({ baseLotSize: 10_000_000n, quoteLotSize: 1n, tickSize: 100n, baseDecimals: 9, quoteDecimals: 6 });
@@ -74,14 +75,36 @@ describe("take-profit and stop-loss", () => {
   });
 
   it("goes with an order that opens or adds to a position, never with one that reduces it", () => {
-    const base = { isBid: true, reduceOnly: false, position: 0n, protection: both(null, 14_500n), indexTicks: INDEX, freeSlots: 8, formatTicks: fmt };
+    const base = { isBid: true, rests: false, reduceOnly: false, position: 0n, protection: both(null, 14_500n), indexTicks: INDEX as bigint | null, freeSlots: 8, formatTicks: fmt };
     expect(entryProtectionRefusal(base)).toBeNull();
     expect(entryProtectionRefusal({ ...base, position: 100n })).toBeNull();
-    expect(entryProtectionRefusal({ ...base, position: -100n })).toBe("This order reduces your position: set TP/SL on the position instead");
+    expect(entryProtectionRefusal({ ...base, position: -100n })).toBe("This order reduces or flips your position: set TP/SL on the position instead");
+    // A limit order may rest: its TP/SL would wait for a fill that may never come.
+    expect(entryProtectionRefusal({ ...base, rests: true })).toBe("TP/SL go with market or IOC orders: set them on the position once a limit order fills");
     expect(entryProtectionRefusal({ ...base, reduceOnly: true })).toBe("TP/SL protect a position the order opens: not with reduce-only");
     // A sell opens a short: its stop lies above the index.
     expect(entryProtectionRefusal({ ...base, isBid: false })).toBe("A short's stop-loss must be above the index (150.00)");
     expect(entryProtectionRefusal({ ...base, protection: "Stop-loss price must be a multiple of 0.01" })).toBe("Stop-loss price must be a multiple of 0.01");
-    expect(entryProtectionRefusal({ ...base, indexTicks: 0n })).toBe("No index price to check TP/SL against");
+    // Checked against the live index only: a stored one may be what a crash left behind.
+    expect(entryProtectionRefusal({ ...base, indexTicks: null })).toBe("No live index to check TP/SL against (the oracles are at fault)");
+  });
+});
+
+describe("what keeps a trigger from doing all it says", () => {
+  const stop = { id: 1n, side: OrderSide.Ask, reduceOnly: 1, baseLots: 10n, filledLots: 0n } as TriggerOrder;
+  const trader = (basePosition: bigint, asksBaseLots = 0n) => ({ ...FLAT_TRADER, basePosition, asksBaseLots });
+  it("says nothing when it can close what it says", () => {
+    expect(triggerCaveat(stop, trader(10n), sol)).toBeNull();
+    expect(triggerCaveat(stop, trader(25n, 15n), sol)).toBeNull();
+    expect(triggerCaveat({ ...stop, reduceOnly: 0 }, trader(0n), sol)).toBeNull();
+  });
+
+  it("warns of a take-profit resting ahead of it, with what it may still sell (the engine's)", () => {
+    expect(triggerCaveat(stop, trader(10n, 7n), sol)).toBe("your resting sells come first: it may sell only 0.03 now");
+  });
+
+  it("warns when it would act on a position it was not set for", () => {
+    expect(triggerCaveat(stop, trader(0n), sol)).toBe("no position: it would act on your next long; cancel it if that is not what you want");
+    expect(triggerCaveat(stop, trader(-5n), sol)).toBe("it closes a long, and you hold a short: it would do nothing now");
   });
 });

@@ -3,14 +3,18 @@
 // crosses their price, linked as a bracket when both are set). Checked before signing: a stop
 // the index has already crossed would fire at once, which is never what the trader meant.
 
-import type { TriggerOrder, TriggerOrders } from "../generated";
+import type { Trader, TriggerOrder, TriggerOrders } from "../generated";
 import { OrderSide, TriggerDirection, TriggerOrderKind, type TriggerArgsArgs } from "../generated";
 import type { MarketUnits } from "../format/units";
-import { worstPriceTicks } from "../math/engine";
+import { reducibleLots, worstPriceTicks } from "../math/engine";
 
 /** Slippage a fired stop or take-profit accepts from its trigger price, bps: wide enough to
  * fill in a fast move, and the program clamps it to the price band in any case. */
 export const PROTECTION_SLIPPAGE_BPS = 300;
+
+/** TP/SL are checked against the index as the oracle accounts read now, never a stored one: in a
+ * crash that is what the oracles left behind, and a stop checked against it could fire at once. */
+export const NO_LIVE_INDEX = "No live index to check TP/SL against (the oracles are at fault)";
 
 /** What protects a position: take-profit and stop-loss prices (ticks), either may be absent. */
 export interface Protection {
@@ -100,20 +104,43 @@ export function freeTriggerSlots(orders: TriggerOrders | null | undefined): numb
 }
 
 /** Why TP/SL cannot go with a new order (null: they can). They protect what a buy opens or adds
- * to a long (a sell: to a short), for the order's size, so not a reduce-only order nor one that
- * reduces the position the account holds (that position has its own TP/SL). */
+ * to a long (a sell: to a short), for the order's size, so only with an order that does not rest
+ * (what it fills is there at once; what it does not is dropped), not a reduce-only order, nor
+ * one that reduces the position the account holds (that position has its own TP/SL). */
 export function entryProtectionRefusal(o: {
   isBid: boolean;
+  /** Whether the order can rest (limit, post-only): its TP/SL would wait for a fill that may
+   * never come, and fire on a position that is not there. */
+  rests: boolean;
   reduceOnly: boolean;
   position: bigint;
   protection: Protection | string;
-  indexTicks: bigint;
+  /** The index as the oracle accounts read now (null: none agreed). */
+  indexTicks: bigint | null;
   freeSlots: number;
   formatTicks: (t: bigint) => string;
 }): string | null {
+  if (o.rests) return "TP/SL go with market or IOC orders: set them on the position once a limit order fills";
   if (o.reduceOnly) return "TP/SL protect a position the order opens: not with reduce-only";
-  if (o.position !== 0n && o.position > 0n !== o.isBid) return "This order reduces your position: set TP/SL on the position instead";
+  if (o.position !== 0n && o.position > 0n !== o.isBid) return "This order reduces or flips your position: set TP/SL on the position instead";
   if (typeof o.protection === "string") return o.protection;
-  if (o.indexTicks === 0n) return "No index price to check TP/SL against";
+  if (o.indexTicks === null) return NO_LIVE_INDEX;
   return protectionRefusal(o.protection, o.isBid, o.indexTicks, o.freeSlots, o.formatTicks);
+}
+
+/** What keeps `t` from doing all it says now, if anything: with no position it would act on the
+ * next one; with resting orders on its side it may only take what they do not already cover (a
+ * reduce-only order's allowance, the engine's). */
+export function triggerCaveat(t: TriggerOrder, trader: Trader, units: MarketUnits): string | null {
+  if (t.reduceOnly === 0) return null;
+  const isBid = t.side === OrderSide.Bid;
+  // A reduce-only sell closes a long, a buy a short.
+  const closes = isBid ? "short" : "long";
+  const position = trader.basePosition;
+  if (position === 0n) return `no position: it would act on your next ${closes}; cancel it if that is not what you want`;
+  if (position > 0n === isBid) return `it closes a ${closes}, and you hold a ${isBid ? "long" : "short"}: it would do nothing now`;
+  const left = t.baseLots - t.filledLots;
+  const may = reducibleLots(trader, isBid);
+  if (may >= left) return null;
+  return `your resting ${isBid ? "buys" : "sells"} come first: it may ${isBid ? "buy" : "sell"} only ${units.formatLots(may)} now`;
 }

@@ -203,3 +203,13 @@ describe("the order band", () => {
     expect(engine.orderBand(p(100n), p(120n), p(120n), 100, 500)).toBeNull();
   });
 });
+
+describe("what a reduce-only order may take", () => {
+  it("is the engine's: the position less the resting orders on the closing side", () => {
+    const long = { ...engine.FLAT_TRADER, basePosition: 10n, asksBaseLots: 7n };
+    expect(engine.reducibleLots(long, false)).toBe(3n);
+    expect(engine.reducibleLots(long, true)).toBe(0n);
+    expect(engine.reducibleLots({ ...long, asksBaseLots: 12n }, false)).toBe(0n);
+    expect(engine.reducibleLots({ ...engine.FLAT_TRADER, basePosition: -4n }, true)).toBe(4n);
+  });
+});

@@ -234,6 +234,12 @@ export function worstPriceTicks(reference: bigint, isBid: boolean, slippageBps: 
   return need(call("worst_price", null, null, [reference, isBid ? 0n : 1n, BigInt(slippageBps), tickSize, quoteLotSize], 1)[0]!);
 }
 
+/** How much a reduce-only order buying (`isBid`) or selling may take now: the position the
+ * other way less the account's resting orders on that side (a fired stop is held to it too). */
+export function reducibleLots(trader: Trader, isBid: boolean): bigint {
+  return need(call("reducible", null, { collateral: 0n, trader }, [isBid ? 0n : 1n], 1)[0]!);
+}
+
 export interface Level {
   priceTicks: bigint;
   baseLots: bigint;

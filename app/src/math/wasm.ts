@@ -81,7 +81,8 @@ export type Call =
   | "funding_rate"
   | "order_band"
   | "index_price"
-  | "worst_price";
+  | "worst_price"
+  | "reducible";
 
 const encoders = {
   risk: getMarketRiskEncoder(),

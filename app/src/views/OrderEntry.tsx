@@ -156,14 +156,18 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
   };
 
   const protection = withProtection ? parseProtection(units, takeText, stopText) : null;
-  const indexTicks = units.rawToTicks(mark);
+  // Checked against the live index only (a stored one may be what a crash left behind).
+  const indexTicks = live?.index == null ? null : units.rawToTicks(live.index);
+  // Whether the trigger account exists is the margin account's own record.
+  const hasTriggerAccount = account?.triggerOrders === 1;
   const protectionProblem =
     protection === null
       ? null
-      : account && triggers === undefined
+      : hasTriggerAccount && triggers === undefined
         ? "Loading your trigger orders…"
         : entryProtectionRefusal({
             isBid,
+            rests: kind === "limit" || kind === "postOnly",
             reduceOnly,
             position: account?.trader.basePosition ?? 0n,
             protection,
@@ -190,22 +194,27 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
     formatNative: (n) => units.formatNative(n),
   });
 
+  // The TP/SL legs as they would be sent (sized at the order: reduce-only, they close no more
+  // than what it fills), shown with their worst prices before signing.
+  const guard = protection !== null && typeof protection !== "string" && protectionProblem === null ? protection : null;
+  const legs = guard && lots ? protectionTriggers(guard, isBid, lots, units, market.params.tickSize, market.params.quoteLotSize, 0n) : [];
+
   const submit = () =>
     once(async () => {
       if (invalid || lots === null || !session) return;
       const side = isBid ? "Buy" : "Sell";
       const clientOrderId = BigInt(Date.now());
       // The order and its TP/SL in one transaction: both or neither.
-      const guard = protection !== null && typeof protection !== "string" ? protection : null;
       const ok = await run(
         `${side} ${units.formatLots(lots)} ${kind === "market" ? "at market" : `at ${units.formatTicks(limitTicks!)}`}${guard ? ` · ${describeProtection(guard, units)}` : ""}`,
         async () => [
           ...(await placeOrder(ref_, session.signer, { isBid, kind, priceTicks: kind === "market" ? 0n : limitTicks!, lots, reduceOnly, clientOrderId })),
-          ...(guard
-            ? await placeTriggers(ref_, session.signer, protectionTriggers(guard, isBid, lots, units, market.params.tickSize, market.params.quoteLotSize, clientOrderId), triggers != null)
-            : []),
+          ...(guard ? await placeTriggers(ref_, session.signer, legs.map((l) => ({ ...l, clientOrderId })), hasTriggerAccount) : []),
         ],
-        (signature) => orderOutcome(conn, signature).then((o) => o && describeOutcome(o, units)),
+        // An order that filled nothing leaves its TP/SL with no position: said, so the trader
+        // can cancel them (they would act on the next position).
+        (signature) =>
+          orderOutcome(conn, signature).then((o) => o && describeOutcome(o, units) + (guard && o.filledBaseLots === 0n ? " · the TP/SL wait with no position: cancel them below" : "")),
         symbol,
       );
       if (ok && guard) {
@@ -279,7 +288,16 @@ export function OrderEntry({ ref_, market, units, account, top, symbol, now, pic
         <input type="checkbox" checked={withProtection} onChange={(e) => setWithProtection(e.target.checked)} data-testid="with-protection" /> TP/SL
       </label>
       {withProtection && (
-        <ProtectionFields prefix="entry" take={takeText} stop={stopText} onTake={setTakeText} onStop={setStopText} placeholder={units.formatRawPrice(mark).replace(/,/g, "")} />
+        <ProtectionFields
+          prefix="entry"
+          take={takeText}
+          stop={stopText}
+          onTake={setTakeText}
+          onStop={setStopText}
+          placeholder={units.formatRawPrice(mark).replace(/,/g, "")}
+          legs={legs}
+          units={units}
+        />
       )}
       <dl className="preview" data-testid="preview">
         {outsideBand && (

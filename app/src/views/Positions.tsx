@@ -1,5 +1,5 @@
 import { useState } from "react";
-import type { MarginAccount, Market } from "../generated";
+import type { MarginAccount, Market, TriggerOrders } from "../generated";
 import { OrderSide } from "../generated";
 import type { MarketUnits } from "../format/units";
 import { cancelAll, cancelOrder, closePosition, type MarketRef } from "../market/actions";
@@ -11,6 +11,7 @@ import type { AccountRisk } from "../market/risk";
 import { PRICE_SCALE } from "../math/engine";
 import { useExchange, usePending } from "../state";
 import { openOrders } from "../market/useMarket";
+import { activeTriggers } from "../market/triggers";
 import { SendButton } from "./SendButton";
 import type { LiveIndex } from "../market/oracles";
 
@@ -34,10 +35,13 @@ export function Positions({
   symbol,
   live,
   stale,
+  triggers,
 }: {
   ref_: MarketRef;
   market: Market;
   account: MarginAccount | null | undefined;
+  /** The account's trigger orders (a market close cancels them). */
+  triggers: TriggerOrders | null | undefined;
   units: MarketUnits;
   risk: AccountRisk | null;
   symbol: string;
@@ -58,14 +62,19 @@ export function Positions({
   const badLimit = limitText.trim() !== "" && limitTicks === null;
   const reference = closeReference(market, live?.index ?? null);
   const plan = account && !badLimit ? closePlan(reference, account, market.params, slippage, limitTicks, bandTicks(market, units.tickNative, live?.sources ?? [])) : null;
+  // A market close takes the position's TP/SL with it (they would act on the next position); a
+  // limit close, which may rest, leaves them protecting what it has not closed yet.
+  const triggerCount = activeTriggers(triggers).length;
+  const dropTriggers = plan?.kind === "market" && account?.triggerOrders === 1 && triggerCount > 0;
   const close = () =>
     once(async () => {
       if (!session || !plan) return;
       const cancels = plan.cancelFirst > 0 ? ` (cancels ${plan.cancelFirst} resting ${plan.isBid ? "buy" : "sell"} order${plan.cancelFirst > 1 ? "s" : ""} first)` : "";
       const edge = plan.atBandEdge ? " (the price band's edge)" : "";
+      const tpsl = dropTriggers ? ` (cancels ${triggerCount} TP/SL)` : "";
       await run(
-        `Close ${units.formatLots(plan.lots)} ${plan.kind === "limit" ? "at" : "at worst"} ${units.formatTicks(plan.worstTicks)}${edge}${cancels}`,
-        () => closePosition(ref_, session.signer, plan, BigInt(Date.now())),
+        `Close ${units.formatLots(plan.lots)} ${plan.kind === "limit" ? "at" : "at worst"} ${units.formatTicks(plan.worstTicks)}${edge}${cancels}${tpsl}`,
+        () => closePosition(ref_, session.signer, plan, BigInt(Date.now()), dropTriggers),
         // What filled: a market close takes only what the book has within its limit.
         (signature) => orderOutcome(conn, signature).then((o) => o && describeOutcome(o, units)),
         symbol,

@@ -3,26 +3,46 @@
 // open position. A keeper fires them; this only places and shows them.
 
 import { useState } from "react";
-import type { MarginAccount, Market, TriggerOrders } from "../generated";
+import type { MarginAccount, Market, TriggerArgsArgs, TriggerOrders } from "../generated";
 import { OrderSide, TriggerDirection } from "../generated";
 import type { MarketUnits } from "../format/units";
 import { cancelTriggers, placeTriggers, type MarketRef } from "../market/actions";
-import { activeTriggers, freeTriggerSlots, parseProtection, protectionRefusal, protectionTriggers, triggerName, type Protection } from "../market/triggers";
+import { NO_LIVE_INDEX, activeTriggers, freeTriggerSlots, parseProtection, protectionRefusal, protectionTriggers, triggerCaveat, triggerName, type Protection } from "../market/triggers";
 import { useExchange, usePending } from "../state";
 import { SendButton } from "./SendButton";
 
-/** The two price inputs; `prefix` names their test ids (`${prefix}-tp`, `${prefix}-sl`). */
-export function ProtectionFields(p: { prefix: string; take: string; stop: string; onTake: (t: string) => void; onStop: (t: string) => void; placeholder: string }) {
+/** The two price inputs; `prefix` names their test ids (`${prefix}-tp`, `${prefix}-sl`). Below
+ * them, what each leg of `legs` would send when it fires, so the worst price is seen before
+ * signing. */
+export function ProtectionFields(p: {
+  prefix: string;
+  take: string;
+  stop: string;
+  onTake: (t: string) => void;
+  onStop: (t: string) => void;
+  placeholder: string;
+  legs: TriggerArgsArgs[];
+  units: MarketUnits;
+}) {
   return (
-    <div className="protection-fields">
-      <label>
-        Take-profit
-        <input data-testid={`${p.prefix}-tp`} value={p.take} onChange={(e) => p.onTake(e.target.value)} inputMode="decimal" placeholder={p.placeholder} />
-      </label>
-      <label>
-        Stop-loss
-        <input data-testid={`${p.prefix}-sl`} value={p.stop} onChange={(e) => p.onStop(e.target.value)} inputMode="decimal" placeholder={p.placeholder} />
-      </label>
+    <div className="protection-entry">
+      <div className="protection-fields">
+        <label>
+          Take-profit
+          <input data-testid={`${p.prefix}-tp`} value={p.take} onChange={(e) => p.onTake(e.target.value)} inputMode="decimal" placeholder={p.placeholder} />
+        </label>
+        <label>
+          Stop-loss
+          <input data-testid={`${p.prefix}-sl`} value={p.stop} onChange={(e) => p.onStop(e.target.value)} inputMode="decimal" placeholder={p.placeholder} />
+        </label>
+      </div>
+      {p.legs.map((l) => (
+        <div key={String(l.direction)} className="muted small" data-testid={`${p.prefix}-leg`}>
+          {triggerName(l)}: when the index is {l.direction === TriggerDirection.AtOrAbove ? "at or above" : "at or below"} {p.units.formatTicks(BigInt(l.triggerPriceTicks))},{" "}
+          {l.side === OrderSide.Bid ? "buys" : "sells"} {p.units.formatLots(BigInt(l.baseLots))} at market, no {l.side === OrderSide.Bid ? "higher" : "lower"} than{" "}
+          {p.units.formatTicks(BigInt(l.limitPriceTicks))}
+        </div>
+      ))}
     </div>
   );
 }
@@ -50,8 +70,8 @@ export function ProtectionPanel({
   account: MarginAccount | null | undefined;
   /** The account's trigger orders: undefined while loading, null when it has no trigger account. */
   triggers: TriggerOrders | null | undefined;
-  /** The index as the oracle accounts read now, in ticks (0: unknown). */
-  indexTicks: bigint;
+  /** The index as the oracle accounts read now, in ticks (null: none agreed). */
+  indexTicks: bigint | null;
   symbol: string;
 }) {
   const { session, run } = useExchange();
@@ -66,20 +86,23 @@ export function ProtectionPanel({
 
   const parsed = parseProtection(units, take, stop);
   const isLong = position > 0n;
+  const lots = position < 0n ? -position : position;
+  // Whether the trigger account exists is the margin account's own record (the program sets it
+  // when it opens one); its slots may still be loading.
+  const hasTriggerAccount = account?.triggerOrders === 1;
   const refusal =
-    triggers === undefined
+    hasTriggerAccount && triggers === undefined
       ? "Loading your trigger orders…"
       : typeof parsed === "string"
         ? parsed
-        : indexTicks === 0n
-          ? "No index price to check against"
+        : indexTicks === null
+          ? NO_LIVE_INDEX
           : protectionRefusal(parsed, isLong, indexTicks, freeTriggerSlots(triggers), (t) => units.formatTicks(t));
+  const legs = typeof parsed === "string" || position === 0n ? [] : protectionTriggers(parsed, isLong, lots, units, market.params.tickSize, market.params.quoteLotSize, BigInt(Date.now()));
   const set = () =>
     once(async () => {
       if (!session || refusal !== null || typeof parsed === "string") return;
-      const lots = position < 0n ? -position : position;
-      const legs = protectionTriggers(parsed, isLong, lots, units, market.params.tickSize, market.params.quoteLotSize, BigInt(Date.now()));
-      const ok = await run(`Protect ${units.formatLots(lots)}: ${describeProtection(parsed, units)}`, () => placeTriggers(ref_, session.signer, legs, triggers !== null), undefined, symbol);
+      const ok = await run(`Protect ${units.formatLots(lots)}: ${describeProtection(parsed, units)}`, () => placeTriggers(ref_, session.signer, legs, hasTriggerAccount), undefined, symbol);
       if (ok) {
         setTake("");
         setStop("");
@@ -119,6 +142,7 @@ export function ProtectionPanel({
             {list.map((t) => {
               const name = triggerName(t);
               const left = t.baseLots - t.filledLots;
+              const caveat = account ? triggerCaveat(t, account.trader, units) : null;
               return (
                 <tr key={t.id.toString()} data-testid="trigger-row" data-name={name} data-price={t.triggerPriceTicks.toString()}>
                   <td className={name === "Stop-loss" ? "down" : "up"}>
@@ -133,6 +157,11 @@ export function ProtectionPanel({
                     {t.side === OrderSide.Bid ? "Buy " : "Sell "}
                     {units.formatLots(left)}
                     {t.reduceOnly !== 0 && <span className="muted"> reduce-only</span>}
+                    {caveat && (
+                      <div className="error small" data-testid="trigger-caveat">
+                        {caveat}
+                      </div>
+                    )}
                   </td>
                   <td>{units.formatTicks(t.limitPriceTicks)}</td>
                   <td>
@@ -160,7 +189,16 @@ export function ProtectionPanel({
             void set();
           }}
         >
-          <ProtectionFields prefix="position" take={take} stop={stop} onTake={setTake} onStop={setStop} placeholder={indexTicks === 0n ? "" : units.formatTicks(indexTicks).replace(/,/g, "")} />
+          <ProtectionFields
+            prefix="position"
+            take={take}
+            stop={stop}
+            onTake={setTake}
+            onStop={setStop}
+            placeholder={indexTicks === null ? "" : units.formatTicks(indexTicks).replace(/,/g, "")}
+            legs={legs}
+            units={units}
+          />
           <button type="submit" disabled={refusal !== null || pending} data-testid="set-protection" title={refusal ?? ""}>
             {pending ? "Sending…" : `Protect ${isLong ? "long" : "short"} ${units.formatLots(isLong ? position : -position)}`}
           </button>

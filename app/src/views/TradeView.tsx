@@ -101,8 +101,8 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
           <Funds ref_={ref} units={units} account={account} withdrawable={withdrawable} ata={s.ata} walletBalance={s.walletBalance} symbol={cfg.symbol} />
         </div>
       </div>
-      <Positions ref_={ref} market={market} account={account} units={units} risk={risk} symbol={cfg.symbol} live={live} stale={liveIndex === null && tradingState(market, now).stale} />
-      <ProtectionPanel ref_={ref} market={market} units={units} account={account} triggers={s.triggers.value} indexTicks={price === 0n ? 0n : units.rawToTicks(price)} symbol={cfg.symbol} />
+      <Positions ref_={ref} market={market} account={account} units={units} risk={risk} symbol={cfg.symbol} live={live} stale={liveIndex === null && tradingState(market, now).stale} triggers={s.triggers.value} />
+      <ProtectionPanel ref_={ref} market={market} units={units} account={account} triggers={s.triggers.value} indexTicks={liveIndex === null ? null : units.rawToTicks(liveIndex)} symbol={cfg.symbol} />
       <OpenOrders ref_={ref} units={units} account={account} symbol={cfg.symbol} />
       <MyOrders market={cfg.market} account={s.margin.address} units={units} />
       <MyFills market={cfg.market} account={s.margin.address} units={units} />
