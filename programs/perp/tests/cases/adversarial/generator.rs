@@ -33,6 +33,13 @@ impl Situation<'_> {
         self.view.drained[a.0].trader.base_position.get()
     }
 
+    /// The accounts that have a trigger account (their margin account's flag).
+    fn armed(&self) -> impl Iterator<Item = Acct> + '_ {
+        (0..self.view.drained.len())
+            .filter(|a| self.view.drained[*a].trigger_orders == 1)
+            .map(Acct)
+    }
+
     /// Whether `a` is below maintenance (or flat with debt) at the true price.
     fn liquidatable(&self, a: Acct) -> bool {
         let m = &self.view.market;
@@ -165,11 +172,17 @@ impl Gen {
                 self.triggered.push(acct);
                 if self.rng.random_bool(0.5) {
                     // Fire it at once, at a price of the attacker's making.
-                    let fire = match self.attacker_execute() {
+                    let fire = match self.attacker_execute(s) {
                         Step::TriggerExecute {
                             executor, makers, ..
                         } => Step::TriggerExecute {
-                            executor,
+                            // Another of its accounts, mostly (an account may not execute its
+                            // own triggers: that refusal is tried one time in ten).
+                            executor: if executor == acct && self.rng.random_bool(0.9) {
+                                self.own_except(acct)
+                            } else {
+                                executor
+                            },
                             target: acct,
                             slot: self.rng.random_range(0..8),
                             makers,
@@ -185,7 +198,8 @@ impl Gen {
                     bracket,
                 }
             }
-            66..69 => self.attacker_execute(),
+            66..69 if s.armed().next().is_some() => self.attacker_execute(s),
+            66..69 => Step::Place(self.random_order(s)),
             69 => {
                 let first = self.random_order(s);
                 let n = self.rng.random_range(0..=3);
@@ -296,6 +310,12 @@ impl Gen {
     /// One of the attacker's own accounts.
     fn own(&mut self) -> Acct {
         *[A0, A1, A2, AK].choose(&mut self.rng).unwrap()
+    }
+
+    /// One of the attacker's own accounts other than `not`.
+    fn own_except(&mut self, not: Acct) -> Acct {
+        let others: Vec<Acct> = [A0, A1, A2, AK].into_iter().filter(|a| *a != not).collect();
+        *others.choose(&mut self.rng).unwrap()
     }
 
     /// An account the attacker controls, H0 (as delegate) one time in five.
@@ -495,16 +515,20 @@ impl Gen {
     }
 
     /// One of the attacker's accounts fires a trigger, with any makers.
-    fn attacker_execute(&mut self) -> Step {
+    fn attacker_execute(&mut self, s: &Situation) -> Step {
         let executor = self.own();
         let makers = Makers(self.rng.random_range(0..=0xff));
-        self.execute(executor, makers)
+        self.execute(s, executor, makers)
     }
 
-    /// `executor` fires a trigger: of an account one was placed for, mostly.
-    fn execute(&mut self, executor: Acct, makers: Makers) -> Step {
-        let target = match self.triggered.choose(&mut self.rng) {
-            Some(a) if self.rng.random_bool(0.85) => *a,
+    /// `executor` fires a trigger: mostly of another account that has a trigger account (its
+    /// margin account's flag), else of one a trigger was placed for, else of any (most accounts
+    /// have none: aimed at random, nearly every execution found nothing to send).
+    fn execute(&mut self, s: &Situation, executor: Acct, makers: Makers) -> Step {
+        let armed: Vec<Acct> = s.armed().filter(|a| *a != executor).collect();
+        let target = match (armed.choose(&mut self.rng), self.triggered.choose(&mut self.rng)) {
+            (Some(a), _) if self.rng.random_bool(0.9) => *a,
+            (_, Some(a)) if self.rng.random_bool(0.85) => *a,
             _ => Acct(self.rng.random_range(0..8)),
         };
         Step::TriggerExecute {
@@ -525,10 +549,15 @@ impl Gen {
         } else {
             TriggerDirection::AtOrBelow
         };
-        // Due now (the attacker fires it at once), near the price either way, or anywhere.
+        // Due now (the attacker fires it at once): across every source, as `is_due` wants it;
+        // near the price either way, or anywhere.
+        let (low, high) = {
+            let (p, q) = (s.oracle.pyth, s.oracle.switchboard);
+            (p.min(q), p.max(q))
+        };
         let due = match direction {
-            TriggerDirection::AtOrAbove => o.saturating_sub(near).max(1),
-            TriggerDirection::AtOrBelow => o + near,
+            TriggerDirection::AtOrAbove => low.saturating_sub(near).max(1),
+            TriggerDirection::AtOrBelow => high + near,
         };
         let either = if self.rng.random_bool(0.5) {
             o + near
@@ -815,7 +844,12 @@ impl Gen {
                 by: By::Owner,
                 target: self.target(s),
             },
-            65..80 => self.execute(K, Makers::ALL),
+            65..80 if s.armed().next().is_some() => self.execute(s, K, Makers::ALL),
+            35..80 => Step::Liquidate {
+                keeper: K,
+                by: By::Owner,
+                target: self.target(s),
+            },
             _ => Step::Crank(self.crank(), 1),
         }
     }
