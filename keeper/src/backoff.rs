@@ -1,18 +1,21 @@
-//! Per-account exponential backoff after unexpected failures, in cluster seconds (so it
-//! behaves the same on a live cluster and in a simulated one).
+//! Per-key exponential backoff after unexpected failures, in cluster seconds (so it behaves the
+//! same on a live cluster and in a simulated one). A key is an account (the liquidator), or an
+//! account's trigger (the trigger executor: one trigger that always fails must not hold back the
+//! account's others).
 
 use solana_sdk::pubkey::Pubkey;
 use std::collections::HashMap;
+use std::hash::Hash;
 
 #[derive(Debug, Default)]
-pub struct Backoff {
+pub struct Backoff<K = Pubkey> {
     base: i64,
     max: i64,
-    /// Account → (consecutive failures, not before).
-    waits: HashMap<Pubkey, (u32, i64)>,
+    /// Key → (consecutive failures, not before).
+    waits: HashMap<K, (u32, i64)>,
 }
 
-impl Backoff {
+impl<K: Eq + Hash> Backoff<K> {
     pub fn new(base_secs: i64, max_secs: i64) -> Self {
         Backoff {
             base: base_secs.max(1),
@@ -22,12 +25,12 @@ impl Backoff {
     }
 
     /// Whether `key` may be tried at `now`.
-    pub fn ready(&self, key: &Pubkey, now: i64) -> bool {
+    pub fn ready(&self, key: &K, now: i64) -> bool {
         self.waits.get(key).is_none_or(|&(_, until)| now >= until)
     }
 
     /// Records a failure at `now`: the wait doubles each time, up to the maximum.
-    pub fn failed(&mut self, key: Pubkey, now: i64) {
+    pub fn failed(&mut self, key: K, now: i64) {
         let entry = self.waits.entry(key).or_insert((0, now));
         entry.0 = entry.0.saturating_add(1);
         let wait = self
@@ -38,7 +41,7 @@ impl Backoff {
     }
 
     /// Forgets `key`'s failures (it succeeded, or no longer needs action).
-    pub fn clear(&mut self, key: &Pubkey) {
+    pub fn clear(&mut self, key: &K) {
         self.waits.remove(key);
     }
 }
@@ -50,7 +53,7 @@ mod tests {
     #[test]
     fn doubles_up_to_the_cap_and_clears() {
         let k = Pubkey::new_unique();
-        let mut b = Backoff::new(2, 5);
+        let mut b: Backoff = Backoff::new(2, 5);
         assert!(b.ready(&k, 0));
         b.failed(k, 100);
         assert!(!b.ready(&k, 101));

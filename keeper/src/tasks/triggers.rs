@@ -8,7 +8,9 @@
 //! (they earn nothing; the delegate fires its own). Each execution cranks the stable price in
 //! the same transaction first (`market_update_price`). Each execution is simulated before it is sent. Losing a
 //! race — another executor fired or removed it first, or the price moved back — is normal and
-//! counted as `raced`; other failures back the trigger's account off exponentially. What the
+//! counted as `raced`; other failures back that trigger off exponentially (not its account: a
+//! trigger that passes the program's precheck but always fails its order, e.g. a limit order's
+//! rest on an account below maintenance, must not hold back the account's other triggers). What the
 //! program removes instead of executing (nothing to reduce, margin refused, expired) counts as
 //! `removed`.
 
@@ -62,7 +64,8 @@ pub type TriggerAccounts = Arc<Mutex<BTreeSet<Pubkey>>>;
 pub struct TriggerExecutor {
     market: Pubkey,
     keeper_account: Pubkey,
-    backoff: Backoff,
+    /// Per (margin account, trigger id).
+    backoff: Backoff<(Pubkey, u64)>,
     /// Whose trigger accounts to read (`None`: list them, `getProgramAccounts`).
     watched: Option<TriggerAccounts>,
 }
@@ -77,7 +80,7 @@ struct Due {
 impl TriggerExecutor {
     /// Fires `market`'s due triggers, earning the fee into `keeper_account` (the keeper's own
     /// margin account there).
-    pub fn new(market: Pubkey, keeper_account: Pubkey, backoff: Backoff) -> Self {
+    pub fn new(market: Pubkey, keeper_account: Pubkey, backoff: Backoff<(Pubkey, u64)>) -> Self {
         TriggerExecutor {
             market,
             keeper_account,
@@ -158,13 +161,8 @@ impl TriggerExecutor {
             .triggers_due
             .with_label_values(&[&market])
             .set(i64::try_from(due.len()).unwrap_or(i64::MAX));
-        due.sort_by(|a, b| b.past_bps.cmp(&a.past_bps));
+        let due = chosen(due, &self.backoff, now, k.tuning.max_triggers_per_tick);
         let m = &snap.market;
-        // One per account a pass (its others wait for the next): an account's eight triggers,
-        // always due, cannot take the whole pass from everyone else's.
-        let mut seen = std::collections::HashSet::new();
-        due.retain(|d| self.backoff.ready(&d.account, now) && seen.insert(d.account));
-        due.truncate(k.tuning.max_triggers_per_tick);
         for d in &due {
             let accounts = TriggerExecuteAccounts {
                 executor: k.sender.signer.pubkey(),
@@ -185,7 +183,7 @@ impl TriggerExecutor {
             let sent = k.sender.simulate_and_send(&ixs).await?;
             match &sent {
                 Sent::Landed(o) => {
-                    self.backoff.clear(&d.account);
+                    self.backoff.clear(&(d.account, d.id));
                     if in_logs::<TriggerExecuted>(&o.logs).is_empty() {
                         pass.removed += in_logs::<TriggerRemoved>(&o.logs).len().max(1);
                         k.metrics.trigger("removed");
@@ -201,7 +199,7 @@ impl TriggerExecutor {
                 Sent::Refused(o) | Sent::Failed(o) => {
                     pass.failed += 1;
                     k.metrics.trigger("failed");
-                    self.backoff.failed(d.account, now);
+                    self.backoff.failed((d.account, d.id), now);
                     pass.failures
                         .push((d.account, format!("{:?} {:?}", o.err, o.logs.last())));
                     tracing::warn!(account = %d.account, trigger = d.id, error = ?o.err, log = ?o.logs.last(), "trigger execution failed");
@@ -210,6 +208,17 @@ impl TriggerExecutor {
         }
         Ok(pass)
     }
+}
+
+/// What a pass executes of `due`: farthest past its trigger price first, at most `max`, one per
+/// account (an account's eight triggers, always due, cannot take the whole pass from everyone
+/// else's), skipping triggers still backed off (their account's next due trigger goes instead).
+fn chosen(mut due: Vec<Due>, backoff: &Backoff<(Pubkey, u64)>, now: i64, max: usize) -> Vec<Due> {
+    due.sort_by(|a, b| b.past_bps.cmp(&a.past_bps));
+    let mut seen = std::collections::HashSet::new();
+    due.retain(|d| backoff.ready(&(d.account, d.id), now) && seen.insert(d.account));
+    due.truncate(max);
+    due
 }
 
 /// How urgent `t` is at `band` (every valid source) and `now`: how far the index is past its
@@ -242,4 +251,33 @@ fn is_race(outcome: &TxOutcome) -> bool {
         || outcome
             .custom_error()
             .is_some_and(|code| refused.iter().any(|e| u32::from(*e) == code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn due(account: Pubkey, id: u64, past_bps: i128) -> Due {
+        Due {
+            account,
+            id,
+            past_bps,
+        }
+    }
+
+    #[test]
+    fn a_trigger_that_keeps_failing_does_not_hold_back_its_accounts_others() {
+        let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let mut backoff = Backoff::new(2, 60);
+        let all = || vec![due(a, 1, 500), due(a, 2, 100), due(b, 7, 300)];
+        let ids = |d: Vec<Due>| d.iter().map(|d| (d.account, d.id)).collect::<Vec<_>>();
+        // Farthest past first, one per account.
+        assert_eq!(ids(chosen(all(), &backoff, 0, 16)), [(a, 1), (b, 7)]);
+        // Trigger 1 of `a` failed: backed off, `a`'s trigger 2 goes in its place.
+        backoff.failed((a, 1), 0);
+        assert_eq!(ids(chosen(all(), &backoff, 1, 16)), [(b, 7), (a, 2)]);
+        // Until its wait is over; and never more than the pass allows.
+        assert_eq!(ids(chosen(all(), &backoff, 2, 16)), [(a, 1), (b, 7)]);
+        assert_eq!(ids(chosen(all(), &backoff, 2, 1)), [(a, 1)]);
+    }
 }
