@@ -106,6 +106,12 @@ pub struct Tuning {
     /// (farthest past their trigger price first; 0 executes none).
     pub triggers_interval_ms: u64,
     pub max_triggers_per_tick: usize,
+    /// Simulate each liquidation before sending it. Off by default: the keeper has judged the
+    /// account with the engine's own rule, a liquidation asks for the most compute whatever a
+    /// simulation says (its cost grows with fills the account can queue meanwhile), and the
+    /// simulation doubles what the node executes per liquidation; a race then lands as a failed
+    /// transaction (its fee paid, counted as raced) instead of a refused simulation.
+    pub simulate_liquidations: bool,
 }
 
 impl Default for Tuning {
@@ -142,6 +148,7 @@ impl Default for Tuning {
             unwind_slippage_bps: 200,
             triggers_interval_ms: 1_000,
             max_triggers_per_tick: 16,
+            simulate_liquidations: false,
         }
     }
 }

@@ -233,7 +233,8 @@ impl Sender {
         ixs: &[Instruction],
         fallback: Option<u32>,
     ) -> Result<Sent, ClusterError> {
-        self.send_with(ixs, fallback, false, &|_| true, None).await
+        self.send_with(ixs, fallback, false, Some(&|_| true), None)
+            .await
     }
 
     /// `simulate_and_send` asking for exactly `units` compute units, whatever the simulation
@@ -247,8 +248,21 @@ impl Sender {
         units: u32,
         fee_on: Option<&[Pubkey]>,
     ) -> Result<Sent, ClusterError> {
-        self.send_with(ixs, Some(units), true, &|_| true, fee_on)
+        self.send_with(ixs, Some(units), true, Some(&|_| true), fee_on)
             .await
+    }
+
+    /// Sends `ixs` asking for `units`, priced as `simulate_and_send_fixed`, without simulating
+    /// it first (nor the node's preflight): for a transaction the keeper has judged needed
+    /// itself, with the engine's rule (a liquidation). What comes back is its outcome on the
+    /// cluster: a refusal is a failed transaction, its fee paid. Never `Refused`.
+    pub async fn send_fixed(
+        &self,
+        ixs: &[Instruction],
+        units: u32,
+        fee_on: Option<&[Pubkey]>,
+    ) -> Result<Sent, ClusterError> {
+        self.send_with(ixs, Some(units), true, None, fee_on).await
     }
 
     /// `simulate_and_send`, sending only when `worth` accepts what the simulation did (its
@@ -258,15 +272,18 @@ impl Sender {
         ixs: &[Instruction],
         worth: impl Fn(&TxOutcome) -> bool + Sync,
     ) -> Result<Sent, ClusterError> {
-        self.send_with(ixs, None, false, &worth, None).await
+        self.send_with(ixs, None, false, Some(&worth), None).await
     }
 
+    /// Sends `ixs`, retrying what is transient with a fresh blockhash. `worth`: simulated first,
+    /// and sent only when the simulation succeeds and `worth` accepts it; `None`: sent without a
+    /// simulation.
     async fn send_with(
         &self,
         ixs: &[Instruction],
         fallback: Option<u32>,
         fixed: bool,
-        worth: &(dyn Fn(&TxOutcome) -> bool + Sync),
+        worth: Option<&(dyn Fn(&TxOutcome) -> bool + Sync)>,
         fee_on: Option<&[Pubkey]>,
     ) -> Result<Sent, ClusterError> {
         let mut attempt = 1;
@@ -324,10 +341,14 @@ impl Sender {
         ixs: &[Instruction],
         fallback: Option<u32>,
         fixed: bool,
-        worth: &(dyn Fn(&TxOutcome) -> bool + Sync),
+        worth: Option<&(dyn Fn(&TxOutcome) -> bool + Sync)>,
         blockhash: solana_sdk::hash::Hash,
         price: u64,
     ) -> Result<Sent, ClusterError> {
+        let Some(worth) = worth else {
+            let tx = self.distinct(ixs, blockhash, price, fallback);
+            return Ok(landed(self.cluster.send_simulated(&tx).await?));
+        };
         // Simulated with the most a transaction may use, so the limit never decides the answer.
         let simulated = self.distinct(ixs, blockhash, price, Some(MAX_COMPUTE_UNITS));
         let good = |o: &TxOutcome| o.err.is_none() && worth(o);
@@ -352,12 +373,16 @@ impl Sender {
             self.distinct(ixs, blockhash, price, units)
         };
         // Simulated just now: the node need not simulate it again before executing it.
-        let out = self.cluster.send_simulated(&tx).await?;
-        Ok(if out.err.is_none() {
-            Sent::Landed(out)
-        } else {
-            Sent::Failed(out)
-        })
+        Ok(landed(self.cluster.send_simulated(&tx).await?))
+    }
+}
+
+/// What a sent transaction's outcome on the cluster makes it.
+fn landed(out: TxOutcome) -> Sent {
+    if out.err.is_none() {
+        Sent::Landed(out)
+    } else {
+        Sent::Failed(out)
     }
 }
 
@@ -396,6 +421,8 @@ mod tests {
         hashes: Mutex<u8>,
         /// Sends refused as expired before one lands.
         expire: Mutex<u32>,
+        /// Simulations asked for.
+        simulated: Mutex<u32>,
     }
 
     #[async_trait]
@@ -425,6 +452,7 @@ mod tests {
             Ok(Clock::default())
         }
         async fn simulate(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
+            *self.simulated.lock().unwrap() += 1;
             Ok(TxOutcome {
                 signature: tx.signatures[0],
                 err: None,
@@ -489,6 +517,7 @@ mod tests {
                 asked: Mutex::new(Vec::new()),
                 hashes: Mutex::new(0),
                 expire: Mutex::new(0),
+                simulated: Mutex::new(0),
             });
             let sender = Sender::new(
                 cluster.clone(),
@@ -522,6 +551,7 @@ mod tests {
             asked: Mutex::new(Vec::new()),
             hashes: Mutex::new(0),
             expire: Mutex::new(0),
+            simulated: Mutex::new(0),
         });
         let sender = Sender::new(
             cluster.clone(),
@@ -535,6 +565,21 @@ mod tests {
         assert_eq!(
             budget(&cluster.sent.lock().unwrap()[0]),
             (Some(MAX_COMPUTE_UNITS), Some(5))
+        );
+        assert_eq!(*cluster.simulated.lock().unwrap(), 1);
+        // Sent without a simulation (the liquidator's default): the same transaction, the node
+        // executes it once.
+        let sent = sender
+            .send_fixed(std::slice::from_ref(&ix), MAX_COMPUTE_UNITS, None)
+            .await
+            .unwrap();
+        assert!(matches!(sent, Sent::Landed(_)));
+        assert_eq!(*cluster.simulated.lock().unwrap(), 1, "not simulated");
+        // (Its price one micro-lamport up: the same instructions in the same slot must still
+        // make a distinct transaction.)
+        assert_eq!(
+            budget(&cluster.sent.lock().unwrap()[1]),
+            (Some(MAX_COMPUTE_UNITS), Some(6))
         );
     }
 
@@ -562,6 +607,7 @@ mod tests {
             asked: Mutex::new(Vec::new()),
             hashes: Mutex::new(0),
             expire: Mutex::new(0),
+            simulated: Mutex::new(0),
         });
         let fees = FeePolicy {
             floor: 1,

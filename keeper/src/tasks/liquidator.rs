@@ -645,8 +645,8 @@ impl Liquidator {
         })]
     }
 
-    /// The liquidation of `key`, simulated then sent, priced on `shared` (`shared_writes`);
-    /// what became of it and how long it took.
+    /// The liquidation of `key`, sent (simulated first with `simulate_liquidations`), priced on
+    /// `shared` (`shared_writes`); what became of it and how long it took.
     fn liquidation(
         &mut self,
         k: &Keeper,
@@ -664,11 +664,20 @@ impl Liquidator {
             self.liquidate_ixs(k, snap, key),
             shared.clone(),
         );
+        let simulate = k.tuning.simulate_liquidations;
         async move {
             let started = Instant::now();
-            let sent = sender
-                .simulate_and_send_fixed(&ixs, MAX_COMPUTE_UNITS, Some(&fee_on))
-                .await;
+            // Judged liquidatable with the engine's rule already: by default sent at once, and
+            // a race lands as a failed `NotLiquidatable` (counted as raced).
+            let sent = if simulate {
+                sender
+                    .simulate_and_send_fixed(&ixs, MAX_COMPUTE_UNITS, Some(&fee_on))
+                    .await
+            } else {
+                sender
+                    .send_fixed(&ixs, MAX_COMPUTE_UNITS, Some(&fee_on))
+                    .await
+            };
             (key, sent, started.elapsed())
         }
     }
