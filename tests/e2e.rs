@@ -583,13 +583,17 @@ async fn the_unwind_task_keeps_a_keeper_solvent_through_a_grind() {
         scenario.keeper.unwind = unwind;
         let report = run(&scenario).await;
         let k = &report.keepers[0];
+        // Sent to the cluster (not refused in simulation) and not landed: failed transactions,
+        // each with its fee paid.
+        let paid_failures = k.sent - k.landed;
         println!(
-            "grind, unwind {}: {} liquidations, {} landed, {} refused for the keeper's margin, {} failed, {} left liquidatable, bad debt {}",
+            "grind, unwind {}: {} liquidations, {} landed, {} refused for the keeper's margin, {} failed, {} failed on chain (fee paid), {} left liquidatable, bad debt {}",
             if unwind { "on" } else { "off" },
             report.liquidations,
             k.landed,
             k.no_capacity,
             k.failed,
+            paid_failures,
             report.liquidatable_at_end,
             report.bad_debt
         );
@@ -599,6 +603,14 @@ async fn the_unwind_task_keeps_a_keeper_solvent_through_a_grind() {
             report.liquidatable_at_end,
             report.liquidations,
         ));
+        // Liquidations go unsimulated, but once the keeper's margin is found used up they are
+        // simulated first until one lands again: the refusals cost nothing, where every one
+        // would otherwise be a failed transaction (review of the unsimulated sends, High 1).
+        assert!(
+            paid_failures * 10 <= k.no_capacity.max(10),
+            "unwind {unwind}: {paid_failures} paid failures for {} refusals",
+            k.no_capacity
+        );
     }
     let (kept, unwound) = (runs[0], runs[1]);
     assert!(

@@ -44,6 +44,11 @@ impl<K: Eq + Hash> Backoff<K> {
     pub fn clear(&mut self, key: &K) {
         self.waits.remove(key);
     }
+
+    /// Forgets every key `keep` refuses (gone, so the map does not grow without bound).
+    pub fn retain(&mut self, keep: impl Fn(&K) -> bool) {
+        self.waits.retain(|k, _| keep(k));
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,11 @@
 //! Liquidator: follows every margin account of a market, values them through the SDK (the
 //! program's and engine's own math) at the prices `liquidate` would use, and liquidates those
-//! below maintenance, worst first. Each liquidation is simulated before it is sent. Losing a
-//! race — another keeper liquidated first, or the account recovered — is normal and counted as
-//! `raced`; other failures back the account off exponentially. Accounts above maintenance whose
+//! below maintenance, worst first. A liquidation is sent without a simulation (the engine has
+//! judged the account; it asks for the most compute anyway), unless the last one for that
+//! account did not land or the keeper's margin was found used up: those are simulated first,
+//! so a disagreement that lasts costs no fee per pass. Losing a race — another keeper
+//! liquidated first, or the account recovered — is normal and counted as `raced`; other
+//! failures back the account off exponentially. Accounts above maintenance whose
 //! resting orders, filled at their limits, would put them below it (a stale bid far above a
 //! fallen price) get their orders cancelled (`order_cancel_at_risk`) before a gap fills them.
 
@@ -112,6 +115,16 @@ pub struct Liquidator {
     last_queue: Option<Vec<u8>>,
     last_queued: std::collections::HashSet<Pubkey>,
     backoff: Backoff,
+    /// Accounts whose last liquidation did not land (raced, refused, failed, no capacity): their
+    /// next is simulated first (a refusal there is free, and checked on a second endpoint), so
+    /// a disagreement that persists — a forged or stale view, an account toggled in and out of
+    /// maintenance — costs no fee per pass. Forgotten when one lands, or the account is no
+    /// longer liquidatable.
+    doubted: std::collections::HashSet<Pubkey>,
+    /// A liquidation found the keeper's own margin used up: every liquidation is simulated
+    /// first until one lands again (the unwind, or a deposit, must make room; until then each
+    /// attempt would be a failed transaction with its fee paid).
+    out_of_margin: bool,
     share: Share,
     /// The market's margin accounts streamed (`None`: polled only).
     stream: Option<AccountStream>,
@@ -200,6 +213,8 @@ impl Liquidator {
             last_queue: None,
             last_queued: Default::default(),
             backoff,
+            doubted: Default::default(),
+            out_of_margin: false,
             share: Share::ALL,
             stream: None,
             wake: Arc::new(Notify::new()),
@@ -569,6 +584,7 @@ impl Liquidator {
             }
             self.taken_over.retain(|key| still.contains(key));
             self.first_seen.retain(|key, _| still.contains(key));
+            self.doubted.retain(|key| still.contains(key));
             for key in keys {
                 self.first_seen.entry(*key).or_insert(now);
             }
@@ -664,11 +680,13 @@ impl Liquidator {
             self.liquidate_ixs(k, snap, key),
             shared.clone(),
         );
-        let simulate = k.tuning.simulate_liquidations;
+        let simulate =
+            k.tuning.simulate_liquidations || self.out_of_margin || self.doubted.contains(&key);
         async move {
             let started = Instant::now();
-            // Judged liquidatable with the engine's rule already: by default sent at once, and
-            // a race lands as a failed `NotLiquidatable` (counted as raced).
+            // Judged liquidatable with the engine's rule already: sent at once unless in doubt
+            // (`doubted`, `out_of_margin`), and a race lands as a failed `NotLiquidatable`
+            // (counted as raced).
             let sent = if simulate {
                 sender
                     .simulate_and_send_fixed(&ixs, MAX_COMPUTE_UNITS, Some(&fee_on))
@@ -714,6 +732,13 @@ impl Liquidator {
         if let Some(t) = self.accounts.get_mut(&key) {
             t.verdict = None;
         }
+        // Whatever did not land is simulated first next time.
+        if matches!(sent, Sent::Landed(_)) {
+            self.doubted.remove(&key);
+            self.out_of_margin = false;
+        } else {
+            self.doubted.insert(key);
+        }
         match sent {
             Sent::Landed(outcome) => {
                 k.metrics.liquidation("landed");
@@ -735,6 +760,7 @@ impl Liquidator {
             Sent::Refused(o) | Sent::Failed(o) if is_capacity(&o) => {
                 k.metrics.liquidation("no_capacity");
                 pass.no_capacity += 1;
+                self.out_of_margin = true;
                 tracing::info!(account = %key, "keeper margin used up; the account waits for the unwind");
             }
             Sent::Refused(o) | Sent::Failed(o) => {

@@ -66,6 +66,11 @@ pub struct TriggerExecutor {
     keeper_account: Pubkey,
     /// Per (margin account, trigger id).
     backoff: Backoff<(Pubkey, u64)>,
+    /// Margin accounts one of whose triggers failed since one last landed: their due triggers
+    /// go after everyone else's. A trigger's id is new when it is placed again, so its backoff
+    /// alone could be dodged by cancelling and placing it again each time it is backed off;
+    /// accounts doing so would fill every pass ahead of honest stops.
+    failing: std::collections::HashSet<Pubkey>,
     /// Whose trigger accounts to read (`None`: list them, `getProgramAccounts`).
     watched: Option<TriggerAccounts>,
 }
@@ -85,6 +90,7 @@ impl TriggerExecutor {
             market,
             keeper_account,
             backoff,
+            failing: Default::default(),
             watched: None,
         }
     }
@@ -137,12 +143,14 @@ impl TriggerExecutor {
         };
         let now = snap.clock.unix_timestamp;
         let mut due = Vec::new();
+        let mut live = std::collections::HashSet::new();
         for account in &listed {
             let Ok(orders) = accounts::trigger_orders(account) else {
                 continue;
             };
             for t in orders.triggers.iter() {
                 pass.triggers += 1;
+                live.insert((orders.margin_account, t.id));
                 // A delegate's trigger earns its executor nothing; the delegate fires it.
                 if t.by_delegate == 1 {
                     continue;
@@ -161,7 +169,17 @@ impl TriggerExecutor {
             .triggers_due
             .with_label_values(&[&market])
             .set(i64::try_from(due.len()).unwrap_or(i64::MAX));
-        let due = chosen(due, &self.backoff, now, k.tuning.max_triggers_per_tick);
+        // What is gone needs no backoff any more.
+        self.backoff.retain(|key| live.contains(key));
+        let holders: std::collections::HashSet<Pubkey> = live.iter().map(|(m, _)| *m).collect();
+        self.failing.retain(|a| holders.contains(a));
+        let due = chosen(
+            due,
+            &self.backoff,
+            &self.failing,
+            now,
+            k.tuning.max_triggers_per_tick,
+        );
         let m = &snap.market;
         for d in &due {
             let accounts = TriggerExecuteAccounts {
@@ -184,6 +202,7 @@ impl TriggerExecutor {
             match &sent {
                 Sent::Landed(o) => {
                     self.backoff.clear(&(d.account, d.id));
+                    self.failing.remove(&d.account);
                     if in_logs::<TriggerExecuted>(&o.logs).is_empty() {
                         pass.removed += in_logs::<TriggerRemoved>(&o.logs).len().max(1);
                         k.metrics.trigger("removed");
@@ -200,6 +219,7 @@ impl TriggerExecutor {
                     pass.failed += 1;
                     k.metrics.trigger("failed");
                     self.backoff.failed((d.account, d.id), now);
+                    self.failing.insert(d.account);
                     pass.failures
                         .push((d.account, format!("{:?} {:?}", o.err, o.logs.last())));
                     tracing::warn!(account = %d.account, trigger = d.id, error = ?o.err, log = ?o.logs.last(), "trigger execution failed");
@@ -210,11 +230,18 @@ impl TriggerExecutor {
     }
 }
 
-/// What a pass executes of `due`: farthest past its trigger price first, at most `max`, one per
-/// account (an account's eight triggers, always due, cannot take the whole pass from everyone
-/// else's), skipping triggers still backed off (their account's next due trigger goes instead).
-fn chosen(mut due: Vec<Due>, backoff: &Backoff<(Pubkey, u64)>, now: i64, max: usize) -> Vec<Due> {
-    due.sort_by(|a, b| b.past_bps.cmp(&a.past_bps));
+/// What a pass executes of `due`: farthest past its trigger price first, those of `failing`
+/// accounts after all others, at most `max`, one per account (an account's eight triggers,
+/// always due, cannot take the whole pass from everyone else's), skipping triggers still backed
+/// off (their account's next due trigger goes instead).
+fn chosen(
+    mut due: Vec<Due>,
+    backoff: &Backoff<(Pubkey, u64)>,
+    failing: &std::collections::HashSet<Pubkey>,
+    now: i64,
+    max: usize,
+) -> Vec<Due> {
+    due.sort_by_key(|d| (failing.contains(&d.account), std::cmp::Reverse(d.past_bps)));
     let mut seen = std::collections::HashSet::new();
     due.retain(|d| backoff.ready(&(d.account, d.id), now) && seen.insert(d.account));
     due.truncate(max);
@@ -269,15 +296,33 @@ mod tests {
     fn a_trigger_that_keeps_failing_does_not_hold_back_its_accounts_others() {
         let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
         let mut backoff = Backoff::new(2, 60);
+        let none = Default::default();
         let all = || vec![due(a, 1, 500), due(a, 2, 100), due(b, 7, 300)];
         let ids = |d: Vec<Due>| d.iter().map(|d| (d.account, d.id)).collect::<Vec<_>>();
         // Farthest past first, one per account.
-        assert_eq!(ids(chosen(all(), &backoff, 0, 16)), [(a, 1), (b, 7)]);
+        assert_eq!(ids(chosen(all(), &backoff, &none, 0, 16)), [(a, 1), (b, 7)]);
         // Trigger 1 of `a` failed: backed off, `a`'s trigger 2 goes in its place.
         backoff.failed((a, 1), 0);
-        assert_eq!(ids(chosen(all(), &backoff, 1, 16)), [(b, 7), (a, 2)]);
+        assert_eq!(ids(chosen(all(), &backoff, &none, 1, 16)), [(b, 7), (a, 2)]);
         // Until its wait is over; and never more than the pass allows.
-        assert_eq!(ids(chosen(all(), &backoff, 2, 16)), [(a, 1), (b, 7)]);
-        assert_eq!(ids(chosen(all(), &backoff, 2, 1)), [(a, 1)]);
+        assert_eq!(ids(chosen(all(), &backoff, &none, 2, 16)), [(a, 1), (b, 7)]);
+        assert_eq!(ids(chosen(all(), &backoff, &none, 2, 1)), [(a, 1)]);
+    }
+
+    #[test]
+    fn accounts_whose_triggers_fail_go_after_everyone_else() {
+        // Sixteen accounts whose triggers always fail, farthest past their price, each placed
+        // again under a new id once backed off: an honest stop still goes first.
+        let honest = Pubkey::new_unique();
+        let churners: Vec<Pubkey> = (0..16).map(|_| Pubkey::new_unique()).collect();
+        let failing: std::collections::HashSet<Pubkey> = churners.iter().copied().collect();
+        let mut all: Vec<Due> = churners
+            .iter()
+            .enumerate()
+            .map(|(i, a)| due(*a, 100 + i as u64, 9_000))
+            .collect();
+        all.push(due(honest, 1, 10));
+        let picked = chosen(all, &Backoff::new(2, 60), &failing, 0, 16);
+        assert_eq!((picked[0].account, picked.len()), (honest, 16));
     }
 }
