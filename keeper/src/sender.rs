@@ -31,7 +31,7 @@ const MAX_RETRY_PAUSE: Duration = Duration::from_millis(640);
 const REUSE: Duration = Duration::from_millis(400);
 
 /// Refusals that say nothing about the transaction itself: try again.
-fn is_transient(outcome: &TxOutcome) -> bool {
+pub(crate) fn is_transient(outcome: &TxOutcome) -> bool {
     matches!(
         outcome.err,
         Some(TransactionError::AccountInUse | TransactionError::BlockhashNotFound)

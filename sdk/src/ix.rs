@@ -679,7 +679,9 @@ pub struct LiquidateAccounts {
     pub market: Pubkey,
     pub margin_account: Pubkey,
     pub keeper_account: Pubkey,
-    pub book: Pubkey,
+    /// The market's book: needed only when the account has resting orders (`BookRequired`
+    /// otherwise); without it the 1 MB book is not copied in and out of the program.
+    pub book: Option<Pubkey>,
     pub event_queue: Pubkey,
     pub collateral_vault: Pubkey,
     pub insurance_vault: Pubkey,

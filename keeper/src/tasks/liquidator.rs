@@ -57,6 +57,33 @@ struct Tracked {
     acted_at: Option<i64>,
 }
 
+/// Whether a liquidation takes the market's book, given the account's slots in use as last seen
+/// (`None`: not seen) and whether its last liquidation did not land. The book is needed only to
+/// cancel resting orders, and copying its megabyte in and out of the program (and write-locking
+/// it against every trader) is most of a liquidation's cost: it goes when the account held an
+/// order or a queued fill as last seen, is unknown, or is in doubt (it may have placed an order
+/// since, which refused the last attempt with `BookRequired`).
+fn takes_book(slots_in_use: Option<u32>, doubted: bool) -> bool {
+    doubted || slots_in_use.is_none_or(|slots| slots != 0)
+}
+
+/// What a pass's liquidations write that others write too (`Liquidator::shared_writes`), with
+/// the book and without it: the priority fee is priced on what the transaction writes.
+struct SharedWrites {
+    with_book: Arc<Vec<Pubkey>>,
+    without_book: Arc<Vec<Pubkey>>,
+}
+
+impl SharedWrites {
+    fn priced_on(&self, book: bool) -> Arc<Vec<Pubkey>> {
+        if book {
+            self.with_book.clone()
+        } else {
+            self.without_book.clone()
+        }
+    }
+}
+
 /// A pass sends at most this many times `max_liquidations_per_tick` liquidations before the
 /// accounts are judged again (a backlog keeps the next pass running at once).
 const PASS_WINDOWS: usize = 4;
@@ -175,10 +202,16 @@ fn is_capacity(outcome: &TxOutcome) -> bool {
     outcome.custom_error() == Some(u32::from(ErrorCode::KeeperUnhealthy))
 }
 
-/// Refusals that mean "nothing to do here any more", not a fault (the very same transaction
-/// having landed already among them).
+/// Refusals that mean "nothing to do here any more", or "not as the keeper saw it", not a fault
+/// (the very same transaction having landed already among them; `BookRequired`: the account
+/// placed an order after the state the keeper judged, and the next attempt, in doubt, takes the
+/// book).
 fn is_race(outcome: &TxOutcome) -> bool {
-    let refused = [ErrorCode::NotLiquidatable, ErrorCode::OrdersNotAtRisk];
+    let refused = [
+        ErrorCode::NotLiquidatable,
+        ErrorCode::OrdersNotAtRisk,
+        ErrorCode::BookRequired,
+    ];
     outcome.err == Some(solana_sdk::transaction::TransactionError::AlreadyProcessed)
         || outcome
             .custom_error()
@@ -633,18 +666,36 @@ impl Liquidator {
         Ok(())
     }
 
+    /// Whether the liquidation of `key` takes the market's book, which it needs only to cancel
+    /// resting orders (`BookRequired` otherwise): see `takes_book`.
+    fn with_book(&self, key: &Pubkey) -> bool {
+        takes_book(
+            self.accounts
+                .get(key)
+                .map(|t| t.account.trader.slots_in_use),
+            self.doubted.contains(key),
+        )
+    }
+
     /// The transaction that liquidates `key`: the one `liquidate` instruction, which settles
     /// the account's own queued fills itself, wherever they sit in the queue, so nothing queued
     /// by anyone else can hold it back. Its cost grows with how many of them wait (up to the
     /// queue's capacity): where the cluster does not meter it, it asks for a transaction's most.
-    fn liquidate_ixs(&self, k: &Keeper, snap: &MarketSnapshot, key: Pubkey) -> Vec<Instruction> {
+    fn liquidate_ixs(
+        &self,
+        k: &Keeper,
+        snap: &MarketSnapshot,
+        key: Pubkey,
+        book: bool,
+    ) -> Vec<Instruction> {
         let m = &snap.market;
+        let tracked = self.accounts.get(&key);
         vec![ix::liquidate(&LiquidateAccounts {
             keeper: k.sender.signer.pubkey(),
             market: snap.key,
             margin_account: key,
             keeper_account: self.keeper_account,
-            book: m.book,
+            book: book.then_some(m.book),
             event_queue: m.event_queue,
             collateral_vault: m.collateral_vault,
             insurance_vault: m.insurance_vault,
@@ -653,9 +704,7 @@ impl Liquidator {
             oracles: snap.oracle_metas(),
             // Passed when the account has some: the liquidation removes those its new position
             // leaves meaningless.
-            trigger_orders: self
-                .accounts
-                .get(&key)
+            trigger_orders: tracked
                 .is_some_and(|t| t.account.trigger_orders == 1)
                 .then(|| perp_sdk::pda::trigger_orders_pda(&key)),
         })]
@@ -668,17 +717,18 @@ impl Liquidator {
         k: &Keeper,
         snap: &MarketSnapshot,
         key: Pubkey,
-        shared: &Arc<Vec<Pubkey>>,
+        shared: &SharedWrites,
     ) -> impl std::future::Future<Output = (Pubkey, Result<Sent, perp_sdk::ClusterError>, Duration)>
     + Send
     + 'static {
         if !self.share.owns(&key) {
             self.taken_over.insert(key);
         }
+        let book = self.with_book(&key);
         let (sender, ixs, fee_on) = (
             k.sender.clone(),
-            self.liquidate_ixs(k, snap, key),
-            shared.clone(),
+            self.liquidate_ixs(k, snap, key, book),
+            shared.priced_on(book),
         );
         let simulate =
             k.tuning.simulate_liquidations || self.out_of_margin || self.doubted.contains(&key);
@@ -704,15 +754,20 @@ impl Liquidator {
     /// for, so what their priority fee is priced on. Not the liquidated account (each its own),
     /// nor the keeper's fee payer and margin account: only this keeper writes those, so their
     /// recent bids would be its own, and one dear slot would price every later one.
-    fn shared_writes(&self, snap: &MarketSnapshot) -> Arc<Vec<Pubkey>> {
+    fn shared_writes(&self, snap: &MarketSnapshot) -> SharedWrites {
         let m = &snap.market;
-        Arc::new(vec![
+        let without_book = vec![
             snap.key,
-            m.book,
             m.event_queue,
             m.collateral_vault,
             m.insurance_vault,
-        ])
+        ];
+        let mut with_book = without_book.clone();
+        with_book.push(m.book);
+        SharedWrites {
+            with_book: Arc::new(with_book),
+            without_book: Arc::new(without_book),
+        }
     }
 
     /// Counts what became of the liquidation of `key` and backs the account off if it failed.
@@ -725,7 +780,11 @@ impl Liquidator {
         now: i64,
         pass: &mut LiquidatorPass,
     ) {
-        if !matches!(sent, Sent::Refused(_)) {
+        // Never executed, so nothing charged: its accounts stayed locked by others through
+        // every retry, or its blockhash was unknown (a local bank answers so; a cluster drops
+        // it). The account is still due next pass.
+        let unexecuted = matches!(&sent, Sent::Failed(o) if crate::sender::is_transient(o));
+        if !matches!(sent, Sent::Refused(_)) && !unexecuted {
             k.metrics.liquidation("sent");
         }
         // Whatever happened, the account changed or must be looked at again.
@@ -756,6 +815,9 @@ impl Liquidator {
                     t.acted_at = Some(now);
                 }
             }
+            Sent::Failed(_) if unexecuted => {
+                k.metrics.liquidation("busy");
+            }
             // No back-off: the account is still due the moment the keeper has room again.
             Sent::Refused(o) | Sent::Failed(o) if is_capacity(&o) => {
                 k.metrics.liquidation("no_capacity");
@@ -772,5 +834,22 @@ impl Liquidator {
                 pass.failed += 1;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::takes_book;
+
+    #[test]
+    fn the_book_goes_only_where_orders_may_rest() {
+        // No order and no queued fill as last seen, last attempt fine: no book to copy.
+        assert!(!takes_book(Some(0), false));
+        // A resting order, or a filled one whose fill is still queued (its slot still held).
+        assert!(takes_book(Some(1), false));
+        // Never seen: it may hold anything.
+        assert!(takes_book(None, false));
+        // Its last liquidation did not land (perhaps `BookRequired`: an order placed since).
+        assert!(takes_book(Some(0), true));
     }
 }

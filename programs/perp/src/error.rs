@@ -383,6 +383,8 @@ pub enum ErrorCode {
     ExecutorIsTriggerAccount,
     #[msg("A requote places at most 12 orders and cancels at most 16 client ids")]
     TooManyRequoteOrders,
+    #[msg("The liquidated account has resting orders: pass the market's book to cancel them")]
+    BookRequired,
 }
 
 impl From<EngineError> for ErrorCode {

@@ -164,7 +164,13 @@ export type LiquidateAsyncInput<
   marginAccount: Address<TAccountMarginAccount>;
   /** The keeper's own margin account in this market: it takes over the position. */
   keeperAccount: Address<TAccountKeeperAccount>;
-  book: Address<TAccountBook>;
+  /**
+   * The market's book, needed only when the account has resting orders (the liquidation
+   * cancels them). Without it an account with orders is refused (`BookRequired`) and nothing
+   * changes; an account without orders is liquidated without the 1 MB book copied in and out
+   * of the program.
+   */
+  book?: Address<TAccountBook>;
   /** The account's queued fills and outs settle from here first. */
   eventQueue: Address<TAccountEventQueue>;
   collateralVault: Address<TAccountCollateralVault>;
@@ -337,7 +343,13 @@ export type LiquidateInput<
   marginAccount: Address<TAccountMarginAccount>;
   /** The keeper's own margin account in this market: it takes over the position. */
   keeperAccount: Address<TAccountKeeperAccount>;
-  book: Address<TAccountBook>;
+  /**
+   * The market's book, needed only when the account has resting orders (the liquidation
+   * cancels them). Without it an account with orders is refused (`BookRequired`) and nothing
+   * changes; an account without orders is liquidated without the 1 MB book copied in and out
+   * of the program.
+   */
+  book?: Address<TAccountBook>;
   /** The account's queued fills and outs settle from here first. */
   eventQueue: Address<TAccountEventQueue>;
   collateralVault: Address<TAccountCollateralVault>;
@@ -494,7 +506,13 @@ export type ParsedLiquidateInstruction<
     marginAccount: TAccountMetas[2];
     /** The keeper's own margin account in this market: it takes over the position. */
     keeperAccount: TAccountMetas[3];
-    book: TAccountMetas[4];
+    /**
+     * The market's book, needed only when the account has resting orders (the liquidation
+     * cancels them). Without it an account with orders is refused (`BookRequired`) and nothing
+     * changes; an account without orders is liquidated without the 1 MB book copied in and out
+     * of the program.
+     */
+    book?: TAccountMetas[4] | undefined;
     /** The account's queued fills and outs settle from here first. */
     eventQueue: TAccountMetas[5];
     collateralVault: TAccountMetas[6];
@@ -546,7 +564,7 @@ export function parseLiquidateInstruction<
       market: getNextAccount(),
       marginAccount: getNextAccount(),
       keeperAccount: getNextAccount(),
-      book: getNextAccount(),
+      book: getNextOptionalAccount(),
       eventQueue: getNextAccount(),
       collateralVault: getNextAccount(),
       insuranceVault: getNextAccount(),

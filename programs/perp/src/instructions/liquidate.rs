@@ -1,6 +1,7 @@
 //! `liquidate` (any keeper, DESIGN §8): for an account below its maintenance margin, settles its
 //! own queued fills and outs wherever they sit in the event queue (nothing queued ahead of them, by
-//! anyone, can hold a liquidation back), cancels its orders, then moves just enough of its position
+//! anyone, can hold a liquidation back), cancels its orders (the book is passed only when it has
+//! some), then moves just enough of its position
 //! into the keeper's own margin account in the same market at the price most favourable to the
 //! account (among valid sources), less the liquidation discount. The fee splits between the keeper
 //! and the market's insurance fund; the keeper's account must still cover its initial margin,
@@ -44,8 +45,12 @@ pub struct Liquidate<'info> {
         constraint = keeper_account.key() != margin_account.key() @ ErrorCode::SelfLiquidation,
         constraint = keeper_account.load()?.owner == keeper.key() @ ErrorCode::NotAccountOwner)]
     pub keeper_account: AccountLoader<'info, MarginAccount>,
+    /// The market's book, needed only when the account has resting orders (the liquidation
+    /// cancels them). Without it an account with orders is refused (`BookRequired`) and nothing
+    /// changes; an account without orders is liquidated without the 1 MB book copied in and out
+    /// of the program.
     #[account(mut, address = market.load()?.book @ ErrorCode::WrongBook)]
-    pub book: AccountLoader<'info, OrderBookAccount>,
+    pub book: Option<AccountLoader<'info, OrderBookAccount>>,
     /// The account's queued fills and outs settle from here first.
     #[account(mut, address = market.load()?.event_queue @ ErrorCode::WrongEventQueue)]
     pub event_queue: AccountLoader<'info, EventQueueAccount>,
@@ -102,18 +107,22 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
         funding.opened(a.keeper_account.key(), &keeper_opened);
         funding.log(clock.unix_timestamp);
         settle_own_events(a, &market, &mut account)?;
-        let orders_cancelled = a
-            .book
-            .load_mut()?
-            .book
-            .cancel_matching(
-                &a.margin_account.key().to_bytes(),
-                &mut account.trader,
-                None,
-                None,
-                market.tick_size(),
-            )
-            .map_err(ErrorCode::from)?;
+        let orders_cancelled = match &a.book {
+            Some(book) => book
+                .load_mut()?
+                .book
+                .cancel_matching(
+                    &a.margin_account.key().to_bytes(),
+                    &mut account.trader,
+                    None,
+                    None,
+                    market.tick_size(),
+                )
+                .map_err(ErrorCode::from)?,
+            // Nothing rests (its queued fills settled above): nothing to cancel.
+            None if account.trader.slots_in_use == 0 => 0,
+            None => return err!(ErrorCode::BookRequired),
+        };
         // Settled and cancelled, nothing can hold a slot any more.
         require!(account.trader.slots_in_use == 0, ErrorCode::OrdersOpen);
 

@@ -36,6 +36,78 @@ async fn insurance_balance(env: &mut TestEnv, market: &MarketKeys) -> u64 {
     env.token_balance(&market.insurance_vault).await
 }
 
+/// The book is needed only to cancel resting orders, judged after the account's own queued
+/// fills settle: a long bought inline, or through a bid filled via the queue (its slot still
+/// held in the stored account), is liquidated without the book exactly as with it (the keeper
+/// leaves the 1 MB account out); a remainder of that bid still resting needs the book, and
+/// without it the liquidation is refused by name and changes nothing.
+#[tokio::test]
+async fn a_liquidation_needs_the_book_only_to_cancel_resting_orders() {
+    // (bought through the queue, lots the maker sells, with the book)
+    let cases = [
+        (false, 90, false),
+        (false, 90, true),
+        (true, 90, false),
+        (true, 90, true),
+        (true, 88, false),
+    ];
+    let mut outcomes = Vec::new();
+    for (queued, sold, with_book) in cases {
+        let (mut env, maker, victim) = funded_market(1_500_000).await;
+        let market = victim.market;
+        let keeper = env.funded_trader(&market, 10_000_000).await;
+        if queued {
+            place(
+                &mut env,
+                &victim,
+                order(OrderSide::Bid, OrderType::Limit, TICKS, 90),
+                &[],
+            )
+            .await;
+            // The victim is not passed as the maker: its fill waits in the event queue.
+            let ask = order(OrderSide::Ask, OrderType::ImmediateOrCancel, TICKS, sold);
+            assert_eq!(
+                place(&mut env, &maker, ask, &[]).await.filled_base_lots,
+                sold
+            );
+            let stored = env.margin_account(&victim.margin_account).await;
+            assert_eq!(stored.trader.slots_in_use, 1, "its slot held");
+            assert_eq!(stored.trader.base_position.get(), 0, "its fill queued");
+        } else {
+            open_long(&mut env, &victim, &maker, 90).await;
+        }
+        env.set_price_ticks(&market, 1_390).await;
+        let accounts = ix::LiquidateAccounts {
+            book: with_book.then_some(market.book),
+            ..keeper.liquidating(victim.margin_account)
+        };
+        let held = env.account_data(&victim.margin_account).await;
+        let sent = env
+            .send(&[ix::liquidate(&accounts)], &[&keeper.wallet])
+            .await;
+        if sold < 90 {
+            assert_error(sent, ErrorCode::BookRequired);
+            assert_eq!(env.account_data(&victim.margin_account).await, held);
+            continue;
+        }
+        sent.expect("liquidate");
+        env.assert_conservation(&market).await;
+        let after = env.margin_account(&victim.margin_account).await;
+        assert_eq!(after.trader.slots_in_use, 0);
+        outcomes.push((
+            after.trader.base_position.get(),
+            after.collateral,
+            env.margin_account(&keeper.margin_account).await.collateral,
+        ));
+    }
+    assert!(outcomes[0].0 < 90, "liquidated in part: {outcomes:?}");
+    // Inline the victim paid the taker fee, queued the maker's: the pairs differ from each other.
+    assert!(
+        outcomes[0] == outcomes[1] && outcomes[2] == outcomes[3],
+        "the same with the book or without: {outcomes:?}"
+    );
+}
+
 #[tokio::test]
 async fn liquidation_is_refused_while_healthy_and_restores_the_buffer() {
     let (mut env, maker, taker) = funded_market(1_500_000).await;
@@ -127,7 +199,7 @@ async fn liquidation_is_refused_while_healthy_and_restores_the_buffer() {
         );
     }
     let not_a_book = ix::LiquidateAccounts {
-        book: market.event_queue,
+        book: Some(market.event_queue),
         ..good
     };
     assert_anchor_error(
@@ -135,6 +207,16 @@ async fn liquidation_is_refused_while_healthy_and_restores_the_buffer() {
             .await,
         anchor_lang::error::ErrorCode::AccountDiscriminatorMismatch,
     );
+    // The book may stay out only when nothing rests: the bid must be cancelled, so without
+    // the book the liquidation is refused by name and changes nothing.
+    let without_book = ix::LiquidateAccounts { book: None, ..good };
+    let held = env.account_data(&taker.margin_account).await;
+    assert_error(
+        env.send(&[ix::liquidate(&without_book)], &[&keeper.wallet])
+            .await,
+        ErrorCode::BookRequired,
+    );
+    assert_eq!(env.account_data(&taker.margin_account).await, held);
     let insurance_before = insurance_balance(&mut env, &market).await;
     let events = env
         .liquidate(&keeper, &taker.margin_account)

@@ -162,7 +162,7 @@ impl Trader {
             market: self.market.market,
             margin_account: account,
             keeper_account: self.margin_account,
-            book: self.market.book,
+            book: Some(self.market.book),
             event_queue: self.market.event_queue,
             collateral_vault: self.market.collateral_vault,
             insurance_vault: self.market.insurance_vault,

@@ -253,13 +253,19 @@ async fn instructions(
             };
             (vec![one; usize::from(*times).max(1)], vec![])
         }
-        Step::Liquidate { keeper, by, target } => {
+        Step::Liquidate {
+            keeper,
+            by,
+            target,
+            book,
+        } => {
             let accounts = m.trader(*keeper).liquidating(m.accounts[target.0]);
             let signer = signer(m, *keeper, *by);
             let triggers = pda::trigger_orders_pda(&m.accounts[target.0]);
             let accounts = ix::LiquidateAccounts {
                 keeper: signer.pubkey(),
                 trigger_orders: env.exists(&triggers).await.then_some(triggers),
+                book: book.then_some(accounts.book).flatten(),
                 ..accounts
             };
             (vec![ix::liquidate(&accounts)], vec![signer])

@@ -222,7 +222,14 @@ impl Gen {
                     (H0, By::Delegate)
                 };
                 let target = self.target(s);
-                Step::Liquidate { keeper, by, target }
+                // With or without the book, whatever the target holds.
+                let book = self.rng.random_bool(0.5);
+                Step::Liquidate {
+                    keeper,
+                    by,
+                    target,
+                    book,
+                }
             }
             78..81 => {
                 let (acct, by) = *CONTROLLED.choose(&mut self.rng).unwrap();
@@ -526,7 +533,10 @@ impl Gen {
     /// have none: aimed at random, nearly every execution found nothing to send).
     fn execute(&mut self, s: &Situation, executor: Acct, makers: Makers) -> Step {
         let armed: Vec<Acct> = s.armed().filter(|a| *a != executor).collect();
-        let target = match (armed.choose(&mut self.rng), self.triggered.choose(&mut self.rng)) {
+        let target = match (
+            armed.choose(&mut self.rng),
+            self.triggered.choose(&mut self.rng),
+        ) {
             (Some(a), _) if self.rng.random_bool(0.9) => *a,
             (_, Some(a)) if self.rng.random_bool(0.85) => *a,
             _ => Acct(self.rng.random_range(0..8)),
@@ -743,6 +753,18 @@ impl Gen {
             .unwrap()
     }
 
+    /// The honest keeper's liquidation, with the book when the target has resting orders (as
+    /// `perp-keeper` passes it).
+    fn honest_liquidation(&mut self, s: &Situation) -> Step {
+        let target = self.target(s);
+        Step::Liquidate {
+            keeper: K,
+            by: By::Owner,
+            target,
+            book: s.view.drained[target.0].trader.slots_in_use != 0,
+        }
+    }
+
     /// A liquidation target: one below maintenance if there is one (four times in five).
     fn target(&mut self, s: &Situation) -> Acct {
         let all: Vec<Acct> = (0..8).map(Acct).collect();
@@ -839,17 +861,8 @@ impl Gen {
                 limit: pick(&mut self.rng, &[(40, 64), (30, 8), (30, 512)]),
                 makers: Makers::ALL,
             },
-            35..65 => Step::Liquidate {
-                keeper: K,
-                by: By::Owner,
-                target: self.target(s),
-            },
             65..80 if s.armed().next().is_some() => self.execute(s, K, Makers::ALL),
-            35..80 => Step::Liquidate {
-                keeper: K,
-                by: By::Owner,
-                target: self.target(s),
-            },
+            35..80 => self.honest_liquidation(s),
             _ => Step::Crank(self.crank(), 1),
         }
     }

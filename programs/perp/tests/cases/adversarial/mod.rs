@@ -357,7 +357,12 @@ impl<'w> Run<'w> {
             if !under(i, price) {
                 continue;
             }
-            let ix = ix::liquidate(&keeper.liquidating(m.accounts[i]));
+            // The honest keeper's own choice: the book only when something of the account
+            // still rests once its queued fills settle, so the path without it is proven live.
+            let ix = ix::liquidate(&ix::LiquidateAccounts {
+                book: (self.view.drained[i].trader.slots_in_use != 0).then_some(m.keys.book),
+                ..keeper.liquidating(m.accounts[i])
+            });
             let keeper_account = &self.view.drained[K.0];
             match env.simulate(&[ix], &[&keeper.wallet]).await {
                 Ok(()) => {}

@@ -222,6 +222,8 @@ pub enum Step {
         keeper: Acct,
         by: By,
         target: Acct,
+        /// The book is passed (`liquidate` needs it only when the target has resting orders).
+        book: bool,
     },
     /// The guardian sets the market reduce-only.
     GuardianReduceOnly,
