@@ -11,8 +11,9 @@ pub struct Metrics {
     pub accounts_tracked: IntGaugeVec,
     /// Liquidations by outcome: `sent`, `landed`, `failed`, `raced` (another keeper got there
     /// first, or the account recovered), `no_capacity` (the keeper's own margin could not take
-    /// the position over: it must unwind or be funded), `busy` (never executed: its accounts
-    /// locked by others through every retry; nothing charged).
+    /// the position over: it must unwind or be funded), `busy` (never executed, nothing
+    /// charged: dropped on every attempt until its blockhash expired — a fee too low, a broken
+    /// send path — or, on a local bank, its accounts locked by others through every retry).
     pub liquidations: IntCounterVec,
     /// `order_cancel_at_risk` transactions by outcome: `landed`, `failed`, `raced`.
     pub cancels_at_risk: IntCounterVec,

@@ -199,19 +199,21 @@ async fn main() -> anyhow::Result<()> {
         .collect();
     latencies.sort();
     let healthy = times.keys().filter(|k| !stressed.contains(k)).count();
-    let (mut raced, mut failed, mut no_capacity, mut cpu, mut peak) = (0.0, 0.0, 0.0, 0.0, 0.0f64);
+    let (mut raced, mut failed, mut no_capacity, mut busy) = (0.0, 0.0, 0.0, 0.0);
+    let (mut cpu, mut peak) = (0.0, 0.0f64);
     for ((child, listen), before) in children.iter().zip(&cpu_before) {
         let text = metrics(*listen).await;
         raced += sum(&text, "keeper_liquidations_total", "raced");
         failed += sum(&text, "keeper_liquidations_total", "\"failed\"");
         no_capacity += sum(&text, "keeper_liquidations_total", "no_capacity");
+        busy += sum(&text, "keeper_liquidations_total", "busy");
         let (c, p) = usage(child.id().unwrap_or(0));
         cpu += c - before.0;
         peak = peak.max(p);
     }
     let span = latencies.last().copied().unwrap_or_default();
     println!(
-        "{accounts} accounts, {keepers} keeper(s), {}: {} of {} stressed liquidated{}; first {:.0} ms, p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms; {:.1} liquidations/s; raced {raced}, failed {failed}, no capacity {no_capacity}; keeper CPU {cpu:.1} s, peak memory {peak:.0} MiB",
+        "{accounts} accounts, {keepers} keeper(s), {}: {} of {} stressed liquidated{}; first {:.0} ms, p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms; {:.1} liquidations/s; raced {raced}, failed {failed}, no capacity {no_capacity}, never executed {busy}; keeper CPU {cpu:.1} s, peak memory {peak:.0} MiB",
         if stream { "streaming" } else { "polling" },
         latencies.len(),
         stressed.len(),

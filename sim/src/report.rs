@@ -10,6 +10,8 @@ pub struct KeeperReport {
     pub failed: u64,
     /// Refused for the keeper's own margin (`KeeperUnhealthy`).
     pub no_capacity: u64,
+    /// Never executed (dropped, or its accounts locked on every attempt): no fee paid.
+    pub busy: u64,
     /// Trigger orders it executed, and the program removed unexecuted when it tried.
     pub triggers_fired: u64,
     pub triggers_removed: u64,

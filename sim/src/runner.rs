@@ -136,6 +136,7 @@ impl SimKeeper {
             raced: m.liquidations_of("raced"),
             failed: m.liquidations_of("failed"),
             no_capacity: m.liquidations_of("no_capacity"),
+            busy: m.liquidations_of("busy"),
             triggers_fired: m.triggers.with_label_values(&["executed"]).get(),
             triggers_removed: m.triggers.with_label_values(&["removed"]).get(),
             failures: self.failures.clone(),

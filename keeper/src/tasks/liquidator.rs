@@ -58,13 +58,13 @@ struct Tracked {
 }
 
 /// Whether a liquidation takes the market's book, given the account's slots in use as last seen
-/// (`None`: not seen) and whether its last liquidation did not land. The book is needed only to
-/// cancel resting orders, and copying its megabyte in and out of the program (and write-locking
-/// it against every trader) is most of a liquidation's cost: it goes when the account held an
-/// order or a queued fill as last seen, is unknown, or is in doubt (it may have placed an order
-/// since, which refused the last attempt with `BookRequired`).
-fn takes_book(slots_in_use: Option<u32>, doubted: bool) -> bool {
-    doubted || slots_in_use.is_none_or(|slots| slots != 0)
+/// (`None`: not seen) and whether its last attempt was refused with `BookRequired`. The book is
+/// needed only to cancel resting orders, and copying its megabyte in and out of the program (and
+/// write-locking it against every trader) is most of a liquidation's cost: it goes when the
+/// account held an order or a queued fill as last seen, is unknown, or placed an order after
+/// the copy the keeper judged (the refusal says so).
+fn takes_book(slots_in_use: Option<u32>, refused_without_it: bool) -> bool {
+    refused_without_it || slots_in_use.is_none_or(|slots| slots != 0)
 }
 
 /// What a pass's liquidations write that others write too (`Liquidator::shared_writes`), with
@@ -148,6 +148,10 @@ pub struct Liquidator {
     /// maintenance — costs no fee per pass. Forgotten when one lands, or the account is no
     /// longer liquidatable.
     doubted: std::collections::HashSet<Pubkey>,
+    /// Accounts whose last liquidation was refused with `BookRequired` (an order placed after
+    /// the copy the keeper judged): the next takes the book whatever the copy says. Forgotten
+    /// when one lands, or the account is no longer liquidatable.
+    needs_book: std::collections::HashSet<Pubkey>,
     /// A liquidation found the keeper's own margin used up: every liquidation is simulated
     /// first until one lands again (the unwind, or a deposit, must make room; until then each
     /// attempt would be a failed transaction with its fee paid).
@@ -247,6 +251,7 @@ impl Liquidator {
             last_queued: Default::default(),
             backoff,
             doubted: Default::default(),
+            needs_book: Default::default(),
             out_of_margin: false,
             share: Share::ALL,
             stream: None,
@@ -618,6 +623,7 @@ impl Liquidator {
             self.taken_over.retain(|key| still.contains(key));
             self.first_seen.retain(|key, _| still.contains(key));
             self.doubted.retain(|key| still.contains(key));
+            self.needs_book.retain(|key| still.contains(key));
             for key in keys {
                 self.first_seen.entry(*key).or_insert(now);
             }
@@ -673,7 +679,7 @@ impl Liquidator {
             self.accounts
                 .get(key)
                 .map(|t| t.account.trader.slots_in_use),
-            self.doubted.contains(key),
+            self.needs_book.contains(key),
         )
     }
 
@@ -780,9 +786,10 @@ impl Liquidator {
         now: i64,
         pass: &mut LiquidatorPass,
     ) {
-        // Never executed, so nothing charged: its accounts stayed locked by others through
-        // every retry, or its blockhash was unknown (a local bank answers so; a cluster drops
-        // it). The account is still due next pass.
+        // Never executed, so nothing charged: on a local bank its accounts stayed locked by
+        // others through every retry; on a cluster it was dropped every time until its
+        // blockhash expired (a fee too low, a broken send path). The account is still due next
+        // pass, ageing towards the alarm as any account that stays liquidatable.
         let unexecuted = matches!(&sent, Sent::Failed(o) if crate::sender::is_transient(o));
         if !matches!(sent, Sent::Refused(_)) && !unexecuted {
             k.metrics.liquidation("sent");
@@ -794,9 +801,13 @@ impl Liquidator {
         // Whatever did not land is simulated first next time.
         if matches!(sent, Sent::Landed(_)) {
             self.doubted.remove(&key);
+            self.needs_book.remove(&key);
             self.out_of_margin = false;
         } else {
             self.doubted.insert(key);
+            if sent.outcome().custom_error() == Some(u32::from(ErrorCode::BookRequired)) {
+                self.needs_book.insert(key);
+            }
         }
         match sent {
             Sent::Landed(outcome) => {
@@ -815,8 +826,9 @@ impl Liquidator {
                     t.acted_at = Some(now);
                 }
             }
-            Sent::Failed(_) if unexecuted => {
+            Sent::Failed(o) if unexecuted => {
                 k.metrics.liquidation("busy");
+                tracing::warn!(account = %key, error = ?o.err, "liquidation never executed (dropped or its accounts locked on every attempt)");
             }
             // No back-off: the account is still due the moment the keeper has room again.
             Sent::Refused(o) | Sent::Failed(o) if is_capacity(&o) => {
@@ -849,7 +861,7 @@ mod tests {
         assert!(takes_book(Some(1), false));
         // Never seen: it may hold anything.
         assert!(takes_book(None, false));
-        // Its last liquidation did not land (perhaps `BookRequired`: an order placed since).
+        // Its last liquidation was refused with `BookRequired`: an order placed since the copy.
         assert!(takes_book(Some(0), true));
     }
 }
