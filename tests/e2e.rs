@@ -755,3 +755,114 @@ async fn sdk_risk_numbers_match_the_program() {
     assert_eq!(below.liquidatable, vec![long.margin_account]);
     assert_eq!(liquidated(&below).len(), 1, "the program agrees");
 }
+
+/// A cluster whose next `busy` sends come back `AccountInUse`, never executed (a local bank's
+/// answer when others hold the transaction's accounts); everything else goes to `inner`.
+struct Busy {
+    inner: Arc<dyn Cluster>,
+    busy: std::sync::Mutex<u32>,
+}
+
+impl Busy {
+    fn refused(&self, tx: &solana_sdk::transaction::Transaction) -> Option<perp_sdk::TxOutcome> {
+        let mut busy = self.busy.lock().unwrap();
+        (*busy > 0).then(|| {
+            *busy -= 1;
+            perp_sdk::TxOutcome {
+                signature: tx.signatures[0],
+                err: Some(solana_sdk::transaction::TransactionError::AccountInUse),
+                logs: Vec::new(),
+                units: None,
+            }
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Cluster for Busy {
+    fn endpoint(&self) -> &str {
+        "busy"
+    }
+    async fn account(
+        &self,
+        key: &solana_sdk::pubkey::Pubkey,
+    ) -> Result<Option<solana_sdk::account::Account>, perp_sdk::ClusterError> {
+        self.inner.account(key).await
+    }
+    async fn accounts(
+        &self,
+        keys: &[solana_sdk::pubkey::Pubkey],
+    ) -> Result<Vec<Option<solana_sdk::account::Account>>, perp_sdk::ClusterError> {
+        self.inner.accounts(keys).await
+    }
+    async fn program_accounts(
+        &self,
+        program: &solana_sdk::pubkey::Pubkey,
+        filters: &[perp_sdk::AccountFilter],
+    ) -> Result<
+        Vec<(solana_sdk::pubkey::Pubkey, solana_sdk::account::Account)>,
+        perp_sdk::ClusterError,
+    > {
+        self.inner.program_accounts(program, filters).await
+    }
+    async fn latest_blockhash(&self) -> Result<solana_sdk::hash::Hash, perp_sdk::ClusterError> {
+        self.inner.latest_blockhash().await
+    }
+    async fn clock(&self) -> Result<solana_sdk::clock::Clock, perp_sdk::ClusterError> {
+        self.inner.clock().await
+    }
+    async fn simulate(
+        &self,
+        tx: &solana_sdk::transaction::Transaction,
+    ) -> Result<perp_sdk::TxOutcome, perp_sdk::ClusterError> {
+        self.inner.simulate(tx).await
+    }
+    async fn send(
+        &self,
+        tx: &solana_sdk::transaction::Transaction,
+    ) -> Result<perp_sdk::TxOutcome, perp_sdk::ClusterError> {
+        match self.refused(tx) {
+            Some(outcome) => Ok(outcome),
+            None => self.inner.send(tx).await,
+        }
+    }
+    async fn send_simulated(
+        &self,
+        tx: &solana_sdk::transaction::Transaction,
+    ) -> Result<perp_sdk::TxOutcome, perp_sdk::ClusterError> {
+        match self.refused(tx) {
+            Some(outcome) => Ok(outcome),
+            None => self.inner.send_simulated(tx).await,
+        }
+    }
+}
+
+/// A liquidation whose accounts stay locked through every retry never executed and paid no
+/// fee: it counts as `busy`, not as sent and failed, the account is not backed off, and the
+/// next pass (the same chain second) liquidates it. Without the book: the long has no order.
+#[tokio::test]
+async fn a_liquidation_never_executed_is_busy_and_tried_again_at_once() {
+    let (world, long) = leveraged_long().await;
+    let busy = Arc::new(Busy {
+        inner: world.bank.clone(),
+        busy: std::sync::Mutex::new(u32::MAX),
+    });
+    let (k, mut liquidator) = keeper(&world, busy.clone()).await;
+    crash(&world).await;
+    let first = liquidator.tick(&k).await.expect("pass");
+    assert_eq!(first.liquidatable, [long.margin_account]);
+    assert!(first.landed.is_empty());
+    assert_eq!((first.failed, first.raced), (0, 0));
+    let count = |outcome: &str| k.metrics.liquidations_of(outcome);
+    assert_eq!((count("busy"), count("sent"), count("failed")), (1, 0, 0));
+    *busy.busy.lock().unwrap() = 0;
+    let second = liquidator.tick(&k).await.expect("pass");
+    assert_eq!(
+        liquidated(&second).len(),
+        1,
+        "tried again at once, no back-off"
+    );
+    let (_, landed, _) = &second.landed[0];
+    assert!(landed.err.is_none());
+    assert_eq!((count("landed"), count("failed")), (1, 0));
+}
