@@ -208,8 +208,8 @@ fn is_capacity(outcome: &TxOutcome) -> bool {
 
 /// Refusals that mean "nothing to do here any more", or "not as the keeper saw it", not a fault
 /// (the very same transaction having landed already among them; `BookRequired`: the account
-/// placed an order after the state the keeper judged, and the next attempt, in doubt, takes the
-/// book).
+/// placed an order after the state the keeper judged, and the next attempt takes the book:
+/// `needs_book`).
 fn is_race(outcome: &TxOutcome) -> bool {
     let refused = [
         ErrorCode::NotLiquidatable,
