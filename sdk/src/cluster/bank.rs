@@ -44,6 +44,12 @@ pub struct BankCluster {
     banks: BanksClient,
     payer: Keypair,
     known: SyncMutex<BTreeSet<Pubkey>>,
+    /// Sends execute one at a time, in the order they came (the lock is fair). The banks
+    /// server runs concurrent transactions in parallel and refuses one whose accounts another
+    /// holds (`AccountInUse`), where a validator's scheduler queues it: under many concurrent
+    /// sends on one market (a keeper's 32 liquidations in flight), a sender could be refused
+    /// through all its retries. Conflicting transactions run one after another on a leader too.
+    sending: Mutex<()>,
 }
 
 fn transport(e: impl std::fmt::Display) -> ClusterError {
@@ -71,6 +77,7 @@ impl BankCluster {
             banks,
             payer,
             known: SyncMutex::new(BTreeSet::new()),
+            sending: Mutex::new(()),
         }
     }
 
@@ -194,11 +201,13 @@ impl Cluster for BankCluster {
 
     async fn send(&self, tx: &Transaction) -> Result<TxOutcome, ClusterError> {
         self.remember(tx.message.account_keys.iter().copied());
-        let out = match self
+        let turn = self.sending.lock().await;
+        let processed = self
             .banks
             .process_transaction_with_metadata(tx.clone())
-            .await
-        {
+            .await;
+        drop(turn);
+        let out = match processed {
             Ok(out) => out,
             Err(BanksClientError::TransactionError(err)) => {
                 return Ok(outcome(tx, Some(Err(err)), Vec::new(), None));
