@@ -108,17 +108,11 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
         funding.log(clock.unix_timestamp);
         settle_own_events(a, &market, &mut account)?;
         let orders_cancelled = match &a.book {
-            Some(book) => book
-                .load_mut()?
-                .book
-                .cancel_matching(
-                    &a.margin_account.key().to_bytes(),
-                    &mut account.trader,
-                    None,
-                    None,
-                    market.tick_size(),
-                )
-                .map_err(ErrorCode::from)?,
+            Some(book) => book.load_mut()?.cancel_every_order(
+                &a.margin_account.key(),
+                &mut account.trader,
+                market.tick_size(),
+            )?,
             // Nothing rests (its queued fills settled above): nothing to cancel.
             None if account.trader.slots_in_use == 0 => 0,
             None => return err!(ErrorCode::BookRequired),

@@ -39,18 +39,11 @@ pub fn handler(ctx: Context<OrderCancelAtRisk>) -> Result<()> {
         market.orders_at_risk(&account, band)?,
         ErrorCode::OrdersNotAtRisk
     );
-    let count = a
-        .book
-        .load_mut()?
-        .book
-        .cancel_matching(
-            &a.margin_account.key().to_bytes(),
-            &mut account.trader,
-            None,
-            None,
-            market.tick_size(),
-        )
-        .map_err(ErrorCode::from)?;
+    let count = a.book.load_mut()?.cancel_every_order(
+        &a.margin_account.key(),
+        &mut account.trader,
+        market.tick_size(),
+    )?;
     log_event(&OrdersCancelledAtRisk {
         market: a.market.key(),
         margin_account: a.margin_account.key(),

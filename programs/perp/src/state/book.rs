@@ -17,6 +17,19 @@ pub struct OrderBookAccount {
 impl OrderBookAccount {
     /// Account size including Anchor's discriminator: what the client must allocate.
     pub const SPACE: usize = 8 + core::mem::size_of::<OrderBookAccount>();
+
+    /// Cancels every order of `margin_account` (both sides, any client id), as a liquidation
+    /// and a cancel-at-risk do: how many were cancelled.
+    pub fn cancel_every_order(
+        &mut self,
+        margin_account: &Pubkey,
+        trader: &mut perp_engine::trader::Trader,
+        tick_size: perp_engine::QuoteLotsPerBaseLotPerTick,
+    ) -> Result<u32> {
+        self.book
+            .cancel_matching(&margin_account.to_bytes(), trader, None, None, tick_size)
+            .map_err(|e| crate::error::ErrorCode::from(e).into())
+    }
 }
 
 /// The event queue of `market`: fills and outs awaiting their makers' accounts.
