@@ -102,8 +102,9 @@ pub struct Tuning {
     /// it accepts, in bps from the index (0: it keeps its inventory).
     pub unwind_interval_ms: u64,
     pub unwind_slippage_bps: u32,
-    /// How often the keeper looks for due trigger orders, and how many it executes per pass
-    /// (farthest past their trigger price first; 0 executes none).
+    /// How often the keeper looks for due trigger orders at the least (with the stream up, a
+    /// change of a trigger account, the market or an oracle wakes it sooner), and how many it
+    /// executes per pass (farthest past their trigger price first; 0 executes none).
     pub triggers_interval_ms: u64,
     pub max_triggers_per_tick: usize,
     /// Simulate each liquidation before sending it. Off by default: the keeper has judged the

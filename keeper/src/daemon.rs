@@ -210,6 +210,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         // The liquidator, which follows every margin account, keeps whose triggers to watch.
         let watched = TriggerAccounts::default();
         let watched_by_liquidator = watched.clone();
+        let stream_for_triggers = stream.clone();
         let tasks: [(&str, Duration, MakeTask); 6] = [
             (
                 "liquidator",
@@ -249,10 +250,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 "triggers",
                 Duration::from_millis(t.triggers_interval_ms.max(100)),
                 Box::new(move || {
-                    Box::new(
+                    let executor =
                         TriggerExecutor::new(market, keeper_account, Backoff::new(base, max))
-                            .with_watched(watched.clone()),
-                    )
+                            .with_watched(watched.clone());
+                    Box::new(match stream_for_triggers.clone() {
+                        Some(stream) => executor.with_stream(stream),
+                        None => executor,
+                    })
                 }),
             ),
         ];

@@ -12,6 +12,11 @@
 //! The liquidator takes only what changed since its last pass (`take_changes`), so a pass
 //! costs no RPC request for accounts; while the stream is down (`is_up` false) it polls as
 //! before, and says so (`stream_up` metric, `/health`).
+//!
+//! The market's trigger-order accounts are streamed the same way (a second `programSubscribe`,
+//! with their filters, reconciled by their own snapshot) and held whole for the trigger task
+//! (`trigger_accounts`), which a change of one, or of the market or an oracle, wakes
+//! (`trigger_wake`): a stop is judged when the index moves, not at its next timer.
 
 use crate::metrics::Metrics;
 use futures::StreamExt;
@@ -38,21 +43,32 @@ use tokio::sync::Notify;
 /// changed (the liquidator reads those itself, with the clock, in one snapshot).
 enum Note {
     Account(Pubkey, u64, Option<Account>),
+    Trigger(Pubkey, u64, Option<Account>),
     Prices,
 }
 
 /// What the stream holds: each account with the slot it was seen at, and what changed since
 /// the liquidator last took the changes (`None`: the account is gone).
+///
+/// A state nobody drains (`whole`: the trigger accounts) holds in `changed` every account's
+/// newest state, and drops a closed one instead of keeping it as `None` (its slot kept).
 #[derive(Default)]
 struct State {
     slots: HashMap<Pubkey, u64>,
     changed: HashMap<Pubkey, Option<Account>>,
+    whole: bool,
 }
 
 impl State {
     /// Keeps `account` as `key`'s state at `slot` unless a newer one is held.
     fn offer(&mut self, key: Pubkey, slot: u64, account: Option<Account>) {
         if self.slots.get(&key).is_some_and(|held| *held > slot) {
+            return;
+        }
+        if account.is_none() && self.whole {
+            // Its slot stays, so an older notification cannot bring it back.
+            self.changed.remove(&key);
+            self.slots.insert(key, slot);
             return;
         }
         match account {
@@ -116,8 +132,11 @@ fn plausible_slot(snapshot_slot: u64, elapsed: Duration) -> u64 {
 #[derive(Clone)]
 pub struct AccountStream {
     state: Arc<Mutex<State>>,
+    /// The market's trigger-order accounts, held whole.
+    triggers: Arc<Mutex<State>>,
     up: Arc<AtomicBool>,
     wake: Arc<Notify>,
+    trigger_wake: Arc<Notify>,
 }
 
 impl AccountStream {
@@ -129,6 +148,20 @@ impl AccountStream {
     /// Notified whenever a followed account changes (a margin account, the market, an oracle).
     pub fn wake(&self) -> Arc<Notify> {
         self.wake.clone()
+    }
+
+    /// Notified whenever a trigger account, the market or an oracle changes.
+    pub fn trigger_wake(&self) -> Arc<Notify> {
+        self.trigger_wake.clone()
+    }
+
+    /// The market's trigger-order accounts as the stream holds them, while it is up.
+    pub fn trigger_accounts(&self) -> Option<Vec<Account>> {
+        if !self.is_up() {
+            return None;
+        }
+        let held = self.triggers.lock().expect("stream state");
+        Some(held.changed.values().flatten().cloned().collect())
     }
 
     /// The accounts changed since the last call (`None`: closed), while the stream is up.
@@ -149,8 +182,13 @@ impl AccountStream {
     ) -> Self {
         let stream = AccountStream {
             state: Arc::default(),
+            triggers: Arc::new(Mutex::new(State {
+                whole: true,
+                ..State::default()
+            })),
             up: Arc::new(AtomicBool::new(false)),
             wake: Arc::new(Notify::new()),
+            trigger_wake: Arc::new(Notify::new()),
         };
         tokio::spawn(stream.clone().run(ws_urls, rpc, market, metrics));
         stream
@@ -202,10 +240,9 @@ impl AccountStream {
         name: &str,
         metrics: &Metrics,
     ) -> anyhow::Result<()> {
-        let filters = accounts::margin_account_filters(market);
         let client = PubsubClient::new(url).await?;
-        let config = RpcProgramAccountsConfig {
-            filters: Some(rpc_filters(&filters)),
+        let config = |filters: &[perp_sdk::AccountFilter]| RpcProgramAccountsConfig {
+            filters: Some(rpc_filters(filters)),
             account_config: RpcAccountInfoConfig {
                 encoding: Some(UiAccountEncoding::Base64),
                 commitment: Some(CommitmentConfig::confirmed()),
@@ -214,17 +251,34 @@ impl AccountStream {
             ..RpcProgramAccountsConfig::default()
         };
         let (accounts, _unsubscribe) = client
-            .program_subscribe(&perp_sdk::perp::ID, Some(config))
+            .program_subscribe(
+                &perp_sdk::perp::ID,
+                Some(config(&accounts::margin_account_filters(market))),
+            )
             .await?;
-        let accounts = accounts.filter_map(|note| async move {
+        let (triggers, _unsubscribe_triggers) = client
+            .program_subscribe(
+                &perp_sdk::perp::ID,
+                Some(config(&accounts::trigger_orders_filters(market))),
+            )
+            .await?;
+        // An account that no longer passes the filters (closed) arrives without data.
+        let decoded = |note: solana_rpc_client_api::response::Response<
+            solana_rpc_client_api::response::RpcKeyedAccount,
+        >| {
             let key = Pubkey::from_str(&note.value.pubkey).ok()?;
-            // An account that no longer passes the filters (closed) arrives without data.
             let account = note
                 .value
                 .account
                 .decode::<Account>()
                 .filter(|a| !a.data.is_empty());
-            Some(Note::Account(key, note.context.slot, account))
+            Some((key, note.context.slot, account))
+        };
+        let accounts = accounts.filter_map(move |note| async move {
+            decoded(note).map(|(key, slot, account)| Note::Account(key, slot, account))
+        });
+        let triggers = triggers.filter_map(move |note| async move {
+            decoded(note).map(|(key, slot, account)| Note::Trigger(key, slot, account))
         });
         // The market and its oracles: which oracles is the market's to say.
         let market_account = rpc
@@ -254,10 +308,11 @@ impl AccountStream {
                 client.account_subscribe(&key, Some(config.clone())).await?;
             prices.push(changes.map(|_| Note::Prices));
         }
-        let mut notes = futures::stream::select(
+        let mut notes = futures::stream::select_all([
             accounts.boxed(),
+            triggers.boxed(),
             futures::stream::select_all(prices).boxed(),
-        );
+        ]);
         // Subscribed first: the snapshot then covers everything before the first notification.
         let snapshot_slot = rpc.clock().await?.slot;
         // The slot bound counts from when that slot was read, not from the end of a listing
@@ -271,8 +326,19 @@ impl AccountStream {
             listed.accounts,
             listed.complete,
         );
+        let triggers = rpc
+            .program_accounts(
+                &perp_sdk::perp::ID,
+                &accounts::trigger_orders_filters(market),
+            )
+            .await?;
+        self.triggers
+            .lock()
+            .expect("stream state")
+            .reconcile(snapshot_slot, triggers, true);
         self.set_up(true, name, metrics);
         self.wake.notify_one();
+        self.trigger_wake.notify_one();
         tracing::info!(
             url,
             market = name,
@@ -280,23 +346,30 @@ impl AccountStream {
             "account stream subscribed and reconciled"
         );
         while let Some(note) = notes.next().await {
-            if let Note::Account(key, slot, account) = note {
-                if slot > plausible_slot(anchor_slot, anchor.elapsed()) {
-                    // The cluster may run faster than the bound's pace: ask it where it is.
-                    anchor_slot = rpc.clock().await?.slot;
-                    anchor = std::time::Instant::now();
-                    let most = plausible_slot(anchor_slot, Duration::ZERO);
-                    anyhow::ensure!(
-                        slot <= most,
-                        "a notification claims slot {slot}, beyond the cluster's {most} at most"
-                    );
+            // Which state the note changes, and whom it wakes.
+            let (held, wake, key, slot, account) = match note {
+                Note::Account(key, slot, account) => (&self.state, &self.wake, key, slot, account),
+                Note::Trigger(key, slot, account) => {
+                    (&self.triggers, &self.trigger_wake, key, slot, account)
                 }
-                self.state
-                    .lock()
-                    .expect("stream state")
-                    .offer(key, slot, account);
+                Note::Prices => {
+                    self.wake.notify_one();
+                    self.trigger_wake.notify_one();
+                    continue;
+                }
+            };
+            if slot > plausible_slot(anchor_slot, anchor.elapsed()) {
+                // The cluster may run faster than the bound's pace: ask it where it is.
+                anchor_slot = rpc.clock().await?.slot;
+                anchor = std::time::Instant::now();
+                let most = plausible_slot(anchor_slot, Duration::ZERO);
+                anyhow::ensure!(
+                    slot <= most,
+                    "a notification claims slot {slot}, beyond the cluster's {most} at most"
+                );
             }
-            self.wake.notify_one();
+            held.lock().expect("stream state").offer(key, slot, account);
+            wake.notify_one();
         }
         Ok(())
     }
@@ -375,6 +448,25 @@ mod tests {
         assert_eq!(s.slots[&a], 10);
         assert_eq!(s.changed[&b], Some(account(2)), "the lie gave way");
         assert_eq!(s.slots[&b], 20);
+    }
+
+    #[test]
+    fn a_state_held_whole_keeps_every_account_and_drops_a_closed_one() {
+        let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let mut s = State {
+            whole: true,
+            ..State::default()
+        };
+        s.reconcile(10, vec![(a, account(1)), (b, account(2))], true);
+        s.offer(a, 12, Some(account(3)));
+        // Closed by a notification: gone, not held as `None`; an older one does not revive it.
+        s.offer(b, 12, None);
+        s.offer(b, 11, Some(account(2)));
+        let held: Vec<_> = s.changed.values().flatten().collect();
+        assert_eq!(held, [&account(3)]);
+        // A snapshot that no longer lists `a` (closed while the stream was down) drops it.
+        s.reconcile(20, vec![], true);
+        assert!(s.changed.is_empty());
     }
 
     #[test]

@@ -1,17 +1,45 @@
 //! The real `perp-keeper` binary against the local exchange over JSON-RPC, its first endpoint
 //! unreachable: a price crash gets the leveraged account liquidated.
 
+use perp_keeper::metrics::Metrics;
+use perp_keeper::sender::{FeePolicy, Sender};
+use perp_keeper::stream::AccountStream;
+use perp_keeper::tasks::Keeper;
 use perp_localnet::ServerConfig;
 use perp_localnet::exchange::{Exchange, Options, keeper, status, venue};
+use perp_sdk::cluster::rpc::RpcCluster;
 use perp_sdk::perp::{OrderSide, OrderType};
 use perp_sdk::{Cluster, accounts, ix};
 use solana_sdk::signature::Keypair;
 use solana_sdk::signer::Signer;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// An address nothing listens on (the discard port), for RPC and PubSub.
 const UNREACHABLE: &str = "http://127.0.0.1:9";
 const UNREACHABLE_WS: &str = "ws://127.0.0.1:9";
+
+/// The local exchange with its prices still and nobody trading: what a test does is all that
+/// happens.
+async fn quiet_exchange() -> Exchange {
+    let options = Options {
+        server: ServerConfig::ephemeral(),
+        moving_prices: false,
+        traders: 0,
+        makers: false,
+        ..Options::default()
+    };
+    Exchange::start(&options).await.expect("exchange")
+}
+
+/// A keeper's tasks' context over `rpc`, counting into `metrics` (a fresh signer, no fee).
+fn keeper_on(rpc: &Arc<dyn Cluster>, metrics: Arc<Metrics>) -> Keeper {
+    Keeper {
+        sender: Sender::new(rpc.clone(), Arc::new(Keypair::new()), FeePolicy::fixed(0)),
+        metrics,
+        tuning: perp_keeper::config::Tuning::default(),
+    }
+}
 
 async fn position(ex: &Exchange, margin: &solana_sdk::pubkey::Pubkey) -> i64 {
     let a = ex.venue.ledger.account(margin).await.unwrap().unwrap();
@@ -139,22 +167,9 @@ async fn the_keeper_binary_liquidates_over_rpc_past_an_unreachable_endpoint() {
 /// the second endpoint; a later change arrives as a notification; the liquidator then streams.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_account_stream_reconciles_what_changed_while_it_was_down() {
-    use perp_keeper::metrics::Metrics;
-    use perp_keeper::sender::{FeePolicy, Sender};
-    use perp_keeper::stream::AccountStream;
-    use perp_keeper::tasks::Keeper;
     use perp_keeper::tasks::liquidator::Liquidator;
-    use perp_sdk::cluster::rpc::RpcCluster;
-    use std::sync::Arc;
 
-    let options = Options {
-        server: ServerConfig::ephemeral(),
-        moving_prices: false,
-        traders: 0,
-        makers: false,
-        ..Options::default()
-    };
-    let ex = Exchange::start(&options).await.expect("exchange");
+    let ex = quiet_exchange().await;
     let m = &ex.venue.markets[0];
     let early = ex.venue.open(&Keypair::new(), m, 100).await.expect("open");
     let rpc: Arc<dyn Cluster> = Arc::new(RpcCluster::new(ex.net.rpc_url(), Duration::from_secs(5)));
@@ -165,11 +180,7 @@ async fn the_account_stream_reconciles_what_changed_while_it_was_down() {
 
     // Down at first: no changes to take, and a liquidator polls.
     assert!(stream.take_changes().is_none());
-    let keeper = Keeper {
-        sender: Sender::new(rpc.clone(), Arc::new(Keypair::new()), FeePolicy::fixed(0)),
-        metrics: metrics.clone(),
-        tuning: perp_keeper::config::Tuning::default(),
-    };
+    let keeper = keeper_on(&rpc, metrics.clone());
     let mut liquidator = Liquidator::new(
         m.market,
         solana_sdk::pubkey::Pubkey::new_unique(),
@@ -219,4 +230,107 @@ async fn the_account_stream_reconciles_what_changed_while_it_was_down() {
     let streamed = liquidator.tick(&keeper).await.expect("pass");
     assert_eq!(metrics.polling.with_label_values(&[&market]).get(), 0);
     assert!(streamed.tracked >= 1);
+}
+
+/// Issue 26: the trigger task driven by the stream, as the liquidator is. A trigger placed
+/// while the stream is down arrives with the snapshot that reconciles it; one placed later
+/// arrives as a notification and wakes the task; so does a price. A pass reads the trigger
+/// accounts the stream holds, not the set the liquidator keeps for polling (empty here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trigger_task_reads_streamed_triggers_and_a_price_wakes_it() {
+    use perp_keeper::tasks::triggers::{TriggerAccounts, TriggerExecutor};
+
+    let ex = quiet_exchange().await;
+    let m = &ex.venue.markets[0];
+    let price = m.feeder.price();
+    // A stop far below the index: never due here.
+    let place = |wallet: &Keypair, margin| {
+        let owner = wallet.pubkey();
+        let at = (m.ticks(price) * 0.5) as u64;
+        let stop = ix::trigger_args(
+            OrderSide::Ask,
+            perp_sdk::perp::TriggerDirection::AtOrBelow,
+            at,
+            at / 2,
+            1,
+        );
+        vec![
+            // Rent from the exchange's deployer, which pays for every transaction here.
+            ix::trigger_orders_create(owner, ex.venue.deployer.pubkey(), margin),
+            ix::trigger_place(owner, m.market, margin, stop, None),
+        ]
+    };
+    let rpc: Arc<dyn Cluster> = Arc::new(RpcCluster::new(ex.net.rpc_url(), Duration::from_secs(5)));
+    let ws = vec![UNREACHABLE_WS.to_string(), ex.net.pubsub_url()];
+    let stream = AccountStream::spawn(ws, rpc.clone(), m.market, Arc::new(Metrics::new()));
+    assert!(stream.trigger_accounts().is_none(), "down at first");
+    let wake = stream.trigger_wake();
+    let early = Keypair::new();
+    let margin = ex.venue.open(&early, m, 100).await.expect("open");
+    ex.venue
+        .must("stop", &place(&early, margin), &[&early])
+        .await
+        .expect("stop");
+
+    let held = |count: usize| {
+        let stream = stream.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                if let Some(held) = stream.trigger_accounts()
+                    && held.len() == count
+                {
+                    return held;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the stream never held {count} trigger accounts"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    let reconciled = held(1).await;
+    let orders = accounts::trigger_orders(&reconciled[0]).expect("trigger orders");
+    assert_eq!(
+        (orders.margin_account, orders.triggers.iter().count()),
+        (margin, 1)
+    );
+    // Each wake below must come from what follows it, not from a permit left before.
+    let woken = || async {
+        tokio::time::timeout(Duration::from_secs(10), wake.notified())
+            .await
+            .is_ok()
+    };
+    let drain = || async {
+        while tokio::time::timeout(Duration::from_millis(300), wake.notified())
+            .await
+            .is_ok()
+        {}
+    };
+
+    drain().await;
+    let late = Keypair::new();
+    let late_margin = ex.venue.open(&late, m, 100).await.expect("open");
+    ex.venue
+        .must("stop", &place(&late, late_margin), &[&late])
+        .await
+        .expect("stop");
+    assert!(woken().await, "a placed trigger wakes the task");
+    held(2).await;
+
+    drain().await;
+    m.feeder.set(&ex.venue.ledger, price * 0.99).await;
+    assert!(woken().await, "a price wakes the task");
+
+    let keeper = keeper_on(&rpc, Arc::new(Metrics::new()));
+    let mut task = TriggerExecutor::new(
+        m.market,
+        solana_sdk::pubkey::Pubkey::new_unique(),
+        perp_keeper::backoff::Backoff::new(1, 1),
+    )
+    .with_watched(TriggerAccounts::default())
+    .with_stream(stream.clone());
+    let pass = task.tick(&keeper).await.expect("pass");
+    assert_eq!((pass.accounts, pass.triggers, pass.due), (2, 2, 0));
 }

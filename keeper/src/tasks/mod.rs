@@ -63,21 +63,27 @@ macro_rules! pass_is_tick {
     )*};
 }
 
-#[async_trait::async_trait]
-impl Pass for liquidator::Liquidator {
-    async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError> {
-        self.tick(k).await.map(drop)
-    }
+/// A task driven by the account stream's changes: its pass is its `tick`, woken by its `wake`.
+macro_rules! pass_is_tick_woken {
+    ($($task:ty),* $(,)?) => {$(
+        #[async_trait::async_trait]
+        impl Pass for $task {
+            async fn pass(&mut self, k: &Keeper) -> Result<(), KeeperError> {
+                self.tick(k).await.map(drop)
+            }
 
-    fn wake(&self) -> Option<Arc<tokio::sync::Notify>> {
-        Some(self.wake())
-    }
+            fn wake(&self) -> Option<Arc<tokio::sync::Notify>> {
+                Some(<$task>::wake(self))
+            }
+        }
+    )*};
 }
+
+pass_is_tick_woken!(liquidator::Liquidator, triggers::TriggerExecutor);
 
 pass_is_tick!(
     events::EventConsumer,
     funding::FundingCranker,
     risk::RiskCranker,
-    triggers::TriggerExecutor,
     unwind::Unwinder,
 );

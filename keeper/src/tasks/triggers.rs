@@ -1,7 +1,12 @@
 //! Trigger executor: fires the market's due trigger orders (stop-loss, take-profit, brackets;
-//! docs/triggers.md). Each pass reads the trigger accounts of the margin accounts that say they
-//! have one (the liquidator, which follows every margin account over the stream, keeps the set:
-//! `TriggerAccounts`; alone, the task lists them with `getProgramAccounts`), judges every trigger with the engine's own rule
+//! docs/triggers.md). Like the liquidator, it is driven by changes: with the account stream up,
+//! each pass reads the market's trigger accounts as the stream holds them (no RPC request for
+//! them), and the stream wakes it at once when a trigger account, the market or an oracle
+//! changes — a stop is judged in the pass after the price that makes it due, not at the next
+//! timer (which stays, for expiries and as the floor while nothing changes). With the stream
+//! down it reads the trigger accounts of the margin accounts that say they have one (the
+//! liquidator, which follows every margin account, keeps the set: `TriggerAccounts`; alone, the
+//! task lists them with `getProgramAccounts`). It judges every trigger with the engine's own rule
 //! (`TriggerOrder::is_due` on the band `trigger_execute` reads: every valid source, lowest to
 //! highest), and executes the due ones farthest past their trigger price first, expired ones
 //! last (their removal earns nothing), one per account a pass, skipping delegates' triggers
@@ -19,6 +24,7 @@ use crate::backoff::Backoff;
 use crate::error::KeeperError;
 use crate::sender::Sent;
 use crate::snapshot::MarketSnapshot;
+use crate::stream::AccountStream;
 use perp_sdk::TxOutcome;
 use perp_sdk::accounts;
 use perp_sdk::events::in_logs;
@@ -73,6 +79,9 @@ pub struct TriggerExecutor {
     failing: std::collections::HashSet<Pubkey>,
     /// Whose trigger accounts to read (`None`: list them, `getProgramAccounts`).
     watched: Option<TriggerAccounts>,
+    /// The trigger accounts streamed (read while it is up) and what wakes the next pass.
+    stream: Option<AccountStream>,
+    wake: Arc<tokio::sync::Notify>,
 }
 
 /// A due trigger and how far the index is past its trigger price (bps of it; larger first).
@@ -92,7 +101,21 @@ impl TriggerExecutor {
             backoff,
             failing: Default::default(),
             watched: None,
+            stream: None,
+            wake: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// Reads the trigger accounts from `stream` while it is up, woken by its changes.
+    pub fn with_stream(mut self, stream: AccountStream) -> Self {
+        self.wake = stream.trigger_wake();
+        self.stream = Some(stream);
+        self
+    }
+
+    /// What wakes the next pass before its timer (see `with_stream`).
+    pub fn wake(&self) -> Arc<tokio::sync::Notify> {
+        self.wake.clone()
     }
 
     /// Reads the trigger accounts of `watched`'s margin accounts instead of listing them.
@@ -101,9 +124,17 @@ impl TriggerExecutor {
         self
     }
 
-    /// The market's trigger accounts: those of the watched margin accounts (one
-    /// `getMultipleAccounts` per hundred), or, unwatched, every one the program lists.
+    /// The market's trigger accounts: as the stream holds them while it is up; otherwise those
+    /// of the watched margin accounts (one `getMultipleAccounts` per hundred), or, unwatched,
+    /// every one the program lists.
     async fn trigger_accounts(&self, k: &Keeper) -> Result<Vec<Account>, KeeperError> {
+        if let Some(held) = self
+            .stream
+            .as_ref()
+            .and_then(AccountStream::trigger_accounts)
+        {
+            return Ok(held);
+        }
         let cluster = k.sender.cluster.as_ref();
         let Some(watched) = &self.watched else {
             let listed = cluster
