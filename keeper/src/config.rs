@@ -96,14 +96,15 @@ pub struct Tuning {
     /// The liquidator follows the accounts over PubSub (`programSubscribe`), polling only
     /// while the stream is down; false: it always polls.
     pub stream: bool,
-    /// Seconds between full listings while the stream is up.
+    /// Seconds between full listings while the stream is up (the liquidator's of the margin
+    /// accounts, the trigger task's of the trigger accounts).
     pub stream_rescan_secs: i64,
     /// How often the keeper closes the positions its liquidations left it, and the worst price
     /// it accepts, in bps from the index (0: it keeps its inventory).
     pub unwind_interval_ms: u64,
     pub unwind_slippage_bps: u32,
     /// How often the keeper looks for due trigger orders at the least (with the stream up, a
-    /// change of a trigger account, the market or an oracle wakes it sooner), and how many it
+    /// change of a trigger account or an oracle wakes it sooner), and how many it
     /// executes per pass (farthest past their trigger price first; 0 executes none).
     pub triggers_interval_ms: u64,
     pub max_triggers_per_tick: usize,

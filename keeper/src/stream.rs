@@ -15,8 +15,11 @@
 //!
 //! The market's trigger-order accounts are streamed the same way (a second `programSubscribe`,
 //! with their filters, reconciled by their own snapshot) and held whole for the trigger task
-//! (`trigger_accounts`), which a change of one, or of the market or an oracle, wakes
-//! (`trigger_wake`): a stop is judged when the index moves, not at its next timer.
+//! (`trigger_accounts`), which a change of one, or of an oracle, wakes (`trigger_wake`): a stop
+//! is judged when the index moves, not at its next timer. Their snapshot failing (an endpoint
+//! that caps the listing) leaves only them down: the trigger task reads them as it does while
+//! the stream is down, and reconciles them itself (`reconcile_triggers`), as it does now and
+//! then while it is up (a closed account sends no notification, and an endpoint may drop some).
 
 use crate::metrics::Metrics;
 use futures::StreamExt;
@@ -44,7 +47,12 @@ use tokio::sync::Notify;
 enum Note {
     Account(Pubkey, u64, Option<Account>),
     Trigger(Pubkey, u64, Option<Account>),
-    Prices,
+    /// The market or its event queue changed (`false`), or an oracle (`true`).
+    Prices {
+        oracle: bool,
+    },
+    /// A subscription ended: the stream is no longer whole.
+    Ended,
 }
 
 /// What the stream holds: each account with the slot it was seen at, and what changed since
@@ -66,7 +74,8 @@ impl State {
             return;
         }
         if account.is_none() && self.whole {
-            // Its slot stays, so an older notification cannot bring it back.
+            // Its slot stays (until the next snapshot), so an older notification cannot bring
+            // it back.
             self.changed.remove(&key);
             self.slots.insert(key, slot);
             return;
@@ -88,7 +97,18 @@ impl State {
     /// (a lying endpoint's, before it was dropped) gives way to the snapshot.
     fn reconcile(&mut self, slot: u64, listed: Vec<(Pubkey, Account)>, complete: bool) {
         let most = plausible_slot(slot, Duration::ZERO);
-        self.slots.retain(|_, held| *held <= most);
+        let changed = &mut self.changed;
+        let whole = self.whole;
+        self.slots.retain(|key, held| {
+            let keep = *held <= most
+                // A closed account's slot kept before this snapshot: the snapshot answers for
+                // it now.
+                && !(whole && *held < slot && !changed.contains_key(key));
+            if !keep && whole {
+                changed.remove(key);
+            }
+            keep
+        });
         if complete {
             let present: std::collections::HashSet<Pubkey> =
                 listed.iter().map(|(k, _)| *k).collect();
@@ -135,6 +155,8 @@ pub struct AccountStream {
     /// The market's trigger-order accounts, held whole.
     triggers: Arc<Mutex<State>>,
     up: Arc<AtomicBool>,
+    /// The trigger accounts reconciled since the stream came up.
+    triggers_up: Arc<AtomicBool>,
     wake: Arc<Notify>,
     trigger_wake: Arc<Notify>,
 }
@@ -155,13 +177,30 @@ impl AccountStream {
         self.trigger_wake.clone()
     }
 
-    /// The market's trigger-order accounts as the stream holds them, while it is up.
+    /// The market's trigger-order accounts as the stream holds them, while it is up and they
+    /// are reconciled.
     pub fn trigger_accounts(&self) -> Option<Vec<Account>> {
-        if !self.is_up() {
+        if !self.is_up() || !self.triggers_up.load(Ordering::Acquire) {
             return None;
         }
         let held = self.triggers.lock().expect("stream state");
         Some(held.changed.values().flatten().cloned().collect())
+    }
+
+    /// Reconciles the trigger accounts with `listed`, read at `slot` or later (the trigger
+    /// task's own reading; `complete`: every one that exists), while the stream is up. Only a
+    /// complete reading makes them up.
+    pub fn reconcile_triggers(&self, slot: u64, listed: Vec<(Pubkey, Account)>, complete: bool) {
+        if !self.is_up() {
+            return;
+        }
+        self.triggers
+            .lock()
+            .expect("stream state")
+            .reconcile(slot, listed, complete);
+        if complete {
+            self.triggers_up.store(true, Ordering::Release);
+        }
     }
 
     /// The accounts changed since the last call (`None`: closed), while the stream is up.
@@ -187,6 +226,7 @@ impl AccountStream {
                 ..State::default()
             })),
             up: Arc::new(AtomicBool::new(false)),
+            triggers_up: Arc::new(AtomicBool::new(false)),
             wake: Arc::new(Notify::new()),
             trigger_wake: Arc::new(Notify::new()),
         };
@@ -195,6 +235,9 @@ impl AccountStream {
     }
 
     fn set_up(&self, up: bool, market: &str, metrics: &Metrics) {
+        if !up {
+            self.triggers_up.store(false, Ordering::Release);
+        }
         self.up.store(up, Ordering::Release);
         metrics
             .stream_up
@@ -262,7 +305,8 @@ impl AccountStream {
                 Some(config(&accounts::trigger_orders_filters(market))),
             )
             .await?;
-        // An account that no longer passes the filters (closed) arrives without data.
+        // An account that no longer passes the filters (closed) arrives without data, where the
+        // endpoint notifies it at all (not all do: the full listings now and then cover that).
         let decoded = |note: solana_rpc_client_api::response::Response<
             solana_rpc_client_api::response::RpcKeyedAccount,
         >| {
@@ -274,12 +318,17 @@ impl AccountStream {
                 .filter(|a| !a.data.is_empty());
             Some((key, note.context.slot, account))
         };
-        let accounts = accounts.filter_map(move |note| async move {
-            decoded(note).map(|(key, slot, account)| Note::Account(key, slot, account))
-        });
-        let triggers = triggers.filter_map(move |note| async move {
-            decoded(note).map(|(key, slot, account)| Note::Trigger(key, slot, account))
-        });
+        let ended = || futures::stream::once(async { Note::Ended });
+        let accounts = accounts
+            .filter_map(move |note| async move {
+                decoded(note).map(|(key, slot, account)| Note::Account(key, slot, account))
+            })
+            .chain(ended());
+        let triggers = triggers
+            .filter_map(move |note| async move {
+                decoded(note).map(|(key, slot, account)| Note::Trigger(key, slot, account))
+            })
+            .chain(ended());
         // The market and its oracles: which oracles is the market's to say.
         let market_account = rpc
             .account(market)
@@ -288,9 +337,11 @@ impl AccountStream {
         let decoded = accounts::market(&market_account)?;
         let oracles = OracleSnapshot::keys(&decoded);
         // The event queue too: a fill queued against an account changes how it is judged.
-        let watched = [*market, decoded.event_queue]
+        // Only an oracle's change wakes the trigger task (the market and the queue change with
+        // every fill; a trigger fires on the index).
+        let watched = [(*market, false), (decoded.event_queue, false)]
             .into_iter()
-            .chain(oracles.into_iter().flatten());
+            .chain(oracles.into_iter().flatten().map(|o| (o, true)));
         // Only the change matters (the liquidator reads them itself): no data, where the
         // endpoint honours a data slice (the queue is 70 KB).
         let config = RpcAccountInfoConfig {
@@ -303,10 +354,15 @@ impl AccountStream {
             ..RpcAccountInfoConfig::default()
         };
         let mut prices = Vec::new();
-        for key in watched {
+        for (key, oracle) in watched {
             let (changes, _unsubscribe) =
                 client.account_subscribe(&key, Some(config.clone())).await?;
-            prices.push(changes.map(|_| Note::Prices));
+            prices.push(
+                changes
+                    .map(move |_| Note::Prices { oracle })
+                    .chain(ended())
+                    .boxed(),
+            );
         }
         let mut notes = futures::stream::select_all([
             accounts.boxed(),
@@ -331,12 +387,14 @@ impl AccountStream {
                 &perp_sdk::perp::ID,
                 &accounts::trigger_orders_filters(market),
             )
-            .await?;
-        self.triggers
-            .lock()
-            .expect("stream state")
-            .reconcile(snapshot_slot, triggers, true);
+            .await;
         self.set_up(true, name, metrics);
+        match triggers {
+            Ok(listed) => self.reconcile_triggers(snapshot_slot, listed, true),
+            Err(e) => {
+                tracing::warn!(url, market = %name, error = %e, "trigger accounts not listed; the trigger task reconciles them itself");
+            }
+        }
         self.wake.notify_one();
         self.trigger_wake.notify_one();
         tracing::info!(
@@ -352,11 +410,15 @@ impl AccountStream {
                 Note::Trigger(key, slot, account) => {
                     (&self.triggers, &self.trigger_wake, key, slot, account)
                 }
-                Note::Prices => {
+                Note::Prices { oracle } => {
                     self.wake.notify_one();
-                    self.trigger_wake.notify_one();
+                    if oracle {
+                        self.trigger_wake.notify_one();
+                    }
                     continue;
                 }
+                // One subscription alone cannot go on: the stream would be up, not whole.
+                Note::Ended => return Ok(()),
             };
             if slot > plausible_slot(anchor_slot, anchor.elapsed()) {
                 // The cluster may run faster than the bound's pace: ask it where it is.
@@ -464,9 +526,11 @@ mod tests {
         s.offer(b, 11, Some(account(2)));
         let held: Vec<_> = s.changed.values().flatten().collect();
         assert_eq!(held, [&account(3)]);
-        // A snapshot that no longer lists `a` (closed while the stream was down) drops it.
+        // A snapshot that no longer lists `a` (closed while the stream was down) drops it, and
+        // answers for `b` now: its kept slot goes.
         s.reconcile(20, vec![], true);
         assert!(s.changed.is_empty());
+        assert_eq!(s.slots, HashMap::from([(a, 20)]));
     }
 
     #[test]

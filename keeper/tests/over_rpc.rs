@@ -233,9 +233,11 @@ async fn the_account_stream_reconciles_what_changed_while_it_was_down() {
 }
 
 /// Issue 26: the trigger task driven by the stream, as the liquidator is. A trigger placed
-/// while the stream is down arrives with the snapshot that reconciles it; one placed later
+/// before the stream came up arrives with the snapshot that reconciles it; one placed later
 /// arrives as a notification and wakes the task; so does a price. A pass reads the trigger
-/// accounts the stream holds, not the set the liquidator keeps for polling (empty here).
+/// accounts the stream holds, not the set the liquidator keeps for polling (empty here); a due
+/// trigger is read again before it is executed, so one executed already is not tried again; and
+/// the task's own listing (`stream_rescan_secs`) drops an account closed without a notification.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_trigger_task_reads_streamed_triggers_and_a_price_wakes_it() {
     use perp_keeper::tasks::triggers::{TriggerAccounts, TriggerExecutor};
@@ -243,10 +245,10 @@ async fn the_trigger_task_reads_streamed_triggers_and_a_price_wakes_it() {
     let ex = quiet_exchange().await;
     let m = &ex.venue.markets[0];
     let price = m.feeder.price();
-    // A stop far below the index: never due here.
-    let place = |wallet: &Keypair, margin| {
+    // A stop `below` times the index: due at once above 1, never here below.
+    let place = |wallet: &Keypair, margin, below: f64| {
         let owner = wallet.pubkey();
-        let at = (m.ticks(price) * 0.5) as u64;
+        let at = (m.ticks(price) * below) as u64;
         let stop = ix::trigger_args(
             OrderSide::Ask,
             perp_sdk::perp::TriggerDirection::AtOrBelow,
@@ -260,17 +262,17 @@ async fn the_trigger_task_reads_streamed_triggers_and_a_price_wakes_it() {
             ix::trigger_place(owner, m.market, margin, stop, None),
         ]
     };
+    let early = Keypair::new();
+    let margin = ex.venue.open(&early, m, 100).await.expect("open");
+    ex.venue
+        .must("stop", &place(&early, margin, 0.5), &[&early])
+        .await
+        .expect("stop");
     let rpc: Arc<dyn Cluster> = Arc::new(RpcCluster::new(ex.net.rpc_url(), Duration::from_secs(5)));
     let ws = vec![UNREACHABLE_WS.to_string(), ex.net.pubsub_url()];
     let stream = AccountStream::spawn(ws, rpc.clone(), m.market, Arc::new(Metrics::new()));
     assert!(stream.trigger_accounts().is_none(), "down at first");
     let wake = stream.trigger_wake();
-    let early = Keypair::new();
-    let margin = ex.venue.open(&early, m, 100).await.expect("open");
-    ex.venue
-        .must("stop", &place(&early, margin), &[&early])
-        .await
-        .expect("stop");
 
     let held = |count: usize| {
         let stream = stream.clone();
@@ -309,11 +311,11 @@ async fn the_trigger_task_reads_streamed_triggers_and_a_price_wakes_it() {
         {}
     };
 
-    drain().await;
     let late = Keypair::new();
     let late_margin = ex.venue.open(&late, m, 100).await.expect("open");
+    drain().await;
     ex.venue
-        .must("stop", &place(&late, late_margin), &[&late])
+        .must("stop", &place(&late, late_margin, 0.5), &[&late])
         .await
         .expect("stop");
     assert!(woken().await, "a placed trigger wakes the task");
@@ -323,14 +325,102 @@ async fn the_trigger_task_reads_streamed_triggers_and_a_price_wakes_it() {
     m.feeder.set(&ex.venue.ledger, price * 0.99).await;
     assert!(woken().await, "a price wakes the task");
 
-    let keeper = keeper_on(&rpc, Arc::new(Metrics::new()));
-    let mut task = TriggerExecutor::new(
-        m.market,
-        solana_sdk::pubkey::Pubkey::new_unique(),
-        perp_keeper::backoff::Backoff::new(1, 1),
-    )
-    .with_watched(TriggerAccounts::default())
-    .with_stream(stream.clone());
-    let pass = task.tick(&keeper).await.expect("pass");
+    // The executor: a funded signer with its own margin account, which earns the fee.
+    let signer = Keypair::new();
+    ex.venue.fund(&signer.pubkey(), 0, 1).await.expect("fund");
+    let keeper_account = ex.venue.open(&signer, m, 10).await.expect("open");
+    let mut keeper = keeper_on(&rpc, Arc::new(Metrics::new()));
+    keeper.sender = Sender::new(rpc.clone(), Arc::new(signer), FeePolicy::fixed(0));
+    let task = |keeper_account| {
+        TriggerExecutor::new(
+            m.market,
+            keeper_account,
+            perp_keeper::backoff::Backoff::new(1, 1),
+        )
+        .with_watched(TriggerAccounts::default())
+        .with_stream(stream.clone())
+    };
+    let mut executor = task(keeper_account);
+    let pass = executor.tick(&keeper).await.expect("pass");
     assert_eq!((pass.accounts, pass.triggers, pass.due), (2, 2, 0));
+
+    // A stop due at once on the early account, which holds no position: the program removes it
+    // (nothing to reduce). The next pass, before or after the stream has seen that, sends
+    // nothing.
+    ex.venue
+        .must(
+            "due stop",
+            &[place(&early, margin, 2.0).remove(1)],
+            &[&early],
+        )
+        .await
+        .expect("due stop");
+    held(2).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let first = loop {
+        let pass = executor.tick(&keeper).await.expect("pass");
+        if pass.due > 0 || Instant::now() > deadline {
+            break pass;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        (first.due, first.removed, first.failed),
+        (1, 1, 0),
+        "{:?}",
+        first.failures
+    );
+    let again = executor.tick(&keeper).await.expect("pass");
+    assert_eq!((again.removed, again.raced, again.failed), (0, 0, 0));
+
+    // A due stop on the late account, seen by the stream; then its trigger account closed,
+    // which the local PubSub, like others, does not notify (the account no longer passes the
+    // filters). The stream still holds the stop, due: read again, it is gone, and nothing is
+    // sent. A listing (every `stream_rescan_secs`; here now) then drops the closed account from
+    // what the stream holds.
+    ex.venue
+        .must(
+            "due stop",
+            &[place(&late, late_margin, 2.0).remove(1)],
+            &[&late],
+        )
+        .await
+        .expect("due stop");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !stream.trigger_accounts().is_some_and(|held| {
+        held.iter()
+            .filter_map(|a| accounts::trigger_orders(a).ok())
+            .any(|o| o.margin_account == late_margin && o.triggers.iter().count() == 2)
+    }) {
+        assert!(Instant::now() < deadline, "the due stop never streamed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ex.venue
+        .must(
+            "close",
+            &[ix::trigger_orders_close(
+                late.pubkey(),
+                late_margin,
+                ex.venue.deployer.pubkey(),
+            )],
+            &[&late],
+        )
+        .await
+        .expect("close");
+    let phantom = executor.tick(&keeper).await.expect("pass");
+    assert_eq!(
+        (
+            phantom.executed.len(),
+            phantom.removed,
+            phantom.raced,
+            phantom.failed
+        ),
+        (0, 0, 0, 0),
+        "{:?}",
+        phantom.failures
+    );
+    keeper.tuning.stream_rescan_secs = 0;
+    let pass = executor.tick(&keeper).await.expect("pass");
+    assert_eq!(pass.accounts, 1);
+    assert_eq!(stream.trigger_accounts().map(|held| held.len()), Some(1));
 }

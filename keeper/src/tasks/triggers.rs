@@ -82,6 +82,8 @@ pub struct TriggerExecutor {
     /// The trigger accounts streamed (read while it is up) and what wakes the next pass.
     stream: Option<AccountStream>,
     wake: Arc<tokio::sync::Notify>,
+    /// When (chain unix time) every trigger account was last read while streaming.
+    last_rescan: Option<i64>,
 }
 
 /// A due trigger and how far the index is past its trigger price (bps of it; larger first).
@@ -103,6 +105,7 @@ impl TriggerExecutor {
             watched: None,
             stream: None,
             wake: Arc::new(tokio::sync::Notify::new()),
+            last_rescan: None,
         }
     }
 
@@ -124,26 +127,60 @@ impl TriggerExecutor {
         self
     }
 
-    /// The market's trigger accounts: as the stream holds them while it is up; otherwise those
-    /// of the watched margin accounts (one `getMultipleAccounts` per hundred), or, unwatched,
-    /// every one the program lists.
-    async fn trigger_accounts(&self, k: &Keeper) -> Result<Vec<Account>, KeeperError> {
-        if let Some(held) = self
-            .stream
-            .as_ref()
-            .and_then(AccountStream::trigger_accounts)
-        {
-            return Ok(held);
+    /// The market's trigger accounts, and whether they are the stream's copies (a due one is
+    /// then read again before it is executed: the stream may hold an account closed since, or
+    /// miss a change an endpoint dropped). While the stream is up, its copies, except every
+    /// `stream_rescan_secs` (and at start) when they are all listed and the stream reconciled
+    /// with what was listed at `slot` or later; while it is down, or its trigger accounts
+    /// are not reconciled, a reading.
+    async fn trigger_accounts(
+        &mut self,
+        k: &Keeper,
+        slot: u64,
+        now: i64,
+    ) -> Result<(Vec<Account>, bool), KeeperError> {
+        let accounts = |read: Vec<(Pubkey, Account)>| read.into_iter().map(|(_, a)| a).collect();
+        let Some(stream) = self.stream.clone().filter(AccountStream::is_up) else {
+            return Ok((accounts(self.read(k, false).await?.0), false));
+        };
+        let rescan_due = self
+            .last_rescan
+            .is_none_or(|at| now.saturating_sub(at) >= k.tuning.stream_rescan_secs);
+        if !rescan_due {
+            return Ok(match stream.trigger_accounts() {
+                Some(held) => (held, true),
+                // Their snapshot failed, and so did the last listing: the watched ones.
+                None => (accounts(self.read(k, false).await?.0), false),
+            });
         }
+        let (read, complete) = self.read(k, true).await?;
+        stream.reconcile_triggers(slot, read.clone(), complete);
+        self.last_rescan = Some(now);
+        Ok((accounts(read), false))
+    }
+
+    /// Reads the market's trigger accounts: those of the watched margin accounts (one
+    /// `getMultipleAccounts` per hundred), or every one the program lists when unwatched or
+    /// `listed` is asked for (then the watched ones if the listing fails). Whether it is every
+    /// one (a listing).
+    async fn read(
+        &self,
+        k: &Keeper,
+        listed: bool,
+    ) -> Result<(Vec<(Pubkey, Account)>, bool), KeeperError> {
         let cluster = k.sender.cluster.as_ref();
-        let Some(watched) = &self.watched else {
-            let listed = cluster
-                .program_accounts(
-                    &perp_sdk::perp::ID,
-                    &accounts::trigger_orders_filters(&self.market),
-                )
-                .await?;
-            return Ok(listed.into_iter().map(|(_, a)| a).collect());
+        let filters = accounts::trigger_orders_filters(&self.market);
+        let listing = || cluster.program_accounts(&perp_sdk::perp::ID, &filters);
+        let watched = match (&self.watched, listed) {
+            (None, _) => return Ok((listing().await?, true)),
+            (Some(watched), false) => watched,
+            (Some(watched), true) => match listing().await {
+                Ok(all) => return Ok((all, true)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "trigger accounts not listed; reading the watched ones");
+                    watched
+                }
+            },
         };
         let keys: Vec<Pubkey> = watched
             .lock()
@@ -151,18 +188,54 @@ impl TriggerExecutor {
             .iter()
             .map(pda::trigger_orders_pda)
             .collect();
-        Ok(cluster
-            .accounts(&keys)
-            .await?
+        let read = cluster.accounts(&keys).await?;
+        Ok((
+            keys.into_iter()
+                .zip(read)
+                .filter_map(|(key, a)| Some((key, a?)))
+                .collect(),
+            false,
+        ))
+    }
+
+    /// Of `due`, judged on the stream's copies, those still due as their accounts read now
+    /// (one `getMultipleAccounts`): not closed, the trigger still there and due.
+    async fn still_due(
+        &self,
+        k: &Keeper,
+        due: Vec<Due>,
+        snap: &MarketSnapshot,
+        band: &PriceBand,
+        now: i64,
+    ) -> Result<Vec<Due>, KeeperError> {
+        let keys: Vec<Pubkey> = due
+            .iter()
+            .map(|d| pda::trigger_orders_pda(&d.account))
+            .collect();
+        let read = k.sender.cluster.accounts(&keys).await?;
+        Ok(due
             .into_iter()
-            .flatten()
+            .zip(read)
+            .filter(|(d, account)| {
+                account
+                    .as_ref()
+                    .and_then(|a| accounts::trigger_orders(a).ok())
+                    .is_some_and(|orders| {
+                        orders
+                            .triggers
+                            .iter()
+                            .any(|t| t.id == d.id && urgency(t, snap, band, now).is_some())
+                    })
+            })
+            .map(|(d, _)| d)
             .collect())
     }
 
     pub async fn tick(&mut self, k: &Keeper) -> Result<TriggerPass, KeeperError> {
         let cluster = k.sender.cluster.as_ref();
         let snap = MarketSnapshot::fetch(cluster, self.market).await?;
-        let listed = self.trigger_accounts(k).await?;
+        let now = snap.clock.unix_timestamp;
+        let (listed, held) = self.trigger_accounts(k, snap.clock.slot, now).await?;
         let mut pass = TriggerPass {
             accounts: listed.len(),
             ..TriggerPass::default()
@@ -172,7 +245,6 @@ impl TriggerExecutor {
             pass.no_price = true;
             return Ok(pass);
         };
-        let now = snap.clock.unix_timestamp;
         let mut due = Vec::new();
         let mut live = std::collections::HashSet::new();
         for account in &listed {
@@ -204,13 +276,16 @@ impl TriggerExecutor {
         self.backoff.retain(|key| live.contains(key));
         let holders: std::collections::HashSet<Pubkey> = live.iter().map(|(m, _)| *m).collect();
         self.failing.retain(|a| holders.contains(a));
-        let due = chosen(
+        let mut due = chosen(
             due,
             &self.backoff,
             &self.failing,
             now,
             k.tuning.max_triggers_per_tick,
         );
+        if held && !due.is_empty() {
+            due = self.still_due(k, due, &snap, &band, now).await?;
+        }
         let m = &snap.market;
         for d in &due {
             let accounts = TriggerExecuteAccounts {
