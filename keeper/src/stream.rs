@@ -101,9 +101,9 @@ impl State {
         let whole = self.whole;
         self.slots.retain(|key, held| {
             let keep = *held <= most
-                // A closed account's slot kept before this snapshot: the snapshot answers for
-                // it now.
-                && !(whole && *held < slot && !changed.contains_key(key));
+                // A closed account's slot kept before this snapshot: a complete snapshot
+                // answers for it now.
+                && !(whole && complete && *held < slot && !changed.contains_key(key));
             if !keep && whole {
                 changed.remove(key);
             }
@@ -185,6 +185,15 @@ impl AccountStream {
         }
         let held = self.triggers.lock().expect("stream state");
         Some(held.changed.values().flatten().cloned().collect())
+    }
+
+    /// Offers what the trigger task read of some trigger accounts at `slot` or later (`None`:
+    /// closed): a closed account, which sends no notification, is no longer held.
+    pub fn offer_triggers(&self, slot: u64, read: Vec<(Pubkey, Option<Account>)>) {
+        let mut held = self.triggers.lock().expect("stream state");
+        for (key, account) in read {
+            held.offer(key, slot, account);
+        }
     }
 
     /// Reconciles the trigger accounts with `listed`, read at `slot` or later (the trigger
@@ -390,13 +399,15 @@ impl AccountStream {
             .await;
         self.set_up(true, name, metrics);
         match triggers {
-            Ok(listed) => self.reconcile_triggers(snapshot_slot, listed, true),
+            Ok(listed) => {
+                self.reconcile_triggers(snapshot_slot, listed, true);
+                self.trigger_wake.notify_one();
+            }
             Err(e) => {
                 tracing::warn!(url, market = %name, error = %e, "trigger accounts not listed; the trigger task reconciles them itself");
             }
         }
         self.wake.notify_one();
-        self.trigger_wake.notify_one();
         tracing::info!(
             url,
             market = name,
@@ -404,36 +415,64 @@ impl AccountStream {
             "account stream subscribed and reconciled"
         );
         while let Some(note) = notes.next().await {
-            // Which state the note changes, and whom it wakes.
-            let (held, wake, key, slot, account) = match note {
-                Note::Account(key, slot, account) => (&self.state, &self.wake, key, slot, account),
-                Note::Trigger(key, slot, account) => {
-                    (&self.triggers, &self.trigger_wake, key, slot, account)
-                }
-                Note::Prices { oracle } => {
-                    self.wake.notify_one();
-                    if oracle {
-                        self.trigger_wake.notify_one();
-                    }
-                    continue;
-                }
-                // One subscription alone cannot go on: the stream would be up, not whole.
-                Note::Ended => return Ok(()),
-            };
-            if slot > plausible_slot(anchor_slot, anchor.elapsed()) {
+            if let Note::Account(_, slot, _) | Note::Trigger(_, slot, _) = &note
+                && *slot > plausible_slot(anchor_slot, anchor.elapsed())
+            {
                 // The cluster may run faster than the bound's pace: ask it where it is.
                 anchor_slot = rpc.clock().await?.slot;
                 anchor = std::time::Instant::now();
                 let most = plausible_slot(anchor_slot, Duration::ZERO);
                 anyhow::ensure!(
-                    slot <= most,
+                    *slot <= most,
                     "a notification claims slot {slot}, beyond the cluster's {most} at most"
                 );
             }
-            held.lock().expect("stream state").offer(key, slot, account);
-            wake.notify_one();
+            if !self.apply(note) {
+                // One subscription alone cannot go on: the stream would be up, not whole.
+                return Ok(());
+            }
         }
         Ok(())
+    }
+}
+
+impl AccountStream {
+    /// Takes `note` into the state it changes and wakes whom it concerns: a margin account's
+    /// change the liquidator; a trigger account's the trigger task; the market's or the event
+    /// queue's the liquidator; an oracle's both. The trigger task only while its accounts are
+    /// reconciled (until then it polls on its timer, as while the stream is down). `false`: a
+    /// subscription ended.
+    fn apply(&self, note: Note) -> bool {
+        let triggers_up = self.triggers_up.load(Ordering::Acquire);
+        let wake_triggers = || {
+            if triggers_up {
+                self.trigger_wake.notify_one();
+            }
+        };
+        match note {
+            Note::Account(key, slot, account) => {
+                self.state
+                    .lock()
+                    .expect("stream state")
+                    .offer(key, slot, account);
+                self.wake.notify_one();
+            }
+            Note::Trigger(key, slot, account) => {
+                self.triggers
+                    .lock()
+                    .expect("stream state")
+                    .offer(key, slot, account);
+                wake_triggers();
+            }
+            Note::Prices { oracle } => {
+                self.wake.notify_one();
+                if oracle {
+                    wake_triggers();
+                }
+            }
+            Note::Ended => return false,
+        }
+        true
     }
 }
 
@@ -531,6 +570,37 @@ mod tests {
         s.reconcile(20, vec![], true);
         assert!(s.changed.is_empty());
         assert_eq!(s.slots, HashMap::from([(a, 20)]));
+    }
+
+    #[test]
+    fn each_change_wakes_the_task_it_concerns() {
+        use futures::FutureExt;
+        let stream = AccountStream {
+            state: Arc::default(),
+            triggers: Arc::default(),
+            up: Arc::new(AtomicBool::new(true)),
+            triggers_up: Arc::new(AtomicBool::new(true)),
+            wake: Arc::new(Notify::new()),
+            trigger_wake: Arc::new(Notify::new()),
+        };
+        // Which of (liquidator, trigger task) a note woke.
+        let woke = |note| {
+            assert!(stream.apply(note));
+            (
+                stream.wake.notified().now_or_never().is_some(),
+                stream.trigger_wake.notified().now_or_never().is_some(),
+            )
+        };
+        let key = Pubkey::new_unique();
+        assert_eq!(woke(Note::Account(key, 1, Some(account(1)))), (true, false));
+        assert_eq!(woke(Note::Trigger(key, 1, Some(account(2)))), (false, true));
+        assert_eq!(woke(Note::Prices { oracle: false }), (true, false));
+        assert_eq!(woke(Note::Prices { oracle: true }), (true, true));
+        // Trigger accounts not reconciled: the trigger task runs on its timer.
+        stream.triggers_up.store(false, Ordering::Release);
+        assert_eq!(woke(Note::Prices { oracle: true }), (true, false));
+        assert_eq!(woke(Note::Trigger(key, 2, None)), (false, false));
+        assert!(!stream.apply(Note::Ended), "a subscription ended");
     }
 
     #[test]

@@ -41,6 +41,10 @@ use solana_sdk::signer::Signer;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
+/// Seconds between the task's listings while the stream is up but its trigger accounts are not
+/// reconciled (their snapshot failed): sooner than `stream_rescan_secs`, not every pass.
+const UNRECONCILED_RESCAN_SECS: i64 = 10;
+
 /// What one pass saw and did.
 #[derive(Debug, Default)]
 pub struct TriggerPass {
@@ -127,25 +131,29 @@ impl TriggerExecutor {
         self
     }
 
-    /// The market's trigger accounts, and whether they are the stream's copies (a due one is
-    /// then read again before it is executed: the stream may hold an account closed since, or
-    /// miss a change an endpoint dropped). While the stream is up, its copies, except every
-    /// `stream_rescan_secs` (and at start) when they are all listed and the stream reconciled
-    /// with what was listed at `slot` or later; while it is down, or its trigger accounts
-    /// are not reconciled, a reading.
+    /// The market's trigger accounts, and whether they are the stream's copies (those with a
+    /// due trigger are then read again: `refreshed`). While the stream is up, its copies,
+    /// except every `stream_rescan_secs` (and at start) when they are all listed and the stream
+    /// reconciled with the listing; while it is down, or its trigger accounts are not
+    /// reconciled, a reading (and a listing every `UNRECONCILED_RESCAN_SECS`).
     async fn trigger_accounts(
         &mut self,
         k: &Keeper,
-        slot: u64,
+        snap: &MarketSnapshot,
         now: i64,
     ) -> Result<(Vec<Account>, bool), KeeperError> {
         let accounts = |read: Vec<(Pubkey, Account)>| read.into_iter().map(|(_, a)| a).collect();
         let Some(stream) = self.stream.clone().filter(AccountStream::is_up) else {
             return Ok((accounts(self.read(k, false).await?.0), false));
         };
+        // Not reconciled (their snapshot failed): tried again sooner.
+        let every = match stream.trigger_accounts() {
+            Some(_) => k.tuning.stream_rescan_secs,
+            None => k.tuning.stream_rescan_secs.min(UNRECONCILED_RESCAN_SECS),
+        };
         let rescan_due = self
             .last_rescan
-            .is_none_or(|at| now.saturating_sub(at) >= k.tuning.stream_rescan_secs);
+            .is_none_or(|at| now.saturating_sub(at) >= every);
         if !rescan_due {
             return Ok(match stream.trigger_accounts() {
                 Some(held) => (held, true),
@@ -154,6 +162,10 @@ impl TriggerExecutor {
             });
         }
         let (read, complete) = self.read(k, true).await?;
+        // The listing may come from another endpoint than the clock, up to the pool's lag
+        // behind it: reconciled at the oldest slot it may reflect, it never removes or
+        // overwrites a newer notification.
+        let slot = snap.clock.slot.saturating_sub(k.tuning.max_slot_lag);
         stream.reconcile_triggers(slot, read.clone(), complete);
         self.last_rescan = Some(now);
         Ok((accounts(read), false))
@@ -198,53 +210,68 @@ impl TriggerExecutor {
         ))
     }
 
-    /// Of `due`, judged on the stream's copies, those still due as their accounts read now
-    /// (one `getMultipleAccounts`): not closed, the trigger still there and due.
-    async fn still_due(
+    /// `listed`, the stream's copies, with every account holding a due (or expired) trigger
+    /// read again (one `getMultipleAccounts` per hundred): the stream may hold an account closed
+    /// since (which sends no notification), miss a change an endpoint dropped, or not yet show
+    /// the task's own last execution. What was read goes back into the stream (at the oldest
+    /// slot it may reflect), so a closed account is not held, nor read, again.
+    async fn refreshed(
         &self,
         k: &Keeper,
-        due: Vec<Due>,
+        listed: Vec<Account>,
         snap: &MarketSnapshot,
         band: &PriceBand,
         now: i64,
-    ) -> Result<Vec<Due>, KeeperError> {
-        let keys: Vec<Pubkey> = due
-            .iter()
-            .map(|d| pda::trigger_orders_pda(&d.account))
-            .collect();
-        let read = k.sender.cluster.accounts(&keys).await?;
-        Ok(due
-            .into_iter()
-            .zip(read)
-            .filter(|(d, account)| {
-                account
-                    .as_ref()
-                    .and_then(|a| accounts::trigger_orders(a).ok())
-                    .is_some_and(|orders| {
-                        orders
-                            .triggers
-                            .iter()
-                            .any(|t| t.id == d.id && urgency(t, snap, band, now).is_some())
-                    })
-            })
-            .map(|(d, _)| d)
-            .collect())
+    ) -> Result<Vec<Account>, KeeperError> {
+        let mut stale = Vec::new();
+        let mut kept = Vec::new();
+        for account in listed {
+            let due = accounts::trigger_orders(&account).ok().and_then(|orders| {
+                let due = orders
+                    .triggers
+                    .iter()
+                    .any(|t| t.by_delegate == 0 && urgency(t, snap, band, now).is_some());
+                due.then(|| pda::trigger_orders_pda(&orders.margin_account))
+            });
+            match due {
+                Some(key) => stale.push(key),
+                None => kept.push(account),
+            }
+        }
+        if stale.is_empty() {
+            return Ok(kept);
+        }
+        let read = k.sender.cluster.accounts(&stale).await?;
+        if let Some(stream) = &self.stream {
+            let slot = snap.clock.slot.saturating_sub(k.tuning.max_slot_lag);
+            stream.offer_triggers(slot, stale.into_iter().zip(read.iter().cloned()).collect());
+        }
+        kept.extend(read.into_iter().flatten());
+        Ok(kept)
     }
 
     pub async fn tick(&mut self, k: &Keeper) -> Result<TriggerPass, KeeperError> {
         let cluster = k.sender.cluster.as_ref();
         let snap = MarketSnapshot::fetch(cluster, self.market).await?;
         let now = snap.clock.unix_timestamp;
-        let (listed, held) = self.trigger_accounts(k, snap.clock.slot, now).await?;
+        let (listed, held) = self.trigger_accounts(k, &snap, now).await?;
+        let Some(band) = snap.band(Action::Liquidate) else {
+            return Ok(TriggerPass {
+                accounts: listed.len(),
+                no_price: true,
+                ..TriggerPass::default()
+            });
+        };
+        let listed = if held {
+            self.refreshed(k, listed, &snap, &band, now).await?
+        } else {
+            listed
+        };
         let mut pass = TriggerPass {
             accounts: listed.len(),
             ..TriggerPass::default()
         };
         let market = self.market.to_string();
-        let Some(band) = snap.band(Action::Liquidate) else {
-            pass.no_price = true;
-            return Ok(pass);
-        };
         let mut due = Vec::new();
         let mut live = std::collections::HashSet::new();
         for account in &listed {
@@ -276,16 +303,13 @@ impl TriggerExecutor {
         self.backoff.retain(|key| live.contains(key));
         let holders: std::collections::HashSet<Pubkey> = live.iter().map(|(m, _)| *m).collect();
         self.failing.retain(|a| holders.contains(a));
-        let mut due = chosen(
+        let due = chosen(
             due,
             &self.backoff,
             &self.failing,
             now,
             k.tuning.max_triggers_per_tick,
         );
-        if held && !due.is_empty() {
-            due = self.still_due(k, due, &snap, &band, now).await?;
-        }
         let m = &snap.market;
         for d in &due {
             let accounts = TriggerExecuteAccounts {
