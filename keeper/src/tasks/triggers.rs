@@ -1,10 +1,10 @@
 //! Trigger executor: fires the market's due trigger orders (stop-loss, take-profit, brackets;
 //! docs/triggers.md). Like the liquidator, it is driven by changes: with the account stream up,
-//! each pass reads the market's trigger accounts as the stream holds them (no RPC request for
-//! them), and the stream wakes it at once when a trigger account, the market or an oracle
-//! changes — a stop is judged in the pass after the price that makes it due, not at the next
-//! timer (which stays, for expiries and as the floor while nothing changes). With the stream
-//! down it reads the trigger accounts of the margin accounts that say they have one (the
+//! each pass judges the market's trigger accounts as the stream holds them (an RPC request only
+//! to read again those with a due trigger, `refreshed`, and for a full listing now and then),
+//! and the stream wakes it at once when a trigger account or an oracle changes — a stop is
+//! judged in the pass after the price that makes it due, not at the next timer (which stays,
+//! for expiries and as the floor while nothing changes). With the stream down it reads the trigger accounts of the margin accounts that say they have one (the
 //! liquidator, which follows every margin account, keeps the set: `TriggerAccounts`; alone, the
 //! task lists them with `getProgramAccounts`). It judges every trigger with the engine's own rule
 //! (`TriggerOrder::is_due` on the band `trigger_execute` reads: every valid source, lowest to
