@@ -319,6 +319,8 @@ try {
   await page.locator('[data-testid="position-row"]').waitFor({ state: "detached", timeout: 60_000 });
   figures.stopFiredAfterPriceMoveMs = Date.now() - clickedAt;
   await page.locator('[data-testid="trigger-row"]').first().waitFor({ state: "detached" });
+  // The app tells the trader, from the keeper's transaction's events.
+  await page.getByTestId("notice-ok").filter({ hasText: "Stop-loss fired: 1.00" }).waitFor();
   // The stop's sell in the trader's order history (the indexer's, from the keeper's transaction).
   await page.locator('[data-testid="my-order"][data-side="sell"][data-lots="100"]').first().waitFor();
   await shot("stop-fired");

@@ -37,6 +37,9 @@ interface Exchange {
   /** Signs and sends `instructions`, reporting progress as a notice tagged with `market` (with
    * what `outcome` reads of the landed transaction, if given); resolves to whether it landed. */
   run: (what: string, instructions: () => Promise<Instruction[]>, outcome?: (signature: Signature) => Promise<string | null>, market?: string) => Promise<boolean>;
+  /** Tells the trader of something done for them by someone else (a keeper firing their stop),
+   * as a notice of `kind` tagged with `market`. */
+  announce: (kind: "ok" | "error", text: string, market?: string, signature?: string) => void;
 }
 
 /** How long a settled notice stays, ms: a confirmation briefly, a refusal long enough to read.
@@ -112,6 +115,14 @@ export function ExchangeProvider({ config, children }: { config: AppConfig; chil
     [conn, session, program, update],
   );
 
-  const value = useMemo(() => ({ config, conn, program, session, setSession, notices, dismiss, run }), [config, conn, program, session, notices, dismiss, run]);
+  const announce = useCallback(
+    (kind: "ok" | "error", text: string, market?: string, signature?: string) => update({ id: nextNotice++, kind, text, market, signature }),
+    [update],
+  );
+
+  const value = useMemo(
+    () => ({ config, conn, program, session, setSession, notices, dismiss, run, announce }),
+    [config, conn, program, session, notices, dismiss, run, announce],
+  );
   return <Context.Provider value={value}>{children}</Context.Provider>;
 }

@@ -7,7 +7,16 @@
 
 import { getBase64Encoder, type Address, type Decoder, type Signature } from "@solana/kit";
 import { address as PROGRAM_ID, events as idlEvents } from "../../idl/perp.json";
-import { getBookEventLoggedDecoder, getOrderPlacedDecoder, type BookEventLogged, type OrderPlaced } from "../generated";
+import {
+  getBookEventLoggedDecoder,
+  getOrderPlacedDecoder,
+  getTriggerExecutedDecoder,
+  getTriggerRemovedDecoder,
+  type BookEventLogged,
+  type OrderPlaced,
+  type TriggerExecuted,
+  type TriggerRemoved,
+} from "../generated";
 import type { Connection } from "./connection";
 
 const PREFIX = "Program data: ";
@@ -56,35 +65,62 @@ export function eventsOf<T>(logs: readonly string[], name: string, decoder: Deco
 const bookDecoder = getBookEventLoggedDecoder();
 export const bookEvents = (logs: readonly string[]) => eventsOf(logs, "BookEventLogged", bookDecoder);
 
+const executedDecoder = getTriggerExecutedDecoder();
+const removedDecoder = getTriggerRemovedDecoder();
+/** What became of trigger orders in a transaction: executed, or removed (and why). */
+export const triggerEvents = (logs: readonly string[]): { executed: TriggerExecuted[]; removed: TriggerRemoved[] } => ({
+  executed: eventsOf(logs, "TriggerExecuted", executedDecoder),
+  removed: eventsOf(logs, "TriggerRemoved", removedDecoder),
+});
+
 /** What an order placement did, from its transaction's logs (null if the logs are gone). */
 export async function orderOutcome(conn: Connection, signature: Signature): Promise<OrderPlaced | null> {
   const tx = await conn.rpc.getTransaction(signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0, encoding: "json" }).send();
   return eventsOf(tx?.meta?.logMessages ?? [], "OrderPlaced", getOrderPlacedDecoder())[0] ?? null;
 }
 
-/** Calls `onEvents` with the book events of each successful transaction that mentions
- * `program`, until `signal` aborts; resubscribes with a backoff when the socket drops. */
-export async function watchBookEvents(
+/** Calls `onLogs` with the logs of each successful transaction that mentions `mention` (an
+ * account or a program), until `signal` aborts; resubscribes with a backoff when the socket
+ * drops. */
+export async function watchLogs(
   conn: Connection,
-  program: Address,
-  onEvents: (signature: Signature, events: BookEventLogged[]) => void,
+  mention: Address,
+  onLogs: (signature: Signature, logs: readonly string[]) => void,
   signal: AbortSignal,
 ): Promise<void> {
   for (let attempt = 0; !signal.aborted; attempt++) {
     try {
       const notifications = await conn.subscriptions
-        .logsNotifications({ mentions: [program] }, { commitment: "confirmed" })
+        .logsNotifications({ mentions: [mention] }, { commitment: "confirmed" })
         .subscribe({ abortSignal: signal });
       attempt = 0;
       for await (const n of notifications) {
         if (n.value.err) continue;
-        const events = bookEvents(n.value.logs ?? []);
-        if (events.length > 0) onEvents(n.value.signature, events);
+        onLogs(n.value.signature, n.value.logs ?? []);
       }
     } catch (e) {
       if (signal.aborted) return;
-      console.warn("watching the program's logs:", e);
+      console.warn(`watching the logs mentioning ${mention}:`, e);
     }
     await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 8000)));
   }
+}
+
+/** Calls `onEvents` with the book events of each successful transaction that mentions
+ * `program` (see `watchLogs`). */
+export function watchBookEvents(
+  conn: Connection,
+  program: Address,
+  onEvents: (signature: Signature, events: BookEventLogged[]) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  return watchLogs(
+    conn,
+    program,
+    (signature, logs) => {
+      const events = bookEvents(logs);
+      if (events.length > 0) onEvents(signature, events);
+    },
+    signal,
+  );
 }

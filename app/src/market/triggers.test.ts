@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { TriggerOrder, TriggerOrders } from "../generated";
-import { OrderSide, TriggerDirection, TriggerOrderKind } from "../generated";
+import { OrderSide, TriggerDirection, TriggerOrderKind, TriggerRemovalReason } from "../generated";
 import { MarketUnits } from "../format/units";
 import { FLAT_TRADER } from "../math/engine";
-import { activeTriggers, entryProtectionRefusal, triggerCaveat, freeTriggerSlots, parseProtection, protectionRefusal, protectionTriggers, triggerName } from "./triggers";
+import { activeTriggers, entryProtectionRefusal, triggerCaveat, freeTriggerSlots, parseProtection, protectionRefusal, protectionTriggers, triggerName, triggerNotice } from "./triggers";
 
 // SOL-PERP's units: a tick is 0.01 USDC, a lot 0.01 SOL; the index at 150.00 (15,000 ticks).
 const sol = new MarketUnits({ baseLotSize: 10_000_000n, quoteLotSize: 1n, tickSize: 100n, baseDecimals: 9, quoteDecimals: 6 });
@@ -106,5 +106,22 @@ describe("what keeps a trigger from doing all it says", () => {
   it("warns when it would act on a position it was not set for", () => {
     expect(triggerCaveat(stop, trader(0n), sol)).toBe("no position: it would act on your next long; cancel it if that is not what you want");
     expect(triggerCaveat(stop, trader(-5n), sol)).toBe("it closes a long, and you hold a short: it would do nothing now");
+  });
+});
+
+describe("what the trader is told when a keeper acts on a trigger", () => {
+  const who = { market: "M" as never, marginAccount: "A" as never, triggerId: 3n, clientOrderId: 0n };
+  const lots = (l: bigint) => `${l} lots`;
+  it("says a stop fired, and how much it closed", () => {
+    const executed = { ...who, executorAccount: "K" as never, baseLots: 100n, done: true, feeQuoteLots: 5n };
+    expect(triggerNotice({ executed }, "Stop-loss", lots)).toEqual({ kind: "ok", text: "Stop-loss fired: 100 lots closed at market" });
+    expect(triggerNotice({ executed: { ...executed, done: false } }, "Stop-loss", lots)?.text).toBe("Stop-loss fired: part of it, 100 lots closed at market");
+  });
+  it("warns when one was removed without firing, and says nothing of the trader's own cancel", () => {
+    const removed = (reason: TriggerRemovalReason) => triggerNotice({ removed: { ...who, reason } }, "Take-profit", lots);
+    expect(removed(TriggerRemovalReason.NothingToReduce)).toEqual({ kind: "error", text: "Take-profit removed: no position left to reduce" });
+    expect(removed(TriggerRemovalReason.Expired)?.text).toBe("Take-profit expired");
+    expect(removed(TriggerRemovalReason.Cancelled)).toBeNull();
+    expect(removed(TriggerRemovalReason.BracketFilled)).toBeNull();
   });
 });

@@ -3,8 +3,8 @@
 // crosses their price, linked as a bracket when both are set). Checked before signing: a stop
 // the index has already crossed would fire at once, which is never what the trader meant.
 
-import type { Trader, TriggerOrder, TriggerOrders } from "../generated";
-import { OrderSide, TriggerDirection, TriggerOrderKind, type TriggerArgsArgs } from "../generated";
+import type { Trader, TriggerExecuted, TriggerOrder, TriggerOrders, TriggerRemoved } from "../generated";
+import { OrderSide, TriggerDirection, TriggerOrderKind, TriggerRemovalReason, type TriggerArgsArgs } from "../generated";
 import type { MarketUnits } from "../format/units";
 import { reducibleLots, worstPriceTicks } from "../math/engine";
 
@@ -86,6 +86,33 @@ export function triggerName(t: Pick<TriggerOrder, "side" | "direction">): "Stop-
   const sells = t.side === OrderSide.Ask;
   const onFall = t.direction === TriggerDirection.AtOrBelow;
   return sells === onFall ? "Stop-loss" : "Take-profit";
+}
+
+/** What a removal means to the trader (null: nothing to tell — their own cancel has its own
+ * notice, and a bracket's other leg goes with the fired one's notice). */
+const REMOVED: Record<TriggerRemovalReason, string | null> = {
+  [TriggerRemovalReason.Cancelled]: null,
+  [TriggerRemovalReason.BracketFilled]: null,
+  [TriggerRemovalReason.Expired]: "expired",
+  [TriggerRemovalReason.NothingToReduce]: "removed: no position left to reduce",
+  [TriggerRemovalReason.MarginRefused]: "removed: its order was refused for margin",
+  [TriggerRemovalReason.Liquidated]: "removed by a liquidation",
+  [TriggerRemovalReason.DelegateChanged]: "removed: the delegate that set it changed",
+};
+
+/** The notice for what became of one of the trader's triggers, named `name` (as they last saw
+ * it; "Trigger" when unknown), or null when there is nothing to tell. */
+export function triggerNotice(
+  e: { executed: TriggerExecuted } | { removed: TriggerRemoved },
+  name: string,
+  formatLots: (lots: bigint) => string,
+): { kind: "ok" | "error"; text: string } | null {
+  if ("executed" in e) {
+    const { baseLots, done } = e.executed;
+    return { kind: "ok", text: `${name} fired: ${done ? "" : "part of it, "}${formatLots(baseLots)} closed at market` };
+  }
+  const why = REMOVED[e.removed.reason];
+  return why === null ? null : { kind: "error", text: `${name} ${why}` };
 }
 
 /** The triggers in use, oldest first. */

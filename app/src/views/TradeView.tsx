@@ -18,6 +18,7 @@ import { MyOrders } from "./MyOrders";
 import { OpenOrders, Positions } from "./Positions";
 import { ProtectionPanel } from "./Protection";
 import { Trades } from "./Trades";
+import { useTriggerNotices } from "./useTriggerNotices";
 
 // The chart library is the largest dependency; it loads beside the first render, not before it.
 const Chart = lazy(() => import("./Chart"));
@@ -28,6 +29,8 @@ export function TradeView({ cfg }: { cfg: MarketConfig }) {
   const s = useTradingState(cfg);
   const { market, units, ref } = s;
   const account = s.margin.value;
+  // A keeper firing (or removing) one of the trader's triggers is told as a notice.
+  useTriggerNotices(cfg.market, s.triggers.value, units, cfg.symbol);
   // The index as the oracle accounts read now (the stored one lags the last keeper crank).
   const live = useLiveIndex(market, now);
   const liveIndex = live?.index ?? null;
