@@ -55,8 +55,13 @@ export function eventsOf<T>(logs: readonly string[], name: string, decoder: Deco
       continue;
     }
     if (bytes.length < 8 || !discriminator.every((b, i) => bytes[i] === b)) continue;
-    // The generated decoder checks the discriminator itself (a constant prefix).
-    top.found.push(decoder.decode(bytes));
+    // The generated decoder checks the discriminator itself (a constant prefix). An event this
+    // app cannot decode (a newer program's) is skipped, not fatal to the rest.
+    try {
+      top.found.push(decoder.decode(bytes));
+    } catch {
+      continue;
+    }
   }
   for (let frame = stack.pop(); frame; frame = stack.pop()) (stack[stack.length - 1]?.found ?? out).push(...frame.found);
   return out;

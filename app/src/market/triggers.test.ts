@@ -112,16 +112,25 @@ describe("what keeps a trigger from doing all it says", () => {
 describe("what the trader is told when a keeper acts on a trigger", () => {
   const who = { market: "M" as never, marginAccount: "A" as never, triggerId: 3n, clientOrderId: 0n };
   const lots = (l: bigint) => `${l} lots`;
+  const stop = { side: OrderSide.Ask, direction: TriggerDirection.AtOrBelow, kind: TriggerOrderKind.Market, reduceOnly: 1 };
+  const executed = { ...who, executorAccount: "K" as never, baseLots: 100n, done: true, feeQuoteLots: 5n };
   it("says a stop fired, and how much it closed", () => {
-    const executed = { ...who, executorAccount: "K" as never, baseLots: 100n, done: true, feeQuoteLots: 5n };
-    expect(triggerNotice({ executed }, "Stop-loss", lots)).toEqual({ kind: "ok", text: "Stop-loss fired: 100 lots closed at market" });
-    expect(triggerNotice({ executed: { ...executed, done: false } }, "Stop-loss", lots)?.text).toBe("Stop-loss fired: part of it, 100 lots closed at market");
+    expect(triggerNotice({ executed }, stop, lots)).toEqual({ kind: "ok", text: "Stop-loss fired: 100 lots closed at market" });
+    expect(triggerNotice({ executed: { ...executed, done: false } }, stop, lots)?.text).toBe("Stop-loss fired: part of it, 100 lots closed at market");
   });
-  it("warns when one was removed without firing, and says nothing of the trader's own cancel", () => {
-    const removed = (reason: TriggerRemovalReason) => triggerNotice({ removed: { ...who, reason } }, "Take-profit", lots);
-    expect(removed(TriggerRemovalReason.NothingToReduce)).toEqual({ kind: "error", text: "Take-profit removed: no position left to reduce" });
-    expect(removed(TriggerRemovalReason.Expired)?.text).toBe("Take-profit expired");
+  it("words what a limit or an opening trigger did as what it is", () => {
+    expect(triggerNotice({ executed }, { ...stop, kind: TriggerOrderKind.Limit }, lots)?.text).toBe("Stop-loss fired: limit order for 100 lots placed");
+    expect(triggerNotice({ executed }, { ...stop, reduceOnly: 0 }, lots)?.text).toBe("Stop-loss fired: 100 lots traded at market");
+    expect(triggerNotice({ executed }, null, lots)?.text).toBe("Trigger fired: 100 lots closed at market");
+  });
+  it("tells of a removal without firing, warns when it leaves the trader unprotected, and says nothing of their own cancel", () => {
+    const take = { ...stop, direction: TriggerDirection.AtOrAbove };
+    const removed = (reason: TriggerRemovalReason) => triggerNotice({ removed: { ...who, reason } }, take, lots);
+    expect(removed(TriggerRemovalReason.NothingToReduce)).toEqual({ kind: "ok", text: "Take-profit removed: no position left to reduce" });
+    expect(removed(TriggerRemovalReason.Expired)).toEqual({ kind: "ok", text: "Take-profit expired" });
+    expect(removed(TriggerRemovalReason.MarginRefused)).toEqual({ kind: "error", text: "Take-profit removed: its order was refused for margin" });
     expect(removed(TriggerRemovalReason.Cancelled)).toBeNull();
     expect(removed(TriggerRemovalReason.BracketFilled)).toBeNull();
+    expect(removed(99 as TriggerRemovalReason)).toEqual({ kind: "error", text: "Take-profit removed" });
   });
 });

@@ -88,31 +88,42 @@ export function triggerName(t: Pick<TriggerOrder, "side" | "direction">): "Stop-
   return sells === onFall ? "Stop-loss" : "Take-profit";
 }
 
-/** What a removal means to the trader (null: nothing to tell — their own cancel has its own
- * notice, and a bracket's other leg goes with the fired one's notice). */
-const REMOVED: Record<TriggerRemovalReason, string | null> = {
+/** What a removal means to the trader, and whether it is a failure of their protection (null:
+ * nothing to tell — their own cancel has its own notice, and a bracket's other leg goes with
+ * the fired one's notice). */
+const REMOVED: Record<TriggerRemovalReason, { why: string; failed: boolean } | null> = {
   [TriggerRemovalReason.Cancelled]: null,
   [TriggerRemovalReason.BracketFilled]: null,
-  [TriggerRemovalReason.Expired]: "expired",
-  [TriggerRemovalReason.NothingToReduce]: "removed: no position left to reduce",
-  [TriggerRemovalReason.MarginRefused]: "removed: its order was refused for margin",
-  [TriggerRemovalReason.Liquidated]: "removed by a liquidation",
-  [TriggerRemovalReason.DelegateChanged]: "removed: the delegate that set it changed",
+  [TriggerRemovalReason.Expired]: { why: "expired", failed: false },
+  [TriggerRemovalReason.NothingToReduce]: { why: "removed: no position left to reduce", failed: false },
+  [TriggerRemovalReason.MarginRefused]: { why: "removed: its order was refused for margin", failed: true },
+  [TriggerRemovalReason.Liquidated]: { why: "removed by a liquidation", failed: true },
+  [TriggerRemovalReason.DelegateChanged]: { why: "removed: the delegate that set it changed", failed: true },
 };
 
-/** The notice for what became of one of the trader's triggers, named `name` (as they last saw
- * it; "Trigger" when unknown), or null when there is nothing to tell. */
+/** The notice for what became of one of the trader's triggers, `t` as they last saw it (null:
+ * unknown), or null when there is nothing to tell. A removal the trader could expect (expiry,
+ * nothing left to reduce) is plain; one that leaves them unprotected (refused, liquidated) is a
+ * warning. */
 export function triggerNotice(
   e: { executed: TriggerExecuted } | { removed: TriggerRemoved },
-  name: string,
+  t: Pick<TriggerOrder, "side" | "direction" | "kind" | "reduceOnly"> | null,
   formatLots: (lots: bigint) => string,
 ): { kind: "ok" | "error"; text: string } | null {
+  const name = t ? triggerName(t) : "Trigger";
   if ("executed" in e) {
     const { baseLots, done } = e.executed;
-    return { kind: "ok", text: `${name} fired: ${done ? "" : "part of it, "}${formatLots(baseLots)} closed at market` };
+    const lots = formatLots(baseLots);
+    // What the event's lots are: a market order's fill, or a limit order's whole size placed.
+    const what =
+      t?.kind === TriggerOrderKind.Limit
+        ? `limit order for ${lots} placed`
+        : `${done ? "" : "part of it, "}${lots} ${t && t.reduceOnly === 0 ? "traded" : "closed"} at market`;
+    return { kind: "ok", text: `${name} fired: ${what}` };
   }
-  const why = REMOVED[e.removed.reason];
-  return why === null ? null : { kind: "error", text: `${name} ${why}` };
+  const removal = REMOVED[e.removed.reason];
+  if (removal === undefined) return { kind: "error", text: `${name} removed` };
+  return removal === null ? null : { kind: removal.failed ? "error" : "ok", text: `${name} ${removal.why}` };
 }
 
 /** The triggers in use, oldest first. */
