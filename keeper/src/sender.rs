@@ -226,8 +226,8 @@ impl Sender {
     /// `simulate_and_send`, with `fallback` compute units where the cluster does not meter (a
     /// transaction kind that may need more than the runtime's default). A transaction whose
     /// cost the state can raise after its simulation (a liquidation grows with the account's
-    /// queued fills, which the account can add first) asks for a limit of its own instead
-    /// (`simulate_and_send_fixed`).
+    /// queued fills, which the account can add first) passes `Some(MAX_COMPUTE_UNITS)` and
+    /// `fixed`: it always asks for the most.
     pub async fn simulate_and_send_within(
         &self,
         ixs: &[Instruction],
@@ -372,12 +372,8 @@ impl Sender {
         } else {
             self.distinct(ixs, blockhash, price, units)
         };
-        // Simulated just now: the node need not simulate it again before executing it. What it
-        // used: as the cluster reports its execution, or else as simulated (a status over RPC
-        // carries no units).
-        let mut out = self.cluster.send_simulated(&tx).await?;
-        out.units = out.units.or(sim.units);
-        Ok(landed(out))
+        // Simulated just now: the node need not simulate it again before executing it.
+        Ok(landed(self.cluster.send_simulated(&tx).await?))
     }
 }
 
@@ -546,9 +542,8 @@ mod tests {
                 "fees of what it writes"
             );
         }
-        // A transaction with a limit of its own (a liquidation's: the account can add queued
-        // fills, which it settles, between the simulation and the landing) asks for exactly
-        // that, whatever its simulation used.
+        // A liquidation asks for the most whatever its simulation used: the account can add
+        // queued fills, which it settles, between the simulation and the landing.
         let cluster = Arc::new(Metered {
             units: Some(50_000),
             fees: Vec::new(),

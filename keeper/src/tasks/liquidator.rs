@@ -157,10 +157,6 @@ pub struct Liquidator {
     /// attempt would be a failed transaction with its fee paid).
     out_of_margin: bool,
     share: Share,
-    /// The most compute units a liquidation was seen to use (as executed, or as simulated where
-    /// the cluster reports no execution's): 0 until one is seen, or after one ran out (see
-    /// `compute_units`).
-    liquidation_units: u64,
     /// The market's margin accounts streamed (`None`: polled only).
     stream: Option<AccountStream>,
     /// Runs the next pass at once: the stream saw a change, or this pass left due work.
@@ -257,7 +253,6 @@ impl Liquidator {
             doubted: Default::default(),
             needs_book: Default::default(),
             out_of_margin: false,
-            liquidation_units: 0,
             share: Share::ALL,
             stream: None,
             wake: Arc::new(Notify::new()),
@@ -741,25 +736,8 @@ impl Liquidator {
             self.liquidate_ixs(k, snap, key, book),
             shared.priced_on(book),
         );
-        // Also while no liquidation's cost is known: the simulation reports it.
-        let simulate = k.tuning.simulate_liquidations
-            || self.out_of_margin
-            || self.liquidation_units == 0
-            || self.doubted.contains(&key);
-        // One in doubt asks for the most: the last may have run out of units on a path
-        // costlier than any seen (it then lands, and teaches what that path costs).
-        let units = if simulate {
-            MAX_COMPUTE_UNITS
-        } else {
-            let has_triggers = self
-                .accounts
-                .get(&key)
-                .is_some_and(|t| t.account.trigger_orders == 1);
-            compute_units(
-                self.liquidation_units,
-                book || self.last_queued.contains(&key) || has_triggers,
-            )
-        };
+        let simulate =
+            k.tuning.simulate_liquidations || self.out_of_margin || self.doubted.contains(&key);
         async move {
             let started = Instant::now();
             // Judged liquidatable with the engine's rule already: sent at once unless in doubt
@@ -767,10 +745,12 @@ impl Liquidator {
             // (counted as raced).
             let sent = if simulate {
                 sender
-                    .simulate_and_send_fixed(&ixs, units, Some(&fee_on))
+                    .simulate_and_send_fixed(&ixs, MAX_COMPUTE_UNITS, Some(&fee_on))
                     .await
             } else {
-                sender.send_fixed(&ixs, units, Some(&fee_on)).await
+                sender
+                    .send_fixed(&ixs, MAX_COMPUTE_UNITS, Some(&fee_on))
+                    .await
             };
             (key, sent, started.elapsed())
         }
@@ -829,13 +809,6 @@ impl Liquidator {
                 self.needs_book.insert(key);
             }
         }
-        // What a liquidation costs, learned from every one seen; one that ran out of units
-        // (a costlier path than any seen) makes the next ask for the most until one lands.
-        if let Sent::Landed(o) = &sent {
-            self.liquidation_units = self.liquidation_units.max(o.units.unwrap_or(0));
-        } else if ran_out_of_units(sent.outcome()) {
-            self.liquidation_units = 0;
-        }
         match sent {
             Sent::Landed(outcome) => {
                 k.metrics.liquidation("landed");
@@ -876,58 +849,9 @@ impl Liquidator {
     }
 }
 
-/// Headroom of a liquidation's compute-unit limit over the most one was seen to use: its cost
-/// varies with the path (a bankruptcy adds the insurance fund's transfer, a partial step does
-/// less), and a limit too low fails the transaction with its fee paid.
-const LIQUIDATION_UNITS_FACTOR: u64 = 2;
-const LIQUIDATION_UNITS_ROOM: u64 = 20_000;
-
-/// The compute-unit limit a liquidation asks for: twice the most one was seen to use, plus
-/// room (`seen`, 0: none yet), so a block packs as many as it can (a block admits 12 M units of
-/// writes to one account, and every liquidation of a market writes the market); the most a
-/// transaction may ask for while no cost is known, or when this one's cost can exceed what was
-/// seen (`unbounded`: the account may hold resting orders to cancel, fills queued to settle or
-/// trigger orders to remove, whose number it chose).
-fn compute_units(seen: u64, unbounded: bool) -> u32 {
-    if seen == 0 || unbounded {
-        return MAX_COMPUTE_UNITS;
-    }
-    let fitted = seen
-        .saturating_mul(LIQUIDATION_UNITS_FACTOR)
-        .saturating_add(LIQUIDATION_UNITS_ROOM);
-    u32::try_from(fitted).map_or(MAX_COMPUTE_UNITS, |u| u.min(MAX_COMPUTE_UNITS))
-}
-
-/// The transaction ran out of the compute units it asked for (a native program, as the local
-/// cluster runs ours, reports it as failing to complete).
-fn ran_out_of_units(outcome: &TxOutcome) -> bool {
-    use solana_sdk::instruction::InstructionError::{
-        ComputationalBudgetExceeded, ProgramFailedToComplete,
-    };
-    matches!(
-        outcome.err,
-        Some(solana_sdk::transaction::TransactionError::InstructionError(
-            _,
-            ComputationalBudgetExceeded | ProgramFailedToComplete
-        ))
-    )
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{MAX_COMPUTE_UNITS, compute_units, takes_book};
-
-    #[test]
-    fn a_liquidation_asks_for_twice_what_one_used_unless_its_cost_is_unbounded() {
-        // Nothing seen yet: the most.
-        assert_eq!(compute_units(0, false), MAX_COMPUTE_UNITS);
-        // Twice the most seen, plus room.
-        assert_eq!(compute_units(60_000, false), 140_000);
-        // Resting orders to cancel or fills to settle: the most, whatever was seen.
-        assert_eq!(compute_units(60_000, true), MAX_COMPUTE_UNITS);
-        // Never past the most a transaction may ask for.
-        assert_eq!(compute_units(1_000_000, false), MAX_COMPUTE_UNITS);
-    }
+    use super::takes_book;
 
     #[test]
     fn the_book_goes_only_where_orders_may_rest() {
