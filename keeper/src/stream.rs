@@ -172,7 +172,8 @@ impl AccountStream {
         self.wake.clone()
     }
 
-    /// Notified whenever a trigger account, the market or an oracle changes.
+    /// Notified whenever a trigger account or an oracle changes, while the trigger accounts are
+    /// reconciled (and once when they are).
     pub fn trigger_wake(&self) -> Arc<Notify> {
         self.trigger_wake.clone()
     }
