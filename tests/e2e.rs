@@ -410,10 +410,22 @@ async fn run(scenario: &Scenario) -> perp_sim::report::Report {
         .expect("run completes")
 }
 
+/// The shipped scenarios. The directory is read at run time (`cargo test` sets
+/// `CARGO_MANIFEST_DIR`): a test binary built in another checkout sharing the target directory
+/// is reused by cargo, and `env!` would hold that checkout's path.
+fn scenarios() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(
+            || env!("CARGO_MANIFEST_DIR").into(),
+            std::path::PathBuf::from,
+        )
+        .join("../scenarios")
+}
+
 // Multi-threaded like the `perp-sim` binary, so keepers really contend for accounts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shipped_scenarios_hold_their_invariants() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios");
+    let dir = scenarios();
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .expect("scenarios directory")
         .map(|e| e.expect("entry").path())
@@ -472,8 +484,7 @@ async fn shipped_scenarios_hold_their_invariants() {
 /// the figures (docs/keeper.md has them).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keepers_that_split_the_accounts_waste_no_transactions_on_races() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/flash_crash.toml");
-    let base = Scenario::load(std::path::Path::new(path)).expect("scenario");
+    let base = Scenario::load(&scenarios().join("flash_crash.toml")).expect("scenario");
     for (count, split) in [(1, false), (2, false), (2, true), (4, false), (4, true)] {
         let mut scenario = base.clone();
         scenario.keeper.count = count;
@@ -515,12 +526,7 @@ async fn keepers_that_split_the_accounts_waste_no_transactions_on_races() {
 /// are due), which that run prints. All five runs are printed (the README's figures).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_losses_cut_liquidations_and_insurance_in_a_flash_crash() {
-    let load = |file: &str| {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../scenarios")
-            .join(file);
-        Scenario::load(&path).expect("scenario")
-    };
+    let load = |file: &str| Scenario::load(&scenarios().join(file)).expect("scenario");
     let (gap, straight) = (load("gap_crash_stops.toml"), load("flash_crash_stops.toml"));
     let at = |base: &Scenario, pct: f64| {
         let mut s = base.clone();
@@ -587,8 +593,7 @@ async fn stop_losses_cut_liquidations_and_insurance_in_a_flash_crash() {
 /// goes (the unwind task), it liquidates every account and ends solvent. Prints both runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_unwind_task_keeps_a_keeper_solvent_through_a_grind() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/grind.toml");
-    let base = Scenario::load(std::path::Path::new(path)).expect("scenario");
+    let base = Scenario::load(&scenarios().join("grind.toml")).expect("scenario");
     let mut runs = Vec::new();
     for unwind in [false, true] {
         let mut scenario = base.clone();

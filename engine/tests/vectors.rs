@@ -715,8 +715,12 @@ fn vectors() -> String {
     )
 }
 
+/// Read at run time (`cargo test` sets `CARGO_MANIFEST_DIR`): cargo reuses a test binary built
+/// in another checkout sharing the target directory, and `env!` would hold that checkout's path.
 fn path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../app/vectors/engine.json")
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from)
+        .join("../app/vectors/engine.json")
 }
 
 #[test]

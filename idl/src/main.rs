@@ -15,8 +15,12 @@ struct Args {
     check: bool,
 }
 
+/// The workspace, from `CARGO_MANIFEST_DIR` as `cargo run` sets it at run time: cargo reuses a
+/// binary built in another checkout sharing the target directory, and `env!` would hold that
+/// checkout's path (measured: a cached build from another checkout failed with "No such file").
 fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from)
         .parent()
         .map(PathBuf::from)
         .unwrap_or_default()

@@ -679,10 +679,11 @@ pub struct LiquidateAccounts {
     pub market: Pubkey,
     pub margin_account: Pubkey,
     pub keeper_account: Pubkey,
-    /// The market's book: needed only when the account has resting orders (`BookRequired`
-    /// otherwise); without it the 1 MB book is not copied in and out of the program.
+    /// The market's book and event queue: needed only when the account holds an order slot
+    /// (a resting order, or a fill or out still queued; `BookRequired` otherwise); without them
+    /// neither is copied in and out of the program or write-locked.
     pub book: Option<Pubkey>,
-    pub event_queue: Pubkey,
+    pub event_queue: Option<Pubkey>,
     pub collateral_vault: Pubkey,
     pub insurance_vault: Pubkey,
     pub quote_mint: Pubkey,

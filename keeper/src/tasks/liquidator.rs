@@ -57,18 +57,20 @@ struct Tracked {
     acted_at: Option<i64>,
 }
 
-/// Whether a liquidation takes the market's book, given the account's slots in use as last seen
-/// (`None`: not seen) and whether its last attempt was refused with `BookRequired`. The book is
-/// needed only to cancel resting orders, and copying its megabyte in and out of the program (and
-/// write-locking it against every trader) is most of a liquidation's cost: it goes when the
-/// account held an order or a queued fill as last seen, is unknown, or placed an order after
-/// the copy the keeper judged (the refusal says so).
+/// Whether a liquidation takes the market's book and event queue, given the account's slots in
+/// use as last seen (`None`: not seen) and whether its last attempt was refused with
+/// `BookRequired`. `liquidate` needs them only for an account holding an order slot (to settle
+/// its queued fills and cancel its resting orders), and copying the book's megabyte and the
+/// queue in and out of the program (and write-locking them against every trader) is most of a
+/// liquidation's cost: they go when the account held a slot as last seen, is unknown, or placed
+/// an order after the copy the keeper judged (the refusal says so).
 fn takes_book(slots_in_use: Option<u32>, refused_without_it: bool) -> bool {
     refused_without_it || slots_in_use.is_none_or(|slots| slots != 0)
 }
 
 /// What a pass's liquidations write that others write too (`Liquidator::shared_writes`), with
-/// the book and without it: the priority fee is priced on what the transaction writes.
+/// the book and queue and without them: the priority fee is priced on what the transaction
+/// writes.
 struct SharedWrites {
     with_book: Arc<Vec<Pubkey>>,
     without_book: Arc<Vec<Pubkey>>,
@@ -672,8 +674,8 @@ impl Liquidator {
         Ok(())
     }
 
-    /// Whether the liquidation of `key` takes the market's book, which it needs only to cancel
-    /// resting orders (`BookRequired` otherwise): see `takes_book`.
+    /// Whether the liquidation of `key` takes the market's book and event queue, which it needs
+    /// only for an account holding an order slot (`BookRequired` otherwise): see `takes_book`.
     fn with_book(&self, key: &Pubkey) -> bool {
         takes_book(
             self.accounts
@@ -684,9 +686,9 @@ impl Liquidator {
     }
 
     /// The transaction that liquidates `key`: the one `liquidate` instruction, which settles
-    /// the account's own queued fills itself, wherever they sit in the queue, so nothing queued
-    /// by anyone else can hold it back. Its cost grows with how many of them wait (up to the
-    /// queue's capacity): where the cluster does not meter it, it asks for a transaction's most.
+    /// the account's own queued fills itself (with the book and queue), wherever they sit in the
+    /// queue, so nothing queued by anyone else can hold it back. With them its cost grows with
+    /// how many wait (up to the queue's capacity); it asks for a transaction's most.
     fn liquidate_ixs(
         &self,
         k: &Keeper,
@@ -702,7 +704,7 @@ impl Liquidator {
             margin_account: key,
             keeper_account: self.keeper_account,
             book: book.then_some(m.book),
-            event_queue: m.event_queue,
+            event_queue: book.then_some(m.event_queue),
             collateral_vault: m.collateral_vault,
             insurance_vault: m.insurance_vault,
             quote_mint: m.quote_mint,
@@ -762,14 +764,9 @@ impl Liquidator {
     /// recent bids would be its own, and one dear slot would price every later one.
     fn shared_writes(&self, snap: &MarketSnapshot) -> SharedWrites {
         let m = &snap.market;
-        let without_book = vec![
-            snap.key,
-            m.event_queue,
-            m.collateral_vault,
-            m.insurance_vault,
-        ];
+        let without_book = vec![snap.key, m.collateral_vault, m.insurance_vault];
         let mut with_book = without_book.clone();
-        with_book.push(m.book);
+        with_book.extend([m.book, m.event_queue]);
         SharedWrites {
             with_book: Arc::new(with_book),
             without_book: Arc::new(without_book),
@@ -855,7 +852,7 @@ mod tests {
 
     #[test]
     fn the_book_goes_only_where_orders_may_rest() {
-        // No order and no queued fill as last seen, last attempt fine: no book to copy.
+        // No order and no queued fill as last seen, last attempt fine: no book or queue to copy.
         assert!(!takes_book(Some(0), false));
         // A resting order, or a filled one whose fill is still queued (its slot still held).
         assert!(takes_book(Some(1), false));

@@ -383,7 +383,9 @@ pub enum ErrorCode {
     ExecutorIsTriggerAccount,
     #[msg("A requote places at most 12 orders and cancels at most 16 client ids")]
     TooManyRequoteOrders,
-    #[msg("The liquidated account has resting orders: pass the market's book to cancel them")]
+    #[msg(
+        "The liquidated account holds order slots (resting orders, or fills and outs still queued): pass the market's book and event queue"
+    )]
     BookRequired,
 }
 

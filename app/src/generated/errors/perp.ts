@@ -358,7 +358,7 @@ export const PERP_ERROR__WRONG_TRIGGER_ORDERS = 0x1819; // 6169
 export const PERP_ERROR__EXECUTOR_IS_TRIGGER_ACCOUNT = 0x181a; // 6170
 /** TooManyRequoteOrders: A requote places at most 12 orders and cancels at most 16 client ids */
 export const PERP_ERROR__TOO_MANY_REQUOTE_ORDERS = 0x181b; // 6171
-/** BookRequired: The liquidated account has resting orders: pass the market's book to cancel them */
+/** BookRequired: The liquidated account holds order slots (resting orders, or fills and outs still queued): pass the market's book and event queue */
 export const PERP_ERROR__BOOK_REQUIRED = 0x181c; // 6172
 
 export type PerpError =
@@ -542,7 +542,7 @@ if (process.env.NODE_ENV !== "production") {
     [PERP_ERROR__ACCOUNT_ALREADY_INITIALIZED]: `The account at this address is already initialized`,
     [PERP_ERROR__ACCOUNT_NOT_EMPTY]: `The margin account still holds collateral`,
     [PERP_ERROR__BAND_EXCEEDS_MAINTENANCE]: `The price band (circuit breaker band) plus the taker fee must not exceed the maintenance margin`,
-    [PERP_ERROR__BOOK_REQUIRED]: `The liquidated account has resting orders: pass the market's book to cancel them`,
+    [PERP_ERROR__BOOK_REQUIRED]: `The liquidated account holds order slots (resting orders, or fills and outs still queued): pass the market's book and event queue`,
     [PERP_ERROR__BOOK_SIDE_FULL]: `The book side is full and the order is not better than its worst order`,
     [PERP_ERROR__BOOK_STATE_MISMATCH]: `Book and account bookkeeping disagree (invariant broken)`,
     [PERP_ERROR__CHANGE_EXPIRED]: `The change's execution window has passed; queue it again`,

@@ -165,14 +165,15 @@ export type LiquidateAsyncInput<
   /** The keeper's own margin account in this market: it takes over the position. */
   keeperAccount: Address<TAccountKeeperAccount>;
   /**
-   * The market's book, needed only when the account has resting orders (the liquidation
-   * cancels them). Without it an account with orders is refused (`BookRequired`) and nothing
-   * changes; an account without orders is liquidated without the 1 MB book copied in and out
-   * of the program.
+   * The market's book, needed (with the event queue) only when the account holds an order
+   * slot: a resting order, or a filled one whose fill or out is still queued (see
+   * `settle_and_cancel`). Without them such an account is refused (`BookRequired`) and
+   * nothing changes; one holding no slot is liquidated without the 1 MB book and the queue
+   * copied in and out of the program or write-locked against traders.
    */
   book?: Address<TAccountBook>;
-  /** The account's queued fills and outs settle from here first. */
-  eventQueue: Address<TAccountEventQueue>;
+  /** The account's queued fills and outs settle from here first (when it holds a slot). */
+  eventQueue?: Address<TAccountEventQueue>;
   collateralVault: Address<TAccountCollateralVault>;
   insuranceVault: Address<TAccountInsuranceVault>;
   quoteMint: Address<TAccountQuoteMint>;
@@ -344,14 +345,15 @@ export type LiquidateInput<
   /** The keeper's own margin account in this market: it takes over the position. */
   keeperAccount: Address<TAccountKeeperAccount>;
   /**
-   * The market's book, needed only when the account has resting orders (the liquidation
-   * cancels them). Without it an account with orders is refused (`BookRequired`) and nothing
-   * changes; an account without orders is liquidated without the 1 MB book copied in and out
-   * of the program.
+   * The market's book, needed (with the event queue) only when the account holds an order
+   * slot: a resting order, or a filled one whose fill or out is still queued (see
+   * `settle_and_cancel`). Without them such an account is refused (`BookRequired`) and
+   * nothing changes; one holding no slot is liquidated without the 1 MB book and the queue
+   * copied in and out of the program or write-locked against traders.
    */
   book?: Address<TAccountBook>;
-  /** The account's queued fills and outs settle from here first. */
-  eventQueue: Address<TAccountEventQueue>;
+  /** The account's queued fills and outs settle from here first (when it holds a slot). */
+  eventQueue?: Address<TAccountEventQueue>;
   collateralVault: Address<TAccountCollateralVault>;
   insuranceVault: Address<TAccountInsuranceVault>;
   quoteMint: Address<TAccountQuoteMint>;
@@ -507,14 +509,15 @@ export type ParsedLiquidateInstruction<
     /** The keeper's own margin account in this market: it takes over the position. */
     keeperAccount: TAccountMetas[3];
     /**
-     * The market's book, needed only when the account has resting orders (the liquidation
-     * cancels them). Without it an account with orders is refused (`BookRequired`) and nothing
-     * changes; an account without orders is liquidated without the 1 MB book copied in and out
-     * of the program.
+     * The market's book, needed (with the event queue) only when the account holds an order
+     * slot: a resting order, or a filled one whose fill or out is still queued (see
+     * `settle_and_cancel`). Without them such an account is refused (`BookRequired`) and
+     * nothing changes; one holding no slot is liquidated without the 1 MB book and the queue
+     * copied in and out of the program or write-locked against traders.
      */
     book?: TAccountMetas[4] | undefined;
-    /** The account's queued fills and outs settle from here first. */
-    eventQueue: TAccountMetas[5];
+    /** The account's queued fills and outs settle from here first (when it holds a slot). */
+    eventQueue?: TAccountMetas[5] | undefined;
     collateralVault: TAccountMetas[6];
     insuranceVault: TAccountMetas[7];
     quoteMint: TAccountMetas[8];
@@ -565,7 +568,7 @@ export function parseLiquidateInstruction<
       marginAccount: getNextAccount(),
       keeperAccount: getNextAccount(),
       book: getNextOptionalAccount(),
-      eventQueue: getNextAccount(),
+      eventQueue: getNextOptionalAccount(),
       collateralVault: getNextAccount(),
       insuranceVault: getNextAccount(),
       quoteMint: getNextAccount(),

@@ -1,7 +1,8 @@
 //! `liquidate` (any keeper, DESIGN §8): for an account below its maintenance margin, settles its
 //! own queued fills and outs wherever they sit in the event queue (nothing queued ahead of them, by
-//! anyone, can hold a liquidation back), cancels its orders (the book is passed only when it has
-//! some), then moves just enough of its position
+//! anyone, can hold a liquidation back), cancels its orders (the book and the queue are passed
+//! only when it holds an order slot: otherwise neither has anything of it), then moves just
+//! enough of its position
 //! into the keeper's own margin account in the same market at the price most favourable to the
 //! account (among valid sources), less the liquidation discount. The fee splits between the keeper
 //! and the market's insurance fund; the keeper's account must still cover its initial margin,
@@ -45,15 +46,16 @@ pub struct Liquidate<'info> {
         constraint = keeper_account.key() != margin_account.key() @ ErrorCode::SelfLiquidation,
         constraint = keeper_account.load()?.owner == keeper.key() @ ErrorCode::NotAccountOwner)]
     pub keeper_account: AccountLoader<'info, MarginAccount>,
-    /// The market's book, needed only when the account has resting orders (the liquidation
-    /// cancels them). Without it an account with orders is refused (`BookRequired`) and nothing
-    /// changes; an account without orders is liquidated without the 1 MB book copied in and out
-    /// of the program.
+    /// The market's book, needed (with the event queue) only when the account holds an order
+    /// slot: a resting order, or a filled one whose fill or out is still queued (see
+    /// `settle_and_cancel`). Without them such an account is refused (`BookRequired`) and
+    /// nothing changes; one holding no slot is liquidated without the 1 MB book and the queue
+    /// copied in and out of the program or write-locked against traders.
     #[account(mut, address = market.load()?.book @ ErrorCode::WrongBook)]
     pub book: Option<AccountLoader<'info, OrderBookAccount>>,
-    /// The account's queued fills and outs settle from here first.
+    /// The account's queued fills and outs settle from here first (when it holds a slot).
     #[account(mut, address = market.load()?.event_queue @ ErrorCode::WrongEventQueue)]
-    pub event_queue: AccountLoader<'info, EventQueueAccount>,
+    pub event_queue: Option<AccountLoader<'info, EventQueueAccount>>,
     #[account(mut, address = market.load()?.collateral_vault @ ErrorCode::WrongVault)]
     pub collateral_vault: InterfaceAccount<'info, TokenAccount>,
     #[account(mut, address = market.load()?.insurance_vault @ ErrorCode::WrongVault)]
@@ -87,6 +89,13 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
         let a = &ctx.accounts;
         let mut market = a.market.load_mut()?;
         let mut account = a.margin_account.load_mut()?;
+        // Judged on the slots as stored, before anything settles: what the liquidation needs,
+        // and so what it costs, is known from the account alone.
+        let holds_slots = account.trader.slots_in_use != 0;
+        require!(
+            !holds_slots || (a.book.is_some() && a.event_queue.is_some()),
+            ErrorCode::BookRequired
+        );
         let mut keeper = a.keeper_account.load_mut()?;
         // Both positions change: opened on the ledger now, closed once the transfer is done
         // (before a bankruptcy spreads its loss over the open interest).
@@ -106,16 +115,12 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
         funding.opened(a.margin_account.key(), &opened);
         funding.opened(a.keeper_account.key(), &keeper_opened);
         funding.log(clock.unix_timestamp);
-        settle_own_events(a, &market, &mut account)?;
-        let orders_cancelled = match &a.book {
-            Some(book) => book.load_mut()?.cancel_every_order(
-                &a.margin_account.key(),
-                &mut account.trader,
-                market.tick_size(),
-            )?,
-            // Nothing rests (its queued fills settled above): nothing to cancel.
-            None if account.trader.slots_in_use == 0 => 0,
-            None => return err!(ErrorCode::BookRequired),
+        let orders_cancelled = match (&a.book, &a.event_queue) {
+            (Some(book), Some(queue)) if holds_slots => {
+                settle_and_cancel(a.margin_account.key(), book, queue, &market, &mut account)?
+            }
+            // Holding no slot, it has nothing queued and nothing resting (required above).
+            _ => 0,
         };
         // Settled and cancelled, nothing can hold a slot any more.
         require!(account.trader.slots_in_use == 0, ErrorCode::OrdersOpen);
@@ -175,17 +180,32 @@ pub fn handler(ctx: Context<Liquidate>) -> Result<()> {
     move_between_vaults(ctx.accounts, &flows, &signer.seeds())
 }
 
-/// Settles every queued fill and out of the liquidated account, in queue order, into it (it is
-/// open on the ledger).
-fn settle_own_events(a: &Liquidate, market: &Market, account: &mut MarginAccount) -> Result<()> {
+/// Settles every queued fill and out of the liquidated account `key`, in queue order, into it
+/// (it is open on the ledger), then cancels its resting orders; returns how many it cancelled.
+///
+/// Only an account holding an order slot can have anything in either: an order takes a slot
+/// when placed and frees it only when its last lots are released — cancelled by the account
+/// itself, or by settling the fill or out that took them, which names the order (a queued event
+/// whose order the maker does not hold is a `StateMismatch`). So an account holding no slot
+/// is liquidated without the book and the queue, at a cost nobody else's orders or fills can
+/// raise.
+fn settle_and_cancel(
+    key: Pubkey,
+    book: &AccountLoader<OrderBookAccount>,
+    queue: &AccountLoader<EventQueueAccount>,
+    market: &Market,
+    account: &mut MarginAccount,
+) -> Result<u32> {
     let mut own = OneMaker {
-        key: a.margin_account.key().to_bytes(),
+        key: key.to_bytes(),
         trader: &mut account.trader,
     };
-    let mut queue = a.event_queue.load_mut()?;
+    let mut queue = queue.load_mut()?;
     consume_events(&mut queue.queue, &mut own, usize::MAX, market.tick_size())
         .map_err(ErrorCode::from)?;
-    Ok(())
+    Ok(book
+        .load_mut()?
+        .cancel_every_order(&key, &mut account.trader, market.tick_size())?)
 }
 
 /// Moves part of `account`'s position into `keeper`'s at the price most favourable to the

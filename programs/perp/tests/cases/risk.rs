@@ -36,23 +36,29 @@ async fn insurance_balance(env: &mut TestEnv, market: &MarketKeys) -> u64 {
     env.token_balance(&market.insurance_vault).await
 }
 
-/// The book is needed only to cancel resting orders, judged after the account's own queued
-/// fills settle: a long bought inline, or through a bid filled via the queue (its slot still
-/// held in the stored account), is liquidated without the book exactly as with it (the keeper
-/// leaves the 1 MB account out); a remainder of that bid still resting needs the book, and
-/// without it the liquidation is refused by name and changes nothing.
+/// The book and the event queue are needed only when the account holds an order slot, judged
+/// as stored, before anything settles. A long bought inline holds none: it is liquidated without
+/// either exactly as with both (the keeper leaves the 1 MB book and the queue out). A bid filled
+/// through the queue (its slot still held), in full or with a remainder still resting, needs
+/// both: without either the liquidation is refused by name and changes nothing — so one without
+/// them costs the same whatever anyone queued (an account cannot fill its own orders into the
+/// queue to make a keeper's cheap liquidation settle them all and run out of compute) — and with
+/// both its fills settle first and the rest is cancelled.
 #[tokio::test]
-async fn a_liquidation_needs_the_book_only_to_cancel_resting_orders() {
-    // (bought through the queue, lots the maker sells, with the book)
+async fn a_liquidation_needs_the_book_and_queue_only_for_an_account_holding_order_slots() {
+    // (bought through the queue, lots the maker sells, book passed, queue passed)
     let cases = [
-        (false, 90, false),
-        (false, 90, true),
-        (true, 90, false),
-        (true, 90, true),
-        (true, 88, false),
+        (false, 90, false, false),
+        (false, 90, true, true),
+        (true, 90, false, false),
+        (true, 90, true, false),
+        (true, 90, false, true),
+        (true, 90, true, true),
+        (true, 88, false, false),
+        (true, 88, true, true),
     ];
     let mut outcomes = Vec::new();
-    for (queued, sold, with_book) in cases {
+    for (queued, sold, book, queue) in cases {
         let (mut env, maker, victim) = funded_market(1_500_000).await;
         let market = victim.market;
         let keeper = env.funded_trader(&market, 10_000_000).await;
@@ -78,34 +84,44 @@ async fn a_liquidation_needs_the_book_only_to_cancel_resting_orders() {
         }
         env.set_price_ticks(&market, 1_390).await;
         let accounts = ix::LiquidateAccounts {
-            book: with_book.then_some(market.book),
+            book: book.then_some(market.book),
+            event_queue: queue.then_some(market.event_queue),
             ..keeper.liquidating(victim.margin_account)
         };
-        let held = env.account_data(&victim.margin_account).await;
+        let held = (
+            env.account_data(&victim.margin_account).await,
+            env.account_data(&market.event_queue).await,
+        );
         let sent = env
             .send(&[ix::liquidate(&accounts)], &[&keeper.wallet])
             .await;
-        if sold < 90 {
+        if queued && !(book && queue) {
             assert_error(sent, ErrorCode::BookRequired);
-            assert_eq!(env.account_data(&victim.margin_account).await, held);
+            let now = (
+                env.account_data(&victim.margin_account).await,
+                env.account_data(&market.event_queue).await,
+            );
+            assert_eq!(now, held, "refused, nothing changes");
             continue;
         }
         sent.expect("liquidate");
         env.assert_conservation(&market).await;
         let after = env.margin_account(&victim.margin_account).await;
-        assert_eq!(after.trader.slots_in_use, 0);
+        assert_eq!(after.trader.slots_in_use, 0, "settled and cancelled");
         outcomes.push((
             after.trader.base_position.get(),
             after.collateral,
             env.margin_account(&keeper.margin_account).await.collateral,
         ));
     }
+    assert_eq!(outcomes.len(), 4, "{outcomes:?}");
     assert!(outcomes[0].0 < 90, "liquidated in part: {outcomes:?}");
-    // Inline the victim paid the taker fee, queued the maker's: the pairs differ from each other.
-    assert!(
-        outcomes[0] == outcomes[1] && outcomes[2] == outcomes[3],
-        "the same with the book or without: {outcomes:?}"
+    assert_eq!(
+        outcomes[0], outcomes[1],
+        "the same with the book and queue or without"
     );
+    // Bought through the queue, the victim paid the maker's fee, not the taker's.
+    assert_ne!(outcomes[0], outcomes[2]);
 }
 
 #[tokio::test]
@@ -207,15 +223,22 @@ async fn liquidation_is_refused_while_healthy_and_restores_the_buffer() {
             .await,
         anchor_lang::error::ErrorCode::AccountDiscriminatorMismatch,
     );
-    // The book may stay out only when nothing rests: the bid must be cancelled, so without
-    // the book the liquidation is refused by name and changes nothing.
-    let without_book = ix::LiquidateAccounts { book: None, ..good };
+    // The book may stay out only when the account holds no slot: the bid must be cancelled,
+    // so without the book (or the queue) the liquidation is refused by name and changes nothing.
     let held = env.account_data(&taker.margin_account).await;
-    assert_error(
-        env.send(&[ix::liquidate(&without_book)], &[&keeper.wallet])
-            .await,
-        ErrorCode::BookRequired,
-    );
+    for without in [
+        ix::LiquidateAccounts { book: None, ..good },
+        ix::LiquidateAccounts {
+            event_queue: None,
+            ..good
+        },
+    ] {
+        assert_error(
+            env.send(&[ix::liquidate(&without)], &[&keeper.wallet])
+                .await,
+            ErrorCode::BookRequired,
+        );
+    }
     assert_eq!(env.account_data(&taker.margin_account).await, held);
     let insurance_before = insurance_balance(&mut env, &market).await;
     let events = env

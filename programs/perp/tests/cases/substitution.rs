@@ -526,12 +526,13 @@ async fn every_instruction_refuses_every_substituted_account_and_changes_nothing
             }),
             &[&keeper.wallet],
         ),
-        // Without the book (the long has nothing resting): the same substitutions, on the path
-        // that cancels nothing.
+        // Without the book and the queue (the long holds no order slot): the same
+        // substitutions, on the path that settles and cancels nothing.
         case(
             "liquidate_without_book",
             ix::liquidate(&ix::LiquidateAccounts {
                 book: None,
+                event_queue: None,
                 trigger_orders: Some(triggers_of(&long)),
                 ..keeper.liquidating(long.margin_account)
             }),

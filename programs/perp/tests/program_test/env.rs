@@ -163,7 +163,7 @@ impl Trader {
             margin_account: account,
             keeper_account: self.margin_account,
             book: Some(self.market.book),
-            event_queue: self.market.event_queue,
+            event_queue: Some(self.market.event_queue),
             collateral_vault: self.market.collateral_vault,
             insurance_vault: self.market.insurance_vault,
             quote_mint: self.market.quote_mint,

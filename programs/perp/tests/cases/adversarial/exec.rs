@@ -258,6 +258,7 @@ async fn instructions(
             by,
             target,
             book,
+            queue,
         } => {
             let accounts = m.trader(*keeper).liquidating(m.accounts[target.0]);
             let signer = signer(m, *keeper, *by);
@@ -266,6 +267,7 @@ async fn instructions(
                 keeper: signer.pubkey(),
                 trigger_orders: env.exists(&triggers).await.then_some(triggers),
                 book: book.then_some(accounts.book).flatten(),
+                event_queue: queue.then_some(accounts.event_queue).flatten(),
                 ..accounts
             };
             (vec![ix::liquidate(&accounts)], vec![signer])

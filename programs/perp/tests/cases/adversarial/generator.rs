@@ -222,13 +222,14 @@ impl Gen {
                     (H0, By::Delegate)
                 };
                 let target = self.target(s);
-                // With or without the book, whatever the target holds.
-                let book = self.rng.random_bool(0.5);
+                // With or without the book and the queue, whatever the target holds.
+                let (book, queue) = (self.rng.random_bool(0.5), self.rng.random_bool(0.5));
                 Step::Liquidate {
                     keeper,
                     by,
                     target,
                     book,
+                    queue,
                 }
             }
             78..81 => {
@@ -753,15 +754,17 @@ impl Gen {
             .unwrap()
     }
 
-    /// The honest keeper's liquidation, with the book when the target has resting orders (as
-    /// `perp-keeper` passes it).
+    /// The honest keeper's liquidation, with the book and the queue when the target holds an
+    /// order slot as stored (as `perp-keeper` passes them).
     fn honest_liquidation(&mut self, s: &Situation) -> Step {
         let target = self.target(s);
+        let holds_slots = s.view.accounts[target.0].trader.slots_in_use != 0;
         Step::Liquidate {
             keeper: K,
             by: By::Owner,
             target,
-            book: s.view.drained[target.0].trader.slots_in_use != 0,
+            book: holds_slots,
+            queue: holds_slots,
         }
     }
 

@@ -357,10 +357,12 @@ impl<'w> Run<'w> {
             if !under(i, price) {
                 continue;
             }
-            // The honest keeper's own choice: the book only when something of the account
-            // still rests once its queued fills settle, so the path without it is proven live.
+            // The honest keeper's own choice: the book and the queue only when the account
+            // holds an order slot as stored, so the path without them is proven live.
+            let holds_slots = self.view.accounts[i].trader.slots_in_use != 0;
             let ix = ix::liquidate(&ix::LiquidateAccounts {
-                book: (self.view.drained[i].trader.slots_in_use != 0).then_some(m.keys.book),
+                book: holds_slots.then_some(m.keys.book),
+                event_queue: holds_slots.then_some(m.keys.event_queue),
                 ..keeper.liquidating(m.accounts[i])
             });
             let keeper_account = &self.view.drained[K.0];

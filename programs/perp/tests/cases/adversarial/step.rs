@@ -222,8 +222,11 @@ pub enum Step {
         keeper: Acct,
         by: By,
         target: Acct,
-        /// The book is passed (`liquidate` needs it only when the target has resting orders).
+        /// The book is passed (`liquidate` needs it, and the queue, only when the target holds
+        /// an order slot).
         book: bool,
+        /// The event queue is passed.
+        queue: bool,
     },
     /// The guardian sets the market reduce-only.
     GuardianReduceOnly,
