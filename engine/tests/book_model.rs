@@ -730,6 +730,24 @@ impl World {
             );
         }
         assert_eq!(e.book.fees_accrued(), m.fees);
+        // The converse of "a slot holds what is on the book plus what the queue owes" (below):
+        // every resting order and every waiting event names an order its owner still holds, so
+        // an account holding no slot has nothing in either (`liquidate` then reads neither).
+        for side in [Side::Bid, Side::Ask] {
+            e.book.side(side).for_each(|id, o| {
+                let owner = &e.traders[owner_of(&o.owner)];
+                assert!(owner.order_with_id(id).is_some(), "resting {id:?} not held");
+                true
+            });
+        }
+        for ev in queued.iter().filter(|ev| ev.kind != EVENT_SETTLED) {
+            let maker = &e.traders[owner_of(&ev.maker)];
+            assert!(
+                maker.order_with_id(ev.order_id()).is_some(),
+                "queued event for {:?} not held by its maker",
+                ev.order_id()
+            );
+        }
 
         let (mut pos_sum, mut cash_sum) = (0i64, 0i64);
         for (t, (et, mt)) in e.traders.iter().zip(&m.traders).enumerate() {
