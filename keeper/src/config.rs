@@ -55,9 +55,13 @@ pub struct Tuning {
     /// between scans it refreshes the known ones (getMultipleAccounts).
     pub rescan_secs: i64,
     /// Liquidations in flight at once (each its own transaction; a new one starts as each
-    /// lands, up to four times this per pass); a pass that finds more due runs the next one at
-    /// once. 0 sends none.
+    /// lands, up to sixteen times this per pass, and for at most `pass_sending_ms`); a pass that
+    /// finds more due runs the next one at once. 0 sends none.
     pub max_liquidations_per_tick: usize,
+    /// How long a pass keeps starting liquidations from the list it judged before it stops and
+    /// judges the backlog afresh (at the newest prices, worst first): one slot. 0: no limit but
+    /// the count (the scenario runner's: a pass takes no simulated time).
+    pub pass_sending_ms: u64,
     /// Events settled per `events_consume` transaction.
     pub events_per_tx: u16,
     /// First wait after an account's liquidation fails unexpectedly; doubles per failure.
@@ -125,6 +129,7 @@ impl Default for Tuning {
             risk_interval_secs: 60,
             rescan_secs: 30,
             max_liquidations_per_tick: 32,
+            pass_sending_ms: 400,
             events_per_tx: 16,
             backoff_base_secs: 2,
             backoff_max_secs: 120,

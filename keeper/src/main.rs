@@ -4,6 +4,9 @@ use clap::Parser;
 use perp_cli::{exit_code, init_logs};
 use perp_keeper::config::{Args, Config};
 
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     exit_code(run(Args::parse()).await)

@@ -21,6 +21,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// How long the stressed accounts have to be liquidated.
 const DEADLINE: Duration = Duration::from_secs(180);
 
@@ -177,6 +180,8 @@ async fn main() -> anyhow::Result<()> {
     let m = &ex.venue.markets[0];
     let price = m.feeder.price();
     m.feeder.hold(true);
+    // The exchange runs in this process: its CPU during the crash, beside the keepers'.
+    let exchange_before = usage(std::process::id()).0;
     let dropped = Instant::now();
     m.feeder.set(&ex.venue.ledger, price * 0.9).await;
     let stressed: HashSet<Pubkey> = seeded.stressed.iter().copied().collect();
@@ -192,6 +197,8 @@ async fn main() -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let exchange_cpu = usage(std::process::id()).0 - exchange_before;
+    let crash = dropped.elapsed();
     let times = times.lock().unwrap().clone();
     let mut latencies: Vec<Duration> = stressed
         .iter()
@@ -213,7 +220,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let span = latencies.last().copied().unwrap_or_default();
     println!(
-        "{accounts} accounts, {keepers} keeper(s), {}: {} of {} stressed liquidated{}; first {:.0} ms, p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms; {:.1} liquidations/s; raced {raced}, failed {failed}, no capacity {no_capacity}, never executed {busy}; keeper CPU {cpu:.1} s, peak memory {peak:.0} MiB",
+        "{accounts} accounts, {keepers} keeper(s), {}: {} of {} stressed liquidated{}; first {:.0} ms, p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms; {:.1} liquidations/s; raced {raced}, failed {failed}, no capacity {no_capacity}, never executed {busy}; keeper CPU {cpu:.1} s, peak memory {peak:.0} MiB; exchange CPU {exchange_cpu:.1} s in {:.1} s",
         if stream { "streaming" } else { "polling" },
         latencies.len(),
         stressed.len(),
@@ -227,6 +234,7 @@ async fn main() -> anyhow::Result<()> {
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
         span.as_secs_f64() * 1e3,
         latencies.len() as f64 / span.as_secs_f64().max(1e-3),
+        crash.as_secs_f64(),
     );
     for (mut child, _) in children {
         let _ = child.kill().await;
