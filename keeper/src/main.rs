@@ -4,6 +4,7 @@ use clap::Parser;
 use perp_cli::{exit_code, init_logs};
 use perp_keeper::config::{Args, Config};
 
+/// The validator's allocator (see the workspace's `tikv-jemallocator`).
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
