@@ -55,12 +55,14 @@ pub struct Tuning {
     /// between scans it refreshes the known ones (getMultipleAccounts).
     pub rescan_secs: i64,
     /// Liquidations in flight at once (each its own transaction; a new one starts as each
-    /// lands, up to sixteen times this per pass, and for at most `pass_sending_ms`); a pass that
-    /// finds more due runs the next one at once. 0 sends none.
+    /// lands, four times this per pass, and up to sixteen times within `pass_sending_ms`); a
+    /// pass that finds more due runs the next one at once. 0 sends none.
     pub max_liquidations_per_tick: usize,
-    /// How long a pass keeps starting liquidations from the list it judged before it stops and
-    /// judges the backlog afresh (at the newest prices, worst first): one slot. 0: no limit but
-    /// the count (the scenario runner's: a pass takes no simulated time).
+    /// How long a pass keeps starting liquidations from the list it judged, once it has started
+    /// four times `max_liquidations_per_tick`, before it stops and judges the backlog afresh
+    /// (at the newest prices, worst first): one slot. 0: no limit but the count, sixteen times
+    /// (the scenario runner's, where a pass takes no simulated time; on a cluster a pass would
+    /// then send on one judgement for as long as 512 confirmations take).
     pub pass_sending_ms: u64,
     /// Events settled per `events_consume` transaction.
     pub events_per_tx: u16,

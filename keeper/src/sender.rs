@@ -225,9 +225,8 @@ impl Sender {
 
     /// `simulate_and_send`, with `fallback` compute units where the cluster does not meter (a
     /// transaction kind that may need more than the runtime's default). A transaction whose
-    /// cost the state can raise after its simulation (a liquidation grows with the account's
-    /// queued fills, which the account can add first) passes `Some(MAX_COMPUTE_UNITS)` and
-    /// `fixed`: it always asks for the most.
+    /// limit is chosen otherwise (a liquidation's: see the liquidator's `PlainUnits`) asks for
+    /// exactly that (`simulate_and_send_fixed`).
     pub async fn simulate_and_send_within(
         &self,
         ixs: &[Instruction],
@@ -372,8 +371,12 @@ impl Sender {
         } else {
             self.distinct(ixs, blockhash, price, units)
         };
-        // Simulated just now: the node need not simulate it again before executing it.
-        Ok(landed(self.cluster.send_simulated(&tx).await?))
+        // Simulated just now: the node need not simulate it again before executing it. What it
+        // used: as the cluster reports its execution, or else as simulated (a status over RPC
+        // carries no units).
+        let mut out = self.cluster.send_simulated(&tx).await?;
+        out.units = out.units.or(sim.units);
+        Ok(landed(out))
     }
 }
 

@@ -15,8 +15,9 @@ use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
 use solana_rpc_client_api::client_error::ErrorKind;
 use solana_rpc_client_api::config::{
-    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSimulateTransactionConfig,
-    RpcTransactionConfig, RpcTransactionLogsConfig, RpcTransactionLogsFilter,
+    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig,
+    RpcSimulateTransactionConfig, RpcTransactionConfig, RpcTransactionLogsConfig,
+    RpcTransactionLogsFilter,
 };
 use solana_rpc_client_api::request::{
     RpcError, RpcRequest, RpcResponseErrorData, TokenAccountsFilter,
@@ -550,14 +551,27 @@ async fn a_failing_transaction_simulates_with_logs_and_fails_preflight() {
         .value;
     assert_eq!(status, vec![None], "nothing was committed");
 
-    // A forged signature never reaches the bank.
+    // A forged signature never reaches the bank, with the node's preflight or without it (the
+    // signatures are checked before the commit lock, not by the preflight, which does not).
     let mut forged = tx.clone();
     forged.signatures[0] = Signature::from([7u8; 64]);
-    let err = client
-        .send_transaction(&forged)
+    for skip_preflight in [false, true] {
+        let config = RpcSendTransactionConfig {
+            skip_preflight,
+            ..Default::default()
+        };
+        let err = client
+            .send_transaction_with_config(&forged, config)
+            .await
+            .expect_err("bad signature");
+        assert_eq!(rpc_code(&err), Some(-32003), "{err:?}");
+    }
+    let status = client
+        .get_signature_statuses(&[forged.signatures[0]])
         .await
-        .expect_err("bad signature");
-    assert_eq!(rpc_code(&err), Some(-32003), "{err:?}");
+        .unwrap()
+        .value;
+    assert_eq!(status, vec![None], "nothing was committed");
 }
 
 async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> (u16, Value) {

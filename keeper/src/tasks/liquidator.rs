@@ -1,7 +1,7 @@
 //! Liquidator: follows every margin account of a market, values them through the SDK (the
 //! program's and engine's own math) at the prices `liquidate` would use, and liquidates those
 //! below maintenance, worst first. A liquidation is sent without a simulation (the engine has
-//! judged the account; it asks for the most compute anyway), unless the last one for that
+//! judged the account; its compute limit is known without one: `PlainUnits`), unless the last one for that
 //! account did not land or the keeper's margin was found used up: those are simulated first,
 //! so a disagreement that lasts costs no fee per pass. Losing a race — another keeper
 //! liquidated first, or the account recovered — is normal and counted as `raced`; other
@@ -86,14 +86,16 @@ impl SharedWrites {
     }
 }
 
-/// A pass sends at most this many times `max_liquidations_per_tick` liquidations (and for at
-/// most `pass_sending_ms`) before the accounts are judged again (a backlog keeps the next pass
-/// running at once). Each pass ends by waiting for its last sends and starts by reading the
-/// market and judging what changed, during which nothing is in flight: at 4× (128), 100,000
-/// accounts and a 5% crash, p99 was 2.2 s against 1.75 s at 16× (measured with
-/// `benches/keepers.rs`); the time limit keeps a backlog judged afresh every slot whatever
-/// the cluster's pace.
+/// A pass sends at most this many times `max_liquidations_per_tick` liquidations before the
+/// accounts are judged again (a backlog keeps the next pass running at once), and past
+/// `MIN_PASS_WINDOWS` times only within `pass_sending_ms`. Each pass ends by waiting for its
+/// last sends and starts by reading the market and judging what changed, during which nothing
+/// is in flight: at 4× (128), 100,000 accounts and a 5% crash, p99 was 2.2 s against 1.7–1.9 s
+/// at 16× (measured with `benches/keepers.rs`). The time limit keeps a backlog judged afresh
+/// about every slot where sends confirm slowly (a cluster's half second or more), without
+/// ever cutting a pass below the four windows it always sent.
 const PASS_WINDOWS: usize = 16;
+const MIN_PASS_WINDOWS: usize = 4;
 
 /// How long an account whose liquidation landed (or lost a race) waits for its newer state (the
 /// stream's notification, or the next poll) before it is judged on what is held again.
@@ -164,6 +166,8 @@ pub struct Liquidator {
     /// attempt would be a failed transaction with its fee paid).
     out_of_margin: bool,
     share: Share,
+    /// What a plain liquidation asks for (see `PlainUnits`).
+    units: PlainUnits,
     /// The market's margin accounts streamed (`None`: polled only).
     stream: Option<AccountStream>,
     /// Runs the next pass at once: the stream saw a change, or this pass left due work.
@@ -260,6 +264,7 @@ impl Liquidator {
             doubted: Default::default(),
             needs_book: Default::default(),
             out_of_margin: false,
+            units: PlainUnits::default(),
             share: Share::ALL,
             stream: None,
             wake: Arc::new(Notify::new()),
@@ -571,17 +576,26 @@ impl Liquidator {
         let room = in_flight.saturating_sub(due.len());
         let sending_since = Instant::now();
         let sending_for = Duration::from_millis(k.tuning.pass_sending_ms);
-        let out_of_time = || !sending_for.is_zero() && sending_since.elapsed() >= sending_for;
+        let (planned, at_least) = (due.len(), in_flight * MIN_PASS_WINDOWS);
         let mut due = due.into_iter();
+        // Past the windows every pass sends, a pass that has sent for its time stops.
+        let out_of_time = |left: usize| {
+            planned - left >= at_least
+                && !sending_for.is_zero()
+                && sending_since.elapsed() >= sending_for
+        };
         let mut sends = tokio::task::JoinSet::new();
         let shared = self.shared_writes(&snap);
         for key in due.by_ref().take(in_flight) {
             sends.spawn(self.liquidation(k, &snap, key, &shared));
         }
         while let Some(joined) = sends.join_next().await {
-            let (key, sent, latency) = joined.expect("a liquidation's send does not panic");
+            let (key, asked, sent, latency) = joined.expect("a liquidation's send does not panic");
             match sent {
-                Ok(sent) => self.record(k, key, sent, latency, now, &mut pass),
+                Ok(sent) => {
+                    self.units.learn(&key, asked, &sent);
+                    self.record(k, key, sent, latency, now, &mut pass)
+                }
                 // One send that could not be made (every endpoint failed it) fails that
                 // account only, not the pass.
                 Err(e) => {
@@ -595,7 +609,7 @@ impl Liquidator {
             // Once the keeper's margin is used up, the rest wait for the unwind; once the pass
             // has sent for its time, for the next pass's judgement.
             if pass.no_capacity == 0
-                && !out_of_time()
+                && !out_of_time(due.len())
                 && let Some(key) = due.next()
             {
                 sends.spawn(self.liquidation(k, &snap, key, &shared));
@@ -638,6 +652,7 @@ impl Liquidator {
             self.first_seen.retain(|key, _| still.contains(key));
             self.doubted.retain(|key| still.contains(key));
             self.needs_book.retain(|key| still.contains(key));
+            self.units.ran_out.retain(|key| still.contains(key));
             for key in keys {
                 self.first_seen.entry(*key).or_insert(now);
             }
@@ -700,7 +715,8 @@ impl Liquidator {
     /// The transaction that liquidates `key`: the one `liquidate` instruction, which settles
     /// the account's own queued fills itself (with the book and queue), wherever they sit in the
     /// queue, so nothing queued by anyone else can hold it back. With them its cost grows with
-    /// how many wait (up to the queue's capacity); it asks for a transaction's most.
+    /// how many wait (up to the queue's capacity); it then asks for a transaction's most, and
+    /// a plain one for what plain ones cost (`PlainUnits`).
     fn liquidate_ixs(
         &self,
         k: &Keeper,
@@ -709,7 +725,6 @@ impl Liquidator {
         book: bool,
     ) -> Vec<Instruction> {
         let m = &snap.market;
-        let tracked = self.accounts.get(&key);
         vec![ix::liquidate(&LiquidateAccounts {
             keeper: k.sender.signer.pubkey(),
             market: snap.key,
@@ -724,8 +739,8 @@ impl Liquidator {
             oracles: snap.oracle_metas(),
             // Passed when the account has some: the liquidation removes those its new position
             // leaves meaningless.
-            trigger_orders: tracked
-                .is_some_and(|t| t.account.trigger_orders == 1)
+            trigger_orders: self
+                .has_triggers(&key)
                 .then(|| perp_sdk::pda::trigger_orders_pda(&key)),
         })]
     }
@@ -738,20 +753,36 @@ impl Liquidator {
         snap: &MarketSnapshot,
         key: Pubkey,
         shared: &SharedWrites,
-    ) -> impl std::future::Future<Output = (Pubkey, Result<Sent, perp_sdk::ClusterError>, Duration)>
-    + Send
+    ) -> impl std::future::Future<
+        Output = (
+            Pubkey,
+            Asked,
+            Result<Sent, perp_sdk::ClusterError>,
+            Duration,
+        ),
+    > + Send
     + 'static {
         if !self.share.owns(&key) {
             self.taken_over.insert(key);
         }
         let book = self.with_book(&key);
-        let (sender, ixs, fee_on) = (
-            k.sender.clone(),
-            self.liquidate_ixs(k, snap, key, book),
-            shared.priced_on(book),
-        );
-        let simulate =
-            k.tuning.simulate_liquidations || self.out_of_margin || self.doubted.contains(&key);
+        let ixs = self.liquidate_ixs(k, snap, key, book);
+        // Plain: neither the book and queue nor trigger orders (a trigger-orders account
+        // among its accounts).
+        let plain = !book && !self.has_triggers(&key);
+        let (sender, fee_on) = (k.sender.clone(), shared.priced_on(book));
+        // Also while no plain liquidation's cost is known: the simulation reports it.
+        let simulate = k.tuning.simulate_liquidations
+            || self.out_of_margin
+            || self.doubted.contains(&key)
+            || (plain && self.units.most == 0);
+        // Simulated, it asks for the most: its simulation may show a costlier path than any
+        // seen (it then lands, and teaches what that path costs).
+        let units = if simulate {
+            MAX_COMPUTE_UNITS
+        } else {
+            self.units.limit(&key, plain)
+        };
         async move {
             let started = Instant::now();
             // Judged liquidatable with the engine's rule already: sent at once unless in doubt
@@ -759,15 +790,20 @@ impl Liquidator {
             // (counted as raced).
             let sent = if simulate {
                 sender
-                    .simulate_and_send_fixed(&ixs, MAX_COMPUTE_UNITS, Some(&fee_on))
+                    .simulate_and_send_fixed(&ixs, units, Some(&fee_on))
                     .await
             } else {
-                sender
-                    .send_fixed(&ixs, MAX_COMPUTE_UNITS, Some(&fee_on))
-                    .await
+                sender.send_fixed(&ixs, units, Some(&fee_on)).await
             };
-            (key, sent, started.elapsed())
+            (key, Asked { plain, units }, sent, started.elapsed())
         }
+    }
+
+    /// Whether the liquidation of `key` passes its trigger-orders account (see `liquidate_ixs`).
+    fn has_triggers(&self, key: &Pubkey) -> bool {
+        self.accounts
+            .get(key)
+            .is_some_and(|t| t.account.trigger_orders == 1)
     }
 
     /// What every liquidation of the market writes and others write too: what they compete
@@ -858,9 +894,152 @@ impl Liquidator {
     }
 }
 
+/// What a liquidation asked for: whether it was plain (see `PlainUnits`) and its units.
+#[derive(Clone, Copy)]
+struct Asked {
+    plain: bool,
+    units: u32,
+}
+
+/// Headroom of a plain liquidation's compute-unit limit over the most one was seen to use: its
+/// cost varies with the path (a full close and a bankruptcy do more than a partial step, a
+/// fee of zero moves no token), and a limit too low fails the transaction with its fee paid.
+const PLAIN_UNITS_FACTOR: u64 = 2;
+const PLAIN_UNITS_ROOM: u64 = 20_000;
+
+/// The compute-unit limit of a plain liquidation — without the book and queue (the account
+/// holds no order slot) and without trigger orders — whose cost nobody can raise: `liquidate`
+/// refuses an account holding any slot unless both are passed, so it settles and cancels
+/// nothing, whatever anyone queued. Such a liquidation asks for twice the most a plain one was
+/// seen to use (as executed, or as simulated where the cluster reports no execution's), plus
+/// room, so a block packs as many of a market's liquidations as it can (a block admits 12 M
+/// units of writes to one account, and every liquidation writes the market): at 1.4 M each,
+/// 8 a block. Every other liquidation asks for the most, as does a plain one while no cost is
+/// known (the first are simulated to learn it), and one for an account whose fitted
+/// liquidation ran out of units (a costlier path than any seen) until one of its lands: only
+/// that account, so no account can turn the others back to the most.
+#[derive(Default)]
+struct PlainUnits {
+    /// The most a plain liquidation was seen to use; 0: none yet.
+    most: u64,
+    /// Accounts whose fitted liquidation ran out of units (forgotten when one lands, or when
+    /// they stop being liquidatable).
+    ran_out: std::collections::HashSet<Pubkey>,
+}
+
+impl PlainUnits {
+    /// What the liquidation of `key` asks for (`plain`: see the type).
+    fn limit(&self, key: &Pubkey, plain: bool) -> u32 {
+        if !plain || self.most == 0 || self.ran_out.contains(key) {
+            return MAX_COMPUTE_UNITS;
+        }
+        let fitted = self
+            .most
+            .saturating_mul(PLAIN_UNITS_FACTOR)
+            .saturating_add(PLAIN_UNITS_ROOM);
+        u32::try_from(fitted).map_or(MAX_COMPUTE_UNITS, |u| u.min(MAX_COMPUTE_UNITS))
+    }
+
+    /// Learns from what became of the liquidation of `key`, which `asked` as it did: what a
+    /// landed plain one used, and an account whose run out of the units it was fitted.
+    fn learn(&mut self, key: &Pubkey, asked: Asked, sent: &Sent) {
+        match sent {
+            Sent::Landed(o) => {
+                if asked.plain {
+                    self.most = self.most.max(o.units.unwrap_or(0));
+                }
+                self.ran_out.remove(key);
+            }
+            Sent::Failed(o) if asked.units < MAX_COMPUTE_UNITS && ran_out_of_units(o) => {
+                self.ran_out.insert(*key);
+            }
+            Sent::Refused(_) | Sent::Failed(_) => {}
+        }
+    }
+}
+
+/// The transaction ran out of the compute units it asked for (a native program, as the local
+/// exchange runs ours, reports it as failing to complete).
+fn ran_out_of_units(outcome: &TxOutcome) -> bool {
+    use solana_sdk::instruction::InstructionError::{
+        ComputationalBudgetExceeded, ProgramFailedToComplete,
+    };
+    matches!(
+        outcome.err,
+        Some(solana_sdk::transaction::TransactionError::InstructionError(
+            _,
+            ComputationalBudgetExceeded | ProgramFailedToComplete
+        ))
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::takes_book;
+    use super::{Asked, MAX_COMPUTE_UNITS, PlainUnits, Sent, takes_book};
+    use perp_sdk::TxOutcome;
+    use solana_sdk::instruction::InstructionError;
+    use solana_sdk::pubkey::Pubkey;
+    use solana_sdk::signature::Signature;
+    use solana_sdk::transaction::TransactionError;
+
+    fn outcome(err: Option<TransactionError>, units: Option<u64>) -> TxOutcome {
+        TxOutcome {
+            signature: Signature::default(),
+            err,
+            logs: Vec::new(),
+            units,
+        }
+    }
+
+    #[test]
+    fn a_plain_liquidation_asks_for_twice_what_one_used_and_a_run_out_costs_only_its_account() {
+        let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let mut units = PlainUnits::default();
+        // Nothing seen yet: the most.
+        assert_eq!(units.limit(&a, true), MAX_COMPUTE_UNITS);
+        // Learned from a landed plain one only (not from one with the book or triggers).
+        let used = |n| Sent::Landed(outcome(None, Some(n)));
+        let plain = |units| Asked { plain: true, units };
+        units.learn(
+            &a,
+            Asked {
+                plain: false,
+                units: MAX_COMPUTE_UNITS,
+            },
+            &used(500_000),
+        );
+        assert_eq!(units.limit(&a, true), MAX_COMPUTE_UNITS);
+        units.learn(&a, plain(MAX_COMPUTE_UNITS), &used(60_000));
+        // Twice the most seen, plus room; never for one with the book or triggers.
+        assert_eq!(units.limit(&a, true), 140_000);
+        assert_eq!(units.limit(&a, false), MAX_COMPUTE_UNITS);
+        units.learn(&b, plain(140_000), &used(1_000_000));
+        assert_eq!(
+            units.limit(&a, true),
+            MAX_COMPUTE_UNITS,
+            "capped at the most"
+        );
+        units.most = 60_000;
+        // A fitted one that ran out: that account asks for the most until one of its lands,
+        // the others keep their fitted limit.
+        let ran_out = Sent::Failed(outcome(
+            Some(TransactionError::InstructionError(
+                0,
+                InstructionError::ComputationalBudgetExceeded,
+            )),
+            None,
+        ));
+        units.learn(&a, plain(140_000), &ran_out);
+        assert_eq!(units.limit(&a, true), MAX_COMPUTE_UNITS);
+        assert_eq!(units.limit(&b, true), 140_000);
+        // Running out at the most teaches nothing (no limit could have been enough).
+        units.learn(&b, plain(MAX_COMPUTE_UNITS), &ran_out);
+        assert_eq!(units.limit(&b, true), 140_000);
+        // Its costlier path lands (asked for the most): learned, and the account fitted again.
+        units.learn(&a, plain(MAX_COMPUTE_UNITS), &used(90_000));
+        assert_eq!(units.limit(&a, true), 200_000);
+        assert_eq!(units.limit(&b, true), 200_000);
+    }
 
     #[test]
     fn the_book_goes_only_where_orders_may_rest() {
