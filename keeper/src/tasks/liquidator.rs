@@ -593,8 +593,12 @@ impl Liquidator {
             let (key, asked, sent, latency) = joined.expect("a liquidation's send does not panic");
             match sent {
                 Ok(sent) => {
-                    self.units.learn(&key, asked, &sent);
-                    self.record(k, key, sent, latency, now, &mut pass)
+                    let ran_out = self.units.learn(asked, &sent);
+                    self.record(k, key, sent, latency, now, &mut pass);
+                    // Not the account's fault: it is due again at once (simulated, in doubt).
+                    if ran_out {
+                        self.backoff.clear(&key);
+                    }
                 }
                 // One send that could not be made (every endpoint failed it) fails that
                 // account only, not the pass.
@@ -652,7 +656,6 @@ impl Liquidator {
             self.first_seen.retain(|key, _| still.contains(key));
             self.doubted.retain(|key| still.contains(key));
             self.needs_book.retain(|key| still.contains(key));
-            self.units.ran_out.retain(|key| still.contains(key));
             for key in keys {
                 self.first_seen.entry(*key).or_insert(now);
             }
@@ -775,13 +778,13 @@ impl Liquidator {
         let simulate = k.tuning.simulate_liquidations
             || self.out_of_margin
             || self.doubted.contains(&key)
-            || (plain && self.units.most == 0);
+            || (plain && self.units.learning());
         // Simulated, it asks for the most: its simulation may show a costlier path than any
         // seen (it then lands, and teaches what that path costs).
         let units = if simulate {
             MAX_COMPUTE_UNITS
         } else {
-            self.units.limit(&key, plain)
+            self.units.limit(plain)
         };
         async move {
             let started = Instant::now();
@@ -915,22 +918,29 @@ const PLAIN_UNITS_ROOM: u64 = 20_000;
 /// room, so a block packs as many of a market's liquidations as it can (a block admits 12 M
 /// units of writes to one account, and every liquidation writes the market): at 1.4 M each,
 /// 8 a block. Every other liquidation asks for the most, as does a plain one while no cost is
-/// known (the first are simulated to learn it), and one for an account whose fitted
-/// liquidation ran out of units (a costlier path than any seen) until one of its lands: only
-/// that account, so no account can turn the others back to the most.
+/// known (the first are simulated to learn it; where simulations report none, all ask for the
+/// most, unsimulated).
+///
+/// What is learned only grows: a fitted one that ran out of units (a costlier path than any
+/// seen, or an endpoint that reported too little) raises the most seen to the limit it asked,
+/// so the next limit is at least twice that, and a cost any endpoint understates is reached
+/// after a few failed transactions, not one per liquidation. That account is then in doubt
+/// (simulated at the most, as any that did not land): no account can turn the others back to
+/// simulation. An endpoint overstating the cost makes liquidations ask for up to the most, as
+/// before there was a fit.
 #[derive(Default)]
 struct PlainUnits {
     /// The most a plain liquidation was seen to use; 0: none yet.
     most: u64,
-    /// Accounts whose fitted liquidation ran out of units (forgotten when one lands, or when
-    /// they stop being liquidatable).
-    ran_out: std::collections::HashSet<Pubkey>,
+    /// A plain liquidation landed and nothing said what it used: the cluster does not report
+    /// it, so none is simulated to learn it.
+    unreported: bool,
 }
 
 impl PlainUnits {
-    /// What the liquidation of `key` asks for (`plain`: see the type).
-    fn limit(&self, key: &Pubkey, plain: bool) -> u32 {
-        if !plain || self.most == 0 || self.ran_out.contains(key) {
+    /// What a liquidation asks for (`plain`: see the type).
+    fn limit(&self, plain: bool) -> u32 {
+        if !plain || self.most == 0 {
             return MAX_COMPUTE_UNITS;
         }
         let fitted = self
@@ -940,20 +950,27 @@ impl PlainUnits {
         u32::try_from(fitted).map_or(MAX_COMPUTE_UNITS, |u| u.min(MAX_COMPUTE_UNITS))
     }
 
-    /// Learns from what became of the liquidation of `key`, which `asked` as it did: what a
-    /// landed plain one used, and an account whose run out of the units it was fitted.
-    fn learn(&mut self, key: &Pubkey, asked: Asked, sent: &Sent) {
+    /// Whether a plain liquidation is simulated to learn what plain ones use.
+    fn learning(&self) -> bool {
+        self.most == 0 && !self.unreported
+    }
+
+    /// Learns from what became of a liquidation that `asked` as it did: what a landed plain one
+    /// used, and that a fitted limit was too low. Whether it ran out of a fitted limit.
+    fn learn(&mut self, asked: Asked, sent: &Sent) -> bool {
         match sent {
-            Sent::Landed(o) => {
-                if asked.plain {
-                    self.most = self.most.max(o.units.unwrap_or(0));
+            Sent::Landed(o) if asked.plain => {
+                match o.units {
+                    Some(units) => self.most = self.most.max(units),
+                    None => self.unreported = true,
                 }
-                self.ran_out.remove(key);
+                false
             }
             Sent::Failed(o) if asked.units < MAX_COMPUTE_UNITS && ran_out_of_units(o) => {
-                self.ran_out.insert(*key);
+                self.most = self.most.max(u64::from(asked.units));
+                true
             }
-            Sent::Refused(_) | Sent::Failed(_) => {}
+            Sent::Landed(_) | Sent::Refused(_) | Sent::Failed(_) => false,
         }
     }
 }
@@ -978,7 +995,6 @@ mod tests {
     use super::{Asked, MAX_COMPUTE_UNITS, PlainUnits, Sent, takes_book};
     use perp_sdk::TxOutcome;
     use solana_sdk::instruction::InstructionError;
-    use solana_sdk::pubkey::Pubkey;
     use solana_sdk::signature::Signature;
     use solana_sdk::transaction::TransactionError;
 
@@ -992,36 +1008,32 @@ mod tests {
     }
 
     #[test]
-    fn a_plain_liquidation_asks_for_twice_what_one_used_and_a_run_out_costs_only_its_account() {
-        let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+    fn a_plain_liquidation_asks_for_twice_what_one_used_and_a_run_out_raises_it() {
         let mut units = PlainUnits::default();
-        // Nothing seen yet: the most.
-        assert_eq!(units.limit(&a, true), MAX_COMPUTE_UNITS);
+        // Nothing seen yet: the most, and plain ones are simulated to learn.
+        assert_eq!(units.limit(true), MAX_COMPUTE_UNITS);
+        assert!(units.learning());
         // Learned from a landed plain one only (not from one with the book or triggers).
         let used = |n| Sent::Landed(outcome(None, Some(n)));
         let plain = |units| Asked { plain: true, units };
         units.learn(
-            &a,
             Asked {
                 plain: false,
                 units: MAX_COMPUTE_UNITS,
             },
             &used(500_000),
         );
-        assert_eq!(units.limit(&a, true), MAX_COMPUTE_UNITS);
-        units.learn(&a, plain(MAX_COMPUTE_UNITS), &used(60_000));
+        assert_eq!(units.limit(true), MAX_COMPUTE_UNITS);
+        assert!(!units.learn(plain(MAX_COMPUTE_UNITS), &used(60_000)));
+        assert!(!units.learning());
         // Twice the most seen, plus room; never for one with the book or triggers.
-        assert_eq!(units.limit(&a, true), 140_000);
-        assert_eq!(units.limit(&a, false), MAX_COMPUTE_UNITS);
-        units.learn(&b, plain(140_000), &used(1_000_000));
-        assert_eq!(
-            units.limit(&a, true),
-            MAX_COMPUTE_UNITS,
-            "capped at the most"
-        );
-        units.most = 60_000;
-        // A fitted one that ran out: that account asks for the most until one of its lands,
-        // the others keep their fitted limit.
+        assert_eq!(units.limit(true), 140_000);
+        assert_eq!(units.limit(false), MAX_COMPUTE_UNITS);
+        // Less reported later (a cheaper path, or an endpoint understating it): still the most.
+        units.learn(plain(140_000), &used(1_000));
+        assert_eq!(units.limit(true), 140_000);
+        // A fitted one that ran out: the most seen rises to what it asked, so the limit at
+        // least doubles; running out at the most teaches nothing.
         let ran_out = Sent::Failed(outcome(
             Some(TransactionError::InstructionError(
                 0,
@@ -1029,16 +1041,34 @@ mod tests {
             )),
             None,
         ));
-        units.learn(&a, plain(140_000), &ran_out);
-        assert_eq!(units.limit(&a, true), MAX_COMPUTE_UNITS);
-        assert_eq!(units.limit(&b, true), 140_000);
-        // Running out at the most teaches nothing (no limit could have been enough).
-        units.learn(&b, plain(MAX_COMPUTE_UNITS), &ran_out);
-        assert_eq!(units.limit(&b, true), 140_000);
-        // Its costlier path lands (asked for the most): learned, and the account fitted again.
-        units.learn(&a, plain(MAX_COMPUTE_UNITS), &used(90_000));
-        assert_eq!(units.limit(&a, true), 200_000);
-        assert_eq!(units.limit(&b, true), 200_000);
+        assert!(units.learn(plain(140_000), &ran_out));
+        assert_eq!(units.limit(true), 300_000);
+        assert!(!units.learn(plain(MAX_COMPUTE_UNITS), &ran_out));
+        assert_eq!(units.limit(true), 300_000);
+        // Other failures teach nothing.
+        let refused = Sent::Failed(outcome(
+            Some(TransactionError::InstructionError(
+                0,
+                InstructionError::Custom(6000),
+            )),
+            None,
+        ));
+        assert!(!units.learn(plain(300_000), &refused));
+        // Never past the most a transaction may ask for.
+        units.learn(plain(MAX_COMPUTE_UNITS), &used(1_000_000));
+        assert_eq!(units.limit(true), MAX_COMPUTE_UNITS);
+    }
+
+    #[test]
+    fn where_nothing_reports_what_a_liquidation_used_none_is_simulated_to_learn_it() {
+        let mut units = PlainUnits::default();
+        let plain = Asked {
+            plain: true,
+            units: MAX_COMPUTE_UNITS,
+        };
+        units.learn(plain, &Sent::Landed(outcome(None, None)));
+        assert!(!units.learning());
+        assert_eq!(units.limit(true), MAX_COMPUTE_UNITS);
     }
 
     #[test]
