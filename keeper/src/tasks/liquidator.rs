@@ -1,9 +1,9 @@
 //! Liquidator: follows every margin account of a market, values them through the SDK (the
 //! program's and engine's own math) at the prices `liquidate` would use, and liquidates those
 //! below maintenance, worst first. A liquidation is sent without a simulation (the engine has
-//! judged the account; its compute limit is known without one: `PlainUnits`), unless the last one for that
-//! account did not land or the keeper's margin was found used up: those are simulated first,
-//! so a disagreement that lasts costs no fee per pass. Losing a race — another keeper
+//! judged the account; its compute limit is known without one: `PlainUnits`), unless the last
+//! one for that account did not land or the keeper's margin was found used up: those are
+//! simulated first, so a disagreement that lasts costs no fee per pass. Losing a race — another keeper
 //! liquidated first, or the account recovered — is normal and counted as `raced`; other
 //! failures back the account off exponentially. Accounts above maintenance whose
 //! resting orders, filled at their limits, would put them below it (a stale bid far above a
@@ -561,9 +561,9 @@ impl Liquidator {
             .collect();
         // At most `max_liquidations_per_tick` in flight, each its own transaction, and a new
         // one sent as each lands (a slow confirmation holds back nothing but its own slot), up
-        // to `PASS_WINDOWS` times that in one pass and for `pass_sending_ms`, so a long backlog
-        // is judged afresh (worst first, new prices) every few hundred liquidations or every
-        // slot, whichever comes first.
+        // to `MIN_PASS_WINDOWS` times that in one pass and on up to `PASS_WINDOWS` times while
+        // the pass has sent for less than `pass_sending_ms`, so a long backlog is judged afresh
+        // (worst first, new prices) every 128 to 512 liquidations, about every slot.
         let in_flight = k.tuning.max_liquidations_per_tick;
         let budget = in_flight * PASS_WINDOWS;
         let more_due = budget > 0 && due.len() > budget;
